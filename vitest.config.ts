@@ -2,8 +2,9 @@
 // HUB_TARGET points that alias at solutions/ (the default, what `npm test` checks) or at a lab tree.
 import { resolve } from "node:path";
 import { defineConfig } from "vitest/config";
-import manifest from "./course.json" with { type: "json" };
+import { loadManifest } from "./tools/lib/manifest";
 
+const manifest = loadManifest();
 const target = resolve(process.env.HUB_TARGET ?? "solutions");
 
 export default defineConfig({
