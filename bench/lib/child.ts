@@ -1,0 +1,29 @@
+// One measurement in a fresh Node process (chapter 8): bench/run.ts starts this file once per case, system and rep,
+// so garbage, JIT feedback and heap growth of one measurement never leak into another.
+// Usage: node --expose-gc --import tsx bench/lib/child.ts <case module, relative to bench/> <case id> <n>
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { CaseModule } from "./measure";
+import { collect } from "./measure";
+
+const [modulePath, caseId, nText] = process.argv.slice(2);
+const n = Number(nText);
+if (!modulePath || !caseId || !(n > 0)) {
+  console.error("usage: child.ts <case module> <case id> <n>");
+  process.exit(2);
+}
+
+const benchDir = resolve(import.meta.dirname, "..");
+const mod = (await import(pathToFileURL(resolve(benchDir, modulePath)).href)) as CaseModule;
+const measure = mod.cases[caseId];
+if (!measure) {
+  console.error(`${modulePath} has no case ${caseId}; it has: ${Object.keys(mod.cases).join(", ")}`);
+  process.exit(2);
+}
+
+// A warm-up run at a tenth of the size lets V8 compile the hot paths, so the measured run is the steady state
+// that a long-lived server sees, not the interpreter; eventlet's script does the same for symmetry.
+await measure(Math.max(1, Math.floor(n / 10)));
+collect();
+const value = await measure(n);
+console.log(JSON.stringify({ value }));

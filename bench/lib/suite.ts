@@ -1,0 +1,68 @@
+// The contract a benchmark suite fulfils (chapter 8): bench/run.ts runs any suite in bench/suites/ that exports one,
+// so `npm run bench io` and `npm run bench lb` reuse the runner, the statistics, the table and the JSON.
+
+export type Better = "lower" | "higher";
+
+/** One thing measured, on every system. */
+export interface Case {
+  /** Short id passed to the measuring process (`switch-sleep`). */
+  readonly id: string;
+  /** What the table and the JSON call it (`switch (sleep(0) ping-pong)`). */
+  readonly name: string;
+  readonly unit: string;
+  /** What the unit measures, for a ratio's meaning: "time" gives "hub time / eventlet time". */
+  readonly quantity: string;
+  readonly better: Better;
+  /** Size of one measured run: threads, switches or timers. */
+  readonly n: number;
+}
+
+/** One system compared; each measurement is one run of `command` in a fresh process. */
+export interface System {
+  readonly name: string;
+  /** Why this system cannot run here and how to install it, or null when it can. Checked once per run. */
+  missing(): string | null;
+  /**
+   * The argv of a fresh process that measures `c` once at size `n` and prints, as its last stdout line,
+   * `{"value": number}` in the case's unit (see bench/lib/child.ts for the Node side).
+   */
+  command(c: Case, n: number): readonly string[];
+  /** A line for the machine description (peer version), or undefined. */
+  version?(): string | undefined;
+}
+
+/** A row of the results: the median of the reps, with their spread. */
+export interface Row {
+  case: string;
+  system: string;
+  value: number;
+  unit: string;
+  min: number;
+  max: number;
+  better: Better;
+}
+
+export interface Ratio {
+  case: string;
+  vs: string;
+  ratio: number;
+  meaning: string;
+}
+
+export interface Aim {
+  aim: string;
+  met: boolean;
+  detail: string;
+}
+
+export interface Suite {
+  readonly name: string;
+  /** One line for the table's title. */
+  readonly title: string;
+  readonly cases: readonly Case[];
+  readonly systems: readonly System[];
+  /** The system whose ratios to every other system are reported ("hub"). */
+  readonly subject: string;
+  /** The issue's aims, judged on the rows of this run. */
+  aims(rows: readonly Row[]): Aim[];
+}

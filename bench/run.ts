@@ -1,0 +1,171 @@
+// `npm run bench <suite>` (chapter 8): runs every case of bench/suites/<suite>.ts on every system, each measurement in
+// a fresh process, reps interleaved across systems; prints a table and writes bench/results/<suite>.json.
+//
+// Fairness, in one place:
+// 1. A fresh process per measurement: no garbage, JIT feedback or heap growth carries from one system to another.
+// 2. Reps interleave (rep 1 of every system, then rep 2, …) and the order of systems rotates each rep: on a shared
+//    2-core machine, drift over a minute is as large as the differences measured, so it must hit every system alike.
+// 3. Measurements run one at a time, never in parallel, and the figure is the median, with min–max beside it.
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { machine, median, ratios, table, type Results } from "./lib/report";
+import type { Case, Row, Suite, System } from "./lib/suite";
+
+const benchDir = import.meta.dirname;
+const repoDir = resolve(benchDir, "..");
+
+const usage = `usage: npm run bench -- <suite> [--reps N] [--quick] [--only TEXT] [--systems a,b] [--no-save]
+  --reps N      measurements per case and system (default 5, at least 3 for a saved result)
+  --quick       a tenth of each case's size and 1 rep, to try things out; never saved
+  --only TEXT   only the cases whose id or name contains TEXT (not saved)
+  --systems     only these systems, comma-separated (not saved)
+  --no-save     print the table without writing bench/results/<suite>.json`;
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    reps: { type: "string" },
+    quick: { type: "boolean", default: false },
+    only: { type: "string" },
+    systems: { type: "string" },
+    "no-save": { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+
+const suites = readdirSync(resolve(benchDir, "suites"))
+  .filter((f) => f.endsWith(".ts"))
+  .map((f) => f.slice(0, -3));
+const suiteName = positionals[0];
+if (values.help || !suiteName || !suites.includes(suiteName)) {
+  console.error(usage);
+  console.error(`suites: ${suites.join(", ")}`);
+  process.exit(values.help ? 0 : 2);
+}
+
+const suite = ((await import(pathToFileURL(resolve(benchDir, "suites", `${suiteName}.ts`)).href)) as { suite: Suite })
+  .suite;
+const reps = values.quick ? 1 : Number(values.reps ?? 5);
+if (!(reps >= 1)) throw new Error(`--reps wants a positive number, got ${values.reps}`);
+const partial = values.quick || values.only !== undefined || values.systems !== undefined || reps < 3;
+const save = !values["no-save"] && !partial;
+
+const cases = suite.cases.filter((c) => !values.only || c.id.includes(values.only) || c.name.includes(values.only));
+const wanted = values.systems?.split(",").map((s) => s.trim());
+const notes: string[] = [];
+const systems: System[] = [];
+for (const s of suite.systems) {
+  if (wanted && !wanted.includes(s.name)) continue;
+  const missing = s.missing();
+  if (missing) {
+    notes.push(`${s.name} skipped: ${missing}`);
+    console.error(`note: ${s.name} skipped: ${missing}`);
+  } else systems.push(s);
+}
+
+/** Runs one measurement; resolves to its figure, or rejects with what the process printed. */
+function measureOnce(system: System, c: Case, n: number): Promise<number> {
+  const [cmd, ...args] = system.command(c, n);
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd!, args, { cwd: repoDir, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d));
+    child.stderr.on("data", (d: Buffer) => (err += d));
+    // A hung measurement (a thread that never wakes) must not hang the whole run.
+    const timer = setTimeout(() => child.kill("SIGKILL"), 300_000);
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      const last = out.trim().split("\n").at(-1) ?? "";
+      try {
+        const value = (JSON.parse(last) as { value: unknown }).value;
+        if (code === 0 && typeof value === "number" && Number.isFinite(value)) return resolvePromise(value);
+      } catch {
+        // fall through to the error below, which shows what the process printed
+      }
+      const why = signal ? `killed by ${signal}` : `exit ${code}`;
+      reject(new Error(`${why}: ${(err.trim() || out.trim()).split("\n").slice(-6).join("\n  ")}`));
+    });
+  });
+}
+
+const samples = new Map<string, number[]>();
+const key = (c: Case, s: System): string => `${c.id}\u0000${s.name}`;
+const failed = new Set<string>();
+const total = reps * cases.length * systems.length;
+let done = 0;
+const started = Date.now();
+console.error(`bench ${suite.name}: ${cases.length} cases × ${systems.length} systems × ${reps} reps, one process each`);
+for (let rep = 0; rep < reps; rep++) {
+  for (const c of cases) {
+    const n = values.quick ? Math.max(2, Math.floor(c.n / 10)) : c.n;
+    for (let k = 0; k < systems.length; k++) {
+      const s = systems[(k + rep) % systems.length]!;
+      done++;
+      if (failed.has(key(c, s))) continue;
+      process.stderr.write(`  [${done}/${total}] rep ${rep + 1} ${c.id} on ${s.name} … `);
+      try {
+        const v = await measureOnce(s, c, n);
+        const list = samples.get(key(c, s)) ?? [];
+        list.push(v);
+        samples.set(key(c, s), list);
+        process.stderr.write(`${v.toFixed(1)} ${c.unit}\n`);
+      } catch (e) {
+        // A failed case is reported and not retried: it would fail the same way and cost minutes.
+        failed.add(key(c, s));
+        const msg = `${c.name} on ${s.name} failed: ${(e as Error).message}`;
+        notes.push(msg);
+        process.stderr.write(`failed\n  ${msg}\n`);
+      }
+    }
+  }
+}
+
+const rows: Row[] = [];
+for (const c of cases) {
+  for (const s of systems) {
+    const xs = samples.get(key(c, s));
+    if (!xs?.length || failed.has(key(c, s))) continue;
+    rows.push({
+      case: c.name,
+      system: s.name,
+      value: Number(median(xs).toPrecision(4)),
+      unit: c.unit,
+      min: Number(Math.min(...xs).toPrecision(4)),
+      max: Number(Math.max(...xs).toPrecision(4)),
+      better: c.better,
+    });
+  }
+}
+
+const versions: Record<string, string> = {};
+for (const s of systems) {
+  const v = s.version?.();
+  if (v) versions[s.name] = v;
+}
+const results: Results = {
+  suite: suite.name,
+  date: new Date().toISOString(),
+  machine: machine(versions),
+  reps,
+  rows,
+  ratios: ratios(suite, rows),
+  aims: suite.aims(rows),
+  notes,
+};
+
+console.log(`\n${suite.title} — median of ${reps} rep(s), ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+console.log(table(suite, results));
+if (save) {
+  const dir = resolve(benchDir, "results");
+  if (!existsSync(dir)) mkdirSync(dir);
+  writeFileSync(resolve(dir, `${suite.name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwrote bench/results/${suite.name}.json`);
+} else {
+  console.log(`\nnot saved (${values["no-save"] ? "--no-save" : "a partial or quick run"})`);
+}
+process.exitCode = failed.size ? 1 : 0;
