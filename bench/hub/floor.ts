@@ -20,9 +20,10 @@ export interface Thread {
   joiners: Thread[] | null;
 }
 
-/** A growable ring buffer: Array#shift is O(n) once an array has 100k entries. */
+/** A growable ring buffer: Array#shift is O(n) once an array has 100k entries. Its length stays a power of two. */
 class Ring<T> {
   #items: (T | undefined)[] = new Array(16);
+  #mask = 15;
   #head = 0;
   #size = 0;
   get size(): number {
@@ -32,16 +33,17 @@ class Ring<T> {
     if (this.#size === this.#items.length) {
       const old = this.#items;
       const grown: (T | undefined)[] = new Array(old.length * 2);
-      for (let i = 0; i < this.#size; i++) grown[i] = old[(this.#head + i) % old.length];
+      for (let i = 0; i < this.#size; i++) grown[i] = old[(this.#head + i) & this.#mask];
       this.#items = grown;
+      this.#mask = grown.length - 1;
       this.#head = 0;
     }
-    this.#items[(this.#head + this.#size++) % this.#items.length] = item;
+    this.#items[(this.#head + this.#size++) & this.#mask] = item;
   }
   shift(): T {
     const item = this.#items[this.#head] as T;
     this.#items[this.#head] = undefined;
-    this.#head = (this.#head + 1) % this.#items.length;
+    this.#head = (this.#head + 1) & this.#mask;
     this.#size--;
     return item;
   }
@@ -102,7 +104,6 @@ const before = (a: Timer, b: Timer): boolean => a.at < b.at || (a.at === b.at &&
 export class Floor {
   #runq = new Ring<Thread>();
   #timers = new TimerHeap();
-  #current: Thread | null = null;
   #wakeup: ReturnType<typeof setTimeout> | null = null;
   #finished: (() => void) | null = null;
 
@@ -148,11 +149,9 @@ export class Floor {
   };
 
   #step(t: Thread): void {
-    this.#current = t;
     const sent = t.sent;
     t.sent = undefined;
     const r = t.gen.next(sent);
-    this.#current = null;
     if (r.done) {
       t.done = true;
       t.result = r.value;
