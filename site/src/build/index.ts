@@ -1,0 +1,96 @@
+// Builds the course site: every page is generated here as HTML (markdown-it, shiki, diff), written to a
+// staging folder, and bundled by vite with the client script and stylesheet into a static site with relative paths.
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build, type Plugin } from "vite";
+import { loadManifest, readyChapters } from "../../../tools/lib/manifest";
+import { renderBench } from "./bench";
+import { renderChapter } from "./chapter";
+import { renderCodePages } from "./code";
+import { initHighlighter } from "./highlight";
+import { renderHome } from "./home";
+import { CLIENT_ENTRY, renderPage, type Page } from "./layout";
+import { renderNotebook } from "./notebook";
+import type { Site } from "./site";
+
+const CLIENT = resolve(dirname(fileURLToPath(import.meta.url)), "../client/main.ts");
+
+export interface BuildOptions {
+  /** The repository to build from. */
+  readonly root: string;
+  /** Where the static site goes (emptied first). */
+  readonly outDir: string;
+  /** Print vite's report of the files it wrote. */
+  readonly verbose?: boolean;
+}
+
+export interface BuildResult {
+  readonly pages: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+/** Generates every page; throws (with the chapter, line and include) when a chapter includes code that does not exist. */
+export async function generatePages(root: string): Promise<{ site: Site; pages: Page[] }> {
+  await initHighlighter();
+  const manifest = loadManifest(root);
+  const warnings: string[] = [];
+  const published = readyChapters(manifest).filter((c) => {
+    if (existsSync(join(root, "chapters", `${c.id}.md`))) return true;
+    warnings.push(`${c.id} is ready in course.json but chapters/${c.id}.md does not exist yet: listed, not published`);
+    return false;
+  });
+  const site: Site = { root, manifest, published, warnings, assets: new Map() };
+  const pages: Page[] = [renderHome(site)];
+  for (const c of published) {
+    pages.push(renderChapter(site, c));
+    const nb = renderNotebook(site, c);
+    if (nb) pages.push(nb);
+  }
+  pages.push(...renderCodePages(site), renderBench(site));
+  return { site, pages };
+}
+
+export async function buildSite(options: BuildOptions): Promise<BuildResult> {
+  const root = resolve(options.root);
+  const outDir = resolve(options.outDir);
+  const { site, pages } = await generatePages(root);
+
+  const stage = mkdtempSync(join(tmpdir(), "course-site-"));
+  try {
+    const input: Record<string, string> = {};
+    for (const page of pages) {
+      const file = join(stage, page.path);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, renderPage(page, site.manifest.title));
+      input[page.path.replace(/\.html$/, "")] = file;
+    }
+    for (const [sitePath, source] of site.assets) {
+      const file = join(stage, "public", sitePath);
+      mkdirSync(dirname(file), { recursive: true });
+      copyFileSync(source, file);
+    }
+    // Every page loads the same client entry; it lives in site/src/client, outside the staging root.
+    const client: Plugin = { name: "course-client", resolveId: (id) => (id === CLIENT_ENTRY ? CLIENT : null) };
+    await build({
+      configFile: false,
+      root: stage,
+      base: "./",
+      publicDir: join(stage, "public"),
+      cacheDir: join(stage, ".vite"),
+      logLevel: options.verbose ? "info" : "warn",
+      plugins: [client],
+      build: {
+        outDir,
+        emptyOutDir: true,
+        // The player is large; it is loaded only on pages that have a recording.
+        chunkSizeWarningLimit: 1024,
+        rolldownOptions: { input },
+      },
+    });
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+  return { pages: pages.map((p) => p.path), warnings: site.warnings };
+}

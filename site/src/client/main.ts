@@ -1,0 +1,29 @@
+// The course site's only script: the stylesheet, and asciinema players mounted on chapter pages that have a
+// recording (the player is loaded only there, and only when its box is visible or opened).
+/// <reference lib="dom" />
+import "./style.css";
+
+async function mount(el: HTMLElement): Promise<void> {
+  if (el.dataset.mounted) return;
+  el.dataset.mounted = "1";
+  const [{ create }] = await Promise.all([
+    import("asciinema-player"),
+    import("asciinema-player/dist/bundle/asciinema-player.css"),
+  ]);
+  create(el.dataset.cast!, el, {
+    cols: Number(el.dataset.cols) || undefined,
+    rows: Number(el.dataset.rows) || undefined,
+    // The last frame as poster: the terminal shows the finished run until someone presses play.
+    poster: el.dataset.poster,
+    idleTimeLimit: Number(el.dataset.idle) || undefined,
+    fit: "width",
+    theme: "course",
+    terminalFontFamily: "var(--mono)",
+  });
+}
+
+for (const el of document.querySelectorAll<HTMLElement>(".cast-player")) {
+  const details = el.closest("details");
+  if (details && !details.open) details.addEventListener("toggle", () => void mount(el), { once: true });
+  else void mount(el);
+}
