@@ -1,0 +1,155 @@
+// `npm run grade [NN…] [--isolate] [--out DIR]`: grades labs/ against the grading tests, each lab in a
+// child process with a time limit, and writes a terminal table, results.json (Gradescope), JUnit XML and,
+// when $GITHUB_STEP_SUMMARY is set, a markdown summary. Exit code 0 when the report was written, 2 when
+// the grader itself failed (never because a lab failed).
+import { execFileSync } from "node:child_process";
+import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { type Chapter, findChapter, labSeconds, loadManifest, readyChapters, ROOT } from "./lib/manifest";
+import { loadProgress, saveProgress, stateDir } from "./lib/progress";
+import { gradescopeResults, junitXml, markdownSummary, terminalReport } from "./grader/report";
+import { type LabResult, runLab, type TestFile } from "./grader/run-lab";
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    isolate: { type: "boolean", default: false },
+    out: { type: "string" },
+    root: { type: "string" },
+    target: { type: "string" },
+    quiet: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+
+if (values.help) {
+  console.log(`Usage: npm run grade -- [NN …] [--isolate] [--out DIR]
+  NN …        labs to grade (default: every ready lab)
+  --isolate   grade each lab with the earlier chapters taken from solutions/, so one bug upstream does not zero it
+  --out DIR   where results.json, junit.xml and summary.md go (default: .course/grade)
+  --target    the lab tree to grade (default: labs/)`);
+  process.exit(0);
+}
+
+const root = resolve(values.root ?? ROOT);
+const manifest = loadManifest(root);
+const outDir = resolve(values.out ?? join(stateDir(root), "grade"));
+
+/** The grading tests of a lab: test/NN-slug*.test.ts (public) and test/hidden/NN-slug*.test.ts (instructor only). */
+export function testFilesOf(courseRoot: string, lab: Chapter): TestFile[] {
+  const pick = (dir: string, visibility: TestFile["visibility"]): TestFile[] =>
+    existsSync(dir)
+      ? readdirSync(dir).filter((f) => f.startsWith(lab.id) && f.endsWith(".test.ts")).sort().map((f) => ({ path: join(dir, f), visibility }))
+      : [];
+  return [...pick(join(courseRoot, "test"), "visible"), ...pick(join(courseRoot, "test", "hidden"), "hidden")];
+}
+
+/** Names of every test the reference passes, so tests a broken lab never reached still show up by name. */
+function expectedTests(files: readonly string[]): Map<string, string[]> {
+  const byFile = new Map<string, string[]>();
+  const solutions = join(root, "solutions");
+  if (!existsSync(solutions) || !files.length) return byFile;
+  try {
+    const json = execFileSync(
+      process.execPath,
+      [join(ROOT, "node_modules", "vitest", "vitest.mjs"), "list", ...files, "--json", "--root", root, "--config", join(root, "vitest.config.ts")],
+      { cwd: root, env: { ...process.env, HUB_TARGET: solutions, HUB_QUIET: "1" }, encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "ignore"] },
+    );
+    for (const t of JSON.parse(json.slice(json.indexOf("["))) as { name: string; file: string }[]) {
+      byFile.set(t.file, [...(byFile.get(t.file) ?? []), t.name]);
+    }
+  } catch {
+    // Without the list the grader still counts the lab's points from the manifest; names are a nicety.
+  }
+  return byFile;
+}
+
+/** A tree with every chapter from solutions/ except `lab`, which comes from the learner's labs/. */
+function isolatedTree(lab: Chapter, labsDir: string): string {
+  const solutions = join(root, "solutions");
+  if (!existsSync(solutions)) throw new Error("--isolate needs the reference solutions (solutions/), which this copy does not have");
+  const tree = join(stateDir(root), "isolate", lab.id);
+  rmSync(tree, { recursive: true, force: true });
+  mkdirSync(tree, { recursive: true });
+  for (const c of readyChapters(manifest)) {
+    const from = join(c.id === lab.id ? labsDir : solutions, c.id);
+    if (existsSync(from)) cpSync(from, join(tree, c.id), { recursive: true });
+  }
+  return tree;
+}
+
+async function main(): Promise<number> {
+  const labs = positionals.length ? positionals.map((q) => findChapter(manifest, q)) : readyChapters(manifest);
+  const labsDir = resolve(values.target ?? join(root, "labs"));
+  const files = new Map(labs.map((l) => [l.id, testFilesOf(root, l)]));
+  const expected = expectedTests([...files.values()].flat().map((f) => f.path));
+
+  const results: LabResult[] = [];
+  for (const lab of labs) {
+    const labFiles = files.get(lab.id)!;
+    if (!values.quiet) process.stderr.write(`grading ${lab.id}…\n`);
+    if (!labFiles.length) throw new Error(`no grading tests found for ${lab.id} (expected test/${lab.id}.test.ts)`);
+    results.push(
+      await runLab({
+        lab: lab.id,
+        title: lab.title,
+        root,
+        target: values.isolate ? isolatedTree(lab, labsDir) : labsDir,
+        files: labFiles,
+        seconds: labSeconds(manifest, lab),
+        points: lab.points,
+        expected: labFiles.flatMap((f) => expected.get(f.path) ?? []),
+        outputBytes: manifest.limits.outputBytesPerTest,
+      }),
+    );
+  }
+
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, "results.json"), JSON.stringify(gradescopeResults(results), null, 2) + "\n");
+  writeFileSync(join(outDir, "junit.xml"), junitXml(results));
+  writeFileSync(join(outDir, "summary.md"), markdownSummary(results));
+  if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, markdownSummary(results));
+  recordProgress(results);
+
+  console.log(terminalReport(results, Boolean(process.stdout.isTTY) && !process.env.NO_COLOR));
+  console.log(`Reports: ${join(outDir, "results.json")}, junit.xml, summary.md`);
+  const broken = results.filter((r) => r.outcome === "harness error");
+  if (broken.length) {
+    console.error(`Harness error in ${broken.map((b) => b.lab).join(", ")}: the grader could not run those tests. Not the learner's fault.`);
+    return 2;
+  }
+  return 0;
+}
+
+function recordProgress(results: readonly LabResult[]): void {
+  if (values.target || values.root) return; // fixture or foreign trees are not the learner's progress
+  const p = loadProgress(root);
+  for (const r of results) {
+    const tasks: Record<string, { passed: number; total: number }> = {};
+    for (const t of r.tests) {
+      const k = String(t.task ?? "other");
+      tasks[k] ??= { passed: 0, total: 0 };
+      tasks[k].total++;
+      if (t.status === "passed") tasks[k].passed++;
+    }
+    p.labs[r.lab] = { score: r.score, max: r.max, outcome: r.outcome, when: new Date().toISOString(), tasks };
+  }
+  saveProgress(p, root);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    // The grader's own failure: say so plainly, and still leave a results.json that says what happened.
+    const message = e instanceof Error ? e.message : String(e);
+    console.error(`Harness error: ${message}`);
+    try {
+      mkdirSync(outDir, { recursive: true });
+      writeFileSync(join(outDir, "results.json"), JSON.stringify({ score: 0, output: `Harness error (not the learner's fault): ${message}`, tests: [] }, null, 2) + "\n");
+    } catch {
+      /* nothing more we can do */
+    }
+    process.exit(2);
+  },
+);

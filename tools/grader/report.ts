@@ -1,0 +1,102 @@
+// The grader's reports: a table for the terminal, Gradescope's results.json, JUnit XML and a markdown summary.
+import { styleText } from "node:util";
+import type { LabResult, TestOutcome } from "./run-lab";
+
+const totals = (labs: readonly LabResult[]) => ({
+  score: labs.reduce((s, l) => s + l.score, 0),
+  max: labs.reduce((s, l) => s + l.max, 0),
+  seconds: labs.reduce((s, l) => s + l.seconds, 0),
+});
+
+const split = (tests: readonly TestOutcome[], v: "visible" | "hidden") => {
+  const t = tests.filter((x) => x.visibility === v);
+  return { score: t.reduce((s, x) => s + x.score, 0), max: t.reduce((s, x) => s + x.max, 0), count: t.length };
+};
+
+export function terminalReport(labs: readonly LabResult[], color: boolean): string {
+  const paint = (style: Parameters<typeof styleText>[0], text: string): string => (color ? styleText(style, text) : text);
+  const lines: string[] = [];
+  for (const lab of labs) {
+    const full = lab.score === lab.max;
+    const head = `${lab.lab}  ${lab.title}`.padEnd(44) + `${lab.score}/${lab.max}`.padStart(7) + `  ${lab.outcome}, ${lab.seconds.toFixed(1)} s`;
+    lines.push(paint(full ? "green" : lab.outcome === "completed" ? "yellow" : "red", head));
+    if (lab.note) lines.push(`  ${paint("red", lab.note.split("\n")[0])}`);
+    const hidden = split(lab.tests, "hidden");
+    if (hidden.count) {
+      const pub = split(lab.tests, "visible");
+      lines.push(`  public tests ${pub.score}/${pub.max}, instructor tests ${hidden.score}/${hidden.max}`);
+    }
+    for (const t of lab.tests) {
+      const mark = t.status === "passed" ? paint("green", "✓") : paint("red", "✗");
+      const name = t.name.length > 78 ? `${t.name.slice(0, 77)}…` : t.name;
+      lines.push(`  ${mark} ${name.padEnd(78)} ${`${t.score}/${t.max}`.padStart(5)}`);
+      if (t.status === "failed" && t.output) lines.push(`      ${paint("dim", t.output.split("\n")[0].slice(0, 110))}`);
+    }
+    lines.push("");
+  }
+  const all = totals(labs);
+  lines.push(paint("bold", `Total ${all.score}/${all.max} points in ${labs.length} lab(s), ${all.seconds.toFixed(1)} s.`));
+  return lines.join("\n");
+}
+
+/** Gradescope's autograder results format. Hidden tests stay hidden until grades are published. */
+export function gradescopeResults(labs: readonly LabResult[], extraOutput = ""): object {
+  const all = totals(labs);
+  const summary = labs.map((l) => `${l.lab}: ${l.score}/${l.max} (${l.outcome})${l.note ? ` — ${l.note.split("\n")[0]}` : ""}`);
+  return {
+    score: all.score,
+    max_score: all.max,
+    execution_time: Math.round(all.seconds * 10) / 10,
+    output: [...summary, extraOutput].filter(Boolean).join("\n"),
+    output_format: "text",
+    visibility: "visible",
+    stdout_visibility: "hidden",
+    tests: labs.flatMap((l) =>
+      l.tests.map((t) => ({
+        name: `${l.lab} › ${t.name}`,
+        score: t.score,
+        max_score: t.max,
+        status: t.status,
+        output: t.output,
+        visibility: t.visibility === "hidden" ? "after_published" : "visible",
+      })),
+    ),
+  };
+}
+
+const xml = (s: string): string =>
+  s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "")
+    .replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+export function junitXml(labs: readonly LabResult[]): string {
+  const all = totals(labs);
+  const failures = labs.reduce((s, l) => s + l.tests.filter((t) => t.status === "failed").length, 0);
+  const count = labs.reduce((s, l) => s + l.tests.length, 0);
+  const out = [`<?xml version="1.0" encoding="UTF-8"?>`,
+    `<testsuites name="Hub &amp; Spokes labs" tests="${count}" failures="${failures}" time="${all.seconds.toFixed(3)}">`];
+  for (const l of labs) {
+    const f = l.tests.filter((t) => t.status === "failed").length;
+    out.push(`  <testsuite name="${xml(l.lab)}" tests="${l.tests.length}" failures="${f}" time="${l.seconds.toFixed(3)}">`);
+    out.push(`    <properties><property name="score" value="${l.score}"/><property name="max_score" value="${l.max}"/><property name="outcome" value="${xml(l.outcome)}"/></properties>`);
+    for (const t of l.tests) {
+      const open = `    <testcase classname="${xml(l.lab)}" name="${xml(t.name)}"`;
+      if (t.status === "passed") out.push(`${open}/>`);
+      else out.push(`${open}><failure message="${xml(t.output.split("\n")[0] ?? "")}">${xml(t.output)}</failure></testcase>`);
+    }
+    if (l.note) out.push(`    <system-err>${xml(l.note)}</system-err>`);
+    out.push(`  </testsuite>`);
+  }
+  out.push(`</testsuites>`, "");
+  return out.join("\n");
+}
+
+export function markdownSummary(labs: readonly LabResult[]): string {
+  const all = totals(labs);
+  const rows = labs.map((l) => {
+    const pub = split(l.tests, "visible");
+    const hid = split(l.tests, "hidden");
+    const pts = hid.count ? `${pub.score}/${pub.max} + ${hid.score}/${hid.max} hidden` : `${l.score}/${l.max}`;
+    return `| ${l.lab} | ${l.title} | ${pts} | ${l.outcome}${l.note ? `: ${l.note.split("\n")[0].replace(/\|/g, "\\|")}` : ""} |`;
+  });
+  return [`### Hub & Spokes — ${all.score}/${all.max} points`, "", "| lab | title | points | outcome |", "|---|---|---|---|", ...rows, ""].join("\n");
+}
