@@ -3,7 +3,7 @@
 import type { Body, Thread } from "./floor";
 import { Floor, FloorEvent, FloorQueue } from "./floor";
 import type { Measure } from "../lib/measure";
-import { check, liveHeap, nowNs } from "../lib/measure";
+import { check, cpuNs, liveHeap } from "../lib/measure";
 import { timerDelayMs } from "./shape";
 
 // Joining inline: `t.done ? t.result : yield t.joiners`, the bare form of GreenThread.wait.
@@ -16,7 +16,7 @@ function* child(i: number): Body<number> {
 export const cases: Record<string, Measure> = {
   async "spawn-join"(n) {
     const floor = new Floor();
-    const start = nowNs();
+    const start = cpuNs();
     const sum = await floor.run(
       (function* (): Body<number> {
         const threads: Thread[] = new Array(n);
@@ -26,7 +26,7 @@ export const cases: Record<string, Measure> = {
         return sum;
       })(),
     );
-    const ns = nowNs() - start;
+    const ns = cpuNs() - start;
     check(sum === (n * (n - 1)) / 2, "every child joined");
     return ns / n;
   },
@@ -41,7 +41,7 @@ export const cases: Record<string, Measure> = {
         yield;
       }
     }
-    const start = nowNs();
+    const start = cpuNs();
     await floor.run(
       (function* (): Body<void> {
         const a = floor.spawn(player());
@@ -50,7 +50,7 @@ export const cases: Record<string, Measure> = {
         if (!b.done) yield joiners(b);
       })(),
     );
-    const ns = nowNs() - start;
+    const ns = cpuNs() - start;
     check(turns === n, "every turn taken");
     return ns / n;
   },
@@ -73,7 +73,7 @@ export const cases: Record<string, Measure> = {
         back.put(v);
       }
     }
-    const start = nowNs();
+    const start = cpuNs();
     await floor.run(
       (function* (): Body<void> {
         const a = floor.spawn(ping());
@@ -82,7 +82,7 @@ export const cases: Record<string, Measure> = {
         if (!b.done) yield joiners(b);
       })(),
     );
-    const ns = nowNs() - start;
+    const ns = cpuNs() - start;
     check(last === n / 2 - 1, "every item came back");
     return ns / n;
   },
@@ -119,7 +119,7 @@ export const cases: Record<string, Measure> = {
       yield performance.now() + timerDelayMs(i);
       fired++;
     }
-    const start = nowNs();
+    const start = cpuNs();
     await floor.run(
       (function* (): Body<void> {
         const threads: Thread[] = new Array(n);
@@ -127,7 +127,7 @@ export const cases: Record<string, Measure> = {
         for (const t of threads) if (!t.done) yield joiners(t);
       })(),
     );
-    const ns = nowNs() - start;
+    const ns = cpuNs() - start;
     check(fired === n, "every timer fired");
     return ns / n;
   },

@@ -7,8 +7,15 @@ export type Measure = (n: number) => number | Promise<number>;
 /** What a module of Node cases exports: case id → measure. */
 export type CaseModule = { readonly cases: Readonly<Record<string, Measure>> };
 
-/** Monotonic clock in nanoseconds, as a number (exact well past the runs measured here). */
-export const nowNs = (): number => Number(process.hrtime.bigint());
+/**
+ * CPU time this process has used (user + system, all its threads: V8's GC helpers included), in nanoseconds.
+ * Time cases divide CPU time, not wall time: on a shared 2-core machine other processes stretch wall time by
+ * whole scheduler slices, while the CPU a measurement burns barely moves; idle waits (a timer's delay) cost none.
+ */
+export const cpuNs = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) * 1000;
+};
 
 /**
  * Full collection, twice: a single gc() can leave objects that weak callbacks or finalization
