@@ -1,17 +1,19 @@
 // The benchmarks page: bar charts with ratios, drawn as SVG at build time from bench/results/*.json.
 //
-// The shape read here (written by bench/; anything else is reported on the page, never a crash):
+// The shape read here is the one bench/README.md documents ("Results file"); fields marked ? may be missing, and a
+// file that does not fit is reported on the page, never a crash:
 //   {
-//     "name": "hub",                      results set id (the file name is used when missing)
-//     "title"?: "Hub primitives",         heading on the page
-//     "date"?: "2026-11-25T15:00:00Z",    when it ran
-//     "machine"?: "2 cores, Debian 12",   where it ran
-//     "baseline"?: "hub",                 the system the ratios compare against (default: the first row of each case)
-//     "notes"?: "free text",
-//     "rows": [{ "case": "switch", "system": "hub", "value": 123.4, "unit": "ns/op",
-//                "better"?: "lower" | "higher" }]     default: "higher" when the unit is a rate (…/s), else "lower"
+//     "suite": "hub",                           (or "name"; else the file name)
+//     "title"?: "…", "date"?: "ISO time",
+//     "machine"?: { "cpus": 2, "cpuModel": "…", "node": "v20…", … } or a string,
+//     "subject"?: "hub",                        the system the ratios are about (default "hub" when present, else the first row)
+//     "rows": [{ "case": "…", "system": "hub", "value": 12.3, "unit": "ns/switch",
+//                "min"?: 11.9, "max"?: 13.0, "better"?: "lower" | "higher" }],
+//     "ratios"?: [{ "case": "…", "vs": "eventlet", "ratio": 0.42, "meaning": "hub time / eventlet time" }],
+//     "aims"?: [{ "aim": "…", "met": true, "detail"?: "…" }],
+//     "notes"?: ["…"] or "…"
 //   }
-// A missing bench/results/ folder means "no results yet".
+// Ratios missing from the file are computed as subject value / system value. A missing bench/results/ means "no results yet".
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { escapeHtml } from "./highlight";
@@ -22,72 +24,112 @@ export interface BenchRow {
   readonly case: string;
   readonly system: string;
   readonly value: number;
-  readonly unit: string;
+  readonly unit?: string;
+  readonly min?: number;
+  readonly max?: number;
   readonly better?: "lower" | "higher";
 }
+interface BenchRatio { readonly case: string; readonly vs: string; readonly ratio: number; readonly meaning?: string }
+interface BenchAim { readonly aim: string; readonly met: boolean; readonly detail?: string }
 
 export interface BenchResults {
   readonly name: string;
   readonly title?: string;
   readonly date?: string;
   readonly machine?: string;
-  readonly baseline?: string;
-  readonly notes?: string;
+  readonly subject?: string;
   readonly rows: readonly BenchRow[];
+  readonly ratios: readonly BenchRatio[];
+  readonly aims: readonly BenchAim[];
+  readonly notes: readonly string[];
 }
 
 export const RESULTS_DIR = "bench/results";
 
+function describeMachine(m: unknown): string | undefined {
+  if (typeof m === "string") return m;
+  if (!m || typeof m !== "object") return undefined;
+  const o = m as Record<string, unknown>;
+  const parts = [
+    o.cpus && `${o.cpus} × ${o.cpuModel ?? "CPU"}`,
+    o.memoryGB && `${o.memoryGB} GB`,
+    o.os,
+    o.node && `Node ${String(o.node).replace(/^v/, "")}`,
+    o.eventlet,
+  ];
+  return parts.filter(Boolean).map(String).join(" · ") || undefined;
+}
+
 /** Reads every results file; a broken one becomes a warning and a note on the page. */
-export function readBenchResults(site: Site): { sets: BenchResults[]; problems: string[] } {
-  const dir = join(site.root, RESULTS_DIR);
+export function readBenchResults(root: string): { sets: BenchResults[]; problems: string[] } {
+  const dir = join(root, RESULTS_DIR);
   const sets: BenchResults[] = [];
   const problems: string[] = [];
   if (!existsSync(dir)) return { sets, problems };
-  for (const name of readdirSync(dir).filter((n) => n.endsWith(".json")).sort()) {
+  for (const file of readdirSync(dir).filter((n) => n.endsWith(".json")).sort()) {
     try {
-      const data = JSON.parse(readFileSync(join(dir, name), "utf8")) as Partial<BenchResults>;
+      const data = JSON.parse(readFileSync(join(dir, file), "utf8")) as Record<string, unknown>;
       if (!Array.isArray(data.rows)) throw new Error(`no "rows" array`);
-      const rows = data.rows.filter(
+      const rows = (data.rows as Partial<BenchRow>[]).filter(
         (r): r is BenchRow =>
           !!r && typeof r.case === "string" && typeof r.system === "string" && typeof r.value === "number" && Number.isFinite(r.value),
       );
-      if (rows.length < data.rows.length) problems.push(`${RESULTS_DIR}/${name}: ${data.rows.length - rows.length} row(s) without case, system and a finite value were left out`);
-      sets.push({ ...data, name: data.name ?? name.replace(/\.json$/, ""), rows });
+      if (rows.length < data.rows.length) {
+        problems.push(`${RESULTS_DIR}/${file}: ${data.rows.length - rows.length} row(s) without case, system and a finite value were left out`);
+      }
+      const list = <T>(x: unknown): T[] => (Array.isArray(x) ? (x as T[]) : []);
+      sets.push({
+        name: String(data.suite ?? data.name ?? file.replace(/\.json$/, "")),
+        title: typeof data.title === "string" ? data.title : undefined,
+        date: typeof data.date === "string" ? data.date : undefined,
+        machine: describeMachine(data.machine),
+        subject: typeof data.subject === "string" ? data.subject : undefined,
+        rows,
+        ratios: list<BenchRatio>(data.ratios).filter((r) => r && typeof r.ratio === "number"),
+        aims: list<BenchAim>(data.aims).filter((a) => a && typeof a.aim === "string"),
+        notes: typeof data.notes === "string" ? [data.notes] : list<string>(data.notes).map(String),
+      });
     } catch (e) {
-      problems.push(`${RESULTS_DIR}/${name}: ${(e as Error).message}`);
+      problems.push(`${RESULTS_DIR}/${file}: ${(e as Error).message}`);
     }
   }
   return { sets, problems };
 }
 
-const isRate = (unit: string): boolean => /\/\s*s(ec)?$|per second|rps|ops\/s/i.test(unit);
+const isRate = (unit: string): boolean => /\/\s*s(ec)?$|per second|rps/i.test(unit);
 
 const fmt = (v: number): string =>
   Math.abs(v) >= 100 ? Math.round(v).toLocaleString("en-US") : Number(v.toPrecision(3)).toString();
 
-/** One case as a horizontal bar chart: one bar per system, its value, and its ratio to the baseline. */
-export function barChart(caseName: string, rows: readonly BenchRow[], baselineName?: string): string {
+/** One case as a horizontal bar chart: one bar per system, its value (min–max when known), and the subject's ratio to it. */
+export function barChart(set: BenchResults, caseName: string): string {
+  const rows = set.rows.filter((r) => r.case === caseName);
   const unit = rows[0].unit ?? "";
   const better = rows[0].better ?? (isRate(unit) ? "higher" : "lower");
-  const base = rows.find((r) => r.system === baselineName) ?? rows[0];
-  const max = Math.max(...rows.map((r) => r.value), 0) || 1;
-  const W = 640, labelW = 150, valueW = 170, barH = 22, gap = 10, top = 8;
-  const barMax = W - labelW - valueW;
+  const subject = rows.find((r) => r.system === (set.subject ?? "hub")) ?? rows[0];
+  const max = Math.max(...rows.map((r) => r.max ?? r.value), 0) || 1;
+  const W = 720, labelW = 150, valueW = 230, barH = 22, gap = 10, top = 6;
+  const scale = (v: number) => (v / max) * (W - labelW - valueW);
   const H = top * 2 + rows.length * (barH + gap) - gap;
   const bars = rows.map((r, i) => {
     const y = top + i * (barH + gap);
-    const w = Math.max(1, (r.value / max) * barMax);
-    const ratio = base.value ? r.value / base.value : NaN;
-    const ratioText = r === base ? "baseline" : Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : "";
-    return `<g class="bar${r === base ? " baseline" : ""}">
+    const w = Math.max(1, scale(r.value));
+    const given = set.ratios.find((q) => q.case === caseName && q.vs === r.system);
+    const ratio = given?.ratio ?? (r.value ? subject.value / r.value : NaN);
+    const ratioText = r === subject ? "" : Number.isFinite(ratio) ? `${subject.system} ÷ this = ${ratio.toFixed(2)}×` : "";
+    const range = r.min !== undefined && r.max !== undefined
+      ? `<line class="range" x1="${labelW + scale(r.min)}" x2="${labelW + scale(r.max)}" y1="${y + barH / 2}" y2="${y + barH / 2}"/>`
+      : "";
+    const end = labelW + Math.max(w, r.max !== undefined ? scale(r.max) : 0);
+    const tip = `${r.system}: ${fmt(r.value)} ${unit}${r.min !== undefined ? ` (min ${fmt(r.min)}, max ${fmt(r.max ?? r.value)})` : ""}${given?.meaning ? `; ratio = ${given.meaning}` : ""}`;
+    return `<g class="bar${r === subject ? " subject" : ""}">
 <text class="label" x="${labelW - 10}" y="${y + barH / 2}" text-anchor="end" dominant-baseline="central">${escapeHtml(r.system)}</text>
-<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" rx="3"><title>${escapeHtml(`${r.system}: ${fmt(r.value)} ${unit}`)}</title></rect>
-<text class="value" x="${labelW + w + 8}" y="${y + barH / 2}" dominant-baseline="central">${escapeHtml(`${fmt(r.value)} ${unit}`)}<tspan class="ratio" dx="8">${ratioText}</tspan></text>
+<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" rx="3"><title>${escapeHtml(tip)}</title></rect>${range}
+<text class="value" x="${(end + 8).toFixed(1)}" y="${y + barH / 2}" dominant-baseline="central">${escapeHtml(`${fmt(r.value)} ${unit}`)}<tspan class="ratio" dx="10">${escapeHtml(ratioText)}</tspan></text>
 </g>`;
   });
   return `<figure class="chart">
-<figcaption><strong>${escapeHtml(caseName)}</strong> <span class="muted">${escapeHtml(unit)}, ${better} is better; ratios against ${escapeHtml(base.system)}</span></figcaption>
+<figcaption><strong>${escapeHtml(caseName)}</strong> <span class="muted">${escapeHtml(unit)}, ${better} is better</span></figcaption>
 <svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${escapeHtml(`${caseName}: ${rows.map((r) => `${r.system} ${fmt(r.value)} ${unit}`).join(", ")}`)}">
 ${bars.join("\n")}
 </svg>
@@ -95,22 +137,29 @@ ${bars.join("\n")}
 }
 
 export function renderBench(site: Site): Page {
-  const { sets, problems } = readBenchResults(site);
+  const { sets, problems } = readBenchResults(site.root);
   site.warnings.push(...problems);
   const sections = sets.map((set) => {
     const cases = [...new Set(set.rows.map((r) => r.case))];
-    const meta = [set.date && `ran ${escapeHtml(set.date)}`, set.machine && `on ${escapeHtml(set.machine)}`].filter(Boolean).join(" ");
+    const meta = [set.date && `Ran ${escapeHtml(set.date.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC"))}`, set.machine && `on ${escapeHtml(set.machine)}`]
+      .filter(Boolean).join(" ");
+    const aims = set.aims.length
+      ? `<h3>Aims</h3><ul class="aims">${set.aims.map((a) => `<li class="${a.met ? "met" : "missed"}"><span class="mark">${a.met ? "✓" : "✗"}</span> ${escapeHtml(a.aim)}${a.detail ? ` <span class="muted">— ${escapeHtml(a.detail)}</span>` : ""}</li>`).join("")}</ul>`
+      : "";
+    const notes = set.notes.length ? `<h3>Notes</h3><ul>${set.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>` : "";
     return `<section class="bench-set" id="bench-${escapeHtml(set.name)}">
-<h2>${escapeHtml(set.title ?? set.name)}</h2>
+<h2>${escapeHtml(set.title ?? `The ${set.name} suite`)}</h2>
 ${meta ? `<p class="muted">${meta}</p>` : ""}
-${set.notes ? `<p>${escapeHtml(set.notes)}</p>` : ""}
-${cases.length ? cases.map((c) => barChart(c, set.rows.filter((r) => r.case === c), set.baseline)).join("\n") : `<p class="note">This file has no rows.</p>`}
+${cases.length ? cases.map((c) => barChart(set, c)).join("\n") : `<p class="note">This file has no rows.</p>`}
+${aims}${notes}
 </section>`;
   });
   const body = `<article class="bench">
 <h1>Benchmarks</h1>
-<p>The hub and the load balancer measured side by side with real peers (raw generators, async/await, eventlet, HAProxy, nginx),
-and reported as ratios. The numbers come from <code>npm run bench</code>; see <code>bench/</code> for how each one is taken.</p>
+<p>The hub and the load balancer measured side by side with the floor beneath them and with real peers, in the same run,
+and reported as ratios: absolute times move between machines, ratios measured together carry over. Each bar is a median;
+the thin line across it spans the fastest and slowest measurement. <code>npm run bench</code> takes them; <code>bench/README.md</code>
+says how each one is taken and why it is fair.</p>
 ${sections.length ? sections.join("\n") : `<p class="note" id="no-results">No results yet: <code>npm run bench</code> writes them to <code>${RESULTS_DIR}/</code>.</p>`}
 ${problems.length ? `<div class="note warn"><p>Some results could not be read:</p><ul>${problems.map((p) => `<li>${escapeHtml(p)}</li>`).join("")}</ul></div>` : ""}
 </article>`;

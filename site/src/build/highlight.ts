@@ -1,5 +1,5 @@
 // Build-time syntax highlighting for the course site (shiki, offline): one highlighter, light and dark themes.
-import { createHighlighter, type Highlighter, type ThemedToken } from "shiki";
+import { createHighlighter, type BundledLanguage, type Highlighter, type ThemedToken } from "shiki";
 
 const THEMES = { light: "github-light", dark: "github-dark" } as const;
 const LANGS = [
@@ -44,7 +44,7 @@ const styleOf = (t: ThemedToken): string =>
 export function highlightLines(code: string, lang: string | null): string[] {
   if (!highlighter) throw new Error("initHighlighter() must run before highlighting");
   if (!lang) return code.split("\n").map(escapeHtml);
-  const { tokens } = highlighter.codeToTokens(code, { lang, themes: THEMES });
+  const { tokens } = highlighter.codeToTokens(code, { lang: lang as BundledLanguage, themes: THEMES });
   return tokens.map((line) =>
     line.map((t) => `<span style="${escapeHtml(styleOf(t))}">${escapeHtml(t.content)}</span>`).join(""),
   );

@@ -1,11 +1,10 @@
 // Markdown for the course site (markdown-it): `<<< file#region` include lines as tokens, heading anchors,
 // build-time highlighting of fenced code, and links rewritten from repository paths to site pages.
-import MarkdownIt from "markdown-it";
-import type Token from "markdown-it/lib/token.mjs";
+import markdownIt, { type Env, type MarkdownIt, type Token } from "markdown-it";
 import { INCLUDE } from "../../../tools/lib/markers";
 import { highlightBlock, langFor } from "./highlight";
 
-export interface MarkdownEnv {
+export interface MarkdownEnv extends Env {
   /** Turns a link written in the source (a repository path, an anchor, a URL) into a site link. */
   rewriteLink?: (url: string) => string;
   /** Headings seen so far, for the page's table of contents; also keeps slugs unique. */
@@ -27,7 +26,7 @@ export const slugify = (text: string): string =>
   text.toLowerCase().trim().replace(/[^\p{L}\p{N}\s-]/gu, "").replace(/\s+/g, "-") || "section";
 
 export function createMarkdown(): MarkdownIt {
-  const md: MarkdownIt = new MarkdownIt({
+  const md: MarkdownIt = markdownIt({
     html: true,
     linkify: true,
     typographer: true,
@@ -44,7 +43,7 @@ export function createMarkdown(): MarkdownIt {
       if (!m) return false;
       if (!silent) {
         const token = state.push("include", "", 0);
-        token.meta = { file: m[1], region: m[2], line: startLine + 1 } satisfies IncludeMeta;
+        token.meta = { file: m[1], region: m[2], line: startLine + 1 } satisfies IncludeMeta as never;
         token.map = [startLine, startLine + 1];
       }
       state.line = startLine + 1;
@@ -53,9 +52,11 @@ export function createMarkdown(): MarkdownIt {
     { alt: ["paragraph"] },
   );
   // Without a site context (rendered outside a chapter), an include shows as the line it is.
-  md.renderer.rules.include = (tokens, idx, _options, env: MarkdownEnv) =>
-    env.renderInclude?.(tokens[idx].meta as IncludeMeta) ??
-    `<p class="include-ref"><code>&lt;&lt;&lt; ${tokens[idx].meta.file}#${tokens[idx].meta.region}</code></p>\n`;
+  md.renderer.rules.include = (tokens, idx, _options, env) => {
+    const inc = tokens[idx].meta as unknown as IncludeMeta;
+    return (env as MarkdownEnv).renderInclude?.(inc) ??
+      `<p class="include-ref"><code>&lt;&lt;&lt; ${inc.file}#${inc.region}</code></p>\n`;
+  };
 
   // Heading ids and the page's table of contents.
   md.core.ruler.push("anchors", (state) => {
@@ -82,8 +83,8 @@ export function createMarkdown(): MarkdownIt {
     if (!rewrite) return;
     for (const block of state.tokens) {
       for (const t of block.children ?? []) {
-        if (t.type === "link_open") t.attrSet("href", rewrite(t.attrGet("href") ?? ""));
-        if (t.type === "image") t.attrSet("src", rewrite(t.attrGet("src") ?? ""));
+        if (t.type === "link_open") t.attrSet("href", rewrite(String(t.attrGet("href") ?? "")));
+        if (t.type === "image") t.attrSet("src", rewrite(String(t.attrGet("src") ?? "")));
       }
     }
   });
@@ -109,7 +110,7 @@ export function splitSections(tokens: Token[]): Section[] {
   };
   for (const t of tokens) {
     if (t.type === "include" && t.level === 0) {
-      cur.includes.push(t.meta as IncludeMeta);
+      cur.includes.push(t.meta as unknown as IncludeMeta);
       continue;
     }
     const startsBlock = t.level === 0 && t.nesting !== -1;

@@ -1,6 +1,8 @@
 // The course site's only script: the stylesheet, and asciinema players mounted on chapter pages that have a
 // recording (the player is loaded only there, and only when its box is visible or opened).
 /// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+/// <reference types="vite/client" />
 import "./style.css";
 
 async function mount(el: HTMLElement): Promise<void> {
