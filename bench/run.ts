@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { topSelfTime } from "./lib/profile";
 import { machine, median, ratios, table, type Results } from "./lib/report";
 import type { Case, Row, Suite, System } from "./lib/suite";
 
@@ -22,7 +23,9 @@ const usage = `usage: npm run bench -- <suite> [--reps N] [--quick] [--only TEXT
   --quick       a tenth of each case's size and 1 rep, to try things out; never saved
   --only TEXT   only the cases whose id or name contains TEXT (not saved)
   --systems     only these systems, comma-separated (not saved)
-  --no-save     print the table without writing bench/results/<suite>.json`;
+  --no-save     print the table without writing bench/results/<suite>.json
+  --profile     instead of measuring, run each selected case once per Node system under --cpu-prof and print
+                where its time goes (profiles kept in bench/out/profiles/)`;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -32,6 +35,7 @@ const { values, positionals } = parseArgs({
     only: { type: "string" },
     systems: { type: "string" },
     "no-save": { type: "boolean", default: false },
+    profile: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -67,8 +71,8 @@ for (const s of suite.systems) {
 }
 
 /** Runs one measurement; resolves to its figure, or rejects with what the process printed. */
-function measureOnce(system: System, c: Case, n: number): Promise<number> {
-  const [cmd, ...args] = system.command(c, n);
+function measureOnce(system: System, c: Case, n: number, argv = system.command(c, n)): Promise<number> {
+  const [cmd, ...args] = argv;
   return new Promise((resolvePromise, reject) => {
     const child = spawn(cmd!, args, { cwd: repoDir, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -91,6 +95,22 @@ function measureOnce(system: System, c: Case, n: number): Promise<number> {
       reject(new Error(`${why}: ${(err.trim() || out.trim()).split("\n").slice(-6).join("\n  ")}`));
     });
   });
+}
+
+if (values.profile) {
+  for (const c of cases) {
+    for (const s of systems) {
+      if (!s.profile) continue;
+      const dir = resolve(benchDir, "out", "profiles");
+      mkdirSync(dir, { recursive: true });
+      const file = resolve(dir, `${suite.name}-${c.id}-${s.name.replace(/\W+/g, "-")}.cpuprofile`);
+      const n = values.quick ? Math.max(2, Math.floor(c.n / 10)) : c.n;
+      const v = await measureOnce(s, c, n, s.profile(c, n, file));
+      console.log(`\n${c.name} on ${s.name}: ${v.toFixed(1)} ${c.unit} (under the profiler); self time of the measured run:`);
+      for (const line of topSelfTime(file)) console.log(`  ${line}`);
+    }
+  }
+  process.exit(0);
 }
 
 const samples = new Map<string, number[]>();

@@ -1,12 +1,15 @@
 // One measurement in a fresh Node process (chapter 8): bench/run.ts starts this file once per case, system and rep,
 // so garbage, JIT feedback and heap growth of one measurement never leak into another.
-// Usage: node --expose-gc --import tsx bench/lib/child.ts <case module, relative to bench/> <case id> <n>
+// Usage: node --expose-gc --import tsx bench/lib/child.ts <case module, relative to bench/> <case id> <n> [profile]
+// With a profile file, the measured run (and only it: not start-up, not the warm-up) is sampled by V8's CPU profiler.
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { CaseModule } from "./measure";
 import { collect } from "./measure";
 
-const [modulePath, caseId, nText] = process.argv.slice(2);
+const [modulePath, caseId, nText, profileFile] = process.argv.slice(2);
 const n = Number(nText);
 if (!modulePath || !caseId || !(n > 0)) {
   console.error("usage: child.ts <case module> <case id> <n>");
@@ -25,5 +28,18 @@ if (!measure) {
 // that a long-lived server sees, not the interpreter; eventlet's script does the same for symmetry.
 await measure(Math.max(1, Math.floor(n / 10)));
 collect();
+const session = profileFile ? new Session() : null;
+if (session) {
+  session.connect();
+  await session.post("Profiler.enable");
+  // 100 µs, not the default 1 ms: a measured run lasts a fraction of a second and needs enough samples.
+  await session.post("Profiler.setSamplingInterval", { interval: 100 });
+  await session.post("Profiler.start");
+}
 const value = await measure(n);
+if (session) {
+  const { profile } = await session.post("Profiler.stop");
+  writeFileSync(profileFile!, JSON.stringify(profile));
+  session.disconnect();
+}
 console.log(JSON.stringify({ value }));

@@ -27,6 +27,8 @@ export interface System {
    * `{"value": number}` in the case's unit (see bench/lib/child.ts for the Node side).
    */
   command(c: Case, n: number): readonly string[];
+  /** Like `command`, and writes a CPU profile of the measured run to `file`; absent when it cannot (`--profile`). */
+  profile?(c: Case, n: number, file: string): readonly string[];
   /** A line for the machine description (peer version), or undefined. */
   version?(): string | undefined;
 }

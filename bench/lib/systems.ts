@@ -7,19 +7,22 @@ import type { Case, System } from "./suite";
  * with --expose-gc for the memory cases. `missing` says why it cannot run yet, or returns null.
  */
 export function nodeSystem(name: string, module: string, missing: () => string | null = () => null): System {
+  const argv = (c: Case, n: number, ...rest: string[]): string[] => [
+    process.execPath,
+    "--expose-gc",
+    "--import",
+    "tsx",
+    "bench/lib/child.ts",
+    module,
+    c.id,
+    String(n),
+    ...rest,
+  ];
   return {
     name,
     missing,
-    command: (c: Case, n: number) => [
-      process.execPath,
-      "--expose-gc",
-      "--import",
-      "tsx",
-      "bench/lib/child.ts",
-      module,
-      c.id,
-      String(n),
-    ],
+    command: (c, n) => argv(c, n),
+    profile: (c, n, file) => argv(c, n, file),
   };
 }
 
