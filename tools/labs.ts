@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { listFiles } from "./lib/files";
 import { expectedLabs } from "./lib/labs";
 import { loadManifest, ROOT } from "./lib/manifest";
+import { withChapterTable } from "./lib/readme";
 
 const check = process.argv.includes("--check");
 const force = process.argv.includes("--force");
@@ -21,7 +22,11 @@ function editedLabFiles(): Set<string> {
 }
 
 try {
-  const expected = expectedLabs(loadManifest());
+  const manifest = loadManifest();
+  const expected = expectedLabs(manifest);
+  const readmePath = join(ROOT, "README.md");
+  const readme = readFileSync(readmePath, "utf8");
+  const readmeFresh = withChapterTable(readme, manifest);
   const actual = new Set(listFiles(labsDir));
   const changes: { file: string; what: "missing" | "stale" | "extra" }[] = [];
   for (const [file, text] of expected) {
@@ -34,6 +39,10 @@ try {
   const list = changes.map((c) => `${c.what.padEnd(7)} labs/${c.file}`).join("\n  ");
 
   if (check) {
+    if (readmeFresh !== readme) {
+      console.error("README.md's chapter table is out of date with course.json. Run `npm run labs` to refresh it.");
+      process.exit(1);
+    }
     if (changes.length) {
       console.error(`labs/ is out of date with solutions/ (${changes.length} file(s)):\n  ${list}`);
       console.error("Run `npm run labs` to regenerate it. labs/ is generated: edit solutions/ instead.");
@@ -49,6 +58,10 @@ try {
           clobbered.map((c) => `labs/${c.file}`).join("\n  ") +
           "\nCommit or stash them first, or run `npm run labs -- --force`.",
       );
+    }
+    if (readmeFresh !== readme) {
+      writeFileSync(readmePath, readmeFresh);
+      console.log("Refreshed README.md's chapter table.");
     }
     for (const { file, what } of changes) {
       const path = join(labsDir, file);
