@@ -6,8 +6,10 @@ import { execFileSync } from "node:child_process";
 import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { type Chapter, findChapter, labSeconds, loadManifest, readyChapters, ROOT } from "./lib/manifest";
+import { type Chapter, findChapter, hiddenPoints, labSeconds, loadManifest, readyChapters, ROOT } from "./lib/manifest";
 import { loadProgress, saveProgress, stateDir } from "./lib/progress";
+import { catalogTests } from "./grader/catalog";
+import { checkIntegrity, integrityLines } from "./grader/integrity";
 import { gradescopeResults, junitXml, markdownSummary, terminalReport } from "./grader/report";
 import { type LabResult, runLab, type TestFile } from "./grader/run-lab";
 
@@ -18,6 +20,7 @@ const { values, positionals } = parseArgs({
     out: { type: "string" },
     root: { type: "string" },
     target: { type: "string" },
+    submission: { type: "string" },
     quiet: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -28,7 +31,9 @@ if (values.help) {
   NN …        labs to grade (default: every ready lab)
   --isolate   grade each lab with the earlier chapters taken from solutions/, so one bug upstream does not zero it
   --out DIR   where results.json, junit.xml and summary.md go (default: .course/grade)
-  --target    the lab tree to grade (default: labs/)`);
+  --target    the lab tree to grade (default: labs/)
+  --submission DIR  a submitted repository whose tests and tools are compared with the handed-out copies
+              (the Gradescope autograder; by default the course root itself is checked)`);
   process.exit(0);
 }
 
@@ -49,7 +54,9 @@ export function testFilesOf(courseRoot: string, lab: Chapter): TestFile[] {
 function expectedTests(files: readonly string[]): Map<string, string[]> {
   const byFile = new Map<string, string[]>();
   const solutions = join(root, "solutions");
-  if (!existsSync(solutions) || !files.length) return byFile;
+  if (!files.length) return byFile;
+  // A student copy or an autograder has no reference to list tests from: the export wrote them down.
+  if (!existsSync(solutions)) return catalogTests(root, files);
   try {
     const json = execFileSync(
       process.execPath,
@@ -88,6 +95,7 @@ async function main(): Promise<number> {
   const results: LabResult[] = [];
   for (const lab of labs) {
     const labFiles = files.get(lab.id)!;
+    const hidden = labFiles.filter((f) => f.visibility === "hidden");
     if (!values.quiet) process.stderr.write(`grading ${lab.id}…\n`);
     if (!labFiles.length) throw new Error(`no grading tests found for ${lab.id} (expected test/${lab.id}.test.ts)`);
     results.push(
@@ -98,21 +106,30 @@ async function main(): Promise<number> {
         target: values.isolate ? isolatedTree(lab, labsDir) : labsDir,
         files: labFiles,
         seconds: labSeconds(manifest, lab),
-        points: lab.points,
+        // Instructor-only tests count only where they are present (never in a student copy).
+        points: lab.points + (hidden.length ? hiddenPoints(lab) : 0),
         expected: labFiles.flatMap((f) => expected.get(f.path) ?? []),
+        expectedHidden: hidden.flatMap((f) => expected.get(f.path) ?? []),
         outputBytes: manifest.limits.outputBytesPerTest,
       }),
     );
   }
 
+  // Tamper evidence: were the tests and grading tools changed from the copies handed out?
+  const integrity = integrityLines(
+    values.submission ? checkIntegrity(root, resolve(values.submission), { onlyPresent: true }) : checkIntegrity(root, root),
+  );
+  const summary = markdownSummary(results) + (integrity.length ? `\n${integrity.map((l) => (l.startsWith("  ") ? `- \`${l.trim()}\`` : l)).join("\n")}\n` : "");
+
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, "results.json"), JSON.stringify(gradescopeResults(results), null, 2) + "\n");
+  writeFileSync(join(outDir, "results.json"), JSON.stringify(gradescopeResults(results, integrity.join("\n")), null, 2) + "\n");
   writeFileSync(join(outDir, "junit.xml"), junitXml(results));
-  writeFileSync(join(outDir, "summary.md"), markdownSummary(results));
-  if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, markdownSummary(results));
+  writeFileSync(join(outDir, "summary.md"), summary);
+  if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, summary);
   recordProgress(results);
 
   console.log(terminalReport(results, Boolean(process.stdout.isTTY) && !process.env.NO_COLOR));
+  if (integrity.length) console.log(integrity.join("\n"));
   console.log(`Reports: ${join(outDir, "results.json")}, junit.xml, summary.md`);
   const broken = results.filter((r) => r.outcome === "harness error");
   if (broken.length) {

@@ -52,6 +52,8 @@ export interface LabRun {
   readonly points: number;
   /** Names of the tests the lab should have (from the reference), when known. */
   readonly expected?: readonly string[];
+  /** Those of `expected` that come from instructor-only test files, so a test that never ran keeps its visibility. */
+  readonly expectedHidden?: readonly string[];
   readonly outputBytes: number;
   readonly config?: string;
 }
@@ -172,6 +174,8 @@ interface Ending extends Attempt {
 export function interpret(run: LabRun, events: readonly GradeEvent[], end: Ending): LabResult {
   const visibilityOf = (file: string): Visibility =>
     run.files.find((f) => f.path.endsWith(file) || file.endsWith(f.path))?.visibility ?? "visible";
+  const hiddenNames = new Set(run.expectedHidden ?? []);
+  const visibilityOfName = (name: string): Visibility => (hiddenNames.has(name) ? "hidden" : "visible");
   const tests = new Map<string, TestOutcome>();
   const loadErrors: string[] = [];
   let ended = false;
@@ -204,7 +208,7 @@ export function interpret(run: LabRun, events: readonly GradeEvent[], end: Endin
   const started = events.some((e) => e.event === "start");
   for (const name of end.hung) {
     tests.set(name, {
-      name, task: taskOf(name), max: pointsOf(name) ?? 0, score: 0, status: "failed", visibility: "visible",
+      name, task: taskOf(name), max: pointsOf(name) ?? 0, score: 0, status: "failed", visibility: visibilityOfName(name),
       output: `timed out: this test never finished (its run was stopped after ${run.seconds} s). An endless loop, or a wait nothing wakes?`,
     });
   }
@@ -238,7 +242,7 @@ export function interpret(run: LabRun, events: readonly GradeEvent[], end: Endin
   for (const name of run.expected ?? []) {
     if (tests.has(name)) continue;
     const output = hungGroups.has(groupOf(name)) ? SKIPPED_WITH_GROUP : missingWhy;
-    tests.set(name, { name, task: taskOf(name), max: pointsOf(name) ?? 0, score: 0, status: "failed", output, visibility: "visible" });
+    tests.set(name, { name, task: taskOf(name), max: pointsOf(name) ?? 0, score: 0, status: "failed", output, visibility: visibilityOfName(name) });
   }
   // Without a list of expected tests, the points of tests that never reported still count against the lab.
   const known = [...tests.values()].reduce((s, t) => s + t.max, 0);

@@ -20,6 +20,12 @@ export interface Chapter {
   readonly summary: string;
   /** Wall-clock limit for grading this lab, overriding `limits.labSeconds`. */
   readonly labSeconds?: number;
+  /**
+   * Points of the instructor-only tests (test/hidden/NN-slug*.test.ts), on top of `points`. They are graded
+   * only where those tests are present (the instructor's tree, the Gradescope autograder), never in a student copy.
+   * @default 0
+   */
+  readonly hiddenPoints?: number;
 }
 
 export interface Part {
@@ -56,6 +62,9 @@ export function loadManifest(root = ROOT): Manifest {
     if (!data.parts.some((p) => p.id === c.part)) problems.push(`${where}: unknown part ${c.part}`);
     if (c.status !== "ready" && c.status !== "planned") problems.push(`${where}: status must be ready or planned`);
     if (!Number.isInteger(c.points) || c.points <= 0) problems.push(`${where}: points must be a positive integer`);
+    if (c.hiddenPoints !== undefined && (!Number.isInteger(c.hiddenPoints) || c.hiddenPoints < 0)) {
+      problems.push(`${where}: hiddenPoints must be a non-negative integer`);
+    }
     if (!c.title || !c.summary || !c.demo) problems.push(`${where}: title, summary and demo are required`);
   });
   if (problems.length) throw new Error(`course.json is not valid:\n  ${problems.join("\n  ")}`);
@@ -63,6 +72,9 @@ export function loadManifest(root = ROOT): Manifest {
 }
 
 export const readyChapters = (m: Manifest): Chapter[] => m.chapters.filter((c) => c.status === "ready");
+
+/** Points of a lab's instructor-only tests (0 when it has none). */
+export const hiddenPoints = (c: Chapter): number => c.hiddenPoints ?? 0;
 
 /** Seconds the grader allows one lab before it kills the lab's process group. */
 export const labSeconds = (m: Manifest, c: Chapter): number => c.labSeconds ?? m.limits.labSeconds;
