@@ -26,11 +26,18 @@ export function terminalReport(labs: readonly LabResult[], color: boolean): stri
       const pub = split(lab.tests, "visible");
       lines.push(`  public tests ${pub.score}/${pub.max}, instructor tests ${hidden.score}/${hidden.max}`);
     }
+    let group: string | null = null;
     for (const t of lab.tests) {
+      // Tests are listed under their describe block ("task 2: …"), so each line can show the behaviour in full.
+      const parts = t.name.split(" > ");
+      const g = parts.length > 1 ? parts.slice(0, -1).join(" > ") : "";
+      if (g !== group && g) lines.push(`  ${paint("bold", g)}${t.visibility === "hidden" ? paint("dim", " (instructor tests)") : ""}`);
+      group = g;
       const mark = t.status === "passed" ? paint("green", "✓") : paint("red", "✗");
-      const name = t.name.length > 78 ? `${t.name.slice(0, 77)}…` : t.name;
-      lines.push(`  ${mark} ${name.padEnd(78)} ${`${t.score}/${t.max}`.padStart(5)}`);
-      if (t.status === "failed" && t.output) lines.push(`      ${paint("dim", t.output.split("\n")[0].slice(0, 110))}`);
+      const own = parts[parts.length - 1];
+      const name = own.length > 74 ? `${own.slice(0, 73)}…` : own;
+      lines.push(`    ${mark} ${name.padEnd(74)} ${`${t.score}/${t.max}`.padStart(5)}`);
+      if (t.status === "failed" && t.output) lines.push(`        ${paint("dim", t.output.split("\n")[0].slice(0, 106))}`);
     }
     lines.push("");
   }
