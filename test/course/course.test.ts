@@ -1,0 +1,131 @@
+// Course checks: the manifest, the markers, the includes, the points and the generated labs agree with
+// each other, and every ready lab's starter fails its tests while its solution earns every point.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { isSource, listFiles } from "../../tools/lib/files";
+import { parseHints } from "../../tools/lib/hints";
+import { expectedLabs } from "../../tools/lib/labs";
+import { hiddenPoints, loadManifest, readyChapters, ROOT } from "../../tools/lib/manifest";
+import { extractRegion, INCLUDE, parseSource } from "../../tools/lib/markers";
+import { pointsOf, taskOf } from "../../tools/grader/points";
+import { withChapterTable } from "../../tools/lib/readme";
+
+const manifest = loadManifest();
+const ready = readyChapters(manifest);
+const read = (p: string): string => readFileSync(join(ROOT, p), "utf8");
+
+describe("every ready chapter has all its parts", () => {
+  it.each(ready.map((c) => c.id))("%s: narrative, solution, lab README, hints, demo and tests", (id) => {
+    const c = ready.find((x) => x.id === id)!;
+    for (const p of [`chapters/${id}.md`, `solutions/${id}/README.md`, `solutions/${id}/hints.md`, `solutions/${id}/${c.demo}`, `test/${id}.test.ts`]) {
+      expect(existsSync(join(ROOT, p)), `${p} is missing`).toBe(true);
+    }
+  });
+});
+
+describe("markers and hints", () => {
+  it.each(ready.map((c) => c.id))("%s: every task has a solution block, README section and 2–3 hint levels", (id) => {
+    const blocks = listFiles(join(ROOT, "solutions", id))
+      .filter(isSource)
+      .flatMap((f) => parseSource(read(`solutions/${id}/${f}`), `solutions/${id}/${f}`).blocks);
+    expect(blocks.length, `solutions/${id} has no solution blocks: the lab would have nothing to do`).toBeGreaterThan(0);
+    const tasks = [...new Set(blocks.map((b) => b.task))].sort((a, b) => a - b);
+    const hints = parseHints(read(`solutions/${id}/hints.md`), `solutions/${id}/hints.md`);
+    expect(hints.map((h) => h.task)).toEqual(tasks);
+    for (const h of hints) {
+      expect(h.levels.length, `task ${h.task} of ${id} needs 2–3 hint levels`).toBeGreaterThanOrEqual(2);
+      expect(h.levels.every((l) => l.text.length > 0)).toBe(true);
+    }
+    const readme = read(`solutions/${id}/README.md`);
+    for (const t of tasks) expect(readme, `README of ${id} has no "## ${t}." section`).toMatch(new RegExp(`^## ${t}\\. `, "m"));
+  });
+});
+
+describe("chapters include code by region, and only from solutions/", () => {
+  const chapters = ready.map((c) => c.id);
+  const used = new Set<string>();
+  it.each(chapters)("%s: every include names an existing file and region", (id) => {
+    const lines = read(`chapters/${id}.md`).split("\n");
+    let includes = 0;
+    for (const [i, line] of lines.entries()) {
+      const m = line.match(INCLUDE);
+      if (!m) continue;
+      includes++;
+      const file = join(ROOT, "solutions", m[1]);
+      expect(existsSync(file), `chapters/${id}.md:${i + 1}: no file solutions/${m[1]}`).toBe(true);
+      expect(() => extractRegion(readFileSync(file, "utf8"), `solutions/${m[1]}`, m[2]), `chapters/${id}.md:${i + 1}`).not.toThrow();
+      used.add(`${m[1]}#${m[2]}`);
+    }
+    expect(includes, `chapters/${id}.md includes no code`).toBeGreaterThan(0);
+  });
+  it("every region in solutions/ is included by some chapter", () => {
+    for (const c of ready) for (const line of read(`chapters/${c.id}.md`).split("\n")) {
+      const m = line.match(INCLUDE);
+      if (m) used.add(`${m[1]}#${m[2]}`);
+    }
+    const unused = ready.flatMap((c) =>
+      listFiles(join(ROOT, "solutions", c.id)).filter(isSource).flatMap((f) =>
+        parseSource(read(`solutions/${c.id}/${f}`), f).regions.map((r) => `${c.id}/${f}#${r.name}`).filter((k) => !used.has(k)),
+      ),
+    );
+    expect(unused, "regions no chapter includes").toEqual([]);
+  });
+});
+
+describe("points", () => {
+  const listed = JSON.parse(
+    (() => {
+      const out = execFileSync(process.execPath, [join(ROOT, "node_modules/vitest/vitest.mjs"), "list", ...ready.map((c) => `test/${c.id}.test.ts`), "--json"], {
+        cwd: ROOT, encoding: "utf8", env: { ...process.env, HUB_QUIET: "1" },
+      });
+      return out.slice(out.indexOf("["));
+    })(),
+  ) as { name: string; file: string }[];
+  it.each(ready.map((c) => c.id))("%s: every test states its points and task, and they add up to the manifest's", (id) => {
+    const tests = listed.filter((t) => t.file.endsWith(`test/${id}.test.ts`));
+    expect(tests.length).toBeGreaterThan(0);
+    expect(tests.filter((t) => pointsOf(t.name) === null).map((t) => t.name), "tests without '(N pts)'").toEqual([]);
+    expect(tests.filter((t) => taskOf(t.name) === null).map((t) => t.name), "tests outside a 'task N: …' describe").toEqual([]);
+    expect(tests.reduce((s, t) => s + pointsOf(t.name)!, 0)).toBe(ready.find((c) => c.id === id)!.points);
+  });
+});
+
+describe("generated files are up to date", () => {
+  it("labs/ is what npm run labs makes from solutions/", () => {
+    const stale = [...expectedLabs(manifest)].filter(([f, text]) => !existsSync(join(ROOT, "labs", f)) || read(`labs/${f}`) !== text).map(([f]) => f);
+    expect(stale, "run npm run labs").toEqual([]);
+    const extra = listFiles(join(ROOT, "labs")).filter((f) => f !== ".gitkeep" && !expectedLabs(manifest).has(f));
+    expect(extra, "files in labs/ that no solution makes").toEqual([]);
+  });
+  it("the README's chapter table is made from course.json", () => {
+    expect(read("README.md")).toBe(withChapterTable(read("README.md"), manifest));
+  });
+});
+
+describe("starters fail and solutions pass, through the grader", () => {
+  const grade = (args: string[]): { score: number; max_score: number; tests: { name: string; status: string }[] } => {
+    const out = mkdtempSync(join(tmpdir(), "grade-check-"));
+    try {
+      execFileSync(process.execPath, ["--import", "tsx", join(ROOT, "tools/grade.ts"), ...args, "--out", out, "--quiet"], {
+        cwd: ROOT, stdio: "ignore", env: { ...process.env, GITHUB_STEP_SUMMARY: "" },
+      });
+      return JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  };
+  it("every test of every untouched starter fails (earlier chapters from the reference)", () => {
+    const r = grade([...ready.map((c) => c.id), "--isolate"]);
+    expect(r.tests.filter((t) => t.status === "passed").map((t) => t.name), "tests a starter passes").toEqual([]);
+    expect(r.score).toBe(0);
+    expect(r.max_score).toBe(ready.reduce((s, c) => s + c.points + hiddenPoints(c), 0));
+  }, 300_000);
+  it("the reference solutions earn every point", () => {
+    const r = grade(["--target", join(ROOT, "solutions")]);
+    expect(r.tests.filter((t) => t.status !== "passed").map((t) => t.name)).toEqual([]);
+    expect(r.score).toBe(ready.reduce((s, c) => s + c.points + hiddenPoints(c), 0));
+  }, 300_000);
+});
