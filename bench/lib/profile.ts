@@ -14,8 +14,10 @@ export function topSelfTime(file: string, limit = 20): string[] {
   const self = new Map<string, number>();
   for (const id of profile.samples) {
     const f = frames.get(id)!;
-    // The last two path segments name the file without naming the machine (02-hub/hub.ts, esm/hooks).
-    const where = f.url ? f.url.split("/").slice(-2).join("/") : "";
+    // The last two path segments name the file without naming the machine (02-hub/hub.ts, esm/hooks);
+    // a module tsx loaded as CommonJS shows up as a data: URL that carries its file name inside.
+    const url = f.url.startsWith("data:") ? (/__filename="([^"]+)"/.exec(decodeURIComponent(f.url))?.[1] ?? "data:") : f.url;
+    const where = url ? url.split("/").slice(-2).join("/") : "";
     const key = `${f.functionName || "(anonymous)"}  ${where}`.trimEnd();
     self.set(key, (self.get(key) ?? 0) + 1);
   }
