@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Chapter } from "../../../tools/lib/manifest";
-import { parseCast, playDuration } from "../../../tools/record/cast";
+import { parseCast } from "../../../tools/record/cast";
 import { escapeHtml } from "./highlight";
 import { href } from "./layout";
 import { CAST_DIR, castFile, type Site } from "./site";
@@ -14,9 +14,10 @@ function player(site: Site, chapter: Chapter, kind: "solution" | "lab", page: st
   if (!existsSync(abs)) return null;
   const cast = parseCast(readFileSync(abs, "utf8"), `${CAST_DIR}/${name}`);
   site.assets.set(`casts/${name}`, abs);
-  // The poster is the last frame, so the terminal shows the whole run before anyone presses play.
-  const poster = `npt:${Math.max(0, playDuration(cast) - 0.001).toFixed(3)}`;
-  return `<div class="cast-player" data-cast="${escapeHtml(href(page, `casts/${name}`))}" data-poster="${poster}"
+  // The poster is the whole output, so the terminal shows the finished run before anyone presses play. (An "npt:"
+  // poster at the cast's end is not enough: a run of half a second has its last events merged into later frames.)
+  const poster = `data:text/plain,${cast.events.filter((e) => e[1] === "o").map((e) => e[2]).join("")}`;
+  return `<div class="cast-player" data-cast="${escapeHtml(href(page, `casts/${name}`))}" data-poster="${escapeHtml(poster)}"
   data-cols="${cast.header.width}" data-rows="${cast.header.height}"${cast.header.idle_time_limit ? ` data-idle="${cast.header.idle_time_limit}"` : ""}></div>`;
 }
 

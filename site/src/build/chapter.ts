@@ -28,7 +28,8 @@ export function renderChapter(site: Site, chapter: Chapter): Page {
   // The narrative's own h1 is the page title; the header below shows it with the chapter's place in the course.
   let title = chapter.title;
   if (tokens[0]?.type === "heading_open" && tokens[0].tag === "h1") {
-    title = tokens[1].content;
+    // "01 — Coroutines": the number is in the eyebrow above the title already.
+    title = tokens[1].content.replace(/^\d+\s*[—–:.-]\s*/, "");
     tokens.splice(0, 3);
     env.headings!.shift();
   }

@@ -9,9 +9,9 @@ import { loadManifest, readyChapters } from "../../../tools/lib/manifest";
 import { renderBench } from "./bench";
 import { renderChapter } from "./chapter";
 import { renderCodePages } from "./code";
-import { initHighlighter } from "./highlight";
+import { initHighlighter, tokenStylesheet } from "./highlight";
 import { renderHome } from "./home";
-import { CLIENT_ENTRY, renderPage, type Page } from "./layout";
+import { CLIENT_ENTRY, renderPage, TOKENS_CSS, type Page } from "./layout";
 import { renderNotebook } from "./notebook";
 import type { Site } from "./site";
 
@@ -66,6 +66,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
       writeFileSync(file, renderPage(page, site.manifest.title));
       input[page.path.replace(/\.html$/, "")] = file;
     }
+    writeFileSync(join(stage, TOKENS_CSS), tokenStylesheet());
     for (const [sitePath, source] of site.assets) {
       const file = join(stage, "public", sitePath);
       mkdirSync(dirname(file), { recursive: true });

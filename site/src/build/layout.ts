@@ -5,6 +5,8 @@ import { escapeHtml } from "./highlight";
 
 /** The module every page loads; the build's vite plugin resolves it to site/src/client/main.ts. */
 export const CLIENT_ENTRY = "/@course-client";
+/** The generated syntax colours, written into the staging root by the build; vite bundles it with the rest. */
+export const TOKENS_CSS = "/tokens.css";
 
 /** A page of the site, by its path from the site's root (always ending in .html). */
 export interface Page {
@@ -39,6 +41,7 @@ export function renderPage(page: Page, siteTitle: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
 ${page.description ? `<meta name="description" content="${escapeHtml(page.description)}">\n` : ""}<link rel="icon" href="data:,">
+<link rel="stylesheet" href="${TOKENS_CSS}">
 <script type="module" src="${CLIENT_ENTRY}"></script>
 </head>
 <body class="page-${page.kind}">

@@ -15,8 +15,9 @@ async function mount(el: HTMLElement): Promise<void> {
   create(el.dataset.cast!, el, {
     cols: Number(el.dataset.cols) || undefined,
     rows: Number(el.dataset.rows) || undefined,
-    // The last frame as poster: the terminal shows the finished run until someone presses play.
-    poster: el.dataset.poster,
+    // The whole output as poster: the terminal shows the finished run until someone presses play.
+    // HTML turns the CRLFs of an attribute into LFs; a terminal needs the CR to return to column 0.
+    poster: el.dataset.poster?.replace(/\r?\n/g, "\r\n"),
     idleTimeLimit: Number(el.dataset.idle) || undefined,
     fit: "width",
     theme: "course",
