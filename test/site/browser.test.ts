@@ -1,0 +1,147 @@
+// The built site in a real browser (Debian's Chromium driven by playwright-core), served over HTTP from a sub-path:
+// headings, the code column holds the included code, the asciinema player shows the recorded terminal's text,
+// no console errors and no failed requests. Saves screenshots at desktop and phone widths to site/screenshots/.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadManifest, readyChapters, ROOT } from "../../tools/lib/manifest";
+import { extractRegion, INCLUDE } from "../../tools/lib/markers";
+import { castText, parseCast } from "../../tools/record/cast";
+import { buildSite } from "../../site/src/build/index";
+import { serve } from "./helpers";
+
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const INSTALL = "apt-get update && apt-get install -y --no-install-recommends chromium";
+const SHOTS = join(ROOT, "site/screenshots");
+const STEP_MS = 60_000;
+const present = existsSync(CHROMIUM);
+
+if (!present) {
+  const notice = `Chromium not found at ${CHROMIUM}: the site's browser test ${process.env.CI === "true" ? "FAILS in CI" : "is skipped"}. Install it with: ${INSTALL}`;
+  console.warn(notice);
+  if (process.env.CI === "true") it("has Chromium to test the site with", () => expect.fail(notice));
+}
+
+const manifest = loadManifest();
+const chapter = readyChapters(manifest).find((c) => existsSync(join(ROOT, "chapters", `${c.id}.md`)));
+
+describe.skipIf(!present)("the course site in Chromium", () => {
+  const out = mkdtempSync(join(tmpdir(), "site-browser-"));
+  const profile = mkdtempSync(join(tmpdir(), "site-chromium-"));
+  let server: Awaited<ReturnType<typeof serve>>;
+  let context: BrowserContext;
+
+  beforeAll(async () => {
+    await buildSite({ root: ROOT, outDir: out });
+    server = await serve(out);
+    mkdirSync(SHOTS, { recursive: true });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      viewport: { width: 1280, height: 860 },
+      timeout: 30_000,
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.close();
+    rmSync(out, { recursive: true, force: true });
+    rmSync(profile, { recursive: true, force: true });
+  }, 30_000);
+
+  /** Opens a page and collects what went wrong while it loaded: console errors, page errors, failed requests. */
+  async function open(path: string, width = 1280, height = 860): Promise<{ page: Page; problems: string[] }> {
+    const page = await context.newPage();
+    await page.setViewportSize({ width, height });
+    const problems: string[] = [];
+    page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
+    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+    page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+    page.on("response", (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()}: ${r.url()}`));
+    await page.goto(server.url + path, { waitUntil: "networkidle", timeout: 30_000 });
+    return { page, problems };
+  }
+
+  async function shoot(page: Page, name: string): Promise<void> {
+    await page.screenshot({ path: join(SHOTS, `${name}-desktop.png`) });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(300); // the player refits its terminal to the new width
+    await page.screenshot({ path: join(SHOTS, `${name}-phone.png`) });
+  }
+
+  it("shows the home page: the course, how to start, every chapter", async () => {
+    const { page, problems } = await open("index.html");
+    expect(await page.locator("h1").first().textContent()).toBe(manifest.title);
+    expect(await page.locator("#start").textContent()).toContain("npm run lab");
+    expect(await page.locator(".chapter-item").count()).toBe(manifest.chapters.length);
+    await page.screenshot({ path: join(SHOTS, "home-full-desktop.png"), fullPage: true });
+    await shoot(page, "home");
+    expect(problems).toEqual([]);
+    await page.close();
+  }, STEP_MS);
+
+  it.skipIf(!chapter)("shows a chapter: narrative beside the included code, and the recorded demo in the player", async () => {
+    const c = chapter!;
+    const { page, problems } = await open(`chapters/${c.id}.html`);
+    expect(await page.locator("h1").first().textContent()).toBeTruthy();
+    expect(await page.locator(".prose h2").count()).toBeGreaterThan(0);
+
+    // The first include's first code line is in the code column, beside the prose (not below it) on a wide screen.
+    const include = readFileSync(join(ROOT, "chapters", `${c.id}.md`), "utf8").split("\n").find((l) => INCLUDE.test(l));
+    if (include) {
+      const [, file, region] = include.match(INCLUDE)!;
+      const excerpt = extractRegion(readFileSync(join(ROOT, "solutions", file), "utf8"), file, region);
+      const firstLine = excerpt.code.split("\n").find((l) => l.trim())!.trim();
+      const figure = page.locator(`.section .code figure[data-region="${region}"]`).first();
+      expect(await figure.textContent()).toContain(firstLine);
+      const codeBox = (await figure.boundingBox())!;
+      const proseBox = (await figure.locator("xpath=ancestor::section[1]/div[@class='prose']").boundingBox())!;
+      expect(codeBox.x).toBeGreaterThan(proseBox.x + proseBox.width - 1);
+    }
+
+    // The player shows the end of the recorded run (its poster) without being played.
+    const castPath = join(ROOT, "site/casts", `${c.id}.cast`);
+    if (existsSync(castPath)) {
+      const lines = castText(parseCast(readFileSync(castPath, "utf8"))).split("\n").map((l) => l.trim()).filter(Boolean);
+      const last = lines[lines.length - 1];
+      const term = page.locator(".cast .ap-term").first();
+      await expect.poll(async () => (await term.textContent()) ?? "", { timeout: 15_000 }).toContain(last);
+    }
+    await page.screenshot({ path: join(SHOTS, "chapter-full-desktop.png"), fullPage: true });
+    await shoot(page, "chapter");
+    await page.screenshot({ path: join(SHOTS, "chapter-full-phone.png"), fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  }, STEP_MS);
+
+  it.skipIf(!chapter)("shows a reference file and a lab file with its diff", async () => {
+    const c = chapter!;
+    const file = c.demo;
+    const { page, problems } = await open(`code/${c.id}/solutions/${file}.html`);
+    expect(await page.locator("h1").first().textContent()).toBe(`solutions/${c.id}/${file}`);
+    const source = readFileSync(join(ROOT, "solutions", c.id, file), "utf8").split("\n").find((l) => l.trim())!;
+    expect(await page.locator("pre.numbered").first().textContent()).toContain(source.trim());
+    await shoot(page, "code");
+    expect(problems).toEqual([]);
+    await page.close();
+
+    if (existsSync(join(ROOT, "labs", c.id))) {
+      const lab = await open(`code/${c.id}/labs/${file}.html`);
+      expect(await lab.page.locator(".diff-view, .same").count()).toBeGreaterThan(0);
+      await shoot(lab.page, "lab-diff");
+      expect(lab.problems).toEqual([]);
+      await lab.page.close();
+    }
+  }, STEP_MS);
+
+  it("shows the benchmarks page", async () => {
+    const { page, problems } = await open("bench.html");
+    expect(await page.locator("h1").first().textContent()).toBe("Benchmarks");
+    await shoot(page, "bench");
+    expect(problems).toEqual([]);
+    await page.close();
+  }, STEP_MS);
+});

@@ -1,0 +1,197 @@
+// The course site builds: every ready chapter renders with every included region, every internal link of the
+// built site resolves (file and #fragment), and the generator fails loudly on an include that does not exist.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, posix } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadManifest, readyChapters, ROOT } from "../../tools/lib/manifest";
+import { INCLUDE } from "../../tools/lib/markers";
+import { buildSite, generatePages } from "../../site/src/build/index";
+import { fixtureManifest, internalLinks, makeTree, resolveLink } from "./helpers";
+
+const BUILD_MS = 120_000;
+
+function walk(dir: string, rel = ""): string[] {
+  return readdirSync(join(dir, rel)).flatMap((n) => {
+    const r = rel ? posix.join(rel, n) : n;
+    return statSync(join(dir, r)).isDirectory() ? walk(dir, r) : [r];
+  });
+}
+
+describe("the course site, built from this repository", () => {
+  const out = mkdtempSync(join(tmpdir(), "site-dist-"));
+  let pages: readonly string[] = [];
+  beforeAll(async () => {
+    ({ pages } = await buildSite({ root: ROOT, outDir: out }));
+  }, BUILD_MS);
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  const manifest = loadManifest();
+  const written = readyChapters(manifest).filter((c) => existsSync(join(ROOT, "chapters", `${c.id}.md`)));
+
+  it("has a home page listing every chapter of the manifest", () => {
+    const home = readFileSync(join(out, "index.html"), "utf8");
+    for (const c of manifest.chapters) expect(home).toContain(`id="${c.id}"`);
+    expect(home).toContain('<link rel="icon" href="data:,">');
+  });
+
+  it.each(written.map((c) => [c.id]))("renders chapter %s with every included region beside its prose", (id) => {
+    const html = readFileSync(join(out, "chapters", `${id}.html`), "utf8");
+    const includes = readFileSync(join(ROOT, "chapters", `${id}.md`), "utf8").split("\n").filter((l) => INCLUDE.test(l));
+    expect(html.match(/<figure class="excerpt"/g)?.length ?? 0).toBe(includes.length);
+    for (const line of includes) expect(html).toContain(`data-region="${line.match(INCLUDE)![2]}"`);
+  });
+
+  it("publishes every file of the ready chapters' solutions and labs", () => {
+    for (const c of written) {
+      for (const tree of ["solutions", "labs"]) {
+        const dir = join(ROOT, tree, c.id);
+        if (!existsSync(dir)) continue;
+        for (const f of walk(dir)) expect(pages).toContain(`code/${c.id}/${tree}/${f}.html`);
+      }
+    }
+  });
+
+  it("has no broken internal link: every href and src names a built file, and every #fragment an id in it", () => {
+    const broken: string[] = [];
+    const ids = new Map<string, Set<string>>();
+    const idsOf = (path: string) => {
+      if (!ids.has(path)) {
+        const html = readFileSync(join(out, path), "utf8");
+        ids.set(path, new Set([...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1])));
+      }
+      return ids.get(path)!;
+    };
+    const htmlFiles = walk(out).filter((f) => f.endsWith(".html"));
+    for (const page of htmlFiles) {
+      for (const url of internalLinks(readFileSync(join(out, page), "utf8"))) {
+        if (url.startsWith("/")) {
+          broken.push(`${page}: ${url} is absolute (the site must work from any sub-path)`);
+          continue;
+        }
+        const { path, hash } = resolveLink(page, url);
+        if (!existsSync(join(out, path)) || statSync(join(out, path)).isDirectory()) broken.push(`${page}: ${url} (no file ${path})`);
+        else if (hash && path.endsWith(".html") && !idsOf(path).has(hash)) broken.push(`${page}: ${url} (no id "${hash}" in ${path})`);
+      }
+    }
+    // Player options name casts in data attributes; they must exist too.
+    for (const page of htmlFiles) {
+      for (const m of readFileSync(join(out, page), "utf8").matchAll(/data-cast="([^"]+)"/g)) {
+        if (!existsSync(join(out, resolveLink(page, m[1]).path))) broken.push(`${page}: cast ${m[1]}`);
+      }
+    }
+    expect(broken).toEqual([]);
+    expect(htmlFiles.length).toBe(pages.length);
+  });
+});
+
+describe("the site generator, on a fixture course", () => {
+  const solution = `// A fixture file.
+// #region add
+export function add(a: number, b: number): number {
+  // BEGIN SOLUTION 1 add
+  return a + b;
+  // END SOLUTION
+}
+// #endregion
+`;
+  const base = (md: string, extra: Record<string, string> = {}) =>
+    makeTree({ "course.json": fixtureManifest(), "chapters/01-first.md": md, "solutions/01-first/add.ts": solution, ...extra });
+
+  it("puts an included region beside the paragraph before it, its solution body folded", async () => {
+    const root = base("# First\n\n## Adding\n\nThis adds two numbers:\n\n<<< 01-first/add.ts#add\n\nAfter the code.\n");
+    const { pages } = await generatePages(root);
+    const chapter = pages.find((p) => p.path === "chapters/01-first.html")!;
+    const section = chapter.body.match(/<section class="section has-code">([\s\S]*?)<\/section>/)![1];
+    expect(section).toContain("This adds two numbers");
+    expect(section).toMatch(/<div class="code"><figure class="excerpt" data-region="add">/);
+    expect(section).toMatch(/<details class="reference">\s*<summary><span class="reveal">Show the reference<\/span>/);
+    expect(section).not.toContain("BEGIN SOLUTION");
+    expect(chapter.body).toContain('id="adding"');
+    expect(chapter.body).toContain('<nav class="toc"');
+    const home = pages.find((p) => p.path === "index.html")!.body;
+    expect(home).toContain('href="chapters/01-first.html"');
+    expect(home).not.toContain("chapters/02-second.html");
+    expect(home).toMatch(/id="02-second" class="chapter-item planned"/);
+    rmSync(root, { recursive: true });
+  });
+
+  it("fails with the chapter, line and region when an included region does not exist", async () => {
+    const root = base("# First\n\nText.\n\n<<< 01-first/add.ts#subtract\n");
+    await expect(generatePages(root)).rejects.toThrow(/chapters\/01-first\.md:5: <<< 01-first\/add\.ts#subtract: .*no region "subtract" \(regions in this file: add\)/);
+    rmSync(root, { recursive: true });
+  });
+
+  it("fails when an included file does not exist", async () => {
+    const root = base("# First\n\n<<< 01-first/missing.ts#add\n");
+    await expect(generatePages(root)).rejects.toThrow(/chapters\/01-first\.md:3: .*solutions\/01-first\/missing\.ts does not exist/);
+    rmSync(root, { recursive: true });
+  });
+
+  it("shows a lab file with its diff to the reference, markers removed from the reference view", async () => {
+    const starter = solution.replace(/  \/\/ BEGIN SOLUTION[\s\S]*END SOLUTION\n/, '  // TODO(task 1): add. See README.md.\n  throw new Error("not implemented yet");\n');
+    const root = base("# First\n", { "labs/01-first/add.ts": starter });
+    const { pages } = await generatePages(root);
+    const ref = pages.find((p) => p.path === "code/01-first/solutions/add.ts.html")!.body;
+    expect(ref).not.toContain("BEGIN SOLUTION");
+    expect(ref).toContain('id="region-add"');
+    const lab = pages.find((p) => p.path === "code/01-first/labs/add.ts.html")!.body;
+    expect(lab).toMatch(/class="line del"[^>]*>.*TODO\(task 1\)/);
+    expect(lab).toMatch(/class="line add"[^>]*>.*return/);
+    rmSync(root, { recursive: true });
+  });
+
+  it("renders a chapter's notebook with highlighted code and its outputs, and links it from the chapter", async () => {
+    const nb = {
+      cells: [
+        { cell_type: "markdown", source: ["## Try it\n"], metadata: {} },
+        { cell_type: "code", source: ["add(1, 2)"], execution_count: 1, outputs: [{ output_type: "execute_result", data: { "text/plain": ["3"] } }], metadata: {} },
+      ],
+      metadata: {}, nbformat: 4, nbformat_minor: 5,
+    };
+    const root = base("# First\n", { "notebooks/01-first.ipynb": JSON.stringify(nb) });
+    const { pages } = await generatePages(root);
+    const page = pages.find((p) => p.path === "notebooks/01-first.html")!.body;
+    expect(page).toContain('<pre class="output result">3</pre>');
+    expect(page).toMatch(/<pre class="shiki[^"]*"><code><span class="line"><span class="hl\d+">add/);
+    expect(pages.find((p) => p.path === "chapters/01-first.html")!.body).toContain('href="../notebooks/01-first.html"');
+    rmSync(root, { recursive: true });
+  });
+
+  it("plots benchmark results as bars with ratios, says when there are none, and reports a broken file", async () => {
+    const results = {
+      suite: "hub", date: "2026-11-25T16:00:00.000Z", machine: { cpus: 2, cpuModel: "Test CPU", node: "v20.0.0" },
+      rows: [
+        { case: "switch", system: "hub", value: 50, unit: "ns/switch", min: 45, max: 55, better: "lower" },
+        { case: "switch", system: "eventlet", value: 200, unit: "ns/switch", min: 190, max: 210, better: "lower" },
+      ],
+      ratios: [{ case: "switch", vs: "eventlet", ratio: 0.25, meaning: "hub time / eventlet time" }],
+      aims: [{ aim: "beat eventlet", met: true }],
+      notes: ["a note"],
+    };
+    const withResults = base("# First\n", { "bench/results/hub.json": JSON.stringify(results), "bench/results/bad.json": "{ nope" });
+    const site = await generatePages(withResults);
+    const bench = site.pages.find((p) => p.path === "bench.html")!.body;
+    expect(bench).toContain("<svg");
+    expect(bench).toContain("hub ÷ this = 0.25×");
+    expect(bench).toContain("beat eventlet");
+    expect(bench).toMatch(/bench\/results\/bad\.json/);
+    expect(site.site.warnings.some((w) => w.includes("bad.json"))).toBe(true);
+    rmSync(withResults, { recursive: true });
+
+    const without = base("# First\n");
+    const empty = (await generatePages(without)).pages.find((p) => p.path === "bench.html")!.body;
+    expect(empty).toContain('id="no-results"');
+    rmSync(without, { recursive: true });
+  });
+
+  it("builds a course with no published chapter", async () => {
+    const root = makeTree({ "course.json": fixtureManifest() });
+    const out = join(root, "dist");
+    const { pages, warnings } = await buildSite({ root, outDir: out });
+    expect(pages).toContain("index.html");
+    expect(warnings.join("\n")).toMatch(/01-first is ready .* does not exist yet/);
+    expect(readFileSync(join(out, "index.html"), "utf8")).toMatch(/<script type="module" crossorigin src="\.\/assets\//);
+    rmSync(root, { recursive: true });
+  }, BUILD_MS);
+});
