@@ -1,0 +1,424 @@
+// Grading tests for lab 02-hub: the timer heap, the run queue, the hub's loop, time, errors at yield
+// points, and the real clock. Everything but the last group runs on the virtual clock: instant, repeatable.
+import { describe, expect, it, vi } from "vitest";
+import { getCurrent, runReal, runVirtual, sleep, spawn, spawnAfter, spawnN } from "@target/02-hub/green";
+import type { Greenlet } from "@target/02-hub/greenlet";
+import { Timer, TimerHeap } from "@target/02-hub/heap";
+import { DeadlockError, getHub } from "@target/02-hub/hub";
+import { RingQueue } from "@target/02-hub/ring";
+import { PARK, type Green } from "@target/02-hub/suspend";
+
+/** A small deterministic random generator, so a failing test fails the same way every time. */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+}
+
+const noop = (): void => {};
+
+describe("task 1: TimerHeap", () => {
+  it("pops timers in deadline order, whatever order they were pushed in (2 pts)", () => {
+    const heap = new TimerHeap();
+    const rand = lcg(42);
+    const deadlines: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const d = Math.floor(rand() * 1000);
+      deadlines.push(d);
+      heap.push(new Timer(d, i, noop, heap));
+    }
+    expect(heap.size).toBe(300);
+    const popped: number[] = [];
+    for (let t = heap.pop(); t; t = heap.pop()) popped.push(t.deadline);
+    expect(popped).toEqual([...deadlines].sort((a, b) => a - b));
+    expect(heap.size).toBe(0);
+  });
+
+  it("pops timers with equal deadlines in the order they were created (1 pts)", () => {
+    const heap = new TimerHeap();
+    for (const seq of [3, 0, 4, 1, 2]) heap.push(new Timer(10, seq, noop, heap));
+    const order: number[] = [];
+    for (let t = heap.pop(); t; t = heap.pop()) order.push(t.seq);
+    expect(order).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it("removes a cancelled timer from anywhere and keeps the others in order (2 pts)", () => {
+    const heap = new TimerHeap();
+    const rand = lcg(7);
+    const timers = Array.from({ length: 200 }, (_, i) => new Timer(Math.floor(rand() * 500), i, noop, heap));
+    for (const t of timers) heap.push(t);
+    const cancelled = timers.filter((_, i) => i % 3 === 0);
+    for (const t of cancelled) expect(t.cancel()).toBe(true);
+    expect(cancelled.every((t) => !t.pending && t.index === -1)).toBe(true);
+    expect(cancelled[0].cancel()).toBe(false); // cancelling twice does nothing
+    expect(heap.size).toBe(200 - cancelled.length);
+    const kept = timers.filter((_, i) => i % 3 !== 0);
+    const popped: Timer[] = [];
+    for (let t = heap.pop(); t; t = heap.pop()) popped.push(t);
+    const byTime = (a: Timer, b: Timer) => a.deadline - b.deadline || a.seq - b.seq;
+    expect(popped).toEqual([...kept].sort(byTime));
+  });
+
+  it("peek shows the earliest timer without removing it; pop on an empty heap gives undefined (1 pts)", () => {
+    const heap = new TimerHeap();
+    expect(heap.pop()).toBeUndefined();
+    const late = new Timer(50, 0, noop, heap);
+    const early = new Timer(5, 1, noop, heap);
+    heap.push(late);
+    heap.push(early);
+    expect(heap.peek()).toBe(early);
+    expect(heap.size).toBe(2);
+    expect(heap.pop()).toBe(early);
+    expect(early.pending).toBe(false);
+    expect(late.pending).toBe(true);
+  });
+});
+
+describe("task 2: RingQueue", () => {
+  it("shifts items in the order they were pushed, counts them, and gives undefined when empty (1 pts)", () => {
+    const q = new RingQueue<string>();
+    expect(q.shift()).toBeUndefined();
+    for (const s of ["a", "b", "c"]) q.push(s);
+    expect(q.length).toBe(3);
+    expect([q.shift(), q.shift()]).toEqual(["a", "b"]);
+    expect(q.length).toBe(1);
+    expect(q.shift()).toBe("c");
+    expect(q.shift()).toBeUndefined();
+  });
+
+  it("grows past its capacity and keeps the order, also after wrapping around (1 pts)", () => {
+    const q = new RingQueue<number>(4);
+    let next = 0;
+    let expected = 0;
+    for (let round = 0; round < 50; round++) {
+      for (let i = 0; i < 3 + (round % 7); i++) q.push(next++);
+      for (let i = 0; i < 2 + (round % 5) && q.length > 0; i++) expect(q.shift()).toBe(expected++);
+    }
+    while (q.length > 0) expect(q.shift()).toBe(expected++);
+    expect(expected).toBe(next);
+  });
+});
+
+describe("task 3: the hub's loop", () => {
+  it("runVirtual returns what main returns (1 pts)", () => {
+    expect(runVirtual(function* () {
+      return 42;
+    }).result).toBe(42);
+  });
+
+  it("spawned threads start only when the spawner yields, in the order they were spawned (1 pts)", () => {
+    const trace: string[] = [];
+    runVirtual(function* () {
+      function* worker(name: string): Green<void> {
+        trace.push(name);
+      }
+      spawn(worker, "a");
+      spawn(worker, "b");
+      trace.push("main before yield");
+      yield* sleep(0);
+      trace.push("main after yield");
+    });
+    expect(trace).toEqual(["main before yield", "a", "b", "main after yield"]);
+  });
+
+  it("sleep(0) lets every other runnable thread run once (2 pts)", () => {
+    const trace: string[] = [];
+    const { time } = runVirtual(function* () {
+      function* worker(name: string, n: number): Green<string> {
+        for (let i = 0; i < n; i++) {
+          trace.push(`${name}${i}`);
+          yield* sleep(0);
+        }
+        return name;
+      }
+      const threads = [spawn(worker, "a", 3), spawn(worker, "b", 1), spawn(worker, "c", 2)];
+      while (!threads.every((g) => g.dead)) yield* sleep();
+      return threads.map((g) => g.result);
+    });
+    expect(trace).toEqual(["a0", "b0", "c0", "a1", "c1", "a2"]);
+    expect(time).toBe(0); // yielding takes no time
+  });
+
+  it("keeps a thread's result and error on its greenlet (1 pts)", () => {
+    runVirtual(function* () {
+      const ok = spawn(function* () {
+        return "fine";
+      });
+      const bad = spawn(function* (): Green<void> {
+        throw new Error("boom");
+      });
+      bad.onExit(noop); // someone is listening: not reported
+      expect(ok.started).toBe(false);
+      yield* sleep(0);
+      expect([ok.dead, ok.failed, ok.result]).toEqual([true, false, "fine"]);
+      expect([bad.dead, bad.failed, (bad.error as Error).message]).toEqual([true, true, "boom"]);
+    });
+  });
+
+  it("rethrows from runVirtual what main threw (1 pts)", () => {
+    expect(() =>
+      runVirtual(function* (): Green<void> {
+        yield* sleep(0);
+        throw new RangeError("main failed");
+      }),
+    ).toThrow(RangeError);
+  });
+
+  it("runs a parked thread again only when resumed, with the value it was resumed with (1 pts)", () => {
+    const { result } = runVirtual(function* () {
+      const hub = getHub();
+      const got: unknown[] = [];
+      const waiter = spawn(function* () {
+        got.push(yield PARK);
+      });
+      yield* sleep(0); // the waiter parks
+      yield* sleep(0);
+      expect(waiter.state).toBe("parked");
+      expect(hub.resume(waiter, "hello")).toBe(true);
+      expect(hub.resume(waiter, "again")).toBe(false); // not parked any more: the first wake-up wins
+      yield* sleep(0);
+      return got;
+    });
+    expect(result).toEqual(["hello"]);
+  });
+
+  it("getCurrent returns the running thread; getHub refuses outside a hub (1 pts)", () => {
+    const { result } = runVirtual(function* () {
+      const me = getCurrent();
+      let seen: Greenlet | undefined;
+      const child = spawn(function* () {
+        seen = getCurrent();
+      });
+      yield* sleep(0);
+      return [me.name, seen === child];
+    });
+    expect(result).toEqual(["main", true]);
+    expect(() => getHub()).toThrow(/runVirtual/);
+  });
+
+  it("reports a failure nobody waits for, with the thread's name (1 pts)", () => {
+    const reports: string[] = [];
+    runVirtual(
+      function* () {
+        spawnN(function* exploding(): Green<void> {
+          throw new Error("lost?");
+        });
+        yield* sleep(0);
+      },
+      { report: (g, e) => reports.push(`${g?.name}: ${(e as Error).message}`) },
+    );
+    expect(reports).toEqual(["exploding-1: lost?"]);
+    const spy = vi.spyOn(console, "error").mockImplementation(noop);
+    try {
+      runVirtual(function* () {
+        spawnN(function* quiet(): Green<void> {
+          throw new Error("printed");
+        });
+        yield* sleep(0);
+      });
+      expect(spy.mock.calls.join(" ")).toMatch(/quiet-1.*printed/s);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
+describe("task 4: time", () => {
+  it("wakes sleepers in deadline order and moves the virtual clock to each deadline (2 pts)", () => {
+    const trace: string[] = [];
+    const { time } = runVirtual(function* () {
+      const hub = getHub();
+      function* sleeper(name: string, ms: number): Green<void> {
+        yield* sleep(ms);
+        trace.push(`${name}@${hub.now()}`);
+      }
+      spawn(sleeper, "slow", 300);
+      spawn(sleeper, "fast", 100);
+      spawn(sleeper, "mid", 250);
+      yield* sleep(1000);
+    });
+    expect(trace).toEqual(["fast@100", "mid@250", "slow@300"]);
+    expect(time).toBe(1000);
+  });
+
+  it("wakes sleepers with the same deadline in the order they went to sleep (1 pts)", () => {
+    const trace: number[] = [];
+    runVirtual(function* () {
+      for (let i = 0; i < 5; i++) {
+        spawn(function* () {
+          yield* sleep(50);
+          trace.push(i);
+        });
+      }
+      yield* sleep(100);
+    });
+    expect(trace).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it("spawnAfter starts a thread after its delay, and the program runs no longer than its last event (1 pts)", () => {
+    const { result, time } = runVirtual(function* () {
+      const hub = getHub();
+      let startedAt = -1;
+      const g = spawnAfter(
+        500,
+        function* (x: number) {
+          startedAt = hub.now();
+          return x * 2;
+        },
+        21,
+      );
+      yield* sleep(499);
+      expect(g.started).toBe(false);
+      yield* sleep(2);
+      return [startedAt, g.result];
+    });
+    expect(result).toEqual([500, 42]);
+    expect(time).toBe(501);
+  });
+
+  it("runs a scheduled callback at its time unless it is cancelled first (1 pts)", () => {
+    const fired: string[] = [];
+    runVirtual(function* () {
+      const hub = getHub();
+      hub.schedule(10, () => fired.push(`a@${hub.now()}`));
+      const b = hub.schedule(20, () => fired.push("b"));
+      hub.schedule(30, () => fired.push(`c@${hub.now()}`));
+      yield* sleep(15);
+      expect(b.cancel()).toBe(true);
+      yield* sleep(100);
+    });
+    expect(fired).toEqual(["a@10", "c@30"]);
+  });
+
+  it("ends with a DeadlockError when main waits and nothing can wake it (1 pts)", () => {
+    expect(() =>
+      runVirtual(function* () {
+        yield PARK; // nobody will resume main
+      }),
+    ).toThrow(DeadlockError);
+  });
+
+  it("sleeps an hour of virtual time instantly, from the start time given (1 pts)", () => {
+    const { time } = runVirtual(
+      function* () {
+        for (let i = 0; i < 60; i++) yield* sleep(60_000);
+      },
+      { start: 1_000 },
+    );
+    expect(time).toBe(1_000 + 3_600_000);
+  });
+});
+
+describe("task 5: errors at yield points", () => {
+  it("throws into a sleeping thread at its sleep, runs its finally, and cancels its alarm (1 pts)", () => {
+    const trace: string[] = [];
+    const { time } = runVirtual(function* () {
+      const hub = getHub();
+      const sleeper = spawn(function* (): Green<void> {
+        try {
+          yield* sleep(10_000);
+          trace.push("woke normally");
+        } finally {
+          trace.push(`finally@${hub.now()}`);
+        }
+      });
+      sleeper.onExit(noop);
+      yield* sleep(30);
+      expect(hub.throwInto(sleeper, new Error("stop"))).toBe(true);
+      yield* sleep(0);
+      expect(sleeper.failed && (sleeper.error as Error).message).toBe("stop");
+      expect(hub.throwInto(sleeper, new Error("again"))).toBe(false); // dead: nothing to do
+    });
+    expect(trace).toEqual(["finally@30"]);
+    expect(time).toBe(30); // the 10-second alarm was cancelled, so the run ends at 30
+  });
+
+  it("an error thrown into a thread that never started means its body never runs (1 pts)", () => {
+    let ran = false;
+    runVirtual(function* () {
+      const g = spawn(function* () {
+        ran = true;
+      });
+      g.onExit(noop);
+      getHub().throwInto(g, new Error("never mind"));
+      yield* sleep(0);
+      expect(g.failed).toBe(true);
+    });
+    expect(ran).toBe(false);
+  });
+
+  it("a woken thread gets its value first and the error at its next yield; one error at a time (1 pts)", () => {
+    const { result } = runVirtual(function* () {
+      const hub = getHub();
+      const got: unknown[] = [];
+      const g = spawn(function* () {
+        try {
+          got.push(yield PARK);
+          got.push("ran on");
+          yield* sleep(0);
+          got.push("not reached");
+        } catch (e) {
+          got.push((e as Error).message);
+        }
+        // The running thread can take back an error it was given and has not received yet.
+        const e = new Error("retracted");
+        hub.throwInto(getCurrent(), e);
+        got.push(hub.retract(getCurrent(), e));
+        yield* sleep(0);
+        got.push("still alive");
+      });
+      yield* sleep(0);
+      hub.resume(g, "the item");
+      expect(hub.throwInto(g, new Error("late error"))).toBe(true);
+      expect(hub.throwInto(g, new Error("second"))).toBe(false);
+      while (!g.dead) yield* sleep(0);
+      return got;
+    });
+    expect(result).toEqual(["the item", "ran on", "late error", true, "still alive"]);
+  });
+});
+
+describe("task 6: the real clock", () => {
+  it("runReal runs sleepers on Node's clock in deadline order and resolves with main's result (1 pts)", async () => {
+    const trace: string[] = [];
+    const result = await runReal(function* () {
+      function* sleeper(name: string, ms: number): Green<void> {
+        yield* sleep(ms);
+        trace.push(name);
+      }
+      spawn(sleeper, "b", 8);
+      spawn(sleeper, "a", 2);
+      yield* sleep(15);
+      return "done";
+    });
+    expect(result).toBe("done");
+    expect(trace).toEqual(["a", "b"]);
+  });
+
+  it("runReal rejects with what main threw (1 pts)", async () => {
+    await expect(
+      runReal(function* (): Green<void> {
+        yield* sleep(1);
+        throw new Error("real failure");
+      }),
+    ).rejects.toThrow("real failure");
+  });
+
+  it("gives Node's event loop a turn while threads are busy, and wakes when a Node callback resumes a thread (1 pts)", async () => {
+    const trace: string[] = [];
+    await runReal(
+      function* () {
+        const hub = getHub();
+        let immediateRan = false;
+        setImmediate(() => (immediateRan = true));
+        // Busy: always runnable, never sleeping. The hub must still let Node run the immediate.
+        while (!immediateRan) yield* sleep(0);
+        trace.push("immediate ran");
+        const me = getCurrent();
+        setTimeout(() => hub.resume(me, "from node"), 5);
+        trace.push(String(yield PARK));
+      },
+      { slice: 1 },
+    );
+    expect(trace).toEqual(["immediate ran", "from node"]);
+  });
+});
