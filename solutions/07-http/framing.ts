@@ -1,0 +1,102 @@
+// Message framing: where a body ends, decided from the head alone. Built in chapter 07.
+//
+// This is the part of HTTP/1.1 where request smuggling lives. A front end and a back end that disagree on
+// where one request ends will read the attacker's next bytes as two different things: to one, the body of a
+// request; to the other, a request of its own. So we accept exactly one unambiguous way to delimit a body
+// and refuse everything RFC 9112 §6.1 and §6.3 call out as ambiguous, rather than guessing.
+import { HttpError } from "./errors";
+import { listTokens, type Headers } from "./headers";
+import type { HttpVersion } from "./syntax";
+
+// #region framing-type
+/** How a message's body is delimited. */
+export type BodyFraming =
+  /** No body at all. */
+  | { readonly kind: "none" }
+  /** Exactly `length` bytes follow the head (Content-Length). */
+  | { readonly kind: "length"; readonly length: number }
+  /** A series of chunks ending with a zero-size chunk and trailers (Transfer-Encoding: chunked). */
+  | { readonly kind: "chunked" }
+  /** Responses only: the body is everything until the server closes the connection. */
+  | { readonly kind: "close" };
+// #endregion
+
+// #region content-length
+/**
+ * The value of the one Content-Length field, or undefined when there is none. A repeated field, a list
+ * ("5, 5") or anything but digits is refused: RFC 9110 §8.6 lets a recipient accept identical duplicates,
+ * but two fields are also exactly what a smuggler sends hoping two parsers pick different ones.
+ */
+export function contentLength(headers: Headers): number | undefined {
+  // BEGIN SOLUTION 2 contentLength
+  const values = headers.getAll("content-length");
+  if (values.length === 0) return undefined;
+  if (values.length > 1) throw new HttpError(400, "more than one Content-Length field (RFC 9112 §6.3)");
+  const v = values[0];
+  if (!/^[0-9]+$/.test(v)) throw new HttpError(400, `invalid Content-Length ${JSON.stringify(v)} (RFC 9112 §6.3)`);
+  // More than 15 digits cannot be exact in a double; no body we accept is anywhere near that long.
+  return v.length > 15 ? Infinity : Number(v);
+  // END SOLUTION
+}
+// #endregion
+
+// #region request-framing
+/**
+ * How a request's body is delimited (RFC 9112 §6.3). Throws 400 for every ambiguous combination and 501 for a
+ * transfer coding we do not implement.
+ */
+export function requestFraming(version: HttpVersion, headers: Headers): BodyFraming {
+  // BEGIN SOLUTION 2 requestFraming
+  if (headers.has("transfer-encoding")) {
+    // Both present: RFC 9112 §6.3 item 3 says this "ought to be handled as an error". We do.
+    if (headers.has("content-length")) {
+      throw new HttpError(400, "both Content-Length and Transfer-Encoding: a request smuggling attempt (RFC 9112 §6.3)");
+    }
+    if (version === "HTTP/1.0") throw new HttpError(400, "Transfer-Encoding in an HTTP/1.0 request (RFC 9112 §6.1)");
+    const codings = listTokens(headers, "transfer-encoding");
+    const chunked = codings.indexOf("chunked");
+    if (chunked !== codings.length - 1) {
+      throw new HttpError(400, "chunked must be the final transfer coding, applied once (RFC 9112 §6.1, §6.3)");
+    }
+    if (codings.length > 1) throw new HttpError(501, `transfer coding ${codings[0]} is not implemented`);
+    return { kind: "chunked" };
+  }
+  const length = contentLength(headers);
+  return length === undefined || length === 0 ? { kind: "none" } : { kind: "length", length };
+  // END SOLUTION
+}
+// #endregion
+
+// #region response-framing
+/**
+ * How a response's body is delimited (RFC 9112 §6.3), which depends on the request it answers: a response
+ * to HEAD, and every 1xx, 204 and 304, has no body whatever its header fields say.
+ */
+export function responseFraming(status: number, requestMethod: string, headers: Headers): BodyFraming {
+  // BEGIN SOLUTION 2 responseFraming
+  if (requestMethod === "HEAD" || status < 200 || status === 204 || status === 304) return { kind: "none" };
+  // Simplification: a production client would also handle a 2xx answer to CONNECT (a tunnel, no body).
+  if (headers.has("transfer-encoding")) {
+    if (headers.has("content-length")) throw new HttpError(502, "response has both Content-Length and Transfer-Encoding");
+    const codings = listTokens(headers, "transfer-encoding");
+    // chunked last: we can find the end. Anything else: the body runs until the server closes.
+    return codings[codings.length - 1] === "chunked" && codings.indexOf("chunked") === codings.length - 1
+      ? { kind: "chunked" }
+      : { kind: "close" };
+  }
+  const length = contentLength(headers);
+  if (length === undefined) return { kind: "close" };
+  return length === 0 ? { kind: "none" } : { kind: "length", length };
+  // END SOLUTION
+}
+// #endregion
+
+/**
+ * Whether the connection stays open after this message (RFC 9112 §9.3): HTTP/1.1 unless "Connection: close",
+ * HTTP/1.0 only with "Connection: keep-alive".
+ */
+export function isKeepAlive(version: HttpVersion, headers: Headers): boolean {
+  const tokens = listTokens(headers, "connection");
+  if (tokens.includes("close")) return false;
+  return version === "HTTP/1.1" || tokens.includes("keep-alive");
+}
