@@ -3,7 +3,7 @@
 // when $GITHUB_STEP_SUMMARY is set, a markdown summary. Exit code 0 when the report was written, 2 when
 // the grader itself failed (never because a lab failed).
 import { execFileSync } from "node:child_process";
-import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type Chapter, findChapter, hiddenPoints, labSeconds, loadManifest, readyChapters, ROOT } from "./lib/manifest";
@@ -11,7 +11,8 @@ import { loadProgress, saveProgress, stateDir } from "./lib/progress";
 import { catalogTests } from "./grader/catalog";
 import { checkIntegrity, integrityLines } from "./grader/integrity";
 import { gradescopeResults, junitXml, markdownSummary, terminalReport } from "./grader/report";
-import { type LabResult, runLab, type TestFile } from "./grader/run-lab";
+import { type LabResult, runLab } from "./grader/run-lab";
+import { testFilesOf } from "./grader/test-files";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -42,13 +43,7 @@ const manifest = loadManifest(root);
 const outDir = resolve(values.out ?? join(stateDir(root), "grade"));
 
 /** The grading tests of a lab: test/NN-slug*.test.ts (public) and test/hidden/NN-slug*.test.ts (instructor only). */
-export function testFilesOf(courseRoot: string, lab: Chapter): TestFile[] {
-  const pick = (dir: string, visibility: TestFile["visibility"]): TestFile[] =>
-    existsSync(dir)
-      ? readdirSync(dir).filter((f) => f.startsWith(lab.id) && f.endsWith(".test.ts")).sort().map((f) => ({ path: join(dir, f), visibility }))
-      : [];
-  return [...pick(join(courseRoot, "test"), "visible"), ...pick(join(courseRoot, "test", "hidden"), "hidden")];
-}
+export { testFilesOf };
 
 /** Names of every test the reference passes, so tests a broken lab never reached still show up by name. */
 function expectedTests(files: readonly string[]): Map<string, string[]> {

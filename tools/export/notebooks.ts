@@ -1,0 +1,81 @@
+// Notebooks for a student copy. They import the reference (../solutions/NN-slug/…); the student edition
+// points them at the learner's own lab (../labs/NN-slug/…), so an experiment runs on the code the learner is
+// writing and shows "not implemented yet" until the task is done — what a learner expects from a starter.
+// Outputs are dropped (they were made by the reference), and a cell that shows reference code is replaced
+// by a note.
+import { firstNeedleIn, type Needle } from "./leaks";
+
+type Multiline = string | string[];
+interface Cell {
+  cell_type: string;
+  source: Multiline;
+  outputs?: unknown[];
+  execution_count?: number | null;
+  metadata?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+interface Notebook {
+  cells: Cell[];
+  [key: string]: unknown;
+}
+
+const text = (m: Multiline): string => (Array.isArray(m) ? m.join("") : m);
+const lines = (s: string): string[] => s.split(/(?<=\n)/);
+
+export function studentNotebook(json: string, file: string, needles: readonly Needle[]): { json: string; replaced: number } {
+  let nb: Notebook;
+  try {
+    nb = JSON.parse(json) as Notebook;
+    if (!Array.isArray(nb.cells)) throw new Error("no cells");
+  } catch (e) {
+    throw new Error(`${file}: not a notebook (${(e as Error).message})`);
+  }
+  let replaced = 0;
+  const cells = nb.cells.map((cell) => {
+    const src = text(cell.source).replace(/(["'`])((?:\.\.\/)+)solutions\//g, "$1$2labs/");
+    const out: Cell = { ...cell, source: lines(src) };
+    if (cell.cell_type === "code") {
+      out.outputs = [];
+      out.execution_count = null;
+    }
+    const hit = firstNeedleIn(src, needles);
+    if (hit) {
+      replaced++;
+      out.source = lines(
+        cell.cell_type === "code"
+          ? "// This cell showed reference code for a lab task; the student edition leaves it out.\n// Write the task in labs/ and experiment with your own code here."
+          : "*This cell showed reference code for a lab task; the student edition leaves it out.*",
+      );
+    }
+    return out;
+  });
+  return { json: JSON.stringify({ ...nb, cells }, null, 1) + "\n", replaced };
+}
+
+/**
+ * A markdown file (a lab's hints, its README, a chapter) with every section that spells out reference code
+ * replaced by a note: hints may lead a learner to the answer, but the student edition never prints it.
+ */
+export function redactMarkdown(md: string, file: string, needles: readonly Needle[]): { text: string; redacted: string[] } {
+  const out: string[] = [];
+  const redacted: string[] = [];
+  let heading = "";
+  let body: string[] = [];
+  const flush = (): void => {
+    if (body.length && firstNeedleIn(body.join("\n"), needles)) {
+      redacted.push(`${file}: "${heading.replace(/^#+\s*/, "") || "(top)"}"`);
+      out.push("*This part spelled out the reference code; the student edition leaves it out. Try the hints before it,*",
+        "*or ask your instructor.*", "");
+    } else out.push(...body);
+    body = [];
+  };
+  for (const line of md.split("\n")) {
+    if (/^#{1,6}\s/.test(line)) {
+      flush();
+      out.push(line);
+      heading = line;
+    } else body.push(line);
+  }
+  flush();
+  return { text: out.join("\n"), redacted };
+}
