@@ -55,7 +55,7 @@ export function requestFraming(version: HttpVersion, headers: Headers): BodyFram
     if (version === "HTTP/1.0") throw new HttpError(400, "Transfer-Encoding in an HTTP/1.0 request (RFC 9112 §6.1)");
     const codings = listTokens(headers, "transfer-encoding");
     const chunked = codings.indexOf("chunked");
-    if (chunked !== codings.length - 1) {
+    if (chunked < 0 || chunked !== codings.length - 1) {
       throw new HttpError(400, "chunked must be the final transfer coding, applied once (RFC 9112 §6.1, §6.3)");
     }
     if (codings.length > 1) throw new HttpError(501, `transfer coding ${codings[0]} is not implemented`);

@@ -1,0 +1,331 @@
+// Grading tests for lab 07-http: the line grammar, body framing (and request smuggling), the incremental
+// parser with its limits, chunked bodies and pipelining, then the green server and client.
+// Randomized tests use fast-check: a failure prints the seed and the shrunk counterexample, and
+// `fc.assert(…, { seed })` replays it.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { collect } from "@target/07-http/collect";
+import { HttpError } from "@target/07-http/errors";
+import { contentLength, requestFraming, responseFraming } from "@target/07-http/framing";
+import { Headers } from "@target/07-http/headers";
+import type { ParseEvent, RequestHead, ResponseHead } from "@target/07-http/messages";
+import { RequestParser, ResponseParser } from "@target/07-http/parser";
+import { parseFieldLine, parseRequestLine } from "@target/07-http/syntax";
+
+const bytes = (s: string): Buffer => Buffer.from(s, "latin1");
+const line = (s: string): [Buffer, number, number] => [bytes(s), 0, s.length];
+
+/** The status of the HttpError `fn` throws, -1 when it throws nothing; anything else it throws fails the test. */
+function statusOf(fn: () => unknown): number {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof HttpError) return e.status;
+    throw e;
+  }
+  return -1; // nothing thrown: the assertion that follows names the case
+}
+
+/** A whole request stream parsed in one push, as plain data that toEqual can compare. */
+function parseRequests(chunks: Iterable<Uint8Array>, limits = {}) {
+  return collect(new RequestParser(limits), chunks).map((m) => ({
+    method: m.head.method,
+    target: m.head.target,
+    version: m.head.version,
+    keepAlive: m.head.keepAlive,
+    headers: [...m.head.headers],
+    body: m.body.toString("latin1"),
+    trailers: [...m.trailers],
+  }));
+}
+
+/** Splits `buf` at the given offsets (sorted, deduplicated, in range). */
+function splitAt(buf: Buffer, cuts: number[]): Buffer[] {
+  const points = [...new Set(cuts.map((c) => Math.max(0, Math.min(buf.length, c))))].sort((a, b) => a - b);
+  const out: Buffer[] = [];
+  let from = 0;
+  for (const p of [...points, buf.length]) {
+    out.push(buf.subarray(from, p));
+    from = p;
+  }
+  return out;
+}
+
+describe("task 1: the line grammar", () => {
+  it("reads a request line into method, target and version (1 pts)", () => {
+    expect(parseRequestLine(...line("GET /index.html?q=1 HTTP/1.1"))).toEqual({ method: "GET", target: "/index.html?q=1", version: "HTTP/1.1" });
+    expect(parseRequestLine(...line("OPTIONS * HTTP/1.0"))).toEqual({ method: "OPTIONS", target: "*", version: "HTTP/1.0" });
+    // Only [start, end) is read: the line may sit in the middle of a bigger buffer.
+    const b = bytes("xxPUT /a HTTP/1.1yy");
+    expect(parseRequestLine(b, 2, b.length - 2)).toEqual({ method: "PUT", target: "/a", version: "HTTP/1.1" });
+  });
+  it("refuses malformed request lines with 400 and other HTTP versions with 505 (2 pts)", () => {
+    for (const bad of ["GET  / HTTP/1.1", "GET / HTTP/1.1 ", " GET / HTTP/1.1", "GET /", "GET / HTTP/1.1x", "G(T / HTTP/1.1", "GET /a\tb HTTP/1.1", "GET /a\x00 HTTP/1.1", "GET / http/1.1", "", "GET /\xe9 HTTP/1.1"]) {
+      expect(statusOf(() => parseRequestLine(...line(bad))), JSON.stringify(bad)).toBe(400);
+    }
+    expect(statusOf(() => parseRequestLine(...line("GET / HTTP/2.0")))).toBe(505);
+    expect(statusOf(() => parseRequestLine(...line("GET / HTTP/0.9")))).toBe(505);
+  });
+  it("reads a field line, trimming the whitespace around the value (1 pts)", () => {
+    expect(parseFieldLine(...line("Host: example.com"))).toEqual(["Host", "example.com"]);
+    expect(parseFieldLine(...line("X-Empty:"))).toEqual(["X-Empty", ""]);
+    expect(parseFieldLine(...line("x-tabs:\t a b \t"))).toEqual(["x-tabs", "a b"]);
+    expect(parseFieldLine(...line("X-Latin1: caf\xe9"))).toEqual(["X-Latin1", "caf\xe9"]);
+  });
+  it("refuses bad field lines with 400: obs-fold, space before the colon, control characters (2 pts)", () => {
+    for (const bad of [" folded: value", "\tfolded", "Host : a", "Host\t: a", ": no name", "No colon", "Bad Name: x", "X: a\x00b", "X: a\rb", "X: a\x7fb", "X(y): 1"]) {
+      expect(statusOf(() => parseFieldLine(...line(bad))), JSON.stringify(bad)).toBe(400);
+    }
+  });
+});
+
+describe("task 2: body framing", () => {
+  const h = (...pairs: [string, string][]): Headers => new Headers(pairs);
+  it("reads one Content-Length and refuses duplicates, lists and non-digits with 400 (2 pts)", () => {
+    expect(contentLength(h(["Content-Length", "42"]))).toBe(42);
+    expect(contentLength(h(["content-length", "0"]))).toBe(0);
+    expect(contentLength(h(["Host", "a"]))).toBeUndefined();
+    for (const bad of [[["Content-Length", "1"], ["Content-Length", "1"]], [["Content-Length", "5, 5"]], [["Content-Length", "-1"]], [["Content-Length", "+5"]], [["Content-Length", "0x10"]], [["Content-Length", ""]], [["Content-Length", "1 2"]]] as [string, string][][]) {
+      expect(statusOf(() => contentLength(h(...bad))), JSON.stringify(bad)).toBe(400);
+    }
+  });
+  it("frames a request by chunked, by length, or as bodiless (2 pts)", () => {
+    expect(requestFraming("HTTP/1.1", h(["Transfer-Encoding", "chunked"]))).toEqual({ kind: "chunked" });
+    expect(requestFraming("HTTP/1.1", h(["Transfer-Encoding", "Chunked"]))).toEqual({ kind: "chunked" });
+    expect(requestFraming("HTTP/1.1", h(["Content-Length", "10"]))).toEqual({ kind: "length", length: 10 });
+    expect(requestFraming("HTTP/1.0", h(["Content-Length", "3"]))).toEqual({ kind: "length", length: 3 });
+    expect(requestFraming("HTTP/1.1", h())).toEqual({ kind: "none" });
+    expect(requestFraming("HTTP/1.1", h(["Content-Length", "0"]))).toEqual({ kind: "none" });
+  });
+  it("refuses request smuggling: CL with TE, TE in HTTP/1.0, chunked not last or twice (2 pts)", () => {
+    const cases: [string, [string, string][], number][] = [
+      ["HTTP/1.1", [["Content-Length", "5"], ["Transfer-Encoding", "chunked"]], 400],
+      ["HTTP/1.1", [["Transfer-Encoding", "chunked"], ["Content-Length", "0"]], 400],
+      ["HTTP/1.0", [["Transfer-Encoding", "chunked"]], 400],
+      ["HTTP/1.1", [["Transfer-Encoding", "chunked, identity"]], 400],
+      ["HTTP/1.1", [["Transfer-Encoding", "chunked"], ["Transfer-Encoding", "gzip"]], 400],
+      ["HTTP/1.1", [["Transfer-Encoding", "chunked, chunked"]], 400],
+      ["HTTP/1.1", [["Transfer-Encoding", "xchunked"]], 400],
+      ["HTTP/1.1", [["Transfer-Encoding", ""]], 400],
+      ["HTTP/1.1", [["Transfer-Encoding", "gzip, chunked"]], 501],
+    ];
+    for (const [version, fields, status] of cases) {
+      expect(statusOf(() => requestFraming(version as "HTTP/1.1", h(...fields))), JSON.stringify(fields)).toBe(status);
+    }
+  });
+  it("frames a response by its request and status: HEAD, 1xx, 204 and 304 have no body; else chunked, length or until close (2 pts)", () => {
+    const cl = h(["Content-Length", "20"]);
+    expect(responseFraming(200, "HEAD", cl)).toEqual({ kind: "none" });
+    for (const s of [100, 103, 204, 304]) expect(responseFraming(s, "GET", cl), String(s)).toEqual({ kind: "none" });
+    expect(responseFraming(200, "GET", cl)).toEqual({ kind: "length", length: 20 });
+    expect(responseFraming(404, "POST", h(["Transfer-Encoding", "gzip, chunked"]))).toEqual({ kind: "chunked" });
+    expect(responseFraming(200, "GET", h(["Transfer-Encoding", "gzip"]))).toEqual({ kind: "close" });
+    expect(responseFraming(200, "GET", h())).toEqual({ kind: "close" });
+    expect(statusOf(() => responseFraming(200, "GET", h(["Content-Length", "2"], ["Transfer-Encoding", "chunked"])))).toBe(502);
+  });
+});
+
+describe("task 3: the parser's head and its limits", () => {
+  it("parses a request head pushed in one chunk, keep-alive by version and Connection (2 pts)", () => {
+    const got = parseRequests([bytes("GET /a HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n")]);
+    expect(got).toEqual([{ method: "GET", target: "/a", version: "HTTP/1.1", keepAlive: true, headers: [["Host", "x"], ["Accept", "*/*"]], body: "", trailers: [] }]);
+    const keep = (s: string) => parseRequests([bytes(s)])[0].keepAlive;
+    expect(keep("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).toBe(false);
+    expect(keep("GET / HTTP/1.0\r\n\r\n")).toBe(false);
+    expect(keep("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n")).toBe(true);
+    expect(keep("GET / HTTP/1.1\r\nHost: x\r\nConnection: upgrade, CLOSE\r\n\r\n")).toBe(false);
+  });
+  it("parses a head cut at every byte boundary the same as in one piece (2 pts)", () => {
+    const stream = bytes("\r\nGET /p?q HTTP/1.1\r\nHost: example.com\r\nX-Long: " + "v".repeat(300) + "\r\nConnection: keep-alive\r\n\r\n");
+    const whole = parseRequests([stream]);
+    expect(whole).toHaveLength(1);
+    for (let i = 0; i <= stream.length; i++) expect(parseRequests(splitAt(stream, [i])), `cut at ${i}`).toEqual(whole);
+    // and one byte at a time
+    expect(parseRequests(splitAt(stream, [...stream.keys()]))).toEqual(whole);
+  });
+  it("refuses a bare LF, a missing or repeated Host, and emits nothing more after an error (2 pts)", () => {
+    const status = (s: string) => statusOf(() => parseRequests([bytes(s)]));
+    expect(status("GET / HTTP/1.1\nHost: x\r\n\r\n")).toBe(400);
+    expect(status("GET / HTTP/1.1\r\nHost: x\n\r\n")).toBe(400);
+    expect(status("GET / HTTP/1.1\r\n\r\n")).toBe(400);
+    expect(status("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")).toBe(400);
+    const p = new RequestParser();
+    const events = p.push(bytes("GET /ok HTTP/1.1\r\nHost: x\r\n\r\nGET /bad HTTP/1.1\r\nHost : x\r\n\r\n"));
+    expect(events.map((e) => e.type)).toEqual(["head", "end", "error"]);
+    expect((events[2] as { error: HttpError }).error.status).toBe(400);
+    expect(p.push(bytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n")).map((e) => e.type)).toEqual(["error"]);
+  });
+  it("enforces line, header-section and field-count limits with 414 and 431, before the line ends (2 pts)", () => {
+    const limits = { maxLineBytes: 64, maxHeaderBytes: 256, maxHeaderCount: 5 };
+    // The request line alone is over the limit: refused at once, before its end has arrived.
+    const long = new RequestParser(limits).push(bytes("GET /" + "a".repeat(100)));
+    expect(long.map((e) => e.type === "error" && e.error.status)).toEqual([414]);
+    const longField = new RequestParser(limits).push(bytes("GET / HTTP/1.1\r\nX: " + "b".repeat(80)));
+    expect(longField.map((e) => e.type === "error" && e.error.status)).toEqual([431]);
+    const fields = (n: number) => "GET / HTTP/1.1\r\nHost: x\r\n" + Array.from({ length: n }, (_, i) => `F${i}: ${i}\r\n`).join("") + "\r\n";
+    expect(parseRequests([bytes(fields(4))], limits)).toHaveLength(1);
+    expect(statusOf(() => parseRequests([bytes(fields(5))], limits))).toBe(431);
+    const many = "GET / HTTP/1.1\r\nHost: x\r\n" + `X-A: ${"a".repeat(60)}\r\n`.repeat(4);
+    const p = new RequestParser(limits);
+    const firstError = splitAt(bytes(many), [40, 80, 120, 160, 200, 240]).flatMap((c) => p.push(c)).find((e) => e.type === "error");
+    expect(firstError && firstError.type === "error" && firstError.error.status).toBe(431);
+    // The defaults exist and are documented numbers, not Infinity.
+    expect(Number.isFinite(new RequestParser().limits.maxHeaderBytes)).toBe(true);
+  });
+});
+
+// A valid request, as a model the test serializes itself (so it does not trust the code under test).
+interface ModelRequest {
+  method: string;
+  target: string;
+  fields: [string, string][];
+  body: Uint8Array;
+  framing: "length" | "chunked";
+  chunks: number[];
+  ext: boolean;
+  trailers: [string, string][];
+}
+
+const tokenArb = fc.stringMatching(/^[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]{0,11}$/);
+const valueArb = fc.oneof(fc.constant(""), fc.stringMatching(/^[!-~]([ -~\t]{0,30}[!-~])?$/));
+const reserved = new Set(["host", "content-length", "transfer-encoding", "connection"]);
+const fieldArb = fc.tuple(tokenArb.filter((n) => !reserved.has(n.toLowerCase())), valueArb);
+const requestArb: fc.Arbitrary<ModelRequest> = fc.record({
+  method: fc.oneof(fc.constantFrom("GET", "POST", "PUT", "DELETE", "PATCH"), tokenArb),
+  target: fc.stringMatching(/^\/[A-Za-z0-9\/?=&%.~_-]{0,24}$/),
+  fields: fc.array(fieldArb, { maxLength: 6 }),
+  body: fc.uint8Array({ maxLength: 300 }),
+  framing: fc.constantFrom("length", "chunked"),
+  chunks: fc.array(fc.nat({ max: 300 }), { maxLength: 5 }),
+  ext: fc.boolean(),
+  trailers: fc.array(fieldArb, { maxLength: 2 }),
+});
+
+function serialize(r: ModelRequest): Buffer {
+  let head = `${r.method} ${r.target} HTTP/1.1\r\nHost: example.test\r\n`;
+  for (const [n, v] of r.fields) head += `${n}: ${v}\r\n`;
+  if (r.framing === "length") return Buffer.concat([bytes(`${head}Content-Length: ${r.body.length}\r\n\r\n`), r.body]);
+  const parts: Buffer[] = [bytes(`${head}Transfer-Encoding: chunked\r\n\r\n`)];
+  for (const piece of splitAt(Buffer.from(r.body), r.chunks)) {
+    if (piece.length === 0) continue; // a zero-size chunk would end the body
+    parts.push(bytes(`${piece.length.toString(16)}${r.ext ? ';name="v";flag' : ""}\r\n`), piece, bytes("\r\n"));
+  }
+  parts.push(bytes(`0\r\n${r.trailers.map(([n, v]) => `${n}: ${v}\r\n`).join("")}\r\n`));
+  return Buffer.concat(parts);
+}
+
+const expected = (r: ModelRequest) => ({
+  method: r.method,
+  target: r.target,
+  version: "HTTP/1.1",
+  keepAlive: true,
+  headers: [["Host", "example.test"], ...r.fields, r.framing === "length" ? ["Content-Length", String(r.body.length)] : ["Transfer-Encoding", "chunked"]],
+  body: Buffer.from(r.body).toString("latin1"),
+  trailers: r.framing === "chunked" ? r.trailers : [],
+});
+
+describe("task 4: bodies, chunked encoding and pipelining", () => {
+  it("reads Content-Length and chunked bodies, with chunk extensions and trailers (2 pts)", () => {
+    const stream =
+      "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello world" +
+      "POST /b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+      "5;lang=en\r\nhello\r\nA ; a=\"b c\"\r\n, chunked!\r\n0\r\nDigest: abc\r\nX-Done: yes\r\n\r\n" +
+      "GET /c HTTP/1.1\r\nHost: x\r\n\r\n";
+    const got = parseRequests([bytes(stream)]);
+    expect(got.map((m) => [m.target, m.body, m.trailers])).toEqual([
+      ["/a", "hello world", []],
+      ["/b", "hello, chunked!", [["Digest", "abc"], ["X-Done", "yes"]]],
+      ["/c", "", []],
+    ]);
+    // Body data arrives as it comes, not only when the message is complete.
+    const p = new RequestParser();
+    const first = p.push(bytes("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n1234"));
+    expect(first.map((e) => e.type)).toEqual(["head", "data"]);
+    expect(p.push(bytes("567890")).map((e) => e.type)).toEqual(["data", "end"]);
+  });
+
+  it("parses random pipelined streams the same under random cuts (fast-check; prints its seed on failure) (2 pts)", () => {
+    fc.assert(
+      fc.property(fc.array(requestArb, { minLength: 1, maxLength: 4 }), fc.array(fc.nat(), { maxLength: 12 }), (reqs, cuts) => {
+        const stream = Buffer.concat(reqs.map(serialize));
+        const chunks = splitAt(stream, cuts.map((c) => c % (stream.length + 1)));
+        expect(parseRequests(chunks)).toEqual(reqs.map(expected));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("parses a pipelined stream cut at every byte boundary the same as in one piece (2 pts)", () => {
+    const rs = fc.sample(requestArb, { numRuns: 3, seed: 7 }).map((r, i) => ({ ...r, framing: i % 2 ? "length" : "chunked" }) as ModelRequest);
+    const stream = Buffer.concat(rs.map(serialize));
+    const whole = parseRequests([stream]);
+    expect(whole).toEqual(rs.map(expected));
+    for (let i = 0; i <= stream.length; i++) {
+      const got = parseRequests(splitAt(stream, [i]));
+      if (JSON.stringify(got) !== JSON.stringify(whole)) expect(got, `cut at byte ${i}`).toEqual(whole);
+    }
+  });
+
+  it("refuses each malformed or oversized message of the corpus with its status (2 pts)", () => {
+    const H = "POST / HTTP/1.1\r\nHost: x\r\n";
+    const corpus: [string, string, number, object?][] = [
+      ["CL and TE together (CL.TE smuggling)", `${H}Content-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nG`, 400],
+      ["TE and CL together (TE.CL smuggling)", `${H}Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n8\r\nSMUGGLED\r\n0\r\n\r\n`, 400],
+      ["two Content-Length fields", `${H}Content-Length: 3\r\nContent-Length: 4\r\n\r\nabcd`, 400],
+      ["an obfuscated Transfer-Encoding", `${H}Transfer-Encoding: chunked\r\nTransfer-Encoding: x\r\n\r\n`, 400],
+      ["a space before the colon", `${H}Transfer-Encoding : chunked\r\n\r\n0\r\n\r\n`, 400],
+      ["Transfer-Encoding in HTTP/1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400],
+      ["obs-fold", `${H}X-A: 1\r\n  continued\r\n\r\n`, 400],
+      ["a chunk size that is not hex", `${H}Transfer-Encoding: chunked\r\n\r\nzz\r\n`, 400],
+      ["a chunk size with 0x", `${H}Transfer-Encoding: chunked\r\n\r\n0x5\r\nhello\r\n0\r\n\r\n`, 400],
+      ["a chunk size with a leading space", `${H}Transfer-Encoding: chunked\r\n\r\n 5\r\nhello\r\n0\r\n\r\n`, 400],
+      ["a chunk longer than its size", `${H}Transfer-Encoding: chunked\r\n\r\n3\r\nhello\r\n0\r\n\r\n`, 400],
+      ["a chunk size line ending in a bare LF", `${H}Transfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n`, 400],
+      ["a bare CR in a chunk extension", `${H}Transfer-Encoding: chunked\r\n\r\n5;a\rb\r\nhello\r\n0\r\n\r\n`, 400],
+      ["a Content-Length over the body limit", `${H}Content-Length: 1001\r\n\r\n`, 413, { maxBodyBytes: 1000 }],
+      ["an absurd Content-Length", `${H}Content-Length: 99999999999999999999\r\n\r\n`, 413],
+      ["chunks adding up over the body limit", `${H}Transfer-Encoding: chunked\r\n\r\n200\r\n${"a".repeat(512)}\r\n200\r\n`, 413, { maxBodyBytes: 1000 }],
+      ["an absurd chunk size", `${H}Transfer-Encoding: chunked\r\n\r\nffffffffffffffffffff\r\n`, 413],
+      ["a gzip transfer coding", `${H}Transfer-Encoding: gzip, chunked\r\n\r\n`, 501],
+      ["too many trailer fields", `${H}Transfer-Encoding: chunked\r\n\r\n0\r\n${"T: 1\r\n".repeat(4)}\r\n`, 431, { maxHeaderCount: 3 }],
+      ["a request line over the limit", `GET /${"a".repeat(200)} HTTP/1.1\r\nHost: x\r\n\r\n`, 414, { maxLineBytes: 100 }],
+      ["an HTTP/1.2 request", "GET / HTTP/1.2\r\nHost: x\r\n\r\n", 505],
+    ];
+    for (const [what, input, status, limits] of corpus) {
+      const events = new RequestParser(limits ?? {}).push(bytes(input));
+      const error = events.find((e) => e.type === "error");
+      expect(error && error.type === "error" ? error.error.status : "no error", what).toBe(status);
+    }
+  });
+
+  it("reads responses: HEAD, 1xx, 204 and 304 bodiless, bodies until close, cut short is a 502 (2 pts)", () => {
+    const p = new ResponseParser();
+    for (const m of ["HEAD", "GET", "GET", "GET", "GET"]) p.expect(m);
+    const stream =
+      "HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n" + // HEAD: the length is the GET's, no body follows
+      "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n" +
+      "HTTP/1.1 304 Not Modified\r\nContent-Length: 99\r\n\r\n" +
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n" +
+      "HTTP/1.0 200 OK\r\n\r\nuntil the end";
+    const all = bytes(stream);
+    for (const cut of [0, 17, 60, 100, 150, all.length - 3]) {
+      const q = new ResponseParser();
+      for (const m of ["HEAD", "GET", "GET", "GET", "GET"]) q.expect(m);
+      const got = collect(q, splitAt(all, [cut]), { close: true });
+      expect(got.map((m) => [m.head.status, m.body.toString(), m.head.keepAlive]), `cut at ${cut}`).toEqual([
+        [200, "", true], [100, "", true], [204, "", true], [304, "", true], [200, "abc", true], [200, "until the end", false],
+      ]);
+    }
+    const events: ParseEvent<ResponseHead>[] = p.push(all);
+    expect(events.filter((e) => e.type === "end")).toHaveLength(5); // the last body is not over until close
+    expect(p.finish().map((e) => e.type)).toEqual(["end"]);
+    const short = new ResponseParser();
+    short.push(bytes("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"));
+    expect(short.finish().map((e) => e.type === "error" && e.error.status)).toEqual([502]);
+    const bad = new ResponseParser().push(bytes("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"));
+    expect(bad.map((e) => e.type === "error" && e.error.status)).toEqual([502]);
+    const clean = new RequestParser();
+    clean.push(bytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    expect(clean.finish()).toEqual([]); // closing between messages loses nothing
+  });
+});
