@@ -81,6 +81,7 @@ export const isClean = (i: Integrity): boolean => !i.problem && !i.changed.lengt
 export function integrityLines(i: Integrity | null): string[] {
   if (!i) return [];
   if (i.problem) return [`Integrity: ${i.problem}.`];
+  if (isClean(i) && !i.checked) return [`Integrity: no tests or grading tools to compare with the handed-out copies (record ${i.record}).`];
   if (isClean(i)) return [`Integrity: the ${i.checked} grading files match the handed-out copies (record ${i.record}).`];
   const lines = [`Integrity: grading files differ from the handed-out copies (record ${i.record}):`];
   for (const f of i.changed) lines.push(`  changed  ${f}`);
