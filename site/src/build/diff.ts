@@ -5,7 +5,7 @@ import { highlightLines, langFor } from "./highlight";
 
 export function renderDiff(starter: string, solution: string, file: string): string {
   const patch = structuredPatch("starter", "solution", starter, solution, "", "", { context: 3 });
-  if (!patch.hunks.length) return `<p class="same">The starter is this file exactly: nothing to write here.</p>`;
+  if (!patch.hunks.length) return `<p class="same">No task in this file: the starter is the reference, unchanged.</p>`;
   const lang = langFor(file);
   const oldLines = highlightLines(starter, lang);
   const newLines = highlightLines(solution, lang);

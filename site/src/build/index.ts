@@ -13,6 +13,7 @@ import { initHighlighter, tokenStylesheet } from "./highlight";
 import { renderHome } from "./home";
 import { CLIENT_ENTRY, renderPage, TOKENS_CSS, type Page } from "./layout";
 import { renderNotebook } from "./notebook";
+import { executeNotebooks, type ExecutedNotebook } from "./notebook-run";
 import type { Site } from "./site";
 
 const CLIENT = resolve(dirname(fileURLToPath(import.meta.url)), "../client/main.ts");
@@ -24,6 +25,8 @@ export interface BuildOptions {
   readonly outDir: string;
   /** Print vite's report of the files it wrote. */
   readonly verbose?: boolean;
+  /** Run the chapters' notebooks so their pages show outputs (slow: seconds per notebook, cached in .course/). */
+  readonly executeNotebooks?: boolean;
 }
 
 export interface BuildResult {
@@ -32,7 +35,7 @@ export interface BuildResult {
 }
 
 /** Generates every page; throws (with the chapter, line and include) when a chapter includes code that does not exist. */
-export async function generatePages(root: string): Promise<{ site: Site; pages: Page[] }> {
+export async function generatePages(root: string, { executeNotebooks: run = false } = {}): Promise<{ site: Site; pages: Page[] }> {
   await initHighlighter();
   const manifest = loadManifest(root);
   const warnings: string[] = [];
@@ -42,10 +45,11 @@ export async function generatePages(root: string): Promise<{ site: Site; pages: 
     return false;
   });
   const site: Site = { root, manifest, published, warnings, assets: new Map() };
+  const executed = run ? await executeNotebooks(root, published) : new Map<string, ExecutedNotebook>();
   const pages: Page[] = [renderHome(site)];
   for (const c of published) {
     pages.push(renderChapter(site, c));
-    const nb = renderNotebook(site, c);
+    const nb = renderNotebook(site, c, executed.get(c.id));
     if (nb) pages.push(nb);
   }
   pages.push(...renderCodePages(site), renderBench(site));
@@ -55,7 +59,7 @@ export async function generatePages(root: string): Promise<{ site: Site; pages: 
 export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const root = resolve(options.root);
   const outDir = resolve(options.outDir);
-  const { site, pages } = await generatePages(root);
+  const { site, pages } = await generatePages(root, { executeNotebooks: options.executeNotebooks });
 
   const stage = mkdtempSync(join(tmpdir(), "course-site-"));
   try {

@@ -52,17 +52,25 @@ function renderOutput(o: Output): string {
   return "";
 }
 
-export function renderNotebook(site: Site, chapter: Chapter): Page | null {
+/**
+ * The notebook's page, or null when the chapter has none. `executed` is the notebook with outputs from a run of the
+ * build (see notebook-run.ts); without it the committed file is shown as it is.
+ */
+export function renderNotebook(site: Site, chapter: Chapter, executed?: { notebook: unknown; problems: string[] }): Page | null {
   const file = join(site.root, "notebooks", `${chapter.id}.ipynb`);
   if (!existsSync(file)) return null;
   const path = notebookPage(chapter.id);
   let nb: Notebook;
   try {
-    nb = JSON.parse(readFileSync(file, "utf8")) as Notebook;
+    nb = (executed?.notebook ?? JSON.parse(readFileSync(file, "utf8"))) as Notebook;
     if (!Array.isArray(nb.cells)) throw new Error("no cells");
   } catch (e) {
     throw new Error(`notebooks/${chapter.id}.ipynb: not a notebook (${(e as Error).message})`);
   }
+  const failed = executed?.problems.length
+    ? `<div class="note warn"><p>The build ran this notebook and a cell failed; outputs stop there:</p><pre>${escapeHtml(executed.problems.join("\n"))}</pre></div>`
+    : "";
+  if (failed) site.warnings.push(...executed!.problems);
   const hasOutputs = nb.cells.some((c) => c.outputs?.length);
   const cells = nb.cells.map((c) => {
     if (c.cell_type === "markdown") return `<div class="nb-cell nb-md prose">${md.render(text(c.source))}</div>`;
@@ -82,7 +90,8 @@ export function renderNotebook(site: Site, chapter: Chapter): Page | null {
 <h1>Notebook: ${escapeHtml(chapter.title)}</h1>
 <p class="file-note">A read-only view of <code>notebooks/${chapter.id}.ipynb</code>${
       hasOutputs ? "" : " (shown without outputs: run it in Jupyter with the tslab kernel to see them)"
-    }. Open it yourself to experiment with the chapter's code.</p>
+    }${executed ? "; the outputs are from running it when this site was built" : ""}. Open it yourself to experiment with the chapter's code.</p>
+${failed}
 ${cells.join("\n")}
 </article>`,
   };
