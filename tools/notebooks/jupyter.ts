@@ -1,0 +1,158 @@
+// Course machinery for the notebooks (all chapters): the real-Jupyter side — our kernel spec, registering it, and
+// executing notebooks with `jupyter nbconvert`, then reading the executed files for errors ourselves, because
+// tslab reports a failed cell on stderr and nbconvert can still exit 0.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { ROOT } from "../lib/manifest";
+import { KERNELSPEC, readNotebook, text, type Notebook } from "./nbformat";
+
+/** Debian/Ubuntu packages that bring `jupyter nbconvert` and a Jupyter client to the system Python. */
+export const APT_PACKAGES = "jupyter-nbconvert jupyter-client python3-ipykernel";
+export const INSTALL_HINT = `install Jupyter: sudo apt-get install -y --no-install-recommends ${APT_PACKAGES}  (or: pip install jupyterlab)`;
+
+/** Seconds nbconvert allows one cell; the first cell also starts tslab's TypeScript (5–10 s). */
+export const JUPYTER_CELL_SECONDS = 60;
+
+const run = (args: string[]): string | null => {
+  const r = spawnSync("jupyter", args, { encoding: "utf8", timeout: 30_000 });
+  return r.status === 0 ? `${r.stdout}${r.stderr}`.trim() : null;
+};
+
+/** The version of a Jupyter application (`nbconvert`, `lab`, `notebook`), or null when it is not installed. */
+export const jupyterVersion = (app: string): string | null => run([app, "--version"])?.split("\n").pop() ?? null;
+
+/** Our kernel.json: tslab's kernel, started from the repository root by tools/notebooks/kernel.cjs. */
+export function kernelJson(root = ROOT): object {
+  return {
+    // Absolute paths: Jupyter starts kernels without npm's PATH, and this file lives outside the repository.
+    argv: [process.execPath, join(root, "tools", "notebooks", "kernel.cjs"), "--config-path", "{connection_file}"],
+    display_name: KERNELSPEC.display_name,
+    language: KERNELSPEC.language,
+  };
+}
+
+/** Writes `<dir>/kernels/tslab/kernel.json`, so that `JUPYTER_PATH=<dir>` makes Jupyter use our kernel as "tslab". */
+export function writeKernelSpec(dir: string, root = ROOT): string {
+  const spec = join(dir, "kernels", KERNELSPEC.name);
+  mkdirSync(spec, { recursive: true });
+  writeFileSync(join(spec, "kernel.json"), `${JSON.stringify(kernelJson(root), null, 1)}\n`);
+  return spec;
+}
+
+/** Registers our kernel for this user as "tslab" (replacing a plain tslab kernel, which it behaves like elsewhere). */
+export function installKernel(root = ROOT): { ok: boolean; message: string } {
+  const tmp = mkdtempSync(join(tmpdir(), "hub-kernel-"));
+  try {
+    const spec = writeKernelSpec(tmp, root);
+    const r = spawnSync("jupyter", ["kernelspec", "install", "--user", "--replace", "--name", KERNELSPEC.name, spec], { encoding: "utf8" });
+    return { ok: r.status === 0, message: `${r.stdout ?? ""}${r.stderr ?? ""}${r.error ? String(r.error) : ""}`.trim() };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Where the "tslab" kernel Jupyter would start is defined, and whether it is ours (starts from the root). */
+export function installedKernel(): { path: string; ours: boolean } | null {
+  const out = run(["kernelspec", "list", "--json"]);
+  if (!out) return null;
+  try {
+    const specs = JSON.parse(out) as { kernelspecs: Record<string, { resource_dir: string; spec: { argv: string[] } }> };
+    const k = specs.kernelspecs[KERNELSPEC.name];
+    return k ? { path: k.resource_dir, ours: k.spec.argv.some((a) => a.endsWith("kernel.cjs")) } : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface JupyterResult {
+  readonly file: string;
+  readonly ok: boolean;
+  readonly ms: number;
+  readonly problems: string[];
+  /** The executed notebook nbconvert wrote, when it wrote one. */
+  readonly executed?: string;
+}
+
+/**
+ * What went wrong in a notebook executed by Jupyter, first problem only (tslab silently aborts the cells after a
+ * failure, so they look empty): an error output, anything on stderr (where tslab prints type errors and exceptions),
+ * or a code cell that never ran (the kernel died); named with the cell's position.
+ */
+export function executedProblems(nb: Notebook, file: string): string[] {
+  const found: string[] = [];
+  nb.cells.forEach((c, i) => {
+    if (c.cell_type !== "code" || found.length) return;
+    const where = `${file}, cell ${i + 1}`;
+    for (const o of c.outputs ?? []) {
+      if (o.output_type === "error") found.push(`${where}: ${o.ename}: ${o.evalue}`);
+      if (o.output_type === "stream" && o.name === "stderr") found.push(`${where} wrote to stderr:\n    ${text(o.text).trim().split("\n").slice(0, 6).join("\n    ")}`);
+    }
+    // tslab sends no execution counts, so nbconvert's timing metadata is what shows that a cell was run at all.
+    const timing = (c.metadata.execution ?? {}) as Record<string, unknown>;
+    if (!found.length && !timing["shell.execute_reply"]) found.push(`${where} did not run (the kernel died or nbconvert stopped)`);
+  });
+  return found;
+}
+
+/** Executes one notebook with `jupyter nbconvert --execute` and our kernel; writes the result into `outDir`. */
+export function nbconvert(file: string, outDir: string, jupyterPath: string, root = ROOT): Promise<JupyterResult> {
+  const started = Date.now();
+  const args = [
+    "nbconvert", "--to", "notebook", "--execute",
+    `--ExecutePreprocessor.kernel_name=${KERNELSPEC.name}`,
+    `--ExecutePreprocessor.timeout=${JUPYTER_CELL_SECONDS}`,
+    // Keep going after an error, so the executed notebook is written and we can name the cell and its message.
+    "--allow-errors",
+    // Timing metadata is our proof that a cell ran: tslab sends no execution counts, so nbconvert records none.
+    "--ExecutePreprocessor.record_timing=True",
+    "--output-dir", outDir, join(root, file),
+  ];
+  return new Promise((resolve) => {
+    // JUPYTER_PATH comes first in Jupyter's search, so "tslab" means our kernel here whatever else is installed.
+    const env = { ...process.env, JUPYTER_PATH: jupyterPath, JUPYTER_RUNTIME_DIR: join(jupyterPath, "runtime") };
+    const child = spawn("jupyter", args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    let log = "";
+    child.stdout.on("data", (d: Buffer) => (log += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (log += d.toString()));
+    child.on("error", (e) => (log += String(e)));
+    child.on("close", (code) => {
+      const executed = join(outDir, basename(file));
+      const problems: string[] = [];
+      let nb: Notebook | undefined;
+      try {
+        nb = readNotebook(executed);
+      } catch {
+        // No executed notebook: nbconvert's own log says why.
+      }
+      if (nb) problems.push(...executedProblems(nb, file));
+      if (code !== 0 || !nb) {
+        const tail = log.trim().split("\n").slice(-8).join("\n    ");
+        if (!problems.length) problems.push(`${file}: jupyter nbconvert exited with ${code}:\n    ${tail}`);
+      }
+      resolve({ file, ok: problems.length === 0, ms: Date.now() - started, problems, ...(nb ? { executed } : {}) });
+    });
+  });
+}
+
+/** Executes notebooks with real Jupyter, a few at a time, with our kernel registered in a temporary JUPYTER_PATH. */
+export async function checkWithJupyter(files: readonly string[], outDir: string, root = ROOT): Promise<JupyterResult[]> {
+  const jupyterPath = mkdtempSync(join(tmpdir(), "hub-jupyter-"));
+  mkdirSync(outDir, { recursive: true });
+  try {
+    writeKernelSpec(jupyterPath, root);
+    const results: JupyterResult[] = new Array(files.length);
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < files.length) {
+        const i = next++;
+        results[i] = await nbconvert(files[i]!, outDir, jupyterPath, root);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(files.length, Math.max(1, availableParallelism())) }, lane));
+    return results;
+  } finally {
+    rmSync(jupyterPath, { recursive: true, force: true });
+  }
+}
