@@ -1,0 +1,64 @@
+// The hub suite's cases on the course's hub (chapter 8): solutions/02-hub and 03-cancellation for threads, sleep
+// and wait, 04-primitives for Event and Queue. Every case runs on runReal, the real-clock backend a program uses.
+import { runReal, sleep, spawn, type GreenThread } from "../../solutions/03-cancellation/greenthread";
+import type { Green } from "../../solutions/02-hub/suspend";
+import type { Measure } from "../lib/measure";
+import { check, cpuNs } from "../lib/measure";
+import { timerDelayMs } from "./shape";
+
+function* child(i: number): Green<number> {
+  return i;
+}
+
+export const cases: Record<string, Measure> = {
+  async "spawn-join"(n) {
+    const start = cpuNs();
+    const sum = await runReal(function* (): Green<number> {
+      const threads: GreenThread<number>[] = new Array(n);
+      for (let i = 0; i < n; i++) threads[i] = spawn(child, i);
+      let sum = 0;
+      for (const t of threads) sum += yield* t.wait();
+      return sum;
+    });
+    const ns = cpuNs() - start;
+    check(sum === (n * (n - 1)) / 2, "every child joined");
+    return ns / n;
+  },
+
+  async "switch-sleep"(n) {
+    let turns = 0;
+    function* player(): Green<void> {
+      for (let i = 0; i < n / 2; i++) {
+        turns++;
+        yield* sleep(0);
+      }
+    }
+    const start = cpuNs();
+    await runReal(function* (): Green<void> {
+      const a = spawn(player);
+      const b = spawn(player);
+      yield* a.wait();
+      yield* b.wait();
+    });
+    const ns = cpuNs() - start;
+    check(turns === n, "every turn taken");
+    return ns / n;
+  },
+
+  async timers(n) {
+    let fired = 0;
+    function* sleeper(i: number): Green<void> {
+      yield* sleep(timerDelayMs(i));
+      fired++;
+    }
+    const start = cpuNs();
+    await runReal(function* (): Green<void> {
+      const threads: GreenThread<void>[] = new Array(n);
+      for (let i = 0; i < n; i++) threads[i] = spawn(sleeper, i);
+      for (const t of threads) yield* t.wait();
+    });
+    const ns = cpuNs() - start;
+    check(fired === n, "every timer fired");
+    return ns / n;
+  },
+};
