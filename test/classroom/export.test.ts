@@ -1,0 +1,95 @@
+// Course check: the student edition leaks no reference code, grades its untouched starters 0 and the
+// reference full marks with its own grader (node_modules borrowed from this repository, no install), and
+// reports edited tests. Also checks the GitHub Classroom results made from its report.
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { classroomResults } from "../../tools/grader/classroom";
+import { findLeaks, formatLeaks, solutionBodies } from "../../tools/export/leaks";
+import { exportStudent, type StudentExport } from "../../tools/export/student";
+import { loadManifest, readyChapters, ROOT } from "../../tools/lib/manifest";
+
+interface Results {
+  score: number;
+  max_score: number;
+  output: string;
+  tests: { name: string; status: string; score: number; max_score: number; visibility: string }[];
+}
+
+const ready = readyChapters(loadManifest());
+const first = ready[0];
+let dir: string;
+let exported: StudentExport;
+
+/** Runs the export's own grader, as a student would with `npm run grade`. */
+function grade(args: string[] = []): Results {
+  const out = join(dir, ".course", "check");
+  execFileSync(process.execPath, ["--import", "tsx", join(dir, "tools/grade.ts"), ...args, "--out", out, "--quiet"], {
+    cwd: dir, stdio: "ignore", env: { ...process.env, GITHUB_STEP_SUMMARY: "", HUB_TARGET: "" },
+  });
+  return JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as Results;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "student-edition-"));
+  exported = exportStudent({ outDir: dir });
+  symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "junction");
+}, 120_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("the student edition", () => {
+  it("holds no solution block body in any file (whitespace normalized)", () => {
+    // Starter code and public tests are handed out by design: a single body line found in them is no leak.
+    const allowed = exported.files.filter((f) => /^(labs\/.*\.ts|test\/.*\.test\.ts)$/.test(f)).map((f) => readFileSync(join(dir, f), "utf8"));
+    const leaks = findLeaks(dir, exported.files, solutionBodies(ROOT), allowed);
+    expect(formatLeaks(leaks), "reference code in the student edition").toBe("");
+  });
+
+  it("has no solutions, no instructor-only tests or points, and one commit of its own", () => {
+    expect(existsSync(join(dir, "solutions"))).toBe(false);
+    expect(exported.files.filter((f) => f.startsWith("test/hidden/") || f.startsWith("test/course/") || f.startsWith("tools/export/"))).toEqual([]);
+    expect(readFileSync(join(dir, "course.json"), "utf8")).not.toMatch(/hiddenPoints/);
+    const log = execFileSync("git", ["log", "--oneline"], { cwd: dir, encoding: "utf8" }).trim().split("\n");
+    expect(log).toHaveLength(1);
+    const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+    expect(Object.keys(pkg.scripts)).toEqual(expect.arrayContaining(["test", "grade", "lab", "watch", "hint", "course"]));
+    expect(pkg.devDependencies).not.toHaveProperty("playwright-core");
+    const lock = JSON.parse(readFileSync(join(dir, "package-lock.json"), "utf8"));
+    expect(lock.packages[""].devDependencies).toEqual(pkg.devDependencies);
+  });
+
+  it("points every notebook at the labs, without outputs", () => {
+    for (const nb of exported.files.filter((f) => f.endsWith(".ipynb"))) {
+      const text = readFileSync(join(dir, nb), "utf8");
+      expect(text, nb).not.toMatch(/\.\.\/solutions\//);
+      const cells = JSON.parse(text).cells as { outputs?: unknown[] }[];
+      expect(cells.every((c) => !c.outputs?.length), nb).toBe(true);
+    }
+  });
+
+  it("grades untouched starters 0, every test listed by name, and finds its grading files as handed out", () => {
+    const r = grade();
+    expect(r.score).toBe(0);
+    expect(r.max_score).toBe(ready.reduce((s, c) => s + c.points, 0));
+    expect(r.tests.length).toBeGreaterThan(ready.length);
+    expect(r.tests.every((t) => t.visibility === "visible" && !/did not run/.test(t.name))).toBe(true);
+    expect(r.output).toMatch(/Integrity: the \d+ grading files match/);
+    // GitHub Classroom gets one runner per lab with the manifest's points.
+    const runners = classroomResults(dir, join(dir, ".course/check/results.json"));
+    expect(runners.get(`lab${first.id.slice(0, 2)}`)).toMatchObject({ max_score: first.points, status: "fail" });
+    expect(runners.get("integrity")).toMatchObject({ max_score: 0, status: "pass" });
+    expect(readFileSync(join(dir, ".github/workflows/classroom.yml"), "utf8")).toMatch(/autograding-grading-reporter/);
+  }, 120_000);
+
+  it(`gives the reference of ${first.id} full points, and reports a public test that was edited`, () => {
+    cpSync(join(ROOT, "solutions", first.id), join(dir, "labs", first.id), { recursive: true });
+    const test = join(dir, "test", `${first.id}.test.ts`);
+    writeFileSync(test, readFileSync(test, "utf8") + "\n// an edit\n");
+    const r = grade([first.id]);
+    expect(r.score).toBe(first.points);
+    expect(r.max_score).toBe(first.points);
+    expect(r.output).toMatch(new RegExp(`changed +test/${first.id}\\.test\\.ts`));
+  }, 120_000);
+});
