@@ -37,6 +37,7 @@ export class Greenlet<T = unknown> {
   pendingError: unknown = NO_ERROR;
 
   #result: T | undefined;
+  #ranAtAll = false;
   #error: unknown = NO_ERROR;
   // `any`, not T: a Greenlet<number> must still be usable where a Greenlet<unknown> is expected.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -56,7 +57,7 @@ export class Greenlet<T = unknown> {
 
   /** False while the thread has never run; a thread killed before it ran never starts. */
   get started(): boolean {
-    return this.state !== "new";
+    return this.state !== "new" && (this.state !== "dead" || this.#ranAtAll);
   }
 
   /** True when the thread ended by throwing. */
@@ -96,6 +97,7 @@ export class Greenlet<T = unknown> {
    */
   finish(result: T | undefined, error: unknown = NO_ERROR): void {
     if (this.dead) return;
+    this.#ranAtAll = this.state !== "new";
     this.state = "dead";
     this.#result = result;
     this.#error = error;

@@ -1,0 +1,84 @@
+// GreenThread: a greenlet you can wait for, kill, cancel and link to; and spawn functions that make one.
+// Built in chapter 03 on two mechanisms of chapter 02's hub: Greenlet.onExit and Hub.throwInto.
+import { getCurrent, getHub } from "../02-hub/green";
+import { Greenlet, GreenletExit } from "../02-hub/greenlet";
+import { PARK, type Green } from "../02-hub/suspend";
+
+// The rest of the green-thread API, so that programs import one module.
+export { getCurrent, getHub, runReal, runVirtual, sleep, spawnN } from "../02-hub/green";
+export { GreenletExit };
+
+export class GreenThread<T = unknown> extends Greenlet<T> {
+  // #region wait
+  /**
+   * Waits until the thread ends; returns what it returned, or throws what it threw (GreenletExit when
+   * it was killed). Returns at once for a thread that is already dead.
+   */
+  *wait(): Green<T> {
+    // TODO(task 1): GreenThread.wait. See README.md.
+    throw new Error("not implemented yet — lab 03-cancellation, task 1: GreenThread.wait");
+  }
+  // #endregion
+
+  // #region kill
+  /**
+   * Ends the thread by throwing `error` (GreenletExit by default) at its current yield point, so that its
+   * `finally` blocks run. A thread that has not started never runs; a dead thread is left alone; a thread
+   * that kills itself gets the error thrown right here. The caller does not switch: the victim sees the
+   * error when it next runs (`yield* g.wait()` to wait for that).
+   */
+  // Simplification: a production kill would queue its error behind one already on its way to the thread
+  // (a Timeout that just fired); here the hub keeps the first and the kill is dropped.
+  kill(error: unknown = new GreenletExit()): void {
+    // TODO(task 2): GreenThread.kill. See README.md.
+    throw new Error("not implemented yet — lab 03-cancellation, task 2: GreenThread.kill");
+  }
+
+  /** Kills the thread only if it has not started yet. Returns whether it did. */
+  cancel(error: unknown = new GreenletExit()): boolean {
+    // TODO(task 2): GreenThread.cancel. See README.md.
+    throw new Error("not implemented yet — lab 03-cancellation, task 2: GreenThread.cancel");
+  }
+  // #endregion
+
+  // #region link
+  /**
+   * Calls `fn(thread)` when the thread ends, on the hub, in the order links were added; at once when it
+   * has already ended. `fn` must not block: to react by blocking, spawn a thread from it.
+   */
+  link(fn: (thread: GreenThread<T>) => void): void {
+    // TODO(task 3): GreenThread.link. See README.md.
+    throw new Error("not implemented yet — lab 03-cancellation, task 3: GreenThread.link");
+  }
+
+  /** Removes a link. Returns whether it was there. */
+  unlink(fn: (thread: GreenThread<T>) => void): boolean {
+    // TODO(task 3): GreenThread.unlink. See README.md.
+    throw new Error("not implemented yet — lab 03-cancellation, task 3: GreenThread.unlink");
+  }
+  // #endregion
+}
+
+// #region spawn
+/** Starts `fn(...args)` as a green thread and returns it; it runs when the caller next yields. */
+export function spawn<A extends unknown[], T>(fn: (...args: A) => Green<T>, ...args: A): GreenThread<T> {
+  const hub = getHub();
+  const g = new GreenThread<T>(hub, fn(...args), hub.nextName(fn.name));
+  hub.start(g);
+  return g;
+}
+
+/** Starts `fn(...args)` as a green thread `ms` milliseconds from now; `cancel()` it to call it off. */
+export function spawnAfter<A extends unknown[], T>(
+  ms: number,
+  fn: (...args: A) => Green<T>,
+  ...args: A
+): GreenThread<T> {
+  const hub = getHub();
+  const g = new GreenThread<T>(hub, fn(...args), hub.nextName(fn.name));
+  hub.schedule(ms, () => {
+    if (g.state === "new") hub.start(g);
+  });
+  return g;
+}
+// #endregion

@@ -1,0 +1,410 @@
+// Grading tests for lab 03-cancellation: wait, kill and cancel, links, Timeout and withTimeout.
+// All on the virtual clock: a test that "waits ten seconds" runs in microseconds, the same way every time.
+import { describe, expect, it } from "vitest";
+import {
+  getCurrent,
+  getHub,
+  GreenletExit,
+  GreenThread,
+  runVirtual,
+  sleep,
+  spawn,
+  spawnAfter,
+} from "@target/03-cancellation/greenthread";
+import { Timeout, withTimeout } from "@target/03-cancellation/timeout";
+import type { Green } from "@target/02-hub/suspend";
+
+const noop = (): void => {};
+
+/** Runs `main` virtually, collecting what the hub reports (failures nobody waited for). */
+function run<T>(main: () => Green<T>): { result: T; time: number; reports: string[] } {
+  const reports: string[] = [];
+  const r = runVirtual(main, { report: (g, e) => reports.push(`${g?.name}: ${String((e as Error)?.message ?? e)}`) });
+  return { ...r, reports };
+}
+
+function* returnsAfter<T>(ms: number, value: T): Green<T> {
+  yield* sleep(ms);
+  return value;
+}
+
+function* failsAfter(ms: number, message: string): Green<never> {
+  yield* sleep(ms);
+  throw new Error(message);
+}
+
+describe("task 1: wait", () => {
+  it("returns what the thread returned, once it has (2 pts)", () => {
+    const { result, time } = run(function* () {
+      const g = spawn(returnsAfter, 50, "soup");
+      return yield* g.wait();
+    });
+    expect(result).toBe("soup");
+    expect(time).toBe(50);
+  });
+
+  it("throws what the thread threw, and the failure is not reported as lost (2 pts)", () => {
+    const { result, reports } = run(function* () {
+      const g = spawn(failsAfter, 10, "burnt");
+      try {
+        yield* g.wait();
+        return "no error";
+      } catch (e) {
+        return (e as Error).message;
+      }
+    });
+    expect(result).toBe("burnt");
+    expect(reports).toEqual([]);
+  });
+
+  it("wakes every waiter, and returns at once for a thread that is already dead (2 pts)", () => {
+    const { result } = run(function* () {
+      const hub = getHub();
+      const g = spawn(returnsAfter, 30, 7);
+      const seen: string[] = [];
+      function* waiter(name: string): Green<void> {
+        const v = yield* g.wait();
+        seen.push(`${name} got ${v} at ${hub.now()}`);
+      }
+      const waiters = [spawn(waiter, "a"), spawn(waiter, "b")];
+      for (const w of waiters) yield* w.wait();
+      const before = hub.now();
+      const again = yield* g.wait(); // dead already: no waiting
+      seen.push(`again ${again} after ${hub.now() - before} ms`);
+      return seen;
+    });
+    expect(result).toEqual(["a got 7 at 30", "b got 7 at 30", "again 7 after 0 ms"]);
+  });
+
+  it("refuses to let a thread wait for itself (1 pts)", () => {
+    const { result } = run(function* () {
+      const g: GreenThread<string> = spawn(function* (): Green<string> {
+        try {
+          yield* (getCurrent() as GreenThread<string>).wait();
+          return "waited";
+        } catch (e) {
+          return (e as Error).message;
+        }
+      });
+      return yield* g.wait();
+    });
+    expect(result).toMatch(/cannot wait for itself/);
+  });
+});
+
+describe("task 2: kill and cancel", () => {
+  it("a thread killed before it starts never runs, and its waiters get GreenletExit (2 pts)", () => {
+    let ran = false;
+    const { result, reports } = run(function* () {
+      const g = spawn(function* () {
+        ran = true;
+      });
+      g.kill();
+      expect(g.dead).toBe(true);
+      try {
+        yield* g.wait();
+        return "returned";
+      } catch (e) {
+        return e instanceof GreenletExit ? "GreenletExit" : String(e);
+      }
+    });
+    expect(ran).toBe(false);
+    expect(result).toBe("GreenletExit");
+    expect(reports).toEqual([]); // a kill is not a failure worth reporting
+  });
+
+  it("a killed sleeper gets the error at its sleep, its finally runs, and its alarm is gone (2 pts)", () => {
+    const trace: string[] = [];
+    const { time } = run(function* () {
+      const hub = getHub();
+      const g = spawn(function* () {
+        try {
+          yield* sleep(60_000);
+          trace.push("slept");
+        } catch (e) {
+          trace.push(`caught ${(e as Error).name}`);
+          throw e;
+        } finally {
+          trace.push(`finally at ${hub.now()}`);
+        }
+      });
+      yield* sleep(25);
+      g.kill();
+      try {
+        yield* g.wait();
+      } catch (e) {
+        expect(e).toBeInstanceOf(GreenletExit);
+      }
+    });
+    expect(trace).toEqual(["caught GreenletExit", "finally at 25"]);
+    expect(time).toBe(25);
+  });
+
+  it("kills with the error given, which wait then throws (1 pts)", () => {
+    const { result } = run(function* () {
+      const g = spawn(returnsAfter, 100, "never");
+      yield* sleep(1);
+      g.kill(new RangeError("stop now"));
+      try {
+        yield* g.wait();
+      } catch (e) {
+        return `${(e as Error).name}: ${(e as Error).message}`;
+      }
+    });
+    expect(result).toBe("RangeError: stop now");
+  });
+
+  it("killing a dead thread does nothing, and a thread that kills itself stops right there (1 pts)", () => {
+    const trace: string[] = [];
+    run(function* () {
+      const done = spawn(returnsAfter, 0, "ok");
+      yield* done.wait();
+      done.kill();
+      expect([done.failed, done.result]).toEqual([false, "ok"]);
+      const suicidal = spawn(function* () {
+        trace.push("before");
+        (getCurrent() as GreenThread).kill();
+        trace.push("after");
+      });
+      yield* sleep(0);
+      expect(suicidal.error).toBeInstanceOf(GreenletExit);
+    });
+    expect(trace).toEqual(["before"]);
+  });
+
+  it("a waiter killed while waiting stops waiting and stops listening (1 pts)", () => {
+    const { result, reports } = run(function* () {
+      const slow = spawn(failsAfter, 100, "nobody heard");
+      const waiter = spawn(function* () {
+        yield* slow.wait();
+      });
+      yield* sleep(10);
+      waiter.kill();
+      yield* sleep(0);
+      const state = waiter.state;
+      yield* sleep(200);
+      return state;
+    });
+    expect(result).toBe("dead");
+    // The waiter is gone, so nobody listens to `slow` any more: its failure must be reported.
+    expect(reports).toEqual(["failsAfter-1: nobody heard"]);
+  });
+
+  it("cancel stops a thread that has not started, and leaves a started one alone (1 pts)", () => {
+    const { result } = run(function* () {
+      const notYet = spawn(returnsAfter, 5, "a");
+      const started = spawn(returnsAfter, 5, "b");
+      expect(notYet.cancel()).toBe(true);
+      yield* sleep(1);
+      expect(started.cancel()).toBe(false);
+      return [notYet.dead && notYet.error instanceof GreenletExit, yield* started.wait()];
+    });
+    expect(result).toEqual([true, "b"]);
+  });
+
+  it("a spawnAfter thread cancelled before its time never starts (1 pts)", () => {
+    let ran = false;
+    const { result } = run(function* () {
+      const later = spawnAfter(100, function* () {
+        ran = true;
+      });
+      yield* sleep(50);
+      const cancelled = later.cancel();
+      yield* sleep(100);
+      return [cancelled, later.started];
+    });
+    expect(result).toEqual([true, false]);
+    expect(ran).toBe(false);
+  });
+});
+
+describe("task 3: link and unlink", () => {
+  it("calls linked functions with the thread when it ends, in the order they were linked (2 pts)", () => {
+    const trace: string[] = [];
+    run(function* () {
+      const hub = getHub();
+      const ok = spawn(returnsAfter, 10, "fine");
+      const bad = spawn(failsAfter, 20, "broken");
+      ok.link((g) => trace.push(`first: ${g.result} at ${hub.now()}`));
+      ok.link((g) => trace.push(`second: ${g === ok}`));
+      bad.link((g) => trace.push(`bad: ${(g.error as Error).message}`));
+      yield* sleep(30);
+    });
+    expect(trace).toEqual(["first: fine at 10", "second: true", "bad: broken"]);
+  });
+
+  it("a link added after the thread ended is called at once (1 pts)", () => {
+    const { result } = run(function* () {
+      const g = spawn(returnsAfter, 0, 3);
+      yield* g.wait();
+      let called = false;
+      g.link(() => (called = true));
+      return called;
+    });
+    expect(result).toBe(true);
+  });
+
+  it("unlink removes a link and says whether it was there (1 pts)", () => {
+    const trace: string[] = [];
+    const { result } = run(function* () {
+      const g = spawn(returnsAfter, 10, 1);
+      const a = () => trace.push("a");
+      const b = () => trace.push("b");
+      g.link(a);
+      g.link(b);
+      const removed = [g.unlink(a), g.unlink(a)];
+      yield* g.wait();
+      return removed;
+    });
+    expect(result).toEqual([true, false]);
+    expect(trace).toEqual(["b"]);
+  });
+
+  it("a link that throws is reported and the other links still run (1 pts)", () => {
+    const trace: string[] = [];
+    const { reports } = run(function* () {
+      const g = spawn(returnsAfter, 1, "x");
+      g.link(() => {
+        throw new Error("bad link");
+      });
+      g.link(() => trace.push("second link ran"));
+      yield* sleep(5);
+    });
+    expect(trace).toEqual(["second link ran"]);
+    expect(reports).toEqual(["returnsAfter-1: bad link"]);
+  });
+});
+
+describe("task 4: Timeout", () => {
+  it("throws itself in the thread that set it, at its yield point, after the delay (2 pts)", () => {
+    const { result, time } = run(function* () {
+      const t = new Timeout(100);
+      try {
+        yield* sleep(1_000);
+        return "slept";
+      } catch (e) {
+        return e === t ? `timeout at ${getHub().now()}` : `other: ${String(e)}`;
+      } finally {
+        t.cancel();
+      }
+    });
+    expect(result).toBe("timeout at 100");
+    expect(time).toBe(100); // the 1-second sleep's alarm was cancelled
+  });
+
+  it("a cancelled Timeout never fires; pending says whether it is set (1 pts)", () => {
+    const { result } = run(function* () {
+      const t = new Timeout(50);
+      const states = [t.pending];
+      yield* sleep(10);
+      t.cancel();
+      states.push(t.pending);
+      yield* sleep(100);
+      const never = new Timeout(null);
+      states.push(never.pending);
+      yield* sleep(10);
+      return states;
+    });
+    expect(result).toEqual([true, false, false]);
+  });
+
+  it("nested timeouts: the one that fires is the one thrown, and each catches only its own (2 pts)", () => {
+    const { result } = run(function* () {
+      const trace: string[] = [];
+      function* guarded(outerMs: number, innerMs: number): Green<void> {
+        const outer = new Timeout(outerMs);
+        try {
+          const inner = new Timeout(innerMs);
+          try {
+            yield* sleep(1_000);
+          } catch (e) {
+            if (e !== inner) throw e;
+            trace.push(`inner fired at ${getHub().now()}`);
+          } finally {
+            inner.cancel();
+          }
+          yield* sleep(1_000);
+        } catch (e) {
+          if (e !== outer) throw e;
+          trace.push(`outer fired at ${getHub().now()}`);
+        } finally {
+          outer.cancel();
+        }
+      }
+      const start = getHub().now();
+      yield* guarded(300, 100); // inner first, then outer
+      yield* guarded(100, 300); // outer first: it passes through the inner handler
+      trace.push(`done after ${getHub().now() - start}`);
+      return trace;
+    });
+    expect(result).toEqual(["inner fired at 100", "outer fired at 300", "outer fired at 400", "done after 400"]);
+  });
+
+  it("throws the error it was given instead of itself, and can be started again after a cancel (1 pts)", () => {
+    const { result } = run(function* () {
+      const t = new Timeout(20, new Error("too slow"));
+      const out: string[] = [];
+      try {
+        yield* sleep(50);
+      } catch (e) {
+        out.push((e as Error).message);
+      }
+      t.cancel();
+      t.start();
+      expect(() => t.start()).toThrow(/already started/);
+      try {
+        yield* sleep(50);
+      } catch (e) {
+        out.push(`again: ${(e as Error).message}`);
+      }
+      return out;
+    });
+    expect(result).toEqual(["too slow", "again: too slow"]);
+  });
+});
+
+describe("task 5: withTimeout", () => {
+  it("returns what the operation returns when it is fast enough, and leaves no alarm behind (1 pts)", () => {
+    const { result, time } = run(function* () {
+      const v = yield* withTimeout(100, () => returnsAfter(40, "in time"));
+      yield* sleep(200); // the Timeout must not fire here
+      return v;
+    });
+    expect(result).toBe("in time");
+    expect(time).toBe(240);
+  });
+
+  it("throws a Timeout when the operation is too slow, after the operation's finally ran (1 pts)", () => {
+    const trace: string[] = [];
+    const { result } = run(function* () {
+      try {
+        yield* withTimeout(30, function* () {
+          try {
+            yield* sleep(100);
+          } finally {
+            trace.push(`cleanup at ${getHub().now()}`);
+          }
+        });
+        return "no timeout";
+      } catch (e) {
+        return e instanceof Timeout ? "Timeout" : String(e);
+      }
+    });
+    expect(result).toBe("Timeout");
+    expect(trace).toEqual(["cleanup at 30"]);
+  });
+
+  it("returns timeoutValue instead of throwing, but lets other errors through (1 pts)", () => {
+    const { result } = run(function* () {
+      const slow = yield* withTimeout(10, () => returnsAfter(50, "late"), { timeoutValue: "default" });
+      let other = "";
+      try {
+        yield* withTimeout(100, () => failsAfter(5, "real error"), { timeoutValue: "default" });
+      } catch (e) {
+        other = (e as Error).message;
+      }
+      return [slow, other];
+    });
+    expect(result).toEqual(["default", "real error"]);
+  });
+});
