@@ -108,7 +108,7 @@ export function barChart(set: BenchResults, caseName: string): string {
   const better = rows[0].better ?? (isRate(unit) ? "higher" : "lower");
   const subject = rows.find((r) => r.system === (set.subject ?? "hub")) ?? rows[0];
   const max = Math.max(...rows.map((r) => r.max ?? r.value), 0) || 1;
-  const W = 720, labelW = 150, valueW = 230, barH = 22, gap = 10, top = 6;
+  const W = 720, labelW = 150, valueW = 210, barH = 22, gap = 10, top = 6;
   const scale = (v: number) => (v / max) * (W - labelW - valueW);
   const H = top * 2 + rows.length * (barH + gap) - gap;
   const bars = rows.map((r, i) => {
@@ -116,7 +116,7 @@ export function barChart(set: BenchResults, caseName: string): string {
     const w = Math.max(1, scale(r.value));
     const given = set.ratios.find((q) => q.case === caseName && q.vs === r.system);
     const ratio = given?.ratio ?? (r.value ? subject.value / r.value : NaN);
-    const ratioText = r === subject ? "" : Number.isFinite(ratio) ? `${subject.system} ÷ this = ${ratio.toFixed(2)}×` : "";
+    const ratioText = r === subject ? "" : Number.isFinite(ratio) ? `${ratio < 0.1 ? ratio.toPrecision(2) : ratio.toFixed(2)}×` : "";
     const range = r.min !== undefined && r.max !== undefined
       ? `<line class="range" x1="${labelW + scale(r.min)}" x2="${labelW + scale(r.max)}" y1="${y + barH / 2}" y2="${y + barH / 2}"/>`
       : "";
@@ -129,7 +129,7 @@ export function barChart(set: BenchResults, caseName: string): string {
 </g>`;
   });
   return `<figure class="chart">
-<figcaption><strong>${escapeHtml(caseName)}</strong> <span class="muted">${escapeHtml(unit)}, ${better} is better</span></figcaption>
+<figcaption><strong>${escapeHtml(caseName)}</strong> <span class="muted">${escapeHtml(unit)}, ${better} is better; ratio = <span class="subject-key">${escapeHtml(subject.system)}</span> ÷ system</span></figcaption>
 <svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${escapeHtml(`${caseName}: ${rows.map((r) => `${r.system} ${fmt(r.value)} ${unit}`).join(", ")}`)}">
 ${bars.join("\n")}
 </svg>
