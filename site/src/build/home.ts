@@ -26,6 +26,24 @@ ${num}<div><h4>${title}${status ? ` <span class="badge">${status}</span>` : ""}$
 </li>`;
 }
 
+/**
+ * The hero's picture: a hub and green threads on its rim — one running (the hub runs one at a time), two ready in
+ * the run queue, the rest parked. Drawn here, no asset.
+ */
+function hubPicture(): string {
+  const n = 10, cx = 160, cy = 160, r = 118;
+  const spokes = Array.from({ length: n }, (_, i) => {
+    const a = (i / n) * 2 * Math.PI - Math.PI / 2;
+    const x = (cx + r * Math.cos(a)).toFixed(1), y = (cy + r * Math.sin(a)).toFixed(1);
+    const state = i === 0 ? " live" : i === 4 || i === 7 ? " ready" : "";
+    return `<line x1="${cx}" y1="${cy}" x2="${x}" y2="${y}" class="spoke${state}"/><circle cx="${x}" cy="${y}" r="${state === " live" ? 14 : 10}" class="thread${state}"/>`;
+  }).join("");
+  return `<svg class="hub-picture" viewBox="0 0 320 320" role="img" aria-label="A hub with green threads around it">
+<circle cx="${cx}" cy="${cy}" r="${r}" class="rim"/>${spokes}
+<circle cx="${cx}" cy="${cy}" r="42" class="hub"/><text x="${cx}" y="${cy}" text-anchor="middle" dominant-baseline="central">hub</text>
+</svg>`;
+}
+
 export function renderHome(site: Site): Page {
   const m = site.manifest;
   const first = site.published[0];
@@ -36,6 +54,7 @@ export function renderHome(site: Site): Page {
 </section>`).join("\n");
   const labNo = first ? first.id.slice(0, 2) : "01";
   const body = `<section class="hero">
+<div class="hero-text">
 <p class="eyebrow">A course in TypeScript</p>
 <h1>${escapeHtml(m.title)}</h1>
 <p class="tagline">${escapeHtml(m.tagline)}</p>
@@ -47,6 +66,8 @@ against HAProxy and nginx.</p>
 <p class="promise">Each chapter has a narrative beside the real code, a lab that runs from minute one, grading tests, hints,
 a reference solution and a notebook.</p>
 ${first ? `<p class="cta"><a class="button" href="${escapeHtml(chapterPage(first.id))}">Start with chapter ${chapterNumber(first)}: ${escapeHtml(first.title)}</a></p>` : ""}
+</div>
+${hubPicture()}
 </section>
 
 <section class="start" id="start">
