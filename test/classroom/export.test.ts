@@ -1,6 +1,6 @@
-// Course check: the student edition leaks no reference code, grades its untouched starters 0 and the
-// reference full marks with its own grader (node_modules borrowed from this repository, no install), and
-// reports edited tests. Also checks the GitHub Classroom results made from its report.
+// Course check: the student edition leaks no reference code, nor does the site it builds; it grades its
+// untouched starters 0 and the reference full marks with its own grader (node_modules borrowed from this
+// repository, no install), and reports edited tests. Also checks the GitHub Classroom results made from its report.
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { classroomResults } from "../../tools/grader/classroom";
 import { findLeaks, formatLeaks, solutionBodies } from "../../tools/export/leaks";
 import { exportStudent, type StudentExport } from "../../tools/export/student";
+import { listFiles } from "../../tools/lib/files";
 import { loadManifest, readyChapters, ROOT } from "../../tools/lib/manifest";
 
 interface Results {
@@ -60,10 +61,19 @@ describe("the student edition", () => {
     expect(lock.packages[""].devDependencies).toEqual(pkg.devDependencies);
   });
 
+  it.runIf(existsSync(join(ROOT, "site/src/build/index.ts")))("builds its course site from starter code, with no reference code in any page", () => {
+    const site = join(dir, ".course", "site");
+    execFileSync(process.execPath, ["--import", "tsx", join(dir, "tools/site.ts"), "--out", site], { cwd: dir, stdio: "ignore" });
+    const pages = listFiles(site);
+    expect(pages).toContain("index.html");
+    const starters = listFiles(join(dir, "labs")).filter((f) => f.endsWith(".ts")).map((f) => readFileSync(join(dir, "labs", f), "utf8"));
+    expect(formatLeaks(findLeaks(site, pages, solutionBodies(ROOT), starters)), "reference code in the student site").toBe("");
+  }, 180_000);
+
   it("points every notebook at the labs, without outputs", () => {
     for (const nb of exported.files.filter((f) => f.endsWith(".ipynb"))) {
       const text = readFileSync(join(dir, nb), "utf8");
-      expect(text, nb).not.toMatch(/\.\.\/solutions\//);
+      expect(text, nb).not.toMatch(/\.\/solutions\//);
       const cells = JSON.parse(text).cells as { outputs?: unknown[] }[];
       expect(cells.every((c) => !c.outputs?.length), nb).toBe(true);
     }

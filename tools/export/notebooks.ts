@@ -1,5 +1,5 @@
-// Notebooks for a student copy. They import the reference (../solutions/NN-slug/…); the student edition
-// points them at the learner's own lab (../labs/NN-slug/…), so an experiment runs on the code the learner is
+// Notebooks for a student copy. They import the reference (./solutions/NN-slug/…, from the repository root);
+// the student edition points them at the learner's own lab (./labs/NN-slug/…), so an experiment runs on the code the learner is
 // writing and shows "not implemented yet" until the task is done — what a learner expects from a starter.
 // Outputs are dropped (they were made by the reference), and a cell that shows reference code is replaced
 // by a note.
@@ -32,7 +32,7 @@ export function studentNotebook(json: string, file: string, needles: readonly Ne
   }
   let replaced = 0;
   const cells = nb.cells.map((cell) => {
-    const src = text(cell.source).replace(/(["'`])((?:\.\.\/)+)solutions\//g, "$1$2labs/");
+    const src = text(cell.source).replace(/(["'`])((?:\.\.?\/)+)solutions\//g, "$1$2labs/");
     const out: Cell = { ...cell, source: lines(src) };
     if (cell.cell_type === "code") {
       out.outputs = [];
@@ -59,11 +59,11 @@ export function studentNotebook(json: string, file: string, needles: readonly Ne
 export function redactMarkdown(md: string, file: string, needles: readonly Needle[]): { text: string; redacted: string[] } {
   const out: string[] = [];
   const redacted: string[] = [];
-  let heading = "";
+  const headings: string[] = []; // the open heading at each level, so a note can say "Task 2 › Nearly the answer"
   let body: string[] = [];
   const flush = (): void => {
     if (body.length && firstNeedleIn(body.join("\n"), needles)) {
-      redacted.push(`${file}: "${heading.replace(/^#+\s*/, "") || "(top)"}"`);
+      redacted.push(`${file}: "${headings.filter(Boolean).slice(1).join(" › ") || "(top)"}"`);
       out.push("*This part spelled out the reference code; the student edition leaves it out. Try the hints before it,*",
         "*or ask your instructor.*", "");
     } else out.push(...body);
@@ -73,7 +73,9 @@ export function redactMarkdown(md: string, file: string, needles: readonly Needl
     if (/^#{1,6}\s/.test(line)) {
       flush();
       out.push(line);
-      heading = line;
+      const level = line.match(/^#+/)![0].length;
+      headings.length = level;
+      headings[level - 1] = line.replace(/^#+\s*/, "");
     } else body.push(line);
   }
   flush();

@@ -38,6 +38,7 @@ export interface StudentExport {
 
 /** Tools the student copy runs by path, not by import (the vitest config, the grader's worker files). */
 const GRADING_EXTRAS = ["tools/grader/setup.ts", "tools/grader/reporter.ts", "tools/lib/test-banner.ts"];
+const NOTEBOOK_TOOL = "tools/notebook.ts";
 
 export function exportStudent(options: StudentExportOptions): StudentExport {
   const root = options.root ?? ROOT;
@@ -100,7 +101,7 @@ export function exportStudent(options: StudentExportOptions): StudentExport {
     copy(f);
   }
 
-  // Notebooks, pointed at the learner's labs, without outputs.
+  // Notebooks, pointed at the learner's labs, without outputs, with the tool that opens and runs them.
   const notebooks: string[] = [];
   for (const c of ready) {
     const nb = `notebooks/${c.id}.ipynb`;
@@ -111,6 +112,15 @@ export function exportStudent(options: StudentExportOptions): StudentExport {
     notebooks.push(nb);
   }
   if (!notebooks.length) notes.push("no notebooks for the ready chapters yet: the copy has none");
+  const notebookTool = notebooks.length > 0 && existsSync(join(root, NOTEBOOK_TOOL));
+  if (notebookTool) {
+    commands.push(["notebook", NOTEBOOK_TOOL]);
+    // The kernel launcher and the runner's worker are started by path, so the whole folder comes along.
+    for (const f of importClosure(root, [NOTEBOOK_TOOL, ...filesUnder(root, "tools/notebooks")])) if (!written.has(f)) copy(f);
+    if (existsSync(join(root, "notebooks/README.md"))) {
+      put("notebooks/README.md", read("notebooks/README.md").replace(/solutions\//g, "labs/").replace(/the chapter's reference code/g, "your own lab code"));
+    }
+  }
 
   // The manifest without instructor-only points, the test configuration aimed at labs/, the catalog.
   put("course.json", JSON.stringify(studentManifest(read("course.json")), null, 2) + "\n");
@@ -127,6 +137,7 @@ export function exportStudent(options: StudentExportOptions): StudentExport {
   const imported = packagesImported(tsTexts);
   const allDeps = { ...pkg.dependencies, ...pkg.devDependencies };
   const deps = new Set(["tsx", "typescript", "vitest", "@types/node", ...imported]);
+  if (notebookTool) deps.add("tslab"); // loaded with require() by tools/notebooks, which the import scan does not see
   for (const d of [...deps]) if (allDeps[`@types/${d}`]) deps.add(`@types/${d}`);
   for (const d of deps) if (!allDeps[d]) deps.delete(d); // a type-only or transitive import (vite/client, vitest/node)
   const scripts: Record<string, string> = { test: "vitest run", typecheck: "tsc -p tsconfig.json" };
