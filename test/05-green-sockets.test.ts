@@ -1,0 +1,607 @@
+// Grading tests for lab 05-green-sockets: parking with a deadline, the simulated network's sockets, reading
+// exactly n bytes and lines, the echo server, real sockets on loopback and serve. Everything but the task 5
+// group runs on the virtual clock and a seeded simulated network: instant, and the same every time.
+//
+// A randomized test prints its seed when it fails. Replay it with, for example:
+//   SEED=1234 npx vitest run test/05-green-sockets.test.ts
+import { describe, expect, it } from "vitest";
+import { runReal, runVirtual, sleep, spawn } from "@target/02-hub/green";
+import { getHub } from "@target/02-hub/hub";
+import type { Green } from "@target/02-hub/suspend";
+import { echo, echoServer } from "@target/05-green-sockets/echo";
+import {
+  ConnectionRefusedError,
+  ConnectionResetError,
+  EndOfStreamError,
+  SocketClosedError,
+  TimedOutError,
+} from "@target/05-green-sockets/errors";
+import { realNetwork } from "@target/05-green-sockets/node-network";
+import { park } from "@target/05-green-sockets/park";
+import { exponential, uniform } from "@target/05-green-sockets/random";
+import { serve, StopServe } from "@target/05-green-sockets/serve";
+import { SimNetwork, type SimOptions } from "@target/05-green-sockets/sim-network";
+import type { Listener, Socket } from "@target/05-green-sockets/socket";
+
+/** The seed of the randomized tests: $SEED when set, so a failure can be replayed. */
+const SEED = process.env.SEED === undefined ? 20261125 : Number(process.env.SEED);
+const replay = (seed: number): string => `replay with: SEED=${seed} npx vitest run test/05-green-sockets.test.ts`;
+
+/**
+ * Runs `main` on the virtual clock with a fresh simulated network; returns its result and the virtual time.
+ * An error the hub reports (a thread that failed with nobody waiting for it) fails the test.
+ */
+function simulate<T>(options: SimOptions, main: (net: SimNetwork) => Green<T>): { result: T; time: number; net: SimNetwork } {
+  const net = new SimNetwork(options);
+  const reported: unknown[] = [];
+  const { result, time } = runVirtual(() => main(net), { report: (_g, e) => reported.push(e) });
+  if (reported.length > 0) throw reported[0];
+  return { result, time, net };
+}
+
+/** A server on host "server" port 7 that runs `handler` for one connection; the client socket from host "client". */
+function* pair(net: SimNetwork, handler: (s: Socket) => Green<void>): Green<Socket> {
+  const listener = yield* net.host("server").listen({ host: "server", port: 7 });
+  spawn(function* () {
+    const s = yield* listener.accept();
+    listener.close();
+    yield* handler(s);
+  });
+  return yield* net.host("client").connect({ host: "server", port: 7 });
+}
+
+/** Reads until the end of the stream. */
+function* readAll(s: Socket): Green<Buffer> {
+  const parts: Buffer[] = [];
+  for (let b = yield* s.recv(); b.length > 0; b = yield* s.recv()) parts.push(b);
+  return Buffer.concat(parts);
+}
+
+/** `n` bytes of a repeating, position-dependent pattern, so a lost, duplicated or reordered byte shows. */
+const pattern = (n: number): Buffer => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + (i >> 8)) & 0xff));
+
+describe("task 1: park", () => {
+  it("parks until resumed, and returns the value the waker sent (1 pts)", () => {
+    const { result } = simulate({}, function* () {
+      const hub = getHub();
+      const me = hub.current!;
+      hub.schedule(5, () => hub.resume(me, "ready"));
+      const value = yield* park(100, "wait");
+      return [value, hub.now()];
+    });
+    expect(result).toEqual(["ready", 5]);
+  });
+
+  it("throws TimedOutError when nobody resumes it in time (1 pts)", () => {
+    const { result } = simulate({}, function* () {
+      try {
+        yield* park(30, "the answer");
+        return "no timeout";
+      } catch (e) {
+        return [e instanceof TimedOutError, (e as Error).message, getHub().now()];
+      }
+    });
+    expect(result).toEqual([true, "the answer timed out after 30 ms", 30]);
+  });
+
+  it("a wake-up in the same pass as the deadline wins, and no stray timeout follows (1 pts)", () => {
+    const { result } = simulate({}, function* () {
+      const hub = getHub();
+      const me = hub.current!;
+      hub.schedule(10, () => hub.resume(me, "just in time")); // due at the same time, scheduled first
+      const value = yield* park(10, "race");
+      yield* sleep(50); // a timeout that leaked would be thrown here
+      return [value, hub.now()];
+    });
+    expect(result).toEqual(["just in time", 60]);
+  });
+
+  it("connect to a port nobody listens on fails with ConnectionRefusedError after a round trip (1 pts)", () => {
+    const { result } = simulate({ latency: 25 }, function* (net) {
+      yield* net.host("server").listen({ host: "server", port: 7 });
+      try {
+        yield* net.host("client").connect({ host: "server", port: 8 });
+        return "connected";
+      } catch (e) {
+        return [e instanceof ConnectionRefusedError, (e as { code?: string }).code, getHub().now()];
+      }
+    });
+    expect(result).toEqual([true, "ECONNREFUSED", 50]);
+  });
+
+  it("connect across a partition times out at its deadline, and works once healed (1 pts)", () => {
+    const { result } = simulate({ latency: 10 }, function* (net) {
+      const l = yield* net.host("server").listen({ host: "server", port: 7 });
+      net.partition("client", "server");
+      const out: unknown[] = [];
+      try {
+        yield* net.host("client").connect({ host: "server", port: 7 }, { timeout: 2500 });
+      } catch (e) {
+        out.push(e instanceof TimedOutError, getHub().now());
+      }
+      net.heal();
+      const s = yield* net.host("client").connect({ host: "server", port: 7 }, { timeout: 2500 });
+      out.push(s.remote.port, (yield* l.accept(0)).remote.host);
+      return out;
+    });
+    expect(result).toEqual([true, 2500, 7, "client"]);
+  });
+});
+
+describe("task 2: SimSocket.recv", () => {
+  it("bytes sent one way come out the other, in order, after the link's latency (1 pts)", () => {
+    const { result } = simulate({ latency: 20 }, function* (net) {
+      const s = yield* pair(net, function* (server) {
+        const got = yield* server.recv(100);
+        yield* server.sendall(Buffer.concat([Buffer.from("echo: "), got]));
+      });
+      const connectedAt = getHub().now();
+      yield* s.sendall("ping");
+      const reply = (yield* s.recv()).toString();
+      return [connectedAt, reply, getHub().now()];
+    });
+    expect(result).toEqual([40, "echo: ping", 80]);
+  });
+
+  it("recv(n) returns at most n bytes, and the rest on the next calls (1 pts)", () => {
+    const { result } = simulate({}, function* (net) {
+      const s = yield* pair(net, function* (server) {
+        yield* server.sendall("abcdefghij");
+      });
+      yield* sleep(10); // everything has arrived
+      return [(yield* s.recv(4)).toString(), (yield* s.recv(4)).toString(), (yield* s.recv(4)).toString()];
+    });
+    expect(result).toEqual(["abcd", "efgh", "ij"]);
+  });
+
+  it("recv returns an empty buffer at the end of the stream, every time it is asked (1 pts)", () => {
+    const { result } = simulate({ latency: 5 }, function* (net) {
+      const s = yield* pair(net, function* (server) {
+        yield* server.sendall("last words");
+        server.close();
+      });
+      return [(yield* readAll(s)).toString(), (yield* s.recv()).length, (yield* s.recv()).length];
+    });
+    expect(result).toEqual(["last words", 0, 0]);
+  });
+
+  it("shutdown half-closes: the peer sees the end, and can still answer (1 pts)", () => {
+    const { result } = simulate({ latency: 5 }, function* (net) {
+      const s = yield* pair(net, function* (server) {
+        const request = yield* readAll(server); // until the client's shutdown
+        yield* server.sendall(`got ${request.length} bytes`);
+        server.close();
+      });
+      yield* s.sendall("twelve bytes");
+      s.shutdown();
+      let late: unknown = null;
+      try {
+        yield* s.sendall("more");
+      } catch (e) {
+        late = e instanceof SocketClosedError;
+      }
+      return [late, (yield* readAll(s)).toString()];
+    });
+    expect(result).toEqual([true, "got 12 bytes"]);
+  });
+
+  it("a reset mid-stream: the bytes before it, then ConnectionResetError (1 pts)", () => {
+    const { result } = simulate({ latency: 5 }, function* (net) {
+      const s = yield* pair(net, function* (server) {
+        yield* server.sendall("partial answ");
+        yield* sleep(100);
+        server.abort();
+      });
+      const first = (yield* s.recv()).toString();
+      try {
+        yield* s.recv();
+        return "no reset";
+      } catch (e) {
+        return [first, e instanceof ConnectionResetError, (e as { code?: string }).code];
+      }
+    });
+    expect(result).toEqual(["partial answ", true, "ECONNRESET"]);
+  });
+
+  it("a slow reader bounds what the writer has buffered, and everything still arrives (1 pts)", () => {
+    const sendBuffer = 16384;
+    const window = 32768;
+    const { result } = simulate({ latency: 2, window, sendBuffer, mss: 1000 }, function* (net) {
+      const data = pattern(400_000);
+      let accepted = 0; // bytes the writer's sendall calls have returned for
+      let received = 0;
+      let peakBuffered = 0;
+      let peakUnread = 0;
+      const s = yield* pair(net, function* (server) {
+        for (let at = 0; at < data.length; at += 1000) {
+          yield* server.sendall(data.subarray(at, at + 1000));
+          accepted += 1000;
+          peakBuffered = Math.max(peakBuffered, server.bufferedAmount);
+        }
+        server.close();
+      });
+      const parts: Buffer[] = [];
+      for (let b = yield* s.recv(500); b.length > 0; b = yield* s.recv(500)) {
+        parts.push(b);
+        received += b.length;
+        peakUnread = Math.max(peakUnread, accepted - received);
+        yield* sleep(1); // a slow reader: 500 bytes a millisecond
+      }
+      return { ok: Buffer.concat(parts).equals(data), peakBuffered, peakUnread, time: getHub().now() };
+    });
+    expect(result.ok).toBe(true);
+    expect(result.peakBuffered).toBeLessThanOrEqual(sendBuffer);
+    // What the writer got rid of but the reader has not read fits in the send buffer plus the window.
+    expect(result.peakUnread).toBeLessThanOrEqual(sendBuffer + window + 1000);
+    expect(result.peakUnread).toBeGreaterThan(window / 2); // (and the writer did run ahead of the reader)
+  });
+
+  it("during a partition bytes wait; after heal they arrive intact and in order (1 pts)", () => {
+    const { result } = simulate({ latency: 10, rto: 100 }, function* (net) {
+      const s = yield* pair(net, function* (server) {
+        yield* server.sendall("before ");
+        yield* sleep(50);
+        net.partition("server", "client");
+        yield* server.sendall("during ");
+        yield* server.sendall("the cut");
+        server.close();
+      });
+      const seen: [string, number][] = [];
+      spawn(function* () {
+        yield* sleep(1000);
+        net.heal();
+      });
+      for (let b = yield* s.recv(); b.length > 0; b = yield* s.recv()) seen.push([b.toString(), getHub().now()]);
+      return seen;
+    });
+    expect(result.map(([text]) => text).join("")).toBe("before during the cut");
+    expect(result[0][1]).toBeLessThan(100);
+    expect(result[1][1]).toBeGreaterThan(1000); // held back by the partition until the next retry after heal
+  });
+
+  it(`with loss, data arrives intact and in order, only later (1 pts)`, ({ onTestFailed }) => {
+    onTestFailed(() => console.log(replay(SEED)));
+    const run = (loss: number) =>
+      simulate({ seed: SEED, latency: uniform(5, 15), loss }, function* (net) {
+        const data = pattern(200_000);
+        const s = yield* pair(net, function* (server) {
+          yield* server.sendall(data);
+          server.close();
+        });
+        return (yield* readAll(s)).equals(data);
+      });
+    const clean = run(0);
+    const lossy = run(0.1);
+    expect([clean.result, lossy.result]).toEqual([true, true]);
+    expect(lossy.net.stats.lost).toBeGreaterThan(0);
+    expect(lossy.time).toBeGreaterThan(clean.time);
+  });
+});
+
+describe("task 3: recvExactly and recvLine", () => {
+  it("recvExactly gathers exactly n bytes across many small segments (1 pts)", () => {
+    const { result } = simulate({ mss: 100, latency: uniform(1, 3), seed: 3 }, function* (net) {
+      const data = pattern(5000);
+      const s = yield* pair(net, function* (server) {
+        yield* server.sendall(data);
+      });
+      const a = yield* s.recvExactly(1234);
+      const b = yield* s.recvExactly(3766);
+      return [a.length, b.length, Buffer.concat([a, b]).equals(data)];
+    });
+    expect(result).toEqual([1234, 3766, true]);
+  });
+
+  it("recvExactly at an early end of stream throws EndOfStreamError with the partial bytes (1 pts)", () => {
+    const { result } = simulate({ mss: 4 }, function* (net) {
+      const s = yield* pair(net, function* (server) {
+        yield* server.sendall("only ten b");
+        server.close();
+      });
+      try {
+        yield* s.recvExactly(16);
+        return "no error";
+      } catch (e) {
+        return [e instanceof EndOfStreamError, Buffer.from((e as EndOfStreamError).partial).toString()];
+      }
+    });
+    expect(result).toEqual([true, "only ten b"]);
+  });
+
+  it("recvLine returns one line at a time, whatever the segments, keeping what follows (1 pts)", () => {
+    const { result } = simulate({ mss: 7, latency: 2 }, function* (net) {
+      const s = yield* pair(net, function* (server) {
+        yield* server.sendall("first line\nsecond\nthird line is longer\n");
+        server.close();
+      });
+      return [(yield* s.recvLine()).toString(), (yield* s.recvLine()).toString(), (yield* s.recvLine()).toString()];
+    });
+    expect(result).toEqual(["first line\n", "second\n", "third line is longer\n"]);
+  });
+
+  it("recvLine: a last line without newline, then empty; past the limit, a RangeError (1 pts)", () => {
+    const { result } = simulate({ mss: 5 }, function* (net) {
+      const s = yield* pair(net, function* (server) {
+        yield* server.sendall("one\nno newline");
+        server.close();
+      });
+      const lines = [(yield* s.recvLine()).toString(), (yield* s.recvLine()).toString(), (yield* s.recvLine()).length];
+      const t = yield* pair2(net, "x".repeat(100));
+      let tooLong: unknown = null;
+      try {
+        yield* t.recvLine(64);
+      } catch (e) {
+        tooLong = e instanceof RangeError;
+      }
+      return [...lines, tooLong];
+    });
+    expect(result).toEqual(["one\n", "no newline", 0, true]);
+  });
+});
+
+/** A second server (host "server2") that sends `text` to its one client. */
+function* pair2(net: SimNetwork, text: string): Green<Socket> {
+  const l = yield* net.host("server2").listen({ host: "server2", port: 9 });
+  spawn(function* () {
+    const s = yield* l.accept();
+    yield* s.sendall(text);
+  });
+  return yield* net.host("client").connect({ host: "server2", port: 9 });
+}
+
+/** Connects to the echo server, sends `lines` one at a time, and returns the replies. */
+function* echoClient(net: SimNetwork, name: string, lines: string[]): Green<string[]> {
+  const s = yield* net.host(name).connect({ host: "server", port: 7 });
+  const replies: string[] = [];
+  for (const line of lines) {
+    yield* s.sendall(line + "\n");
+    replies.push((yield* s.recvLine()).toString().trimEnd());
+  }
+  s.shutdown();
+  const rest = yield* s.recv();
+  s.close();
+  return rest.length === 0 ? replies : [...replies, "unexpected bytes after the end"];
+}
+
+describe("task 4: echo", () => {
+  it("the echo server sends each line back, and ends the connection when the client does (1 pts)", () => {
+    const { result } = simulate({ latency: 10 }, function* (net) {
+      const l = yield* net.host("server").listen({ host: "server", port: 7 });
+      spawn(echoServer, l);
+      const replies = yield* echoClient(net, "alice", ["hello", "world"]);
+      l.close();
+      return replies;
+    });
+    expect(result).toEqual(["hello", "world"]);
+  });
+
+  it("a hundred concurrent clients each get their own lines back (2 pts)", () => {
+    const { result, time } = simulate({ latency: exponential(5, 10), seed: 42, mss: 8 }, function* (net) {
+      const l = yield* net.host("server").listen({ host: "server", port: 7 });
+      spawn(echoServer, l);
+      const clients = Array.from({ length: 100 }, (_, i) =>
+        spawn(echoClient, net, `client${i}`, [`line 1 from client ${i}`, `line 2 from client ${i}`, "x".repeat(i)]),
+      );
+      const results: string[][] = [];
+      for (const c of clients) {
+        while (!c.dead) yield* sleep(10);
+        if (c.failed) throw c.error;
+        results.push(c.result!);
+      }
+      l.close();
+      return results;
+    });
+    expect(result).toEqual(
+      Array.from({ length: 100 }, (_, i) => [`line 1 from client ${i}`, `line 2 from client ${i}`, "x".repeat(i)]),
+    );
+    expect(time).toBeLessThan(1000); // concurrent: a hundred clients one after the other would take far longer
+  });
+
+  it("under random latency and loss every client is served, and a seed replays the same run (1 pts)", ({ onTestFailed }) => {
+    const seeds = [SEED, SEED + 1, SEED + 2];
+    let current = SEED;
+    onTestFailed(() => console.log(replay(current)));
+    for (const seed of seeds) {
+      current = seed;
+      const run = () =>
+        simulate({ seed, latency: uniform(1, 40), loss: 0.05, mss: 16 }, function* (net) {
+          const l = yield* net.host("server").listen({ host: "server", port: 7 });
+          spawn(echoServer, l);
+          const clients = Array.from({ length: 10 }, (_, i) => spawn(echoClient, net, `c${i}`, [`a${i}`, `b${i}`.repeat(20)]));
+          for (const c of clients) while (!c.dead) yield* sleep(50);
+          return clients.map((c) => (c.failed ? String(c.error) : c.result!.join(",")));
+        });
+      const a = run();
+      const b = run();
+      expect(a.result).toEqual(Array.from({ length: 10 }, (_, i) => `a${i},${`b${i}`.repeat(20)}`));
+      expect([b.time, b.net.stats]).toEqual([a.time, a.net.stats]);
+    }
+  });
+});
+
+/** Runs `main` on the real clock with a bound on real time; a failing thread fails the test. */
+function real<T>(main: () => Green<T>): Promise<T> {
+  return runReal(main, { report: (g, e) => console.error(`${g?.name ?? "timer"}: ${String(e)}`) });
+}
+
+/** A loopback echo server on a port the OS picks. */
+function* loopbackEcho(): Green<Listener> {
+  const l = yield* realNetwork.listen({ host: "127.0.0.1", port: 0 });
+  spawn(echoServer, l);
+  return l;
+}
+
+describe("task 5: NodeSocket on loopback", () => {
+  it("the same echo server runs on Node's network, on 127.0.0.1 (1 pts)", async () => {
+    const replies = await real(function* () {
+      const l = yield* loopbackEcho();
+      const s = yield* realNetwork.connect(l.address, { timeout: 2000 });
+      s.timeout = 2000;
+      const out: string[] = [];
+      for (const line of ["one", "two", "three"]) {
+        yield* s.sendall(line + "\n");
+        out.push((yield* s.recvLine()).toString());
+      }
+      s.close();
+      l.close();
+      return [l.address.port > 0, ...out];
+    });
+    expect(replies).toEqual([true, "one\n", "two\n", "three\n"]);
+  });
+
+  it("half-close on loopback: the echo server sees the end, answers, and recv then returns empty (1 pts)", async () => {
+    const result = await real(function* () {
+      const l = yield* loopbackEcho();
+      const s = yield* realNetwork.connect(l.address, { timeout: 2000 });
+      s.timeout = 2000;
+      yield* s.sendall("a\nb\nc\n");
+      s.shutdown();
+      const all = yield* readAll(s);
+      const again = yield* s.recv();
+      s.close();
+      l.close();
+      return [all.toString(), again.length];
+    });
+    expect(result).toEqual(["a\nb\nc\n", 0]);
+  });
+
+  it("a peer's abort reaches recv as ConnectionResetError; a closed port refuses (1 pts)", async () => {
+    const result = await real(function* () {
+      const l = yield* realNetwork.listen({ host: "127.0.0.1", port: 0 });
+      spawn(function* () {
+        const s = yield* l.accept();
+        yield* s.sendall("bye\n");
+        yield* s.recvLine(); // wait for the client to read it and answer
+        s.abort();
+      });
+      const s = yield* realNetwork.connect(l.address, { timeout: 2000 });
+      s.timeout = 2000;
+      const out: unknown[] = [(yield* s.recvLine()).toString()];
+      yield* s.sendall("ok\n");
+      try {
+        yield* s.recv();
+        out.push("no reset");
+      } catch (e) {
+        out.push(e instanceof ConnectionResetError);
+      }
+      s.close();
+      const port = l.address.port;
+      l.close();
+      try {
+        yield* realNetwork.connect({ host: "127.0.0.1", port }, { timeout: 2000 });
+        out.push("connected");
+      } catch (e) {
+        out.push(e instanceof ConnectionRefusedError);
+      }
+      return out;
+    });
+    expect(result).toEqual(["bye\n", true, true]);
+  });
+
+  it("a reader that does not read stops the writer; Node's buffer stays bounded (2 pts)", async () => {
+    const result = await real(function* () {
+      const l = yield* realNetwork.listen({ host: "127.0.0.1", port: 0 });
+      const total = 64 * 1024 * 1024; // far more than the kernel's socket buffers hold
+      const chunk = Buffer.alloc(256 * 1024, 0x61);
+      let sent = 0;
+      let peak = 0;
+      const writer = spawn(function* () {
+        const s = yield* l.accept();
+        while (sent < total) {
+          yield* s.sendall(chunk);
+          sent += chunk.length;
+          peak = Math.max(peak, s.bufferedAmount);
+        }
+        s.close();
+      });
+      const s = yield* realNetwork.connect(l.address, { timeout: 2000 });
+      s.timeout = 5000;
+      // Let the writer run as far as it can while nobody reads (bounded: a few hundred milliseconds).
+      let before = -1;
+      for (let i = 0; i < 50 && sent !== before; i++) {
+        before = sent;
+        yield* sleep(20);
+      }
+      const stalled = sent < total && !writer.dead;
+      let read = 0;
+      for (let b = yield* s.recv(1 << 20); b.length > 0; b = yield* s.recv(1 << 20)) read += b.length;
+      s.close();
+      l.close();
+      return { stalled, read, peak };
+    });
+    expect(result.stalled).toBe(true);
+    expect(result.read).toBe(64 * 1024 * 1024);
+    expect(result.peak).toBeLessThanOrEqual(2 * 16 * 1024); // never more than about two high-water marks
+  }, 20_000);
+});
+
+describe("task 6: serve", () => {
+  it("runs at most `concurrency` handlers at once; the others wait their turn (2 pts)", () => {
+    const { result } = simulate({ latency: 1 }, function* (net) {
+      const l = yield* net.host("server").listen({ host: "server", port: 7 });
+      let running = 0;
+      let peak = 0;
+      spawn(serve, l, function* (s: Socket) {
+        running++;
+        peak = Math.max(peak, running);
+        yield* sleep(100);
+        yield* echo(s);
+        running--;
+      }, { concurrency: 3 });
+      const clients = Array.from({ length: 9 }, (_, i) => spawn(echoClient, net, `c${i}`, [`hi ${i}`]));
+      for (const c of clients) while (!c.dead) yield* sleep(10);
+      l.close();
+      return { peak, replies: clients.map((c) => c.result?.[0]), time: getHub().now() };
+    });
+    expect(result.peak).toBe(3);
+    expect(result.replies).toEqual(Array.from({ length: 9 }, (_, i) => `hi ${i}`));
+    expect(result.time).toBeGreaterThanOrEqual(300); // three rounds of three
+  });
+
+  it("closing the listener stops serve; a new client is then refused (1 pts)", () => {
+    const { result } = simulate({ latency: 1 }, function* (net) {
+      const l = yield* net.host("server").listen({ host: "server", port: 7 });
+      const server = spawn(serve, l, echo, { concurrency: 10 });
+      const replies = yield* echoClient(net, "a", ["before stop"]);
+      l.close();
+      yield* sleep(10);
+      const out: unknown[] = [...replies, server.dead && !server.failed];
+      try {
+        yield* net.host("b").connect({ host: "server", port: 7 });
+      } catch (e) {
+        out.push(e instanceof ConnectionRefusedError);
+      }
+      return out;
+    });
+    expect(result).toEqual(["before stop", true, true]);
+  });
+
+  it("a failing handler is reported and serve goes on; StopServe stops it (1 pts)", () => {
+    const reported: string[] = [];
+    const net = new SimNetwork({ latency: 1 });
+    const { result } = runVirtual(
+      function* () {
+        const l = yield* net.host("server").listen({ host: "server", port: 7 });
+        const server = spawn(serve, l, function* (s: Socket) {
+          const line = (yield* s.recvLine()).toString().trim();
+          if (line === "boom") throw new Error("handler bug");
+          if (line === "stop") throw new StopServe();
+          yield* s.sendall(`ok ${line}\n`);
+        });
+        const out: unknown[] = [];
+        for (const word of ["boom", "fine", "stop"]) {
+          const s = yield* net.host("c").connect({ host: "server", port: 7 });
+          yield* s.sendall(word + "\n");
+          out.push((yield* readAll(s)).toString());
+          s.close();
+        }
+        yield* sleep(10);
+        out.push(server.dead, l.closed);
+        return out;
+      },
+      { report: (_g, e) => reported.push(String(e)) },
+    );
+    expect(result).toEqual(["", "ok fine\n", "", true, true]);
+    expect(reported).toEqual(["Error: handler bug"]);
+  });
+});
