@@ -1,0 +1,62 @@
+// Writing a handler's response on the wire: framing it, keep-alive, HEAD, streaming with backpressure. Chapter 07.
+import type { Green } from "../02-hub/suspend";
+import type { Socket } from "../05-green-sockets/socket";
+import type { HttpResponse } from "./handler";
+import { Headers, listTokens } from "./headers";
+import type { RequestHead } from "./messages";
+import { encodeChunk, formatResponseHead, lastChunk, REASONS } from "./serialize";
+
+// #region write-response
+/**
+ * Sends `res` as the answer to `req` and returns whether the connection may carry another request. The
+ * server, not the handler, decides the framing: Content-Length for a body given whole, chunked for a
+ * streamed one (an HTTP/1.0 client gets a body that ends when the connection closes).
+ */
+export function* writeResponse(sock: Socket, req: RequestHead, res: HttpResponse): Green<boolean> {
+  // BEGIN SOLUTION 5 writeResponse
+  const status = res.status ?? 200;
+  const headers = new Headers(res.headers);
+  let keepAlive = req.keepAlive && !listTokens(headers, "connection").includes("close");
+  // The message has no body for these, whatever the handler gave (RFC 9112 §6.3).
+  const noBody = status < 200 || status === 204 || status === 304;
+  const sendBody = !noBody && req.method !== "HEAD";
+  const body = res.body ?? "";
+  let chunked = false;
+  if (typeof body === "string" || body instanceof Uint8Array) {
+    // A HEAD response carries the length a GET would have had, and no body.
+    if (!noBody) headers.set("Content-Length", String(typeof body === "string" ? Buffer.byteLength(body) : body.length));
+  } else if (!headers.has("content-length") && !noBody) {
+    if (req.version === "HTTP/1.1") {
+      headers.set("Transfer-Encoding", "chunked");
+      chunked = true;
+    } else keepAlive = false; // an HTTP/1.0 client knows no chunks: the body ends with the connection
+  }
+  if (!keepAlive) headers.set("Connection", "close");
+  else if (req.version === "HTTP/1.0") headers.set("Connection", "keep-alive");
+  const head = formatResponseHead(status, headers, res.reason ?? REASONS[status]);
+
+  if (typeof body === "string" || body instanceof Uint8Array) {
+    // Head and body in one write: one packet for a small response instead of two.
+    yield* sock.sendall(sendBody && body.length > 0 ? Buffer.concat([head, Buffer.from(body)]) : head);
+    return keepAlive;
+  }
+  yield* sock.sendall(head);
+  if (!sendBody) return keepAlive;
+  yield* body((chunk) => {
+    const data = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    return sock.sendall(chunked ? encodeChunk(data) : data);
+  });
+  if (chunked) yield* sock.sendall(lastChunk());
+  return keepAlive;
+  // END SOLUTION
+}
+// #endregion
+
+/** A short plain-text error response that closes the connection: after a bad request nothing later is trusted. */
+export function errorResponse(status: number, detail: string): HttpResponse {
+  return {
+    status,
+    headers: { "Content-Type": "text/plain; charset=utf-8", Connection: "close" },
+    body: `${status} ${REASONS[status] ?? "Error"}: ${detail}\n`,
+  };
+}

@@ -1,0 +1,154 @@
+// The green HTTP server: a thread per connection reads requests, calls the handler, writes responses. Chapter 07.
+//
+// Every defence of the chapter meets here. The parser's limits answer oversized heads and bodies; a header
+// timeout closes connections that send their head too slowly (slowloris) or sit idle; a request the parser
+// refuses gets its status and the connection is closed, because after a framing error we no longer know
+// where the next request starts.
+import type { Green } from "../02-hub/suspend";
+import { getHub } from "../02-hub/hub";
+import { spawn } from "../03-cancellation/greenthread";
+import { withTimeout } from "../03-cancellation/timeout";
+import { SocketClosedError, SocketError } from "../05-green-sockets/errors";
+import type { Listener, Socket } from "../05-green-sockets/socket";
+import { HttpError } from "./errors";
+import type { Handler, HttpRequest, HttpResponse } from "./handler";
+import { Headers } from "./headers";
+import type { Limits } from "./limits";
+import type { RequestHead } from "./messages";
+import { RequestParser } from "./parser";
+import { MessageReader } from "./reader";
+import { errorResponse, writeResponse } from "./respond";
+
+// #region server-options
+export interface ServerOptions {
+  /** The parser's limits. @default DEFAULT_LIMITS */
+  readonly limits?: Partial<Limits>;
+  /**
+   * Milliseconds a new connection has to deliver its first complete request head: a client that trickles
+   * header bytes (slowloris) is answered 408 and closed when it runs out. @default 10000
+   */
+  readonly headerTimeout?: number;
+  /** Milliseconds a kept-alive connection may wait for the next complete request head. @default 5000 */
+  readonly keepAliveTimeout?: number;
+  /** Milliseconds any one read of a body or write of a response may wait. @default 30000 */
+  readonly ioTimeout?: number;
+}
+// #endregion
+
+const TIMED_OUT: unique symbol = Symbol("timed out");
+
+// #region connection
+/** Serves requests on one connection until either side closes it; always closes the socket at the end. */
+export function* handleConnection(sock: Socket, handler: Handler, options: ServerOptions = {}): Green<void> {
+  // BEGIN SOLUTION 5 handleConnection
+  const { headerTimeout = 10_000, keepAliveTimeout = 5_000, ioTimeout = 30_000 } = options;
+  const reader = new MessageReader(sock, new RequestParser(options.limits));
+  try {
+    for (let served = 0; ; served++) {
+      let head: RequestHead | null | typeof TIMED_OUT;
+      try {
+        // One deadline for the whole head, not per recv: a byte every few seconds would reset a per-read timer.
+        const limit = served === 0 ? headerTimeout : keepAliveTimeout;
+        head = yield* withTimeout<RequestHead | null, typeof TIMED_OUT>(limit, () => reader.readHead(), { timeoutValue: TIMED_OUT });
+      } catch (e) {
+        if (!(e instanceof HttpError)) throw e;
+        yield* writeResponse(sock, FALLBACK, errorResponse(e.status, e.message));
+        return;
+      }
+      if (head === null) return; // the client closed between requests
+      if (head === TIMED_OUT) {
+        // Half a head is a slow client and gets a 408; an idle keep-alive connection just closes.
+        if (!reader.parser.idle) yield* writeResponse(sock, FALLBACK, errorResponse(408, "the request head took too long"));
+        return;
+      }
+      sock.timeout = ioTimeout;
+      const request = makeRequest(sock, reader, head);
+      let response: HttpResponse;
+      try {
+        response = yield* handler(request);
+      } catch (e) {
+        // The body the handler was reading was refused (413, 400): answer that. Anything else is a bug: 500.
+        if (!(e instanceof HttpError)) getHub().report(getHub().current, e);
+        yield* writeResponse(sock, head, e instanceof HttpError ? errorResponse(e.status, e.message) : errorResponse(500, "the handler failed"));
+        return;
+      }
+      let keepAlive = yield* writeResponse(sock, head, response);
+      // The next request starts after this one's body: read what the handler left, unless the client was
+      // told to wait for a 100 Continue that never came (then it may never send the body; close instead).
+      if (reader.inBody) {
+        if (request.headers.get("expect")?.toLowerCase() === "100-continue" && !continued.has(request)) keepAlive = false;
+        else yield* reader.readAll();
+      }
+      if (!keepAlive) return;
+      sock.timeout = null;
+    }
+  } catch (e) {
+    // A client that vanished or stalled, or a body refused after the response went out: nothing more to
+    // say to it. Anything else is a bug, and the thread fails with it so the hub reports it.
+    if (!(e instanceof SocketError || e instanceof HttpError)) throw e;
+  } finally {
+    sock.close();
+  }
+  // END SOLUTION
+}
+// #endregion
+
+/** What an error response answers when the request could not be read: HTTP/1.1 framing, close afterwards. */
+const FALLBACK: RequestHead = {
+  method: "GET", target: "*", version: "HTTP/1.1", headers: new Headers(), keepAlive: false, framing: { kind: "none" },
+};
+
+/** Requests whose client was sent "100 Continue". */
+const continued = new WeakSet<HttpRequest>();
+
+function makeRequest(sock: Socket, reader: MessageReader<RequestHead>, head: RequestHead): HttpRequest {
+  const expectsContinue = head.version === "HTTP/1.1" && head.headers.get("expect")?.toLowerCase() === "100-continue";
+  let request: HttpRequest;
+  function* read(): Green<Buffer | null> {
+    // The client waits for our go-ahead before sending a body it announced with Expect: 100-continue.
+    if (expectsContinue && reader.inBody && !continued.has(request)) {
+      continued.add(request);
+      yield* sock.sendall("HTTP/1.1 100 Continue\r\n\r\n");
+    }
+    return yield* reader.read();
+  }
+  function* readAll(): Green<Buffer> {
+    const parts: Buffer[] = [];
+    for (let piece = yield* read(); piece !== null; piece = yield* read()) parts.push(piece);
+    return Buffer.concat(parts);
+  }
+  request = {
+    ...head,
+    remote: sock.remote,
+    body: {
+      read,
+      readAll,
+      *text() {
+        return (yield* readAll()).toString("utf8");
+      },
+      get trailers() {
+        return reader.trailers;
+      },
+    },
+  };
+  return request;
+}
+
+// #region serve
+/**
+ * Accepts connections until the listener is closed and serves each in a green thread of its own.
+ * Simplification: a production server would cap the number of connections (a GreenPool of chapter 04 does).
+ */
+export function* serveHttp(listener: Listener, handler: Handler, options: ServerOptions = {}): Green<void> {
+  for (;;) {
+    let sock: Socket;
+    try {
+      sock = yield* listener.accept();
+    } catch (e) {
+      if (e instanceof SocketClosedError) return;
+      throw e;
+    }
+    spawn(handleConnection, sock, handler, options);
+  }
+}
+// #endregion
