@@ -2,17 +2,15 @@
 // without Jupyter through tslab's API, check them (also with real Jupyter), strip their outputs before a commit, and
 // write executed copies for the site.
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { findChapter, loadManifest, ROOT } from "./lib/manifest";
-import { withOutputs } from "./notebooks/execute";
+import { EXECUTED_DIR, writeExecutedNotebooks } from "./notebooks/build";
 import { checkWithJupyter, INSTALL_HINT, installedKernel, installKernel, jupyterVersion } from "./notebooks/jupyter";
 import { chaptersWithNotebooks, notebookPath, outputAsText, readNotebook, serialize, stripped } from "./notebooks/nbformat";
 import { problems, runNotebook, runNotebooks } from "./notebooks/run";
 
-/** Where `build` writes executed notebooks (git-ignored); the site reads them from here when they exist. */
-export const EXECUTED_DIR = ".course/notebooks";
 /** Where `check-jupyter` leaves what nbconvert executed, to look at when it fails. */
 const JUPYTER_OUT_DIR = ".course/notebooks-jupyter";
 
@@ -140,15 +138,9 @@ function strip(files: string[]): boolean {
 }
 
 async function build(files: string[]): Promise<boolean> {
-  mkdirSync(join(ROOT, EXECUTED_DIR), { recursive: true });
-  const reports = await runNotebooks(files);
-  for (const r of reports) {
-    const out = join(EXECUTED_DIR, r.file.slice("notebooks/".length));
-    writeFileSync(join(ROOT, out), serialize(withOutputs(stripped(readNotebook(join(ROOT, r.file))), r)));
-    const bad = problems(r);
-    console.log(bad.length ? `✗ ${bad.join("\n")}\n  (written anyway: ${out})` : `✓ ${out}`);
-  }
-  return reports.every((r) => !problems(r).length);
+  const done = await writeExecutedNotebooks(files.map((f) => f.slice("notebooks/".length, -".ipynb".length)));
+  for (const e of done) console.log(e.problems.length ? `✗ ${e.problems.join("\n")}\n  (written anyway: ${e.path})` : `✓ ${e.path}`);
+  return done.every((e) => !e.problems.length);
 }
 
 async function main(): Promise<boolean> {

@@ -15,13 +15,17 @@ export const INSTALL_HINT = `install Jupyter: sudo apt-get install -y --no-insta
 /** Seconds nbconvert allows one cell; the first cell also starts tslab's TypeScript (5–10 s). */
 export const JUPYTER_CELL_SECONDS = 60;
 
+/** stdout of a successful `jupyter …`, or null. Not stderr: Python's debugger may print warnings there. */
 const run = (args: string[]): string | null => {
   const r = spawnSync("jupyter", args, { encoding: "utf8", timeout: 30_000 });
-  return r.status === 0 ? `${r.stdout}${r.stderr}`.trim() : null;
+  return r.status === 0 ? r.stdout.trim() : null;
 };
 
 /** The version of a Jupyter application (`nbconvert`, `lab`, `notebook`), or null when it is not installed. */
-export const jupyterVersion = (app: string): string | null => run([app, "--version"])?.split("\n").pop() ?? null;
+export const jupyterVersion = (app: string): string | null => {
+  const out = run([app, "--version"]);
+  return out === null ? null : out.split("\n").pop() || "(version unknown)";
+};
 
 /** Our kernel.json: tslab's kernel, started from the repository root by tools/notebooks/kernel.cjs. */
 export function kernelJson(root = ROOT): object {
