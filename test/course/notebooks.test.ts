@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadManifest, readyChapters, ROOT } from "../../tools/lib/manifest";
-import { checkWithJupyter, INSTALL_HINT, jupyterVersion, type JupyterResult } from "../../tools/notebooks/jupyter";
+import { checkWithJupyter, INSTALL_HINT, JUPYTER_NOTEBOOK_SECONDS, jupyterVersion, type JupyterResult } from "../../tools/notebooks/jupyter";
 import { chaptersWithNotebooks, KERNELSPEC, leftovers, notebookIds, notebookPath, readNotebook } from "../../tools/notebooks/nbformat";
 import { NOTEBOOK_SECONDS, problems, runNotebook } from "../../tools/notebooks/run";
 
@@ -62,7 +62,7 @@ describe("notebooks: every cell runs in real Jupyter (jupyter nbconvert --execut
   beforeAll(async () => {
     out = mkdtempSync(join(tmpdir(), "hub-nbconvert-"));
     results = await checkWithJupyter(files, out);
-  }, LIMIT_MS);
+  }, (JUPYTER_NOTEBOOK_SECONDS * files.length + 10) * 1000); // each notebook has its own limit; this only backs them up
   afterAll(() => rmSync(out, { recursive: true, force: true }));
   it.each(files)("%s", (file) => {
     const r = results.find((x) => x.file === file);

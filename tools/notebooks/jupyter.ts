@@ -14,6 +14,8 @@ export const INSTALL_HINT = `install Jupyter: sudo apt-get install -y --no-insta
 
 /** Seconds nbconvert allows one cell; the first cell also starts tslab's TypeScript (5–10 s). */
 export const JUPYTER_CELL_SECONDS = 60;
+/** Wall-clock limit for one notebook in Jupyter, kernel start-up included. */
+export const JUPYTER_NOTEBOOK_SECONDS = 180;
 
 /** stdout of a successful `jupyter …`, or null. Not stderr: Python's debugger may print warnings there. */
 const run = (args: string[]): string | null => {
@@ -116,12 +118,24 @@ export function nbconvert(file: string, outDir: string, jupyterPath: string, roo
   return new Promise((resolve) => {
     // JUPYTER_PATH comes first in Jupyter's search, so "tslab" means our kernel here whatever else is installed.
     const env = { ...process.env, JUPYTER_PATH: jupyterPath, JUPYTER_RUNTIME_DIR: join(jupyterPath, "runtime") };
-    const child = spawn("jupyter", args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    // Its own process group, so that at the time limit the kernel goes too, not only nbconvert.
+    const child = spawn("jupyter", args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }, JUPYTER_NOTEBOOK_SECONDS * 1000);
     let log = "";
     child.stdout.on("data", (d: Buffer) => (log += d.toString()));
     child.stderr.on("data", (d: Buffer) => (log += d.toString()));
     child.on("error", (e) => (log += String(e)));
     child.on("close", (code) => {
+      clearTimeout(timer);
+      if (timedOut) log += `\nstopped: the time limit of ${JUPYTER_NOTEBOOK_SECONDS} s for one notebook ran out`;
       const executed = join(outDir, basename(file));
       const problems: string[] = [];
       let nb: Notebook | undefined;
