@@ -8,9 +8,18 @@ import { collect } from "@target/07-http/collect";
 import { HttpError } from "@target/07-http/errors";
 import { contentLength, requestFraming, responseFraming } from "@target/07-http/framing";
 import { Headers } from "@target/07-http/headers";
-import type { ParseEvent, RequestHead, ResponseHead } from "@target/07-http/messages";
+import type { ParseEvent, ResponseHead } from "@target/07-http/messages";
 import { RequestParser, ResponseParser } from "@target/07-http/parser";
 import { parseFieldLine, parseRequestLine } from "@target/07-http/syntax";
+import { runVirtual, sleep, spawn } from "@target/03-cancellation/greenthread";
+import { getHub } from "@target/02-hub/hub";
+import type { Green } from "@target/02-hub/suspend";
+import { SocketError } from "@target/05-green-sockets/errors";
+import { SimNetwork, type SimOptions } from "@target/05-green-sockets/sim-network";
+import type { Listener } from "@target/05-green-sockets/socket";
+import { HttpClient } from "@target/07-http/client";
+import type { Handler } from "@target/07-http/handler";
+import { serveHttp, type ServerOptions } from "@target/07-http/server";
 
 const bytes = (s: string): Buffer => Buffer.from(s, "latin1");
 const line = (s: string): [Buffer, number, number] => [bytes(s), 0, s.length];
@@ -327,5 +336,206 @@ describe("task 4: bodies, chunked encoding and pipelining", () => {
     const clean = new RequestParser();
     clean.push(bytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
     expect(clean.finish()).toEqual([]); // closing between messages loses nothing
+  });
+});
+
+// ---- The green server and client, on the virtual clock and a seeded simulated network. ----
+
+/** Runs `main` on the virtual clock with a simulated network; an error the hub reports fails the test. */
+function simulate<T>(main: (net: SimNetwork) => Green<T>, options: SimOptions = {}): { result: T; time: number } {
+  const net = new SimNetwork({ seed: 7, latency: 1, ...options });
+  const reported: unknown[] = [];
+  const run = runVirtual(() => main(net), { report: (_g, e) => reported.push(e) });
+  if (reported.length > 0) throw reported[0];
+  return run;
+}
+
+/** Starts an HTTP server on server:80 and returns its listener. */
+function* startServer(net: SimNetwork, handler: Handler, options: ServerOptions = {}): Green<Listener> {
+  const listener = yield* net.host("server").listen({ host: "server", port: 80 });
+  spawn(serveHttp, listener, handler, options);
+  return listener;
+}
+
+/**
+ * Sends raw bytes from host "client" and returns everything the server sent until it closed, and when. The
+ * bytes are sent by a thread of their own, so a server that answers early (and closes) is read at once.
+ */
+function* rawExchange(net: SimNetwork, ...parts: (string | number)[]): Green<{ text: string; at: number }> {
+  const sock = yield* net.host("client").connect({ host: "server", port: 80 });
+  spawn(function* () {
+    try {
+      for (const p of parts) {
+        if (typeof p === "number") yield* sleep(p); // a number is a pause, in virtual milliseconds
+        else yield* sock.sendall(p);
+      }
+    } catch (e) {
+      if (!(e instanceof SocketError)) throw e; // the server closed on us: that is what some tests want
+    }
+  });
+  const got: Buffer[] = [];
+  for (let b = yield* sock.recv(); b.length > 0; b = yield* sock.recv()) got.push(b);
+  sock.close();
+  return { text: Buffer.concat(got).toString("latin1"), at: getHub().now() };
+}
+
+const echoHandler: Handler = function* (req) {
+  const body = yield* req.body.text();
+  return { headers: { "Content-Type": "text/plain" }, body: `${req.method} ${req.target} ${body}` };
+};
+
+describe("task 5: the green server", () => {
+  it("answers pipelined requests in order on one kept-alive connection, and closes when asked (1 pts)", () => {
+    const { result } = simulate(function* (net) {
+      const l = yield* startServer(net, echoHandler);
+      const r = yield* rawExchange(net,
+        "GET /a HTTP/1.1\r\nHost: s\r\n\r\nPOST /b HTTP/1.1\r\nHost: s\r\nContent-Length: 3\r\n\r\nxyz",
+        "PUT /c HTTP/1.1\r\nHost: s\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\nGET /d HTTP/1.1\r\nHost: s\r\nConnection: close\r\n\r\n");
+      l.close();
+      return r.text;
+    });
+    const ok = (body: string, close = false) =>
+      `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n${close ? "Connection: close\r\n" : ""}\r\n${body}`;
+    expect(result).toBe(ok("GET /a ") + ok("POST /b xyz") + ok("PUT /c hi") + ok("GET /d ", true));
+  });
+
+  it("streams a body chunked to HTTP/1.1, until close to HTTP/1.0, and sends no body for HEAD (1 pts)", () => {
+    const streaming: Handler = function* () {
+      return { body: function* (write) { yield* write("hello, "); yield* sleep(10); yield* write(Buffer.from("world")); } };
+    };
+    const { result } = simulate(function* (net) {
+      const l = yield* startServer(net, streaming);
+      const a = yield* rawExchange(net, "GET / HTTP/1.1\r\nHost: s\r\nConnection: close\r\n\r\n");
+      const b = yield* rawExchange(net, "GET / HTTP/1.0\r\n\r\n");
+      const c = yield* rawExchange(net, "HEAD / HTTP/1.1\r\nHost: s\r\n\r\nHEAD / HTTP/1.1\r\nHost: s\r\nConnection: close\r\n\r\n");
+      l.close();
+      return [a.text, b.text, c.text];
+    });
+    expect(result[0]).toBe("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n7\r\nhello, \r\n5\r\nworld\r\n0\r\n\r\n");
+    expect(result[1]).toBe("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nhello, world");
+    expect(result[2]).toBe("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+  });
+
+  it("answers a smuggling attempt or an oversized head with its status, then closes (1 pts)", () => {
+    const { result } = simulate(function* (net) {
+      const l = yield* startServer(net, echoHandler, { limits: { maxHeaderBytes: 200 } });
+      const smuggle = yield* rawExchange(net, "POST / HTTP/1.1\r\nHost: s\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /admin HTTP/1.1\r\nHost: s\r\n\r\n");
+      const big = yield* rawExchange(net, "GET / HTTP/1.1\r\nHost: s\r\n" + "X-Pad: 0123456789\r\n".repeat(20));
+      const tooBig = yield* rawExchange(net, "POST / HTTP/1.1\r\nHost: s\r\nContent-Length: 99999999\r\n\r\n");
+      l.close();
+      return [smuggle.text, big.text, tooBig.text];
+    });
+    expect(result[0]).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(result[0]).not.toContain("/admin"); // the smuggled request was never served
+    expect(result[0].match(/HTTP\/1\.1/g)).toHaveLength(1);
+    expect(result[0]).toContain("Connection: close\r\n");
+    expect(result[1]).toMatch(/^HTTP\/1\.1 431 /);
+    expect(result[2]).toMatch(/^HTTP\/1\.1 413 /);
+  });
+
+  it("gives a slowloris client 408 at the header timeout and closes an idle kept-alive connection (1 pts)", () => {
+    const { result } = simulate(function* (net) {
+      const l = yield* startServer(net, echoHandler, { headerTimeout: 1000, keepAliveTimeout: 300 });
+      // One header byte every 100 ms: each arrives well within any per-read timeout, the head never does.
+      const drip = ["GET / HTTP/1.1\r\n", ..."Host: slow.example\r\n".split("").flatMap((ch) => [100, ch])];
+      const slow = yield* rawExchange(net, ...drip);
+      const start = getHub().now();
+      const idle = yield* rawExchange(net, "GET /once HTTP/1.1\r\nHost: s\r\n\r\n");
+      l.close();
+      return { slow, idle: { text: idle.text, after: idle.at - start } };
+    });
+    expect(result.slow.text).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(result.slow.at).toBeGreaterThanOrEqual(1000);
+    expect(result.slow.at).toBeLessThan(1100);
+    // The kept-alive connection got its one response, then was closed quietly after 300 idle ms.
+    expect(result.idle.text.match(/HTTP\/1\.1 /g)).toHaveLength(1);
+    expect(result.idle.after).toBeGreaterThanOrEqual(300);
+    expect(result.idle.after).toBeLessThan(400);
+  });
+
+  it("answers 500 when a handler throws, reports the error, and goes on serving (1 pts)", () => {
+    const reported: unknown[] = [];
+    const net = new SimNetwork({ seed: 3 });
+    const failing: Handler = function* (req) {
+      if (req.target === "/boom") throw new Error("handler bug");
+      return { body: "fine" };
+    };
+    const { result } = runVirtual(function* () {
+      const l = yield* startServer(net, failing);
+      const a = yield* rawExchange(net, "GET /boom HTTP/1.1\r\nHost: s\r\n\r\n");
+      const b = yield* rawExchange(net, "GET /ok HTTP/1.1\r\nHost: s\r\nConnection: close\r\n\r\n");
+      l.close();
+      return [a.text, b.text];
+    }, { report: (_g, e) => reported.push(e) });
+    expect(result[0]).toMatch(/^HTTP\/1\.1 500 Internal Server Error\r\n/);
+    expect(result[1]).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*fine$/);
+    expect(reported.map((e) => (e as Error).message)).toEqual(["handler bug"]);
+  });
+});
+
+describe("task 6: the green client", () => {
+  it("gets responses over one kept-alive connection, sending bodies and reading chunked ones (2 pts)", () => {
+    const { result } = simulate(function* (net) {
+      const l = yield* startServer(net, function* (req) {
+        if (req.target === "/chunked") return { body: function* (write) { yield* write("ab"); yield* write("cd"); } };
+        return yield* echoHandler(req);
+      });
+      const client = new HttpClient({ network: net.host("client") });
+      const a = yield* client.get("http://server/a?x=1");
+      const b = yield* client.request({ method: "POST", url: "http://server:80/b", body: "payload" });
+      const c = yield* client.get("http://server/chunked");
+      const d = yield* client.request({ method: "HEAD", url: "http://server/a" });
+      client.close();
+      l.close();
+      return { texts: [a.text(), b.text(), c.text(), d.text()], statuses: [a.status, d.status], length: d.headers.get("content-length"), stats: client.stats };
+    });
+    expect(result.texts).toEqual(["GET /a?x=1 ", "POST /b payload", "abcd", ""]);
+    expect(result.statuses).toEqual([200, 200]);
+    expect(result.length).toBe("8"); // the length a GET would have had: "HEAD /a "
+    expect(result.stats).toEqual({ connections: 1, reused: 3 });
+  });
+
+  it("sends again on a new connection when the server closed the idle one (1 pts)", () => {
+    const { result } = simulate(function* (net) {
+      const l = yield* startServer(net, echoHandler, { keepAliveTimeout: 50 });
+      const client = new HttpClient({ network: net.host("client") });
+      const first = yield* client.get("http://server/1");
+      yield* sleep(500); // the server closes the kept-alive connection meanwhile
+      const second = yield* client.get("http://server/2");
+      client.close();
+      l.close();
+      return [first.text(), second.text(), client.stats.connections];
+    });
+    expect(result).toEqual(["GET /1 ", "GET /2 ", 2]);
+  });
+
+  it("times out a request that gets no response, and refuses a malformed response with 502 (1 pts)", () => {
+    const { result } = simulate(function* (net) {
+      const l = yield* net.host("server").listen({ host: "server", port: 80 });
+      spawn(function* () {
+        const silent = yield* l.accept(); // never answers
+        const liar = yield* l.accept();
+        yield* liar.recv();
+        yield* liar.sendall("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!");
+        yield* sleep(5000);
+        silent.close();
+        liar.close();
+      });
+      const client = new HttpClient({ network: net.host("client"), timeout: 2000 });
+      const outcomes: unknown[] = [];
+      for (const url of ["http://server/silent", "http://server/liar"]) {
+        const start = getHub().now();
+        try {
+          yield* client.get(url);
+          outcomes.push("no error");
+        } catch (e) {
+          outcomes.push([(e as Error).constructor.name, (e as { status?: number }).status, getHub().now() - start]);
+        }
+      }
+      l.close();
+      return outcomes;
+    });
+    expect(result[0]).toEqual(["TimedOutError", undefined, 2000]);
+    expect((result[1] as unknown[]).slice(0, 2)).toEqual(["HttpError", 502]);
   });
 });

@@ -6,9 +6,9 @@
 // where the next request starts.
 import type { Green } from "../02-hub/suspend";
 import { getHub } from "../02-hub/hub";
-import { spawn } from "../03-cancellation/greenthread";
 import { withTimeout } from "../03-cancellation/timeout";
-import { SocketClosedError, SocketError } from "../05-green-sockets/errors";
+import { SocketError } from "../05-green-sockets/errors";
+import { serve } from "../05-green-sockets/serve";
 import type { Listener, Socket } from "../05-green-sockets/socket";
 import { HttpError } from "./errors";
 import type { Handler, HttpRequest, HttpResponse } from "./handler";
@@ -32,6 +32,8 @@ export interface ServerOptions {
   readonly keepAliveTimeout?: number;
   /** Milliseconds any one read of a body or write of a response may wait. @default 30000 */
   readonly ioTimeout?: number;
+  /** Connections served at once; more wait in the listener's backlog. @default 1000 */
+  readonly maxConnections?: number;
 }
 // #endregion
 
@@ -53,13 +55,14 @@ export function* handleConnection(sock: Socket, handler: Handler, options: Serve
       } catch (e) {
         if (!(e instanceof HttpError)) throw e;
         yield* writeResponse(sock, FALLBACK, errorResponse(e.status, e.message));
-        return;
+        return yield* linger(sock);
       }
       if (head === null) return; // the client closed between requests
       if (head === TIMED_OUT) {
         // Half a head is a slow client and gets a 408; an idle keep-alive connection just closes.
-        if (!reader.parser.idle) yield* writeResponse(sock, FALLBACK, errorResponse(408, "the request head took too long"));
-        return;
+        if (reader.parser.idle) return;
+        yield* writeResponse(sock, FALLBACK, errorResponse(408, "the request head took too long"));
+        return yield* linger(sock);
       }
       sock.timeout = ioTimeout;
       const request = makeRequest(sock, reader, head);
@@ -70,7 +73,7 @@ export function* handleConnection(sock: Socket, handler: Handler, options: Serve
         // The body the handler was reading was refused (413, 400): answer that. Anything else is a bug: 500.
         if (!(e instanceof HttpError)) getHub().report(getHub().current, e);
         yield* writeResponse(sock, head, e instanceof HttpError ? errorResponse(e.status, e.message) : errorResponse(500, "the handler failed"));
-        return;
+        return yield* linger(sock);
       }
       let keepAlive = yield* writeResponse(sock, head, response);
       // The next request starts after this one's body: read what the handler left, unless the client was
@@ -91,6 +94,24 @@ export function* handleConnection(sock: Socket, handler: Handler, options: Serve
   }
   // END SOLUTION
 }
+// #endregion
+
+// #region linger
+/**
+ * Closes after an error response without destroying it. Closing a socket with unread input makes TCP send a
+ * reset, and a reset can make the client's kernel drop our response before the client reads it. So: stop
+ * sending, then read and drop what the client still sends, for a moment, before closing (RFC 9112 §9.6).
+ */
+function* linger(sock: Socket): Green<void> {
+  sock.shutdown();
+  yield* withTimeout(LINGER_MS, function* () {
+    let dropped = 0;
+    for (let b = yield* sock.recv(); b.length > 0 && dropped < LINGER_BYTES; b = yield* sock.recv()) dropped += b.length;
+  }, { timeoutValue: undefined });
+}
+
+const LINGER_MS = 1000;
+const LINGER_BYTES = 1 << 16;
 // #endregion
 
 /** What an error response answers when the request could not be read: HTTP/1.1 framing, close afterwards. */
@@ -136,19 +157,10 @@ function makeRequest(sock: Socket, reader: MessageReader<RequestHead>, head: Req
 
 // #region serve
 /**
- * Accepts connections until the listener is closed and serves each in a green thread of its own.
- * Simplification: a production server would cap the number of connections (a GreenPool of chapter 04 does).
+ * Accepts connections until the listener is closed and serves each in a green thread of its own, at most
+ * `maxConnections` at once (chapter 05's serve does the accepting and the counting).
  */
 export function* serveHttp(listener: Listener, handler: Handler, options: ServerOptions = {}): Green<void> {
-  for (;;) {
-    let sock: Socket;
-    try {
-      sock = yield* listener.accept();
-    } catch (e) {
-      if (e instanceof SocketClosedError) return;
-      throw e;
-    }
-    spawn(handleConnection, sock, handler, options);
-  }
+  yield* serve(listener, (sock) => handleConnection(sock, handler, options), { concurrency: options.maxConnections });
 }
 // #endregion
