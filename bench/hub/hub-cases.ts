@@ -2,8 +2,10 @@
 // and wait, 04-primitives for Event and Queue. Every case runs on runReal, the real-clock backend a program uses.
 import { runReal, sleep, spawn, type GreenThread } from "../../solutions/03-cancellation/greenthread";
 import type { Green } from "../../solutions/02-hub/suspend";
+import { Event } from "../../solutions/04-primitives/event";
+import { Queue } from "../../solutions/04-primitives/queue";
 import type { Measure } from "../lib/measure";
-import { check, cpuNs } from "../lib/measure";
+import { check, cpuNs, liveHeap } from "../lib/measure";
 import { timerDelayMs } from "./shape";
 
 function* child(i: number): Green<number> {
@@ -43,6 +45,55 @@ export const cases: Record<string, Measure> = {
     const ns = cpuNs() - start;
     check(turns === n, "every turn taken");
     return ns / n;
+  },
+
+  async "switch-queue"(n) {
+    const there = new Queue<number>();
+    const back = new Queue<number>();
+    let last = -1;
+    function* ping(): Green<void> {
+      for (let i = 0; i < n / 2; i++) {
+        yield* there.put(i);
+        last = yield* back.get();
+      }
+    }
+    function* pong(): Green<void> {
+      for (let i = 0; i < n / 2; i++) yield* back.put(yield* there.get());
+    }
+    const start = cpuNs();
+    await runReal(function* (): Green<void> {
+      const a = spawn(ping);
+      const b = spawn(pong);
+      yield* a.wait();
+      yield* b.wait();
+    });
+    const ns = cpuNs() - start;
+    check(last === n / 2 - 1, "every item came back");
+    return ns / n;
+  },
+
+  async "idle-memory"(n) {
+    let bytes = 0;
+    let parked = 0;
+    let woke = 0;
+    await runReal(function* (): Green<void> {
+      const event = new Event();
+      function* idle(): Green<void> {
+        parked++;
+        yield* event.wait();
+        woke++;
+      }
+      const before = liveHeap();
+      const threads: GreenThread<void>[] = new Array(n);
+      for (let i = 0; i < n; i++) threads[i] = spawn(idle);
+      yield* sleep(0); // every thread runs up to its wait, then we are back
+      check(parked === n, "every thread parked");
+      bytes = (liveHeap() - before) / n;
+      event.send();
+      for (const t of threads) yield* t.wait();
+    });
+    check(woke === n, "every thread woke");
+    return bytes;
   },
 
   async timers(n) {
