@@ -42,6 +42,8 @@ export class Greenlet<T = unknown> {
   // `any`, not T: a Greenlet<number> must still be usable where a Greenlet<unknown> is expected.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   #listeners: ((g: Greenlet<any>) => void)[] | null = null;
+  /** Listeners that take responsibility for the outcome (a waiter, a link), as opposed to bookkeeping. */
+  #observers = 0;
 
   constructor(
     readonly hub: Hub,
@@ -78,16 +80,20 @@ export class Greenlet<T = unknown> {
   /**
    * Calls `fn(this)` once the thread is dead, on the hub, right where it died; at once if it already is.
    * `fn` must not block. This is the mechanism `wait` and `link` are built on in chapter 03.
+   * `observes: false` marks bookkeeping (a pool counting its threads) that does not handle a failure,
+   * so a failure nobody else hears is still reported.
    */
-  onExit(fn: (g: Greenlet<T>) => void): void {
+  onExit(fn: (g: Greenlet<T>) => void, observes = true): void {
     if (this.dead) return this.#call(fn);
     (this.#listeners ??= []).push(fn);
+    if (observes) this.#observers++;
   }
 
-  /** Removes a listener added with onExit. Returns whether it was there. */
-  offExit(fn: (g: Greenlet<T>) => void): boolean {
+  /** Removes a listener added with onExit (say again whether it observes). Returns whether it was there. */
+  offExit(fn: (g: Greenlet<T>) => void, observes = true): boolean {
     const i = this.#listeners?.indexOf(fn) ?? -1;
     if (i >= 0) this.#listeners!.splice(i, 1);
+    if (i >= 0 && observes) this.#observers--;
     return i >= 0;
   }
 
@@ -104,9 +110,11 @@ export class Greenlet<T = unknown> {
     this.value = undefined;
     this.pendingError = NO_ERROR;
     const listeners = this.#listeners;
+    const observed = this.#observers > 0;
     this.#listeners = null;
-    if (listeners?.length) for (const fn of listeners) this.#call(fn);
-    else if (error !== NO_ERROR && !(error instanceof GreenletExit)) this.hub.report(this, error);
+    this.#observers = 0;
+    if (error !== NO_ERROR && !observed && !(error instanceof GreenletExit)) this.hub.report(this, error);
+    if (listeners) for (const fn of listeners) this.#call(fn);
   }
 
   #call(fn: (g: Greenlet<T>) => void): void {
