@@ -1,13 +1,17 @@
 // Course checks for the notebooks: every ready chapter has one, committed clean (tslab kernel, no outputs); every
 // cell of every notebook runs through tslab's own API; and once more through real Jupyter (nbconvert) when it is
 // installed — which CI=true requires.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadManifest, readyChapters, ROOT } from "../../tools/lib/manifest";
-import { checkWithJupyter, INSTALL_HINT, JUPYTER_NOTEBOOK_SECONDS, jupyterVersion, type JupyterResult } from "../../tools/notebooks/jupyter";
-import { chaptersWithNotebooks, KERNELSPEC, leftovers, notebookIds, notebookPath, readNotebook } from "../../tools/notebooks/nbformat";
+import {
+  checkWithJupyter, executedProblems, INSTALL_HINT, JUPYTER_NOTEBOOK_SECONDS, jupyterVersion, type JupyterResult,
+} from "../../tools/notebooks/jupyter";
+import {
+  chaptersWithNotebooks, KERNELSPEC, leftovers, lines, notebookIds, notebookPath, readNotebook, serialize, stripped, type Cell, type Notebook,
+} from "../../tools/notebooks/nbformat";
 import { NOTEBOOK_SECONDS, problems, runNotebook } from "../../tools/notebooks/run";
 
 const manifest = loadManifest();
@@ -39,6 +43,50 @@ describe.concurrent("notebooks: every cell runs through tslab's API", () => {
     async (file) => {
       const r = await runNotebook(file);
       expect(problems(r).join("\n"), `run it yourself: npm run notebook -- run ${file.slice(10, 12)}`).toBe("");
+    },
+    LIMIT_MS,
+  );
+});
+
+const code = (src: string, extra: Partial<Cell> = {}): Cell => ({ cell_type: "code", source: lines(src), metadata: {}, outputs: [], execution_count: null, ...extra });
+const notebook = (cells: Cell[]): Notebook => ({ cells, metadata: { kernelspec: { ...KERNELSPEC } }, nbformat: 4, nbformat_minor: 5 });
+
+describe("the notebook checks themselves", () => {
+  it("strip removes outputs and counts and keeps the sources", () => {
+    const run = notebook([code("1 + 1", { outputs: [{ output_type: "stream", name: "stdout", text: ["2\n"] }], execution_count: 3 })]);
+    expect(leftovers(run)).toEqual(["cell 1 has outputs", "cell 1 has an execution count"]);
+    expect(leftovers(stripped(run))).toEqual([]);
+    expect(stripped(run).cells[0]!.source).toEqual(["1 + 1"]);
+  });
+
+  it("a Jupyter run fails on stderr, on an error output, and on a cell that never ran, naming the cell", () => {
+    const ran = { metadata: { execution: { "shell.execute_reply": "2026-01-01T00:00:00Z" } } };
+    const stderr = notebook([code("a", ran), code("b", { ...ran, outputs: [{ output_type: "stream", name: "stderr", text: ["1:7 - Type 'string' is not assignable\n"] }] })]);
+    expect(executedProblems(stderr, "n.ipynb")).toEqual(["n.ipynb, cell 2 wrote to stderr:\n    1:7 - Type 'string' is not assignable"]);
+    const error = notebook([code("a", { ...ran, outputs: [{ output_type: "error", ename: "Error", evalue: "boom", traceback: [] }] })]);
+    expect(executedProblems(error, "n.ipynb")).toEqual(["n.ipynb, cell 1: Error: boom"]);
+    expect(executedProblems(notebook([code("a", ran), code("b")]), "n.ipynb")).toEqual(["n.ipynb, cell 2 did not run (the kernel died or nbconvert stopped)"]);
+  });
+
+  it(
+    "a failing cell (here a type error) fails the run with the notebook, the cell number and tslab's message; later cells do not run",
+    async () => {
+      // A throwaway repository root beside the real one: tslab compiles only files under its working directory.
+      const root = mkdtempSync(join(tmpdir(), "hub-nb-"));
+      try {
+        symlinkSync(join(ROOT, "node_modules"), join(root, "node_modules"), "dir");
+        writeFileSync(join(root, "package.json"), "{}\n");
+        mkdirSync(join(root, "notebooks"));
+        const md: Cell = { cell_type: "markdown", source: ["# typed"], metadata: {} };
+        writeFileSync(join(root, "notebooks/typed.ipynb"), serialize(notebook([md, code("const n: number = 1;"), code('const s: number = "one";'), code("n + 1")])));
+        const typed = await runNotebook("notebooks/typed.ipynb", undefined, root);
+        expect(problems(typed)).toEqual([
+          "notebooks/typed.ipynb, cell 3 (code cell 2 of 3) failed:\n    1:7 - Type 'string' is not assignable to type 'number'.",
+        ]);
+        expect(typed.cells.map((c) => c.ok)).toEqual([true, false]);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
     },
     LIMIT_MS,
   );
