@@ -1,0 +1,55 @@
+// Event: one value (or error), sent once, for any number of waiting threads. Built in chapter 04.
+import type { Green } from "../02-hub/suspend";
+import { TIMED_OUT, WaitQueue } from "./waiters";
+
+/** How an event ended; one object per send, handed to every waiter, so a later reset() cannot change it. */
+type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
+
+// #region event
+export class Event<T = void> {
+  #outcome: Outcome<T> | null = null;
+  readonly #waiters = new WaitQueue();
+
+  /** True once the event was sent: `wait()` would return (or throw) at once. */
+  ready(): boolean {
+    return this.#outcome !== null;
+  }
+
+  /** True once the event was sent an error. */
+  hasError(): boolean {
+    return this.#outcome !== null && !this.#outcome.ok;
+  }
+
+  /** Wakes every waiter with `value`. Sending never switches; sending twice without `reset()` throws. */
+  send(value: T): void {
+    this.#settle({ ok: true, value });
+  }
+
+  /** Like send, but every waiter throws `error`. */
+  sendError(error: unknown): void {
+    this.#settle({ ok: false, error });
+  }
+
+  /**
+   * Returns the value sent (or throws the error sent), waiting for it if need be. With `ms`, gives up after
+   * that long and returns undefined, as eventlet's `Event.wait(timeout)` returns None.
+   */
+  wait(): Green<T>;
+  wait(ms: number): Green<T | undefined>;
+  *wait(ms?: number): Green<T | undefined> {
+    // TODO(task 2): Event.wait. See README.md.
+    throw new Error("not implemented yet — lab 04-primitives, task 2: Event.wait");
+  }
+
+  /** Makes a sent event waitable again. Resetting an event that was never sent is a mistake, and throws. */
+  reset(): void {
+    // TODO(task 2): Event.reset. See README.md.
+    throw new Error("not implemented yet — lab 04-primitives, task 2: Event.reset");
+  }
+
+  #settle(outcome: Outcome<T>): void {
+    // TODO(task 2): Event.settle. See README.md.
+    throw new Error("not implemented yet — lab 04-primitives, task 2: Event.settle");
+  }
+}
+// #endregion
