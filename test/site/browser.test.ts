@@ -43,7 +43,7 @@ describe.skipIf(!present)("the course site in Chromium", () => {
       viewport: { width: 1280, height: 860 },
       timeout: 30_000,
     });
-  }, 120_000);
+  }, 180_000); // the build takes seconds; a shared CI machine may be slow
 
   afterAll(async () => {
     await context?.close();
@@ -110,6 +110,13 @@ describe.skipIf(!present)("the course site in Chromium", () => {
       const term = page.locator(".cast .ap-term").first();
       await expect.poll(async () => (await term.textContent()) ?? "", { timeout: 15_000 }).toContain(last);
     }
+    // A folded solution body opens on demand.
+    const fold = page.locator("details.reference").first();
+    if (await fold.count()) {
+      expect(await fold.locator("pre").isVisible()).toBe(false);
+      await fold.locator("summary").click();
+      expect(await fold.locator("pre").isVisible()).toBe(true);
+    }
     await page.screenshot({ path: join(SHOTS, "chapter-full-desktop.png"), fullPage: true });
     await shoot(page, "chapter");
     await page.screenshot({ path: join(SHOTS, "chapter-full-phone.png"), fullPage: true });
@@ -135,6 +142,22 @@ describe.skipIf(!present)("the course site in Chromium", () => {
       expect(lab.problems).toEqual([]);
       await lab.page.close();
     }
+  }, STEP_MS);
+
+  it.skipIf(!chapter || !existsSync(join(ROOT, "notebooks", `${chapter?.id}.ipynb`)))("shows the chapter's notebook", async () => {
+    const { page, problems } = await open(`notebooks/${chapter!.id}.html`);
+    expect(await page.locator(".nb-code").count()).toBeGreaterThan(0);
+    await shoot(page, "notebook");
+    expect(problems).toEqual([]);
+    await page.close();
+  }, STEP_MS);
+
+  it("reads well in dark mode too", async () => {
+    const { page, problems } = await open(chapter ? `chapters/${chapter.id}.html` : "index.html");
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.screenshot({ path: join(SHOTS, "dark-desktop.png") });
+    expect(problems).toEqual([]);
+    await page.close();
   }, STEP_MS);
 
   it("shows the benchmarks page", async () => {

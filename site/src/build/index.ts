@@ -1,6 +1,6 @@
 // Builds the course site: every page is generated here as HTML (markdown-it, shiki, diff), written to a
-// staging folder, and bundled by vite with the client script and stylesheet into a static site with relative paths.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// static site with relative paths; vite bundles the client script and the stylesheets they link.
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -61,22 +61,22 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const outDir = resolve(options.outDir);
   const { site, pages } = await generatePages(root, { executeNotebooks: options.executeNotebooks });
 
+  // vite bundles the client script and the stylesheets through one small page; the generated pages then get the
+  // same <head> tags. (Passing every page through vite's HTML pipeline took seconds per dozen pages, and it
+  // rewrote inline styles wrongly; our pages need nothing from it but those tags.)
   const stage = mkdtempSync(join(tmpdir(), "course-site-"));
   try {
-    const input: Record<string, string> = {};
-    for (const page of pages) {
-      const file = join(stage, page.path);
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, renderPage(page, site.manifest.title));
-      input[page.path.replace(/\.html$/, "")] = file;
-    }
+    writeFileSync(join(stage, "index.html"), `<!doctype html><html><head>
+<link rel="stylesheet" href="${TOKENS_CSS}">
+<script type="module" src="${CLIENT_ENTRY}"></script>
+</head><body></body></html>`);
     writeFileSync(join(stage, TOKENS_CSS), tokenStylesheet());
     for (const [sitePath, source] of site.assets) {
       const file = join(stage, "public", sitePath);
       mkdirSync(dirname(file), { recursive: true });
       copyFileSync(source, file);
     }
-    // Every page loads the same client entry; it lives in site/src/client, outside the staging root.
+    // The client entry lives in site/src/client, outside the staging root.
     const client: Plugin = { name: "course-client", resolveId: (id) => (id === CLIENT_ENTRY ? CLIENT : null) };
     await build({
       configFile: false,
@@ -91,11 +91,18 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
         emptyOutDir: true,
         // The player is large; it is loaded only on pages that have a recording.
         chunkSizeWarningLimit: 1024,
-        rolldownOptions: { input },
+        rolldownOptions: { input: { index: join(stage, "index.html") } },
       },
     });
   } finally {
     rmSync(stage, { recursive: true, force: true });
+  }
+  const head = readFileSync(join(outDir, "index.html"), "utf8").match(/<head>([\s\S]*?)<\/head>/)?.[1].trim();
+  if (!head || !head.includes("./assets/")) throw new Error("vite wrote no asset tags into its page: cannot link the client");
+  for (const page of pages) {
+    const file = join(outDir, page.path);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, renderPage(page, site.manifest.title, head));
   }
   return { pages: pages.map((p) => p.path), warnings: site.warnings };
 }

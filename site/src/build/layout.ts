@@ -5,7 +5,7 @@ import { escapeHtml } from "./highlight";
 
 /** The module every page loads; the build's vite plugin resolves it to site/src/client/main.ts. */
 export const CLIENT_ENTRY = "/@course-client";
-/** The generated syntax colours, written into the staging root by the build; vite bundles it with the rest. */
+/** The generated syntax colours, written into vite's staging root by the build and bundled with the stylesheet. */
 export const TOKENS_CSS = "/tokens.css";
 
 /** A page of the site, by its path from the site's root (always ending in .html). */
@@ -26,7 +26,13 @@ export function href(from: string, to: string): string {
   return hash === undefined ? rel : `${rel}#${hash}`;
 }
 
-export function renderPage(page: Page, siteTitle: string): string {
+/**
+ * A whole page. `head` holds the tags vite wrote for the site's root page (its script and stylesheets, linked as
+ * `./assets/…`); they are made relative to this page.
+ */
+export function renderPage(page: Page, siteTitle: string, head: string): string {
+  const depth = page.path.split("/").length - 1;
+  const assets = depth ? "../".repeat(depth) : "./";
   const to = (p: string) => escapeHtml(href(page.path, p));
   const nav = [
     ["index.html#chapters", "Chapters"],
@@ -41,8 +47,7 @@ export function renderPage(page: Page, siteTitle: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
 ${page.description ? `<meta name="description" content="${escapeHtml(page.description)}">\n` : ""}<link rel="icon" href="data:,">
-<link rel="stylesheet" href="${TOKENS_CSS}">
-<script type="module" src="${CLIENT_ENTRY}"></script>
+${head.replaceAll('"./assets/', `"${assets}assets/`)}
 </head>
 <body class="page-${page.kind}">
 <header class="site-header">
