@@ -3,7 +3,11 @@ import type { Green } from "../02-hub/suspend";
 import { TIMED_OUT, WaitQueue } from "./waiters";
 
 /** How an event ended; one object per send, handed to every waiter, so a later reset() cannot change it. */
-type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
+interface Outcome<T> {
+  readonly failed: boolean;
+  readonly value?: T;
+  readonly error?: unknown;
+}
 
 // #region event
 export class Event<T = void> {
@@ -17,17 +21,17 @@ export class Event<T = void> {
 
   /** True once the event was sent an error. */
   hasError(): boolean {
-    return this.#outcome !== null && !this.#outcome.ok;
+    return this.#outcome !== null && this.#outcome.failed;
   }
 
   /** Wakes every waiter with `value`. Sending never switches; sending twice without `reset()` throws. */
   send(value: T): void {
-    this.#settle({ ok: true, value });
+    this.#settle({ failed: false, value });
   }
 
   /** Like send, but every waiter throws `error`. */
   sendError(error: unknown): void {
-    this.#settle({ ok: false, error });
+    this.#settle({ failed: true, error });
   }
 
   /**

@@ -261,7 +261,7 @@ export class Hub {
     if (r.done) return g.finish(r.value);
     // An error arrived while it ran (it was woken with a value first): deliver it at this yield point.
     if (g.pendingError !== NO_ERROR) return this.#enqueue(g);
-    const trap: Suspend = r.value;
+    const trap = r.value as Suspend;
     switch (trap) {
       case YIELD:
         g.value = YIELD; // sleep(0) tells arriving from leaving by this value (green.ts, yieldOnce)
