@@ -469,9 +469,19 @@ describe("task 5: GreenPool", () => {
     expect(time).toBe(30);
   });
 
-  it("waitall waits for every thread; running and free count them (1 pts)", () => {
+  it("waitall waits for every thread (and refuses inside the pool); running and free count them (1 pts)", () => {
     const { result } = run(function* () {
       const pool = new GreenPool(3);
+      yield* pool.waitall(); // nothing running: returns at once
+      const inside = yield* pool.spawn(function* () {
+        try {
+          yield* pool.waitall();
+          return "returned";
+        } catch (e) {
+          return (e as Error).message;
+        }
+      });
+      expect(yield* inside.wait()).toMatch(/never return/);
       const gs = [yield* pool.spawn(returnsAfter, 10, "a"), yield* pool.spawn(returnsAfter, 30, "b")];
       const during = [pool.running(), pool.free()];
       yield* pool.waitall();
@@ -593,8 +603,19 @@ describe("task 6: GreenPile and imap", () => {
         sum += r.value;
         count++;
       }
-      return [count, sum, (yield* it.next()).done];
+      const failing = pool.imap(function* (n: number): Green<number> {
+        if (n === 2) throw new Error("item 2 failed");
+        return n;
+      }, [1, 2, 3]);
+      const first = (yield* failing.next()).value;
+      let error = "";
+      try {
+        yield* failing.next();
+      } catch (e) {
+        error = (e as Error).message;
+      }
+      return [count, sum, (yield* it.next()).done, first, error];
     });
-    expect(result).toEqual([50, 40425, true]);
+    expect(result).toEqual([50, 40425, true, 1, "item 2 failed"]);
   });
 });
