@@ -1,0 +1,480 @@
+// The lb suite's driver (chapter 08; chapters 09–14 reuse it): L4 proxies side by side under wrk, on loopback.
+//
+// For every rep, connection count and system (reps interleaved, systems rotated each rep): start the proxy fresh,
+// warm it up for 1 s, run `wrk -t1 -cN -d5s --timeout 5s --latency` through it, read the CPU time and peak memory of
+// the proxy's process tree from /proc before and after, stop it. The backends run for the whole suite; a "direct"
+// system points wrk straight at one backend, which shows they are not the bottleneck.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { machine, median, ratios, round, table, type Results } from "../lib/report";
+import type { Aim, Case, Row, Suite } from "../lib/suite";
+
+export interface DriverOptions {
+  readonly reps?: string;
+  readonly quick?: boolean;
+  readonly only?: string;
+  readonly systems?: string;
+  readonly "no-save"?: boolean;
+  readonly profile?: boolean;
+}
+
+const repoDir = resolve(import.meta.dirname, "..", "..");
+const LISTEN = 9200; // the proxy under test
+const BACKENDS = [9101, 9102, 9103];
+const CONNS = [64, 1000, 5000];
+const NOFILE = 20000; // the hard limit here; 5,000 client connections need > 10,000 fds with the backend side
+const CLK_TCK = 100;
+
+/** One proxy (or none) to put between wrk and the backends. */
+interface ProxySystem {
+  readonly name: string;
+  /** Why it cannot run here, with the install command; null when it can. */
+  missing(): string | null;
+  /** The command line, given a scratch directory for its config; `null` for "no proxy". */
+  argv(dir: string): string[] | null;
+  version?(): string;
+}
+
+const node = (script: string, ...args: string[]): string[] => [process.execPath, "--import", "tsx", script, ...args];
+const probe = (argv: string[]): string | null => {
+  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8" });
+  return r.status === 0 ? `${r.stdout}${r.stderr}`.trim().split("\n")[0]! : null;
+};
+
+function haproxyConfig(dir: string, nbthread: number | null): string {
+  const file = join(dir, "haproxy.cfg");
+  writeFileSync(
+    file,
+    [
+      "global",
+      "  maxconn 9000",
+      ...(nbthread ? [`  nbthread ${nbthread}`] : []),
+      "defaults",
+      "  mode tcp",
+      "  maxconn 9000",
+      "  timeout connect 5s",
+      "  timeout client 60s",
+      "  timeout server 60s",
+      "frontend fe",
+      `  bind 127.0.0.1:${LISTEN}`,
+      "  default_backend be",
+      "backend be",
+      "  balance roundrobin",
+      ...BACKENDS.map((p, i) => `  server b${i + 1} 127.0.0.1:${p}`),
+      "",
+    ].join("\n"),
+  );
+  return file;
+}
+
+function nginxConfig(dir: string): string {
+  const file = join(dir, "nginx.conf");
+  writeFileSync(
+    file,
+    `load_module /usr/lib/nginx/modules/ngx_stream_module.so;
+daemon off;
+master_process on;
+worker_processes auto;
+worker_rlimit_nofile ${NOFILE};
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log error;
+events { worker_connections 16384; }
+stream {
+  upstream be {
+${BACKENDS.map((p) => `    server 127.0.0.1:${p};`).join("\n")}
+  }
+  server {
+    listen 127.0.0.1:${LISTEN} backlog=4096;
+    proxy_pass be;
+    proxy_connect_timeout 5s;
+  }
+}
+`,
+  );
+  return file;
+}
+
+const HAPROXY_INSTALL = "apt-get update && apt-get install -y haproxy";
+const NGINX_INSTALL = "apt-get update && apt-get install -y nginx-light libnginx-mod-stream";
+
+export const SYSTEMS: readonly ProxySystem[] = [
+  {
+    name: "hub (splice)",
+    missing: () => (existsSync(resolve(repoDir, "solutions/08-tcp-proxy/splice.ts")) ? null : "solutions/08-tcp-proxy is not written yet"),
+    argv: () => node("bench/lb/hub-proxy.ts", "splice", String(LISTEN), ...BACKENDS.map(String)),
+  },
+  {
+    name: "hub (green pipe)",
+    missing: () => (existsSync(resolve(repoDir, "solutions/08-tcp-proxy/pipe.ts")) ? null : "solutions/08-tcp-proxy is not written yet"),
+    argv: () => node("bench/lb/hub-proxy.ts", "green", String(LISTEN), ...BACKENDS.map(String)),
+  },
+  { name: "node net+pipe", missing: () => null, argv: () => node("bench/lb/node-pipe.ts", String(LISTEN), ...BACKENDS.map(String)) },
+  {
+    name: "haproxy",
+    missing: () => (probe(["haproxy", "-v"]) ? null : `not installed here; install it with: ${HAPROXY_INSTALL}`),
+    argv: (dir) => ["haproxy", "-db", "-f", haproxyConfig(dir, null)],
+    version: () => probe(["haproxy", "-v"]) ?? "",
+  },
+  {
+    name: "haproxy nbthread 1",
+    missing: () => (probe(["haproxy", "-v"]) ? null : `not installed here; install it with: ${HAPROXY_INSTALL}`),
+    argv: (dir) => ["haproxy", "-db", "-f", haproxyConfig(dir, 1)],
+  },
+  {
+    name: "nginx stream",
+    missing: () =>
+      !probe(["nginx", "-v"])
+        ? `not installed here; install it with: ${NGINX_INSTALL}`
+        : existsSync("/usr/lib/nginx/modules/ngx_stream_module.so")
+          ? null
+          : `nginx has no stream module here; install it with: ${NGINX_INSTALL}`,
+    argv: (dir) => ["nginx", "-c", nginxConfig(dir), "-p", dir, "-e", join(dir, "error.log")],
+    version: () => probe(["nginx", "-v"]) ?? "",
+  },
+  { name: "direct (no proxy)", missing: () => null, argv: () => null },
+];
+
+const figures = [
+  { id: "rps", label: "requests/s", unit: "req/s", quantity: "throughput", better: "higher" },
+  { id: "p50", label: "p50 latency", unit: "ms", quantity: "latency", better: "lower" },
+  { id: "p99", label: "p99 latency", unit: "ms", quantity: "latency", better: "lower" },
+  { id: "cpu", label: "CPU per request", unit: "µs/req", quantity: "CPU", better: "lower" },
+  { id: "mem", label: "memory per connection", unit: "KiB/conn", quantity: "memory", better: "lower" },
+] as const;
+type Figure = (typeof figures)[number]["id"];
+
+const caseOf = (f: (typeof figures)[number], conns: number): Case => ({
+  id: `${f.id}-${conns}`,
+  name: `${f.label} @ ${conns.toLocaleString("en-US")} conns`,
+  unit: f.unit,
+  quantity: f.quantity,
+  better: f.better,
+  n: conns,
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// /proc: CPU and memory of a process tree
+
+function children(): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const list = out.get(ppid) ?? [];
+      list.push(Number(d));
+      out.set(ppid, list);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
+}
+
+function tree(pid: number): number[] {
+  const kids = children();
+  const out: number[] = [];
+  const visit = (p: number): void => {
+    out.push(p);
+    for (const k of kids.get(p) ?? []) visit(k);
+  };
+  visit(pid);
+  return out;
+}
+
+/** utime + stime of every process in the tree (all their threads), in microseconds. */
+function cpuMicros(pid: number): number {
+  let ticks = 0;
+  for (const p of tree(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(f[11]) + Number(f[12]); // fields 14 and 15: utime, stime
+    } catch {
+      // gone
+    }
+  }
+  return (ticks * 1e6) / CLK_TCK;
+}
+
+/** A field of /proc/PID/status in KiB, summed over the tree (VmHWM: peak resident; VmRSS: resident now). */
+function memKiB(pid: number, field: "VmHWM" | "VmRSS"): number {
+  let kb = 0;
+  for (const p of tree(pid)) {
+    try {
+      const m = readFileSync(`/proc/${p}/status`, "utf8").match(new RegExp(`^${field}:\\s+(\\d+)`, "m"));
+      if (m) kb += Number(m[1]);
+    } catch {
+      // gone
+    }
+  }
+  return kb;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// processes
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Starts `argv` with a raised fd limit, in its own process group. */
+function start(argv: string[]): ChildProcess {
+  const quoted = argv.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+  return spawn("bash", ["-c", `ulimit -n ${NOFILE} && exec ${quoted}`], { cwd: repoDir, stdio: ["ignore", "pipe", "pipe"], detached: true });
+}
+
+async function stop(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  const gone = new Promise<void>((r) => p.once("exit", () => r()));
+  try {
+    process.kill(-p.pid!, "SIGTERM"); // the whole group: nginx's workers too
+  } catch {
+    return;
+  }
+  await Promise.race([gone, sleep(3000)]);
+  try {
+    process.kill(-p.pid!, "SIGKILL");
+  } catch {
+    // already gone
+  }
+  await Promise.race([gone, sleep(1000)]);
+}
+
+/** Resolves once something accepts connections on `port` (5 s at most). */
+async function listening(port: number, p: ChildProcess | null): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (p && p.exitCode !== null) throw new Error(`exited with code ${p.exitCode}`);
+    const ok = await new Promise<boolean>((r) => {
+      const s = connect({ host: "127.0.0.1", port }, () => {
+        s.destroy();
+        r(true);
+      });
+      s.on("error", () => r(false));
+    });
+    if (ok) return;
+    await sleep(50);
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port} after 5 s`);
+}
+
+interface WrkResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  errors: string;
+}
+
+const toMs = (s: string): number => {
+  const m = s.match(/^([\d.]+)(us|ms|s|m)$/);
+  if (!m) return NaN;
+  return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000, m: 60_000 } as const)[m[2] as "us" | "ms" | "s" | "m"];
+};
+
+function wrk(conns: number, seconds: number, port: number): Promise<WrkResult> {
+  return new Promise((resolvePromise, reject) => {
+    const p = start(["wrk", "-t1", `-c${conns}`, `-d${seconds}s`, "--timeout", "5s", "--latency", `http://127.0.0.1:${port}/`]);
+    let out = "";
+    p.stdout!.on("data", (d: Buffer) => (out += d));
+    p.stderr!.on("data", (d: Buffer) => (out += d));
+    p.on("exit", (code) => {
+      const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1]);
+      const requests = Number(out.match(/(\d+) requests in/)?.[1]);
+      if (code !== 0 || !Number.isFinite(rps)) return reject(new Error(`wrk failed (exit ${code}): ${out.trim().split("\n").slice(-4).join(" | ")}`));
+      const errors = [out.match(/Socket errors:.*$/m)?.[0], out.match(/Non-2xx or 3xx responses:.*$/m)?.[0]].filter(Boolean).join("; ");
+      resolvePromise({ rps, requests, p50: toMs(out.match(/^\s+50%\s+(\S+)/m)?.[1] ?? ""), p99: toMs(out.match(/^\s+99%\s+(\S+)/m)?.[1] ?? ""), errors });
+    });
+  });
+}
+
+/** One measurement: a fresh proxy, 1 s of warm-up, the measured wrk run. */
+async function measure(system: ProxySystem, conns: number, seconds: number): Promise<Record<Figure, number> & { errors: string }> {
+  const dir = mkdtempSync(join(tmpdir(), "lb-bench-"));
+  const argv = system.argv(dir);
+  const proc = argv ? start(argv) : null;
+  let stderr = "";
+  proc?.stderr!.on("data", (d: Buffer) => (stderr += d));
+  try {
+    await listening(argv ? LISTEN : BACKENDS[0]!, proc).catch((e: Error) => {
+      throw new Error(`${e.message}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`);
+    });
+    const port = argv ? LISTEN : BACKENDS[0]!;
+    const idle = proc ? memKiB(proc.pid!, "VmRSS") : 0;
+    await wrk(conns, 1, port); // warm-up: connections made, JIT warm
+    const cpu0 = proc ? cpuMicros(proc.pid!) : 0;
+    const r = await wrk(conns, seconds, port);
+    const cpu1 = proc ? cpuMicros(proc.pid!) : 0;
+    const hwm = proc ? memKiB(proc.pid!, "VmHWM") : 0;
+    return {
+      rps: r.rps,
+      p50: r.p50,
+      p99: r.p99,
+      cpu: proc ? (cpu1 - cpu0) / r.requests : NaN,
+      mem: proc ? (hwm - idle) / conns : NaN,
+      errors: r.errors,
+    };
+  } finally {
+    if (proc) await stop(proc);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// the run
+
+const SUBJECT = "hub (splice)";
+
+export async function runLb(options: DriverOptions): Promise<number> {
+  if (options.profile) return profile();
+  const reps = options.quick ? 1 : Number(options.reps ?? 3);
+  const seconds = options.quick ? 2 : 5;
+  const conns = CONNS.filter((n) => !options.only || String(n) === options.only);
+  const wanted = options.systems?.split(",").map((s) => s.trim());
+  const partial = options.quick || options.only !== undefined || options.systems !== undefined || reps < 3;
+  const save = !options["no-save"] && !partial;
+  const notes: string[] = [];
+  const systems: ProxySystem[] = [];
+  if (!probe(["wrk", "--version"]) && spawnSync("wrk", ["--version"]).error) {
+    console.error("wrk is not installed: apt-get update && apt-get install -y wrk");
+    return 2;
+  }
+  for (const s of SYSTEMS) {
+    if (wanted && !wanted.includes(s.name)) continue;
+    const why = s.missing();
+    if (why) {
+      notes.push(`${s.name} skipped: ${why}`);
+      console.error(`note: ${s.name} skipped: ${why}`);
+    } else systems.push(s);
+  }
+
+  const backends = start(node("bench/lb/backend.ts", ...BACKENDS.map(String)));
+  const samples = new Map<string, Record<Figure, number>[]>();
+  const started = Date.now();
+  try {
+    for (const p of BACKENDS) await listening(p, backends);
+    const total = reps * conns.length * systems.length;
+    let done = 0;
+    console.error(`bench lb: ${conns.length} connection counts × ${systems.length} systems × ${reps} reps, ${seconds} s each`);
+    for (let rep = 0; rep < reps; rep++) {
+      for (const n of conns) {
+        for (let k = 0; k < systems.length; k++) {
+          const s = systems[(k + rep) % systems.length]!;
+          done++;
+          process.stderr.write(`  [${done}/${total}] rep ${rep + 1} ${n} conns, ${s.name} … `);
+          try {
+            const m = await measure(s, n, seconds);
+            const key = `${s.name}\u0000${n}`;
+            samples.set(key, [...(samples.get(key) ?? []), m]);
+            process.stderr.write(`${Math.round(m.rps)} req/s, p99 ${m.p99} ms, ${m.cpu.toFixed(1)} µs/req${m.errors ? `, ${m.errors}` : ""}\n`);
+            if (m.errors) notes.push(`rep ${rep + 1}, ${n} conns, ${s.name}: ${m.errors}`);
+          } catch (e) {
+            const msg = `rep ${rep + 1}, ${n} conns, ${s.name} failed: ${(e as Error).message}`;
+            notes.push(msg);
+            process.stderr.write(`failed\n  ${msg}\n`);
+          }
+        }
+      }
+    }
+  } finally {
+    await stop(backends);
+  }
+
+  const cases: Case[] = [];
+  const rows: Row[] = [];
+  for (const f of figures) {
+    for (const n of conns) {
+      const c = caseOf(f, n);
+      cases.push(c);
+      for (const s of systems) {
+        const xs = (samples.get(`${s.name}\u0000${n}`) ?? []).map((m) => m[f.id]).filter((x) => Number.isFinite(x));
+        if (!xs.length) continue;
+        const digits = (x: number): number => Number(x.toPrecision(4));
+        rows.push({ case: c.name, system: s.name, value: digits(median(xs)), unit: c.unit, min: digits(Math.min(...xs)), max: digits(Math.max(...xs)), better: c.better });
+      }
+    }
+  }
+  const suite: Suite = { name: "lb", title: "lb: L4 proxies side by side under wrk (issue 6)", cases, systems: [], subject: SUBJECT, aims: (r) => aims(r, conns) };
+  const versions: Record<string, string> = { wrk: probe(["wrk", "--version"]) ?? "wrk" };
+  for (const s of systems) {
+    const v = s.version?.();
+    if (v) versions[s.name] = v;
+  }
+  const results: Results = {
+    suite: "lb",
+    date: new Date().toISOString(),
+    machine: machine(versions),
+    reps,
+    rows,
+    ratios: ratios(suite, rows),
+    aims: suite.aims(rows),
+    notes,
+  };
+  console.log(`\n${suite.title} — median of ${reps} rep(s), ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+  console.log(table(suite, results));
+  if (save) {
+    const dir = resolve(repoDir, "bench", "results");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(resolve(dir, "lb.json"), `${JSON.stringify(results, null, 2)}\n`);
+    console.log("\nwrote bench/results/lb.json");
+  } else console.log(`\nnot saved (${options["no-save"] ? "--no-save" : "a partial or quick run"})`);
+  return 0;
+}
+
+function aims(rows: readonly Row[], conns: readonly number[]): Aim[] {
+  const get = (fig: Figure, n: number, system: string): Row | undefined => {
+    const name = caseOf(figures.find((f) => f.id === fig)!, n).name;
+    return rows.find((r) => r.case === name && r.system === system);
+  };
+  const out: Aim[] = [];
+  const judge = (aim: string, fig: Figure, peer: string, ok: (ratio: number) => boolean): void => {
+    const parts: string[] = [];
+    let met = true;
+    for (const n of conns) {
+      const a = get(fig, n, SUBJECT);
+      const b = get(fig, n, peer);
+      if (!a || !b) {
+        met = false;
+        parts.push(`${n}: not measured`);
+        continue;
+      }
+      const r = a.value / b.value;
+      met &&= ok(r);
+      parts.push(`${n}: ${round(r, 2)}×`);
+    }
+    out.push({ aim, met, detail: parts.join(", ") });
+  };
+  judge("requests/s ≥ 0.85× HAProxy tcp mode at every connection count", "rps", "haproxy", (r) => r >= 0.85);
+  judge("CPU per request ≤ 1.3× HAProxy's", "cpu", "haproxy", (r) => r <= 1.3);
+  judge("requests/s at most 10% below the minimal Node proxy", "rps", "node net+pipe", (r) => r >= 0.9);
+  return out;
+}
+
+/** `--profile`: our proxy under `node --cpu-prof` at 1,000 connections, and where its time goes. */
+async function profile(): Promise<number> {
+  const { topSelfTime } = await import("../lib/profile");
+  const backends = start(node("bench/lb/backend.ts", ...BACKENDS.map(String)));
+  try {
+    for (const p of BACKENDS) await listening(p, backends);
+    for (const mode of ["splice", "green"]) {
+      const dir = resolve(repoDir, "bench", "out", "profiles", `lb-${mode}`);
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      const proc = start([process.execPath, "--cpu-prof", "--cpu-prof-dir", dir, "--import", "tsx", "bench/lb/hub-proxy.ts", mode, String(LISTEN), ...BACKENDS.map(String)]);
+      await listening(LISTEN, proc);
+      await wrk(1000, 1, LISTEN);
+      const r = await wrk(1000, 5, LISTEN);
+      process.kill(proc.pid!, "SIGINT"); // --cpu-prof writes its profile on a normal exit
+      await new Promise((res) => proc.once("exit", res));
+      const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
+      console.log(`\nhub (${mode}) at 1,000 conns: ${Math.round(r.rps)} req/s under the profiler; self time:`);
+      if (file) for (const line of topSelfTime(join(dir, file))) console.log(`  ${line}`);
+      else console.log("  (no profile written)");
+    }
+  } finally {
+    await stop(backends);
+  }
+  return 0;
+}

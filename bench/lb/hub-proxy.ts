@@ -1,0 +1,26 @@
+// Our proxy for the lb suite (chapter 08): solutions/08-tcp-proxy on the real network, green pipe or splice.
+// `node --import tsx bench/lb/hub-proxy.ts <splice|green> <listen port> <backend port>…`
+import { runReal } from "../../solutions/02-hub/green";
+import { realNetwork } from "../../solutions/05-green-sockets/node-network";
+import { fastNetwork } from "../../solutions/08-tcp-proxy/fast-net";
+import { greenRelay } from "../../solutions/08-tcp-proxy/pipe";
+import { Proxy } from "../../solutions/08-tcp-proxy/proxy";
+import { RoundRobin } from "../../solutions/08-tcp-proxy/round-robin";
+import { spliceRelay } from "../../solutions/08-tcp-proxy/splice";
+
+const [mode, listen, ...backends] = process.argv.slice(2);
+// A normal exit on a signal, so that `node --cpu-prof` writes its profile (the driver's --profile).
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => process.exit(0));
+const splice = mode === "splice";
+await runReal(function* () {
+  const proxy = yield* Proxy.start({
+    network: splice ? fastNetwork : realNetwork,
+    relay: splice ? spliceRelay : greenRelay,
+    listen: { host: "127.0.0.1", port: Number(listen) },
+    backlog: 4096,
+    maxConnections: 20_000,
+    balancer: new RoundRobin(backends.map((p, i) => ({ name: `b${i + 1}`, address: { host: "127.0.0.1", port: Number(p) } }))),
+  });
+  console.log("ready");
+  yield* proxy.acceptor!.wait(); // until the process is stopped
+});
