@@ -11,10 +11,11 @@ import { Headers } from "@target/07-http/headers";
 import type { ParseEvent, ResponseHead } from "@target/07-http/messages";
 import { RequestParser, ResponseParser } from "@target/07-http/parser";
 import { parseFieldLine, parseRequestLine } from "@target/07-http/syntax";
-import { runVirtual, sleep, spawn } from "@target/03-cancellation/greenthread";
+import { runReal, runVirtual, sleep, spawn } from "@target/03-cancellation/greenthread";
 import { getHub } from "@target/02-hub/hub";
 import type { Green } from "@target/02-hub/suspend";
 import { SocketError } from "@target/05-green-sockets/errors";
+import { realNetwork } from "@target/05-green-sockets/node-network";
 import { SimNetwork, type SimOptions } from "@target/05-green-sockets/sim-network";
 import type { Listener } from "@target/05-green-sockets/socket";
 import { HttpClient } from "@target/07-http/client";
@@ -475,7 +476,7 @@ describe("task 5: the green server", () => {
 });
 
 describe("task 6: the green client", () => {
-  it("gets responses over one kept-alive connection, sending bodies and reading chunked ones (2 pts)", () => {
+  it("gets responses over one kept-alive connection, sending bodies and reading chunked ones (1 pts)", () => {
     const { result } = simulate(function* (net) {
       const l = yield* startServer(net, function* (req) {
         if (req.target === "/chunked") return { body: function* (write) { yield* write("ab"); yield* write("cd"); } };
@@ -563,5 +564,25 @@ describe("task 6: the green client", () => {
     expect(result.connections).toBe(4); // kept-alive connections are shared between the pool's threads
     expect(time).toBeGreaterThanOrEqual(300); // ten 100 ms pages four at a time: three rounds
     expect(time).toBeLessThan(400);
+  });
+
+  it("serves and fetches over real sockets on 127.0.0.1, connections reused (1 pts)", async () => {
+    const result = await runReal(function* () {
+      const l = yield* realNetwork.listen({ host: "127.0.0.1", port: 0 });
+      spawn(serveHttp, l, echoHandler, {});
+      const client = new HttpClient({ network: realNetwork, timeout: 2000 });
+      const base = `http://127.0.0.1:${l.address.port}`;
+      try {
+        const texts: string[] = [];
+        for (const path of ["/one", "/two"]) texts.push((yield* client.get(base + path)).text());
+        texts.push((yield* client.request({ method: "POST", url: `${base}/three`, body: "x".repeat(100_000) })).text().length.toString());
+        return { texts, stats: client.stats };
+      } finally {
+        client.close();
+        l.close();
+      }
+    });
+    expect(result.texts).toEqual(["GET /one ", "GET /two ", String("POST /three ".length + 100_000)]);
+    expect(result.stats).toEqual({ connections: 1, reused: 2 });
   });
 });

@@ -252,7 +252,7 @@ export abstract class HttpParser<S, H extends { readonly framing: BodyFraming }>
   // #region body
   /** Sets the parser up to read the body the head announced (or ends the message when it has none). */
   #startBody(framing: BodyFraming, events: ParseEvent<H>[]): void {
-    // BEGIN SOLUTION 4 startBody
+    // BEGIN SOLUTION 3 startBody
     switch (framing.kind) {
       case "none":
         return this.#end(events);
