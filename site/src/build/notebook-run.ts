@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { Chapter } from "../../../tools/lib/manifest";
 import { problems, runNotebook } from "../../../tools/notebooks/run";
 import { withOutputs } from "../../../tools/notebooks/execute";
-import { readNotebook, type Notebook } from "../../../tools/notebooks/nbformat";
+import { readNotebook, stripped, type Notebook } from "../../../tools/notebooks/nbformat";
 import { listFiles } from "./site";
 
 export interface ExecutedNotebook {
@@ -45,7 +45,7 @@ export async function executeNotebooks(root: string, chapters: readonly Chapter[
         }
       }
       const report = await runNotebook(file, undefined, root);
-      const result: ExecutedNotebook = { notebook: withOutputs(readNotebook(join(root, file)), report), problems: problems(report) };
+      const result: ExecutedNotebook = { notebook: withOutputs(stripped(readNotebook(join(root, file))), report), problems: problems(report) };
       writeFileSync(cached, JSON.stringify({ key, result }));
       out.set(c.id, result);
     }
