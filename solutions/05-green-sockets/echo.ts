@@ -10,7 +10,7 @@ import type { Listener, Socket } from "./socket";
 // #region echo
 /** Sends every line the client sends straight back, until the client shuts its side down. */
 export function* echo(sock: Socket): Green<void> {
-  // BEGIN SOLUTION 3 echo
+  // BEGIN SOLUTION 4 echo
   for (;;) {
     const line = yield* sock.recvLine();
     if (line.length === 0) return; // the client is done sending

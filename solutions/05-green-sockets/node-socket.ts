@@ -74,7 +74,7 @@ export class NodeSocket extends BaseSocket {
 
   // #region node-recv
   *recv(n = 65536): Green<Buffer> {
-    // BEGIN SOLUTION 4 NodeSocket.recv
+    // BEGIN SOLUTION 5 NodeSocket.recv
     const sock = this.#sock;
     for (;;) {
       if (this.#closed) throw new SocketClosedError("recv on a closed socket");
@@ -103,7 +103,7 @@ export class NodeSocket extends BaseSocket {
 
   // #region node-sendall
   *sendall(data: Uint8Array | string): Green<void> {
-    // BEGIN SOLUTION 4 NodeSocket.sendall
+    // BEGIN SOLUTION 5 NodeSocket.sendall
     const buf = typeof data === "string" ? Buffer.from(data) : data;
     const sock = this.#sock;
     // At most one high-water mark per write: Node's own buffer then never holds more than about two.

@@ -14,6 +14,7 @@ import { TimedOutError } from "./errors";
  * throws TimedOutError("`what` timed out…"). `null` waits forever and costs nothing but the park itself.
  */
 export function* park(timeout: number | null, what: string): Green<unknown> {
+  // BEGIN SOLUTION 1 park
   if (timeout === null) return yield PARK;
   const hub = getHub();
   const me = hub.current!;
@@ -29,5 +30,6 @@ export function* park(timeout: number | null, what: string): Green<unknown> {
     // Woken with a value in the same pass as the timer fired: take the error back, the wait succeeded.
     if (!timer.cancel() && fired !== null) hub.retract(me, fired);
   }
+  // END SOLUTION
 }
 // #endregion

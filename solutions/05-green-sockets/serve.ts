@@ -30,7 +30,7 @@ export interface ServeOptions {
  * it only says the client went away.
  */
 export function* serve(listener: Listener, handler: (sock: Socket) => Green<unknown>, options: ServeOptions = {}): Green<void> {
-  // BEGIN SOLUTION 5 serve
+  // BEGIN SOLUTION 6 serve
   const limit = options.concurrency ?? 1000;
   const hub = getHub();
   const me = hub.current!;

@@ -106,7 +106,7 @@ export class SimSocket extends BaseSocket implements Endpoint {
 
   // #region sim-recv
   *recv(n = 65536): Green<Buffer> {
-    // BEGIN SOLUTION 1 SimSocket.recv
+    // BEGIN SOLUTION 2 SimSocket.recv
     for (;;) {
       if (this.#closed) throw new SocketClosedError("recv on a closed socket");
       if (this.#error) throw this.#error;

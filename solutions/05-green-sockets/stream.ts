@@ -26,7 +26,7 @@ export abstract class BaseSocket implements Socket {
 
   // #region recv-exactly
   *recvExactly(n: number): Green<Buffer> {
-    // BEGIN SOLUTION 2 recvExactly
+    // BEGIN SOLUTION 3 recvExactly
     if (n <= 0) return EMPTY;
     let chunk = yield* this.recv(n);
     if (chunk.length === n) return chunk; // the common case: one recv, no copy
@@ -47,7 +47,7 @@ export abstract class BaseSocket implements Socket {
 
   // #region recv-line
   *recvLine(limit = 65536): Green<Buffer> {
-    // BEGIN SOLUTION 2 recvLine
+    // BEGIN SOLUTION 3 recvLine
     const parts: Buffer[] = [];
     let length = 0;
     for (;;) {
