@@ -105,12 +105,13 @@ async function run(files: string[]): Promise<boolean> {
 }
 
 async function check(files: string[]): Promise<boolean> {
-  const reports = await runNotebooks(files);
-  for (const r of reports) {
+  let ok = true;
+  for (const r of await runNotebooks(files)) {
     const bad = problems(r);
     console.log(bad.length ? `✗ ${bad.join("\n")}` : `✓ ${r.file}: ${r.cells.length} code cells in ${(r.ms / 1000).toFixed(1)} s`);
+    ok &&= !bad.length;
   }
-  return reports.every((r) => !problems(r).length);
+  return ok;
 }
 
 async function checkJupyter(files: string[]): Promise<boolean> {

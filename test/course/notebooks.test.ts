@@ -80,7 +80,7 @@ describe("the notebook checks themselves", () => {
         const md: Cell = { cell_type: "markdown", source: ["# typed"], metadata: {} };
         writeFileSync(join(root, "notebooks/typed.ipynb"), serialize(notebook([md, code("const n: number = 1;"), code('const s: number = "one";'), code("n + 1")])));
         const typed = await runNotebook("notebooks/typed.ipynb", undefined, root);
-        expect(problems(typed)).toEqual([
+        expect(problems(typed, root)).toEqual([
           "notebooks/typed.ipynb, cell 3 (code cell 2 of 3) failed:\n    1:7 - Type 'string' is not assignable to type 'number'.",
         ]);
         expect(typed.cells.map((c) => c.ok)).toEqual([true, false]);

@@ -27,11 +27,11 @@ export interface Executed {
  */
 export async function writeExecutedNotebooks(ids: readonly string[], root = ROOT): Promise<Executed[]> {
   mkdirSync(join(root, EXECUTED_DIR), { recursive: true });
-  const reports = await runNotebooks(ids.map(notebookPath));
+  const reports = await runNotebooks(ids.map(notebookPath), undefined, root);
   return reports.map((r, i) => {
     const id = ids[i]!;
     const path = executedPath(id);
     writeFileSync(join(root, path), serialize(withOutputs(stripped(readNotebook(join(root, r.file))), r)));
-    return { id, path, problems: problems(r) };
+    return { id, path, problems: problems(r, root) };
   });
 }

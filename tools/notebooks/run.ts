@@ -5,6 +5,7 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { ROOT } from "../lib/manifest";
 import type { NotebookReport, RunEvent } from "./execute";
+import { explainFailure } from "./tscheck";
 
 /** Wall-clock limit for one notebook, start-up of tslab's TypeScript included (that alone takes 3–5 s). */
 export const NOTEBOOK_SECONDS = 90;
@@ -46,27 +47,49 @@ export function runNotebook(file: string, onEvent: (e: RunEvent) => void = () =>
 }
 
 /** Runs several notebooks, as many at once as there are cores; reports come back in the order given. */
-export async function runNotebooks(files: readonly string[], onEvent?: (file: string, e: RunEvent) => void): Promise<NotebookReport[]> {
+export async function runNotebooks(
+  files: readonly string[],
+  onEvent?: (file: string, e: RunEvent) => void,
+  root = ROOT,
+): Promise<NotebookReport[]> {
   const results: NotebookReport[] = new Array(files.length);
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < files.length) {
       const i = next++;
-      results[i] = await runNotebook(files[i]!, onEvent ? (e) => onEvent(files[i]!, e) : undefined);
+      results[i] = await runNotebook(files[i]!, onEvent ? (e) => onEvent(files[i]!, e) : undefined, root);
     }
   };
   await Promise.all(Array.from({ length: Math.min(files.length, Math.max(1, availableParallelism())) }, lane));
   return results;
 }
 
-/** One line per problem, naming the notebook and the cell: what a failing test or CI log should say. */
-export function problems(r: NotebookReport): string[] {
+/**
+ * One line per problem, naming the notebook and the cell: what a failing test or CI log should say. A type error that
+ * tslab reported without its file gets located in the notebook's imports, and an import cycle named (tscheck.ts).
+ */
+export function problems(r: NotebookReport, root = ROOT): string[] {
+  const found = bareProblems(r);
+  return found.length ? [...found, ...explainFailure(root, r.file, found.join("\n"))] : found;
+}
+
+function bareProblems(r: NotebookReport): string[] {
   if (r.error) return [`${r.file}: ${r.error}`];
   const bad = r.cells.find((c) => !c.ok);
   if (bad) {
-    const message = bad.error!.split("\n").slice(0, 6).join("\n    ");
+    const message = essence(bad.error!).join("\n    ");
     return [`${r.file}, cell ${bad.cell} (code cell ${bad.count} of ${r.codeCells}) failed:\n    ${message}`];
   }
   if (r.cells.length < r.codeCells) return [`${r.file}: only ${r.cells.length} of ${r.codeCells} code cells ran`];
   return [];
+}
+
+/**
+ * The lines of tslab's stderr worth reading: type errors as they are; for an exception, its `Name: message` line and
+ * the frames under it, without the source excerpt Node prints above it.
+ */
+function essence(stderr: string): string[] {
+  const all = stderr.split("\n");
+  const at = all.findIndex((l) => /^[A-Z]\w*(Error|Exception|Exit|Timeout)?\b[^\s]*: /.test(l) && !/^\d+:\d+ - /.test(l));
+  return at > 0 && !/^\d+:\d+ - /.test(all[0]!) ? all.slice(at, at + 4) : all.slice(0, 6);
 }

@@ -35,7 +35,7 @@ export interface LanesOptions {
   readonly title: string;
   /** What the x axis counts, printed under it. @default "turn" */
   readonly unit?: string;
-  /** Lanes in this order (others follow, in order of first appearance). */
+  /** Lanes in this order; the others follow by their first bar's start, then by name (`worker-2` before `worker-10`). */
   readonly order?: readonly string[];
   /** Marks on the x axis without a bar, e.g. the moments a timer fired. */
   readonly marks?: readonly { readonly at: number; readonly label: string }[];
@@ -49,8 +49,11 @@ const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00
  * @example tslab.display.html(lanes(trace.map((name, i) => ({ lane: name, start: i, end: i + 1 })), { title: "Round robin" }))
  */
 export function lanes(spans: readonly Span[], options: LanesOptions): string {
+  const first = new Map<string, number>();
+  for (const s of spans) first.set(s.lane, Math.min(first.get(s.lane) ?? Infinity, s.start));
+  const byStart = [...first.keys()].sort((a, b) => first.get(a)! - first.get(b)! || a.localeCompare(b, "en", { numeric: true }));
   const names = [...(options.order ?? [])];
-  for (const s of spans) if (!names.includes(s.lane)) names.push(s.lane);
+  for (const n of byStart) if (!names.includes(n)) names.push(n);
   const t0 = Math.min(0, ...spans.map((s) => s.start));
   const t1 = Math.max(1, ...spans.map((s) => s.end), ...(options.marks ?? []).map((m) => m.at));
   const left = 90;
