@@ -46,6 +46,8 @@ npm run grade        # every lab scores 0 until you start: that is expected
 
 ${loop.join("\n")}
 
+Later labs build on your earlier ones (chapter 3 imports your hub from chapter 2), so finish them in order.
+
 \`npm test\` runs every public test against your labs. The tests of a lab fail until you solve it — that is
 how you know what is left.
 

@@ -3,7 +3,7 @@
 // packages those files need.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { builtinModules } from "node:module";
-import { dirname, join, posix, relative } from "node:path";
+import { join, posix, relative } from "node:path";
 import { listFiles } from "../lib/files";
 
 /** The learner's commands (npm scripts → tool file); a command whose file does not exist yet is left out. */
@@ -71,4 +71,3 @@ export function packagesImported(texts: Iterable<string>): Set<string> {
 }
 
 export const relativePosix = (from: string, to: string): string => relative(from, to).split("\\").join("/");
-export const parentOf = (file: string): string => dirname(file);

@@ -14,11 +14,9 @@ const resultsFile = join(ag, "results", "results.json");
 const config = JSON.parse(readFileSync(join(ROOT, "autograder.json"), "utf8")) as { labs: string[] };
 const manifest = loadManifest(ROOT);
 
+class AutograderError extends Error {}
 function fail(message: string): never {
-  mkdirSync(dirname(resultsFile), { recursive: true });
-  writeFileSync(resultsFile, JSON.stringify({ score: 0, output: `Autograder error (not the student's fault): ${message}`, tests: [] }, null, 2) + "\n");
-  console.error(message);
-  process.exit(0); // Gradescope shows results.json; a non-zero exit would hide the message
+  throw new AutograderError(message);
 }
 
 /** Folders of the submission, a few levels deep (an uploaded repository may sit in a folder of its own). */
@@ -79,6 +77,12 @@ try {
   results.output = [from, results.output].filter(Boolean).join("\n");
   mkdirSync(dirname(resultsFile), { recursive: true });
   writeFileSync(resultsFile, JSON.stringify(results, null, 2) + "\n");
+} catch (e) {
+  // Gradescope shows results.json, so the message goes there; a crash would leave the student with nothing.
+  const message = e instanceof AutograderError ? e.message : `the autograder crashed: ${(e as Error).stack ?? e}`;
+  mkdirSync(dirname(resultsFile), { recursive: true });
+  writeFileSync(resultsFile, JSON.stringify({ score: 0, output: `Autograder error (not the student's fault): ${message}`, tests: [] }, null, 2) + "\n");
+  console.error(message);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
