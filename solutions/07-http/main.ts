@@ -8,10 +8,13 @@ import { realNetwork } from "../05-green-sockets/node-network";
 import { HttpClient } from "./client";
 import { collect } from "./collect";
 import { HttpError } from "./errors";
+import { requestFraming, responseFraming } from "./framing";
+import { Headers } from "./headers";
 import { fetchAll } from "./fetch-many";
 import type { Handler } from "./handler";
 import { RequestParser } from "./parser";
 import { serveHttp } from "./server";
+import { parseFieldLine, parseRequestLine } from "./syntax";
 
 const log = (line: string): void => console.log(`   ${line}`);
 const show = (s: string): string => JSON.stringify(s);
@@ -33,7 +36,38 @@ async function real<T>(main: () => Green<T>): Promise<T> {
   }
 }
 
-await step("Tasks 1–4: one chunk, three pipelined requests, parsed", () => {
+await step("Task 1: a request line and two field lines, byte by byte", () => {
+  const line = (text: string): [Buffer, number, number] => [Buffer.from(text, "latin1"), 0, text.length];
+  log(JSON.stringify(parseRequestLine(...line("GET /index.html?lang=en HTTP/1.1"))));
+  log(JSON.stringify(parseFieldLine(...line("Content-Type:  text/html \t"))));
+  try {
+    parseFieldLine(...line("  folded onto the line before"));
+  } catch (e) {
+    if (!(e instanceof HttpError)) throw e;
+    log(`"  folded onto the line before" → ${e.status}: ${e.message}`);
+  }
+});
+
+await step("Task 2: where does the body end? The head alone decides", () => {
+  const cases: [string, [string, string][]][] = [
+    ["Content-Length: 12", [["Content-Length", "12"]]],
+    ["Transfer-Encoding: chunked", [["Transfer-Encoding", "chunked"]]],
+    ["no framing field", []],
+    ["both fields", [["Content-Length", "12"], ["Transfer-Encoding", "chunked"]]],
+  ];
+  for (const [what, fields] of cases) {
+    try {
+      log(`${what} → ${JSON.stringify(requestFraming("HTTP/1.1", new Headers(fields)))}`);
+    } catch (e) {
+      if (!(e instanceof HttpError)) throw e;
+      log(`${what} → ${e.status}: ${e.message}`);
+    }
+  }
+  const head = responseFraming(200, "HEAD", new Headers({ "Content-Length": "12" }));
+  log(`a response to HEAD with Content-Length: 12 → ${JSON.stringify(head)}`);
+});
+
+await step("Tasks 3–4: one stream, three pipelined requests, parsed", () => {
   const stream =
     "GET /hello HTTP/1.1\r\nHost: demo\r\n\r\n" +
     "POST /form HTTP/1.1\r\nHost: demo\r\nContent-Length: 9\r\n\r\nname=Ada!" +
@@ -46,7 +80,7 @@ await step("Tasks 1–4: one chunk, three pipelined requests, parsed", () => {
   }
 });
 
-await step("Tasks 2–4: request smuggling attempts and oversized heads are refused", () => {
+await step("Tasks 3–4: request smuggling attempts and oversized heads are refused", () => {
   const attempts: [string, string][] = [
     ["Content-Length and chunked together", "POST / HTTP/1.1\r\nHost: demo\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"],
     ["two Content-Length fields", "POST / HTTP/1.1\r\nHost: demo\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"],
