@@ -85,9 +85,10 @@ function* echoChunks(s: Socket): Green<void> {
   for (let b = yield* s.recv(); b.length > 0; b = yield* s.recv()) yield* s.sendall(b);
 }
 
-/** One request: connect to the proxy, send, half-close, read the whole answer. */
-function* request(network: Network, to: Address, body: string | Buffer): Green<string> {
-  const s = yield* network.connect(to);
+/** One request: connect to the proxy, send, half-close, read the whole answer (within `timeout` ms per wait). */
+function* request(network: Network, to: Address, body: string | Buffer, timeout: number | null = null): Green<string> {
+  const s = yield* network.connect(to, timeout === null ? {} : { timeout });
+  s.timeout = timeout;
   try {
     yield* s.sendall(body);
     s.shutdown();
@@ -388,8 +389,8 @@ describe("task 4: the life of a proxied connection", () => {
           balancer: new RoundRobin([{ name: "A", address: a }, { name: "B", address: b }]),
         });
         const got = [
-          yield* request(realNetwork, proxy.address, pattern(200_000)),
-          yield* request(realNetwork, proxy.address, "hello"),
+          yield* request(realNetwork, proxy.address, pattern(200_000), 2000),
+          yield* request(realNetwork, proxy.address, "hello", 2000),
         ];
         const report = yield* proxy.shutdown(1000);
         results.push(`${name}: ${got.join(", ")}; up ${rows(proxy).map((r) => r.up).join("+")}; cut ${report.cut}`);

@@ -65,6 +65,8 @@ export function* connectBackend(
       if (++s.failStreak >= maxFails) s.skipUntil = hub.now() + cooldown;
     }
   }
+  // Simplification: a production proxy would have a panic mode (Envoy's panic threshold): with every backend cooling
+  // down, try them all anyway rather than turn every client away.
   const why = last instanceof Error ? `: last error ${last.message}` : ": every backend is cooling down";
   throw new NoBackendError(`no backend took the connection after ${tried.size} attempt(s)${why}`);
   // END SOLUTION

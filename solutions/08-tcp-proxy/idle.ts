@@ -15,6 +15,8 @@ export interface Watchdog {
  * Calls `onIdle()` once when `progress()` has not changed over a whole period of `ms` milliseconds. A
  * connection idle since just after a check is noticed between `ms` and `2 × ms` after its last byte.
  */
+// Simplification: a production proxy would time each phase on its own (HAProxy's timeout client, server, tunnel and
+// client-fin); one idle timeout covers the whole connection here.
 export function watchIdle(ms: number | null, progress: () => number, onIdle: () => void): Watchdog {
   if (ms === null) return { cancel() {} };
   const hub = getHub();
