@@ -9,7 +9,7 @@ function* steps(n: number, result: unknown): Task {
   return result;
 }
 
-describe("task 1: countdown (instructor)", () => {
+describe("task 1: countdown", () => {
   it("return() stops a countdown early, and it yields nothing after (1 pts)", () => {
     const g = countdown(5);
     expect(g.next().value).toBe(5);
@@ -23,7 +23,7 @@ describe("task 1: countdown (instructor)", () => {
   });
 });
 
-describe("task 2: runningTotal (instructor)", () => {
+describe("task 2: runningTotal", () => {
   it("a value sent with the first next() is dropped (1 pts)", () => {
     const t = runningTotal();
     expect(t.next(99 as never).value).toBe(0);
@@ -38,7 +38,7 @@ describe("task 2: runningTotal (instructor)", () => {
   });
 });
 
-describe("task 3: sequence (instructor)", () => {
+describe("task 3: sequence", () => {
   it("no parts: yields nothing and returns 0 (1 pts)", () => {
     const g = sequence<string>([]);
     expect(g.next()).toEqual({ value: 0, done: true });
@@ -62,7 +62,7 @@ describe("task 3: sequence (instructor)", () => {
   });
 });
 
-describe("task 4: Scheduler.run (instructor)", () => {
+describe("task 4: Scheduler.run", () => {
   it("with no tasks, run() returns at once and records nothing (1 pts)", () => {
     const s = new Scheduler();
     s.run();
