@@ -1,14 +1,14 @@
 // serve: accept connections and run a handler for each in its own green thread, at most N at once.
-// Built in chapter 05 (eventlet's `eventlet.serve`).
+// Built in chapter 05 (eventlet's `eventlet.serve`) on chapter 04's GreenPool.
 //
 // One thread per connection is the whole point of green threads: the handler reads like a program for
 // one client, and a thousand of them cost a thousand small generators. The limit is what keeps "a
-// thousand" from becoming "as many as attackers like": past it, serve stops accepting, new clients wait
-// in the listener's backlog, and past the backlog they are refused.
-import { spawn } from "../02-hub/green";
-import type { Greenlet } from "../02-hub/greenlet";
+// thousand" from becoming "as many as attackers like": past it, serve stops accepting (a GreenPool's
+// spawn waits for a free slot), new clients wait in the listener's backlog, and past the backlog they are refused.
 import { getHub } from "../02-hub/hub";
-import { PARK, type Green } from "../02-hub/suspend";
+import type { Green } from "../02-hub/suspend";
+import type { GreenThread } from "../03-cancellation/greenthread";
+import { GreenPool } from "../04-primitives/greenpool";
 import { isPeerGone, SocketClosedError } from "./errors";
 import type { Listener, Socket } from "./socket";
 
@@ -19,7 +19,7 @@ export class StopServe extends Error {
 }
 
 export interface ServeOptions {
-  /** Most connections handled at once; the next one waits to be accepted. @default 1000 */
+  /** Most connections handled at once; one more is accepted and waits for a slot, the rest wait in the backlog. @default 1000 */
   readonly concurrency?: number;
 }
 
@@ -31,28 +31,15 @@ export interface ServeOptions {
  */
 export function* serve(listener: Listener, handler: (sock: Socket) => Green<unknown>, options: ServeOptions = {}): Green<void> {
   // BEGIN SOLUTION 6 serve
-  const limit = options.concurrency ?? 1000;
   const hub = getHub();
-  const me = hub.current!;
-  let active = 0;
-  let full = false; // true while this thread is parked because `limit` handlers run
-  const onExit = (g: Greenlet): void => {
-    active--;
-    if (g.failed) {
-      if (g.error instanceof StopServe) listener.close();
-      else if (!isPeerGone(g.error) && !(g.error instanceof SocketClosedError)) hub.report(g, g.error);
-    }
-    if (full) hub.resume(me);
+  const pool = new GreenPool(options.concurrency ?? 1000);
+  // Linked to every handler: a link observes the thread's end, so its failure is ours to report.
+  const checker = (t: GreenThread<unknown>): void => {
+    if (!t.failed) return;
+    if (t.error instanceof StopServe) listener.close();
+    else if (!isPeerGone(t.error) && !(t.error instanceof SocketClosedError)) hub.report(t, t.error);
   };
   for (;;) {
-    while (active >= limit && !listener.closed) {
-      full = true;
-      try {
-        yield PARK; // a handler ending wakes us
-      } finally {
-        full = false;
-      }
-    }
     let sock: Socket;
     try {
       sock = yield* listener.accept();
@@ -60,8 +47,9 @@ export function* serve(listener: Listener, handler: (sock: Socket) => Green<unkn
       if (e instanceof SocketClosedError) return; // stopped
       throw e;
     }
-    active++;
-    spawn(handle, sock, handler).onExit(onExit);
+    // With `concurrency` handlers running, this waits for one to end: the next clients wait in the backlog.
+    const t = yield* pool.spawn(handle, sock, handler);
+    t.link(checker);
   }
   // END SOLUTION
 }
