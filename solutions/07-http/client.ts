@@ -38,6 +38,7 @@ export interface ClientRequest {
   readonly body?: string | Uint8Array;
 }
 
+// Simplification: a production client would stream response bodies (and request bodies) instead of buffering them.
 export interface ClientResponse extends ResponseHead {
   readonly body: Buffer;
   readonly trailers: Headers;
@@ -58,7 +59,10 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"])
 // #region client
 export class HttpClient {
   readonly #options: ClientOptions;
-  /** Idle connections by "host:port", most recently used last. */
+  /**
+   * Idle connections by "host:port", most recently used last.
+   * Simplification: a production client would also cap the connections open to one origin, not only the idle ones.
+   */
   readonly #idle = new Map<string, Connection[]>();
   /** Connections opened and requests that reused one: for tests and the demo. */
   readonly stats = { connections: 0, reused: 0 };

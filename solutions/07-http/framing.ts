@@ -80,6 +80,7 @@ export function responseFraming(status: number, requestMethod: string, headers: 
     if (headers.has("content-length")) throw new HttpError(502, "response has both Content-Length and Transfer-Encoding");
     const codings = listTokens(headers, "transfer-encoding");
     // chunked last: we can find the end. Anything else: the body runs until the server closes.
+    // Simplification: a production client would decode gzip and friends; we hand the coded bytes over as they are.
     return codings[codings.length - 1] === "chunked" && codings.indexOf("chunked") === codings.length - 1
       ? { kind: "chunked" }
       : { kind: "close" };

@@ -13,6 +13,8 @@ import { encodeChunk, formatResponseHead, lastChunk, REASONS } from "./serialize
  * streamed one (an HTTP/1.0 client gets a body that ends when the connection closes).
  */
 export function* writeResponse(sock: Socket, req: RequestHead, res: HttpResponse): Green<boolean> {
+  // Simplification: a production server would add a Date field (RFC 9110 §6.6.1); ours leaves it out so that
+  // responses are byte-for-byte repeatable in tests and demos.
   // BEGIN SOLUTION 5 writeResponse
   const status = res.status ?? 200;
   const headers = new Headers(res.headers);

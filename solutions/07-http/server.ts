@@ -50,6 +50,7 @@ export function* handleConnection(sock: Socket, handler: Handler, options: Serve
       let head: RequestHead | null | typeof TIMED_OUT;
       try {
         // One deadline for the whole head, not per recv: a byte every few seconds would reset a per-read timer.
+        // Simplification: a production server would time the idle wait and the head separately.
         const limit = served === 0 ? headerTimeout : keepAliveTimeout;
         head = yield* withTimeout<RequestHead | null, typeof TIMED_OUT>(limit, () => reader.readHead(), { timeoutValue: TIMED_OUT });
       } catch (e) {

@@ -61,6 +61,7 @@ export function parseRequestLine(buf: Buffer, start: number, end: number): Reque
   // BEGIN SOLUTION 1 parseRequestLine
   const m = scan(buf, start, end, TOKEN);
   if (m === start || m === end || buf[m] !== SP) throw new HttpError(400, "bad request line: the method must be a token followed by one space");
+  // Simplification: a production server would check the target's form (origin, absolute, authority, asterisk).
   const t = scan(buf, m + 1, end, TARGET);
   if (t === m + 1 || t === end || buf[t] !== SP) throw new HttpError(400, "bad request line: the target must be visible characters followed by one space");
   return { method: text(buf, start, m), target: text(buf, m + 1, t), version: parseVersion(buf, t + 1, end) };
