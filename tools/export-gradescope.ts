@@ -1,5 +1,6 @@
 // `npm run export:gradescope -- [NN …] --out FILE.zip`: the Gradescope autograder for the given labs (default:
 // every ready lab). Upload the zip as the assignment's autograder; see INSTRUCTORS.md.
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { findChapter, loadManifest, readyChapters } from "./lib/manifest";
 import { exportGradescope } from "./export/gradescope";
@@ -18,8 +19,10 @@ try {
   const manifest = loadManifest();
   const labs = positionals.length ? positionals.map((q) => findChapter(manifest, q)) : readyChapters(manifest);
   const started = Date.now();
-  const r = exportGradescope({ labs, zipFile: values.out });
-  console.log(`Wrote ${values.out}: ${r.files.length} files, grading ${labs.map((l) => l.id).join(", ")} for ${r.points} points, in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+  // npm runs scripts from the package root; a relative path means relative to where the command was typed.
+  const zipFile = resolve(process.env.INIT_CWD ?? process.cwd(), values.out);
+  const r = exportGradescope({ labs, zipFile });
+  console.log(`Wrote ${zipFile}: ${r.files.length} files, grading ${labs.map((l) => l.id).join(", ")} for ${r.points} points, in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
   console.log("Upload it as the autograder of a Gradescope programming assignment (Ubuntu image; setup.sh installs Node 20).");
 } catch (e) {
   console.error(`export:gradescope: ${(e as Error).message}`);

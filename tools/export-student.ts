@@ -16,12 +16,13 @@ if (values.help || positionals.length !== 1) {
 }
 try {
   const started = Date.now();
-  const out = resolve(positionals[0]);
+  // npm runs scripts from the package root; a relative OUT_DIR means relative to where the command was typed.
+  const out = resolve(process.env.INIT_CWD ?? process.cwd(), positionals[0]);
   const r = exportStudent({ outDir: out, git: !values["no-git"] });
   for (const n of r.notes) console.log(`note: ${n}`);
   console.log(`Wrote the student edition (${r.files.length} files) to ${out} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
   console.log(`Checksum record ${r.record}: every grade report of an untouched copy prints it. Keep it to compare.`);
-  console.log(`Next: cd ${positionals[0]} && npm ci && npm run grade`);
+  console.log(`Next: cd ${out} && npm ci && npm run grade`);
 } catch (e) {
   console.error(`export:student: ${(e as Error).message}`);
   process.exit(1);

@@ -163,7 +163,7 @@ export function exportStudent(options: StudentExportOptions): StudentExport {
 
   if (options.git !== false) {
     const git = (...args: string[]): void => void execFileSync("git", args, { cwd: out, stdio: "ignore" });
-    git("init", "-q");
+    git("init", "-q", "--initial-branch=main");
     git("add", "-A");
     git("-c", "user.name=Hub & Spokes", "-c", "user.email=course@example.invalid", "-c", "commit.gpgsign=false",
       "commit", "-q", "--no-verify", "-m", `${manifest.title}: student edition`);
