@@ -220,10 +220,28 @@ function memKiB(pid: number, field: "VmHWM" | "VmRSS"): number {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Every process this driver started and has not stopped yet: stopped too if the driver itself is interrupted. */
+const live = new Set<ChildProcess>();
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    for (const p of live) {
+      try {
+        process.kill(-p.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    process.exit(130);
+  });
+}
+
 /** Starts `argv` with a raised fd limit, in its own process group. */
 function start(argv: string[]): ChildProcess {
   const quoted = argv.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
-  return spawn("bash", ["-c", `ulimit -n ${NOFILE} && exec ${quoted}`], { cwd: repoDir, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const p = spawn("bash", ["-c", `ulimit -n ${NOFILE} && exec ${quoted}`], { cwd: repoDir, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  live.add(p);
+  p.once("exit", () => live.delete(p));
+  return p;
 }
 
 async function stop(p: ChildProcess): Promise<void> {
@@ -260,6 +278,25 @@ async function listening(port: number, p: ChildProcess | null): Promise<void> {
   throw new Error(`nothing listens on 127.0.0.1:${port} after 5 s`);
 }
 
+/** Lines `ss` prints for `args` (no header). */
+const ss = (...args: string[]): string[] =>
+  (spawnSync("ss", ["-H", ...args], { encoding: "utf8" }).stdout ?? "").split("\n").filter((l) => l.trim() !== "");
+
+/**
+ * Waits (10 s at most) until the proxy has accepted everything in its listen queue and closed its connections to the
+ * backends: a proxy still working through the warm-up's 5,000 closed connections would start the measured run with
+ * a backlog of dead clients, and a slower proxy would be punished twice for the same warm-up.
+ */
+async function settle(port: number): Promise<void> {
+  const backends = BACKENDS.map((p) => `dport = :${p}`).join(" or ");
+  for (let i = 0; i < 100; i++) {
+    const queued = ss("-tln", `( sport = :${port} )`).reduce((n, l) => n + Number(l.trim().split(/\s+/)[1] ?? 0), 0);
+    const open = port === BACKENDS[0] ? 0 : ss("-tn", "state", "established", `( ${backends} )`).length;
+    if (queued === 0 && open <= 2) return;
+    await sleep(100);
+  }
+}
+
 interface WrkResult {
   rps: number;
   p50: number;
@@ -283,6 +320,7 @@ function wrk(conns: number, seconds: number, port: number): Promise<WrkResult> {
     p.on("exit", (code) => {
       const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1]);
       const requests = Number(out.match(/(\d+) requests in/)?.[1]);
+      if (process.env.LB_DEBUG) console.error(out);
       if (code !== 0 || !Number.isFinite(rps)) return reject(new Error(`wrk failed (exit ${code}): ${out.trim().split("\n").slice(-4).join(" | ")}`));
       const errors = [out.match(/Socket errors:.*$/m)?.[0], out.match(/Non-2xx or 3xx responses:.*$/m)?.[0]].filter(Boolean).join("; ");
       resolvePromise({ rps, requests, p50: toMs(out.match(/^\s+50%\s+(\S+)/m)?.[1] ?? ""), p99: toMs(out.match(/^\s+99%\s+(\S+)/m)?.[1] ?? ""), errors });
@@ -304,6 +342,7 @@ async function measure(system: ProxySystem, conns: number, seconds: number): Pro
     const port = argv ? LISTEN : BACKENDS[0]!;
     const idle = proc ? memKiB(proc.pid!, "VmRSS") : 0;
     await wrk(conns, 1, port); // warm-up: connections made, JIT warm
+    await settle(port); // the warm-up's closed connections must not be the measured run's first work
     const cpu0 = proc ? cpuMicros(proc.pid!) : 0;
     const r = await wrk(conns, seconds, port);
     const cpu1 = proc ? cpuMicros(proc.pid!) : 0;
