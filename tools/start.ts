@@ -12,10 +12,10 @@ const { values } = parseArgs({
 });
 const outDir = join(ROOT, "site/dist");
 
-async function rebuild(): Promise<boolean> {
+async function rebuild(executeNotebooks = true): Promise<boolean> {
   const started = Date.now();
   try {
-    const { pages, warnings } = await buildSite({ root: ROOT, outDir, executeNotebooks: true });
+    const { pages, warnings } = await buildSite({ root: ROOT, outDir, executeNotebooks });
     for (const w of warnings) console.warn(`  note: ${w}`);
     console.log(`Built ${pages.length} pages in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
     return true;
@@ -25,8 +25,10 @@ async function rebuild(): Promise<boolean> {
   }
 }
 
+// The first build shows notebooks as committed (without outputs), so the site is up in seconds; running the
+// notebooks for their outputs (seconds each, cached in .course/) follows while the site is already served.
 console.log("Building the course site…");
-if (!(await rebuild())) process.exit(1);
+if (!(await rebuild(false))) process.exit(1);
 
 const server = await preview({
   configFile: false,
@@ -63,3 +65,9 @@ for (const dir of ["chapters", "solutions", "labs", "notebooks", "site/casts", "
   }
 }
 watch(join(ROOT, "course.json"), schedule);
+
+console.log("Running the notebooks to show their outputs…");
+building = true;
+await rebuild(true);
+building = false;
+if (again) schedule(); // something changed while the notebooks ran

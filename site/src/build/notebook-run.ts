@@ -45,7 +45,12 @@ export async function executeNotebooks(root: string, chapters: readonly Chapter[
         }
       }
       const report = await runNotebook(file, undefined, root);
-      const result: ExecutedNotebook = { notebook: withOutputs(stripped(readNotebook(join(root, file))), report), problems: problems(report) };
+      // Stack traces name files by absolute path; the page shows them relative to the repository.
+      const where = (p: string) => p.split(`${root}/`).join("");
+      const result: ExecutedNotebook = {
+        notebook: withOutputs(stripped(readNotebook(join(root, file))), report),
+        problems: problems(report).map(where),
+      };
       writeFileSync(cached, JSON.stringify({ key, result }));
       out.set(c.id, result);
     }
