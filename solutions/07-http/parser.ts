@@ -171,7 +171,7 @@ export abstract class HttpParser<S, H extends { readonly framing: BodyFraming }>
     }
     if (lf < 0) {
       // Keep only this line's bytes, copied, so a large chunk is not kept alive by a few bytes of it.
-      this.#pending = pos === 0 && buf.length <= this.limits.maxLineBytes + 2 ? Buffer.from(buf) : Buffer.from(buf.subarray(pos));
+      this.#pending = Buffer.from(buf.subarray(pos));
       return buf.length;
     }
     if (lf === pos || buf[lf - 1] !== CR) throw new HttpError(400, "a line must end with CRLF, not a bare LF");

@@ -44,10 +44,17 @@ export function* writeResponse(sock: Socket, req: RequestHead, res: HttpResponse
   }
   yield* sock.sendall(head);
   if (!sendBody) return keepAlive;
+  // A handler that set Content-Length itself must keep its word: a body of another length would shift where
+  // the client thinks the next response starts. Such a bug ends the connection instead (the throw closes it).
+  const declared = chunked ? Infinity : Number(headers.get("content-length") ?? Infinity);
+  let sent = 0;
   yield* body((chunk) => {
     const data = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    sent += data.length;
+    if (sent > declared) throw new Error(`the handler wrote more than its Content-Length of ${declared}`);
     return sock.sendall(chunked ? encodeChunk(data) : data);
   });
+  if (Number.isFinite(declared) && sent < declared) throw new Error(`the handler wrote ${sent} of its Content-Length of ${declared}`);
   if (chunked) yield* sock.sendall(lastChunk());
   return keepAlive;
   // END SOLUTION
