@@ -4,7 +4,7 @@ import { getCurrent, getHub } from "../02-hub/green";
 import type { Greenlet } from "../02-hub/greenlet";
 import type { Green } from "../02-hub/suspend";
 import { GreenThread, spawn } from "../03-cancellation/greenthread";
-import { GreenMap } from "./greenpile";
+import { LightQueue } from "./queue";
 import { WaitQueue } from "./waiters";
 
 // #region pool
@@ -85,6 +85,52 @@ export class GreenPool {
   starmap<A extends unknown[], T>(fn: (...args: A) => Green<T>, argLists: Iterable<A>): GreenMap<T> {
     // TODO(task 6): GreenPool.starmap. See README.md.
     throw new Error("not implemented yet — lab 04-primitives, task 6: GreenPool.starmap");
+  }
+}
+// #endregion
+
+// #region map
+/** Put into a GreenMap's line of threads after the last one. */
+const END: unique symbol = Symbol("end of spawning");
+
+/**
+ * The results of GreenPool.imap, in input order. Its jobs are spawned by a feeder thread, so "no result
+ * pending" does not mean "finished": it ends when the feeder says so. Its line is bounded by the pool's size,
+ * so a slow consumer slows the feeder down. (eventlet's GreenMap is a GreenPile; ours stands alone so that
+ * greenpool.ts and greenpile.ts do not import each other.)
+ */
+export class GreenMap<T> {
+  readonly #threads: LightQueue<GreenThread<T> | typeof END>;
+
+  constructor(readonly pool: GreenPool) {
+    this.#threads = new LightQueue(Math.max(1, pool.size));
+  }
+
+  /** Runs `fn(...args)` in the pool; its result comes out of next() in turn. */
+  *spawn<A extends unknown[]>(fn: (...args: A) => Green<T>, ...args: A): Green<void> {
+    yield* this.#threads.put(yield* this.pool.spawn(fn, ...args));
+  }
+
+  /** Marks the end: next() reports done once the results before it are taken. */
+  *doneSpawning(): Green<void> {
+    yield* this.#threads.put(END);
+  }
+
+  /** The next result in input order, waiting for it; rethrows a job's error. */
+  *next(): Green<IteratorResult<T, undefined>> {
+    const g = yield* this.#threads.get();
+    if (g === END) {
+      this.#threads.putNowait(END); // stay ended for later calls
+      return { done: true, value: undefined };
+    }
+    return { done: false, value: yield* g.wait() };
+  }
+
+  /** Every remaining result, in input order. */
+  *all(): Green<T[]> {
+    const out: T[] = [];
+    for (let r = yield* this.next(); !r.done; r = yield* this.next()) out.push(r.value);
+    return out;
   }
 }
 // #endregion
