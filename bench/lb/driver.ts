@@ -320,7 +320,6 @@ function wrk(conns: number, seconds: number, port: number): Promise<WrkResult> {
     p.on("exit", (code) => {
       const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1]);
       const requests = Number(out.match(/(\d+) requests in/)?.[1]);
-      if (process.env.LB_DEBUG) console.error(out);
       if (code !== 0 || !Number.isFinite(rps)) return reject(new Error(`wrk failed (exit ${code}): ${out.trim().split("\n").slice(-4).join(" | ")}`));
       const errors = [out.match(/Socket errors:.*$/m)?.[0], out.match(/Non-2xx or 3xx responses:.*$/m)?.[0]].filter(Boolean).join("; ");
       resolvePromise({ rps, requests, p50: toMs(out.match(/^\s+50%\s+(\S+)/m)?.[1] ?? ""), p99: toMs(out.match(/^\s+99%\s+(\S+)/m)?.[1] ?? ""), errors });
