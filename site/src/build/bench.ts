@@ -108,8 +108,14 @@ export function barChart(set: BenchResults, caseName: string): string {
   const better = rows[0].better ?? (isRate(unit) ? "higher" : "lower");
   const subject = rows.find((r) => r.system === (set.subject ?? "hub")) ?? rows[0];
   const max = Math.max(...rows.map((r) => r.max ?? r.value), 0) || 1;
+  const min = Math.min(...rows.map((r) => r.min ?? r.value).filter((v) => v > 0), max);
   const W = 720, labelW = 150, valueW = 210, barH = 22, gap = 10, top = 6;
-  const scale = (v: number) => (v / max) * (W - labelW - valueW);
+  // When systems differ by more than 20×, a linear scale leaves the fast ones as slivers: use a log scale from the
+  // power of ten below the smallest value, and say so in the caption.
+  const log = max / min > 20;
+  const floor = 10 ** Math.floor(Math.log10(min) - 0.3);
+  const scale = (v: number) =>
+    (log ? Math.log10(Math.max(v, floor) / floor) / Math.log10(max / floor) : v / max) * (W - labelW - valueW);
   const H = top * 2 + rows.length * (barH + gap) - gap;
   const bars = rows.map((r, i) => {
     const y = top + i * (barH + gap);
@@ -129,7 +135,7 @@ export function barChart(set: BenchResults, caseName: string): string {
 </g>`;
   });
   return `<figure class="chart">
-<figcaption><strong>${escapeHtml(caseName)}</strong> <span class="muted">${escapeHtml(unit)}, ${better} is better; ratio = <span class="subject-key">${escapeHtml(subject.system)}</span> ÷ system</span></figcaption>
+<figcaption><strong>${escapeHtml(caseName)}</strong> <span class="muted">${escapeHtml(unit)}, ${better} is better${log ? ", log scale" : ""}; ratio = <span class="subject-key">${escapeHtml(subject.system)}</span> ÷ system</span></figcaption>
 <svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${escapeHtml(`${caseName}: ${rows.map((r) => `${r.system} ${fmt(r.value)} ${unit}`).join(", ")}`)}">
 ${bars.join("\n")}
 </svg>
