@@ -12,10 +12,10 @@ import { KERNELSPEC, readNotebook, text, type Notebook } from "./nbformat";
 export const APT_PACKAGES = "jupyter-nbconvert jupyter-client python3-ipykernel";
 export const INSTALL_HINT = `install Jupyter: sudo apt-get install -y --no-install-recommends ${APT_PACKAGES}  (or: pip install jupyterlab)`;
 
-/** Seconds nbconvert allows one cell; the first cell also starts tslab's TypeScript (5–10 s). */
-export const JUPYTER_CELL_SECONDS = 60;
-/** Wall-clock limit for one notebook in Jupyter, kernel start-up included. */
-export const JUPYTER_NOTEBOOK_SECONDS = 180;
+/** Seconds nbconvert allows one cell; the first cell also compiles what the notebook imports (5–10 s when idle). */
+export const JUPYTER_CELL_SECONDS = 120;
+/** Wall-clock limit for one notebook in Jupyter, kernel start-up included; a backstop for a hung kernel. */
+export const JUPYTER_NOTEBOOK_SECONDS = 240;
 
 /** stdout of a successful `jupyter …`, or null. Not stderr: Python's debugger may print warnings there. */
 const run = (args: string[]): string | null => {
