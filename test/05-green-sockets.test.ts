@@ -531,7 +531,8 @@ describe("task 5: NodeSocket on loopback", () => {
     });
     expect(result.stalled).toBe(true);
     expect(result.read).toBe(64 * 1024 * 1024);
-    expect(result.peak).toBeLessThanOrEqual(2 * 16 * 1024); // never more than about two high-water marks
+    // sendall returns only below Node's high-water mark (16 KiB on Node 20, 64 KiB on Node 22).
+    expect(result.peak).toBeLessThan(64 * 1024);
   }, 20_000);
 });
 

@@ -40,6 +40,8 @@ export class NodeListener implements Listener {
     // Hand it straight to a waiting thread if one is still parked (resume says whether it was).
     while (this.#waiting.length > 0) if (this.hub.resume(this.#waiting.shift()!, s)) return;
     // Node accepts whatever the kernel offers; our backlog refuses what nobody will take soon.
+    // Simplification: a production server would stop accepting (and leave clients in the kernel's queue)
+    // rather than accept a connection only to reset it.
     if (this.#ready.length >= this.backlog) s.abort();
     else this.#ready.push(s);
   };

@@ -81,6 +81,8 @@ export class NodeSocket extends BaseSocket {
       if (this.#error) throw this.#error; // a reset loses what was not read yet, as on Linux
       const available = sock.readableLength;
       // read(k) with k <= readableLength hands back k bytes, a view into Node's chunk when one chunk has them.
+      // Simplification: recv hands out the buffers Node allocated; a proxy's fast path reads into one reused
+      // buffer with net.Socket's `onread` option instead (chapter 08).
       if (available > 0) return sock.read(Math.min(n, available)) as Buffer;
       if (this.#eof) return EMPTY;
       // read() on an empty buffer returns null and asks Node for a 'readable' (or 'end') when there is news.
@@ -104,26 +106,21 @@ export class NodeSocket extends BaseSocket {
   // #region node-sendall
   *sendall(data: Uint8Array | string): Green<void> {
     // BEGIN SOLUTION 5 NodeSocket.sendall
-    const buf = typeof data === "string" ? Buffer.from(data) : data;
-    const sock = this.#sock;
-    // At most one high-water mark per write: Node's own buffer then never holds more than about two.
-    const step = sock.writableHighWaterMark;
-    for (let at = 0; at < buf.length; ) {
-      this.#checkWritable();
-      const end = Math.min(buf.length, at + step);
-      const flowing = sock.write(at === 0 && end === buf.length ? buf : buf.subarray(at, end));
-      at = end;
-      if (flowing) continue;
-      // write() said "full": wait for 'drain' before the next piece. This is backpressure.
-      if (this.#writer) throw new Error("two green threads sendall on one socket at once");
-      this.#writer = getHub().current;
-      try {
-        while (sock.writableNeedDrain && !this.#error && !this.#closed) yield* park(this.timeout, "sendall");
-      } finally {
-        this.#writer = null;
-      }
-    }
     this.#checkWritable();
+    const sock = this.#sock;
+    // One write for the whole buffer: Node keeps a reference, not a copy, so this costs no memory the caller
+    // did not already spend. What must not happen is the *next* sendall running ahead of the network.
+    if (sock.write(data)) return; // below the high-water mark: the network keeps up
+    // write() said "full": wait for 'drain' before returning. This is backpressure: a writer that loops
+    // over sendall can never have more than one buffer waiting in Node.
+    if (this.#writer) throw new Error("two green threads sendall on one socket at once");
+    this.#writer = getHub().current;
+    try {
+      while (sock.writableNeedDrain && !this.#error && !this.#closed) yield* park(this.timeout, "sendall");
+    } finally {
+      this.#writer = null;
+    }
+    this.#checkWritable(); // woken by a failure rather than by 'drain'
     // END SOLUTION
   }
   // #endregion

@@ -85,6 +85,8 @@ export class SimHost implements Network {
     this.#listeners.delete(port);
   }
 
+  // Simplification: host names are the addresses (no DNS, no IPs), and a closed port is free again at once
+  // (no TIME_WAIT).
   *connect(addr: Address, options: ConnectOptions = {}): Green<Socket> {
     const net = this.net;
     const target = net.findHost(addr.host);

@@ -102,7 +102,10 @@ export class SimNetwork {
     return this.#hosts.get(name);
   }
 
-  /** Sets how the link between hosts `a` and `b` behaves, both ways, for connections made from now on. */
+  /**
+   * Sets how the link between hosts `a` and `b` behaves, both ways, for connections made from now on.
+   * Simplification: a link's behaviour is fixed for a connection's life; only partitions change under it.
+   */
   link(a: string, b: string, options: LinkOptions): void {
     const params = resolve(options, this.#defaults);
     this.#links.set(`${a}\n${b}`, params);

@@ -77,6 +77,8 @@ export class Pipe {
     this.#timers.clear();
   }
 
+  // Simplification: a production TCP also has congestion control (slow start, a congestion window); here the
+  // sender is held back only by the receiver's window and the link's bandwidth, and a retry costs no bandwidth.
   #attempt(segment: Segment): void {
     const net = this.#net;
     const random = net.random;
@@ -93,6 +95,7 @@ export class Pipe {
       this.#after((syn ? synRto : rto) * 2 ** (segment.tries - 1), () => this.#attempt(segment));
       return;
     }
+    // Simplification: a real reset can overtake data in flight; ours comes in order, and is never lost.
     if (segment.kind === "data" && this.#link.reset > 0 && random() < this.#link.reset) {
       // A reset fault: a middlebox or a crashed peer kills the connection under both ends.
       this.kill();
