@@ -8,6 +8,7 @@
 // 3. Measurements run one at a time, never in parallel, and the figure is the median, with min–max beside it.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -124,6 +125,7 @@ const failed = new Set<string>();
 const total = reps * cases.length * systems.length;
 let done = 0;
 const started = Date.now();
+const loadAtStart = loadavg()[0]!;
 console.error(`bench ${suite.name}: ${cases.length} cases × ${systems.length} systems × ${reps} reps, one process each`);
 for (let rep = 0; rep < reps; rep++) {
   for (const c of cases) {
@@ -175,7 +177,7 @@ for (const s of systems) {
 const results: Results = {
   suite: suite.name,
   date: new Date().toISOString(),
-  machine: machine(versions),
+  machine: machine(versions, loadAtStart),
   reps,
   rows,
   ratios: ratios(suite, rows),

@@ -40,8 +40,11 @@ export interface Results {
   notes: string[];
 }
 
-/** What the results file says about the machine: enough to tell runs apart, no paths, no host names. */
-export function machine(versions: Record<string, string>): Record<string, unknown> {
+/**
+ * What the results file says about the machine: enough to tell runs apart, no paths, no host names. The load
+ * average at the start and the end of the run says how busy the machine was with other work meanwhile.
+ */
+export function machine(versions: Record<string, string>, loadAtStart?: number): Record<string, unknown> {
   const cpu = cpus();
   return {
     cpus: cpu.length,
@@ -51,7 +54,8 @@ export function machine(versions: Record<string, string>): Record<string, unknow
     os: `${type()} ${release()}`,
     node: process.version,
     ...versions,
-    loadAverage1m: round(loadavg()[0]!, 2),
+    ...(loadAtStart === undefined ? {} : { loadAverage1mAtStart: round(loadAtStart, 2) }),
+    loadAverage1mAtEnd: round(loadavg()[0]!, 2),
   };
 }
 
