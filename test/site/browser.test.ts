@@ -98,7 +98,7 @@ describe.skipIf(!present)("the course site in Chromium", () => {
       const figure = page.locator(`.section .code figure[data-region="${region}"]`).first();
       expect(await figure.textContent()).toContain(firstLine);
       const codeBox = (await figure.boundingBox())!;
-      const proseBox = (await figure.locator("xpath=ancestor::section[1]/div[@class='prose']").boundingBox())!;
+      const proseBox = (await page.locator(`.section:has(figure[data-region="${region}"]) > .prose`).first().boundingBox())!;
       expect(codeBox.x).toBeGreaterThan(proseBox.x + proseBox.width - 1);
     }
 
@@ -151,6 +151,20 @@ describe.skipIf(!present)("the course site in Chromium", () => {
     expect(problems).toEqual([]);
     await page.close();
   }, STEP_MS);
+
+  it("loads every chapter page without errors, its player showing the end of its demo", async () => {
+    for (const c of readyChapters(manifest).filter((x) => existsSync(join(ROOT, "chapters", `${x.id}.md`)))) {
+      const { page, problems } = await open(`chapters/${c.id}.html`);
+      const castPath = join(ROOT, "site/casts", `${c.id}.cast`);
+      if (existsSync(castPath)) {
+        const lines = castText(parseCast(readFileSync(castPath, "utf8"))).split("\n").map((l) => l.trim()).filter(Boolean);
+        const term = page.locator(".cast .ap-term").first();
+        await expect.poll(async () => (await term.textContent()) ?? "", { timeout: 15_000 }).toContain(lines[lines.length - 1]);
+      }
+      expect(problems, c.id).toEqual([]);
+      await page.close();
+    }
+  }, 180_000);
 
   it("reads well in dark mode too", async () => {
     const { page, problems } = await open(chapter ? `chapters/${chapter.id}.html` : "index.html");
