@@ -6,7 +6,7 @@
 // 2. Reps interleave (rep 1 of every system, then rep 2, …) and the order of systems rotates each rep: on a shared
 //    2-core machine, drift over a minute is as large as the differences measured, so it must hit every system alike.
 // 3. Measurements run one at a time, never in parallel, and the figure is the median, with min–max beside it.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { resolve } from "node:path";
@@ -126,6 +126,13 @@ const total = reps * cases.length * systems.length;
 let done = 0;
 const started = Date.now();
 const loadAtStart = loadavg()[0]!;
+// Other people edit the same tree while a run lasts: say which code was measured.
+const git = (...args: string[]): string => spawnSync("git", args, { cwd: repoDir, encoding: "utf8" }).stdout?.trim() ?? "";
+const head = git("rev-parse", "--short", "HEAD");
+if (head) {
+  const dirty = git("status", "--porcelain", "--", "solutions", "bench") !== "";
+  notes.push(`measured at commit ${head}${dirty ? ", with uncommitted changes in solutions/ or bench/" : ""}`);
+}
 console.error(`bench ${suite.name}: ${cases.length} cases × ${systems.length} systems × ${reps} reps, one process each`);
 for (let rep = 0; rep < reps; rep++) {
   for (const c of cases) {
