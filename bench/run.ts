@@ -130,8 +130,9 @@ const loadAtStart = loadavg()[0]!;
 const git = (...args: string[]): string => spawnSync("git", args, { cwd: repoDir, encoding: "utf8" }).stdout?.trim() ?? "";
 const head = git("rev-parse", "--short", "HEAD");
 if (head) {
-  const dirty = git("status", "--porcelain", "--", "solutions", "bench") !== "";
-  notes.push(`measured at commit ${head}${dirty ? ", with uncommitted changes in solutions/ or bench/" : ""}`);
+  const sources = suite.sources ?? ["solutions", "bench"];
+  const dirty = git("status", "--porcelain", "--", ...sources) !== "";
+  notes.push(`measured at commit ${head}${dirty ? `, with uncommitted changes in ${sources.join(" ")}` : ""}`);
 }
 console.error(`bench ${suite.name}: ${cases.length} cases × ${systems.length} systems × ${reps} reps, one process each`);
 for (let rep = 0; rep < reps; rep++) {

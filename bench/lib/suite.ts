@@ -65,6 +65,8 @@ export interface Suite {
   readonly systems: readonly System[];
   /** The system whose ratios to every other system are reported ("hub"). */
   readonly subject: string;
+  /** Paths (from the repository root) of the code measured, so a run can say if they had uncommitted changes. */
+  readonly sources?: readonly string[];
   /** The aims, judged on the rows of this run. */
   aims(rows: readonly Row[]): Aim[];
 }

@@ -28,6 +28,7 @@ export const suite: Suite = {
   title: "hub: the cost of a green thread (issue 4)",
   cases,
   subject: "hub",
+  sources: ["solutions/02-hub", "solutions/03-cancellation", "solutions/04-primitives", "bench/hub", "bench/lib"],
   systems: [
     nodeSystem("hub", "hub/hub-cases.ts", hubMissing),
     nodeSystem("generator floor", "hub/floor-cases.ts"),
