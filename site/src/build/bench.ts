@@ -136,9 +136,9 @@ export function barChart(set: BenchResults, caseName: string): string {
   });
   return `<figure class="chart">
 <figcaption><strong>${escapeHtml(caseName)}</strong> <span class="muted">${escapeHtml(unit)}, ${better} is better${log ? ", log scale" : ""}; ratio = <span class="subject-key">${escapeHtml(subject.system)}</span> ÷ system</span></figcaption>
-<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${escapeHtml(`${caseName}: ${rows.map((r) => `${r.system} ${fmt(r.value)} ${unit}`).join(", ")}`)}">
+<div class="chart-scroll"><svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${escapeHtml(`${caseName}: ${rows.map((r) => `${r.system} ${fmt(r.value)} ${unit}`).join(", ")}`)}">
 ${bars.join("\n")}
-</svg>
+</svg></div>
 </figure>`;
 }
 

@@ -72,6 +72,8 @@ export function renderNotebook(site: Site, chapter: Chapter, executed?: { notebo
     : "";
   if (failed) site.warnings.push(...executed!.problems);
   const hasOutputs = nb.cells.some((c) => c.outputs?.length);
+  // A notebook that opens with its own "# title" gets no second title from the page.
+  const ownTitle = nb.cells[0]?.cell_type === "markdown" && /^#\s/.test(text(nb.cells[0].source).trimStart());
   const cells = nb.cells.map((c) => {
     if (c.cell_type === "markdown") return `<div class="nb-cell nb-md prose">${md.render(text(c.source))}</div>`;
     if (c.cell_type === "raw") return `<pre class="nb-cell nb-raw">${escapeHtml(text(c.source))}</pre>`;
@@ -87,7 +89,7 @@ export function renderNotebook(site: Site, chapter: Chapter, executed?: { notebo
     kind: "notebook",
     body: `<article class="notebook">
 <p class="eyebrow">Chapter ${chapterNumber(chapter)} · <a href="${to(chapterPage(chapter.id))}">${escapeHtml(chapter.title)}</a></p>
-<h1>Notebook: ${escapeHtml(chapter.title)}</h1>
+${ownTitle ? "" : `<h1>Notebook: ${escapeHtml(chapter.title)}</h1>`}
 <p class="file-note">A read-only view of <code>notebooks/${chapter.id}.ipynb</code>${
       hasOutputs ? "" : " (shown without outputs: run it in Jupyter with the tslab kernel to see them)"
     }${executed ? "; the outputs are from running it when this site was built" : ""}. Open it yourself to experiment with the chapter's code.</p>
