@@ -7,7 +7,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { machine, median, ratios, round, table, type Results } from "../lib/report";
 import type { Aim, Case, Row, Suite } from "../lib/suite";
@@ -388,6 +388,12 @@ export async function runLb(options: DriverOptions): Promise<number> {
     } else systems.push(s);
   }
 
+  const loadAtStart = loadavg()[0]!;
+  const head = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: repoDir, encoding: "utf8" }).stdout?.trim();
+  if (head) {
+    const dirty = spawnSync("git", ["status", "--porcelain", "--", "solutions/08-tcp-proxy", "bench/lb"], { cwd: repoDir, encoding: "utf8" }).stdout?.trim();
+    notes.push(`measured at commit ${head}${dirty ? ", with uncommitted changes in solutions/08-tcp-proxy or bench/lb" : ""}`);
+  }
   const backends = start(node("bench/lb/backend.ts", ...BACKENDS.map(String)));
   const samples = new Map<string, Record<Figure, number>[]>();
   const started = Date.now();
@@ -443,7 +449,7 @@ export async function runLb(options: DriverOptions): Promise<number> {
   const results: Results = {
     suite: "lb",
     date: new Date().toISOString(),
-    machine: machine(versions),
+    machine: machine(versions, loadAtStart),
     reps,
     rows,
     ratios: ratios(suite, rows),

@@ -14,11 +14,28 @@ import { park } from "../05-green-sockets/park";
 import { formatAddress, type Address, type ConnectOptions, type Listener, type Network, type Socket } from "../05-green-sockets/socket";
 
 // #region fast-net
+/**
+ * Reading into a buffer of the socket's own, reused read after read (Node's `onread` option), instead of a fresh
+ * 64 KiB allocation per read. Only for sockets the proxy opens: Node offers `onread` to `net.connect`, not to a
+ * server's accepted sockets. `sink` gets each chunk while the splice runs; before that, chunks are copied into the
+ * socket's stream, so recv and the green pipe work as on any other socket.
+ */
+export class ReusedBuffer {
+  /** Where the next read lands; replaced when a writer kept a reference to it (see splice.ts). */
+  buffer = Buffer.allocUnsafe(READ_SIZE);
+  sink: ((chunk: Buffer) => void) | null = null;
+}
+
+/** Bytes per read on a socket with a reused buffer: HAProxy's default buffer size (tune.bufsize). */
+export const READ_SIZE = 16384;
+
 /** A green socket over Node's `net` whose `net.Socket` the splice may take over. */
 export class RawSocket extends NodeSocket {
   constructor(
     hub: Hub,
     readonly raw: NetSocket,
+    /** Present on sockets made by connect: their reads land in one reused buffer. */
+    readonly reader: ReusedBuffer | null = null,
   ) {
     super(hub, raw);
   }
@@ -96,7 +113,22 @@ export const fastNetwork: Network = {
   *connect(addr: Address, options: ConnectOptions = {}): Green<Socket> {
     const hub = getHub();
     const me = hub.current!;
-    const sock = netConnect({ host: addr.host, port: addr.port, allowHalfOpen: true, noDelay: true });
+    const reader = new ReusedBuffer();
+    const sock = netConnect({
+      host: addr.host,
+      port: addr.port,
+      allowHalfOpen: true,
+      noDelay: true,
+      onread: {
+        buffer: () => reader.buffer, // asked before every read
+        callback: (n: number, buf: Uint8Array): boolean => {
+          const chunk = (buf as Buffer).subarray(0, n);
+          if (reader.sink !== null) reader.sink(chunk);
+          else sock.push(Buffer.from(chunk)); // not spliced (yet): a copy for recv, since `buf` is reused
+          return true; // the splice pauses with pause(), which stops the handle's reads for an onread socket
+        },
+      },
+    });
     let failure: unknown = null;
     const onError = (e: unknown): void => {
       failure = e;
@@ -118,7 +150,7 @@ export const fastNetwork: Network = {
       sock.off("connect", onConnect);
     }
     if (failure !== null) throw fromNodeError(failure, `connect to ${formatAddress(addr)}`);
-    return new RawSocket(hub, sock);
+    return new RawSocket(hub, sock, reader);
   },
 };
 // #endregion

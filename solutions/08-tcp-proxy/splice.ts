@@ -11,7 +11,7 @@ import { getHub } from "../02-hub/hub";
 import { PARK, type Green } from "../02-hub/suspend";
 import { ConnectionResetError, fromNodeError } from "../05-green-sockets/errors";
 import type { Socket } from "../05-green-sockets/socket";
-import { rawOf } from "./fast-net";
+import { rawOf, READ_SIZE, RawSocket, type ReusedBuffer } from "./fast-net";
 import { greenRelay } from "./pipe";
 
 // #region splice
@@ -37,7 +37,11 @@ export function* spliceRelay(client: Socket, server: Socket, up: (n: number) => 
   const closed = (): void => {
     if (ended < 2) fail(new ConnectionResetError("the connection closed before its end of stream"));
   };
-  const halves = [forward(c, s, up, () => ++ended === 2 && wake()), forward(s, c, down, () => ++ended === 2 && wake())];
+  const readerOf = (x: Socket): ReusedBuffer | null => (x instanceof RawSocket ? x.reader : null);
+  const halves = [
+    forward(c, s, readerOf(client), up, () => ++ended === 2 && wake()),
+    forward(s, c, readerOf(server), down, () => ++ended === 2 && wake()),
+  ];
   for (const sock of [c, s]) {
     sock.on("error", fail);
     sock.on("close", closed);
@@ -59,8 +63,11 @@ export function* spliceRelay(client: Socket, server: Socket, up: (n: number) => 
   }
 }
 
-/** Forwards `from` to `to` in Node's callbacks. Returns a function that removes the listeners again. */
-function forward(from: NetSocket, to: NetSocket, count: (n: number) => void, onEnd: () => void): () => void {
+/**
+ * Forwards `from` to `to` in Node's callbacks: its 'data' events, and when `from` reads into a reused buffer, its
+ * `onread` chunks. Returns a function that removes the listeners again.
+ */
+function forward(from: NetSocket, to: NetSocket, reader: ReusedBuffer | null, count: (n: number) => void, onEnd: () => void): () => void {
   // Simplification: a production proxy would avoid the copy through user space (Linux splice(2), as HAProxy does where
   // it can) or at least read into a reused buffer (`onread`) on the sockets it opens; Node's 'data' allocates per chunk.
   const onData = (chunk: Buffer): void => {
@@ -74,6 +81,16 @@ function forward(from: NetSocket, to: NetSocket, count: (n: number) => void, onE
     to.end(); // half-close forwarded: FIN after what is buffered
     onEnd();
   };
+  if (reader !== null) {
+    reader.sink = (chunk) => {
+      count(chunk.length);
+      const more = to.write(chunk);
+      // Written straight to the kernel, the chunk is done with and the buffer can take the next read. If the writer
+      // kept it (the peer's send buffer was not empty), the next read must land somewhere else.
+      if (to.writableLength > 0) reader.buffer = Buffer.allocUnsafe(READ_SIZE);
+      if (!more) from.pause(); // with onread, pause() stops reading at the handle
+    };
+  }
   // chapter 05's socket reads in paused mode (a 'readable' listener); 'data' needs flowing mode, and bytes that
   // arrived before the splice are still in the stream's buffer: resume() emits them first.
   from.removeAllListeners("readable");
@@ -82,6 +99,7 @@ function forward(from: NetSocket, to: NetSocket, count: (n: number) => void, onE
   to.on("drain", onDrain);
   from.resume();
   return () => {
+    if (reader !== null) reader.sink = null;
     from.off("data", onData);
     from.off("end", onEndOfStream);
     to.off("drain", onDrain);
