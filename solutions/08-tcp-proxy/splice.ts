@@ -69,7 +69,7 @@ export function* spliceRelay(client: Socket, server: Socket, up: (n: number) => 
  */
 function forward(from: NetSocket, to: NetSocket, reader: ReusedBuffer | null, count: (n: number) => void, onEnd: () => void): () => void {
   // Simplification: a production proxy would avoid the copy through user space (Linux splice(2), as HAProxy does where
-  // it can) or at least read into a reused buffer (`onread`) on the sockets it opens; Node's 'data' allocates per chunk.
+  // it can); Node offers neither that nor a reused read buffer on accepted sockets, whose 'data' allocates per read.
   const onData = (chunk: Buffer): void => {
     count(chunk.length);
     if (!to.write(chunk)) from.pause(); // the peer is slow: stop reading, and TCP's window stops the sender
