@@ -1,0 +1,128 @@
+// One client's outbound queue and the green thread that writes it. Built in chapter 06.
+//
+// The room must never wait for a client: if a broadcast called sendall, one client that stops reading would
+// stop the room at its TCP window. So the room only puts lines in each client's bounded queue (send never
+// blocks), and one writer thread per client takes them out and waits in sendall for that client alone. The
+// bound turns "a slow client" into a decision we make on purpose — the full-queue policy below — instead of
+// memory that grows until the process dies.
+//
+// The full-queue policy: disconnect. A client whose queue is full is behind by `size` messages and is not
+// catching up; its queued messages are dropped, a farewell saying why goes after what the writer is sending
+// now, and the connection closes (reset after `linger` ms if even that cannot get through). The room tells
+// the others it left, "too slow". IRC servers do the same ("Max SendQ exceeded"). Dropping the oldest
+// messages instead would keep a client that can never catch up, reading a conversation with holes in it.
+import { getHub } from "../02-hub/hub";
+import type { Timer } from "../02-hub/heap";
+import type { Green } from "../02-hub/suspend";
+import { spawn, type GreenThread } from "../03-cancellation/greenthread";
+import { LightQueue } from "../04-primitives/queue";
+import { isPeerGone, SocketClosedError } from "../05-green-sockets/errors";
+import type { Socket } from "../05-green-sockets/socket";
+import type { Mailbox } from "./room";
+import { say } from "./text";
+
+/** The item that tells the writer to close the socket and end. */
+const END = Symbol("end of outbox");
+
+export interface OutboxOptions {
+  /** Lines that may wait; one more and the client is disconnected. */
+  readonly queueSize: number;
+  /** Milliseconds the writer gets, once closed, to deliver what is queued; then the socket is reset. */
+  readonly linger: number;
+}
+
+// #region outbox
+export class Outbox implements Mailbox {
+  /** Lines with their "\n", then END. Unbounded as a LightQueue: the bound is send's policy, not a wait. */
+  readonly #queue = new LightQueue<string | typeof END>();
+  /** Set by close and by the writer's end: from then on lines are dropped. */
+  #closing = false;
+  #evicted = false;
+  #linger: Timer | null = null;
+  /** The writer thread: wait for it to know the client has everything it will ever get. */
+  readonly writer: GreenThread<void>;
+
+  constructor(
+    readonly sock: Socket,
+    readonly options: OutboxOptions,
+  ) {
+    this.writer = spawn(writer, this);
+  }
+
+  /** Lines waiting for the writer. */
+  get pending(): number {
+    return this.#queue.qsize();
+  }
+
+  /** True once this outbox disconnected its client for falling behind. */
+  get evicted(): boolean {
+    return this.#evicted;
+  }
+
+  /**
+   * Queues `line` for the client, never waiting. With `queueSize` lines already waiting it applies the
+   * full-queue policy (disconnects the client) and returns false. After close, lines are dropped.
+   */
+  send(line: string): boolean {
+    // BEGIN SOLUTION 3 Outbox.send
+    if (this.#closing) return !this.#evicted;
+    if (this.#queue.qsize() >= this.options.queueSize) {
+      this.#evict();
+      return false;
+    }
+    this.#queue.putNowait(`${line}\n`);
+    return true;
+    // END SOLUTION
+  }
+
+  /**
+   * No more lines: the writer delivers what is queued, then `farewell` if given, then closes the socket.
+   * If that takes longer than `linger` milliseconds, the socket is reset. Calling it again does nothing.
+   */
+  close(farewell?: string): void {
+    // BEGIN SOLUTION 3 Outbox.close
+    if (this.#closing) return;
+    this.#closing = true;
+    if (farewell !== undefined) this.#queue.putNowait(`${farewell}\n`);
+    this.#queue.putNowait(END);
+    // The writer may be stuck in sendall to a client that stopped reading: that must not keep it forever.
+    if (!this.writer.dead) this.#linger = getHub().schedule(this.options.linger, () => this.sock.abort());
+    // END SOLUTION
+  }
+
+  /** The full-queue policy: drop what waits, say why after what is being sent now, and close. */
+  #evict(): void {
+    // BEGIN SOLUTION 3 Outbox.evict
+    const behind = this.#queue.qsize() + 1; // the line that did not fit counts too
+    while (!this.#queue.empty()) this.#queue.getNowait();
+    this.#evicted = true;
+    this.close(say.behind(behind));
+    // END SOLUTION
+  }
+
+  /** The writer thread's body: take a line, sendall it, until END; then close the socket. */
+  *run(): Green<void> {
+    // BEGIN SOLUTION 3 Outbox.run
+    try {
+      for (;;) {
+        const item = yield* this.#queue.get();
+        if (item === END) break;
+        yield* this.sock.sendall(item); // waits for this client only
+      }
+      this.sock.close(); // a FIN after the last line; the session's recv, if waiting, ends too
+    } catch (e) {
+      // The client went away, or the linger timer reset it: nothing left to write to, nobody to tell.
+      if (!isPeerGone(e) && !(e instanceof SocketClosedError)) throw e;
+      this.sock.abort();
+    } finally {
+      this.#closing = true;
+      this.#linger?.cancel();
+    }
+    // END SOLUTION
+  }
+}
+
+function* writer(outbox: Outbox): Green<void> {
+  yield* outbox.run();
+}
+// #endregion
