@@ -1,0 +1,133 @@
+// Node's real network behind the green socket contract: listen, accept and connect over `net`. Chapter 05.
+//
+// A connection attempt and an accept are waits like any other: the thread parks, and Node's 'connect',
+// 'error' or 'connection' callback resumes it. Accepted sockets are wrapped the moment Node hands them over,
+// so an error on a connection nobody has accepted yet is caught and kept, never thrown into Node's loop.
+import { connect as netConnect, createServer, type AddressInfo, type Server, type Socket as NetSocket } from "node:net";
+import type { Greenlet } from "../02-hub/greenlet";
+import { getHub, type Hub } from "../02-hub/hub";
+import type { Green } from "../02-hub/suspend";
+import { fromNodeError, SocketClosedError } from "./errors";
+import { NodeSocket } from "./node-socket";
+import { park } from "./park";
+import { formatAddress, type Address, type ConnectOptions, type Listener, type Network, type Socket } from "./socket";
+
+// #region node-listener
+export class NodeListener implements Listener {
+  readonly address: Address;
+  #closed = false;
+  /** Connections Node accepted that no thread has taken yet, oldest first. */
+  readonly #ready: NodeSocket[] = [];
+  /** Threads parked in accept, oldest first. */
+  readonly #waiting: Greenlet[] = [];
+
+  constructor(
+    readonly hub: Hub,
+    readonly server: Server,
+    readonly backlog: number,
+  ) {
+    const a = server.address() as AddressInfo;
+    this.address = { host: a.address, port: a.port };
+    server.on("connection", this.#onConnection);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  readonly #onConnection = (sock: NetSocket): void => {
+    const s = new NodeSocket(this.hub, sock);
+    // Hand it straight to a waiting thread if one is still parked (resume says whether it was).
+    while (this.#waiting.length > 0) if (this.hub.resume(this.#waiting.shift()!, s)) return;
+    // Node accepts whatever the kernel offers; our backlog refuses what nobody will take soon.
+    // Simplification: a production server would stop accepting (and leave clients in the kernel's queue)
+    // rather than accept a connection only to reset it.
+    if (this.#ready.length >= this.backlog) s.abort();
+    else this.#ready.push(s);
+  };
+
+  *accept(timeout: number | null = null): Green<Socket> {
+    if (this.#ready.length > 0) return this.#ready.shift()!;
+    if (this.#closed) throw new SocketClosedError("accept on a closed listener");
+    const me = getHub().current!;
+    this.#waiting.push(me);
+    try {
+      return (yield* park(timeout, "accept")) as Socket;
+    } finally {
+      const i = this.#waiting.indexOf(me);
+      if (i >= 0) this.#waiting.splice(i, 1); // timed out or killed: no longer a taker
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.server.close();
+    for (const s of this.#ready.splice(0)) s.abort();
+    for (const g of this.#waiting.splice(0)) this.hub.throwInto(g, new SocketClosedError("the listener was closed"));
+  }
+}
+// #endregion
+
+// #region node-network
+export class NodeNetwork implements Network {
+  *listen(addr: Address, backlog = 511): Green<Listener> {
+    const hub = getHub();
+    const me = hub.current!;
+    // allowHalfOpen: our end stays writable after the peer's FIN, so shutdown() means a half-close.
+    const server = createServer({ allowHalfOpen: true });
+    let failure: unknown = null;
+    const onError = (e: unknown): void => {
+      failure = e;
+      hub.resume(me);
+    };
+    const onListening = (): void => {
+      hub.resume(me);
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+    server.listen({ host: addr.host, port: addr.port, backlog });
+    try {
+      yield* park(null, "listen");
+    } finally {
+      server.off("error", onError);
+      server.off("listening", onListening);
+    }
+    if (failure !== null) throw fromNodeError(failure, `listen on ${formatAddress(addr)}`);
+    // An error after listening (rare: the server's handle failing) must not crash Node's loop.
+    server.on("error", (e) => hub.report(null, e));
+    return new NodeListener(hub, server, backlog);
+  }
+
+  *connect(addr: Address, options: ConnectOptions = {}): Green<Socket> {
+    const hub = getHub();
+    const me = hub.current!;
+    const sock = netConnect({ host: addr.host, port: addr.port, allowHalfOpen: true });
+    let failure: unknown = null;
+    const onError = (e: unknown): void => {
+      failure = e;
+      hub.resume(me);
+    };
+    const onConnect = (): void => {
+      hub.resume(me);
+    };
+    sock.once("error", onError);
+    sock.once("connect", onConnect);
+    try {
+      yield* park(options.timeout ?? null, `connect to ${formatAddress(addr)}`);
+    } catch (e) {
+      sock.on("error", () => {}); // a late failure of the abandoned attempt concerns nobody
+      sock.destroy(); // timed out or killed: give up the attempt
+      throw e;
+    } finally {
+      sock.off("error", onError);
+      sock.off("connect", onConnect);
+    }
+    if (failure !== null) throw fromNodeError(failure, `connect to ${formatAddress(addr)}`);
+    return new NodeSocket(hub, sock);
+  }
+}
+
+/** Node's real network (loopback, LAN, the Internet). Use it inside `runReal`. */
+export const realNetwork: Network = new NodeNetwork();
+// #endregion

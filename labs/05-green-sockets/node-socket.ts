@@ -1,0 +1,126 @@
+// A green socket over a real Node `net.Socket`, in paused mode: readiness events wake parked threads. Chapter 05.
+//
+// Node's sockets push: they call us when bytes arrive ('readable'), when a full send buffer has drained
+// ('drain'), at the end of the stream ('end') and on failure ('error'). A green thread pulls: it calls recv
+// and waits. The bridge is the hub's park/resume: recv parks the calling thread when nothing is buffered,
+// and the 'readable' callback resumes it. Nothing is read from the kernel that nobody asked for beyond
+// Node's small buffer, so a reader that stops reading stops the sender at the other end (TCP's window).
+import type { Socket as NetSocket } from "node:net";
+import type { Greenlet } from "../02-hub/greenlet";
+import { getHub, type Hub } from "../02-hub/hub";
+import type { Green } from "../02-hub/suspend";
+import { ConnectionResetError, fromNodeError, SocketClosedError, type SocketError } from "./errors";
+import { park } from "./park";
+import type { Address } from "./socket";
+import { BaseSocket, EMPTY } from "./stream";
+
+export class NodeSocket extends BaseSocket {
+  readonly local: Address;
+  readonly remote: Address;
+  readonly #sock: NetSocket;
+  readonly #hub: Hub;
+  /** The thread parked in recv, waiting for 'readable' or 'end'. */
+  #reader: Greenlet | null = null;
+  /** The thread parked in sendall, waiting for 'drain'. */
+  #writer: Greenlet | null = null;
+  #eof = false;
+  #error: SocketError | null = null;
+  #closed = false;
+  #shut = false;
+
+  // #region node-events
+  /** Wraps a connected socket; from here on its events wake our threads. */
+  constructor(hub: Hub, sock: NetSocket) {
+    super();
+    this.#hub = hub;
+    this.#sock = sock;
+    this.local = { host: sock.localAddress ?? "", port: sock.localPort ?? 0 };
+    this.remote = { host: sock.remoteAddress ?? "", port: sock.remotePort ?? 0 };
+    // A 'readable' listener puts the socket in paused mode: bytes wait in Node's buffer until read().
+    // The listeners are bound once per socket, never per operation.
+    sock.on("readable", this.#wakeReader);
+    sock.on("end", this.#onEnd);
+    sock.on("drain", this.#wakeWriter);
+    sock.on("error", this.#onError);
+    sock.on("close", this.#onClose);
+  }
+
+  readonly #wakeReader = (): void => {
+    if (this.#reader) this.#hub.resume(this.#reader);
+  };
+  readonly #wakeWriter = (): void => {
+    if (this.#writer) this.#hub.resume(this.#writer);
+  };
+  readonly #onEnd = (): void => {
+    this.#eof = true;
+    this.#wakeReader();
+  };
+  readonly #onError = (e: unknown): void => {
+    this.#error ??= fromNodeError(e, `${this.remote.host}:${this.remote.port}`);
+    this.#wakeReader();
+    this.#wakeWriter();
+  };
+  readonly #onClose = (): void => {
+    // Destroyed without an error and before the end of the stream: the peer's bytes will never come.
+    if (!this.#eof && !this.#error && !this.#closed) this.#error = new ConnectionResetError("the connection closed");
+    this.#wakeReader();
+    this.#wakeWriter();
+  };
+  // #endregion
+
+  get bufferedAmount(): number {
+    return this.#sock.writableLength;
+  }
+
+  // #region node-recv
+  *recv(n = 65536): Green<Buffer> {
+    // TODO(task 5): NodeSocket.recv. See README.md.
+    throw new Error("not implemented yet — lab 05-green-sockets, task 5: NodeSocket.recv");
+  }
+  // #endregion
+
+  unread(data: Uint8Array): void {
+    if (data.length > 0) this.#sock.unshift(data);
+  }
+
+  // #region node-sendall
+  *sendall(data: Uint8Array | string): Green<void> {
+    // TODO(task 5): NodeSocket.sendall. See README.md.
+    throw new Error("not implemented yet — lab 05-green-sockets, task 5: NodeSocket.sendall");
+  }
+  // #endregion
+
+  #checkWritable(): void {
+    if (this.#closed) throw new SocketClosedError("sendall on a closed socket");
+    if (this.#error) throw this.#error;
+    if (this.#shut) throw new SocketClosedError("sendall after shutdown");
+  }
+
+  // #region node-close
+  shutdown(): void {
+    if (this.#shut || this.#closed) return;
+    this.#shut = true;
+    this.#sock.end(); // a FIN after what is buffered; the read side stays open (allowHalfOpen)
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    // Flush what sendall handed over, send a FIN, then release the socket.
+    this.#sock.destroySoon();
+    this.#interrupt();
+  }
+
+  abort(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (!this.#sock.destroyed) this.#sock.resetAndDestroy();
+    this.#interrupt();
+  }
+
+  /** Another thread closed the socket under a waiting one: that one must not wait forever. */
+  #interrupt(): void {
+    for (const g of [this.#reader, this.#writer]) if (g) this.#hub.throwInto(g, new SocketClosedError("the socket was closed"));
+  }
+  // #endregion
+}
