@@ -3,7 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { castText, parseCast, serializeCast } from "../../tools/record/cast";
-import { recordTerminal } from "../../tools/record/terminal";
+import { recordTerminal, screenRows } from "../../tools/record/terminal";
 
 const hasScript = spawnSync("script", ["--version"]).status === 0;
 if (!hasScript) console.warn("util-linux `script` not found: the recorder's tests are skipped. Install it with: apt-get install -y bsdutils");
@@ -29,6 +29,11 @@ describe.skipIf(!hasScript)("recording a terminal", () => {
 });
 
 describe("casts", () => {
+  it("are as tall as the output's rows, long lines wrapped", () => {
+    expect(screenRows("$ demo\r\none\r\n", 80)).toBe(2);
+    expect(screenRows(`$ demo\r\n${"x".repeat(81)}\r\n\x1b[1mbold\x1b[0m\r\n`, 80)).toBe(4);
+  });
+
   it("compare by text: the same output at other times is the same cast", () => {
     const a = parseCast(serializeCast({ header: { version: 2, width: 80, height: 24 }, events: [[0, "o", "a\r\n"], [0.5, "o", "b"]] }));
     const b = parseCast(serializeCast({ header: { version: 2, width: 80, height: 24 }, events: [[0, "o", "a"], [2.5, "o", "\r\nb"]] }));

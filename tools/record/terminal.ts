@@ -69,11 +69,20 @@ export function recordTerminal(o: RecordOptions): Promise<Cast> {
       }
       // The program ran in a terminal of maxRows; when its output fits in fewer lines, nothing scrolled, so a
       // shorter terminal shows the same screen: the player then needs no empty rows below the output.
-      const lines = events.map((e) => e[2]).join("").replace(/\r\n$/, "").split("\n").length;
+      const rows = screenRows(events.map((e) => e[2]).join(""), cols);
       resolve({
-        header: { version: 2, width: cols, height: Math.min(maxRows, Math.max(lines + 1, 8)), title: o.title, idle_time_limit: 1, env: { TERM: env.TERM } },
+        header: { version: 2, width: cols, height: Math.min(maxRows, Math.max(rows + 1, 8)), title: o.title, idle_time_limit: 1, env: { TERM: env.TERM } },
         events,
       });
     });
   });
+}
+
+/** Terminal rows the output fills: a line longer than the terminal is wide wraps onto more rows. */
+export function screenRows(output: string, cols: number): number {
+  const plain = output.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r\n$/, "");
+  return plain.split("\n").reduce((n, line) => {
+    const width = [...line.replace(/\r/g, "")].length;
+    return n + Math.max(1, Math.ceil(width / cols));
+  }, 0);
 }
