@@ -43,15 +43,3 @@ export const serializeCast = (cast: Cast): string =>
  */
 export const castText = (cast: Cast): string =>
   cast.events.filter((e) => e[1] === "o").map((e) => e[2]).join("").replace(/\r\n/g, "\n");
-
-/** Seconds the player takes to reach the end, with pauses shortened to the idle time limit as it does. */
-export function playDuration(cast: Cast): number {
-  const limit = cast.header.idle_time_limit ?? Infinity;
-  let t = 0;
-  let prev = 0;
-  for (const [time] of cast.events) {
-    t += Math.min(time - prev, limit);
-    prev = time;
-  }
-  return t;
-}
