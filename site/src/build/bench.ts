@@ -6,7 +6,8 @@
 //     "suite": "hub",                           (or "name"; else the file name)
 //     "title"?: "…", "date"?: "ISO time",
 //     "machine"?: { "cpus": 2, "cpuModel": "…", "node": "v20…", … } or a string,
-//     "subject"?: "hub",                        the system the ratios are about (default "hub" when present, else the first row)
+//     "subject"?: "hub",                        the system the ratios are about (default: the one system "ratios" never
+//                                               names as "vs", else "hub", else the first row of the case)
 //     "rows": [{ "case": "…", "system": "hub", "value": 12.3, "unit": "ns/switch",
 //                "min"?: 11.9, "max"?: 13.0, "better"?: "lower" | "higher" }],
 //     "ratios"?: [{ "case": "…", "vs": "eventlet", "ratio": 0.42, "meaning": "hub time / eventlet time" }],
@@ -106,7 +107,10 @@ export function barChart(set: BenchResults, caseName: string): string {
   const rows = set.rows.filter((r) => r.case === caseName);
   const unit = rows[0].unit ?? "";
   const better = rows[0].better ?? (isRate(unit) ? "higher" : "lower");
-  const subject = rows.find((r) => r.system === (set.subject ?? "hub")) ?? rows[0];
+  // The subject: named by the file, or else the one system the file's ratios never compare against, or "hub".
+  const compared = new Set(set.ratios.filter((q) => q.case === caseName).map((q) => q.vs));
+  const implied = compared.size ? rows.find((r) => !compared.has(r.system))?.system : undefined;
+  const subject = rows.find((r) => r.system === (set.subject ?? implied ?? "hub")) ?? rows[0];
   const max = Math.max(...rows.map((r) => r.max ?? r.value), 0) || 1;
   const min = Math.min(...rows.map((r) => r.min ?? r.value).filter((v) => v > 0), max);
   const W = 720, labelW = 150, valueW = 210, barH = 22, gap = 10, top = 6;
