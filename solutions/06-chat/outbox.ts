@@ -24,6 +24,8 @@ import { say } from "./text";
 /** The item that tells the writer to close the socket and end. */
 const END = Symbol("end of outbox");
 
+// Simplification: a production server would bound the queue in bytes, as IRC's SendQ does; counting lines
+// lets a client fall `queueSize` × `maxLine` bytes behind, which is bounded, but loosely.
 export interface OutboxOptions {
   /** Lines that may wait; one more and the client is disconnected. */
   readonly queueSize: number;
@@ -101,6 +103,8 @@ export class Outbox implements Mailbox {
   }
 
   /** The writer thread's body: take a line, sendall it, until END; then close the socket. */
+  // Simplification: a production writer would take everything queued at once and send it with one sendall
+  // (fewer system calls and segments when the room is busy); one line at a time is easier to follow.
   *run(): Green<void> {
     // BEGIN SOLUTION 3 Outbox.run
     try {

@@ -26,6 +26,8 @@ export class Member {
 // #endregion
 
 // #region room
+// Simplification: a production chat server has many rooms (channels), operators, history for newcomers and
+// accounts; this one is one room of anonymous nicknames, because the concurrency is the same for all of those.
 export class Room {
   /** Members in the order they joined. */
   readonly #members = new Set<Member>();

@@ -14,6 +14,9 @@ import { Outbox } from "./outbox";
 import type { Member, Room } from "./room";
 import { LEFT, say, validateNick } from "./text";
 
+// Simplification: a production server would also ping idle clients and drop those that never answer. Here a
+// client that vanished without a reset (its machine lost power) is found only when the room writes to it and
+// TCP gives up retrying, which can take minutes on a real network.
 // #region session
 /** Serves one client of `room` on `sock` until it leaves. Returns when its last line is sent (or given up). */
 export function* session(room: Room, sock: Socket, limits: ChatLimits): Green<void> {

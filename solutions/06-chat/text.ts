@@ -8,6 +8,8 @@
 // #region nick
 /** Longest nickname, in characters. */
 export const MAX_NICK = 16;
+// Simplification: a production server would allow Unicode nicknames and compare them by a confusables
+// skeleton (Unicode TS #39); ASCII only sidesteps look-alikes at the cost of most of the world's names.
 const NICK = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
 /**
