@@ -1,0 +1,86 @@
+// Headers: an ordered list of header fields, looked up by name without regard to case. Built in chapter 07.
+//
+// Field names are case-insensitive (RFC 9110 §5.1) but a proxy should pass them on as it got them, so we keep
+// each field's name as written and compare lower-cased copies. A list, not a map: a field may repeat
+// (Set-Cookie), order matters when it does, and a head rarely has more than a few dozen fields.
+
+/** What a handler may give where headers are expected. */
+export type HeadersInit = Headers | Iterable<readonly [string, string]> | Record<string, string>;
+
+// #region headers
+export class Headers implements Iterable<[string, string]> {
+  /** [name as written, lower-cased name, value] per field, in order. */
+  readonly #fields: [string, string, string][] = [];
+
+  constructor(init?: HeadersInit) {
+    if (init === undefined) return;
+    const pairs = Symbol.iterator in init ? (init as Iterable<readonly [string, string]>) : Object.entries(init);
+    for (const [name, value] of pairs) this.append(name, value);
+  }
+
+  get size(): number {
+    return this.#fields.length;
+  }
+
+  /** Adds a field after the others, even if one with that name exists. */
+  append(name: string, value: string): this {
+    this.#fields.push([name, name.toLowerCase(), value]);
+    return this;
+  }
+
+  /** Replaces every field called `name` by one. */
+  set(name: string, value: string): this {
+    this.delete(name);
+    return this.append(name, value);
+  }
+
+  /** Removes every field called `name`; returns whether there was one. */
+  delete(name: string): boolean {
+    const key = name.toLowerCase();
+    const before = this.#fields.length;
+    for (let i = before - 1; i >= 0; i--) if (this.#fields[i][1] === key) this.#fields.splice(i, 1);
+    return this.#fields.length !== before;
+  }
+
+  has(name: string): boolean {
+    const key = name.toLowerCase();
+    return this.#fields.some((f) => f[1] === key);
+  }
+
+  /** Every value of the field, in order. */
+  getAll(name: string): string[] {
+    const key = name.toLowerCase();
+    return this.#fields.filter((f) => f[1] === key).map((f) => f[2]);
+  }
+
+  /** The field's values joined with ", " (RFC 9110 §5.3), or undefined when absent. */
+  get(name: string): string | undefined {
+    const all = this.getAll(name);
+    return all.length ? all.join(", ") : undefined;
+  }
+
+  *[Symbol.iterator](): IterableIterator<[string, string]> {
+    for (const [name, , value] of this.#fields) yield [name, value];
+  }
+
+  /** The fields as plain pairs, for tests and logs. */
+  toJSON(): [string, string][] {
+    return [...this];
+  }
+}
+// #endregion
+
+/**
+ * The comma-separated tokens of a list field such as Connection or Transfer-Encoding, lower-cased,
+ * with empty elements dropped (RFC 9110 §5.6.1). "chunked, , GZIP" → ["chunked", "gzip"].
+ */
+export function listTokens(headers: Headers, name: string): string[] {
+  const out: string[] = [];
+  for (const value of headers.getAll(name)) {
+    for (const part of value.split(",")) {
+      const t = part.trim().toLowerCase();
+      if (t) out.push(t);
+    }
+  }
+  return out;
+}

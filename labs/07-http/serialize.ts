@@ -1,0 +1,61 @@
+// Writing HTTP/1.1: request and response heads as bytes, and chunked framing. Built in chapter 07.
+//
+// Parsing defends against what a peer sends; serializing defends the peer against what our own program puts
+// in a head. A header value holding "\r\n" would end the head early and start a second response of the
+// attacker's choosing (response splitting), so every name and value is checked here, once, for everyone.
+import { Headers } from "./headers";
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const TARGET = /^[\x21-\x7e]+$/;
+
+/** Common reason phrases; any other status gets an empty reason, which HTTP/1.1 allows. */
+export const REASONS: Readonly<Record<number, string>> = {
+  100: "Continue", 200: "OK", 201: "Created", 204: "No Content", 301: "Moved Permanently", 302: "Found",
+  304: "Not Modified", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 408: "Request Timeout",
+  411: "Length Required", 413: "Content Too Large", 414: "URI Too Long", 431: "Request Header Fields Too Large",
+  500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable",
+  504: "Gateway Timeout", 505: "HTTP Version Not Supported",
+};
+
+// #region serialize-head
+function fieldLines(headers: Headers): string {
+  let out = "";
+  for (const [name, value] of headers) {
+    if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
+    // No CR, LF or other control character: this one check is what stops response splitting.
+    if (!FIELD_VALUE.test(value)) throw new TypeError(`invalid value for header ${name}: ${JSON.stringify(value)}`);
+    out += `${name}: ${value}\r\n`;
+  }
+  return out + "\r\n";
+}
+
+/** `METHOD target HTTP/1.1`, the fields and the empty line, as bytes ready to send. */
+export function formatRequestHead(method: string, target: string, headers: Headers): Buffer {
+  if (!TOKEN.test(method)) throw new TypeError(`invalid method ${JSON.stringify(method)}`);
+  if (!TARGET.test(target)) throw new TypeError(`invalid request target ${JSON.stringify(target)}`);
+  return Buffer.from(`${method} ${target} HTTP/1.1\r\n${fieldLines(headers)}`, "latin1");
+}
+
+/** `HTTP/1.1 status reason`, the fields and the empty line, as bytes ready to send. */
+export function formatResponseHead(status: number, headers: Headers, reason = REASONS[status] ?? ""): Buffer {
+  if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`invalid status ${status}`);
+  if (!/^[\t\x20-\x7e\x80-\xff]*$/.test(reason)) throw new TypeError(`invalid reason phrase ${JSON.stringify(reason)}`);
+  return Buffer.from(`HTTP/1.1 ${status} ${reason}\r\n${fieldLines(headers)}`, "latin1");
+}
+// #endregion
+
+// #region chunks
+/** One chunk of a chunked body: size line, data, CRLF. An empty `data` would end the body, so it gives nothing. */
+export function encodeChunk(data: Uint8Array): Buffer {
+  if (data.length === 0) return Buffer.alloc(0);
+  return Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`, "latin1"), data, CRLF]);
+}
+
+/** The last chunk, with optional trailer fields, ending a chunked body. */
+export function lastChunk(trailers: Headers = new Headers()): Buffer {
+  return Buffer.from(`0\r\n${trailers.size ? fieldLines(trailers) : "\r\n"}`, "latin1");
+}
+// #endregion
+
+const CRLF = Buffer.from("\r\n", "latin1");
