@@ -36,9 +36,14 @@ const now = (): number => getHub().now();
 function simulate<T>(options: SimOptions, main: (net: SimNetwork) => Green<T>): { result: T; time: number } {
   const net = new SimNetwork(options);
   const reported: unknown[] = [];
-  const { result, time } = runVirtual(() => main(net), { report: (_g, e) => reported.push(e) });
+  let run: { result: T; time: number };
+  try {
+    run = runVirtual(() => main(net), { report: (_g, e) => reported.push(e) });
+  } catch (e) {
+    throw reported.length > 0 ? reported[0] : e; // a server thread's failure explains a client's wait best
+  }
   if (reported.length > 0) throw reported[0];
-  return { result, time };
+  return run;
 }
 
 // ---------------------------------------------------------------------------------------------------------
