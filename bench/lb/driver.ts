@@ -441,7 +441,9 @@ export async function runLb(options: DriverOptions): Promise<number> {
     }
   }
   const suite: Suite = { name: "lb", title: "lb: L4 proxies side by side under wrk (issue 6)", cases, systems: [], subject: SUBJECT, aims: (r) => aims(r, conns) };
-  const versions: Record<string, string> = { wrk: probe(["wrk", "--version"]) ?? "wrk" };
+  // wrk -v prints its version and exits with status 1, so probe() cannot be used here.
+  const wrkVersion = `${spawnSync("wrk", ["-v"], { encoding: "utf8" }).stdout ?? ""}`.trim().split("\n")[0] ?? "";
+  const versions: Record<string, string> = { wrk: wrkVersion.split(" [")[0] || "wrk" };
   for (const s of systems) {
     const v = s.version?.();
     if (v) versions[s.name] = v;
@@ -506,15 +508,19 @@ async function profile(): Promise<number> {
       const dir = resolve(repoDir, "bench", "out", "profiles", `lb-${mode}`);
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true });
-      const proc = start([process.execPath, "--cpu-prof", "--cpu-prof-dir", dir, "--import", "tsx", "bench/lb/hub-proxy.ts", mode, String(LISTEN), ...BACKENDS.map(String)]);
+      const file = join(dir, "measured.cpuprofile");
+      process.env.LB_PROFILE = file; // hub-proxy.ts profiles from SIGUSR2 to SIGINT: the measured run only
+      const proc = start(node("bench/lb/hub-proxy.ts", mode, String(LISTEN), ...BACKENDS.map(String)));
+      delete process.env.LB_PROFILE;
       await listening(LISTEN, proc);
       await wrk(1000, 1, LISTEN);
+      await settle(LISTEN);
+      process.kill(proc.pid!, "SIGUSR2");
       const r = await wrk(1000, 5, LISTEN);
-      process.kill(proc.pid!, "SIGINT"); // --cpu-prof writes its profile on a normal exit
+      process.kill(proc.pid!, "SIGINT");
       await new Promise((res) => proc.once("exit", res));
-      const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
-      console.log(`\nhub (${mode}) at 1,000 conns: ${Math.round(r.rps)} req/s under the profiler; self time:`);
-      if (file) for (const line of topSelfTime(join(dir, file))) console.log(`  ${line}`);
+      console.log(`\nhub (${mode}) at 1,000 conns: ${Math.round(r.rps)} req/s under the profiler; self time of the measured run:`);
+      if (existsSync(file)) for (const line of topSelfTime(file, 25)) console.log(`  ${line}`);
       else console.log("  (no profile written)");
     }
   } finally {
