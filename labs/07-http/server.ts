@@ -5,6 +5,7 @@
 // refuses gets its status and the connection is closed, because after a framing error we no longer know
 // where the next request starts.
 import type { Green } from "../02-hub/suspend";
+import { GreenletExit } from "../02-hub/greenlet";
 import { getHub } from "../02-hub/hub";
 import { withTimeout } from "../03-cancellation/timeout";
 import { SocketError } from "../05-green-sockets/errors";

@@ -5,6 +5,7 @@
 // refuses gets its status and the connection is closed, because after a framing error we no longer know
 // where the next request starts.
 import type { Green } from "../02-hub/suspend";
+import { GreenletExit } from "../02-hub/greenlet";
 import { getHub } from "../02-hub/hub";
 import { withTimeout } from "../03-cancellation/timeout";
 import { SocketError } from "../05-green-sockets/errors";
@@ -71,6 +72,8 @@ export function* handleConnection(sock: Socket, handler: Handler, options: Serve
       try {
         response = yield* handler(request);
       } catch (e) {
+        // A kill, or a client that vanished or stalled mid-body: nobody to answer (the outer catch decides).
+        if (e instanceof GreenletExit || e instanceof SocketError) throw e;
         // The body the handler was reading was refused (413, 400): answer that. Anything else is a bug: 500.
         if (!(e instanceof HttpError)) getHub().report(getHub().current, e);
         yield* writeResponse(sock, head, e instanceof HttpError ? errorResponse(e.status, e.message) : errorResponse(500, "the handler failed"));
