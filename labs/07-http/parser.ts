@@ -84,13 +84,18 @@ export abstract class HttpParser<S, H extends { readonly framing: BodyFraming }>
   push(chunk: Uint8Array): ParseEvent<H>[] {
     const events: ParseEvent<H>[] = [];
     if (this.#error) return [{ type: "error", error: this.#error }];
-    let buf = asBuffer(chunk);
-    if (this.#pending) {
-      buf = Buffer.concat([this.#pending, buf]);
-      this.#pending = null;
-    }
+    const buf = asBuffer(chunk);
     try {
       let pos = 0;
+      const pending = this.#pending;
+      if (pending) {
+        // Finish the line the last chunk cut, copying only that line; the rest of this chunk is read in place.
+        this.#pending = null;
+        const lf = buf.indexOf(LF);
+        pos = lf < 0 ? buf.length : lf + 1;
+        const line = Buffer.concat([pending, buf.subarray(0, pos)]);
+        for (let p = 0; p < line.length; ) p = this.#step(line, p, events);
+      }
       while (pos < buf.length) pos = this.#step(buf, pos, events);
     } catch (e) {
       if (!(e instanceof HttpError)) throw e; // a bug, not bad input: let it be seen
