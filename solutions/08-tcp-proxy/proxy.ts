@@ -108,20 +108,10 @@ export class Proxy {
 /** Accepts clients until the listener closes, never serving more than `maxConnections` at once. */
 function* acceptLoop(proxy: Proxy): Green<void> {
   const { listener, clients } = proxy;
-  const max = proxy.options.maxConnections ?? 10_000;
   const me = getCurrent();
-  // BEGIN SOLUTION 5 acceptLoop
+  // BEGIN SOLUTION 4 acceptLoop
   for (;;) {
-    // Full: stop accepting, as HAProxy's maxconn does. Clients wait in the listener's backlog (then the
-    // kernel's), where waiting costs us nothing, instead of being accepted only to be closed.
-    while (clients.active >= max && !listener.closed) {
-      proxy.waitingForSlot = true;
-      try {
-        yield PARK; // a connection ending (below) or shutdown wakes us
-      } finally {
-        proxy.waitingForSlot = false;
-      }
-    }
+    yield* waitForSlot(proxy);
     let client: Socket;
     try {
       client = yield* listener.accept();
@@ -140,6 +130,28 @@ function* acceptLoop(proxy: Proxy): Green<void> {
       if (!g.started) client.abort(); // killed before its first line ran: nobody else will close the socket
       if (proxy.waitingForSlot) getHub().resume(me);
     }, false);
+  }
+  // END SOLUTION
+}
+
+/**
+ * Returns once fewer than `maxConnections` clients are being served (or the listener is closed). Full, the proxy
+ * stops accepting, as HAProxy's maxconn does: clients wait in the listener's backlog (then the kernel's), where
+ * waiting costs us nothing, instead of being accepted only to be closed.
+ */
+function* waitForSlot(proxy: Proxy): Green<void> {
+  const max = proxy.options.maxConnections ?? 10_000;
+  // BEGIN SOLUTION 5 waitForSlot
+  // STARTER
+  // // No limit yet: task 5 makes the proxy stop accepting when it is full.
+  // END STARTER
+  while (proxy.clients.active >= max && !proxy.listener.closed) {
+    proxy.waitingForSlot = true;
+    try {
+      yield PARK; // a connection ending (acceptLoop's exit listener) or shutdown wakes us
+    } finally {
+      proxy.waitingForSlot = false;
+    }
   }
   // END SOLUTION
 }
