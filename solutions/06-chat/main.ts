@@ -19,7 +19,7 @@ import { Room, type Mailbox } from "./room";
 import { cleanLine, validateNick } from "./text";
 
 const log = (line: string): void => console.log(`   ${line}`);
-const at = (): string => `t=${String(getHub().now()).padStart(4)} ms`;
+const at = (): string => `${String(getHub().now()).padStart(4)} ms`;
 const SERVER = { host: "server", port: 6667 };
 
 /** A client of the demo: what it heard, and when. Its reader thread prints what it hears if `loud`. */
@@ -108,10 +108,11 @@ if (serveAt >= 0) {
   await serveForReal(Number(process.argv[serveAt + 1] ?? 6667) || 6667);
 } else {
   await step("Tasks 1 and 2: nicknames, clean text, and a room whose mailboxes are arrays", () => {
+    log("validateNick:");
     for (const nick of ["ann", "9lives", "\u0430nn", "a-very-long-nickname"]) {
-      log(`validateNick(${JSON.stringify(nick)}) → ${validateNick(nick) ?? "ok"}${nick.startsWith("\u0430") ? "   (a Cyrillic а)" : ""}`);
+      log(`  ${JSON.stringify(nick)}${nick.startsWith("\u0430") ? " (Cyrillic а)" : ""} → ${validateNick(nick) ?? "ok"}`);
     }
-    log(`cleanLine("\\x1b[2Jhi\\r\\n") → ${JSON.stringify(cleanLine(Buffer.from("\x1b[2Jhi\r\n")))}   (no escape reaches a terminal)`);
+    log(`cleanLine("\\x1b[2Jhi\\r\\n") → ${JSON.stringify(cleanLine(Buffer.from("\x1b[2Jhi\r\n")))}: no escape reaches a terminal`);
     const boxes = new Map<string, string[]>();
     const mailbox = (nick: string, limit: number): Mailbox => {
       const lines: string[] = [];
@@ -123,7 +124,10 @@ if (serveAt >= 0) {
     room.join("bob", mailbox("bob", Infinity));
     room.join("slo", mailbox("slo", 1)); // takes its welcome, then refuses: it "falls behind"
     room.message(ann, "hi");
-    for (const [nick, lines] of boxes) log(`${nick}'s mailbox: ${lines.join(" | ")}`);
+    for (const [nick, lines] of boxes) {
+      log(`${nick}'s mailbox:`);
+      for (const line of lines) log(`  ${line}`);
+    }
   });
 
   await step("Tasks 1 to 5: three clients talk, 10 ms each way on a simulated network", () =>
@@ -151,7 +155,7 @@ if (serveAt >= 0) {
     }),
   );
 
-  await step("Task 3: a reader that stalls does not slow the room (queue of 20 lines, a 2 KB TCP window)", () =>
+  await step("Task 3: a stalled reader does not slow the room (queues of 20, 2 KB windows)", () =>
     scene({ latency: 10, window: 2048, sendBuffer: 512 }, { queueSize: 20 }, function* (net, room) {
       const ann = yield* join(net, "ann", false);
       const bob = yield* join(net, "bob", false);
@@ -181,17 +185,19 @@ if (serveAt >= 0) {
       const fay = yield* join(net, "fay", false);
       yield* eve.say("x".repeat(2000));
       yield* eve.waitFor((l) => l.includes("longer than"));
-      log(`eve sent a line of 2000 bytes; she heard: ${eve.heard[eve.heard.length - 1].line}`);
+      log("eve sent a line of 2000 bytes; she heard:");
+      log(`  ${eve.heard[eve.heard.length - 1].line}`);
       yield* fay.sock.sendall("I was just about to s");
       yield* sleep(30);
       fay.sock.abort(); // a reset: fay's machine crashed
       yield* ann.waitFor((l) => l.startsWith("* fay left"));
       yield* sleep(50);
-      log(`fay was cut off mid-line; ann heard: ${ann.heard.slice(2).map((h) => h.line).join(" | ")}`);
+      log("fay was cut off mid-line; ann heard:");
+      for (const h of ann.heard.slice(2)) log(`  ${h.line}`);
     }),
   );
 
   const me = relative(process.cwd(), fileURLToPath(import.meta.url));
-  console.log(`\nTo chat for real: npx tsx ${me} --serve 6667   then, in other terminals: nc 127.0.0.1 6667`);
+  console.log(`\nTo chat for real, run the room on 127.0.0.1:\n   npx tsx ${me} --serve 6667\nthen, in other terminals: nc 127.0.0.1 6667`);
   done();
 }
