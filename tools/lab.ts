@@ -1,4 +1,5 @@
-// `npm run lab NN [--ref]`: runs lab NN's demo on your code (or, with --ref, on the reference solution).
+// `npm run lab NN [--ref] [-- demo arguments]`: runs lab NN's demo on your code (or, with --ref, on the
+// reference solution). Arguments after the lab id other than --ref go to the demo (`npm run lab 06 -- --serve 6667`).
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { ROOT } from "./lib/manifest";
@@ -12,4 +13,5 @@ if (!existsSync(demo)) {
   process.exit(1);
 }
 console.log(`Running ${relative(ROOT, demo)}${tree === "labs" ? " (your code; --ref runs the reference)" : " (the reference solution)"}`);
-process.exit(await runAttached(["--import", "tsx", demo]));
+const demoArgs = process.argv.slice(3).filter((a) => a !== "--ref");
+process.exit(await runAttached(["--import", "tsx", demo, ...demoArgs]));
