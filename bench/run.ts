@@ -25,8 +25,8 @@ const usage = `usage: npm run bench -- <suite> [--reps N] [--quick] [--only TEXT
   --only TEXT   only the cases whose id or name contains TEXT (not saved)
   --systems     only these systems, comma-separated (not saved)
   --no-save     print the table without writing bench/results/<suite>.json
-  --profile     instead of measuring, run each selected case once per Node system under --cpu-prof and print
-                where its time goes (profiles kept in bench/out/profiles/)`;
+  --profile     instead of measuring, run each selected case once per Node system with V8's sampling profiler on
+                its measured run and print self time per function (profiles kept in bench/out/profiles/)`;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -184,6 +184,8 @@ for (const s of systems) {
 }
 const results: Results = {
   suite: suite.name,
+  title: suite.title,
+  subject: suite.subject,
   date: new Date().toISOString(),
   machine: machine(versions, loadAtStart),
   reps,

@@ -29,6 +29,9 @@ export function ratios(suite: Suite, rows: readonly Row[]): Ratio[] {
 
 export interface Results {
   suite: string;
+  /** The suite's one-line title, and the system its ratios are about: the site labels its charts with them. */
+  title?: string;
+  subject?: string;
   date: string;
   machine: Record<string, unknown>;
   /** Measurements per system and case; the rows hold their median, min and max. */
