@@ -7,7 +7,7 @@
 //    2-core machine, drift over a minute is as large as the differences measured, so it must hit every system alike.
 // 3. Measurements run one at a time, never in parallel, and the figure is the median, with min–max beside it.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -63,6 +63,8 @@ if (!(reps >= 1)) throw new Error(`--reps wants a positive number, got ${values.
 const partial = values.quick || values.only !== undefined || values.systems !== undefined || reps < 3;
 const save = !values["no-save"] && !partial;
 
+/** A case's size in this run: a tenth with --quick. */
+const sizeOf = (c: Case): number => (values.quick ? Math.max(2, Math.floor(c.n / 10)) : c.n);
 const cases = suite.cases.filter((c) => !values.only || c.id.includes(values.only) || c.name.includes(values.only));
 const wanted = values.systems?.split(",").map((s) => s.trim());
 const notes: string[] = [];
@@ -110,8 +112,7 @@ if (values.profile) {
       const dir = resolve(benchDir, "out", "profiles");
       mkdirSync(dir, { recursive: true });
       const file = resolve(dir, `${suite.name}-${c.id}-${s.name.replace(/\W+/g, "-")}.cpuprofile`);
-      const n = values.quick ? Math.max(2, Math.floor(c.n / 10)) : c.n;
-      const v = await measureOnce(s, c, n, s.profile(c, n, file));
+      const v = await measureOnce(s, c, sizeOf(c), s.profile(c, sizeOf(c), file));
       console.log(`\n${c.name} on ${s.name}: ${v.toFixed(1)} ${c.unit} (under the profiler); self time of the measured run:`);
       for (const line of topSelfTime(file)) console.log(`  ${line}`);
     }
@@ -127,17 +128,22 @@ let done = 0;
 const started = Date.now();
 const loadAtStart = loadavg()[0]!;
 // Other people edit the same tree while a run lasts: say which code was measured.
-const git = (...args: string[]): string => spawnSync("git", args, { cwd: repoDir, encoding: "utf8" }).stdout?.trim() ?? "";
-const head = git("rev-parse", "--short", "HEAD");
+const git = (...args: string[]): string => spawnSync("git", args, { cwd: repoDir, encoding: "utf8" }).stdout ?? "";
+const head = git("rev-parse", "--short", "HEAD").trim();
 if (head) {
   const sources = suite.sources ?? ["solutions", "bench"];
-  const dirty = git("status", "--porcelain", "--", ...sources) !== "";
-  notes.push(`measured at commit ${head}${dirty ? `, with uncommitted changes in ${sources.join(" ")}` : ""}`);
+  const dirty = git("status", "--porcelain", "--", ...sources)
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => line.slice(3));
+  const more = dirty.length > 5 ? ` and ${dirty.length - 5} more` : "";
+  const changes = dirty.length ? `, with uncommitted changes in ${dirty.slice(0, 5).join(", ")}${more}` : "";
+  notes.push(`measured at commit ${head}${changes}`);
 }
 console.error(`bench ${suite.name}: ${cases.length} cases × ${systems.length} systems × ${reps} reps, one process each`);
 for (let rep = 0; rep < reps; rep++) {
   for (const c of cases) {
-    const n = values.quick ? Math.max(2, Math.floor(c.n / 10)) : c.n;
+    const n = sizeOf(c);
     for (let k = 0; k < systems.length; k++) {
       const s = systems[(k + rep) % systems.length]!;
       done++;
@@ -197,12 +203,14 @@ const results: Results = {
 
 console.log(`\n${suite.title} — median of ${reps} rep(s), ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
 console.log(table(suite, results));
-if (save) {
+// A run with failed measurements is not saved: it would replace the last complete results with a partial one.
+if (save && failed.size === 0) {
   const dir = resolve(benchDir, "results");
-  if (!existsSync(dir)) mkdirSync(dir);
+  mkdirSync(dir, { recursive: true });
   writeFileSync(resolve(dir, `${suite.name}.json`), `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\nwrote bench/results/${suite.name}.json`);
 } else {
-  console.log(`\nnot saved (${values["no-save"] ? "--no-save" : "a partial or quick run"})`);
+  const why = failed.size ? `${failed.size} measurement(s) failed` : values["no-save"] ? "--no-save" : "a partial or quick run";
+  console.log(`\nnot saved (${why})`);
 }
 process.exitCode = failed.size ? 1 : 0;

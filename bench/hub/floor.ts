@@ -104,7 +104,6 @@ const before = (a: Timer, b: Timer): boolean => a.at < b.at || (a.at === b.at &&
 export class Floor {
   #runq = new Ring<Thread>();
   #timers = new TimerHeap();
-  #wakeup: ReturnType<typeof setTimeout> | null = null;
   #finished: (() => void) | null = null;
 
   spawn<T>(gen: Body<T>): Thread {
@@ -129,7 +128,6 @@ export class Floor {
   }
 
   #loop = (): void => {
-    this.#wakeup = null;
     for (;;) {
       const timers = this.#timers;
       if (timers.size > 0) {
@@ -142,7 +140,7 @@ export class Floor {
     }
     if (this.#timers.size > 0) {
       // Nothing runnable: hand the process back to Node's event loop until the next deadline.
-      this.#wakeup = setTimeout(this.#loop, Math.max(0, this.#timers.peek()!.at - performance.now()));
+      setTimeout(this.#loop, Math.max(0, this.#timers.peek()!.at - performance.now()));
     } else {
       this.#finished?.();
     }
