@@ -450,6 +450,8 @@ export async function runLb(options: DriverOptions): Promise<number> {
   }
   const results: Results = {
     suite: "lb",
+    title: suite.title,
+    subject: suite.subject,
     date: new Date().toISOString(),
     machine: machine(versions, loadAtStart),
     reps,
