@@ -62,7 +62,8 @@ export function redactMarkdown(md: string, file: string, needles: readonly Needl
   const headings: string[] = []; // the open heading at each level, so a note can say "Task 2 › Nearly the answer"
   let body: string[] = [];
   const flush = (): void => {
-    if (body.length && firstNeedleIn(body.join("\n"), needles)) {
+    // Searched as a reader sees it, without the backticks of inline code: "`f(x)`;" reads as "f(x);".
+    if (body.length && firstNeedleIn(body.join("\n").replace(/`/g, ""), needles)) {
       redacted.push(`${file}: "${headings.filter(Boolean).slice(1).join(" › ") || "(top)"}"`);
       out.push("*This part spelled out the reference code; the student edition leaves it out. Try the hints before it,*",
         "*or ask your instructor.*", "");
