@@ -1,0 +1,374 @@
+// The io suite's driver (issue 5): the hub's servers on real sockets beside plain Node and eventlet, on loopback.
+//
+// Two parts, each a few connection counts × three systems, reps interleaved (rep 1 of every system, then rep 2 …,
+// with the order of systems rotated each rep), every measurement on a freshly started server:
+//   echo — our echo client (echo-client.ts, the same for every server) holds N connections, each with one 64-byte
+//          line in flight; 1 s warm-up, then round trips counted for 5 s, and the server's CPU read from /proc.
+//   http — `wrk -t1 -cN -d1s` warm-up, then `wrk -t1 -cN -d5s --timeout 5s --latency`, the server's CPU read from
+//          /proc before and after.
+// One measurement yields several figures, so, like the lb suite, this drives itself and run.ts hands it the options.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { loadavg } from "node:os";
+import { join, resolve } from "node:path";
+import { machine, median, ratios, round, table, type Results } from "../lib/report";
+import type { Aim, Case, Row, Suite } from "../lib/suite";
+import { cpuMicros, listening, node, repoDir, sleep, start, stop } from "./proc";
+
+export interface DriverOptions {
+  readonly reps?: string;
+  readonly quick?: boolean;
+  readonly only?: string;
+  readonly systems?: string;
+  readonly "no-save"?: boolean;
+  readonly profile?: boolean;
+}
+
+const PORT = 9300;
+const PYTHON = "/usr/bin/python3"; // Debian's eventlet lives in the system Python only, not in another one on PATH
+const EVENTLET_INSTALL = "apt-get update && apt-get install -y python3-eventlet";
+const WRK_INSTALL = "apt-get update && apt-get install -y wrk";
+export const SUBJECT = "hub";
+export const TITLE = "io: the hub's echo and HTTP servers on real sockets beside Node and eventlet (issue 5)";
+
+type Part = "echo" | "http";
+const CONNS: Record<Part, readonly number[]> = { echo: [50, 500], http: [64, 256] };
+
+/** One system: what it runs for each part. The names are shared by both parts so every ratio is "hub ÷ peer". */
+interface IoSystem {
+  readonly name: string;
+  readonly argv: Record<Part, string[]>;
+  missing(): string | null;
+  version?(): string | undefined;
+}
+
+const probe = (argv: readonly string[]): string | null => {
+  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8" });
+  return r.status === 0 ? `${r.stdout}${r.stderr}`.trim().split("\n")[0]! : null;
+};
+const eventletVersion = (): string | null => probe([PYTHON, "-c", "import eventlet; print('eventlet ' + eventlet.__version__)"]);
+
+export const SYSTEMS: readonly IoSystem[] = [
+  {
+    name: "hub",
+    argv: { echo: node("bench/io/hub-echo.ts", String(PORT)), http: node("bench/io/hub-http.ts", String(PORT)) },
+    missing: () =>
+      existsSync(resolve(repoDir, "solutions/07-http/server.ts")) && existsSync(resolve(repoDir, "solutions/05-green-sockets/echo.ts"))
+        ? null
+        : "solutions/05-green-sockets or 07-http is not written yet",
+  },
+  {
+    name: "node",
+    argv: { echo: node("bench/io/node-echo.ts", String(PORT)), http: node("bench/io/node-http.ts", String(PORT)) },
+    missing: () => null,
+  },
+  {
+    name: "eventlet",
+    argv: { echo: [PYTHON, "bench/io/eventlet_servers.py", "echo", String(PORT)], http: [PYTHON, "bench/io/eventlet_servers.py", "http", String(PORT)] },
+    missing: () => (eventletVersion() ? null : `not installed here (${PYTHON} cannot import eventlet); install it with: ${EVENTLET_INSTALL}`),
+    version: () => eventletVersion() ?? undefined,
+  },
+];
+
+/** What each system is in each part, for the notes and the README. */
+const PROGRAMS: Record<Part, Record<string, string>> = {
+  echo: { hub: "solutions/05 echoServer (runReal, realNetwork)", node: "net.createServer writing each chunk back", eventlet: "eventlet.listen + GreenPool.spawn_n, examples/echoserver.py" },
+  http: { hub: "solutions/07 serveHttp, handler returns \"hello\"", node: "node:http createServer", eventlet: "eventlet.wsgi.server, log_output=False" },
+};
+
+const FIGURES = {
+  echo: [
+    { id: "rps", label: "echo round trips/s", unit: "round trips/s", quantity: "throughput", better: "higher" },
+    { id: "cpu", label: "echo server CPU per round trip", unit: "µs/round trip", quantity: "CPU", better: "lower" },
+  ],
+  http: [
+    { id: "rps", label: "HTTP requests/s", unit: "req/s", quantity: "throughput", better: "higher" },
+    { id: "p50", label: "HTTP p50 latency", unit: "ms", quantity: "latency", better: "lower" },
+    { id: "p99", label: "HTTP p99 latency", unit: "ms", quantity: "latency", better: "lower" },
+    { id: "cpu", label: "HTTP server CPU per request", unit: "µs/req", quantity: "CPU", better: "lower" },
+  ],
+} as const;
+type Figure = "rps" | "p50" | "p99" | "cpu";
+type Figures = Partial<Record<Figure, number>>;
+
+const caseOf = (part: Part, f: (typeof FIGURES)[Part][number], conns: number): Case => ({
+  id: `${part}-${f.id}-${conns}`,
+  name: `${f.label} @ ${conns} conns`,
+  unit: f.unit,
+  quantity: f.quantity,
+  better: f.better,
+  n: conns,
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// one measurement
+
+/** Runs a command to its end (killed after `limitMs`), resolving to its stdout, or rejecting with its last words. */
+function run(label: string, argv: readonly string[], limitMs: number): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const p = start(argv);
+    let out = "";
+    let err = "";
+    p.stdout!.on("data", (d: Buffer) => (out += d));
+    p.stderr!.on("data", (d: Buffer) => (err += d));
+    const timer = setTimeout(() => void stop(p, "SIGKILL"), limitMs);
+    p.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) return resolvePromise(out);
+      reject(new Error(`${label} ${signal ? `killed by ${signal}` : `exit ${code}`}: ${(err || out).trim().split("\n").slice(-3).join(" | ")}`));
+    });
+  });
+}
+
+interface WrkResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  errors: string;
+}
+
+const toMs = (s: string): number => {
+  const m = s.match(/^([\d.]+)(us|ms|s|m)$/);
+  if (!m) return NaN;
+  return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000, m: 60_000 } as const)[m[2] as "us" | "ms" | "s" | "m"];
+};
+
+async function wrk(conns: number, seconds: number): Promise<WrkResult> {
+  const out = await run("wrk", ["wrk", "-t1", `-c${conns}`, `-d${seconds}s`, "--timeout", "5s", "--latency", `http://127.0.0.1:${PORT}/`], (seconds + 30) * 1000);
+  const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1]);
+  const requests = Number(out.match(/(\d+) requests in/)?.[1]);
+  if (!Number.isFinite(rps) || !(requests > 0)) throw new Error(`wrk printed no figures: ${out.trim().split("\n").slice(-3).join(" | ")}`);
+  const errors = [out.match(/Socket errors:.*$/m)?.[0], out.match(/Non-2xx or 3xx responses:.*$/m)?.[0]].filter(Boolean).join("; ");
+  return { rps, requests, p50: toMs(out.match(/^\s+50%\s+(\S+)/m)?.[1] ?? ""), p99: toMs(out.match(/^\s+99%\s+(\S+)/m)?.[1] ?? ""), errors };
+}
+
+/** Waits (5 s at most) until the server has accepted its whole listen queue: the warm-up's leftovers are not the run's. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const lines = (spawnSync("ss", ["-H", "-tln", `( sport = :${PORT} )`], { encoding: "utf8" }).stdout ?? "").split("\n").filter((l) => l.trim());
+    if (lines.reduce((n, l) => n + Number(l.trim().split(/\s+/)[1] ?? 0), 0) === 0) return;
+    await sleep(100);
+  }
+}
+
+/** `env`: for --profile, IO_PROFILE names the file our servers write their profile to (profile-hook.ts). */
+async function measure(
+  system: IoSystem,
+  part: Part,
+  conns: number,
+  seconds: number,
+  profileFile?: string,
+): Promise<Figures & { errors: string }> {
+  const proc = start(system.argv[part], profileFile ? { IO_PROFILE: profileFile } : {});
+  let stderr = "";
+  proc.stderr!.on("data", (d: Buffer) => (stderr += d));
+  try {
+    await listening(PORT, proc).catch((e: Error) => {
+      throw new Error(`${e.message}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`);
+    });
+    if (part === "echo") {
+      // The client warms up for 1 s on its own connections, then counts; --profile starts the profiler at that edge.
+      if (profileFile) setTimeout(() => process.kill(proc.pid!, "SIGUSR2"), 1000 + 300);
+      const out = await run("echo client", node("bench/io/echo-client.ts", String(PORT), String(conns), "1", String(seconds), String(proc.pid)), (seconds + 40) * 1000);
+      const r = JSON.parse(out.trim().split("\n").at(-1)!) as { roundTrips: number; seconds: number; serverCpuMicros: number };
+      return { rps: r.roundTrips / r.seconds, cpu: r.serverCpuMicros / r.roundTrips, errors: "" };
+    }
+    await wrk(conns, 1); // warm-up: JIT warm, buffers grown
+    await settle();
+    if (profileFile) process.kill(proc.pid!, "SIGUSR2");
+    const cpu0 = cpuMicros(proc.pid!);
+    const r = await wrk(conns, seconds);
+    const cpu1 = cpuMicros(proc.pid!);
+    return { rps: r.rps, p50: r.p50, p99: r.p99, cpu: (cpu1 - cpu0) / r.requests, errors: r.errors };
+  } finally {
+    // SIGINT lets a profiled server write its profile before it exits (profile-hook.ts); SIGTERM otherwise.
+    await stop(proc, profileFile ? "SIGINT" : "SIGTERM");
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// the run
+
+export async function runIo(options: DriverOptions): Promise<number> {
+  if (options.profile) return profile(options);
+  const reps = options.quick ? 1 : Number(options.reps ?? 3);
+  if (!(reps >= 1)) throw new Error(`--reps wants a positive number, got ${options.reps}`);
+  const seconds = options.quick ? 2 : 5;
+  const wanted = options.systems?.split(",").map((s) => s.trim());
+  const partial = options.quick || options.only !== undefined || options.systems !== undefined || reps < 3;
+  const save = !options["no-save"] && !partial;
+  const notes: string[] = [];
+
+  // --only echo, --only http, --only 500: a part, a connection count, or both ("http-256").
+  const groups: { part: Part; conns: number }[] = [];
+  for (const part of ["echo", "http"] as const) {
+    for (const conns of CONNS[part]) {
+      const id = `${part}-${conns}`;
+      if (!options.only || id.includes(options.only) || String(conns) === options.only) groups.push({ part, conns });
+    }
+  }
+  if (groups.some((g) => g.part === "http") && spawnSync("wrk", ["-v"]).error) {
+    const why = `the HTTP part skipped: wrk is not installed; install it with: ${WRK_INSTALL}`;
+    notes.push(why);
+    console.error(`note: ${why}`);
+    groups.splice(0, groups.length, ...groups.filter((g) => g.part !== "http"));
+  }
+  const systems: IoSystem[] = [];
+  for (const s of SYSTEMS) {
+    if (wanted && !wanted.includes(s.name)) continue;
+    const why = s.missing();
+    if (why) {
+      notes.push(`${s.name} skipped: ${why}`);
+      console.error(`note: ${s.name} skipped: ${why}`);
+    } else systems.push(s);
+  }
+  for (const part of ["echo", "http"] as const) {
+    if (groups.some((g) => g.part === part)) notes.push(`${part}: ${systems.map((s) => `${s.name} = ${PROGRAMS[part][s.name]}`).join("; ")}`);
+  }
+
+  const loadAtStart = loadavg()[0]!;
+  const git = (...args: string[]): string => spawnSync("git", args, { cwd: repoDir, encoding: "utf8" }).stdout?.trim() ?? "";
+  const head = git("rev-parse", "--short", "HEAD");
+  if (head) {
+    const sources = ["solutions/02-hub", "solutions/03-cancellation", "solutions/04-primitives", "solutions/05-green-sockets", "solutions/07-http", "bench/io"];
+    const dirty = git("status", "--porcelain", "--", ...sources);
+    notes.push(`measured at commit ${head}${dirty ? `, with uncommitted changes in ${dirty.split("\n").map((l) => l.slice(3)).slice(0, 5).join(", ")}` : ""}`);
+  }
+
+  const samples = new Map<string, Figures[]>();
+  const started = Date.now();
+  const total = reps * groups.length * systems.length;
+  let done = 0;
+  let failures = 0;
+  console.error(`bench io: ${groups.length} connection counts × ${systems.length} systems × ${reps} reps, ${seconds} s each`);
+  for (let rep = 0; rep < reps; rep++) {
+    for (const { part, conns } of groups) {
+      for (let k = 0; k < systems.length; k++) {
+        const s = systems[(k + rep) % systems.length]!;
+        done++;
+        process.stderr.write(`  [${done}/${total}] rep ${rep + 1} ${part} ${conns} conns, ${s.name} … `);
+        try {
+          const m = await measure(s, part, conns, seconds);
+          const key = `${part}\u0000${conns}\u0000${s.name}`;
+          samples.set(key, [...(samples.get(key) ?? []), m]);
+          const latency = part === "http" ? `, p50 ${m.p50} ms, p99 ${m.p99} ms` : "";
+          process.stderr.write(`${Math.round(m.rps!)}/s${latency}, ${m.cpu!.toFixed(1)} µs CPU each${m.errors ? `, ${m.errors}` : ""}\n`);
+          if (m.errors) notes.push(`rep ${rep + 1}, ${part} ${conns} conns, ${s.name}: ${m.errors}`);
+        } catch (e) {
+          failures++;
+          const msg = `rep ${rep + 1}, ${part} ${conns} conns, ${s.name} failed: ${(e as Error).message}`;
+          notes.push(msg);
+          process.stderr.write(`failed\n  ${msg}\n`);
+        }
+      }
+    }
+  }
+
+  const cases: Case[] = [];
+  const rows: Row[] = [];
+  for (const part of ["echo", "http"] as const) {
+    for (const f of FIGURES[part]) {
+      for (const conns of CONNS[part]) {
+        if (!groups.some((g) => g.part === part && g.conns === conns)) continue;
+        const c = caseOf(part, f, conns);
+        cases.push(c);
+        for (const s of systems) {
+          const xs = (samples.get(`${part}\u0000${conns}\u0000${s.name}`) ?? []).map((m) => m[f.id as Figure]!).filter((x) => Number.isFinite(x));
+          if (!xs.length) continue;
+          const digits = (x: number): number => Number(x.toPrecision(4));
+          rows.push({ case: c.name, system: s.name, value: digits(median(xs)), unit: c.unit, min: digits(Math.min(...xs)), max: digits(Math.max(...xs)), better: c.better });
+        }
+      }
+    }
+  }
+  const suite: Suite = { name: "io", title: TITLE, cases, systems: [], subject: SUBJECT, aims: (r) => aims(r, groups) };
+  const wrkVersion = `${spawnSync("wrk", ["-v"], { encoding: "utf8" }).stdout ?? ""}`.trim().split("\n")[0] ?? "";
+  const versions: Record<string, string> = {};
+  if (wrkVersion) versions.wrk = wrkVersion.split(" [")[0]!;
+  for (const s of systems) {
+    const v = s.version?.();
+    if (v) versions[s.name] = v;
+  }
+  const results: Results = {
+    suite: "io",
+    title: TITLE,
+    subject: SUBJECT,
+    date: new Date().toISOString(),
+    machine: machine(versions, loadAtStart),
+    reps,
+    rows,
+    ratios: ratios(suite, rows),
+    aims: suite.aims(rows),
+    notes,
+  };
+  console.log(`\n${TITLE} — median of ${reps} rep(s), ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+  console.log(table(suite, results));
+  // A run with failed measurements is not saved: it would replace the last complete results with a partial one.
+  if (save && failures === 0) {
+    const dir = resolve(repoDir, "bench", "results");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(resolve(dir, "io.json"), `${JSON.stringify(results, null, 2)}\n`);
+    console.log("\nwrote bench/results/io.json");
+  } else {
+    const why = failures ? `${failures} measurement(s) failed` : options["no-save"] ? "--no-save" : "a partial or quick run";
+    console.log(`\nnot saved (${why})`);
+  }
+  return failures ? 1 : 0;
+}
+
+/** The aims of issue 5, judged on this run's medians. */
+function aims(rows: readonly Row[], groups: readonly { part: Part; conns: number }[]): Aim[] {
+  const get = (part: Part, fig: Figure, conns: number, system: string): Row | undefined => {
+    const name = caseOf(part, FIGURES[part].find((f) => f.id === fig)!, conns).name;
+    return rows.find((r) => r.case === name && r.system === system);
+  };
+  const out: Aim[] = [];
+  /** Judges the hub's requests/s over `peer`'s at every connection count of `part`; CPU ratios go in the detail. */
+  const judge = (aim: string, part: Part, peer: string, ok: (ratio: number) => boolean): void => {
+    const parts: string[] = [];
+    let met = true;
+    for (const { conns } of groups.filter((g) => g.part === part)) {
+      const a = get(part, "rps", conns, SUBJECT);
+      const b = get(part, "rps", conns, peer);
+      if (!a || !b) {
+        met = false;
+        parts.push(`${conns} conns: not measured`);
+        continue;
+      }
+      const r = a.value / b.value;
+      met &&= ok(r);
+      const ca = get(part, "cpu", conns, SUBJECT);
+      const cb = get(part, "cpu", conns, peer);
+      const cpu = ca && cb ? `; CPU ${ca.value.toPrecision(3)} vs ${cb.value.toPrecision(3)} ${ca.unit} (${round(ca.value / cb.value, 2)}×)` : "";
+      parts.push(`${conns} conns: ${Math.round(a.value)} vs ${Math.round(b.value)}/s = ${round(r, 2)}×${cpu}`);
+    }
+    if (parts.length) out.push({ aim, met, detail: parts.join("; ") });
+  };
+  judge("echo round trips/s within 20% of plain Node (≥ 0.8×)", "echo", "node", (r) => r >= 0.8);
+  judge("echo round trips/s ahead of eventlet (> 1×)", "echo", "eventlet", (r) => r > 1);
+  judge("HTTP requests/s ahead of eventlet.wsgi (> 1×)", "http", "eventlet", (r) => r > 1);
+  judge("HTTP requests/s within 2× of node:http (≥ 0.5×)", "http", "node", (r) => r >= 0.5);
+  return out;
+}
+
+/** `--profile`: our servers under V8's profiler for one measured run each (echo at 500, HTTP at 256 connections). */
+async function profile(options: DriverOptions): Promise<number> {
+  const { topSelfTime } = await import("../lib/profile");
+  const hub = SYSTEMS.find((s) => s.name === SUBJECT)!;
+  const seconds = options.quick ? 2 : 5;
+  for (const [part, conns] of [["echo", 500], ["http", 256]] as const) {
+    if (options.only && !`${part}-${conns}`.includes(options.only)) continue;
+    const dir = resolve(repoDir, "bench", "out", "profiles");
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `io-${part}-${conns}.cpuprofile`);
+    rmSync(file, { force: true });
+    const m = await measure(hub, part, conns, seconds, file);
+    await sleep(200);
+    console.log(`\nhub ${part} at ${conns} conns: ${Math.round(m.rps!)}/s under the profiler; self time of the measured run:`);
+    if (existsSync(file)) for (const line of topSelfTime(file, 25)) console.log(`  ${line}`);
+    else console.log("  (no profile written)");
+  }
+  return 0;
+}
+

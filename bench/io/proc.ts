@@ -1,0 +1,125 @@
+// Process plumbing of the io suite (issue 5), the same pieces as bench/lb/driver.ts (which keeps its own private
+// copies): start a server fresh with a raised fd limit in its own process group, wait until it listens, read its
+// CPU time from /proc, stop it. Kept apart from the driver so the echo client can read the server's CPU itself.
+import { spawn, type ChildProcess } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { connect } from "node:net";
+import { resolve } from "node:path";
+
+export const repoDir = resolve(import.meta.dirname, "..", "..");
+const NOFILE = 20000; // the hard limit here; 500 connections fit the default 1,024, but a deeper run would not
+const CLK_TCK = 100;
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function children(): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const list = out.get(ppid) ?? [];
+      list.push(Number(d));
+      out.set(ppid, list);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
+}
+
+function tree(pid: number): number[] {
+  const kids = children();
+  const out: number[] = [];
+  const visit = (p: number): void => {
+    out.push(p);
+    for (const k of kids.get(p) ?? []) visit(k);
+  };
+  visit(pid);
+  return out;
+}
+
+/** utime + stime of every process in the tree (all their threads: V8's GC helpers, libuv's pool), in µs. */
+export function cpuMicros(pid: number): number {
+  let ticks = 0;
+  for (const p of tree(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(f[11]) + Number(f[12]); // fields 14 and 15: utime, stime
+    } catch {
+      // gone
+    }
+  }
+  return (ticks * 1e6) / CLK_TCK;
+}
+
+/** Every process started here and not stopped yet: stopped too if the driver itself is interrupted. */
+const live = new Set<ChildProcess>();
+let handlersInstalled = false;
+
+/** Starts `argv` with a raised fd limit, in its own process group; `env` adds variables (the profiler's file). */
+export function start(argv: readonly string[], env: Record<string, string> = {}): ChildProcess {
+  if (!handlersInstalled) {
+    handlersInstalled = true;
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      process.on(signal, () => {
+        for (const p of live) {
+          try {
+            process.kill(-p.pid!, "SIGKILL");
+          } catch {
+            // already gone
+          }
+        }
+        process.exit(130);
+      });
+    }
+  }
+  const quoted = argv.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+  const p = spawn("bash", ["-c", `ulimit -n ${NOFILE} && exec ${quoted}`], {
+    cwd: repoDir,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+    env: { ...process.env, ...env },
+  });
+  live.add(p);
+  p.once("exit", () => live.delete(p));
+  return p;
+}
+
+export async function stop(p: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  const gone = new Promise<void>((r) => p.once("exit", () => r()));
+  try {
+    process.kill(-p.pid!, signal);
+  } catch {
+    return;
+  }
+  await Promise.race([gone, sleep(3000)]);
+  try {
+    process.kill(-p.pid!, "SIGKILL");
+  } catch {
+    // already gone
+  }
+  await Promise.race([gone, sleep(1000)]);
+}
+
+/** Resolves once something accepts connections on `port` (10 s at most: tsx compiles the hub on start-up). */
+export async function listening(port: number, p: ChildProcess | null): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (p && p.exitCode !== null) throw new Error(`exited with code ${p.exitCode}`);
+    const ok = await new Promise<boolean>((r) => {
+      const s = connect({ host: "127.0.0.1", port }, () => {
+        s.destroy();
+        r(true);
+      });
+      s.on("error", () => r(false));
+    });
+    if (ok) return;
+    await sleep(50);
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port} after 10 s`);
+}
+
+export const node = (script: string, ...args: string[]): string[] => [process.execPath, "--import", "tsx", script, ...args];
