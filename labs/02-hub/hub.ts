@@ -38,6 +38,9 @@ const defaultReport = (g: Greenlet | null, error: unknown): void => {
   console.error(`${what} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
 };
 
+/** Steps between two looks at the clock for the slice (see HubOptions.slice). */
+const SLICE_CHECK = 64;
+
 /** The hub whose loop is running now: green threads and timer callbacks find their hub here. */
 let active: Hub | null = null;
 

@@ -38,6 +38,9 @@ const defaultReport = (g: Greenlet | null, error: unknown): void => {
   console.error(`${what} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
 };
 
+/** Steps between two looks at the clock for the slice (see HubOptions.slice). */
+const SLICE_CHECK = 64;
+
 /** The hub whose loop is running now: green threads and timer callbacks find their hub here. */
 let active: Hub | null = null;
 
@@ -201,6 +204,9 @@ export class Hub {
       const main = this.#main!;
       const backend = this.backend;
       let sliceStart = backend.now();
+      // The slice is checked every SLICE_CHECK steps, not every pass: a clock read costs as much as a switch.
+      let steps = 0;
+      let nextCheck = SLICE_CHECK;
       while (!main.dead) {
         // 1. Due timers first: they make sleepers runnable for this pass. The clock is read only when a
         //    timer is pending: a clock read costs as much as a switch, and most passes have no timer.
@@ -220,13 +226,17 @@ export class Hub {
         for (let n = this.#runq.length; n > 0 && !main.dead; n--) {
           const g = this.#runq.shift()!;
           if (g.state !== "dead") this.#step(g); // a thread killed before it started is skipped
+          steps++;
         }
         if (main.dead) break;
         // 3. Nothing to run: wait for the earliest timer. Busy for a whole slice: give the host a turn.
         let deadline: number;
         if (this.#runq.length === 0) deadline = this.#timers.peek()?.deadline ?? Infinity;
-        else if (backend.now() - sliceStart >= this.#slice) deadline = backend.now();
-        else continue;
+        else if (steps < nextCheck) continue;
+        else if (backend.now() - sliceStart < this.#slice) {
+          nextCheck = steps + SLICE_CHECK;
+          continue;
+        } else deadline = backend.now();
         const idle = backend.idle(deadline, this.#resumeLoop);
         if (idle === "asleep") {
           this.#asleep = true;
@@ -238,6 +248,7 @@ export class Hub {
           main.finish(undefined, new DeadlockError(`${msg} (at ${backend.now()} ms)`));
         }
         sliceStart = backend.now();
+        nextCheck = steps + SLICE_CHECK;
       }
       // END SOLUTION
     } finally {
