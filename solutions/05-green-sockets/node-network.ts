@@ -25,6 +25,8 @@ export class NodeListener implements Listener {
     readonly hub: Hub,
     readonly server: Server,
     readonly backlog: number,
+    /** Makes the green socket for an accepted connection; chapter 08's fast path passes its own. */
+    readonly wrap: (hub: Hub, sock: NetSocket) => NodeSocket = (h, sock) => new NodeSocket(h, sock),
   ) {
     const a = server.address() as AddressInfo;
     this.address = { host: a.address, port: a.port };
@@ -36,7 +38,7 @@ export class NodeListener implements Listener {
   }
 
   readonly #onConnection = (sock: NetSocket): void => {
-    const s = new NodeSocket(this.hub, sock);
+    const s = this.wrap(this.hub, sock);
     // Hand it straight to a waiting thread if one is still parked (resume says whether it was).
     while (this.#waiting.length > 0) if (this.hub.resume(this.#waiting.shift()!, s)) return;
     // Node accepts whatever the kernel offers; our backlog refuses what nobody will take soon.
@@ -70,61 +72,71 @@ export class NodeListener implements Listener {
 // #endregion
 
 // #region node-network
+/** Opens a server on `addr` and waits until it listens (or fails to). */
+export function* listenOn(addr: Address, backlog: number): Green<Server> {
+  const hub = getHub();
+  const me = hub.current!;
+  // allowHalfOpen: our end stays writable after the peer's FIN, so shutdown() means a half-close.
+  const server = createServer({ allowHalfOpen: true });
+  let failure: unknown = null;
+  const onError = (e: unknown): void => {
+    failure = e;
+    hub.resume(me);
+  };
+  const onListening = (): void => {
+    hub.resume(me);
+  };
+  server.once("error", onError);
+  server.once("listening", onListening);
+  server.listen({ host: addr.host, port: addr.port, backlog });
+  try {
+    yield* park(null, "listen");
+  } finally {
+    server.off("error", onError);
+    server.off("listening", onListening);
+  }
+  if (failure !== null) throw fromNodeError(failure, `listen on ${formatAddress(addr)}`);
+  // An error after listening (rare: the server's handle failing) must not crash Node's loop.
+  server.on("error", (e) => hub.report(null, e));
+  return server;
+}
+
+/** Waits until `sock`, a connection attempt to `addr`, connects; throws if it fails or times out. */
+export function* connected(sock: NetSocket, addr: Address, timeout: number | null): Green<void> {
+  const hub = getHub();
+  const me = hub.current!;
+  let failure: unknown = null;
+  const onError = (e: unknown): void => {
+    failure = e;
+    hub.resume(me);
+  };
+  const onConnect = (): void => {
+    hub.resume(me);
+  };
+  sock.once("error", onError);
+  sock.once("connect", onConnect);
+  try {
+    yield* park(timeout, `connect to ${formatAddress(addr)}`);
+  } catch (e) {
+    sock.on("error", () => {}); // a late failure of the abandoned attempt concerns nobody
+    sock.destroy(); // timed out or killed: give up the attempt
+    throw e;
+  } finally {
+    sock.off("error", onError);
+    sock.off("connect", onConnect);
+  }
+  if (failure !== null) throw fromNodeError(failure, `connect to ${formatAddress(addr)}`);
+}
+
 export class NodeNetwork implements Network {
   *listen(addr: Address, backlog = 511): Green<Listener> {
-    const hub = getHub();
-    const me = hub.current!;
-    // allowHalfOpen: our end stays writable after the peer's FIN, so shutdown() means a half-close.
-    const server = createServer({ allowHalfOpen: true });
-    let failure: unknown = null;
-    const onError = (e: unknown): void => {
-      failure = e;
-      hub.resume(me);
-    };
-    const onListening = (): void => {
-      hub.resume(me);
-    };
-    server.once("error", onError);
-    server.once("listening", onListening);
-    server.listen({ host: addr.host, port: addr.port, backlog });
-    try {
-      yield* park(null, "listen");
-    } finally {
-      server.off("error", onError);
-      server.off("listening", onListening);
-    }
-    if (failure !== null) throw fromNodeError(failure, `listen on ${formatAddress(addr)}`);
-    // An error after listening (rare: the server's handle failing) must not crash Node's loop.
-    server.on("error", (e) => hub.report(null, e));
-    return new NodeListener(hub, server, backlog);
+    return new NodeListener(getHub(), yield* listenOn(addr, backlog), backlog);
   }
 
   *connect(addr: Address, options: ConnectOptions = {}): Green<Socket> {
-    const hub = getHub();
-    const me = hub.current!;
     const sock = netConnect({ host: addr.host, port: addr.port, allowHalfOpen: true });
-    let failure: unknown = null;
-    const onError = (e: unknown): void => {
-      failure = e;
-      hub.resume(me);
-    };
-    const onConnect = (): void => {
-      hub.resume(me);
-    };
-    sock.once("error", onError);
-    sock.once("connect", onConnect);
-    try {
-      yield* park(options.timeout ?? null, `connect to ${formatAddress(addr)}`);
-    } catch (e) {
-      sock.on("error", () => {}); // a late failure of the abandoned attempt concerns nobody
-      sock.destroy(); // timed out or killed: give up the attempt
-      throw e;
-    } finally {
-      sock.off("error", onError);
-      sock.off("connect", onConnect);
-    }
-    if (failure !== null) throw fromNodeError(failure, `connect to ${formatAddress(addr)}`);
-    return new NodeSocket(hub, sock);
+    yield* connected(sock, addr, options.timeout ?? null);
+    return new NodeSocket(getHub(), sock);
   }
 }
 

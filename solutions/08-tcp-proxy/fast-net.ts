@@ -4,14 +4,12 @@
 // The splice (splice.ts) forwards bytes from Node's callbacks, so it needs the `net.Socket` under a green socket,
 // which chapter 05 keeps private on purpose. This network makes the same green sockets (NodeSocket: recv, sendall,
 // close… all work) and remembers the `net.Socket` beside each. Everything that waits still waits in green threads.
-import { connect as netConnect, createServer, type AddressInfo, type Server, type Socket as NetSocket } from "node:net";
-import type { Greenlet } from "../02-hub/greenlet";
+import { connect as netConnect, type Socket as NetSocket } from "node:net";
 import { getHub, type Hub } from "../02-hub/hub";
 import type { Green } from "../02-hub/suspend";
-import { fromNodeError, SocketClosedError } from "../05-green-sockets/errors";
+import { connected, listenOn, NodeListener } from "../05-green-sockets/node-network";
 import { NodeSocket } from "../05-green-sockets/node-socket";
-import { park } from "../05-green-sockets/park";
-import { formatAddress, type Address, type ConnectOptions, type Listener, type Network, type Socket } from "../05-green-sockets/socket";
+import type { Address, ConnectOptions, Listener, Network, Socket } from "../05-green-sockets/socket";
 
 // #region fast-net
 /**
@@ -44,75 +42,16 @@ export class RawSocket extends NodeSocket {
 /** The `net.Socket` under `s`, when `s` came from fastNetwork; undefined otherwise (a simulated socket). */
 export const rawOf = (s: Socket): NetSocket | undefined => (s instanceof RawSocket ? s.raw : undefined);
 
-class RawListener implements Listener {
-  readonly address: Address;
-  readonly #ready: RawSocket[] = [];
-  readonly #waiting: Greenlet[] = [];
-  #closed = false;
-
-  constructor(
-    readonly hub: Hub,
-    readonly server: Server,
-    readonly backlog: number,
-  ) {
-    const a = server.address() as AddressInfo;
-    this.address = { host: a.address, port: a.port };
-    server.on("connection", (sock: NetSocket) => {
-      sock.setNoDelay(true); // a proxy forwards what it gets at once: Nagle would add delay to small answers
-      const s = new RawSocket(hub, sock);
-      while (this.#waiting.length > 0) if (hub.resume(this.#waiting.shift()!, s)) return;
-      if (this.#ready.length >= this.backlog) s.abort();
-      else this.#ready.push(s);
-    });
-  }
-
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  *accept(timeout: number | null = null): Green<Socket> {
-    if (this.#ready.length > 0) return this.#ready.shift()!;
-    if (this.#closed) throw new SocketClosedError("accept on a closed listener");
-    const me = this.hub.current!;
-    this.#waiting.push(me);
-    try {
-      return (yield* park(timeout, "accept")) as Socket;
-    } finally {
-      const i = this.#waiting.indexOf(me);
-      if (i >= 0) this.#waiting.splice(i, 1);
-    }
-  }
-
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.server.close();
-    for (const s of this.#ready.splice(0)) s.abort();
-    for (const g of this.#waiting.splice(0)) this.hub.throwInto(g, new SocketClosedError("the listener was closed"));
-  }
-}
-
 /** Node's network, with sockets the splice can take over. Use it inside `runReal`. */
 export const fastNetwork: Network = {
   *listen(addr: Address, backlog = 511): Green<Listener> {
-    const hub = getHub();
-    const me = hub.current!;
-    const server = createServer({ allowHalfOpen: true });
-    let failure: unknown = null;
-    server.once("error", (e) => {
-      failure = e;
-      hub.resume(me);
+    return new NodeListener(getHub(), yield* listenOn(addr, backlog), backlog, (hub, sock) => {
+      sock.setNoDelay(true); // a proxy forwards what it gets at once: Nagle would add delay to small answers
+      return new RawSocket(hub, sock);
     });
-    server.listen({ host: addr.host, port: addr.port, backlog }, () => hub.resume(me));
-    yield* park(null, "listen");
-    if (failure !== null) throw fromNodeError(failure, `listen on ${formatAddress(addr)}`);
-    server.on("error", (e) => hub.report(null, e));
-    return new RawListener(hub, server, backlog);
   },
 
   *connect(addr: Address, options: ConnectOptions = {}): Green<Socket> {
-    const hub = getHub();
-    const me = hub.current!;
     const reader = new ReusedBuffer();
     const sock = netConnect({
       host: addr.host,
@@ -129,28 +68,8 @@ export const fastNetwork: Network = {
         },
       },
     });
-    let failure: unknown = null;
-    const onError = (e: unknown): void => {
-      failure = e;
-      hub.resume(me);
-    };
-    const onConnect = (): void => {
-      hub.resume(me);
-    };
-    sock.once("error", onError);
-    sock.once("connect", onConnect);
-    try {
-      yield* park(options.timeout ?? null, `connect to ${formatAddress(addr)}`);
-    } catch (e) {
-      sock.on("error", () => {}); // a late failure of the abandoned attempt concerns nobody
-      sock.destroy();
-      throw e;
-    } finally {
-      sock.off("error", onError);
-      sock.off("connect", onConnect);
-    }
-    if (failure !== null) throw fromNodeError(failure, `connect to ${formatAddress(addr)}`);
-    return new RawSocket(hub, sock, reader);
+    yield* connected(sock, addr, options.timeout ?? null);
+    return new RawSocket(getHub(), sock, reader);
   },
 };
 // #endregion
