@@ -4,7 +4,8 @@
 // Opens N connections; each sends one 64-byte line and waits for all 64 bytes of its echo before sending the next,
 // so N round trips are in flight at most. After the warm-up it reads the server's CPU time (utime+stime from
 // /proc/PID/stat), counts round trips for the measured seconds, reads the CPU again, and prints one JSON line:
-// {"roundTrips", "seconds", "serverCpuMicros"}. Reading /proc here, at the window's very edges, keeps the driver's
+// {"roundTrips", "seconds", "serverCpuMicros", "idleConnections"}, the last being connections that completed no round
+// trip in the measured window (a server that serves some connections and starves others shows there). Reading /proc here, at the window's very edges, keeps the driver's
 // own scheduling out of the figure. It checks every byte count, so a server cannot win by answering short.
 import { connect, type Socket } from "node:net";
 import { cpuMicros } from "./proc";
@@ -15,9 +16,12 @@ const LINE = Buffer.from(`${"x".repeat(63)}\n`); // 64 bytes; one shared buffer,
 let counting = false;
 let stopped = false;
 let roundTrips = 0;
+/** Round trips each connection completed in the measured window. */
+const perConnection: number[] = [];
 let failure: Error | null = null;
 
-function drive(sock: Socket): void {
+function drive(sock: Socket, index: number): void {
+  perConnection[index] = 0;
   let got = 0; // bytes of the current echo received so far
   sock.on("data", (chunk: Buffer) => {
     got += chunk.length;
@@ -27,7 +31,10 @@ function drive(sock: Socket): void {
       return;
     }
     got = 0;
-    if (counting) roundTrips++;
+    if (counting) {
+      roundTrips++;
+      perConnection[index]!++;
+    }
     if (!stopped) sock.write(LINE);
   });
   sock.on("error", (e) => (failure ??= e));
@@ -46,8 +53,9 @@ for (let i = 0; i < conns; i += 100) {
   sockets.push(...(await Promise.all(batch)));
 }
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-for (const s of sockets) drive(s);
+sockets.forEach(drive);
 await sleep(warmSeconds * 1000); // warm-up: JIT compiled, buffers grown, every connection busy
+perConnection.fill(0); // round trips of the warm-up do not count
 const cpu0 = cpuMicros(serverPid);
 const t0 = performance.now();
 counting = true;
@@ -65,5 +73,6 @@ if (roundTrips === 0) {
   console.error("echo client: no round trip completed in the measured window");
   process.exit(1);
 }
-console.log(JSON.stringify({ roundTrips, seconds, serverCpuMicros: cpu1 - cpu0 }));
+const idleConnections = perConnection.filter((n) => n === 0).length;
+console.log(JSON.stringify({ roundTrips, seconds, serverCpuMicros: cpu1 - cpu0, idleConnections }));
 process.exit(0);
