@@ -13,7 +13,7 @@ import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { machine, median, ratios, round, table, type Results } from "../lib/report";
 import type { Aim, Case, Row, Suite } from "../lib/suite";
-import { cpuMicros, listening, node, repoDir, sleep, start, stop } from "./proc";
+import { cpuMicros, listening, node, repoDir, sleep, start, stop } from "../lib/proc";
 
 export interface DriverOptions {
   readonly reps?: string;

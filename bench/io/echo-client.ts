@@ -8,7 +8,7 @@
 // trip in the measured window (a server that serves some connections and starves others shows there). Reading /proc here, at the window's very edges, keeps the driver's
 // own scheduling out of the figure. It checks every byte count, so a server cannot win by answering short.
 import { connect, type Socket } from "node:net";
-import { cpuMicros } from "./proc";
+import { cpuMicros } from "../lib/proc";
 
 const [port, conns, warmSeconds, measuredSeconds, serverPid] = process.argv.slice(2).map(Number) as [number, number, number, number, number];
 const LINE = Buffer.from(`${"x".repeat(63)}\n`); // 64 bytes; one shared buffer, never modified, so no copy per send

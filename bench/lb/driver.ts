@@ -4,13 +4,14 @@
 // warm it up for 1 s, run `wrk -t1 -cN -d5s --timeout 5s --latency` through it, read the CPU time and peak memory of
 // the proxy's process tree from /proc before and after, stop it. The backends run for the whole suite; a "direct"
 // system points wrk straight at one backend, which shows they are not the bottleneck.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { machine, median, ratios, round, table, type Results } from "../lib/report";
 import type { Aim, Case, Row, Suite } from "../lib/suite";
+import { cpuMicros, listening, memKiB, node, NOFILE, repoDir, sleep, start, stop } from "../lib/proc";
 
 export interface DriverOptions {
   readonly reps?: string;
@@ -21,12 +22,9 @@ export interface DriverOptions {
   readonly profile?: boolean;
 }
 
-const repoDir = resolve(import.meta.dirname, "..", "..");
 const LISTEN = 9200; // the proxy under test
 const BACKENDS = [9101, 9102, 9103];
 const CONNS = [64, 1000, 5000];
-const NOFILE = 20000; // the hard limit here; 5,000 client connections need > 10,000 fds with the backend side
-const CLK_TCK = 100;
 
 /** One proxy (or none) to put between wrk and the backends. */
 interface ProxySystem {
@@ -38,7 +36,6 @@ interface ProxySystem {
   version?(): string;
 }
 
-const node = (script: string, ...args: string[]): string[] => [process.execPath, "--import", "tsx", script, ...args];
 const probe = (argv: string[]): string | null => {
   const r = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8" });
   return r.status === 0 ? `${r.stdout}${r.stderr}`.trim().split("\n")[0]! : null;
@@ -154,129 +151,6 @@ const caseOf = (f: (typeof figures)[number], conns: number): Case => ({
   better: f.better,
   n: conns,
 });
-
-// ---------------------------------------------------------------------------------------------------------------
-// /proc: CPU and memory of a process tree
-
-function children(): Map<number, number[]> {
-  const out = new Map<number, number[]>();
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      const list = out.get(ppid) ?? [];
-      list.push(Number(d));
-      out.set(ppid, list);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return out;
-}
-
-function tree(pid: number): number[] {
-  const kids = children();
-  const out: number[] = [];
-  const visit = (p: number): void => {
-    out.push(p);
-    for (const k of kids.get(p) ?? []) visit(k);
-  };
-  visit(pid);
-  return out;
-}
-
-/** utime + stime of every process in the tree (all their threads), in microseconds. */
-function cpuMicros(pid: number): number {
-  let ticks = 0;
-  for (const p of tree(pid)) {
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(f[11]) + Number(f[12]); // fields 14 and 15: utime, stime
-    } catch {
-      // gone
-    }
-  }
-  return (ticks * 1e6) / CLK_TCK;
-}
-
-/** A field of /proc/PID/status in KiB, summed over the tree (VmHWM: peak resident; VmRSS: resident now). */
-function memKiB(pid: number, field: "VmHWM" | "VmRSS"): number {
-  let kb = 0;
-  for (const p of tree(pid)) {
-    try {
-      const m = readFileSync(`/proc/${p}/status`, "utf8").match(new RegExp(`^${field}:\\s+(\\d+)`, "m"));
-      if (m) kb += Number(m[1]);
-    } catch {
-      // gone
-    }
-  }
-  return kb;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// processes
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Every process this driver started and has not stopped yet: stopped too if the driver itself is interrupted. */
-const live = new Set<ChildProcess>();
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    for (const p of live) {
-      try {
-        process.kill(-p.pid!, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-    process.exit(130);
-  });
-}
-
-/** Starts `argv` with a raised fd limit, in its own process group. */
-function start(argv: string[]): ChildProcess {
-  const quoted = argv.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
-  const p = spawn("bash", ["-c", `ulimit -n ${NOFILE} && exec ${quoted}`], { cwd: repoDir, stdio: ["ignore", "pipe", "pipe"], detached: true });
-  live.add(p);
-  p.once("exit", () => live.delete(p));
-  return p;
-}
-
-async function stop(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null || p.signalCode !== null) return;
-  const gone = new Promise<void>((r) => p.once("exit", () => r()));
-  try {
-    process.kill(-p.pid!, "SIGTERM"); // the whole group: nginx's workers too
-  } catch {
-    return;
-  }
-  await Promise.race([gone, sleep(3000)]);
-  try {
-    process.kill(-p.pid!, "SIGKILL");
-  } catch {
-    // already gone
-  }
-  await Promise.race([gone, sleep(1000)]);
-}
-
-/** Resolves once something accepts connections on `port` (5 s at most). */
-async function listening(port: number, p: ChildProcess | null): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (p && p.exitCode !== null) throw new Error(`exited with code ${p.exitCode}`);
-    const ok = await new Promise<boolean>((r) => {
-      const s = connect({ host: "127.0.0.1", port }, () => {
-        s.destroy();
-        r(true);
-      });
-      s.on("error", () => r(false));
-    });
-    if (ok) return;
-    await sleep(50);
-  }
-  throw new Error(`nothing listens on 127.0.0.1:${port} after 5 s`);
-}
 
 /** Lines `ss` prints for `args` (no header). */
 const ss = (...args: string[]): string[] =>

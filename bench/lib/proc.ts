@@ -1,13 +1,13 @@
-// Process plumbing of the io suite (issue 5), the same pieces as bench/lb/driver.ts (which keeps its own private
-// copies): start a server fresh with a raised fd limit in its own process group, wait until it listens, read its
-// CPU time from /proc, stop it. Kept apart from the driver so the echo client can read the server's CPU itself.
+// Process plumbing of the suites that start servers (lb, io): start one fresh with a raised fd limit in its own
+// process group, wait until it listens, read the CPU time and memory of its process tree from /proc, stop it.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { resolve } from "node:path";
 
 export const repoDir = resolve(import.meta.dirname, "..", "..");
-const NOFILE = 20000; // the hard limit here; 500 connections fit the default 1,024, but a deeper run would not
+/** File descriptors each started server may open: the hard limit here (5,000 proxied connections need > 10,000). */
+export const NOFILE = 20000;
 const CLK_TCK = 100;
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -120,6 +120,20 @@ export async function listening(port: number, p: ChildProcess | null): Promise<v
     await sleep(50);
   }
   throw new Error(`nothing listens on 127.0.0.1:${port} after 10 s`);
+}
+
+/** A field of /proc/PID/status in KiB, summed over the tree (VmHWM: peak resident; VmRSS: resident now). */
+export function memKiB(pid: number, field: "VmHWM" | "VmRSS"): number {
+  let kb = 0;
+  for (const p of tree(pid)) {
+    try {
+      const m = readFileSync(`/proc/${p}/status`, "utf8").match(new RegExp(`^${field}:\\s+(\\d+)`, "m"));
+      if (m) kb += Number(m[1]);
+    } catch {
+      // gone
+    }
+  }
+  return kb;
 }
 
 export const node = (script: string, ...args: string[]): string[] => [process.execPath, "--import", "tsx", script, ...args];
