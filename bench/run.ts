@@ -6,14 +6,14 @@
 // 2. Reps interleave (rep 1 of every system, then rep 2, …) and the order of systems rotates each rep: on a shared
 //    2-core machine, drift over a minute is as large as the differences measured, so it must hit every system alike.
 // 3. Measurements run one at a time, never in parallel, and the figure is the median, with min–max beside it.
-import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdirSync, readdirSync } from "node:fs";
 import { loadavg } from "node:os";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { topSelfTime } from "./lib/profile";
-import { machine, median, ratios, table, type Results } from "./lib/report";
+import { finish, machine, measuredAt, median, table } from "./lib/report";
 import type { Case, Row, Suite, System } from "./lib/suite";
 
 const benchDir = import.meta.dirname;
@@ -127,19 +127,8 @@ const total = reps * cases.length * systems.length;
 let done = 0;
 const started = Date.now();
 const loadAtStart = loadavg()[0]!;
-// Other people edit the same tree while a run lasts: say which code was measured.
-const git = (...args: string[]): string => spawnSync("git", args, { cwd: repoDir, encoding: "utf8" }).stdout ?? "";
-const head = git("rev-parse", "--short", "HEAD").trim();
-if (head) {
-  const sources = suite.sources ?? ["solutions", "bench"];
-  const dirty = git("status", "--porcelain", "--", ...sources)
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => line.slice(3));
-  const more = dirty.length > 5 ? ` and ${dirty.length - 5} more` : "";
-  const changes = dirty.length ? `, with uncommitted changes in ${dirty.slice(0, 5).join(", ")}${more}` : "";
-  notes.push(`measured at commit ${head}${changes}`);
-}
+const measured = measuredAt(repoDir, suite.sources ?? ["solutions", "bench"]);
+if (measured) notes.push(measured);
 console.error(`bench ${suite.name}: ${cases.length} cases × ${systems.length} systems × ${reps} reps, one process each`);
 for (let rep = 0; rep < reps; rep++) {
   for (const c of cases) {
@@ -188,29 +177,7 @@ for (const s of systems) {
   const v = s.version?.();
   if (v) versions[s.name] = v;
 }
-const results: Results = {
-  suite: suite.name,
-  title: suite.title,
-  subject: suite.subject,
-  date: new Date().toISOString(),
-  machine: machine(versions, loadAtStart),
-  reps,
-  rows,
-  ratios: ratios(suite, rows),
-  aims: suite.aims(rows),
-  notes,
-};
-
-console.log(`\n${suite.title} — median of ${reps} rep(s), ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
-console.log(table(suite, results));
 // A run with failed measurements is not saved: it would replace the last complete results with a partial one.
-if (save && failed.size === 0) {
-  const dir = resolve(benchDir, "results");
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(resolve(dir, `${suite.name}.json`), `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`\nwrote bench/results/${suite.name}.json`);
-} else {
-  const why = failed.size ? `${failed.size} measurement(s) failed` : values["no-save"] ? "--no-save" : "a partial or quick run";
-  console.log(`\nnot saved (${why})`);
-}
+const why = failed.size ? `${failed.size} measurement(s) failed` : values["no-save"] ? "--no-save" : "a partial or quick run";
+finish(suite, { reps, rows, notes, versions, loadAtStart, started, repoDir, notSaved: save && failed.size === 0 ? null : why });
 process.exitCode = failed.size ? 1 : 0;

@@ -8,10 +8,10 @@
 //          /proc before and after.
 // One measurement yields several figures, so, like the lb suite, this drives itself and run.ts hands it the options.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
-import { machine, median, ratios, round, table, type Results } from "../lib/report";
+import { finish, measuredAt, median, ratios, round } from "../lib/report";
 import type { Aim, Case, Row, Suite } from "../lib/suite";
 import { cpuMicros, listening, node, repoDir, sleep, start, stop } from "../lib/proc";
 
@@ -230,13 +230,8 @@ export async function runIo(options: DriverOptions): Promise<number> {
   }
 
   const loadAtStart = loadavg()[0]!;
-  const git = (...args: string[]): string => spawnSync("git", args, { cwd: repoDir, encoding: "utf8" }).stdout?.trim() ?? "";
-  const head = git("rev-parse", "--short", "HEAD");
-  if (head) {
-    const sources = ["solutions/02-hub", "solutions/03-cancellation", "solutions/04-primitives", "solutions/05-green-sockets", "solutions/07-http", "bench/io"];
-    const dirty = git("status", "--porcelain", "--", ...sources);
-    notes.push(`measured at commit ${head}${dirty ? `, with uncommitted changes in ${dirty.split("\n").map((l) => l.slice(3)).slice(0, 5).join(", ")}` : ""}`);
-  }
+  const measured = measuredAt(repoDir, ["solutions/02-hub", "solutions/03-cancellation", "solutions/04-primitives", "solutions/05-green-sockets", "solutions/07-http", "bench/io"]);
+  if (measured) notes.push(measured);
 
   const samples = new Map<string, Figures[]>();
   const started = Date.now();
@@ -292,30 +287,9 @@ export async function runIo(options: DriverOptions): Promise<number> {
     const v = s.version?.();
     if (v) versions[s.name] = v;
   }
-  const results: Results = {
-    suite: "io",
-    title: TITLE,
-    subject: SUBJECT,
-    date: new Date().toISOString(),
-    machine: machine(versions, loadAtStart),
-    reps,
-    rows,
-    ratios: ratios(suite, rows),
-    aims: suite.aims(rows),
-    notes,
-  };
-  console.log(`\n${TITLE} — median of ${reps} rep(s), ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
-  console.log(table(suite, results));
   // A run with failed measurements is not saved: it would replace the last complete results with a partial one.
-  if (save && failures === 0) {
-    const dir = resolve(repoDir, "bench", "results");
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(resolve(dir, "io.json"), `${JSON.stringify(results, null, 2)}\n`);
-    console.log("\nwrote bench/results/io.json");
-  } else {
-    const why = failures ? `${failures} measurement(s) failed` : options["no-save"] ? "--no-save" : "a partial or quick run";
-    console.log(`\nnot saved (${why})`);
-  }
+  const why = failures ? `${failures} measurement(s) failed` : options["no-save"] ? "--no-save" : "a partial or quick run";
+  finish(suite, { reps, rows, notes, versions, loadAtStart, started, repoDir, notSaved: save && failures === 0 ? null : why });
   return failures ? 1 : 0;
 }
 

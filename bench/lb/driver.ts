@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { connect } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { machine, median, ratios, round, table, type Results } from "../lib/report";
+import { finish, measuredAt, median, round } from "../lib/report";
 import type { Aim, Case, Row, Suite } from "../lib/suite";
 import { cpuMicros, listening, memKiB, node, NOFILE, repoDir, sleep, start, stop } from "../lib/proc";
 
@@ -263,11 +263,8 @@ export async function runLb(options: DriverOptions): Promise<number> {
   }
 
   const loadAtStart = loadavg()[0]!;
-  const head = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: repoDir, encoding: "utf8" }).stdout?.trim();
-  if (head) {
-    const dirty = spawnSync("git", ["status", "--porcelain", "--", "solutions/08-tcp-proxy", "bench/lb"], { cwd: repoDir, encoding: "utf8" }).stdout?.trim();
-    notes.push(`measured at commit ${head}${dirty ? ", with uncommitted changes in solutions/08-tcp-proxy or bench/lb" : ""}`);
-  }
+  const measured = measuredAt(repoDir, ["solutions/08-tcp-proxy", "bench/lb"]);
+  if (measured) notes.push(measured);
   const backends = start(node("bench/lb/backend.ts", ...BACKENDS.map(String)));
   const samples = new Map<string, Record<Figure, number>[]>();
   const started = Date.now();
@@ -322,26 +319,7 @@ export async function runLb(options: DriverOptions): Promise<number> {
     const v = s.version?.();
     if (v) versions[s.name] = v;
   }
-  const results: Results = {
-    suite: "lb",
-    title: suite.title,
-    subject: suite.subject,
-    date: new Date().toISOString(),
-    machine: machine(versions, loadAtStart),
-    reps,
-    rows,
-    ratios: ratios(suite, rows),
-    aims: suite.aims(rows),
-    notes,
-  };
-  console.log(`\n${suite.title} — median of ${reps} rep(s), ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
-  console.log(table(suite, results));
-  if (save) {
-    const dir = resolve(repoDir, "bench", "results");
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(resolve(dir, "lb.json"), `${JSON.stringify(results, null, 2)}\n`);
-    console.log("\nwrote bench/results/lb.json");
-  } else console.log(`\nnot saved (${options["no-save"] ? "--no-save" : "a partial or quick run"})`);
+  finish(suite, { reps, rows, notes, versions, loadAtStart, started, repoDir, notSaved: save ? null : options["no-save"] ? "--no-save" : "a partial or quick run" });
   return 0;
 }
 

@@ -1,5 +1,8 @@
 // Statistics, the printed table and the results file shared by every suite (chapter 8).
+import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, freemem, loadavg, release, totalmem, type } from "node:os";
+import { resolve } from "node:path";
 import type { Aim, Ratio, Row, Suite } from "./suite";
 
 export function median(xs: readonly number[]): number {
@@ -98,4 +101,58 @@ export function table(suite: Suite, results: Results): string {
   }
   if (results.notes.length) out.push("", "notes:", ...results.notes.map((n) => `  ${n}`));
   return out.join("\n");
+}
+
+/**
+ * "measured at commit abc1234", with the uncommitted changes under `sources` named: other people edit the same
+ * tree while a run lasts, so a result says which code it measured. Null outside a git checkout.
+ */
+export function measuredAt(repoDir: string, sources: readonly string[]): string | null {
+  const git = (...args: string[]): string => spawnSync("git", args, { cwd: repoDir, encoding: "utf8" }).stdout ?? "";
+  const head = git("rev-parse", "--short", "HEAD").trim();
+  if (!head) return null;
+  const dirty = git("status", "--porcelain", "--", ...sources)
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => line.slice(3)); // "XY path": untrimmed, or the first path loses its first letter
+  const more = dirty.length > 5 ? ` and ${dirty.length - 5} more` : "";
+  return `measured at commit ${head}${dirty.length ? `, with uncommitted changes in ${dirty.slice(0, 5).join(", ")}${more}` : ""}`;
+}
+
+export interface Finished {
+  readonly reps: number;
+  readonly rows: Row[];
+  readonly notes: string[];
+  readonly versions: Record<string, string>;
+  readonly loadAtStart: number;
+  /** Date.now() when the run started. */
+  readonly started: number;
+  readonly repoDir: string;
+  /** Why this run is not saved (a partial run, a failed measurement, --no-save), or null to save it. */
+  readonly notSaved: string | null;
+}
+
+/** Assembles a suite's results, prints them, and writes bench/results/<suite>.json unless `notSaved` says why not. */
+export function finish(suite: Suite, run: Finished): Results {
+  const results: Results = {
+    suite: suite.name,
+    title: suite.title,
+    subject: suite.subject,
+    date: new Date().toISOString(),
+    machine: machine(run.versions, run.loadAtStart),
+    reps: run.reps,
+    rows: run.rows,
+    ratios: ratios(suite, run.rows),
+    aims: suite.aims(run.rows),
+    notes: run.notes,
+  };
+  console.log(`\n${suite.title} — median of ${run.reps} rep(s), ${((Date.now() - run.started) / 1000).toFixed(0)} s\n`);
+  console.log(table(suite, results));
+  if (run.notSaved === null) {
+    const dir = resolve(run.repoDir, "bench", "results");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(resolve(dir, `${suite.name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+    console.log(`\nwrote bench/results/${suite.name}.json`);
+  } else console.log(`\nnot saved (${run.notSaved})`);
+  return results;
 }
