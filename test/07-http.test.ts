@@ -1,12 +1,12 @@
 // Grading tests for lab 07-http: the line grammar, body framing (and request smuggling), the incremental
 // parser with its limits, chunked bodies and pipelining, then the green server and client.
-// Randomized tests use fast-check: a failure prints its seed, path and shrunk counterexample. Replay it with,
-// for example:  SEED=-1464890757 npx vitest run test/07-http.test.ts
+// The randomized test uses fast-check with a fixed seed, so every run tries the same cases; a failure prints
+// the seed, path and shrunk counterexample. Try other cases with, for example:  SEED=42 npx vitest run test/07-http.test.ts
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { collect } from "@target/07-http/collect";
 import { HttpError } from "@target/07-http/errors";
-import { contentLength, requestFraming, responseFraming } from "@target/07-http/framing";
+import { checkRequestHead, contentLength, requestFraming } from "@target/07-http/framing";
 import { Headers } from "@target/07-http/headers";
 import type { ParseEvent, ResponseHead } from "@target/07-http/messages";
 import { RequestParser, ResponseParser } from "@target/07-http/parser";
@@ -23,8 +23,8 @@ import { fetchAll } from "@target/07-http/fetch-many";
 import type { Handler } from "@target/07-http/handler";
 import { serveHttp, type ServerOptions } from "@target/07-http/server";
 
-/** $SEED replays a failure of the randomized test; without it fast-check picks a new seed each run. */
-const SEED = process.env.SEED === undefined ? undefined : Number(process.env.SEED);
+/** The randomized test's seed: fixed, so that every run checks the same cases; $SEED tries others. */
+const SEED = process.env.SEED === undefined ? 7007 : Number(process.env.SEED);
 
 const bytes = (s: string): Buffer => Buffer.from(s, "latin1");
 const line = (s: string): [Buffer, number, number] => [bytes(s), 0, s.length];
@@ -95,11 +95,12 @@ describe("task 1: the line grammar", () => {
 
 describe("task 2: body framing", () => {
   const h = (...pairs: [string, string][]): Headers => new Headers(pairs);
-  it("reads one Content-Length and refuses duplicates, lists and non-digits with 400 (2 pts)", () => {
+  it("reads one Content-Length and refuses duplicates, lists, non-digits and overflow with 400 (2 pts)", () => {
     expect(contentLength(h(["Content-Length", "42"]))).toBe(42);
     expect(contentLength(h(["content-length", "0"]))).toBe(0);
+    expect(contentLength(h(["Content-Length", "9007199254740991"]))).toBe(Number.MAX_SAFE_INTEGER); // still exact
     expect(contentLength(h(["Host", "a"]))).toBeUndefined();
-    for (const bad of [[["Content-Length", "1"], ["Content-Length", "1"]], [["Content-Length", "5, 5"]], [["Content-Length", "-1"]], [["Content-Length", "+5"]], [["Content-Length", "0x10"]], [["Content-Length", ""]], [["Content-Length", "1 2"]]] as [string, string][][]) {
+    for (const bad of [[["Content-Length", "1"], ["Content-Length", "1"]], [["Content-Length", "1"], ["Content-Length", "2"]], [["Content-Length", "5, 5"]], [["Content-Length", "-1"]], [["Content-Length", "+5"]], [["Content-Length", "0x10"]], [["Content-Length", ""]], [["Content-Length", "1 2"]], [["Content-Length", "9007199254740992"]], [["Content-Length", "99999999999999999999"]]] as [string, string][][]) {
       expect(statusOf(() => contentLength(h(...bad))), JSON.stringify(bad)).toBe(400);
     }
   });
@@ -127,20 +128,20 @@ describe("task 2: body framing", () => {
       expect(statusOf(() => requestFraming(version as "HTTP/1.1", h(...fields))), JSON.stringify(fields)).toBe(status);
     }
   });
-  it("frames a response by its request and status: HEAD, 1xx, 204 and 304 have no body; else chunked, length or until close (2 pts)", () => {
-    const cl = h(["Content-Length", "20"]);
-    expect(responseFraming(200, "HEAD", cl)).toEqual({ kind: "none" });
-    for (const s of [100, 103, 204, 304]) expect(responseFraming(s, "GET", cl), String(s)).toEqual({ kind: "none" });
-    expect(responseFraming(200, "GET", cl)).toEqual({ kind: "length", length: 20 });
-    expect(responseFraming(404, "POST", h(["Transfer-Encoding", "gzip, chunked"]))).toEqual({ kind: "chunked" });
-    expect(responseFraming(200, "GET", h(["Transfer-Encoding", "gzip"]))).toEqual({ kind: "close" });
-    expect(responseFraming(200, "GET", h())).toEqual({ kind: "close" });
-    expect(statusOf(() => responseFraming(200, "GET", h(["Content-Length", "2"], ["Transfer-Encoding", "chunked"])))).toBe(502);
+  it("checks a request head before any handler runs: Host, framing, and a Content-Length over the body limit is 413 (1 pts)", () => {
+    const line = { method: "POST", target: "/", version: "HTTP/1.1" } as const;
+    const limits = { maxBodyBytes: 1000 };
+    const head = checkRequestHead(line, h(["Host", "x"], ["Content-Length", "1000"]), limits);
+    expect([head.method, head.framing, head.keepAlive]).toEqual(["POST", { kind: "length", length: 1000 }, true]);
+    expect(checkRequestHead(line, h(["Host", "x"], ["Transfer-Encoding", "chunked"]), limits).framing).toEqual({ kind: "chunked" });
+    expect(statusOf(() => checkRequestHead(line, h(["Host", "x"], ["Content-Length", "1001"]), limits))).toBe(413);
+    expect(statusOf(() => checkRequestHead(line, h(["Host", "x"], ["Content-Length", "99999999999999999999"]), limits))).toBe(400);
+    expect(statusOf(() => checkRequestHead(line, h(["Host", "x"], ["Content-Length", "3"], ["Content-Length", "4"]), limits))).toBe(400);
   });
 });
 
 describe("task 3: the parser's head and its limits", () => {
-  it("parses a request head pushed in one chunk, keep-alive by version and Connection (2 pts)", () => {
+  it("parses a request head pushed in one chunk, keep-alive by version and Connection (1 pts)", () => {
     const got = parseRequests([bytes("GET /a HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n")]);
     expect(got).toEqual([{ method: "GET", target: "/a", version: "HTTP/1.1", keepAlive: true, headers: [["Host", "x"], ["Accept", "*/*"]], body: "", trailers: [] }]);
     const keep = (s: string) => parseRequests([bytes(s)])[0].keepAlive;
@@ -265,7 +266,7 @@ describe("task 4: bodies, chunked encoding and pipelining", () => {
         const chunks = splitAt(stream, cuts.map((c) => c % (stream.length + 1)));
         expect(parseRequests(chunks)).toEqual(reqs.map(expected));
       }),
-      { numRuns: 150, seed: SEED },
+      { numRuns: 150, seed: SEED, verbose: true },
     );
   });
 
@@ -297,7 +298,7 @@ describe("task 4: bodies, chunked encoding and pipelining", () => {
       ["a chunk size line ending in a bare LF", `${H}Transfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n`, 400],
       ["a bare CR in a chunk extension", `${H}Transfer-Encoding: chunked\r\n\r\n5;a\rb\r\nhello\r\n0\r\n\r\n`, 400],
       ["a Content-Length over the body limit", `${H}Content-Length: 1001\r\n\r\n`, 413, { maxBodyBytes: 1000 }],
-      ["an absurd Content-Length", `${H}Content-Length: 99999999999999999999\r\n\r\n`, 413],
+      ["a Content-Length too large to be exact", `${H}Content-Length: 99999999999999999999\r\n\r\n`, 400],
       ["chunks adding up over the body limit", `${H}Transfer-Encoding: chunked\r\n\r\n200\r\n${"a".repeat(512)}\r\n200\r\n`, 413, { maxBodyBytes: 1000 }],
       ["an absurd chunk size", `${H}Transfer-Encoding: chunked\r\n\r\nffffffffffffffffffff\r\n`, 413],
       ["a gzip transfer coding", `${H}Transfer-Encoding: gzip, chunked\r\n\r\n`, 501],
@@ -312,7 +313,7 @@ describe("task 4: bodies, chunked encoding and pipelining", () => {
     }
   });
 
-  it("reads responses: HEAD, 1xx, 204 and 304 bodiless, bodies until close, cut short is a 502 (2 pts)", () => {
+  it("reads responses: HEAD, 1xx, 204 and 304 bodiless, bodies until close, cut short is a 502 (1 pts)", () => {
     const p = new ResponseParser();
     for (const m of ["HEAD", "GET", "GET", "GET", "GET"]) p.expect(m);
     const stream =
@@ -458,6 +459,55 @@ describe("task 5: the green server", () => {
     expect(result.idle.after).toBeLessThan(400);
   });
 
+  it("refuses a body over the limit (413) or a bad Content-Length (400) when the head ends, before the handler runs (2 pts)", () => {
+    const called: string[] = [];
+    const hello: Handler = function* (req) {
+      called.push(req.target);
+      return { body: "hello" };
+    };
+    const { result } = simulate(function* (net) {
+      const l = yield* startServer(net, hello, { limits: { maxBodyBytes: 1000 } });
+      const texts: string[] = [];
+      for (const input of [
+        "POST /over HTTP/1.1\r\nHost: s\r\nContent-Length: 1001\r\n\r\n",
+        "POST /overflow HTTP/1.1\r\nHost: s\r\nContent-Length: 99999999999999999999\r\n\r\n",
+        "POST /two HTTP/1.1\r\nHost: s\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc",
+        // A good request, then a refused one pipelined behind it: the first is answered, then the refusal.
+        "GET /first HTTP/1.1\r\nHost: s\r\n\r\nPOST /second HTTP/1.1\r\nHost: s\r\nContent-Length: 5000\r\n\r\n",
+      ]) texts.push((yield* rawExchange(net, input)).text);
+      l.close();
+      return texts;
+    });
+    const statuses = result.map((text) => [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1])));
+    expect(statuses).toEqual([[413], [400], [400], [200, 413]]);
+    for (const text of result) expect(text).toMatch(/Connection: close\r\n[^]*$/);
+    expect(called, "the handler ran only for the good request").toEqual(["/first"]);
+  });
+
+  it("closes the connection on a bad chunked body: 400 when no response has started, else no second response (1 pts)", () => {
+    const { result } = simulate(function* (net) {
+      const l = yield* startServer(net, function* (req) {
+        if (req.target === "/read") return { body: yield* req.body.text() }; // reads the body, then answers
+        return { body: "answered first" }; // answers without reading it
+      });
+      const next = "GET /next HTTP/1.1\r\nHost: s\r\n\r\n"; // pipelined behind: must never be served
+      const head = (target: string) => `POST ${target} HTTP/1.1\r\nHost: s\r\nTransfer-Encoding: chunked\r\n\r\n`;
+      const texts: string[] = [];
+      for (const body of ["zz\r\nab\r\n0\r\n\r\n", "3\r\nhello\r\n0\r\n\r\n", "3\r\nabc\n0\r\n\r\n"]) {
+        texts.push((yield* rawExchange(net, head("/read") + body + next)).text);
+      }
+      // The handler answered before the bad chunk size arrived: the 200 stands, and the connection closes.
+      texts.push((yield* rawExchange(net, head("/early"), 50, "zz\r\n\r\n" + next)).text);
+      l.close();
+      return texts;
+    });
+    for (const text of result.slice(0, 3)) {
+      expect(text).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n[^]*Connection: close\r\n/);
+      expect(text.match(/HTTP\/1\.1 /g), text).toHaveLength(1);
+    }
+    expect(result[3]).toBe("HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\nanswered first");
+  });
+
   it("answers 500 when a handler throws, reports the error, and goes on serving (1 pts)", () => {
     const reported: unknown[] = [];
     const net = new SimNetwork({ seed: 3 });
@@ -467,12 +517,14 @@ describe("task 5: the green server", () => {
     };
     const { result } = runVirtual(function* () {
       const l = yield* startServer(net, failing);
-      const a = yield* rawExchange(net, "GET /boom HTTP/1.1\r\nHost: s\r\n\r\n");
+      // The connection that got the 500 closes (the pipelined /after is not served); others are served.
+      const a = yield* rawExchange(net, "GET /boom HTTP/1.1\r\nHost: s\r\n\r\nGET /after HTTP/1.1\r\nHost: s\r\n\r\n");
       const b = yield* rawExchange(net, "GET /ok HTTP/1.1\r\nHost: s\r\nConnection: close\r\n\r\n");
       l.close();
       return [a.text, b.text];
     }, { report: (_g, e) => reported.push(e) });
-    expect(result[0]).toMatch(/^HTTP\/1\.1 500 Internal Server Error\r\n/);
+    expect(result[0]).toMatch(/^HTTP\/1\.1 500 Internal Server Error\r\n[^]*Connection: close\r\n/);
+    expect(result[0].match(/HTTP\/1\.1 /g)).toHaveLength(1);
     expect(result[1]).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*fine$/);
     expect(reported.map((e) => (e as Error).message)).toEqual(["handler bug"]);
   });

@@ -81,7 +81,6 @@ export class HttpClient {
    * SocketErrors, and HttpError (502) when the server's response is malformed or over the limits.
    */
   *request(req: ClientRequest): Green<ClientResponse> {
-    // BEGIN SOLUTION 6 HttpClient.request
     const url = new URL(req.url);
     // Simplification: a production client would speak TLS (https:) too.
     if (url.protocol !== "http:") throw new TypeError(`only http: URLs are supported, not ${url.protocol}`);
@@ -115,7 +114,6 @@ export class HttpClient {
     } finally {
       deadline.cancel();
     }
-    // END SOLUTION
   }
 
   *#connect(origin: { host: string; port: number }, timeout: number): Green<Connection> {

@@ -15,7 +15,6 @@ import { encodeChunk, formatResponseHead, lastChunk, REASONS } from "./serialize
 export function* writeResponse(sock: Socket, req: RequestHead, res: HttpResponse): Green<boolean> {
   // Simplification: a production server would add a Date field (RFC 9110 §6.6.1); ours leaves it out so that
   // responses are byte-for-byte repeatable in tests and demos.
-  // BEGIN SOLUTION 5 writeResponse
   const status = res.status ?? 200;
   const headers = new Headers(res.headers);
   let keepAlive = req.keepAlive && !listTokens(headers, "connection").includes("close");
@@ -57,7 +56,6 @@ export function* writeResponse(sock: Socket, req: RequestHead, res: HttpResponse
   if (Number.isFinite(declared) && sent < declared) throw new Error(`the handler wrote ${sent} of its Content-Length of ${declared}`);
   if (chunked) yield* sock.sendall(lastChunk());
   return keepAlive;
-  // END SOLUTION
 }
 // #endregion
 
