@@ -81,8 +81,39 @@ export class HttpClient {
    * SocketErrors, and HttpError (502) when the server's response is malformed or over the limits.
    */
   *request(req: ClientRequest): Green<ClientResponse> {
-    // TODO(task 6): HttpClient.request. See README.md.
-    throw new Error("not implemented yet — lab 07-http, task 6: HttpClient.request");
+    const url = new URL(req.url);
+    // Simplification: a production client would speak TLS (https:) too.
+    if (url.protocol !== "http:") throw new TypeError(`only http: URLs are supported, not ${url.protocol}`);
+    const origin = { host: url.hostname, port: url.port ? Number(url.port) : 80 };
+    const key = `${origin.host}:${origin.port}`;
+    const method = (req.method ?? "GET").toUpperCase();
+    const headers = new Headers(req.headers);
+    if (!headers.has("host")) headers.set("Host", url.host);
+    const body = typeof req.body === "string" ? Buffer.from(req.body) : req.body;
+    if (body !== undefined || method === "POST" || method === "PUT") headers.set("Content-Length", String(body?.length ?? 0));
+    const head = formatRequestHead(method, url.pathname + url.search, headers);
+    const message = body?.length ? Buffer.concat([head, body]) : head;
+
+    const { timeout = 30_000, connectTimeout = 5_000 } = this.#options;
+    const deadline = new Timeout(timeout, new TimedOutError(`${method} ${req.url}: no complete response in ${timeout} ms`));
+    try {
+      for (;;) {
+        const idle = this.#idle.get(key)?.pop();
+        const conn = idle ?? (yield* this.#connect(origin, connectTimeout));
+        try {
+          const response = yield* this.#exchange(conn, key, method, message);
+          if (idle) this.stats.reused++;
+          return response;
+        } catch (e) {
+          conn.sock.abort(); // a connection in an unknown state is never reused
+          // The server closed the kept-alive connection as we sent: nothing was processed, so send again.
+          if (idle && conn.parser.idle && e instanceof SocketError && e !== deadline.thrown && IDEMPOTENT.has(method)) continue;
+          throw e;
+        }
+      }
+    } finally {
+      deadline.cancel();
+    }
   }
 
   *#connect(origin: { host: string; port: number }, timeout: number): Green<Connection> {

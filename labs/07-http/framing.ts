@@ -6,7 +6,9 @@
 // and refuse everything RFC 9112 §6.1 and §6.3 call out as ambiguous, rather than guessing.
 import { HttpError } from "./errors";
 import { listTokens, type Headers } from "./headers";
-import type { HttpVersion } from "./syntax";
+import type { Limits } from "./limits";
+import type { RequestHead } from "./messages";
+import type { HttpVersion, RequestLine } from "./syntax";
 
 // #region framing-type
 /** How a message's body is delimited. */
@@ -24,8 +26,9 @@ export type BodyFraming =
 // #region content-length
 /**
  * The value of the one Content-Length field, or undefined when there is none. A repeated field, a list
- * ("5, 5") or anything but digits is refused: RFC 9110 §8.6 lets a recipient accept identical duplicates,
- * but two fields are also exactly what a smuggler sends hoping two parsers pick different ones.
+ * ("5, 5"), anything but digits, or a number too large to be exact is refused with 400 (RFC 9112 §6.3 item 5:
+ * an invalid Content-Length is an unrecoverable framing error). RFC 9110 §8.6 lets a recipient accept
+ * identical duplicates, but two fields are also exactly what a smuggler sends hoping two parsers pick different ones.
  */
 export function contentLength(headers: Headers): number | undefined {
   // TODO(task 2): contentLength. See README.md.
@@ -50,8 +53,49 @@ export function requestFraming(version: HttpVersion, headers: Headers): BodyFram
  * to HEAD, and every 1xx, 204 and 304, has no body whatever its header fields say.
  */
 export function responseFraming(status: number, requestMethod: string, headers: Headers): BodyFraming {
-  // TODO(task 2): responseFraming. See README.md.
-  throw new Error("not implemented yet — lab 07-http, task 2: responseFraming");
+  if (requestMethod === "HEAD" || status < 200 || status === 204 || status === 304) return { kind: "none" };
+  // Simplification: a production client would also handle a 2xx answer to CONNECT (a tunnel, no body).
+  if (headers.has("transfer-encoding")) {
+    if (headers.has("content-length")) throw new HttpError(502, "response has both Content-Length and Transfer-Encoding");
+    const codings = listTokens(headers, "transfer-encoding");
+    // chunked last: we can find the end. Anything else: the body runs until the server closes.
+    // Simplification: a production client would decode gzip and friends; we hand the coded bytes over as they are.
+    return codings[codings.length - 1] === "chunked" && codings.indexOf("chunked") === codings.length - 1
+      ? { kind: "chunked" }
+      : { kind: "close" };
+  }
+  const length = contentLength(headers);
+  if (length === undefined) return { kind: "close" };
+  return length === 0 ? { kind: "none" } : { kind: "length", length };
+}
+// #endregion
+
+// #region check-head
+/**
+ * Everything a server checks in a request head before it runs a handler or reads a single body byte: exactly one
+ * Host in HTTP/1.1 (400, RFC 9112 §3.2), a framing that is not ambiguous (`requestFraming`: 400 or 501, RFC 9112
+ * §6.1 and §6.3), and a declared body no longer than `maxBodyBytes` (413). Returns the head, ready for a handler.
+ * The request parser calls it when a head ends, so a refused head is never emitted; a proxy (chapter 11) calls it
+ * on a head it is about to forward, so a request its server would refuse never reaches a backend.
+ */
+export function checkRequestHead(line: RequestLine, headers: Headers, limits: Pick<Limits, "maxBodyBytes">): RequestHead {
+  const hosts = headers.getAll("host").length;
+  if (hosts > 1 || (hosts === 0 && line.version === "HTTP/1.1")) {
+    throw new HttpError(400, "an HTTP/1.1 request needs exactly one Host field (RFC 9112 §3.2)");
+  }
+  const framing = checkBodyLength(requestFraming(line.version, headers), limits.maxBodyBytes);
+  return { ...line, headers, framing, keepAlive: isKeepAlive(line.version, headers) };
+}
+
+/**
+ * Refuses (413) a Content-Length over `maxBodyBytes` when the head ends: the peer learns it at once, and nothing
+ * reads or buffers a body that is refused anyway. A chunked body is counted as its chunks arrive.
+ */
+export function checkBodyLength(framing: BodyFraming, maxBodyBytes: number): BodyFraming {
+  if (framing.kind === "length" && framing.length > maxBodyBytes) {
+    throw new HttpError(413, `body too large: Content-Length ${framing.length} is over the limit of ${maxBodyBytes} bytes`);
+  }
+  return framing;
 }
 // #endregion
 

@@ -5,7 +5,7 @@
 // copied: a "data" event is a view into the chunk that carried it. The same machine reads requests (a server)
 // and responses (a client, a proxy); the two subclasses differ only in their first line and framing rules.
 import { HttpError } from "./errors";
-import { isKeepAlive, requestFraming, responseFraming, type BodyFraming } from "./framing";
+import { checkBodyLength, checkRequestHead, isKeepAlive, responseFraming, type BodyFraming } from "./framing";
 import { Headers } from "./headers";
 import { DEFAULT_LIMITS, type Limits } from "./limits";
 import type { ParseEvent, RequestHead, ResponseHead } from "./messages";
@@ -190,8 +190,11 @@ export abstract class HttpParser<S, H extends { readonly framing: BodyFraming }>
         throw new Error("not implemented yet — lab 07-http, task 4: chunk-size");
       }
       case "trailer": {
-        // TODO(task 4): trailer. See README.md.
-        throw new Error("not implemented yet — lab 07-http, task 4: trailer");
+        if (start === end) return this.#end(events, this.#fields);
+        if (this.#fields.size >= this.limits.maxHeaderCount) throw new HttpError(431, "too many trailer fields");
+        const [name, value] = parseFieldLine(buf, start, end);
+        this.#fields.append(name, value);
+        return;
       }
     }
   }
@@ -200,8 +203,21 @@ export abstract class HttpParser<S, H extends { readonly framing: BodyFraming }>
   // #region body
   /** Sets the parser up to read the body the head announced (or ends the message when it has none). */
   #startBody(framing: BodyFraming, events: ParseEvent<H>[]): void {
-    // TODO(task 3): startBody. See README.md.
-    throw new Error("not implemented yet — lab 07-http, task 3: startBody");
+    switch (framing.kind) {
+      case "none":
+        return this.#end(events);
+      case "length":
+        // makeHead has already refused a length over maxBodyBytes (checkBodyLength), before the head was emitted.
+        this.#remaining = framing.length;
+        this.#state = "length";
+        return;
+      case "chunked":
+        this.#state = "chunk-size";
+        return;
+      case "close":
+        this.#state = "close";
+        return;
+    }
   }
 
   /** Body bytes of a Content-Length body or of a chunk: as many as are here and still due. */
@@ -229,14 +245,9 @@ export class RequestParser extends HttpParser<RequestLine, RequestHead> {
     return parseRequestLine(buf, start, end);
   }
 
+  /** The head-time checks (Host, framing, body limit) live in one function that a proxy can call too. */
   protected makeHead(line: RequestLine, headers: Headers): RequestHead {
-    const hosts = headers.getAll("host").length;
-    // RFC 9112 §3.2: a server MUST answer 400 to an HTTP/1.1 request without Host, or with more than one.
-    if (hosts > 1 || (hosts === 0 && line.version === "HTTP/1.1")) {
-      throw new HttpError(400, "an HTTP/1.1 request needs exactly one Host field (RFC 9112 §3.2)");
-    }
-    const framing = requestFraming(line.version, headers);
-    return { ...line, headers, framing, keepAlive: isKeepAlive(line.version, headers) };
+    return checkRequestHead(line, headers, this.limits);
   }
 }
 // #endregion
@@ -263,7 +274,7 @@ export class ResponseParser extends HttpParser<StatusLine, ResponseHead> {
     if (line.status === 101) throw new HttpError(502, "protocol upgrades (101 Switching Protocols) are not supported");
     // A 1xx response is interim: the final response to the same request follows it.
     const method = (line.status >= 200 ? this.#methods.shift() : this.#methods[0]) ?? "GET";
-    const framing = responseFraming(line.status, method, headers);
+    const framing = checkBodyLength(responseFraming(line.status, method, headers), this.limits.maxBodyBytes);
     return { ...line, headers, framing, keepAlive: framing.kind !== "close" && isKeepAlive(line.version, headers) };
   }
 

@@ -15,8 +15,47 @@ import { encodeChunk, formatResponseHead, lastChunk, REASONS } from "./serialize
 export function* writeResponse(sock: Socket, req: RequestHead, res: HttpResponse): Green<boolean> {
   // Simplification: a production server would add a Date field (RFC 9110 §6.6.1); ours leaves it out so that
   // responses are byte-for-byte repeatable in tests and demos.
-  // TODO(task 5): writeResponse. See README.md.
-  throw new Error("not implemented yet — lab 07-http, task 5: writeResponse");
+  const status = res.status ?? 200;
+  const headers = new Headers(res.headers);
+  let keepAlive = req.keepAlive && !listTokens(headers, "connection").includes("close");
+  // The message has no body for these, whatever the handler gave (RFC 9112 §6.3).
+  const noBody = status < 200 || status === 204 || status === 304;
+  const sendBody = !noBody && req.method !== "HEAD";
+  const body = res.body ?? "";
+  let chunked = false;
+  if (typeof body === "string" || body instanceof Uint8Array) {
+    // A HEAD response carries the length a GET would have had, and no body.
+    if (!noBody) headers.set("Content-Length", String(typeof body === "string" ? Buffer.byteLength(body) : body.length));
+  } else if (!headers.has("content-length") && !noBody) {
+    if (req.version === "HTTP/1.1") {
+      headers.set("Transfer-Encoding", "chunked");
+      chunked = true;
+    } else keepAlive = false; // an HTTP/1.0 client knows no chunks: the body ends with the connection
+  }
+  if (!keepAlive) headers.set("Connection", "close");
+  else if (req.version === "HTTP/1.0") headers.set("Connection", "keep-alive");
+  const head = formatResponseHead(status, headers, res.reason ?? REASONS[status]);
+
+  if (typeof body === "string" || body instanceof Uint8Array) {
+    // Head and body in one write: one packet for a small response instead of two.
+    yield* sock.sendall(sendBody && body.length > 0 ? Buffer.concat([head, Buffer.from(body)]) : head);
+    return keepAlive;
+  }
+  yield* sock.sendall(head);
+  if (!sendBody) return keepAlive;
+  // A handler that set Content-Length itself must keep its word: a body of another length would shift where
+  // the client thinks the next response starts. Such a bug ends the connection instead (the throw closes it).
+  const declared = chunked ? Infinity : Number(headers.get("content-length") ?? Infinity);
+  let sent = 0;
+  yield* body((chunk) => {
+    const data = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    sent += data.length;
+    if (sent > declared) throw new Error(`the handler wrote more than its Content-Length of ${declared}`);
+    return sock.sendall(chunked ? encodeChunk(data) : data);
+  });
+  if (Number.isFinite(declared) && sent < declared) throw new Error(`the handler wrote ${sent} of its Content-Length of ${declared}`);
+  if (chunked) yield* sock.sendall(lastChunk());
+  return keepAlive;
 }
 // #endregion
 
