@@ -530,7 +530,7 @@ describe("task 5: the green server", () => {
   });
 });
 
-describe("task 6: the green client", () => {
+describe("task 6: the green client and the pool", () => {
   it("gets responses over one kept-alive connection, sending bodies and reading chunked ones (1 pts)", () => {
     const { result } = simulate(function* (net) {
       const l = yield* startServer(net, function* (req) {
