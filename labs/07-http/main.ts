@@ -1,5 +1,5 @@
-// Chapter 07 demo: `npm run lab 07`. Parse a pipelined stream, refuse a smuggling attempt, then serve a page on
-// 127.0.0.1, fetch it with our own client, and fetch several pages at once through a GreenPool.
+// Chapter 07 demo: `npm run lab 07`. Lines, framing and the head-time check, smuggling attempts refused, a
+// pipelined stream parsed, a server on 127.0.0.1 talked to raw, then our own client and a GreenPool of fetches.
 import { done, step } from "../../tools/lib/demo";
 import { NOT_IMPLEMENTED } from "../../tools/lib/markers";
 import { runReal, sleep, spawn } from "../03-cancellation/greenthread";
@@ -8,12 +8,13 @@ import { realNetwork } from "../05-green-sockets/node-network";
 import { HttpClient } from "./client";
 import { collect } from "./collect";
 import { HttpError } from "./errors";
-import { requestFraming, responseFraming } from "./framing";
+import { checkRequestHead, requestFraming, responseFraming } from "./framing";
 import { Headers } from "./headers";
 import { fetchAll } from "./fetch-many";
 import type { Handler } from "./handler";
+import { DEFAULT_LIMITS } from "./limits";
 import { RequestParser } from "./parser";
-import { serveHttp } from "./server";
+import { serveHttp, type ServerOptions } from "./server";
 import { parseFieldLine, parseRequestLine } from "./syntax";
 
 const log = (line: string): void => console.log(`   ${line}`);
@@ -65,22 +66,23 @@ await step("Task 2: where does the body end? The head alone decides", () => {
   }
   const head = responseFraming(200, "HEAD", new Headers({ "Content-Length": "12" }));
   log(`a response to HEAD with Content-Length: 12 → ${JSON.stringify(head)}`);
-});
-
-await step("Tasks 3–4: one stream, three pipelined requests, parsed", () => {
-  const stream =
-    "GET /hello HTTP/1.1\r\nHost: demo\r\n\r\n" +
-    "POST /form HTTP/1.1\r\nHost: demo\r\nContent-Length: 9\r\n\r\nname=Ada!" +
-    "PUT /log HTTP/1.1\r\nHost: demo\r\nTransfer-Encoding: chunked\r\n\r\n4;note=x\r\nline\r\n2\r\n 2\r\n0\r\nChecksum: 42\r\n\r\n";
-  // Cut at arbitrary places, as a network would: the messages come out the same.
-  const chunks = [stream.slice(0, 23), stream.slice(23, 90), stream.slice(90)].map((s) => Buffer.from(s));
-  for (const m of collect(new RequestParser(), chunks)) {
-    const trailers = m.trailers.size ? ` trailers ${JSON.stringify(m.trailers)}` : "";
-    log(`${m.head.method} ${m.head.target}  body ${show(m.body.toString())}${trailers}`);
+  // The head-time check a server (and later a proxy) runs before any handler: the body limit is part of it.
+  const limits = { maxBodyBytes: 1024 };
+  log(`checkRequestHead with limits ${JSON.stringify(limits)}:`);
+  for (const length of ["1024", "1025", "99999999999999999999"]) {
+    const line = { method: "POST", target: "/upload", version: "HTTP/1.1" } as const;
+    try {
+      const { framing } = checkRequestHead(line, new Headers({ Host: "demo", "Content-Length": length }), limits);
+      log(`  Content-Length: ${length} → ${JSON.stringify(framing)}`);
+    } catch (e) {
+      if (!(e instanceof HttpError)) throw e;
+      log(`  Content-Length: ${length} → ${e.status}: ${e.message}`);
+    }
   }
 });
 
-await step("Tasks 3–4: request smuggling attempts and oversized heads are refused", () => {
+await step("Task 3: request smuggling attempts and oversized heads are refused when the head ends", () => {
+  log(`limits: ${JSON.stringify(DEFAULT_LIMITS)}`);
   const attempts: [string, string][] = [
     ["Content-Length and chunked together", "POST / HTTP/1.1\r\nHost: demo\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"],
     ["two Content-Length fields", "POST / HTTP/1.1\r\nHost: demo\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"],
@@ -95,6 +97,19 @@ await step("Tasks 3–4: request smuggling attempts and oversized heads are refu
       if (!(e instanceof HttpError)) throw e;
       log(`${what}: ${e.status} (${e.message})`);
     }
+  }
+});
+
+await step("Task 4: one stream, three pipelined requests, parsed", () => {
+  const stream =
+    "GET /hello HTTP/1.1\r\nHost: demo\r\n\r\n" +
+    "POST /form HTTP/1.1\r\nHost: demo\r\nContent-Length: 9\r\n\r\nname=Ada!" +
+    "PUT /log HTTP/1.1\r\nHost: demo\r\nTransfer-Encoding: chunked\r\n\r\n4;note=x\r\nline\r\n2\r\n 2\r\n0\r\nChecksum: 42\r\n\r\n";
+  // Cut at arbitrary places, as a network would: the messages come out the same.
+  const chunks = [stream.slice(0, 23), stream.slice(23, 90), stream.slice(90)].map((s) => Buffer.from(s));
+  for (const m of collect(new RequestParser(), chunks)) {
+    const trailers = m.trailers.size ? ` trailers ${JSON.stringify(m.trailers)}` : "";
+    log(`${m.head.method} ${m.head.target}  body ${show(m.body.toString())}${trailers}`);
   }
 });
 
@@ -113,11 +128,54 @@ const site: Handler = function* (req) {
   };
 };
 
-await step("Tasks 5–6: serve a page on 127.0.0.1 and fetch it with our own client", () =>
+/** Sends `request` on a new connection to `port` and returns the whole answer, up to the server's close. */
+function* rawRequest(port: number, request: string): Green<string> {
+  const sock = yield* realNetwork.connect({ host: "127.0.0.1", port });
+  try {
+    yield* sock.sendall(request);
+    const parts: Buffer[] = [];
+    for (let b = yield* sock.recv(); b.length > 0; b = yield* sock.recv()) parts.push(b);
+    return Buffer.concat(parts).toString("latin1");
+  } finally {
+    sock.close();
+  }
+}
+
+await step("Task 5: serve on 127.0.0.1 and talk to the server in raw HTTP", () =>
   real(function* () {
+    const options: ServerOptions = { headerTimeout: 2000, keepAliveTimeout: 1000, limits: { maxBodyBytes: 1024 } };
     const listener = yield* realNetwork.listen({ host: "127.0.0.1", port: 0 });
     log("listening on 127.0.0.1, on a port the system chose");
+    log(`server options: ${JSON.stringify(options)}`);
+    let calls = 0;
+    const counted: Handler = function* (req) {
+      calls++;
+      return yield* site(req);
+    };
+    spawn(serveHttp, listener, counted, options);
+    const port = listener.address.port;
+    try {
+      const requests: [string, string][] = [
+        ["two pipelined GETs, the second with Connection: close", "GET /a HTTP/1.1\r\nHost: demo\r\n\r\nGET /b HTTP/1.1\r\nHost: demo\r\nConnection: close\r\n\r\n"],
+        ["a POST announcing 5000 bytes", "POST /upload HTTP/1.1\r\nHost: demo\r\nContent-Length: 5000\r\n\r\n"],
+      ];
+      for (const [what, request] of requests) {
+        const before = calls;
+        const answer = yield* rawRequest(port, request);
+        const statuses = answer.split("\r\n").filter((line) => line.startsWith("HTTP/1.1 "));
+        log(`${what} → ${statuses.join(", ")} (handler calls: ${calls - before})`);
+      }
+    } finally {
+      listener.close();
+    }
+  }),
+);
+
+await step("Task 6: fetch pages with our own client, over one kept-alive connection", () =>
+  real(function* () {
+    const listener = yield* realNetwork.listen({ host: "127.0.0.1", port: 0 });
     spawn(serveHttp, listener, site, {});
+    log("client options: { timeout: 2000 }");
     const client = new HttpClient({ network: realNetwork, timeout: 2000 });
     const base = `http://127.0.0.1:${listener.address.port}`;
     try {
@@ -138,6 +196,7 @@ await step("Task 6: eight slow pages fetched four at a time through a GreenPool"
   real(function* () {
     const listener = yield* realNetwork.listen({ host: "127.0.0.1", port: 0 });
     spawn(serveHttp, listener, site, {});
+    log("fetchAll concurrency: 4, client options: { timeout: 2000 }; each page takes 50 ms to make");
     const client = new HttpClient({ network: realNetwork, timeout: 2000 });
     const base = `http://127.0.0.1:${listener.address.port}`;
     try {
