@@ -182,14 +182,18 @@ describe("task 6: the green client and the pool", () => {
     const { result } = simulate(function* (net) {
       const l = yield* net.host("server").listen({ host: "server", port: 80 });
       spawn(function* () {
+        const open = [];
         for (let i = 0; i < 2; i++) {
           const s = yield* l.accept();
           yield* s.recv();
+          // Says "Connection: close" but leaves the socket open: a client that pooled it would wait in vain.
           yield* s.sendall(`HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nr${i}!`);
-          s.close();
+          open.push(s);
         }
+        yield* sleep(5000);
+        for (const s of open) s.close();
       });
-      const client = new HttpClient({ network: net.host("client") });
+      const client = new HttpClient({ network: net.host("client"), timeout: 1000 });
       const a = yield* client.get("http://server/a");
       const b = yield* client.get("http://server/b");
       client.close();
