@@ -1,7 +1,7 @@
 // What the network tests of chapters 05–08 share: running a program on a simulated network or on loopback,
 // the seed of randomized tests, and small byte helpers. Imports the code under test only through `@target/…`,
 // so it runs against the reference or a learner's labs alike.
-import { runReal, runVirtual } from "@target/02-hub/green";
+import { runReal, runVirtual, sleep } from "@target/02-hub/green";
 import type { Greenlet } from "@target/02-hub/greenlet";
 import { getHub } from "@target/02-hub/hub";
 import type { Green } from "@target/02-hub/suspend";
@@ -106,4 +106,36 @@ export function* request(network: Network, to: Address, body: string | Buffer, t
   } finally {
     s.close();
   }
+}
+
+/** The chunk size of a stream made of `chunkOf(0)`, `chunkOf(1)`, … */
+export const CHUNK = 64 * 1024;
+
+/** Chunk `i` of a long stream: every byte is `i & 0xff`, cheap to make and to check. */
+export const chunkOf = (i: number): Buffer => Buffer.alloc(CHUNK, i & 0xff);
+
+/** Reads a stream of chunkOf(0), chunkOf(1), … to its end: how many bytes, and where the first wrong one is (-1: none). */
+export function* readChunks(s: Socket): Green<{ read: number; wrong: number }> {
+  let read = 0;
+  let wrong = -1;
+  for (let b = yield* s.recv(); b.length > 0; b = yield* s.recv()) {
+    for (let k = 0; k < b.length && wrong < 0; k++) if (b[k] !== (Math.floor((read + k) / CHUNK) & 0xff)) wrong = read + k;
+    read += b.length;
+  }
+  return { read, wrong };
+}
+
+/**
+ * Watches a writer whose reader has stopped reading: true once `sent()` has not moved for three looks `tick` ms
+ * apart, false when the writer finished (`done()`) or after 100 looks. Three looks, not one: on a busy machine
+ * the writer may simply not have run between two looks.
+ */
+export function* untilStalled(sent: () => number, done: () => boolean, tick: number): Green<boolean> {
+  let still = 0;
+  for (let i = 0, before = -1; i < 100 && still < 3 && !done(); i++) {
+    still = sent() === before ? still + 1 : 0;
+    before = sent();
+    yield* sleep(tick);
+  }
+  return still === 3 && !done();
 }

@@ -18,7 +18,7 @@ import {
   TimedOutError,
 } from "@target/05-green-sockets/errors";
 import type { Address, Network, Socket } from "@target/05-green-sockets/socket";
-import { readAll } from "./net";
+import { CHUNK, chunkOf, readAll, readChunks, untilStalled } from "./net";
 
 /** What a test gets: where servers listen and from where clients connect. */
 export interface NetworkEnv {
@@ -49,11 +49,6 @@ export interface NetworkSubject {
   /** Tests this network cannot run, each with the reason. */
   readonly skip?: Partial<Record<NetworkTest, string>>;
 }
-
-const CHUNK = 64 * 1024;
-
-/** Chunk `i` of a backpressure stream: every byte is `i & 0xff`, so a lost or reordered chunk shows. */
-const chunkOf = (i: number): Buffer => Buffer.alloc(CHUNK, i & 0xff);
 
 /** Registers the suite for `subject`. */
 export function networkConformance(subject: NetworkSubject): void {
@@ -109,22 +104,11 @@ export function networkConformance(subject: NetworkSubject): void {
             }
             writer.shutdown();
           });
-          // Nobody reads: look until the writer has not moved for three looks in a row (at most 100 looks).
-          let still = 0;
-          for (let i = 0, before = -1; i < 100 && still < 3 && !writing.dead; i++) {
-            still = sent === before ? still + 1 : 0;
-            before = sent;
-            yield* sleep(subject.tick);
-          }
-          const stalled = { sent, stopped: !writing.dead && still === 3 };
-          if (process.env.SHOW_STALL) console.log(subject.name, who, stalled);
-          // Now read everything, checking each byte's chunk: backpressure lost nothing.
-          let read = 0;
-          let wrong = -1;
-          for (let b = yield* reader.recv(); b.length > 0; b = yield* reader.recv()) {
-            for (let k = 0; k < b.length && wrong < 0; k++) if (b[k] !== (Math.floor((read + k) / CHUNK) & 0xff)) wrong = read + k;
-            read += b.length;
-          }
+          // Nobody reads: the writer must stop.
+          const stopped = yield* untilStalled(() => sent, () => writing.dead, subject.tick);
+          const stalled = { sent, stopped };
+          // Now read everything: backpressure lost nothing.
+          const { read, wrong } = yield* readChunks(reader);
           yield* writing.wait();
           c.close();
           s.close();
