@@ -49,6 +49,6 @@ for (const [name, relay, proxy] of onLoopback) {
     tick: 20,
     // Two hops of Node's and the kernel's buffers (about 4 MiB each on Linux's loopback, see network.test.ts).
     bound: 16 * MiB,
-    total: 48 * MiB,
+    total: 32 * MiB,
   });
 }
