@@ -5,7 +5,7 @@
 // A randomized test prints its seed when it fails. Replay it with, for example:
 //   SEED=1234 npx vitest run test/05-green-sockets.test.ts
 import { describe, expect, it } from "vitest";
-import { runReal, runVirtual, sleep, spawn } from "@target/02-hub/green";
+import { runVirtual, sleep, spawn } from "@target/02-hub/green";
 import { getHub } from "@target/02-hub/hub";
 import type { Green } from "@target/02-hub/suspend";
 import { echo, echoServer } from "@target/05-green-sockets/echo";
@@ -20,24 +20,11 @@ import { realNetwork } from "@target/05-green-sockets/node-network";
 import { park } from "@target/05-green-sockets/park";
 import { exponential, uniform } from "@target/05-green-sockets/random";
 import { serve, StopServe } from "@target/05-green-sockets/serve";
-import { SimNetwork, type SimOptions } from "@target/05-green-sockets/sim-network";
+import { SimNetwork } from "@target/05-green-sockets/sim-network";
 import type { Listener, Socket } from "@target/05-green-sockets/socket";
+import { pattern, readAll, real, replayWith, SEED, simulate } from "./support/net";
 
-/** The seed of the randomized tests: $SEED when set, so a failure can be replayed. */
-const SEED = process.env.SEED === undefined ? 20261125 : Number(process.env.SEED);
-const replay = (seed: number): string => `replay with: SEED=${seed} npx vitest run test/05-green-sockets.test.ts`;
-
-/**
- * Runs `main` on the virtual clock with a fresh simulated network; returns its result and the virtual time.
- * An error the hub reports (a thread that failed with nobody waiting for it) fails the test.
- */
-function simulate<T>(options: SimOptions, main: (net: SimNetwork) => Green<T>): { result: T; time: number; net: SimNetwork } {
-  const net = new SimNetwork(options);
-  const reported: unknown[] = [];
-  const { result, time } = runVirtual(() => main(net), { report: (_g, e) => reported.push(e) });
-  if (reported.length > 0) throw reported[0];
-  return { result, time, net };
-}
+const replay = replayWith("test/05-green-sockets.test.ts");
 
 /** A server on host "server" port 7 that runs `handler` for one connection; the client socket from host "client". */
 function* pair(net: SimNetwork, handler: (s: Socket) => Green<void>): Green<Socket> {
@@ -49,16 +36,6 @@ function* pair(net: SimNetwork, handler: (s: Socket) => Green<void>): Green<Sock
   });
   return yield* net.host("client").connect({ host: "server", port: 7 });
 }
-
-/** Reads until the end of the stream. */
-function* readAll(s: Socket): Green<Buffer> {
-  const parts: Buffer[] = [];
-  for (let b = yield* s.recv(); b.length > 0; b = yield* s.recv()) parts.push(b);
-  return Buffer.concat(parts);
-}
-
-/** `n` bytes of a repeating, position-dependent pattern, so a lost, duplicated or reordered byte shows. */
-const pattern = (n: number): Buffer => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + (i >> 8)) & 0xff));
 
 describe("task 1: park", () => {
   it("parks until resumed, and returns the value the waker sent (1 pts)", () => {
@@ -437,10 +414,6 @@ describe("task 4: echo", () => {
 });
 
 /** Runs `main` on the real clock with a bound on real time; a failing thread fails the test. */
-function real<T>(main: () => Green<T>): Promise<T> {
-  return runReal(main, { report: (g, e) => console.error(`${g?.name ?? "timer"}: ${String(e)}`) });
-}
-
 /** A loopback echo server on a port the OS picks. */
 function* loopbackEcho(): Green<Listener> {
   const l = yield* realNetwork.listen({ host: "127.0.0.1", port: 0 });
@@ -545,7 +518,7 @@ describe("task 5: NodeSocket on loopback", () => {
       s.close();
       l.close();
       return { stalled, read, peak };
-    });
+    }, 15_000);
     expect(result.stalled).toBe(true);
     expect(result.read).toBe(64 * 1024 * 1024);
     // sendall returns only below Node's high-water mark (16 KiB on Node 20, 64 KiB on Node 22).

@@ -6,15 +6,14 @@
 // A randomized test prints its seed when it fails. Replay it with, for example:
 //   SEED=1234 npx vitest run test/06-chat.test.ts
 import { describe, expect, it } from "vitest";
-import { runReal, runVirtual, sleep } from "@target/02-hub/green";
+import { sleep } from "@target/02-hub/green";
 import { getHub } from "@target/02-hub/hub";
-import type { Greenlet } from "@target/02-hub/greenlet";
 import type { Green } from "@target/02-hub/suspend";
 import { spawn } from "@target/03-cancellation/greenthread";
 import { ConnectionResetError } from "@target/05-green-sockets/errors";
 import { realNetwork } from "@target/05-green-sockets/node-network";
 import { exponential, mulberry32, uniform } from "@target/05-green-sockets/random";
-import { SimNetwork, type SimOptions } from "@target/05-green-sockets/sim-network";
+import { SimNetwork } from "@target/05-green-sockets/sim-network";
 import type { Address, Listener, Network, Socket } from "@target/05-green-sockets/socket";
 import { chatServer } from "@target/06-chat/chat";
 import { readLine, type Line } from "@target/06-chat/lines";
@@ -22,29 +21,11 @@ import type { ChatOptions } from "@target/06-chat/options";
 import { Outbox } from "@target/06-chat/outbox";
 import { Room, type Mailbox } from "@target/06-chat/room";
 import { cleanLine, validateNick } from "@target/06-chat/text";
+import { real, replayWith, SEED, simulate } from "./support/net";
 
-/** The seed of the randomized tests: $SEED when set, so a failure can be replayed. */
-const SEED = process.env.SEED === undefined ? 20261125 : Number(process.env.SEED);
-const replay = (seed: number): string => `replay with: SEED=${seed} npx vitest run test/06-chat.test.ts`;
+const replay = replayWith("test/06-chat.test.ts");
 
 const now = (): number => getHub().now();
-
-/**
- * Runs `main` on the virtual clock with a fresh simulated network; returns its result and the virtual time.
- * An error the hub reports (a thread that failed with nobody waiting for it) fails the test.
- */
-function simulate<T>(options: SimOptions, main: (net: SimNetwork) => Green<T>): { result: T; time: number } {
-  const net = new SimNetwork(options);
-  const reported: unknown[] = [];
-  let run: { result: T; time: number };
-  try {
-    run = runVirtual(() => main(net), { report: (_g, e) => reported.push(e) });
-  } catch (e) {
-    throw reported.length > 0 ? reported[0] : e; // a server thread's failure explains a client's wait best
-  }
-  if (reported.length > 0) throw reported[0];
-  return run;
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // A test client: a socket, a reader thread that writes down every line heard and when, and ways to wait.
@@ -665,27 +646,6 @@ describe("task 5: the chat server", () => {
       members: ["ann", "bob"],
     });
   });
-
-  /**
-   * Runs `main` on Node's real clock and loopback. It fails after 3 seconds of real time (a bound, not a
-   * measurement), and at once when a server thread fails (the hub's report is thrown into `main`).
-   */
-  function real<T>(main: () => Green<T>): Promise<T> {
-    let mainThread: Greenlet | null = null;
-    return runReal(
-      function* () {
-        const hub = getHub();
-        mainThread = hub.current!;
-        const guard = hub.schedule(3000, () => hub.throwInto(mainThread!, new Error("the loopback test took over 3 s")));
-        try {
-          return yield* main();
-        } finally {
-          guard.cancel();
-        }
-      },
-      { report: (_g, e) => mainThread?.hub.throwInto(mainThread, e) },
-    );
-  }
 
   it("on 127.0.0.1: clients join, talk and quit over Node's real sockets (1 pts)", async () => {
     const result = await real(function* () {

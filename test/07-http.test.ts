@@ -22,6 +22,7 @@ import { HttpClient } from "@target/07-http/client";
 import { fetchAll } from "@target/07-http/fetch-many";
 import type { Handler } from "@target/07-http/handler";
 import { serveHttp, type ServerOptions } from "@target/07-http/server";
+import { simulate as simulateOn } from "./support/net";
 
 /** The randomized test's seed: fixed, so that every run checks the same cases; $SEED tries others. */
 const SEED = process.env.SEED === undefined ? 7007 : Number(process.env.SEED);
@@ -347,14 +348,9 @@ describe("task 4: bodies, chunked encoding and pipelining", () => {
 
 // ---- The green server and client, on the virtual clock and a seeded simulated network. ----
 
-/** Runs `main` on the virtual clock with a simulated network; an error the hub reports fails the test. */
-function simulate<T>(main: (net: SimNetwork) => Green<T>, options: SimOptions = {}): { result: T; time: number } {
-  const net = new SimNetwork({ seed: 7, latency: 1, ...options });
-  const reported: unknown[] = [];
-  const run = runVirtual(() => main(net), { report: (_g, e) => reported.push(e) });
-  if (reported.length > 0) throw reported[0];
-  return run;
-}
+/** Runs `main` on the virtual clock with a simulated network (seed 7, 1 ms links unless `options` say otherwise). */
+const simulate = <T>(main: (net: SimNetwork) => Green<T>, options: SimOptions = {}): { result: T; time: number } =>
+  simulateOn({ seed: 7, latency: 1, ...options }, main);
 
 /** Starts an HTTP server on server:80 and returns its listener. */
 function* startServer(net: SimNetwork, handler: Handler, options: ServerOptions = {}): Green<Listener> {

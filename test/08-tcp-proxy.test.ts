@@ -5,15 +5,15 @@
 // A randomized test prints its seed when it fails. Replay it with, for example:
 //   SEED=1234 npx vitest run test/08-tcp-proxy.test.ts
 import { describe, expect, it } from "vitest";
-import { runReal, runVirtual, sleep } from "@target/02-hub/green";
+import { runReal, sleep } from "@target/02-hub/green";
 import { getHub } from "@target/02-hub/hub";
 import type { Green } from "@target/02-hub/suspend";
 import { spawn } from "@target/03-cancellation/greenthread";
-import { ConnectionRefusedError, ConnectionResetError, SocketClosedError } from "@target/05-green-sockets/errors";
+import { ConnectionRefusedError } from "@target/05-green-sockets/errors";
 import { realNetwork } from "@target/05-green-sockets/node-network";
 import { exponential } from "@target/05-green-sockets/random";
-import { SimNetwork, type SimOptions } from "@target/05-green-sockets/sim-network";
-import type { Address, Network, Socket } from "@target/05-green-sockets/socket";
+import type { SimNetwork } from "@target/05-green-sockets/sim-network";
+import type { Address, Socket } from "@target/05-green-sockets/socket";
 import type { Backend } from "@target/08-tcp-proxy/balancer";
 import { NoBackendError } from "@target/08-tcp-proxy/errors";
 import { connectBackend } from "@target/08-tcp-proxy/failover";
@@ -23,55 +23,12 @@ import { Proxy, type ProxyOptions } from "@target/08-tcp-proxy/proxy";
 import { RoundRobin } from "@target/08-tcp-proxy/round-robin";
 import { spliceRelay } from "@target/08-tcp-proxy/splice";
 import { statsFor } from "@target/08-tcp-proxy/stats";
+import { pattern, readAll, replayWith, request, SEED, server, simulate } from "./support/net";
 
-/** The seed of the randomized tests: $SEED when set, so a failure can be replayed. */
-const SEED = process.env.SEED === undefined ? 20261125 : Number(process.env.SEED);
-const replay = (seed: number): string => `replay with: SEED=${seed} npx vitest run test/08-tcp-proxy.test.ts`;
-
-/**
- * Runs `main` on the virtual clock with a fresh simulated network; returns its result and the virtual time.
- * An error the hub reports (a thread that failed with nobody waiting for it) fails the test.
- */
-function simulate<T>(options: SimOptions, main: (net: SimNetwork) => Green<T>): { result: T; time: number } {
-  const net = new SimNetwork(options);
-  const reported: unknown[] = [];
-  const { result, time } = runVirtual(() => main(net), { report: (_g, e) => reported.push(e) });
-  if (reported.length > 0) throw reported[0];
-  return { result, time };
-}
+const replay = replayWith("test/08-tcp-proxy.test.ts");
 
 const backend = (name: string, port = 8080): Backend => ({ name, address: { host: name, port } });
 const LB: Address = { host: "lb", port: 80 };
-
-/** Reads until the end of the stream. */
-function* readAll(s: Socket): Green<Buffer> {
-  const parts: Buffer[] = [];
-  for (let b = yield* s.recv(); b.length > 0; b = yield* s.recv()) parts.push(b);
-  return Buffer.concat(parts);
-}
-
-/** `n` bytes of a position-dependent pattern, so a lost, duplicated or reordered byte shows. */
-const pattern = (n: number): Buffer => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + (i >> 8)) & 0xff));
-
-/** Runs `handler` for every connection to `addr` on `network`, each in its own thread, until the run ends. */
-function* server(network: Network, addr: Address, handler: (s: Socket) => Green<void>): Green<Address> {
-  const l = yield* network.listen(addr);
-  spawn(function* acceptor() {
-    for (;;) {
-      const s = yield* l.accept();
-      spawn(function* conn() {
-        try {
-          yield* handler(s);
-        } catch (e) {
-          if (!(e instanceof ConnectionResetError) && !(e instanceof SocketClosedError)) throw e;
-        } finally {
-          s.close();
-        }
-      });
-    }
-  });
-  return l.address;
-}
 
 /** A backend that reads the whole request (until the client's half-close) and answers "<name> got N bytes". */
 const answers = (name: string) =>
@@ -83,19 +40,6 @@ const answers = (name: string) =>
 /** A backend that echoes every chunk until the end of the stream, then closes. */
 function* echoChunks(s: Socket): Green<void> {
   for (let b = yield* s.recv(); b.length > 0; b = yield* s.recv()) yield* s.sendall(b);
-}
-
-/** One request: connect to the proxy, send, half-close, read the whole answer (within `timeout` ms per wait). */
-function* request(network: Network, to: Address, body: string | Buffer, timeout: number | null = null): Green<string> {
-  const s = yield* network.connect(to, timeout === null ? {} : { timeout });
-  s.timeout = timeout;
-  try {
-    yield* s.sendall(body);
-    s.shutdown();
-    return (yield* readAll(s)).toString();
-  } finally {
-    s.close();
-  }
 }
 
 /** Starts backends b1..bN on the simulated network with `handler`, and a proxy on host "lb" in front of them. */

@@ -4,7 +4,7 @@
 // One thread per connection is the whole point of green threads: the handler reads like a program for
 // one client, and a thousand of them cost a thousand small generators. The limit is what keeps "a
 // thousand" from becoming "as many as attackers like": past it, serve stops accepting (a GreenPool's
-// spawn waits for a free slot), new clients wait in the listener's backlog, and past the backlog they are refused.
+// spawn waits for a free slot) and new clients wait in the listener's queue, never reset, until a slot frees.
 import { getHub } from "../02-hub/hub";
 import type { Green } from "../02-hub/suspend";
 import type { GreenThread } from "../03-cancellation/greenthread";

@@ -82,19 +82,7 @@ export class Pipe {
   #attempt(segment: Segment): void {
     const net = this.#net;
     const random = net.random;
-    if (net.isCut(this.src, this.dst) || (this.#link.loss > 0 && random() < this.#link.loss)) {
-      net.stats.lost++;
-      const syn = segment.kind === "syn";
-      const { rto, synRto, retries, synRetries } = net.options;
-      if (++segment.tries > (syn ? synRetries : retries)) {
-        this.kill();
-        this.from?.fail(new TimedOutError(`${this.src} → ${this.dst}: no answer after ${segment.tries} tries`));
-        return;
-      }
-      // Retransmission after a timeout that doubles with each try (exponential backoff).
-      this.#after((syn ? synRto : rto) * 2 ** (segment.tries - 1), () => this.#attempt(segment));
-      return;
-    }
+    if (net.isCut(this.src, this.dst) || (this.#link.loss > 0 && random() < this.#link.loss)) return this.#lost(segment);
     // Simplification: a real reset can overtake data in flight; ours comes in order, and is never lost.
     if (segment.kind === "data" && this.#link.reset > 0 && random() < this.#link.reset) {
       // A reset fault: a middlebox or a crashed peer kills the connection under both ends.
@@ -111,6 +99,31 @@ export class Pipe {
       segment.arrived = true;
       this.#deliver();
     });
+  }
+
+  /**
+   * The far end dropped `segment` on arrival (a SYN to a listener whose queue is full, as Linux does): the sender
+   * hears nothing, so it is tried again later exactly as if the network had lost it.
+   */
+  dropped(segment: Segment): void {
+    if (this.#dead) return;
+    segment.arrived = false;
+    this.#queue.unshift(segment);
+    this.#lost(segment);
+  }
+
+  #lost(segment: Segment): void {
+    const net = this.#net;
+    net.stats.lost++;
+    const syn = segment.kind === "syn";
+    const { rto, synRto, retries, synRetries } = net.options;
+    if (++segment.tries > (syn ? synRetries : retries)) {
+      this.kill();
+      this.from?.fail(new TimedOutError(`${this.src} → ${this.dst}: no answer after ${segment.tries} tries`));
+      return;
+    }
+    // Retransmission after a timeout that doubles with each try (exponential backoff).
+    this.#after((syn ? synRto : rto) * 2 ** (segment.tries - 1), () => this.#attempt(segment));
   }
 
   /** Hands over every segment at the head of the queue that has arrived, in the order they were sent. */

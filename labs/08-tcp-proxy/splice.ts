@@ -46,6 +46,8 @@ export function* spliceRelay(client: Socket, server: Socket, up: (n: number) => 
     sock.on("error", fail);
     sock.on("close", closed);
   }
+  // Reset before the splice began (while the backend was being connected): 'close' will not come again.
+  if (c.destroyed || s.destroyed) closed();
   try {
     while (ended < 2 && failure === null) yield PARK;
   } finally {
@@ -98,6 +100,9 @@ function forward(from: NetSocket, to: NetSocket, reader: ReusedBuffer | null, co
   from.on("end", onEndOfStream);
   to.on("drain", onDrain);
   from.resume();
+  // Its end came before the splice (a client that half-closed at once, while the backend was being connected):
+  // Node has emitted 'end' already, and only once. Nothing is left to read, so the end is forwarded now.
+  if (from.readableEnded) onEndOfStream();
   return () => {
     if (reader !== null) reader.sink = null;
     from.off("data", onData);

@@ -24,6 +24,7 @@ export class NodeListener implements Listener {
   constructor(
     readonly hub: Hub,
     readonly server: Server,
+    /** The length of the kernel's queue of connections not yet accepted (listen(2)'s backlog). */
     readonly backlog: number,
     /** Makes the green socket for an accepted connection; chapter 08's fast path passes its own. */
     readonly wrap: (hub: Hub, sock: NetSocket) => NodeSocket = (h, sock) => new NodeSocket(h, sock),
@@ -41,11 +42,15 @@ export class NodeListener implements Listener {
     const s = this.wrap(this.hub, sock);
     // Hand it straight to a waiting thread if one is still parked (resume says whether it was).
     while (this.#waiting.length > 0) if (this.hub.resume(this.#waiting.shift()!, s)) return;
-    // Node accepts whatever the kernel offers; our backlog refuses what nobody will take soon.
-    // Simplification: a production server would stop accepting (and leave clients in the kernel's queue)
-    // rather than accept a connection only to reset it.
-    if (this.#ready.length >= this.backlog) s.abort();
-    else this.#ready.push(s);
+    // Nobody is taking connections (the server is full, say): the client waits here, never reset. Node gives no
+    // way to stop accepting short of closing the listening socket, which would reset every client in the
+    // kernel's queue: a listening handle accepts until it is closed (its readStop does not apply to it), and
+    // `server.maxConnections` closes the excess. So the kernel's queue (`backlog` long) is drained into ours, and
+    // a client waiting here sees what it would see in the kernel's queue: its connect succeeded, its bytes wait
+    // unread in the kernel's receive buffer, and it is served when a thread accepts it.
+    // Simplification: a production server would stop polling the listening socket when full (HAProxy's maxconn
+    // does), so that clients wait in the kernel, costing it nothing; each one waiting here costs a file descriptor.
+    this.#ready.push(s);
   };
 
   *accept(timeout: number | null = null): Green<Socket> {

@@ -1,8 +1,9 @@
 // A host of the simulated network: it listens, accepts and connects, like Node's `net`. Built in chapter 05.
 //
 // A connection is two pipes, one each way. connect sends a SYN on the first; when it arrives, the target
-// host looks for a listener on the port: none (or a full backlog) answers with a reset, which the caller
-// sees as ConnectionRefusedError; a listener gets a new socket in its accept queue and the caller a SYN-ACK.
+// host looks for a listener on the port: none answers with a reset, which the caller sees as
+// ConnectionRefusedError; a listener gets a new socket in its accept queue and the caller a SYN-ACK. A full
+// queue drops the SYN, as Linux does: the caller retries it later, and waits rather than being refused.
 import type { Greenlet } from "../02-hub/greenlet";
 import type { Green } from "../02-hub/suspend";
 import { SocketClosedError, SocketError } from "./errors";
@@ -28,12 +29,15 @@ export class SimListener implements Listener {
     return this.#closed;
   }
 
-  /** The handshake finished for `s`: hand it to a thread in accept, or queue it. False when the queue is full. */
-  offer(s: SimSocket): boolean {
-    while (this.#waiting.length > 0) if (this.host.net.hub.resume(this.#waiting.shift()!, s)) return true;
-    if (this.#ready.length >= this.backlog) return false;
+  /** True when no thread waits in accept and `backlog` connections are already queued. */
+  get full(): boolean {
+    return this.#waiting.length === 0 && this.#ready.length >= this.backlog;
+  }
+
+  /** The handshake finished for `s`: hand it to a thread in accept, or queue it (the caller checked `full`). */
+  offer(s: SimSocket): void {
+    while (this.#waiting.length > 0) if (this.host.net.hub.resume(this.#waiting.shift()!, s)) return;
     this.#ready.push(s);
-    return true;
   }
 
   *accept(timeout: number | null = null): Green<Socket> {
@@ -95,7 +99,7 @@ export class SimHost implements Network {
     // The way back exists from the start, for the SYN-ACK or the reset; the way there ends at the handshake.
     const handshake: Endpoint = {
       receive: (segment: Segment) => {
-        if (segment.kind === "syn") target.#arrive(addr.port, there, back, local);
+        if (segment.kind === "syn") target.#arrive(addr.port, segment, there, back, local);
       },
       fail: () => {},
     };
@@ -109,12 +113,14 @@ export class SimHost implements Network {
   }
 
   /** A SYN from `from` reached port `port` of this host. */
-  #arrive(port: number, there: Pipe, back: Pipe, from: Address): void {
+  #arrive(port: number, syn: Segment, there: Pipe, back: Pipe, from: Address): void {
     const l = this.#listeners.get(port);
     if (!l) return back.send("rst"); // nothing listens: connection refused
+    // The accept queue is full (the program stopped accepting): drop the SYN, the client tries again later.
+    if (l.full) return there.dropped(syn);
     const s = new SimSocket(this.net, l.address, from, back, false);
     there.to = s;
-    if (!l.offer(s)) return back.send("rst"); // the accept queue is full: refused too
+    l.offer(s);
     back.send("synack");
   }
 

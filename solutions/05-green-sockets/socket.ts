@@ -55,7 +55,10 @@ export interface Listener {
   /** Where it listens; the real port when it was asked for port 0. */
   readonly address: Address;
   readonly closed: boolean;
-  /** The next connection a client made; throws SocketClosedError once the listener is closed. */
+  /**
+   * The next connection a client made, oldest first; throws SocketClosedError once the listener is closed.
+   * A program that stops calling accept (it is full) leaves the next clients waiting: none is reset.
+   */
   accept(timeout?: number | null): Green<Socket>;
   /** Stops listening; threads waiting in accept get SocketClosedError, and new clients are refused. */
   close(): void;
@@ -69,8 +72,9 @@ export interface ConnectOptions {
 /** A network to listen and connect on: Node's real one, or one host of a simulated one. */
 export interface Network {
   /**
-   * Listens on `addr` (port 0: any free port). A full queue of `backlog` connections not yet accepted
-   * refuses new ones. @default backlog 511
+   * Listens on `addr` (port 0: any free port). Up to `backlog` connections wait to be accepted; a client beyond
+   * them is not refused either: it waits (its connection attempt is retried, as Linux does) until a thread
+   * accepts it, or its connect times out. Only a closed port refuses. @default backlog 511
    */
   listen(addr: Address, backlog?: number): Green<Listener>;
   /** Connects to `addr`: ConnectionRefusedError when nothing listens, TimedOutError past `timeout`. */

@@ -62,8 +62,14 @@ export const fastNetwork: Network = {
         buffer: () => reader.buffer, // asked before every read
         callback: (n: number, buf: Uint8Array): boolean => {
           const chunk = (buf as Buffer).subarray(0, n);
-          if (reader.sink !== null) reader.sink(chunk);
-          else sock.push(Buffer.from(chunk)); // not spliced (yet): a copy for recv, since `buf` is reused
+          if (reader.sink === null) {
+            // Not spliced (yet): a copy for recv, since `buf` is reused. push() says whether the stream's buffer is
+            // below its high-water mark; false stops the handle's reads (Node does that when this callback returns
+            // false) until recv drains the buffer and Node reads again. Returning true here would read on into
+            // memory while nobody calls recv: no backpressure at all.
+            return sock.push(Buffer.from(chunk));
+          }
+          reader.sink(chunk);
           return true; // the splice pauses with pause(), which stops the handle's reads for an onread socket
         },
       },

@@ -1,0 +1,141 @@
+// What the network tests of chapters 05–08 share: running a program on a simulated network or on loopback,
+// the seed of randomized tests, and small byte helpers. Imports the code under test only through `@target/…`,
+// so it runs against the reference or a learner's labs alike.
+import { runReal, runVirtual, sleep } from "@target/02-hub/green";
+import type { Greenlet } from "@target/02-hub/greenlet";
+import { getHub } from "@target/02-hub/hub";
+import type { Green } from "@target/02-hub/suspend";
+import { SimNetwork, type SimOptions } from "@target/05-green-sockets/sim-network";
+import { spawn } from "@target/03-cancellation/greenthread";
+import { ConnectionResetError, SocketClosedError } from "@target/05-green-sockets/errors";
+import type { Address, Network, Socket } from "@target/05-green-sockets/socket";
+
+/** The seed of the randomized tests: $SEED when set, so a failure can be replayed. */
+export const SEED = process.env.SEED === undefined ? 20261125 : Number(process.env.SEED);
+
+/** The line a failing randomized test prints: how to run `file` again with the same seed. */
+export const replayWith =
+  (file: string) =>
+  (seed: number): string =>
+    `replay with: SEED=${seed} npx vitest run ${file}`;
+
+/**
+ * Runs `main` on the virtual clock with a fresh simulated network; returns its result, the virtual time and the
+ * network. An error the hub reports (a thread that failed with nobody waiting for it) fails the test, and when
+ * the run itself fails too, the reported error is thrown: a server thread's failure explains a client's wait best.
+ */
+export function simulate<T>(options: SimOptions, main: (net: SimNetwork) => Green<T>): { result: T; time: number; net: SimNetwork } {
+  const net = new SimNetwork(options);
+  const reported: unknown[] = [];
+  let run: { result: T; time: number };
+  try {
+    run = runVirtual(() => main(net), { report: (_g, e) => reported.push(e) });
+  } catch (e) {
+    throw reported.length > 0 ? reported[0] : e;
+  }
+  if (reported.length > 0) throw reported[0];
+  return { ...run, net };
+}
+
+/**
+ * Runs `main` on Node's real clock (for loopback sockets). It fails after `limit` milliseconds of real time (a
+ * bound, not a measurement), and at once when another thread fails (the hub's report is thrown into `main`).
+ */
+export function real<T>(main: () => Green<T>, limit = 3000): Promise<T> {
+  let mainThread: Greenlet | null = null;
+  return runReal(
+    function* () {
+      const hub = getHub();
+      mainThread = hub.current!;
+      const guard = hub.schedule(limit, () => hub.throwInto(mainThread!, new Error(`the loopback test took over ${limit} ms`)));
+      try {
+        return yield* main();
+      } finally {
+        guard.cancel();
+      }
+    },
+    { report: (_g, e) => mainThread?.hub.throwInto(mainThread, e) },
+  );
+}
+
+/** Reads until the end of the stream. */
+export function* readAll(s: Socket): Green<Buffer> {
+  const parts: Buffer[] = [];
+  for (let b = yield* s.recv(); b.length > 0; b = yield* s.recv()) parts.push(b);
+  return Buffer.concat(parts);
+}
+
+/** `n` bytes of a repeating, position-dependent pattern, so a lost, duplicated or reordered byte shows. */
+export const pattern = (n: number, from = 0): Buffer => {
+  const b = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) {
+    const at = from + i;
+    b[i] = (at * 7 + (at >> 8)) & 0xff;
+  }
+  return b;
+};
+
+/** Runs `handler` for every connection to `addr` on `network`, each in its own thread, until the run ends. */
+export function* server(network: Network, addr: Address, handler: (s: Socket) => Green<void>): Green<Address> {
+  const l = yield* network.listen(addr);
+  spawn(function* acceptor() {
+    for (;;) {
+      const s = yield* l.accept();
+      spawn(function* conn() {
+        try {
+          yield* handler(s);
+        } catch (e) {
+          if (!(e instanceof ConnectionResetError) && !(e instanceof SocketClosedError)) throw e;
+        } finally {
+          s.close();
+        }
+      });
+    }
+  });
+  return l.address;
+}
+
+/** One request: connect to `to`, send, half-close, read the whole answer (within `timeout` ms per wait). */
+export function* request(network: Network, to: Address, body: string | Buffer, timeout: number | null = null): Green<string> {
+  const s = yield* network.connect(to, timeout === null ? {} : { timeout });
+  s.timeout = timeout;
+  try {
+    yield* s.sendall(body);
+    s.shutdown();
+    return (yield* readAll(s)).toString();
+  } finally {
+    s.close();
+  }
+}
+
+/** The chunk size of a stream made of `chunkOf(0)`, `chunkOf(1)`, … */
+export const CHUNK = 64 * 1024;
+
+/** Chunk `i` of a long stream: every byte is `i & 0xff`, cheap to make and to check. */
+export const chunkOf = (i: number): Buffer => Buffer.alloc(CHUNK, i & 0xff);
+
+/** Reads a stream of chunkOf(0), chunkOf(1), … to its end: how many bytes, and where the first wrong one is (-1: none). */
+export function* readChunks(s: Socket): Green<{ read: number; wrong: number }> {
+  let read = 0;
+  let wrong = -1;
+  for (let b = yield* s.recv(); b.length > 0; b = yield* s.recv()) {
+    for (let k = 0; k < b.length && wrong < 0; k++) if (b[k] !== (Math.floor((read + k) / CHUNK) & 0xff)) wrong = read + k;
+    read += b.length;
+  }
+  return { read, wrong };
+}
+
+/**
+ * Watches a writer whose reader has stopped reading: true once `sent()` has not moved for three looks `tick` ms
+ * apart, false when the writer finished (`done()`) or after 100 looks. Three looks, not one: on a busy machine
+ * the writer may simply not have run between two looks.
+ */
+export function* untilStalled(sent: () => number, done: () => boolean, tick: number): Green<boolean> {
+  let still = 0;
+  for (let i = 0, before = -1; i < 100 && still < 3 && !done(); i++) {
+    still = sent() === before ? still + 1 : 0;
+    before = sent();
+    yield* sleep(tick);
+  }
+  return still === 3 && !done();
+}
