@@ -1,5 +1,5 @@
 // GreenThread: a greenlet you can wait for, kill, cancel and link to; and spawn functions that make one.
-// Built in chapter 03 on two mechanisms of chapter 02's hub: Greenlet.onExit and Hub.throwInto.
+// Built in chapter 03 on mechanisms of chapter 02's hub: Greenlet.onExit, Hub.throwInto and the SWITCH trap.
 import { getCurrent, getHub, sleep } from "../02-hub/green";
 import { Greenlet, GreenletExit } from "../02-hub/greenlet";
 import { PARK, type Green } from "../02-hub/suspend";
