@@ -310,7 +310,8 @@ export class Hub {
     this.#current = null;
     if (r.done) return g.finish(r.value);
     // An error arrived while it ran (it was woken with a value first): deliver it at this yield point.
-    if (g.pendingError !== NO_ERROR) return this.#enqueue(g);
+    // A SWITCH still goes through #switch (which enqueues g too): the kill it carries must not be lost.
+    if (g.pendingError !== NO_ERROR) return r.value === SWITCH ? this.#switch(g) : this.#enqueue(g);
     const trap = r.value as Suspend;
     switch (trap) {
       case YIELD:

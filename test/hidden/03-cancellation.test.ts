@@ -140,21 +140,37 @@ describe("task 2: kill, killSoon and cancel", () => {
     ]);
   });
 
-  it("killSoon from a hub callback on a thread that has not started: it never runs, and its waiters get the error (1 pts)", () => {
+  it("a killer that gets its own Timeout at the kill still delivers the kill (1 pts)", () => {
     const { result } = run(function* () {
-      let ran = false;
-      const later = spawnAfter(20, function* () {
-        ran = true;
+      const hub = getHub();
+      const trace: string[] = [];
+      const victim = spawn(function* () {
+        try {
+          yield* sleep(1_000);
+        } finally {
+          trace.push("victim's finally");
+        }
       });
-      getHub().schedule(5, () => later.killSoon(new RangeError("called off")));
-      try {
-        yield* later.wait();
-        return "returned";
-      } catch (e) {
-        return [(e as Error).message, ran, getHub().now()];
-      }
+      // Set before the killer's Timeout: at 10 the killer is woken with a value first, then its Timeout fires
+      // and waits for the killer's next yield point — which is the kill's switch.
+      hub.schedule(10, () => hub.resume(killer, "go"));
+      const killer = spawn(function* () {
+        const t = new Timeout(10);
+        try {
+          yield PARK;
+          yield* victim.kill();
+          trace.push("kill returned");
+        } catch (e) {
+          trace.push(e === t ? "killer got its Timeout" : String(e));
+        } finally {
+          t.cancel();
+        }
+      });
+      yield* killer.wait();
+      return [trace, victim.dead];
     });
-    expect(result).toEqual(["called off", false, 5]);
+    const why = "the kill is lost: does your #step (lab 02) send a SWITCH to #switch even when an error is pending?";
+    expect(result, why).toEqual([["victim's finally", "killer got its Timeout"], true]);
   });
 });
 
