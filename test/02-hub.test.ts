@@ -6,7 +6,7 @@ import type { Greenlet } from "@target/02-hub/greenlet";
 import { Timer, TimerHeap } from "@target/02-hub/heap";
 import { DeadlockError, getHub } from "@target/02-hub/hub";
 import { RingQueue } from "@target/02-hub/ring";
-import { PARK, type Green } from "@target/02-hub/suspend";
+import { PARK, SWITCH, type Green } from "@target/02-hub/suspend";
 
 /** A small deterministic random generator, so a failing test fails the same way every time. */
 function lcg(seed: number): () => number {
@@ -17,7 +17,7 @@ function lcg(seed: number): () => number {
 const noop = (): void => {};
 
 describe("task 1: TimerHeap", () => {
-  it("pops timers in deadline order, whatever order they were pushed in (2 pts)", () => {
+  it("pops timers in deadline order, whatever order they were pushed in (1 pts)", () => {
     const heap = new TimerHeap();
     const rand = lcg(42);
     const deadlines: number[] = [];
@@ -41,7 +41,7 @@ describe("task 1: TimerHeap", () => {
     expect(order).toEqual([0, 1, 2, 3, 4]);
   });
 
-  it("removes a cancelled timer from anywhere and keeps the others in order (2 pts)", () => {
+  it("removes a cancelled timer from anywhere and keeps the others in order (1 pts)", () => {
     const heap = new TimerHeap();
     const rand = lcg(7);
     const timers = Array.from({ length: 200 }, (_, i) => new Timer(Math.floor(rand() * 500), i, noop, heap));
@@ -118,6 +118,19 @@ describe("task 3: the hub's loop", () => {
       trace.push("main after yield");
     });
     expect(trace).toEqual(["main before yield", "a", "b", "main after yield"]);
+  });
+
+  it("spawn refuses a function that is not a generator function, with a TypeError that says so (1 pts)", () => {
+    const { result } = runVirtual(function* () {
+      const plain = (() => 42) as unknown as () => Green<number>;
+      try {
+        spawn(plain);
+        return "spawned";
+      } catch (e) {
+        return `${(e as Error).name}: ${(e as Error).message}`;
+      }
+    });
+    expect(result).toMatch(/^TypeError: .*needs a generator/);
   });
 
   it("sleep(0) lets every other runnable thread run once (2 pts)", () => {
@@ -223,7 +236,7 @@ describe("task 3: the hub's loop", () => {
 });
 
 describe("task 4: time", () => {
-  it("wakes sleepers in deadline order and moves the virtual clock to each deadline (2 pts)", () => {
+  it("wakes sleepers in deadline order and moves the virtual clock to each deadline (1 pts)", () => {
     const trace: string[] = [];
     const { time } = runVirtual(function* () {
       const hub = getHub();
@@ -374,6 +387,53 @@ describe("task 5: errors at yield points", () => {
       return got;
     });
     expect(result).toEqual(["the item", "ran on", "late error", true, "still alive"]);
+  });
+
+  it("a final error replaces the one on its way, and a later ordinary error does not replace it (1 pts)", () => {
+    const { result } = runVirtual(function* () {
+      const hub = getHub();
+      const g = spawn(function* (): Green<string> {
+        try {
+          yield PARK;
+          return "woke";
+        } catch (e) {
+          return (e as Error).message;
+        }
+      });
+      g.onExit(noop);
+      yield* sleep(0);
+      const first = hub.throwInto(g, new Error("first")); // nothing was on the way: taken
+      const replaced = hub.throwInto(g, new Error("final"), true);
+      const after = hub.throwInto(g, new Error("too late"));
+      yield* sleep(0);
+      return [first, replaced, after, g.result];
+    });
+    expect(result).toEqual([true, true, false, "final"]);
+  });
+
+  it("yield hub.switchTo(g, error) runs a parked g at once with the error; the caller runs after the others (1 pts)", () => {
+    const trace: string[] = [];
+    runVirtual(function* () {
+      const hub = getHub();
+      const victim = spawn(function* (): Green<void> {
+        try {
+          yield* sleep(1_000);
+        } finally {
+          trace.push("victim's finally");
+        }
+      });
+      victim.onExit(noop);
+      yield* sleep(0); // the victim is parked in its sleep now
+      spawn(function* (): Green<void> {
+        trace.push("bystander");
+      });
+      trace.push("switching");
+      const trap = hub.switchTo(victim, new Error("stop"));
+      expect(trap).toBe(SWITCH);
+      yield trap;
+      trace.push(`back, victim dead: ${victim.dead}`);
+    });
+    expect(trace).toEqual(["switching", "victim's finally", "bystander", "back, victim dead: true"]);
   });
 });
 

@@ -43,7 +43,7 @@ describe("task 1: wait", () => {
     expect(time).toBe(50);
   });
 
-  it("throws what the thread threw, and the failure is not reported as lost (2 pts)", () => {
+  it("throws what the thread threw, and the failure is not reported as lost (1 pts)", () => {
     const { result, reports } = run(function* () {
       const g = spawn(failsAfter, 10, "burnt");
       try {
@@ -57,7 +57,7 @@ describe("task 1: wait", () => {
     expect(reports).toEqual([]);
   });
 
-  it("wakes every waiter, and returns at once for a thread that is already dead (2 pts)", () => {
+  it("wakes every waiter, and returns at once for a thread that is already dead (1 pts)", () => {
     const { result } = run(function* () {
       const hub = getHub();
       const g = spawn(returnsAfter, 30, 7);
@@ -99,8 +99,10 @@ describe("task 2: kill and cancel", () => {
       const g = spawn(function* () {
         ran = true;
       });
-      g.kill();
-      expect(g.dead).toBe(true);
+      let linked = "";
+      g.link((t) => (linked = (t.error as Error).name));
+      yield* g.kill();
+      expect([g.dead, linked]).toEqual([true, "GreenletExit"]);
       try {
         yield* g.wait();
         return "returned";
@@ -129,7 +131,7 @@ describe("task 2: kill and cancel", () => {
         }
       });
       yield* sleep(25);
-      g.kill();
+      yield* g.kill();
       try {
         yield* g.wait();
       } catch (e) {
@@ -140,11 +142,93 @@ describe("task 2: kill and cancel", () => {
     expect(time).toBe(25);
   });
 
+  it("kill switches to the victim: when it returns, the victim's finally has run; the caller comes back after the others (2 pts)", () => {
+    const trace: string[] = [];
+    run(function* () {
+      const victim = spawn(function* () {
+        try {
+          yield* sleep(1_000);
+        } finally {
+          trace.push("victim's finally");
+        }
+      });
+      yield* sleep(0);
+      spawn(function* () {
+        trace.push("bystander");
+      });
+      trace.push("kill");
+      yield* victim.kill();
+      trace.push(`after kill ${victim.dead}`);
+    });
+    expect(trace).toEqual(["kill", "victim's finally", "bystander", "after kill true"]);
+  });
+
+  it("a kill is final: it replaces a Timeout that fired in the same pass, and the victim does not go on (1 pts)", () => {
+    const { result } = run(function* () {
+      const trace: string[] = [];
+      function* victim(): Green<void> {
+        // The Timeout fires at 10 and would make withTimeout return "late", and the thread would go on.
+        const r = yield* withTimeout(10, () => returnsAfter(100, "slow"), { timeoutValue: "late" });
+        trace.push(`went on with ${r}`);
+        yield* sleep(1_000);
+      }
+      // The killer's alarm is set first, so at 10 it is woken first, then the Timeout goes off.
+      const killer = spawn(function* () {
+        yield* sleep(10);
+        yield* v.kill();
+        trace.push(`killed: ${v.dead && v.error instanceof GreenletExit}`);
+      });
+      const v = spawn(victim);
+      yield* killer.wait();
+      // The same from a hub callback, with killSoon.
+      const w = spawn(victim);
+      yield* sleep(0);
+      getHub().schedule(10, () => w.killSoon());
+      try {
+        yield* w.wait();
+      } catch (e) {
+        trace.push(`killSoon: ${(e as Error).name}`);
+      }
+      return trace;
+    });
+    expect(result).toEqual(["killed: true", "killSoon: GreenletExit"]);
+  });
+
+  it("killSoon queues a kill without switching; kill refuses to run in a hub callback, which cannot switch (1 pts)", () => {
+    const { result } = run(function* () {
+      const trace: string[] = [];
+      const g = spawn(returnsAfter, 1_000, "never");
+      yield* sleep(0);
+      g.killSoon(new RangeError("soon"));
+      trace.push(`right after killSoon: dead ${g.dead}`);
+      yield* sleep(0);
+      trace.push(`a turn later: ${(g.error as Error).message}`);
+      const h = spawn(returnsAfter, 1_000, "never");
+      yield* sleep(0);
+      getHub().schedule(5, () => {
+        try {
+          h.kill().next();
+        } catch (e) {
+          trace.push((e as Error).message);
+        }
+      });
+      yield* sleep(10);
+      h.cancel(); // started: nothing to do
+      h.killSoon();
+      yield* sleep(0);
+      return trace.concat(`h dead ${h.dead}`);
+    });
+    expect(result[0]).toBe("right after killSoon: dead false");
+    expect(result[1]).toBe("a turn later: soon");
+    expect(result[2]).toMatch(/cannot switch/);
+    expect(result[3]).toBe("h dead true");
+  });
+
   it("kills with the error given, which wait then throws (1 pts)", () => {
     const { result } = run(function* () {
       const g = spawn(returnsAfter, 100, "never");
       yield* sleep(1);
-      g.kill(new RangeError("stop now"));
+      yield* g.kill(new RangeError("stop now"));
       try {
         yield* g.wait();
       } catch (e) {
@@ -159,11 +243,11 @@ describe("task 2: kill and cancel", () => {
     run(function* () {
       const done = spawn(returnsAfter, 0, "ok");
       yield* done.wait();
-      done.kill();
+      yield* done.kill();
       expect([done.failed, done.result]).toEqual([false, "ok"]);
       const suicidal = spawn(function* () {
         trace.push("before");
-        (getCurrent() as GreenThread).kill();
+        yield* (getCurrent() as GreenThread).kill();
         trace.push("after");
       });
       yield* sleep(0);
@@ -179,7 +263,7 @@ describe("task 2: kill and cancel", () => {
         yield* slow.wait();
       });
       yield* sleep(10);
-      waiter.kill();
+      yield* waiter.kill();
       yield* sleep(0);
       const state = waiter.state;
       yield* sleep(200);
@@ -219,7 +303,7 @@ describe("task 2: kill and cancel", () => {
 });
 
 describe("task 3: link and unlink", () => {
-  it("calls linked functions with the thread when it ends, in the order they were linked (2 pts)", () => {
+  it("calls linked functions with the thread when it ends, in the order they were linked (1 pts)", () => {
     const trace: string[] = [];
     run(function* () {
       const hub = getHub();
@@ -308,7 +392,7 @@ describe("task 4: Timeout", () => {
     expect(result).toEqual([true, false, false]);
   });
 
-  it("nested timeouts: the one that fires is the one thrown, and each catches only its own (2 pts)", () => {
+  it("nested timeouts: the one that fires is the one thrown, and each catches only its own (1 pts)", () => {
     const { result } = run(function* () {
       const trace: string[] = [];
       function* guarded(outerMs: number, innerMs: number): Green<void> {

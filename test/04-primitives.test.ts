@@ -73,7 +73,7 @@ describe("task 1: WaitQueue", () => {
       spawn(waiter, "patient");
       yield* sleep(0);
       yield* sleep(10); // "early" is woken by its deadline...
-      victim.kill(); // ...and "victim" by an error; neither has left the line yet
+      victim.killSoon(); // ...and "victim" by an error (killSoon: no switch); neither has left the line yet
       const woken = line.wakeOne("value");
       const nobody = line.wakeOne("more");
       yield* sleep(0);

@@ -13,7 +13,7 @@ import type { Backend } from "./backend";
 import { NO_ERROR, type Greenlet } from "./greenlet";
 import { Timer, TimerHeap } from "./heap";
 import { RingQueue } from "./ring";
-import { PARK, YIELD, type Suspend } from "./suspend";
+import { PARK, SWITCH, YIELD, type Suspend } from "./suspend";
 
 export interface HubOptions {
   /**
@@ -59,6 +59,9 @@ export class Hub {
   /** Callbacks due at a time: sleeps, spawnAfter, timeouts. */
   readonly #timers = new TimerHeap();
   #current: Greenlet | null = null;
+  /** Where the next SWITCH trap goes, and with what error (see switchTo). */
+  #target: Greenlet | null = null;
+  #targetError: unknown = undefined;
   #main: Greenlet | null = null;
   /** True while the loop has returned to the host and waits for the backend to call #resumeLoop. */
   #asleep = false;
@@ -126,9 +129,11 @@ export class Hub {
    * Arranges for `error` to be thrown inside `g` at its yield point, so its `finally` blocks run.
    * A parked thread becomes runnable; a thread that was already woken with a value gets the value first
    * and the error at its next yield point; a thread that never started never runs its first line.
-   * Returns false when `g` is dead or already has an error on the way (the first one wins).
+   * Returns false when `g` is dead or already has an error on the way (the first one wins) — unless
+   * `final` is set: a final error (a kill) replaces the error on its way, so a Timeout that fired in the
+   * same pass cannot be caught and let a killed thread go on.
    */
-  throwInto(g: Greenlet, error: unknown): boolean {
+  throwInto(g: Greenlet, error: unknown, final = false): boolean {
     // Simplification: a production hub would queue a second error rather than refuse it (greenlet's throw
     // switches at once, so each error is delivered in turn); here the first undelivered error wins.
     // TODO(task 5): Hub.throwInto. See README.md.
@@ -143,6 +148,24 @@ export class Hub {
   retract(g: Greenlet, error: unknown): boolean {
     // TODO(task 5): Hub.retract. See README.md.
     throw new Error("not implemented yet — lab 02-hub, task 5: Hub.retract");
+  }
+
+  /**
+   * What a thread yields to switch to `g` at once with a final `error` (a kill): `yield hub.switchTo(g, error)`.
+   * The hub puts the caller at the back of the run queue, as for YIELD, delivers the error as
+   * `throwInto(g, error, true)` does and, when `g` was parked, runs it right away, to its next yield point.
+   * A `g` that was runnable already is ahead of the caller in the queue; it runs first anyway.
+   */
+  switchTo(g: Greenlet, error: unknown): Suspend {
+    this.#target = g;
+    this.#targetError = error;
+    return SWITCH;
+  }
+
+  /** The SWITCH trap: `g` yielded what switchTo returned. */
+  #switch(g: Greenlet): void {
+    // TODO(task 5): Hub.switch. See README.md.
+    this.#enqueue(g); // for now like YIELD; task 5 runs the target first
   }
 
   #enqueue(g: Greenlet): void {

@@ -70,7 +70,9 @@ await step("Task 3: three green threads take turns with sleep(0)", () => {
 });
 
 await step("Task 4: breakfast on the virtual clock (400 ms of cooking, no waiting)", () => {
-  const { time } = runVirtual(() => breakfast(say));
+  const options = { start: 0 };
+  log(`runVirtual options: ${JSON.stringify(options)} (the virtual clock's first reading, in ms)`);
+  const { time } = runVirtual(() => breakfast(say), options);
   log(`the run ended at virtual time ${time} ms`);
 });
 
@@ -95,7 +97,9 @@ await step("Task 5: an error thrown into a sleeping thread", () => {
 });
 
 await step("Task 6: the same breakfast on Node's clock (about 400 ms)", async () => {
-  const served = await runReal(() => breakfast(sayUntimed));
+  const options = { slice: 10 };
+  log(`runReal options: ${JSON.stringify(options)} (ms the hub may run threads before Node's event loop gets a turn)`);
+  const served = await runReal(() => breakfast(sayUntimed), options);
   const virtual = runVirtual(() => breakfast(() => {})).result; // the same program, silent
   log(`served ${served.join(", ")}: ${served.join() === virtual.join() ? "the same order" : "not the order"} as on the virtual clock`);
 });

@@ -9,9 +9,14 @@
 export const YIELD = "yield";
 /** Do not run me until someone calls `hub.resume(me)` or `hub.throwInto(me, error)`. */
 export const PARK = "park";
+/**
+ * Put me at the back of the run queue, as YIELD does, but first run the thread named by `hub.switchTo(g, error)`
+ * with that error, at once. Only `kill` (chapter 03) yields it: `yield hub.switchTo(victim, error)`.
+ */
+export const SWITCH = "switch";
 
 /** One suspension request. Strings cost nothing to yield: no object is allocated per switch. */
-export type Suspend = typeof YIELD | typeof PARK;
+export type Suspend = typeof YIELD | typeof PARK | typeof SWITCH;
 
 /**
  * A green thread, or any blocking call inside one: a generator that yields traps and returns a `T`.

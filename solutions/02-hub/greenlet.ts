@@ -51,7 +51,17 @@ export class Greenlet<T = unknown> {
     readonly gen: Green<T>,
     /** For messages and reports; unique within its hub. */
     public name: string,
-  ) {}
+  ) {
+    // Checked here, at spawn, and not at the thread's first turn, where the failure would read
+    // "g.gen.next is not a function" and point into the hub instead of at the spawn that caused it.
+    if (typeof (gen as Partial<Green<T>> | null | undefined)?.next !== "function") {
+      const got = gen === null ? "null" : typeof gen === "object" ? "an object that is not a generator" : typeof gen;
+      throw new TypeError(
+        `green thread "${name}" needs a generator, but its function returned ${got}: ` +
+          "spawn a generator function (function* name() { … }), not a plain or async function",
+      );
+    }
+  }
 
   get dead(): boolean {
     return this.state === "dead";

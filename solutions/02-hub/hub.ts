@@ -13,7 +13,7 @@ import type { Backend } from "./backend";
 import { NO_ERROR, type Greenlet } from "./greenlet";
 import { Timer, TimerHeap } from "./heap";
 import { RingQueue } from "./ring";
-import { PARK, YIELD, type Suspend } from "./suspend";
+import { PARK, SWITCH, YIELD, type Suspend } from "./suspend";
 
 export interface HubOptions {
   /**
@@ -59,6 +59,9 @@ export class Hub {
   /** Callbacks due at a time: sleeps, spawnAfter, timeouts. */
   readonly #timers = new TimerHeap();
   #current: Greenlet | null = null;
+  /** Where the next SWITCH trap goes, and with what error (see switchTo). */
+  #target: Greenlet | null = null;
+  #targetError: unknown = undefined;
   #main: Greenlet | null = null;
   /** True while the loop has returned to the host and waits for the backend to call #resumeLoop. */
   #asleep = false;
@@ -140,13 +143,15 @@ export class Hub {
    * Arranges for `error` to be thrown inside `g` at its yield point, so its `finally` blocks run.
    * A parked thread becomes runnable; a thread that was already woken with a value gets the value first
    * and the error at its next yield point; a thread that never started never runs its first line.
-   * Returns false when `g` is dead or already has an error on the way (the first one wins).
+   * Returns false when `g` is dead or already has an error on the way (the first one wins) — unless
+   * `final` is set: a final error (a kill) replaces the error on its way, so a Timeout that fired in the
+   * same pass cannot be caught and let a killed thread go on.
    */
-  throwInto(g: Greenlet, error: unknown): boolean {
+  throwInto(g: Greenlet, error: unknown, final = false): boolean {
     // Simplification: a production hub would queue a second error rather than refuse it (greenlet's throw
     // switches at once, so each error is delivered in turn); here the first undelivered error wins.
     // BEGIN SOLUTION 5 Hub.throwInto
-    if (g.state === "dead" || g.pendingError !== NO_ERROR) return false;
+    if (g.state === "dead" || (g.pendingError !== NO_ERROR && !final)) return false;
     g.pendingError = error;
     if (g.state === "parked") this.#enqueue(g);
     return true;
@@ -163,6 +168,37 @@ export class Hub {
     if (g !== this.#current || g.pendingError !== error) return false;
     g.pendingError = NO_ERROR;
     return true;
+    // END SOLUTION
+  }
+
+  /**
+   * What a thread yields to switch to `g` at once with a final `error` (a kill): `yield hub.switchTo(g, error)`.
+   * The hub puts the caller at the back of the run queue, as for YIELD, delivers the error as
+   * `throwInto(g, error, true)` does and, when `g` was parked, runs it right away, to its next yield point.
+   * A `g` that was runnable already is ahead of the caller in the queue; it runs first anyway.
+   */
+  switchTo(g: Greenlet, error: unknown): Suspend {
+    this.#target = g;
+    this.#targetError = error;
+    return SWITCH;
+  }
+
+  /** The SWITCH trap: `g` yielded what switchTo returned. */
+  #switch(g: Greenlet): void {
+    // BEGIN SOLUTION 5 Hub.switch
+    // STARTER
+    // this.#enqueue(g); // for now like YIELD; task 5 runs the target first
+    // END STARTER
+    const target = this.#target;
+    const error = this.#targetError;
+    this.#target = null;
+    this.#targetError = undefined;
+    this.#enqueue(g);
+    if (target === null || target.state === "dead") return;
+    const parked = target.state === "parked";
+    target.pendingError = error; // final: it replaces a Timeout that fired and was not delivered yet
+    // A parked target is in no queue: run it now. (A runnable one has its place in the queue, ahead of g.)
+    if (parked) this.#step(target);
     // END SOLUTION
   }
 
@@ -274,7 +310,8 @@ export class Hub {
     this.#current = null;
     if (r.done) return g.finish(r.value);
     // An error arrived while it ran (it was woken with a value first): deliver it at this yield point.
-    if (g.pendingError !== NO_ERROR) return this.#enqueue(g);
+    // A SWITCH still goes through #switch (which enqueues g too): the kill it carries must not be lost.
+    if (g.pendingError !== NO_ERROR) return r.value === SWITCH ? this.#switch(g) : this.#enqueue(g);
     const trap = r.value as Suspend;
     switch (trap) {
       case YIELD:
@@ -283,6 +320,8 @@ export class Hub {
       case PARK:
         g.state = "parked";
         return;
+      case SWITCH:
+        return this.#switch(g);
       default:
         g.pendingError = new TypeError(
           `green thread "${g.name}" yielded ${String(trap as unknown)}; a green thread suspends only through ` +

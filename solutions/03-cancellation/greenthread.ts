@@ -1,6 +1,6 @@
 // GreenThread: a greenlet you can wait for, kill, cancel and link to; and spawn functions that make one.
-// Built in chapter 03 on two mechanisms of chapter 02's hub: Greenlet.onExit and Hub.throwInto.
-import { getCurrent, getHub } from "../02-hub/green";
+// Built in chapter 03 on mechanisms of chapter 02's hub: Greenlet.onExit, Hub.throwInto and the SWITCH trap.
+import { getCurrent, getHub, sleep } from "../02-hub/green";
 import { Greenlet, GreenletExit } from "../02-hub/greenlet";
 import { PARK, type Green } from "../02-hub/suspend";
 
@@ -39,31 +39,55 @@ export class GreenThread<T = unknown> extends Greenlet<T> {
 
   // #region kill
   /**
-   * Ends the thread by throwing `error` (GreenletExit by default) at its current yield point, so that its
-   * `finally` blocks run. A thread that has not started never runs; a dead thread is left alone; a thread
-   * that kills itself gets the error thrown right here. The caller does not switch: the victim sees the
-   * error when it next runs (`yield* g.wait()` to wait for that).
+   * Ends the thread by throwing `error` (GreenletExit by default) at its current yield point, and switches
+   * to it at once, as eventlet's kill does: when `yield* t.kill()` returns, the thread has received the
+   * error and run to its next yield point (its `finally` blocks, unless one of them blocks). The caller then
+   * waits its turn at the back of the run queue. A kill is final: it replaces a Timeout on its way.
+   * - a dead thread is left alone, and the caller does not switch;
+   * - a thread that never started never runs: it ends at once (its links run, its waiters get the error),
+   *   and the caller yields once, as after `sleep(0)`;
+   * - a thread that kills itself gets the error thrown right here;
+   * - a hub timer callback cannot switch: use `killSoon` there.
    */
-  // Simplification: a production kill would queue its error behind one already on its way to the thread
-  // (a Timeout that just fired); here the hub keeps the first and the kill is dropped.
-  kill(error: unknown = new GreenletExit()): void {
+  *kill(error: unknown = new GreenletExit()): Green<void> {
     // BEGIN SOLUTION 2 GreenThread.kill
     if (this.dead) return;
+    const hub = this.hub;
+    if (hub.current === null) {
+      throw new Error(`kill() switches threads, and a hub callback cannot switch: call killSoon() there`);
+    }
+    if (this === hub.current) throw error;
     if (!this.started) {
-      // The hub skips dead threads in its queue, and spawnAfter's timer starts only "new" ones.
-      this.finish(undefined, error);
+      this.finish(undefined, error); // the hub skips dead threads in its queue; spawnAfter starts only "new" ones
+      yield* sleep(0);
       return;
     }
-    if (this === this.hub.current) throw error;
-    this.hub.throwInto(this, error);
+    // The victim may have been woken with a value (an item, a permit) before the kill: it gets the value
+    // first and the error at its next yield point, so it can take two switches.
+    do yield hub.switchTo(this, error);
+    while (!this.dead && this.pendingError === error);
     // END SOLUTION
   }
 
-  /** Kills the thread only if it has not started yet. Returns whether it did. */
+  /**
+   * Kills without switching, for a hub timer callback (which cannot switch) or a thread that must not
+   * yield here: the error is on its way (final, as for kill) and the thread receives it at its turn.
+   * A thread that never started never runs; a dead thread is left alone; a thread that calls it on
+   * itself gets the error at its next yield point.
+   */
+  killSoon(error: unknown = new GreenletExit()): void {
+    // BEGIN SOLUTION 2 GreenThread.killSoon
+    if (this.dead) return;
+    if (!this.started) return this.finish(undefined, error);
+    this.hub.throwInto(this, error, true);
+    // END SOLUTION
+  }
+
+  /** Kills the thread only if it has not started yet; never switches. Returns whether it did. */
   cancel(error: unknown = new GreenletExit()): boolean {
     // BEGIN SOLUTION 2 GreenThread.cancel
     if (this.started) return false;
-    this.kill(error);
+    this.killSoon(error);
     return true;
     // END SOLUTION
   }

@@ -45,13 +45,9 @@ await step("Task 2: kill a sleeping thread (its finally runs) and cancel one tha
     });
     const late = spawnAfter(500, cook, "dessert", 10);
     yield* sleep(100);
-    say("kills the napper");
-    napper.kill();
-    try {
-      yield* napper.wait();
-    } catch (e) {
-      say(`the napper ended with ${message(e)}`);
-    }
+    say("kills the napper: yield* napper.kill() switches to it");
+    yield* napper.kill();
+    say(`back from kill: the napper is dead (${napper.dead}) and ended with ${message(napper.error)}`);
     say(`cancels the dessert before it starts: ${late.cancel()}`);
   });
 });

@@ -86,7 +86,7 @@ export class Proxy {
     const open = this.connections.size;
     const cutBefore = this.clients.cutAtShutdown;
     const deadline = hub.schedule(grace, () => {
-      for (const t of this.connections) t.kill(new ShutdownError(`still open ${grace} ms after shutdown began`));
+      for (const t of this.connections) t.killSoon(new ShutdownError(`still open ${grace} ms after shutdown began`));
     });
     try {
       while (this.connections.size > 0) {
