@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { ROOT } from "../lib/manifest";
-import { KERNELSPEC, readNotebook, text, type Notebook } from "./nbformat";
+import { KERNELSPEC, readNotebook, text, type Notebook } from "../lib/notebooks/nbformat";
 
 /** Debian/Ubuntu packages that bring `jupyter nbconvert` and a Jupyter client to the system Python. */
 export const APT_PACKAGES = "jupyter-nbconvert jupyter-client python3-ipykernel";

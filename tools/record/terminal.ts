@@ -2,7 +2,7 @@
 // exit codes; `script -e` keeps them). Output is timed as it arrives from script's stdout.
 import { spawn } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
-import type { Cast, CastEvent } from "./cast";
+import type { Cast, CastEvent } from "../lib/cast";
 
 export interface RecordOptions {
   readonly cwd: string;
