@@ -106,14 +106,12 @@ const caseOf = (part: Part, f: (typeof FIGURES)[Part][number], conns: number): C
 /** Runs a command to its end (killed after `limitMs`), resolving to its stdout, or rejecting with its last words. */
 function run(label: string, argv: readonly string[], limitMs: number): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    const p = start(argv);
+    const p = start(argv, {}, limitMs);
     let out = "";
     let err = "";
     p.stdout!.on("data", (d: Buffer) => (out += d));
     p.stderr!.on("data", (d: Buffer) => (err += d));
-    const timer = setTimeout(() => void stop(p, "SIGKILL"), limitMs);
     p.on("exit", (code, signal) => {
-      clearTimeout(timer);
       if (code === 0) return resolvePromise(out);
       reject(new Error(`${label} ${signal ? `killed by ${signal}` : `exit ${code}`}: ${(err || out).trim().split("\n").slice(-3).join(" | ")}`));
     });
