@@ -98,6 +98,10 @@ const signalPid = (pid: number, signal: NodeJS.Signals): void => {
   }
 };
 
+/** The kills of every group still running: nothing we started outlives this process either. */
+const running = new Set<() => void>();
+let exitHook = false;
+
 /** Starts `command args` in a process group of its own (detached), killed with all it started at the deadline. */
 export function spawnGroup(command: string, args: readonly string[], options: GroupOptions = {}): ProcessGroup {
   const { deadlineMs, onDeadline, trackEveryMs = 1000, ...spawnOptions } = options;
@@ -141,16 +145,19 @@ export function spawnGroup(command: string, args: readonly string[], options: Gr
     onDeadline?.();
     kill("SIGKILL");
   }, deadlineMs);
-  // Nothing we started outlives this process either.
   const onExit = (): void => kill("SIGKILL");
-  process.once("exit", onExit);
+  running.add(onExit);
+  if (!exitHook) {
+    exitHook = true; // one listener for all groups, however many run at once
+    process.once("exit", () => running.forEach((k) => k()));
+  }
 
   const finish = (): void => {
     if (finished) return;
     finished = true;
     clearTimeout(timer);
     clearInterval(tracker);
-    process.removeListener("exit", onExit);
+    running.delete(onExit);
     // Whatever the program left running (workers, a detached child) ends with it.
     kill("SIGKILL");
   };
