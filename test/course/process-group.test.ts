@@ -15,13 +15,13 @@ console.log(JSON.stringify({ program: process.pid, escaped: escaped.pid, plain: 
 setInterval(() => {}, 1000);
 `;
 
-/** Starts a detached `sleep 30`, prints its pid, and exits after a moment, leaving it behind. */
+/** Starts a detached `sleep 30`, prints its pid, and exits 2 s later (the helper notes it meanwhile), leaving it behind. */
 const LEAVES = `
 const { spawn } = require("node:child_process");
 const escaped = spawn("sleep", ["30"], { detached: true, stdio: "ignore" });
 escaped.unref();
 console.log(JSON.stringify({ program: process.pid, escaped: escaped.pid }));
-setTimeout(() => process.exit(0), 400);
+setTimeout(() => process.exit(0), 2000);
 `;
 
 const firstLine = (stream: NodeJS.ReadableStream): Promise<Record<string, number>> =>
@@ -44,7 +44,8 @@ async function survivors(pids: readonly number[]): Promise<number[]> {
   return pids.filter(isAlive);
 }
 
-describe.runIf(linux)("spawnGroup", () => {
+// Generous limits: each test starts Node twice, which takes seconds on a busy machine.
+describe.runIf(linux)("spawnGroup", { timeout: 30_000 }, () => {
   it("kills the program, its group and a child that left the group at the deadline", async () => {
     const g = spawnGroup(process.execPath, ["-e", HANGS], { deadlineMs: 1500, stdio: ["ignore", "pipe", "pipe"] });
     const pids = await firstLine(g.child.stdout!);
