@@ -6,12 +6,12 @@
 // 2. Reps interleave (rep 1 of every system, then rep 2, …) and the order of systems rotates each rep: on a shared
 //    2-core machine, drift over a minute is as large as the differences measured, so it must hit every system alike.
 // 3. Measurements run one at a time, never in parallel, and the figure is the median, with min–max beside it.
-import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync } from "node:fs";
 import { loadavg } from "node:os";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { spawnGroup } from "../tools/lib/process-group";
 import { topSelfTime } from "./lib/profile";
 import { finish, machine, measuredAt, median, table } from "./lib/report";
 import type { Case, Row, Suite, System } from "./lib/suite";
@@ -82,16 +82,14 @@ for (const s of suite.systems) {
 function measureOnce(system: System, c: Case, n: number, argv = system.command(c, n)): Promise<number> {
   const [cmd, ...args] = argv;
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd!, args, { cwd: repoDir, stdio: ["ignore", "pipe", "pipe"] });
+    // A hung measurement (a thread that never wakes) must not hang the whole run, nor leave anything running.
+    const { child } = spawnGroup(cmd!, args, { cwd: repoDir, stdio: ["ignore", "pipe", "pipe"], deadlineMs: 300_000 });
     let out = "";
     let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d));
-    child.stderr.on("data", (d: Buffer) => (err += d));
-    // A hung measurement (a thread that never wakes) must not hang the whole run.
-    const timer = setTimeout(() => child.kill("SIGKILL"), 300_000);
+    child.stdout!.on("data", (d: Buffer) => (out += d));
+    child.stderr!.on("data", (d: Buffer) => (err += d));
     child.on("error", reject);
     child.on("close", (code, signal) => {
-      clearTimeout(timer);
       const last = out.trim().split("\n").at(-1) ?? "";
       try {
         const value = (JSON.parse(last) as { value: unknown }).value;

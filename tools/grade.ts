@@ -7,6 +7,7 @@ import { appendFileSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } 
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type Chapter, findChapter, hiddenPoints, labSeconds, loadManifest, readyChapters, ROOT } from "./lib/manifest";
+import { COMMON } from "./lib/labs";
 import { loadProgress, saveProgress, stateDir } from "./lib/progress";
 import { catalogTests } from "./grader/catalog";
 import { checkIntegrity, integrityLines } from "./grader/integrity";
@@ -74,6 +75,7 @@ function isolatedTree(lab: Chapter, labsDir: string): string {
   const tree = join(stateDir(root), "isolate", lab.id);
   rmSync(tree, { recursive: true, force: true });
   mkdirSync(tree, { recursive: true });
+  if (existsSync(join(solutions, COMMON))) cpSync(join(solutions, COMMON), join(tree, COMMON), { recursive: true });
   for (const c of readyChapters(manifest)) {
     const from = join(c.id === lab.id ? labsDir : solutions, c.id);
     if (existsSync(from)) cpSync(from, join(tree, c.id), { recursive: true });

@@ -8,8 +8,8 @@ import { parseArgs } from "node:util";
 import { findChapter, loadManifest, ROOT } from "./lib/manifest";
 import { EXECUTED_DIR, writeExecutedNotebooks } from "./notebooks/build";
 import { checkWithJupyter, INSTALL_HINT, installedKernel, installKernel, jupyterVersion } from "./notebooks/jupyter";
-import { chaptersWithNotebooks, notebookPath, outputAsText, readNotebook, serialize, stripped } from "./notebooks/nbformat";
-import { problems, runNotebook, runNotebooks } from "./notebooks/run";
+import { chaptersWithNotebooks, notebookPath, outputAsText, readNotebook, serialize, stripped } from "./lib/notebooks/nbformat";
+import { problems, runNotebook, runNotebooks } from "./lib/notebooks/run";
 
 /** Where `check-jupyter` leaves what nbconvert executed, to look at when it fails. */
 const JUPYTER_OUT_DIR = ".course/notebooks-jupyter";

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createTwoFilesPatch } from "diff";
 import { findChapter, loadManifest, readyChapters, ROOT, type Chapter } from "./lib/manifest";
-import { castText, parseCast, serializeCast } from "./record/cast";
+import { castText, parseCast, serializeCast } from "./lib/cast";
 import { recordTerminal } from "./record/terminal";
 
 const CAST_DIR = "site/casts";

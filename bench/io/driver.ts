@@ -14,6 +14,7 @@ import { join, resolve } from "node:path";
 import { finish, measuredAt, median, ratios, round } from "../lib/report";
 import type { Aim, Case, Row, Suite } from "../lib/suite";
 import { cpuMicros, listening, node, repoDir, sleep, start, stop } from "../lib/proc";
+import { wrk as runWrk, type WrkResult } from "../lib/wrk";
 
 export interface DriverOptions {
   readonly reps?: string;
@@ -106,42 +107,19 @@ const caseOf = (part: Part, f: (typeof FIGURES)[Part][number], conns: number): C
 /** Runs a command to its end (killed after `limitMs`), resolving to its stdout, or rejecting with its last words. */
 function run(label: string, argv: readonly string[], limitMs: number): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    const p = start(argv);
+    const p = start(argv, {}, limitMs);
     let out = "";
     let err = "";
     p.stdout!.on("data", (d: Buffer) => (out += d));
     p.stderr!.on("data", (d: Buffer) => (err += d));
-    const timer = setTimeout(() => void stop(p, "SIGKILL"), limitMs);
     p.on("exit", (code, signal) => {
-      clearTimeout(timer);
       if (code === 0) return resolvePromise(out);
       reject(new Error(`${label} ${signal ? `killed by ${signal}` : `exit ${code}`}: ${(err || out).trim().split("\n").slice(-3).join(" | ")}`));
     });
   });
 }
 
-interface WrkResult {
-  rps: number;
-  p50: number;
-  p99: number;
-  requests: number;
-  errors: string;
-}
-
-const toMs = (s: string): number => {
-  const m = s.match(/^([\d.]+)(us|ms|s|m)$/);
-  if (!m) return NaN;
-  return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000, m: 60_000 } as const)[m[2] as "us" | "ms" | "s" | "m"];
-};
-
-async function wrk(conns: number, seconds: number): Promise<WrkResult> {
-  const out = await run("wrk", ["wrk", "-t1", `-c${conns}`, `-d${seconds}s`, "--timeout", "5s", "--latency", `http://127.0.0.1:${PORT}/`], (seconds + 30) * 1000);
-  const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1]);
-  const requests = Number(out.match(/(\d+) requests in/)?.[1]);
-  if (!Number.isFinite(rps) || !(requests > 0)) throw new Error(`wrk printed no figures: ${out.trim().split("\n").slice(-3).join(" | ")}`);
-  const errors = [out.match(/Socket errors:.*$/m)?.[0], out.match(/Non-2xx or 3xx responses:.*$/m)?.[0]].filter(Boolean).join("; ");
-  return { rps, requests, p50: toMs(out.match(/^\s+50%\s+(\S+)/m)?.[1] ?? ""), p99: toMs(out.match(/^\s+99%\s+(\S+)/m)?.[1] ?? ""), errors };
-}
+const wrk = (conns: number, seconds: number): Promise<WrkResult> => runWrk(conns, seconds, PORT);
 
 /** Waits (5 s at most) until the server has accepted its whole listen queue: the warm-up's leftovers are not the run's. */
 async function settle(): Promise<void> {
@@ -152,7 +130,7 @@ async function settle(): Promise<void> {
   }
 }
 
-/** `env`: for --profile, IO_PROFILE names the file our servers write their profile to (profile-hook.ts). */
+/** `profileFile`: for --profile, where our server writes its profile (bench/lib/profile-hook.ts, 100 µs samples). */
 async function measure(
   system: IoSystem,
   part: Part,
@@ -160,7 +138,7 @@ async function measure(
   seconds: number,
   profileFile?: string,
 ): Promise<Figures & { errors: string }> {
-  const proc = start(system.argv[part], profileFile ? { IO_PROFILE: profileFile } : {});
+  const proc = start(system.argv[part], profileFile ? { BENCH_PROFILE: profileFile, BENCH_PROFILE_MICROS: "100" } : {});
   let stderr = "";
   proc.stderr!.on("data", (d: Buffer) => (stderr += d));
   try {
@@ -184,7 +162,7 @@ async function measure(
     const cpu1 = cpuMicros(proc.pid!);
     return { rps: r.rps, p50: r.p50, p99: r.p99, cpu: (cpu1 - cpu0) / r.requests, errors: r.errors };
   } finally {
-    // SIGINT lets a profiled server write its profile before it exits (profile-hook.ts); SIGTERM otherwise.
+    // SIGINT lets a profiled server write its profile before it exits (bench/lib/profile-hook.ts); SIGTERM otherwise.
     await stop(proc, profileFile ? "SIGINT" : "SIGTERM");
   }
 }

@@ -1,7 +1,7 @@
 // The hub's echo server for the io suite (issue 5): solutions/05-green-sockets' echoServer — eventlet's echoserver.py
 // in green threads — on Node's real network, inside runReal, as a program would run it.
 // `node --import tsx bench/io/hub-echo.ts <port>`; prints "ready" once it listens.
-import "./profile-hook";
+import "../lib/profile-hook";
 import { runReal } from "../../solutions/02-hub/green";
 import { echoServer } from "../../solutions/05-green-sockets/echo";
 import { realNetwork } from "../../solutions/05-green-sockets/node-network";

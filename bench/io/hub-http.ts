@@ -1,7 +1,7 @@
 // Our green HTTP server for the io suite (issue 5): solutions/07-http's serveHttp on the real network, with a
 // handler that answers "hello" — the hello world that wrk measures on every system.
 // `node --import tsx bench/io/hub-http.ts <port>`; prints "ready" once it listens.
-import "./profile-hook";
+import "../lib/profile-hook";
 import { runReal } from "../../solutions/02-hub/green";
 import { realNetwork } from "../../solutions/05-green-sockets/node-network";
 import type { Handler } from "../../solutions/07-http/handler";

@@ -12,6 +12,7 @@ import { join, resolve } from "node:path";
 import { finish, measuredAt, median, round } from "../lib/report";
 import type { Aim, Case, Row, Suite } from "../lib/suite";
 import { cpuMicros, listening, memKiB, node, NOFILE, repoDir, sleep, start, stop } from "../lib/proc";
+import { wrk } from "../lib/wrk";
 
 export interface DriverOptions {
   readonly reps?: string;
@@ -169,36 +170,6 @@ async function settle(port: number): Promise<void> {
     if (queued === 0 && open <= 2) return;
     await sleep(100);
   }
-}
-
-interface WrkResult {
-  rps: number;
-  p50: number;
-  p99: number;
-  requests: number;
-  errors: string;
-}
-
-const toMs = (s: string): number => {
-  const m = s.match(/^([\d.]+)(us|ms|s|m)$/);
-  if (!m) return NaN;
-  return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000, m: 60_000 } as const)[m[2] as "us" | "ms" | "s" | "m"];
-};
-
-function wrk(conns: number, seconds: number, port: number): Promise<WrkResult> {
-  return new Promise((resolvePromise, reject) => {
-    const p = start(["wrk", "-t1", `-c${conns}`, `-d${seconds}s`, "--timeout", "5s", "--latency", `http://127.0.0.1:${port}/`]);
-    let out = "";
-    p.stdout!.on("data", (d: Buffer) => (out += d));
-    p.stderr!.on("data", (d: Buffer) => (out += d));
-    p.on("exit", (code) => {
-      const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1]);
-      const requests = Number(out.match(/(\d+) requests in/)?.[1]);
-      if (code !== 0 || !Number.isFinite(rps)) return reject(new Error(`wrk failed (exit ${code}): ${out.trim().split("\n").slice(-4).join(" | ")}`));
-      const errors = [out.match(/Socket errors:.*$/m)?.[0], out.match(/Non-2xx or 3xx responses:.*$/m)?.[0]].filter(Boolean).join("; ");
-      resolvePromise({ rps, requests, p50: toMs(out.match(/^\s+50%\s+(\S+)/m)?.[1] ?? ""), p99: toMs(out.match(/^\s+99%\s+(\S+)/m)?.[1] ?? ""), errors });
-    });
-  });
 }
 
 /** One measurement: a fresh proxy, 1 s of warm-up, the measured wrk run. */
@@ -363,9 +334,8 @@ async function profile(): Promise<number> {
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true });
       const file = join(dir, "measured.cpuprofile");
-      process.env.LB_PROFILE = file; // hub-proxy.ts profiles from SIGUSR2 to SIGINT: the measured run only
-      const proc = start(node("bench/lb/hub-proxy.ts", mode, String(LISTEN), ...BACKENDS.map(String)));
-      delete process.env.LB_PROFILE;
+      // hub-proxy.ts profiles from SIGUSR2 to SIGINT (bench/lib/profile-hook.ts): the measured run only.
+      const proc = start(node("bench/lb/hub-proxy.ts", mode, String(LISTEN), ...BACKENDS.map(String)), { BENCH_PROFILE: file });
       await listening(LISTEN, proc);
       await wrk(1000, 1, LISTEN);
       await settle(LISTEN);

@@ -1,9 +1,10 @@
 // Process plumbing of the suites that start servers (lb, io): start one fresh with a raised fd limit in its own
 // process group, wait until it listens, read the CPU time and memory of its process tree from /proc, stop it.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { resolve } from "node:path";
+import { type ProcessGroup, spawnGroup } from "../../tools/lib/process-group";
 
 export const repoDir = resolve(import.meta.dirname, "..", "..");
 /** File descriptors each started server may open: the hard limit here (5,000 proxied connections need > 10,000). */
@@ -56,52 +57,43 @@ export function cpuMicros(pid: number): number {
 }
 
 /** Every process started here and not stopped yet: stopped too if the driver itself is interrupted. */
-const live = new Set<ChildProcess>();
+const live = new Map<ChildProcess, ProcessGroup>();
 let handlersInstalled = false;
 
-/** Starts `argv` with a raised fd limit, in its own process group; `env` adds variables (the profiler's file). */
-export function start(argv: readonly string[], env: Record<string, string> = {}): ChildProcess {
+/**
+ * Starts `argv` with a raised fd limit, in its own process group (tools/lib/process-group); `env` adds variables
+ * (the profiler's file); after `deadlineMs` the program and everything it started are killed.
+ */
+export function start(argv: readonly string[], env: Record<string, string> = {}, deadlineMs?: number): ChildProcess {
   if (!handlersInstalled) {
     handlersInstalled = true;
     for (const signal of ["SIGINT", "SIGTERM"] as const) {
       process.on(signal, () => {
-        for (const p of live) {
-          try {
-            process.kill(-p.pid!, "SIGKILL");
-          } catch {
-            // already gone
-          }
-        }
+        for (const g of live.values()) g.kill("SIGKILL");
         process.exit(130);
       });
     }
   }
   const quoted = argv.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
-  const p = spawn("bash", ["-c", `ulimit -n ${NOFILE} && exec ${quoted}`], {
+  const g = spawnGroup("bash", ["-c", `ulimit -n ${NOFILE} && exec ${quoted}`], {
     cwd: repoDir,
     stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
     env: { ...process.env, ...env },
+    deadlineMs,
   });
-  live.add(p);
-  p.once("exit", () => live.delete(p));
-  return p;
+  live.set(g.child, g);
+  g.child.once("exit", () => live.delete(g.child));
+  return g.child;
 }
 
+/** Asks the program's group to stop with `signal`; kills it all 3 s later if it has not. */
 export async function stop(p: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
-  if (p.exitCode !== null || p.signalCode !== null) return;
+  const g = live.get(p);
+  if (!g || p.exitCode !== null || p.signalCode !== null) return;
   const gone = new Promise<void>((r) => p.once("exit", () => r()));
-  try {
-    process.kill(-p.pid!, signal);
-  } catch {
-    return;
-  }
+  g.kill(signal);
   await Promise.race([gone, sleep(3000)]);
-  try {
-    process.kill(-p.pid!, "SIGKILL");
-  } catch {
-    // already gone
-  }
+  g.kill("SIGKILL");
   await Promise.race([gone, sleep(1000)]);
 }
 

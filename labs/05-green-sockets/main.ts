@@ -1,8 +1,7 @@
 // Chapter 05 demo: `npm run lab 05`. The echo server on Node's loopback, then the same code on a simulated
 // network with latency, loss and a partition. Everything printed is the same on every run: no ports, no
 // wall-clock times; the simulated network's times are virtual and come from its seed.
-import { done, step } from "../../tools/lib/demo";
-import { NOT_IMPLEMENTED } from "../../tools/lib/markers";
+import { done, isNotImplemented, step } from "../00-common/demo";
 import { runReal, runVirtual, sleep, spawn } from "../02-hub/green";
 import { getHub } from "../02-hub/hub";
 import type { Green } from "../02-hub/suspend";
@@ -19,7 +18,7 @@ const log = (line: string): void => console.log(`   ${line}`);
 /** The hubs' reporter: a thread that stopped at a task not done yet is already explained by the step. */
 const quiet = {
   report: (g: { name: string } | null, e: unknown): void => {
-    if (e instanceof Error && e.message.startsWith(NOT_IMPLEMENTED)) return;
+    if (isNotImplemented(e)) return;
     console.error(`   ${g?.name ?? "a timer"} failed: ${String(e)}`);
   },
 };

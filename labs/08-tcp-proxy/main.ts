@@ -1,6 +1,6 @@
 // Chapter 08 demo: `npm run lab 08`. Three demo backends and the proxy on 127.0.0.1, a client of our own, traffic
 // spread round robin, a backend stopped (failover), and a graceful shutdown. No ports or timings are printed.
-import { done, step } from "../../tools/lib/demo";
+import { done, step } from "../00-common/demo";
 import { runReal, sleep } from "../02-hub/green";
 import type { Greenlet } from "../02-hub/greenlet";
 import type { Green } from "../02-hub/suspend";

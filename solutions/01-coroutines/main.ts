@@ -1,5 +1,5 @@
 // Chapter 01 demo: `npm run lab 01`. Tea three ways, then generators, then a scheduler of generators.
-import { done, step } from "../../tools/lib/demo";
+import { done, step } from "../00-common/demo";
 import { countdown, runningTotal, sequence } from "./generators";
 import { Scheduler, type Task } from "./scheduler";
 import { teaWithAsync, teaWithCallbacks, teaWithPromises } from "./styles";

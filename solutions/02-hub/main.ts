@@ -1,5 +1,5 @@
 // Chapter 02 demo: `npm run lab 02`. A timer heap, a run queue, then green threads on a virtual clock and a real one.
-import { done, step } from "../../tools/lib/demo";
+import { done, step } from "../00-common/demo";
 import { getCurrent, runReal, runVirtual, sleep, spawn, spawnAfter } from "./green";
 import { Timer, TimerHeap } from "./heap";
 import { getHub } from "./hub";

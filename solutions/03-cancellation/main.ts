@@ -1,5 +1,5 @@
 // Chapter 03 demo: `npm run lab 03`. Waiting for threads, killing them, linking to them, and timeouts.
-import { done, step } from "../../tools/lib/demo";
+import { done, step } from "../00-common/demo";
 import type { Green } from "../02-hub/suspend";
 import { getHub, type GreenThread, runVirtual, sleep, spawn, spawnAfter } from "./greenthread";
 import { Timeout, withTimeout } from "./timeout";

@@ -1,5 +1,5 @@
 // Chapter 04 demo: `npm run lab 04`. Each primitive at work on the virtual clock: who waits, who wakes, when.
-import { done, step } from "../../tools/lib/demo";
+import { done, step } from "../00-common/demo";
 import type { Green } from "../02-hub/suspend";
 import { getHub, runVirtual, sleep, spawn } from "../03-cancellation/greenthread";
 import { Event } from "./event";

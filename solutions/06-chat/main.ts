@@ -4,8 +4,7 @@
 // on 127.0.0.1 instead, for `nc` to connect to.
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { done, step } from "../../tools/lib/demo";
-import { NOT_IMPLEMENTED } from "../../tools/lib/markers";
+import { done, isNotImplemented, step } from "../00-common/demo";
 import { runReal, runVirtual, sleep } from "../02-hub/green";
 import { getHub } from "../02-hub/hub";
 import type { Green } from "../02-hub/suspend";
@@ -75,7 +74,7 @@ function* join(net: SimNetwork, name: string, loud = true): Green<Client> {
 function scene(sim: SimOptions, chat: ChatOptions, body: (net: SimNetwork, room: Room) => Green<void>): void {
   const todo: Error[] = [];
   const report = (g: { name: string } | null, e: unknown): void => {
-    if (e instanceof Error && e.message.startsWith(NOT_IMPLEMENTED)) todo.push(e);
+    if (isNotImplemented(e)) todo.push(e);
     else console.error(`   ${g?.name ?? "a timer"} failed: ${String(e)}`);
   };
   const taskOf = (e: Error): number => Number(/task (\d+)/.exec(e.message)?.[1] ?? 0);

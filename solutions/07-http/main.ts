@@ -1,7 +1,6 @@
 // Chapter 07 demo: `npm run lab 07`. Lines, framing and the head-time check, smuggling attempts refused, a
 // pipelined stream parsed, a server on 127.0.0.1 talked to raw, then our own client and a GreenPool of fetches.
-import { done, step } from "../../tools/lib/demo";
-import { NOT_IMPLEMENTED } from "../../tools/lib/markers";
+import { done, isNotImplemented, step } from "../00-common/demo";
 import { runReal, sleep, spawn } from "../03-cancellation/greenthread";
 import type { Green } from "../02-hub/suspend";
 import { realNetwork } from "../05-green-sockets/node-network";
@@ -26,7 +25,7 @@ const show = (s: string): string => JSON.stringify(s);
  */
 async function real<T>(main: () => Green<T>): Promise<T> {
   const reported: unknown[] = [];
-  const todo = (): unknown => reported.find((e) => e instanceof Error && e.message.startsWith(NOT_IMPLEMENTED));
+  const todo = (): unknown => reported.find((e) => isNotImplemented(e));
   try {
     const result = await runReal(main, { report: (_g, e) => reported.push(e) });
     if (todo()) throw todo();

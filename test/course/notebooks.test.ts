@@ -11,9 +11,9 @@ import {
 } from "../../tools/notebooks/jupyter";
 import {
   chaptersWithNotebooks, KERNELSPEC, leftovers, lines, notebookIds, notebookPath, readNotebook, serialize, stripped, type Cell, type Notebook,
-} from "../../tools/notebooks/nbformat";
-import type { NotebookReport } from "../../tools/notebooks/execute";
-import { NOTEBOOK_SECONDS, problems, runNotebook, runNotebooks } from "../../tools/notebooks/run";
+} from "../../tools/lib/notebooks/nbformat";
+import type { NotebookReport } from "../../tools/lib/notebooks/execute";
+import { NOTEBOOK_SECONDS, problems, runNotebook, runNotebooks } from "../../tools/lib/notebooks/run";
 
 const manifest = loadManifest();
 const ready = readyChapters(manifest);

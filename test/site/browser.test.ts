@@ -8,7 +8,7 @@ import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadManifest, readyChapters, ROOT } from "../../tools/lib/manifest";
 import { extractRegion, INCLUDE } from "../../tools/lib/markers";
-import { castText, parseCast } from "../../tools/record/cast";
+import { castText, parseCast } from "../../tools/lib/cast";
 import { buildSite } from "../../site/src/build/index";
 import { serve } from "./helpers";
 

@@ -2,7 +2,7 @@
 // program printed; a non-zero exit code survives and fails the recording; casts compare by text, not timing.
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { castText, parseCast, serializeCast } from "../../tools/record/cast";
+import { castText, parseCast, serializeCast } from "../../tools/lib/cast";
 import { recordTerminal, screenRows } from "../../tools/record/terminal";
 
 const hasScript = spawnSync("script", ["--version"]).status === 0;

@@ -115,8 +115,9 @@ export function exportStudent(options: StudentExportOptions): StudentExport {
   const notebookTool = notebooks.length > 0 && existsSync(join(root, NOTEBOOK_TOOL));
   if (notebookTool) {
     commands.push(["notebook", NOTEBOOK_TOOL]);
-    // The kernel launcher and the runner's worker are started by path, so the whole folder comes along.
-    for (const f of importClosure(root, [NOTEBOOK_TOOL, ...filesUnder(root, "tools/notebooks")])) if (!written.has(f)) copy(f);
+    // The kernel launcher and the runner's worker are started by path, so both folders come along whole.
+    const folders = ["tools/notebooks", "tools/lib/notebooks"].flatMap((d) => filesUnder(root, d));
+    for (const f of importClosure(root, [NOTEBOOK_TOOL, ...folders])) if (!written.has(f)) copy(f);
     if (existsSync(join(root, "notebooks/README.md"))) {
       put("notebooks/README.md", read("notebooks/README.md").replace(/solutions\//g, "labs/").replace(/the chapter's reference code/g, "your own lab code"));
     }
@@ -137,7 +138,7 @@ export function exportStudent(options: StudentExportOptions): StudentExport {
   const imported = packagesImported(tsTexts);
   const allDeps = { ...pkg.dependencies, ...pkg.devDependencies };
   const deps = new Set(["tsx", "typescript", "vitest", "@types/node", ...imported]);
-  if (notebookTool) deps.add("tslab"); // loaded with require() by tools/notebooks, which the import scan does not see
+  if (notebookTool) deps.add("tslab"); // loaded with require() by tools/lib/notebooks, which the import scan does not see
   for (const d of [...deps]) if (allDeps[`@types/${d}`]) deps.add(`@types/${d}`);
   for (const d of deps) if (!allDeps[d]) deps.delete(d); // a type-only or transitive import (vite/client, vitest/node)
   const scripts: Record<string, string> = { test: "vitest run", typecheck: "tsc -p tsconfig.json" };

@@ -1,12 +1,12 @@
 // Grades one lab in a child process of its own, with a wall-clock limit. Whatever the lab does — loop
 // forever, throw at import, crash — this returns a result for every test, and the grader goes on.
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GradeEvent } from "./reporter";
 import { pointsOf, taskOf } from "./points";
 import { ROOT } from "../lib/manifest";
+import { spawnGroup } from "../lib/process-group";
 
 export type Visibility = "visible" | "hidden";
 
@@ -128,39 +128,27 @@ async function attemptOnce(run: LabRun, eventsFile: string, skip: readonly strin
     });
     args.push("--testNamePattern", `^(?!.*(?:${parts.join("|")}))`);
   }
-  const child = spawn(process.execPath, args, {
+  // Its own process group with a deadline (tools/lib/process-group): vitest's workers, and anything a test started
+  // even outside the group, are killed at the time limit and when vitest ends; none may outlive the grade.
+  const group = spawnGroup(process.execPath, args, {
     cwd: run.root,
-    detached: true, // its own process group, so the whole tree (vitest's workers too) can be killed at once
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, HUB_TARGET: run.target, HUB_GRADE_EVENTS: eventsFile, HUB_QUIET: "1", FORCE_COLOR: "0" },
+    deadlineMs: run.seconds * 1000,
   });
+  const child = group.child;
   let log = "";
   const keep = (chunk: Buffer): void => {
     log = (log + chunk.toString()).slice(-20_000);
   };
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
-  const killGroup = (): void => {
-    try {
-      if (child.pid) process.kill(-child.pid, "SIGKILL");
-    } catch {
-      /* already gone */
-    }
-  };
-  process.once("exit", killGroup);
-
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    killGroup();
-  }, run.seconds * 1000);
   const exit = await new Promise<{ code: number | null; spawnError?: Error }>((resolve) => {
     child.once("error", (spawnError) => resolve({ code: null, spawnError }));
     child.once("close", (code) => resolve({ code }));
   });
-  clearTimeout(timer);
-  killGroup(); // vitest's workers may outlive it; none may outlive the grade
-  process.removeListener("exit", killGroup);
+  group.kill();
+  const timedOut = group.timedOut;
   return { ...exit, timedOut, log };
 }
 

@@ -101,7 +101,10 @@ export function parseSource(text: string, file: string): ParsedSource {
   return { lines, blocks, regions };
 }
 
-/** The message a stub throws; `npm run lab` recognises its prefix and points the learner at the task. */
+/**
+ * The message a stub throws (the one place its wording is written). The demos' `isNotImplemented`
+ * (solutions/00-common/demo.ts) recognises it and points the learner at the task; a course check keeps the two in step.
+ */
 export const NOT_IMPLEMENTED = "not implemented yet";
 export const stubMessage = (lab: string, task: number, name: string): string =>
   `${NOT_IMPLEMENTED} — lab ${lab}, task ${task}: ${name}`;

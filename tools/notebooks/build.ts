@@ -3,9 +3,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../lib/manifest";
-import { withOutputs } from "./execute";
-import { notebookPath, readNotebook, serialize, stripped } from "./nbformat";
-import { problems, runNotebooks } from "./run";
+import { withOutputs } from "../lib/notebooks/execute";
+import { notebookPath, readNotebook, serialize, stripped } from "../lib/notebooks/nbformat";
+import { problems, runNotebooks } from "../lib/notebooks/run";
 
 /** Where executed notebooks go, relative to the repository root (inside the git-ignored .course/). */
 export const EXECUTED_DIR = ".course/notebooks";

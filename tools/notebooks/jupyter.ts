@@ -1,12 +1,13 @@
 // Course machinery for the notebooks (all chapters): the real-Jupyter side — our kernel spec, registering it, and
 // executing notebooks with `jupyter nbconvert`, then reading the executed files for errors ourselves, because
 // tslab reports a failed cell on stderr and nbconvert can still exit 0.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { ROOT } from "../lib/manifest";
-import { KERNELSPEC, readNotebook, text, type Notebook } from "./nbformat";
+import { spawnGroup } from "../lib/process-group";
+import { KERNELSPEC, readNotebook, text, type Notebook } from "../lib/notebooks/nbformat";
 
 /** Debian/Ubuntu packages that bring `jupyter nbconvert` and a Jupyter client to the system Python. */
 export const APT_PACKAGES = "jupyter-nbconvert jupyter-client python3-ipykernel";
@@ -119,23 +120,14 @@ export function nbconvert(file: string, outDir: string, jupyterPath: string, roo
     // JUPYTER_PATH comes first in Jupyter's search, so "tslab" means our kernel here whatever else is installed.
     const env = { ...process.env, JUPYTER_PATH: jupyterPath, JUPYTER_RUNTIME_DIR: join(jupyterPath, "runtime") };
     // Its own process group, so that at the time limit the kernel goes too, not only nbconvert.
-    const child = spawn("jupyter", args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }, JUPYTER_NOTEBOOK_SECONDS * 1000);
+    const group = spawnGroup("jupyter", args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], deadlineMs: JUPYTER_NOTEBOOK_SECONDS * 1000 });
+    const child = group.child;
     let log = "";
-    child.stdout.on("data", (d: Buffer) => (log += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (log += d.toString()));
+    child.stdout!.on("data", (d: Buffer) => (log += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (log += d.toString()));
     child.on("error", (e) => (log += String(e)));
     child.on("close", (code) => {
-      clearTimeout(timer);
-      if (timedOut) log += `\nstopped: the time limit of ${JUPYTER_NOTEBOOK_SECONDS} s for one notebook ran out`;
+      if (group.timedOut) log += `\nstopped: the time limit of ${JUPYTER_NOTEBOOK_SECONDS} s for one notebook ran out`;
       const executed = join(outDir, basename(file));
       const problems: string[] = [];
       let nb: Notebook | undefined;

@@ -1,8 +1,8 @@
 // Records a program in a pseudo-terminal with util-linux `script`, as an asciicast v2 (Debian's asciinema 2.2 loses
 // exit codes; `script -e` keeps them). Output is timed as it arrives from script's stdout.
-import { spawn } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
-import type { Cast, CastEvent } from "./cast";
+import type { Cast, CastEvent } from "../lib/cast";
+import { spawnGroup } from "../lib/process-group";
 
 export interface RecordOptions {
   readonly cwd: string;
@@ -31,31 +31,26 @@ export function recordTerminal(o: RecordOptions): Promise<Cast> {
 
   return new Promise((resolve, reject) => {
     // stdin is /dev/null: with a closed stdin (as in CI) `script` records nothing.
-    const child = spawn("script", ["-qefc", command, "/dev/null"], { cwd: o.cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    // Its own process group: at the time limit script, the shell and the program all go.
+    const group = spawnGroup("script", ["-qefc", command, "/dev/null"], {
+      cwd: o.cwd, env, stdio: ["ignore", "pipe", "pipe"], deadlineMs: limit * 1000,
+      onDeadline: () => reject(new Error(`still running after ${limit} s; killed`)),
+    });
+    const child = group.child;
     const started = process.hrtime.bigint();
     const events: CastEvent[] = [[0, "o", `$ ${o.shown}\r\n`]];
     const decoder = new StringDecoder("utf8");
     let stderr = "";
     const at = () => Number((Number(process.hrtime.bigint() - started) / 1e9).toFixed(6));
-    child.stdout.on("data", (chunk: Buffer) => {
+    child.stdout!.on("data", (chunk: Buffer) => {
       const data = decoder.write(chunk);
       if (data) events.push([Math.max(at(), 0.001), "o", data]);
     });
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, "SIGKILL"); // the whole group: script, the shell and the program
-      } catch {
-        /* already gone */
-      }
-      reject(new Error(`still running after ${limit} s; killed`));
-    }, limit * 1000);
+    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.on("error", (e) => {
-      clearTimeout(timer);
       reject(new Error(`cannot run script (util-linux): ${e.message}`));
     });
     child.on("close", (code, signal) => {
-      clearTimeout(timer);
       const rest = decoder.end();
       if (rest) events.push([at(), "o", rest]);
       const text = events.slice(1).map((e) => e[2]).join("");

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Chapter } from "../../../tools/lib/manifest";
-import { parseCast } from "../../../tools/record/cast";
+import { parseCast } from "../../../tools/lib/cast";
 import { escapeHtml } from "./highlight";
 import { href } from "./layout";
 import { CAST_DIR, castFile, type Site } from "./site";

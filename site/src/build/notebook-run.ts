@@ -5,9 +5,9 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Chapter } from "../../../tools/lib/manifest";
-import { problems, runNotebook } from "../../../tools/notebooks/run";
-import { withOutputs } from "../../../tools/notebooks/execute";
-import { readNotebook, stripped, type Notebook } from "../../../tools/notebooks/nbformat";
+import { problems, runNotebook } from "../../../tools/lib/notebooks/run";
+import { withOutputs } from "../../../tools/lib/notebooks/execute";
+import { readNotebook, stripped, type Notebook } from "../../../tools/lib/notebooks/nbformat";
 import { listFiles } from "./site";
 
 export interface ExecutedNotebook {

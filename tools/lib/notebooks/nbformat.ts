@@ -2,7 +2,7 @@
 // notebook, stripping outputs, and a plain-text view of outputs for the terminal.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Chapter, Manifest } from "../lib/manifest";
+import type { Chapter, Manifest } from "../manifest";
 
 /** nbformat stores text either as one string or as a list of lines; we read both and write lists. */
 export type Multiline = string | string[];

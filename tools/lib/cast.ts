@@ -1,5 +1,5 @@
 // asciicast v2 files (https://docs.asciinema.org/manual/asciicast/v2/): read, write, and reduce to their text.
-// Shared by the recorder (tools/record.ts) and the course site, which plays the casts.
+// Shared by the recorder (tools/record.ts) and the course site, which plays the casts; in tools/lib, which both may import.
 
 export interface CastHeader {
   readonly version: 2;

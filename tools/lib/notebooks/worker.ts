@@ -5,7 +5,7 @@ import { executeNotebook, type NotebookReport, type RunEvent } from "./execute";
 
 const [root, file] = process.argv.slice(2);
 if (!root || !file || !process.send) {
-  console.error("usage: forked by tools/notebooks/run.ts with <root> <notebooks/NN-slug.ipynb>");
+  console.error("usage: forked by tools/lib/notebooks/run.ts with <root> <notebooks/NN-slug.ipynb>");
   process.exit(2);
 }
 const send = (m: RunEvent | { type: "report"; report: NotebookReport }): Promise<void> =>

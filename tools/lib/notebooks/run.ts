@@ -3,7 +3,7 @@
 import { fork } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
-import { ROOT } from "../lib/manifest";
+import { ROOT } from "../manifest";
 import type { NotebookReport, RunEvent } from "./execute";
 import { explainFailure } from "./tscheck";
 

@@ -1,0 +1,51 @@
+// wrk, the HTTP load generator the io and lb suites drive (chapters 07–08 benchmarks): one run against a loopback
+// port, and the parser of what it prints (requests/s, the 50th and 99th latency percentiles, errors).
+import { start } from "./proc";
+
+export interface WrkResult {
+  /** Requests per second over the run. */
+  readonly rps: number;
+  /** Latency percentiles in milliseconds (NaN when wrk printed none). */
+  readonly p50: number;
+  readonly p99: number;
+  readonly requests: number;
+  /** wrk's "Socket errors" and "Non-2xx or 3xx responses" lines, joined; empty when it had none. */
+  readonly errors: string;
+}
+
+/** A wrk duration (`812.00us`, `1.25ms`, `2.00s`, `1.00m`) in milliseconds; NaN for anything else. */
+export function wrkMs(s: string): number {
+  const m = s.match(/^([\d.]+)(us|ms|s|m)$/);
+  if (!m) return NaN;
+  return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000, m: 60_000 } as const)[m[2] as "us" | "ms" | "s" | "m"];
+}
+
+const lastLines = (out: string, n: number): string => out.trim().split("\n").slice(-n).join(" | ");
+
+/** Reads wrk's report (run with `--latency`); throws, with wrk's last lines, when it holds no figures. */
+export function parseWrk(out: string): WrkResult {
+  const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1]);
+  const requests = Number(out.match(/(\d+) requests in/)?.[1]);
+  if (!Number.isFinite(rps) || !(requests > 0)) throw new Error(`wrk printed no figures: ${lastLines(out, 3)}`);
+  const errors = [out.match(/Socket errors:.*$/m)?.[0], out.match(/Non-2xx or 3xx responses:.*$/m)?.[0]].filter(Boolean).join("; ");
+  return { rps, requests, p50: wrkMs(out.match(/^\s+50%\s+(\S+)/m)?.[1] ?? ""), p99: wrkMs(out.match(/^\s+99%\s+(\S+)/m)?.[1] ?? ""), errors };
+}
+
+/** One wrk run: one thread, `conns` connections for `seconds` against 127.0.0.1:`port`; killed 30 s past its end. */
+export function wrk(conns: number, seconds: number, port: number): Promise<WrkResult> {
+  const argv = ["wrk", "-t1", `-c${conns}`, `-d${seconds}s`, "--timeout", "5s", "--latency", `http://127.0.0.1:${port}/`];
+  return new Promise((resolve, reject) => {
+    const p = start(argv, {}, (seconds + 30) * 1000);
+    let out = "";
+    p.stdout!.on("data", (d: Buffer) => (out += d));
+    p.stderr!.on("data", (d: Buffer) => (out += d));
+    p.on("exit", (code, signal) => {
+      if (code !== 0) return reject(new Error(`wrk ${signal ? `killed by ${signal}` : `exit ${code}`}: ${lastLines(out, 4)}`));
+      try {
+        resolve(parseWrk(out));
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+}

@@ -1,0 +1,77 @@
+// The process-group helper (tools/lib/process-group.ts) that the grader, the recorder, the Jupyter runner and the
+// benchmarks use: at the deadline nothing the program started stays alive, not even a child that left the group.
+import { spawn } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { isAlive, spawnGroup } from "../../tools/lib/process-group";
+
+const linux = process.platform === "linux";
+
+/** A program that starts a detached `sleep 30` (its own group), a plain one (ours), prints their pids, and hangs. */
+const HANGS = `
+const { spawn } = require("node:child_process");
+const escaped = spawn("sleep", ["30"], { detached: true, stdio: "ignore" });
+const plain = spawn("sleep", ["30"], { stdio: "ignore" });
+console.log(JSON.stringify({ program: process.pid, escaped: escaped.pid, plain: plain.pid }));
+setInterval(() => {}, 1000);
+`;
+
+/** Starts a detached `sleep 30`, prints its pid, and exits 2 s later (the helper notes it meanwhile), leaving it behind. */
+const LEAVES = `
+const { spawn } = require("node:child_process");
+const escaped = spawn("sleep", ["30"], { detached: true, stdio: "ignore" });
+escaped.unref();
+console.log(JSON.stringify({ program: process.pid, escaped: escaped.pid }));
+setTimeout(() => process.exit(0), 2000);
+`;
+
+const firstLine = (stream: NodeJS.ReadableStream): Promise<Record<string, number>> =>
+  new Promise((resolve, reject) => {
+    let text = "";
+    stream.on("data", (d: Buffer) => {
+      text += d.toString();
+      if (text.includes("\n")) resolve(JSON.parse(text.split("\n")[0]!) as Record<string, number>);
+    });
+    stream.on("end", () => reject(new Error(`no pids printed: ${text}`)));
+  });
+
+/** Waits (at most 3 s) for every pid to be gone; returns those still alive. */
+async function survivors(pids: readonly number[]): Promise<number[]> {
+  for (let i = 0; i < 60; i++) {
+    const alive = pids.filter(isAlive);
+    if (!alive.length) return [];
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return pids.filter(isAlive);
+}
+
+// Generous limits: each test starts Node twice, which takes seconds on a busy machine.
+describe.runIf(linux)("spawnGroup", { timeout: 30_000 }, () => {
+  it("kills the program, its group and a child that left the group at the deadline", async () => {
+    const g = spawnGroup(process.execPath, ["-e", HANGS], { deadlineMs: 1500, stdio: ["ignore", "pipe", "pipe"] });
+    const pids = await firstLine(g.child.stdout!);
+    const exit = await new Promise<NodeJS.Signals | null>((r) => g.child.once("exit", (_code, signal) => r(signal)));
+    expect(g.timedOut).toBe(true);
+    expect(exit).toBe("SIGKILL");
+    expect(await survivors(Object.values(pids))).toEqual([]);
+  });
+
+  it("kills a detached child the program left behind when it exited", async () => {
+    const g = spawnGroup(process.execPath, ["-e", LEAVES], { deadlineMs: 10_000, trackEveryMs: 100, stdio: ["ignore", "pipe", "pipe"] });
+    const pids = await firstLine(g.child.stdout!);
+    await new Promise((r) => g.child.once("exit", r));
+    expect(g.timedOut).toBe(false);
+    expect(await survivors([pids.escaped!])).toEqual([]);
+  });
+
+  it("is needed: a group kill alone leaves the detached child running", async () => {
+    const child = spawn(process.execPath, ["-e", HANGS], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const pids = await firstLine(child.stdout!);
+    try {
+      process.kill(-child.pid!, "SIGKILL");
+      expect(await survivors([pids.program!, pids.plain!])).toEqual([]);
+      expect(isAlive(pids.escaped!)).toBe(true);
+    } finally {
+      process.kill(pids.escaped!, "SIGKILL");
+    }
+  });
+});

@@ -1,0 +1,174 @@
+// Runs a program in its own process group with a deadline, and kills everything it started: the group, and the
+// descendants that left it. Shared by the grader, the notebook runner under Jupyter, the cast recorder and the
+// benchmarks — every place where a program we start must not outlive its time limit, nor leave anything behind.
+//
+// A process group is not enough on its own: a program can start a child with `detached: true` (setsid), which puts
+// the child in a group and session of its own, out of reach of `kill(-pgid)`. So the helper also walks the parent
+// chain in /proc (Linux) just before each kill, and every second while the program runs, so a descendant whose parent
+// already exited (and which was re-parented to init) is still known. Elsewhere (macOS) the group kill alone applies.
+import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+
+export interface GroupOptions extends Omit<SpawnOptions, "detached"> {
+  /** Kill everything after this many milliseconds. */
+  readonly deadlineMs?: number;
+  /** Called once when the deadline kills the program, before the kill. */
+  readonly onDeadline?: () => void;
+  /** How often to note the program's descendants while it runs (0: only at kill time). Default 1000 ms. */
+  readonly trackEveryMs?: number;
+}
+
+export interface ProcessGroup {
+  readonly child: ChildProcess;
+  /** True once the deadline has killed the program. */
+  readonly timedOut: boolean;
+  /**
+   * Sends `signal` (SIGKILL by default) to the group and to every descendant seen, including those that left the
+   * group. Safe to call at any time, any number of times.
+   */
+  kill(signal?: NodeJS.Signals): void;
+}
+
+interface Proc {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly pgid: number;
+  /** Start time in clock ticks since boot: with the pid, it names one process even if the pid is reused. */
+  readonly start: string;
+}
+
+function readProc(pid: number): Proc | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name, in parentheses, may contain spaces: fields are counted after its closing ")".
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (f[0] === "Z" || f[0] === "X") return null; // a zombie is dead already; only its parent can reap it
+    return { pid, ppid: Number(f[1]), pgid: Number(f[2]), start: f[19]! };
+  } catch {
+    return null; // gone, or no /proc here
+  }
+}
+
+/** Every live process whose parent chain leads to `pid` (not `pid` itself), read from /proc; empty without /proc. */
+export function descendants(pid: number): number[] {
+  let names: string[];
+  try {
+    names = readdirSync("/proc");
+  } catch {
+    return [];
+  }
+  const kids = new Map<number, number[]>();
+  for (const d of names) {
+    if (!/^\d+$/.test(d)) continue;
+    const p = readProc(Number(d));
+    if (p) kids.set(p.ppid, [...(kids.get(p.ppid) ?? []), p.pid]);
+  }
+  const out: number[] = [];
+  const visit = (p: number): void => {
+    for (const k of kids.get(p) ?? []) {
+      out.push(k);
+      visit(k);
+    }
+  };
+  visit(pid);
+  return out;
+}
+
+/** True while `pid` runs (a zombie does not count). */
+export function isAlive(pid: number): boolean {
+  if (readProc(pid)) return true;
+  try {
+    readdirSync("/proc");
+    return false; // /proc exists and has no live process by that pid
+  } catch {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+const signalPid = (pid: number, signal: NodeJS.Signals): void => {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+};
+
+/** The kills of every group still running: nothing we started outlives this process either. */
+const running = new Set<() => void>();
+let exitHook = false;
+
+/** Starts `command args` in a process group of its own (detached), killed with all it started at the deadline. */
+export function spawnGroup(command: string, args: readonly string[], options: GroupOptions = {}): ProcessGroup {
+  const { deadlineMs, onDeadline, trackEveryMs = 1000, ...spawnOptions } = options;
+  const child = spawn(command, args, { ...spawnOptions, detached: true });
+  const pgid = child.pid;
+  /** Descendants seen so far, by pid, with their start time (so a reused pid is never killed by mistake). */
+  const seen = new Map<number, string>();
+  const note = (): void => {
+    if (pgid === undefined) return;
+    for (const pid of descendants(pgid)) {
+      const p = readProc(pid);
+      if (p) seen.set(pid, p.start);
+    }
+  };
+  let timedOut = false;
+  let finished = false;
+
+  const kill = (signal: NodeJS.Signals = "SIGKILL"): void => {
+    if (pgid === undefined) return;
+    note(); // before the kill: once a parent dies, its children's chain to us is gone
+    try {
+      process.kill(-pgid, signal);
+    } catch {
+      // the group is empty already
+    }
+    for (const [pid, start] of seen) {
+      const p = readProc(pid);
+      if (!p || p.start !== start) {
+        seen.delete(pid);
+        continue;
+      }
+      if (p.pgid === pid) signalPid(-pid, signal); // it made a group of its own: that group goes too
+      signalPid(pid, signal);
+    }
+  };
+
+  const tracker = trackEveryMs > 0 && pgid !== undefined ? setInterval(note, trackEveryMs) : undefined;
+  tracker?.unref();
+  const timer = deadlineMs === undefined ? undefined : setTimeout(() => {
+    timedOut = true;
+    onDeadline?.();
+    kill("SIGKILL");
+  }, deadlineMs);
+  const onExit = (): void => kill("SIGKILL");
+  running.add(onExit);
+  if (!exitHook) {
+    exitHook = true; // one listener for all groups, however many run at once
+    process.once("exit", () => running.forEach((k) => k()));
+  }
+
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    clearInterval(tracker);
+    running.delete(onExit);
+    // Whatever the program left running (workers, a detached child) ends with it.
+    kill("SIGKILL");
+  };
+  child.once("exit", finish);
+  child.once("error", finish);
+
+  return {
+    child,
+    get timedOut() {
+      return timedOut;
+    },
+    kill,
+  };
+}
