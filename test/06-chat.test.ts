@@ -5,7 +5,7 @@
 //
 // A randomized test prints its seed when it fails. Replay it with, for example:
 //   SEED=1234 npx vitest run test/06-chat.test.ts
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { runReal, runVirtual, sleep } from "@target/02-hub/green";
 import { getHub } from "@target/02-hub/hub";
 import type { Greenlet } from "@target/02-hub/greenlet";
@@ -255,6 +255,8 @@ function* readLines(sock: Socket): Green<Heard[]> {
 }
 
 describe("task 3: Outbox", () => {
+  needsLab05();
+
   it("send queues a line at once, without waiting, and the writer thread sends the lines in order (1 pts)", () => {
     const { result } = simulate({ latency: 5 }, function* (net) {
       const { outbox, client } = yield* outboxPair(net, 10, 1000);
@@ -387,10 +389,68 @@ function lab05RecvLineProblem(): string | null {
   return recvLineChecked;
 }
 
+/**
+ * The room stands on lab 05's sockets: connect, sendall, recvLine, a half-close and a reset. This checks them once,
+ * so that a socket that breaks them fails lab 06's tests with a message that says so, not with a timeout here.
+ */
+let socketsChecked: string | null | undefined;
+function lab05SocketProblem(): string | null {
+  if (socketsChecked !== undefined) return socketsChecked;
+  const steps: string[] = [];
+  try {
+    const got = simulate({ latency: 5, mss: 4 }, function* (net) {
+      const l = yield* net.host("server").listen({ host: "server", port: 9 });
+      spawn(function* () {
+        const s = yield* l.accept();
+        for (let line = yield* s.recvLine(); line.length > 0; line = yield* s.recvLine()) yield* s.sendall(`> ${line.toString()}`);
+        s.close();
+        const t = yield* l.accept();
+        yield* sleep(10);
+        t.abort();
+      });
+      steps.push("connect");
+      const c = yield* net.host("client").connect({ host: "server", port: 9 });
+      steps.push("sendall");
+      yield* c.sendall("one\ntwo\n");
+      c.shutdown();
+      steps.push("recvLine up to the end of the stream");
+      const lines: string[] = [];
+      for (let line = yield* c.recvLine(); line.length > 0; line = yield* c.recvLine()) lines.push(line.toString());
+      c.close();
+      const d = yield* net.host("client").connect({ host: "server", port: 9 });
+      steps.push("recv when the peer resets the connection");
+      try {
+        yield* d.recv();
+        lines.push("no error");
+      } catch (e) {
+        lines.push((e as Error).name);
+      }
+      return lines;
+    }).result;
+    const want = ["> one\n", "> two\n", "ConnectionResetError"];
+    socketsChecked =
+      JSON.stringify(got) === JSON.stringify(want)
+        ? null
+        : `your sockets from lab 05 do not behave as the room relies on: got ${JSON.stringify(got)}, not ${JSON.stringify(want)}. ` +
+          "Fix lab 05 first (npm run grade 05).";
+  } catch (e) {
+    socketsChecked =
+      `your sockets from lab 05 failed at "${steps[steps.length - 1] ?? "the start"}": ${(e as Error).name}: ${(e as Error).message}. ` +
+      "The room's tests need lab 05 finished first (npm run grade 05).";
+  }
+  return socketsChecked;
+}
+
+/** Fails each test of a group, with lab 05's problem, when lab 05's sockets break what the room relies on. */
+function needsLab05(): void {
+  beforeEach(() => {
+    const problem = lab05SocketProblem() ?? lab05RecvLineProblem();
+    if (problem !== null) throw new Error(problem);
+  });
+}
+
 /** Runs readLine(max) on the server side while `client` sends; returns what readLine returned, up to the end. */
 function lineTest(max: number, client: (s: Socket) => Green<void>): Line[] {
-  const problem = lab05RecvLineProblem();
-  if (problem !== null) throw new Error(problem);
   return simulate({ latency: 5 }, function* (net) {
     const l = yield* net.host("server").listen({ host: "server", port: 7 });
     const clientThread = spawn(function* () {
@@ -410,6 +470,8 @@ function lineTest(max: number, client: (s: Socket) => Green<void>): Line[] {
 }
 
 describe("task 4: readLine", () => {
+  needsLab05();
+
   it("reads whole lines however the bytes arrive: several in a segment, one split across segments, CRLF (1 pts)", () => {
     const lines = lineTest(40, function* (s) {
       yield* s.sendall("one\ntwo\r\nthree\n");
@@ -472,6 +534,8 @@ describe("task 4: readLine", () => {
 });
 
 describe("task 5: the chat server", () => {
+  needsLab05();
+
   it("a conversation: join, talk, /who, /nick, an unknown command, /quit and a hang-up (2 pts)", () => {
     const { result } = simulate({ latency: 5 }, function* (net) {
       yield* startRoom(net);
@@ -654,8 +718,6 @@ describe("task 5: the chat server", () => {
   });
 
   it("a line over maxLine is dropped with a notice to its sender, who goes on talking (1 pts)", () => {
-    const problem = lab05RecvLineProblem();
-    if (problem !== null) throw new Error(problem);
     const { result } = simulate({ latency: 5 }, function* (net) {
       yield* startRoom(net, { maxLine: 32 });
       const ann = yield* join(net, "ann");
