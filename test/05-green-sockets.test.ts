@@ -4,9 +4,10 @@
 //
 // A randomized test prints its seed when it fails. Replay it with, for example:
 //   SEED=1234 npx vitest run test/05-green-sockets.test.ts
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { runReal, runVirtual, sleep, spawn } from "@target/02-hub/green";
 import { getHub } from "@target/02-hub/hub";
+import { GreenPool } from "@target/04-primitives/greenpool";
 import type { Green } from "@target/02-hub/suspend";
 import { echo, echoServer } from "@target/05-green-sockets/echo";
 import {
@@ -574,7 +575,42 @@ describe("task 5: NodeSocket on loopback", () => {
   }, 20_000);
 });
 
+/**
+ * serve stands on lab 04's GreenPool. Checked once before serve's tests, so that a pool that does not make the next
+ * spawn wait for a free slot fails here with a message that says so, not as a serve that runs too many handlers.
+ */
+let poolChecked: string | null | undefined;
+function lab04PoolProblem(): string | null {
+  if (poolChecked !== undefined) return poolChecked;
+  try {
+    const { result } = simulate({}, function* () {
+      const pool = new GreenPool(2);
+      const started: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        yield* pool.spawn(function* () {
+          started.push(getHub().now());
+          yield* sleep(100);
+        });
+      }
+      yield* sleep(1); // the third thread starts
+      return started;
+    });
+    poolChecked =
+      JSON.stringify(result) === JSON.stringify([0, 0, 100])
+        ? null
+        : `your GreenPool from lab 04 does not make a spawn wait for a free slot: a pool of 2 started three 100 ms threads at ${JSON.stringify(result)} ms, not [0,0,100]. Fix lab 04 first (npm run grade 04).`;
+  } catch (e) {
+    poolChecked = `your GreenPool from lab 04 failed: ${(e as Error).name}: ${(e as Error).message}. serve needs lab 04 finished first (npm run grade 04).`;
+  }
+  return poolChecked;
+}
+
 describe("task 6: serve", () => {
+  beforeEach(() => {
+    const problem = lab04PoolProblem();
+    if (problem !== null) throw new Error(problem);
+  });
+
   it("runs at most `concurrency` handlers at once; the others wait their turn (2 pts)", () => {
     const { result } = simulate({ latency: 1 }, function* (net) {
       const l = yield* net.host("server").listen({ host: "server", port: 7 });
