@@ -4,9 +4,10 @@
 //
 // A randomized test prints its seed when it fails. Replay it with, for example:
 //   SEED=1234 npx vitest run test/05-green-sockets.test.ts
-import { describe, expect, it } from "vitest";
-import { runVirtual, sleep, spawn } from "@target/02-hub/green";
+import { beforeEach, describe, expect, it } from "vitest";
+import { runReal, runVirtual, sleep, spawn } from "@target/02-hub/green";
 import { getHub } from "@target/02-hub/hub";
+import { GreenPool } from "@target/04-primitives/greenpool";
 import type { Green } from "@target/02-hub/suspend";
 import { echo, echoServer } from "@target/05-green-sockets/echo";
 import {
@@ -73,35 +74,30 @@ describe("task 1: park", () => {
     expect(result).toEqual(["just in time", 60]);
   });
 
-  it("connect to a port nobody listens on fails with ConnectionRefusedError after a round trip (1 pts)", () => {
+  it("connect, which waits with your park: refused after a round trip; across a partition, TimedOutError at its deadline, and works once healed (1 pts)", () => {
     const { result } = simulate({ latency: 25 }, function* (net) {
-      yield* net.host("server").listen({ host: "server", port: 7 });
-      try {
-        yield* net.host("client").connect({ host: "server", port: 8 });
-        return "connected";
-      } catch (e) {
-        return [e instanceof ConnectionRefusedError, (e as { code?: string }).code, getHub().now()];
-      }
-    });
-    expect(result).toEqual([true, "ECONNREFUSED", 50]);
-  });
-
-  it("connect across a partition times out at its deadline, and works once healed (1 pts)", () => {
-    const { result } = simulate({ latency: 10 }, function* (net) {
       const l = yield* net.host("server").listen({ host: "server", port: 7 });
-      net.partition("client", "server");
       const out: unknown[] = [];
       try {
-        yield* net.host("client").connect({ host: "server", port: 7 }, { timeout: 2500 });
+        yield* net.host("client").connect({ host: "server", port: 8 });
+        out.push("connected to a port nobody listens on");
       } catch (e) {
-        out.push(e instanceof TimedOutError, getHub().now());
+        out.push(e instanceof ConnectionRefusedError, (e as { code?: string }).code, getHub().now());
+      }
+      net.partition("client", "server");
+      const start = getHub().now();
+      try {
+        yield* net.host("client").connect({ host: "server", port: 7 }, { timeout: 2500 });
+        out.push("connected across a partition");
+      } catch (e) {
+        out.push(e instanceof TimedOutError, (e as Error).message, getHub().now() - start);
       }
       net.heal();
       const s = yield* net.host("client").connect({ host: "server", port: 7 }, { timeout: 2500 });
       out.push(s.remote.port, (yield* l.accept(0)).remote.host);
       return out;
     });
-    expect(result).toEqual([true, 2500, 7, "client"]);
+    expect(result).toEqual([true, "ECONNREFUSED", 50, true, "connect to server:7 timed out after 2500 ms", 2500, 7, "client"]);
   });
 });
 
@@ -140,6 +136,30 @@ describe("task 2: SimSocket.recv", () => {
       return [(yield* readAll(s)).toString(), (yield* s.recv()).length, (yield* s.recv()).length];
     });
     expect(result).toEqual(["last words", 0, 0]);
+  });
+
+  it("recv waits at most sock.timeout ms, then throws TimedOutError, and the socket still works (1 pts)", () => {
+    // Lab 07's HTTP server relies on this: its sockets' timeout is how it drops a client that went quiet.
+    const { result } = simulate({ latency: 5 }, function* (net) {
+      const s = yield* pair(net, function* (server) {
+        yield* sleep(300);
+        yield* server.sendall("late");
+        server.close();
+      });
+      s.timeout = 100;
+      const start = getHub().now();
+      const out: unknown[] = [];
+      try {
+        yield* s.recv();
+        out.push("no timeout");
+      } catch (e) {
+        out.push(e instanceof TimedOutError, (e as Error).message, getHub().now() - start);
+      }
+      s.timeout = null;
+      out.push((yield* readAll(s)).toString());
+      return out;
+    });
+    expect(result).toEqual([true, "recv timed out after 100 ms", 100, "late"]);
   });
 
   it("shutdown half-closes: the peer sees the end, and can still answer (1 pts)", () => {
@@ -302,34 +322,36 @@ describe("task 3: recvExactly and recvLine", () => {
     expect(result).toEqual([true, "only ten b"]);
   });
 
-  it("recvLine returns one line at a time, whatever the segments, keeping what follows (1 pts)", () => {
+  it("recvLine returns one line at a time, whatever the segments, keeping what follows; a last line without newline, then empty (1 pts)", () => {
     const { result } = simulate({ mss: 7, latency: 2 }, function* (net) {
       const s = yield* pair(net, function* (server) {
-        yield* server.sendall("first line\nsecond\nthird line is longer\n");
+        yield* server.sendall("first line\nsecond\nthird line is longer\nno newline");
         server.close();
       });
-      return [(yield* s.recvLine()).toString(), (yield* s.recvLine()).toString(), (yield* s.recvLine()).toString()];
+      const lines: string[] = [];
+      for (let i = 0; i < 6; i++) lines.push((yield* s.recvLine()).toString());
+      return lines;
     });
-    expect(result).toEqual(["first line\n", "second\n", "third line is longer\n"]);
+    expect(result).toEqual(["first line\n", "second\n", "third line is longer\n", "no newline", "", ""]);
   });
 
-  it("recvLine: a last line without newline, then empty; past the limit, a RangeError (1 pts)", () => {
-    const { result } = simulate({ mss: 5 }, function* (net) {
-      const s = yield* pair(net, function* (server) {
-        yield* server.sendall("one\nno newline");
-        server.close();
-      });
-      const lines = [(yield* s.recvLine()).toString(), (yield* s.recvLine()).toString(), (yield* s.recvLine()).length];
-      const t = yield* pair2(net, "x".repeat(100));
-      let tooLong: unknown = null;
+  it("past the limit, recvLine throws a RangeError, and the rest of the long line stays in the stream for the next call (1 pts)", () => {
+    // Lab 06 relies on this: its readLine skips an over-long line by calling recvLine again until the newline.
+    const { result } = simulate({ mss: 16 }, function* (net) {
+      const t = yield* pair2(net, "x".repeat(100) + "\nnext\n");
+      const out: unknown[] = [];
       try {
         yield* t.recvLine(64);
+        out.push("no RangeError after 64 bytes without a newline");
       } catch (e) {
-        tooLong = e instanceof RangeError;
+        out.push(e instanceof RangeError ? "RangeError" : String(e));
       }
-      return [...lines, tooLong];
+      out.push((yield* t.recvLine(64)).toString(), (yield* t.recvLine(64)).toString());
+      return out;
     });
-    expect(result).toEqual(["one\n", "no newline", 0, true]);
+    expect(result[0], "recvLine(64) on 100 bytes without a newline").toBe("RangeError");
+    expect(result[1], "the next recvLine returns the rest of the long line: the 64 bytes read before the RangeError are gone, the other 36 are not").toBe("x".repeat(36) + "\n");
+    expect(result[2], "and then the line after it").toBe("next\n");
   });
 });
 
@@ -526,7 +548,42 @@ describe("task 5: NodeSocket on loopback", () => {
   }, 20_000);
 });
 
+/**
+ * serve stands on lab 04's GreenPool. Checked once before serve's tests, so that a pool that does not make the next
+ * spawn wait for a free slot fails here with a message that says so, not as a serve that runs too many handlers.
+ */
+let poolChecked: string | null | undefined;
+function lab04PoolProblem(): string | null {
+  if (poolChecked !== undefined) return poolChecked;
+  try {
+    const { result } = simulate({}, function* () {
+      const pool = new GreenPool(2);
+      const started: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        yield* pool.spawn(function* () {
+          started.push(getHub().now());
+          yield* sleep(100);
+        });
+      }
+      yield* sleep(1); // the third thread starts
+      return started;
+    });
+    poolChecked =
+      JSON.stringify(result) === JSON.stringify([0, 0, 100])
+        ? null
+        : `your GreenPool from lab 04 does not make a spawn wait for a free slot: a pool of 2 started three 100 ms threads at ${JSON.stringify(result)} ms, not [0,0,100]. Fix lab 04 first (npm run grade 04).`;
+  } catch (e) {
+    poolChecked = `your GreenPool from lab 04 failed: ${(e as Error).name}: ${(e as Error).message}. serve needs lab 04 finished first (npm run grade 04).`;
+  }
+  return poolChecked;
+}
+
 describe("task 6: serve", () => {
+  beforeEach(() => {
+    const problem = lab04PoolProblem();
+    if (problem !== null) throw new Error(problem);
+  });
+
   it("runs at most `concurrency` handlers at once; the others wait their turn (2 pts)", () => {
     const { result } = simulate({ latency: 1 }, function* (net) {
       const l = yield* net.host("server").listen({ host: "server", port: 7 });

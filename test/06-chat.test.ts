@@ -5,8 +5,8 @@
 //
 // A randomized test prints its seed when it fails. Replay it with, for example:
 //   SEED=1234 npx vitest run test/06-chat.test.ts
-import { describe, expect, it } from "vitest";
-import { sleep } from "@target/02-hub/green";
+import { beforeEach, describe, expect, it } from "vitest";
+import { runReal, runVirtual, sleep } from "@target/02-hub/green";
 import { getHub } from "@target/02-hub/hub";
 import type { Green } from "@target/02-hub/suspend";
 import { spawn } from "@target/03-cancellation/greenthread";
@@ -236,6 +236,8 @@ function* readLines(sock: Socket): Green<Heard[]> {
 }
 
 describe("task 3: Outbox", () => {
+  needsLab05();
+
   it("send queues a line at once, without waiting, and the writer thread sends the lines in order (1 pts)", () => {
     const { result } = simulate({ latency: 5 }, function* (net) {
       const { outbox, client } = yield* outboxPair(net, 10, 1000);
@@ -282,7 +284,7 @@ describe("task 3: Outbox", () => {
     expect(evicted).toBe(true);
     expect(refusedAt, "the window (64) and send buffer (64) hold a few lines, then the queue (5) fills").toBeGreaterThan(5);
     expect(refusedAt).toBeLessThan(40);
-    expect(answers.slice(refusedAt).every((a) => !a), "once disconnected, every send says so").toBe(true);
+    expect(answers.indexOf(true, refusedAt), "once disconnected, every send says so: the first later send that returned true").toBe(-1);
     const farewell = heard[heard.length - 1];
     const delivered = heard.slice(0, -1);
     expect(delivered).toEqual(delivered.map((_, i) => `line ${String(i).padStart(2, "0")}`)); // no holes: a prefix
@@ -328,6 +330,106 @@ describe("task 3: Outbox", () => {
   });
 });
 
+/**
+ * readLine stands on lab 05's recvLine. Before a test of readLine, this checks the two rules of recvLine it relies
+ * on, so that a recvLine that breaks them fails here with a message that says so, not with a timeout in lab 06.
+ */
+let recvLineChecked: string | null | undefined;
+function lab05RecvLineProblem(): string | null {
+  if (recvLineChecked !== undefined) return recvLineChecked;
+  const got: string[] = [];
+  try {
+    simulate({ latency: 5, mss: 8 }, function* (net) {
+      const l = yield* net.host("server").listen({ host: "server", port: 9 });
+      spawn(function* () {
+        const s = yield* l.accept();
+        yield* s.sendall("x".repeat(30) + "\nnext\nno end");
+        s.close();
+      });
+      const s = yield* net.host("client").connect({ host: "server", port: 9 });
+      try {
+        yield* s.recvLine(16);
+        got.push("no RangeError");
+      } catch (e) {
+        got.push(e instanceof RangeError ? "RangeError" : `${(e as Error).name}: ${(e as Error).message}`);
+      }
+      for (let i = 0; i < 4; i++) got.push((yield* s.recvLine(16)).toString());
+    });
+  } catch (e) {
+    got.push(`${(e as Error).name}: ${(e as Error).message}`);
+  }
+  const want = ["RangeError", "x".repeat(14) + "\n", "next\n", "no end", ""];
+  const at = want.findIndex((w, i) => got[i] !== w);
+  recvLineChecked =
+    at < 0
+      ? null
+      : "your recvLine from lab 05 breaks a rule readLine relies on (see lab 05's README, task 3). On 30 bytes without a " +
+        'newline, then "next\\n", then "no end" and the end of the stream, recvLine(16) should throw a RangeError, then ' +
+        `return the other 14 bytes of the long line, "next\\n", "no end" and an empty buffer. Call ${at + 1} gave ` +
+        `${JSON.stringify(got[at] ?? "nothing")}, not ${JSON.stringify(want[at])}. Fix lab 05 first (npm run grade 05).`;
+  return recvLineChecked;
+}
+
+/**
+ * The room stands on lab 05's sockets: connect, sendall, recvLine, a half-close and a reset. This checks them once,
+ * so that a socket that breaks them fails lab 06's tests with a message that says so, not with a timeout here.
+ */
+let socketsChecked: string | null | undefined;
+function lab05SocketProblem(): string | null {
+  if (socketsChecked !== undefined) return socketsChecked;
+  const steps: string[] = [];
+  try {
+    const got = simulate({ latency: 5, mss: 4 }, function* (net) {
+      const l = yield* net.host("server").listen({ host: "server", port: 9 });
+      spawn(function* () {
+        const s = yield* l.accept();
+        for (let line = yield* s.recvLine(); line.length > 0; line = yield* s.recvLine()) yield* s.sendall(`> ${line.toString()}`);
+        s.close();
+        const t = yield* l.accept();
+        yield* sleep(10);
+        t.abort();
+      });
+      steps.push("connect");
+      const c = yield* net.host("client").connect({ host: "server", port: 9 });
+      steps.push("sendall");
+      yield* c.sendall("one\ntwo\n");
+      c.shutdown();
+      steps.push("recvLine up to the end of the stream");
+      const lines: string[] = [];
+      for (let line = yield* c.recvLine(); line.length > 0; line = yield* c.recvLine()) lines.push(line.toString());
+      c.close();
+      const d = yield* net.host("client").connect({ host: "server", port: 9 });
+      steps.push("recv when the peer resets the connection");
+      try {
+        yield* d.recv();
+        lines.push("no error");
+      } catch (e) {
+        lines.push((e as Error).name);
+      }
+      return lines;
+    }).result;
+    const want = ["> one\n", "> two\n", "ConnectionResetError"];
+    socketsChecked =
+      JSON.stringify(got) === JSON.stringify(want)
+        ? null
+        : `your sockets from lab 05 do not behave as the room relies on: got ${JSON.stringify(got)}, not ${JSON.stringify(want)}. ` +
+          "Fix lab 05 first (npm run grade 05).";
+  } catch (e) {
+    socketsChecked =
+      `your sockets from lab 05 failed at "${steps[steps.length - 1] ?? "the start"}": ${(e as Error).name}: ${(e as Error).message}. ` +
+      "The room's tests need lab 05 finished first (npm run grade 05).";
+  }
+  return socketsChecked;
+}
+
+/** Fails each test of a group, with lab 05's problem, when lab 05's sockets break what the room relies on. */
+function needsLab05(): void {
+  beforeEach(() => {
+    const problem = lab05SocketProblem() ?? lab05RecvLineProblem();
+    if (problem !== null) throw new Error(problem);
+  });
+}
+
 /** Runs readLine(max) on the server side while `client` sends; returns what readLine returned, up to the end. */
 function lineTest(max: number, client: (s: Socket) => Green<void>): Line[] {
   return simulate({ latency: 5 }, function* (net) {
@@ -349,6 +451,8 @@ function lineTest(max: number, client: (s: Socket) => Green<void>): Line[] {
 }
 
 describe("task 4: readLine", () => {
+  needsLab05();
+
   it("reads whole lines however the bytes arrive: several in a segment, one split across segments, CRLF (1 pts)", () => {
     const lines = lineTest(40, function* (s) {
       yield* s.sendall("one\ntwo\r\nthree\n");
@@ -411,6 +515,8 @@ describe("task 4: readLine", () => {
 });
 
 describe("task 5: the chat server", () => {
+  needsLab05();
+
   it("a conversation: join, talk, /who, /nick, an unknown command, /quit and a hang-up (2 pts)", () => {
     const { result } = simulate({ latency: 5 }, function* (net) {
       yield* startRoom(net);
@@ -531,8 +637,9 @@ describe("task 5: the chat server", () => {
       const indexes = orders.map((b) => new Map(b.map((l, i) => [l, i])));
       for (const a of orders) {
         for (const inB of indexes) {
-          const positions = a.filter((l) => inB.has(l)).map((l) => inB.get(l)!);
-          expect(positions.every((p, i) => i === 0 || positions[i - 1] < p)).toBe(true);
+          const common = a.filter((l) => inB.has(l));
+          const swapped = common.findIndex((l, i) => i > 0 && inB.get(common[i - 1])! > inB.get(l)!);
+          expect(swapped < 0 ? null : [common[swapped - 1], common[swapped]], "two messages one client heard in the other order").toBeNull();
         }
       }
     } catch (e) {

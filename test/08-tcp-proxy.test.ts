@@ -4,8 +4,8 @@
 //
 // A randomized test prints its seed when it fails. Replay it with, for example:
 //   SEED=1234 npx vitest run test/08-tcp-proxy.test.ts
-import { describe, expect, it } from "vitest";
-import { runReal, sleep } from "@target/02-hub/green";
+import { beforeEach, describe, expect, it } from "vitest";
+import { runReal, runVirtual, sleep } from "@target/02-hub/green";
 import { getHub } from "@target/02-hub/hub";
 import type { Green } from "@target/02-hub/suspend";
 import { spawn } from "@target/03-cancellation/greenthread";
@@ -53,6 +53,67 @@ function* proxyFor(net: SimNetwork, n: number, handler: (name: string) => (s: So
 const rows = (p: Proxy): Record<string, number | string>[] =>
   [...p.stats].map(([b, s]) => ({ backend: b.name, active: s.active, total: s.total, up: s.bytesUp, down: s.bytesDown, failures: s.connectFailures }));
 
+/**
+ * The proxy stands on lab 05's sockets. Before the tests that use them, this checks what the proxy relies on —
+ * connect, recv until the end of the stream, sendall, a half-close answered, a reset seen as ConnectionResetError —
+ * so that a socket that breaks it fails here with a message that says so, not with a timeout in lab 08.
+ */
+let socketsChecked: string | null | undefined;
+function lab05SocketProblem(): string | null {
+  if (socketsChecked !== undefined) return socketsChecked;
+  const steps: string[] = [];
+  try {
+    const got = simulate({ latency: 5, mss: 1000 }, function* (net) {
+      const l = yield* net.host("s").listen({ host: "s", port: 1 });
+      spawn(function* () {
+        const s = yield* l.accept();
+        const request = yield* readAll(s);
+        yield* s.sendall(`got ${request.length}`);
+        s.close();
+        const t = yield* l.accept();
+        yield* sleep(10);
+        t.abort();
+      });
+      steps.push("connect");
+      const c = yield* net.host("c").connect({ host: "s", port: 1 });
+      steps.push("sendall of 100 kB");
+      yield* c.sendall(pattern(100_000));
+      c.shutdown();
+      steps.push("recv of the answer sent after the half-close, up to the end of the stream");
+      const answer = (yield* readAll(c)).toString();
+      c.close();
+      const d = yield* net.host("c").connect({ host: "s", port: 1 });
+      steps.push("recv when the peer resets the connection");
+      let reset = "no error";
+      try {
+        yield* d.recv();
+      } catch (e) {
+        reset = (e as Error).name;
+      }
+      return [answer, reset];
+    }).result;
+    const want = ["got 100000", "ConnectionResetError"];
+    socketsChecked =
+      got[0] === want[0] && got[1] === want[1]
+        ? null
+        : `your sockets from lab 05 do not behave as the proxy relies on: got ${JSON.stringify(got)}, not ${JSON.stringify(want)}. ` +
+          "Fix lab 05 first (npm run grade 05).";
+  } catch (e) {
+    socketsChecked =
+      `your sockets from lab 05 failed at "${steps[steps.length - 1] ?? "the start"}": ${(e as Error).name}: ${(e as Error).message}. ` +
+      "The proxy's tests need lab 05 finished first (npm run grade 05).";
+  }
+  return socketsChecked;
+}
+
+/** Fails every test of a group at once, with lab 05's problem, when lab 05's sockets break what the proxy relies on. */
+function needsLab05(): void {
+  beforeEach(() => {
+    const problem = lab05SocketProblem();
+    if (problem !== null) throw new Error(problem);
+  });
+}
+
 describe("task 1: RoundRobin.pick", () => {
   const bs = [backend("a"), backend("b"), backend("c")];
 
@@ -99,6 +160,8 @@ function* relayOnce(net: SimNetwork, backendHandler: (s: Socket) => Green<void>)
 }
 
 describe("task 2: the green pipe", () => {
+  needsLab05();
+
   it("forwards a request and its answer, counting the payload bytes each way (2 pts)", () => {
     const { result } = simulate({ latency: 5, seed: SEED }, function* (net) {
       const counted = yield* relayOnce(net, answers("b1"));
@@ -172,6 +235,8 @@ describe("task 2: the green pipe", () => {
 });
 
 describe("task 3: connecting with failover", () => {
+  needsLab05();
+
   it("a refused backend is skipped for the next one, and its failure counted (2 pts)", () => {
     const { result } = simulate({ latency: 5 }, function* (net) {
       const bs = [backend("b1"), backend("b2")];
@@ -238,6 +303,8 @@ describe("task 3: connecting with failover", () => {
 });
 
 describe("task 4: the life of a proxied connection", () => {
+  needsLab05();
+
   it("spreads clients over the backends in turn, and counts connections and bytes per backend (2 pts)", () => {
     const { result } = simulate({ latency: 2, seed: SEED }, function* (net) {
       const proxy = yield* proxyFor(net, 3, answers);
@@ -266,16 +333,16 @@ describe("task 4: the life of a proxied connection", () => {
           return (yield* request(net.host(`c${i % 10}`), LB, body)) === body.toString();
         }),
       );
-      const ok: boolean[] = [];
-      for (const t of threads) ok.push(yield* t.wait());
+      const wrong: number[] = [];
+      for (const [i, t] of threads.entries()) if (!(yield* t.wait())) wrong.push(i);
       yield* sleep(1000);
       return {
-        ok: ok.every(Boolean),
+        wrong,
         totals: rows(proxy).map((r) => r.total),
         active: [proxy.clients.active, proxy.connections.size, ...rows(proxy).map((r) => r.active)],
       };
     });
-    expect(result.ok, replay(seed)).toBe(true);
+    expect(result.wrong, `the clients whose answer differed from what they sent; ${replay(seed)}`).toEqual([]);
     expect(result.totals, replay(seed)).toEqual([67, 67, 66]);
     expect(result.active, replay(seed)).toEqual([0, 0, 0, 0, 0]);
   });
@@ -346,6 +413,8 @@ describe("task 4: the life of a proxied connection", () => {
 });
 
 describe("task 5: limits and graceful shutdown", () => {
+  needsLab05();
+
   it("past maxConnections the proxy stops accepting: the next client waits for a slot (2 pts)", () => {
     const { result } = simulate({ latency: 1 }, function* (net) {
       const proxy = yield* proxyFor(net, 1, () => echoChunks, { maxConnections: 2 });

@@ -1,5 +1,6 @@
-// Chapter 06 demo: `npm run lab 06`. A scripted conversation of a few clients on the simulated network, a
-// reader that stalls, a line too long and a client that vanishes mid-line. Everything printed is the same on
+// Chapter 06 demo: `npm run lab 06`. One step per task, in task order, each printing its options: the room with
+// arrays for mailboxes, a reader that stalls, a line too long and a client that vanishes mid-line, then a
+// scripted conversation of a few clients on the simulated network. Everything printed is the same on
 // every run: the times are virtual and the network is seeded. With --serve [port] it runs the room for real
 // on 127.0.0.1 instead, for `nc` to connect to.
 import { relative } from "node:path";
@@ -106,7 +107,7 @@ const serveAt = process.argv.indexOf("--serve");
 if (serveAt >= 0) {
   await serveForReal(Number(process.argv[serveAt + 1] ?? 6667) || 6667);
 } else {
-  await step("Tasks 1 and 2: nicknames, clean text, and a room whose mailboxes are arrays", () => {
+  await step("Tasks 1 and 2: nicknames, clean text, and a room whose mailboxes are arrays (options: slo's mailbox takes 1 line)", () => {
     log("validateNick:");
     for (const nick of ["ann", "9lives", "\u0430nn", "a-very-long-nickname"]) {
       log(`  ${JSON.stringify(nick)}${nick.startsWith("\u0430") ? " (Cyrillic а)" : ""} → ${validateNick(nick) ?? "ok"}`);
@@ -129,32 +130,7 @@ if (serveAt >= 0) {
     }
   });
 
-  await step("Tasks 1 to 5: three clients talk, 10 ms each way on a simulated network", () =>
-    scene({ latency: 10 }, {}, function* (net) {
-      const ann = yield* join(net, "ann");
-      const bob = yield* join(net, "bob");
-      const cyd = yield* connect(net, "cyd");
-      yield* cyd.waitFor((l) => l.endsWith("nickname?"));
-      yield* cyd.say("Bob");
-      yield* cyd.waitFor((l) => l.includes("taken"));
-      yield* cyd.say("cyd");
-      yield* bob.waitFor((l) => l === "* cyd joined");
-      yield* ann.say("hi everyone");
-      yield* bob.waitFor((l) => l === "<ann> hi everyone");
-      yield* bob.say("/nick robert");
-      yield* cyd.waitFor((l) => l.endsWith("is now robert"));
-      yield* cyd.say("/who");
-      yield* cyd.say("/quit");
-      yield* ann.waitFor((l) => l.startsWith("* cyd left"));
-      yield* bob.sock.sendall("see y"); // robert's connection dies in the middle of a line
-      log(`${at()}  bob  → see y   (and no newline: the connection closes mid-line)`);
-      bob.sock.close();
-      yield* ann.waitFor((l) => l.startsWith("* robert left"));
-      yield* sleep(50);
-    }),
-  );
-
-  await step("Task 3: a stalled reader does not slow the room (queues of 20, 2 KB windows)", () =>
+  await step("Task 3: a stalled reader does not slow the room (options: latency 10 ms, window 2048 B, sendBuffer 512 B, queueSize 20)", () =>
     scene({ latency: 10, window: 2048, sendBuffer: 512 }, { queueSize: 20 }, function* (net, room) {
       const ann = yield* join(net, "ann", false);
       const bob = yield* join(net, "bob", false);
@@ -177,7 +153,7 @@ if (serveAt >= 0) {
     }),
   );
 
-  await step("Tasks 4 and 5: a line too long, and a client that vanishes mid-line", () =>
+  await step("Task 4: a line too long, and a client that vanishes mid-line (options: latency 10 ms, maxLine 64)", () =>
     scene({ latency: 10 }, { maxLine: 64 }, function* (net) {
       const ann = yield* join(net, "ann", false);
       const eve = yield* join(net, "eve", false);
@@ -193,6 +169,31 @@ if (serveAt >= 0) {
       yield* sleep(50);
       log("fay was cut off mid-line; ann heard:");
       for (const h of ann.heard.slice(2)) log(`  ${h.line}`);
+    }),
+  );
+
+  await step("Task 5: three clients talk — nicknames, /nick, /who, /quit, a hang-up (options: latency 10 ms, the default limits)", () =>
+    scene({ latency: 10 }, {}, function* (net) {
+      const ann = yield* join(net, "ann");
+      const bob = yield* join(net, "bob");
+      const cyd = yield* connect(net, "cyd");
+      yield* cyd.waitFor((l) => l.endsWith("nickname?"));
+      yield* cyd.say("Bob");
+      yield* cyd.waitFor((l) => l.includes("taken"));
+      yield* cyd.say("cyd");
+      yield* bob.waitFor((l) => l === "* cyd joined");
+      yield* ann.say("hi everyone");
+      yield* bob.waitFor((l) => l === "<ann> hi everyone");
+      yield* bob.say("/nick robert");
+      yield* cyd.waitFor((l) => l.endsWith("is now robert"));
+      yield* cyd.say("/who");
+      yield* cyd.say("/quit");
+      yield* ann.waitFor((l) => l.startsWith("* cyd left"));
+      yield* bob.sock.sendall("see y"); // robert's connection dies in the middle of a line
+      log(`${at()}  bob  → see y   (and no newline: the connection closes mid-line)`);
+      bob.sock.close();
+      yield* ann.waitFor((l) => l.startsWith("* robert left"));
+      yield* sleep(50);
     }),
   );
 

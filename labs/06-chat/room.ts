@@ -69,7 +69,10 @@ export class Room {
     throw new Error("not implemented yet — lab 06-chat, task 2: Room.message");
   }
 
-  /** Renames `m` to `nick` (already valid) and tells everyone, `m` too. False when `nick` is taken by someone else. */
+  /**
+   * Renames `m` to `nick` (already valid) and tells everyone, `m` too. False, changing nothing, when `nick` is
+   * taken by someone else or `m` has left.
+   */
   rename(m: Member, nick: string): boolean {
     // TODO(task 2): Room.rename. See README.md.
     throw new Error("not implemented yet — lab 06-chat, task 2: Room.rename");

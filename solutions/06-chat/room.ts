@@ -81,9 +81,13 @@ export class Room {
     // END SOLUTION
   }
 
-  /** Renames `m` to `nick` (already valid) and tells everyone, `m` too. False when `nick` is taken by someone else. */
+  /**
+   * Renames `m` to `nick` (already valid) and tells everyone, `m` too. False, changing nothing, when `nick` is
+   * taken by someone else or `m` has left.
+   */
   rename(m: Member, nick: string): boolean {
     // BEGIN SOLUTION 2 Room.rename
+    if (!this.#members.has(m)) return false; // a member who left keeps no nickname
     const other = this.#byNick.get(nickKey(nick));
     if (other !== undefined && other !== m) return false;
     const before = m.nick;

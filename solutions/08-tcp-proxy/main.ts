@@ -1,5 +1,7 @@
-// Chapter 08 demo: `npm run lab 08`. Three demo backends and the proxy on 127.0.0.1, a client of our own, traffic
-// spread round robin, a backend stopped (failover), and a graceful shutdown. No ports or timings are printed.
+// Chapter 08 demo: `npm run lab 08`. One step per task, in task order, each printing the options it uses: round
+// robin, then three demo backends and the proxy on 127.0.0.1 with clients of our own — many at once, a backend
+// stopped (failover), traffic spread round robin with its counters — and a graceful shutdown. No ports or timings
+// are printed.
 import { done, step } from "../00-common/demo";
 import { runReal, sleep } from "../02-hub/green";
 import type { Greenlet } from "../02-hub/greenlet";
@@ -13,6 +15,8 @@ import { Proxy } from "./proxy";
 import { RoundRobin } from "./round-robin";
 
 const log = (line: string): void => console.log(`   ${line}`);
+/** The proxy's options in every step (printed there): a short connect timeout, and one failure benches a backend. */
+const OPTIONS = { connectTimeout: 500, maxFails: 1, cooldown: 60_000 } as const;
 const LOCAL: Address = { host: "127.0.0.1", port: 0 };
 
 /** Reads until the end of the stream. */
@@ -88,7 +92,8 @@ function demo(body: (proxy: Proxy, backends: Listener[]) => Green<void>): Promis
     let proxy: Proxy | null = null;
     try {
       const backends: Backend[] = names.map((name, i) => ({ name, address: listeners[i].address }));
-      proxy = yield* Proxy.start({ network: realNetwork, listen: LOCAL, balancer: new RoundRobin(backends), connectTimeout: 500, maxFails: 1, cooldown: 60_000 });
+      proxy = yield* Proxy.start({ network: realNetwork, listen: LOCAL, balancer: new RoundRobin(backends), ...OPTIONS });
+      log(`proxy options: connectTimeout ${OPTIONS.connectTimeout} ms, maxFails ${OPTIONS.maxFails}, cooldown ${OPTIONS.cooldown} ms; the others at their defaults`);
       yield* body(proxy, listeners);
     } finally {
       proxy?.listener.close();
@@ -106,23 +111,7 @@ await step("Task 1: round robin, skipping a backend the proxy will not use", () 
   log(`beta cooling down:    ${notBeta.join(", ")}`);
 });
 
-await step("Task 4 (with tasks 2 and 3): six clients through the proxy, one after the other", () =>
-  demo(function* (proxy) {
-    for (const word of ["one", "two", "three", "four", "five", "six"]) log(`sent "${word}" → got "${yield* ask(proxy.address, word)}"`);
-    table(proxy);
-  }),
-);
-
-await step("Task 3: beta stops listening; the proxy fails over, then leaves beta alone", () =>
-  demo(function* (proxy, listeners) {
-    listeners[1].close();
-    yield* sleep(50);
-    for (const word of ["one", "two", "three", "four", "five", "six"]) log(`sent "${word}" → got "${yield* ask(proxy.address, word)}"`);
-    table(proxy);
-  }),
-);
-
-await step("Task 2: ten clients at once, each sending 100 kB and half-closing", () =>
+await step("Task 2 (through tasks 3 and 4): ten clients at once, each sending 100 kB and half-closing", () =>
   demo(function* (proxy) {
     const big = "x".repeat(100_000);
     const threads = Array.from({ length: 10 }, () => spawn(ask, proxy.address, big));
@@ -133,7 +122,23 @@ await step("Task 2: ten clients at once, each sending 100 kB and half-closing", 
   }),
 );
 
-await step("Task 5: graceful shutdown with one client still connected and silent", () =>
+await step("Task 3 (through task 4): beta stops listening; the proxy fails over, then leaves beta alone", () =>
+  demo(function* (proxy, listeners) {
+    listeners[1].close();
+    yield* sleep(50);
+    for (const word of ["one", "two", "three", "four", "five", "six"]) log(`sent "${word}" → got "${yield* ask(proxy.address, word)}"`);
+    table(proxy);
+  }),
+);
+
+await step("Task 4: six clients through the proxy, one after the other, and the counters per backend", () =>
+  demo(function* (proxy) {
+    for (const word of ["one", "two", "three", "four", "five", "six"]) log(`sent "${word}" → got "${yield* ask(proxy.address, word)}"`);
+    table(proxy);
+  }),
+);
+
+await step("Task 5: graceful shutdown (grace 200 ms) with one client still connected and silent", () =>
   demo(function* (proxy) {
     log(`a quick client first: "${yield* ask(proxy.address, "hello")}"`);
     const lingering = yield* realNetwork.connect(proxy.address);

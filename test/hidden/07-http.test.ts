@@ -146,7 +146,7 @@ describe("task 5: the green server", () => {
       const thread = spawn(handleConnection, sock, slow, {});
       yield* client.sendall("GET / HTTP/1.1\r\nHost: s\r\n\r\n");
       yield* sleep(100);
-      thread.kill();
+      yield* thread.kill();
       const got: Buffer[] = [];
       for (let b = yield* client.recv(); b.length > 0; b = yield* client.recv()) got.push(b);
       client.close();
