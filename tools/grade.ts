@@ -10,6 +10,7 @@ import { type Chapter, findChapter, hiddenPoints, labSeconds, loadManifest, read
 import { loadProgress, saveProgress, stateDir } from "./lib/progress";
 import { catalogTests } from "./grader/catalog";
 import { checkIntegrity, integrityLines } from "./grader/integrity";
+import { findingLine, scanLab } from "./grader/lab-scan";
 import { gradescopeResults, junitXml, markdownSummary, terminalReport } from "./grader/report";
 import { type LabResult, runLab } from "./grader/run-lab";
 import { testFilesOf } from "./grader/test-files";
@@ -93,12 +94,15 @@ async function main(): Promise<number> {
     const hidden = labFiles.filter((f) => f.visibility === "hidden");
     if (!values.quiet) process.stderr.write(`grading ${lab.id}…\n`);
     if (!labFiles.length) throw new Error(`no grading tests found for ${lab.id} (expected test/${lab.id}.test.ts)`);
+    const target = values.isolate ? isolatedTree(lab, labsDir) : labsDir;
+    // What no lab needs and a forged grade does (the test framework, the grader's files…): the lab scores 0.
+    const found = scanLab(target, labFiles.map((f) => f.path)).map(findingLine);
     results.push(
       await runLab({
         lab: lab.id,
         title: lab.title,
         root,
-        target: values.isolate ? isolatedTree(lab, labsDir) : labsDir,
+        target,
         files: labFiles,
         seconds: labSeconds(manifest, lab),
         // Instructor-only tests count only where they are present (never in a student copy).
@@ -106,6 +110,7 @@ async function main(): Promise<number> {
         expected: labFiles.flatMap((f) => expected.get(f.path) ?? []),
         expectedHidden: hidden.flatMap((f) => expected.get(f.path) ?? []),
         outputBytes: manifest.limits.outputBytesPerTest,
+        tampering: found,
       }),
     );
   }
