@@ -4,9 +4,10 @@
 // only says which test was running when a lab hung.
 import { readFileSync } from "node:fs";
 import type { Reporter, TestCase, TestModule } from "vitest/node";
+import { lineDiff } from "./failure-text";
 import { RECORD_FD, type RecordEvent, sealLine, writeAll } from "./record";
 
-type ErrorLike = { message?: string; name?: string; diff?: string };
+type ErrorLike = { message?: string; name?: string; diff?: string; expected?: string; actual?: string };
 
 const plain = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, "");
 export const errorText = (errors: readonly ErrorLike[] | undefined): string =>
@@ -42,7 +43,7 @@ export default class GradeReporter implements Reporter {
       state: r.state,
       message: errorText(errors),
       // vitest's own diff of expected and received, computed where the values were (the first error's).
-      diff: plain(errors[0]?.diff ?? ""),
+      diff: plain(errors[0]?.diff || (errors[0]?.expected !== undefined && errors[0]?.actual !== undefined ? lineDiff(errors[0].expected, errors[0].actual) : "")),
       ms: test.diagnostic()?.duration ?? 0,
     });
   }
