@@ -162,14 +162,21 @@ function recordProgress(results: readonly LabResult[]): void {
   if (values.target || values.root) return; // fixture or foreign trees are not the learner's progress
   const p = loadProgress(root);
   for (const r of results) {
+    // The learner's points are the public tests'; instructor-only tests are kept apart (npm run course).
+    const visible = r.tests.filter((t) => t.visibility === "visible");
+    const hidden = r.tests.filter((t) => t.visibility === "hidden");
+    const sum = (ts: typeof r.tests, k: "score" | "max"): number => ts.reduce((s, t) => s + t[k], 0);
     const tasks: Record<string, { passed: number; total: number }> = {};
-    for (const t of r.tests) {
+    for (const t of visible) {
       const k = String(t.task ?? "other");
       tasks[k] ??= { passed: 0, total: 0 };
       tasks[k].total++;
       if (t.status === "passed") tasks[k].passed++;
     }
-    p.labs[r.lab] = { score: r.score, max: r.max, outcome: r.outcome, when: new Date().toISOString(), tasks };
+    p.labs[r.lab] = {
+      score: sum(visible, "score"), max: sum(visible, "max"), outcome: r.outcome, when: new Date().toISOString(), tasks,
+      ...(hidden.length ? { hidden: { score: sum(hidden, "score"), max: sum(hidden, "max") } } : {}),
+    };
   }
   saveProgress(p, root);
 }
