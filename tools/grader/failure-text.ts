@@ -4,7 +4,7 @@
 import { diffLines } from "diff";
 
 /** The terminal's width, or a width that reads well in a log. */
-export const terminalWidth = (): number => Math.max(60, Math.min(process.stdout.columns || 100, 160));
+export const terminalWidth = (): number => Math.max(60, Math.min(process.stdout.columns || Number(process.env.COLUMNS) || 100, 160));
 
 /** Breaks one line into pieces of at most `width` characters, at a space where there is one. */
 function wrapLine(line: string, width: number): string[] {
