@@ -132,7 +132,8 @@ describe("the grader, on labs that misbehave", () => {
     }
   });
 
-  it("leaves no process a lab started behind, even one detached from its process group", () => {
+  // Finding a detached process needs /proc (Linux); elsewhere the grader can only kill the process group.
+  it.skipIf(!existsSync("/proc/self/stat"))("leaves no process a lab started behind, even one detached from its process group", () => {
     const pids = readFileSync(join(out, "pids"), "utf8").split("\n").filter(Boolean).map(Number);
     expect(pids).toHaveLength(2);
     expect(pids.filter(alive)).toEqual([]);
