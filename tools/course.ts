@@ -18,6 +18,8 @@ const lines = [paint("bold", `${manifest.title} — ${manifest.tagline}`), ""];
 let next: string | null = null;
 let earned = 0;
 let possible = 0;
+let hiddenEarned = 0;
+let hiddenPossible = 0;
 for (const part of manifest.parts) {
   lines.push(paint("bold", `Part ${part.id}: ${part.title}`));
   for (const c of manifest.chapters.filter((x) => x.part === part.id)) {
@@ -26,19 +28,28 @@ for (const part of manifest.parts) {
     if (c.status === "planned") state = paint("dim", "planned");
     else {
       possible += c.points;
-      earned += r?.score ?? 0;
+      // Public tests only: instructor-only points are shown apart and never inflate the total (a run
+      // recorded before they were kept apart is capped at the lab's points).
+      const score = Math.min(r?.score ?? 0, c.points);
+      earned += score;
       if (!r) state = `not started   ·/${c.points}`;
-      else if (r.score === r.max) state = paint("green", `done       ${String(r.score).padStart(3)}/${r.max}`);
-      else state = paint("yellow", `in progress ${String(r.score).padStart(3)}/${r.max}`);
-      if (!next && (!r || r.score < r.max)) next = c.id;
+      else if (score >= c.points) state = paint("green", `done       ${String(score).padStart(3)}/${c.points}`);
+      else state = paint("yellow", `in progress ${String(score).padStart(3)}/${c.points}`);
+      if (r?.hidden) {
+        hiddenEarned += r.hidden.score;
+        hiddenPossible += r.hidden.max;
+        state += paint("dim", `   instructor tests ${r.hidden.score}/${r.hidden.max}`);
+      }
+      if (!next && (!r || score < c.points)) next = c.id;
     }
     lines.push(`  ${c.id.padEnd(18)} ${c.title.padEnd(22)} ${state}`);
   }
   lines.push("");
 }
 lines.push(`Points: ${earned}/${possible} over the ready labs (from your last runs of npm run watch or npm run grade).`);
+if (hiddenPossible) lines.push(paint("dim", `Instructor tests, not in that total: ${hiddenEarned}/${hiddenPossible}.`));
 if (next) {
   const nn = next.slice(0, 2);
-  lines.push(paint("bold", `Next: ${next}.`) + ` Read chapters/${next}.md, then: npm run lab ${nn} · npm run watch ${nn} · npm run hint ${nn}`);
+  lines.push(paint("bold", `Next: ${next}.`) + ` Read chapters/${next}.md, then: npm run lab ${nn} · npm run watch ${nn} (or once: npm run grade ${nn}) · npm run hint ${nn}`);
 } else lines.push(paint("green", "Every ready lab is done."));
 console.log(lines.join("\n"));

@@ -1,18 +1,23 @@
 // `npm run grade [NN…] [--isolate] [--out DIR]`: grades labs/ against the grading tests, each lab in a
-// child process with a time limit, and writes a terminal table, results.json (Gradescope), JUnit XML and,
-// when $GITHUB_STEP_SUMMARY is set, a markdown summary. Exit code 0 when the report was written, 2 when
+// child process with a time limit, and writes a terminal table, report.txt (every failure in full),
+// results.json (Gradescope), JUnit XML and, when $GITHUB_STEP_SUMMARY is set, a markdown summary. It is
+// also the learner's one-shot check (`npm run grade 02`): the first failure of each task in full, with a
+// diff, a notice of type errors in the lab, and what to do next. Exit code 0 when the report was written, 2 when
 // the grader itself failed (never because a lab failed).
 import { execFileSync } from "node:child_process";
 import { appendFileSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type Chapter, findChapter, hiddenPoints, labSeconds, loadManifest, readyChapters, ROOT } from "./lib/manifest";
 import { COMMON } from "./lib/labs";
 import { loadProgress, saveProgress, stateDir } from "./lib/progress";
 import { catalogTests } from "./grader/catalog";
 import { checkIntegrity, integrityLines } from "./grader/integrity";
+import { findingLine, scanLab } from "./grader/lab-scan";
 import { gradescopeResults, junitXml, markdownSummary, terminalReport } from "./grader/report";
+import { terminalWidth } from "./grader/failure-text";
 import { type LabResult, runLab } from "./grader/run-lab";
+import { typeErrorsInBackground, typeNotice } from "./grader/typecheck";
 import { testFilesOf } from "./grader/test-files";
 
 const { values, positionals } = parseArgs({
@@ -32,7 +37,8 @@ if (values.help) {
   console.log(`Usage: npm run grade -- [NN …] [--isolate] [--out DIR]
   NN …        labs to grade (default: every ready lab)
   --isolate   grade each lab with the earlier chapters taken from solutions/, so one bug upstream does not zero it
-  --out DIR   where results.json, junit.xml and summary.md go (default: .course/grade)
+  --out DIR   where report.txt, results.json, junit.xml and summary.md go (default: .course/grade)
+  --quiet     no progress lines, no type-check notice (for scripts and autograders)
   --target    the lab tree to grade (default: labs/)
   --submission DIR  a submitted repository whose tests and tools are compared with the handed-out copies
               (the Gradescope autograder; by default the course root itself is checked)`);
@@ -87,6 +93,8 @@ async function main(): Promise<number> {
   const labs = positionals.length ? positionals.map((q) => findChapter(manifest, q)) : readyChapters(manifest);
   const labsDir = resolve(values.target ?? join(root, "labs"));
   const files = new Map(labs.map((l) => [l.id, testFilesOf(root, l)]));
+  // A notice for the learner (tsx runs code without checking types); graders and the autograder skip it.
+  const types = values.quiet ? null : typeErrorsInBackground(root, labs.map((l) => join(labsDir, l.id)));
   const expected = expectedTests([...files.values()].flat().map((f) => f.path));
 
   const results: LabResult[] = [];
@@ -95,12 +103,15 @@ async function main(): Promise<number> {
     const hidden = labFiles.filter((f) => f.visibility === "hidden");
     if (!values.quiet) process.stderr.write(`grading ${lab.id}…\n`);
     if (!labFiles.length) throw new Error(`no grading tests found for ${lab.id} (expected test/${lab.id}.test.ts)`);
+    const target = values.isolate ? isolatedTree(lab, labsDir) : labsDir;
+    // What no lab needs and a forged grade does (the test framework, the grader's files…): the lab scores 0.
+    const found = scanLab(target, labFiles.map((f) => f.path)).map(findingLine);
     results.push(
       await runLab({
         lab: lab.id,
         title: lab.title,
         root,
-        target: values.isolate ? isolatedTree(lab, labsDir) : labsDir,
+        target,
         files: labFiles,
         seconds: labSeconds(manifest, lab),
         // Instructor-only tests count only where they are present (never in a student copy).
@@ -108,6 +119,7 @@ async function main(): Promise<number> {
         expected: labFiles.flatMap((f) => expected.get(f.path) ?? []),
         expectedHidden: hidden.flatMap((f) => expected.get(f.path) ?? []),
         outputBytes: manifest.limits.outputBytesPerTest,
+        tampering: found,
       }),
     );
   }
@@ -125,9 +137,21 @@ async function main(): Promise<number> {
   if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, summary);
   recordProgress(results);
 
-  console.log(terminalReport(results, Boolean(process.stdout.isTTY) && !process.env.NO_COLOR));
+  const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+  writeFileSync(join(outDir, "report.txt"), terminalReport(results, { color: false, width: 110, everyFailure: true }) + "\n" + integrity.map((l) => `${l}\n`).join(""));
+  console.log(terminalReport(results, { color, width: terminalWidth() }));
   if (integrity.length) console.log(integrity.join("\n"));
-  console.log(`Reports: ${join(outDir, "results.json")}, junit.xml, summary.md`);
+  if (types) {
+    const notice = typeNotice(await types.result());
+    if (notice.length) console.log(`\n${notice.join("\n")}`);
+  }
+  const report = relative(process.cwd(), join(outDir, "report.txt"));
+  console.log(`\nEvery failure in full: ${report.startsWith("..") ? join(outDir, "report.txt") : report}; for tools: results.json, junit.xml, summary.md in the same folder.`);
+  const next = results.find((r) => r.score < r.max && r.outcome !== "tampered");
+  if (next && !values.quiet && !values.target) {
+    const task = next.tests.find((t) => t.status === "failed")?.task;
+    console.log(`Next: ${task ? `task ${task} of ` : ""}${next.lab} (labs/${next.lab}/README.md; stuck? npm run hint ${next.lab.slice(0, 2)}; again: npm run grade ${next.lab.slice(0, 2)})`);
+  }
   const broken = results.filter((r) => r.outcome === "harness error");
   if (broken.length) {
     console.error(`Harness error in ${broken.map((b) => b.lab).join(", ")}: the grader could not run those tests. Not the learner's fault.`);
@@ -140,14 +164,21 @@ function recordProgress(results: readonly LabResult[]): void {
   if (values.target || values.root) return; // fixture or foreign trees are not the learner's progress
   const p = loadProgress(root);
   for (const r of results) {
+    // The learner's points are the public tests'; instructor-only tests are kept apart (npm run course).
+    const visible = r.tests.filter((t) => t.visibility === "visible");
+    const hidden = r.tests.filter((t) => t.visibility === "hidden");
+    const sum = (ts: typeof r.tests, k: "score" | "max"): number => ts.reduce((s, t) => s + t[k], 0);
     const tasks: Record<string, { passed: number; total: number }> = {};
-    for (const t of r.tests) {
+    for (const t of visible) {
       const k = String(t.task ?? "other");
       tasks[k] ??= { passed: 0, total: 0 };
       tasks[k].total++;
       if (t.status === "passed") tasks[k].passed++;
     }
-    p.labs[r.lab] = { score: r.score, max: r.max, outcome: r.outcome, when: new Date().toISOString(), tasks };
+    p.labs[r.lab] = {
+      score: sum(visible, "score"), max: sum(visible, "max"), outcome: r.outcome, when: new Date().toISOString(), tasks,
+      ...(hidden.length ? { hidden: { score: sum(hidden, "score"), max: sum(hidden, "max") } } : {}),
+    };
   }
   saveProgress(p, root);
 }

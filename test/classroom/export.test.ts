@@ -1,7 +1,8 @@
 // Course check: the student edition leaks no reference code (its site: site.test.ts); it grades its
 // untouched starters 0 and the reference full marks with its own grader (node_modules borrowed from this
-// repository, no install), and reports edited tests. Also checks the GitHub Classroom results made from its report.
-import { execFileSync } from "node:child_process";
+// repository, no install), and reports edited tests. Also checks the GitHub Classroom results made from its
+// report, and runs its workflow's own steps on a push whose tests were edited to pass: they earn nothing.
+import { execFileSync, execSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -96,4 +97,63 @@ describe("the student edition", () => {
     expect(r.max_score).toBe(first.points);
     expect(r.output).toMatch(new RegExp(`changed +test/${first.id}\\.test\\.ts`));
   }, 120_000);
+});
+
+/** The shell lines of a workflow step's `run:` (a block `run: |` or a single line), by the step's name. */
+function stepScript(workflow: string, name: string): string {
+  const lines = workflow.split("\n");
+  const at = lines.findIndex((l) => l.trim() === `- name: ${name}`);
+  if (at < 0) throw new Error(`no step "${name}" in the workflow`);
+  const run = lines.findIndex((l, i) => i > at && /^\s+run:/.test(l));
+  const inline = lines[run].replace(/^\s+run:\s*/, "");
+  if (inline !== "|") return inline;
+  const indent = lines[run + 1].match(/^\s*/)![0];
+  const body: string[] = [];
+  for (const l of lines.slice(run + 1)) {
+    if (!l.startsWith(indent)) break;
+    body.push(l.slice(indent.length));
+  }
+  return body.join("\n");
+}
+
+describe("the GitHub Classroom workflow, on a push that edited the tests to pass", () => {
+  it(`grades ${first.id} with the tests as handed out (a starter scores 0), and reports the edits`, () => {
+    const repo = mkdtempSync(join(tmpdir(), "classroom-push-"));
+    const temp = mkdtempSync(join(tmpdir(), "classroom-runner-"));
+    try {
+      // A student's repository: the handed-out commit, then a push that makes every public test of the
+      // first lab pass trivially and adds a test file of free points.
+      execFileSync("git", ["clone", "-q", dir, repo]);
+      const test = join(repo, "test", `${first.id}.test.ts`);
+      // Every `it` of the file swapped for one that runs nothing: each test passes, whatever the lab does.
+      const edited = readFileSync(test, "utf8").replace(/^import \{([^}]*)\} from "vitest";$/m, (_, names: string) =>
+        `import {${names.split(",").filter((n) => n.trim() !== "it").join(",")}, it as vitestIt } from "vitest";\n` +
+        `const it = (name: string, ..._rest: unknown[]) => vitestIt(name, () => {});`);
+      expect(edited).toMatch(/vitestIt/);
+      writeFileSync(test, edited);
+      writeFileSync(join(repo, "test", `${first.id}-free.test.ts`), `import { it } from "vitest";\nit("free points (100 pts)", () => {});\n`);
+      const git = (...args: string[]): void => void execFileSync("git", args, { cwd: repo, stdio: "ignore" });
+      git("add", "-A");
+      git("-c", "user.name=Student", "-c", "user.email=student@example.invalid", "-c", "commit.gpgsign=false", "commit", "-q", "-m", "tests pass now");
+      symlinkSync(join(ROOT, "node_modules"), join(repo, "node_modules"), "junction");
+
+      // The workflow's own steps, as Actions runs them (one lab, so the check stays quick).
+      const workflow = readFileSync(join(repo, ".github/workflows/classroom.yml"), "utf8");
+      const env = { ...process.env, RUNNER_TEMP: temp, GITHUB_STEP_SUMMARY: "", HUB_TARGET: "", NO_COLOR: "1" };
+      execSync(stepScript(workflow, "Restore the tests and grading tools as handed out"), { cwd: repo, env, shell: "/bin/bash", stdio: "ignore" });
+      execSync(`${stepScript(workflow, "Grade the labs")} ${first.id} --quiet`, { cwd: repo, env, shell: "/bin/bash", stdio: "ignore" });
+
+      const r = JSON.parse(readFileSync(join(repo, ".course/grade/results.json"), "utf8")) as Results;
+      expect(r.score).toBe(0);
+      expect(r.max_score).toBe(first.points);
+      expect(r.tests.some((t) => /free points/.test(t.name))).toBe(false);
+      expect(r.output).toMatch(new RegExp(`changed +test/${first.id}\\.test\\.ts`));
+      expect(r.output).toMatch(new RegExp(`added +test/${first.id}-free\\.test\\.ts`));
+      const runners = classroomResults(repo, join(repo, ".course/grade/results.json"));
+      expect(runners.get("integrity")).toMatchObject({ max_score: 0, status: "fail" });
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+      rmSync(temp, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

@@ -1,12 +1,18 @@
-// Course check: the grader survives labs that hang, throw at import or pass half their tests, and its
-// reports are what Gradescope and JUnit readers expect. Runs the real grader on test/fixtures/grader.
+// Course check: the grader survives labs that hang, throw at import or pass half their tests; it cannot be
+// fooled by labs that forge results, disable the assertions or write into the runner's record, and leaves no
+// process a lab started running; its reports are what Gradescope and JUnit readers expect and show a learner
+// each task's first failure in full. Runs the real grader on test/fixtures/grader.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { interpret } from "../../tools/grader/run-lab";
-import { ROOT } from "../../tools/lib/manifest";
+import { RULES, scanLab, scanText } from "../../tools/grader/lab-scan";
+import { ASSERTIONS_CHANGED, newKey, openRecord, sealLine } from "../../tools/grader/record";
+import { terminalReport } from "../../tools/grader/report";
+import { type Attempt, interpret, type LabRun } from "../../tools/grader/run-lab";
+import { testFilesOf } from "../../tools/grader/test-files";
+import { loadManifest, readyChapters, ROOT } from "../../tools/lib/manifest";
 
 const fixture = join(ROOT, "test/fixtures/grader");
 
@@ -16,6 +22,22 @@ interface Gradescope {
   execution_time: number;
   output: string;
   tests: { name: string; score: number; max_score: number; status: string; output: string; visibility: string }[];
+}
+
+/** Alive and not a zombie (a killed process whose parent has not reaped it yet is dead for our purpose). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(")") + 2));
+  } catch {
+    if (existsSync("/proc/self")) return false;
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 describe("the grader, on labs that misbehave", () => {
@@ -30,14 +52,17 @@ describe("the grader, on labs that misbehave", () => {
     stdout = execFileSync(
       process.execPath,
       ["--import", "tsx", join(ROOT, "tools/grade.ts"), "--root", fixture, "--target", join(fixture, "labs"), "--out", out, "--quiet"],
-      { cwd: ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", GITHUB_STEP_SUMMARY: join(out, "step-summary.md") } },
+      {
+        cwd: ROOT, encoding: "utf8",
+        env: { ...process.env, NO_COLOR: "1", COLUMNS: "100", GITHUB_STEP_SUMMARY: join(out, "step-summary.md"), HUB_FIXTURE_PIDS: join(out, "pids") },
+      },
     );
     results = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as Gradescope;
-  }, 90_000);
+  }, 120_000);
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   it("writes a Gradescope results.json with every lab's points counted", () => {
-    expect(results.max_score).toBe(10);
+    expect(results.max_score).toBe(17);
     expect(results.score).toBe(4);
     expect(results.execution_time).toBeGreaterThan(0);
     for (const t of results.tests) {
@@ -71,8 +96,139 @@ describe("the grader, on labs that misbehave", () => {
     expect(junit.match(/<testcase /g)).toHaveLength(results.tests.length);
     expect(junit.match(/<failure /g)).toHaveLength(results.tests.filter((t) => t.status === "failed").length);
     expect(readFileSync(join(out, "summary.md"), "utf8")).toMatch(/\| 03-half \| Half \| 2\/4 \| completed \|/);
-    expect(readFileSync(join(out, "step-summary.md"), "utf8")).toMatch(/4\/10 points/);
-    expect(stdout).toMatch(/Total 4\/10 points in 3 lab\(s\)/);
+    expect(readFileSync(join(out, "step-summary.md"), "utf8")).toMatch(/4\/17 points/);
+    expect(stdout).toMatch(/Total 4\/17 points in 7 lab\(s\)/);
+  });
+
+  it("shows the first failure of each task in full, with a diff that points at the element that differs", () => {
+    const list = test("03-half").find((t) => t.name.endsWith("doubles every element of a list (0 pts)"))!;
+    expect(list.output).toMatch(/expected \[.*\] to deeply equal \[.*\]/);
+    expect(list.output).toMatch(/^- +24,$/m);
+    expect(list.output).toMatch(/^\+ +12,$/m);
+    expect(stdout).toMatch(/^ +- +24,$/m);
+    expect(stdout).toMatch(/Every failure in full: .*report\.txt/);
+    expect(readFileSync(join(out, "report.txt"), "utf8")).toMatch(/expected 50 to be 100/);
+  });
+
+  it("scores 0, as tampered with, a lab that writes passes for every test into the worker's events file", () => {
+    const forged = test("04-forges");
+    expect(forged.every((t) => t.score === 0 && /results tampered with/.test(t.output))).toBe(true);
+    expect(results.output).toMatch(/04-forges: 0\/2 \(tampered\) — results tampered with: the test process says .* passed, the test runner says it failed/);
+  });
+
+  it("scores 0 a lab that disables the assertions, found by the scan and by the check after its tests", () => {
+    expect(test("05-patches").every((t) => t.score === 0 && /results tampered with/.test(t.output))).toBe(true);
+    expect(results.output).toMatch(/05-patches: 0\/2 \(tampered\) — results tampered with: 05-patches\/code\.ts:3 imports the test framework/);
+    // Every reason, in the terminal and in JUnit.
+    expect(stdout).toContain(ASSERTIONS_CHANGED);
+    const junit = readFileSync(join(out, "junit.xml"), "utf8");
+    expect(junit).toMatch(/<property name="outcome" value="tampered"\/>/);
+    expect(junit).toContain(ASSERTIONS_CHANGED);
+  });
+
+  it("says so in every report: terminal, results.json, JUnit, the summaries", () => {
+    for (const text of [stdout, results.output, readFileSync(join(out, "junit.xml"), "utf8"), readFileSync(join(out, "summary.md"), "utf8"), readFileSync(join(out, "step-summary.md"), "utf8")]) {
+      expect(text).toMatch(/04-forges[\s\S]*results tampered with/);
+    }
+  });
+
+  // Finding a detached process needs /proc (Linux); elsewhere the grader can only kill the process group.
+  it.skipIf(!existsSync("/proc/self/stat"))("leaves no process a lab started behind, even one detached from its process group", () => {
+    const pids = readFileSync(join(out, "pids"), "utf8").split("\n").filter(Boolean).map(Number);
+    expect(pids).toHaveLength(2);
+    expect(pids.filter(alive)).toEqual([]);
+  });
+
+  it("takes nothing from a lab that writes into the runner's record through /proc", () => {
+    expect(test("07-pipes").every((t) => t.status === "failed" && t.score === 0)).toBe(true);
+  });
+});
+
+describe("the runner's record", () => {
+  const key = newKey();
+  it("keeps the lines it sealed, in order", () => {
+    const text = sealLine(key, 0, { event: "start" }) + sealLine(key, 1, { event: "end", unhandled: [], reason: "passed" });
+    expect(openRecord(key, text)).toEqual({ events: [{ event: "start" }, { event: "end", unhandled: [], reason: "passed" }], problems: [] });
+  });
+  it("finds a line written with another key, or none, and a line taken out", () => {
+    const forged = sealLine(newKey(), 1, { event: "result", name: "x (1 pts)", file: "", state: "passed", message: "", diff: "", ms: 0 });
+    const r = openRecord(key, sealLine(key, 0, { event: "start" }) + forged + `{"seq":1}\n` + sealLine(key, 2, { event: "end", unhandled: [], reason: "passed" }));
+    expect(r.problems).toHaveLength(3);
+    expect(r.events.some((e) => e.event === "result")).toBe(false);
+  });
+});
+
+describe("the grader's verdict on two records that disagree", () => {
+  const run: LabRun = { lab: "01-x", title: "X", root: ROOT, target: ROOT, files: [], seconds: 5, points: 2, outputBytes: 100, expected: ["task 1: a > one (1 pts)", "task 1: a > two (1 pts)"] };
+  const end = { code: 0, timedOut: false, log: "", hung: [], seconds: 1 };
+  const result = (name: string, state: string) => ({ event: "result" as const, name, file: "t.test.ts", state, message: "", diff: "", ms: 0 });
+  const runner = [{ event: "start" as const }, result("task 1: a > one (1 pts)", "failed"), { event: "end" as const, unhandled: [], reason: "failed" }];
+
+  it("takes no pass the runner did not report, and scores 0 a pass it reported failed", () => {
+    const honest: Attempt = { runner, problems: [], worker: [], timedOut: false, stuck: null };
+    expect(interpret(run, [honest], end)).toMatchObject({ score: 0, outcome: "completed" });
+    // The worker's word alone (a run that was not killed) counts for nothing.
+    const only: Attempt = { ...honest, worker: [result("task 1: a > two (1 pts)", "passed")] };
+    expect(interpret(run, [only], end)).toMatchObject({ score: 0, outcome: "completed" });
+    const contradicts: Attempt = { ...honest, worker: [result("task 1: a > one (1 pts)", "passed")] };
+    const r = interpret(run, [contradicts], end);
+    expect(r).toMatchObject({ score: 0, outcome: "tampered" });
+    expect(r.note).toMatch(/^results tampered with: the test process says "task 1: a > one \(1 pts\)" passed, the test runner says it failed/);
+    const invented: Attempt = { ...honest, worker: [result("task 9: free > points (100 pts)", "passed")] };
+    expect(interpret(run, [invented], end).note).toMatch(/a result was written for a test that does not exist/);
+  });
+
+  it("scores 0 a run whose record has lines the runner did not seal", () => {
+    const r = interpret(run, [{ runner, problems: ["a line the test runner did not write: …"], worker: [], timedOut: false, stuck: null }], end);
+    expect(r).toMatchObject({ score: 0, outcome: "tampered" });
+  });
+
+  it("takes the worker's word for a test before the one that hung only when every run hung", () => {
+    const hung = (stuck: string): Attempt => ({
+      runner: [{ event: "start" }], problems: [], timedOut: true, stuck,
+      worker: [{ event: "ready", name: "task 1: a > one (1 pts)" }, result("task 1: a > one (1 pts)", "passed"), { event: "ready", name: stuck }],
+    });
+    const stuck = "task 1: a > two (1 pts)";
+    const ending = { ...end, code: null, timedOut: true, hung: [stuck, stuck, stuck] };
+    expect(interpret(run, [hung(stuck), hung(stuck), hung(stuck)], ending).score).toBe(1);
+    expect(interpret(run, [hung(stuck)], { ...ending, hung: [stuck] }).score).toBe(0);
+  });
+});
+
+describe("the lab scan", () => {
+  it("finds nothing in the reference solutions or the starters of any ready lab", () => {
+    for (const lab of readyChapters(loadManifest())) {
+      const tests = testFilesOf(ROOT, lab).map((f) => f.path);
+      expect(scanLab(join(ROOT, "solutions"), tests), lab.id).toEqual([]);
+      expect(scanLab(join(ROOT, "labs"), tests), lab.id).toEqual([]);
+    }
+  });
+
+  it("has a rule for each trick on its list, and ignores comments", () => {
+    const lines: Record<string, string> = {
+      "test-framework": `import { chai } from "vitest";`,
+      "framework-globals": `(globalThis as any).__vitest_worker__.rpc;`,
+      processes: `import { spawn } from "node:child_process";`,
+      runtime: `import { runInThisContext } from "node:vm";`,
+      "hidden-code": `await import(name);`,
+      "grader-env": `const f = process.env.HUB_GRADE_EVENTS;`,
+      "grader-files": `readFileSync(".course/grade/results.json");`,
+    };
+    expect(Object.keys(lines).sort()).toEqual(RULES.map((r) => r.id).sort());
+    for (const [rule, line] of Object.entries(lines)) expect(scanText("x.ts", line).map((f) => f.rule), line).toContain(rule);
+    expect(scanText("x.ts", `// vitest's expect would say: process.env.HUB_TARGET\n/* import "chai" */\nexport const x = 1;`)).toEqual([]);
+  });
+});
+
+describe("the terminal report", () => {
+  it("prints a long failure in full, wrapped, never cut", () => {
+    const message = "AssertionError: expected the hub to refuse a nickname with a space in it, because a nickname cannot be split by the chat's command parser (it is a word)";
+    const text = terminalReport([{
+      lab: "06-chat", title: "Chat", score: 0, max: 1, seconds: 1, outcome: "completed", note: "",
+      tests: [{ name: "task 1: nicknames > refuses a nickname with a space (1 pts)", task: 1, score: 0, max: 1, status: "failed", output: message, visibility: "visible" }],
+    }], { color: false, width: 60 });
+    expect(text.split("\n").filter((l) => l.startsWith("    ")).every((l) => l.length <= 60)).toBe(true);
+    expect(text.replace(/\s+/g, " ")).toContain(message);
   });
 });
 

@@ -20,9 +20,10 @@ export function studentReadme(m: Manifest, o: ReadmeOptions): string {
     `1. Read the chapter: \`chapters/NN-slug.md\`${o.hasSite ? " (or on the course site, `npm start`)" : ""}.`,
     `2. Open the lab: \`labs/NN-slug/README.md\` lists the tasks. Every task is a \`// TODO(task N)\` in the lab's code.`,
     has("lab") ? `3. Run the lab's demo: \`npm run lab ${first}\`. It runs from minute one and says which task to do next.` : "",
-    has("watch") ? `4. Test as you go: \`npm run watch ${first}\` reruns the lab's tests on every save.` : "",
+    has("grade") ? `4. Check it: \`npm run grade ${first}\` runs the lab's tests once: points per test, as your instructor will see them, the first failure of each task in full with a diff, and a notice of type errors. Every failure in full: \`.course/grade/report.txt\`.` : "",
+    has("watch") ? `5. Or as you go: \`npm run watch ${first}\` reruns the lab's tests on every save.` : "",
     has("hint") ? `5. Stuck? \`npm run hint ${first}\` shows hints for the first unfinished task, one level at a time.` : "",
-    has("grade") ? `6. Grade your work: \`npm run grade\` (or \`npm run grade -- ${first}\`) — points per test, as your instructor will see them.` : "",
+    has("grade") ? `7. Grade every lab: \`npm run grade\`.` : "",
     has("course") ? `7. Where am I? \`npm run course\` shows your points per lab and what to do next.` : "",
   ].filter(Boolean).map((l, i) => l.replace(/^\d+\./, `${i + 1}.`));
   return `# ${m.title}
@@ -70,12 +71,14 @@ it locally; \`npm run site:build\` writes it to \`site/dist/\`.
 
 ` : ""}## Grading
 
-- \`npm run grade\` writes \`.course/grade/results.json\` (Gradescope's format), \`junit.xml\` and \`summary.md\`.
+- \`npm run grade\` writes \`.course/grade/report.txt\` (every failure in full), \`results.json\` (Gradescope's format), \`junit.xml\` and \`summary.md\`.
   Each lab runs in a process of its own with a time limit (${m.limits.labSeconds} s per lab, ${m.limits.testMilliseconds / 1000} s per
   test): an endless loop costs that lab its points, never the grader.
 - Edit only \`labs/\`. The tests (\`test/\`) and the grading tools (\`tools/\`) are recorded with checksums when
   this copy was made; grading says so in its report when any of them differ, and your instructor grades with
-  their own copies anyway.
+  the copies handed out anyway (so does the GitHub workflow): an edited test earns nothing.
+- Your lab's code never needs the test framework, the grader's files or environment, or other processes: a lab
+  that reaches for them scores 0, "results tampered with".
 - Pushing to GitHub runs the grader in GitHub Actions (\`.github/workflows/classroom.yml\`) and reports your
   points; unfinished labs never make that build fail.
 - Your instructor may also grade with tests you do not see here.

@@ -1,15 +1,30 @@
-// A vitest reporter for `npm run watch`: after each run, one line per task and what to do next,
-// instead of a wall of output. It also saves the results for `npm run course` and `npm run hint`.
+// A vitest reporter for `npm run watch`: after each run, one line per task with its first failure in full
+// (diff included), a notice of type errors in the lab, and what to do next, instead of a wall of output.
+// It also saves the results for `npm run course` and `npm run hint`.
 import type { Reporter, TestModule } from "vitest/node";
+import { join } from "node:path";
 import { styleText } from "node:util";
+import { ROOT } from "../lib/manifest";
 import { loadProgress, saveProgress } from "../lib/progress";
+import { lineDiff, terminalWidth, wrap } from "./failure-text";
 import { pointsOf, taskOf } from "./points";
+import { typeErrorsInBackground, typeNotice } from "./typecheck";
+
+type ErrorLike = { message?: string; name?: string; diff?: string; expected?: string; actual?: string };
+const plain = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, "");
+/** The message, then vitest's diff of expected and received (or one made here from the two values). */
+function failureText(e: ErrorLike | undefined, state: string): string {
+  if (!e) return state;
+  const head = `${e.name && e.name !== "Error" ? `${e.name}: ` : ""}${plain(e.message ?? "failed")}`;
+  const diff = e.diff ? plain(e.diff) : e.expected !== undefined && e.actual !== undefined ? lineDiff(e.expected, e.actual) : "";
+  return diff ? `${head}\n\n${diff}` : head;
+}
 
 const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 const paint = (style: Parameters<typeof styleText>[0], text: string): string => (color ? styleText(style, text) : text);
 
 export default class LearnerReporter implements Reporter {
-  onTestRunEnd(modules: readonly TestModule[]): void {
+  async onTestRunEnd(modules: readonly TestModule[]): Promise<void> {
     const lab = process.env.HUB_LAB ?? "";
     const tasks = new Map<string, { passed: number; total: number; score: number; max: number; firstFailure?: string }>();
     for (const m of modules) {
@@ -25,8 +40,7 @@ export default class LearnerReporter implements Reporter {
           row.passed++;
           row.score += pts;
         } else if (!row.firstFailure) {
-          const message = r.state === "failed" ? (r.errors?.[0]?.message ?? "failed") : r.state;
-          row.firstFailure = `${t.name}: ${message.split("\n")[0]}`;
+          row.firstFailure = `${t.name}\n${failureText(r.state === "failed" ? (r.errors?.[0] as ErrorLike | undefined) : undefined, r.state)}`;
         }
         tasks.set(key, row);
       }
@@ -37,7 +51,8 @@ export default class LearnerReporter implements Reporter {
       const done = r.passed === r.total;
       const head = `${done ? paint("green", "✓") : paint("red", "✗")} task ${task}: ${r.passed}/${r.total} tests, ${r.score}/${r.max} pts`;
       console.log(head);
-      if (!done && r.firstFailure) console.log(paint("dim", `    ${r.firstFailure.slice(0, 140)}`));
+      // The first failure of the task in full, wrapped to the terminal: the one to fix first.
+      if (!done && r.firstFailure) console.log(wrap(r.firstFailure, terminalWidth(), "    ").map((l) => paint("dim", l)).join("\n"));
     }
     const next = rows.find(([, r]) => r.passed < r.total);
     const score = rows.reduce((s, [, r]) => s + r.score, 0);
@@ -47,6 +62,12 @@ export default class LearnerReporter implements Reporter {
         ? paint("bold", `\n${score}/${max} points. Next: task ${next[0]} (see labs/${lab}/README.md; stuck? npm run hint ${lab.slice(0, 2)})`)
         : paint("green", `\nAll ${max} points. Lab ${lab} is done: on to the next chapter (npm run course).`),
     );
+    if (next) console.log(paint("dim", `The same check once, every failure in full in .course/grade/report.txt: npm run grade ${lab.slice(0, 2)}`));
+    // After the summary, so the points show at once; in a child process, so vitest's own work goes on.
+    if (lab) {
+      const notice = typeNotice(await typeErrorsInBackground(ROOT, [join(ROOT, "labs", lab)]).result());
+      if (notice.length) console.log(`\n${notice.join("\n")}`);
+    }
     if (lab && rows.length) {
       const p = loadProgress();
       p.labs[lab] = {

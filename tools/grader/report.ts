@@ -1,5 +1,6 @@
 // The grader's reports: a table for the terminal, Gradescope's results.json, JUnit XML and a markdown summary.
 import { styleText } from "node:util";
+import { wrap } from "./failure-text";
 import type { LabResult, TestOutcome } from "./run-lab";
 
 const totals = (labs: readonly LabResult[]) => ({
@@ -13,31 +14,57 @@ const split = (tests: readonly TestOutcome[], v: "visible" | "hidden") => {
   return { score: t.reduce((s, x) => s + x.score, 0), max: t.reduce((s, x) => s + x.max, 0), count: t.length };
 };
 
-export function terminalReport(labs: readonly LabResult[], color: boolean): string {
-  const paint = (style: Parameters<typeof styleText>[0], text: string): string => (color ? styleText(style, text) : text);
+export interface TerminalOptions {
+  readonly color: boolean;
+  /** Columns to wrap to. */
+  readonly width: number;
+  /** Every failure in full (the report file), instead of the first of each task in full and the rest in a line. */
+  readonly everyFailure?: boolean;
+}
+
+export function terminalReport(labs: readonly LabResult[], o: TerminalOptions): string {
+  const paint = (style: Parameters<typeof styleText>[0], text: string): string => (o.color ? styleText(style, text) : text);
+  const width = o.width;
+  const nameWidth = Math.max(30, width - 14);
   const lines: string[] = [];
   for (const lab of labs) {
     const full = lab.score === lab.max;
     const head = `${lab.lab}  ${lab.title}`.padEnd(44) + `${lab.score}/${lab.max}`.padStart(7) + `  ${lab.outcome}, ${lab.seconds.toFixed(1)} s`;
     lines.push(paint(full ? "green" : lab.outcome === "completed" ? "yellow" : "red", head));
-    if (lab.note) lines.push(`  ${paint("red", lab.note.split("\n")[0])}`);
+    // A tampered lab gets every reason; any other note is one line.
+    const note = lab.outcome === "tampered" ? lab.note : lab.note.split("\n")[0];
+    if (note) lines.push(...wrap(note, width, "  ").map((l) => paint("red", l)));
     const hidden = split(lab.tests, "hidden");
     if (hidden.count) {
       const pub = split(lab.tests, "visible");
       lines.push(`  public tests ${pub.score}/${pub.max}, instructor tests ${hidden.score}/${hidden.max}`);
     }
     let group: string | null = null;
+    let shownInGroup = false;
     for (const t of lab.tests) {
       // Tests are listed under their describe block ("task 2: …"), so each line can show the behaviour in full.
       const parts = t.name.split(" > ");
       const g = parts.length > 1 ? parts.slice(0, -1).join(" > ") : "";
-      if (g !== group && g) lines.push(`  ${paint("bold", g)}${t.visibility === "hidden" ? paint("dim", " (instructor tests)") : ""}`);
+      if (g !== group) {
+        if (g) lines.push(`  ${paint("bold", g)}${t.visibility === "hidden" ? paint("dim", " (instructor tests)") : ""}`);
+        shownInGroup = false;
+      }
       group = g;
       const mark = t.status === "passed" ? paint("green", "✓") : paint("red", "✗");
-      const own = parts[parts.length - 1];
-      const name = own.length > 74 ? `${own.slice(0, 73)}…` : own;
-      lines.push(`    ${mark} ${name.padEnd(74)} ${`${t.score}/${t.max}`.padStart(5)}`);
-      if (t.status === "failed" && t.output) lines.push(`        ${paint("dim", t.output.split("\n")[0].slice(0, 106))}`);
+      const score = `${t.score}/${t.max}`.padStart(5);
+      const name = wrap(parts[parts.length - 1], nameWidth, "");
+      name.forEach((piece, i) => {
+        const last = i === name.length - 1;
+        lines.push(`    ${i ? " " : mark} ${last ? `${piece.padEnd(nameWidth)} ${score}` : piece}`);
+      });
+      if (t.status !== "failed" || !t.output) continue;
+      if (o.everyFailure || !shownInGroup) {
+        // The first failure of each task in full, diff included: the one to fix first.
+        lines.push(...wrap(t.output, width, "        ").map((l) => paint("dim", l)));
+        shownInGroup = true;
+      } else {
+        lines.push(...wrap(t.output.split("\n")[0], width, "        ").slice(0, 2).map((l) => paint("dim", l)));
+      }
     }
     lines.push("");
   }

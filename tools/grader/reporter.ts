@@ -1,44 +1,56 @@
-// A vitest reporter for the grader: it appends one JSON line per event to $HUB_GRADE_EVENTS as it happens,
-// so when a lab hangs and its process is killed, the results of the tests that finished are not lost.
-import { appendFileSync } from "node:fs";
+// A vitest reporter for the grader. It runs in vitest's main process, where lab code (which runs in worker
+// processes) cannot reach it, and writes the runner's own record of every result to the sealed pipe the
+// grader gave it (see record.ts). That record alone decides the points; what the worker wrote (setup.ts)
+// only says which test was running when a lab hung.
+import { readFileSync } from "node:fs";
 import type { Reporter, TestCase, TestModule } from "vitest/node";
+import { lineDiff } from "./failure-text";
+import { RECORD_FD, type RecordEvent, sealLine, writeAll } from "./record";
 
-export type GradeEvent =
-  | { event: "start" }
-  | { event: "ready"; name: string }
-  | { event: "result"; name: string; file: string; state: string; message: string; ms: number }
-  | { event: "module"; file: string; errors: string[] }
-  | { event: "end"; unhandled: string[]; reason: string };
+type ErrorLike = { message?: string; name?: string; diff?: string; expected?: string; actual?: string };
 
-const out = process.env.HUB_GRADE_EVENTS;
-const emit = (e: GradeEvent): void => {
-  if (out) appendFileSync(out, JSON.stringify(e) + "\n");
-};
-const firstError = (errors: readonly { message?: string; name?: string }[] | undefined): string =>
-  (errors ?? []).map((e) => `${e.name && e.name !== "Error" ? `${e.name}: ` : ""}${e.message ?? String(e)}`).join("\n");
+const plain = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, "");
+export const errorText = (errors: readonly ErrorLike[] | undefined): string =>
+  (errors ?? []).map((e) => `${e.name && e.name !== "Error" ? `${e.name}: ` : ""}${plain(e.message ?? String(e))}`).join("\n");
 
 export default class GradeReporter implements Reporter {
-  onTestRunStart(): void {
-    emit({ event: "start" });
+  private readonly fd: number | null;
+  private readonly key: string;
+  private seq = 0;
+
+  constructor() {
+    const fd = Number(process.env[RECORD_FD]);
+    // The key comes on stdin, which the grader closes at once: read before any worker starts, it is in no
+    // file, no argument and no environment variable a lab could read.
+    this.fd = Number.isInteger(fd) && fd > 2 ? fd : null;
+    this.key = this.fd === null ? "" : readFileSync(0, "utf8").trim();
   }
-  onTestCaseReady(test: TestCase): void {
-    emit({ event: "ready", name: test.fullName });
+
+  private emit(e: RecordEvent): void {
+    if (this.fd !== null) writeAll(this.fd, sealLine(this.key, this.seq++, e));
+  }
+
+  onTestRunStart(): void {
+    this.emit({ event: "start" });
   }
   onTestCaseResult(test: TestCase): void {
     const r = test.result();
-    emit({
+    const errors = r.state === "failed" ? (r.errors as readonly ErrorLike[]) : [];
+    this.emit({
       event: "result",
       name: test.fullName,
       file: test.module.relativeModuleId,
       state: r.state,
-      message: r.state === "failed" ? firstError(r.errors) : "",
+      message: errorText(errors),
+      // vitest's own diff of expected and received, computed where the values were (the first error's).
+      diff: plain(errors[0]?.diff || (errors[0]?.expected !== undefined && errors[0]?.actual !== undefined ? lineDiff(errors[0].expected, errors[0].actual) : "")),
       ms: test.diagnostic()?.duration ?? 0,
     });
   }
   onTestModuleEnd(module: TestModule): void {
-    emit({ event: "module", file: module.relativeModuleId, errors: module.errors().map((e) => firstError([e])) });
+    this.emit({ event: "module", file: module.relativeModuleId, errors: module.errors().map((e) => errorText([e])) });
   }
-  onTestRunEnd(_modules: readonly TestModule[], unhandled: readonly { message?: string }[], reason: string): void {
-    emit({ event: "end", unhandled: unhandled.map((e) => firstError([e])), reason });
+  onTestRunEnd(_modules: readonly TestModule[], unhandled: readonly ErrorLike[], reason: string): void {
+    this.emit({ event: "end", unhandled: unhandled.map((e) => errorText([e])), reason });
   }
 }

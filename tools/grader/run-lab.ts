@@ -1,9 +1,13 @@
 // Grades one lab in a child process of its own, with a wall-clock limit. Whatever the lab does — loop
-// forever, throw at import, crash — this returns a result for every test, and the grader goes on.
+// forever, throw at import, crash, start processes, forge results — this returns a result for every test,
+// and the grader goes on. Points come from the test runner's own sealed record (record.ts), never from a
+// channel lab code can write to; any disagreement between the two scores the lab 0 as tampered with.
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { GradeEvent } from "./reporter";
+import type { Readable } from "node:stream";
+import { ASSERTIONS_CHANGED, newKey, openRecord, RECORD_FD, type RecordEvent, type WorkerEvent } from "./record";
 import { pointsOf, taskOf } from "./points";
 import { ROOT } from "../lib/manifest";
 import { spawnGroup } from "../lib/process-group";
@@ -20,7 +24,10 @@ export interface TestOutcome {
   readonly visibility: Visibility;
 }
 
-export type LabOutcome = "completed" | "timed out" | "load error" | "crashed" | "harness error";
+export type LabOutcome = "completed" | "timed out" | "load error" | "crashed" | "tampered" | "harness error";
+
+/** The first words of a tampered lab's note, in every report. */
+export const TAMPERED = "results tampered with";
 
 export interface LabResult {
   readonly lab: string;
@@ -29,7 +36,7 @@ export interface LabResult {
   readonly max: number;
   readonly seconds: number;
   readonly outcome: LabOutcome;
-  /** One line for the instructor or learner: why the lab ended as it did. */
+  /** One line for the instructor or learner: why the lab ended as it did (a tampered lab: one line per reason). */
   readonly note: string;
   readonly tests: readonly TestOutcome[];
 }
@@ -56,6 +63,8 @@ export interface LabRun {
   readonly expectedHidden?: readonly string[];
   readonly outputBytes: number;
   readonly config?: string;
+  /** Reasons, found before the run (lab-scan.ts), to score the lab 0 as tampered with. */
+  readonly tampering?: readonly string[];
 }
 
 const VITEST = join(ROOT, "node_modules", "vitest", "vitest.mjs");
@@ -72,32 +81,63 @@ const MAX_ATTEMPTS = 3;
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
+/** One run of the lab's tests: both records, and how it ended. */
+export interface Attempt {
+  /** The runner's own record (vitest's main process, sealed): what counts. */
+  readonly runner: readonly RecordEvent[];
+  /** Lines of the runner's record that fail their seal or their number: someone else wrote there. */
+  readonly problems: readonly string[];
+  /** What the worker wrote (setup.ts): lab code could have written it too. */
+  readonly worker: readonly WorkerEvent[];
+  readonly timedOut: boolean;
+  /** The test that had started and not finished when the run was stopped (from the worker's record). */
+  readonly stuck: string | null;
+}
+
+interface Exit {
+  code: number | null;
+  spawnError?: Error;
+  timedOut: boolean;
+  log: string;
+}
+
 export async function runLab(run: LabRun): Promise<LabResult> {
   const started = Date.now();
   const work = mkdtempSync(join(tmpdir(), `grade-${run.lab}-`));
-  const events: GradeEvent[] = [];
+  const attempts: Attempt[] = [];
   const hung: string[] = [];
-  let last: Attempt = { code: null, timedOut: false, log: "" };
+  let last: Exit = { code: null, timedOut: false, log: "" };
   try {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const eventsFile = join(work, `events-${attempt}.ndjson`);
-      last = await attemptOnce(run, eventsFile, hung);
-      const these: GradeEvent[] = existsSync(eventsFile)
-        ? readFileSync(eventsFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as GradeEvent)
-        : [];
-      events.push(...these);
-      const stuck = last.timedOut ? runningWhenStopped(these) : null;
+      // A name no lab can guess before the run, though the worker learns it from its environment.
+      const eventsFile = join(work, `events-${attempt}-${randomBytes(6).toString("hex")}.ndjson`);
+      const key = newKey();
+      const { exit, record } = await attemptOnce(run, eventsFile, key, hung);
+      last = exit;
+      const worker: WorkerEvent[] = [];
+      if (existsSync(eventsFile)) {
+        for (const line of readFileSync(eventsFile, "utf8").split("\n").filter(Boolean)) {
+          try {
+            worker.push(JSON.parse(line) as WorkerEvent);
+          } catch {
+            // a line cut short by the kill, or garbage: the worker's record decides nothing on its own
+          }
+        }
+      }
+      const opened = openRecord(key, record);
+      const stuck = exit.timedOut ? runningWhenStopped(worker) : null;
+      attempts.push({ runner: opened.events, problems: opened.problems, worker, timedOut: exit.timedOut, stuck });
       if (!stuck) break;
       hung.push(stuck);
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  return interpret(run, events, { ...last, hung, seconds: (Date.now() - started) / 1000 });
+  return interpret(run, attempts, { ...last, hung, seconds: (Date.now() - started) / 1000 });
 }
 
 /** The test that had started and not finished when the lab was stopped. */
-function runningWhenStopped(events: readonly GradeEvent[]): string | null {
+function runningWhenStopped(events: readonly WorkerEvent[]): string | null {
   let current: string | null = null;
   for (const e of events) {
     if (e.event === "ready") current = e.name;
@@ -106,14 +146,7 @@ function runningWhenStopped(events: readonly GradeEvent[]): string | null {
   return current;
 }
 
-interface Attempt {
-  code: number | null;
-  spawnError?: Error;
-  timedOut: boolean;
-  log: string;
-}
-
-async function attemptOnce(run: LabRun, eventsFile: string, skip: readonly string[]): Promise<Attempt> {
+async function attemptOnce(run: LabRun, eventsFile: string, key: string, skip: readonly string[]): Promise<{ exit: Exit; record: string }> {
   const config = run.config ?? join(run.root, "vitest.config.ts");
   const args = [
     VITEST, "run", ...run.files.map((f) => f.path),
@@ -128,15 +161,22 @@ async function attemptOnce(run: LabRun, eventsFile: string, skip: readonly strin
     });
     args.push("--testNamePattern", `^(?!.*(?:${parts.join("|")}))`);
   }
-  // Its own process group with a deadline (tools/lib/process-group): vitest's workers, and anything a test started
-  // even outside the group, are killed at the time limit and when vitest ends; none may outlive the grade.
+  // Its own process group with a deadline (tools/lib/process-group): vitest's workers, and anything the lab started,
+  // even detached or orphaned, are killed at the time limit and when vitest ends; none may outlive the grade.
   const group = spawnGroup(process.execPath, args, {
     cwd: run.root,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, HUB_TARGET: run.target, HUB_GRADE_EVENTS: eventsFile, HUB_QUIET: "1", FORCE_COLOR: "0" },
+    // stdin carries the record's key (read once by the reporter, then closed); fd 3 is the record's pipe.
+    stdio: ["pipe", "pipe", "pipe", "pipe"],
+    env: { ...process.env, HUB_TARGET: run.target, HUB_GRADE_EVENTS: eventsFile, HUB_QUIET: "1", FORCE_COLOR: "0", [RECORD_FD]: "3" },
     deadlineMs: run.seconds * 1000,
   });
   const child = group.child;
+  child.stdin?.on("error", () => undefined); // the run may be over before it reads the key
+  child.stdin?.end(`${key}\n`);
+  let record = "";
+  (child.stdio[3] as Readable | null)?.on("data", (chunk: Buffer) => {
+    record += chunk.toString();
+  });
   let log = "";
   const keep = (chunk: Buffer): void => {
     log = (log + chunk.toString()).slice(-20_000);
@@ -147,19 +187,50 @@ async function attemptOnce(run: LabRun, eventsFile: string, skip: readonly strin
     child.once("error", (spawnError) => resolve({ code: null, spawnError }));
     child.once("close", (code) => resolve({ code }));
   });
-  group.kill();
+  group.kill(); // vitest's workers, and anything the lab started, may outlive it; none may outlive the grade
   const timedOut = group.timedOut;
-  return { ...exit, timedOut, log };
+  return { exit: { ...exit, timedOut, log }, record };
 }
 
-interface Ending extends Attempt {
+interface Ending extends Exit {
   /** Tests that were running when the lab was stopped at its time limit. */
   hung: readonly string[];
   seconds: number;
 }
 
-/** Turns the event stream and the way the process ended into a result for every test. */
-export function interpret(run: LabRun, events: readonly GradeEvent[], end: Ending): LabResult {
+const passed = (state: string): boolean => state === "passed";
+
+/** Where the two records disagree, or the runner's record was written by someone else: reasons to score 0. */
+export function tamperingOf(run: LabRun, attempts: readonly Attempt[]): string[] {
+  const reasons = [...(run.tampering ?? [])];
+  const known = run.expected?.length ? new Set(run.expected) : null;
+  attempts.forEach((a, i) => {
+    const at = attempts.length > 1 ? ` (run ${i + 1})` : "";
+    for (const p of a.problems) reasons.push(`the test runner's record was written to from outside the runner${at}: ${p}`);
+    const runner = new Map<string, string>();
+    for (const e of a.runner) {
+      if (e.event === "result") runner.set(e.name, e.state);
+      if (e.event === "module" && e.errors.some((m) => m.includes(ASSERTIONS_CHANGED))) {
+        reasons.push(`${e.errors.find((m) => m.includes(ASSERTIONS_CHANGED))}${at}`);
+      }
+    }
+    for (const w of a.worker) {
+      if (w.event !== "result") continue;
+      if (known && !known.has(w.name)) {
+        reasons.push(`a result was written for a test that does not exist${at}: "${w.name}"`);
+        continue;
+      }
+      const r = runner.get(w.name);
+      if (r !== undefined && passed(r) !== passed(w.state)) {
+        reasons.push(`the test process says "${w.name}" ${passed(w.state) ? "passed" : "failed"}, the test runner says it ${r}${at}`);
+      }
+    }
+  });
+  return [...new Set(reasons)];
+}
+
+/** Turns the records of each run and the way the last one ended into a result for every test. */
+export function interpret(run: LabRun, attempts: readonly Attempt[], end: Ending): LabResult {
   const visibilityOf = (file: string): Visibility =>
     run.files.find((f) => f.path.endsWith(file) || file.endsWith(f.path))?.visibility ?? "visible";
   const hiddenNames = new Set(run.expectedHidden ?? []);
@@ -171,29 +242,47 @@ export function interpret(run: LabRun, events: readonly GradeEvent[], end: Endin
   const hungGroups = new Set(end.hung.map(groupOf).filter(Boolean));
   const SKIPPED_WITH_GROUP = "not run: another test of this group never finished, so the rest of the group was skipped";
 
-  for (const e of events) {
+  // Later runs override earlier ones: a test run again without the one that hung has its final word there.
+  for (const e of attempts.flatMap((a) => a.runner)) {
     if (e.event === "result") {
       const max = pointsOf(e.name) ?? 0;
-      const passed = e.state === "passed";
+      const ok = passed(e.state);
+      const text = [e.message || `test ${e.state}`, e.diff].filter(Boolean).join("\n\n");
       tests.set(e.name, {
         name: e.name,
         task: taskOf(e.name),
         max,
-        score: passed ? max : 0,
-        status: passed ? "passed" : "failed",
-        output: passed ? ""
+        score: ok ? max : 0,
+        status: ok ? "passed" : "failed",
+        output: ok ? ""
           : e.state === "skipped" && hungGroups.has(groupOf(e.name)) ? SKIPPED_WITH_GROUP
-          : clip(tidy(e.message || `test ${e.state}`), run.outputBytes),
+          : clip(tidy(text), run.outputBytes),
         visibility: visibilityOf(e.file),
       });
     } else if (e.event === "module") {
-      loadErrors.push(...e.errors.map(tidy));
+      loadErrors.push(...e.errors.filter((m) => !m.includes(ASSERTIONS_CHANGED)).map(tidy));
     } else if (e.event === "end") ended = true;
+  }
+
+  // The runner never heard of tests the worker finished just before a loop that had to be killed (it hears in
+  // batches). Only when every run hung do such results count, and only those before the test that hung, in
+  // the order the tests are written: any other run would have had the runner's word for them.
+  const final = attempts[attempts.length - 1];
+  if (final?.timedOut && final.stuck && attempts.length === MAX_ATTEMPTS && run.expected?.length) {
+    const order = new Map(run.expected.map((n, i) => [n, i]));
+    const stuckAt = order.get(final.stuck) ?? -1;
+    for (const w of final.worker) {
+      if (w.event !== "result" || tests.has(w.name) || !passed(w.state)) continue;
+      const at = order.get(w.name);
+      if (at === undefined || at >= stuckAt) continue;
+      const max = pointsOf(w.name) ?? 0;
+      tests.set(w.name, { name: w.name, task: taskOf(w.name), max, score: max, status: "passed", output: "", visibility: visibilityOfName(w.name) });
+    }
   }
 
   let outcome: LabOutcome = "completed";
   let note = "";
-  const started = events.some((e) => e.event === "start");
+  const started = attempts.some((a) => a.runner.some((e) => e.event === "start"));
   for (const name of end.hung) {
     tests.set(name, {
       name, task: taskOf(name), max: pointsOf(name) ?? 0, score: 0, status: "failed", visibility: visibilityOfName(name),
@@ -239,6 +328,16 @@ export function interpret(run: LabRun, events: readonly GradeEvent[], end: Endin
     tests.set(name, { name, task: null, max: run.points - known, score: 0, status: "failed", output: missingWhy, visibility: "visible" });
   }
   if (outcome === "harness error" && end.log.trim()) note += `\n${clip(end.log.trim(), 2000)}`;
+
+  // Forged results, disabled assertions, a lab reaching for the grader: nothing the run reported counts.
+  const tampering = tamperingOf(run, attempts);
+  if (tampering.length) {
+    outcome = "tampered";
+    note = [`${TAMPERED}: ${tampering[0]}`, ...tampering.slice(1)].join("\n");
+    for (const [name, t] of tests) {
+      tests.set(name, { ...t, score: 0, status: "failed", output: `${TAMPERED} (the lab scores 0): ${tampering[0]}` });
+    }
+  }
 
   // In the order the tests are written, where that is known.
   const order = new Map((run.expected ?? []).map((n, i) => [n, i]));

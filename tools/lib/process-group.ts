@@ -5,9 +5,18 @@
 // A process group is not enough on its own: a program can start a child with `detached: true` (setsid), which puts
 // the child in a group and session of its own, out of reach of `kill(-pgid)`. So the helper also walks the parent
 // chain in /proc (Linux) just before each kill, and every second while the program runs, so a descendant whose parent
-// already exited (and which was re-parented to init) is still known. Elsewhere (macOS) the group kill alone applies.
+// already exited (and which was re-parented to init) is still known. Every process started from the program also
+// inherits a random marker in its environment (GROUP_MARKER), so one that was started and orphaned between two looks
+// is found too. The kill repeats until a look finds nobody left: a process may start a child between the look and the
+// kill. Elsewhere (macOS) the group kill alone applies.
+// Simplification: a production grader would run each program in a PID namespace or a cgroup and kill that; both
+// need privileges a learner's machine may not grant.
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
+
+/** The environment variable whose value marks every process started from one group. */
+export const GROUP_MARKER = "HUB_PROCESS_GROUP";
 
 export interface GroupOptions extends Omit<SpawnOptions, "detached"> {
   /** Kill everything after this many milliseconds. */
@@ -49,8 +58,19 @@ function readProc(pid: number): Proc | null {
   }
 }
 
-/** Every live process whose parent chain leads to `pid` (not `pid` itself), read from /proc; empty without /proc. */
-export function descendants(pid: number): number[] {
+function hasMarker(pid: number, marker: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(marker);
+  } catch {
+    return false; // another user's process, or gone
+  }
+}
+
+/**
+ * Every live process whose parent chain leads to `pid` (not `pid` itself), plus, when `marker` ("NAME=value") is
+ * given, every process whose environment holds it and their descendants; read from /proc, empty without /proc.
+ */
+export function descendants(pid: number, marker?: string): number[] {
   let names: string[];
   try {
     names = readdirSync("/proc");
@@ -58,20 +78,27 @@ export function descendants(pid: number): number[] {
     return [];
   }
   const kids = new Map<number, number[]>();
+  const roots = [pid];
   for (const d of names) {
     if (!/^\d+$/.test(d)) continue;
     const p = readProc(Number(d));
-    if (p) kids.set(p.ppid, [...(kids.get(p.ppid) ?? []), p.pid]);
+    if (!p) continue;
+    kids.set(p.ppid, [...(kids.get(p.ppid) ?? []), p.pid]);
+    if (marker && p.pid !== pid && p.pid !== process.pid && hasMarker(p.pid, marker)) roots.push(p.pid);
   }
-  const out: number[] = [];
+  const out = new Set<number>();
   const visit = (p: number): void => {
     for (const k of kids.get(p) ?? []) {
-      out.push(k);
+      if (out.has(k)) continue;
+      out.add(k);
       visit(k);
     }
   };
-  visit(pid);
-  return out;
+  for (const r of roots) {
+    if (r !== pid) out.add(r);
+    visit(r);
+  }
+  return [...out];
 }
 
 /** True while `pid` runs (a zombie does not count). */
@@ -90,6 +117,9 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** Sleeps synchronously, so that a kill can run in an "exit" handler. */
+const pause = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
 const signalPid = (pid: number, signal: NodeJS.Signals): void => {
   try {
     process.kill(pid, signal);
@@ -105,23 +135,28 @@ let exitHook = false;
 /** Starts `command args` in a process group of its own (detached), killed with all it started at the deadline. */
 export function spawnGroup(command: string, args: readonly string[], options: GroupOptions = {}): ProcessGroup {
   const { deadlineMs, onDeadline, trackEveryMs = 1000, ...spawnOptions } = options;
-  const child = spawn(command, args, { ...spawnOptions, detached: true });
+  const token = randomBytes(12).toString("hex");
+  const marker = `${GROUP_MARKER}=${token}`;
+  const env = { ...(spawnOptions.env ?? process.env), [GROUP_MARKER]: token };
+  const child = spawn(command, args, { ...spawnOptions, env, detached: true });
   const pgid = child.pid;
   /** Descendants seen so far, by pid, with their start time (so a reused pid is never killed by mistake). */
   const seen = new Map<number, string>();
-  const note = (): void => {
-    if (pgid === undefined) return;
-    for (const pid of descendants(pgid)) {
+  /** Notes the descendants alive now; returns how many live ones it found. */
+  const note = (): number => {
+    if (pgid === undefined) return 0;
+    let found = 0;
+    for (const pid of descendants(pgid, marker)) {
       const p = readProc(pid);
-      if (p) seen.set(pid, p.start);
+      if (p) (seen.set(pid, p.start), found++);
     }
+    return found;
   };
   let timedOut = false;
   let finished = false;
 
-  const kill = (signal: NodeJS.Signals = "SIGKILL"): void => {
+  const killOnce = (signal: NodeJS.Signals): void => {
     if (pgid === undefined) return;
-    note(); // before the kill: once a parent dies, its children's chain to us is gone
     try {
       process.kill(-pgid, signal);
     } catch {
@@ -135,6 +170,16 @@ export function spawnGroup(command: string, args: readonly string[], options: Gr
       }
       if (p.pgid === pid) signalPid(-pid, signal); // it made a group of its own: that group goes too
       signalPid(pid, signal);
+    }
+  };
+  const kill = (signal: NodeJS.Signals = "SIGKILL"): void => {
+    note(); // before the kill: once a parent dies, its children's chain to us is gone
+    killOnce(signal);
+    if (signal !== "SIGKILL") return;
+    // A process may have started a child between the look and the kill: look again until nobody is left.
+    for (let round = 0; round < 20 && note() > 0; round++) {
+      pause(10);
+      killOnce(signal);
     }
   };
 

@@ -4,8 +4,11 @@ import { dirname, join } from "node:path";
 import { ROOT } from "./manifest";
 
 export interface LabProgress {
+  /** Points of the lab's public tests: what counts towards the course total. */
   readonly score: number;
   readonly max: number;
+  /** Instructor-only tests, where they were graded (the instructor's repository): shown apart, never added in. */
+  readonly hidden?: { readonly score: number; readonly max: number };
   readonly outcome: string;
   readonly when: string;
   /** Per task: tests passed and tests in all. */

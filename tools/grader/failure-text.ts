@@ -1,0 +1,40 @@
+// How a failure reads in a terminal, for `npm run grade` and `npm run watch`: the whole message and the diff
+// of expected and received, wrapped to the terminal's width (never cut at a fixed column), so the learner
+// sees the element that differs and the end of the sentence.
+import { diffLines } from "diff";
+
+/** The terminal's width, or a width that reads well in a log. */
+export const terminalWidth = (): number => Math.max(60, Math.min(process.stdout.columns || Number(process.env.COLUMNS) || 100, 160));
+
+/** Breaks one line into pieces of at most `width` characters, at a space where there is one. */
+function wrapLine(line: string, width: number): string[] {
+  const out: string[] = [];
+  let rest = line;
+  while (rest.length > width) {
+    const space = rest.lastIndexOf(" ", width);
+    const cut = space > width / 2 ? space : width;
+    out.push(rest.slice(0, cut));
+    rest = rest.slice(cut).replace(/^ /, "");
+  }
+  out.push(rest);
+  return out;
+}
+
+/** Every line of `text`, wrapped to `width` columns including `indent`; continuation lines indented too. */
+export function wrap(text: string, width: number, indent: string): string[] {
+  const room = Math.max(20, width - indent.length);
+  return text.split("\n").flatMap((l) => wrapLine(l, room).map((piece) => `${indent}${piece}`.trimEnd()));
+}
+
+/**
+ * A unified, line by line diff of two printed values, for errors that carry `expected` and `actual` but no
+ * diff of their own: "- expected" and "+ received" lines around the ones that agree.
+ */
+export function lineDiff(expected: string, actual: string): string {
+  const lines = ["- Expected", "+ Received", ""];
+  for (const part of diffLines(expected, actual)) {
+    const mark = part.added ? "+ " : part.removed ? "- " : "  ";
+    for (const l of part.value.replace(/\n$/, "").split("\n")) lines.push(`${mark}${l}`);
+  }
+  return lines.join("\n");
+}
