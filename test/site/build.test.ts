@@ -117,6 +117,33 @@ export function add(a: number, b: number): number {
     rmSync(root, { recursive: true });
   });
 
+  it("highlights a region with its whole file as context: one cut from a class body has coloured keywords", async () => {
+    const box = `// A fixture class.
+export class Box {
+  // #region ctor
+  constructor(
+    readonly size: number,
+  ) {
+    // BEGIN SOLUTION 1 check
+    this.check();
+    // END SOLUTION
+  }
+  // #endregion
+  check(): void {}
+}
+`;
+    const root = base("# First\n\nA box:\n\n<<< 01-first/box.ts#ctor\n", { "solutions/01-first/box.ts": box });
+    const { pages } = await generatePages(root);
+    const figure = pages.find((p) => p.path === "chapters/01-first.html")!.body.match(/<figure class="excerpt" data-region="ctor">[\s\S]*?<\/figure>/)![0];
+    // `constructor` is a keyword token, not plain text as it would be in a region highlighted alone…
+    const [, keyword, plain] = figure.match(/<span class="line"><span class="(hl\d+)">constructor<\/span><span class="(hl\d+)">\(/)!;
+    expect(keyword).not.toBe(plain);
+    // …and so is `readonly`, indentation removed relative to the region.
+    expect(figure).toMatch(new RegExp(`<span class="line"><span class="hl\\d+">  </span><span class="${keyword}">readonly</span>`));
+    expect(figure).toMatch(/<details class="reference">[\s\S]*this[\s\S]*check/);
+    rmSync(root, { recursive: true });
+  });
+
   it("fails with the chapter, line and region when an included region does not exist", async () => {
     const root = base("# First\n\nText.\n\n<<< 01-first/add.ts#subtract\n");
     await expect(generatePages(root)).rejects.toThrow(/chapters\/01-first\.md:5: <<< 01-first\/add\.ts#subtract: .*no region "subtract" \(regions in this file: add\)/);

@@ -9,7 +9,7 @@ import { loadManifest, readyChapters } from "../../../tools/lib/manifest";
 import { renderBench } from "./bench";
 import { renderChapter } from "./chapter";
 import { renderCodePages } from "./code";
-import { initHighlighter, tokenStylesheet } from "./highlight";
+import { forgetHighlightedFiles, initHighlighter, tokenStylesheet } from "./highlight";
 import { renderHome } from "./home";
 import { CLIENT_ENTRY, renderPage, TOKENS_CSS, type Page } from "./layout";
 import { renderNotebook } from "./notebook";
@@ -37,6 +37,7 @@ export interface BuildResult {
 /** Generates every page; throws (with the chapter, line and include) when a chapter includes code that does not exist. */
 export async function generatePages(root: string, { executeNotebooks: run = false } = {}): Promise<{ site: Site; pages: Page[] }> {
   await initHighlighter();
+  forgetHighlightedFiles();
   const manifest = loadManifest(root);
   const warnings: string[] = [];
   const published = readyChapters(manifest).filter((c) => {
