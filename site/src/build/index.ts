@@ -27,6 +27,8 @@ export interface BuildOptions {
   readonly verbose?: boolean;
   /** Run the chapters' notebooks so their pages show outputs (slow: seconds per notebook, cached in .course/). */
   readonly executeNotebooks?: boolean;
+  /** Hears what a slow build is doing (each notebook it runs, and how long it took). */
+  readonly progress?: (line: string) => void;
 }
 
 export interface BuildResult {
@@ -35,7 +37,10 @@ export interface BuildResult {
 }
 
 /** Generates every page; throws (with the chapter, line and include) when a chapter includes code that does not exist. */
-export async function generatePages(root: string, { executeNotebooks: run = false } = {}): Promise<{ site: Site; pages: Page[] }> {
+export async function generatePages(
+  root: string,
+  { executeNotebooks: run = false, progress }: { executeNotebooks?: boolean; progress?: (line: string) => void } = {},
+): Promise<{ site: Site; pages: Page[] }> {
   await initHighlighter();
   forgetHighlightedFiles();
   const manifest = loadManifest(root);
@@ -46,7 +51,7 @@ export async function generatePages(root: string, { executeNotebooks: run = fals
     return false;
   });
   const site: Site = { root, manifest, published, warnings, assets: new Map() };
-  const executed = run ? await executeNotebooks(root, published) : new Map<string, ExecutedNotebook>();
+  const executed = run ? await executeNotebooks(root, published, progress) : new Map<string, ExecutedNotebook>();
   const pages: Page[] = [renderHome(site)];
   for (const c of published) {
     pages.push(renderChapter(site, c));
@@ -60,7 +65,7 @@ export async function generatePages(root: string, { executeNotebooks: run = fals
 export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const root = resolve(options.root);
   const outDir = resolve(options.outDir);
-  const { site, pages } = await generatePages(root, { executeNotebooks: options.executeNotebooks });
+  const { site, pages } = await generatePages(root, { executeNotebooks: options.executeNotebooks, progress: options.progress });
 
   // vite bundles the client script and the stylesheets through one small page; the generated pages then get the
   // same <head> tags. (Passing every page through vite's HTML pipeline took seconds per dozen pages, and it
