@@ -6,7 +6,7 @@ import { extractRegion } from "../../../tools/lib/markers";
 import { escapeHtml, highlightFileLines, langFor } from "./highlight";
 import { href } from "./layout";
 import type { IncludeMeta } from "./markdown";
-import { codePage, type Site } from "./site";
+import { codePage, codeTree, type Site } from "./site";
 
 /** Thrown when a chapter includes a file or region that does not exist: the build must stop. */
 export class IncludeError extends Error {}
@@ -43,9 +43,10 @@ ${block(span.start, span.end)}
   if (next < lines.length) parts.push(block(next, lines.length));
 
   const [id, ...rest] = inc.file.split("/");
-  const link = href(fromPage, `${codePage("solutions", id, rest.join("/"))}#region-${inc.region}`);
+  const tree = codeTree(site);
+  const link = href(fromPage, `${codePage(tree, id, rest.join("/"))}#region-${inc.region}`);
   return `<figure class="excerpt" data-region="${escapeHtml(inc.region)}">
-<figcaption><a href="${escapeHtml(link)}" title="The whole file in the reference browser">${escapeHtml(sourcePath)}</a><span class="region">#${escapeHtml(inc.region)}</span></figcaption>
+<figcaption><a href="${escapeHtml(link)}" title="The whole file">${escapeHtml(`${tree}/${inc.file}`)}</a><span class="region">#${escapeHtml(inc.region)}</span></figcaption>
 ${parts.join("\n")}
 </figure>`;
 }
