@@ -32,9 +32,9 @@ describe.runIf(hasSite)("the student edition's course site", () => {
     // Starter code is on the site by design: a single body line found in it is no leak.
     const starters = listFiles(join(dir, "labs")).filter((f) => f.endsWith(".ts")).map((f) => readFileSync(join(dir, "labs", f), "utf8"));
     expect(formatLeaks(findLeaks(site, pages, solutionBodies(ROOT), starters)), "reference code in the student site").toBe("");
-  });
+  }, 120_000); // every page, script and source map against every solution body: seconds on a shared machine
 
-  it("says what the learner has: their own code, no benchmarks, notebooks that run their labs", () => {
+  it("says what the learner has: their own code, no benchmarks, notebooks that run their labs", { timeout: 60_000 }, () => {
     const html = pages.filter((p) => p.endsWith(".html"));
     const home = page("index.html");
     expect(home).toContain('<a href="code/index.html">Your code</a>');
@@ -66,6 +66,12 @@ describe.runIf(hasSite)("the student edition's course site", () => {
       // The notebook's banner and its own introduction speak of the learner's code, not of a reference.
       expect(page(nb), nb).toContain("It runs your own code from <code>labs/</code>");
       expect(page(nb), nb).not.toMatch(/reference code|solutions\/\d\d-/);
+    }
+    // `npm run notebook` says the same.
+    if (existsSync(join(dir, "tools/notebook.ts"))) {
+      const help = execFileSync(process.execPath, ["--import", "tsx", join(dir, "tools/notebook.ts")], { cwd: dir, encoding: "utf8" });
+      expect(help).toContain("short experiments on your own lab code");
+      expect(help).toContain("the notebooks import ./labs/NN-slug/file");
     }
     expect(notebooks, "notebook pages checked").toBe(ready.filter((c) => existsSync(join(dir, "notebooks", `${c.id}.ipynb`))).length);
   });
