@@ -198,6 +198,13 @@ describe.skipIf(!present)("the course site in Chromium", () => {
       expect(await page.locator(".cast .ap-overlay-start .ap-play-button").first().isVisible()).toBe(false);
       expect(await page.locator(".cast .ap-control-bar .ap-playback-button").first().isVisible()).toBe(true);
       await page.screenshot({ path: join(SHOTS, "player-phone.png") });
+      // The folded recording of the untouched lab mounts its player when the reader opens it.
+      const lab = page.locator(".cast-lab");
+      if (await lab.count()) {
+        expect(await lab.locator(".ap-term").count()).toBe(0);
+        await lab.locator("summary").click();
+        await expect.poll(() => lab.locator(".ap-term").count(), { timeout: 15_000 }).toBe(1);
+      }
       expect(problems).toEqual([]);
       await page.close();
     },
