@@ -10,6 +10,7 @@ import { findLeaks, formatLeaks, solutionBodies } from "../../tools/export/leaks
 import { exportStudent } from "../../tools/export/student";
 import { listFiles } from "../../tools/lib/files";
 import { loadManifest, readyChapters, ROOT } from "../../tools/lib/manifest";
+import { internalLinks, resolveLink } from "../site/helpers";
 
 const hasSite = existsSync(join(ROOT, "site/src/build/index.ts"));
 const dir = mkdtempSync(join(tmpdir(), "student-site-"));
@@ -67,6 +68,16 @@ describe.runIf(hasSite)("the student edition's course site", () => {
       expect(page(nb), nb).toContain("It runs your own code from <code>labs/</code>");
       expect(page(nb), nb).not.toMatch(/reference code|solutions\/\d\d-/);
     }
+    // Every link between its pages resolves, #fragments included (excerpts link to regions of the learner's files).
+    const broken: string[] = [];
+    for (const p of html) {
+      for (const url of internalLinks(page(p))) {
+        const { path, hash } = resolveLink(p, url);
+        if (!pages.includes(path)) broken.push(`${p}: ${url}`);
+        else if (hash && path.endsWith(".html") && !page(path).includes(` id="${hash}"`)) broken.push(`${p}: ${url} (no id)`);
+      }
+    }
+    expect(broken).toEqual([]);
     // `npm run notebook` says the same.
     if (existsSync(join(dir, "tools/notebook.ts"))) {
       const help = execFileSync(process.execPath, ["--import", "tsx", join(dir, "tools/notebook.ts")], { cwd: dir, encoding: "utf8" });
