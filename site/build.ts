@@ -10,7 +10,9 @@ const { values } = parseArgs({
 const outDir = values.out ?? `${ROOT}/site/dist`;
 try {
   const started = Date.now();
-  const { pages, warnings } = await buildSite({ root: ROOT, outDir, verbose: values.verbose, executeNotebooks: !values["no-notebooks"] });
+  const { pages, warnings } = await buildSite({
+    root: ROOT, outDir, verbose: values.verbose, executeNotebooks: !values["no-notebooks"], progress: (line) => console.log(line),
+  });
   for (const w of warnings) console.warn(`warning: ${w}`);
   console.log(`Built ${pages.length} pages into ${values.out ?? "site/dist"} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 } catch (e) {

@@ -2,12 +2,14 @@
 // without Jupyter through tslab's API, check them (also with real Jupyter), strip their outputs before a commit, and
 // write executed copies for the site.
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { findChapter, loadManifest, ROOT } from "./lib/manifest";
 import { EXECUTED_DIR, writeExecutedNotebooks } from "./notebooks/build";
-import { checkWithJupyter, INSTALL_HINT, installedKernel, installKernel, jupyterVersion } from "./notebooks/jupyter";
+import {
+  APT_PACKAGES, checkWithJupyter, INSTALL_HINT, installedKernel, installKernel, jupyterVersion, PIP_INSTALL,
+} from "./notebooks/jupyter";
 import { chaptersWithNotebooks, notebookPath, outputAsText, readNotebook, serialize, stripped } from "./lib/notebooks/nbformat";
 import { problems, runNotebook, runNotebooks } from "./lib/notebooks/run";
 
@@ -28,6 +30,9 @@ const USAGE = `npm run notebook -- <command>
 NN is a chapter number or id (01, 01-coroutines); without NN: every notebook.`;
 
 const manifest = loadManifest();
+// A student edition has no solutions/: its notebooks import the learner's own labs/ instead.
+const student = !existsSync(join(ROOT, "solutions"));
+const codeTree = student ? "labs" : "solutions";
 const rel = (p: string): string => relative(process.cwd(), join(ROOT, p)) || ".";
 
 /** The notebooks named on the command line, or all of them. */
@@ -46,14 +51,16 @@ function help(): void {
   const lab = jupyterVersion("lab");
   const classic = jupyterVersion("notebook");
   const kernel = installedKernel();
-  console.log(`Notebooks: short experiments on each chapter's reference code. Change a cell, run it again.
+  console.log(`Notebooks: short experiments on ${student ? "your own lab code" : "each chapter's reference code"}. Change a cell, run it again.
 
 ${files.join("\n") || "  (none yet)"}
 
 They use the tslab TypeScript kernel, started from the repository root (tslab compiles only files under its working
-directory, so the notebooks import ./solutions/NN-slug/file). In Jupyter:
+directory, so the notebooks import ./${codeTree}/NN-slug/file). In Jupyter:
 
-  1. Install Jupyter once: pip install jupyterlab   (or: sudo apt-get install jupyter-notebook)
+  1. Install Jupyter once: ${PIP_INSTALL}
+     or, on Debian/Ubuntu: sudo apt-get install ${APT_PACKAGES}
+     (all four: jupyter-notebook alone brings neither \`jupyter kernelspec\` nor nbconvert)
   2. npm run notebook -- open      registers the kernel (as "tslab") and starts Jupyter here
      (or: npm run notebook -- install, then jupyter lab  — from any folder of this repository)
   3. Open notebooks/NN-slug.ipynb; the kernel is "TypeScript".
@@ -80,7 +87,7 @@ function install(): boolean {
 async function open(which: string | undefined): Promise<boolean> {
   const app = which ?? (jupyterVersion("lab") ? "lab" : jupyterVersion("notebook") ? "notebook" : undefined);
   if (!app || !jupyterVersion(app)) {
-    console.error(`Jupyter ${which ?? "Lab or Notebook"} is not installed: pip install jupyterlab  (or: sudo apt-get install jupyter-notebook)`);
+    console.error(`Jupyter ${which ?? "Lab or Notebook"} is not installed: ${INSTALL_HINT.replace(/^install Jupyter: /, "")}`);
     return false;
   }
   if (!installedKernel()?.ours && !install()) return false;

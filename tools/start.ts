@@ -15,7 +15,7 @@ const outDir = join(ROOT, "site/dist");
 async function rebuild(executeNotebooks = true): Promise<boolean> {
   const started = Date.now();
   try {
-    const { pages, warnings } = await buildSite({ root: ROOT, outDir, executeNotebooks });
+    const { pages, warnings } = await buildSite({ root: ROOT, outDir, executeNotebooks, progress: (line) => console.log(`  ${line}`) });
     for (const w of warnings) console.warn(`  note: ${w}`);
     console.log(`Built ${pages.length} pages in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
     return true;

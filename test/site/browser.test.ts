@@ -1,7 +1,7 @@
 // The built site in a real browser (Debian's Chromium driven by playwright-core), served over HTTP from a sub-path:
 // headings, the code column holds the included code, the asciinema player shows the recorded terminal's text,
 // no console errors and no failed requests. Saves screenshots at desktop and phone widths to site/screenshots/.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
@@ -160,11 +160,58 @@ describe.skipIf(!present)("the course site in Chromium", () => {
         const lines = castText(parseCast(readFileSync(castPath, "utf8"))).split("\n").map((l) => l.trim()).filter(Boolean);
         const term = page.locator(".cast .ap-term").first();
         await expect.poll(async () => (await term.textContent()) ?? "", { timeout: 15_000 }).toContain(lines[lines.length - 1]);
+        // No line wraps: the longest is whole on one row of the terminal (rows place their words by column, so
+        // spaces are compared out).
+        const rows = await term.locator(".ap-line").allTextContents();
+        // A demo longer than the terminal has scrolled: look at the lines still on the screen.
+        const onScreen = lines.slice(-rows.filter((r) => r.trim()).length);
+        const longest = onScreen.reduce((a, b) => (b.length > a.length ? b : a)).replace(/\s+/g, "");
+        expect(rows.map((r) => r.replace(/\s+/g, "")), `${c.id}: its longest line on one row`).toContain(longest);
       }
       expect(problems, c.id).toEqual([]);
       await page.close();
     }
   }, 180_000);
+
+  it.skipIf(!chapter || !existsSync(join(ROOT, "site/casts", `${chapter?.id}.cast`)))(
+    "fetches the player only when a recording scrolls into view; on a phone its text stays readable and scrolls sideways",
+    async () => {
+      // The player's chunk: the one script of the build that holds the player's own class names.
+      const player = readdirSync(join(out, "assets")).find((f) => f.endsWith(".js") && readFileSync(join(out, "assets", f), "utf8").includes("ap-term"));
+      expect(player, "the player's script in the build").toBeTruthy();
+      // 400 × 500: the recording sits below the chapter's title, summary and contents, out of view.
+      const { page, problems } = await open(`chapters/${chapter!.id}.html`, 400, 500);
+      const requested = () => page.evaluate(() => performance.getEntriesByType("resource").map((e) => e.name));
+      expect((await requested()).filter((u) => u.endsWith(`/${player}`)), "fetched before it was in view").toEqual([]);
+      expect(await page.locator(".cast .ap-term").count()).toBe(0);
+
+      await page.locator(".cast-player").first().scrollIntoViewIfNeeded();
+      const term = page.locator(".cast .ap-term").first();
+      await expect.poll(() => term.count(), { timeout: 15_000 }).toBe(1);
+      expect((await requested()).some((u) => u.endsWith(`/${player}`))).toBe(true);
+
+      // A readable size, however many columns: the box scrolls sideways instead of shrinking the text.
+      await expect.poll(async () => parseFloat(await term.evaluate((el) => getComputedStyle(el).fontSize)), { timeout: 5_000 })
+        .toBeGreaterThanOrEqual(11);
+      const box = await page.locator(".cast-player").first().evaluate((el) => ({ client: el.clientWidth, scroll: el.scrollWidth }));
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), "the page itself does not scroll sideways").toBeLessThanOrEqual(400);
+      expect(box.client).toBeLessThanOrEqual(400);
+      // The finished output is not covered: no big play button over the poster, a control bar below it instead.
+      expect(await page.locator(".cast .ap-overlay-start .ap-play-button").first().isVisible()).toBe(false);
+      expect(await page.locator(".cast .ap-control-bar .ap-playback-button").first().isVisible()).toBe(true);
+      await page.screenshot({ path: join(SHOTS, "player-phone.png") });
+      // The folded recording of the untouched lab mounts its player when the reader opens it.
+      const lab = page.locator(".cast-lab");
+      if (await lab.count()) {
+        expect(await lab.locator(".ap-term").count()).toBe(0);
+        await lab.locator("summary").click();
+        await expect.poll(() => lab.locator(".ap-term").count(), { timeout: 15_000 }).toBe(1);
+      }
+      expect(problems).toEqual([]);
+      await page.close();
+    },
+    STEP_MS,
+  );
 
   it("reads well in dark mode too", async () => {
     const { page, problems } = await open(chapter ? `chapters/${chapter.id}.html` : "index.html");

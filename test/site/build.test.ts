@@ -1,6 +1,6 @@
 // The course site builds: every ready chapter renders with every included region, every internal link of the
 // built site resolves (file and #fragment), and the generator fails loudly on an include that does not exist.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -117,6 +117,33 @@ export function add(a: number, b: number): number {
     rmSync(root, { recursive: true });
   });
 
+  it("highlights a region with its whole file as context: one cut from a class body has coloured keywords", async () => {
+    const box = `// A fixture class.
+export class Box {
+  // #region ctor
+  constructor(
+    readonly size: number,
+  ) {
+    // BEGIN SOLUTION 1 check
+    this.check();
+    // END SOLUTION
+  }
+  // #endregion
+  check(): void {}
+}
+`;
+    const root = base("# First\n\nA box:\n\n<<< 01-first/box.ts#ctor\n", { "solutions/01-first/box.ts": box });
+    const { pages } = await generatePages(root);
+    const figure = pages.find((p) => p.path === "chapters/01-first.html")!.body.match(/<figure class="excerpt" data-region="ctor">[\s\S]*?<\/figure>/)![0];
+    // `constructor` is a keyword token, not plain text as it would be in a region highlighted alone…
+    const [, keyword, plain] = figure.match(/<span class="line"><span class="(hl\d+)">constructor<\/span><span class="(hl\d+)">\(/)!;
+    expect(keyword).not.toBe(plain);
+    // …and so is `readonly`, indentation removed relative to the region.
+    expect(figure).toMatch(new RegExp(`<span class="line"><span class="hl\\d+">  </span><span class="${keyword}">readonly</span>`));
+    expect(figure).toMatch(/<details class="reference">[\s\S]*this[\s\S]*check/);
+    rmSync(root, { recursive: true });
+  });
+
   it("fails with the chapter, line and region when an included region does not exist", async () => {
     const root = base("# First\n\nText.\n\n<<< 01-first/add.ts#subtract\n");
     await expect(generatePages(root)).rejects.toThrow(/chapters\/01-first\.md:5: <<< 01-first\/add\.ts#subtract: .*no region "subtract" \(regions in this file: add\)/);
@@ -158,6 +185,24 @@ export function add(a: number, b: number): number {
     expect(pages.find((p) => p.path === "chapters/01-first.html")!.body).toContain('href="../notebooks/01-first.html"');
     rmSync(root, { recursive: true });
   });
+
+  it("runs a chapter's notebook for its outputs, saying which one and how long it took; the next build uses the cache", async () => {
+    const nb = {
+      cells: [{ cell_type: "code", source: ["6 * 7"], execution_count: null, outputs: [], metadata: {} }],
+      metadata: {}, nbformat: 4, nbformat_minor: 5,
+    };
+    const root = base("# First\n", { "notebooks/01-first.ipynb": JSON.stringify(nb) });
+    symlinkSync(join(ROOT, "node_modules"), join(root, "node_modules"), "junction"); // the runner starts tsx and tslab
+    const heard: string[] = [];
+    const { pages } = await generatePages(root, { executeNotebooks: true, progress: (l) => heard.push(l) });
+    expect(pages.find((p) => p.path === "notebooks/01-first.html")!.body).toMatch(/<pre class="output [a-z]+">42\n?<\/pre>/);
+    expect(heard[0]).toMatch(/^Running 1 notebook for their outputs/);
+    expect(heard.slice(1)).toEqual(["notebook 01-first: running…", expect.stringMatching(/^notebook 01-first: done in \d+\.\d s$/)]);
+    const again: string[] = [];
+    await generatePages(root, { executeNotebooks: true, progress: (l) => again.push(l) });
+    expect(again).toEqual([]);
+    rmSync(root, { recursive: true });
+  }, 120_000);
 
   it("plots benchmark results as bars with ratios, says when there are none, and reports a broken file", async () => {
     const results = {

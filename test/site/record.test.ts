@@ -3,7 +3,8 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { castText, parseCast, serializeCast } from "../../tools/lib/cast";
-import { recordTerminal, screenRows } from "../../tools/record/terminal";
+import { screenRows } from "../../tools/lib/cast";
+import { recordTerminal } from "../../tools/record/terminal";
 
 const hasScript = spawnSync("script", ["--version"]).status === 0;
 if (!hasScript) console.warn("util-linux `script` not found: the recorder's tests are skipped. Install it with: apt-get install -y bsdutils");

@@ -32,7 +32,8 @@ export function studentNotebook(json: string, file: string, needles: readonly Ne
   }
   let replaced = 0;
   const cells = nb.cells.map((cell) => {
-    const src = text(cell.source).replace(/(["'`])((?:\.\.?\/)+)solutions\//g, "$1$2labs/");
+    let src = text(cell.source).replace(/(["'`])((?:\.\.?\/)+)solutions\//g, "$1$2labs/");
+    if (cell.cell_type === "markdown") src = forTheLearner(src);
     const out: Cell = { ...cell, source: lines(src) };
     if (cell.cell_type === "code") {
       out.outputs = [];
@@ -50,6 +51,18 @@ export function studentNotebook(json: string, file: string, needles: readonly Ne
     return out;
   });
   return { json: JSON.stringify({ ...nb, cells }, null, 1) + "\n", replaced };
+}
+
+/**
+ * A notebook's prose as the learner reads it: the cells run the learner's own lab, so "the chapter's reference code in
+ * `solutions/NN-slug/`" becomes "your own code in `labs/NN-slug/`" (and so on for the other phrasings).
+ */
+export function forTheLearner(md: string): string {
+  return md
+    .replace(/\bthe chapter's reference code\b/g, "your own code")
+    .replace(/\bthe chapter's reference (\w+)/g, "your $1")
+    .replace(/\breference code\b/g, "your lab code")
+    .replace(/(^|[\s`'"(/.])solutions\/(?=\d\d-|NN-)/g, "$1labs/");
 }
 
 /**

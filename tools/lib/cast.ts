@@ -43,3 +43,12 @@ export const serializeCast = (cast: Cast): string =>
  */
 export const castText = (cast: Cast): string =>
   cast.events.filter((e) => e[1] === "o").map((e) => e[2]).join("").replace(/\r\n/g, "\n");
+
+/** Terminal rows the output fills: a line longer than the terminal is wide wraps onto more rows. */
+export function screenRows(output: string, cols: number): number {
+  const plain = output.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r\n$/, "");
+  return plain.split("\n").reduce((n, line) => {
+    const width = [...line.replace(/\r/g, "")].length;
+    return n + Math.max(1, Math.ceil(width / cols));
+  }, 0);
+}

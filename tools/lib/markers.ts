@@ -146,6 +146,10 @@ export interface Excerpt {
   readonly code: string;
   /** Spans of `code` lines (0-based, end exclusive) that are the body of a solution block. */
   readonly solutionSpans: readonly { start: number; end: number; task: number; name: string }[];
+  /** For each line of `code`, its line index (0-based) in the source file, so a caller can highlight the whole file once. */
+  readonly sourceLines: readonly number[];
+  /** Columns of indentation removed from every line of `code`. */
+  readonly indent: number;
   /** 1-based line range of the region's code in the source file. */
   readonly firstLine: number;
   readonly lastLine: number;
@@ -160,6 +164,7 @@ export function extractRegion(text: string, file: string, name: string): Excerpt
     throw new Error(`${file}: no region "${name}" (regions in this file: ${known})`);
   }
   const code: string[] = [];
+  const sourceLines: number[] = [];
   const spans: { start: number; end: number; task: number; name: string }[] = [];
   let span: { start: number; task: number; name: string } | null = null;
   let inStarter = false;
@@ -172,12 +177,18 @@ export function extractRegion(text: string, file: string, name: string): Excerpt
       span = null;
     } else if (STARTER.test(line)) inStarter = true;
     else if (END_STARTER.test(line)) inStarter = false;
-    else if (!inStarter && !isMarkerLine(line)) code.push(line);
+    else if (!inStarter && !isMarkerLine(line)) {
+      code.push(line);
+      sourceLines.push(i);
+    }
   }
-  const indent = Math.min(...code.filter((l) => l.trim()).map((l) => l.match(/^\s*/)![0].length));
+  const least = Math.min(...code.filter((l) => l.trim()).map((l) => l.match(/^\s*/)![0].length));
+  const indent = Number.isFinite(least) ? least : 0;
   return {
-    code: code.map((l) => l.slice(Number.isFinite(indent) ? indent : 0)).join("\n"),
+    code: code.map((l) => l.slice(indent)).join("\n"),
     solutionSpans: spans,
+    sourceLines,
+    indent,
     firstLine: region.begin + 2,
     lastLine: region.end,
   };

@@ -9,9 +9,15 @@ import { ROOT } from "../lib/manifest";
 import { spawnGroup } from "../lib/process-group";
 import { KERNELSPEC, readNotebook, text, type Notebook } from "../lib/notebooks/nbformat";
 
-/** Debian/Ubuntu packages that bring `jupyter nbconvert` and a Jupyter client to the system Python. */
-export const APT_PACKAGES = "jupyter-nbconvert jupyter-client python3-ipykernel";
-export const INSTALL_HINT = `install Jupyter: sudo apt-get install -y --no-install-recommends ${APT_PACKAGES}  (or: pip install jupyterlab)`;
+/**
+ * Debian/Ubuntu packages that bring the whole of what the notebook tools use: `jupyter notebook`, `jupyter kernelspec`
+ * (jupyter-client) and `jupyter nbconvert`, with the Python kernel machinery. `jupyter-notebook` alone brings neither
+ * `kernelspec` nor `nbconvert`.
+ */
+export const APT_PACKAGES = "jupyter-notebook jupyter-nbconvert jupyter-client python3-ipykernel";
+/** The other way: pip brings Jupyter Lab with everything above. */
+export const PIP_INSTALL = "pip install jupyterlab";
+export const INSTALL_HINT = `install Jupyter: sudo apt-get install -y --no-install-recommends ${APT_PACKAGES}  (or: ${PIP_INSTALL})`;
 
 /** Seconds nbconvert allows one cell; the first cell also compiles what the notebook imports (5–10 s when idle). */
 export const JUPYTER_CELL_SECONDS = 120;

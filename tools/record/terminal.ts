@@ -1,7 +1,7 @@
 // Records a program in a pseudo-terminal with util-linux `script`, as an asciicast v2 (Debian's asciinema 2.2 loses
 // exit codes; `script -e` keeps them). Output is timed as it arrives from script's stdout.
 import { StringDecoder } from "node:string_decoder";
-import type { Cast, CastEvent } from "../lib/cast";
+import { screenRows, type Cast, type CastEvent } from "../lib/cast";
 import { spawnGroup } from "../lib/process-group";
 
 export interface RecordOptions {
@@ -73,11 +73,3 @@ export function recordTerminal(o: RecordOptions): Promise<Cast> {
   });
 }
 
-/** Terminal rows the output fills: a line longer than the terminal is wide wraps onto more rows. */
-export function screenRows(output: string, cols: number): number {
-  const plain = output.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r\n$/, "");
-  return plain.split("\n").reduce((n, line) => {
-    const width = [...line.replace(/\r/g, "")].length;
-    return n + Math.max(1, Math.ceil(width / cols));
-  }, 0);
-}

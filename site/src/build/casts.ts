@@ -3,10 +3,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Chapter } from "../../../tools/lib/manifest";
-import { parseCast } from "../../../tools/lib/cast";
+import { parseCast, screenRows } from "../../../tools/lib/cast";
 import { escapeHtml } from "./highlight";
 import { href } from "./layout";
 import { CAST_DIR, castFile, type Site } from "./site";
+
+/** Wider lines than this still wrap: a terminal of more columns would be unreadable even scrolled. */
+const MAX_COLS = 160;
 
 function player(site: Site, chapter: Chapter, kind: "solution" | "lab", page: string): string | null {
   const name = castFile(chapter.id, kind);
@@ -16,9 +19,15 @@ function player(site: Site, chapter: Chapter, kind: "solution" | "lab", page: st
   site.assets.set(`casts/${name}`, abs);
   // The poster is the whole output, so the terminal shows the finished run before anyone presses play. (An "npt:"
   // poster at the cast's end is not enough: a run of half a second has its last events merged into later frames.)
-  const poster = `data:text/plain,${cast.events.filter((e) => e[1] === "o").map((e) => e[2]).join("")}`;
+  const output = cast.events.filter((e) => e[1] === "o").map((e) => e[2]).join("");
+  const poster = `data:text/plain,${output}`;
+  // The demo ran in 80 columns, and a line longer than that wrapped mid-word. The player gets a terminal as wide as
+  // the longest line instead (the page scrolls it sideways when it does not fit), and the rows that output then fills.
+  const longest = Math.max(0, ...output.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").split("\n").map((l) => [...l.replace(/\r/g, "")].length));
+  const cols = Math.min(MAX_COLS, Math.max(cast.header.width, longest));
+  const rows = Math.min(cast.header.height, Math.max(screenRows(output, cols) + 1, 8));
   return `<div class="cast-player" data-cast="${escapeHtml(href(page, `casts/${name}`))}" data-poster="${escapeHtml(poster)}"
-  data-cols="${cast.header.width}" data-rows="${cast.header.height}"${cast.header.idle_time_limit ? ` data-idle="${cast.header.idle_time_limit}"` : ""}></div>`;
+  data-cols="${cols}" data-rows="${rows}"${cast.header.idle_time_limit ? ` data-idle="${cast.header.idle_time_limit}"` : ""}></div>`;
 }
 
 export function castPlayer(site: Site, chapter: Chapter, page: string): string {

@@ -47,7 +47,7 @@ export function renderChapter(site: Site, chapter: Chapter): Page {
   const to = (p: string) => escapeHtml(href(path, p));
   const hasNotebook = existsSync(join(site.root, "notebooks", `${chapter.id}.ipynb`));
   const links = [
-    `<a href="${to(codeIndexPage(chapter.id))}">Lab and reference code</a>`,
+    `<a href="${to(codeIndexPage(chapter.id))}">${site.edition === "student" ? "Your lab's code" : "Lab and reference code"}</a>`,
     hasNotebook ? `<a href="${to(notebookPage(chapter.id))}">Notebook</a>` : "",
     `<span>${chapter.points} points</span>`,
     `<span>Start it: <code>npm run lab ${chapter.id.slice(0, 2)}</code></span>`,

@@ -1,5 +1,6 @@
 // The reference browser: every file of solutions/NN-slug and labs/NN-slug for ready chapters, highlighted with
 // line numbers (solution markers removed from the reference), and for each lab file the starter-versus-solution diff.
+// A student edition's browser shows labs/ alone: the learner's own code, with no reference to compare it with.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { withoutSolutionMarkers } from "../../../tools/lib/markers";
@@ -46,9 +47,10 @@ ${list("solutions")}${list("labs")}
 
 export function renderCodePages(site: Site): Page[] {
   const pages: Page[] = [];
+  const student = site.edition === "student";
   for (const chapter of site.published) {
     const files: Record<Tree, string[]> = {
-      solutions: listFiles(join(site.root, "solutions", chapter.id)),
+      solutions: student ? [] : listFiles(join(site.root, "solutions", chapter.id)),
       labs: listFiles(join(site.root, "labs", chapter.id)),
     };
     for (const tree of ["solutions", "labs"] as const) {
@@ -58,14 +60,14 @@ export function renderCodePages(site: Site): Page[] {
         const repoPath = `${tree}/${chapter.id}/${file}`;
         let content: string;
         if (!isText(buf)) content = `<p class="note">A binary file; it is not shown here.</p>`;
-        else if (tree === "solutions") content = fileView(site, buf.toString("utf8"), repoPath, path, file);
+        else if (tree === "solutions" || student) content = fileView(site, buf.toString("utf8"), repoPath, path, file);
         else content = labView(site, chapter, buf.toString("utf8"), repoPath, path, file);
         pages.push({
           path,
           title: repoPath,
           kind: "code",
           body: `<div class="code-browser">${sidebar(chapter, files, path)}<article class="file">
-<header class="file-head"><p class="eyebrow">${tree === "solutions" ? "The reference" : "The lab starter"}</p><h1>${escapeHtml(repoPath)}</h1></header>
+<header class="file-head"><p class="eyebrow">${student ? "Your code" : tree === "solutions" ? "The reference" : "The lab starter"}</p><h1>${escapeHtml(repoPath)}</h1></header>
 ${content}
 </article></div>`,
         });
@@ -113,6 +115,7 @@ function rewriteRelative(site: Site, repoPath: string, page: string, url: string
 
 function chapterIndex(site: Site, chapter: Chapter, files: Record<Tree, string[]>): Page {
   const path = codeIndexPage(chapter.id);
+  const student = site.edition === "student";
   const list = (tree: Tree, what: string) =>
     `<section><h2><code>${tree}/${chapter.id}/</code></h2><p>${what}</p>${
       files[tree].length
@@ -126,8 +129,10 @@ function chapterIndex(site: Site, chapter: Chapter, files: Record<Tree, string[]
     body: `<article class="code-index">
 <p class="eyebrow">Chapter ${chapterNumber(chapter)} · <a href="${escapeHtml(href(path, chapterPage(chapter.id)))}">read the chapter</a></p>
 <h1>${escapeHtml(chapter.title)}: the code</h1>
-${list("solutions", "The reference solution, as the tests check it.")}
-${list("labs", "What the learner starts from: each solution block becomes a task that throws “not implemented yet”. Each page shows the diff to the reference.")}
+${student
+    ? list("labs", "Your lab: the starter as it was handed out, with what you have written since. A task you have not done yet throws “not implemented yet”.")
+    : `${list("solutions", "The reference solution, as the tests check it.")}
+${list("labs", "What the learner starts from: each solution block becomes a task that throws “not implemented yet”. Each page shows the diff to the reference.")}`}
 </article>`,
   };
 }
@@ -137,14 +142,19 @@ function codeHome(site: Site): Page {
   const items = site.published.map((c) =>
     `<li><a href="${escapeHtml(href(path, codeIndexPage(c.id)))}"><span class="num">${chapterNumber(c)}</span> ${escapeHtml(c.title)}</a> <span class="muted">${escapeHtml(c.summary)}</span></li>`,
   ).join("");
+  const student = site.edition === "student";
+  const title = student ? "Your code" : "Reference code";
   return {
     path,
-    title: "Reference code",
+    title,
     kind: "code",
     body: `<article class="code-index">
-<h1>Reference code</h1>
-<p>The reference solution of every ready chapter, and the lab generated from it. Chapters include their code from here, so
-what you read there is what the tests run.</p>
+<h1>${title}</h1>
+${student
+    ? `<p>The lab of every ready chapter, as it is in your <code>labs/</code>: the starter, and what you have written since.
+Chapters include their code from here, so they show your own code beside the narrative.</p>`
+    : `<p>The reference solution of every ready chapter, and the lab generated from it. Chapters include their code from here, so
+what you read there is what the tests run.</p>`}
 ${items ? `<ol class="chapter-code-list">${items}</ol>` : `<p class="note">No chapter is ready yet.</p>`}
 </article>`,
   };

@@ -3,10 +3,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { extractRegion } from "../../../tools/lib/markers";
-import { escapeHtml, highlightLines, langFor } from "./highlight";
+import { escapeHtml, highlightFileLines, langFor } from "./highlight";
 import { href } from "./layout";
 import type { IncludeMeta } from "./markdown";
-import { codePage, type Site } from "./site";
+import { codePage, codeTree, type Site } from "./site";
 
 /** Thrown when a chapter includes a file or region that does not exist: the build must stop. */
 export class IncludeError extends Error {}
@@ -16,13 +16,16 @@ export function renderExcerpt(site: Site, chapterFile: string, inc: IncludeMeta,
   const sourcePath = `solutions/${inc.file}`;
   const abs = join(site.root, sourcePath);
   if (!existsSync(abs)) throw new IncludeError(`${where}: file ${sourcePath} does not exist`);
+  const text = readFileSync(abs, "utf8");
   let excerpt;
   try {
-    excerpt = extractRegion(readFileSync(abs, "utf8"), sourcePath, inc.region);
+    excerpt = extractRegion(text, sourcePath, inc.region);
   } catch (e) {
     throw new IncludeError(`${where}: ${(e as Error).message}`);
   }
-  const lines = highlightLines(excerpt.code, langFor(inc.file));
+  // The whole file is highlighted (once, however many regions are cut from it): a region alone would lose its
+  // context, e.g. a region inside a class body would be read as statements, leaving `constructor(` uncoloured.
+  const lines = highlightFileLines(text, langFor(inc.file), excerpt.sourceLines, excerpt.indent);
   const block = (from: number, to: number) =>
     `<pre class="shiki"><code>${lines.slice(from, to).map((l) => `<span class="line">${l}</span>`).join("\n")}</code></pre>`;
 
@@ -40,9 +43,10 @@ ${block(span.start, span.end)}
   if (next < lines.length) parts.push(block(next, lines.length));
 
   const [id, ...rest] = inc.file.split("/");
-  const link = href(fromPage, `${codePage("solutions", id, rest.join("/"))}#region-${inc.region}`);
+  const tree = codeTree(site);
+  const link = href(fromPage, `${codePage(tree, id, rest.join("/"))}#region-${inc.region}`);
   return `<figure class="excerpt" data-region="${escapeHtml(inc.region)}">
-<figcaption><a href="${escapeHtml(link)}" title="The whole file in the reference browser">${escapeHtml(sourcePath)}</a><span class="region">#${escapeHtml(inc.region)}</span></figcaption>
+<figcaption><a href="${escapeHtml(link)}" title="The whole file">${escapeHtml(`${tree}/${inc.file}`)}</a><span class="region">#${escapeHtml(inc.region)}</span></figcaption>
 ${parts.join("\n")}
 </figure>`;
 }

@@ -63,8 +63,9 @@ scheduled by an event loop of your own, in the manner of Python's eventlet. Ever
 <code>yield*</code>, so the same program runs on a real clock and network or, deterministically from a seed, on a virtual
 clock and a simulated one. On top of the hub you then build a <strong>load balancer</strong> for elastic services, and measure it
 against HAProxy and nginx.</p>
-<p class="promise">Each chapter has a narrative beside the real code, a lab that runs from minute one, grading tests, hints,
-a reference solution and a notebook.</p>
+<p class="promise">${site.edition === "student"
+    ? "Each chapter has a narrative beside the code, a lab that runs from minute one, tests that grade it, hints and a notebook."
+    : "Each chapter has a narrative beside the real code, a lab that runs from minute one, grading tests, hints,\na reference solution and a notebook."}</p>
 ${first ? `<p class="cta"><a class="button" href="${escapeHtml(chapterPage(first.id))}">Start with chapter ${chapterNumber(first)}: ${escapeHtml(first.title)}</a></p>` : ""}
 </div>
 ${hubPicture()}
@@ -74,8 +75,8 @@ ${hubPicture()}
 <h2>How to start</h2>
 <div class="start-grid">
 <div>
-<p>Clone the repository, then:</p>
-<pre class="shiki terminal"><code><span class="line"><span class="prompt">$ </span>npm install</span>
+<p>${site.edition === "student" ? "In your copy of the course:" : "Clone the repository, then:"}</p>
+<pre class="shiki terminal"><code><span class="line"><span class="prompt">$ </span>${site.edition === "student" ? "npm ci" : "npm install"}</span>
 <span class="line"><span class="prompt">$ </span>npm run lab ${labNo}</span></code></pre>
 <p>The first command installs the course's tools (Node 20.19 or newer); the second runs the first lab's demo. The lab lives in
 <code>labs/${first ? first.id : "NN-slug"}/</code>: its <code>README.md</code> lists the tasks. <code>npm start</code> serves this site locally.</p>

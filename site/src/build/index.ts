@@ -9,12 +9,12 @@ import { loadManifest, readyChapters } from "../../../tools/lib/manifest";
 import { renderBench } from "./bench";
 import { renderChapter } from "./chapter";
 import { renderCodePages } from "./code";
-import { initHighlighter, tokenStylesheet } from "./highlight";
+import { forgetHighlightedFiles, initHighlighter, tokenStylesheet } from "./highlight";
 import { renderHome } from "./home";
 import { CLIENT_ENTRY, renderPage, TOKENS_CSS, type Page } from "./layout";
 import { renderNotebook } from "./notebook";
 import { executeNotebooks, type ExecutedNotebook } from "./notebook-run";
-import type { Site } from "./site";
+import type { Edition, Site } from "./site";
 
 const CLIENT = resolve(dirname(fileURLToPath(import.meta.url)), "../client/main.ts");
 
@@ -27,6 +27,10 @@ export interface BuildOptions {
   readonly verbose?: boolean;
   /** Run the chapters' notebooks so their pages show outputs (slow: seconds per notebook, cached in .course/). */
   readonly executeNotebooks?: boolean;
+  /** Hears what a slow build is doing (each notebook it runs, and how long it took). */
+  readonly progress?: (line: string) => void;
+  /** "student" for a student edition's site (see Edition); "course" by default. */
+  readonly edition?: Edition;
 }
 
 export interface BuildResult {
@@ -35,8 +39,16 @@ export interface BuildResult {
 }
 
 /** Generates every page; throws (with the chapter, line and include) when a chapter includes code that does not exist. */
-export async function generatePages(root: string, { executeNotebooks: run = false } = {}): Promise<{ site: Site; pages: Page[] }> {
+export async function generatePages(
+  root: string,
+  {
+    executeNotebooks: run = false,
+    progress,
+    edition = "course",
+  }: { executeNotebooks?: boolean; progress?: (line: string) => void; edition?: Edition } = {},
+): Promise<{ site: Site; pages: Page[] }> {
   await initHighlighter();
+  forgetHighlightedFiles();
   const manifest = loadManifest(root);
   const warnings: string[] = [];
   const published = readyChapters(manifest).filter((c) => {
@@ -44,22 +56,28 @@ export async function generatePages(root: string, { executeNotebooks: run = fals
     warnings.push(`${c.id} is ready in course.json but chapters/${c.id}.md does not exist yet: listed, not published`);
     return false;
   });
-  const site: Site = { root, manifest, published, warnings, assets: new Map() };
-  const executed = run ? await executeNotebooks(root, published) : new Map<string, ExecutedNotebook>();
+  const site: Site = { root, manifest, edition, published, warnings, assets: new Map() };
+  const executed = run ? await executeNotebooks(root, published, progress) : new Map<string, ExecutedNotebook>();
   const pages: Page[] = [renderHome(site)];
   for (const c of published) {
     pages.push(renderChapter(site, c));
     const nb = renderNotebook(site, c, executed.get(c.id));
     if (nb) pages.push(nb);
   }
-  pages.push(...renderCodePages(site), renderBench(site));
+  pages.push(...renderCodePages(site));
+  // Benchmarks belong to the full course: a student edition has neither the suites nor their results.
+  if (edition === "course") pages.push(renderBench(site));
   return { site, pages };
 }
 
 export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const root = resolve(options.root);
   const outDir = resolve(options.outDir);
-  const { site, pages } = await generatePages(root, { executeNotebooks: options.executeNotebooks });
+  const { site, pages } = await generatePages(root, {
+    executeNotebooks: options.executeNotebooks,
+    progress: options.progress,
+    edition: options.edition,
+  });
 
   // vite bundles the client script and the stylesheets through one small page; the generated pages then get the
   // same <head> tags. (Passing every page through vite's HTML pipeline took seconds per dozen pages, and it
@@ -102,7 +120,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   for (const page of pages) {
     const file = join(outDir, page.path);
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, renderPage(page, site.manifest.title, head));
+    writeFileSync(file, renderPage(page, site.manifest.title, head, site.edition));
   }
   return { pages: pages.map((p) => p.path), warnings: site.warnings };
 }

@@ -2,6 +2,7 @@
 // (the site must work from any sub-path of a plain file server, so no link starts with "/").
 import { posix } from "node:path";
 import { escapeHtml } from "./highlight";
+import type { Edition } from "./site";
 
 /** The module every page loads; the build's vite plugin resolves it to site/src/client/main.ts. */
 export const CLIENT_ENTRY = "/@course-client";
@@ -30,14 +31,15 @@ export function href(from: string, to: string): string {
  * A whole page. `head` holds the tags vite wrote for the site's root page (its script and stylesheets, linked as
  * `./assets/…`); they are made relative to this page.
  */
-export function renderPage(page: Page, siteTitle: string, head: string): string {
+export function renderPage(page: Page, siteTitle: string, head: string, edition: Edition = "course"): string {
   const depth = page.path.split("/").length - 1;
   const assets = depth ? "../".repeat(depth) : "./";
   const to = (p: string) => escapeHtml(href(page.path, p));
+  const student = edition === "student";
   const nav = [
     ["index.html#chapters", "Chapters"],
-    ["code/index.html", "Reference code"],
-    ["bench.html", "Benchmarks"],
+    ["code/index.html", student ? "Your code" : "Reference code"],
+    ...(student ? [] : [["bench.html", "Benchmarks"]]),
   ].map(([p, label]) => `<a href="${to(p)}">${label}</a>`).join("");
   const title = page.path === "index.html" ? siteTitle : `${page.title} · ${siteTitle}`;
   return `<!doctype html>
@@ -58,7 +60,9 @@ ${head.replaceAll('"./assets/', `"${assets}assets/`)}
 ${page.body}
 </main>
 <footer class="site-footer">
-  <p>${escapeHtml(siteTitle)} — every line of code on this site is included from the tested reference in <code>solutions/</code>.</p>
+  <p>${escapeHtml(siteTitle)} — ${student
+    ? "the code on this site is yours: each lab's starter as it was handed out, and what you have written in <code>labs/</code> since."
+    : "every line of code on this site is included from the tested reference in <code>solutions/</code>."}</p>
 </footer>
 </body>
 </html>

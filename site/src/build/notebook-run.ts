@@ -25,25 +25,41 @@ function keyOf(root: string, file: string): string {
   return h.digest("hex");
 }
 
-export async function executeNotebooks(root: string, chapters: readonly Chapter[]): Promise<Map<string, ExecutedNotebook>> {
+/**
+ * Runs the notebooks of `chapters` (two at a time), or takes them from the cache. `progress` hears of each one —
+ * "notebook 03-cancellation: running…", then "…: done in 8.1 s" — since a first run takes minutes.
+ */
+/**
+ * Runs the notebooks of `chapters` (two at a time), or takes them from the cache. `progress` hears of each one run —
+ * "notebook 03-cancellation: running…", then "…: done in 8.1 s" — since a first run takes minutes.
+ */
+export async function executeNotebooks(
+  root: string,
+  chapters: readonly Chapter[],
+  progress: (line: string) => void = () => {},
+): Promise<Map<string, ExecutedNotebook>> {
   const out = new Map<string, ExecutedNotebook>();
-  const todo = chapters.filter((c) => existsSync(join(root, "notebooks", `${c.id}.ipynb`)));
   mkdirSync(join(root, CACHE), { recursive: true });
+  const todo: { id: string; file: string; key: string; cached: string }[] = [];
+  for (const c of chapters) {
+    const file = `notebooks/${c.id}.ipynb`;
+    if (!existsSync(join(root, file))) continue;
+    const key = keyOf(root, file);
+    const cached = join(root, CACHE, `${c.id}.json`);
+    const hit = existsSync(cached) ? (JSON.parse(readFileSync(cached, "utf8")) as { key: string; result: ExecutedNotebook }) : null;
+    if (hit?.key === key) out.set(c.id, hit.result);
+    else todo.push({ id: c.id, file, key, cached });
+  }
+  if (todo.length) {
+    progress(`Running ${todo.length} notebook${todo.length === 1 ? "" : "s"} for their outputs (seconds each, cached in ${CACHE}/ afterwards)…`);
+  }
   let next = 0;
   // Two at a time: each one starts tslab's own TypeScript compiler, which is CPU-bound for seconds.
   const lane = async () => {
     while (next < todo.length) {
-      const c = todo[next++];
-      const file = `notebooks/${c.id}.ipynb`;
-      const key = keyOf(root, file);
-      const cached = join(root, CACHE, `${c.id}.json`);
-      if (existsSync(cached)) {
-        const hit = JSON.parse(readFileSync(cached, "utf8")) as { key: string; result: ExecutedNotebook };
-        if (hit.key === key) {
-          out.set(c.id, hit.result);
-          continue;
-        }
-      }
+      const { id, file, key, cached } = todo[next++];
+      progress(`notebook ${id}: running…`);
+      const started = Date.now();
       const report = await runNotebook(file, undefined, root);
       // Stack traces name files by absolute path; the page shows them relative to the repository.
       const where = (p: string) => p.split(`${root}/`).join("");
@@ -52,7 +68,10 @@ export async function executeNotebooks(root: string, chapters: readonly Chapter[
         problems: problems(report).map(where),
       };
       writeFileSync(cached, JSON.stringify({ key, result }));
-      out.set(c.id, result);
+      out.set(id, result);
+      const took = `${((Date.now() - started) / 1000).toFixed(1)} s`;
+      const n = result.problems.length;
+      progress(`notebook ${id}: ${n ? `${n} problem${n === 1 ? "" : "s"} after ${took} (shown on its page)` : `done in ${took}`}`);
     }
   };
   await Promise.all([lane(), lane()]);

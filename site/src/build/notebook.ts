@@ -92,7 +92,9 @@ export function renderNotebook(site: Site, chapter: Chapter, executed?: { notebo
 ${ownTitle ? "" : `<h1>Notebook: ${escapeHtml(chapter.title)}</h1>`}
 <p class="file-note">A read-only view of <code>notebooks/${chapter.id}.ipynb</code>${
       hasOutputs ? "" : " (shown without outputs: run it in Jupyter with the tslab kernel to see them)"
-    }${executed ? "; the outputs are from running it when this site was built" : ""}. Open it yourself to experiment with the chapter's code.</p>
+    }${executed ? "; the outputs are from running it when this site was built" : ""}. ${site.edition === "student"
+      ? "It runs your own code from <code>labs/</code>: open it in Jupyter to experiment (a task you have not done yet says “not implemented yet”)."
+      : "Open it yourself to experiment with the chapter's code."}</p>
 ${failed}
 ${cells.join("\n")}
 </article>`,

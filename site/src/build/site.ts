@@ -4,10 +4,18 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, posix } from "node:path";
 import type { Chapter, Manifest } from "../../../tools/lib/manifest";
 
+/**
+ * Whom the site is for. "course": this repository, reference solutions and all. "student": a student edition, whose
+ * solutions/ is the learner's labs/ (tools/export/templates/site.ts.tmpl) — its pages speak of the learner's own code,
+ * and it has no benchmarks (they are part of the full course).
+ */
+export type Edition = "course" | "student";
+
 export interface Site {
   /** The repository root the site is built from (a test may point it at a fixture). */
   readonly root: string;
   readonly manifest: Manifest;
+  readonly edition: Edition;
   /** Ready chapters whose narrative exists: the ones that get pages. */
   readonly published: readonly Chapter[];
   /** Problems that do not stop the build (a ready chapter still being written, a broken bench file). */
@@ -46,6 +54,9 @@ export function listFiles(dir: string): string[] {
   return out;
 }
 
+/** The reference browser's tree a chapter's code is shown from: a student edition shows only labs/ (their own code). */
+export const codeTree = (site: Site): "solutions" | "labs" => (site.edition === "student" ? "labs" : "solutions");
+
 /** Where a link written in a repository file points on the site, or null when the site does not publish it. */
 export function sitePathFor(site: Site, repoPath: string): string | null {
   const p = posix.normalize(repoPath).replace(/\/$/, "");
@@ -58,7 +69,7 @@ export function sitePathFor(site: Site, repoPath: string): string | null {
     const [, tree, id, file] = m;
     if (!file) return codeIndexPage(id);
     return existsSync(join(site.root, p)) && statSync(join(site.root, p)).isFile()
-      ? codePage(tree as "solutions" | "labs", id, file)
+      ? codePage(site.edition === "student" ? "labs" : (tree as "solutions" | "labs"), id, file)
       : codeIndexPage(id);
   }
   if ((m = p.match(/^notebooks\/(\d\d-[a-z0-9-]+)\.ipynb$/)) && isPublished(m[1]) && existsSync(join(site.root, p))) {

@@ -1,5 +1,5 @@
 // The course site's only script: the stylesheet, asciinema players mounted on chapter pages that have a recording
-// (the player is loaded only there, and only when its box is visible or opened), and sticky explanations beside long code.
+// (the player is fetched only when a recording scrolls into view or is opened), and sticky explanations beside long code.
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 /// <reference types="vite/client" />
@@ -12,7 +12,13 @@ async function mount(el: HTMLElement): Promise<void> {
     import("asciinema-player"),
     import("asciinema-player/dist/bundle/asciinema-player.css"),
   ]);
-  create(el.dataset.cast!, el, {
+  // The player fits its terminal to the width of this screen, which is never narrower than the terminal's columns at a
+  // readable size (style.css): on a phone the terminal keeps its size and the box around it scrolls sideways.
+  const screen = document.createElement("div");
+  screen.className = "cast-screen";
+  screen.style.setProperty("--cols", el.dataset.cols ?? "80");
+  el.append(screen);
+  create(el.dataset.cast!, screen, {
     cols: Number(el.dataset.cols) || undefined,
     rows: Number(el.dataset.rows) || undefined,
     // The whole output as poster: the terminal shows the finished run until someone presses play.
@@ -20,15 +26,26 @@ async function mount(el: HTMLElement): Promise<void> {
     poster: el.dataset.poster?.replace(/\r?\n/g, "\r\n"),
     idleTimeLimit: Number(el.dataset.idle) || undefined,
     fit: "width",
+    // The control bar stays below the terminal, so its play button covers none of the finished output (style.css
+    // hides the big button the player puts over the middle of the poster).
+    controls: true,
     theme: "course",
     terminalFontFamily: "var(--mono)",
   });
 }
 
-for (const el of document.querySelectorAll<HTMLElement>(".cast-player")) {
-  const details = el.closest("details");
-  if (details && !details.open) details.addEventListener("toggle", () => void mount(el), { once: true });
-  else void mount(el);
+// The player is large (about 230 KB): it is fetched only when a recording comes into view, or when the reader opens
+// the folded one (a player inside closed <details> is not visible until then).
+const players = document.querySelectorAll<HTMLElement>(".cast-player");
+if (players.length) {
+  const seen = new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      if (!e.isIntersecting) continue;
+      seen.unobserve(e.target);
+      void mount(e.target as HTMLElement);
+    }
+  }, { rootMargin: "100px 0px" });
+  for (const el of players) seen.observe(el);
 }
 
 // Beside a long included region, the paragraphs that explain it stay in view while the reader scrolls through the
