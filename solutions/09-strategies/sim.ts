@@ -21,7 +21,7 @@ export const exponentialSize: SizeDistribution = (random) => -Math.log(1 - rando
 
 /** Pareto of shape α (heavy-tailed: infinite variance for α ≤ 2), scaled to mean 1. */
 export const paretoSize =
-  (alpha = 2.5): SizeDistribution =>
+  (alpha = 2.1): SizeDistribution =>
   (random) =>
     ((alpha - 1) / alpha) * Math.pow(1 - random(), -1 / alpha);
 
