@@ -65,34 +65,30 @@ export class PowerOfChoices extends BaseStrategy<Active> {
 
   #unweighted(usable: (b: Backend) => boolean): Backend | null {
     // BEGIN SOLUTION 2 PowerOfChoices.unweighted
-    let best: Backend | null = null;
-    let bestActive = 0;
-    for (let i = 0; i < this.choiceCount; i++) {
-      const b = this.#sample(usable);
-      if (b === null) return null; // nothing is usable
-      const active = this.state.get(b)!.pending;
+    let best = -1;
+    for (let c = 0; c < this.choiceCount; c++) {
+      const i = this.#sample(usable);
+      if (i < 0) return null; // nothing is usable
       // Strictly fewer: on a tie the first sample stays, as in Envoy (the samples are random, so is the winner).
-      if (best === null || active < bestActive) {
-        best = b;
-        bestActive = active;
-      }
+      if (best < 0 || this.slots[i].pending < this.slots[best].pending) best = i;
     }
-    return best;
+    return this.list[best];
     // END SOLUTION
   }
 
-  /** One backend drawn uniformly among the usable ones, with replacement; null when none is usable. */
-  #sample(usable: (b: Backend) => boolean): Backend | null {
+  /** The index in `list` of one backend drawn uniformly among the usable ones, with replacement; −1 when none is usable. */
+  #sample(usable: (b: Backend) => boolean): number {
     // BEGIN SOLUTION 2 PowerOfChoices.sample
     const n = this.list.length;
     // Drawing until a usable one comes up is O(1) while most backends are usable; a few misses in a row say that
     // many are not, and then one pass over the list settles it.
-    for (let tries = 0; tries < 4; tries++) {
-      const b = this.list[Math.floor(this.random() * n)];
-      if (b !== undefined && usable(b)) return b;
+    for (let tries = 0; tries < 4 && n > 0; tries++) {
+      const i = Math.floor(this.random() * n);
+      if (usable(this.list[i])) return i;
     }
-    const ok = this.list.filter(usable);
-    return ok.length ? ok[Math.floor(this.random() * ok.length)] : null;
+    const ok: number[] = [];
+    for (let i = 0; i < n; i++) if (usable(this.list[i])) ok.push(i);
+    return ok.length ? ok[Math.floor(this.random() * ok.length)] : -1;
     // END SOLUTION
   }
 }

@@ -63,6 +63,8 @@ export interface StrategyOptions {
 export abstract class BaseStrategy<S extends { pending: number }> implements Strategy {
   abstract readonly name: string;
   protected readonly list: Backend[] = [];
+  /** The state of `list[i]` is `slots[i]`: a pick that works by index reads it without a map lookup. */
+  protected readonly slots: S[] = [];
   protected readonly state = new Map<Backend, S>();
   protected readonly random: Random;
   protected readonly now: () => number;
@@ -70,10 +72,7 @@ export abstract class BaseStrategy<S extends { pending: number }> implements Str
   constructor(backends: readonly Backend[], options: StrategyOptions = {}) {
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
-    for (const b of backends) if (!this.state.has(b)) {
-      this.list.push(b);
-      this.state.set(b, this.fresh(b));
-    }
+    for (const b of backends) if (!this.state.has(b)) this.#insert(b);
   }
 
   get backends(): readonly Backend[] {
@@ -89,15 +88,23 @@ export abstract class BaseStrategy<S extends { pending: number }> implements Str
 
   add(b: Backend): void {
     if (this.state.has(b)) return;
-    this.list.push(b);
-    this.state.set(b, this.fresh(b));
+    this.#insert(b);
     this.changed();
   }
 
   remove(b: Backend): void {
     if (!this.state.delete(b)) return;
-    this.list.splice(this.list.indexOf(b), 1);
+    const i = this.list.indexOf(b);
+    this.list.splice(i, 1);
+    this.slots.splice(i, 1);
     this.changed();
+  }
+
+  #insert(b: Backend): void {
+    const s = this.fresh(b);
+    this.list.push(b);
+    this.slots.push(s);
+    this.state.set(b, s);
   }
 
   started(b: Backend): void {
