@@ -260,7 +260,7 @@ describe("task 5: the simulator's event loop", () => {
       strategy: (backends, options) => {
         const s = new PowerOfChoices(backends, options);
         const pick = s.pick.bind(s);
-        s.pick = (u, k) => (seen.picks++, pick(u, k));
+        s.pick = (u: (b: Backend) => boolean) => (seen.picks++, pick(u));
         const [st, fi, ob] = [s.started.bind(s), s.finished.bind(s), s.observe.bind(s)];
         s.started = (b) => (seen.started++, st(b));
         s.finished = (b) => (seen.finished++, fi(b));

@@ -65,7 +65,7 @@ export class Maglev extends BaseStrategy<Counted> {
   readonly M: number;
   /** The backends in the table's order: sorted by name, so the same set gives the same table whatever the order of adds. */
   #sorted: Backend[] = [];
-  #table = new Int32Array(0);
+  #table: Int32Array = new Int32Array(0);
 
   constructor(backends: readonly Backend[], options: MaglevOptions = {}) {
     super(backends, options);
