@@ -107,24 +107,25 @@ export class LeastConnections extends BaseStrategy<Counted> {
   }
 
   pick(usable: (b: Backend) => boolean): Backend | null {
-    let best: Backend | null = null;
+    let best = -1;
     let ties = 0;
-    for (const b of this.list) {
+    for (let i = 0; i < this.list.length; i++) {
+      const b = this.list[i];
       if (!usable(b)) continue;
-      if (best === null) {
-        best = b;
+      if (best < 0) {
+        best = i;
         ties = 1;
         continue;
       }
-      const diff = this.state.get(b)!.pending * weightOf(best) - this.state.get(best)!.pending * weightOf(b);
+      const diff = this.slots[i].pending * weightOf(this.list[best]) - this.slots[best].pending * weightOf(b);
       if (diff < 0) {
-        best = b;
+        best = i;
         ties = 1;
       } else if (diff === 0 && this.random() * ++ties < 1) {
-        best = b; // the k-th of k equals replaces the choice with probability 1/k: each wins equally often
+        best = i; // the k-th of k equals replaces the choice with probability 1/k: each wins equally often
       }
     }
-    return best;
+    return best < 0 ? null : this.list[best];
   }
 }
 // #endregion

@@ -46,24 +46,20 @@ export class SmoothWeighted extends BaseStrategy<Swrr> {
 
   pick(usable: (b: Backend) => boolean): Backend | null {
     // BEGIN SOLUTION 1 SmoothWeighted.pick
-    let best: Backend | null = null;
-    let bestState: Swrr | null = null;
+    let best = -1;
     let total = 0;
-    for (const b of this.list) {
-      if (!usable(b)) continue; // nginx skips a peer that is down or failing: it scores nothing this round
-      const s = this.state.get(b)!;
+    for (let i = 0; i < this.list.length; i++) {
+      if (!usable(this.list[i])) continue; // nginx skips a peer that is down or failing: it scores nothing this round
+      const s = this.slots[i];
       s.current += s.effective;
       total += s.effective;
       if (s.effective < s.weight) s.effective++; // a failed peer recovers by one per pick
       // Strictly greater: on a tie the earlier peer keeps the lead, as in nginx.
-      if (bestState === null || s.current > bestState.current) {
-        best = b;
-        bestState = s;
-      }
+      if (best < 0 || s.current > this.slots[best].current) best = i;
     }
-    if (bestState === null) return null;
-    bestState.current -= total;
-    return best;
+    if (best < 0) return null;
+    this.slots[best].current -= total;
+    return this.list[best];
     // END SOLUTION
   }
 
