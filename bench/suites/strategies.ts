@@ -6,7 +6,7 @@ import { STRATEGY_NAMES } from "../../solutions/09-strategies/strategies";
 const cases: Case[] = [
   { id: "pick-10", name: "pick, 10 backends", unit: "ns/pick", quantity: "time", better: "lower", n: 2_000_000 },
   { id: "pick-100", name: "pick, 100 backends", unit: "ns/pick", quantity: "time", better: "lower", n: 2_000_000 },
-  { id: "pick-1000", name: "pick, 1,000 backends", unit: "ns/pick", quantity: "time", better: "lower", n: 200_000 },
+  { id: "pick-1000", name: "pick, 1,000 backends", unit: "ns/pick", quantity: "time", better: "lower", n: 2_000_000 },
   { id: "memory-1000", name: "memory, 1,000 backends", unit: "bytes", quantity: "memory", better: "lower", n: 1 },
 ];
 
