@@ -119,6 +119,8 @@ export class Simulation {
   #areaSince = 0;
   #ok = 0;
   #open = true;
+  /** The first error an event threw (a bug, a task not done yet): the run stops and `simulate` rethrows it. */
+  failure: { error: unknown } | null = null;
   readonly #windows = new Map<number, { jobs: number; ok: number }>();
 
   constructor(readonly config: SimConfig) {
@@ -204,7 +206,7 @@ export class Simulation {
     for (const c of config.speedChanges ?? []) hub.schedule(c.at, () => (this.servers[c.server].speed = c.speed));
     const rate = (config.load * this.servers.reduce((sum, s) => sum + s.speed, 0)) / this.#meanService;
     const next = (): void => {
-      if (!this.#open) return;
+      if (!this.#open || this.failure) return;
       this.arrive(this.newJob(hub.now() >= warmup));
       hub.schedule(-Math.log(1 - this.random()) / rate, next); // Poisson: exponential gaps
     };
@@ -212,7 +214,7 @@ export class Simulation {
     yield* sleep(config.duration);
     this.#account();
     this.#open = false;
-    while (this.#inSystem > 0) yield* sleep(this.#meanService * 10);
+    while (this.#inSystem > 0 && !this.failure) yield* sleep(this.#meanService * 10);
     return this.report();
   }
 
@@ -236,10 +238,19 @@ export class Simulation {
   }
 }
 
-/** Runs one simulation on a fresh hub with a virtual clock and returns its report. */
+/** Runs one simulation on a fresh hub with a virtual clock and returns its report; rethrows an event's error. */
 export function simulate(config: SimConfig): SimReport {
-  return runVirtual(function* () {
-    return yield* new Simulation(config).run(); // built inside the run: it needs the hub
-  }).result;
+  let sim: Simulation | null = null;
+  const { result } = runVirtual(
+    function* () {
+      sim = new Simulation(config); // built inside the run: it needs the hub
+      return yield* sim.run();
+    },
+    // An event is a timer callback: the hub would only report its error. Keep the first, stop, rethrow it below.
+    { report: (_g, error) => sim && !sim.failure && (sim.failure = { error }) },
+  );
+  const failure = (sim as Simulation | null)?.failure;
+  if (failure) throw failure.error;
+  return result;
 }
 // #endregion
