@@ -5,7 +5,14 @@
 //
 // Replay a failure with its seed: SEED=1234 npx vitest run test/conformance/strategies.test.ts
 import { describe, expect, it } from "vitest";
+import { runVirtual, sleep } from "@target/02-hub/green";
+import type { Green } from "@target/02-hub/suspend";
+import { spawn } from "@target/03-cancellation/greenthread";
 import { mulberry32 } from "@target/05-green-sockets/random";
+import { SimNetwork } from "@target/05-green-sockets/sim-network";
+import type { Address, Socket } from "@target/05-green-sockets/socket";
+import { startBalancedProxy } from "@target/09-strategies/balanced";
+import { BaseStrategy } from "@target/09-strategies/strategy";
 import type { Backend } from "@target/08-tcp-proxy/balancer";
 import { EdfScheduler } from "@target/09-strategies/edf";
 import { PeakEwma, PENALTY } from "@target/09-strategies/peak-ewma";
@@ -260,5 +267,57 @@ describe("least connections, as nginx's least_conn (ties at random)", () => {
     const seen = new Set<string>();
     for (let i = 0; i < 100; i++) seen.add(s.pick(all)!.name);
     expect([...seen].sort()).toEqual(["a", "b", "c"]);
+  });
+});
+
+describe("every strategy on chapter 08's proxy (balanced.ts)", () => {
+  /** Reads until the end of the stream. */
+  function* readAll(s: Socket): Green<Buffer> {
+    const parts: Buffer[] = [];
+    for (let b = yield* s.recv(); b.length > 0; b = yield* s.recv()) parts.push(b);
+    return Buffer.concat(parts);
+  }
+
+  it.each(STRATEGY_NAMES)("%s: serves 30 clients through the proxy, hears every connection end, and backs off a refusing backend", (name) => {
+    const LB: Address = { host: "lb", port: 80 };
+    const { result } = runVirtual(function* () {
+      const net = new SimNetwork({ seed: SEED, latency: 1 });
+      const bs = peers(4);
+      // b4 never listens: connections to it are refused, and the proxy fails over
+      for (const b of bs.slice(0, 3)) {
+        const l = yield* net.host(b.name).listen(b.address);
+        spawn(function* acceptor() {
+          for (;;) {
+            const s = yield* l.accept();
+            spawn(function* answer() {
+              yield* readAll(s);
+              yield* sleep(10);
+              yield* s.sendall(b.name);
+              s.close();
+            });
+          }
+        });
+      }
+      const { proxy, strategy } = yield* startBalancedProxy({ network: net.host("lb"), listen: LB, backends: bs, strategy: name, random: mulberry32(SEED), maxFails: 1, cooldown: 60_000 });
+      const answers: string[] = [];
+      const clients = Array.from({ length: 30 }, (_, i) =>
+        spawn(function* client() {
+          yield* sleep(i * 3);
+          const s = yield* net.host(`c${i}`).connect(LB);
+          yield* s.sendall("hi");
+          s.shutdown();
+          answers.push((yield* readAll(s)).toString());
+          s.close();
+        }),
+      );
+      for (const c of clients) yield* c.wait();
+      yield* sleep(50);
+      const pending = bs.map((b) => (strategy instanceof BaseStrategy ? strategy.pendingOf(b) : 0));
+      return { answers, pending, stats: [...proxy.stats.values()].map((x) => x.total) };
+    });
+    expect(result.answers.length).toBe(30);
+    expect(result.answers.every((a) => ["b1", "b2", "b3"].includes(a)), result.answers.join(",")).toBe(true);
+    expect(result.pending, "connections the strategy still counts as open").toEqual([0, 0, 0, 0]);
+    expect(result.stats[3], "connections made to the backend that refuses").toBe(0);
   });
 });
