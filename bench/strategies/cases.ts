@@ -1,0 +1,64 @@
+// The strategies suite's cases (chapter 09): the cost of one pick, and the memory a strategy keeps, for every
+// strategy of solutions/09-strategies at 10, 100 and 1,000 backends. Case ids are "<strategy>:<case>".
+import type { Backend } from "../../solutions/08-tcp-proxy/balancer";
+import { mulberry32 } from "../../solutions/05-green-sockets/random";
+import { makeStrategy, STRATEGY_NAMES, type StrategyName } from "../../solutions/09-strategies/strategies";
+import { hash32, type Peer } from "../../solutions/09-strategies/strategy";
+import type { Measure } from "../lib/measure";
+import { check, cpuNs, liveHeap } from "../lib/measure";
+
+const backends = (k: number): Peer[] => Array.from({ length: k }, (_, i) => ({ name: `backend-${i}`, address: { host: `10.0.${i >> 8}.${i & 255}`, port: 8080 } }));
+const all = (): boolean => true;
+// Keys for the hashing strategies, made before the clock starts: a pick must not pay for hashing a string.
+const KEYS = Uint32Array.from({ length: 4096 }, (_, i) => hash32(`client-${i}`));
+
+/** A measured run stops after this much CPU time even if it has not made its n picks (the O(n) strategies at 1,000). */
+const BUDGET_NS = 1e9;
+
+/**
+ * CPU ns per pick over up to n picks (batches of 4,096 until n or a second of CPU), every backend usable, no
+ * feedback (every load is 0). Every strategy gets the same long run, so a fast pick is measured in its steady state.
+ */
+const pickCost =
+  (name: StrategyName, k: number): Measure =>
+  (n) => {
+    const s = makeStrategy(name, backends(k), { random: mulberry32(1), now: () => 0 });
+    let last: Backend | null = null;
+    let picks = 0;
+    const start = cpuNs();
+    while (picks < n) {
+      for (let i = 0; i < 4096; i++) last = s.pick(all, KEYS[i]);
+      picks += 4096;
+      if (cpuNs() - start > BUDGET_NS) break;
+    }
+    const ns = cpuNs() - start;
+    check(last !== null, `${name} picked`);
+    // Outside the clock: the picks spread over the backends (a pick that always returns one backend is no pick).
+    const seen = new Set<Backend>();
+    for (let i = 0; i < 4096; i++) seen.add(s.pick(all, KEYS[i])!);
+    check(seen.size > Math.min(k, 10) / 2, `${name} spread its picks (${seen.size} of ${k} backends seen)`);
+    return ns / picks;
+  };
+
+/** Live heap plus array buffers (a Maglev table is an Int32Array, whose bytes live outside the V8 heap). */
+const live = (): number => liveHeap() + process.memoryUsage().arrayBuffers;
+
+/** Bytes a strategy over 1,000 backends keeps (the backends themselves not counted): 20 of them, averaged, above GC noise. */
+const memory =
+  (name: StrategyName): Measure =>
+  () => {
+    const bs = backends(1000);
+    const before = live();
+    const kept = Array.from({ length: 20 }, () => makeStrategy(name, bs, { random: mulberry32(1), now: () => 0 }));
+    const after = live();
+    check(kept.every((s) => s.pick(all, 1) !== null), `${name} picks`);
+    return (after - before) / kept.length;
+  };
+
+export const cases: Record<string, Measure> = {};
+for (const name of STRATEGY_NAMES) {
+  cases[`${name}:pick-10`] = pickCost(name, 10);
+  cases[`${name}:pick-100`] = pickCost(name, 100);
+  cases[`${name}:pick-1000`] = pickCost(name, 1000);
+  cases[`${name}:memory-1000`] = memory(name);
+}

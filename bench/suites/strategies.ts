@@ -1,0 +1,65 @@
+// The strategies suite (chapter 09): what one pick costs for every balancing strategy at 10, 100 and 1,000 backends,
+// and the memory each keeps at 1,000 (a Maglev table among them). `npm run bench strategies`.
+import type { Aim, Case, Row, Suite, System } from "../lib/suite";
+import { STRATEGY_NAMES } from "../../solutions/09-strategies/strategies";
+
+const cases: Case[] = [
+  { id: "pick-10", name: "pick, 10 backends", unit: "ns/pick", quantity: "time", better: "lower", n: 2_000_000 },
+  { id: "pick-100", name: "pick, 100 backends", unit: "ns/pick", quantity: "time", better: "lower", n: 2_000_000 },
+  { id: "pick-1000", name: "pick, 1,000 backends", unit: "ns/pick", quantity: "time", better: "lower", n: 2_000_000 },
+  { id: "memory-1000", name: "memory, 1,000 backends", unit: "bytes", quantity: "memory", better: "lower", n: 1 },
+];
+
+/** Every strategy is a system; each measurement runs bench/strategies/cases.ts in a fresh process. */
+const strategySystem = (name: string): System => {
+  const argv = (c: Case, n: number, ...rest: string[]): string[] => [
+    process.execPath, "--expose-gc", "--import", "tsx", "bench/lib/child.ts", "strategies/cases.ts", `${name}:${c.id}`, String(n), ...rest,
+  ];
+  return { name, missing: () => null, command: (c, n) => argv(c, n), profile: (c, n, file) => argv(c, n, file) };
+};
+
+/** How a strategy's pick is designed to grow with the number of backends. */
+const ORDER: Record<string, "O(1)" | "O(log n)" | "O(n)"> = {
+  "round-robin": "O(1)",
+  random: "O(1)",
+  p2c: "O(1)",
+  "peak-ewma": "O(1)",
+  maglev: "O(1)",
+  "weighted-random": "O(log n)",
+  "ring-hash": "O(log n)",
+  "smooth-weighted": "O(n)",
+  "least-connections": "O(n)",
+};
+
+export const suite: Suite = {
+  name: "strategies",
+  title: "strategies: the cost of a pick (chapter 09)",
+  cases,
+  subject: "p2c",
+  sources: ["solutions/09-strategies", "bench/strategies", "bench/lib"],
+  systems: STRATEGY_NAMES.map(strategySystem),
+  aims,
+};
+
+function aims(rows: readonly Row[]): Aim[] {
+  const get = (caseId: string, system: string): number | undefined =>
+    rows.find((r) => r.case === cases.find((c) => c.id === caseId)!.name && r.system === system)?.value;
+  const out: Aim[] = [];
+  for (const s of ["p2c", "maglev"]) {
+    const v = get("pick-1000", s);
+    out.push({ aim: `${s} pick ≤ 100 ns at 1,000 backends`, met: v !== undefined && v <= 100, detail: v === undefined ? "not measured" : `${v} ns` });
+  }
+  // As designed: from 10 to 1,000 backends an O(1) pick may cost at most 2× (caches), an O(log n) one 3× (log₂ grows 3×).
+  for (const [s, order] of Object.entries(ORDER)) {
+    if (order === "O(n)") continue;
+    const a = get("pick-10", s);
+    const b = get("pick-1000", s);
+    const limit = order === "O(1)" ? 2 : 3;
+    out.push({
+      aim: `${s} pick is ${order}: at 1,000 backends ≤ ${limit}× its cost at 10`,
+      met: a !== undefined && b !== undefined && b <= limit * a,
+      detail: a === undefined || b === undefined ? "not measured" : `${a} → ${b} ns (${(b / a).toFixed(2)}×)`,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,308 @@
+// Grading tests for lab 09-strategies: smooth weighted round robin, the power of two choices, ring hash, the Maglev
+// table and the simulator's event loop. No network and no wall clock: strategies get a seeded random, and the
+// simulator runs on the hub's virtual clock.
+//
+// A randomized test prints its seed when it fails. Replay it with, for example:
+//   SEED=1234 npx vitest run test/09-strategies.test.ts
+import { describe, expect, it } from "vitest";
+import { mulberry32 } from "@target/05-green-sockets/random";
+import type { Backend } from "@target/08-tcp-proxy/balancer";
+import { Maglev, populate } from "@target/09-strategies/maglev";
+import { PowerOfChoices } from "@target/09-strategies/p2c";
+import { buildRing, locate, RingHash } from "@target/09-strategies/ring-hash";
+import { simulate, type SimConfig } from "@target/09-strategies/sim";
+import { SmoothWeighted } from "@target/09-strategies/smooth-wrr";
+import { hash32, type Peer } from "@target/09-strategies/strategy";
+
+/** The seed of the randomized tests: $SEED when set, so a failure can be replayed. */
+const SEED = process.env.SEED === undefined ? 20261202 : Number(process.env.SEED);
+const replay = `seed ${SEED}; replay with: SEED=${SEED} npx vitest run test/09-strategies.test.ts`;
+
+const peer = (name: string, weight?: number): Peer => ({ name, address: { host: name, port: 80 }, weight });
+const peers = (n: number): Peer[] => Array.from({ length: n }, (_, i) => peer(`b${i + 1}`));
+const all = (): boolean => true;
+const names = (bs: readonly (Backend | null)[]): string[] => bs.map((b) => (b === null ? "null" : b.name));
+/** A "random" source that returns these numbers in turn, for tests that must know which backends are sampled. */
+const scripted = (...xs: number[]): (() => number) => {
+  let i = 0;
+  return () => xs[i++ % xs.length];
+};
+
+describe("task 1: smooth weighted round robin", () => {
+  it("weights a=5, b=1, c=1 give a a b a c a a, and the cycle repeats (2 pts)", () => {
+    const s = new SmoothWeighted([peer("a", 5), peer("b", 1), peer("c", 1)]);
+    const got = names(Array.from({ length: 14 }, () => s.pick(all)));
+    expect(got).toEqual(["a", "a", "b", "a", "c", "a", "a", "a", "a", "b", "a", "c", "a", "a"]);
+  });
+
+  it("equal weights take turns in order: ties go to the first peer (1 pts)", () => {
+    const s = new SmoothWeighted([peer("a"), peer("b"), peer("c")]);
+    expect(names(Array.from({ length: 6 }, () => s.pick(all)))).toEqual(["a", "b", "c", "a", "b", "c"]);
+  });
+
+  it("skips the peers usable rejects, and picks null when it rejects all (1 pts)", () => {
+    const s = new SmoothWeighted([peer("a", 2), peer("b", 1), peer("c", 1)]);
+    const got = names(Array.from({ length: 6 }, () => s.pick((b) => b.name !== "a")));
+    expect(got).toEqual(["b", "c", "b", "c", "b", "c"]);
+    expect(s.pick(() => false)).toBeNull();
+  });
+
+  it("failed(b) lowers b's effective weight by weight / maxFails; it recovers by one per pick (2 pts)", () => {
+    const a = peer("a", 4);
+    const s = new SmoothWeighted([a, peer("b", 4)], { maxFails: 2 });
+    s.failed(a);
+    expect(s.peek(a)!.effective, "4 - 4/2").toBe(2);
+    s.failed(a);
+    s.failed(a);
+    expect(s.peek(a)!.effective, "never below 0").toBe(0);
+    const seen: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      s.pick(all);
+      seen.push(s.peek(a)!.effective);
+    }
+    expect(seen, "effective weight of a after each pick").toEqual([1, 2, 3, 4, 4]);
+    // While a was weakened, b got the first picks.
+    const fresh = new SmoothWeighted([a, peer("b", 4)]);
+    fresh.failed(a);
+    expect(names([fresh.pick(all), fresh.pick(all)])).toEqual(["b", "b"]);
+  });
+});
+
+describe("task 2: the power of two choices", () => {
+  it("sends the work to the sample with fewer requests in flight; on a tie the first sample stays (2 pts)", () => {
+    const [a, b] = peers(2);
+    // random() 0.0 samples index 0, 0.5 samples index 1 (of 2)
+    const tie1 = new PowerOfChoices([a, b], { random: scripted(0.0, 0.5) });
+    expect(tie1.pick(all)?.name, "tie, a sampled first").toBe("b1");
+    const tie2 = new PowerOfChoices([a, b], { random: scripted(0.5, 0.0) });
+    expect(tie2.pick(all)?.name, "tie, b sampled first").toBe("b2");
+    const loaded = new PowerOfChoices([a, b], { random: scripted(0.0, 0.5) });
+    loaded.started(a);
+    expect(loaded.pick(all)?.name, "a has one request in flight").toBe("b2");
+    loaded.finished(a);
+    loaded.started(b);
+    loaded.started(b);
+    expect(loaded.pick(all)?.name, "b has two in flight").toBe("b1");
+  });
+
+  it("a loaded backend is chosen only when every sample is it: (1/3)² of the time with 3 backends (2 pts)", () => {
+    const bs = peers(3);
+    const s = new PowerOfChoices(bs, { random: mulberry32(SEED) });
+    for (let i = 0; i < 5; i++) s.started(bs[0]);
+    let hits = 0;
+    for (let i = 0; i < 9000; i++) if (s.pick(all) === bs[0]) hits++;
+    expect(hits / 9000, replay).toBeGreaterThan(0.08);
+    expect(hits / 9000, replay).toBeLessThan(0.145);
+    const three = new PowerOfChoices(bs, { random: mulberry32(SEED), choiceCount: 3 });
+    for (let i = 0; i < 5; i++) three.started(bs[0]);
+    let hits3 = 0;
+    for (let i = 0; i < 9000; i++) if (three.pick(all) === bs[0]) hits3++;
+    expect(hits3 / 9000, `choiceCount 3: (1/3)³; ${replay}`).toBeLessThan(0.06);
+  });
+
+  it("samples only usable backends, and picks null when none is (1 pts)", () => {
+    const bs = peers(10);
+    const s = new PowerOfChoices(bs, { random: mulberry32(SEED) });
+    const only = new Set(["b3", "b7"]);
+    for (let i = 0; i < 500; i++) expect(only.has(s.pick((b) => only.has(b.name))!.name), replay).toBe(true);
+    expect(s.pick(() => false)).toBeNull();
+  });
+
+  it("with no load every backend is picked, about equally (1 pts)", () => {
+    const bs = peers(5);
+    const s = new PowerOfChoices(bs, { random: mulberry32(SEED) });
+    const count = new Map<string, number>();
+    for (let i = 0; i < 5000; i++) {
+      const b = s.pick(all)!.name;
+      count.set(b, (count.get(b) ?? 0) + 1);
+    }
+    for (const b of bs) expect(count.get(b.name) ?? 0, `${b.name}; ${replay}`).toBeGreaterThan(800);
+  });
+});
+
+describe("task 3: ring hash", () => {
+  it("buildRing puts vnodes × weight points per backend at hash32(\"<name>_<i>\"), in increasing order (1 pts)", () => {
+    const ring = buildRing([peer("a", 2), peer("b")], 3);
+    expect(ring.hashes.length).toBe(9);
+    expect(ring.owners.length).toBe(9);
+    for (let i = 1; i < 9; i++) expect(ring.hashes[i]).toBeGreaterThanOrEqual(ring.hashes[i - 1]);
+    const expected = ["a_0", "a_1", "a_2", "a_3", "a_4", "a_5", "b_0", "b_1", "b_2"].map((s) => hash32(s)).sort((x, y) => x - y);
+    expect([...ring.hashes]).toEqual(expected);
+    const aHashes = new Set(["a_0", "a_1", "a_2", "a_3", "a_4", "a_5"].map((s) => hash32(s)));
+    ring.owners.forEach((o, i) => expect(o.name, `point ${i}`).toBe(aHashes.has(ring.hashes[i]) ? "a" : "b"));
+  });
+
+  it("locate finds the first point at or after the key, wrapping past the last (1 pts)", () => {
+    const ring = { hashes: Uint32Array.from([10, 20, 30]), owners: peers(3) };
+    expect([0, 10, 11, 20, 29, 30, 31, 4294967295].map((k) => locate(ring, k))).toEqual([0, 0, 1, 1, 2, 2, 0, 0]);
+  });
+
+  it("the same key always goes to the same backend, and keys spread over every backend (1 pts)", () => {
+    const s = new RingHash(peers(10), { random: mulberry32(SEED) });
+    const count = new Map<string, number>();
+    for (let k = 0; k < 20000; k++) {
+      const key = hash32(`client-${k}`);
+      const b = s.pick(all, key)!;
+      expect(s.pick(all, key)).toBe(b);
+      count.set(b.name, (count.get(b.name) ?? 0) + 1);
+    }
+    for (let i = 1; i <= 10; i++) expect(count.get(`b${i}`) ?? 0, `b${i}'s share of 20,000 keys`).toBeGreaterThan(1000);
+  });
+
+  it("removing a backend moves only its own keys; adding one moves keys only to it (2 pts)", () => {
+    const bs = peers(10);
+    const s = new RingHash(bs);
+    const keys = Array.from({ length: 10000 }, (_, k) => hash32(`client-${k}`));
+    const before = keys.map((k) => s.pick(all, k));
+    s.remove(bs[3]);
+    const after = keys.map((k) => s.pick(all, k));
+    const wrong = keys.filter((_, i) => before[i] !== bs[3] && after[i] !== before[i]).length;
+    expect(wrong, "keys that moved though their backend stayed").toBe(0);
+    expect(after.includes(bs[3]), "the removed backend is never picked").toBe(false);
+    const extra = peer("b11");
+    s.add(extra);
+    const added = keys.map((k) => s.pick(all, k));
+    const strayed = keys.filter((_, i) => added[i] !== after[i] && added[i] !== extra).length;
+    expect(strayed, "keys that moved to another backend than the new one").toBe(0);
+    expect(added.filter((b) => b === extra).length, "keys the new backend took").toBeGreaterThan(400);
+  });
+
+  it("an unusable owner passes the key on, clockwise, to the next usable backend (1 pts)", () => {
+    const bs = peers(5);
+    const s = new RingHash(bs);
+    for (let k = 0; k < 500; k++) {
+      const key = hash32(`client-${k}`);
+      const owner = s.pick(all, key)!;
+      const next = s.pick((b) => b !== owner, key)!;
+      expect(next).not.toBe(owner);
+      // The next backend clockwise: walk the ring from the key's point.
+      const ring = s.ring;
+      let i = locate(ring, key);
+      while (ring.owners[i] === owner) i = (i + 1) % ring.hashes.length;
+      expect(next).toBe(ring.owners[i]);
+    }
+    expect(s.pick(() => false, 1)).toBeNull();
+  });
+});
+
+describe("task 4: the Maglev table", () => {
+  it("fills every entry, each backend owning ⌊M/N⌋ or ⌈M/N⌉ of them (2 pts)", () => {
+    for (const [n, M] of [[3, 13], [10, 65537], [100, 65537]] as const) {
+      const t = populate(Array.from({ length: n }, (_, i) => `b${i}`), M);
+      expect(t.length).toBe(M);
+      const count = new Array<number>(n).fill(0);
+      const empty = t.filter((x) => !(x >= 0 && x < n)).length;
+      expect(empty, `entries of the table for ${n} backends, M = ${M}, that hold no backend index`).toBe(0);
+      for (const x of t) count[x]++;
+      expect(Math.min(...count), `N = ${n}, M = ${M}`).toBe(Math.floor(M / n));
+      expect(Math.max(...count), `N = ${n}, M = ${M}`).toBe(Math.ceil(M / n));
+    }
+  });
+
+  it("follows each backend's permutation offset + j × skip (mod M): its first preference is its offset (1 pts)", () => {
+    const M = 65537;
+    const ns = ["x", "y", "z"];
+    const t = populate(ns, M);
+    // Turn 1: every backend claims its offset unless an earlier one took it.
+    const taken = new Set<number>();
+    ns.forEach((s, i) => {
+      const offset = hash32(s, 1) % M;
+      if (!taken.has(offset)) expect(t[offset], `${s}'s offset slot`).toBe(i);
+      taken.add(offset);
+    });
+  });
+
+  it("the same backend set gives the same table, whatever the order it was added in (1 pts)", () => {
+    const bs = peers(20);
+    const a = new Maglev(bs, { tableSize: 4093 });
+    const b = new Maglev([...bs].reverse(), { tableSize: 4093 });
+    const c = new Maglev(bs.slice(0, 10), { tableSize: 4093 });
+    for (const x of bs.slice(10)) c.add(x);
+    expect(names(b.table as Backend[])).toEqual(names(a.table as Backend[]));
+    expect(names(c.table as Backend[])).toEqual(names(a.table as Backend[]));
+    for (let k = 0; k < 1000; k++) expect(a.pick(all, k)).toBe(a.table[k % 4093]);
+  });
+
+  it("removing one of 100 backends moves its own entries and at most 1% of the others (2 pts)", () => {
+    const bs = peers(100);
+    const s = new Maglev(bs);
+    const before = s.table;
+    s.remove(bs[41]);
+    const after = s.table;
+    let own = 0;
+    let others = 0;
+    for (let j = 0; j < s.M; j++) {
+      if (before[j] === bs[41]) own++;
+      else if (after[j] !== before[j]) others++;
+    }
+    expect(own).toBeGreaterThan(600);
+    expect(after.includes(bs[41])).toBe(false);
+    expect(others / s.M, `entries moved though their backend stayed: ${others} of ${s.M}`).toBeLessThanOrEqual(0.01);
+  });
+});
+
+describe("task 5: the simulator's event loop", () => {
+  const base: SimConfig = { seed: SEED, servers: 1, load: 0.5, strategy: "round-robin", duration: 40000, warmup: 1000 };
+
+  it("one server at λ = 0.5 is an M/M/1 queue: mean time in system 1/(1 − λ) = 2, within 5% (1 pts)", () => {
+    const r = simulate(base);
+    expect(r.jobs, replay).toBeGreaterThan(15000);
+    expect(Math.abs(r.mean - 2) / 2, `mean ${r.mean}; ${replay}`).toBeLessThan(0.05);
+    expect(Math.abs(r.meanQueue - 1) / 1, `jobs in system ${r.meanQueue} (Little: λ × 2 = 1); ${replay}`).toBeLessThan(0.06);
+  });
+
+  it("is replayable, and tells the strategy about every job (started, observe, finished) (2 pts)", () => {
+    const config: SimConfig = { ...base, servers: 4, load: 0.8, strategy: "p2c", duration: 5000, warmup: 0 };
+    expect(simulate(config)).toEqual(simulate(config));
+    const seen = { started: 0, finished: 0, observed: 0, picks: 0 };
+    const r = simulate({
+      ...config,
+      strategy: (backends, options) => {
+        const s = new PowerOfChoices(backends, options);
+        const pick = s.pick.bind(s);
+        s.pick = (u: (b: Backend) => boolean) => (seen.picks++, pick(u));
+        const [st, fi, ob] = [s.started.bind(s), s.finished.bind(s), s.observe.bind(s)];
+        s.started = (b) => (seen.started++, st(b));
+        s.finished = (b) => (seen.finished++, fi(b));
+        s.observe = (b, ms) => (seen.observed++, ob(b, ms));
+        return s;
+      },
+    });
+    expect(r.jobs).toBeGreaterThan(0);
+    expect(seen.started, "started once per pick").toBe(seen.picks);
+    expect(seen.finished, "finished once per job").toBe(seen.started);
+    expect(seen.observed, "observe once per job").toBe(seen.started);
+    expect(r.jobs, "every job measured (no warm-up here)").toBe(seen.picks);
+  });
+
+  // The supermarket model (Mitzenmacher 2001): n servers of rate 1, Poisson arrivals of rate λn, each job joins the
+  // shortest of d queues sampled at random. As n → ∞ the mean time in system tends to Σ_{i≥1} λ^((d^i − d)/(d − 1))
+  // for d ≥ 2, and to 1/(1 − λ) for d = 1. With n = 100 the simulation is a little above the limit (the chapter
+  // explains why); the queues start at the limit's equilibrium, so no long warm-up is needed.
+  const limit = (d: number, lambda: number): number => {
+    if (d === 1) return 1 / (1 - lambda);
+    let sum = 0;
+    for (let i = 1; i < 40; i++) sum += Math.pow(lambda, (Math.pow(d, i) - d) / (d - 1));
+    return sum;
+  };
+  /** Jobs per queue at the limit's equilibrium: P(at least i) = λ^((d^i − 1)/(d − 1)), or λ^i for d = 1. */
+  const equilibrium = (d: number, lambda: number) => (random: () => number) => {
+    const u = random();
+    let k = 0;
+    while (k < 10000 && u < Math.pow(lambda, d === 1 ? k + 1 : (Math.pow(d, k + 1) - 1) / (d - 1))) k++;
+    return k;
+  };
+  const supermarket = (d: number): number =>
+    simulate({ seed: SEED, servers: 100, load: 0.9, strategy: { name: "p2c", choiceCount: d }, duration: 2000, initial: equilibrium(d, 0.9) }).mean;
+  const within = (d: number, below: number, above: number): void => {
+    const m = supermarket(d);
+    const rel = (m - limit(d, 0.9)) / limit(d, 0.9);
+    const why = `d = ${d}: mean ${m.toFixed(3)}, limit ${limit(d, 0.9).toFixed(3)}; uses your PowerOfChoices (task 2) with choiceCount ${d}; ${replay}`;
+    expect(rel, why).toBeGreaterThan(-below);
+    expect(rel, why).toBeLessThan(above);
+  };
+
+  it("the supermarket model, d = 1: mean time in system within 6% of 1/(1 − λ) = 10 (1 pts)", () => within(1, 0.06, 0.06));
+  it("the supermarket model, d = 2: within −2% … +7% of the n → ∞ value 2.614 (1 pts)", () => within(2, 0.02, 0.07));
+  it("the supermarket model, d = 3: within −2% … +7% of the n → ∞ value 2.028 (1 pts)", () => within(3, 0.02, 0.07));
+});
