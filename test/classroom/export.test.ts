@@ -48,6 +48,11 @@ describe("the student edition", () => {
     expect(formatLeaks(leaks), "reference code in the student edition").toBe("");
   });
 
+  it("keeps every hint, lab README and chapter whole: none of them spells out reference code", () => {
+    // Hints are questions, pseudo-code or smaller examples, so the leak check needs no exceptions for them.
+    expect(exported.notes.filter((n) => n.startsWith("left out of")), "parts the export had to leave out").toEqual([]);
+  });
+
   it("has no solutions, no instructor-only tests or points, and one commit of its own", () => {
     expect(existsSync(join(dir, "solutions"))).toBe(false);
     expect(exported.files.filter((f) => f.startsWith("test/hidden/") || f.startsWith("test/course/") || f.startsWith("tools/export/"))).toEqual([]);
