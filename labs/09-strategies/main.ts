@@ -31,10 +31,10 @@ await step("Task 1: smooth weighted round robin, weights a=5 b=1 c=1", () => {
   s.failed(a);
   const after = Array.from({ length: 7 }, () => {
     const name = s.pick(all)!.name;
-    return `${name}(a's effective weight ${s.peek(a)!.effective})`;
+    return `${name}(${s.peek(a)!.effective})`;
   });
-  log(`a failed once (maxFails 1: its effective weight drops to 0, then recovers by one per pick):`);
-  log(after.join(" "));
+  log(`a failed once (maxFails 1: its effective weight drops to 0, then recovers by one per pick).`);
+  log(`The next 7 picks, each with a's effective weight after it: ${after.join(" ")}`);
 });
 
 await step("Task 2: the power of two choices, b1 with 6 requests in flight (choiceCount 2, seed 9)", () => {
