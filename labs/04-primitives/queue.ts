@@ -4,7 +4,7 @@
 // An item goes straight from a putter to a waiting getter when there is one, so `maxsize` 0 is a
 // rendezvous channel: a put waits until a get takes its item.
 import { RingQueue } from "../02-hub/ring";
-import type { Green } from "../02-hub/suspend";
+import { PARK, type Green } from "../02-hub/suspend";
 import { TIMED_OUT, WaitQueue } from "./waiters";
 
 /** Thrown by a get that finds no item (getNowait, or a get whose time ran out). */

@@ -4,7 +4,7 @@
 // An item goes straight from a putter to a waiting getter when there is one, so `maxsize` 0 is a
 // rendezvous channel: a put waits until a get takes its item.
 import { RingQueue } from "../02-hub/ring";
-import type { Green } from "../02-hub/suspend";
+import { PARK, type Green } from "../02-hub/suspend";
 import { TIMED_OUT, WaitQueue } from "./waiters";
 
 /** Thrown by a get that finds no item (getNowait, or a get whose time ran out). */
@@ -74,7 +74,14 @@ export class LightQueue<T> {
   *put(item: T, ms?: number): Green<void> {
     // BEGIN SOLUTION 4 LightQueue.put
     if (this.#offer(item)) return;
-    const woken = yield* this.#putters.park(item, ms);
+    // park, written out (WaitQueue.enter): no generator for it on every hand-off.
+    const waiter = this.#putters.enter(item, ms);
+    let woken: unknown;
+    try {
+      woken = yield PARK;
+    } finally {
+      this.#putters.leave(waiter);
+    }
     // Woken with no value: a getter (or a resize) took our item. TIMED_OUT: it is still ours, and nobody has it.
     if (woken === TIMED_OUT) throw new Full(`put: the queue stayed full for ${ms} ms`);
     // END SOLUTION
@@ -92,7 +99,13 @@ export class LightQueue<T> {
     // BEGIN SOLUTION 4 LightQueue.get
     const [got, item] = this.#poll();
     if (got) return item as T;
-    const woken = yield* this.#getters.park(undefined, ms);
+    const waiter = this.#getters.enter(undefined, ms); // park, written out, as in put
+    let woken: unknown;
+    try {
+      woken = yield PARK;
+    } finally {
+      this.#getters.leave(waiter);
+    }
     if (woken === TIMED_OUT) throw new Empty(`get: the queue stayed empty for ${ms} ms`);
     return woken as T;
     // END SOLUTION
