@@ -18,6 +18,19 @@ export class Full extends Error {
 }
 
 // #region light-queue
+/** What a put that did not have to wait returns: a Green that is over at its first step (as green.ts's sleep(0)). */
+const finished: IteratorResult<never, void> = { value: undefined, done: true };
+const alreadyDone: Green<void> = {
+  next: () => finished,
+  throw: (error: unknown): never => {
+    throw error;
+  },
+  return: (value?: unknown) => ({ value: value as void, done: true }),
+  [Symbol.iterator]() {
+    return this;
+  },
+};
+
 export class LightQueue<T> {
   #maxsize: number;
   readonly #getters = new WaitQueue();
@@ -71,9 +84,18 @@ export class LightQueue<T> {
   }
 
   /** Adds an item, waiting for room if the queue is full; throws Full if `ms` runs out first. */
-  *put(item: T, ms?: number): Green<void> {
+  put(item: T, ms?: number): Green<void> {
     // BEGIN SOLUTION 4 LightQueue.put
-    if (this.#offer(item)) return;
+    // A put that needs no wait (a getter waits, or there is room) returns a finished Green instead of a
+    // generator: most puts never wait, and one generator less per hand-off took the Queue ping-pong from
+    // 237 to ~205 ns per hand-off (bench/README.md). `yield* q.put(x)` reads the same either way.
+    if (this.#offer(item)) return alreadyDone;
+    return this.#putWaiting(item, ms);
+    // END SOLUTION
+  }
+
+  *#putWaiting(item: T, ms?: number): Green<void> {
+    // BEGIN SOLUTION 4 LightQueue.putWaiting
     // park, written out (WaitQueue.enter): no generator for it on every hand-off.
     const waiter = this.#putters.enter(item, ms);
     let woken: unknown;
