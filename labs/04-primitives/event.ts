@@ -1,5 +1,5 @@
 // Event: one value (or error), sent once, for any number of waiting threads. Built in chapter 04.
-import type { Green } from "../02-hub/suspend";
+import { PARK, type Green } from "../02-hub/suspend";
 import { TIMED_OUT, WaitQueue } from "./waiters";
 
 /** How an event ended; one object per send, handed to every waiter, so a later reset() cannot change it. */

@@ -4,7 +4,7 @@
 // An item goes straight from a putter to a waiting getter when there is one, so `maxsize` 0 is a
 // rendezvous channel: a put waits until a get takes its item.
 import { RingQueue } from "../02-hub/ring";
-import type { Green } from "../02-hub/suspend";
+import { PARK, type Green } from "../02-hub/suspend";
 import { TIMED_OUT, WaitQueue } from "./waiters";
 
 /** Thrown by a get that finds no item (getNowait, or a get whose time ran out). */
@@ -18,6 +18,19 @@ export class Full extends Error {
 }
 
 // #region light-queue
+/** What a put that did not have to wait returns: a Green that is over at its first step (as green.ts's sleep(0)). */
+const finished: IteratorResult<never, void> = { value: undefined, done: true };
+const alreadyDone: Green<void> = {
+  next: () => finished,
+  throw: (error: unknown): never => {
+    throw error;
+  },
+  return: (value?: unknown) => ({ value: value as void, done: true }),
+  [Symbol.iterator]() {
+    return this;
+  },
+};
+
 export class LightQueue<T> {
   #maxsize: number;
   readonly #getters = new WaitQueue();
@@ -71,9 +84,14 @@ export class LightQueue<T> {
   }
 
   /** Adds an item, waiting for room if the queue is full; throws Full if `ms` runs out first. */
-  *put(item: T, ms?: number): Green<void> {
+  put(item: T, ms?: number): Green<void> {
     // TODO(task 4): LightQueue.put. See README.md.
     throw new Error("not implemented yet — lab 04-primitives, task 4: LightQueue.put");
+  }
+
+  *#putWaiting(item: T, ms?: number): Green<void> {
+    // TODO(task 4): LightQueue.putWaiting. See README.md.
+    throw new Error("not implemented yet — lab 04-primitives, task 4: LightQueue.putWaiting");
   }
 
   /** Adds an item if there is room (or a waiting getter) now; throws Full otherwise. */

@@ -23,7 +23,7 @@ export function getCurrent(): Greenlet {
 export function spawn<A extends unknown[], T>(fn: (...args: A) => Green<T>, ...args: A): Greenlet<T> {
   // BEGIN SOLUTION 3 spawn
   const hub = getHub();
-  const g = new Greenlet<T>(hub, fn(...args), hub.nextName(fn.name));
+  const g = new Greenlet<T>(hub, fn(...args), fn.name, hub.nextSerial());
   hub.start(g);
   return g;
   // END SOLUTION
@@ -42,7 +42,7 @@ export function spawnAfter<A extends unknown[], T>(
 ): Greenlet<T> {
   // BEGIN SOLUTION 4 spawnAfter
   const hub = getHub();
-  const g = new Greenlet<T>(hub, fn(...args), hub.nextName(fn.name));
+  const g = new Greenlet<T>(hub, fn(...args), fn.name, hub.nextSerial());
   // Still "new" when the timer fires, unless it was killed meanwhile (chapter 03): then it never starts.
   hub.schedule(ms, () => {
     if (g.state === "new") hub.start(g);

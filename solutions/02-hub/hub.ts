@@ -91,7 +91,12 @@ export class Hub {
 
   /** A name unique in this hub, for a thread made from function `base`. */
   nextName(base: string): string {
-    return `${base || "green"}-${++this.#names}`;
+    return `${base || "green"}-${this.nextSerial()}`;
+  }
+
+  /** The next thread number: `new Greenlet(hub, gen, fn.name, hub.nextSerial())` is named as nextName would. */
+  nextSerial(): number {
+    return ++this.#names;
   }
 
   /** Tells the hub's reporter about an error nobody else will see. */

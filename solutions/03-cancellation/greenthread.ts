@@ -117,7 +117,7 @@ export class GreenThread<T = unknown> extends Greenlet<T> {
 /** Starts `fn(...args)` as a green thread and returns it; it runs when the caller next yields. */
 export function spawn<A extends unknown[], T>(fn: (...args: A) => Green<T>, ...args: A): GreenThread<T> {
   const hub = getHub();
-  const g = new GreenThread<T>(hub, fn(...args), hub.nextName(fn.name));
+  const g = new GreenThread<T>(hub, fn(...args), fn.name, hub.nextSerial());
   hub.start(g);
   return g;
 }
@@ -129,7 +129,7 @@ export function spawnAfter<A extends unknown[], T>(
   ...args: A
 ): GreenThread<T> {
   const hub = getHub();
-  const g = new GreenThread<T>(hub, fn(...args), hub.nextName(fn.name));
+  const g = new GreenThread<T>(hub, fn(...args), fn.name, hub.nextSerial());
   hub.schedule(ms, () => {
     if (g.state === "new") hub.start(g);
   });

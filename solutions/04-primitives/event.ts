@@ -1,5 +1,5 @@
 // Event: one value (or error), sent once, for any number of waiting threads. Built in chapter 04.
-import type { Green } from "../02-hub/suspend";
+import { PARK, type Green } from "../02-hub/suspend";
 import { TIMED_OUT, WaitQueue } from "./waiters";
 
 /** How an event ended; one object per send, handed to every waiter, so a later reset() cannot change it. */
@@ -44,7 +44,14 @@ export class Event<T = void> {
     // BEGIN SOLUTION 2 Event.wait
     let outcome = this.#outcome;
     if (outcome === null) {
-      const woken = yield* this.#waiters.park(undefined, ms);
+      // park, written out (WaitQueue.enter): one suspended generator less per waiting thread.
+      const waiter = this.#waiters.enter(undefined, ms);
+      let woken: unknown;
+      try {
+        woken = yield PARK;
+      } finally {
+        this.#waiters.leave(waiter);
+      }
       if (woken === TIMED_OUT) return undefined;
       outcome = woken as Outcome<T>;
     }

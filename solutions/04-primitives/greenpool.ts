@@ -53,7 +53,7 @@ export class GreenPool {
     if (this.#free <= 0 && this.#running.has(me as GreenThread<unknown>)) {
       const hub = getHub();
       const gen = fn(...args);
-      const inline = new GreenThread<T>(hub, gen, hub.nextName(fn.name));
+      const inline = new GreenThread<T>(hub, gen, fn.name, hub.nextSerial());
       try {
         inline.finish(yield* gen);
       } catch (e) {

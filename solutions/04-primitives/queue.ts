@@ -4,7 +4,7 @@
 // An item goes straight from a putter to a waiting getter when there is one, so `maxsize` 0 is a
 // rendezvous channel: a put waits until a get takes its item.
 import { RingQueue } from "../02-hub/ring";
-import type { Green } from "../02-hub/suspend";
+import { PARK, type Green } from "../02-hub/suspend";
 import { TIMED_OUT, WaitQueue } from "./waiters";
 
 /** Thrown by a get that finds no item (getNowait, or a get whose time ran out). */
@@ -18,6 +18,19 @@ export class Full extends Error {
 }
 
 // #region light-queue
+/** What a put that did not have to wait returns: a Green that is over at its first step (as green.ts's sleep(0)). */
+const finished: IteratorResult<never, void> = { value: undefined, done: true };
+const alreadyDone: Green<void> = {
+  next: () => finished,
+  throw: (error: unknown): never => {
+    throw error;
+  },
+  return: (value?: unknown) => ({ value: value as void, done: true }),
+  [Symbol.iterator]() {
+    return this;
+  },
+};
+
 export class LightQueue<T> {
   #maxsize: number;
   readonly #getters = new WaitQueue();
@@ -71,10 +84,26 @@ export class LightQueue<T> {
   }
 
   /** Adds an item, waiting for room if the queue is full; throws Full if `ms` runs out first. */
-  *put(item: T, ms?: number): Green<void> {
+  put(item: T, ms?: number): Green<void> {
     // BEGIN SOLUTION 4 LightQueue.put
-    if (this.#offer(item)) return;
-    const woken = yield* this.#putters.park(item, ms);
+    // A put that needs no wait (a getter waits, or there is room) returns a finished Green instead of a
+    // generator: most puts never wait, and one generator less per hand-off took the Queue ping-pong from
+    // 237 to 215 ns per hand-off (bench/README.md). `yield* q.put(x)` reads the same either way.
+    if (this.#offer(item)) return alreadyDone;
+    return this.#putWaiting(item, ms);
+    // END SOLUTION
+  }
+
+  *#putWaiting(item: T, ms?: number): Green<void> {
+    // BEGIN SOLUTION 4 LightQueue.putWaiting
+    // park, written out (WaitQueue.enter): no generator for it on every hand-off.
+    const waiter = this.#putters.enter(item, ms);
+    let woken: unknown;
+    try {
+      woken = yield PARK;
+    } finally {
+      this.#putters.leave(waiter);
+    }
     // Woken with no value: a getter (or a resize) took our item. TIMED_OUT: it is still ours, and nobody has it.
     if (woken === TIMED_OUT) throw new Full(`put: the queue stayed full for ${ms} ms`);
     // END SOLUTION
@@ -92,7 +121,13 @@ export class LightQueue<T> {
     // BEGIN SOLUTION 4 LightQueue.get
     const [got, item] = this.#poll();
     if (got) return item as T;
-    const woken = yield* this.#getters.park(undefined, ms);
+    const waiter = this.#getters.enter(undefined, ms); // park, written out, as in put
+    let woken: unknown;
+    try {
+      woken = yield PARK;
+    } finally {
+      this.#getters.leave(waiter);
+    }
     if (woken === TIMED_OUT) throw new Empty(`get: the queue stayed empty for ${ms} ms`);
     return woken as T;
     // END SOLUTION
