@@ -179,7 +179,7 @@ export const betterOf = (r: BenchRow): "lower" | "higher" => r.better ?? (/\/\s*
 export function cell(r: BenchRow | undefined, withUnit = false): string {
   if (!r) return "—";
   const unit = withUnit && r.unit ? ` ${r.unit}` : "";
-  return r.min !== undefined && r.max !== undefined && (r.min !== r.value || r.max !== r.value)
+  return r.min !== undefined && r.max !== undefined
     ? `${fmt(r.value)}${unit} (${fmt(r.min)}–${fmt(r.max)})`
     : `${fmt(r.value)}${unit}`;
 }
@@ -240,7 +240,7 @@ export function figureTable(f: BenchFile, layout: "cases" | "systems" = BENCH_SU
     return `${r.unit ?? ""}, ${betterOf(r)} is better`;
   };
   if (layout === "systems") {
-    const head = ["system", ...cases.map((c) => `${c} (${unitOf(c)})`)];
+    const head = ["system", ...cases.map((c) => `${c}, ${unitOf(c)}`)];
     return tableOf(head, systems.map((s) => [s, ...cases.map((c) => cell(rowOf(f, c, s)))]));
   }
   const peers = systems.filter((s) => s !== subject);
@@ -249,7 +249,7 @@ export function figureTable(f: BenchFile, layout: "cases" | "systems" = BENCH_SU
   const lines = cases.map((c) => {
     const mine = rowOf(f, c, subject);
     return [
-      `${c} (${unitOf(c)})`,
+      `${c}, ${unitOf(c)}`,
       ...systems.map((s) => cell(rowOf(f, c, s))),
       ...(inline ? peers.map((p) => ratioCell(mine, rowOf(f, c, p))) : []),
     ];
@@ -284,7 +284,8 @@ export function aimList(f: BenchFile): string {
 // markers
 
 export const BLOCK_END = "<!-- /bench -->";
-const START = /<!-- bench: ([^>]*?) -->/g;
+// A marker quoted in prose (`<!-- bench: … -->` in backticks) is an example, not a block.
+const START = /(?<!`)<!-- bench: ([^>]*?) -->/g;
 
 /** `hub value "requests/s @ 64 conns" haproxy` → ["hub", "value", "requests/s @ 64 conns", "haproxy"]. */
 function args(spec: string): string[] {
