@@ -160,12 +160,13 @@ export function describeFreshness(suite: string, f: Freshness): string {
 // figures
 
 /** 3 significant digits below 100, whole numbers with separators above: enough for figures that move by percents. */
-export function fmt(x: number): string {
-  if (Math.abs(x) >= 100) return Math.round(x).toLocaleString("en-US");
-  return Number(x.toPrecision(3)).toString();
+export function fmt(x: number, digits = 3): string {
+  if (Math.abs(x) >= 10 ** (digits - 1)) return Math.round(x).toLocaleString("en-US");
+  return Number(x.toPrecision(digits)).toString();
 }
 
-export const fmtRatio = (r: number): string => `${r < 0.1 ? Number(r.toPrecision(2)) : r.toFixed(2)}×`;
+export const fmtRatio = (r: number): string =>
+  `${r < 0.1 ? Number(r.toPrecision(2)) : r >= 10 ? Number(r.toPrecision(3)) : r.toFixed(2)}×`;
 
 /** Cases in the order the file first names them; systems likewise. */
 const casesOf = (f: BenchFile): string[] => [...new Set(f.rows.map((r) => r.case))];
@@ -175,13 +176,13 @@ const subjectOf = (f: BenchFile): string => f.subject ?? f.rows[0]?.system ?? ""
 
 export const betterOf = (r: BenchRow): "lower" | "higher" => r.better ?? (/\/\s*s$/.test(r.unit ?? "") ? "higher" : "lower");
 
-/** "3,780 (3,617–4,216)", or the value alone when the file has no spread (a simulation). */
+/** "3,780 (3,617–4,216)", or the value alone, to 4 digits, when the file has no spread (a simulation). */
 export function cell(r: BenchRow | undefined, withUnit = false): string {
   if (!r) return "—";
   const unit = withUnit && r.unit ? ` ${r.unit}` : "";
   return r.min !== undefined && r.max !== undefined
     ? `${fmt(r.value)}${unit} (${fmt(r.min)}–${fmt(r.max)})`
-    : `${fmt(r.value)}${unit}`;
+    : `${fmt(r.value, 4)}${unit}`; // one deterministic run: no noise to round away
 }
 
 export interface Comparison {
