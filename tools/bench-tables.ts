@@ -19,6 +19,7 @@ if (mode === "status") {
     console.log(describeFreshness(suite, f));
     if (f.state === "stale") {
       stale++;
+      console.log(`    files: ${f.files.join(", ")}`);
       for (const c of f.changes.slice(0, 8)) console.log(`    ${c}`);
       if (f.changes.length > 8) console.log(`    … and ${f.changes.length - 8} more`);
     }

@@ -99,7 +99,13 @@ describe("bench tables", () => {
       git("commit", "-qm", "faster hub");
       const f = freshness(root, "hub", file);
       expect(f.state).toBe("stale");
+      expect(f.state === "stale" && f.files).toEqual(["solutions/02-hub/hub.ts"]);
       expect(f.state === "stale" && f.changes).toEqual([expect.stringMatching(/^[0-9a-f]+ faster hub$/)]);
+      // The code decides, not the history: reverting the change makes the result current again.
+      writeFileSync(join(root, "solutions/02-hub/hub.ts"), "export {};\n");
+      git("add", "-A");
+      git("commit", "-qm", "revert");
+      expect(freshness(root, "hub", file).state).toBe("current");
       expect(freshness(root, "hub", { notes: ["measured at commit 0123456789abcdef"] })).toMatchObject({ state: "unknown", why: expect.stringMatching(/not in this clone's history/) });
       expect(freshness(root, "hub", { notes: [] })).toMatchObject({ state: "unknown" });
     } finally {

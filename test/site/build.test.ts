@@ -234,7 +234,7 @@ export class Box {
     expect(site.site.warnings.some((w) => w.includes("bad.json"))).toBe(true);
     rmSync(withResults, { recursive: true });
 
-    const stale = freshnessNote("lb", { state: "stale", commit: "abc1234", changes: ["def5678 a faster splice"] });
+    const stale = freshnessNote("lb", { state: "stale", commit: "abc1234", files: ["solutions/08-tcp-proxy/splice.ts"], changes: ["def5678 a faster splice"] });
     expect(stale).toContain('class="note warn stale"');
     expect(stale).toContain("def5678 a faster splice");
     expect(stale).toContain("npm run bench lb");

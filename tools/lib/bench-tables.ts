@@ -121,12 +121,13 @@ export function suiteTitle(suite: string, chapterTitles: Readonly<Record<string,
 
 export type Freshness =
   | { readonly state: "current"; readonly commit: string }
-  | { readonly state: "stale"; readonly commit: string; readonly changes: readonly string[] }
+  /** `files`: the measured files that differ from the measured commit; `changes`: the commits since that touch them. */
+  | { readonly state: "stale"; readonly commit: string; readonly files: readonly string[]; readonly changes: readonly string[] }
   | { readonly state: "unknown"; readonly commit?: string; readonly why: string };
 
 /**
- * Whether the code a result measured has changed since: the commits after the measured one that touch the suite's
- * measured paths. "unknown" when the file names no commit, the checkout has no git, or the commit is not in this
+ * Whether the code a result measured has changed since: the suite's measured files as committed at HEAD against
+ * the commit measured, with the commits between that touch them. "unknown" when the file names no commit, the checkout has no git, or the commit is not in this
  * clone's history (a shallow clone): never a guess.
  */
 export function freshness(root: string, suite: string, file: Pick<BenchFile, "notes">): Freshness {
@@ -139,10 +140,14 @@ export function freshness(root: string, suite: string, file: Pick<BenchFile, "no
   if (known.error || known.status !== 0) {
     return { state: "unknown", commit: at.commit, why: `commit ${at.commit} is not in this clone's history (shallow, or no git)` };
   }
-  const log = git("log", "--no-merges", "--format=%h %s", `${at.commit}..HEAD`, "--", ...info.measured);
-  if (log.status !== 0) return { state: "unknown", commit: at.commit, why: `git log failed: ${log.stderr.trim()}` };
-  const changes = log.stdout.split("\n").filter(Boolean);
-  if (changes.length) return { state: "stale", commit: at.commit, changes };
+  // The code is compared, not the history: a change and its revert leave a result current.
+  const diff = git("diff", "--name-only", at.commit, "HEAD", "--", ...info.measured);
+  if (diff.status !== 0) return { state: "unknown", commit: at.commit, why: `git diff failed: ${diff.stderr.trim()}` };
+  const files = diff.stdout.split("\n").filter(Boolean);
+  if (files.length) {
+    const log = git("log", "--no-merges", "--format=%h %s", `${at.commit}..HEAD`, "--", ...files);
+    return { state: "stale", commit: at.commit, files, changes: log.stdout.split("\n").filter(Boolean) };
+  }
   if (at.dirty) return { state: "unknown", commit: at.commit, why: `measured with uncommitted changes on top of ${at.commit}` };
   return { state: "current", commit: at.commit };
 }
@@ -151,7 +156,7 @@ export function freshness(root: string, suite: string, file: Pick<BenchFile, "no
 export function describeFreshness(suite: string, f: Freshness): string {
   if (f.state === "current") return `${suite}: current — measured at ${f.commit}; no commit since changes the measured code`;
   if (f.state === "stale") {
-    return `${suite}: STALE — measured at ${f.commit}; ${f.changes.length} commit(s) since change the measured code (rerun: ${BENCH_SUITES[suite]?.command ?? "npm run bench"})`;
+    return `${suite}: STALE — measured at ${f.commit}; ${f.files.length} measured file(s) differ now, changed by ${f.changes.length} commit(s) (rerun: ${BENCH_SUITES[suite]?.command ?? "npm run bench"})`;
   }
   return `${suite}: unknown — ${f.why}`;
 }

@@ -188,7 +188,7 @@ export function freshnessNote(suite: string, f: Freshness): string {
   if (f.state === "stale") {
     const list = f.changes.slice(0, 6).map((c) => `<li><code>${escapeHtml(c)}</code></li>`).join("");
     const more = f.changes.length > 6 ? `<li>… and ${f.changes.length - 6} more</li>` : "";
-    return `<div class="note warn stale"><p><strong>Stale:</strong> measured at commit <code>${escapeHtml(f.commit)}</code>; ${f.changes.length} later commit(s) change the code it measures. Measure again with <code>${escapeHtml(rerun)}</code>.</p><ul>${list}${more}</ul></div>`;
+    return `<div class="note warn stale"><p><strong>Stale:</strong> measured at commit <code>${escapeHtml(f.commit)}</code>; ${f.files.length} of the files it measures differ now (${escapeHtml(f.files.slice(0, 4).join(", "))}${f.files.length > 4 ? ", …" : ""}), changed by the commits below. Measure again with <code>${escapeHtml(rerun)}</code>.</p><ul>${list}${more}</ul></div>`;
   }
   if (f.state === "current") return `<p class="muted fresh">Current: no commit since <code>${escapeHtml(f.commit)}</code> changes the code it measures.</p>`;
   return `<p class="muted fresh">Whether this result is current is unknown: ${escapeHtml(f.why)}.</p>`;
