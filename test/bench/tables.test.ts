@@ -61,11 +61,13 @@ describe("bench tables", () => {
       "old",
       "<!-- /bench -->",
       'Inline: <!-- bench: hub value "rate" hub -->9<!-- /bench --> and <!-- bench: hub ratio "switch" "eventlet" -->9<!-- /bench -->.',
+      'Spread: <!-- bench: hub range "switch" floor --><!-- /bench -->.',
     ].join("\n");
     const out = withBenchBlocks(text, load);
     expect(out).toContain("Intro, with `<!-- bench: hub table -->` quoted.");
     expect(out).toContain(`<!-- bench: hub aims -->\n\n${aimList(FILE)}\n\n<!-- /bench -->`);
     expect(out).toContain('<!-- bench: hub value "rate" hub -->1,500 req/s<!-- /bench --> and <!-- bench: hub ratio "switch" "eventlet" -->0.25×<!-- /bench -->.');
+    expect(out).toContain('Spread: <!-- bench: hub range "switch" floor -->40 ns/switch (38–46)<!-- /bench -->.');
     expect(withBenchBlocks(out, load)).toBe(out);
     expect(() => withBenchBlocks('<!-- bench: hub value "nope" hub -->x<!-- /bench -->', load)).toThrow(/no figure "nope" for "hub"/);
     expect(() => withBenchBlocks("<!-- bench: hub chart -->x<!-- /bench -->", load)).toThrow(/unknown kind "chart"/);

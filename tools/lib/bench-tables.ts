@@ -8,6 +8,7 @@
 //   <!-- bench: lb ratios -->          the subject ÷ each peer, per figure, with which way is better
 //   <!-- bench: io aims -->            the aims as the run judged them, each naming its figure
 //   <!-- bench: lb value "requests/s @ 64 conns" haproxy -->   one median, inline ("17,810 req/s")
+//   <!-- bench: lb range "requests/s @ 64 conns" haproxy -->   one median with its min–max, inline
 //   <!-- bench: lb ratio "requests/s @ 64 conns" haproxy -->   one ratio, inline ("0.62×")
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -301,7 +302,7 @@ function args(spec: string): string[] {
 /** What one marker's block holds, made from the results; throws with what is wrong. */
 export function renderBlock(spec: string, load: (suite: string) => BenchFile): { text: string; inline: boolean } {
   const [suite, kind, ...rest] = args(spec);
-  if (!suite || !kind) throw new Error(`a bench marker wants "<suite> <table|ratios|aims|value|ratio> …", got "${spec}"`);
+  if (!suite || !kind) throw new Error(`a bench marker wants "<suite> <table|ratios|aims|value|range|ratio> …", got "${spec}"`);
   const f = load(suite);
   switch (kind) {
     case "table":
@@ -311,18 +312,20 @@ export function renderBlock(spec: string, load: (suite: string) => BenchFile): {
     case "aims":
       return { text: aimList(f), inline: false };
     case "value":
+    case "range":
     case "ratio": {
       const [c, system] = rest;
       if (!c || !system) throw new Error(`"${spec}": ${kind} wants a quoted case and a system`);
       const r = rowOf(f, c, system);
       if (!r) throw new Error(`"${spec}": ${RESULTS_DIR}/${suite}.json has no figure "${c}" for "${system}"`);
       if (kind === "value") return { text: `${fmt(r.value)}${r.unit ? ` ${r.unit}` : ""}`, inline: true };
+      if (kind === "range") return { text: cell(r, true), inline: true };
       const mine = rowOf(f, c, subjectOf(f));
       if (!mine) throw new Error(`"${spec}": no figure of the subject ${subjectOf(f)}`);
       return { text: fmtRatio(mine.value / r.value), inline: true };
     }
     default:
-      throw new Error(`"${spec}": unknown kind "${kind}" (table, ratios, aims, value, ratio)`);
+      throw new Error(`"${spec}": unknown kind "${kind}" (table, ratios, aims, value, range, ratio)`);
   }
 }
 
