@@ -224,7 +224,8 @@ export class Box {
     expect(bench).toContain('<tspan class="ratio ahead" dx="10">0.25× ahead</tspan>');
     expect(bench).toContain('<tspan class="spread" dx="6">(45–55)</tspan>');
     expect(bench).toContain("lower is better");
-    expect(bench).toContain("median of 5 reps");
+    expect(bench).toContain("median of 5 reps (min–max)");
+    expect(bench).toContain('<span class="ratio-key ahead">ahead</span>');
     // The suite's title names its chapter, with no tracker issue; outside a git checkout its freshness is unknown.
     expect(bench).toContain("Chapter 02: the cost of a green thread");
     expect(bench).not.toMatch(/issue \d/);

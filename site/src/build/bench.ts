@@ -109,7 +109,13 @@ export function barChart(set: BenchResults, caseName: string): string {
   const subject = rows.find((r) => r.system === (set.subject ?? implied ?? "hub")) ?? rows[0];
   const max = Math.max(...rows.map((r) => r.max ?? r.value), 0) || 1;
   const min = Math.min(...rows.map((r) => r.min ?? r.value).filter((v) => v > 0), max);
-  const W = 760, labelW = 150, valueW = 270, barH = 22, gap = 10, top = 6;
+  // Room for the longest label and the longest value text (about 7.4 px a character at 13 px), so neither is cut off.
+  const textW = (t: string): number => Math.ceil(t.length * 7.4);
+  const valueText = (r: BenchRow): string =>
+    `${fmt(r.value)} ${unit}${r.min !== undefined && r.max !== undefined ? ` (${fmt(r.min)}–${fmt(r.max)})` : ""} 0.000× ≈ noise`;
+  const labelW = Math.max(110, ...rows.map((r) => textW(r.system) + 16));
+  const valueW = Math.max(160, ...rows.map((r) => textW(valueText(r)) + 24));
+  const W = labelW + 420 + valueW, barH = 22, gap = 10, top = 6;
   // When systems differ by more than 20×, a linear scale leaves the fast ones as slivers: use a log scale from the
   // power of ten below the smallest value, and say so in the caption.
   const log = max / min > 20;
@@ -137,8 +143,8 @@ export function barChart(set: BenchResults, caseName: string): string {
 </g>`;
   });
   return `<figure class="chart">
-<figcaption><strong>${escapeHtml(caseName)}</strong> <span class="muted">${escapeHtml(unit)}, <strong class="better">${better} is better</strong>${log ? ", log scale" : ""}; ${set.reps ? `median of ${set.reps} reps, min–max in brackets; ` : ""}ratio = <span class="subject-key">${escapeHtml(subject.system)}</span> ÷ system, <span class="ratio-key ahead">ahead</span> or <span class="ratio-key behind">behind</span> by this direction, <span class="ratio-key overlap">≈ noise</span> where the two ranges meet</span></figcaption>
-<div class="chart-scroll"><svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${escapeHtml(`${caseName}: ${rows.map((r) => `${r.system} ${fmt(r.value)} ${unit}`).join(", ")}`)}">
+<figcaption><strong>${escapeHtml(caseName)}</strong> <span class="muted">${escapeHtml(unit)}, <strong class="better">${better} is better</strong>${log ? ", log scale" : ""}; ${set.reps ? `median of ${set.reps} reps (min–max)` : "one run"}; ratio = <span class="subject-key">${escapeHtml(subject.system)}</span> ÷ system</span></figcaption>
+<div class="chart-scroll"><svg viewBox="0 0 ${W} ${H}" width="100%" style="max-width: ${W}px" role="img" aria-label="${escapeHtml(`${caseName}: ${rows.map((r) => `${r.system} ${fmt(r.value)} ${unit}`).join(", ")}`)}">
 ${bars.join("\n")}
 </svg></div>
 </figure>`;
@@ -164,6 +170,7 @@ export function renderBench(site: Site): Page {
 <h2>${published ? `<a href="${escapeHtml(chapterPage(info.chapter))}">${title}</a>` : title}</h2>
 ${meta ? `<p class="muted">${reps}${meta}</p>` : ""}
 ${freshnessNote(set.name, freshness(site.root, set.name, set))}
+${set.rows.length ? `<p class="muted legend">Each ratio is ${escapeHtml(set.subject ?? "ours")} ÷ that system, marked <span class="ratio-key ahead">ahead</span> or <span class="ratio-key behind">behind</span> by the direction its chart names (lower or higher is better), or <span class="ratio-key overlap">≈ noise</span> where the two systems' min–max ranges meet.</p>` : ""}
 ${cases.length ? cases.map((c) => barChart(set, c)).join("\n") : `<p class="note">This file has no rows.</p>`}
 ${aims}${notes}
 </section>`;
