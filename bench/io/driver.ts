@@ -1,4 +1,4 @@
-// The io suite's driver (issue 5): the hub's servers on real sockets beside plain Node and eventlet, on loopback.
+// The io suite's driver (chapters 05 and 07): the hub's servers on real sockets beside plain Node and eventlet, on loopback.
 //
 // Two parts, each a few connection counts × three systems, reps interleaved (rep 1 of every system, then rep 2 …,
 // with the order of systems rotated each rep), every measurement on a freshly started server:
@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
-import { finish, measuredAt, median, ratios, round } from "../lib/report";
+import { finish, fmt, measuredAt, median, ratios, round } from "../lib/report";
 import type { Aim, Case, Row, Suite } from "../lib/suite";
 import { cpuMicros, listening, node, repoDir, sleep, start, stop } from "../lib/proc";
 import { wrk as runWrk, type WrkResult } from "../lib/wrk";
@@ -30,7 +30,7 @@ const PYTHON = "/usr/bin/python3"; // Debian's eventlet lives in the system Pyth
 const EVENTLET_INSTALL = "apt-get update && apt-get install -y python3-eventlet";
 const WRK_INSTALL = "apt-get update && apt-get install -y wrk";
 export const SUBJECT = "hub";
-export const TITLE = "io: the hub's echo and HTTP servers on real sockets beside Node and eventlet (issue 5)";
+export const TITLE = "io: the hub's echo and HTTP servers on real sockets beside Node and eventlet";
 
 type Part = "echo" | "http";
 const CONNS: Record<Part, readonly number[]> = { echo: [50, 500], http: [64, 256] };
@@ -271,20 +271,25 @@ export async function runIo(options: DriverOptions): Promise<number> {
   return failures ? 1 : 0;
 }
 
-/** The aims of issue 5, judged on this run's medians. */
-function aims(rows: readonly Row[], groups: readonly { part: Part; conns: number }[]): Aim[] {
+/**
+ * The suite's aims, judged on this run's medians; each names the figure that decides it. The echo aims are judged on
+ * the server's CPU per round trip, not on round trips/s: one Node client on the same two cores sets the pace of round
+ * trips (our server sat idle a quarter of the time under the profiler), so throughput cannot tell the servers apart.
+ * wrk, in C, keeps the HTTP servers busy, so the HTTP aims are judged on requests/s.
+ */
+export function aims(rows: readonly Row[], groups: readonly { part: Part; conns: number }[]): Aim[] {
   const get = (part: Part, fig: Figure, conns: number, system: string): Row | undefined => {
     const name = caseOf(part, FIGURES[part].find((f) => f.id === fig)!, conns).name;
     return rows.find((r) => r.case === name && r.system === system);
   };
   const out: Aim[] = [];
-  /** Judges the hub's requests/s over `peer`'s at every connection count of `part`; CPU ratios go in the detail. */
-  const judge = (aim: string, part: Part, peer: string, ok: (ratio: number) => boolean): void => {
+  /** Judges hub ÷ `peer` on figure `fig` at every connection count of `part`; `also` goes in the detail for context. */
+  const judge = (aim: string, part: Part, fig: Figure, peer: string, ok: (ratio: number) => boolean, also: Figure): void => {
     const parts: string[] = [];
     let met = true;
     for (const { conns } of groups.filter((g) => g.part === part)) {
-      const a = get(part, "rps", conns, SUBJECT);
-      const b = get(part, "rps", conns, peer);
+      const a = get(part, fig, conns, SUBJECT);
+      const b = get(part, fig, conns, peer);
       if (!a || !b) {
         met = false;
         parts.push(`${conns} conns: not measured`);
@@ -292,17 +297,17 @@ function aims(rows: readonly Row[], groups: readonly { part: Part; conns: number
       }
       const r = a.value / b.value;
       met &&= ok(r);
-      const ca = get(part, "cpu", conns, SUBJECT);
-      const cb = get(part, "cpu", conns, peer);
-      const cpu = ca && cb ? `; CPU ${ca.value.toPrecision(3)} vs ${cb.value.toPrecision(3)} ${ca.unit} (${round(ca.value / cb.value, 2)}×)` : "";
-      parts.push(`${conns} conns: ${Math.round(a.value)} vs ${Math.round(b.value)}/s = ${round(r, 2)}×${cpu}`);
+      const ca = get(part, also, conns, SUBJECT);
+      const cb = get(part, also, conns, peer);
+      const context = ca && cb ? ` (${also === "cpu" ? "CPU" : "throughput"}: ${fmt(ca.value)} vs ${fmt(cb.value)} ${ca.unit}, ${round(ca.value / cb.value, 2)}×)` : "";
+      parts.push(`${conns} conns: ${fmt(a.value)} vs ${fmt(b.value)} ${a.unit} = ${round(r, 2)}×${context}`);
     }
     if (parts.length) out.push({ aim, met, detail: parts.join("; ") });
   };
-  judge("echo round trips/s within 20% of plain Node (≥ 0.8×)", "echo", "node", (r) => r >= 0.8);
-  judge("echo round trips/s ahead of eventlet (> 1×)", "echo", "eventlet", (r) => r > 1);
-  judge("HTTP requests/s ahead of eventlet.wsgi (> 1×)", "http", "eventlet", (r) => r > 1);
-  judge("HTTP requests/s within 2× of node:http (≥ 0.5×)", "http", "node", (r) => r >= 0.5);
+  judge("echo: server CPU per round trip within 1.2× of plain Node's (hub ÷ node ≤ 1.2 at every count)", "echo", "cpu", "node", (r) => r <= 1.2, "rps");
+  judge("echo: server CPU per round trip below eventlet's (hub ÷ eventlet < 1 at every count)", "echo", "cpu", "eventlet", (r) => r < 1, "rps");
+  judge("HTTP: requests/s ahead of eventlet.wsgi (hub ÷ eventlet > 1 at every count)", "http", "rps", "eventlet", (r) => r > 1, "cpu");
+  judge("HTTP: requests/s within 2× of node:http (hub ÷ node ≥ 0.5 at every count)", "http", "rps", "node", (r) => r >= 0.5, "cpu");
   return out;
 }
 

@@ -282,7 +282,7 @@ export async function runLb(options: DriverOptions): Promise<number> {
       }
     }
   }
-  const suite: Suite = { name: "lb", title: "lb: L4 proxies side by side under wrk (issue 6)", cases, systems: [], subject: SUBJECT, aims: (r) => aims(r, conns) };
+  const suite: Suite = { name: "lb", title: "lb: L4 proxies side by side under wrk", cases, systems: [], subject: SUBJECT, aims: (r) => aims(r, conns) };
   // wrk -v prints its version and exits with status 1, so probe() cannot be used here.
   const wrkVersion = `${spawnSync("wrk", ["-v"], { encoding: "utf8" }).stdout ?? ""}`.trim().split("\n")[0] ?? "";
   const versions: Record<string, string> = { wrk: wrkVersion.split(" [")[0] || "wrk" };

@@ -152,7 +152,7 @@ export function finish(suite: Suite, run: Finished): Results {
     const dir = resolve(run.repoDir, "bench", "results");
     mkdirSync(dir, { recursive: true });
     writeFileSync(resolve(dir, `${suite.name}.json`), `${JSON.stringify(results, null, 2)}\n`);
-    console.log(`\nwrote bench/results/${suite.name}.json`);
+    console.log(`\nwrote bench/results/${suite.name}.json; now run npm run bench:tables (the READMEs' and chapters' tables are made from it)`);
   } else console.log(`\nnot saved (${run.notSaved})`);
   return results;
 }

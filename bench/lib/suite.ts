@@ -67,6 +67,6 @@ export interface Suite {
   readonly subject: string;
   /** Paths (from the repository root) of the code measured, so a run can say if they had uncommitted changes. */
   readonly sources?: readonly string[];
-  /** The aims, judged on the rows of this run. */
+  /** The suite's aims, each naming the figure that decides it, judged on the rows of this run. */
   aims(rows: readonly Row[]): Aim[];
 }

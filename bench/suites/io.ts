@@ -1,4 +1,4 @@
-// The io suite of tracker issue 5: the hub's servers on real sockets — the echo server of chapter 05 and the HTTP
+// The io suite (chapters 05 and 07): the hub's servers on real sockets — the echo server of chapter 05 and the HTTP
 // server of chapter 07 — beside a plain Node server and eventlet's, at two connection counts each. One measurement
 // yields several figures (throughput, latency, the server's CPU), so this suite brings its own driver
 // (bench/io/driver.ts) and run.ts hands it the command line, as for lb.

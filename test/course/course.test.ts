@@ -12,6 +12,7 @@ import { hiddenPoints, loadManifest, readyChapters, ROOT } from "../../tools/lib
 import { extractRegion, INCLUDE, parseSource } from "../../tools/lib/markers";
 import { pointsOf, taskOf } from "../../tools/grader/points";
 import { withChapterTable } from "../../tools/lib/readme";
+import { staleReports } from "../../tools/lib/bench-tables";
 
 const manifest = loadManifest();
 const ready = readyChapters(manifest);
@@ -104,6 +105,12 @@ describe("generated files are up to date", () => {
   }, 30_000);
   it("the README's chapter table is made from course.json", () => {
     expect(read("README.md")).toBe(withChapterTable(read("README.md"), manifest));
+  });
+  it("the benchmark tables in bench/ and chapters/ are what bench/results gives", () => {
+    // Only the JSON decides the blocks, never git history: whether a result is stale is said by npm run bench:status
+    // and the site (bench/README.md, "Reports").
+    const differ = staleReports(ROOT).map(([file]) => file);
+    expect(differ, "these files' <!-- bench: … --> blocks differ from bench/results/*.json: run npm run bench:tables").toEqual([]);
   });
 });
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadManifest, readyChapters, ROOT } from "../../tools/lib/manifest";
 import { INCLUDE } from "../../tools/lib/markers";
 import { buildSite, generatePages } from "../../site/src/build/index";
+import { freshnessNote } from "../../site/src/build/bench";
 import { fixtureManifest, internalLinks, makeTree, resolveLink } from "./helpers";
 
 const BUILD_MS = 180_000; // a build takes seconds; a shared CI machine may be slow
@@ -206,24 +207,39 @@ export class Box {
 
   it("plots benchmark results as bars with ratios, says when there are none, and reports a broken file", async () => {
     const results = {
-      suite: "hub", date: "2026-11-25T16:00:00.000Z", machine: { cpus: 2, cpuModel: "Test CPU", node: "v20.0.0" },
+      suite: "hub", title: "hub: the cost of a green thread (issue 4)", date: "2026-11-25T16:00:00.000Z", reps: 5,
+      machine: { cpus: 2, cpuModel: "Test CPU", node: "v20.0.0" },
       rows: [
         { case: "switch", system: "hub", value: 50, unit: "ns/switch", min: 45, max: 55, better: "lower" },
         { case: "switch", system: "eventlet", value: 200, unit: "ns/switch", min: 190, max: 210, better: "lower" },
       ],
       ratios: [{ case: "switch", vs: "eventlet", ratio: 0.25, meaning: "hub time / eventlet time" }],
       aims: [{ aim: "beat eventlet", met: true }],
-      notes: ["a note"],
+      notes: ["a note", "measured at commit abc1234"],
     };
     const withResults = base("# First\n", { "bench/results/hub.json": JSON.stringify(results), "bench/results/bad.json": "{ nope" });
     const site = await generatePages(withResults);
     const bench = site.pages.find((p) => p.path === "bench.html")!.body;
     expect(bench).toContain("<svg");
-    expect(bench).toContain('<tspan class="ratio" dx="10">0.25×</tspan>');
+    expect(bench).toContain('<tspan class="ratio ahead" dx="10">0.25× ahead</tspan>');
+    expect(bench).toContain('<tspan class="spread" dx="6">(45–55)</tspan>');
+    expect(bench).toContain("lower is better");
+    expect(bench).toContain("median of 5 reps (min–max)");
+    expect(bench).toContain('<span class="ratio-key ahead">ahead</span>');
+    // The suite's title names its chapter, with no tracker issue; outside a git checkout its freshness is unknown.
+    expect(bench).toContain("Chapter 02: the cost of a green thread");
+    expect(bench).not.toMatch(/issue \d/);
+    expect(bench).toMatch(/Whether this result is current is unknown/);
     expect(bench).toContain("beat eventlet");
     expect(bench).toMatch(/bench\/results\/bad\.json/);
     expect(site.site.warnings.some((w) => w.includes("bad.json"))).toBe(true);
     rmSync(withResults, { recursive: true });
+
+    const stale = freshnessNote("lb", { state: "stale", commit: "abc1234", files: ["solutions/08-tcp-proxy/splice.ts"], changes: ["def5678 a faster splice"] });
+    expect(stale).toContain('class="note warn stale"');
+    expect(stale).toContain("def5678 a faster splice");
+    expect(stale).toContain("npm run bench lb");
+    expect(freshnessNote("lb", { state: "current", commit: "abc1234" })).toContain("Current");
 
     const without = base("# First\n");
     const empty = (await generatePages(without)).pages.find((p) => p.path === "bench.html")!.body;

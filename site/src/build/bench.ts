@@ -15,23 +15,19 @@
 //     "notes"?: ["…"] or "…"
 //   }
 // Ratios missing from the file are computed as subject value / system value. A missing bench/results/ means "no results yet".
+// Each suite's title names its chapter and links to it; a result whose measured code has changed since the commit it
+// measured is marked stale (tools/lib/bench-tables.ts decides, from git history, as `npm run bench:status` does).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import {
+  BENCH_SUITES, betterOf, compare, type BenchAim, type BenchRow, fmt, fmtRatio, freshness, type Freshness, suiteTitle,
+} from "../../../tools/lib/bench-tables";
 import { escapeHtml } from "./highlight";
 import type { Page } from "./layout";
-import type { Site } from "./site";
+import { chapterPage, type Site } from "./site";
 
-export interface BenchRow {
-  readonly case: string;
-  readonly system: string;
-  readonly value: number;
-  readonly unit?: string;
-  readonly min?: number;
-  readonly max?: number;
-  readonly better?: "lower" | "higher";
-}
+export type { BenchRow };
 interface BenchRatio { readonly case: string; readonly vs: string; readonly ratio: number; readonly meaning?: string }
-interface BenchAim { readonly aim: string; readonly met: boolean; readonly detail?: string }
 
 export interface BenchResults {
   readonly name: string;
@@ -39,6 +35,8 @@ export interface BenchResults {
   readonly date?: string;
   readonly machine?: string;
   readonly subject?: string;
+  /** Measurements behind each median. */
+  readonly reps?: number;
   readonly rows: readonly BenchRow[];
   readonly ratios: readonly BenchRatio[];
   readonly aims: readonly BenchAim[];
@@ -85,6 +83,7 @@ export function readBenchResults(root: string): { sets: BenchResults[]; problems
         date: typeof data.date === "string" ? data.date : undefined,
         machine: describeMachine(data.machine),
         subject: typeof data.subject === "string" ? data.subject : undefined,
+        reps: typeof data.reps === "number" ? data.reps : undefined,
         rows,
         ratios: list<BenchRatio>(data.ratios).filter((r) => r && typeof r.ratio === "number"),
         aims: list<BenchAim>(data.aims).filter((a) => a && typeof a.aim === "string"),
@@ -97,23 +96,26 @@ export function readBenchResults(root: string): { sets: BenchResults[]; problems
   return { sets, problems };
 }
 
-const isRate = (unit: string): boolean => /\/\s*s(ec)?$|per second|rps/i.test(unit);
-
-const fmt = (v: number): string =>
-  Math.abs(v) >= 100 ? Math.round(v).toLocaleString("en-US") : Number(v.toPrecision(3)).toString();
+const VERDICT_TEXT = { ahead: "ahead", behind: "behind", overlap: "≈ noise", even: "even" } as const;
 
 /** One case as a horizontal bar chart: one bar per system, its value (min–max when known), and the subject's ratio to it. */
 export function barChart(set: BenchResults, caseName: string): string {
   const rows = set.rows.filter((r) => r.case === caseName);
   const unit = rows[0].unit ?? "";
-  const better = rows[0].better ?? (isRate(unit) ? "higher" : "lower");
+  const better = betterOf(rows[0]);
   // The subject: named by the file, or else the one system the file's ratios never compare against, or "hub".
   const compared = new Set(set.ratios.filter((q) => q.case === caseName).map((q) => q.vs));
   const implied = compared.size ? rows.find((r) => !compared.has(r.system))?.system : undefined;
   const subject = rows.find((r) => r.system === (set.subject ?? implied ?? "hub")) ?? rows[0];
   const max = Math.max(...rows.map((r) => r.max ?? r.value), 0) || 1;
   const min = Math.min(...rows.map((r) => r.min ?? r.value).filter((v) => v > 0), max);
-  const W = 720, labelW = 150, valueW = 210, barH = 22, gap = 10, top = 6;
+  // Room for the longest label and the longest value text (about 7.4 px a character at 13 px), so neither is cut off.
+  const textW = (t: string): number => Math.ceil(t.length * 7.4);
+  const valueText = (r: BenchRow): string =>
+    `${fmt(r.value)} ${unit}${r.min !== undefined && r.max !== undefined ? ` (${fmt(r.min)}–${fmt(r.max)})` : ""} 0.000× ≈ noise`;
+  const labelW = Math.max(110, ...rows.map((r) => textW(r.system) + 16));
+  const valueW = Math.max(160, ...rows.map((r) => textW(valueText(r)) + 24));
+  const W = labelW + 420 + valueW, barH = 22, gap = 10, top = 6;
   // When systems differ by more than 20×, a linear scale leaves the fast ones as slivers: use a log scale from the
   // power of ten below the smallest value, and say so in the caption.
   const log = max / min > 20;
@@ -126,7 +128,9 @@ export function barChart(set: BenchResults, caseName: string): string {
     const w = Math.max(1, scale(r.value));
     const given = set.ratios.find((q) => q.case === caseName && q.vs === r.system);
     const ratio = given?.ratio ?? (r.value ? subject.value / r.value : NaN);
-    const ratioText = r === subject ? "" : Number.isFinite(ratio) ? `${ratio < 0.1 ? ratio.toPrecision(2) : ratio.toFixed(2)}×` : "";
+    // Coloured by whether the subject is ahead on this figure (its direction in the caption), and said in words too.
+    const verdict = r !== subject && Number.isFinite(ratio) ? compare(subject, r).verdict : null;
+    const ratioText = verdict ? `${fmtRatio(ratio)} ${VERDICT_TEXT[verdict]}` : "";
     const range = r.min !== undefined && r.max !== undefined
       ? `<line class="range" x1="${labelW + scale(r.min)}" x2="${labelW + scale(r.max)}" y1="${y + barH / 2}" y2="${y + barH / 2}"/>`
       : "";
@@ -135,12 +139,12 @@ export function barChart(set: BenchResults, caseName: string): string {
     return `<g class="bar${r === subject ? " subject" : ""}">
 <text class="label" x="${labelW - 10}" y="${y + barH / 2}" text-anchor="end" dominant-baseline="central">${escapeHtml(r.system)}</text>
 <rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" rx="3"><title>${escapeHtml(tip)}</title></rect>${range}
-<text class="value" x="${(end + 8).toFixed(1)}" y="${y + barH / 2}" dominant-baseline="central">${escapeHtml(`${fmt(r.value)} ${unit}`)}<tspan class="ratio" dx="10">${escapeHtml(ratioText)}</tspan></text>
+<text class="value" x="${(end + 8).toFixed(1)}" y="${y + barH / 2}" dominant-baseline="central">${escapeHtml(`${fmt(r.value)} ${unit}`)}${r.min !== undefined && r.max !== undefined ? `<tspan class="spread" dx="6">${escapeHtml(`(${fmt(r.min)}–${fmt(r.max)})`)}</tspan>` : ""}<tspan class="ratio${verdict ? ` ${verdict}` : ""}" dx="10">${escapeHtml(ratioText)}</tspan></text>
 </g>`;
   });
   return `<figure class="chart">
-<figcaption><strong>${escapeHtml(caseName)}</strong> <span class="muted">${escapeHtml(unit)}, ${better} is better${log ? ", log scale" : ""}; ratio = <span class="subject-key">${escapeHtml(subject.system)}</span> ÷ system</span></figcaption>
-<div class="chart-scroll"><svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${escapeHtml(`${caseName}: ${rows.map((r) => `${r.system} ${fmt(r.value)} ${unit}`).join(", ")}`)}">
+<figcaption><strong>${escapeHtml(caseName)}</strong> <span class="muted">${escapeHtml(unit)}, <strong class="better">${better} is better</strong>${log ? ", log scale" : ""}; ${set.reps ? `median of ${set.reps} reps (min–max)` : "one run"}; ratio = <span class="subject-key">${escapeHtml(subject.system)}</span> ÷ system</span></figcaption>
+<div class="chart-scroll"><svg viewBox="0 0 ${W} ${H}" width="100%" style="max-width: ${W}px" role="img" aria-label="${escapeHtml(`${caseName}: ${rows.map((r) => `${r.system} ${fmt(r.value)} ${unit}`).join(", ")}`)}">
 ${bars.join("\n")}
 </svg></div>
 </figure>`;
@@ -149,6 +153,7 @@ ${bars.join("\n")}
 export function renderBench(site: Site): Page {
   const { sets, problems } = readBenchResults(site.root);
   site.warnings.push(...problems);
+  const titles = Object.fromEntries(site.manifest.chapters.map((c) => [c.id, c.title]));
   const sections = sets.map((set) => {
     const cases = [...new Set(set.rows.map((r) => r.case))];
     const meta = [set.date && `Ran ${escapeHtml(set.date.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC"))}`, set.machine && `on ${escapeHtml(set.machine)}`]
@@ -157,9 +162,15 @@ export function renderBench(site: Site): Page {
       ? `<h3>Aims</h3><ul class="aims">${set.aims.map((a) => `<li class="${a.met ? "met" : "missed"}"><span class="mark">${a.met ? "✓" : "✗"}</span> ${escapeHtml(a.aim)}${a.detail ? ` <span class="muted">— ${escapeHtml(a.detail)}</span>` : ""}</li>`).join("")}</ul>`
       : "";
     const notes = set.notes.length ? `<h3>Notes</h3><ul>${set.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>` : "";
+    const info = BENCH_SUITES[set.name];
+    const title = escapeHtml(suiteTitle(set.name, titles, set.title));
+    const published = info && site.published.some((c) => c.id === info.chapter);
+    const reps = set.reps ? `Medians of ${set.reps} reps. ` : "";
     return `<section class="bench-set" id="bench-${escapeHtml(set.name)}">
-<h2>${escapeHtml(set.title ?? `The ${set.name} suite`)}</h2>
-${meta ? `<p class="muted">${meta}</p>` : ""}
+<h2>${published ? `<a href="${escapeHtml(chapterPage(info.chapter))}">${title}</a>` : title}</h2>
+${meta ? `<p class="muted">${reps}${meta}</p>` : ""}
+${freshnessNote(set.name, freshness(site.root, set.name, set))}
+${set.rows.length ? `<p class="muted legend">Each ratio is ${escapeHtml(set.subject ?? "ours")} ÷ that system, marked <span class="ratio-key ahead">ahead</span> or <span class="ratio-key behind">behind</span> by the direction its chart names (lower or higher is better), or <span class="ratio-key overlap">≈ noise</span> where the two systems' min–max ranges meet.</p>` : ""}
 ${cases.length ? cases.map((c) => barChart(set, c)).join("\n") : `<p class="note">This file has no rows.</p>`}
 ${aims}${notes}
 </section>`;
@@ -168,10 +179,24 @@ ${aims}${notes}
 <h1>Benchmarks</h1>
 <p>The hub and the load balancer measured side by side with the floor beneath them and with real peers, in the same run,
 and reported as ratios: absolute times move between machines, ratios measured together carry over. Each bar is a median;
-the thin line across it spans the fastest and slowest measurement. <code>npm run bench</code> takes them; <code>bench/README.md</code>
-says how each one is taken and why it is fair.</p>
+the thin line across it spans the fastest and slowest measurement, and the figures in brackets are that range. Each
+chart says which way is better; a ratio is green where we are ahead, red where we are behind, grey where the ranges
+meet. A result is marked stale when the code it measured has changed since. <code>npm run bench</code> takes them;
+<code>bench/README.md</code> says how each one is taken and why it is fair.</p>
 ${sections.length ? sections.join("\n") : `<p class="note" id="no-results">No results yet: <code>npm run bench</code> writes them to <code>${RESULTS_DIR}/</code>.</p>`}
 ${problems.length ? `<div class="note warn"><p>Some results could not be read:</p><ul>${problems.map((p) => `<li>${escapeHtml(p)}</li>`).join("")}</ul></div>` : ""}
 </article>`;
   return { path: "bench.html", title: "Benchmarks", kind: "bench", body };
+}
+
+/** Whether the result still measures the current code: a warning when stale, a muted line otherwise. */
+export function freshnessNote(suite: string, f: Freshness): string {
+  const rerun = BENCH_SUITES[suite]?.command ?? "npm run bench";
+  if (f.state === "stale") {
+    const list = f.changes.slice(0, 6).map((c) => `<li><code>${escapeHtml(c)}</code></li>`).join("");
+    const more = f.changes.length > 6 ? `<li>… and ${f.changes.length - 6} more</li>` : "";
+    return `<div class="note warn stale"><p><strong>Stale:</strong> measured at commit <code>${escapeHtml(f.commit)}</code>; ${f.files.length} of the files it measures differ now (${escapeHtml(f.files.slice(0, 4).join(", "))}${f.files.length > 4 ? ", …" : ""}), changed by the commits below. Measure again with <code>${escapeHtml(rerun)}</code>.</p><ul>${list}${more}</ul></div>`;
+  }
+  if (f.state === "current") return `<p class="muted fresh">Current: no commit since <code>${escapeHtml(f.commit)}</code> changes the code it measures.</p>`;
+  return `<p class="muted fresh">Whether this result is current is unknown: ${escapeHtml(f.why)}.</p>`;
 }

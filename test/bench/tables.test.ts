@@ -1,0 +1,117 @@
+// The benchmark reports (tools/lib/bench-tables.ts, chapters 02–09): tables, ratios, aims and inline figures made
+// from a small results file, the markers rewritten in place, and a result's staleness read from git history.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  aimList, compare, figureTable, freshness, measuredCommit, ratioTable, runLine, staleReports, suiteTitle, withBenchBlocks,
+  type BenchFile,
+} from "../../tools/lib/bench-tables";
+
+const FILE: BenchFile = {
+  suite: "hub",
+  subject: "hub",
+  date: "2026-11-25T17:10:49.388Z",
+  machine: { cpus: 2, cpuModel: "Test CPU", node: "v20.1.0", eventlet: "eventlet 0.33.1", loadAverage1mAtStart: 1.5, loadAverage1mAtEnd: 2 },
+  reps: 5,
+  rows: [
+    { case: "switch", system: "hub", value: 50, unit: "ns/switch", min: 45, max: 55, better: "lower" },
+    { case: "switch", system: "eventlet", value: 200, unit: "ns/switch", min: 190, max: 210, better: "lower" },
+    { case: "switch", system: "floor", value: 40, unit: "ns/switch", min: 38, max: 46, better: "lower" },
+    { case: "rate", system: "hub", value: 1500, unit: "req/s", min: 1400, max: 1600, better: "higher" },
+    { case: "rate", system: "eventlet", value: 1000, unit: "req/s", min: 900, max: 1100, better: "higher" },
+  ],
+  aims: [{ aim: "switch: CPU time below eventlet's", met: true, detail: "0.25×" }, { aim: "rate within 2× of floor", met: false }],
+  notes: ["measured at commit abc1234"],
+};
+const load = (suite: string): BenchFile => {
+  if (suite !== "hub") throw new Error(`no results for ${suite}`);
+  return FILE;
+};
+
+describe("bench tables", () => {
+  it("gives every figure its median and min–max, and each ratio its direction", () => {
+    expect(figureTable(FILE, "cases").split("\n")).toEqual([
+      "| figure | hub | eventlet | floor | hub ÷ eventlet | hub ÷ floor |",
+      "|---|---|---|---|---|---|",
+      "| switch, ns/switch, lower is better | 50 (45–55) | 200 (190–210) | 40 (38–46) | 0.25× ahead | 1.25× ranges overlap |",
+      "| rate, req/s, higher is better | 1,500 (1,400–1,600) | 1,000 (900–1,100) | — | 1.50× ahead | — |",
+    ]);
+    expect(figureTable(FILE, "systems").split("\n")[2]).toBe("| hub | 50 (45–55) | 1,500 (1,400–1,600) |");
+    expect(ratioTable(FILE)).toContain("| rate | higher | 1.50× ahead | — |");
+    expect(compare(FILE.rows[3]!, { ...FILE.rows[4]!, value: 3000, min: 2900, max: 3100 })).toEqual({ ratio: 0.5, verdict: "behind" });
+  });
+
+  it("says which run, how many reps and which commit", () => {
+    const line = runLine(FILE);
+    expect(line).toMatch(/^Medians of 5 reps, min–max in brackets, measured at commit abc1234, on 2026-11-25 \(2 vCPU Test CPU, Node 20\.1\.0, eventlet 0\.33\.1; load average 1\.5 at the start, 2 at the end\)/);
+    expect(line).toContain("npm run bench:tables");
+    expect(aimList(FILE)).toBe("- **met** — switch: CPU time below eventlet's: 0.25×\n- **not met** — rate within 2× of floor");
+    expect(measuredCommit({ notes: ["x", "measured at commit 54a60a4, with uncommitted changes in bench/hub"] })).toEqual({ commit: "54a60a4", dirty: true });
+    expect(suiteTitle("lb", { "08-tcp-proxy": "A TCP proxy" })).toBe("Chapter 08 — A TCP proxy: L4 proxies side by side under wrk");
+    expect(suiteTitle("other", {}, "other: things (issue 7)")).toBe("other: things");
+  });
+
+  it("rewrites blocks and inline figures between markers, and leaves quoted markers alone", () => {
+    const text = [
+      "Intro, with `<!-- bench: hub table -->` quoted.",
+      "<!-- bench: hub aims -->",
+      "old",
+      "<!-- /bench -->",
+      'Inline: <!-- bench: hub value "rate" hub -->9<!-- /bench --> and <!-- bench: hub ratio "switch" "eventlet" -->9<!-- /bench -->.',
+      'Spread: <!-- bench: hub range "switch" floor --><!-- /bench -->.',
+    ].join("\n");
+    const out = withBenchBlocks(text, load);
+    expect(out).toContain("Intro, with `<!-- bench: hub table -->` quoted.");
+    expect(out).toContain(`<!-- bench: hub aims -->\n\n${aimList(FILE)}\n\n<!-- /bench -->`);
+    expect(out).toContain('<!-- bench: hub value "rate" hub -->1,500 req/s<!-- /bench --> and <!-- bench: hub ratio "switch" "eventlet" -->0.25×<!-- /bench -->.');
+    expect(out).toContain('Spread: <!-- bench: hub range "switch" floor -->40 ns/switch (38–46)<!-- /bench -->.');
+    expect(withBenchBlocks(out, load)).toBe(out);
+    expect(() => withBenchBlocks('<!-- bench: hub value "nope" hub -->x<!-- /bench -->', load)).toThrow(/no figure "nope" for "hub"/);
+    expect(() => withBenchBlocks("<!-- bench: hub chart -->x<!-- /bench -->", load)).toThrow(/unknown kind "chart"/);
+    expect(() => withBenchBlocks("<!-- bench: hub table -->", load)).toThrow(/has no <!-- \/bench -->/);
+  });
+
+  it("finds the report files whose blocks differ from the results, and a result's staleness from git", () => {
+    const root = mkdtempSync(join(tmpdir(), "bench-tables-"));
+    try {
+      const git = (...args: string[]) => execFileSync("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...args], { cwd: root, encoding: "utf8" }).trim();
+      mkdirSync(join(root, "bench/results"), { recursive: true });
+      mkdirSync(join(root, "chapters"));
+      mkdirSync(join(root, "solutions/02-hub"), { recursive: true });
+      writeFileSync(join(root, "solutions/02-hub/hub.ts"), "export {};\n");
+      writeFileSync(join(root, "chapters/02-hub.md"), "# Hub\n\n<!-- bench: hub aims -->\n<!-- /bench -->\n");
+      git("init", "-q");
+      git("add", "-A");
+      git("commit", "-qm", "one");
+      const head = git("rev-parse", "--short", "HEAD");
+      const file = { ...FILE, notes: [`measured at commit ${head}`] };
+      writeFileSync(join(root, "bench/results/hub.json"), JSON.stringify(file));
+      expect(staleReports(root).map(([f]) => f)).toEqual(["chapters/02-hub.md"]);
+
+      expect(freshness(root, "hub", file)).toEqual({ state: "current", commit: head });
+      writeFileSync(join(root, "solutions/02-hub/README.md"), "not measured\n");
+      git("add", "-A");
+      git("commit", "-qm", "a README");
+      expect(freshness(root, "hub", file).state).toBe("current");
+      writeFileSync(join(root, "solutions/02-hub/hub.ts"), "export const x = 1;\n");
+      git("add", "-A");
+      git("commit", "-qm", "faster hub");
+      const f = freshness(root, "hub", file);
+      expect(f.state).toBe("stale");
+      expect(f.state === "stale" && f.files).toEqual(["solutions/02-hub/hub.ts"]);
+      expect(f.state === "stale" && f.changes).toEqual([expect.stringMatching(/^[0-9a-f]+ faster hub$/)]);
+      // The code decides, not the history: reverting the change makes the result current again.
+      writeFileSync(join(root, "solutions/02-hub/hub.ts"), "export {};\n");
+      git("add", "-A");
+      git("commit", "-qm", "revert");
+      expect(freshness(root, "hub", file).state).toBe("current");
+      expect(freshness(root, "hub", { notes: ["measured at commit 0123456789abcdef"] })).toMatchObject({ state: "unknown", why: expect.stringMatching(/not in this clone's history/) });
+      expect(freshness(root, "hub", { notes: [] })).toMatchObject({ state: "unknown" });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

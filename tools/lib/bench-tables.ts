@@ -1,0 +1,387 @@
+// Benchmark reports made from bench/results/*.json (chapters 02–09): the tables and figures between
+// `<!-- bench: … -->` markers in the READMEs and chapters, and whether a result still measures the current code.
+// `npm run bench:tables` writes the blocks, a course check compares them, `npm run bench:status` and the site's
+// benchmarks page say which results are stale. Every figure in a report comes from here, none is typed by hand.
+//
+// Markers, each closed by `<!-- /bench -->`:
+//   <!-- bench: hub table -->          the run (reps, commit, date, machine) and every figure: median (min–max)
+//   <!-- bench: lb ratios -->          the subject ÷ each peer, per figure, with which way is better
+//   <!-- bench: io aims -->            the aims as the run judged them, each naming its figure
+//   <!-- bench: lb value "requests/s @ 64 conns" haproxy -->   one median, inline ("17,810 req/s")
+//   <!-- bench: lb range "requests/s @ 64 conns" haproxy -->   one median with its min–max, inline
+//   <!-- bench: lb ratio "requests/s @ 64 conns" haproxy -->   one ratio, inline ("0.62×")
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+export interface BenchRow {
+  readonly case: string;
+  readonly system: string;
+  readonly value: number;
+  readonly unit?: string;
+  readonly min?: number;
+  readonly max?: number;
+  readonly better?: "lower" | "higher";
+}
+export interface BenchAim { readonly aim: string; readonly met: boolean; readonly detail?: string }
+
+/** A results file as the reports read it (the shape bench/README.md documents). */
+export interface BenchFile {
+  readonly suite: string;
+  readonly title?: string;
+  readonly subject?: string;
+  readonly date?: string;
+  readonly machine?: unknown;
+  readonly reps?: number;
+  readonly rows: readonly BenchRow[];
+  readonly aims?: readonly BenchAim[];
+  readonly notes?: readonly string[];
+}
+
+/** What the reports know about a suite beyond its file: its chapter, how to lay it out, and the code it measures. */
+export interface SuiteInfo {
+  /** The chapter that builds what the suite measures, and that the site links to. */
+  readonly chapter: string;
+  /** What the suite measures, after the chapter's title ("Chapter 02 — The hub: the cost of a green thread"). */
+  readonly about: string;
+  /** `cases`: one line per case, a column per system (few systems); `systems`: one line per system. */
+  readonly layout: "cases" | "systems";
+  /**
+   * Git pathspecs of the code measured: a commit touching them after the measured one makes the result stale. Only
+   * code that runs while measuring (not READMEs, tests, demos, nor the runner's reporting) counts.
+   */
+  readonly measured: readonly string[];
+  /** How to take the result again. */
+  readonly command: string;
+}
+
+const ts = (dir: string): string => `:(glob)${dir}/**/*.ts`;
+const NOT_MEASURED = [":(exclude,glob)**/main.ts", ":(exclude,glob)**/*.test.ts"];
+const NODE_BENCH = ["bench/run.ts", "bench/lib/child.ts", "bench/lib/measure.ts", "bench/lib/systems.ts"];
+const SERVER_BENCH = ["bench/lib/proc.ts", "bench/lib/wrk.ts"];
+const HUB = ["solutions/02-hub", "solutions/03-cancellation", "solutions/04-primitives"];
+
+export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
+  hub: {
+    chapter: "02-hub", about: "the cost of a green thread", layout: "cases", command: "npm run bench hub",
+    measured: [...HUB.map(ts), ts("bench/hub"), "bench/hub/eventlet_cases.py", "bench/suites/hub.ts", ...NODE_BENCH, ...NOT_MEASURED],
+  },
+  io: {
+    chapter: "07-http", about: "echo and HTTP servers on real sockets", layout: "cases", command: "npm run bench io",
+    measured: [...[...HUB, "solutions/05-green-sockets", "solutions/07-http"].map(ts), ts("bench/io"), "bench/io/eventlet_servers.py", ...SERVER_BENCH, ...NOT_MEASURED],
+  },
+  lb: {
+    chapter: "08-tcp-proxy", about: "L4 proxies side by side under wrk", layout: "cases", command: "npm run bench lb",
+    measured: [...[...HUB, "solutions/05-green-sockets", "solutions/08-tcp-proxy"].map(ts), ts("bench/lb"), ...SERVER_BENCH, ...NOT_MEASURED],
+  },
+  strategies: {
+    chapter: "09-strategies", about: "the cost of a pick", layout: "systems", command: "npm run bench strategies",
+    measured: [ts("solutions/09-strategies"), "solutions/08-tcp-proxy/balancer.ts", "solutions/05-green-sockets/random.ts", ts("bench/strategies"), "bench/suites/strategies.ts", ...NODE_BENCH, ...NOT_MEASURED],
+  },
+  "strategies-sim": {
+    chapter: "09-strategies", about: "Linkerd's slow-backend experiment, simulated", layout: "systems",
+    command: "npx tsx solutions/09-strategies/experiment.ts --write",
+    measured: [ts("solutions/09-strategies"), ts("solutions/02-hub"), ...NOT_MEASURED],
+  },
+};
+
+export const RESULTS_DIR = "bench/results";
+/** The files whose `<!-- bench: … -->` blocks `npm run bench:tables` writes and the course check compares. */
+export const REPORT_DIRS = ["bench", "chapters"];
+
+// ---------------------------------------------------------------------------------------------------------------
+// reading
+
+export function readBenchFile(root: string, suite: string): BenchFile {
+  const file = join(root, RESULTS_DIR, `${suite}.json`);
+  if (!existsSync(file)) throw new Error(`${RESULTS_DIR}/${suite}.json does not exist (run: ${BENCH_SUITES[suite]?.command ?? "npm run bench"})`);
+  const data = JSON.parse(readFileSync(file, "utf8")) as BenchFile;
+  if (!Array.isArray(data.rows)) throw new Error(`${RESULTS_DIR}/${suite}.json has no "rows" array`);
+  return { ...data, suite: data.suite ?? suite };
+}
+
+/** The commit a result measured, from its "measured at commit abc1234[, with uncommitted changes in …]" note. */
+export function measuredCommit(file: Pick<BenchFile, "notes">): { commit: string; dirty: boolean } | null {
+  for (const n of file.notes ?? []) {
+    const m = /^measured at commit ([0-9a-f]{7,40})(, with uncommitted changes)?/.exec(n);
+    if (m) return { commit: m[1]!, dirty: !!m[2] };
+  }
+  return null;
+}
+
+/** "Chapter 08 — A TCP proxy: L4 proxies side by side under wrk", from course.json's chapter titles. */
+export function suiteTitle(suite: string, chapterTitles: Readonly<Record<string, string>>, fallback?: string): string {
+  const info = BENCH_SUITES[suite];
+  if (!info) return fallback?.replace(/\s*\((tracker )?issue \d+\)/g, "") ?? `The ${suite} suite`;
+  const t = chapterTitles[info.chapter];
+  return `Chapter ${info.chapter.slice(0, 2)}${t ? ` — ${t}` : ""}: ${info.about}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// staleness
+
+export type Freshness =
+  | { readonly state: "current"; readonly commit: string }
+  /** `files`: the measured files that differ from the measured commit; `changes`: the commits since that touch them. */
+  | { readonly state: "stale"; readonly commit: string; readonly files: readonly string[]; readonly changes: readonly string[] }
+  | { readonly state: "unknown"; readonly commit?: string; readonly why: string };
+
+/**
+ * Whether the code a result measured has changed since: the suite's measured files as committed at HEAD against
+ * the commit measured, with the commits between that touch them. "unknown" when the file names no commit, the checkout has no git, or the commit is not in this
+ * clone's history (a shallow clone): never a guess.
+ */
+export function freshness(root: string, suite: string, file: Pick<BenchFile, "notes">): Freshness {
+  const info = BENCH_SUITES[suite];
+  const at = measuredCommit(file);
+  if (!at) return { state: "unknown", why: "the results file names no commit measured" };
+  if (!info) return { state: "unknown", commit: at.commit, why: `no measured paths are defined for the suite "${suite}"` };
+  const git = (...args: string[]) => spawnSync("git", args, { cwd: root, encoding: "utf8" });
+  const known = git("cat-file", "-e", `${at.commit}^{commit}`);
+  if (known.error || known.status !== 0) {
+    return { state: "unknown", commit: at.commit, why: `commit ${at.commit} is not in this clone's history (shallow, or no git)` };
+  }
+  // The code is compared, not the history: a change and its revert leave a result current.
+  const diff = git("diff", "--name-only", at.commit, "HEAD", "--", ...info.measured);
+  if (diff.status !== 0) return { state: "unknown", commit: at.commit, why: `git diff failed: ${diff.stderr.trim()}` };
+  const files = diff.stdout.split("\n").filter(Boolean);
+  if (files.length) {
+    const log = git("log", "--no-merges", "--format=%h %s", `${at.commit}..HEAD`, "--", ...files);
+    return { state: "stale", commit: at.commit, files, changes: log.stdout.split("\n").filter(Boolean) };
+  }
+  if (at.dirty) return { state: "unknown", commit: at.commit, why: `measured with uncommitted changes on top of ${at.commit}` };
+  return { state: "current", commit: at.commit };
+}
+
+/** One line: "hub: stale — measured at 54a60a4; 3 commits since change the measured code". */
+export function describeFreshness(suite: string, f: Freshness): string {
+  if (f.state === "current") return `${suite}: current — measured at ${f.commit}; no commit since changes the measured code`;
+  if (f.state === "stale") {
+    return `${suite}: STALE — measured at ${f.commit}; ${f.files.length} measured file(s) differ now, changed by ${f.changes.length} commit(s) (rerun: ${BENCH_SUITES[suite]?.command ?? "npm run bench"})`;
+  }
+  return `${suite}: unknown — ${f.why}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// figures
+
+/** 3 significant digits below 100, whole numbers with separators above: enough for figures that move by percents. */
+export function fmt(x: number, digits = 3): string {
+  if (Math.abs(x) >= 10 ** (digits - 1)) return Math.round(x).toLocaleString("en-US");
+  return Number(x.toPrecision(digits)).toString();
+}
+
+export const fmtRatio = (r: number): string =>
+  `${r < 0.1 ? Number(r.toPrecision(2)) : r >= 10 ? Number(r.toPrecision(3)) : r.toFixed(2)}×`;
+
+/** Cases in the order the file first names them; systems likewise. */
+const casesOf = (f: BenchFile): string[] => [...new Set(f.rows.map((r) => r.case))];
+const systemsOf = (f: BenchFile): string[] => [...new Set(f.rows.map((r) => r.system))];
+const rowOf = (f: BenchFile, c: string, s: string): BenchRow | undefined => f.rows.find((r) => r.case === c && r.system === s);
+const subjectOf = (f: BenchFile): string => f.subject ?? f.rows[0]?.system ?? "";
+
+export const betterOf = (r: BenchRow): "lower" | "higher" => r.better ?? (/\/\s*s$/.test(r.unit ?? "") ? "higher" : "lower");
+
+/** "3,780 (3,617–4,216)", or the value alone, to 4 digits, when the file has no spread (a simulation). */
+export function cell(r: BenchRow | undefined, withUnit = false): string {
+  if (!r) return "—";
+  const unit = withUnit && r.unit ? ` ${r.unit}` : "";
+  return r.min !== undefined && r.max !== undefined
+    ? `${fmt(r.value)}${unit} (${fmt(r.min)}–${fmt(r.max)})`
+    : `${fmt(r.value, 4)}${unit}`; // one deterministic run: no noise to round away
+}
+
+export interface Comparison {
+  /** The subject's median ÷ the peer's, as every ratio in the course reads ("hub ÷ eventlet"). */
+  readonly ratio: number;
+  /** Whether that puts the subject ahead, judged by the figure's direction; "overlap" when the min–max ranges meet. */
+  readonly verdict: "ahead" | "behind" | "overlap" | "even";
+}
+
+export function compare(mine: BenchRow, theirs: BenchRow): Comparison {
+  const ratio = mine.value / theirs.value;
+  const spread = mine.min !== undefined && mine.max !== undefined && theirs.min !== undefined && theirs.max !== undefined;
+  if (spread && mine.min! <= theirs.max! && theirs.min! <= mine.max!) return { ratio, verdict: "overlap" };
+  if (mine.value === theirs.value) return { ratio, verdict: "even" };
+  const lowerIsBetter = betterOf(mine) === "lower";
+  return { ratio, verdict: (mine.value < theirs.value) === lowerIsBetter ? "ahead" : "behind" };
+}
+
+const VERDICT: Record<Comparison["verdict"], string> = { ahead: "ahead", behind: "behind", overlap: "ranges overlap", even: "even" };
+
+// ---------------------------------------------------------------------------------------------------------------
+// blocks
+
+const md = (s: string): string => s.replace(/\|/g, "\\|");
+const tableOf = (head: string[], lines: string[][]): string =>
+  [`| ${head.map(md).join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...lines.map((l) => `| ${l.map(md).join(" | ")} |`)].join("\n");
+
+/** The run in one paragraph: reps, commit, date, machine, load. */
+export function runLine(f: BenchFile): string {
+  const at = measuredCommit(f);
+  const m = (f.machine && typeof f.machine === "object" ? f.machine : {}) as Record<string, unknown>;
+  const machine = typeof f.machine === "string"
+    ? f.machine
+    : [m.cpus && `${m.cpus} vCPU ${m.cpuModel ?? ""}`.trim(), m.node && `Node ${String(m.node).replace(/^v/, "")}`,
+       ...Object.entries(m).filter(([k]) => !["cpus", "cpuModel", "memoryGB", "freeMemoryGB", "os", "node"].includes(k) && !k.startsWith("load")).map(([, v]) => String(v).split(" - ")[0]!)]
+        .filter(Boolean).join(", ");
+  const load = typeof m.loadAverage1mAtStart === "number" || typeof m.loadAverage1mAtEnd === "number"
+    ? `; load average ${m.loadAverage1mAtStart ?? "?"} at the start, ${m.loadAverage1mAtEnd ?? "?"} at the end`
+    : "";
+  const parts = [
+    f.reps ? `Medians of ${f.reps} reps, min–max in brackets` : "One deterministic run (no spread)",
+    at ? `measured at commit ${at.commit}${at.dirty ? " with uncommitted changes" : ""}` : "no commit recorded",
+    f.date ? `on ${f.date.slice(0, 10)}` : "",
+  ].filter(Boolean);
+  const rerun = BENCH_SUITES[f.suite]?.command;
+  return `${parts.join(", ")} (${machine || "machine not recorded"}${load}). Generated from \`${RESULTS_DIR}/${f.suite}.json\` by \`npm run bench:tables\`; whether the code has changed since: \`npm run bench:status\`${rerun ? `; to measure again: \`${rerun}\`` : ""}.`;
+}
+
+/** Every figure: median (min–max), with the subject's ratio to each peer when there are at most three peers. */
+export function figureTable(f: BenchFile, layout: "cases" | "systems" = BENCH_SUITES[f.suite]?.layout ?? "cases"): string {
+  const cases = casesOf(f);
+  const systems = systemsOf(f);
+  const subject = subjectOf(f);
+  const unitOf = (c: string): string => {
+    const r = f.rows.find((x) => x.case === c)!;
+    return `${r.unit ?? ""}, ${betterOf(r)} is better`;
+  };
+  if (layout === "systems") {
+    const head = ["system", ...cases.map((c) => `${c}, ${unitOf(c)}`)];
+    return tableOf(head, systems.map((s) => [s, ...cases.map((c) => cell(rowOf(f, c, s)))]));
+  }
+  const peers = systems.filter((s) => s !== subject);
+  const inline = peers.length <= 3 && systems.includes(subject);
+  const head = ["figure", ...systems, ...(inline ? peers.map((p) => `${subject} ÷ ${p}`) : [])];
+  const lines = cases.map((c) => {
+    const mine = rowOf(f, c, subject);
+    return [
+      `${c}, ${unitOf(c)}`,
+      ...systems.map((s) => cell(rowOf(f, c, s))),
+      ...(inline ? peers.map((p) => ratioCell(mine, rowOf(f, c, p))) : []),
+    ];
+  });
+  return tableOf(head, lines);
+}
+
+function ratioCell(mine: BenchRow | undefined, theirs: BenchRow | undefined): string {
+  if (!mine || !theirs || !theirs.value) return "—";
+  const c = compare(mine, theirs);
+  return `${fmtRatio(c.ratio)} ${VERDICT[c.verdict]}`;
+}
+
+/** The subject ÷ each peer for every figure, and whether that is ahead (a separate table when peers are many). */
+export function ratioTable(f: BenchFile): string {
+  const subject = subjectOf(f);
+  const peers = systemsOf(f).filter((s) => s !== subject);
+  const head = ["figure", "better", ...peers.map((p) => `${subject} ÷ ${p}`)];
+  const lines = casesOf(f).map((c) => {
+    const mine = rowOf(f, c, subject);
+    return [c, mine ? `${betterOf(mine)}` : "—", ...peers.map((p) => ratioCell(mine, rowOf(f, c, p)))];
+  });
+  return tableOf(head, lines);
+}
+
+export function aimList(f: BenchFile): string {
+  if (!f.aims?.length) return "No aims recorded in this run.";
+  return f.aims.map((a) => `- **${a.met ? "met" : "not met"}** — ${a.aim}${a.detail ? `: ${a.detail}` : ""}`).join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// markers
+
+export const BLOCK_END = "<!-- /bench -->";
+// A marker quoted in prose (`<!-- bench: … -->` in backticks) is an example, not a block.
+const START = /(?<!`)<!-- bench: ([^>]*?) -->/g;
+
+/** `hub value "requests/s @ 64 conns" haproxy` → ["hub", "value", "requests/s @ 64 conns", "haproxy"]. */
+function args(spec: string): string[] {
+  return [...spec.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+}
+
+/** What one marker's block holds, made from the results; throws with what is wrong. */
+export function renderBlock(spec: string, load: (suite: string) => BenchFile): { text: string; inline: boolean } {
+  const [suite, kind, ...rest] = args(spec);
+  if (!suite || !kind) throw new Error(`a bench marker wants "<suite> <table|ratios|aims|value|range|ratio> …", got "${spec}"`);
+  const f = load(suite);
+  switch (kind) {
+    case "table":
+      return { text: `${runLine(f)}\n\n${figureTable(f)}`, inline: false };
+    case "ratios":
+      return { text: ratioTable(f), inline: false };
+    case "aims":
+      return { text: aimList(f), inline: false };
+    case "value":
+    case "range":
+    case "ratio": {
+      const [c, system] = rest;
+      if (!c || !system) throw new Error(`"${spec}": ${kind} wants a quoted case and a system`);
+      const r = rowOf(f, c, system);
+      if (!r) throw new Error(`"${spec}": ${RESULTS_DIR}/${suite}.json has no figure "${c}" for "${system}"`);
+      if (kind === "value") return { text: `${fmt(r.value)}${r.unit ? ` ${r.unit}` : ""}`, inline: true };
+      if (kind === "range") return { text: cell(r, true), inline: true };
+      const mine = rowOf(f, c, subjectOf(f));
+      if (!mine) throw new Error(`"${spec}": no figure of the subject ${subjectOf(f)}`);
+      return { text: fmtRatio(mine.value / r.value), inline: true };
+    }
+    default:
+      throw new Error(`"${spec}": unknown kind "${kind}" (table, ratios, aims, value, range, ratio)`);
+  }
+}
+
+/** `text` with every bench block regenerated; throws naming the marker when one cannot be made. */
+export function withBenchBlocks(text: string, load: (suite: string) => BenchFile): string {
+  let out = "";
+  let at = 0;
+  for (const m of text.matchAll(START)) {
+    if (m.index! < at) continue;
+    const open = m.index! + m[0].length;
+    const close = text.indexOf(BLOCK_END, open);
+    if (close < 0) throw new Error(`"${m[0]}" has no ${BLOCK_END}`);
+    const { text: body, inline } = renderBlock(m[1]!, load);
+    out += text.slice(at, open) + (inline ? body : `\n\n${body}\n\n`);
+    at = close;
+  }
+  return out + text.slice(at);
+}
+
+/** The markdown files under REPORT_DIRS that hold bench blocks, relative to `root`. */
+export function reportFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(join(root, rel), { withFileTypes: true }).map((d) => (d.isDirectory() ? `${d.name}/` : d.name));
+    } catch {
+      return;
+    }
+    for (const n of names.sort()) {
+      if (n === "node_modules/" || n === "out/") continue;
+      if (n.endsWith("/")) walk(`${rel}/${n.slice(0, -1)}`);
+      else if (n.endsWith(".md") && readFileSync(join(root, rel, n), "utf8").includes("<!-- bench: ")) out.push(`${rel}/${n}`);
+    }
+  };
+  for (const d of REPORT_DIRS) walk(d);
+  return out;
+}
+
+/** Every report file whose blocks differ from what the results give: [file, fresh text]. */
+export function staleReports(root: string): [string, string][] {
+  const cache = new Map<string, BenchFile>();
+  const load = (s: string): BenchFile => {
+    if (!cache.has(s)) cache.set(s, readBenchFile(root, s));
+    return cache.get(s)!;
+  };
+  const out: [string, string][] = [];
+  for (const file of reportFiles(root)) {
+    const text = readFileSync(join(root, file), "utf8");
+    let fresh: string;
+    try {
+      fresh = withBenchBlocks(text, load);
+    } catch (e) {
+      throw new Error(`${file}: ${(e as Error).message}`);
+    }
+    if (fresh !== text) out.push([file, fresh]);
+  }
+  return out;
+}
