@@ -58,6 +58,17 @@ export function real<T>(main: () => Green<T>, limit = 3000): Promise<T> {
   );
 }
 
+/** A server on host "server" port 7 that runs `handler` for one connection; the client socket from host "client". */
+export function* pair(net: SimNetwork, handler: (s: Socket) => Green<void>): Green<Socket> {
+  const listener = yield* net.host("server").listen({ host: "server", port: 7 });
+  spawn(function* () {
+    const s = yield* listener.accept();
+    listener.close();
+    yield* handler(s);
+  });
+  return yield* net.host("client").connect({ host: "server", port: 7 });
+}
+
 /** Reads until the end of the stream. */
 export function* readAll(s: Socket): Green<Buffer> {
   const parts: Buffer[] = [];
