@@ -6,27 +6,15 @@ import {
   getHub,
   GreenletExit,
   GreenThread,
-  runVirtual,
   sleep,
   spawn,
   spawnAfter,
 } from "@target/03-cancellation/greenthread";
 import { Timeout, withTimeout } from "@target/03-cancellation/timeout";
 import type { Green } from "@target/02-hub/suspend";
+import { run, returnsAfter } from "./support/hub";
 
 const noop = (): void => {};
-
-/** Runs `main` virtually, collecting what the hub reports (failures nobody waited for). */
-function run<T>(main: () => Green<T>): { result: T; time: number; reports: string[] } {
-  const reports: string[] = [];
-  const r = runVirtual(main, { report: (g, e) => reports.push(`${g?.name}: ${String((e as Error)?.message ?? e)}`) });
-  return { ...r, reports };
-}
-
-function* returnsAfter<T>(ms: number, value: T): Green<T> {
-  yield* sleep(ms);
-  return value;
-}
 
 function* failsAfter(ms: number, message: string): Green<never> {
   yield* sleep(ms);

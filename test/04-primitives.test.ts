@@ -2,7 +2,7 @@
 // All on the virtual clock; "concurrently" below means interleaved by the hub, in a repeatable order.
 import { describe, expect, it } from "vitest";
 import type { Green } from "@target/02-hub/suspend";
-import { getCurrent, getHub, runVirtual, sleep, spawn } from "@target/03-cancellation/greenthread";
+import { getCurrent, sleep, spawn } from "@target/03-cancellation/greenthread";
 import { Event } from "@target/04-primitives/event";
 import { GreenPile } from "@target/04-primitives/greenpile";
 import { GreenPool } from "@target/04-primitives/greenpool";
@@ -10,20 +10,7 @@ import { LifoQueue, PriorityQueue } from "@target/04-primitives/ordered";
 import { Empty, Full, LightQueue, Queue } from "@target/04-primitives/queue";
 import { BoundedSemaphore, Semaphore } from "@target/04-primitives/semaphore";
 import { TIMED_OUT, WaitQueue } from "@target/04-primitives/waiters";
-
-/** Runs `main` virtually, collecting what the hub reports (failures nobody waited for). */
-function run<T>(main: () => Green<T>): { result: T; time: number; reports: string[] } {
-  const reports: string[] = [];
-  const r = runVirtual(main, { report: (g, e) => reports.push(`${g?.name}: ${String((e as Error)?.message ?? e)}`) });
-  return { ...r, reports };
-}
-
-const now = (): number => getHub().now();
-
-function* returnsAfter<T>(ms: number, value: T): Green<T> {
-  yield* sleep(ms);
-  return value;
-}
+import { now, returnsAfter, run } from "./support/hub";
 
 describe("task 1: WaitQueue", () => {
   it("wakes parked threads one at a time, in the order they parked, with the value handed over (2 pts)", () => {

@@ -23,20 +23,9 @@ import { exponential, uniform } from "@target/05-green-sockets/random";
 import { serve, StopServe } from "@target/05-green-sockets/serve";
 import { SimNetwork } from "@target/05-green-sockets/sim-network";
 import type { Listener, Socket } from "@target/05-green-sockets/socket";
-import { pattern, readAll, real, replayWith, SEED, simulate } from "./support/net";
+import { pair, pattern, readAll, real, replayWith, SEED, simulate } from "./support/net";
 
 const replay = replayWith("test/05-green-sockets.test.ts");
-
-/** A server on host "server" port 7 that runs `handler` for one connection; the client socket from host "client". */
-function* pair(net: SimNetwork, handler: (s: Socket) => Green<void>): Green<Socket> {
-  const listener = yield* net.host("server").listen({ host: "server", port: 7 });
-  spawn(function* () {
-    const s = yield* listener.accept();
-    listener.close();
-    yield* handler(s);
-  });
-  return yield* net.host("client").connect({ host: "server", port: 7 });
-}
 
 describe("task 1: park", () => {
   it("parks until resumed, and returns the value the waker sent (1 pts)", () => {

@@ -19,7 +19,8 @@ import { chatServer } from "@target/06-chat/chat";
 import { readLine, type Line } from "@target/06-chat/lines";
 import type { ChatOptions } from "@target/06-chat/options";
 import { Outbox } from "@target/06-chat/outbox";
-import { Room, type Mailbox } from "@target/06-chat/room";
+import { Room } from "@target/06-chat/room";
+import { Box } from "./support/chat";
 import { cleanLine, validateNick } from "@target/06-chat/text";
 import { real, replayWith, SEED, simulate } from "./support/net";
 
@@ -135,17 +136,6 @@ describe("task 1: nicknames and clean text", () => {
     expect(cleanLine(Buffer.from([0x61, 0xff, 0x62, 0x0a]))).toBe("a\ufffdb");
   });
 });
-
-/** A mailbox for the room's tests: an array, which refuses past `limit` lines. */
-class Box implements Mailbox {
-  readonly lines: string[] = [];
-  constructor(readonly limit = Infinity) {}
-  send(line: string): boolean {
-    if (this.lines.length >= this.limit) return false;
-    this.lines.push(line);
-    return true;
-  }
-}
 
 describe("task 2: Room", () => {
   it("join welcomes the newcomer with who is here, tells the others, and keeps nicknames unique in any case (1 pts)", () => {

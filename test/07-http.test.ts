@@ -14,32 +14,19 @@ import { parseFieldLine, parseRequestLine } from "@target/07-http/syntax";
 import { runReal, runVirtual, sleep, spawn } from "@target/03-cancellation/greenthread";
 import { getHub } from "@target/02-hub/hub";
 import type { Green } from "@target/02-hub/suspend";
-import { SocketError } from "@target/05-green-sockets/errors";
 import { realNetwork } from "@target/05-green-sockets/node-network";
 import { SimNetwork, type SimOptions } from "@target/05-green-sockets/sim-network";
-import type { Listener } from "@target/05-green-sockets/socket";
 import { HttpClient } from "@target/07-http/client";
 import { fetchAll } from "@target/07-http/fetch-many";
 import type { Handler } from "@target/07-http/handler";
-import { serveHttp, type ServerOptions } from "@target/07-http/server";
+import { serveHttp } from "@target/07-http/server";
+import { bytes, rawExchange, startServer, statusOf } from "./support/http";
 import { simulate as simulateOn } from "./support/net";
 
 /** The randomized test's seed: fixed, so that every run checks the same cases; $SEED tries others. */
 const SEED = process.env.SEED === undefined ? 7007 : Number(process.env.SEED);
 
-const bytes = (s: string): Buffer => Buffer.from(s, "latin1");
 const line = (s: string): [Buffer, number, number] => [bytes(s), 0, s.length];
-
-/** The status of the HttpError `fn` throws, -1 when it throws nothing; anything else it throws fails the test. */
-function statusOf(fn: () => unknown): number {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof HttpError) return e.status;
-    throw e;
-  }
-  return -1; // nothing thrown: the assertion that follows names the case
-}
 
 /** A whole request stream parsed in one push, as plain data that toEqual can compare. */
 function parseRequests(chunks: Iterable<Uint8Array>, limits = {}) {
@@ -351,35 +338,6 @@ describe("task 4: bodies, chunked encoding and pipelining", () => {
 /** Runs `main` on the virtual clock with a simulated network (seed 7, 1 ms links unless `options` say otherwise). */
 const simulate = <T>(main: (net: SimNetwork) => Green<T>, options: SimOptions = {}): { result: T; time: number } =>
   simulateOn({ seed: 7, latency: 1, ...options }, main);
-
-/** Starts an HTTP server on server:80 and returns its listener. */
-function* startServer(net: SimNetwork, handler: Handler, options: ServerOptions = {}): Green<Listener> {
-  const listener = yield* net.host("server").listen({ host: "server", port: 80 });
-  spawn(serveHttp, listener, handler, options);
-  return listener;
-}
-
-/**
- * Sends raw bytes from host "client" and returns everything the server sent until it closed, and when. The
- * bytes are sent by a thread of their own, so a server that answers early (and closes) is read at once.
- */
-function* rawExchange(net: SimNetwork, ...parts: (string | number)[]): Green<{ text: string; at: number }> {
-  const sock = yield* net.host("client").connect({ host: "server", port: 80 });
-  spawn(function* () {
-    try {
-      for (const p of parts) {
-        if (typeof p === "number") yield* sleep(p); // a number is a pause, in virtual milliseconds
-        else yield* sock.sendall(p);
-      }
-    } catch (e) {
-      if (!(e instanceof SocketError)) throw e; // the server closed on us: that is what some tests want
-    }
-  });
-  const got: Buffer[] = [];
-  for (let b = yield* sock.recv(); b.length > 0; b = yield* sock.recv()) got.push(b);
-  sock.close();
-  return { text: Buffer.concat(got).toString("latin1"), at: getHub().now() };
-}
 
 const echoHandler: Handler = function* (req) {
   const body = yield* req.body.text();

@@ -4,28 +4,22 @@
 import { describe, expect, it } from "vitest";
 import { sleep } from "@target/02-hub/green";
 import type { Green } from "@target/02-hub/suspend";
-import { spawn } from "@target/03-cancellation/greenthread";
-import { SocketError } from "@target/05-green-sockets/errors";
 import { realNetwork } from "@target/05-green-sockets/node-network";
-import type { Address, Network, Socket } from "@target/05-green-sockets/socket";
+import type { Socket } from "@target/05-green-sockets/socket";
 import { fastNetwork } from "@target/08-tcp-proxy/fast-net";
 import { greenRelay, type Relay } from "@target/08-tcp-proxy/pipe";
 import { Proxy } from "@target/08-tcp-proxy/proxy";
 import { RoundRobin } from "@target/08-tcp-proxy/round-robin";
 import { spliceRelay } from "@target/08-tcp-proxy/splice";
-import { real, SEED, server, simulate } from "../support/net";
+import { clientsOneByOne, real, SEED, server, simulate } from "../support/net";
+import { loopbackEnv, simulatedEnv, type RelayEnv } from "../support/relay-conformance";
 
 /** A backend that echoes every chunk until the end of the stream. */
 function* echoChunks(s: Socket): Green<void> {
   for (let b = yield* s.recv(); b.length > 0; b = yield* s.recv()) yield* s.sendall(b);
 }
 
-interface Setup {
-  readonly client: Network;
-  readonly proxy: Network;
-  readonly proxyAt: Address;
-  readonly backend: Network;
-  readonly backendAt: Address;
+interface Setup extends RelayEnv {
   readonly relay: Relay;
 }
 
@@ -41,24 +35,10 @@ function* sixClients(o: Setup): Green<{ answers: string[]; peak: number; total: 
     backlog: 2,
   });
   let peak = 0;
-  const clients = Array.from({ length: 6 }, (_, i) =>
-    spawn(function* () {
-      yield* sleep(2 * i);
-      try {
-        const c = yield* o.client.connect(proxy.address);
-        yield* c.sendall(`hi ${i}\n`);
-        const answer = (yield* c.recvLine()).toString().trim();
-        peak = Math.max(peak, proxy.clients.active);
-        yield* sleep(30);
-        c.close();
-        return answer;
-      } catch (e) {
-        return e instanceof SocketError ? e.code : String(e);
-      }
-    }),
-  );
-  const answers: string[] = [];
-  for (const t of clients) answers.push(yield* t.wait());
+  const answers = yield* clientsOneByOne(o.client, proxy.address, 6, function* () {
+    peak = Math.max(peak, proxy.clients.active);
+    yield* sleep(30);
+  });
   yield* proxy.shutdown(1000);
   return { answers, peak, total: proxy.clients.total };
 }
@@ -69,22 +49,14 @@ const RULE = "maxConnections 1, backlog 2: six clients are served one after anot
 describe("the proxy's maxConnections on every network", () => {
   it(`on the simulated network: ${RULE}`, () => {
     const { result } = simulate({ seed: SEED, latency: 1 }, (net) =>
-      sixClients({
-        client: net.host("c"),
-        proxy: net.host("lb"),
-        proxyAt: { host: "lb", port: 80 },
-        backend: net.host("b1"),
-        backendAt: { host: "b1", port: 8080 },
-        relay: greenRelay,
-      }),
+      sixClients({ ...simulatedEnv(net), relay: greenRelay }),
     );
     expect(result).toEqual(expected);
   });
 
-  const loopback = { host: "127.0.0.1", port: 0 };
   for (const [name, proxy, relay] of [["the green pipe", realNetwork, greenRelay], ["the splice", fastNetwork, spliceRelay]] as const) {
     it(`on loopback with ${name}: ${RULE}`, async () => {
-      const result = await real(() => sixClients({ client: realNetwork, proxy, proxyAt: loopback, backend: realNetwork, backendAt: loopback, relay }), 8000);
+      const result = await real(() => sixClients({ ...loopbackEnv(proxy), relay }), 8000);
       expect(result).toEqual(expected);
     }, 10_000);
   }

@@ -7,9 +7,8 @@ import { fastNetwork } from "@target/08-tcp-proxy/fast-net";
 import { greenRelay, type Relay } from "@target/08-tcp-proxy/pipe";
 import { spliceRelay } from "@target/08-tcp-proxy/splice";
 import { real, SEED, simulate } from "../support/net";
-import { relayConformance } from "../support/relay-conformance";
+import { loopbackEnv, relayConformance, simulatedEnv } from "../support/relay-conformance";
 
-const LOOPBACK = { host: "127.0.0.1", port: 0 };
 const MiB = 1024 * 1024;
 
 for (const [name, relay] of [["the green pipe", greenRelay], ["the splice (the green pipe underneath)", spliceRelay]] as const) {
@@ -17,15 +16,7 @@ for (const [name, relay] of [["the green pipe", greenRelay], ["the splice (the g
     name: `${name} on the simulated network`,
     relay,
     run: async (main) =>
-      simulate({ seed: SEED, latency: 2 }, (net) =>
-        main({
-          client: net.host("c"),
-          proxy: net.host("lb"),
-          proxyAt: { host: "lb", port: 80 },
-          backend: net.host("b1"),
-          backendAt: { host: "b1", port: 8080 },
-        }),
-      ).result,
+      simulate({ seed: SEED, latency: 2 }, (net) => main(simulatedEnv(net))).result,
     size: 300_000,
     tick: 50,
     // Two hops, each with a window (64 KiB) and a send buffer (16 KiB), and the chunk in the relay's hands.
@@ -43,7 +34,7 @@ for (const [name, relay, proxy] of onLoopback) {
   relayConformance({
     name,
     relay,
-    run: (main) => real(() => main({ client: realNetwork, proxy, proxyAt: LOOPBACK, backend: realNetwork, backendAt: LOOPBACK }), 15_000),
+    run: (main) => real(() => main(loopbackEnv(proxy)), 15_000),
     timeout: 20_000,
     size: 2 * MiB,
     tick: 20,

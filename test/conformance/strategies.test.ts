@@ -6,11 +6,10 @@
 // Replay a failure with its seed: SEED=1234 npx vitest run test/conformance/strategies.test.ts
 import { describe, expect, it } from "vitest";
 import { runVirtual, sleep } from "@target/02-hub/green";
-import type { Green } from "@target/02-hub/suspend";
 import { spawn } from "@target/03-cancellation/greenthread";
 import { mulberry32 } from "@target/05-green-sockets/random";
 import { SimNetwork } from "@target/05-green-sockets/sim-network";
-import type { Address, Socket } from "@target/05-green-sockets/socket";
+import type { Address } from "@target/05-green-sockets/socket";
 import { startBalancedProxy } from "@target/09-strategies/balanced";
 import { BaseStrategy } from "@target/09-strategies/strategy";
 import type { Backend } from "@target/08-tcp-proxy/balancer";
@@ -20,6 +19,7 @@ import { PowerOfChoices } from "@target/09-strategies/p2c";
 import { LeastConnections } from "@target/09-strategies/simple";
 import { makeStrategy, STRATEGY_NAMES, type StrategyName } from "@target/09-strategies/strategies";
 import { hash32, type Peer, type Strategy } from "@target/09-strategies/strategy";
+import { readAll } from "../support/net";
 
 const SEED = process.env.SEED === undefined ? 20261202 : Number(process.env.SEED);
 const replay = `seed ${SEED}; replay with: SEED=${SEED} npx vitest run test/conformance/strategies.test.ts`;
@@ -272,12 +272,6 @@ describe("least connections, as nginx's least_conn (ties at random)", () => {
 
 describe("every strategy on chapter 08's proxy (balanced.ts)", () => {
   /** Reads until the end of the stream. */
-  function* readAll(s: Socket): Green<Buffer> {
-    const parts: Buffer[] = [];
-    for (let b = yield* s.recv(); b.length > 0; b = yield* s.recv()) parts.push(b);
-    return Buffer.concat(parts);
-  }
-
   it.each(STRATEGY_NAMES)("%s: serves 30 clients through the proxy, hears every connection end, and backs off a refusing backend", (name) => {
     const LB: Address = { host: "lb", port: 80 };
     const { result } = runVirtual(function* () {

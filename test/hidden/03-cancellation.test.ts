@@ -6,25 +6,13 @@ import {
   getHub,
   GreenletExit,
   type GreenThread,
-  runVirtual,
   sleep,
   spawn,
   spawnAfter,
 } from "@target/03-cancellation/greenthread";
 import { Timeout, withTimeout } from "@target/03-cancellation/timeout";
-import { PARK, type Green } from "@target/02-hub/suspend";
-
-/** Runs `main` virtually, collecting what the hub reports (failures nobody waited for). */
-function run<T>(main: () => Green<T>): { result: T; time: number; reports: string[] } {
-  const reports: string[] = [];
-  const r = runVirtual(main, { report: (g, e) => reports.push(`${g?.name}: ${String((e as Error)?.message ?? e)}`) });
-  return { ...r, reports };
-}
-
-function* returnsAfter<T>(ms: number, value: T): Green<T> {
-  yield* sleep(ms);
-  return value;
-}
+import { PARK } from "@target/02-hub/suspend";
+import { run, returnsAfter } from "../support/hub";
 
 describe("task 1: wait", () => {
   it("a stray resume does not end a wait early (1 pts)", () => {

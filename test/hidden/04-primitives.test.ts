@@ -2,27 +2,14 @@
 // by the instructor's grader and the Gradescope autograder; never handed out with the student edition.
 import { describe, expect, it } from "vitest";
 import type { Green } from "@target/02-hub/suspend";
-import { getHub, runVirtual, sleep, spawn } from "@target/03-cancellation/greenthread";
+import { sleep, spawn } from "@target/03-cancellation/greenthread";
 import { Event } from "@target/04-primitives/event";
 import { GreenPile } from "@target/04-primitives/greenpile";
 import { GreenPool } from "@target/04-primitives/greenpool";
 import { Empty, LightQueue, Queue } from "@target/04-primitives/queue";
 import { Semaphore } from "@target/04-primitives/semaphore";
 import { TIMED_OUT, WaitQueue } from "@target/04-primitives/waiters";
-
-/** Runs `main` virtually, collecting what the hub reports (failures nobody waited for). */
-function run<T>(main: () => Green<T>): { result: T; time: number; reports: string[] } {
-  const reports: string[] = [];
-  const r = runVirtual(main, { report: (g, e) => reports.push(`${g?.name}: ${String((e as Error)?.message ?? e)}`) });
-  return { ...r, reports };
-}
-
-const now = (): number => getHub().now();
-
-function* returnsAfter<T>(ms: number, value: T): Green<T> {
-  yield* sleep(ms);
-  return value;
-}
+import { now, returnsAfter, run } from "../support/hub";
 
 describe("task 1: WaitQueue", () => {
   it("a thread woken before its deadline leaves no alarm behind (1 pts)", () => {

@@ -12,6 +12,7 @@ import { serve, StopServe } from "@target/05-green-sockets/serve";
 import { SimNetwork, type SimOptions } from "@target/05-green-sockets/sim-network";
 import type { Address, Socket } from "@target/05-green-sockets/socket";
 import { BaseSocket, EMPTY } from "@target/05-green-sockets/stream";
+import { pair } from "../support/net";
 
 /** Runs `main` on the virtual clock with a fresh simulated network; an error the hub reports fails the test. */
 function simulate<T>(options: SimOptions, main: (net: SimNetwork) => Green<T>): { result: T; time: number; reported: unknown[] } {
@@ -19,17 +20,6 @@ function simulate<T>(options: SimOptions, main: (net: SimNetwork) => Green<T>): 
   const reported: unknown[] = [];
   const { result, time } = runVirtual(() => main(net), { report: (_g, e) => reported.push(e) });
   return { result, time, reported };
-}
-
-/** A server on host "server" port 7 that runs `handler` for one connection; the client socket from host "client". */
-function* pair(net: SimNetwork, handler: (s: Socket) => Green<void>): Green<Socket> {
-  const listener = yield* net.host("server").listen({ host: "server", port: 7 });
-  spawn(function* () {
-    const s = yield* listener.accept();
-    listener.close();
-    yield* handler(s);
-  });
-  return yield* net.host("client").connect({ host: "server", port: 7 });
 }
 
 /**

@@ -2,7 +2,7 @@
 // and the Gradescope autograder; never handed out with the student edition. Everything runs on the virtual clock
 // and the simulated network.
 import { describe, expect, it } from "vitest";
-import { runVirtual, sleep } from "@target/02-hub/green";
+import { sleep } from "@target/02-hub/green";
 import { getHub } from "@target/02-hub/hub";
 import type { Green } from "@target/02-hub/suspend";
 import { spawn } from "@target/03-cancellation/greenthread";
@@ -12,35 +12,15 @@ import { chatServer } from "@target/06-chat/chat";
 import { readLine, type Line } from "@target/06-chat/lines";
 import type { ChatOptions } from "@target/06-chat/options";
 import { Outbox } from "@target/06-chat/outbox";
-import { Room, type Mailbox } from "@target/06-chat/room";
+import { Room } from "@target/06-chat/room";
+import { Box } from "../support/chat";
+import { simulate as simulateNet } from "../support/net";
 import { cleanLine, validateNick } from "@target/06-chat/text";
 
 const now = (): number => getHub().now();
 
 /** Runs `main` on the virtual clock with a fresh simulated network; an error the hub reports fails the test. */
-function simulate<T>(options: SimOptions, main: (net: SimNetwork) => Green<T>): T {
-  const net = new SimNetwork(options);
-  const reported: unknown[] = [];
-  let result: T;
-  try {
-    result = runVirtual(() => main(net), { report: (_g, e) => reported.push(e) }).result;
-  } catch (e) {
-    throw reported.length > 0 ? reported[0] : e;
-  }
-  if (reported.length > 0) throw reported[0];
-  return result;
-}
-
-/** A mailbox that is an array, and refuses past `limit` lines. */
-class Box implements Mailbox {
-  readonly lines: string[] = [];
-  constructor(readonly limit = Infinity) {}
-  send(line: string): boolean {
-    if (this.lines.length >= this.limit) return false;
-    this.lines.push(line);
-    return true;
-  }
-}
+const simulate = <T>(options: SimOptions, main: (net: SimNetwork) => Green<T>): T => simulateNet(options, main).result;
 
 /** A test client: its socket, and every line it heard (read by a thread of its own). */
 class Client {

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { getHub } from "@target/02-hub/hub";
 import type { Green } from "@target/02-hub/suspend";
 import { runVirtual, sleep, spawn } from "@target/03-cancellation/greenthread";
-import { ConnectionResetError, SocketError } from "@target/05-green-sockets/errors";
+import { ConnectionResetError } from "@target/05-green-sockets/errors";
 import { SimNetwork } from "@target/05-green-sockets/sim-network";
 import { HttpClient } from "@target/07-http/client";
 import { collect } from "@target/07-http/collect";
@@ -15,21 +15,9 @@ import { contentLength, requestFraming } from "@target/07-http/framing";
 import type { Handler } from "@target/07-http/handler";
 import { Headers } from "@target/07-http/headers";
 import { RequestParser } from "@target/07-http/parser";
-import { handleConnection, serveHttp, type ServerOptions } from "@target/07-http/server";
+import { handleConnection } from "@target/07-http/server";
 import { parseFieldLine } from "@target/07-http/syntax";
-
-const bytes = (s: string): Buffer => Buffer.from(s, "latin1");
-
-/** The status of the HttpError `fn` throws, -1 when it throws nothing. */
-function statusOf(fn: () => unknown): number {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof HttpError) return e.status;
-    throw e;
-  }
-  return -1;
-}
+import { bytes, rawExchange, startServer, statusOf } from "../support/http";
 
 /** The status of the first error event of one push, or "no error". */
 function pushStatus(input: string | Buffer[], limits = {}): number | string {
@@ -45,31 +33,6 @@ function simulate<T>(main: (net: SimNetwork) => Green<T>): { result: T; reported
   const reported: unknown[] = [];
   const { result } = runVirtual(() => main(net), { report: (_g, e) => reported.push(e) });
   return { result, reported };
-}
-
-function* startServer(net: SimNetwork, handler: Handler, options: ServerOptions = {}) {
-  const listener = yield* net.host("server").listen({ host: "server", port: 80 });
-  spawn(serveHttp, listener, handler, options);
-  return listener;
-}
-
-/** Sends `parts` (a number is a pause in ms) from a thread of its own; returns all the server sent until it closed. */
-function* rawExchange(net: SimNetwork, ...parts: (string | number)[]): Green<string> {
-  const sock = yield* net.host("client").connect({ host: "server", port: 80 });
-  spawn(function* () {
-    try {
-      for (const p of parts) {
-        if (typeof p === "number") yield* sleep(p);
-        else yield* sock.sendall(p);
-      }
-    } catch (e) {
-      if (!(e instanceof SocketError)) throw e;
-    }
-  });
-  const got: Buffer[] = [];
-  for (let b = yield* sock.recv(); b.length > 0; b = yield* sock.recv()) got.push(b);
-  sock.close();
-  return Buffer.concat(got).toString("latin1");
 }
 
 describe("task 1: the line grammar", () => {
@@ -164,8 +127,8 @@ describe("task 5: the green server", () => {
     };
     const { result, reported } = simulate(function* (net) {
       const l = yield* startServer(net, handler);
-      const head = yield* rawExchange(net, "HEAD / HTTP/1.1\r\nHost: s\r\nConnection: close\r\n\r\n");
-      const forbidden = yield* rawExchange(net, "GET /forbidden HTTP/1.1\r\nHost: s\r\n\r\nGET / HTTP/1.1\r\nHost: s\r\n\r\n");
+      const head = (yield* rawExchange(net, "HEAD / HTTP/1.1\r\nHost: s\r\nConnection: close\r\n\r\n")).text;
+      const forbidden = (yield* rawExchange(net, "GET /forbidden HTTP/1.1\r\nHost: s\r\n\r\nGET / HTTP/1.1\r\nHost: s\r\n\r\n")).text;
       l.close();
       return [head, forbidden];
     });

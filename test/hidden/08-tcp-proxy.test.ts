@@ -2,7 +2,7 @@
 // grader and the Gradescope autograder; never handed out with the student edition. Everything runs on the virtual
 // clock and the simulated network.
 import { describe, expect, it } from "vitest";
-import { runVirtual, sleep } from "@target/02-hub/green";
+import { sleep } from "@target/02-hub/green";
 import { getHub } from "@target/02-hub/hub";
 import type { Green } from "@target/02-hub/suspend";
 import { spawn } from "@target/03-cancellation/greenthread";
@@ -16,24 +16,13 @@ import { pump } from "@target/08-tcp-proxy/pipe";
 import { Proxy } from "@target/08-tcp-proxy/proxy";
 import { RoundRobin } from "@target/08-tcp-proxy/round-robin";
 import { statsFor } from "@target/08-tcp-proxy/stats";
+import { readAll, simulate as simulateNet } from "../support/net";
 
 /** Runs `main` on the virtual clock with a fresh simulated network; an error the hub reports fails the test. */
-function simulate<T>(options: SimOptions, main: (net: SimNetwork) => Green<T>): T {
-  const net = new SimNetwork(options);
-  const reported: unknown[] = [];
-  const { result } = runVirtual(() => main(net), { report: (_g, e) => reported.push(e) });
-  if (reported.length > 0) throw reported[0];
-  return result;
-}
+const simulate = <T>(options: SimOptions, main: (net: SimNetwork) => Green<T>): T => simulateNet(options, main).result;
 
 const backend = (name: string, port = 8080): Backend => ({ name, address: { host: name, port } });
 const LB: Address = { host: "lb", port: 80 };
-
-function* readAll(s: Socket): Green<Buffer> {
-  const parts: Buffer[] = [];
-  for (let b = yield* s.recv(); b.length > 0; b = yield* s.recv()) parts.push(b);
-  return Buffer.concat(parts);
-}
 
 /** A connected pair of sockets on the simulated network: [the one on host a, the one on host b]. */
 function* socketPair(net: SimNetwork, a: string, b: string, port: number): Green<[Socket, Socket]> {

@@ -7,7 +7,7 @@ import { getHub } from "@target/02-hub/hub";
 import type { Green } from "@target/02-hub/suspend";
 import { SimNetwork, type SimOptions } from "@target/05-green-sockets/sim-network";
 import { spawn } from "@target/03-cancellation/greenthread";
-import { ConnectionResetError, SocketClosedError } from "@target/05-green-sockets/errors";
+import { ConnectionResetError, SocketClosedError, SocketError } from "@target/05-green-sockets/errors";
 import type { Address, Network, Socket } from "@target/05-green-sockets/socket";
 
 /** The seed of the randomized tests: $SEED when set, so a failure can be replayed. */
@@ -56,6 +56,17 @@ export function real<T>(main: () => Green<T>, limit = 3000): Promise<T> {
     },
     { report: (_g, e) => mainThread?.hub.throwInto(mainThread, e) },
   );
+}
+
+/** A server on host "server" port 7 that runs `handler` for one connection; the client socket from host "client". */
+export function* pair(net: SimNetwork, handler: (s: Socket) => Green<void>): Green<Socket> {
+  const listener = yield* net.host("server").listen({ host: "server", port: 7 });
+  spawn(function* () {
+    const s = yield* listener.accept();
+    listener.close();
+    yield* handler(s);
+  });
+  return yield* net.host("client").connect({ host: "server", port: 7 });
 }
 
 /** Reads until the end of the stream. */
@@ -138,4 +149,29 @@ export function* untilStalled(sent: () => number, done: () => boolean, tick: num
     yield* sleep(tick);
   }
   return still === 3 && !done();
+}
+
+/**
+ * `n` clients of `to` on `network`, arriving 2 ms apart: client i sends "hi i", reads one line back, runs `served`
+ * (say, to stay a while) and hangs up. Returns each client's answer, or the code of the SocketError it got.
+ */
+export function* clientsOneByOne(network: Network, to: Address, n: number, served: () => Green<void> = function* () {}): Green<string[]> {
+  const clients = Array.from({ length: n }, (_, i) =>
+    spawn(function* () {
+      yield* sleep(2 * i);
+      try {
+        const c = yield* network.connect(to);
+        yield* c.sendall(`hi ${i}\n`);
+        const answer = (yield* c.recvLine()).toString().trim();
+        yield* served();
+        c.close();
+        return answer;
+      } catch (e) {
+        return e instanceof SocketError ? e.code : String(e);
+      }
+    }),
+  );
+  const answers: string[] = [];
+  for (const t of clients) answers.push(yield* t.wait());
+  return answers;
 }

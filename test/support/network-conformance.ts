@@ -18,7 +18,7 @@ import {
   TimedOutError,
 } from "@target/05-green-sockets/errors";
 import type { Address, Network, Socket } from "@target/05-green-sockets/socket";
-import { CHUNK, chunkOf, readAll, readChunks, untilStalled } from "./net";
+import { CHUNK, chunkOf, clientsOneByOne, readAll, readChunks, untilStalled } from "./net";
 
 /** What a test gets: where servers listen and from where clients connect. */
 export interface NetworkEnv {
@@ -195,22 +195,7 @@ export function networkConformance(subject: NetworkSubject): void {
         });
         // They arrive one by one while the first is being served: on a real network each finds room in the
         // kernel's queue, which Node empties at once, so only the listener can make them wait.
-        const clients = Array.from({ length: 6 }, (_, i) =>
-          spawn(function* () {
-            yield* sleep(2 * i);
-            try {
-              const c = yield* client.connect(l.address);
-              yield* c.sendall(`hi ${i}\n`);
-              const answer = (yield* c.recvLine()).toString().trim();
-              c.close();
-              return answer;
-            } catch (e) {
-              return e instanceof SocketError ? e.code : String(e);
-            }
-          }),
-        );
-        const answers: string[] = [];
-        for (const t of clients) answers.push(yield* t.wait());
+        const answers = yield* clientsOneByOne(client, l.address, 6);
         l.close();
         return { answers, peak };
       });

@@ -9,8 +9,10 @@ import { sleep } from "@target/02-hub/green";
 import type { Green } from "@target/02-hub/suspend";
 import { spawn } from "@target/03-cancellation/greenthread";
 import { SocketError } from "@target/05-green-sockets/errors";
+import type { SimNetwork } from "@target/05-green-sockets/sim-network";
 import type { Address, Network, Socket } from "@target/05-green-sockets/socket";
 import type { Relay } from "@target/08-tcp-proxy/pipe";
+import { realNetwork } from "@target/05-green-sockets/node-network";
 import { chunkOf, CHUNK, pattern, readAll, readChunks, server, untilStalled } from "./net";
 
 /** The three parties of a proxied connection, and where each listens. */
@@ -24,6 +26,20 @@ export interface RelayEnv {
   readonly backend: Network;
   readonly backendAt: Address;
 }
+
+/** The parties on the simulated network: the client on host c, the proxy on lb:80, the backend on b1:8080. */
+export const simulatedEnv = (net: SimNetwork): RelayEnv => ({
+  client: net.host("c"),
+  proxy: net.host("lb"),
+  proxyAt: { host: "lb", port: 80 },
+  backend: net.host("b1"),
+  backendAt: { host: "b1", port: 8080 },
+});
+
+const LOOPBACK: Address = { host: "127.0.0.1", port: 0 };
+
+/** The parties on loopback: client and backend on Node's network, the proxy on `proxy`, all on any free port. */
+export const loopbackEnv = (proxy: Network): RelayEnv => ({ client: realNetwork, proxy, proxyAt: LOOPBACK, backend: realNetwork, backendAt: LOOPBACK });
 
 export type RelayTest = "order" | "half-close" | "reset" | "backpressure";
 
