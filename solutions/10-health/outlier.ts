@@ -112,9 +112,8 @@ export class OutlierDetector {
     h.total++;
     if (status >= 500) {
       h.failed++;
-      if (isGatewayFailure(status) && ++h.consecutiveGateway === this.config.consecutiveGatewayFailure) {
-        this.eject(b, "consecutive-gateway-failure");
-      }
+      if (!isGatewayFailure(status)) h.consecutiveGateway = 0; // a 500 breaks a run of gateway failures
+      else if (++h.consecutiveGateway === this.config.consecutiveGatewayFailure) this.eject(b, "consecutive-gateway-failure");
       if (++h.consecutive5xx === this.config.consecutive5xx) this.eject(b, "consecutive-5xx");
     } else {
       h.consecutive5xx = 0;
