@@ -1,0 +1,30 @@
+// Chapter 09's strategies, seeing health: a balancer that wraps any of them and never picks a backend that is down
+// (active checks) or ejected (outlier detection). Built in chapter 10.
+import type { Backend, Balancer } from "../08-tcp-proxy/balancer";
+
+// #region healthy-balancer
+/** Whether a backend may get traffic now. */
+export type HealthView = (b: Backend) => boolean;
+
+/** `inner`, with every pick restricted to the backends `healthy` accepts. The strategy itself is unchanged. */
+export class HealthyBalancer implements Balancer {
+  constructor(
+    readonly inner: Balancer,
+    readonly healthy: HealthView,
+  ) {}
+
+  get backends(): readonly Backend[] {
+    return this.inner.backends;
+  }
+
+  pick(usable: (b: Backend) => boolean): Backend | null {
+    return this.inner.pick((b) => usable(b) && this.healthy(b));
+  }
+}
+
+/** Healthy when every view says so: the active checks' and the outlier detector's together. */
+export const allOf =
+  (...views: HealthView[]): HealthView =>
+  (b) =>
+    views.every((v) => v(b));
+// #endregion
