@@ -1,7 +1,8 @@
 // The conformance suite of chapter 10's health checkers: both state machines behind the HealthChecker contract
 // (HAProxy's and Envoy's) run the same checks — the contract's rules, then the monitor and the two probes on the
-// simulated network — and what differs by source is stated per checker. Not graded: it runs on the code @target
-// points at.
+// simulated network — and what differs by source is stated per checker. Then checks of the chapter's given parts
+// against their sources (the retry policy, the breaker, Finagle's budget, failure percentage). Not graded: it runs on
+// the code @target points at.
 //
 // Replay a failure with its seed: SEED=1234 npx vitest run test/conformance/health-checkers.test.ts
 import { describe, expect, it } from "vitest";
@@ -16,6 +17,11 @@ import type { CheckerConfig, CheckResult } from "@target/10-health/checker";
 import { CHECKER_KINDS, makeChecker } from "@target/10-health/checkers";
 import { HealthMonitor } from "@target/10-health/monitor";
 import { httpProbe, tcpProbe } from "@target/10-health/probe";
+import { CircuitBreaker } from "@target/10-health/breaker";
+import { FinagleBudget } from "@target/10-health/budget";
+import { OutlierDetector } from "@target/10-health/outlier";
+import { mayRetry } from "@target/10-health/retry";
+import { failurePercentageOutliers } from "@target/10-health/success-rate";
 import { readAll, replayWith, SEED, server, simulate } from "../support/net";
 
 const replay = `seed ${SEED}; ${replayWith("test/conformance/health-checkers.test.ts")(SEED)}`;
@@ -149,5 +155,63 @@ describe.each(CHECKER_KINDS)("conformance: %s", (kind) => {
       return out;
     });
     expect(result).toEqual(["ok: pass", "bad: status", "mute: timeout", "closed: network"]);
+  });
+});
+
+// The given parts of chapter 10 that the lab's tests do not reach, held to their sources' published behaviour.
+describe("reference behaviour: the retry policy, the breaker, Finagle's budget, failure percentage", () => {
+  it("retries connect failures always; resets and 502/503/504 only for idempotent methods unless told otherwise", () => {
+    const p = {};
+    expect(mayRetry(p, { kind: "connect-failure" }, "POST")).toBe(true);
+    expect(mayRetry(p, { kind: "reset" }, "GET")).toBe(true);
+    expect(mayRetry(p, { kind: "reset" }, "POST")).toBe(false);
+    expect([502, 503, 504, 500, 429].map((status) => mayRetry(p, { kind: "status", status }, "PUT"))).toEqual([true, true, true, false, false]);
+    expect(mayRetry({ retryNonIdempotent: true }, { kind: "status", status: 503 }, "POST")).toBe(true);
+    expect(mayRetry({ retryOn: ["reset"] }, { kind: "connect-failure" })).toBe(false);
+    expect(mayRetry(p, { kind: "reset" }), "TCP: no method, nothing to protect").toBe(true);
+  });
+
+  it("the breaker refuses past each limit at once, says why, and counts it", () => {
+    const b = new CircuitBreaker({ maxConnections: 2, maxRetries: 1 });
+    expect([b.acquire("connections"), b.acquire("connections")]).toEqual([null, null]);
+    const e = b.acquire("connections");
+    expect(e?.message).toBe("circuit breaker open: max connections (2) reached");
+    expect(b.overflows.connections).toBe(1);
+    b.release("connections");
+    expect(b.acquire("connections")).toBeNull();
+    expect(b.acquire("retries")).toBeNull();
+    expect(b.acquire("retries")?.resource).toBe("retries");
+    expect(b.limits.requests, "Envoy's default").toBe(1024);
+  });
+
+  it("Finagle's budget: 20% of the requests of the last 10 s, plus 10 retries a second of reserve", () => {
+    let now = 0;
+    const f = new FinagleBudget({}, () => now);
+    expect(f.balance, "the reserve: 10/s × 10 s").toBe(100);
+    let ok = 0;
+    while (f.tryRetry()) ok++;
+    expect(ok).toBe(100);
+    for (let i = 0; i < 50; i++) f.requestStarted();
+    expect(f.balance, "50 requests: 10 retries").toBe(10);
+    now = 11_000;
+    expect(f.balance, "everything older than 10 s is forgotten: the reserve again").toBe(100);
+  });
+
+  it("failure percentage: at or above 85% among hosts with 50 requests, five such hosts at least", () => {
+    const t = (failed: number, total = 50) => ({ total, failed });
+    expect(failurePercentageOutliers([t(0), t(0), t(0), t(0), t(43)])).toEqual([4]);
+    expect(failurePercentageOutliers([t(0), t(0), t(0), t(0), t(42)]), "84%").toEqual([]);
+    expect(failurePercentageOutliers([t(0), t(0), t(0), t(0), t(49, 49)]), "49 requests: not counted").toEqual([]);
+  });
+
+  it("Envoy's default enforcement: consecutive gateway failures and failure percentage are counted, not enforced", () => {
+    const bs: Backend[] = ["a", "b", "c", "d", "e"].map((name) => ({ name, address: { host: name, port: 80 } }));
+    const d = new OutlierDetector(bs, { consecutive5xx: 1000, maxEjectionPercent: 100 }, { now: () => 0, random: () => 0.5 });
+    for (let i = 0; i < 60; i++) for (const b of bs) d.record(b, b.name === "e" ? 503 : 200);
+    d.tick(); // success rate: e at 0% among 100% — but 60 requests < request volume 100; failure percentage not enforced
+    expect(d.isEjected(bs[4])).toBe(false);
+    for (let i = 0; i < 100; i++) for (const b of bs) d.record(b, b.name === "e" ? 503 : 200);
+    d.tick();
+    expect(d.events.map((e) => `${e.backend.name} ${e.reason}`)).toEqual(["e success-rate"]);
   });
 });
