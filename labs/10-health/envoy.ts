@@ -49,6 +49,8 @@ export class EnvoyChecker implements HealthChecker {
   // #region envoy-jitter
   /** `interval` (or `unhealthy_interval`), plus up to `interval_jitter_percent` of it at random, as Envoy adds. */
   nextDelay(): number {
+    // Simplification: a production checker would also have Envoy's no_traffic_interval (60 s while the cluster has
+    // had no traffic) and the edge intervals used right after a change of state.
     const base = this.healthy ? this.interval : this.unhealthyInterval;
     return base + Math.floor(this.#random() * ((base * this.jitterPercent) / 100));
   }

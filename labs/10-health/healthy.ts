@@ -18,6 +18,8 @@ export class HealthyBalancer implements Balancer {
   }
 
   pick(usable: (b: Backend) => boolean): Backend | null {
+    // Simplification: a production balancer would have a panic mode (Envoy's healthy_panic_threshold, 50%): with
+    // too few healthy backends it balances over all of them rather than overload the few left or refuse everyone.
     return this.inner.pick((b) => usable(b) && this.healthy(b));
   }
 }

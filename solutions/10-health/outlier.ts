@@ -160,6 +160,8 @@ export class OutlierDetector {
    * a new interval.
    */
   tick(): void {
+    // Simplification: a production detector would keep Envoy's two success-rate monitors (external and local origin)
+    // and count this interval's requests in a double buffer, so that a sweep never races the traffic.
     const now = this.#now();
     for (const [b, h] of this.hosts) {
       if (!h.ejected) {

@@ -34,6 +34,8 @@ export function httpProbe(path = "/health"): Probe {
         const code = Number(status[1]);
         return (code >= 200 && code < 300 ? "pass" : "status") as CheckResult;
       } finally {
+        // Simplification: a production check would read the answer's headers and body too (HAProxy's
+        // `http-check expect`, Envoy's `expected_statuses` and response matching); the status line is enough here.
         sock.abort(); // a check reads no body: drop the connection at once
       }
     });

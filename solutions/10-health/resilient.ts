@@ -75,6 +75,8 @@ export function resilientNetwork(inner: Network, r: Resilience): Network {
           }, false);
         }
       }
+      // Simplification: a production proxy would answer an overflow without touching a backend's counters; here the
+      // breaker's refusal goes through chapter 08's failover, which counts it as that backend's connect failure.
       if (st.refused !== null) throw st.refused;
       const retry = st.tries > 0;
       if (retry) {
