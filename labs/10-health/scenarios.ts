@@ -20,7 +20,9 @@ export const OUTAGE_SETUPS: readonly [string, Partial<OutageConfig>][] = [
   ["nothing", { health: null, outlier: null, retry: null }],
   ["active checks", { health: CHECKS, outlier: null, retry: null }],
   ["checks + ejection", { health: CHECKS, outlier: {}, retry: null }],
+  ["checks + ejection + retries, no budget", { health: CHECKS, outlier: {}, retry: { maxRetries: 2, budget: null } }],
   ["checks + ejection + retries", { health: CHECKS, outlier: {}, retry: { maxRetries: 2, budget: { kind: "envoy" } } }],
+  ["retries alone, Envoy budget", { health: null, outlier: null, retry: { maxRetries: 2, budget: { kind: "envoy" } } }],
 ];
 
 /** Every backend can serve 100 requests a second; from 30 s to 60 s only 25, while 50 a second each keep coming. */
