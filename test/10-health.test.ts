@@ -314,10 +314,10 @@ describe("task 6: backoff with full jitter, and all of it on chapter 08's proxy"
   });
 
   it("on loopback, a backend process killed under load through the proxy with retries loses no request started after it died (1 pts)", async () => {
-    // Three backend processes that answer "<name>:<what they read>". A child of this test, killed by it, and
-    // killed at the end in any case.
-    const script = `const n=require("node:net");const s=n.createServer({allowHalfOpen:true},(c)=>{const p=[];c.on("data",(d)=>p.push(d));c.on("end",()=>c.end(process.argv[1]+":"+Buffer.concat(p)));c.on("error",()=>{})});s.listen(0,"127.0.0.1",()=>console.log(s.address().port))`;
-    const procs = ["p1", "p2", "p3"].map((name) => spawnProcess(process.execPath, ["-e", script, name], { stdio: ["ignore", "pipe", "inherit"] }));
+    // Three backend processes that answer "<name>:<what they read>". Children of this test: one is killed by it, the
+    // rest at the end; each also exits when its stdin closes (this process gone) or after 30 s, whatever happens.
+    const script = `const n=require("node:net");const s=n.createServer({allowHalfOpen:true},(c)=>{const p=[];c.on("data",(d)=>p.push(d));c.on("end",()=>c.end(process.argv[1]+":"+Buffer.concat(p)));c.on("error",()=>{})});s.listen(0,"127.0.0.1",()=>console.log(s.address().port));process.stdin.on("end",()=>process.exit(0)).resume();setTimeout(()=>process.exit(0),30000)`;
+    const procs = ["p1", "p2", "p3"].map((name) => spawnProcess(process.execPath, ["-e", script, name], { stdio: ["pipe", "pipe", "inherit"] }));
     try {
       const ports = await Promise.all(procs.map((p) => new Promise<number>((ok, fail) => {
         p.stdout!.once("data", (d: Buffer) => ok(Number(d.toString().trim())));
