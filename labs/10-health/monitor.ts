@@ -61,7 +61,8 @@ export class HealthMonitor {
 
 /**
  * Checks `b` for ever. The first check starts after a random part of the first interval, so that backends added
- * together are not checked in step (HAProxy spreads its first checks over `inter` the same way).
+ * together are not checked in step (HAProxy spreads its first checks evenly over `inter` at start-up for the same
+ * reason; Envoy adds its `initial_jitter`).
  */
 function* checkLoop(monitor: HealthMonitor, b: Backend, checker: HealthChecker): Green<void> {
   const hub = getHub();

@@ -62,6 +62,16 @@ export interface OutageReport {
 }
 // #endregion
 
+/** The simulation has no network: its probe asks the model. Anything that tries to use one is a bug. */
+const NO_NETWORK: Network = {
+  listen: () => {
+    throw new Error("the outage simulation has no network");
+  },
+  connect: () => {
+    throw new Error("the outage simulation has no network");
+  },
+};
+
 // #region sim
 export function simulateOutage(config: OutageConfig): OutageReport {
   return runVirtual(() => outage(config)).result;
@@ -101,7 +111,7 @@ function* outage(c: OutageConfig): Green<OutageReport> {
     yield* sleep(1);
     return down(b) ? "network" : "pass";
   };
-  const monitor = c.health ? new HealthMonitor(null as unknown as Network, bs, c.health, { probe, random }) : null;
+  const monitor = c.health ? new HealthMonitor(NO_NETWORK, bs, c.health, { probe, random }) : null;
   const usable = allOf((b) => monitor?.healthy(b) ?? true, (b) => !(outlier?.isEjected(b) ?? false));
   const balancer = new HealthyBalancer(strategy, usable);
   const budget = c.retry?.budget ? makeBudget(c.retry.budget, now) : null;
