@@ -7,6 +7,7 @@ import { setPriority } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
+import { droppedGreenCalls } from "../lib/green-calls";
 
 export interface TypeErrors {
   /** Path relative to the course root, posix. */
@@ -33,27 +34,32 @@ export function typeErrors(root: string, labDirs: readonly string[]): TypeErrors
     if (!read.error) options = ts.parseJsonConfigFileContent(read.config, ts.sys, root).options;
   }
   const program = ts.createProgram(roots, { ...options, noEmit: true });
-  const byFile = new Map<string, ts.Diagnostic[]>();
+  const byFile = new Map<string, string[]>();
+  const add = (name: string, problem: string): void => void byFile.set(name, [...(byFile.get(name) ?? []), problem]);
   const inLab = new Set(roots.map((f) => f.split("\\").join("/")));
   for (const d of ts.getPreEmitDiagnostics(program)) {
     const name = d.file?.fileName.split("\\").join("/");
     if (!name || !inLab.has(name) || d.category !== ts.DiagnosticCategory.Error) continue;
-    byFile.set(name, [...(byFile.get(name) ?? []), d]);
-  }
-  return [...byFile].sort(([a], [b]) => a.localeCompare(b)).map(([file, ds]) => {
-    const d = ds[0];
     const line = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line + 1 : 0;
-    const message = ts.flattenDiagnosticMessageText(d.messageText, " ");
-    return { file: relative(root, file).split("\\").join("/"), count: ds.length, first: `line ${line}: ${message}` };
-  });
+    add(name, `line ${line}: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`);
+  }
+  // Not a type error, but the mistake types cannot show: a green call without yield* never runs.
+  for (const d of droppedGreenCalls(program, (f) => inLab.has(f.split("\\").join("/")))) {
+    add(d.file.split("\\").join("/"), `line ${d.line}: ${d.text} makes a green call that never runs: write yield* ${d.text}`);
+  }
+  return [...byFile].sort(([a], [b]) => a.localeCompare(b)).map(([file, problems]) => ({
+    file: relative(root, file).split("\\").join("/"),
+    count: problems.length,
+    first: problems.sort((a, b) => Number(/\d+/.exec(a)![0]) - Number(/\d+/.exec(b)![0]))[0]!,
+  }));
 }
 
 /** The notice: nothing when the lab type-checks. */
 export function typeNotice(errors: readonly TypeErrors[]): string[] {
   if (!errors.length) return [];
   return [
-    "Type errors (a notice, not a failure: the tests run your code without checking its types):",
-    ...errors.map((e) => `  ${e.file}: ${e.count} error${e.count > 1 ? "s" : ""}; ${e.first}`),
+    "Type errors and green calls without yield* (a notice, not a failure: the tests run your code without checking its types):",
+    ...errors.map((e) => `  ${e.file}: ${e.count} problem${e.count > 1 ? "s" : ""}; ${e.first}`),
     "  See them all: npm run typecheck (or your editor).",
   ];
 }
