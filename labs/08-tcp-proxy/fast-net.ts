@@ -39,8 +39,20 @@ export class RawSocket extends NodeSocket {
   }
 }
 
-/** The `net.Socket` under `s`, when `s` came from fastNetwork; undefined otherwise (a simulated socket). */
-export const rawOf = (s: Socket): NetSocket | undefined => (s instanceof RawSocket ? s.raw : undefined);
+/**
+ * The RawSocket under `s`, when `s` came from fastNetwork; undefined otherwise (a simulated socket). A socket that
+ * wraps another and keeps it as `inner` (later chapters wrap sockets to watch them) is looked through, so the wrapper
+ * does not cost the proxy its fast path: the splice takes the bytes, the wrapper still sees the close.
+ */
+export function rawSocketOf(s: Socket): RawSocket | undefined {
+  for (let x: unknown = s; x !== undefined && x !== null; x = (x as { inner?: unknown }).inner) {
+    if (x instanceof RawSocket) return x;
+  }
+  return undefined;
+}
+
+/** The `net.Socket` under `s`, when `s` came from fastNetwork (see rawSocketOf); undefined otherwise. */
+export const rawOf = (s: Socket): NetSocket | undefined => rawSocketOf(s)?.raw;
 
 /** Node's network, with sockets the splice can take over. Use it inside `runReal`. */
 export const fastNetwork: Network = {

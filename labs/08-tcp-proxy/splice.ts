@@ -11,7 +11,7 @@ import { getHub } from "../02-hub/hub";
 import { PARK, type Green } from "../02-hub/suspend";
 import { ConnectionResetError, fromNodeError } from "../05-green-sockets/errors";
 import type { Socket } from "../05-green-sockets/socket";
-import { rawOf, READ_SIZE, RawSocket, type ReusedBuffer } from "./fast-net";
+import { rawOf, rawSocketOf, READ_SIZE, type ReusedBuffer } from "./fast-net";
 import { greenRelay } from "./pipe";
 
 // #region splice
@@ -37,7 +37,7 @@ export function* spliceRelay(client: Socket, server: Socket, up: (n: number) => 
   const closed = (): void => {
     if (ended < 2) fail(new ConnectionResetError("the connection closed before its end of stream"));
   };
-  const readerOf = (x: Socket): ReusedBuffer | null => (x instanceof RawSocket ? x.reader : null);
+  const readerOf = (x: Socket): ReusedBuffer | null => rawSocketOf(x)?.reader ?? null;
   const halves = [
     forward(c, s, readerOf(client), up, () => ++ended === 2 && wake()),
     forward(s, c, readerOf(server), down, () => ++ended === 2 && wake()),

@@ -5,12 +5,13 @@
 //
 // Replay a failure with its seed: SEED=1234 npx vitest run test/conformance/strategies.test.ts
 import { describe, expect, it } from "vitest";
-import { runVirtual, sleep } from "@target/02-hub/green";
+import { runReal, runVirtual, sleep } from "@target/02-hub/green";
 import { spawn } from "@target/03-cancellation/greenthread";
 import { mulberry32 } from "@target/05-green-sockets/random";
 import { SimNetwork } from "@target/05-green-sockets/sim-network";
 import type { Address } from "@target/05-green-sockets/socket";
-import { startBalancedProxy } from "@target/09-strategies/balanced";
+import { feedbackNetwork, startBalancedProxy } from "@target/09-strategies/balanced";
+import { fastNetwork, rawOf } from "@target/08-tcp-proxy/fast-net";
 import { BaseStrategy } from "@target/09-strategies/strategy";
 import type { Backend } from "@target/08-tcp-proxy/balancer";
 import { EdfScheduler } from "@target/09-strategies/edf";
@@ -313,5 +314,23 @@ describe("every strategy on chapter 08's proxy (balanced.ts)", () => {
     expect(result.answers.every((a) => ["b1", "b2", "b3"].includes(a)), result.answers.join(",")).toBe(true);
     expect(result.pending, "connections the strategy still counts as open").toEqual([0, 0, 0, 0]);
     expect(result.stats[3], "connections made to the backend that refuses").toBe(0);
+  });
+});
+
+describe("the feedback wrapper keeps chapter 08's fast path", () => {
+  it("a socket fastNetwork opened through feedbackNetwork is still one the splice can take over, and reports its close", async () => {
+    const result = await runReal(function* () {
+      const backend = yield* fastNetwork.listen({ host: "127.0.0.1", port: 0 });
+      const strategy = make("least-connections", [peer("b1")].map((p) => ({ ...p, address: backend.address })));
+      const sock = yield* feedbackNetwork(fastNetwork, strategy).connect(backend.address);
+      const accepted = yield* backend.accept();
+      const spliceable = rawOf(sock) !== undefined;
+      const pendingOpen = (strategy as BaseStrategy<{ pending: number }>).pendingOf(strategy.backends[0]!);
+      sock.close();
+      accepted.close();
+      backend.close();
+      return { spliceable, pendingOpen, pendingClosed: (strategy as BaseStrategy<{ pending: number }>).pendingOf(strategy.backends[0]!) };
+    });
+    expect(result).toEqual({ spliceable: true, pendingOpen: 1, pendingClosed: 0 });
   });
 });
