@@ -7,23 +7,47 @@ interface CpuProfile {
   samples: number[];
 }
 
-/** The functions with the most self time, as "percent  function  file", heaviest first. */
-export function topSelfTime(file: string, limit = 20): string[] {
+/** Samples per (function, file) of the profile; files as their last two path segments (02-hub/hub.ts, esm/hooks). */
+function selfSamples(file: string): { counts: Map<string, { name: string; url: string; count: number }>; total: number } {
   const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
   const frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
-  const self = new Map<string, number>();
+  const counts = new Map<string, { name: string; url: string; count: number }>();
   for (const id of profile.samples) {
     const f = frames.get(id)!;
-    // The last two path segments name the file without naming the machine (02-hub/hub.ts, esm/hooks);
+    // The last two path segments name the file without naming the machine;
     // a module tsx loaded as CommonJS shows up as a data: URL that carries its file name inside.
     const url = f.url.startsWith("data:") ? (/__filename="([^"]+)"/.exec(decodeURIComponent(f.url))?.[1] ?? "data:") : f.url;
     const where = url ? url.split("/").slice(-2).join("/") : "";
-    const key = `${f.functionName || "(anonymous)"}  ${where}`.trimEnd();
-    self.set(key, (self.get(key) ?? 0) + 1);
+    const name = f.functionName || "(anonymous)";
+    const key = `${name}  ${where}`.trimEnd();
+    const entry = counts.get(key) ?? { name, url: where, count: 0 };
+    entry.count++;
+    counts.set(key, entry);
   }
-  const total = profile.samples.length;
-  return [...self]
-    .sort((a, b) => b[1] - a[1])
+  return { counts, total: profile.samples.length };
+}
+
+const percent = (count: number, total: number): string => `${((100 * count) / total).toFixed(1).padStart(5)}%`;
+
+/** The functions with the most self time, as "percent  function  file", heaviest first. */
+export function topSelfTime(file: string, limit = 20): string[] {
+  const { counts, total } = selfSamples(file);
+  return [...counts]
+    .sort((a, b) => b[1].count - a[1].count)
     .slice(0, limit)
-    .map(([key, count]) => `${((100 * count) / total).toFixed(1).padStart(5)}%  ${key}`);
+    .map(([key, { count }]) => `${percent(count, total)}  ${key}`);
+}
+
+/**
+ * Self time summed by part ("the hub", "socket writes", "idle"), heaviest first: `group` names the part of a function
+ * given its name and its file (the last two path segments, "02-hub/hub.ts"; empty for V8's and Node's natives).
+ */
+export function selfTimeGroups(file: string, group: (functionName: string, file: string) => string): string[] {
+  const { counts, total } = selfSamples(file);
+  const sums = new Map<string, number>();
+  for (const { name, url, count } of counts.values()) {
+    const g = group(name, url);
+    sums.set(g, (sums.get(g) ?? 0) + count);
+  }
+  return [...sums].sort((a, b) => b[1] - a[1]).map(([g, count]) => `${percent(count, total)}  ${g}`);
 }

@@ -1,0 +1,183 @@
+// The l7 suite (chapter 11): HTTP proxies side by side under wrk, on loopback — our HTTP proxy, HAProxy `mode http`
+// (default threads and nbthread 1), nginx `proxy_pass` with upstream keepalive, node's http-proxy with its defaults
+// and with a keep-alive agent — at 64, 1,000 and 5,000 connections, in front of two kinds of backends. The engine
+// (fresh start, warm-up, /proc CPU and memory, interleaved reps) is bench/lib/proxy-bench.ts, shared with lb.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { NOFILE, node, repoDir } from "../lib/proc";
+import { type BackendKind, type DriverOptions, judge, probe, type ProxySuite, type ProxySystem, runProxyBench } from "../lib/proxy-bench";
+
+export const SUBJECT = "hub http proxy";
+export const TITLE = "l7: HTTP proxies side by side under wrk";
+const LISTEN = 9500;
+
+export const BACKENDS: readonly BackendKind[] = [
+  { id: "fixed", suffix: ", fixed backends", ports: [9501, 9502, 9503], argv: node("bench/lb/backend.ts", "9501", "9502", "9503") },
+  { id: "node", suffix: ", node:http backends", ports: [9511, 9512, 9513], argv: node("bench/l7/node-backend.ts", "9511", "9512", "9513") },
+];
+
+const HAPROXY_INSTALL = "apt-get update && apt-get install -y haproxy";
+const NGINX_INSTALL = "apt-get update && apt-get install -y nginx-light";
+
+/**
+ * HAProxy 2.6 in `mode http` at its best honest configuration: `http-reuse always` (any idle server connection serves
+ * any request), and idle server connections kept until 90% of the fds are in use (`tune.pool-high-fd-ratio`; the
+ * default 25% closes them past 2,250 fds and, at 5,000 client connections, makes it reconnect for most requests).
+ */
+export function haproxyConfig(backends: readonly number[], nbthread: number | null): string {
+  return [
+    "global",
+    "  maxconn 9000",
+    ...(nbthread ? [`  nbthread ${nbthread}`] : []),
+    "  tune.pool-high-fd-ratio 90",
+    "  tune.pool-low-fd-ratio 80",
+    "defaults",
+    "  mode http",
+    "  maxconn 9000",
+    "  http-reuse always",
+    "  option forwardfor",
+    "  timeout connect 5s",
+    "  timeout client 60s",
+    "  timeout server 60s",
+    "  timeout http-keep-alive 60s",
+    "frontend fe",
+    `  bind 127.0.0.1:${LISTEN}`,
+    "  default_backend be",
+    "backend be",
+    "  balance roundrobin",
+    ...backends.map((p, i) => `  server b${i + 1} 127.0.0.1:${p}`),
+    "",
+  ].join("\n");
+}
+
+/**
+ * nginx 1.22 as a reverse proxy at its best honest configuration: HTTP/1.1 to the upstream with `Connection` cleared
+ * and `keepalive` idle connections cached per worker (without them nginx opens a connection per request), high
+ * `keepalive_requests` on both sides (the default 1,000 would close wrk's connections during the run), no access log.
+ */
+export function nginxConfig(dir: string, backends: readonly number[]): string {
+  return `daemon off;
+master_process on;
+worker_processes auto;
+worker_rlimit_nofile ${NOFILE};
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log error;
+events { worker_connections 16384; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  keepalive_timeout 120s;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  upstream be {
+${backends.map((p) => `    server 127.0.0.1:${p};`).join("\n")}
+    keepalive 1024;
+    keepalive_requests 1000000;
+    keepalive_timeout 120s;
+  }
+  server {
+    listen 127.0.0.1:${LISTEN} backlog=4096;
+    location / {
+      proxy_pass http://be;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_connect_timeout 5s;
+    }
+  }
+}
+`;
+}
+
+const write = (dir: string, name: string, text: string): string => {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+};
+const haproxyMissing = (): string | null => (probe(["haproxy", "-v"]) ? null : `not installed here; install it with: ${HAPROXY_INSTALL}`);
+const httpProxyVersion = (): string => {
+  const pkg = resolve(repoDir, "node_modules/http-proxy/package.json");
+  return existsSync(pkg) ? `http-proxy ${(JSON.parse(readFileSync(pkg, "utf8")) as { version: string }).version}` : "";
+};
+const httpProxyMissing = (): string | null => (httpProxyVersion() ? null : "the npm package http-proxy is not installed; install the dev dependencies with: npm ci");
+
+export const SYSTEMS: readonly ProxySystem[] = [
+  {
+    name: SUBJECT,
+    missing: () =>
+      existsSync(resolve(repoDir, "solutions/11-http-proxy/proxy.ts")) ? null : "solutions/11-http-proxy/proxy.ts is not written yet",
+    argv: (_dir, backends) => node("bench/l7/hub-http-proxy.ts", String(LISTEN), ...backends.map(String)),
+    profiled: true,
+  },
+  {
+    name: "haproxy http",
+    missing: haproxyMissing,
+    argv: (dir, backends) => ["haproxy", "-db", "-f", write(dir, "haproxy.cfg", haproxyConfig(backends, null))],
+    version: () => probe(["haproxy", "-v"]) ?? undefined,
+  },
+  {
+    name: "haproxy http nbthread 1",
+    missing: haproxyMissing,
+    argv: (dir, backends) => ["haproxy", "-db", "-f", write(dir, "haproxy.cfg", haproxyConfig(backends, 1))],
+  },
+  {
+    name: "nginx http",
+    missing: () => (probe(["nginx", "-v"]) ? null : `not installed here; install it with: ${NGINX_INSTALL}`),
+    argv: (dir, backends) => ["nginx", "-c", write(dir, "nginx.conf", nginxConfig(dir, backends)), "-p", dir, "-e", join(dir, "error.log")],
+    version: () => probe(["nginx", "-v"]) ?? undefined,
+  },
+  {
+    name: "node http-proxy",
+    missing: httpProxyMissing,
+    argv: (_dir, backends) => node("bench/l7/node-http-proxy.ts", "default", String(LISTEN), ...backends.map(String)),
+    version: httpProxyVersion,
+  },
+  {
+    name: "node http-proxy keep-alive",
+    missing: httpProxyMissing,
+    argv: (_dir, backends) => node("bench/l7/node-http-proxy.ts", "keep-alive", String(LISTEN), ...backends.map(String)),
+  },
+  { name: "direct (no proxy)", missing: () => null, argv: () => null },
+];
+
+/**
+ * Where a profiled function's self time goes, by part: V8's pseudo-frames, socket reads and writes (Node's stream
+ * plumbing and the native calls under it), and our code by chapter.
+ */
+export function profilePart(name: string, file: string): string {
+  if (name === "(idle)") return "idle";
+  if (name === "(garbage collector)") return "garbage collection";
+  if (name === "(program)") return "V8 and native code (program)";
+  if (/^(writev|writeBuffer|write(Utf8|Latin1|Ascii|Ucs2)String)$/.test(name)) return "socket writes (native)";
+  if (/stream_base_commons|internal\/net|node:net|streams\/writable/.test(file) && /write|Write|afterWrite|doWrite/.test(name)) return "socket writes (Node's stream plumbing)";
+  if (/stream_base_commons|internal\/net|node:net|streams\/readable/.test(file) || /^(onStreamRead|readableAddChunk)$/.test(name)) return "socket reads and Node's stream plumbing";
+  const chapter = /^(\d\d)-[\w-]+\//.exec(file)?.[1];
+  if (chapter) {
+    if (["02", "03", "04"].includes(chapter)) return "the hub (chapters 02–04)";
+    if (chapter === "05") return "green sockets (chapter 05)";
+    if (chapter === "07") return "HTTP parser and messages (chapter 07)";
+    if (chapter === "11") return "the HTTP proxy (chapter 11)";
+    return `chapter ${chapter}`;
+  }
+  return "other Node internals";
+}
+
+export const L7: ProxySuite = {
+  name: "l7",
+  title: TITLE,
+  subject: SUBJECT,
+  listen: LISTEN,
+  conns: [64, 1000, 5000],
+  backends: BACKENDS,
+  systems: SYSTEMS,
+  pooled: true,
+  sources: ["solutions", "bench/l7", "bench/lb/backend.ts", "bench/lib"],
+  profileConns: 1000,
+  profileGroups: profilePart,
+  aims: (ctx) => [
+    judge(ctx, SUBJECT, "requests/s ≥ 0.6× HAProxy http mode's (default threads) at every connection count, on both kinds of backend", "rps", "haproxy http", (r) => r >= 0.6, "cpu"),
+    judge(ctx, SUBJECT, "requests/s ≥ 1.5× node http-proxy's with a keep-alive agent at every connection count, on both kinds of backend", "rps", "node http-proxy keep-alive", (r) => r >= 1.5, "cpu"),
+  ],
+};
+
+export const runL7 = (options: DriverOptions): Promise<number> => runProxyBench(L7, options);

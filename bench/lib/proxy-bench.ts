@@ -1,0 +1,356 @@
+// The engine of the proxy suites (chapter 08's lb, chapter 11's l7): proxies side by side under wrk, on loopback.
+//
+// For every rep, backend kind, connection count and system (reps interleaved, the order of systems rotated each
+// rep): start the proxy fresh, warm it up for 1 s, wait until the warm-up is gone, read the CPU time and memory of the
+// proxy's process tree from /proc, run `wrk -t1 -cN -d5s --timeout 5s --latency` through it, read them again, stop
+// it. The backends run for the whole suite; a system without a program ("direct") points wrk straight at one backend,
+// which shows they are not the bottleneck. A suite is a spec: its systems, backends, counts and aims.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { finish, fmt, measuredAt, median, round } from "./report";
+import type { Aim, Case, Row, Suite } from "./suite";
+import { cpuMicros, listening, memKiB, repoDir, sleep, start, stop } from "./proc";
+import { wrk } from "./wrk";
+
+/** The command line run.ts hands a suite that drives itself. */
+export interface DriverOptions {
+  readonly reps?: string;
+  readonly quick?: boolean;
+  readonly only?: string;
+  readonly systems?: string;
+  readonly "no-save"?: boolean;
+  readonly profile?: boolean;
+}
+
+/** One proxy (or none) to put between wrk and the backends. */
+export interface ProxySystem {
+  readonly name: string;
+  /** Why it cannot run here, with the install command; null when it can. */
+  missing(): string | null;
+  /** The command line, given a scratch directory for its config and the backends' ports; `null` for "no proxy". */
+  argv(dir: string, backends: readonly number[]): string[] | null;
+  version?(): string | undefined;
+  /** `--profile` runs it under V8's profiler: a Node program that imports bench/lib/profile-hook.ts first. */
+  readonly profiled?: boolean;
+}
+
+/** The backends the proxies forward to: one process serving every port, running for the whole suite. */
+export interface BackendKind {
+  /** For `--only` and case ids ("node"); empty for a suite with one kind. */
+  readonly id: string;
+  /** Appended to every case name (", node:http backend"); empty for a suite with one kind. */
+  readonly suffix: string;
+  readonly ports: readonly number[];
+  readonly argv: readonly string[];
+}
+
+/** What the aims are judged with: the run's medians and how to find one. */
+export interface AimContext {
+  readonly rows: readonly Row[];
+  readonly conns: readonly number[];
+  readonly backends: readonly BackendKind[];
+  /** The median of `figure` at `conns` on `backend` for `system`. */
+  get(figure: Figure, conns: number, backend: BackendKind, system: string): Row | undefined;
+}
+
+export interface ProxySuite {
+  readonly name: string;
+  readonly title: string;
+  /** The system whose ratios to every other are reported. */
+  readonly subject: string;
+  /** Where the proxy under test listens (127.0.0.1). */
+  readonly listen: number;
+  readonly conns: readonly number[];
+  readonly backends: readonly BackendKind[];
+  readonly systems: readonly ProxySystem[];
+  /**
+   * True when the proxies keep idle connections to the backends (L7 pools): the wait after the warm-up then looks
+   * at the client side only, since a pooled backend connection stays open by design.
+   */
+  readonly pooled: boolean;
+  /** Paths of the code measured, so a run can say whether they had uncommitted changes. */
+  readonly sources: readonly string[];
+  /** The connection count `--profile` uses. */
+  readonly profileConns: number;
+  aims(ctx: AimContext): Aim[];
+  /** Groups of a profile's self time ("the hub", "socket writes"), printed after the top functions by `--profile`. */
+  readonly profileGroups?: (functionName: string, url: string) => string;
+}
+
+export const FIGURES = [
+  { id: "rps", label: "requests/s", unit: "req/s", quantity: "throughput", better: "higher" },
+  { id: "p50", label: "p50 latency", unit: "ms", quantity: "latency", better: "lower" },
+  { id: "p99", label: "p99 latency", unit: "ms", quantity: "latency", better: "lower" },
+  { id: "cpu", label: "CPU per request", unit: "µs/req", quantity: "CPU", better: "lower" },
+  { id: "mem", label: "memory per connection", unit: "KiB/conn", quantity: "memory", better: "lower" },
+] as const;
+export type Figure = (typeof FIGURES)[number]["id"];
+
+export function caseOf(figure: Figure, conns: number, backend: Pick<BackendKind, "id" | "suffix">): Case {
+  const f = FIGURES.find((x) => x.id === figure)!;
+  return {
+    id: `${f.id}-${conns}${backend.id ? `-${backend.id}` : ""}`,
+    name: `${f.label} @ ${conns.toLocaleString("en-US")} conns${backend.suffix}`,
+    unit: f.unit,
+    quantity: f.quantity,
+    better: f.better,
+    n: conns,
+  };
+}
+
+/** The first line a program prints for `argv` when it exits 0 (`haproxy -v`), or null when it cannot run. */
+export const probe = (argv: readonly string[]): string | null => {
+  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8" });
+  return r.status === 0 ? `${r.stdout}${r.stderr}`.trim().split("\n")[0]! : null;
+};
+
+export const WRK_INSTALL = "apt-get update && apt-get install -y wrk";
+
+/** Lines `ss` prints for `args` (no header). */
+const ss = (...args: string[]): string[] =>
+  (spawnSync("ss", ["-H", ...args], { encoding: "utf8" }).stdout ?? "").split("\n").filter((l) => l.trim() !== "");
+
+/**
+ * Waits (10 s at most) until the proxy has accepted everything in its listen queue and closed the warm-up's client
+ * connections (and, for an L4 proxy, its connections to the backends): a proxy still working through the warm-up's
+ * 5,000 closed connections would start the measured run with a backlog of dead clients, and a slower proxy would be
+ * punished twice for the same warm-up.
+ */
+async function settle(port: number, backends: readonly number[], pooled: boolean): Promise<void> {
+  const toBackends = backends.map((p) => `dport = :${p}`).join(" or ");
+  const direct = backends.includes(port);
+  for (let i = 0; i < 100; i++) {
+    const queued = ss("-tln", `( sport = :${port} )`).reduce((n, l) => n + Number(l.trim().split(/\s+/)[1] ?? 0), 0);
+    const clients = ss("-tn", "state", "established", "state", "close-wait", `( sport = :${port} )`).length;
+    const open = pooled || direct ? 0 : ss("-tn", "state", "established", `( ${toBackends} )`).length;
+    if (queued === 0 && clients <= 2 && open <= 2) return;
+    await sleep(100);
+  }
+}
+
+type Measurement = Record<Figure, number> & { errors: string };
+
+/** One measurement: a fresh proxy, 1 s of warm-up, the measured wrk run; `profileFile` for --profile. */
+async function measure(suite: ProxySuite, system: ProxySystem, backend: BackendKind, conns: number, seconds: number, profileFile?: string): Promise<Measurement> {
+  const dir = mkdtempSync(join(tmpdir(), `${suite.name}-bench-`));
+  const argv = system.argv(dir, backend.ports);
+  const proc = argv ? start(argv, profileFile ? { BENCH_PROFILE: profileFile, BENCH_PROFILE_MICROS: "500" } : {}) : null;
+  let stderr = "";
+  proc?.stderr!.on("data", (d: Buffer) => (stderr += d));
+  const port = argv ? suite.listen : backend.ports[0]!;
+  try {
+    await listening(port, proc).catch((e: Error) => {
+      throw new Error(`${e.message}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`);
+    });
+    const idle = proc ? memKiB(proc.pid!, "VmRSS") : 0;
+    await wrk(conns, 1, port); // warm-up: connections made, pools filled, JIT warm
+    await settle(port, backend.ports, suite.pooled);
+    if (profileFile && proc) process.kill(proc.pid!, "SIGUSR2");
+    const cpu0 = proc ? cpuMicros(proc.pid!) : 0;
+    const r = await wrk(conns, seconds, port);
+    const cpu1 = proc ? cpuMicros(proc.pid!) : 0;
+    const hwm = proc ? memKiB(proc.pid!, "VmHWM") : 0;
+    return {
+      rps: r.rps,
+      p50: r.p50,
+      p99: r.p99,
+      cpu: proc ? (cpu1 - cpu0) / r.requests : NaN,
+      mem: proc ? (hwm - idle) / conns : NaN,
+      errors: r.errors,
+    };
+  } finally {
+    // SIGINT lets a profiled proxy write its profile before it exits (bench/lib/profile-hook.ts).
+    if (proc) await stop(proc, profileFile ? "SIGINT" : "SIGTERM");
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const startBackends = async (kinds: readonly BackendKind[]) => {
+  const procs = kinds.map((b) => start(b.argv));
+  try {
+    for (const [i, b] of kinds.entries()) for (const p of b.ports) await listening(p, procs[i]!);
+  } catch (e) {
+    for (const p of procs) await stop(p);
+    throw e;
+  }
+  return procs;
+};
+
+/** `--only`: a connection count ("1000") or a backend kind ("node"). */
+const selected = (only: string | undefined, conns: number, backend: BackendKind): boolean =>
+  !only || String(conns) === only || (backend.id !== "" && backend.id === only);
+
+// ---------------------------------------------------------------------------------------------------------------
+// the run
+
+export async function runProxyBench(suite: ProxySuite, options: DriverOptions): Promise<number> {
+  if (spawnSync("wrk", ["-v"]).error) {
+    console.error(`wrk is not installed: ${WRK_INSTALL}`);
+    return 2;
+  }
+  if (options.profile) return profile(suite, options);
+  const reps = options.quick ? 1 : Number(options.reps ?? 3);
+  if (!(reps >= 1)) throw new Error(`--reps wants a positive number, got ${options.reps}`);
+  const seconds = options.quick ? 2 : 5;
+  const kinds = suite.backends.filter((b) => suite.conns.some((n) => selected(options.only, n, b)));
+  const conns = suite.conns.filter((n) => kinds.some((b) => selected(options.only, n, b)));
+  const wanted = options.systems?.split(",").map((s) => s.trim());
+  const partial = options.quick || options.only !== undefined || options.systems !== undefined || reps < 3;
+  const save = !options["no-save"] && !partial;
+  const notes: string[] = [];
+  const systems: ProxySystem[] = [];
+  for (const s of suite.systems) {
+    if (wanted && !wanted.includes(s.name)) continue;
+    const why = s.missing();
+    if (why) {
+      notes.push(`${s.name} skipped: ${why}`);
+      console.error(`note: ${s.name} skipped: ${why}`);
+    } else systems.push(s);
+  }
+
+  const loadAtStart = loadavg()[0]!;
+  const measured = measuredAt(repoDir, suite.sources);
+  if (measured) notes.push(measured);
+  const samples = new Map<string, Measurement[]>();
+  const key = (s: ProxySystem, n: number, b: BackendKind): string => `${s.name}\u0000${n}\u0000${b.id}`;
+  const started = Date.now();
+  const backends = await startBackends(kinds);
+  try {
+    const total = reps * kinds.length * conns.length * systems.length;
+    let done = 0;
+    console.error(`bench ${suite.name}: ${kinds.length} backend kind(s) × ${conns.length} connection counts × ${systems.length} systems × ${reps} reps, ${seconds} s each`);
+    for (let rep = 0; rep < reps; rep++) {
+      for (const b of kinds) {
+        for (const n of conns) {
+          for (let k = 0; k < systems.length; k++) {
+            const s = systems[(k + rep) % systems.length]!;
+            done++;
+            const what = `rep ${rep + 1}, ${n} conns${b.suffix}, ${s.name}`;
+            process.stderr.write(`  [${done}/${total}] ${what} … `);
+            try {
+              const m = await measure(suite, s, b, n, seconds);
+              samples.set(key(s, n, b), [...(samples.get(key(s, n, b)) ?? []), m]);
+              process.stderr.write(`${Math.round(m.rps)} req/s, p99 ${m.p99} ms, ${m.cpu.toFixed(1)} µs/req${m.errors ? `, ${m.errors}` : ""}\n`);
+              if (m.errors) notes.push(`${what}: ${m.errors}`);
+            } catch (e) {
+              const msg = `${what} failed: ${(e as Error).message}`;
+              notes.push(msg);
+              process.stderr.write(`failed\n  ${msg}\n`);
+            }
+          }
+        }
+      }
+    }
+  } finally {
+    for (const p of backends) await stop(p);
+  }
+
+  const cases: Case[] = [];
+  const rows: Row[] = [];
+  for (const b of kinds) {
+    for (const f of FIGURES) {
+      for (const n of conns) {
+        const c = caseOf(f.id, n, b);
+        cases.push(c);
+        for (const s of systems) {
+          const xs = (samples.get(key(s, n, b)) ?? []).map((m) => m[f.id]).filter((x) => Number.isFinite(x));
+          if (!xs.length) continue;
+          const digits = (x: number): number => Number(x.toPrecision(4));
+          rows.push({ case: c.name, system: s.name, value: digits(median(xs)), unit: c.unit, min: digits(Math.min(...xs)), max: digits(Math.max(...xs)), better: c.better });
+        }
+      }
+    }
+  }
+  const get = (figure: Figure, n: number, b: BackendKind, system: string): Row | undefined =>
+    rows.find((r) => r.case === caseOf(figure, n, b).name && r.system === system);
+  const result: Suite = {
+    name: suite.name, title: suite.title, cases, systems: [], subject: suite.subject,
+    aims: (r) => suite.aims({ rows: r, conns, backends: kinds, get }),
+  };
+  // wrk -v prints its version and exits with status 1, so probe() cannot be used here.
+  const wrkVersion = `${spawnSync("wrk", ["-v"], { encoding: "utf8" }).stdout ?? ""}`.trim().split("\n")[0] ?? "";
+  const versions: Record<string, string> = { wrk: wrkVersion.split(" [")[0] || "wrk" };
+  for (const s of systems) {
+    const v = s.version?.();
+    if (v) versions[s.name] = v;
+  }
+  // A system with no measurement left at some count would make a partial table: such a run is not saved.
+  const empty = systems.flatMap((s) => kinds.flatMap((b) => conns.filter((n) => !samples.get(key(s, n, b))?.length).map((n) => `${s.name} at ${n}${b.suffix}`)));
+  const why = empty.length ? `no measurement of ${empty.join(", ")}` : options["no-save"] ? "--no-save" : "a partial or quick run";
+  finish(result, { reps, rows, notes, versions, loadAtStart, started, repoDir, notSaved: save && !empty.length ? null : why });
+  return empty.length ? 1 : 0;
+}
+
+/**
+ * An aim on the subject ÷ `peer` at every count and backend kind, named by the figure that decides it; `also` goes in
+ * the detail for context ("64 conns: 11,130 vs 17,810 req/s = 0.62× (CPU: 49.2 vs 28.3 µs/req, 1.74×)").
+ */
+export function judge(
+  ctx: AimContext, subject: string, aim: string, figure: Figure, peer: string, ok: (ratio: number) => boolean, also?: Figure,
+): Aim {
+  const parts: string[] = [];
+  let met = true;
+  for (const b of ctx.backends) {
+    for (const n of ctx.conns) {
+      const where = `${n}${b.suffix ? ` conns${b.suffix}` : ""}`;
+      const a = ctx.get(figure, n, b, subject);
+      const p = ctx.get(figure, n, b, peer);
+      if (!a || !p) {
+        met = false;
+        parts.push(`${where}: not measured`);
+        continue;
+      }
+      const r = a.value / p.value;
+      met &&= ok(r);
+      if (!also) {
+        parts.push(`${where}: ${round(r, 2)}×`);
+        continue;
+      }
+      const ca = ctx.get(also, n, b, subject);
+      const cp = ctx.get(also, n, b, peer);
+      const label = FIGURES.find((f) => f.id === also)!.label;
+      const context = ca && cp ? ` (${label}: ${fmt(ca.value)} vs ${fmt(cp.value)} ${ca.unit}, ${round(ca.value / cp.value, 2)}×)` : "";
+      parts.push(`${where}: ${fmt(a.value)} vs ${fmt(p.value)} ${a.unit} = ${round(r, 2)}×${context}`);
+    }
+  }
+  return { aim, met, detail: parts.join("; ") };
+}
+
+/** `--profile`: each profiled system under V8's profiler for one measured run at `profileConns`, on each backend kind. */
+async function profile(suite: ProxySuite, options: DriverOptions): Promise<number> {
+  const { topSelfTime, selfTimeGroups } = await import("./profile");
+  const seconds = options.quick ? 2 : 5;
+  const conns = options.only && /^\d+$/.test(options.only) ? Number(options.only) : suite.profileConns;
+  const kinds = suite.backends.filter((b) => !options.only || /^\d+$/.test(options.only) || b.id === options.only);
+  const wanted = options.systems?.split(",").map((s) => s.trim());
+  const systems = suite.systems.filter((s) => s.profiled && (!wanted || wanted.includes(s.name)) && !s.missing());
+  if (!systems.length) console.error(`nothing to profile: no profiled system of ${suite.name} can run here`);
+  const backends = await startBackends(kinds);
+  try {
+    for (const b of kinds) {
+      for (const s of systems) {
+        const dir = resolve(repoDir, "bench", "out", "profiles");
+        mkdirSync(dir, { recursive: true });
+        const file = join(dir, `${suite.name}-${s.name.replace(/\W+/g, "-")}-${conns}${b.id ? `-${b.id}` : ""}.cpuprofile`);
+        rmSync(file, { force: true });
+        const m = await measure(suite, s, b, conns, seconds, file);
+        console.log(`\n${s.name} at ${conns.toLocaleString("en-US")} conns${b.suffix}: ${Math.round(m.rps)} req/s, ${m.cpu.toFixed(1)} µs/req under the profiler; self time of the measured run:`);
+        if (!existsSync(file)) {
+          console.log("  (no profile written)");
+          continue;
+        }
+        for (const line of topSelfTime(file, 25)) console.log(`  ${line}`);
+        if (suite.profileGroups) {
+          console.log("  by part:");
+          for (const line of selfTimeGroups(file, suite.profileGroups)) console.log(`  ${line}`);
+        }
+        console.log(`  (profile: ${file.slice(repoDir.length + 1)})`);
+      }
+    }
+  } finally {
+    for (const p of backends) await stop(p);
+  }
+  return 0;
+}

@@ -1,0 +1,11 @@
+// The l7 suite (chapter 11): HTTP proxies side by side under wrk — our HTTP proxy, HAProxy `mode http` (default
+// threads and nbthread 1), nginx with upstream keepalive, node http-proxy (defaults, and with a keep-alive agent) — at
+// 64, 1,000 and 5,000 connections, in front of fixed-response and node:http backends. One wrk run yields several
+// figures, so this suite drives itself (bench/l7/driver.ts on bench/lib/proxy-bench.ts) and run.ts hands it the options.
+import { runL7, SUBJECT, TITLE } from "../l7/driver";
+import type { Suite } from "../lib/suite";
+
+export const suite: Suite = { name: "l7", title: TITLE, cases: [], systems: [], subject: SUBJECT, aims: () => [] };
+
+/** run.ts calls this instead of its own loop. */
+export const main = runL7;
