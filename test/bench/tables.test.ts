@@ -74,6 +74,16 @@ describe("bench tables", () => {
     expect(() => withBenchBlocks("<!-- bench: hub table -->", load)).toThrow(/has no <!-- \/bench -->/);
   });
 
+  it("keeps to the figures whose name contains a block's text, when it has one", () => {
+    const out = withBenchBlocks('<!-- bench: hub table "rate" -->\n<!-- /bench -->\n<!-- bench: hub ratios "switch" --><!-- /bench -->', load);
+    expect(out).toContain("| figure | hub | eventlet | hub ÷ eventlet |\n|---|---|---|---|\n| rate, req/s, higher is better | 1,500 (1,400–1,600) | 1,000 (900–1,100) | 1.50× ahead |\n");
+    expect(out).not.toContain("| switch, ns/switch");
+    expect(out).toContain("| switch | lower | 0.25× ahead | 1.25× ranges overlap |");
+    expect(out).not.toContain("| rate | higher");
+    expect(withBenchBlocks('<!-- bench: hub aims "switch" --><!-- /bench -->', load)).toContain("switch: CPU time below eventlet's: 0.25×\n\n");
+    expect(() => withBenchBlocks('<!-- bench: hub table "nope" --><!-- /bench -->', load)).toThrow(/no figure whose name contains "nope"/);
+  });
+
   it("finds the report files whose blocks differ from the results, and a result's staleness from git", () => {
     const root = mkdtempSync(join(tmpdir(), "bench-tables-"));
     try {

@@ -10,6 +10,7 @@
 //   <!-- bench: lb value "requests/s @ 64 conns" haproxy -->   one median, inline ("17,810 req/s")
 //   <!-- bench: lb range "requests/s @ 64 conns" haproxy -->   one median with its min–max, inline
 //   <!-- bench: lb ratio "requests/s @ 64 conns" haproxy -->   one ratio, inline ("0.62×")
+//   <!-- bench: l7 table "fixed backends" -->   a table, ratios or aims block of the figures whose name contains the text
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -73,6 +74,13 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
   lb: {
     chapter: "08-tcp-proxy", about: "L4 proxies side by side under wrk", layout: "cases", command: "npm run bench lb",
     measured: [...[...HUB, "solutions/05-green-sockets", "solutions/08-tcp-proxy"].map(ts), ts("bench/lb"), ...SERVER_BENCH, ...NOT_MEASURED],
+  },
+  l7: {
+    chapter: "11-http-proxy", about: "HTTP proxies side by side under wrk", layout: "cases", command: "npm run bench l7",
+    measured: [
+      ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy"].map(ts),
+      ts("bench/l7"), "bench/lb/backend.ts", "bench/lib/proxy-bench.ts", ...SERVER_BENCH, ...NOT_MEASURED,
+    ],
   },
   strategies: {
     chapter: "09-strategies", about: "the cost of a pick", layout: "systems", command: "npm run bench strategies",
@@ -282,9 +290,10 @@ export function ratioTable(f: BenchFile): string {
   return tableOf(head, lines);
 }
 
-export function aimList(f: BenchFile): string {
-  if (!f.aims?.length) return "No aims recorded in this run.";
-  return f.aims.map((a) => `- **${a.met ? "met" : "not met"}** — ${a.aim}${a.detail ? `: ${a.detail}` : ""}`).join("\n");
+export function aimList(f: BenchFile, filter?: string): string {
+  const aims = (f.aims ?? []).filter((a) => !filter || a.aim.includes(filter));
+  if (!aims.length) return filter ? `No aims about "${filter}" recorded in this run.` : "No aims recorded in this run.";
+  return aims.map((a) => `- **${a.met ? "met" : "not met"}** — ${a.aim}${a.detail ? `: ${a.detail}` : ""}`).join("\n");
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -304,13 +313,21 @@ export function renderBlock(spec: string, load: (suite: string) => BenchFile): {
   const [suite, kind, ...rest] = args(spec);
   if (!suite || !kind) throw new Error(`a bench marker wants "<suite> <table|ratios|aims|value|range|ratio> …", got "${spec}"`);
   const f = load(suite);
+  /** A block's optional text: only the figures whose name contains it (`l7 table "fixed backends"`). */
+  const only = (): BenchFile => {
+    const [filter] = rest;
+    if (filter === undefined) return f;
+    const rows = f.rows.filter((r) => r.case.includes(filter));
+    if (!rows.length) throw new Error(`"${spec}": ${RESULTS_DIR}/${suite}.json has no figure whose name contains "${filter}"`);
+    return { ...f, rows };
+  };
   switch (kind) {
     case "table":
-      return { text: `${runLine(f)}\n\n${figureTable(f)}`, inline: false };
+      return { text: `${runLine(f)}\n\n${figureTable(only())}`, inline: false };
     case "ratios":
-      return { text: ratioTable(f), inline: false };
+      return { text: ratioTable(only()), inline: false };
     case "aims":
-      return { text: aimList(f), inline: false };
+      return { text: aimList(f, rest[0]), inline: false };
     case "value":
     case "range":
     case "ratio": {
