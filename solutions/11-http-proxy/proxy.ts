@@ -1,0 +1,336 @@
+// The HTTP proxy: chapter 07's parser and server loop in front, pooled keep-alive connections behind, chapter 09's
+// strategies and chapter 10's health in between — per request, not per connection. Built in chapter 11.
+//
+// Design principles
+//   1. One green thread per client connection owns it: its requests, in order, each streamed up and down through
+//      a pooled backend connection, then the next. Nothing per request is a promise or a thread.
+//   2. Never forward what a backend could read differently: a request is parsed and checked whole (head) before
+//      a byte of it leaves, and a refused one closes its connection.
+//   3. Each side frames its own hop: hop-by-hop fields are dropped, framing is written again for the next hop.
+//   4. Every limit has a default and a status: a client past one gets that status, never a hang.
+import { getHub } from "../02-hub/hub";
+import type { Greenlet } from "../02-hub/greenlet";
+import { PARK, type Green } from "../02-hub/suspend";
+import { sleep, spawn, type GreenThread } from "../03-cancellation/greenthread";
+import { Timeout } from "../03-cancellation/timeout";
+import { SocketClosedError, SocketError } from "../05-green-sockets/errors";
+import type { Random } from "../05-green-sockets/random";
+import type { Address, Listener, Network, Socket } from "../05-green-sockets/socket";
+import { HttpError } from "../07-http/errors";
+import type { RequestHead } from "../07-http/messages";
+import type { Backend } from "../08-tcp-proxy/balancer";
+import { ShutdownError } from "../08-tcp-proxy/errors";
+import { makeStrategy, type StrategyConfig, type StrategyName } from "../09-strategies/strategies";
+import type { Strategy } from "../09-strategies/strategy";
+import { CircuitBreaker, type BreakerLimits } from "../10-health/breaker";
+import { makeBudget, type BudgetConfig, type RetryBudget } from "../10-health/budget";
+import type { CheckerConfig } from "../10-health/checker";
+import { HealthMonitor } from "../10-health/monitor";
+import { OutlierDetector, type OutlierConfig } from "../10-health/outlier";
+import type { Probe } from "../10-health/probe";
+import type { RetryPolicy } from "../10-health/retry";
+import { SideError } from "./body";
+import { Channel, ProxyRequestParser, type ProxyRequestHead } from "./channel";
+import { proxyRequest } from "./exchange";
+import { endToEnd, proxyResponse, refuse } from "./heads";
+import { DEFAULT_PROXY_LIMITS, type ProxyLimits } from "./limits";
+import { BackendPool, type PoolOptions } from "./pool";
+import { validateRequest, type RequestTarget, type ValidationRules } from "./validate";
+
+// #region options
+export interface HttpProxyOptions extends ValidationRules {
+  /** Where clients connect and backends are reached: Node's real network (chapter 08's fastNetwork) or a simulated host. */
+  readonly network: Network;
+  /** Where to listen (port 0: any free port). */
+  readonly listen: Address;
+  readonly backends: readonly Backend[];
+  /** Chapter 09's strategy, picked per request. @default "round-robin" */
+  readonly strategy?: StrategyName | StrategyConfig;
+  /** Sizes and timeouts; see DEFAULT_PROXY_LIMITS. */
+  readonly limits?: Partial<ProxyLimits>;
+  /** The per-backend connection pools. */
+  readonly pool?: PoolOptions;
+  /** Chapter 10's active checks; null: none. @default null */
+  readonly health?: CheckerConfig | null;
+  /** The active check. @default chapter 10's tcpProbe */
+  readonly probe?: Probe;
+  /** Chapter 10's outlier detection, fed every response's status; null: none. @default Envoy's defaults */
+  readonly outlier?: OutlierConfig | null;
+  /** Chapter 10's circuit breaker: `maxRequests` in flight (503 past it) and `maxRetries`. */
+  readonly breaker?: BreakerLimits;
+  /** Chapter 10's retry policy per request, and its budget. @default 1 retry, Envoy's budget */
+  readonly retry?: RetryPolicy & { readonly budget?: BudgetConfig | null };
+  /** Client connections served at once; more wait in the backlog. @default 10000 */
+  readonly maxConnections?: number;
+  /** @default 511 */
+  readonly backlog?: number;
+  /** Where every random choice comes from. @default Math.random */
+  readonly random?: Random;
+}
+
+export interface ProxyCounters {
+  /** Requests read and checked. */
+  requests: number;
+  /** Answers the proxy made itself, by status (400, 408, 413, 429, 502, 503, 504…). */
+  readonly refused: Record<number, number>;
+  /** Retries on another backend (chapter 10's policy), and those the budget refused. */
+  retries: number;
+  budgetDenied: number;
+  /** Milliseconds spent backing off before retries. */
+  backoff: number;
+  /** Requests sent again on a fresh connection after a pooled one turned out closed. */
+  staleRetries: number;
+  /** Connections that became tunnels (101 Switching Protocols). */
+  upgrades: number;
+}
+// #endregion
+
+// #region http-proxy
+export class HttpProxy {
+  readonly limits: ProxyLimits;
+  readonly strategy: Strategy;
+  /** One pool per backend; chapter 12 adds and removes backends (and so pools) at run time. */
+  readonly pools = new Map<Backend, BackendPool>();
+  readonly monitor: HealthMonitor | null;
+  readonly outlier: OutlierDetector | null;
+  readonly breaker: CircuitBreaker;
+  readonly budget: RetryBudget | null;
+  readonly retry: RetryPolicy;
+  readonly random: Random;
+  readonly counters: ProxyCounters = { requests: 0, refused: {}, retries: 0, budgetDenied: 0, backoff: 0, staleRetries: 0, upgrades: 0 };
+  /** The thread of every client connection being served. */
+  readonly connections = new Set<GreenThread<void>>();
+  acceptor: GreenThread<void> | null = null;
+  #sweeper: GreenThread<void> | null = null;
+  #waitingForSlot = false;
+
+  constructor(
+    readonly options: HttpProxyOptions,
+    readonly listener: Listener,
+  ) {
+    const hub = getHub();
+    const now = (): number => hub.now();
+    this.limits = { ...DEFAULT_PROXY_LIMITS, ...options.limits };
+    this.random = options.random ?? Math.random;
+    this.strategy = makeStrategy(options.strategy ?? "round-robin", [], { random: this.random, now });
+    this.monitor = options.health ? new HealthMonitor(options.network, options.backends, options.health, { probe: options.probe, random: this.random }) : null;
+    this.outlier = options.outlier === null ? null : new OutlierDetector([], options.outlier, { now, random: this.random });
+    this.breaker = new CircuitBreaker(options.breaker);
+    this.budget = options.retry?.budget === null ? null : makeBudget(options.retry?.budget ?? { kind: "envoy" }, now);
+    this.retry = options.retry ?? {};
+    for (const b of options.backends) this.addBackend(b);
+  }
+
+  /** Where clients connect (the real port when it listened on port 0). */
+  get address(): Address {
+    return this.listener.address;
+  }
+
+  /** Whether `b` may get requests now: the active checks say healthy, outlier detection has not ejected it. */
+  usable(b: Backend): boolean {
+    return (this.monitor?.healthy(b) ?? true) && !(this.outlier?.isEjected(b) ?? false);
+  }
+
+  /** The backend for a request, among the usable ones not tried yet for it; null when there is none. */
+  pick(tried: ReadonlySet<Backend>, _req: RequestHead, _target: RequestTarget): Backend | null {
+    return this.strategy.pick((b) => !tried.has(b) && this.usable(b));
+  }
+
+  /** Adds a backend at run time: the strategy may pick it from the next request on. */
+  addBackend(b: Backend): void {
+    if (this.pools.has(b)) return;
+    const L = this.limits;
+    this.pools.set(b, new BackendPool(b, this.options.network, this.options.pool ?? {}, L));
+    this.strategy.add(b);
+    this.outlier?.add(b);
+  }
+
+  /** Removes a backend: no new request goes to it; its idle connections close now, busy ones after their request. */
+  removeBackend(b: Backend): void {
+    const pool = this.pools.get(b);
+    if (pool === undefined) return;
+    this.strategy.remove(b);
+    this.outlier?.remove(b);
+    this.pools.delete(b);
+    pool.close();
+  }
+
+  /** Counts a refusal the proxy answered itself. */
+  refused(status: number): void {
+    this.counters.refused[status] = (this.counters.refused[status] ?? 0) + 1;
+  }
+
+  /** Starts the checks and the outlier sweeps (startHttpProxy does it). */
+  startHealth(): void {
+    this.monitor?.start();
+    const outlier = this.outlier;
+    if (outlier !== null && this.#sweeper === null) {
+      this.#sweeper = spawn(function* sweep() {
+        for (;;) {
+          yield* sleep(outlier.config.interval);
+          outlier.tick();
+        }
+      });
+    }
+  }
+
+  /**
+   * Stops accepting, lets open connections finish for up to `grace` ms, cuts the rest, stops the checks and closes
+   * every pooled connection. Returns once every connection thread has ended.
+   */
+  *shutdown(grace = 0): Green<void> {
+    const hub = getHub();
+    this.listener.close();
+    if (this.#waitingForSlot && this.acceptor) hub.resume(this.acceptor);
+    const deadline = hub.schedule(grace, () => {
+      for (const t of this.connections) t.killSoon(new ShutdownError(`still open ${grace} ms after shutdown began`));
+    });
+    try {
+      while (this.connections.size > 0) {
+        const [t] = this.connections;
+        yield* t.wait();
+      }
+      if (this.acceptor) yield* this.acceptor.wait();
+    } finally {
+      deadline.cancel();
+    }
+    if (this.monitor !== null) yield* this.monitor.stop();
+    if (this.#sweeper !== null) yield* this.#sweeper.kill();
+    for (const pool of this.pools.values()) pool.close();
+  }
+
+  /** For the accept loop: waits while `maxConnections` clients are being served. */
+  *waitForSlot(): Green<void> {
+    const max = this.options.maxConnections ?? 10_000;
+    while (this.connections.size >= max && !this.listener.closed) {
+      this.#waitingForSlot = true;
+      try {
+        yield PARK;
+      } finally {
+        this.#waitingForSlot = false;
+      }
+    }
+  }
+
+  /** A connection thread ended: the accept loop may take the next client. */
+  connectionEnded(t: GreenThread<void>): void {
+    this.connections.delete(t);
+    if (this.#waitingForSlot && this.acceptor) getHub().resume(this.acceptor);
+  }
+}
+// #endregion
+
+// #region start
+/** Listens, starts the health checks and starts accepting in a green thread of its own; returns at once. */
+export function* startHttpProxy(options: HttpProxyOptions): Green<HttpProxy> {
+  const listener = yield* options.network.listen(options.listen, options.backlog ?? 511);
+  const proxy = new HttpProxy(options, listener);
+  proxy.startHealth();
+  proxy.acceptor = spawn(acceptLoop, proxy);
+  return proxy;
+}
+
+function* acceptLoop(proxy: HttpProxy): Green<void> {
+  for (;;) {
+    yield* proxy.waitForSlot();
+    let sock: Socket;
+    try {
+      sock = yield* proxy.listener.accept();
+    } catch (e) {
+      if (e instanceof SocketClosedError) return;
+      throw e;
+    }
+    const t = spawn(serveClient, proxy, sock);
+    proxy.connections.add(t);
+    t.onExit((g: Greenlet) => {
+      if (!g.started) sock.abort(); // killed before its first line ran
+      proxy.connectionEnded(t);
+    }, false);
+  }
+}
+// #endregion
+
+// #region serve-client
+/** Serves one client connection: its requests one after the other, until either side closes it or a limit cuts it. */
+function* serveClient(proxy: HttpProxy, sock: Socket): Green<void> {
+  const L = proxy.limits;
+  const client = new Channel<RequestHead>(sock, new ProxyRequestParser(L));
+  try {
+    for (let served = 0; ; served++) {
+      // One deadline for the whole head (HAProxy's `timeout http-request`): a byte every few seconds does not reset it.
+      sock.timeout = null;
+      const deadline = new Timeout(served === 0 ? L.headerTimeout : L.keepAliveTimeout);
+      let head: ProxyRequestHead | null;
+      try {
+        head = yield* client.head();
+      } catch (e) {
+        if (e === deadline) {
+          if (client.parser.idle) return; // an idle kept-alive connection just closes
+          proxy.refused(408);
+          return yield* refuse(sock, 408, "the request head took too long");
+        }
+        if (!(e instanceof HttpError)) throw e;
+        proxy.refused(e.status);
+        return yield* refuse(sock, e.status, e.message);
+      } finally {
+        deadline.cancel();
+      }
+      if (head === null) return;
+      proxy.counters.requests++;
+      sock.timeout = L.clientTimeout;
+      let target: RequestTarget;
+      try {
+        target = validateRequest(head, proxy.options);
+      } catch (e) {
+        if (!(e instanceof HttpError)) throw e;
+        proxy.refused(e.status);
+        return yield* refuse(sock, e.status, e.message);
+      }
+      const result = yield* proxyRequest(proxy, client, head, target, forwardFields(head, target, sock.remote));
+      if (result === true) continue;
+      if (result === false) return;
+      // The proxy's own answer. The connection survives it only when no request body is left unread.
+      proxy.refused(result.status);
+      const close = !head.keepAlive || head.framing.kind !== "none" || head.upgrade !== undefined;
+      if (close) return yield* refuse(sock, result.status, result.detail, result.headers);
+      yield* sock.sendall(proxyResponse(result.status, result.detail, false, result.headers));
+    }
+  } catch (e) {
+    if (e instanceof SideError && e.side === "client") {
+      // The client's body was refused mid-way (413, a bad chunk): say so if the answer has not begun.
+      if (e.error instanceof HttpError) {
+        proxy.refused(e.error.status);
+        yield* refuseQuietly(sock, e.error.status, e.error.message);
+      }
+      return;
+    }
+    if (e instanceof SocketError || e instanceof SideError || e instanceof HttpError || e instanceof ShutdownError) {
+      sock.abort(); // cut in the middle: a reset tells the client its response is incomplete
+      return;
+    }
+    throw e;
+  } finally {
+    sock.close();
+  }
+}
+
+function* refuseQuietly(sock: Socket, status: number, detail: string): Green<void> {
+  try {
+    yield* refuse(sock, status, detail);
+  } catch (e) {
+    if (!(e instanceof SocketError)) throw e;
+  }
+}
+
+/**
+ * The request's fields for the backend: end-to-end ones, Host from an absolute-form target, and X-Forwarded-For
+ * with the client's address appended.
+ */
+function forwardFields(head: RequestHead, target: RequestTarget, remote: Address): import("../07-http/headers").Headers {
+  const fields = endToEnd(head.headers);
+  if (target.authority !== "" && fields.get("host") !== target.authority) fields.set("Host", target.authority);
+  const xff = fields.get("x-forwarded-for");
+  fields.set("X-Forwarded-For", xff === undefined ? remote.host : `${xff}, ${remote.host}`);
+  return fields;
+}
+// #endregion
