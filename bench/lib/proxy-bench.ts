@@ -304,6 +304,12 @@ export function judge(
         parts.push(`${where}: not measured`);
         continue;
       }
+      if (p.value === 0) {
+        // The peer answered nothing in the run: no ratio, and the aim stands or falls by whether we answered.
+        met &&= a.value > 0 && ok(Infinity);
+        parts.push(`${where}: ${fmt(a.value)} vs 0 ${a.unit} (${peer} answered no request)`);
+        continue;
+      }
       const r = a.value / p.value;
       met &&= ok(r);
       if (!also) {
@@ -317,7 +323,7 @@ export function judge(
       parts.push(`${where}: ${fmt(a.value)} vs ${fmt(p.value)} ${a.unit} = ${round(r, 2)}×${context}`);
     }
   }
-  return { aim, met, detail: parts.join("; ") };
+  return { aim, met, detail: parts.join(also ? "; " : ", ") };
 }
 
 /** `--profile`: each profiled system under V8's profiler for one measured run at `profileConns`, on each backend kind. */

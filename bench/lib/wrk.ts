@@ -22,12 +22,21 @@ export function wrkMs(s: string): number {
 
 const lastLines = (out: string, n: number): string => out.trim().split("\n").slice(-n).join(" | ");
 
-/** Reads wrk's report (run with `--latency`); throws, with wrk's last lines, when it holds no figures. */
+/**
+ * Reads wrk's report (run with `--latency`); throws, with wrk's last lines, when it holds no figures. A run that got
+ * no response at all ("0 requests in 5.00s") is a figure, 0 requests/s, without latencies: a server too slow to
+ * answer within the run is measured as such, not dropped.
+ */
 export function parseWrk(out: string): WrkResult {
   const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1]);
   const requests = Number(out.match(/(\d+) requests in/)?.[1]);
-  if (!Number.isFinite(rps) || !(requests > 0)) throw new Error(`wrk printed no figures: ${lastLines(out, 3)}`);
-  const errors = [out.match(/Socket errors:.*$/m)?.[0], out.match(/Non-2xx or 3xx responses:.*$/m)?.[0]].filter(Boolean).join("; ");
+  if (!Number.isFinite(rps) || !Number.isFinite(requests)) throw new Error(`wrk printed no figures: ${lastLines(out, 3)}`);
+  const errors = [
+    requests === 0 ? "no response in the whole run" : undefined,
+    out.match(/Socket errors:.*$/m)?.[0],
+    out.match(/Non-2xx or 3xx responses:.*$/m)?.[0],
+  ].filter(Boolean).join("; ");
+  if (requests === 0) return { rps: 0, requests, p50: NaN, p99: NaN, errors };
   return { rps, requests, p50: wrkMs(out.match(/^\s+50%\s+(\S+)/m)?.[1] ?? ""), p99: wrkMs(out.match(/^\s+99%\s+(\S+)/m)?.[1] ?? ""), errors };
 }
 

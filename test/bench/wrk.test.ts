@@ -35,6 +35,14 @@ describe("wrk's report", () => {
     expect(wrkMs("3 ms")).toBeNaN();
   });
 
+  it("takes a run that got no response as 0 requests/s, without latencies", () => {
+    const none = "Running 5s test @ http://127.0.0.1:9500/\n  1 threads and 5000 connections\n  0 requests in 5.04s, 0.00B read\nRequests/sec:      0.00\nTransfer/sec:       0.00B\n";
+    const r = parseWrk(none);
+    expect([r.rps, r.requests, r.errors]).toEqual([0, 0, "no response in the whole run"]);
+    expect(r.p50).toBeNaN();
+    expect(r.p99).toBeNaN();
+  });
+
   it("fails with wrk's last words when the report holds no figures", () => {
     expect(() => parseWrk("unable to connect to 127.0.0.1:8080 Connection refused\n")).toThrow(/wrk printed no figures: unable to connect/);
   });
