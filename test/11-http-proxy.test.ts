@@ -1,4 +1,9 @@
-// Grading tests for lab 11-http-proxy. (header: proxy core owner)
+// Grading tests for lab 11-http-proxy: forwarding fields and the PROXY protocol (tasks 1–2), routes, sticky sessions
+// and rate limits (tasks 3–4), the connection pool and the request validator (tasks 5–6), and the whole proxy built
+// on them — on the virtual clock and the simulated network. Every proxy test runs chapter 07's server as backends.
+//
+// A randomized test prints its seed when it fails. Replay it with, for example:
+//   SEED=1234 npx vitest run test/11-http-proxy.test.ts
 import { describe, expect, it } from "vitest";
 // imports: forwarding
 
@@ -7,7 +12,35 @@ import { describe, expect, it } from "vitest";
 
 // /imports: policies
 // imports: core
+import fcCore from "fast-check";
+import { getHub } from "@target/02-hub/hub";
+import { sleep, spawn } from "@target/03-cancellation/greenthread";
+import { HttpClient } from "@target/07-http/client";
+import type { RequestHead } from "@target/07-http/messages";
+import { RequestParser } from "@target/07-http/parser";
+import { BackendPool, PoolTimeoutError } from "@target/11-http-proxy/pool";
+import { validateRequest } from "@target/11-http-proxy/validate";
+import { backendOn, backendsNamed, proxyOn, raw, statuses } from "./support/http-proxy";
+import { replayWith as replayCore, SEED as coreSeed, simulate } from "./support/net";
 
+const coreReplay = `seed ${coreSeed}; ${replayCore("test/11-http-proxy.test.ts")(coreSeed)}`;
+/** The head chapter 07's parser makes of `text`. */
+const headOf = (text: string): RequestHead => {
+  const e = new RequestParser().push(Buffer.from(text, "latin1")).find((x) => x.type === "head" || x.type === "error")!;
+  if (e.type !== "head") throw new Error(`the parser refused ${JSON.stringify(text)}`);
+  return e.head;
+};
+/** The status validateRequest refuses `text` with, or "ok". */
+const verdict = (text: string, rules = {}): number | string => {
+  try {
+    validateRequest(headOf(text), rules);
+    return "ok";
+  } catch (e) {
+    return (e as { status?: number }).status ?? String(e);
+  }
+};
+const getHubNow = (): number => getHub().now();
+const POOL_LIMITS = { connectTimeout: 1000, queueTimeout: 500, serverTimeout: 5000 };
 // /imports: core
 
 // tasks 1–2: forwarding and PROXY protocol
@@ -19,5 +52,302 @@ import { describe, expect, it } from "vitest";
 // /tasks 3–4
 
 // tasks 5–6 and the whole proxy
+
+describe("task 5: the connection pool, and keep-alive through the proxy", () => {
+  it("reuses the most recently released connection, and opens one only when none is idle or `fresh` is asked (1 pts)", () => {
+    const { result } = simulate({ seed: coreSeed, latency: 1 }, function* (net) {
+      const [b] = backendsNamed("b1");
+      const seen = yield* backendOn(net, b);
+      const pool = new BackendPool(b, net.host("lb"), { maxConnections: 4 }, POOL_LIMITS);
+      const first = yield* pool.acquire();
+      const second = yield* pool.acquire();
+      const twoOpen = [pool.open, pool.stats.connects];
+      pool.release(first, true);
+      pool.release(second, true);
+      const again = yield* pool.acquire();
+      const lifo = again === second;
+      pool.release(again, false); // not reusable: closed
+      const afterClose = [pool.open, pool.idle.length];
+      const fresh = yield* pool.acquire(true);
+      yield* sleep(10);
+      return { twoOpen, lifo, afterClose, freshIsNew: fresh !== first, connects: pool.stats.connects, reuses: pool.stats.reuses, accepted: seen.connections };
+    });
+    expect(result.twoOpen, "two acquires with nothing idle: two connections").toEqual([2, 2]);
+    expect(result.lifo, "the most recently released connection is reused first").toBe(true);
+    expect(result.afterClose, "a connection released as not reusable is closed: 1 open, the other idle").toEqual([1, 1]);
+    expect(result.freshIsNew, "acquire(true) never hands out an idle connection").toBe(true);
+    expect([result.connects, result.reuses, result.accepted]).toEqual([3, 1, 3]);
+  });
+
+  it("at maxConnections a request waits for a release, and gives up after queueTimeout with PoolTimeoutError (1 pts)", () => {
+    const { result } = simulate({ seed: coreSeed, latency: 1 }, function* (net) {
+      const [b] = backendsNamed("b1");
+      yield* backendOn(net, b);
+      const pool = new BackendPool(b, net.host("lb"), { maxConnections: 1 }, POOL_LIMITS);
+      const held = yield* pool.acquire();
+      const waiter = spawn(function* () {
+        const t0 = getHubNow();
+        const up = yield* pool.acquire();
+        return { same: up === held, waited: getHubNow() - t0, up };
+      });
+      yield* sleep(100);
+      pool.release(held, true);
+      const got = yield* waiter.wait();
+      const t0 = getHubNow();
+      let error = "";
+      try {
+        yield* pool.acquire(); // `got.up` is still held: nobody releases it
+      } catch (e) {
+        error = (e as Error).name;
+      }
+      return { same: got.same, waited: got.waited, error, gaveUpAfter: getHubNow() - t0, connects: pool.stats.connects };
+    });
+    expect(result.same, "the waiter gets the released connection").toBe(true);
+    expect(result.waited).toBe(100);
+    expect(result.error).toBe(PoolTimeoutError.name);
+    expect(result.gaveUpAfter, "queueTimeout").toBe(500);
+    expect(result.connects, "never more than maxConnections").toBe(1);
+  });
+
+  it("closes a connection idle for idleTimeout (1 pts)", () => {
+    const { result } = simulate({ seed: coreSeed, latency: 1 }, function* (net) {
+      const [b] = backendsNamed("b1");
+      yield* backendOn(net, b);
+      const pool = new BackendPool(b, net.host("lb"), { idleTimeout: 1000 }, POOL_LIMITS);
+      const a = yield* pool.acquire();
+      const c = yield* pool.acquire();
+      pool.release(a, true);
+      yield* sleep(600);
+      pool.release(c, true);
+      yield* sleep(500); // a has been idle 1100 ms, c 500 ms
+      const mid = { open: pool.open, expired: pool.stats.expired, kept: pool.idle[0] === c };
+      yield* sleep(600);
+      return { mid, end: { open: pool.open, expired: pool.stats.expired } };
+    });
+    expect(result.mid).toEqual({ open: 1, expired: 1, kept: true });
+    expect(result.end).toEqual({ open: 0, expired: 2 });
+  });
+
+  it("keeps both sides alive: ten requests on one client connection use one backend connection (1 pts)", () => {
+    const { result } = simulate({ seed: coreSeed, latency: 1 }, function* (net) {
+      const [b] = backendsNamed("b1");
+      const seen = yield* backendOn(net, b);
+      const proxy = yield* proxyOn(net, [b]);
+      const client = new HttpClient({ network: net.host("client") });
+      const bodies: string[] = [];
+      for (let i = 0; i < 10; i++) bodies.push((yield* client.get(`http://lb/r${i}`)).text());
+      return { bodies, client: client.stats.connections, backend: seen.connections, pool: proxy.pools.get(b)!.stats };
+    });
+    expect(result.bodies).toEqual(Array.from({ length: 10 }, (_, i) => `b1 GET /r${i} 0`));
+    expect(result.client, "client side: one connection").toBe(1);
+    expect(result.backend, "backend side: one connection").toBe(1);
+    expect(result.pool).toMatchObject({ connects: 1, reuses: 9 });
+  });
+
+  it("sends a GET again once on a fresh connection when its pooled one was closed by the backend; a POST gets 502 (1 pts)", () => {
+    const { result } = simulate({ seed: coreSeed, latency: 1 }, function* (net) {
+      const [b] = backendsNamed("b1");
+      const seen = yield* backendOn(net, b, undefined, { keepAliveTimeout: 100 });
+      const proxy = yield* proxyOn(net, [b]);
+      const first = yield* raw(net.host("client"), "GET /1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      yield* sleep(300); // the backend closed its idle connection; the pool has not noticed
+      const second = yield* raw(net.host("client"), "GET /2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      const retried = proxy.counters.staleRetries;
+      yield* sleep(300);
+      const post = yield* raw(net.host("client"), "POST /3 HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi");
+      return { first: statuses(first.text), second: statuses(second.text), retried, post: statuses(post.text), backendSaw: seen.requests.map((r) => r.target) };
+    });
+    expect(result.first).toEqual([200]);
+    expect(result.second, "the GET was sent again on a fresh connection").toEqual([200]);
+    expect(result.retried).toBe(1);
+    expect(result.post, "a request with a body is never sent twice").toEqual([502]);
+    expect(result.backendSaw).toEqual(["/1", "/2"]);
+  });
+
+  it("streams bodies: chunked up, chunked down, Expect: 100-continue, a close-delimited answer re-chunked for HTTP/1.1 (1 pts)", () => {
+    const { result } = simulate({ seed: coreSeed, latency: 1 }, function* (net) {
+      const [b1, b2] = backendsNamed("b1", "b2");
+      const seen = yield* backendOn(net, b1, function* (req, body) {
+        return {
+          headers: { "X-Got": `${req.framing.kind} ${body}` },
+          *body(write) {
+            yield* write("stream");
+            yield* write("ed");
+          },
+        };
+      });
+      // b2 answers without a length: the body ends when it closes (RFC 9112 §6.3 item 8).
+      const l2 = yield* net.host("b2").listen(b2.address);
+      spawn(function* () {
+        for (;;) {
+          const s = yield* l2.accept();
+          spawn(function* () {
+            yield* s.recv();
+            yield* s.sendall("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil ");
+            yield* sleep(5);
+            yield* s.sendall("close");
+            s.close();
+          });
+        }
+      });
+      const p1 = yield* proxyOn(net, [b1]);
+      const chunked = yield* raw(
+        net.host("client"),
+        "POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n",
+        20,
+        "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+        20,
+        "GET /bye HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+      );
+      yield* p1.shutdown(0);
+      yield* proxyOn(net, [b2]);
+      const http11 = yield* raw(net.host("client"), "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 50, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      const http10 = yield* raw(net.host("client"), "GET / HTTP/1.0\r\n\r\n");
+      return { chunked: chunked.text, backendFraming: seen.requests[0].headers, http11: http11.text, http10: http10.text };
+    });
+    expect(result.chunked.startsWith("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"), result.chunked).toBe(true);
+    expect(result.chunked).toContain("X-Got: chunked abcde");
+    expect(result.chunked).toContain("Transfer-Encoding: chunked\r\n\r\n6\r\nstream\r\n2\r\ned\r\n0\r\n\r\n");
+    expect(statuses(result.chunked), "the connection carried the next request").toEqual([100, 200, 200]);
+    expect(result.backendFraming.map(([n]) => n.toLowerCase()), "the proxy answered the Expect itself").not.toContain("expect");
+    expect(statuses(result.http11), "the HTTP/1.1 client's connection survived the close-delimited answer").toEqual([200, 200]);
+    expect(result.http11).toContain("Transfer-Encoding: chunked\r\n\r\n6\r\nuntil \r\n5\r\nclose\r\n0\r\n\r\n");
+    expect(result.http10, "an HTTP/1.0 client gets the body until the close").toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*Connection: close\r\n\r\nuntil close$/);
+  });
+});
+
+describe("task 6: requests the proxy refuses to forward", () => {
+  it("validateRequest: 501 for CONNECT, 400 for a bad target or Host, 417 for an unknown Expect, 411 for chunked when lengthRequired (1 pts)", () => {
+    const h = "Host: example.test\r\n";
+    expect(verdict(`GET /a?b=c HTTP/1.1\r\n${h}\r\n`)).toBe("ok");
+    expect(verdict("CONNECT example.test:443 HTTP/1.1\r\nHost: example.test:443\r\n\r\n")).toBe(501);
+    expect(verdict(`GET * HTTP/1.1\r\n${h}\r\n`), "the asterisk is for OPTIONS").toBe(400);
+    expect(verdict(`OPTIONS * HTTP/1.1\r\n${h}\r\n`)).toBe("ok");
+    expect(verdict(`GET a/b HTTP/1.1\r\n${h}\r\n`)).toBe(400);
+    expect(verdict("GET / HTTP/1.1\r\nHost: a.test/evil\r\n\r\n")).toBe(400);
+    expect(verdict("GET / HTTP/1.1\r\nHost: a.test@b.test\r\n\r\n")).toBe(400);
+    expect(verdict("GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n")).toBe("ok");
+    expect(verdict(`GET / HTTP/1.1\r\n${h}Expect: 100-continue\r\n\r\n`)).toBe("ok");
+    expect(verdict(`GET / HTTP/1.1\r\n${h}Expect: tea\r\n\r\n`)).toBe(417);
+    expect(verdict("GET / HTTP/1.0\r\nExpect: tea\r\n\r\n"), "an HTTP/1.0 Expect is ignored").toBe("ok");
+    const chunked = `POST / HTTP/1.1\r\n${h}Transfer-Encoding: chunked\r\n\r\n`;
+    expect(verdict(chunked)).toBe("ok");
+    expect(verdict(chunked, { lengthRequired: true })).toBe(411);
+  });
+
+  it("an absolute-form target: its authority wins over Host, and the backend gets the origin form (1 pts)", () => {
+    expect(validateRequest(headOf("GET http://a.test:8080/p?q=1 HTTP/1.1\r\nHost: b.test\r\n\r\n"))).toEqual({ path: "/p?q=1", authority: "a.test:8080" });
+    expect(validateRequest(headOf("GET http://a.test HTTP/1.1\r\nHost: a.test\r\n\r\n"))).toEqual({ path: "/", authority: "a.test" });
+    expect(validateRequest(headOf("GET /x HTTP/1.0\r\n\r\n"))).toEqual({ path: "/x", authority: "" });
+    const { result } = simulate({ seed: coreSeed, latency: 1 }, function* (net) {
+      const [b] = backendsNamed("b1");
+      const seen = yield* backendOn(net, b);
+      yield* proxyOn(net, [b]);
+      yield* raw(net.host("client"), "GET http://a.test/p HTTP/1.1\r\nHost: b.test\r\nConnection: close\r\n\r\n");
+      return seen.requests[0];
+    });
+    expect(result.target).toBe("/p");
+    expect(result.headers.filter(([n]) => n.toLowerCase() === "host")).toEqual([["Host", "a.test"]]);
+  });
+
+  it("never forwards an ambiguous request: each gets its RFC 9112 status and a closed connection, and no backend sees a byte (2 pts)", () => {
+    const h = "Host: x\r\n";
+    const cases: [string, string, number][] = [
+      ["Content-Length and Transfer-Encoding", `POST / HTTP/1.1\r\n${h}Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, 400],
+      ["two Content-Lengths", `POST / HTTP/1.1\r\n${h}Content-Length: 3\r\nContent-Length: 3\r\n\r\nabc`, 400],
+      ["a comma-joined Content-Length", `POST / HTTP/1.1\r\n${h}Content-Length: 3, 3\r\n\r\nabc`, 400],
+      ["chunked not last", `POST / HTTP/1.1\r\n${h}Transfer-Encoding: chunked, identity\r\n\r\n`, 400],
+      ["an unknown coding before chunked", `POST / HTTP/1.1\r\n${h}Transfer-Encoding: gzip, chunked\r\n\r\n`, 501],
+      ["Transfer-Encoding in HTTP/1.0", `POST / HTTP/1.0\r\n${h}Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, 400],
+      ["obs-fold", `GET / HTTP/1.1\r\n${h}X-A: 1\r\n  folded\r\n\r\n`, 400],
+      ["a bare LF", `GET / HTTP/1.1\n${h}\r\n`, 400],
+      ["a bare CR in a value", `GET / HTTP/1.1\r\n${h}X-A: 1\r2\r\n\r\n`, 400],
+      ["a NUL in a value", `GET / HTTP/1.1\r\n${h}X-A: 1\x002\r\n\r\n`, 400],
+      ["a space before the colon", `GET / HTTP/1.1\r\n${h}Content-Length : 0\r\n\r\n`, 400],
+      ["no Host in HTTP/1.1", "GET / HTTP/1.1\r\n\r\n", 400],
+      ["an overlong request line", `GET /${"a".repeat(9000)} HTTP/1.1\r\n${h}\r\n`, 414],
+      ["an oversized head", `GET / HTTP/1.1\r\n${h}${"X-Pad: ".concat("b".repeat(4000), "\r\n").repeat(5)}\r\n`, 431],
+      ["a body over maxBodyBytes", `POST / HTTP/1.1\r\n${h}Content-Length: 2000000\r\n\r\n`, 413],
+      ["HTTP/2.0 in a request line", `GET / HTTP/2.0\r\n${h}\r\n`, 505],
+      ["CONNECT", "CONNECT a.test:443 HTTP/1.1\r\nHost: a.test:443\r\n\r\n", 501],
+    ];
+    const { result } = simulate({ seed: coreSeed, latency: 1 }, function* (net) {
+      const [b] = backendsNamed("b1");
+      const seen = yield* backendOn(net, b);
+      const proxy = yield* proxyOn(net, [b]);
+      const got: [string, number[]][] = [];
+      for (const [name, text] of cases) got.push([name, statuses((yield* raw(net.host("client"), text, "GET /after HTTP/1.1\r\nHost: x\r\n\r\n")).text)]);
+      return { got, backend: seen.connections, refused: proxy.counters.refused };
+    });
+    expect(result.got, "each refused once, and nothing after it on the connection is served").toEqual(cases.map(([name, , status]) => [name, [status]]));
+    expect(result.backend, "no backend connection was ever opened").toBe(0);
+  });
+
+  it("a valid stream proxies the same however it is cut, and random bytes never break the proxy (fast-check) (1 pts)", () => {
+    const requestArb = fcCore.record({
+      method: fcCore.constantFrom("GET", "POST", "PUT", "DELETE"),
+      target: fcCore.stringMatching(/^\/[A-Za-z0-9/?=&.~_-]{0,16}$/),
+      body: fcCore.string({ maxLength: 200 }).map((s) => Buffer.from(s).toString("latin1")),
+      chunked: fcCore.boolean(),
+    });
+    type Req = { method: string; target: string; body: string; chunked: boolean };
+    const serialize = (r: Req, last: boolean): string => {
+      const head = `${r.method} ${r.target} HTTP/1.1\r\nHost: x\r\n${last ? "Connection: close\r\n" : ""}`;
+      if (!r.chunked) return `${head}Content-Length: ${r.body.length}\r\n\r\n${r.body}`;
+      const half = r.body.length >> 1;
+      const chunks = [r.body.slice(0, half), r.body.slice(half)].filter((c) => c.length > 0);
+      return `${head}Transfer-Encoding: chunked\r\n\r\n${chunks.map((c) => `${c.length.toString(16)}\r\n${c}\r\n`).join("")}0\r\n\r\n`;
+    };
+    fcCore.assert(
+      fcCore.property(fcCore.array(requestArb, { minLength: 1, maxLength: 3 }), fcCore.array(fcCore.nat(), { maxLength: 6 }), fcCore.uint8Array({ minLength: 1, maxLength: 300 }), (reqs, cuts, junk) => {
+        const stream = reqs.map((r, i) => serialize(r, i === reqs.length - 1)).join("");
+        const at = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
+        const pieces: (string | number)[] = [];
+        for (let i = 0, from = 0; i <= at.length; i++) {
+          const to = i < at.length ? at[i] : stream.length;
+          pieces.push(stream.slice(from, to), 1);
+          from = to;
+        }
+        const { result } = simulate({ seed: coreSeed, latency: 1 }, function* (net) {
+          const [b] = backendsNamed("b1");
+          const seen = yield* backendOn(net, b);
+          yield* proxyOn(net, [b], { limits: { headerTimeout: 2000 } });
+          const valid = yield* raw(net.host("client"), ...pieces.map((p) => (typeof p === "string" ? Buffer.from(p, "latin1") : p)));
+          const before = seen.requests.length;
+          const random = yield* raw(net.host("client"), Buffer.from(junk));
+          return { valid: statuses(valid.text), seen: seen.requests.slice(0, before), junk: statuses(random.text), junkReached: seen.requests.length - before };
+        });
+        expect(result.valid, coreReplay).toEqual(reqs.map(() => 200));
+        expect(result.seen.map((r) => [r.method, r.target, r.body]), coreReplay).toEqual(reqs.map((r) => [r.method, r.target, r.body]));
+        for (const s of result.junk) expect([400, 408, 413, 414, 431, 501, 505], coreReplay).toContain(s);
+        expect(result.junkReached, coreReplay).toBe(0);
+      }),
+      { numRuns: 40, seed: coreSeed },
+    );
+  });
+
+  it("cuts a slowloris client at headerTimeout with 408 while others are served, and closes an idle kept-alive connection quietly (1 pts)", () => {
+    const { result } = simulate({ seed: coreSeed, latency: 1 }, function* (net) {
+      const [b] = backendsNamed("b1");
+      yield* backendOn(net, b);
+      yield* proxyOn(net, [b], { limits: { headerTimeout: 10_000, keepAliveTimeout: 5_000 } });
+      const drip: (string | number)[] = ["GET / HTTP/1.1\r\n"];
+      for (let i = 0; i < 10; i++) drip.push(3000, `X-Drip-${i}: y\r\n`);
+      const slow = spawn(raw, net.host("slow"), ...drip);
+      yield* sleep(100);
+      const other = yield* raw(net.host("client"), "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      const idle = yield* raw(net.host("client"), "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+      return { slow: yield* slow.wait(), other: { statuses: statuses(other.text), at: other.at }, idle: { statuses: statuses(idle.text), at: idle.at - other.at } };
+    });
+    expect(statuses(result.slow.text)).toEqual([408]);
+    expect(result.slow.at, "cut at the header timeout (and a linger of at most a second)").toBeGreaterThanOrEqual(10_000);
+    expect(result.slow.at).toBeLessThan(11_500);
+    expect(result.other.statuses).toEqual([200]);
+    expect(result.other.at, "served at once").toBeLessThan(200);
+    expect(result.idle.statuses, "answered, then closed without a 408").toEqual([200]);
+    expect(result.idle.at).toBeGreaterThanOrEqual(5_000);
+    expect(result.idle.at).toBeLessThan(5_100);
+  });
+});
 
 // /tasks 5–6
