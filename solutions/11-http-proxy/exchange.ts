@@ -52,7 +52,7 @@ export function* proxyRequest(p: HttpProxy, client: Channel<RequestHead>, req: P
   const maxRetries = policy.maxRetries ?? 1;
   // A body already streamed to a backend is gone: only a connect failure (nothing read yet) may be retried then.
   const retryable = (f: Failure, tries: number): boolean =>
-    tries <= maxRetries && (f.kind === "connect-failure" || (!hasBody && mayRetry(policy, f, req.method)));
+    tries <= 1 + maxRetries && (f.kind === "connect-failure" || (!hasBody && mayRetry(policy, f, req.method)));
   const overflow = p.breaker.acquire("requests");
   if (overflow !== null) return { status: 503, detail: overflow.message, headers: { "x-overloaded": "true" } };
   p.budget?.requestStarted();

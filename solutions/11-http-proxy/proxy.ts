@@ -19,7 +19,7 @@ import type { Address, Listener, Network, Socket } from "../05-green-sockets/soc
 import { HttpError } from "../07-http/errors";
 import type { RequestHead } from "../07-http/messages";
 import type { Backend } from "../08-tcp-proxy/balancer";
-import { ShutdownError } from "../08-tcp-proxy/errors";
+import { IdleTimeoutError, ShutdownError } from "../08-tcp-proxy/errors";
 import { makeStrategy, type StrategyConfig, type StrategyName } from "../09-strategies/strategies";
 import type { Strategy } from "../09-strategies/strategy";
 import { CircuitBreaker, type BreakerLimits } from "../10-health/breaker";
@@ -304,7 +304,7 @@ function* serveClient(proxy: HttpProxy, sock: Socket): Green<void> {
       }
       return;
     }
-    if (e instanceof SocketError || e instanceof SideError || e instanceof HttpError || e instanceof ShutdownError) {
+    if (e instanceof SocketError || e instanceof SideError || e instanceof HttpError || e instanceof ShutdownError || e instanceof IdleTimeoutError) {
       sock.abort(); // cut in the middle: a reset tells the client its response is incomplete
       return;
     }
