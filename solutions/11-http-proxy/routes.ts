@@ -34,7 +34,10 @@ export interface RouteRule {
    * host); with ":port", the port must match too. @default "*"
    */
   readonly host?: string;
-  /** Segment-aware prefix, as Envoy's path_separated_prefix: "/api" matches "/api" and "/api/x", not "/apiary". @default "/" */
+  /**
+   * Segment-aware prefix, as Envoy's path_separated_prefix: "/api" matches "/api", "/api/x" and "/api?q", not
+   * "/apiary". It starts with "/" and, unless it is "/", does not end with one. @default "/"
+   */
   readonly pathPrefix?: string;
   /** Every one must hold. @default [] */
   readonly headers?: readonly HeaderMatch[];
@@ -115,9 +118,7 @@ export function pathMatches(prefix: string, path: string): boolean {
   // BEGIN SOLUTION 3 pathMatches
   const q = path.indexOf("?");
   const p = q < 0 ? path : path.slice(0, q);
-  if (prefix === "/" || prefix === p) return true;
-  const base = prefix.endsWith("/") ? prefix : prefix + "/";
-  return p.startsWith(base);
+  return prefix === "/" || p === prefix || p.startsWith(prefix + "/");
   // END SOLUTION
 }
 
@@ -215,6 +216,9 @@ export function compileRule(rule: RouteRule, index: number): Route {
   }
   const pathPrefix = rule.pathPrefix ?? "/";
   if (!pathPrefix.startsWith("/")) fail(`path prefix "${pathPrefix}" must start with "/"`);
+  // Envoy refuses a path_separated_prefix that ends in "/": "/api/" would silently stop matching "/api".
+  if (pathPrefix !== "/" && pathPrefix.endsWith("/")) fail(`path prefix "${pathPrefix}" must not end with "/"`);
+  if (/[?#]/.test(pathPrefix)) fail(`path prefix "${pathPrefix}" must not hold "?" or "#"`);
   const headers = rule.headers ?? [];
   for (const h of headers) {
     const kinds = ["exact", "present", "regex"].filter((k) => k in h).length;
