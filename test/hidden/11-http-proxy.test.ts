@@ -16,6 +16,7 @@ import { replayWith, SEED } from "../support/net";
 
 const policySeed = `seed ${SEED}; ${replayWith("test/hidden/11-http-proxy.test.ts")(SEED)}`;
 const noHeaders = new Headers();
+const hdrs = (...pairs: [string, string][]): Headers => new Headers(pairs);
 // /imports: policies
 // imports: core
 
@@ -45,7 +46,7 @@ describe("task 3: routing and sticky sessions (instructor)", () => {
     expect(pool("[::1]:9", "/a")).toBe("v6-any");
     expect(pool("[::1]:9", "/a/b")).toBe("v6-any");
     expect(pool("[::1]:9", "/ab")).toBe("any");
-    expect(pool("x", "/", new Headers([["X-Env", "prod"]])), "present: false means absent").toBeUndefined();
+    expect(pool("x", "/", hdrs(["X-Env", "prod"])), "present: false means absent").toBeUndefined();
     expect(pool("host:99999"), "a malformed Host matches no rule").toBeUndefined();
     expect(pool("host:8x")).toBeUndefined();
     expect(() => new RouteTable([{ host: "a.example.com", pathPrefix: "/api", pools: "a" }, { host: "a.example.com", pathPrefix: "/api/v1", pools: "b" }])).toThrow(/can never match/);
@@ -70,7 +71,7 @@ describe("task 3: routing and sticky sessions (instructor)", () => {
       else expect(after[i], `${c} was on the removed b2`).not.toBe(bs[1]);
     });
     const bounded = new HashAffinity(bs, new RoundRobin(bs), { on: { header: "x-user" }, boundedLoad: 0.25 });
-    const hot = { headers: new Headers([["x-user", "hot"]]), client: "c" };
+    const hot = { headers: hdrs(["x-user", "hot"]), client: "c" };
     const load = new Map<Backend, number>();
     for (let i = 0; i < 40; i++) {
       const b = bounded.pick(hot)!;
