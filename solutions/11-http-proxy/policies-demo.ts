@@ -11,6 +11,7 @@ import { HashAffinity, StickyCookie } from "./sticky";
 import { TokenBucket } from "./token-bucket";
 
 type Log = (line: string) => void;
+const headers = (...pairs: [string, string][]): Headers => new Headers(pairs);
 
 const show = (d: Decision): string => (d.kind === "pass" ? "pass" : d.kind === "delay" ? `delay ${d.ms} ms` : `reject (Retry-After ${d.retryAfterSeconds})`);
 
@@ -51,7 +52,7 @@ export function routingDemo(log: Log): void {
   const up = new Set(servers);
   const sticky = new StickyCookie();
   const visit = (cookie: string | null): string => {
-    const d = sticky.choose(new Headers(cookie ? [["Cookie", cookie]] : []), servers, (b) => up.has(b), () => rr.pick((b) => up.has(b)));
+    const d = sticky.choose(cookie ? headers(["Cookie", cookie]) : headers(), servers, (b) => up.has(b), () => rr.pick((b) => up.has(b)));
     const fwd = d.forward.get("cookie") ?? "(none)";
     const added = d.addToResponse.map(([k, v]) => `${k}: ${v}`).join("; ") || "(nothing)";
     return `cookie ${cookie ?? "(none)"} → ${d.backend?.name} [${d.cookie}], forwarded Cookie ${fwd}, response adds ${added}`;
@@ -62,7 +63,7 @@ export function routingDemo(log: Log): void {
   log(`s1 goes down: ${visit("SERVERID=s1; sid=42")}`);
 
   const byUser = new HashAffinity(servers, new RoundRobin(servers), { on: { header: "x-user" }, boundedLoad: 0.25 });
-  const users = ["ann", "bob", "cy", "dee", "ann", "bob"].map((u) => `${u}→${byUser.pick({ headers: new Headers([["X-User", u]]), client: "c" })?.name}`);
+  const users = ["ann", "bob", "cy", "dee", "ann", "bob"].map((u) => `${u}→${byUser.pick({ headers: headers(["X-User", u]), client: "c" })?.name}`);
   log(`hash on X-User: ${users.join(" ")}; no header → ${byUser.pick({ headers: new Headers(), client: "c" })?.name} (round robin)`);
 }
 

@@ -9,7 +9,8 @@
 //   nocache  — a response that gets the cookie is marked `Cache-Control: private`, so a shared cache does not hand
 //              one client's persistence cookie to everyone.
 // A cookie naming a server that is down (or unknown) is not valid: the request is load-balanced as if it had none
-// and the answer carries a fresh cookie (HAProxy logs this as cookie state "D" or "I", then "I" for insert).
+// and the answer carries a fresh cookie (HAProxy logs this as cookie state "D" or "I", then "I" for insert). See
+// http_manage_client_side_cookies and http_process_res_common in HAProxy's src/http_ana.c.
 import type { Random } from "../05-green-sockets/random";
 import { Headers } from "../07-http/headers";
 import type { Backend } from "../08-tcp-proxy/balancer";
@@ -17,7 +18,10 @@ import { RingHash } from "../09-strategies/ring-hash";
 import { hash32, type Strategy } from "../09-strategies/strategy";
 
 // #region sticky-types
-/** A backend with the value HAProxy's `server … cookie <value>` gives it. */
+/**
+ * A backend with the value HAProxy's `server … cookie <value>` gives it. HAProxy has no default (a server without
+ * one gets no cookie); ours is the backend's name, so a pool sticks without extra configuration.
+ */
 export interface CookieBackend extends Backend {
   /** @default the backend's name */
   readonly cookie?: string;
@@ -94,10 +98,12 @@ export class StickyCookie {
     // BEGIN SOLUTION 3 StickyCookie.choose
     const value = readCookie(headers, this.name);
     const forward = withoutCookie(headers, this.name); // indirect: the server never sees our cookie
-    const named = value === undefined ? undefined : backends.find((b) => cookieOf(b) === value);
-    if (named && usable(named)) return { backend: named, forward, addToResponse: [], cookie: "valid" };
+    // Several servers may share a cookie value (HAProxy takes the first running one of them).
+    const holders = value === undefined ? [] : backends.filter((b) => cookieOf(b) === value);
+    const named = holders.find(usable);
+    if (named) return { backend: named, forward, addToResponse: [], cookie: "valid" };
     const backend = pick();
-    const cookie = value === undefined ? "none" : named ? "down" : "invalid";
+    const cookie = value === undefined ? "none" : holders.length > 0 ? "down" : "invalid";
     return { backend, forward, addToResponse: backend ? this.insert(backend) : [], cookie };
     // END SOLUTION
   }

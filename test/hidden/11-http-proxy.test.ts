@@ -11,7 +11,7 @@ import { RoundRobin } from "@target/09-strategies/simple";
 import { KeyedLimiter } from "@target/11-http-proxy/keyed";
 import { LimitReq } from "@target/11-http-proxy/rate-limit";
 import { RouteTable } from "@target/11-http-proxy/routes";
-import { HashAffinity } from "@target/11-http-proxy/sticky";
+import { HashAffinity, StickyCookie } from "@target/11-http-proxy/sticky";
 import { replayWith, SEED } from "../support/net";
 
 const policySeed = `seed ${SEED}; ${replayWith("test/hidden/11-http-proxy.test.ts")(SEED)}`;
@@ -59,8 +59,16 @@ describe("task 3: routing and sticky sessions (instructor)", () => {
     expect(() => new RouteTable([{ name: "r", headers: [{ name: "x", exact: "1", present: true } as never], pools: "a" }])).toThrow(/exactly one of exact, present, regex/);
   });
 
-  it("hashing moves only the removed backend's keys, and bounded loads cap a hot key's backend at ⌈(1 + ε) × average⌉ (1 pts)", () => {
+  it("a cookie shared by two servers goes to the first one up; hashing moves only the removed backend's keys; bounded loads cap a hot key (1 pts)", () => {
     const bs: Backend[] = Array.from({ length: 4 }, (_, i) => ({ name: `b${i + 1}`, address: { host: `b${i + 1}`, port: 80 } }));
+    const twins = [{ ...bs[0], cookie: "pair" }, { ...bs[1], cookie: "pair" }, bs[2]];
+    const cookie = hdrs(["Cookie", "SERVERID=pair"]);
+    const never = (): Backend => {
+      throw new Error("pick must not be called for a valid cookie");
+    };
+    expect(new StickyCookie().choose(cookie, twins, (b) => b !== twins[0], never).backend, "the first of the pair is down").toBe(twins[1]);
+    const bothDown = new StickyCookie().choose(cookie, twins, (b) => b === bs[2], () => bs[2]);
+    expect([bothDown.backend, bothDown.cookie]).toEqual([bs[2], "down"]);
     const h = new HashAffinity(bs, new RoundRobin(bs), { on: { source: true }, boundedLoad: null });
     const clients = Array.from({ length: 400 }, (_, i) => `10.0.${i >> 8}.${i & 255}`);
     const before = clients.map((c) => h.pick({ headers: noHeaders, client: c }));
