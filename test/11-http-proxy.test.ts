@@ -37,6 +37,7 @@ const times = (n: number, at: number): number[] => Array.from({ length: n }, () 
 // imports: core
 import fcCore from "fast-check";
 import { getHub } from "@target/02-hub/hub";
+import type { Green } from "@target/02-hub/suspend";
 import { sleep, spawn } from "@target/03-cancellation/greenthread";
 import { HttpClient } from "@target/07-http/client";
 import type { RequestHead } from "@target/07-http/messages";
@@ -290,7 +291,7 @@ describe("task 5: the connection pool, and keep-alive through the proxy", () => 
     expect([result.connects, result.reuses, result.accepted]).toEqual([3, 1, 3]);
   });
 
-  it("at maxConnections a request waits for a release, and gives up after queueTimeout with PoolTimeoutError (1 pts)", () => {
+  it("at maxConnections a request waits for a release, and gives up after queueTimeout with PoolTimeoutError; an idle one closes after idleTimeout (1 pts)", () => {
     const { result } = simulate({ seed: coreSeed, latency: 1 }, function* (net) {
       const [b] = backendsNamed("b1");
       yield* backendOn(net, b);
@@ -318,10 +319,7 @@ describe("task 5: the connection pool, and keep-alive through the proxy", () => 
     expect(result.error).toBe(PoolTimeoutError.name);
     expect(result.gaveUpAfter, "queueTimeout").toBe(500);
     expect(result.connects, "never more than maxConnections").toBe(1);
-  });
-
-  it("closes a connection idle for idleTimeout (1 pts)", () => {
-    const { result } = simulate({ seed: coreSeed, latency: 1 }, function* (net) {
+    const { result: idle } = simulate({ seed: coreSeed, latency: 1 }, function* (net) {
       const [b] = backendsNamed("b1");
       yield* backendOn(net, b);
       const pool = new BackendPool(b, net.host("lb"), { idleTimeout: 1000 }, POOL_LIMITS);
@@ -335,8 +333,8 @@ describe("task 5: the connection pool, and keep-alive through the proxy", () => 
       yield* sleep(600);
       return { mid, end: { open: pool.open, expired: pool.stats.expired } };
     });
-    expect(result.mid).toEqual({ open: 1, expired: 1, kept: true });
-    expect(result.end).toEqual({ open: 0, expired: 2 });
+    expect(idle.mid, "a has been idle 1100 ms: closed; c 500 ms: kept").toEqual({ open: 1, expired: 1, kept: true });
+    expect(idle.end).toEqual({ open: 0, expired: 2 });
   });
 
   it("keeps both sides alive: ten requests on one client connection use one backend connection (1 pts)", () => {
@@ -347,7 +345,7 @@ describe("task 5: the connection pool, and keep-alive through the proxy", () => 
       const client = new HttpClient({ network: net.host("client") });
       const bodies: string[] = [];
       for (let i = 0; i < 10; i++) bodies.push((yield* client.get(`http://lb/r${i}`)).text());
-      return { bodies, client: client.stats.connections, backend: seen.connections, pool: proxy.pools.get(b)!.stats };
+      return { bodies, client: client.stats.connections, backend: seen.connections, pool: proxy.connectionPools.get(b)!.stats };
     });
     expect(result.bodies).toEqual(Array.from({ length: 10 }, (_, i) => `b1 GET /r${i} 0`));
     expect(result.client, "client side: one connection").toBe(1);
@@ -424,6 +422,42 @@ describe("task 5: the connection pool, and keep-alive through the proxy", () => 
     expect(statuses(result.http11), "the HTTP/1.1 client's connection survived the close-delimited answer").toEqual([200, 200]);
     expect(result.http11).toContain("Transfer-Encoding: chunked\r\n\r\n6\r\nuntil \r\n5\r\nclose\r\n0\r\n\r\n");
     expect(result.http10, "an HTTP/1.0 client gets the body until the close").toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*Connection: close\r\n\r\nuntil close$/);
+  });
+
+  it("routes to pools, sticks a client with HAProxy's cookie, answers 404 without a route and 429 with Retry-After past the limit (1 pts)", () => {
+    const { result } = simulate({ seed: coreSeed, latency: 1 }, function* (net) {
+      const [a1, a2, w1] = backendsNamed("a1", "a2", "w1");
+      const seenA1 = yield* backendOn(net, a1);
+      const seenA2 = yield* backendOn(net, a2);
+      yield* backendOn(net, w1);
+      yield* proxyOn(net, [], {
+        backends: undefined,
+        pools: { api: { backends: [a1, a2], sticky: { kind: "cookie" } }, web: { backends: [w1] } },
+        routes: [
+          { host: "api.test", pools: "api" },
+          { host: "www.test", pools: "web" },
+        ],
+        rateLimit: { by: { header: "X-Key" }, limit: { rate: 1, burst: 1, nodelay: true }, status: 429 },
+      });
+      const get = (host: string, extra = ""): Green<{ text: string }> => raw(net.host("client"), `GET /p HTTP/1.1\r\nHost: ${host}\r\n${extra}Connection: close\r\n\r\n`);
+      const first = (yield* get("api.test")).text;
+      const cookie = /Set-Cookie: SERVERID=(\w+)/.exec(first)?.[1] ?? "";
+      const stuck: string[] = [];
+      for (let i = 0; i < 3; i++) stuck.push(/\r\n\r\n(\w+)/.exec((yield* get("api.test", `Cookie: SERVERID=${cookie}; theme=dark\r\n`)).text)?.[1] ?? "");
+      const web = (yield* get("www.test")).text;
+      const none = (yield* get("other.test")).text;
+      const limited: string[] = [];
+      for (let i = 0; i < 3; i++) limited.push((yield* get("www.test", "X-Key: k1\r\n")).text);
+      return { first, cookie, stuck, web, none, limited, cookiesSeen: (cookie === "a1" ? seenA1 : seenA2).requests.map((r) => r.headers.find(([n]) => n === "Cookie")?.[1] ?? "-") };
+    });
+    expect(statuses(result.first)).toEqual([200]);
+    expect(result.first).toMatch(/Set-Cookie: SERVERID=a[12]; path=\/\r\n/);
+    expect(result.stuck, "the cookie's backend every time").toEqual([result.cookie, result.cookie, result.cookie]);
+    expect(result.web).toMatch(/\r\n\r\nw1 GET \/p 0$/);
+    expect(statuses(result.none), "no route: 404").toEqual([404]);
+    expect(result.limited.map(statuses), "rate=1r/s burst=1 nodelay: two pass, the third is refused").toEqual([[200], [200], [429]]);
+    expect(result.limited[2]).toMatch(/\r\nRetry-After: \d+\r\n/);
+    expect(result.cookiesSeen, "the backend never sees SERVERID (indirect)").toEqual(["-", "theme=dark", "theme=dark", "theme=dark"]);
   });
 });
 

@@ -10,15 +10,16 @@ import { sleep } from "../02-hub/green";
 import type { Green } from "../02-hub/suspend";
 import { ConnectionResetError, SocketError, TimedOutError } from "../05-green-sockets/errors";
 import { HttpError } from "../07-http/errors";
-import type { Headers } from "../07-http/headers";
 import type { RequestHead, ResponseHead } from "../07-http/messages";
 import type { Backend } from "../08-tcp-proxy/balancer";
 import { fullJitter } from "../10-health/backoff";
 import { IDEMPOTENT, mayRetry, type Failure } from "../10-health/retry";
 import { copyBody, drain, flush, SideError } from "./body";
 import { Batch, type Channel, type ProxyRequestHead } from "./channel";
+import type { Headers } from "../07-http/headers";
 import { backendRequestHead, clientFraming, clientResponseHead, endToEnd } from "./heads";
 import { PoolTimeoutError, type Upstream } from "./pool";
+import type { Choice } from "./pools";
 import type { HttpProxy } from "./proxy";
 import { tunnel } from "./tunnel";
 import type { RequestTarget } from "./validate";
@@ -44,9 +45,9 @@ const CONTINUE = Buffer.from("HTTP/1.1 100 Continue\r\n\r\n", "latin1");
 /**
  * Forwards one request and relays its response. Returns whether the client connection may carry another request;
  * throws SideError("client") when the client's side failed, and any failure once its response has begun.
- * `fields` are the request's header fields for the backend (end-to-end, with the forwarding fields added).
+ * `choice` picks the backends from the request's pool and holds its fields for them (end-to-end, forwarding added).
  */
-export function* proxyRequest(p: HttpProxy, client: Channel<RequestHead>, req: ProxyRequestHead, target: RequestTarget, fields: Headers): Green<boolean | Answer> {
+export function* proxyRequest(p: HttpProxy, client: Channel<RequestHead>, req: ProxyRequestHead, target: RequestTarget, choice: Choice): Green<boolean | Answer> {
   const hasBody = req.framing.kind === "length" || req.framing.kind === "chunked";
   const policy = p.retry;
   const maxRetries = policy.maxRetries ?? 1;
@@ -59,7 +60,7 @@ export function* proxyRequest(p: HttpProxy, client: Channel<RequestHead>, req: P
   try {
     const tried = new Set<Backend>();
     for (let tries = 1; ; tries++) {
-      const b = p.pick(tried, req, target);
+      const b = choice.pick(tried);
       if (b === null) return { status: 503, detail: tried.size === 0 ? "no backend available" : "no other backend to retry on" };
       tried.add(b);
       if (tries > 1) {
@@ -79,7 +80,7 @@ export function* proxyRequest(p: HttpProxy, client: Channel<RequestHead>, req: P
           p.budget?.retryEnded();
         }
       }
-      const outcome = yield* attempt(p, client, req, target, fields, b, (f) => retryable(f, tries + 1));
+      const outcome = yield* attempt(p, client, req, target, choice, b, (f) => retryable(f, tries + 1));
       if (outcome.kind === "answered") return outcome.keepAlive;
       if (!retryable(outcome.failure, tries + 1)) return { status: outcome.status, detail: outcome.detail };
     }
@@ -97,11 +98,11 @@ function* attempt(
   client: Channel<RequestHead>,
   req: ProxyRequestHead,
   target: RequestTarget,
-  fields: Headers,
+  choice: Choice,
   b: Backend,
   willRetry: (f: Failure) => boolean,
 ): Green<Outcome> {
-  const pool = p.pools.get(b);
+  const pool = p.connectionPools.get(b);
   if (pool === undefined) return failed({ kind: "connect-failure" }, 503, `backend ${b.name} was removed`);
   let up: Upstream | null;
   try {
@@ -110,7 +111,7 @@ function* attempt(
     if (!(e instanceof SocketError)) throw e;
     if (!(e instanceof PoolTimeoutError)) {
       p.outlier?.record(b, 503);
-      p.strategy.failed(b);
+      choice.pool.strategy.failed(b);
     }
     return failed({ kind: "connect-failure" }, 503, `${b.name}: ${e.message}`);
   }
@@ -121,7 +122,7 @@ function* attempt(
   let again = req.framing.kind === "none" && IDEMPOTENT.has(req.method);
   let reusable = false;
   let answering = false;
-  p.strategy.started(b);
+  choice.pool.started(b);
   try {
     let res: ResponseHead;
     for (;;) {
@@ -129,7 +130,7 @@ function* attempt(
       const before = up.channel.received;
       up.requests++;
       try {
-        res = yield* send(p, client, req, target, fields, up);
+        res = yield* send(client, req, target, choice.fields, up);
         break;
       } catch (e) {
         if (e instanceof SideError && e.side === "client") throw e;
@@ -142,7 +143,7 @@ function* attempt(
         up = yield* pool.acquire(true); // a connect failure here is a failure of this try, caught below
       }
     }
-    p.strategy.observe(b, hub.now() - start);
+    choice.pool.strategy.observe(b, hub.now() - start);
     p.outlier?.record(b, res.status);
     const gateway = res.status === 502 || res.status === 503 || res.status === 504;
     if (gateway && willRetry({ kind: "status", status: res.status })) {
@@ -162,7 +163,9 @@ function* attempt(
     // A refused upgrade leaves the client's bytes after its head unread: that connection cannot carry another request.
     const framing = clientFraming(req, res, req.keepAlive && req.upgrade === undefined);
     const out = new Batch(client.sock);
-    out.add(clientResponseHead(req, res, endToEnd(res.headers), framing));
+    const fields = endToEnd(res.headers);
+    for (const [name, value] of choice.responseFields(b)) fields.append(name, value);
+    out.add(clientResponseHead(req, res, fields, framing));
     if (res.framing.kind !== "none") yield* copyBody(up.channel, out, framing.chunked, "backend", "client");
     yield* flush(out, "client");
     reusable = res.keepAlive;
@@ -181,7 +184,7 @@ function* attempt(
     }
     throw e;
   } finally {
-    p.strategy.finished(b);
+    choice.pool.finished(b);
     if (up !== null) pool.release(up, reusable);
   }
 }
@@ -203,7 +206,7 @@ function upgradeFields(res: ResponseHead): Headers {
  * Sends the request on `up` — head, and body streamed from the client — and returns the response's head. Interim
  * 1xx responses (103 Early Hints) are passed on to an HTTP/1.1 client (RFC 9110 §15.2).
  */
-function* send(p: HttpProxy, client: Channel<RequestHead>, req: ProxyRequestHead, target: RequestTarget, fields: Headers, up: Upstream): Green<ResponseHead> {
+function* send(client: Channel<RequestHead>, req: ProxyRequestHead, target: RequestTarget, fields: Headers, up: Upstream): Green<ResponseHead> {
   up.parser.expect(req.method);
   const out = new Batch(up.sock);
   out.add(backendRequestHead(req, target.path, fields, req.upgrade));
