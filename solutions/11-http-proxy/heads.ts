@@ -71,11 +71,15 @@ export function clientResponseHead(req: RequestHead, res: ResponseHead, headers:
 // #region refuse
 /** The proxy's own answer, head and body in one buffer; `close` adds Connection: close. */
 export function proxyResponse(status: number, detail: string, close: boolean, extra: Record<string, string> = {}): Buffer {
-  const body = `${status} ${REASONS[status] ?? "Error"}: ${detail}\n`;
+  const reason = REASONS[status] ?? MORE_REASONS[status] ?? "";
+  const body = `${status} ${reason || "Error"}: ${detail}\n`;
   const headers = new Headers({ "Content-Type": "text/plain; charset=utf-8", "Content-Length": String(Buffer.byteLength(body)), ...extra });
   if (close) headers.set("Connection", "close");
-  return Buffer.concat([formatResponseHead(status, headers), Buffer.from(body, "utf8")]);
+  return Buffer.concat([formatResponseHead(status, headers, reason), Buffer.from(body, "utf8")]);
 }
+
+/** Reason phrases of statuses only a proxy sends (chapter 07's table has the server's). */
+const MORE_REASONS: Readonly<Record<number, string>> = { 404: "Not Found", 417: "Expectation Failed", 429: "Too Many Requests" };
 
 /**
  * Refuses a request the proxy cannot trust or serve and closes the connection: after a framing error nothing later
