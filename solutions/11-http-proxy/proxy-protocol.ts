@@ -191,11 +191,11 @@ export function readAddresses(family: ProxyFamily, block: Uint8Array): { source:
 export function readTlvs(rest: Uint8Array): Tlv[] {
   const tlvs: Tlv[] = [];
   for (let at = 0; at < rest.length; ) {
-    if (rest.length - at < 3) throw new ProxyProtocolError(`v2 header: ${rest.length - at} bytes after the last TLV, too few for another`);
+    if (rest.length - at < 3) throw new ProxyProtocolError(`v2 header: a TLV runs past the header (${rest.length - at} bytes left, a TLV takes 3 or more)`);
     const type = rest[at];
     const length = (rest[at + 1] << 8) | rest[at + 2];
     if (at + 3 + length > rest.length) {
-      throw new ProxyProtocolError(`v2 header: TLV ${hex(type)} says ${length} bytes but the header has ${rest.length - at - 3} left`);
+      throw new ProxyProtocolError(`v2 header: TLV ${hex(type)} runs past the header (${length} bytes, ${rest.length - at - 3} left)`);
     }
     tlvs.push({ type, value: Buffer.from(rest.subarray(at + 3, at + 3 + length)) });
     at += 3 + length;
