@@ -136,7 +136,7 @@ export function parseV2(data: Uint8Array): ParsedProxyHeader | null {
     if (data[12] >> 4 !== 2) throw new ProxyProtocolError(`v2 header: version ${data[12] >> 4}; only version 2 is defined`);
     if ((data[12] & 0x0f) > 1) throw new ProxyProtocolError(`v2 header: unknown command ${data[12] & 0x0f} (0 LOCAL, 1 PROXY)`);
   }
-  const local = (data[12] & 0x0f) === 0;
+  const local = data.length > 12 && (data[12] & 0x0f) === 0;
   if (data.length > 13 && !local) checkFamilyByte(data[13]);
   if (data.length < 16) return null;
   const length = 16 + ((data[14] << 8) | data[15]);
