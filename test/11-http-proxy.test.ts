@@ -8,6 +8,8 @@ import * as httpHeaders from "@target/07-http/headers";
 import * as forwarding from "@target/11-http-proxy/forwarding";
 import * as proxyAccept from "@target/11-http-proxy/proxy-accept";
 import * as proxyProtocol from "@target/11-http-proxy/proxy-protocol";
+import * as fastNet08 from "@target/08-tcp-proxy/fast-net";
+import * as splice08 from "@target/08-tcp-proxy/splice";
 import * as supportNet from "./support/net";
 import * as ppCases from "./support/proxy-protocol";
 
@@ -73,7 +75,7 @@ describe("task 1: forwarding headers", () => {
     expect(trustedClientAddress(fields([["X-Forwarded-For", "client"]]), "lb", 1), "a simulated host's name counts").toBe("client");
   });
 
-  it("forwards a request: X-Forwarded-For and Forwarded appended, X-Forwarded-Proto and -Host set, Via appended (1 pts)", () => {
+  it("forwards a request (X-Forwarded-For and Forwarded appended, X-Forwarded-Proto and -Host set, Via appended) and a response (1 pts)", () => {
     const h = fields([
       ["Host", "example.com:8080"],
       ["Connection", "close"],
@@ -102,10 +104,8 @@ describe("task 1: forwarding headers", () => {
     const sim = forwardRequest(fields([["Host", "lb"]]), { peer: { host: "client", port: 40000 } });
     expect(sim.headers.get("forwarded")).toBe('for="_client:40000";proto=http;host=lb');
     expect(sim.headers.get("x-forwarded-for")).toBe("client");
-  });
-
-  it("forwards a response: hop-by-hop fields stripped, Via appended (1 pts)", () => {
-    const h = fields([
+    // A response: hop-by-hop fields stripped, Via appended.
+    const response = fields([
       ["Content-Type", "text/plain"],
       ["Connection", "keep-alive, X-Backend-Only"],
       ["Keep-Alive", "timeout=5"],
@@ -114,7 +114,7 @@ describe("task 1: forwarding headers", () => {
       ["Set-Cookie", "a=1"],
       ["Set-Cookie", "b=2"],
     ]);
-    expect(pairs(forwardResponse(h))).toEqual(["Content-Type: text/plain", "Set-Cookie: a=1", "Set-Cookie: b=2", "Via: 1.1 hub"]);
+    expect(pairs(forwardResponse(response))).toEqual(["Content-Type: text/plain", "Set-Cookie: a=1", "Set-Cookie: b=2", "Via: 1.1 hub"]);
     expect(forwardResponse(fields([["Via", "1.1 app"]]), { pseudonym: "edge" }).get("via")).toBe("1.1 app, 1.1 edge");
   });
 });
@@ -261,6 +261,36 @@ describe("task 2: the PROXY protocol", () => {
       return got;
     });
     expect(result).toEqual({ header, origin: { host: "203.0.113.7", port: 50000 }, rest: request });
+  });
+
+  it("leaves the bytes after the header where chapter 08's splice finds them, on loopback (1 pts)", async () => {
+    const { readAll, real, server } = supportNet;
+    const { fastNetwork } = fastNet08;
+    // A backend that answers with what it read; a front that reads the header, then splices to the backend.
+    const echoed = await real(function* () {
+      const backend = yield* server(fastNetwork, { host: "127.0.0.1", port: 0 }, function* (s) {
+        yield* s.sendall(`echo: ${(yield* readAll(s)).toString()}`);
+      });
+      let origin: unknown = null;
+      const front = yield* server(fastNetwork, { host: "127.0.0.1", port: 0 }, function* (c) {
+        origin = proxyAccept.originOf(yield* proxyAccept.readProxyHeader(c, { timeout: 2000 }), c);
+        const b = yield* fastNetwork.connect(backend);
+        try {
+          yield* splice08.spliceRelay(c, b, () => {}, () => {});
+        } finally {
+          b.close();
+        }
+      });
+      const s = yield* fastNetwork.connect(front);
+      const header = proxyProtocol.proxyHeaderFor({ host: "198.51.100.9", port: 40000 }, { host: "192.0.2.1", port: 443 }, 1);
+      // Header and request in one write: the reader gets both in one recv and must put the request back.
+      yield* s.sendall(Buffer.concat([encodeProxyHeader(header), Buffer.from("hello after the header")]));
+      s.shutdown();
+      const answer = (yield* readAll(s)).toString();
+      s.close();
+      return { answer, origin };
+    });
+    expect(echoed).toEqual({ answer: "echo: hello after the header", origin: { host: "198.51.100.9", port: 40000 } });
   });
 });
 
