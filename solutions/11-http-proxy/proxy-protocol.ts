@@ -158,9 +158,12 @@ export function parseV2(data: Uint8Array): ParsedProxyHeader | null {
 export function checkFamilyByte(byte: number): void {
   const family = byte >> 4;
   const transport = byte & 0x0f;
-  if (family >= FAMILIES.length) throw new ProxyProtocolError(`v2 header: unknown address family ${family} (byte 14 is ${hex(byte)})`);
-  if (transport >= TRANSPORTS.length) throw new ProxyProtocolError(`v2 header: unknown transport protocol ${transport} (byte 14 is ${hex(byte)})`);
-  if ((family === 0) !== (transport === 0)) throw new ProxyProtocolError(`v2 header: byte 14 is ${hex(byte)}, an unspecified family or transport with a specified one`);
+  const fault =
+    family >= FAMILIES.length ? `unknown address family ${family}`
+    : transport >= TRANSPORTS.length ? `unknown transport protocol ${transport}`
+    : (family === 0) !== (transport === 0) ? "an unspecified family or transport with a specified one"
+    : null;
+  if (fault !== null) throw new ProxyProtocolError(`v2 header: ${fault} (byte 14 is ${hex(byte)})`);
 }
 
 /** The two addresses at the start of a v2 address block; nulls for unspec (whose block is ignored). */
@@ -174,9 +177,15 @@ export function readAddresses(family: ProxyFamily, block: Uint8Array): { source:
     case "unspec":
       return { source: null, destination: null };
     case "inet":
-      return { source: { host: ipv4Text(b.subarray(0, 4)), port: b.readUInt16BE(8) }, destination: { host: ipv4Text(b.subarray(4, 8)), port: b.readUInt16BE(10) } };
+      return {
+        source: { host: ipv4Text(b.subarray(0, 4)), port: b.readUInt16BE(8) },
+        destination: { host: ipv4Text(b.subarray(4, 8)), port: b.readUInt16BE(10) },
+      };
     case "inet6":
-      return { source: { host: ipv6Text(b.subarray(0, 16)), port: b.readUInt16BE(32) }, destination: { host: ipv6Text(b.subarray(16, 32)), port: b.readUInt16BE(34) } };
+      return {
+        source: { host: ipv6Text(b.subarray(0, 16)), port: b.readUInt16BE(32) },
+        destination: { host: ipv6Text(b.subarray(16, 32)), port: b.readUInt16BE(34) },
+      };
     case "unix": {
       const path = (p: Buffer): string => {
         const end = p.indexOf(0);
@@ -221,7 +230,9 @@ export function proxyHeaderFor(source: Address, destination: Address, version: 1
 }
 
 /** The v2 LOCAL header a proxy sends on a connection of its own, such as a health check. */
-export const localHeader = (): ProxyHeader => ({ version: 2, command: "local", family: "unspec", transport: "unspec", source: null, destination: null, tlvs: [] });
+export const localHeader = (): ProxyHeader => ({
+  version: 2, command: "local", family: "unspec", transport: "unspec", source: null, destination: null, tlvs: [],
+});
 
 function encodeV1(h: ProxyHeader): Buffer {
   if (h.command === "local" || h.tlvs.length > 0) throw new ProxyProtocolError("v1 cannot carry a LOCAL command or TLVs: use version 2");
