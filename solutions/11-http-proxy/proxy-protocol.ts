@@ -41,6 +41,11 @@ export interface ProxyHeader {
   readonly tlvs: readonly Tlv[];
 }
 
+/** A header without addresses: v1's UNKNOWN, v2's unspec family, or a LOCAL command (use the connection's own). */
+export const noAddresses = (version: 1 | 2, command: "proxy" | "local"): ProxyHeader => ({
+  version, command, family: "unspec", transport: "unspec", source: null, destination: null, tlvs: [],
+});
+
 /** What the parser found: the header, and how many bytes it took (what follows belongs to the stream). */
 export interface ParsedProxyHeader {
   readonly header: ProxyHeader;
@@ -106,7 +111,7 @@ export function parseV1(data: Uint8Array): ParsedProxyHeader | null {
   const protocol = fields[1];
   if (protocol === "UNKNOWN") {
     // The receiver ignores the rest of an UNKNOWN line and uses the connection's own addresses.
-    return { header: { version: 1, command: "proxy", family: "unspec", transport: "unspec", source: null, destination: null, tlvs: [] }, length };
+    return { header: noAddresses(1, "proxy"), length };
   }
   if (protocol !== "TCP4" && protocol !== "TCP6") throw new ProxyProtocolError(`v1 header: unknown protocol "${protocol}" (TCP4, TCP6 or UNKNOWN)`);
   if (fields.length !== 6) {
@@ -143,7 +148,7 @@ export function parseV2(data: Uint8Array): ParsedProxyHeader | null {
   if (data.length < length) return null;
   if (local) {
     // A LOCAL connection's endpoints are the real ones: the receiver discards the whole block, family included.
-    return { header: { version: 2, command: "local", family: "unspec", transport: "unspec", source: null, destination: null, tlvs: [] }, length };
+    return { header: noAddresses(2, "local"), length };
   }
   const family = FAMILIES[data[13] >> 4];
   const transport = TRANSPORTS[data[13] & 0x0f];
@@ -224,15 +229,13 @@ export function proxyHeaderFor(source: Address, destination: Address, version: 1
   const family = isIP(source.host);
   if (family === 0 || family !== isIP(destination.host)) {
     // The spec's advice: UNKNOWN only when the line cannot be filled correctly.
-    return { version, command: "proxy", family: "unspec", transport: "unspec", source: null, destination: null, tlvs: [] };
+    return noAddresses(version, "proxy");
   }
   return { version, command: "proxy", family: family === 4 ? "inet" : "inet6", transport: "stream", source, destination, tlvs };
 }
 
 /** The v2 LOCAL header a proxy sends on a connection of its own, such as a health check. */
-export const localHeader = (): ProxyHeader => ({
-  version: 2, command: "local", family: "unspec", transport: "unspec", source: null, destination: null, tlvs: [],
-});
+export const localHeader = (): ProxyHeader => noAddresses(2, "local");
 
 function encodeV1(h: ProxyHeader): Buffer {
   if (h.command === "local" || h.tlvs.length > 0) throw new ProxyProtocolError("v1 cannot carry a LOCAL command or TLVs: use version 2");
