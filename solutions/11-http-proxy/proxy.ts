@@ -36,7 +36,10 @@ import { Pool, type PoolConfig } from "./pools";
 import { LimitReq, type LimitReqConfig } from "./rate-limit";
 import { RouteTable, type RouteRule } from "./routes";
 import { TokenBucket, type TokenBucketConfig } from "./token-bucket";
-import { endToEnd, proxyResponse, refuse } from "./heads";
+import { forwardRequest } from "./forwarding";
+import { proxyResponse, refuse } from "./heads";
+import { originOf, readProxyHeader } from "./proxy-accept";
+import { encodeProxyHeader, ProxyProtocolError, proxyHeaderFor } from "./proxy-protocol";
 import { DEFAULT_PROXY_LIMITS, type ProxyLimits } from "./limits";
 import { BackendPool, type PoolOptions } from "./pool";
 import { validateRequest, type RequestTarget, type ValidationRules } from "./validate";
@@ -71,6 +74,17 @@ export interface HttpProxyOptions extends ValidationRules {
   readonly breaker?: BreakerLimits;
   /** Chapter 10's retry policy per request, and its budget. @default 1 retry, Envoy's budget */
   readonly retry?: RetryPolicy & { readonly budget?: BudgetConfig | null };
+  /** This proxy's name in Via (RFC 9110 §7.6.3). @default "hub" */
+  readonly pseudonym?: string;
+  /** Proxies in front of this one whose X-Forwarded-For entries are believed (Envoy's xff_num_trusted_hops). @default 0 */
+  readonly trustedHops?: number;
+  /**
+   * Every client connection starts with a PROXY protocol header, v1 or v2 (HAProxy's `accept-proxy`); one that does
+   * not, or not within headerTimeout, is dropped. @default false
+   */
+  readonly acceptProxy?: boolean;
+  /** Open every backend connection with a PROXY protocol header naming the client (HAProxy's `send-proxy`, `-v2`). */
+  readonly sendProxy?: 1 | 2 | null;
   /** Client connections served at once; more wait in the backlog. @default 10000 */
   readonly maxConnections?: number;
   /** @default 511 */
@@ -104,6 +118,8 @@ export interface ProxyCounters {
   staleRetries: number;
   /** Connections that became tunnels (101 Switching Protocols). */
   upgrades: number;
+  /** Client connections dropped for a missing or bad PROXY protocol header. */
+  badProxyHeaders: number;
 }
 // #endregion
 
@@ -122,7 +138,8 @@ export class HttpProxy {
   readonly budget: RetryBudget | null;
   readonly retry: RetryPolicy;
   readonly random: Random;
-  readonly counters: ProxyCounters = { requests: 0, refused: {}, retries: 0, budgetDenied: 0, backoff: 0, staleRetries: 0, upgrades: 0 };
+  readonly pseudonym: string;
+  readonly counters: ProxyCounters = { requests: 0, refused: {}, retries: 0, budgetDenied: 0, backoff: 0, staleRetries: 0, upgrades: 0, badProxyHeaders: 0 };
   /** The thread of every client connection being served. */
   readonly connections = new Set<GreenThread<void>>();
   acceptor: GreenThread<void> | null = null;
@@ -152,6 +169,7 @@ export class HttpProxy {
     this.breaker = new CircuitBreaker(options.breaker);
     this.budget = options.retry?.budget === null ? null : makeBudget(options.retry?.budget ?? { kind: "envoy" }, now);
     this.retry = options.retry ?? {};
+    this.pseudonym = options.pseudonym ?? "hub";
     for (const b of all) this.#open(b);
   }
 
@@ -288,6 +306,18 @@ function* acceptLoop(proxy: HttpProxy): Green<void> {
 function* serveClient(proxy: HttpProxy, sock: Socket): Green<void> {
   const L = proxy.limits;
   const client = new Channel<RequestHead>(sock, new ProxyRequestParser(L));
+  let origin = sock.remote;
+  if (proxy.options.acceptProxy) {
+    try {
+      origin = originOf(yield* readProxyHeader(sock, { timeout: L.headerTimeout }), sock);
+    } catch (e) {
+      if (!(e instanceof ProxyProtocolError || e instanceof SocketError)) throw e;
+      // HAProxy and Envoy drop such a connection without a word: it is not HTTP that could be answered.
+      proxy.counters.badProxyHeaders++;
+      sock.abort();
+      return;
+    }
+  }
   try {
     for (let served = 0; ; served++) {
       // One deadline for the whole head (HAProxy's `timeout http-request`): a byte every few seconds does not reset it.
@@ -319,7 +349,7 @@ function* serveClient(proxy: HttpProxy, sock: Socket): Green<void> {
         proxy.refused(e.status);
         return yield* refuse(sock, e.status, e.message);
       }
-      const result = yield* handle(proxy, client, head, target);
+      const result = yield* handle(proxy, client, head, target, origin);
       if (result === true) continue;
       if (result === false) return;
       // The proxy's own answer. The connection survives it only when no request body is left unread.
@@ -351,10 +381,18 @@ function* serveClient(proxy: HttpProxy, sock: Socket): Green<void> {
  * One checked request: the rate limit (lab task 4), the route to a pool (task 3), then the exchange. Returns whether
  * the connection may carry another request, or the answer the proxy gives itself.
  */
-function* handle(proxy: HttpProxy, client: Channel<RequestHead>, head: ProxyRequestHead, target: RequestTarget): Green<boolean | Answer> {
-  const remote = client.sock.remote.host;
+function* handle(proxy: HttpProxy, client: Channel<RequestHead>, head: ProxyRequestHead, target: RequestTarget, origin: Address): Green<boolean | Answer> {
+  const forwarded = forwardRequest(head.headers, {
+    peer: origin,
+    local: proxy.address,
+    trustedHops: proxy.options.trustedHops,
+    pseudonym: proxy.pseudonym,
+    version: head.version,
+  });
+  // An absolute-form target's authority is the request's host (RFC 9112 §3.2.2); the backend gets it as Host.
+  if (target.authority !== "" && forwarded.headers.get("host") !== target.authority) forwarded.headers.set("Host", target.authority);
   if (proxy.limiter !== null) {
-    const key = limitKey(proxy.options.rateLimit?.by ?? { source: true }, { headers: head.headers, client: remote });
+    const key = limitKey(proxy.options.rateLimit?.by ?? { source: true }, { headers: head.headers, client: forwarded.client });
     const d = proxy.limiter.decide(key, getHub().now());
     if (d.kind === "reject") {
       return { status: proxy.limiter.status, detail: "too many requests", headers: { "Retry-After": String(d.retryAfterSeconds) } };
@@ -364,8 +402,10 @@ function* handle(proxy: HttpProxy, client: Channel<RequestHead>, head: ProxyRequ
   const name = proxy.routes === null ? "default" : proxy.routes.match({ host: target.authority, path: target.path, headers: head.headers })?.pool;
   const pool = name === undefined ? undefined : proxy.pools.get(name);
   if (pool === undefined) return { status: 404, detail: `no route for ${target.authority}${target.path}` };
-  const choice = pool.choose(forwardFields(head, target, client.sock.remote), remote, (b) => proxy.usable(b));
-  return yield* proxyRequest(proxy, client, head, target, choice);
+  const choice = pool.choose(forwarded.headers, forwarded.client, (b) => proxy.usable(b));
+  const version = proxy.options.sendProxy;
+  const preface = version ? encodeProxyHeader(proxyHeaderFor(origin, proxy.address, version)) : null;
+  return yield* proxyRequest(proxy, client, head, target, choice, preface);
 }
 
 function makeLimiter(config: RateLimitConfig): KeyedLimiter {
@@ -383,15 +423,4 @@ function* refuseQuietly(sock: Socket, status: number, detail: string): Green<voi
   }
 }
 
-/**
- * The request's fields for the backend: end-to-end ones, Host from an absolute-form target, and X-Forwarded-For
- * with the client's address appended.
- */
-function forwardFields(head: RequestHead, target: RequestTarget, remote: Address): import("../07-http/headers").Headers {
-  const fields = endToEnd(head.headers);
-  if (target.authority !== "" && fields.get("host") !== target.authority) fields.set("Host", target.authority);
-  const xff = fields.get("x-forwarded-for");
-  fields.set("X-Forwarded-For", xff === undefined ? remote.host : `${xff}, ${remote.host}`);
-  return fields;
-}
 // #endregion
