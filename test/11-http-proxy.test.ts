@@ -54,6 +54,8 @@ import { HttpClient } from "@target/07-http/client";
 import type { RequestHead } from "@target/07-http/messages";
 import { RequestParser } from "@target/07-http/parser";
 import { BackendPool, PoolTimeoutError } from "@target/11-http-proxy/pool";
+import { readProxyHeader as readProxyHeaderCore } from "@target/11-http-proxy/proxy-accept";
+import { handleConnection } from "@target/07-http/server";
 import { validateRequest } from "@target/11-http-proxy/validate";
 import { backendOn, backendsNamed, proxyOn, raw, statuses } from "./support/http-proxy";
 import { replayWith as replayCore, SEED as coreSeed, simulate } from "./support/net";
@@ -777,7 +779,7 @@ describe("task 6: requests the proxy refuses to forward", () => {
     expect(result.headers.filter(([n]) => n.toLowerCase() === "host")).toEqual([["Host", "a.test"]]);
   });
 
-  it("never forwards an ambiguous request: each gets its RFC 9112 status and a closed connection, and no backend sees a byte (2 pts)", () => {
+  it("never forwards an ambiguous request: each gets its RFC 9112 status and a closed connection, and no backend sees a byte (1 pts)", () => {
     const h = "Host: x\r\n";
     const cases: [string, string, number][] = [
       ["Content-Length and Transfer-Encoding", `POST / HTTP/1.1\r\n${h}Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, 400],
@@ -808,6 +810,41 @@ describe("task 6: requests the proxy refuses to forward", () => {
     });
     expect(result.got, "each refused once, and nothing after it on the connection is served").toEqual(cases.map(([name, , status]) => [name, [status]]));
     expect(result.backend, "no backend connection was ever opened").toBe(0);
+  });
+
+  it("forwards with Via, X-Forwarded-* and Forwarded, and speaks the PROXY protocol on accept (v1) and to backends (v2) (1 pts)", () => {
+    const { result } = simulate({ seed: coreSeed, latency: 1 }, function* (net) {
+      const [b] = backendsNamed("b1");
+      const seen: { proxyHeader: string; headers: [string, string][] }[] = [];
+      const l = yield* net.host("b1").listen(b.address);
+      spawn(function* () {
+        for (;;) {
+          const s = yield* l.accept();
+          spawn(function* () {
+            const h = yield* readProxyHeaderCore(s);
+            yield* handleConnection(s, function* (req) {
+              seen.push({ proxyHeader: `v${h.version} ${h.command} ${h.source?.host}:${h.source?.port}`, headers: req.headers.toJSON() });
+              return { body: "ok" };
+            });
+          });
+        }
+      });
+      const proxy = yield* proxyOn(net, [b], { acceptProxy: true, sendProxy: 2 });
+      const ok = yield* raw(net.host("client"), "PROXY TCP4 203.0.113.7 10.0.0.1 51000 80\r\nGET /a HTTP/1.1\r\nHost: shop.test\r\nX-Forwarded-For: 198.51.100.1\r\nConnection: close, X-Secret\r\nX-Secret: s\r\n\r\n");
+      const bare = yield* raw(net.host("client"), "GET /a HTTP/1.1\r\nHost: shop.test\r\n\r\n");
+      return { ok: ok.text, bare: bare.text, seen, dropped: proxy.counters.badProxyHeaders };
+    });
+    expect(statuses(result.ok)).toEqual([200]);
+    expect(result.ok, "the response says the proxy was there").toMatch(/\r\nVia: 1\.1 hub\r\n/);
+    expect(result.seen.length).toBe(1);
+    expect(result.seen[0].proxyHeader, "the backend learns the client from the v2 header the proxy sent").toBe("v2 proxy 203.0.113.7:51000");
+    const fields = Object.fromEntries(result.seen[0].headers.map(([n, v]) => [n.toLowerCase(), v]));
+    expect(fields["x-forwarded-for"], "the client the PROXY header named is appended").toBe("198.51.100.1, 203.0.113.7");
+    expect(fields["forwarded"]).toMatch(/^for="203\.0\.113\.7:51000";/);
+    expect([fields["x-forwarded-proto"], fields["x-forwarded-host"], fields["via"]]).toEqual(["http", "shop.test", "1.1 hub"]);
+    expect(fields["x-secret"], "a field Connection names is hop-by-hop").toBeUndefined();
+    expect(result.bare, "no PROXY header: dropped without an answer").toBe("");
+    expect(result.dropped).toBe(1);
   });
 
   it("a valid stream proxies the same however it is cut, and random bytes never break the proxy (fast-check) (1 pts)", () => {

@@ -306,10 +306,14 @@ function* acceptLoop(proxy: HttpProxy): Green<void> {
 function* serveClient(proxy: HttpProxy, sock: Socket): Green<void> {
   const L = proxy.limits;
   const client = new Channel<RequestHead>(sock, new ProxyRequestParser(L));
+  // Who the client is, and what it connected to: the socket's peer and our address, or what a PROXY header says.
   let origin = sock.remote;
+  let destination = proxy.address;
   if (proxy.options.acceptProxy) {
     try {
-      origin = originOf(yield* readProxyHeader(sock, { timeout: L.headerTimeout }), sock);
+      const header = yield* readProxyHeader(sock, { timeout: L.headerTimeout });
+      origin = originOf(header, sock);
+      if (header.command === "proxy" && header.destination !== null) destination = header.destination;
     } catch (e) {
       if (!(e instanceof ProxyProtocolError || e instanceof SocketError)) throw e;
       // HAProxy and Envoy drop such a connection without a word: it is not HTTP that could be answered.
@@ -349,7 +353,7 @@ function* serveClient(proxy: HttpProxy, sock: Socket): Green<void> {
         proxy.refused(e.status);
         return yield* refuse(sock, e.status, e.message);
       }
-      const result = yield* handle(proxy, client, head, target, origin);
+      const result = yield* handle(proxy, client, head, target, origin, destination);
       if (result === true) continue;
       if (result === false) return;
       // The proxy's own answer. The connection survives it only when no request body is left unread.
@@ -381,7 +385,14 @@ function* serveClient(proxy: HttpProxy, sock: Socket): Green<void> {
  * One checked request: the rate limit (lab task 4), the route to a pool (task 3), then the exchange. Returns whether
  * the connection may carry another request, or the answer the proxy gives itself.
  */
-function* handle(proxy: HttpProxy, client: Channel<RequestHead>, head: ProxyRequestHead, target: RequestTarget, origin: Address): Green<boolean | Answer> {
+function* handle(
+  proxy: HttpProxy,
+  client: Channel<RequestHead>,
+  head: ProxyRequestHead,
+  target: RequestTarget,
+  origin: Address,
+  destination: Address,
+): Green<boolean | Answer> {
   const forwarded = forwardRequest(head.headers, {
     peer: origin,
     local: proxy.address,
@@ -404,7 +415,8 @@ function* handle(proxy: HttpProxy, client: Channel<RequestHead>, head: ProxyRequ
   if (pool === undefined) return { status: 404, detail: `no route for ${target.authority}${target.path}` };
   const choice = pool.choose(forwarded.headers, forwarded.client, (b) => proxy.usable(b));
   const version = proxy.options.sendProxy;
-  const preface = version ? encodeProxyHeader(proxyHeaderFor(origin, proxy.address, version)) : null;
+  // HAProxy's send-proxy passes on the addresses it received, the destination included.
+  const preface = version ? encodeProxyHeader(proxyHeaderFor(origin, destination, version)) : null;
   return yield* proxyRequest(proxy, client, head, target, choice, preface);
 }
 
