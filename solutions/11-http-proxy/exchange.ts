@@ -61,6 +61,8 @@ export function* proxyRequest(
   const policy = p.retry;
   const maxRetries = policy.maxRetries ?? 1;
   // A body already streamed to a backend is gone: only a connect failure (nothing read yet) may be retried then.
+  // Simplification: Envoy buffers a request body (up to per_request_buffer_limit_bytes) so that it can retry it; we
+  // stream it and retry only requests without one.
   const retryable = (f: Failure, tries: number): boolean =>
     tries <= 1 + maxRetries && (f.kind === "connect-failure" || (!hasBody && mayRetry(policy, f, req.method)));
   const overflow = p.breaker.acquire("requests");
@@ -117,6 +119,8 @@ function* attempt(
   let up: Upstream | null;
   try {
     // A connection that begins with a PROXY protocol header speaks for one client: a fresh one, never shared.
+    // Simplification: HAProxy keeps such a connection private to its client connection and reuses it for that
+    // client's next requests; we open one per request.
     up = yield* pool.acquire(preface !== null);
     if (preface !== null) yield* up.sock.sendall(preface);
   } catch (e) {

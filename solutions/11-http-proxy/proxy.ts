@@ -183,7 +183,11 @@ export class HttpProxy {
     return (this.monitor?.healthy(b) ?? true) && !(this.outlier?.isEjected(b) ?? false);
   }
 
-  /** Adds a backend to a pool at run time: its strategy may pick it from the next request on. */
+  /**
+   * Adds a backend to a pool at run time: its strategy may pick it from the next request on.
+   * Simplification: chapter 10's monitor checks the backends given at the start only; a backend added later is
+   * healthy until outlier detection says otherwise.
+   */
   addBackend(b: Backend, pool = "default"): void {
     const p = this.pools.get(pool);
     if (p === undefined) throw new Error(`no pool "${pool}"`);
@@ -325,6 +329,8 @@ function* serveClient(proxy: HttpProxy, sock: Socket): Green<void> {
   try {
     for (let served = 0; ; served++) {
       // One deadline for the whole head (HAProxy's `timeout http-request`): a byte every few seconds does not reset it.
+      // Simplification: as in chapter 07, a kept-alive connection's idle wait and its next head share one deadline;
+      // HAProxy times them apart (`timeout http-keep-alive`, then `timeout http-request`).
       sock.timeout = null;
       const deadline = new Timeout(served === 0 ? L.headerTimeout : L.keepAliveTimeout);
       let head: ProxyRequestHead | null;
