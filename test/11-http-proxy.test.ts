@@ -4,10 +4,9 @@
 //
 // A randomized test prints its seed when it fails. Replay it with, for example:
 //   SEED=1234 npx vitest run test/11-http-proxy.test.ts
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-// imports: forwarding
 // Forwarding and the PROXY protocol (tasks 1–2): namespaces, so the names other tasks import stay free.
-import fastCheck from "fast-check";
 import * as green02 from "@target/02-hub/green";
 import * as httpHeaders from "@target/07-http/headers";
 import * as forwarding from "@target/11-http-proxy/forwarding";
@@ -18,9 +17,7 @@ import * as splice08 from "@target/08-tcp-proxy/splice";
 import * as supportNet from "./support/net";
 import * as ppCases from "./support/proxy-protocol";
 
-// /imports: forwarding
-// imports: policies
-import fc from "fast-check";
+// Routes, sticky sessions and rate limits (tasks 3–4).
 import { Headers } from "@target/07-http/headers";
 import { mulberry32 } from "@target/05-green-sockets/random";
 import type { Backend } from "@target/08-tcp-proxy/balancer";
@@ -30,7 +27,7 @@ import { LimitReq, type Decision } from "@target/11-http-proxy/rate-limit";
 import { RouteTable, type RouteRule } from "@target/11-http-proxy/routes";
 import { HashAffinity, StickyCookie } from "@target/11-http-proxy/sticky";
 import { TokenBucket } from "@target/11-http-proxy/token-bucket";
-import { replayWith, SEED } from "./support/net";
+import { replayWith, SEED, simulate } from "./support/net";
 
 const policySeed = `seed ${SEED}; ${replayWith("test/11-http-proxy.test.ts")(SEED)}`;
 const hdrs = (...pairs: [string, string][]): Headers => new Headers(pairs);
@@ -44,9 +41,7 @@ const run = (l: { decide(now: number): Decision }, times: number[]): string[] =>
     return d.kind === "pass" ? "pass" : d.kind === "delay" ? `delay ${d.ms}` : `reject ${d.retryAfterSeconds}`;
   });
 const times = (n: number, at: number): number[] => Array.from({ length: n }, () => at);
-// /imports: policies
-// imports: core
-import fcCore from "fast-check";
+// The pool, the validator and the whole proxy (tasks 5–6).
 import { getHub } from "@target/02-hub/hub";
 import type { Green } from "@target/02-hub/suspend";
 import { sleep, spawn } from "@target/03-cancellation/greenthread";
@@ -54,13 +49,11 @@ import { HttpClient } from "@target/07-http/client";
 import type { RequestHead } from "@target/07-http/messages";
 import { RequestParser } from "@target/07-http/parser";
 import { BackendPool, PoolTimeoutError } from "@target/11-http-proxy/pool";
-import { readProxyHeader as readProxyHeaderCore } from "@target/11-http-proxy/proxy-accept";
 import { handleConnection } from "@target/07-http/server";
 import { validateRequest } from "@target/11-http-proxy/validate";
 import { backendOn, backendsNamed, proxyOn, raw, statuses } from "./support/http-proxy";
-import { replayWith as replayCore, SEED as coreSeed, simulate } from "./support/net";
 
-const coreReplay = `seed ${coreSeed}; ${replayCore("test/11-http-proxy.test.ts")(coreSeed)}`;
+const coreReplay = `seed ${SEED}; ${replayWith("test/11-http-proxy.test.ts")(SEED)}`;
 /** The head chapter 07's parser makes of `text`. */
 const headOf = (text: string): RequestHead => {
   const e = new RequestParser().push(Buffer.from(text, "latin1")).find((x) => x.type === "head" || x.type === "error")!;
@@ -78,9 +71,7 @@ const verdict = (text: string, rules = {}): number | string => {
 };
 const getHubNow = (): number => getHub().now();
 const POOL_LIMITS = { connectTimeout: 1000, queueTimeout: 500, serverTimeout: 5000 };
-// /imports: core
 
-// tasks 1–2: forwarding and PROXY protocol
 // The PROXY protocol's randomized tests use fast-check with a fixed seed and print it on failure; replay one with
 //   SEED=1234 npx vitest run test/11-http-proxy.test.ts
 describe("task 1: forwarding headers", () => {
@@ -181,7 +172,6 @@ describe("task 1: forwarding headers", () => {
 describe("task 2: the PROXY protocol", () => {
   const { encodeProxyHeader, parseProxyHeader, ProxyProtocolError } = proxyProtocol;
   const { SIG, u16, v2, unixPath, parseByPrefixes, headerArb, noiseArb } = ppCases;
-  const fc = fastCheck;
   const replay = `seed ${supportNet.SEED}; ${supportNet.replayWith("test/11-http-proxy.test.ts")(supportNet.SEED)}`;
   const parse = (text: string | Buffer) => parseProxyHeader(typeof text === "string" ? Buffer.from(text, "latin1") : text);
 
@@ -353,9 +343,6 @@ describe("task 2: the PROXY protocol", () => {
   });
 });
 
-// /tasks 1–2
-
-// tasks 3–4: routing and rate limiting
 describe("task 3: routing and sticky sessions", () => {
   it("matches hosts case-insensitively with ports and *.domain wildcards, paths by whole segments, headers; first match wins (1 pts)", () => {
     const t = new RouteTable([
@@ -545,13 +532,10 @@ describe("task 4: rate limiting", () => {
     expect(limitKey({ source: true }, { headers: hdrs(), client: "10.0.0.1" })).toBe("10.0.0.1");
   });
 });
-// /tasks 3–4
-
-// tasks 5–6 and the whole proxy
 
 describe("task 5: the connection pool, and keep-alive through the proxy", () => {
   it("reuses the most recently released connection, and opens one only when none is idle or `fresh` is asked (1 pts)", () => {
-    const { result } = simulate({ seed: coreSeed, latency: 1 }, function* (net) {
+    const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
       const [b] = backendsNamed("b1");
       const seen = yield* backendOn(net, b);
       const pool = new BackendPool(b, net.host("lb"), { maxConnections: 4 }, POOL_LIMITS);
@@ -576,7 +560,7 @@ describe("task 5: the connection pool, and keep-alive through the proxy", () => 
   });
 
   it("at maxConnections a request waits for a release, and gives up after queueTimeout with PoolTimeoutError; an idle one closes after idleTimeout (1 pts)", () => {
-    const { result } = simulate({ seed: coreSeed, latency: 1 }, function* (net) {
+    const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
       const [b] = backendsNamed("b1");
       yield* backendOn(net, b);
       const pool = new BackendPool(b, net.host("lb"), { maxConnections: 1 }, POOL_LIMITS);
@@ -603,7 +587,7 @@ describe("task 5: the connection pool, and keep-alive through the proxy", () => 
     expect(result.error).toBe(PoolTimeoutError.name);
     expect(result.gaveUpAfter, "queueTimeout").toBe(500);
     expect(result.connects, "never more than maxConnections").toBe(1);
-    const { result: idle } = simulate({ seed: coreSeed, latency: 1 }, function* (net) {
+    const { result: idle } = simulate({ seed: SEED, latency: 1 }, function* (net) {
       const [b] = backendsNamed("b1");
       yield* backendOn(net, b);
       const pool = new BackendPool(b, net.host("lb"), { idleTimeout: 1000 }, POOL_LIMITS);
@@ -622,7 +606,7 @@ describe("task 5: the connection pool, and keep-alive through the proxy", () => 
   });
 
   it("keeps both sides alive: ten requests on one client connection use one backend connection (1 pts)", () => {
-    const { result } = simulate({ seed: coreSeed, latency: 1 }, function* (net) {
+    const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
       const [b] = backendsNamed("b1");
       const seen = yield* backendOn(net, b);
       const proxy = yield* proxyOn(net, [b]);
@@ -638,7 +622,7 @@ describe("task 5: the connection pool, and keep-alive through the proxy", () => 
   });
 
   it("sends a GET again once on a fresh connection when its pooled one was closed by the backend; a POST gets 502 (1 pts)", () => {
-    const { result } = simulate({ seed: coreSeed, latency: 1 }, function* (net) {
+    const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
       const [b] = backendsNamed("b1");
       const seen = yield* backendOn(net, b, undefined, { keepAliveTimeout: 100 });
       const proxy = yield* proxyOn(net, [b]);
@@ -658,7 +642,7 @@ describe("task 5: the connection pool, and keep-alive through the proxy", () => 
   });
 
   it("streams bodies: chunked up, chunked down, Expect: 100-continue, a close-delimited answer re-chunked for HTTP/1.1 (1 pts)", () => {
-    const { result } = simulate({ seed: coreSeed, latency: 1 }, function* (net) {
+    const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
       const [b1, b2] = backendsNamed("b1", "b2");
       const seen = yield* backendOn(net, b1, function* (req, body) {
         return {
@@ -709,7 +693,7 @@ describe("task 5: the connection pool, and keep-alive through the proxy", () => 
   });
 
   it("routes to pools, sticks a client with HAProxy's cookie, answers 404 without a route and 429 with Retry-After past the limit (1 pts)", () => {
-    const { result } = simulate({ seed: coreSeed, latency: 1 }, function* (net) {
+    const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
       const [a1, a2, w1] = backendsNamed("a1", "a2", "w1");
       const seenA1 = yield* backendOn(net, a1);
       const seenA2 = yield* backendOn(net, a2);
@@ -768,7 +752,7 @@ describe("task 6: requests the proxy refuses to forward", () => {
     expect(validateRequest(headOf("GET http://a.test:8080/p?q=1 HTTP/1.1\r\nHost: b.test\r\n\r\n"))).toEqual({ path: "/p?q=1", authority: "a.test:8080" });
     expect(validateRequest(headOf("GET http://a.test HTTP/1.1\r\nHost: a.test\r\n\r\n"))).toEqual({ path: "/", authority: "a.test" });
     expect(validateRequest(headOf("GET /x HTTP/1.0\r\n\r\n"))).toEqual({ path: "/x", authority: "" });
-    const { result } = simulate({ seed: coreSeed, latency: 1 }, function* (net) {
+    const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
       const [b] = backendsNamed("b1");
       const seen = yield* backendOn(net, b);
       yield* proxyOn(net, [b]);
@@ -800,7 +784,7 @@ describe("task 6: requests the proxy refuses to forward", () => {
       ["HTTP/2.0 in a request line", `GET / HTTP/2.0\r\n${h}\r\n`, 505],
       ["CONNECT", "CONNECT a.test:443 HTTP/1.1\r\nHost: a.test:443\r\n\r\n", 501],
     ];
-    const { result } = simulate({ seed: coreSeed, latency: 1 }, function* (net) {
+    const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
       const [b] = backendsNamed("b1");
       const seen = yield* backendOn(net, b);
       const proxy = yield* proxyOn(net, [b]);
@@ -813,7 +797,7 @@ describe("task 6: requests the proxy refuses to forward", () => {
   });
 
   it("forwards with Via, X-Forwarded-* and Forwarded, and speaks the PROXY protocol on accept (v1) and to backends (v2) (1 pts)", () => {
-    const { result } = simulate({ seed: coreSeed, latency: 1 }, function* (net) {
+    const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
       const [b] = backendsNamed("b1");
       const seen: { proxyHeader: string; headers: [string, string][] }[] = [];
       const l = yield* net.host("b1").listen(b.address);
@@ -821,7 +805,7 @@ describe("task 6: requests the proxy refuses to forward", () => {
         for (;;) {
           const s = yield* l.accept();
           spawn(function* () {
-            const h = yield* readProxyHeaderCore(s);
+            const h = yield* proxyAccept.readProxyHeader(s);
             yield* handleConnection(s, function* (req) {
               seen.push({ proxyHeader: `v${h.version} ${h.command} ${h.source?.host}:${h.source?.port}`, headers: req.headers.toJSON() });
               return { body: "ok" };
@@ -848,11 +832,11 @@ describe("task 6: requests the proxy refuses to forward", () => {
   });
 
   it("a valid stream proxies the same however it is cut, and random bytes never break the proxy (fast-check) (1 pts)", () => {
-    const requestArb = fcCore.record({
-      method: fcCore.constantFrom("GET", "POST", "PUT", "DELETE"),
-      target: fcCore.stringMatching(/^\/[A-Za-z0-9/?=&.~_-]{0,16}$/),
-      body: fcCore.string({ maxLength: 200 }).map((s) => Buffer.from(s).toString("latin1")),
-      chunked: fcCore.boolean(),
+    const requestArb = fc.record({
+      method: fc.constantFrom("GET", "POST", "PUT", "DELETE"),
+      target: fc.stringMatching(/^\/[A-Za-z0-9/?=&.~_-]{0,16}$/),
+      body: fc.string({ maxLength: 200 }).map((s) => Buffer.from(s).toString("latin1")),
+      chunked: fc.boolean(),
     });
     type Req = { method: string; target: string; body: string; chunked: boolean };
     const serialize = (r: Req, last: boolean): string => {
@@ -862,8 +846,8 @@ describe("task 6: requests the proxy refuses to forward", () => {
       const chunks = [r.body.slice(0, half), r.body.slice(half)].filter((c) => c.length > 0);
       return `${head}Transfer-Encoding: chunked\r\n\r\n${chunks.map((c) => `${c.length.toString(16)}\r\n${c}\r\n`).join("")}0\r\n\r\n`;
     };
-    fcCore.assert(
-      fcCore.property(fcCore.array(requestArb, { minLength: 1, maxLength: 3 }), fcCore.array(fcCore.nat(), { maxLength: 6 }), fcCore.uint8Array({ minLength: 1, maxLength: 300 }), (reqs, cuts, junk) => {
+    fc.assert(
+      fc.property(fc.array(requestArb, { minLength: 1, maxLength: 3 }), fc.array(fc.nat(), { maxLength: 6 }), fc.uint8Array({ minLength: 1, maxLength: 300 }), (reqs, cuts, junk) => {
         const stream = reqs.map((r, i) => serialize(r, i === reqs.length - 1)).join("");
         const at = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
         const pieces: (string | number)[] = [];
@@ -872,7 +856,7 @@ describe("task 6: requests the proxy refuses to forward", () => {
           pieces.push(stream.slice(from, to), 1);
           from = to;
         }
-        const { result } = simulate({ seed: coreSeed, latency: 1 }, function* (net) {
+        const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
           const [b] = backendsNamed("b1");
           const seen = yield* backendOn(net, b);
           yield* proxyOn(net, [b], { limits: { headerTimeout: 2000 } });
@@ -886,12 +870,12 @@ describe("task 6: requests the proxy refuses to forward", () => {
         for (const s of result.junk) expect([400, 408, 413, 414, 431, 501, 505], coreReplay).toContain(s);
         expect(result.junkReached, coreReplay).toBe(0);
       }),
-      { numRuns: 40, seed: coreSeed },
+      { numRuns: 40, seed: SEED },
     );
   });
 
   it("cuts a slowloris client at headerTimeout with 408 while others are served, and closes an idle kept-alive connection quietly (1 pts)", () => {
-    const { result } = simulate({ seed: coreSeed, latency: 1 }, function* (net) {
+    const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
       const [b] = backendsNamed("b1");
       yield* backendOn(net, b);
       yield* proxyOn(net, [b], { limits: { headerTimeout: 10_000, keepAliveTimeout: 5_000 } });
@@ -914,4 +898,3 @@ describe("task 6: requests the proxy refuses to forward", () => {
   });
 });
 
-// /tasks 5–6

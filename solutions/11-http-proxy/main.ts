@@ -16,7 +16,10 @@ import { RATE_TITLE, rateLimitDemo, ROUTING_TITLE, routingDemo } from "./policie
 import { BackendPool } from "./pool";
 import { startHttpProxy, type HttpProxyOptions } from "./proxy";
 import { validateRequest } from "./validate";
+import { Headers } from "../07-http/headers";
 import { RequestParser } from "../07-http/parser";
+import { forwardRequest, stripHopByHop } from "./forwarding";
+import { encodeProxyHeader, parseProxyHeader, ProxyProtocolError, proxyHeaderFor } from "./proxy-protocol";
 
 const log = (line: string): void => console.log(`   ${line}`);
 const SEED = 11;
@@ -71,7 +74,45 @@ const brief = (text: string): string =>
     })
     .join(" / ");
 
-// Tasks 1–2 (forwarding, the PROXY protocol) come from their own files when they are merged.
+await step("Task 1: forwarding a request from 203.0.113.7 that went through one proxy; pseudonym hub, trustedHops 0 then 1", () => {
+  const fields: [string, string][] = [
+    ["Host", "shop.test"],
+    ["X-Forwarded-For", "198.51.100.9"],
+    ["Connection", "keep-alive, X-Trace"],
+    ["X-Trace", "on"],
+    ["Keep-Alive", "timeout=5"],
+    ["Accept", "*/*"],
+  ];
+  const received = new Headers(fields);
+  log(`received: ${received.toJSON().map(([n, v]) => `${n}: ${v}`).join(" | ")}`);
+  log(`stripHopByHop: ${stripHopByHop(received).toJSON().map(([n, v]) => `${n}: ${v}`).join(" | ")}`);
+  for (const trustedHops of [0, 1]) {
+    const f = forwardRequest(received, { peer: { host: "203.0.113.7", port: 51000 }, local: { host: "10.0.0.1", port: 80 }, trustedHops });
+    log(`trustedHops ${trustedHops}: client ${f.client}`);
+    for (const name of ["X-Forwarded-For", "Forwarded", "X-Forwarded-Proto", "X-Forwarded-Host", "Via"]) log(`  ${name}: ${f.headers.get(name)}`);
+  }
+});
+
+await step("Task 2: the PROXY protocol, v1 and v2, for a client 203.0.113.7:51000 that connected to 10.0.0.1:80", () => {
+  for (const version of [1, 2] as const) {
+    const bytes = encodeProxyHeader(proxyHeaderFor({ host: "203.0.113.7", port: 51000 }, { host: "10.0.0.1", port: 80 }, version));
+    const shown = version === 1 ? JSON.stringify(bytes.toString("latin1")) : bytes.toString("hex");
+    const parsed = parseProxyHeader(Buffer.concat([bytes, Buffer.from("GET / HTTP/1.1\r\n")]));
+    const h = parsed?.header;
+    log(`v${version}, ${bytes.length} bytes: ${shown}`);
+    log(`  parsed: ${h?.command} ${h?.family} from ${h?.source?.host}:${h?.source?.port} to ${h?.destination?.host}:${h?.destination?.port}; the request starts at byte ${parsed?.length}`);
+  }
+  for (const partial of ["PROXY TCP4 203.0.", "PROXY TCP9 1.2.3.4 5.6.7.8 1 2\r\n"]) {
+    let verdict: string;
+    try {
+      verdict = parseProxyHeader(Buffer.from(partial, "latin1")) === null ? "incomplete: wait for more bytes" : "a header";
+    } catch (e) {
+      if (!(e instanceof ProxyProtocolError)) throw e;
+      verdict = `refused: ${e.message}`;
+    }
+    log(`${JSON.stringify(partial)} → ${verdict}`);
+  }
+});
 
 await step(ROUTING_TITLE, () => routingDemo(log));
 

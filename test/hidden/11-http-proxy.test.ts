@@ -1,7 +1,7 @@
 // Instructor-only tests for lab 11-http-proxy: edge cases the public tests leave out. Graded by the instructor's
 // grader and the Gradescope autograder; never handed out with the student edition.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-// imports: forwarding
 // Forwarding and the PROXY protocol (tasks 1–2): namespaces, so the names other tasks import stay free.
 import * as green02 from "@target/02-hub/green";
 import * as httpHeaders from "@target/07-http/headers";
@@ -10,9 +10,7 @@ import * as proxyAccept from "@target/11-http-proxy/proxy-accept";
 import * as proxyProtocol from "@target/11-http-proxy/proxy-protocol";
 import * as supportNet from "../support/net";
 
-// /imports: forwarding
-// imports: policies
-import fc from "fast-check";
+// Routes, sticky sessions and rate limits (tasks 3–4).
 import { Headers } from "@target/07-http/headers";
 import type { Backend } from "@target/08-tcp-proxy/balancer";
 import { RoundRobin } from "@target/09-strategies/simple";
@@ -25,8 +23,7 @@ import { replayWith, SEED } from "../support/net";
 const policySeed = `seed ${SEED}; ${replayWith("test/hidden/11-http-proxy.test.ts")(SEED)}`;
 const noHeaders = new Headers();
 const hdrs = (...pairs: [string, string][]): Headers => new Headers(pairs);
-// /imports: policies
-// imports: core
+// The whole proxy (tasks 5–6).
 import { getHub } from "@target/02-hub/hub";
 import type { Green } from "@target/02-hub/suspend";
 import type { Socket } from "@target/05-green-sockets/socket";
@@ -40,9 +37,7 @@ import { backendOn, backendsNamed, LB, proxyOn, raw, readUntil, statuses } from 
 import { readAll, real, request, simulate, untilStalled } from "../support/net";
 
 const HIDDEN_SEED = 20261211;
-// /imports: core
 
-// tasks 1–2: forwarding and PROXY protocol
 describe("task 1: forwarding headers (instructor)", () => {
   const { Headers } = httpHeaders;
   const fields = (pairs: [string, string][]) => new Headers(pairs);
@@ -131,9 +126,6 @@ describe("task 2: the PROXY protocol (instructor)", () => {
   });
 });
 
-// /tasks 1–2
-
-// tasks 3–4: routing and rate limiting
 describe("task 3: routing and sticky sessions (instructor)", () => {
   it("ports follow RFC 9110 (no port is the default port), IPv6 literals split at the bracket, a malformed Host matches nothing, and shadowed rules are found (1 pts)", () => {
     const t = new RouteTable(
@@ -235,9 +227,6 @@ describe("task 4: rate limiting (instructor)", () => {
     );
   });
 });
-// /tasks 3–4
-
-// tasks 5–6 and the whole proxy
 
 describe("task 5: the whole proxy, edge cases", () => {
   it("passes a WebSocket upgrade through: the 101, then bytes both ways, cut after the tunnel timeout; a refused upgrade closes (1 pts)", () => {
@@ -426,4 +415,3 @@ describe("task 6: chapter 10 per request, and the slowloris on loopback", () => 
   }, 30_000);
 });
 
-// /tasks 5–6
