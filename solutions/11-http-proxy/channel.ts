@@ -88,6 +88,8 @@ export interface ProxyRequestHead extends RequestHead {
   readonly upgrade?: string;
 }
 
+// Simplification: a production proxy keeps a client connection whose upgrade the backend refused and reads the next
+// request on it (the bytes after the head were a body of zero length); ours closes it after the answer.
 /**
  * Chapter 07's request parser, with one change: a request asking for an Upgrade (a WebSocket handshake) has its
  * bytes after the head read as a body that lasts until the connection closes. Should the backend agree (101),

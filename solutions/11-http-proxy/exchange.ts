@@ -10,15 +10,17 @@ import { sleep } from "../02-hub/green";
 import type { Green } from "../02-hub/suspend";
 import { ConnectionResetError, SocketError, TimedOutError } from "../05-green-sockets/errors";
 import { HttpError } from "../07-http/errors";
-import type { Headers } from "../07-http/headers";
 import type { RequestHead, ResponseHead } from "../07-http/messages";
 import type { Backend } from "../08-tcp-proxy/balancer";
 import { fullJitter } from "../10-health/backoff";
 import { IDEMPOTENT, mayRetry, type Failure } from "../10-health/retry";
 import { copyBody, drain, flush, SideError } from "./body";
 import { Batch, type Channel, type ProxyRequestHead } from "./channel";
-import { backendRequestHead, clientFraming, clientResponseHead, endToEnd } from "./heads";
+import type { Headers } from "../07-http/headers";
+import { forwardResponse } from "./forwarding";
+import { backendRequestHead, clientFraming, clientResponseHead } from "./heads";
 import { PoolTimeoutError, type Upstream } from "./pool";
+import type { Choice } from "./pools";
 import type { HttpProxy } from "./proxy";
 import { tunnel } from "./tunnel";
 import type { RequestTarget } from "./validate";
@@ -44,22 +46,32 @@ const CONTINUE = Buffer.from("HTTP/1.1 100 Continue\r\n\r\n", "latin1");
 /**
  * Forwards one request and relays its response. Returns whether the client connection may carry another request;
  * throws SideError("client") when the client's side failed, and any failure once its response has begun.
- * `fields` are the request's header fields for the backend (end-to-end, with the forwarding fields added).
+ * `choice` picks the backends from the request's pool and holds its fields for them (forwardRequest's).
  */
-export function* proxyRequest(p: HttpProxy, client: Channel<RequestHead>, req: ProxyRequestHead, target: RequestTarget, fields: Headers): Green<boolean | Answer> {
+export function* proxyRequest(
+  p: HttpProxy,
+  client: Channel<RequestHead>,
+  req: ProxyRequestHead,
+  target: RequestTarget,
+  choice: Choice,
+  /** A PROXY protocol header to open each backend connection with (HAProxy's send-proxy), or null. */
+  preface: Buffer | null = null,
+): Green<boolean | Answer> {
   const hasBody = req.framing.kind === "length" || req.framing.kind === "chunked";
   const policy = p.retry;
   const maxRetries = policy.maxRetries ?? 1;
   // A body already streamed to a backend is gone: only a connect failure (nothing read yet) may be retried then.
+  // Simplification: Envoy buffers a request body (up to per_request_buffer_limit_bytes) so that it can retry it; we
+  // stream it and retry only requests without one.
   const retryable = (f: Failure, tries: number): boolean =>
-    tries <= maxRetries && (f.kind === "connect-failure" || (!hasBody && mayRetry(policy, f, req.method)));
+    tries <= 1 + maxRetries && (f.kind === "connect-failure" || (!hasBody && mayRetry(policy, f, req.method)));
   const overflow = p.breaker.acquire("requests");
   if (overflow !== null) return { status: 503, detail: overflow.message, headers: { "x-overloaded": "true" } };
   p.budget?.requestStarted();
   try {
     const tried = new Set<Backend>();
     for (let tries = 1; ; tries++) {
-      const b = p.pick(tried, req, target);
+      const b = choice.pick(tried);
       if (b === null) return { status: 503, detail: tried.size === 0 ? "no backend available" : "no other backend to retry on" };
       tried.add(b);
       if (tries > 1) {
@@ -79,7 +91,7 @@ export function* proxyRequest(p: HttpProxy, client: Channel<RequestHead>, req: P
           p.budget?.retryEnded();
         }
       }
-      const outcome = yield* attempt(p, client, req, target, fields, b, (f) => retryable(f, tries + 1));
+      const outcome = yield* attempt(p, client, req, target, choice, b, (f) => retryable(f, tries + 1), preface);
       if (outcome.kind === "answered") return outcome.keepAlive;
       if (!retryable(outcome.failure, tries + 1)) return { status: outcome.status, detail: outcome.detail };
     }
@@ -97,20 +109,25 @@ function* attempt(
   client: Channel<RequestHead>,
   req: ProxyRequestHead,
   target: RequestTarget,
-  fields: Headers,
+  choice: Choice,
   b: Backend,
   willRetry: (f: Failure) => boolean,
+  preface: Buffer | null,
 ): Green<Outcome> {
-  const pool = p.pools.get(b);
+  const pool = p.connectionPools.get(b);
   if (pool === undefined) return failed({ kind: "connect-failure" }, 503, `backend ${b.name} was removed`);
   let up: Upstream | null;
   try {
-    up = yield* pool.acquire();
+    // A connection that begins with a PROXY protocol header speaks for one client: a fresh one, never shared.
+    // Simplification: HAProxy keeps such a connection private to its client connection and reuses it for that
+    // client's next requests; we open one per request.
+    up = yield* pool.acquire(preface !== null);
+    if (preface !== null) yield* up.sock.sendall(preface);
   } catch (e) {
     if (!(e instanceof SocketError)) throw e;
     if (!(e instanceof PoolTimeoutError)) {
       p.outlier?.record(b, 503);
-      p.strategy.failed(b);
+      choice.pool.strategy.failed(b);
     }
     return failed({ kind: "connect-failure" }, 503, `${b.name}: ${e.message}`);
   }
@@ -118,10 +135,10 @@ function* attempt(
   const start = hub.now();
   // A kept-alive connection the backend closed as we sent on it fails before any byte of response: sent again once
   // on a fresh connection, when that is safe (an idempotent request without a body), as chapter 07's client does.
-  let again = req.framing.kind === "none" && IDEMPOTENT.has(req.method);
+  let again = req.framing.kind === "none" && IDEMPOTENT.has(req.method) && preface === null;
   let reusable = false;
   let answering = false;
-  p.strategy.started(b);
+  choice.pool.started(b);
   try {
     let res: ResponseHead;
     for (;;) {
@@ -129,7 +146,7 @@ function* attempt(
       const before = up.channel.received;
       up.requests++;
       try {
-        res = yield* send(p, client, req, target, fields, up);
+        res = yield* send(client, req, target, choice.fields, up, p.pseudonym);
         break;
       } catch (e) {
         if (e instanceof SideError && e.side === "client") throw e;
@@ -142,19 +159,19 @@ function* attempt(
         up = yield* pool.acquire(true); // a connect failure here is a failure of this try, caught below
       }
     }
-    p.strategy.observe(b, hub.now() - start);
+    choice.pool.strategy.observe(b, hub.now() - start);
     p.outlier?.record(b, res.status);
     const gateway = res.status === 502 || res.status === 503 || res.status === 504;
     if (gateway && willRetry({ kind: "status", status: res.status })) {
       // Dropped, read to its end so the connection can be reused.
       yield* drain(up.channel);
-      reusable = res.keepAlive;
+      reusable = res.keepAlive && preface === null;
       return failed({ kind: "status", status: res.status }, res.status, `${b.name} answered ${res.status}`);
     }
     answering = true;
     if (res.status === 101) {
       if (req.upgrade === undefined) throw new HttpError(502, "101 Switching Protocols to a request that asked for no upgrade");
-      yield* client.sock.sendall(clientResponseHead(req, res, upgradeFields(res), { chunked: false, close: false }));
+      yield* client.sock.sendall(clientResponseHead(req, res, upgradeFields(p, res), { chunked: false, close: false }));
       p.counters.upgrades++;
       yield* tunnel(client, up.channel, p.limits.tunnelTimeout);
       return { kind: "answered", keepAlive: false };
@@ -162,10 +179,12 @@ function* attempt(
     // A refused upgrade leaves the client's bytes after its head unread: that connection cannot carry another request.
     const framing = clientFraming(req, res, req.keepAlive && req.upgrade === undefined);
     const out = new Batch(client.sock);
-    out.add(clientResponseHead(req, res, endToEnd(res.headers), framing));
+    const fields = forwardResponse(res.headers, { pseudonym: p.pseudonym, version: res.version });
+    for (const [name, value] of choice.responseFields(b)) fields.append(name, value);
+    out.add(clientResponseHead(req, res, fields, framing));
     if (res.framing.kind !== "none") yield* copyBody(up.channel, out, framing.chunked, "backend", "client");
     yield* flush(out, "client");
-    reusable = res.keepAlive;
+    reusable = res.keepAlive && preface === null;
     return { kind: "answered", keepAlive: !framing.close };
   } catch (e) {
     if (e instanceof SideError && e.side === "client") throw e;
@@ -181,7 +200,7 @@ function* attempt(
     }
     throw e;
   } finally {
-    p.strategy.finished(b);
+    choice.pool.finished(b);
     if (up !== null) pool.release(up, reusable);
   }
 }
@@ -190,8 +209,8 @@ function* attempt(
 const cause = (e: unknown): unknown => (e instanceof SideError ? e.error : e);
 
 /** A 101's fields for the client: Upgrade and Connection are hop-by-hop, but a 101 must name the new protocol. */
-function upgradeFields(res: ResponseHead): Headers {
-  const fields = endToEnd(res.headers);
+function upgradeFields(p: HttpProxy, res: ResponseHead): Headers {
+  const fields = forwardResponse(res.headers, { pseudonym: p.pseudonym, version: res.version });
   fields.set("Connection", "Upgrade");
   fields.set("Upgrade", res.headers.get("upgrade") ?? "");
   return fields;
@@ -203,7 +222,7 @@ function upgradeFields(res: ResponseHead): Headers {
  * Sends the request on `up` — head, and body streamed from the client — and returns the response's head. Interim
  * 1xx responses (103 Early Hints) are passed on to an HTTP/1.1 client (RFC 9110 §15.2).
  */
-function* send(p: HttpProxy, client: Channel<RequestHead>, req: ProxyRequestHead, target: RequestTarget, fields: Headers, up: Upstream): Green<ResponseHead> {
+function* send(client: Channel<RequestHead>, req: ProxyRequestHead, target: RequestTarget, fields: Headers, up: Upstream, pseudonym: string): Green<ResponseHead> {
   up.parser.expect(req.method);
   const out = new Batch(up.sock);
   out.add(backendRequestHead(req, target.path, fields, req.upgrade));
@@ -225,7 +244,7 @@ function* send(p: HttpProxy, client: Channel<RequestHead>, req: ProxyRequestHead
     if (res.status >= 200 || res.status === 101) return res;
     if (req.version === "HTTP/1.1") {
       try {
-        yield* client.sock.sendall(clientResponseHead(req, res, endToEnd(res.headers), { chunked: false, close: false }));
+        yield* client.sock.sendall(clientResponseHead(req, res, forwardResponse(res.headers, { pseudonym: pseudonym, version: res.version }), { chunked: false, close: false }));
       } catch (e) {
         throw new SideError("client", e);
       }

@@ -3,31 +3,14 @@
 //
 // A proxy is two HTTP connections, not one: the framing of each side is decided on that side. A chunked request may
 // go on chunked; a response whose end is the backend's close goes to an HTTP/1.1 client chunked, so the client's
-// connection survives it. So the framing fields are always dropped with the other hop-by-hop fields (RFC 9110 §7.6.1)
-// and written again for the hop they describe.
+// connection survives it. So the framing fields are always dropped with the other hop-by-hop fields (forwarding.ts,
+// RFC 9110 §7.6.1) and written again here for the hop they describe.
 import type { Green } from "../02-hub/suspend";
 import type { Socket } from "../05-green-sockets/socket";
-import { Headers, listTokens } from "../07-http/headers";
+import { Headers } from "../07-http/headers";
 import type { RequestHead, ResponseHead } from "../07-http/messages";
 import { formatRequestHead, formatResponseHead, REASONS } from "../07-http/serialize";
 import { linger } from "../07-http/server";
-
-// #region hop-by-hop
-/** Fields that describe one connection, never the message (RFC 9110 §7.6.1), and the framing fields. */
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade", "trailer"]);
-
-/** A copy of `from` without the hop-by-hop fields: the fixed ones and those its Connection field names. */
-export function endToEnd(from: Headers, drop: readonly string[] = []): Headers {
-  const named = from.has("connection") ? listTokens(from, "connection") : [];
-  const out = new Headers();
-  for (const [name, value] of from) {
-    const key = name.toLowerCase();
-    if (HOP_BY_HOP.has(key) || (named.length > 0 && named.includes(key)) || drop.includes(key)) continue;
-    out.append(name, value);
-  }
-  return out;
-}
-// #endregion
 
 // #region request-head
 /** What the backend gets of a request: origin-form target, end-to-end fields, framing for this hop. */
@@ -59,7 +42,7 @@ export function clientFraming(req: RequestHead, res: ResponseHead, keepAlive: bo
   return { chunked, close: !keepAlive || (unknown && !chunked) };
 }
 
-/** The response head for the client. `headers` is the backend's, end-to-end already. */
+/** The response head for the client. `headers` are the backend's, forwarded already (forwardResponse). */
 export function clientResponseHead(req: RequestHead, res: ResponseHead, headers: Headers, framing: ClientFraming): Buffer {
   if (framing.chunked) headers.set("Transfer-Encoding", "chunked");
   if (framing.close) headers.set("Connection", "close");
@@ -71,11 +54,15 @@ export function clientResponseHead(req: RequestHead, res: ResponseHead, headers:
 // #region refuse
 /** The proxy's own answer, head and body in one buffer; `close` adds Connection: close. */
 export function proxyResponse(status: number, detail: string, close: boolean, extra: Record<string, string> = {}): Buffer {
-  const body = `${status} ${REASONS[status] ?? "Error"}: ${detail}\n`;
+  const reason = REASONS[status] ?? MORE_REASONS[status] ?? "";
+  const body = `${status} ${reason || "Error"}: ${detail}\n`;
   const headers = new Headers({ "Content-Type": "text/plain; charset=utf-8", "Content-Length": String(Buffer.byteLength(body)), ...extra });
   if (close) headers.set("Connection", "close");
-  return Buffer.concat([formatResponseHead(status, headers), Buffer.from(body, "utf8")]);
+  return Buffer.concat([formatResponseHead(status, headers, reason), Buffer.from(body, "utf8")]);
 }
+
+/** Reason phrases of statuses only a proxy sends (chapter 07's table has the server's). */
+const MORE_REASONS: Readonly<Record<number, string>> = { 404: "Not Found", 417: "Expectation Failed", 429: "Too Many Requests" };
 
 /**
  * Refuses a request the proxy cannot trust or serve and closes the connection: after a framing error nothing later
