@@ -14,7 +14,7 @@ import { join, resolve } from "node:path";
 import { finish, fmt, measuredAt, median, round } from "../lib/report";
 import type { Aim, Case, Row, Suite } from "../lib/suite";
 import { cpuMicros, listening, memKiB, node, NOFILE, repoDir, sleep, start, stop } from "../lib/proc";
-import { wrk } from "../lib/wrk";
+import { warmUp, wrk } from "../lib/wrk";
 
 export interface DriverOptions {
   readonly reps?: string;
@@ -224,7 +224,7 @@ async function measure(system: ProxySystem, kind: BackendKind, conns: number, se
     });
     const port = argv ? LISTEN : kind.ports[0]!;
     const idle = proc ? memKiB(proc.pid!, "VmRSS") : 0;
-    await wrk(conns, 1, port); // warm-up: connections made, JIT warm
+    await warmUp(conns, 1, port); // warm-up: JIT warm, buffers grown (its connections close: wrk opens new ones)
     await settle(port, kind.ports); // the warm-up's closed connections must not be the measured run's first work
     const cpu0 = proc ? cpuMicros(proc.pid!) : 0;
     const r = await wrk(conns, seconds, port);
@@ -406,7 +406,7 @@ async function profile(): Promise<number> {
       // hub-proxy.ts profiles from SIGUSR2 to SIGINT (bench/lib/profile-hook.ts): the measured run only.
       const proc = start(node("bench/lb/hub-proxy.ts", mode, String(LISTEN), ...kind.ports.map(String)), { BENCH_PROFILE: file });
       await listening(LISTEN, proc);
-      await wrk(1000, 1, LISTEN);
+      await warmUp(1000, 1, LISTEN);
       await settle(LISTEN, kind.ports);
       process.kill(proc.pid!, "SIGUSR2");
       const r = await wrk(1000, 5, LISTEN);
