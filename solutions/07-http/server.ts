@@ -62,7 +62,7 @@ export function* handleConnection(sock: Socket, handler: Handler, options: Serve
         head = yield* reader.readHead();
       } catch (e) {
         if (e !== deadline && !(e instanceof HttpError)) throw e;
-        head = e === deadline ? TIMED_OUT : e;
+        head = e instanceof HttpError ? e : TIMED_OUT;
       } finally {
         deadline.cancel();
       }
