@@ -79,7 +79,8 @@ export function* handleConnection(sock: Socket, handler: Handler, options: Serve
       }
       sock.timeout = ioTimeout;
       const body = new RequestBody(sock, reader, head);
-      const request: HttpRequest = { ...head, remote: sock.remote, body };
+      const { method, target, version, headers, keepAlive: wantsKeepAlive, framing } = head; // named, not spread (see checkRequestHead)
+      const request: HttpRequest = { method, target, version, headers, keepAlive: wantsKeepAlive, framing, remote: sock.remote, body };
       let response: HttpResponse;
       try {
         response = yield* handler(request);
