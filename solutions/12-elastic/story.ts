@@ -1,0 +1,66 @@
+// The chapter's story, run: load rises and falls over twelve minutes and the autoscaler follows. Built in chapter 12.
+// `npx tsx solutions/12-elastic/story.ts --write` regenerates bench/results/elastic-sim.json, which the site draws and
+// the chapter's table is made from.
+import { writeFileSync } from "node:fs";
+import { simulateFleet, type FleetConfig, type FleetReport } from "./sim";
+
+// #region story
+/** Load over time: a quiet start, a rise, a plateau, a fall, a quiet end (requests per second at t ms). */
+export const rampLoad =
+  (low: number, high: number) =>
+  (t: number): number => {
+    const s = t / 1000;
+    if (s < 60) return low;
+    if (s < 180) return low + ((high - low) * (s - 60)) / 120;
+    if (s < 300) return high;
+    if (s < 360) return high - ((high - low) * (s - 300)) / 60;
+    return low;
+  };
+
+/** The story: 40 → 400 requests/s, 50 a backend as the target, Kubernetes' default behaviour, HAProxy's slow start. */
+export const STORY: FleetConfig = {
+  seed: 12,
+  duration: 780_000,
+  load: rampLoad(40, 400),
+  serviceTime: 20,
+  coldPenalty: 2,
+  warmup: 30_000,
+  boot: 5_000,
+  hpa: { minReplicas: 2, maxReplicas: 12, target: 50 },
+  slowStart: { kind: "haproxy", slowstart: 30_000 },
+  drainTimeout: 30_000,
+  sampleEvery: 30_000,
+};
+// #endregion
+
+/** The report in the shape of bench/results/*.json: one row per sample and figure, which the site draws. */
+export function resultsFile(r: FleetReport, c: FleetConfig): unknown {
+  const at = (t: number) => `${String(t).padStart(3, " ")} s`;
+  const rows = r.samples.flatMap((s) => [
+    { case: "requests/s offered", system: at(s.t), value: s.offered, unit: "requests/s", better: "higher" },
+    { case: "backends serving", system: at(s.t), value: s.active, unit: "backends", better: "lower" },
+    { case: "of which slow-starting", system: at(s.t), value: s.warming, unit: "backends", better: "lower" },
+    { case: "draining", system: at(s.t), value: s.draining, unit: "backends", better: "lower" },
+    { case: "mean latency", system: at(s.t), value: s.meanLatency, unit: "ms", better: "lower" },
+  ]);
+  return {
+    suite: "elastic-sim",
+    title: "Load rises and falls; an autoscaler adds, slow-starts, drains and removes backends (chapter 12)",
+    machine: "a simulation on the hub's virtual clock: the same on every machine",
+    rows: [...rows, { case: "failed requests", system: "whole run", value: r.failed, unit: "requests", better: "lower" }],
+    notes: [
+      "Not a benchmark: a seeded simulation (solutions/12-elastic/story.ts), the same on every run.",
+      `${r.requests} requests through the elastic proxy on the simulated network; ${r.failed} failed, ${r.cut} connections cut by a drain's deadline; at most ${r.peak} backends.`,
+      `Load ${c.load(0)} → ${c.load(200_000)} → ${c.load(700_000)} requests/s; target ${c.hpa.target} requests/s a backend; the HPA's defaults (tolerance 0.1, scale-down window 300 s, scale up 100% or 4 pods per 15 s) every 15 s; a new backend boots in ${c.boot / 1000} s, is ${c.coldPenalty + 1}× slower at first and warms over ${c.warmup / 1000} s; HAProxy's slowstart ${c.slowStart?.kind === "haproxy" ? c.slowStart.slowstart / 1000 : 0} s.`,
+    ],
+  };
+}
+
+if (process.argv[1]?.endsWith("story.ts")) {
+  const r = simulateFleet(STORY);
+  for (const s of r.samples) {
+    console.log(`${String(s.t).padStart(4)} s  offered ${String(s.offered).padStart(3)}/s  served ${String(s.served).padStart(3)}/s  backends ${s.active} (${s.warming} warming, ${s.draining} draining, ${s.booting} booting)  mean ${s.meanLatency} ms`);
+  }
+  console.log(`${r.requests} requests, ${r.failed} failed, ${r.cut} cut; peak ${r.peak} backends`);
+  if (process.argv.includes("--write")) writeFileSync(new URL("../../bench/results/elastic-sim.json", import.meta.url), `${JSON.stringify(resultsFile(r, STORY), null, 2)}\n`);
+}
