@@ -129,7 +129,8 @@ await step("All of it: the story, scaled down (8 → 80 requests/s, 10 a backend
   } as const;
   const { load: _load, hpa, slowStart, ...rest } = config;
   log(`options: ${JSON.stringify(rest)}`);
-  log(`slowStart: ${JSON.stringify(slowStart)}; hpa: ${JSON.stringify(hpa)}; load: 8 → 80 → 8 requests/s`);
+  log(`slowStart: ${JSON.stringify(slowStart)}; load: 8 → 80 → 8 requests/s`);
+  log(`hpa: ${JSON.stringify(hpa)}`);
   const r = simulateFleet(config);
   log(`backends every 30 s: ${r.samples.map((s) => s.active).join(" ")}`);
   log(`${r.requests} requests, ${r.failed} failed, ${r.cut} cut; at most ${r.peak} backends`);
