@@ -48,7 +48,7 @@ export function parseBackendList(text: string, format: FileFormat): Wanted[] {
   const lineOf = (n: YamlNode | null | undefined): number | null => (n?.range ? lines.linePos(n.range[0]).line : null);
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!;
-    throw new DiscoveryError(err.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, ""), err.linePos?.[0]?.line ?? null);
+    throw new DiscoveryError(err.message.split("\n")[0]!, lines.linePos(err.pos[0]).line);
   }
   let list = doc.contents as YamlNode | null;
   if (isMap(list)) list = (list.get("backends", true) as YamlNode | undefined) ?? null;
