@@ -489,13 +489,13 @@ describe("task 6: stabilization, scaling policies, and the whole story", () => {
   it("the story, scaled down: load rises and falls, backends are added, slow-started, drained, and no request fails (2 pts)", () => {
     const r = simulateFleet({
       seed: SEED,
-      duration: 480_000,
-      load: rampLoad(8, 80),
+      duration: 420_000,
+      load: rampLoad(4, 40),
       serviceTime: 20,
       coldPenalty: 2,
       warmup: 30_000,
       boot: 5000,
-      hpa: { minReplicas: 2, maxReplicas: 12, target: 10, scaleDown: { stabilizationWindow: 60_000 } },
+      hpa: { minReplicas: 2, maxReplicas: 12, target: 5, scaleDown: { stabilizationWindow: 60_000 } },
       slowStart: { kind: "haproxy", slowstart: 30_000 },
       sampleEvery: 30_000,
     });
@@ -503,11 +503,11 @@ describe("task 6: stabilization, scaling policies, and the whole story", () => {
     const msg = `backends every 30 s: ${active.join(" ")}; ${replay}`;
     expect(r.failed, `no request failed; ${msg}`).toBe(0);
     expect(r.cut, msg).toBe(0);
-    expect(r.requests, msg).toBeGreaterThan(15_000);
-    expect(Math.max(...active), `scaled up to the load: 80 requests/s at 10 each; ${msg}`).toBeGreaterThanOrEqual(8);
+    expect(r.requests, msg).toBeGreaterThan(7000);
+    expect(Math.max(...active), `scaled up to the load: 40 requests/s at 5 each; ${msg}`).toBeGreaterThanOrEqual(8);
     expect(active[0], msg).toBe(2);
     expect(active[active.length - 1], `and back to the minimum; ${msg}`).toBe(2);
     expect(r.samples.some((s) => s.warming > 0), msg).toBe(true);
     expect(r.events.filter((e) => / drain b\d+/.test(e)).length, msg).toBeGreaterThanOrEqual(6);
-  });
+  }, 15_000);
 });

@@ -37,9 +37,9 @@ export function parseBackendList(text: string, format: FileFormat): Wanted[] {
     try {
       JSON.parse(text);
     } catch (e) {
-      // Node says where: "… in JSON at position 42". Lines are what an editor shows.
-      const at = /position (\d+)/.exec((e as Error).message);
-      throw new DiscoveryError((e as Error).message.replace(/ in JSON at position \d+.*$/, ""), at ? lineAt(text, Number(at[1])) : null);
+      const message = (e as Error).message;
+      const at = jsonErrorPosition(text, message);
+      throw new DiscoveryError(message.replace(/ in JSON at position \d+.*$/, "").replace(/, ("|\.\.\.)[^]*" is not valid JSON$/, ""), at === null ? null : lineAt(text, at));
     }
   }
   // JSON is YAML too (YAML 1.2): one reader gives every node its line, for the checks below.
@@ -74,6 +74,31 @@ export function parseBackendList(text: string, format: FileFormat): Wanted[] {
     out.push(w);
   });
   return out;
+}
+
+/**
+ * Where JSON.parse failed. V8 says "… in JSON at position 42" for some errors; for an unexpected token it quotes the
+ * text around it instead (`Unexpected token ']', ...": 1 },\n] }" is not valid JSON`), about ten characters either
+ * side, with "..." where it cut: we find that excerpt in the text, and the token in it.
+ */
+function jsonErrorPosition(text: string, message: string): number | null {
+  const at = /at position (\d+)/.exec(message);
+  if (at) return Number(at[1]);
+  if (/end of JSON input/.test(message)) return text.length;
+  const m = /^Unexpected token '([^]*?)', ("|\.\.\.)([^]*?)(\.\.\.)?" is not valid JSON$/.exec(message);
+  if (!m) return null;
+  const token = m[1]!;
+  const cutBefore = m[2] === "...";
+  const excerpt = m[3]!;
+  const start = text.indexOf(excerpt);
+  if (start < 0) return null;
+  // The token: the first one in the excerpt, or, when V8 cut the text before it, the one nearest ten characters in.
+  let best = -1;
+  for (let i = excerpt.indexOf(token); i >= 0; i = excerpt.indexOf(token, i + 1)) {
+    if (best < 0 || (cutBefore && Math.abs(i - 10) < Math.abs(best - 10))) best = i;
+    if (!cutBefore) break;
+  }
+  return best < 0 ? null : start + best;
 }
 
 /** The 1-based line of character `pos`. */
