@@ -42,6 +42,8 @@ export const isLoopback = (host: string): boolean => host === "localhost" || hos
 // #region start-admin
 /** Listens and serves the admin API in a green thread of its own; returns at once. */
 export function* startAdmin(options: AdminOptions): Green<Admin> {
+  // Simplification: a production admin API would speak TLS (a token on a plain connection can be read on the way)
+  // and keep its log of changes somewhere that outlives the process.
   const listen = options.listen ?? { host: "127.0.0.1", port: 0 };
   if (!isLoopback(listen.host) && !options.token) {
     throw new Error(`the admin API refuses to listen on ${listen.host} without a token: only loopback is safe without one`);

@@ -115,6 +115,9 @@ export class Autoscaler {
    * the replicas to run and remembers the change, which later passes' policies count.
    */
   decide(now: number, current: number, metric: number): number {
+    // Simplification: the HPA also plans for pods whose metric is missing or that are not ready yet (it assumes the
+    // least or the most usage for them, whichever holds the count back) and takes several metrics at once, the
+    // highest count winning; ours has one metric, averaged over the backends serving.
     const raw = desiredReplicas(current, metric, this.config.target, this.config.tolerance);
     const stabilized = this.stabilize(now, current, raw);
     const replicas = this.limit(now, current, stabilized);

@@ -135,6 +135,8 @@ export class DnsWatch {
     this.lastAt = getHub().now();
     try {
       const records = yield* o.resolver.resolve(o.name, type);
+      // Simplification: an empty answer is treated as a failed lookup (the set stays); a production balancer would
+      // say whether an empty answer empties the set (Envoy's STRICT_DNS removes hosts that are no longer returned).
       if (records.length === 0) throw new Error("no records");
       this.good = wantedFrom(records, type, o.port ?? 80);
       this.error = null;

@@ -166,6 +166,9 @@ export class FileWatch {
 
   /** Looks at the file every `interval` ms, in a green thread, until stopped. */
   start(): void {
+    // Simplification: a production balancer would be told of a change (inotify, through fs.watch) and read the file
+    // once it settles; we look every interval on the hub's clock, which a test can drive and which cannot miss an
+    // editor's rename-into-place.
     if (this.#thread !== null) return;
     this.#thread = spawn(function* watch(w: FileWatch) {
       for (;;) {

@@ -207,6 +207,8 @@ export class Membership {
 
   /** Whether `b` may get new work now: active, a weight above 0 now, and under its connection cap now. */
   usable(b: Backend): boolean {
+    // Simplification: a production balancer (HAProxy) would queue a connection for a server at its maxconn until one
+    // ends; ours skips the server, as nginx's max_conns does, and the strategy picks another.
     const m = this.members.get(b);
     return m !== undefined && m.state === "active" && this.weightNow(b) > 0 && m.connections.size < this.maxConnectionsNow(b);
   }
@@ -215,6 +217,8 @@ export class Membership {
   weightNow(b: Backend): number {
     const m = this.members.get(b);
     if (m === undefined || m.state !== "active") return 0;
+    // Simplification: Envoy starts a host's window when it joins, or — with active health checks — when it first
+    // passes them; ours starts when it joins, and an active check that fails keeps it out through `usable` anyway.
     if (!m.slowStarts || m.weight === 0) return m.weight;
     return m.weight * this.slowStart!.weightFactor(this.#now() - m.joined);
   }

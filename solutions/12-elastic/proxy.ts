@@ -45,6 +45,8 @@ export function* startElasticProxy(options: ElasticProxyOptions): Green<ElasticP
     ...options,
     strategy,
     admit: (b) => membership.usable(b),
+    // Simplification: chapter 10's active checks connect through this network too, so a check's connection counts
+    // among its backend's connections while it lasts (milliseconds); a production proxy would count traffic only.
     network: membership.network(options.network),
   });
   membership.attach({

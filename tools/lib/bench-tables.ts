@@ -83,6 +83,11 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
     command: "npx tsx solutions/09-strategies/experiment.ts --write",
     measured: [ts("solutions/09-strategies"), ts("solutions/02-hub"), ...NOT_MEASURED],
   },
+  "elastic-sim": {
+    chapter: "12-elastic", about: "load rises and falls, and the backend set follows, simulated", layout: "systems",
+    command: "npx tsx solutions/12-elastic/story.ts --write",
+    measured: [...[...HUB, "solutions/05-green-sockets", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/12-elastic"].map(ts), ...NOT_MEASURED],
+  },
 };
 
 export const RESULTS_DIR = "bench/results";
