@@ -9,7 +9,7 @@ import { mulberry32 } from "@target/05-green-sockets/random";
 import type { Socket } from "@target/05-green-sockets/socket";
 import type { Backend } from "@target/08-tcp-proxy/balancer";
 import { Autoscaler, desiredReplicas } from "@target/12-elastic/autoscaler";
-import { parseBackendList } from "@target/12-elastic/discovery-file";
+import { FileWatch } from "@target/12-elastic/discovery-file";
 import { Membership } from "@target/12-elastic/membership";
 import { startElasticProxy } from "@target/12-elastic/proxy";
 import { plan } from "@target/12-elastic/reconcile";
@@ -80,15 +80,19 @@ describe("task 2: planning a discovery source's changes", () => {
     expect(plan([cur], []).drain.map((b) => b.name)).toEqual(["a"]);
   });
 
-  it("a YAML entry with an unknown field is refused with its line (1 pts)", () => {
-    let line: number | null = -1;
-    try {
-      parseBackendList("- name: a\n  host: a\n  port: 80\n- name: b\n  host: b\n  port: 80\n  wieght: 2\n", "yaml");
-    } catch (e) {
-      line = (e as { line: number | null }).line;
-      expect((e as Error).message).toMatch(/unknown field "wieght"/);
-    }
-    expect(line).toBe(4);
+  it("a YAML edit with an unknown field is refused with its line, and the set stays (1 pts)", () => {
+    const { result } = simulate({ seed: SEED, latency: 1 }, function* () {
+      const m = new Membership();
+      let text = "- name: a\n  host: a\n  port: 80\n";
+      const w = new FileWatch(m, "set.yml", { read: () => text });
+      w.check();
+      text = "- name: a\n  host: a\n  port: 80\n- name: b\n  host: b\n  port: 80\n  wieght: 2\n";
+      w.check();
+      return { names: m.active.map((b) => b.name), line: w.error?.line ?? null, message: w.error?.message ?? "" };
+    });
+    expect(result.names).toEqual(["a"]);
+    expect(result.line).toBe(4);
+    expect(result.message).toMatch(/unknown field "wieght"/);
   });
 });
 
