@@ -25,9 +25,8 @@ import { LiveWeighted } from "@target/12-elastic/live-weighted";
 import { Membership } from "@target/12-elastic/membership";
 import { startElasticProxy, type ElasticProxy } from "@target/12-elastic/proxy";
 import { plan } from "@target/12-elastic/reconcile";
-import { simulateFleet } from "@target/12-elastic/sim";
+import { rampLoad, simulateFleet } from "@target/12-elastic/sim";
 import { EnvoySlowStart, HaproxySlowStart } from "@target/12-elastic/slow-start";
-import { rampLoad } from "@target/12-elastic/story";
 import { readAll, real, replayWith, request, SEED, server, simulate } from "./support/net";
 
 const replay = `seed ${SEED}; ${replayWith("test/12-elastic.test.ts")(SEED)}`;

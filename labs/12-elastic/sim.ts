@@ -60,6 +60,17 @@ export interface FleetReport {
   readonly events: string[];
   readonly peak: number;
 }
+/** Load over time: a quiet start, a rise, a plateau, a fall, a quiet end (requests per second at t ms). */
+export const rampLoad =
+  (low: number, high: number) =>
+  (t: number): number => {
+    const s = t / 1000;
+    if (s < 60) return low;
+    if (s < 180) return low + ((high - low) * (s - 60)) / 120;
+    if (s < 300) return high;
+    if (s < 360) return high - ((high - low) * (s - 300)) / 60;
+    return low;
+  };
 // #endregion
 
 const LB: Address = { host: "lb", port: 80 };

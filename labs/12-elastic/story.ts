@@ -2,21 +2,9 @@
 // `npx tsx solutions/12-elastic/story.ts --write` regenerates bench/results/elastic-sim.json (the timeline) and
 // slow-start-sim.json (the story under each slow start), which the site draws and the chapter's tables are made from.
 import { writeFileSync } from "node:fs";
-import { simulateFleet, type FleetConfig, type FleetReport } from "./sim";
+import { rampLoad, simulateFleet, type FleetConfig, type FleetReport } from "./sim";
 
 // #region story
-/** Load over time: a quiet start, a rise, a plateau, a fall, a quiet end (requests per second at t ms). */
-export const rampLoad =
-  (low: number, high: number) =>
-  (t: number): number => {
-    const s = t / 1000;
-    if (s < 60) return low;
-    if (s < 180) return low + ((high - low) * (s - 60)) / 120;
-    if (s < 300) return high;
-    if (s < 360) return high - ((high - low) * (s - 300)) / 60;
-    return low;
-  };
-
 /** The story: 40 → 400 requests/s, 50 a backend as the target, Kubernetes' default behaviour, HAProxy's slow start. */
 export const STORY: FleetConfig = {
   seed: 12,

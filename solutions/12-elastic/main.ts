@@ -15,8 +15,7 @@ import { Autoscaler, desiredReplicas } from "./autoscaler";
 import { plan } from "./reconcile";
 import { startElasticProxy } from "./proxy";
 import { EnvoySlowStart, HaproxySlowStart } from "./slow-start";
-import { rampLoad } from "./story";
-import { simulateFleet } from "./sim";
+import { rampLoad, simulateFleet } from "./sim";
 
 const log = (line: string): void => console.log(`   ${line}`);
 const SEED = 12;
