@@ -54,7 +54,7 @@ export function* handleConnection(sock: Socket, handler: Handler, options: Serve
  * reset, and a reset can make the client's kernel drop our response before the client reads it. So: stop
  * sending, then read and drop what the client still sends, for a moment, before closing (RFC 9112 §9.6).
  */
-function* linger(sock: Socket): Green<void> {
+export function* linger(sock: Socket): Green<void> {
   sock.shutdown();
   yield* withTimeout(LINGER_MS, function* () {
     let dropped = 0;

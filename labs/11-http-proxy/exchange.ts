@@ -1,0 +1,254 @@
+// One request through the proxy: pick a backend, take a pooled connection, stream the request up and the response
+// down, and retry what chapter 10's policy allows. Built in chapter 11.
+//
+// Everything here runs in the client connection's green thread, one request after the other: no promise, no
+// thread per request. A failure is always known by its side (SideError): the client's side ends the connection
+// without an answer; the backend's side, before anything went to the client, is a status the client gets (502,
+// 503, 504) or a retry on another backend; after the response head went out, only a cut connection can tell it.
+import { getHub } from "../02-hub/hub";
+import { sleep } from "../02-hub/green";
+import type { Green } from "../02-hub/suspend";
+import { ConnectionResetError, SocketError, TimedOutError } from "../05-green-sockets/errors";
+import { HttpError } from "../07-http/errors";
+import type { RequestHead, ResponseHead } from "../07-http/messages";
+import type { Backend } from "../08-tcp-proxy/balancer";
+import { fullJitter } from "../10-health/backoff";
+import { IDEMPOTENT, mayRetry, type Failure } from "../10-health/retry";
+import { copyBody, drain, flush, SideError } from "./body";
+import { Batch, type Channel, type ProxyRequestHead } from "./channel";
+import type { Headers } from "../07-http/headers";
+import { forwardResponse } from "./forwarding";
+import { backendRequestHead, clientFraming, clientResponseHead } from "./heads";
+import { PoolTimeoutError, type Upstream } from "./pool";
+import type { Choice } from "./pools";
+import type { HttpProxy } from "./proxy";
+import { tunnel } from "./tunnel";
+import type { RequestTarget } from "./validate";
+
+// #region outcome
+/** How one try ended: answered (the client got a response), or failed before a byte went to the client. */
+export type Outcome =
+  | { readonly kind: "answered"; readonly keepAlive: boolean }
+  | { readonly kind: "failed"; readonly failure: Failure; readonly status: number; readonly detail: string };
+
+/** What the proxy answers itself, and why: the status a refusal gets. */
+export interface Answer {
+  readonly status: number;
+  readonly detail: string;
+  readonly headers?: Record<string, string>;
+}
+
+const failed = (failure: Failure, status: number, detail: string): Outcome => ({ kind: "failed", failure, status, detail });
+const CONTINUE = Buffer.from("HTTP/1.1 100 Continue\r\n\r\n", "latin1");
+// #endregion
+
+// #region proxy-request
+/**
+ * Forwards one request and relays its response. Returns whether the client connection may carry another request;
+ * throws SideError("client") when the client's side failed, and any failure once its response has begun.
+ * `choice` picks the backends from the request's pool and holds its fields for them (forwardRequest's).
+ */
+export function* proxyRequest(
+  p: HttpProxy,
+  client: Channel<RequestHead>,
+  req: ProxyRequestHead,
+  target: RequestTarget,
+  choice: Choice,
+  /** A PROXY protocol header to open each backend connection with (HAProxy's send-proxy), or null. */
+  preface: Buffer | null = null,
+): Green<boolean | Answer> {
+  const hasBody = req.framing.kind === "length" || req.framing.kind === "chunked";
+  const policy = p.retry;
+  const maxRetries = policy.maxRetries ?? 1;
+  // A body already streamed to a backend is gone: only a connect failure (nothing read yet) may be retried then.
+  // Simplification: Envoy buffers a request body (up to per_request_buffer_limit_bytes) so that it can retry it; we
+  // stream it and retry only requests without one.
+  const retryable = (f: Failure, tries: number): boolean =>
+    tries <= 1 + maxRetries && (f.kind === "connect-failure" || (!hasBody && mayRetry(policy, f, req.method)));
+  const overflow = p.breaker.acquire("requests");
+  if (overflow !== null) return { status: 503, detail: overflow.message, headers: { "x-overloaded": "true" } };
+  p.budget?.requestStarted();
+  try {
+    const tried = new Set<Backend>();
+    for (let tries = 1; ; tries++) {
+      const b = choice.pick(tried);
+      if (b === null) return { status: 503, detail: tried.size === 0 ? "no backend available" : "no other backend to retry on" };
+      tried.add(b);
+      if (tries > 1) {
+        const refusal = p.breaker.acquire("retries");
+        if (refusal !== null) return { status: 503, detail: refusal.message };
+        p.breaker.release("retries");
+        if (p.budget !== null && !p.budget.tryRetry()) {
+          p.counters.budgetDenied++;
+          return { status: 503, detail: `retry budget exhausted (${p.budget.kind}): not retrying` };
+        }
+        p.counters.retries++;
+        const wait = fullJitter(tries - 2, policy.baseInterval ?? 25, policy.maxInterval ?? 250, p.random);
+        p.counters.backoff += wait;
+        try {
+          yield* sleep(wait);
+        } finally {
+          p.budget?.retryEnded();
+        }
+      }
+      const outcome = yield* attempt(p, client, req, target, choice, b, (f) => retryable(f, tries + 1), preface);
+      if (outcome.kind === "answered") return outcome.keepAlive;
+      if (!retryable(outcome.failure, tries + 1)) return { status: outcome.status, detail: outcome.detail };
+    }
+  } finally {
+    p.breaker.release("requests");
+    p.budget?.requestEnded();
+  }
+}
+// #endregion
+
+// #region attempt
+/** One try on backend `b`. `willRetry` says whether a failure would be retried (then its response is dropped). */
+function* attempt(
+  p: HttpProxy,
+  client: Channel<RequestHead>,
+  req: ProxyRequestHead,
+  target: RequestTarget,
+  choice: Choice,
+  b: Backend,
+  willRetry: (f: Failure) => boolean,
+  preface: Buffer | null,
+): Green<Outcome> {
+  const pool = p.connectionPools.get(b);
+  if (pool === undefined) return failed({ kind: "connect-failure" }, 503, `backend ${b.name} was removed`);
+  let up: Upstream | null;
+  try {
+    // A connection that begins with a PROXY protocol header speaks for one client: a fresh one, never shared.
+    // Simplification: HAProxy keeps such a connection private to its client connection and reuses it for that
+    // client's next requests; we open one per request.
+    up = yield* pool.acquire(preface !== null);
+    if (preface !== null) yield* up.sock.sendall(preface);
+  } catch (e) {
+    if (!(e instanceof SocketError)) throw e;
+    if (!(e instanceof PoolTimeoutError)) {
+      p.outlier?.record(b, 503);
+      choice.pool.strategy.failed(b);
+    }
+    return failed({ kind: "connect-failure" }, 503, `${b.name}: ${e.message}`);
+  }
+  const hub = getHub();
+  const start = hub.now();
+  // A kept-alive connection the backend closed as we sent on it fails before any byte of response: sent again once
+  // on a fresh connection, when that is safe (an idempotent request without a body), as chapter 07's client does.
+  let again = req.framing.kind === "none" && IDEMPOTENT.has(req.method) && preface === null;
+  let reusable = false;
+  let answering = false;
+  choice.pool.started(b);
+  try {
+    let res: ResponseHead;
+    for (;;) {
+      const reused = up.requests > 0;
+      const before = up.channel.received;
+      up.requests++;
+      try {
+        res = yield* send(client, req, target, choice.fields, up, p.pseudonym);
+        break;
+      } catch (e) {
+        if (e instanceof SideError && e.side === "client") throw e;
+        const stale = reused && again && up.channel.received === before && !(cause(e) instanceof TimedOutError);
+        if (!stale) throw e;
+        again = false;
+        p.counters.staleRetries++;
+        pool.release(up, false);
+        up = null;
+        up = yield* pool.acquire(true); // a connect failure here is a failure of this try, caught below
+      }
+    }
+    choice.pool.strategy.observe(b, hub.now() - start);
+    p.outlier?.record(b, res.status);
+    const gateway = res.status === 502 || res.status === 503 || res.status === 504;
+    if (gateway && willRetry({ kind: "status", status: res.status })) {
+      // Dropped, read to its end so the connection can be reused.
+      yield* drain(up.channel);
+      reusable = res.keepAlive && preface === null;
+      return failed({ kind: "status", status: res.status }, res.status, `${b.name} answered ${res.status}`);
+    }
+    answering = true;
+    if (res.status === 101) {
+      if (req.upgrade === undefined) throw new HttpError(502, "101 Switching Protocols to a request that asked for no upgrade");
+      yield* client.sock.sendall(clientResponseHead(req, res, upgradeFields(p, res), { chunked: false, close: false }));
+      p.counters.upgrades++;
+      yield* tunnel(client, up.channel, p.limits.tunnelTimeout);
+      return { kind: "answered", keepAlive: false };
+    }
+    // A refused upgrade leaves the client's bytes after its head unread: that connection cannot carry another request.
+    const framing = clientFraming(req, res, req.keepAlive && req.upgrade === undefined);
+    const out = new Batch(client.sock);
+    const fields = forwardResponse(res.headers, { pseudonym: p.pseudonym, version: res.version });
+    for (const [name, value] of choice.responseFields(b)) fields.append(name, value);
+    out.add(clientResponseHead(req, res, fields, framing));
+    if (res.framing.kind !== "none") yield* copyBody(up.channel, out, framing.chunked, "backend", "client");
+    yield* flush(out, "client");
+    reusable = res.keepAlive && preface === null;
+    return { kind: "answered", keepAlive: !framing.close };
+  } catch (e) {
+    if (e instanceof SideError && e.side === "client") throw e;
+    if (answering) throw e; // the client has part of a response: only a cut connection can tell it
+    const c = cause(e);
+    if (c instanceof TimedOutError) {
+      p.outlier?.record(b, 504);
+      return failed({ kind: "status", status: 504 }, 504, `${b.name} did not answer in ${p.limits.serverTimeout} ms`);
+    }
+    if (c instanceof SocketError || c instanceof HttpError) {
+      p.outlier?.record(b, 503); // a reset is a local-origin failure: Envoy counts it as a 503
+      return failed({ kind: "reset" }, 502, `${b.name}: ${c.message}`);
+    }
+    throw e;
+  } finally {
+    choice.pool.finished(b);
+    if (up !== null) pool.release(up, reusable);
+  }
+}
+
+/** The error under a SideError. */
+const cause = (e: unknown): unknown => (e instanceof SideError ? e.error : e);
+
+/** A 101's fields for the client: Upgrade and Connection are hop-by-hop, but a 101 must name the new protocol. */
+function upgradeFields(p: HttpProxy, res: ResponseHead): Headers {
+  const fields = forwardResponse(res.headers, { pseudonym: p.pseudonym, version: res.version });
+  fields.set("Connection", "Upgrade");
+  fields.set("Upgrade", res.headers.get("upgrade") ?? "");
+  return fields;
+}
+// #endregion
+
+// #region send
+/**
+ * Sends the request on `up` — head, and body streamed from the client — and returns the response's head. Interim
+ * 1xx responses (103 Early Hints) are passed on to an HTTP/1.1 client (RFC 9110 §15.2).
+ */
+function* send(client: Channel<RequestHead>, req: ProxyRequestHead, target: RequestTarget, fields: Headers, up: Upstream, pseudonym: string): Green<ResponseHead> {
+  up.parser.expect(req.method);
+  const out = new Batch(up.sock);
+  out.add(backendRequestHead(req, target.path, fields, req.upgrade));
+  if (req.framing.kind === "length" || req.framing.kind === "chunked") {
+    if (req.version === "HTTP/1.1" && req.headers.get("expect")?.toLowerCase() === "100-continue") {
+      // The client waits for a go-ahead; it gets it once a backend connection is there to take the body.
+      try {
+        yield* client.sock.sendall(CONTINUE);
+      } catch (e) {
+        throw new SideError("client", e);
+      }
+    }
+    yield* copyBody(client, out, req.framing.kind === "chunked", "client", "backend");
+  }
+  yield* flush(out, "backend");
+  for (;;) {
+    const res = yield* up.channel.head();
+    if (res === null) throw new ConnectionResetError(`${up.backend.name} closed the connection before responding`);
+    if (res.status >= 200 || res.status === 101) return res;
+    if (req.version === "HTTP/1.1") {
+      try {
+        yield* client.sock.sendall(clientResponseHead(req, res, forwardResponse(res.headers, { pseudonym: pseudonym, version: res.version }), { chunked: false, close: false }));
+      } catch (e) {
+        throw new SideError("client", e);
+      }
+    }
+  }
+}
+// #endregion
