@@ -179,7 +179,8 @@ export class Membership {
     m.deadline = this.#now() + timeout;
     for (const h of this.#hooks) h.leaving(b);
     this.#event("drain", b, `${m.connections.size} connection(s) open, deadline in ${timeout} ms`);
-    if (m.connections.size === 0) m.idle.send();
+    // The hooks may have closed connections already (an HTTP proxy closes its idle ones): send idle only once.
+    if (m.connections.size === 0 && !m.idle.ready()) m.idle.send();
     const t = spawn(function* drainer(ms: Membership) {
       yield* ms.finishDrain(m);
     }, this);
