@@ -236,15 +236,17 @@ describe("task 1: membership and draining", () => {
         const workers = [0, 1, 2, 3].map(() => spawn(worker));
         for (const w of workers) yield* w.wait();
         yield* ep.membership.settled();
-        const report = { failed, served, statuses, left: ep.membership.active.map((b) => b.name), cut: ep.membership.cut };
+        const events = ep.membership.events.map((e) => `${e.at} ${e.action} ${e.backend}: ${e.detail}`);
+        const report = { failed, served, statuses, left: ep.membership.active.map((b) => b.name), cut: ep.membership.cut, events, clients: { ...ep.proxy.clients }, counters: { ...ep.counters } };
         admin.close();
         yield* ep.shutdown(500);
         return report;
       }, 12_000);
       console.log(`loopback: ${TOTAL} requests, 4 at a time; served ${JSON.stringify(out.served)}; failed ${out.failed.length}; admin answers ${out.statuses.join(", ")}`);
       expect(out.statuses).toEqual([201, 201, 202, 202]);
-      expect(out.failed, "no request fails while backends come and go").toEqual([]);
-      expect(out.cut, "every drain finished before its deadline").toBe(0);
+      const why = `membership: ${out.events.join("; ")}; clients ${JSON.stringify(out.clients)}; ${JSON.stringify(out.counters)}`;
+      expect(out.failed, `no request fails while backends come and go; ${why}`).toEqual([]);
+      expect(out.cut, `every drain finished before its deadline; ${why}`).toBe(0);
       expect(out.left).toEqual(["p3"]);
       expect(Object.keys(out.served).sort(), "every process served some").toEqual(["p1", "p2", "p3"]);
     } finally {

@@ -37,9 +37,11 @@ export interface Member {
   readonly slowStarts: boolean;
   /** Its connections open now, made through the membership's network. */
   readonly connections: Set<Socket>;
+  /** Connects to it under way: work a proxy began, which a drain waits for as it waits for connections. */
+  connecting: number;
   /** When a draining member is cut and forgotten (hub ms); null while active. */
   deadline: number | null;
-  /** Sent when a draining member's last connection ends. */
+  /** Sent when a draining member's last connection ends (reset if a connect begun before the drain adds one). */
   readonly idle: Event<void>;
 }
 
@@ -147,6 +149,7 @@ export class Membership {
       joined: this.#now(),
       slowStarts: !options.initial && this.slowStart !== null,
       connections: new Set(),
+      connecting: 0,
       deadline: null,
       idle: new Event<void>(),
     };
@@ -241,11 +244,19 @@ export class Membership {
       *connect(addr: Address, opts?: ConnectOptions): Green<Socket> {
         const m = self.#at(addr);
         if (m === undefined) return yield* inner.connect(addr, opts);
-        const sock = yield* inner.connect(addr, opts);
+        let sock: Socket;
+        m.connecting++;
+        try {
+          sock = yield* inner.connect(addr, opts);
+        } finally {
+          m.connecting--;
+          self.#maybeIdle(m); // a failed connect may have been the last thing a draining member waited for
+        }
         if (self.members.get(m.backend) !== m) {
           sock.abort();
           throw new ConnectionRefusedError(`"${m.backend.name}" left the backend set while connecting`);
         }
+        // A member draining keeps the connections its proxy began before the drain: they are work in flight.
         const tracked: Socket = new ReportingSocket(sock, () => self.#released(m, tracked));
         m.connections.add(tracked);
         return tracked;
@@ -255,7 +266,12 @@ export class Membership {
 
   #released(m: Member, s: Socket): void {
     m.connections.delete(s);
-    if (m.state === "draining" && m.connections.size === 0 && !m.idle.ready()) m.idle.send();
+    this.#maybeIdle(m);
+  }
+
+  /** Sends `idle` when a draining member holds nothing any more: no connection open, none under way. */
+  #maybeIdle(m: Member): void {
+    if (m.state === "draining" && m.connections.size + m.connecting === 0 && !m.idle.ready()) m.idle.send();
   }
 
   #at(a: Address): Member | undefined {

@@ -37,9 +37,11 @@ export interface Member {
   readonly slowStarts: boolean;
   /** Its connections open now, made through the membership's network. */
   readonly connections: Set<Socket>;
+  /** Connects to it under way: work a proxy began, which a drain waits for as it waits for connections. */
+  connecting: number;
   /** When a draining member is cut and forgotten (hub ms); null while active. */
   deadline: number | null;
-  /** Sent when a draining member's last connection ends. */
+  /** Sent when a draining member's last connection ends (reset if a connect begun before the drain adds one). */
   readonly idle: Event<void>;
 }
 
@@ -147,6 +149,7 @@ export class Membership {
       joined: this.#now(),
       slowStarts: !options.initial && this.slowStart !== null,
       connections: new Set(),
+      connecting: 0,
       deadline: null,
       idle: new Event<void>(),
     };
@@ -179,8 +182,6 @@ export class Membership {
     m.deadline = this.#now() + timeout;
     for (const h of this.#hooks) h.leaving(b);
     this.#event("drain", b, `${m.connections.size} connection(s) open, deadline in ${timeout} ms`);
-    // The hooks may have closed connections already (an HTTP proxy closes its idle ones): send idle only once.
-    if (m.connections.size === 0 && !m.idle.ready()) m.idle.send();
     const t = spawn(function* drainer(ms: Membership) {
       yield* ms.finishDrain(m);
     }, this);
@@ -192,8 +193,12 @@ export class Membership {
   /** The drainer's body: wait for the last connection or the deadline, cut what is left, forget the member. */
   *finishDrain(m: Member): Green<void> {
     // BEGIN SOLUTION 1 Membership.finishDrain
-    const left = Math.max(0, m.deadline! - this.#now());
-    yield* m.idle.wait(left);
+    while (m.connections.size + m.connecting > 0) {
+      const left = m.deadline! - this.#now();
+      if (left <= 0) break;
+      if (m.idle.ready()) m.idle.reset();
+      yield* m.idle.wait(left);
+    }
     if (m.connections.size > 0) {
       const n = m.connections.size;
       for (const s of [...m.connections]) s.abort();
@@ -264,11 +269,19 @@ export class Membership {
       *connect(addr: Address, opts?: ConnectOptions): Green<Socket> {
         const m = self.#at(addr);
         if (m === undefined) return yield* inner.connect(addr, opts);
-        const sock = yield* inner.connect(addr, opts);
+        let sock: Socket;
+        m.connecting++;
+        try {
+          sock = yield* inner.connect(addr, opts);
+        } finally {
+          m.connecting--;
+          self.#maybeIdle(m); // a failed connect may have been the last thing a draining member waited for
+        }
         if (self.members.get(m.backend) !== m) {
           sock.abort();
           throw new ConnectionRefusedError(`"${m.backend.name}" left the backend set while connecting`);
         }
+        // A member draining keeps the connections its proxy began before the drain: they are work in flight.
         const tracked: Socket = new ReportingSocket(sock, () => self.#released(m, tracked));
         m.connections.add(tracked);
         return tracked;
@@ -278,7 +291,12 @@ export class Membership {
 
   #released(m: Member, s: Socket): void {
     m.connections.delete(s);
-    if (m.state === "draining" && m.connections.size === 0 && !m.idle.ready()) m.idle.send();
+    this.#maybeIdle(m);
+  }
+
+  /** Sends `idle` when a draining member holds nothing any more: no connection open, none under way. */
+  #maybeIdle(m: Member): void {
+    if (m.state === "draining" && m.connections.size + m.connecting === 0 && !m.idle.ready()) m.idle.send();
   }
 
   #at(a: Address): Member | undefined {

@@ -49,6 +49,36 @@ describe("task 1: membership and draining", () => {
     expect(result.members).toBe(0);
   });
 
+  it("a connect begun before the drain and finished after it is kept, and the member forgotten when it closes (1 pts)", () => {
+    const { result } = simulate({ seed: SEED, latency: 50 }, function* (net) {
+      const b = backend("b");
+      yield* server(net.host("b"), b.address, function* (s: Socket): Green<void> {
+        yield* readAll(s);
+        yield* s.sendall("ok");
+      });
+      const m = new Membership({ drainTimeout: 10_000 });
+      m.add(b);
+      const client = spawn(function* () {
+        const sock = yield* m.network(net.host("lb")).connect(b.address); // 50 ms each way: still connecting at the drain
+        yield* sleep(500);
+        yield* sleep(0);
+        sock.shutdown();
+        const got = (yield* readAll(sock)).toString();
+        sock.close();
+        return got;
+      });
+      yield* sleep(10);
+      m.drain(b);
+      const got = yield* client.wait();
+      const at = getHub().now();
+      yield* m.settled();
+      return { got, cut: m.cut, forgotten: m.events.filter((e) => e.action === "forget").map((e) => e.at >= at - 1) };
+    });
+    expect(result.got, "the connection did its work").toBe("ok");
+    expect(result.cut).toBe(0);
+    expect(result.forgotten, "forgotten once it closed, not before").toEqual([true]);
+  });
+
   it("the elastic proxy's graceful stop lets a long connection finish within the grace, through the drain path (1 pts)", () => {
     const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
       const b = backend("b1");
@@ -115,7 +145,7 @@ describe("task 4: Envoy's slow start", () => {
 });
 
 describe("task 5: the HPA's replica count", () => {
-  it("no load asks for zero, which min replicas raises; a tolerance of 0 reacts to any change (2 pts)", () => {
+  it("no load asks for zero, which min replicas raises; a tolerance of 0 reacts to any change (1 pts)", () => {
     expect(desiredReplicas(5, 0, 50)).toBe(0);
     expect(desiredReplicas(5, 51, 50, 0)).toBe(6);
     const hpa = new Autoscaler({ minReplicas: 3, maxReplicas: 10, target: 50, scaleDown: { stabilizationWindow: 0 } });
