@@ -61,6 +61,8 @@ const NODE_BENCH = ["bench/run.ts", "bench/lib/child.ts", "bench/lib/measure.ts"
 const SERVER_BENCH = ["bench/lib/proc.ts", "bench/lib/wrk.ts"];
 const HUB = ["solutions/02-hub", "solutions/03-cancellation", "solutions/04-primitives"];
 
+const ELASTIC = [...[...HUB, "solutions/05-green-sockets", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/12-elastic"].map(ts), ...NOT_MEASURED];
+
 export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
   hub: {
     chapter: "02-hub", about: "the cost of a green thread", layout: "cases", command: "npm run bench hub",
@@ -82,6 +84,16 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
     chapter: "09-strategies", about: "Linkerd's slow-backend experiment, simulated", layout: "systems",
     command: "npx tsx solutions/09-strategies/experiment.ts --write",
     measured: [ts("solutions/09-strategies"), ts("solutions/02-hub"), ...NOT_MEASURED],
+  },
+  "elastic-sim": {
+    chapter: "12-elastic", about: "load rises and falls, and the backend set follows, simulated", layout: "systems",
+    command: "npx tsx solutions/12-elastic/story.ts --write",
+    measured: ELASTIC,
+  },
+  "slow-start-sim": {
+    chapter: "12-elastic", about: "the same story under each slow start, simulated", layout: "cases",
+    command: "npx tsx solutions/12-elastic/story.ts --write",
+    measured: ELASTIC,
   },
 };
 
