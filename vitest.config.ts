@@ -1,7 +1,6 @@
 // Test configuration. Grading tests import the code under test as `@target/NN-slug/file`;
 // HUB_TARGET points that alias at solutions/ (the default, what `npm test` checks) or at a lab tree.
 import { readFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
@@ -13,8 +12,9 @@ const target = resolve(process.env.HUB_TARGET ?? "solutions");
 /**
  * The course checks (test/course, test/site, test/classroom) are the long files, and they spend most of their time
  * waiting on processes they start (the grader, notebooks, Jupyter, Chromium, exports): they start first, so that the
- * short chapter files fill the time instead of one long check running alone at the end. Otherwise vitest's own order
- * (failed first, then longest first by its cache of the last run).
+ * short chapter files fill the time instead of one long check running alone at the end (where vitest runs several
+ * files at once: on two cores it runs one). Otherwise vitest's own order (failed first, then longest first by its
+ * cache of the last run; a fresh clone has none, and would start the long checks last).
  */
 class ChecksFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
@@ -23,19 +23,11 @@ class ChecksFirst extends BaseSequencer {
   }
 }
 
-/**
- * `npm test` (the reference, no HUB_TARGET) runs two test files at a time even on two cores, where vitest would run
- * one: the long files mostly wait on their child processes, so a second file runs in the meantime. The grader and
- * `npm run watch` (a lab: HUB_TARGET set) keep vitest's default, one file after the other on two cores.
- */
-const maxWorkers = process.env.HUB_TARGET ? undefined : Math.max(2, availableParallelism() - 1);
-
 export default defineConfig({
   resolve: { alias: [{ find: /^@target\//, replacement: `${target}/` }] },
   test: {
     include: ["test/**/*.test.ts"],
     exclude: ["**/node_modules/**", "test/fixtures/**"],
-    ...(maxWorkers ? { maxWorkers } : {}),
     sequence: { sequencer: ChecksFirst },
     testTimeout: manifest.limits.testMilliseconds,
     hookTimeout: manifest.limits.testMilliseconds,
