@@ -5,7 +5,7 @@
 // hash of the files asked for and of every file the list could depend on, and made again when any of them changes.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { ROOT } from "./manifest";
 
@@ -70,5 +70,21 @@ export function listTests(root: string, files: readonly string[], timeoutMs = 18
   const partial = `${cached}.${process.pid}.tmp`;
   writeFileSync(partial, JSON.stringify(listed));
   renameSync(partial, cached);
+  prune(cacheDir);
   return listed;
+}
+
+/** Listings of older versions of the files are of no more use: the newest few are kept, the rest removed. */
+const KEEP = 8;
+function prune(cacheDir: string): void {
+  try {
+    const old = readdirSync(cacheDir)
+      .filter((f) => /^test-list-[0-9a-f]+\.json$/.test(f))
+      .map((f) => ({ f, at: statSync(join(cacheDir, f)).mtimeMs }))
+      .sort((a, b) => b.at - a.at)
+      .slice(KEEP);
+    for (const { f } of old) rmSync(join(cacheDir, f), { force: true });
+  } catch {
+    // another run pruned at the same time: nothing is lost but a cache file
+  }
 }
