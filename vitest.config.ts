@@ -3,16 +3,32 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { BaseSequencer, type TestSpecification } from "vitest/node";
 import { defineConfig } from "vitest/config";
 // Read directly (not through tools/lib/manifest) so the config loads with no TypeScript imports of its own.
 const manifest = JSON.parse(readFileSync(new URL("./course.json", import.meta.url), "utf8"));
 const target = resolve(process.env.HUB_TARGET ?? "solutions");
+
+/**
+ * The course checks (test/course, test/site, test/classroom) are the long files, and they spend most of their time
+ * waiting on processes they start (the grader, notebooks, Jupyter, Chromium, exports): they start first, so that the
+ * short chapter files fill the time instead of one long check running alone at the end (where vitest runs several
+ * files at once: on two cores it runs one). Otherwise vitest's own order (failed first, then longest first by its
+ * cache of the last run; a fresh clone has none, and would start the long checks last).
+ */
+class ChecksFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const check = (f: TestSpecification): number => (/\/test\/(course|site|classroom)\//.test(f.moduleId) ? 0 : 1);
+    return (await super.sort(files)).map((f, i) => ({ f, i })).sort((a, b) => check(a.f) - check(b.f) || a.i - b.i).map(({ f }) => f);
+  }
+}
 
 export default defineConfig({
   resolve: { alias: [{ find: /^@target\//, replacement: `${target}/` }] },
   test: {
     include: ["test/**/*.test.ts"],
     exclude: ["**/node_modules/**", "test/fixtures/**"],
+    sequence: { sequencer: ChecksFirst },
     testTimeout: manifest.limits.testMilliseconds,
     hookTimeout: manifest.limits.testMilliseconds,
     // Chosen explicitly: vitest otherwise picks reporters by environment.

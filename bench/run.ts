@@ -25,6 +25,7 @@ const usage = `usage: npm run bench -- <suite> [--reps N] [--quick] [--only TEXT
   --only TEXT   only the cases whose id or name contains TEXT (not saved)
   --systems     only these systems, comma-separated (not saved)
   --no-save     print the table without writing bench/results/<suite>.json
+  --backends    lb only: the kinds of backend behind the proxies, "fixed", "node-http" or both (the default)
   --profile     instead of measuring, run each selected case once per Node system with V8's sampling profiler on
                 its measured run and print self time per function (profiles kept in bench/out/profiles/)`;
 
@@ -37,6 +38,7 @@ const { values, positionals } = parseArgs({
     systems: { type: "string" },
     "no-save": { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
+    backends: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });

@@ -4,7 +4,6 @@
 // also the learner's one-shot check (`npm run grade 02`): the first failure of each task in full, with a
 // diff, a notice of type errors in the lab, and what to do next. Exit code 0 when the report was written, 2 when
 // the grader itself failed (never because a lab failed).
-import { execFileSync } from "node:child_process";
 import { appendFileSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -19,6 +18,7 @@ import { terminalWidth } from "./grader/failure-text";
 import { type LabResult, runLab } from "./grader/run-lab";
 import { typeErrorsInBackground, typeNotice } from "./grader/typecheck";
 import { testFilesOf } from "./grader/test-files";
+import { listTests } from "./lib/test-list";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -60,14 +60,7 @@ function expectedTests(files: readonly string[]): Map<string, string[]> {
   // A student copy or an autograder has no reference to list tests from: the export wrote them down.
   if (!existsSync(solutions)) return catalogTests(root, files);
   try {
-    const json = execFileSync(
-      process.execPath,
-      [join(ROOT, "node_modules", "vitest", "vitest.mjs"), "list", ...files, "--json", "--root", root, "--config", join(root, "vitest.config.ts")],
-      { cwd: root, env: { ...process.env, HUB_TARGET: solutions, HUB_QUIET: "1" }, encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "ignore"] },
-    );
-    for (const t of JSON.parse(json.slice(json.indexOf("["))) as { name: string; file: string }[]) {
-      byFile.set(t.file, [...(byFile.get(t.file) ?? []), t.name]);
-    }
+    for (const t of listTests(root, files, 60_000)) byFile.set(t.file, [...(byFile.get(t.file) ?? []), t.name]);
   } catch {
     // Without the list the grader still counts the lab's points from the manifest; names are a nicety.
   }

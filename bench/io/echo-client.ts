@@ -1,4 +1,4 @@
-// The io suite's echo load generator (issue 5): the same Node client for every echo server.
+// The io suite's echo load generator: the same Node client for every echo server.
 // `node --import tsx bench/io/echo-client.ts <port> <connections> <warm-up s> <measured s> <server pid>`
 //
 // Opens N connections; each sends one 64-byte line and waits for all 64 bytes of its echo before sending the next,
@@ -46,7 +46,7 @@ const sockets: Socket[] = [];
 for (let i = 0; i < conns; i += 100) {
   const batch = Array.from({ length: Math.min(100, conns - i) }, () =>
     new Promise<Socket>((resolve, reject) => {
-      const s = connect({ host: "127.0.0.1", port, noDelay: true }, () => resolve(s));
+      const s: Socket = connect({ host: "127.0.0.1", port, noDelay: true }, () => resolve(s));
       s.once("error", reject);
     }),
   );

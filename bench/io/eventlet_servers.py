@@ -1,4 +1,4 @@
-# The eventlet peers of the io suite (issue 5): eventlet's echo server and an eventlet.wsgi hello world.
+# The eventlet peers of the io suite: eventlet's echo server and an eventlet.wsgi hello world.
 # Run with Debian's /usr/bin/python3 (python3-eventlet 0.33): `python3 bench/io/eventlet_servers.py <echo|http> <port>`;
 # prints "ready" once it listens, serves until killed.
 import sys

@@ -1,4 +1,4 @@
-// The hub's echo server for the io suite (issue 5): solutions/05-green-sockets' echoServer — eventlet's echoserver.py
+// The hub's echo server for the io suite (chapter 05): solutions/05-green-sockets' echoServer — eventlet's echoserver.py
 // in green threads — on Node's real network, inside runReal, as a program would run it.
 // `node --import tsx bench/io/hub-echo.ts <port>`; prints "ready" once it listens.
 import "../lib/profile-hook";

@@ -1,4 +1,4 @@
-// Our green HTTP server for the io suite (issue 5): solutions/07-http's serveHttp on the real network, with a
+// Our green HTTP server for the io suite (chapter 07): solutions/07-http's serveHttp on the real network, with a
 // handler that answers "hello" — the hello world that wrk measures on every system.
 // `node --import tsx bench/io/hub-http.ts <port>`; prints "ready" once it listens.
 import "../lib/profile-hook";

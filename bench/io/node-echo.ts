@@ -1,4 +1,4 @@
-// The floor of the io suite's echo case (issue 5): the plainest Node echo server — `net`, each chunk written straight
+// The floor of the io suite's echo case: the plainest Node echo server — `net`, each chunk written straight
 // back. No line splitting: the client has one 64-byte line in flight per connection, so a chunk is a line, and
 // whatever the hub's echo costs beyond this is the price of green sockets (recvLine, park/resume, the hub's loop).
 // `node --import tsx bench/io/node-echo.ts <port>`; prints "ready" once it listens.

@@ -1,4 +1,4 @@
-// The Node peer of the io suite's HTTP case (issue 5): `node:http` answering "hello", what a Node programmer writes
+// The Node peer of the io suite's HTTP case (chapter 07): `node:http` answering "hello", what a Node programmer writes
 // without a hub. `node --import tsx bench/io/node-http.ts <port>`; prints "ready" once it listens.
 import { createServer } from "node:http";
 

@@ -84,7 +84,9 @@ export function checkRequestHead(line: RequestLine, headers: Headers, limits: Pi
     throw new HttpError(400, "an HTTP/1.1 request needs exactly one Host field (RFC 9112 §3.2)");
   }
   const framing = checkBodyLength(requestFraming(line.version, headers), limits.maxBodyBytes);
-  return { ...line, headers, framing, keepAlive: isKeepAlive(line.version, headers) };
+  // Each field named, not `{ ...line, headers, … }`: in Node 20's V8 a spread followed by more properties takes a
+  // slow path that costs microseconds, once per request here.
+  return { method: line.method, target: line.target, version: line.version, headers, framing, keepAlive: isKeepAlive(line.version, headers) };
 }
 
 /**

@@ -42,21 +42,27 @@ export class Headers implements Iterable<[string, string]> {
     return this.#fields.length !== before;
   }
 
+  // Plain loops below, not some/filter/map: these run several times for every request a server reads.
   has(name: string): boolean {
     const key = name.toLowerCase();
-    return this.#fields.some((f) => f[1] === key);
+    for (const f of this.#fields) if (f[1] === key) return true;
+    return false;
   }
 
   /** Every value of the field, in order. */
   getAll(name: string): string[] {
     const key = name.toLowerCase();
-    return this.#fields.filter((f) => f[1] === key).map((f) => f[2]);
+    const out: string[] = [];
+    for (const f of this.#fields) if (f[1] === key) out.push(f[2]);
+    return out;
   }
 
   /** The field's values joined with ", " (RFC 9110 §5.3), or undefined when absent. */
   get(name: string): string | undefined {
-    const all = this.getAll(name);
-    return all.length ? all.join(", ") : undefined;
+    const key = name.toLowerCase();
+    let out: string | undefined;
+    for (const f of this.#fields) if (f[1] === key) out = out === undefined ? f[2] : `${out}, ${f[2]}`;
+    return out;
   }
 
   *[Symbol.iterator](): IterableIterator<[string, string]> {

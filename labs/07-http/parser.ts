@@ -275,7 +275,9 @@ export class ResponseParser extends HttpParser<StatusLine, ResponseHead> {
     // A 1xx response is interim: the final response to the same request follows it.
     const method = (line.status >= 200 ? this.#methods.shift() : this.#methods[0]) ?? "GET";
     const framing = checkBodyLength(responseFraming(line.status, method, headers), this.limits.maxBodyBytes);
-    return { ...line, headers, framing, keepAlive: framing.kind !== "close" && isKeepAlive(line.version, headers) };
+    // Each field named, not spread: see checkRequestHead.
+    const keepAlive = framing.kind !== "close" && isKeepAlive(line.version, headers);
+    return { version: line.version, status: line.status, reason: line.reason, headers, framing, keepAlive };
   }
 
   /** A bad response is the upstream's fault: whoever relays it answers its own client 502 Bad Gateway. */

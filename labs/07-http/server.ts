@@ -7,12 +7,12 @@
 import type { Green } from "../02-hub/suspend";
 import { GreenletExit } from "../02-hub/greenlet";
 import { getHub } from "../02-hub/hub";
-import { withTimeout } from "../03-cancellation/timeout";
+import { Timeout, withTimeout } from "../03-cancellation/timeout";
 import { SocketError } from "../05-green-sockets/errors";
 import { serve } from "../05-green-sockets/serve";
 import type { Listener, Socket } from "../05-green-sockets/socket";
 import { HttpError } from "./errors";
-import type { Handler, HttpRequest, HttpResponse } from "./handler";
+import type { BodyReader, Handler, HttpRequest, HttpResponse } from "./handler";
 import { Headers } from "./headers";
 import type { Limits } from "./limits";
 import type { RequestHead } from "./messages";
@@ -71,40 +71,53 @@ const FALLBACK: RequestHead = {
   method: "GET", target: "*", version: "HTTP/1.1", headers: new Headers(), keepAlive: false, framing: { kind: "none" },
 };
 
-/** Requests whose client was sent "100 Continue". */
-const continued = new WeakSet<HttpRequest>();
+/**
+ * A request's body as its handler reads it. A class rather than closures made per request: its methods are
+ * made once, and a request costs one small object.
+ */
+class RequestBody implements BodyReader {
+  /** The client announced its body with "Expect: 100-continue": it may wait for our go-ahead before sending it. */
+  readonly #expectsContinue: boolean;
+  /** Whether the go-ahead can be sent: HTTP/1.0 has no 1xx responses. */
+  readonly #mayContinue: boolean;
+  #continued = false;
 
-function makeRequest(sock: Socket, reader: MessageReader<RequestHead>, head: RequestHead): HttpRequest {
-  const expectsContinue = head.version === "HTTP/1.1" && head.headers.get("expect")?.toLowerCase() === "100-continue";
-  let request: HttpRequest;
-  function* read(): Green<Buffer | null> {
-    // The client waits for our go-ahead before sending a body it announced with Expect: 100-continue.
-    if (expectsContinue && reader.inBody && !continued.has(request)) {
-      continued.add(request);
-      yield* sock.sendall("HTTP/1.1 100 Continue\r\n\r\n");
-    }
-    return yield* reader.read();
+  constructor(
+    readonly sock: Socket,
+    readonly reader: MessageReader<RequestHead>,
+    head: RequestHead,
+  ) {
+    this.#expectsContinue = head.headers.get("expect")?.toLowerCase() === "100-continue";
+    this.#mayContinue = this.#expectsContinue && head.version === "HTTP/1.1";
   }
-  function* readAll(): Green<Buffer> {
+
+  /** The client was told nothing yet and may wait for a 100 Continue forever: it may never send the body. */
+  get awaitsContinue(): boolean {
+    return this.#expectsContinue && !this.#continued;
+  }
+
+  *read(): Green<Buffer | null> {
+    // The client waits for our go-ahead before sending a body it announced with Expect: 100-continue.
+    if (this.#mayContinue && !this.#continued && this.reader.inBody) {
+      this.#continued = true;
+      yield* this.sock.sendall("HTTP/1.1 100 Continue\r\n\r\n");
+    }
+    return yield* this.reader.read();
+  }
+
+  *readAll(): Green<Buffer> {
     const parts: Buffer[] = [];
-    for (let piece = yield* read(); piece !== null; piece = yield* read()) parts.push(piece);
+    for (let piece = yield* this.read(); piece !== null; piece = yield* this.read()) parts.push(piece);
     return Buffer.concat(parts);
   }
-  request = {
-    ...head,
-    remote: sock.remote,
-    body: {
-      read,
-      readAll,
-      *text() {
-        return (yield* readAll()).toString("utf8");
-      },
-      get trailers() {
-        return reader.trailers;
-      },
-    },
-  };
-  return request;
+
+  *text(): Green<string> {
+    return (yield* this.readAll()).toString("utf8");
+  }
+
+  get trailers(): Headers {
+    return this.reader.trailers;
+  }
 }
 
 // #region serve

@@ -60,7 +60,7 @@ export function feedbackNetwork(inner: Network, strategy: Strategy): Network {
 // #endregion
 
 /** A socket that calls `done` once, the first time it is closed or aborted. Everything else goes to `inner`. */
-class ReportingSocket implements Socket {
+export class ReportingSocket implements Socket {
   #done: (() => void) | null;
 
   constructor(

@@ -51,6 +51,21 @@ export class HealthMonitor {
     for (const [b, checker] of this.checkers) if (!this.#threads.has(b)) this.#threads.set(b, spawn(checkLoop, this, b, checker));
   }
 
+  /** Checks `b` too, from now on (chapter 12's membership adds backends while the proxy runs). */
+  add(b: Backend): void {
+    if (this.checkers.has(b)) return;
+    this.checkers.set(b, makeChecker(this.config, { random: this.options.random }));
+    if (this.#threads.size > 0) this.start(); // already running: start this one's loop too
+  }
+
+  /** Stops checking `b` and forgets its state (a backend chapter 12's membership let go). */
+  remove(b: Backend): void {
+    this.checkers.delete(b);
+    const t = this.#threads.get(b);
+    this.#threads.delete(b);
+    t?.killSoon();
+  }
+
   /** Stops checking (from a green thread). */
   *stop(): Green<void> {
     const threads = [...this.#threads.values()];

@@ -30,7 +30,7 @@ export function* readProxyHeader(socket: Socket, options: ReadProxyHeaderOptions
   const ms = options.timeout === undefined ? 15000 : options.timeout;
   const timeout = new Timeout(ms, new TimedOutError(`no complete PROXY protocol header within ${ms} ms`));
   try {
-    let received = Buffer.alloc(0);
+    let received: Buffer = Buffer.alloc(0);
     for (;;) {
       const chunk = yield* socket.recv();
       if (chunk.length === 0) {

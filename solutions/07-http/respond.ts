@@ -4,7 +4,7 @@ import type { Socket } from "../05-green-sockets/socket";
 import type { HttpResponse } from "./handler";
 import { Headers, listTokens } from "./headers";
 import type { RequestHead } from "./messages";
-import { encodeChunk, formatResponseHead, lastChunk, REASONS } from "./serialize";
+import { encodeChunk, lastChunk, REASONS, responseHeadText } from "./serialize";
 
 // #region write-response
 /**
@@ -34,14 +34,14 @@ export function* writeResponse(sock: Socket, req: RequestHead, res: HttpResponse
   }
   if (!keepAlive) headers.set("Connection", "close");
   else if (req.version === "HTTP/1.0") headers.set("Connection", "keep-alive");
-  const head = formatResponseHead(status, headers, res.reason ?? REASONS[status]);
+  const head = responseHeadText(status, headers, res.reason ?? REASONS[status]);
 
   if (typeof body === "string" || body instanceof Uint8Array) {
-    // Head and body in one write: one packet for a small response instead of two.
-    yield* sock.sendall(sendBody && body.length > 0 ? Buffer.concat([head, Buffer.from(body)]) : head);
+    // Head and body in one buffer and one write: one packet for a small response instead of two.
+    yield* sock.sendall(headAndBody(head, sendBody ? body : ""));
     return keepAlive;
   }
-  yield* sock.sendall(head);
+  yield* sock.sendall(Buffer.from(head, "latin1"));
   if (!sendBody) return keepAlive;
   // A handler that set Content-Length itself must keep its word: a body of another length would shift where
   // the client thinks the next response starts. Such a bug ends the connection instead (the throw closes it).
@@ -58,6 +58,16 @@ export function* writeResponse(sock: Socket, req: RequestHead, res: HttpResponse
   return keepAlive;
 }
 // #endregion
+
+/** The head (latin1 text, a byte per character) and a body (UTF-8 text or bytes) in one new buffer, copied once. */
+function headAndBody(head: string, body: string | Uint8Array): Buffer {
+  const bodyBytes = typeof body === "string" ? Buffer.byteLength(body) : body.length;
+  const out = Buffer.allocUnsafe(head.length + bodyBytes);
+  out.write(head, 0, "latin1");
+  if (typeof body === "string") out.write(body, head.length, "utf8");
+  else out.set(body, head.length);
+  return out;
+}
 
 /** A short plain-text error response that closes the connection: after a bad request nothing later is trusted. */
 export function errorResponse(status: number, detail: string): HttpResponse {

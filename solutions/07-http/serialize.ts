@@ -39,9 +39,17 @@ export function formatRequestHead(method: string, target: string, headers: Heade
 
 /** `HTTP/1.1 status reason`, the fields and the empty line, as bytes ready to send. */
 export function formatResponseHead(status: number, headers: Headers, reason = REASONS[status] ?? ""): Buffer {
+  return Buffer.from(responseHeadText(status, headers, reason), "latin1");
+}
+
+/**
+ * The same head as text, for a caller that puts head and body in one buffer. Every character is checked to be
+ * one byte in latin1, so the text's length is its length in bytes.
+ */
+export function responseHeadText(status: number, headers: Headers, reason = REASONS[status] ?? ""): string {
   if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`invalid status ${status}`);
-  if (!/^[\t\x20-\x7e\x80-\xff]*$/.test(reason)) throw new TypeError(`invalid reason phrase ${JSON.stringify(reason)}`);
-  return Buffer.from(`HTTP/1.1 ${status} ${reason}\r\n${fieldLines(headers)}`, "latin1");
+  if (!FIELD_VALUE.test(reason)) throw new TypeError(`invalid reason phrase ${JSON.stringify(reason)}`);
+  return `HTTP/1.1 ${status} ${reason}\r\n${fieldLines(headers)}`;
 }
 // #endregion
 

@@ -13,7 +13,7 @@ import type { Strategy } from "../09-strategies/strategy";
 import { CircuitBreaker, type BreakerLimits } from "./breaker";
 import { makeBudget, type BudgetConfig, type RetryBudget } from "./budget";
 import type { CheckerConfig } from "./checker";
-import { allOf, HealthyBalancer } from "./healthy";
+import { allOf, HealthyBalancer, type HealthView } from "./healthy";
 import { HealthMonitor } from "./monitor";
 import { OutlierDetector, type OutlierConfig } from "./outlier";
 import type { Probe } from "./probe";
@@ -22,8 +22,10 @@ import { resilientNetwork, type ResilienceCounters } from "./resilient";
 // #region healthy-proxy-options
 export interface HealthyProxyOptions extends Omit<ProxyOptions, "balancer" | "attempts" | "maxFails" | "cooldown"> {
   readonly backends: readonly Backend[];
-  /** Chapter 09's strategy. @default "round-robin" */
-  readonly strategy?: StrategyName | StrategyConfig;
+  /** Chapter 09's strategy, by name or config, or one already made. @default "round-robin" */
+  readonly strategy?: StrategyName | StrategyConfig | Strategy;
+  /** One more view that must accept a backend before it is picked (chapter 12's membership). @default none */
+  readonly admit?: HealthView;
   /** Active checks: `{ kind: "haproxy", rise: 2, fall: 3 }` or `{ kind: "envoy" }`; null: none. @default null */
   readonly health?: CheckerConfig | null;
   /** The active check. @default tcpProbe */
@@ -64,7 +66,8 @@ export function* startHealthyProxy(options: HealthyProxyOptions): Green<HealthyP
   const hub = getHub();
   const now = (): number => hub.now();
   const random = options.random ?? Math.random;
-  const strategy = makeStrategy(options.strategy ?? "round-robin", options.backends, { random, now });
+  const chosen = options.strategy ?? "round-robin";
+  const strategy = typeof chosen === "object" && "pick" in chosen ? chosen : makeStrategy(chosen, options.backends, { random, now });
   const monitor = options.health ? new HealthMonitor(options.network, options.backends, options.health, { probe: options.probe, random }) : null;
   const outlier = options.outlier === null ? null : new OutlierDetector(options.backends, options.outlier, { now, random });
   const breaker = new CircuitBreaker(options.breaker);
@@ -73,6 +76,7 @@ export function* startHealthyProxy(options: HealthyProxyOptions): Green<HealthyP
   const usable = allOf(
     (b) => monitor?.healthy(b) ?? true,
     (b) => !(outlier?.isEjected(b) ?? false),
+    options.admit ?? (() => true),
   );
   const network = resilientNetwork(feedbackNetwork(options.network, strategy), {
     backends: () => strategy.backends,

@@ -1,10 +1,10 @@
 // Course checks: the manifest, the markers, the includes, the points and the generated labs agree with
 // each other, and every ready lab's starter fails its tests while its solution earns every point.
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { isSource, listFiles } from "../../tools/lib/files";
 import { parseHints } from "../../tools/lib/hints";
 import { expectedLabs } from "../../tools/lib/labs";
@@ -13,6 +13,8 @@ import { extractRegion, INCLUDE, parseSource } from "../../tools/lib/markers";
 import { pointsOf, taskOf } from "../../tools/grader/points";
 import { withChapterTable } from "../../tools/lib/readme";
 import { staleReports } from "../../tools/lib/bench-tables";
+import { listTests } from "../../tools/lib/test-list";
+import { testFilesOf } from "../../tools/grader/test-files";
 
 const manifest = loadManifest();
 const ready = readyChapters(manifest);
@@ -77,16 +79,10 @@ describe("chapters include code by region, and only from solutions/", () => {
 });
 
 describe("points", () => {
-  const listed = JSON.parse(
-    (() => {
-      const out = execFileSync(process.execPath, [join(ROOT, "node_modules/vitest/vitest.mjs"), "list", ...ready.map((c) => `test/${c.id}.test.ts`), "--json"], {
-        cwd: ROOT, encoding: "utf8", env: { ...process.env, HUB_QUIET: "1" },
-      });
-      return out.slice(out.indexOf("["));
-    })(),
-  ) as { name: string; file: string }[];
+  // The same listing the grader and the exports use (cached by content in .course/cache/: see tools/lib/test-list.ts).
+  const listed = listTests(ROOT, ready.flatMap((c) => testFilesOf(ROOT, c).map((f) => f.path)));
   it.each(ready.map((c) => c.id))("%s: every test states its points and task, and they add up to the manifest's", (id) => {
-    const tests = listed.filter((t) => t.file.endsWith(`test/${id}.test.ts`));
+    const tests = listed.filter((t) => t.file === join(ROOT, "test", `${id}.test.ts`));
     expect(tests.length).toBeGreaterThan(0);
     expect(tests.filter((t) => pointsOf(t.name) === null).map((t) => t.name), "tests without '(N pts)'").toEqual([]);
     expect(tests.filter((t) => taskOf(t.name) === null).map((t) => t.name), "tests outside a 'task N: …' describe").toEqual([]);
@@ -115,25 +111,43 @@ describe("generated files are up to date", () => {
 });
 
 describe("starters fail and solutions pass, through the grader", () => {
-  const grade = (args: string[]): { score: number; max_score: number; tests: { name: string; status: string }[] } => {
-    const out = mkdtempSync(join(tmpdir(), "grade-check-"));
-    try {
-      execFileSync(process.execPath, ["--import", "tsx", join(ROOT, "tools/grade.ts"), ...args, "--out", out, "--quiet"], {
-        cwd: ROOT, stdio: "ignore", env: { ...process.env, GITHUB_STEP_SUMMARY: "" },
+  type Graded = { score: number; max_score: number; tests: { name: string; status: string }[] };
+  /** Runs the grader in a child process; resolves with its results.json. */
+  const grade = (args: string[]): Promise<Graded> =>
+    new Promise((resolve, reject) => {
+      const out = mkdtempSync(join(tmpdir(), "grade-check-"));
+      execFile(process.execPath, ["--import", "tsx", join(ROOT, "tools/grade.ts"), ...args, "--out", out, "--quiet"], {
+        cwd: ROOT, env: { ...process.env, GITHUB_STEP_SUMMARY: "" }, maxBuffer: 64 * 1024 * 1024,
+      }, (error) => {
+        try {
+          if (error) throw error;
+          resolve(JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as Graded);
+        } catch (e) {
+          reject(e);
+        } finally {
+          rmSync(out, { recursive: true, force: true });
+        }
       });
-      return JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
-    } finally {
-      rmSync(out, { recursive: true, force: true });
-    }
-  };
-  it("every test of every untouched starter fails (earlier chapters from the reference)", () => {
-    const r = grade([...ready.map((c) => c.id), "--isolate"]);
+    });
+  // Both gradings start at once, while the checks above run: each is a chain of child processes that mostly waits
+  // on its own children, so together they keep both cores busy instead of one after the other.
+  let starters: Promise<Graded>;
+  let reference: Promise<Graded>;
+  beforeAll(() => {
+    starters = grade([...ready.map((c) => c.id), "--isolate"]);
+    reference = grade(["--target", join(ROOT, "solutions")]);
+    // Awaited by the tests below; a rejection is theirs to report, not an unhandled one.
+    starters.catch(() => undefined);
+    reference.catch(() => undefined);
+  });
+  it("every test of every untouched starter fails (earlier chapters from the reference)", async () => {
+    const r = await starters;
     expect(r.tests.filter((t) => t.status === "passed").map((t) => t.name), "tests a starter passes").toEqual([]);
     expect(r.score).toBe(0);
     expect(r.max_score).toBe(ready.reduce((s, c) => s + c.points + hiddenPoints(c), 0));
   }, 300_000);
-  it("the reference solutions earn every point", () => {
-    const r = grade(["--target", join(ROOT, "solutions")]);
+  it("the reference solutions earn every point", async () => {
+    const r = await reference;
     expect(r.tests.filter((t) => t.status !== "passed").map((t) => t.name)).toEqual([]);
     expect(r.score).toBe(ready.reduce((s, c) => s + c.points + hiddenPoints(c), 0));
   }, 300_000);

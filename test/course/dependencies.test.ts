@@ -57,9 +57,17 @@ describe("the dependency checker", () => {
       `solutions/02-hub/main.ts: imports "../../tools/lib/demo", but reference code in solutions/NN-slug imports only Node's modules, its own folder, earlier chapters (lower NN) and solutions/00-common`,
     );
     expect(broken[1]).toContain(`"../03-cancellation/greenthread"`);
-    expect(broken[2]).toContain("no packages");
+    expect(broken[2]).toContain("no packages but the course's short list (yaml)");
     expect(check("solutions/00-common/demo.ts", "../01-coroutines/scheduler")).toHaveLength(1);
     expect(check("solutions/00-common/demo.ts", "../../tools/lib/markers")).toHaveLength(1);
+  });
+
+  it("lets chapters import the packages on the short list, and no other", () => {
+    expect(check("solutions/12-elastic/discovery-file.ts", "yaml", "yaml/util", "node:fs")).toEqual([]);
+    expect(check("labs/12-elastic/discovery-file.ts", "yaml")).toEqual([]);
+    expect(check("solutions/12-elastic/discovery-file.ts", "js-yaml")).toHaveLength(1);
+    expect(check("solutions/12-elastic/discovery-file.ts", "yaml-extra")).toHaveLength(1);
+    expect(check("solutions/00-common/demo.ts", "yaml"), "00-common: Node's modules only").toHaveLength(1);
   });
 
   it("keeps tools and site apart except through tools/lib and the site's entry points", () => {

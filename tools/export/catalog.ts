@@ -1,22 +1,16 @@
 // Writes the test catalog a copy without solutions/ grades from: every grading test's name and points,
 // listed by vitest from the reference (the same list the grader makes when solutions/ is at hand).
-import { execFileSync } from "node:child_process";
-import { join } from "node:path";
 import type { Catalog, CatalogTest } from "../grader/catalog";
 import { pointsOf } from "../grader/points";
 import type { TestFile } from "../grader/run-lab";
 import { hiddenPoints, type Chapter } from "../lib/manifest";
+import { listTests } from "../lib/test-list";
 import { relativePosix } from "./select";
 
 export function buildCatalog(root: string, labs: readonly { lab: Chapter; files: readonly TestFile[] }[]): Catalog {
   const all = labs.flatMap((l) => l.files.map((f) => f.path));
   if (!all.length) return { labs: {} };
-  const out = execFileSync(
-    process.execPath,
-    [join(root, "node_modules", "vitest", "vitest.mjs"), "list", ...all, "--json", "--root", root, "--config", join(root, "vitest.config.ts")],
-    { cwd: root, env: { ...process.env, HUB_TARGET: join(root, "solutions"), HUB_QUIET: "1" }, encoding: "utf8", timeout: 120_000, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  const listed = JSON.parse(out.slice(out.indexOf("["))) as { name: string; file: string }[];
+  const listed = listTests(root, all, 120_000);
   const result: Record<string, { points: number; tests: CatalogTest[] }> = {};
   for (const { lab, files } of labs) {
     const tests: CatalogTest[] = [];

@@ -1,7 +1,7 @@
 // A vitest reporter for `npm run watch`: after each run, one line per task with its first failure in full
 // (diff included), a notice of type errors in the lab, and what to do next, instead of a wall of output.
 // It also saves the results for `npm run course` and `npm run hint`.
-import type { Reporter, TestModule } from "vitest/node";
+import type { Reporter, TestModule, Vitest } from "vitest/node";
 import { join } from "node:path";
 import { styleText } from "node:util";
 import { ROOT } from "../lib/manifest";
@@ -24,6 +24,20 @@ const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 const paint = (style: Parameters<typeof styleText>[0], text: string): string => (color ? styleText(style, text) : text);
 
 export default class LearnerReporter implements Reporter {
+  private watching = false;
+  /** The type check started after the last run, while it is running. */
+  private typecheck: ReturnType<typeof typeErrorsInBackground> | null = null;
+
+  onInit(vitest: Vitest): void {
+    this.watching = Boolean(vitest.config.watch);
+  }
+
+  /** A save starts a new run: the type check of the code before it is stale, and would only take CPU from it. */
+  onTestRunStart(): void {
+    this.typecheck?.cancel();
+    this.typecheck = null;
+  }
+
   async onTestRunEnd(modules: readonly TestModule[]): Promise<void> {
     const lab = process.env.HUB_LAB ?? "";
     const tasks = new Map<string, { passed: number; total: number; score: number; max: number; firstFailure?: string }>();
@@ -63,11 +77,6 @@ export default class LearnerReporter implements Reporter {
         : paint("green", `\nAll ${max} points. Lab ${lab} is done: on to the next chapter (npm run course).`),
     );
     if (next) console.log(paint("dim", `The same check once, every failure in full in .course/grade/report.txt: npm run grade ${lab.slice(0, 2)}`));
-    // After the summary, so the points show at once; in a child process, so vitest's own work goes on.
-    if (lab) {
-      const notice = typeNotice(await typeErrorsInBackground(ROOT, [join(ROOT, "labs", lab)]).result());
-      if (notice.length) console.log(`\n${notice.join("\n")}`);
-    }
     if (lab && rows.length) {
       const p = loadProgress();
       p.labs[lab] = {
@@ -75,6 +84,19 @@ export default class LearnerReporter implements Reporter {
         tasks: Object.fromEntries(rows.map(([k, r]) => [k, { passed: r.passed, total: r.total }])),
       };
       saveProgress(p);
+    }
+    // After the summary, so the points show at once; in a child process, so vitest's own work goes on. While
+    // watching, the run is not held back for it: its notice follows when it is ready, unless a save came first.
+    if (lab) {
+      const check = typeErrorsInBackground(ROOT, [join(process.env.HUB_TARGET || join(ROOT, "labs"), lab)]);
+      this.typecheck = check;
+      const shown = check.result().then((errors) => {
+        if (this.typecheck !== check) return;
+        this.typecheck = null;
+        const notice = typeNotice(errors);
+        if (notice.length) console.log(`\n${notice.join("\n")}`);
+      });
+      if (!this.watching) await shown;
     }
   }
 }

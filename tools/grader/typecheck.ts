@@ -68,7 +68,7 @@ export function typeNotice(errors: readonly TypeErrors[]): string[] {
  * Starts the type check in a child process at low priority, so it overlaps the grading instead of adding
  * its seconds (a program with Node's types takes a while); `result()` waits for it. Never throws.
  */
-export function typeErrorsInBackground(root: string, labDirs: readonly string[]): { result(): Promise<TypeErrors[]> } {
+export function typeErrorsInBackground(root: string, labDirs: readonly string[]): { result(): Promise<TypeErrors[]>; cancel(): void } {
   const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), root, ...labDirs], {
     cwd: root, stdio: ["ignore", "pipe", "ignore"],
   });
@@ -89,7 +89,8 @@ export function typeErrorsInBackground(root: string, labDirs: readonly string[])
       }
     });
   });
-  return { result: () => done };
+  // A check that is no longer wanted (the learner saved again) stops at once: its seconds would slow the next run.
+  return { result: () => done, cancel: () => void child.kill() };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -62,6 +62,8 @@ const NODE_BENCH = ["bench/run.ts", "bench/lib/child.ts", "bench/lib/measure.ts"
 const SERVER_BENCH = ["bench/lib/proc.ts", "bench/lib/wrk.ts"];
 const HUB = ["solutions/02-hub", "solutions/03-cancellation", "solutions/04-primitives"];
 
+const ELASTIC = [...[...HUB, "solutions/05-green-sockets", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/12-elastic"].map(ts), ...NOT_MEASURED];
+
 export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
   hub: {
     chapter: "02-hub", about: "the cost of a green thread", layout: "cases", command: "npm run bench hub",
@@ -73,7 +75,7 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
   },
   lb: {
     chapter: "08-tcp-proxy", about: "L4 proxies side by side under wrk", layout: "cases", command: "npm run bench lb",
-    measured: [...[...HUB, "solutions/05-green-sockets", "solutions/08-tcp-proxy"].map(ts), ts("bench/lb"), "bench/lib/proxy-bench.ts", ...SERVER_BENCH, ...NOT_MEASURED],
+    measured: [...[...HUB, "solutions/05-green-sockets", "solutions/08-tcp-proxy"].map(ts), ts("bench/lb"), ...SERVER_BENCH, ...NOT_MEASURED],
   },
   l7: {
     chapter: "11-http-proxy", about: "HTTP proxies side by side under wrk", layout: "cases", command: "npm run bench l7",
@@ -90,6 +92,16 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
     chapter: "09-strategies", about: "Linkerd's slow-backend experiment, simulated", layout: "systems",
     command: "npx tsx solutions/09-strategies/experiment.ts --write",
     measured: [ts("solutions/09-strategies"), ts("solutions/02-hub"), ...NOT_MEASURED],
+  },
+  "elastic-sim": {
+    chapter: "12-elastic", about: "load rises and falls, and the backend set follows, simulated", layout: "systems",
+    command: "npx tsx solutions/12-elastic/story.ts --write",
+    measured: ELASTIC,
+  },
+  "slow-start-sim": {
+    chapter: "12-elastic", about: "the same story under each slow start, simulated", layout: "cases",
+    command: "npx tsx solutions/12-elastic/story.ts --write",
+    measured: ELASTIC,
   },
 };
 

@@ -1,0 +1,90 @@
+// The name of every test in some test files, as `vitest list` gives it on the reference (HUB_TARGET=solutions/).
+// The grader needs it (tests a broken lab never reached still show by name), so do the exports' catalog and the
+// course checks of points. Listing loads every test file and the code it imports, which takes seconds (far more on a
+// busy machine), and `npm test` asks for the same list several times: so a listing is kept in .course/cache/ under a
+// hash of the files asked for and of every file the list could depend on, and made again when any of them changes.
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { ROOT } from "./manifest";
+
+export interface ListedTest {
+  /** Full name as vitest reports it: "describe > test". */
+  readonly name: string;
+  /** Absolute path of the test file. */
+  readonly file: string;
+}
+
+/** What a listing can depend on, under the course root: the tests and what they import, and the configuration. */
+const INPUT_DIRS = ["test", "solutions", "tools/lib"];
+const INPUT_FILES = ["vitest.config.ts", "course.json", "package.json", "tsconfig.json"];
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.name !== "node_modules" && !d.name.startsWith("."))
+    .flatMap((d) => (d.isDirectory() ? filesUnder(join(dir, d.name)) : [join(dir, d.name)]));
+}
+
+/** A hash of the files asked for, the vitest that lists them and the content of every input. */
+function listingKey(root: string, files: readonly string[]): string {
+  const hash = createHash("sha256");
+  hash.update(`${root}\n${[...files].sort().join("\n")}\n`);
+  const vitest = join(ROOT, "node_modules", "vitest", "package.json");
+  if (existsSync(vitest)) hash.update(readFileSync(vitest));
+  const inputs = [...INPUT_DIRS.flatMap((d) => filesUnder(join(root, d))), ...INPUT_FILES.map((f) => join(root, f)).filter(existsSync)].sort();
+  for (const f of inputs) {
+    hash.update(`\0${relative(root, f)}\0`);
+    hash.update(readFileSync(f));
+  }
+  return hash.digest("hex").slice(0, 24);
+}
+
+/**
+ * The tests of `files` (absolute paths under `root`), listed by vitest with `@target` at `root/solutions`, or from
+ * the cache when nothing they depend on changed. Throws when vitest cannot list them (a test file that fails to load).
+ */
+export function listTests(root: string, files: readonly string[], timeoutMs = 180_000): ListedTest[] {
+  if (!files.length) return [];
+  const cacheDir = join(ROOT, ".course", "cache");
+  const cached = join(cacheDir, `test-list-${listingKey(root, files)}.json`);
+  if (existsSync(cached)) {
+    try {
+      return JSON.parse(readFileSync(cached, "utf8")) as ListedTest[];
+    } catch {
+      // a damaged cache file: list again
+    }
+  }
+  const out = execFileSync(
+    process.execPath,
+    [join(ROOT, "node_modules", "vitest", "vitest.mjs"), "list", ...files, "--json", "--root", root, "--config", join(root, "vitest.config.ts")],
+    {
+      cwd: root, encoding: "utf8", timeout: timeoutMs, stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, HUB_TARGET: join(root, "solutions"), HUB_QUIET: "1" },
+    },
+  );
+  const listed = (JSON.parse(out.slice(out.indexOf("["))) as ListedTest[]).map((t) => ({ name: t.name, file: t.file }));
+  // Written whole under another name, then renamed: a run reading it at the same time sees all of it or nothing.
+  mkdirSync(cacheDir, { recursive: true });
+  const partial = `${cached}.${process.pid}.tmp`;
+  writeFileSync(partial, JSON.stringify(listed));
+  renameSync(partial, cached);
+  prune(cacheDir);
+  return listed;
+}
+
+/** Listings of older versions of the files are of no more use: the newest few are kept, the rest removed. */
+const KEEP = 8;
+function prune(cacheDir: string): void {
+  try {
+    const old = readdirSync(cacheDir)
+      .filter((f) => /^test-list-[0-9a-f]+\.json$/.test(f))
+      .map((f) => ({ f, at: statSync(join(cacheDir, f)).mtimeMs }))
+      .sort((a, b) => b.at - a.at)
+      .slice(KEEP);
+    for (const { f } of old) rmSync(join(cacheDir, f), { force: true });
+  } catch {
+    // another run pruned at the same time: nothing is lost but a cache file
+  }
+}

@@ -1,0 +1,117 @@
+// `npm run watch:timing -- NN … [--saves N] [--reference]`: how long `npm run watch NN` takes from a save to the
+// summary a learner reads. Starts the real watcher on each lab, waits for its first summary, then saves a file of the
+// lab again (same content, a new write, as an editor does) a few times, and times each save up to the line with the
+// points. `--reference` watches a copy of labs/ whose lab NN is the reference, so every test runs to the end (the
+// slowest case) instead of failing at its first stub. For course authors: the figures go in CONTRIBUTING.md.
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import { findChapter, loadManifest, ROOT } from "./lib/manifest";
+import { descendants, spawnGroup } from "./lib/process-group";
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { saves: { type: "string", default: "5" }, reference: { type: "boolean", default: false }, file: { type: "string" } },
+});
+const manifest = loadManifest();
+const saves = Number(values.saves);
+/** The line that ends the learner reporter's summary (tools/grader/learner-reporter.ts). */
+const SUMMARY = /^(\d+\/\d+ points\. Next: |All \d+ points\. )/m;
+/** After a summary, quiet for this long means the run (and its type-check notice) is over. */
+const QUIET_MS = 1500;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** CPU milliseconds (user + system) a process has used so far, its worker threads included (Linux /proc). */
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (100 a second on Linux)
+  } catch {
+    return NaN;
+  }
+}
+
+/** The vitest process `npm run watch` started (its test files run in its worker threads). */
+function vitestPid(root: number): number | undefined {
+  return descendants(root).find((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("vitest.mjs");
+    } catch {
+      return false;
+    }
+  });
+}
+
+async function timeLab(query: string): Promise<void> {
+  const lab = findChapter(manifest, query);
+  let tree = join(ROOT, "labs");
+  let scratch: string | undefined;
+  if (values.reference) {
+    scratch = mkdtempSync(join(tmpdir(), "watch-timing-"));
+    cpSync(join(ROOT, "labs"), scratch, { recursive: true });
+    rmSync(join(scratch, lab.id), { recursive: true, force: true });
+    cpSync(join(ROOT, "solutions", lab.id), join(scratch, lab.id), { recursive: true });
+    tree = scratch;
+  }
+  const file = join(tree, lab.id, values.file ?? readdirSync(join(tree, lab.id)).filter((f) => f.endsWith(".ts") && f !== "main.ts").sort()[0]!);
+  const started = performance.now();
+  const watcher = spawnGroup(process.execPath, ["--import", "tsx", join(ROOT, "tools/watch.ts"), lab.id], {
+    cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], deadlineMs: 600_000,
+    env: { ...process.env, NO_COLOR: "1", ...(scratch ? { HUB_TARGET: scratch } : {}) },
+  });
+  let out = "";
+  let lastOutput = performance.now();
+  const summaries: number[] = [];
+  watcher.child.stdout!.on("data", (d: Buffer) => {
+    const now = performance.now();
+    lastOutput = now;
+    for (const line of d.toString().split("\n")) {
+      out += `${line}\n`;
+      if (SUMMARY.test(line)) summaries.push(now);
+    }
+  });
+  watcher.child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  const next = async (count: number): Promise<number> => {
+    for (let i = 0; i < 1200 && summaries.length < count; i++) await sleep(25);
+    if (summaries.length < count) throw new Error(`no summary from npm run watch ${lab.id} within 30 s:\n${out.slice(-2000)}`);
+    return summaries[count - 1]!;
+  };
+  const quiet = async (): Promise<void> => {
+    while (performance.now() - lastOutput < QUIET_MS) await sleep(50);
+  };
+  try {
+    const first = await next(1);
+    await quiet();
+    const times: number[] = [];
+    const cpu: number[] = [];
+    const vitest = vitestPid(watcher.child.pid!);
+    for (let i = 0; i < saves; i++) {
+      const text = readFileSync(file, "utf8");
+      const c0 = vitest ? cpuMs(vitest) : NaN;
+      const t0 = performance.now();
+      writeFileSync(file, text);
+      times.push((await next(summaries.length + 1)) - t0);
+      cpu.push((vitest ? cpuMs(vitest) : NaN) - c0);
+      await quiet();
+    }
+    const ms = (x: number): string => `${Math.round(x)} ms`;
+    console.log(
+      `${lab.id}${values.reference ? " (reference)" : " (starter)"}: first summary after ${ms(first - started)}; ` +
+        `save → summary: median ${ms(median(times))}, min ${ms(Math.min(...times))}, max ${ms(Math.max(...times))} ` +
+        `(${times.map(ms).join(", ")}; saved ${file.slice(tree.length + 1)}); CPU of vitest per save: median ${ms(median(cpu))}`,
+    );
+  } finally {
+    watcher.kill();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+if (!positionals.length) {
+  console.error("Usage: npm run watch:timing -- NN … [--saves N] [--reference] [--file name.ts]");
+  process.exit(1);
+}
+for (const q of positionals) await timeLab(q);
