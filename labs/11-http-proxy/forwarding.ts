@@ -35,6 +35,9 @@ export const HOP_BY_HOP: readonly string[] = [
   "proxy-authenticate",
 ];
 
+/** HOP_BY_HOP as a Set, made once: stripHopByHop runs twice for every request (its request, its response). */
+const ALWAYS_DROPPED: ReadonlySet<string> = new Set(HOP_BY_HOP);
+
 /**
  * Fields that Connection may not remove. A deliberate difference from RFC 9110, which says to remove every field
  * Connection names: "Connection: close, Host" would make the proxy forward an HTTP/1.1 request without Host, which

@@ -135,7 +135,23 @@ export class HttpClient {
       if (head.status < 200) continue; // 100 Continue, 103 Early Hints: the real response follows
       if (head.keepAlive) this.#release(key, conn);
       else conn.sock.close();
-      return { ...head, body, trailers: conn.reader.trailers, text: () => body.toString("utf8") };
+      // Each field named, not spread (see checkRequestHead, framing.ts), and `text` a method, not an arrow: under
+      // tsx every named function made at run time is named with Object.defineProperty, microseconds apiece.
+      const { version, status, reason, headers, keepAlive, framing } = head;
+      const trailers = conn.reader.trailers;
+      return {
+        version,
+        status,
+        reason,
+        headers,
+        keepAlive,
+        framing,
+        body,
+        trailers,
+        text() {
+          return body.toString("utf8");
+        },
+      };
     }
     // END SOLUTION
   }

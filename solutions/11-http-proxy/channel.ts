@@ -101,7 +101,16 @@ export class ProxyRequestParser extends RequestParser {
     const upgrade = headers.get("upgrade");
     if (upgrade === undefined || head.framing.kind !== "none" || line.version !== "HTTP/1.1") return head;
     if (!listTokens(headers, "connection").includes("upgrade")) return head;
-    const upgrading: ProxyRequestHead = { ...head, upgrade, framing: { kind: "close" } };
+    // Each field named, not spread: see chapter 07's checkRequestHead.
+    const upgrading: ProxyRequestHead = {
+      method: head.method,
+      target: head.target,
+      version: head.version,
+      headers: head.headers,
+      keepAlive: head.keepAlive,
+      framing: { kind: "close" },
+      upgrade,
+    };
     return upgrading;
   }
 }
@@ -112,7 +121,9 @@ export class ProxyRequestParser extends RequestParser {
  */
 export class ProxyResponseParser extends ResponseParser {
   protected override makeHead(line: StatusLine, headers: Headers): ResponseHead {
-    if (line.status === 101) return { ...line, headers, framing: { kind: "close" }, keepAlive: false };
+    if (line.status === 101) {
+      return { version: line.version, status: line.status, reason: line.reason, headers, framing: { kind: "close" }, keepAlive: false };
+    }
     return super.makeHead(line, headers);
   }
 }

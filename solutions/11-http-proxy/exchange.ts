@@ -13,7 +13,7 @@ import { HttpError } from "../07-http/errors";
 import type { RequestHead, ResponseHead } from "../07-http/messages";
 import type { Backend } from "../08-tcp-proxy/balancer";
 import { fullJitter } from "../10-health/backoff";
-import { IDEMPOTENT, mayRetry, type Failure } from "../10-health/retry";
+import { IDEMPOTENT, mayRetry, type Failure, type RetryPolicy } from "../10-health/retry";
 import { copyBody, drain, flush, SideError } from "./body";
 import { Batch, type Channel, type ProxyRequestHead } from "./channel";
 import type { Headers } from "../07-http/headers";
@@ -59,12 +59,6 @@ export function* proxyRequest(
 ): Green<boolean | Answer> {
   const hasBody = req.framing.kind === "length" || req.framing.kind === "chunked";
   const policy = p.retry;
-  const maxRetries = policy.maxRetries ?? 1;
-  // A body already streamed to a backend is gone: only a connect failure (nothing read yet) may be retried then.
-  // Simplification: Envoy buffers a request body (up to per_request_buffer_limit_bytes) so that it can retry it; we
-  // stream it and retry only requests without one.
-  const retryable = (f: Failure, tries: number): boolean =>
-    tries <= 1 + maxRetries && (f.kind === "connect-failure" || (!hasBody && mayRetry(policy, f, req.method)));
   const overflow = p.breaker.acquire("requests");
   if (overflow !== null) return { status: 503, detail: overflow.message, headers: { "x-overloaded": "true" } };
   p.budget?.requestStarted();
@@ -91,14 +85,26 @@ export function* proxyRequest(
           p.budget?.retryEnded();
         }
       }
-      const outcome = yield* attempt(p, client, req, target, choice, b, (f) => retryable(f, tries + 1), preface);
+      const outcome = yield* attempt(p, client, req, target, choice, b, (f) => retryable(policy, req, hasBody, f, tries + 1), preface);
       if (outcome.kind === "answered") return outcome.keepAlive;
-      if (!retryable(outcome.failure, tries + 1)) return { status: outcome.status, detail: outcome.detail };
+      if (!retryable(policy, req, hasBody, outcome.failure, tries + 1)) return { status: outcome.status, detail: outcome.detail };
     }
   } finally {
     p.breaker.release("requests");
     p.budget?.requestEnded();
   }
+}
+
+/**
+ * Whether a failure may be retried as try number `tries`. A body already streamed to a backend is gone: only a
+ * connect failure (nothing read yet) may be retried then.
+ * Simplification: Envoy buffers a request body (up to per_request_buffer_limit_bytes) so that it can retry it; we
+ * stream it and retry only requests without one.
+ */
+// Module-level, not a named arrow inside proxyRequest: under tsx (esbuild's keepNames) each named function made at
+// run time is named with Object.defineProperty, which costs microseconds per request.
+function retryable(policy: RetryPolicy, req: RequestHead, hasBody: boolean, f: Failure, tries: number): boolean {
+  return tries <= 1 + (policy.maxRetries ?? 1) && (f.kind === "connect-failure" || (!hasBody && mayRetry(policy, f, req.method)));
 }
 // #endregion
 

@@ -79,9 +79,10 @@ export class Pool {
 
   /** How a request with `fields`, from `client`, picks its backends. `usable` is the health view. */
   choose(fields: Headers, client: string, usable: (b: Backend) => boolean): Choice {
+    // Methods and module-level helpers, not named arrow functions: this runs for every request, and under tsx
+    // (esbuild's keepNames) each named function made at run time is given its name with Object.defineProperty,
+    // which costs microseconds, more than the rest of this function.
     const pool = this;
-    const open = (tried: ReadonlySet<Backend>) => (b: Backend) => usable(b) && !tried.has(b);
-    const plain = (tried: ReadonlySet<Backend>): Backend | null => this.strategy.pick(open(tried));
     const cookie = this.cookie;
     if (cookie !== null) {
       let decision: StickyDecision | null = null;
@@ -89,20 +90,39 @@ export class Pool {
         pool,
         fields: withoutCookie(fields, cookie.name),
         pick(tried) {
-          if (decision !== null) return plain(tried); // a retry: the cookie's backend failed
-          decision = cookie.choose(fields, pool.backends, open(tried), () => plain(tried));
+          if (decision !== null) return pickAmong(pool, usable, tried); // a retry: the cookie's backend failed
+          decision = cookie.choose(fields, pool.backends, openTo(usable, tried), () => pickAmong(pool, usable, tried));
           return decision.backend;
         },
-        responseFields: (b) => (decision?.cookie === "valid" && decision.backend === b ? [] : cookie.insert(b)),
+        responseFields(b) {
+          return decision?.cookie === "valid" && decision.backend === b ? NO_FIELDS : cookie.insert(b);
+        },
       };
     }
     const affinity = this.affinity;
     return {
       pool,
       fields,
-      pick: affinity === null ? plain : (tried) => affinity.pick({ headers: fields, client }, open(tried)),
-      responseFields: () => [],
+      pick(tried) {
+        if (affinity === null) return pickAmong(pool, usable, tried);
+        return affinity.pick({ headers: fields, client }, openTo(usable, tried));
+      },
+      responseFields() {
+        return NO_FIELDS;
+      },
     };
   }
 }
+
+/** The backends a try may go to: usable, and not tried yet by this request. */
+function openTo(usable: (b: Backend) => boolean, tried: ReadonlySet<Backend>): (b: Backend) => boolean {
+  return (b) => usable(b) && !tried.has(b);
+}
+
+/** The pool's strategy picks among the open backends. */
+function pickAmong(pool: Pool, usable: (b: Backend) => boolean, tried: ReadonlySet<Backend>): Backend | null {
+  return pool.strategy.pick(openTo(usable, tried));
+}
+
+const NO_FIELDS: readonly (readonly [string, string])[] = [];
 // #endregion

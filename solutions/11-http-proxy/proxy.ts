@@ -326,13 +326,19 @@ function* serveClient(proxy: HttpProxy, sock: Socket): Green<void> {
       return;
     }
   }
+  // The keep-alive deadline is made once per connection and started again for each request, as in chapter 07's
+  // server: a Timeout is an Error, and making one per request is a cost every request would pay.
+  let idleDeadline: Timeout | null = null;
   try {
     for (let served = 0; ; served++) {
       // One deadline for the whole head (HAProxy's `timeout http-request`): a byte every few seconds does not reset it.
       // Simplification: as in chapter 07, a kept-alive connection's idle wait and its next head share one deadline;
       // HAProxy times them apart (`timeout http-keep-alive`, then `timeout http-request`).
       sock.timeout = null;
-      const deadline = new Timeout(served === 0 ? L.headerTimeout : L.keepAliveTimeout);
+      let deadline: Timeout;
+      if (served === 0) deadline = new Timeout(L.headerTimeout);
+      else if (idleDeadline === null) deadline = idleDeadline = new Timeout(L.keepAliveTimeout);
+      else deadline = idleDeadline.start();
       let head: ProxyRequestHead | null;
       try {
         head = yield* client.head();
