@@ -3,7 +3,9 @@
 // reference parser is expfmt's text_parse.go). Used by chapter 13's tests and chapter 14's.
 //
 // The parser is lenient (it accepts, say, an unknown escape); the grammar check is strict and says which line broke
-// which rule, so a failing test points at the line.
+// which rule, so a failing test points at the line. The parser (1.1.1) also folds a histogram that has labels into
+// one series and drops its `_sum` and `_count` (its flattenMetrics keeps `le` only): read such a histogram's lines
+// with `sampleValue`, which reads the text line by line as the grammar check does.
 import parsePrometheusTextFormat, { type ParsedFamily } from "parse-prometheus-text-format";
 
 export type { ParsedFamily } from "parse-prometheus-text-format";
@@ -136,12 +138,23 @@ export function checkExposition(text: string): string[] {
   return errors;
 }
 
-/** The value of one series in parsed families: `name` (a family's name) with exactly `labels`; undefined if absent. */
+/** The value of the sample line `name{labels}` of `text` (a full sample name: `x_bucket`, `x_count`…); undefined if absent. */
+export function sampleValue(text: string, name: string, labels: Readonly<Record<string, string>> = {}): number | undefined {
+  const want = JSON.stringify(Object.entries(labels).sort());
+  for (const line of text.split("\n")) {
+    const m = SAMPLE.exec(line);
+    if (m === null || m[1] !== name) continue;
+    const got: [string, string][] = [];
+    for (const [, k, v] of (m[2] ?? "").matchAll(ONE_LABEL)) got.push([k!, unescape(v!)]);
+    if (JSON.stringify(got.sort()) === want) return parseFloatValue(m[3]!);
+  }
+  return undefined;
+}
+
+/** The value of one counter, gauge or untyped series in parsed families, with exactly `labels`; undefined if absent. */
 export function valueOf(families: readonly ParsedFamily[], name: string, labels: Readonly<Record<string, string>> = {}): number | undefined {
   const f = families.find((x) => x.name === name);
   const want = JSON.stringify(Object.entries(labels).sort());
   const m = f?.metrics.find((x) => JSON.stringify(Object.entries(x.labels ?? {}).sort()) === want);
-  if (m === undefined) return undefined;
-  if (m.value !== undefined) return parseFloatValue(m.value);
-  return m.count === undefined ? undefined : Number(m.count);
+  return m?.value === undefined ? undefined : parseFloatValue(m.value);
 }
