@@ -8,15 +8,14 @@ import { mulberry32 } from "@target/05-green-sockets/random";
 import { HttpClient } from "@target/07-http/client";
 import type { HttpRequest } from "@target/07-http/handler";
 import { serveHttp } from "@target/07-http/server";
-import { startHttpProxy } from "@target/11-http-proxy/proxy";
 import { followMembership } from "@target/12-elastic/http";
 import { Membership } from "@target/12-elastic/membership";
-import { BalancerMetrics, METRICS } from "@target/13-observability/balancer-metrics";
+import { BalancerMetrics, METRICS, startMeteredHttpProxy } from "@target/13-observability/balancer-metrics";
 import { CONTENT_TYPE, escapeHelp, escapeLabelValue, exposition, formatFamilies, formatValue } from "@target/13-observability/exposition";
 import { startAdminWithMetrics } from "@target/13-observability/metrics-endpoint";
 import { checkBuckets, Histogram, HistogramChild, Registry, type MetricFamily } from "@target/13-observability/metrics";
 import { real, replayWith, SEED } from "./support/net";
-import { checkExposition, parseExposition, valueOf } from "./support/prometheus";
+import { checkExposition, parseExposition, sampleValue, valueOf } from "./support/prometheus";
 
 // --- imports: logs (tasks 4–5)
 
@@ -242,10 +241,9 @@ describe("task 3: the text exposition format", () => {
       const bs = ["m1", "m2"].map((name, i) => ({ name, address: { host: "127.0.0.1", port: ports[i]! } }));
       const membership = new Membership({ drainTimeout: 1000 });
       for (const b of bs) membership.add(b, { initial: true });
-      const proxy = yield* startHttpProxy({ network: membership.network(realNetwork), listen: { host: "127.0.0.1", port: 0 }, backends: bs, random: mulberry32(SEED) });
-      followMembership(membership, proxy);
       const metrics = new BalancerMetrics();
-      metrics.watchHttp("web", proxy);
+      const proxy = yield* startMeteredHttpProxy(metrics, "web", { network: membership.network(realNetwork), listen: { host: "127.0.0.1", port: 0 }, backends: bs, random: mulberry32(SEED) });
+      followMembership(membership, proxy);
       metrics.watchMembership("web", membership);
       const admin = yield* startAdminWithMetrics({ network: realNetwork, membership, registry: metrics.registry });
       const http = new HttpClient({ network: realNetwork, timeout: 2000 });
@@ -266,6 +264,12 @@ describe("task 3: the text exposition format", () => {
     const text = out.after.body.toString();
     expect(checkExposition(text)).toEqual([]);
     const families = parseExposition(text);
+    const byClass = (code: string) => ["m1", "m2"].map((backend) => valueOf(families, METRICS.httpResponses, { proxy: "web", backend, code }) ?? 0);
+    expect(byClass("2xx"), "2xx responses from m1 and m2").toEqual([10, 9]); // round robin; /missing was m2's 4th
+    expect(byClass("4xx")).toEqual([0, 1]);
+    expect(sampleValue(text, `${METRICS.duration}_count`, { proxy: "web", mode: "http" })).toBe(20);
+    const connects = ["m1", "m2"].map((backend) => sampleValue(text, `${METRICS.connectTime}_count`, { proxy: "web", backend }));
+    expect(connects, "a connect time for every request (a pooled connection's is near 0)").toEqual([10, 10]);
     expect(valueOf(families, METRICS.currentConnections, { proxy: "web" }), "the client's keep-alive connection is being served").toBe(1);
     const pooled = ["m1", "m2"].map((b) => valueOf(families, METRICS.backendConnections, { proxy: "web", backend: b }) ?? 0);
     expect(pooled.every((n) => n >= 1), `pooled connections per backend: ${pooled.join(", ")}`).toBe(true);
