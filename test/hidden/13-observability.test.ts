@@ -98,7 +98,7 @@ describe("task 3: the text exposition format", () => {
       for (let i = 0; i < 30; i++) {
         const at = getHub().now();
         const got = yield* request(net.host("c"), { host: "lb", port: 80 }, "hi");
-        record({ mode: "tcp", backend: got || null, status: null, accepted: at, picked: at, connected: at + 2, done: getHub().now(), bytesIn: 2, bytesOut: got.length });
+        record({ mode: "tcp", backend: got || null, status: null, accepted: at, received: null, picked: at, connected: at + 2, done: getHub().now(), bytesIn: 2, bytesOut: got.length });
       }
       const text = exposition(metrics.registry);
       yield* hp.stop();
