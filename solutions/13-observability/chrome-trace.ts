@@ -53,6 +53,21 @@ function byTime(events: readonly TraceEvent[]): TraceEvent[] {
   return [...events].sort((a, b) => a.ts - b.ts); // Array.prototype.sort is stable: equal times keep their order
 }
 
+/**
+ * Whether thread `tid` was running at `ts`, in one of the run slices of `events`. An arrow needs a slice at each
+ * end; when the ring has overwritten the slice where it began, the arrow is left out.
+ */
+function sliceFinder(events: readonly TraceEvent[]): (tid: number, ts: number) => boolean {
+  const slices = new Map<number, { ts: number; end: number }[]>();
+  for (const e of events) {
+    if (e.kind !== "run") continue;
+    const list = slices.get(e.tid) ?? [];
+    list.push({ ts: e.ts, end: e.end });
+    slices.set(e.tid, list);
+  }
+  return (tid, ts) => (slices.get(tid) ?? []).some((s) => s.ts <= ts && ts <= s.end);
+}
+
 // #region to-chrome-trace
 /**
  * Turns a tracer's events into a Chrome trace: a lane per thread (named, in the order threads appeared), an "X"
@@ -68,6 +83,7 @@ export function toChromeTrace(
     out.push({ name: "thread_name", ph: "M", ts: 0, pid: PID, tid, args: { name } });
     out.push({ name: "thread_sort_index", ph: "M", ts: 0, pid: PID, tid, args: { sort_index: tid } });
   };
+  const running = sliceFinder(events);
   // BEGIN SOLUTION 6 toChromeTrace
   const named = new Set<number>();
   const pending = new Map<number, PendingFlow[]>();
@@ -93,7 +109,7 @@ export function toChromeTrace(
       case "wake": {
         const name = e.kind === "spawn" ? "spawn" : e.error ? "error" : "wake";
         out.push({ name, cat: "hub", ph: "i", s: "t", ...at, args: { how: e.how, by: e.byThread } });
-        if (e.by !== null && e.by !== e.tid) {
+        if (e.by !== null && e.by !== e.tid && running(e.by, e.byTs)) {
           const list = pending.get(e.tid) ?? [];
           list.push({ name, from: e.by, ts: e.byTs });
           pending.set(e.tid, list);

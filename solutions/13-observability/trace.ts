@@ -44,6 +44,21 @@ export type TraceEvent =
   | { readonly kind: "die"; readonly ts: number; readonly tid: number; readonly thread: string; readonly how: Death; readonly error: string | null };
 // #endregion
 
+/** One event as a line: "spawn waiter-2 by main", "run waiter-2 → park", "wake waiter-2 by thread setter-3", "die waiter-2 returned". */
+export function formatEvent(e: TraceEvent): string {
+  const by = (how: Waker, byThread: string | null): string => (byThread === null ? how : `${how} ${byThread}`);
+  switch (e.kind) {
+    case "spawn":
+      return `spawn ${e.thread} by ${by(e.how, e.byThread)}`;
+    case "run":
+      return `run ${e.thread} → ${e.then}`;
+    case "wake":
+      return `${e.error ? "error into" : "wake"} ${e.thread} by ${by(e.how, e.byThread)}`;
+    case "die":
+      return `die ${e.thread} ${e.how}${e.error === null ? "" : ` (${e.error})`}`;
+  }
+}
+
 export interface TraceOptions {
   /** Records the ring holds; older ones are overwritten (and counted in `dropped`). @default 65536 */
   readonly capacity?: number;
