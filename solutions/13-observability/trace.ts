@@ -12,8 +12,9 @@
 //      comes from a thread (it called resume, threw into it, or killed it), from a timer (and then from the thread
 //      that set the timer), or from outside the hub (I/O: a socket's callback).
 import { performance } from "node:perf_hooks";
-import { GreenletExit, type Greenlet } from "../02-hub/greenlet";
-import type { Hub } from "../02-hub/hub";
+import type { VirtualOptions } from "../02-hub/green";
+import { Greenlet, GreenletExit } from "../02-hub/greenlet";
+import { Hub } from "../02-hub/hub";
 import { PARK, SWITCH, YIELD, type Green, type Suspend } from "../02-hub/suspend";
 import { VirtualBackend } from "../02-hub/virtual";
 import { toChromeTrace, type ChromeTrace } from "./chrome-trace";
@@ -105,6 +106,28 @@ export function startTracing(hub: Hub, options: TraceOptions = {}): Tracer {
   tracing.set(hub, tracer);
   return tracer;
 }
+
+// #region trace-virtual
+/**
+ * Runs `main` as runVirtual does (a fresh hub on the virtual clock), traced from its first line, and returns the
+ * tracer with what main returned. The tracer is stopped when the run ends; its events stay readable.
+ */
+export function traceVirtual<T>(
+  main: () => Green<T>,
+  options: TraceOptions & VirtualOptions = {},
+): { readonly result: T; readonly time: number; readonly tracer: Tracer } {
+  const hub = new Hub(new VirtualBackend(options.start), options);
+  const tracer = startTracing(hub, options);
+  const g = new Greenlet<T>(hub, main(), "main");
+  try {
+    hub.run(g);
+  } finally {
+    tracer.stop();
+  }
+  if (g.failed) throw g.error;
+  return { result: g.result as T, time: hub.now(), tracer };
+}
+// #endregion
 
 // #region hub-tracer
 class HubTracer implements Tracer {
