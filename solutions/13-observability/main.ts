@@ -5,6 +5,7 @@ import { done, step } from "../00-common/demo";
 // --- imports: logs (tasks 4–5)
 
 // --- imports: tracing (task 6)
+import { traceDemo } from "./trace-demo";
 
 // --- end imports
 
@@ -13,6 +14,9 @@ import { done, step } from "../00-common/demo";
 // --- steps: logs (tasks 4–5)
 
 // --- steps: tracing (task 6)
+await step("Task 6: tracing the hub — a waiter, its setter and a sleeper that is killed, on the virtual clock", () =>
+  traceDemo((line) => console.log(`   ${line}`)),
+);
 
 // --- end steps
 done();
