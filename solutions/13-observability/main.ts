@@ -33,6 +33,7 @@ import * as logWriter from "./log-writer";
 import * as tcpAccess from "./tcp-access";
 
 // --- imports: tracing (task 6)
+import { traceDemo } from "./trace-demo";
 
 // --- end imports
 
@@ -203,6 +204,9 @@ await step("Task 5: a log writer that never waits — a stuck sink, then a real 
 });
 
 // --- steps: tracing (task 6)
+await step("Task 6: tracing the hub — a waiter, its setter and a sleeper that is killed, on the virtual clock", () =>
+  traceDemo((line) => console.log(`   ${line}`)),
+);
 
 // --- end steps
 done();
