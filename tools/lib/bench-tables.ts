@@ -60,6 +60,8 @@ const ts = (dir: string): string => `:(glob)${dir}/**/*.ts`;
 const NOT_MEASURED = [":(exclude,glob)**/main.ts", ":(exclude,glob)**/*.test.ts"];
 const NODE_BENCH = ["bench/run.ts", "bench/lib/child.ts", "bench/lib/measure.ts", "bench/lib/systems.ts"];
 const SERVER_BENCH = ["bench/lib/proc.ts", "bench/lib/wrk.ts"];
+/** The proxy suites' engine, and the profiler hook our proxies import (lb, l7, obs). */
+const PROXY_BENCH = [...SERVER_BENCH, "bench/lib/proxy-bench.ts", "bench/lib/profile-hook.ts"];
 const HUB = ["solutions/02-hub", "solutions/03-cancellation", "solutions/04-primitives"];
 
 const ELASTIC = [...[...HUB, "solutions/05-green-sockets", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/12-elastic"].map(ts), ...NOT_MEASURED];
@@ -75,13 +77,13 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
   },
   lb: {
     chapter: "08-tcp-proxy", about: "L4 proxies side by side under wrk", layout: "cases", command: "npm run bench lb",
-    measured: [...[...HUB, "solutions/05-green-sockets", "solutions/08-tcp-proxy"].map(ts), ts("bench/lb"), ...SERVER_BENCH, ...NOT_MEASURED],
+    measured: [...[...HUB, "solutions/05-green-sockets", "solutions/08-tcp-proxy"].map(ts), ts("bench/lb"), ...PROXY_BENCH, ...NOT_MEASURED],
   },
   l7: {
     chapter: "11-http-proxy", about: "HTTP proxies side by side under wrk", layout: "cases", command: "npm run bench l7",
     measured: [
       ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy"].map(ts),
-      ts("bench/l7"), "bench/lb/backend.ts", "bench/lib/proxy-bench.ts", ...SERVER_BENCH, ...NOT_MEASURED,
+      ts("bench/l7"), "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
     ],
   },
   strategies: {
