@@ -9,7 +9,7 @@ import { profilePart } from "../lib/profile";
 import { type BackendKind, type DriverOptions, judge, probe, type ProxySuite, type ProxySystem, runProxyBench } from "../lib/proxy-bench";
 
 export const SUBJECT = "hub http proxy";
-export const TITLE = "l7: HTTP proxies side by side under wrk";
+export const TITLE = "l7: HTTP proxies side by side under wrk (chapter 11)";
 const LISTEN = 9500;
 
 export const BACKENDS: readonly BackendKind[] = [

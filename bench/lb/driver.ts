@@ -13,7 +13,7 @@ import {
 import type { Aim } from "../lib/suite";
 
 export const SUBJECT = "hub (splice)";
-export const TITLE = "lb: L4 proxies side by side under wrk";
+export const TITLE = "lb: L4 proxies side by side under wrk (chapter 08)";
 const LISTEN = 9200; // the proxy under test
 
 // Case names carry no suffix for the fixed backends, as in the runs before the node:http ones were added.

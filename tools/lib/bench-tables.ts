@@ -54,6 +54,12 @@ export interface SuiteInfo {
   readonly measured: readonly string[];
   /** How to take the result again. */
   readonly command: string;
+  /**
+   * What the ratio columns divide: `subject` (the default) the subject by each peer ("hub ÷ eventlet"); `baseline`
+   * each system by the subject, when the subject is the baseline the others are variants of ("metrics on ÷ metrics
+   * off"); `none` when a ratio means nothing (shares of a profile's samples).
+   */
+  readonly ratios?: "subject" | "baseline" | "none";
 }
 
 const ts = (dir: string): string => `:(glob)${dir}/**/*.ts`;
@@ -84,6 +90,27 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
     measured: [
       ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy"].map(ts),
       ts("bench/l7"), "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
+    ],
+  },
+  "lb-profile": {
+    chapter: "13-observability", about: "where our L4 proxy's time goes (a CPU profile under wrk)", layout: "cases", ratios: "none",
+    command: "npm run bench -- lb --profile --backends fixed",
+    measured: [...[...HUB, "solutions/05-green-sockets", "solutions/08-tcp-proxy"].map(ts), ts("bench/lb"), ...PROXY_BENCH, ...NOT_MEASURED],
+  },
+  "l7-profile": {
+    chapter: "13-observability", about: "where our HTTP proxy's time goes (a CPU profile under wrk)", layout: "cases", ratios: "none",
+    command: "npm run bench -- l7 --profile --backends fixed",
+    measured: [
+      ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy"].map(ts),
+      ts("bench/l7"), "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
+    ],
+  },
+  obs: {
+    chapter: "13-observability", about: "what observing costs: metrics and tracing on and off under wrk", layout: "cases", ratios: "baseline",
+    command: "npm run bench obs",
+    measured: [
+      ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy", "solutions/13-observability"].map(ts),
+      ts("bench/obs"), "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
     ],
   },
   strategies: {
@@ -251,7 +278,7 @@ export function runLine(f: BenchFile): string {
     ? `; load average ${m.loadAverage1mAtStart ?? "?"} at the start, ${m.loadAverage1mAtEnd ?? "?"} at the end`
     : "";
   const parts = [
-    f.reps ? `Medians of ${f.reps} reps, min–max in brackets` : "One deterministic run (no spread)",
+    f.reps === 1 ? "One measured run (no spread)" : f.reps ? `Medians of ${f.reps} reps, min–max in brackets` : "One deterministic run (no spread)",
     at ? `measured at commit ${at.commit}${at.dirty ? " with uncommitted changes" : ""}` : "no commit recorded",
     f.date ? `on ${f.date.slice(0, 10)}` : "",
   ].filter(Boolean);
@@ -260,7 +287,9 @@ export function runLine(f: BenchFile): string {
 }
 
 /** Every figure: median (min–max), with the subject's ratio to each peer when there are at most three peers. */
-export function figureTable(f: BenchFile, layout: "cases" | "systems" = BENCH_SUITES[f.suite]?.layout ?? "cases"): string {
+export function figureTable(file: BenchFile, layout: "cases" | "systems" = BENCH_SUITES[file.suite]?.layout ?? "cases"): string {
+  // One measured run has no spread to show: its figures stand alone.
+  const f = file.reps === 1 ? { ...file, rows: file.rows.map(({ min: _min, max: _max, ...r }) => r) } : file;
   const cases = casesOf(f);
   const systems = systemsOf(f);
   const subject = subjectOf(f);
@@ -273,14 +302,16 @@ export function figureTable(f: BenchFile, layout: "cases" | "systems" = BENCH_SU
     return tableOf(head, systems.map((s) => [s, ...cases.map((c) => cell(rowOf(f, c, s)))]));
   }
   const peers = systems.filter((s) => s !== subject);
-  const inline = peers.length <= 3 && systems.includes(subject);
-  const head = ["figure", ...systems, ...(inline ? peers.map((p) => `${subject} ÷ ${p}`) : [])];
+  const mode = BENCH_SUITES[f.suite]?.ratios ?? "subject";
+  const inline = mode !== "none" && peers.length <= 3 && systems.includes(subject);
+  const baseline = mode === "baseline";
+  const head = ["figure", ...systems, ...(inline ? peers.map((p) => (baseline ? `${p} ÷ ${subject}` : `${subject} ÷ ${p}`)) : [])];
   const lines = cases.map((c) => {
     const mine = rowOf(f, c, subject);
     return [
       `${c}, ${unitOf(c)}`,
       ...systems.map((s) => cell(rowOf(f, c, s))),
-      ...(inline ? peers.map((p) => ratioCell(mine, rowOf(f, c, p))) : []),
+      ...(inline ? peers.map((p) => (baseline ? ratioCell(rowOf(f, c, p), mine) : ratioCell(mine, rowOf(f, c, p)))) : []),
     ];
   });
   return tableOf(head, lines);
