@@ -61,8 +61,11 @@ export function profilePart(name: string, file: string): string {
   if (name === "(garbage collector)") return "garbage collection";
   if (name === "(program)") return "V8 and native code (program)";
   if (/^(writev|writeBuffer|write(Utf8|Latin1|Ascii|Ucs2)String)$/.test(name)) return "socket writes (native)";
+  // Opening and closing connections: the natives under accept, connect and close, and the objects each one makes.
+  if (/^(connect|close|reset|getsockname|getpeername|setNoDelay|onconnection)$/.test(name) && !/^\d\d-/.test(file)) return "connections opened and closed";
+  if (/^(Socket|Socket\._destroy|Socket\._getsockname|Duplex|ReadableState|WritableState)$/.test(name)) return "connections opened and closed";
   if (/stream_base_commons|internal\/net|node:net|streams\/writable/.test(file) && /write|Write|afterWrite|doWrite/.test(name)) return "socket writes (Node's stream plumbing)";
-  if (/stream_base_commons|internal\/net|node:net|streams\/readable/.test(file) || /^(onStreamRead|readableAddChunk)$/.test(name)) return "socket reads and Node's stream plumbing";
+  if (/stream_base_commons|internal\/net|node:net|streams\/(readable|duplex)/.test(file) || /^(onStreamRead|readableAddChunk)$/.test(name)) return "socket reads and Node's stream plumbing";
   const chapter = /^(\d\d)-[\w-]+\//.exec(file)?.[1];
   if (chapter) {
     if (["02", "03", "04"].includes(chapter)) return "the hub (chapters 02–04)";

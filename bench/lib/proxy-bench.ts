@@ -397,7 +397,7 @@ async function profile(suite: ProxySuite, options: DriverOptions): Promise<numbe
   const measured = measuredAt(repoDir, suite.sources);
   if (measured) notes.push(measured);
   notes.push(
-    `one measured run of ${seconds} s per system at ${conns.toLocaleString("en-US")} connections under V8's sampling profiler (500 µs), after the usual warm-up; ` +
+    `one measured run of ${seconds} s per system at ${conns.toLocaleString("en-US")} connections with ${kinds.map((b) => `${b.id} backends`).join(" and ")}, under V8's sampling profiler (500 µs), after the usual warm-up; ` +
       "every figure is a share of that run's samples (self time), which carries over between machines and loads better than absolute times do",
   );
   const rows: Row[] = [];
@@ -442,7 +442,8 @@ async function profile(suite: ProxySuite, options: DriverOptions): Promise<numbe
     title: `${suite.name}: where our proxy's time goes (CPU profile)`,
     cases, systems: [], subject: systems[0]!.name, aims: () => [],
   };
-  const why = options.quick ? "a quick run" : options["no-save"] ? "--no-save" : options.systems || options.backends ? "a partial run" : null;
+  // --backends and --only choose what is profiled and are named in the notes; --systems leaves systems out.
+  const why = options.quick ? "a quick run" : options["no-save"] ? "--no-save" : options.systems ? "a partial run (--systems)" : null;
   finish(result, { reps: 1, rows, notes, versions: {}, loadAtStart, started, repoDir, notSaved: why });
   return 0;
 }
