@@ -134,5 +134,9 @@ describe("bench tables", () => {
     expect(figureTable(profile, "cases").split("\n")[0]).toBe("| figure | hub | eventlet | floor |");
     expect(figureTable(profile, "cases").split("\n")[2]).toBe("| switch, ns/switch, lower is better | 50 | 200 | 40 |");
     expect(runLine(profile)).toMatch(/^One measured run \(no spread\), measured at commit abc1234/);
+    // A plot block says in the markdown where its charts are drawn (the site's chapter page).
+    expect(withBenchBlocks('<!-- bench: hub plot "rate" -->x<!-- /bench -->', load)).toBe(
+      '<!-- bench: hub plot "rate" -->\n\n*1 bar chart of `bench/results/hub.json` (the figures named "rate") stands here on the course site\'s page of this chapter.*\n\n<!-- /bench -->',
+    );
   });
 });

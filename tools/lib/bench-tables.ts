@@ -11,6 +11,8 @@
 //   <!-- bench: lb range "requests/s @ 64 conns" haproxy -->   one median with its min–max, inline
 //   <!-- bench: lb ratio "requests/s @ 64 conns" haproxy -->   one ratio, inline ("0.62×")
 //   <!-- bench: l7 table "fixed backends" -->   a table, ratios or aims block of the figures whose name contains the text
+//   <!-- bench: l7 plot "requests/s" -->        bar charts of those figures on the site's chapter page (site/src/build/bench.ts
+//                                               draws them); in the markdown, a line that says so
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -373,6 +375,10 @@ export function renderBlock(spec: string, load: (suite: string) => BenchFile): {
       return { text: ratioTable(only()), inline: false };
     case "aims":
       return { text: aimList(f, rest[0]), inline: false };
+    case "plot": {
+      const n = new Set(only().rows.map((r) => r.case)).size;
+      return { text: plotNote(suite, n, rest[0]), inline: false };
+    }
     case "value":
     case "range":
     case "ratio": {
@@ -387,8 +393,25 @@ export function renderBlock(spec: string, load: (suite: string) => BenchFile): {
       return { text: fmtRatio(mine.value / r.value), inline: true };
     }
     default:
-      throw new Error(`"${spec}": unknown kind "${kind}" (table, ratios, aims, value, range, ratio)`);
+      throw new Error(`"${spec}": unknown kind "${kind}" (table, ratios, aims, plot, value, range, ratio)`);
   }
+}
+
+/** What a plot block says in the markdown, where the site draws its charts. */
+export const plotNote = (suite: string, charts: number, filter?: string): string =>
+  `*${charts} bar chart${charts === 1 ? "" : "s"} of \`${RESULTS_DIR}/${suite}.json\`${filter ? ` (the figures named "${filter}")` : ""} ${charts === 1 ? "stands" : "stand"} here on the course site's page of this chapter.*`;
+
+/** The plot markers of a text: where each block's body starts and ends, its suite and its filter. */
+export function plotBlocks(text: string): { start: number; end: number; suite: string; filter?: string }[] {
+  const out: { start: number; end: number; suite: string; filter?: string }[] = [];
+  for (const m of text.matchAll(START)) {
+    const [suite, kind, filter] = args(m[1]!);
+    if (kind !== "plot" || !suite) continue;
+    const start = m.index! + m[0].length;
+    const end = text.indexOf(BLOCK_END, start);
+    if (end >= 0) out.push({ start, end, suite, filter });
+  }
+  return out;
 }
 
 /** `text` with every bench block regenerated; throws naming the marker when one cannot be made. */
