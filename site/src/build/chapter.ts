@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import type { Chapter } from "../../../tools/lib/manifest";
+import { withBenchPlots } from "./bench";
 import { castPlayer } from "./casts";
 import { renderExcerpt } from "./excerpt";
 import { readTimeline, renderTimeline } from "./trace-timeline";
@@ -19,7 +20,8 @@ const md = createMarkdown();
 export function renderChapter(site: Site, chapter: Chapter): Page {
   const file = `chapters/${chapter.id}.md`;
   const path = chapterPage(chapter.id);
-  const source = readFileSync(join(site.root, file), "utf8");
+  // Bench plot blocks become bar charts drawn from bench/results/ (the markdown carries a line saying so).
+  const source = withBenchPlots(site.root, readFileSync(join(site.root, file), "utf8"), site.warnings, file);
   const env: MarkdownEnv = {
     rewriteLink: (url) => rewriteLink(site, file, path, url),
     renderInclude: (inc) => renderExcerpt(site, file, inc, path),
