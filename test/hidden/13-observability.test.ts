@@ -2,11 +2,7 @@
 // grader and the Gradescope autograder; never handed out with the student edition.
 import { describe, expect, it } from "vitest";
 // --- imports: metrics (tasks 1–3)
-import { getHub } from "@target/02-hub/hub";
-import type { Green } from "@target/02-hub/suspend";
-import { spawn } from "@target/03-cancellation/greenthread";
 import { mulberry32 } from "@target/05-green-sockets/random";
-import type { Socket } from "@target/05-green-sockets/socket";
 import { HttpClient } from "@target/07-http/client";
 import type { HttpResponse } from "@target/07-http/handler";
 import { serveHttp } from "@target/07-http/server";
@@ -15,7 +11,8 @@ import { BalancerMetrics, METRICS } from "@target/13-observability/balancer-metr
 import { CONTENT_TYPE, exposition } from "@target/13-observability/exposition";
 import { withMetrics } from "@target/13-observability/metrics-endpoint";
 import { DEFAULT_BUCKETS, Histogram, Registry } from "@target/13-observability/metrics";
-import { readAll, request, SEED, server, simulate } from "../support/net";
+// getHub, Green, spawn, Socket, readAll, request, server and simulate: imported by the tracing section below.
+import { SEED } from "../support/net";
 import { checkExposition, parseExposition, sampleValue, valueOf } from "../support/prometheus";
 
 // --- imports: logs (tasks 4–5)
