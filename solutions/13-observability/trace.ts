@@ -274,7 +274,7 @@ class HubTracer implements Tracer {
         if (self.#on && self.#running === tid) self.#endSlice(4, true);
         throw e;
       }
-      if (self.#on && self.#running === tid) self.#endSlice(r.done ? 3 : trapEnd(r.value), r.done === true);
+      if (self.#on && self.#running === tid) self.#endSlice(r.done ? 3 : trapEnd(r.value as Suspend), r.done === true);
       return r;
     };
     return {
