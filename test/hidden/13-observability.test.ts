@@ -2,6 +2,18 @@
 // grader and the Gradescope autograder; never handed out with the student edition.
 import { describe, expect, it } from "vitest";
 // --- imports: metrics (tasks 1–3)
+import { mulberry32 } from "@target/05-green-sockets/random";
+import { HttpClient } from "@target/07-http/client";
+import type { HttpResponse } from "@target/07-http/handler";
+import { serveHttp } from "@target/07-http/server";
+import { startHealthyProxy } from "@target/10-health/proxy";
+import { BalancerMetrics, METRICS } from "@target/13-observability/balancer-metrics";
+import { CONTENT_TYPE, exposition } from "@target/13-observability/exposition";
+import { withMetrics } from "@target/13-observability/metrics-endpoint";
+import { DEFAULT_BUCKETS, Histogram, Registry } from "@target/13-observability/metrics";
+// getHub, Green, spawn, Socket, readAll, request, server and simulate: imported by the tracing section below.
+import { SEED } from "../support/net";
+import { checkExposition, parseExposition, sampleValue, valueOf } from "../support/prometheus";
 
 // --- imports: logs (tasks 4–5)
 // Access logs (tasks 4–5): names prefixed or namespaced so the other parts' imports stay free.
@@ -12,10 +24,110 @@ import * as logSupport from "../support/access-log";
 import * as logNet from "../support/net";
 
 // --- imports: tracing (task 6)
+import { sleep } from "@target/02-hub/green";
+import { getHub } from "@target/02-hub/hub";
+import type { Green } from "@target/02-hub/suspend";
+import { getCurrent, spawn } from "@target/03-cancellation/greenthread";
+import { withTimeout } from "@target/03-cancellation/timeout";
+import type { Socket } from "@target/05-green-sockets/socket";
+import { formatEvent, startTracing, type Tracer } from "@target/13-observability/trace";
+import { TraceRing } from "@target/13-observability/trace-ring";
+import { readAll, request, server, simulate } from "../support/net";
+import { checkChromeTrace, tracedLife } from "../support/trace";
 
 // --- end imports
 
 // --- tests: metrics (tasks 1–3)
+describe("task 1: counters and gauges with labels", () => {
+  it("children print sorted by label values, whatever the order of first use; a collected metric starts each scrape empty (1 pts)", () => {
+    const r = new Registry();
+    const c = r.counter({ name: "hub_x_total", help: "x", labelNames: ["b"] });
+    for (const b of ["zeta", "alpha", "mid", "alpha"]) c.labels({ b }).inc();
+    expect(r.gather()[0]!.samples.map((s) => `${s.labels[0]![1]}=${s.value}`)).toEqual(["alpha=2", "mid=1", "zeta=1"]);
+    let backends = ["b1", "b2"];
+    r.collect("gauge", { name: "hub_up", help: "up", labelNames: ["backend"] }, (set) => {
+      for (const b of backends) set({ backend: b }, 1);
+    });
+    expect(r.get("hub_up")!.collect().samples).toHaveLength(2);
+    backends = ["b2"]; // b1 was removed: the next scrape must not show it
+    expect(r.get("hub_up")!.collect().samples.map((s) => s.labels)).toEqual([[["backend", "b2"]]]);
+    expect(() => r.collect("gauge", { name: "hub_bad", help: "", labelNames: ["backend"] }, (set) => set({}, 1)).collect()).toThrow(/takes labels/);
+  });
+});
+
+describe("task 2: histograms with fixed buckets", () => {
+  it("default buckets are client_golang's, +Inf added; -Infinity lands in the first bucket and +Infinity in +Inf (1 pts)", () => {
+    const h = new Histogram({ name: "hub_d_seconds", help: "" });
+    expect(h.bounds).toEqual([...DEFAULT_BUCKETS, Infinity]);
+    h.observe(-Infinity);
+    h.observe(Infinity);
+    h.observe(0.005);
+    const buckets = h.collect().samples.filter((s) => s.name.endsWith("_bucket"));
+    expect(buckets[0]).toEqual({ name: "hub_d_seconds_bucket", labels: [["le", "0.005"]], value: 2 });
+    expect(buckets.at(-2)!.value).toBe(2);
+    expect(buckets.at(-1)).toEqual({ name: "hub_d_seconds_bucket", labels: [["le", "+Inf"]], value: 3 });
+  });
+});
+
+describe("task 3: the text exposition format", () => {
+  it("the /metrics handler: a token guards the scrape, only GET is allowed, other paths go to the admin API (1 pts)", () => {
+    const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
+      const r = new Registry();
+      r.counter({ name: "hub_scrapes_total", help: 'Say "hi".' }).inc(2);
+      const l = yield* net.host("lb").listen({ host: "lb", port: 9000 });
+      const inner = function* (): Green<HttpResponse> {
+        return { status: 200, body: "admin" };
+      };
+      spawn(serveHttp, l, withMetrics({ registry: r, token: "s3cret" }, inner));
+      const http = new HttpClient({ network: net.host("ops"), timeout: 1000 });
+      const noToken = yield* http.get("http://lb:9000/metrics");
+      const ok = yield* http.get("http://lb:9000/metrics?x=1", { Authorization: "Bearer s3cret" });
+      const post = yield* http.request({ method: "POST", url: "http://lb:9000/metrics", headers: { Authorization: "Bearer s3cret" }, body: "" });
+      const other = yield* http.get("http://lb:9000/backends");
+      l.close();
+      return { noToken: noToken.status, ok: ok.status, type: ok.headers.get("content-type"), body: ok.body.toString(), post: post.status, other: other.body.toString() };
+    });
+    expect(result.noToken).toBe(401);
+    expect(result.ok).toBe(200);
+    expect(result.type).toBe(CONTENT_TYPE);
+    expect(result.body).toBe('# HELP hub_scrapes_total Say "hi".\n# TYPE hub_scrapes_total counter\nhub_scrapes_total 2\n');
+    expect(result.post).toBe(405);
+    expect(result.other).toBe("admin");
+  });
+
+  it("the balancer's metrics on a simulated TCP proxy with a dead backend: retries, ejections and records counted, the format kept (1 pts)", () => {
+    const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
+      const bs = ["b1", "b2", "b3"].map((name) => ({ name, address: { host: name, port: 8080 } }));
+      for (const b of [bs[0]!, bs[2]!]) {
+        yield* server(net.host(b.name), b.address, function* (s: Socket): Green<void> {
+          yield* readAll(s);
+          yield* s.sendall(b.name);
+        });
+      }
+      const hp = yield* startHealthyProxy({ network: net.host("lb"), listen: { host: "lb", port: 80 }, backends: bs, random: mulberry32(SEED), retry: { maxRetries: 2 } });
+      const metrics = new BalancerMetrics();
+      metrics.watchTcp("tcp", hp);
+      const record = metrics.recorder("tcp");
+      for (let i = 0; i < 30; i++) {
+        const at = getHub().now();
+        const got = yield* request(net.host("c"), { host: "lb", port: 80 }, "hi");
+        record({ mode: "tcp", backend: got || null, status: null, accepted: at, received: null, picked: at, connected: at + 2, done: getHub().now(), bytesIn: 2, bytesOut: got.length });
+      }
+      const text = exposition(metrics.registry);
+      yield* hp.stop();
+      return text;
+    });
+    expect(checkExposition(result)).toEqual([]);
+    const f = parseExposition(result);
+    expect(valueOf(f, METRICS.retries, { proxy: "tcp" }), "one retry per failed connect to b2 until it is ejected").toBe(5);
+    expect(valueOf(f, METRICS.ejections, { proxy: "tcp", backend: "b2", reason: "consecutive-5xx" })).toBe(1);
+    expect(valueOf(f, METRICS.backendEjected, { proxy: "tcp", backend: "b2" })).toBe(1);
+    expect((valueOf(f, METRICS.tcpConnections, { proxy: "tcp", backend: "b1" }) ?? 0) + (valueOf(f, METRICS.tcpConnections, { proxy: "tcp", backend: "b3" }) ?? 0)).toBe(30);
+    expect(sampleValue(result, `${METRICS.connectTime}_count`, { proxy: "tcp", backend: "b1" })).toBe(valueOf(f, METRICS.tcpConnections, { proxy: "tcp", backend: "b1" }));
+    expect(valueOf(f, METRICS.bytesIn, { proxy: "tcp" })).toBe(60);
+  });
+});
+
 
 // --- tests: logs (tasks 4–5)
 describe("task 4: access log lines", () => {
@@ -97,5 +209,75 @@ describe("task 5: a log that never blocks the hub", () => {
 
 
 // --- tests: tracing (task 6)
+describe("task 6: tracing the hub", () => {
+  it("a ring of capacity 1 keeps only the newest record; a small ring pushed 100,000 times counts every overwrite (1 pts)", () => {
+    const one = new TraceRing(1);
+    one.push(1, 0, 7, -1, 1, 2);
+    one.push(3, 1, 8, 7, 5, 6);
+    expect(one.slots().map((i) => [one.kind[i], one.tid[i], one.other[i], one.ts[i]])).toEqual([[3, 8, 7, 5]]);
+    expect([one.length, one.dropped]).toEqual([1, 1]);
+    const ring = new TraceRing(3);
+    const arrays = [ring.kind, ring.code, ring.tid, ring.other, ring.ts, ring.ts2];
+    for (let n = 0; n < 100_000; n++) ring.push(2, n % 6, n, -1, n, n + 1);
+    expect(ring.slots().map((i) => ring.tid[i])).toEqual([99_997, 99_998, 99_999]);
+    expect([ring.length, ring.written, ring.dropped]).toEqual([3, 100_000, 99_997]);
+    // The same six arrays: a full ring overwrites, it never grows.
+    expect([ring.kind, ring.code, ring.tid, ring.other, ring.ts, ring.ts2]).toEqual(arrays);
+    expect(arrays.every((a, i) => a === [ring.kind, ring.code, ring.tid, ring.other, ring.ts, ring.ts2][i])).toBe(true);
+  });
+
+  it("killed before it ran: no slice; a Timeout comes from the thread's own timer; a packet wakes its receiver with an arrow from the sender (1 pts)", () => {
+    let tracer: Tracer | null = null;
+    simulate({ seed: 13, latency: 2 }, function* (net) {
+      tracer = startTracing(getHub());
+      const early = spawn(function* early(): Green<void> {});
+      yield* early.kill();
+      const slow = spawn(function* slow(): Green<string> {
+        return yield* withTimeout(3, function* () {
+          yield* sleep(50);
+          return "late";
+        }, { timeoutValue: "timed out" });
+      });
+      expect(yield* slow.wait()).toBe("timed out");
+      yield* server(net.host("srv"), { host: "srv", port: 7 }, function* echo(s: Socket): Green<void> {
+        yield* s.sendall(yield* readAll(s));
+      });
+      expect(yield* request(net.host("cli"), { host: "srv", port: 7 }, "ping")).toBe("ping");
+    });
+    const events = tracer!.events();
+    const lines = events.map(formatEvent);
+    expect(lines.filter((l) => l.includes("early"))).toEqual(["spawn early-1 by thread main", "die early-1 killed (GreenletExit)"]);
+    expect(lines.filter((l) => /slow-2/.test(l) && !l.startsWith("run"))).toEqual([
+      "spawn slow-2 by thread main",
+      "error into slow-2 by timer slow-2",
+      "die slow-2 returned",
+      "wake main by thread slow-2",
+    ]);
+    // The server's connection thread parks in recv; the client's bytes arrive as a timer the client's sendall set
+    // (each packet of the simulated network is a hub timer): an arrow from the client's slice.
+    const echoWakes = events.flatMap((e) => (e.kind === "wake" && e.thread.startsWith("conn") && e.how === "timer" ? [e] : []));
+    expect(echoWakes.length).toBeGreaterThan(0);
+    expect(echoWakes.some((e) => e.byThread === "main")).toBe(true);
+    const trace = tracer!.toChromeTrace();
+    expect(checkChromeTrace(trace)).toEqual([]);
+    expect(trace.traceEvents.some((e) => e.ph === "s" && e.name === "wake" && e.tid === echoWakes[0].by)).toBe(true);
+  });
+
+  it("started inside a running thread, it traces that thread from there; a ring too small for the run still exports a valid trace (1 pts)", () => {
+    let tracer: Tracer | null = null;
+    simulate({ seed: 13 }, function* () {
+      yield* sleep(1);
+      tracer = startTracing(getHub(), { capacity: 5000 });
+      const me = getCurrent().name;
+      yield* sleep(2);
+      expect(me).toBe("main");
+    });
+    expect(tracer!.events().map(formatEvent)).toEqual(["run main → park", "wake main by timer main", "run main → return", "die main returned"]);
+    const small = tracedLife({ capacity: 7 });
+    expect(small.tracer.dropped).toBe(tracedLife().tracer.events().length - 7);
+    expect(small.tracer.events()).toHaveLength(7);
+    expect(checkChromeTrace(small.tracer.toChromeTrace())).toEqual([]);
+  });
+});
 
 // --- end tests
