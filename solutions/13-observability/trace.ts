@@ -223,6 +223,7 @@ class HubTracer implements Tracer {
     if (this.#running !== -1) this.#endSlice(RUN_ENDS.indexOf("stop"));
     this.#on = false;
     for (const [g, t] of this.#threads) this.#untrack(g, t.gen);
+    this.#kills.clear();
     for (const name of [...HOOKED].reverse()) delete (this.#hub as unknown as Record<string, unknown>)[name];
     tracing.delete(this.#hub);
   }
@@ -261,15 +262,16 @@ class HubTracer implements Tracer {
   /** The generator the hub resumes instead of `gen`: each call is one run slice. */
   #wrap(tid: number, gen: Green<unknown>): Green<unknown> {
     const self = this;
-    const slice = (resume: () => IteratorResult<Suspend, unknown>): IteratorResult<Suspend, unknown> => {
-      if (!self.#on) return resume();
+    // One function for both ways in (a value, or an error), and no closure per call: this runs on every switch.
+    const slice = (throwing: boolean, sent: unknown): IteratorResult<Suspend, unknown> => {
+      if (!self.#on) return throwing ? gen.throw(sent) : gen.next(sent);
       self.#settle(null);
       self.#dying = -1;
       self.#running = tid;
       self.#sliceStart = self.#now();
       let r: IteratorResult<Suspend, unknown>;
       try {
-        r = resume();
+        r = throwing ? gen.throw(sent) : gen.next(sent);
       } catch (e) {
         if (self.#on && self.#running === tid) self.#endSlice(4, true);
         throw e;
@@ -278,8 +280,8 @@ class HubTracer implements Tracer {
       return r;
     };
     return {
-      next: (value?: unknown) => slice(() => gen.next(value)),
-      throw: (error: unknown) => slice(() => gen.throw(error)),
+      next: (value?: unknown) => slice(false, value),
+      throw: (error: unknown) => slice(true, error),
       return: (value?: unknown) => gen.return(value),
       [Symbol.iterator]() {
         return this;
