@@ -28,6 +28,9 @@ export function leftBehind(hub: Hub): string[] {
   const fresh = Object.getOwnPropertyNames(virtualHub()).join(", ");
   const problems = own === fresh ? [] : [`own properties: ${own} (a hub never traced has: ${fresh})`];
   for (const m of HOOKED) if (hub[m] !== Hub.prototype[m]) problems.push(`hub.${m} is not Hub.prototype.${m}`);
+  const backendOwn = Object.getOwnPropertyNames(hub.backend).join(", ");
+  const backendFresh = Object.getOwnPropertyNames(virtualHub().backend).join(", ");
+  if (backendOwn !== backendFresh) problems.push(`the backend's own properties: ${backendOwn} (never traced: ${backendFresh})`);
   return problems;
 }
 
