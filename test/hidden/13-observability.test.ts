@@ -6,6 +6,12 @@ import { describe, expect, it } from "vitest";
 // --- imports: logs (tasks 4–5)
 
 // --- imports: tracing (task 6)
+// The metrics section's tests use getHub, Green, spawn, Socket, readAll, request, server and simulate from here.
+import { getHub } from "@target/02-hub/hub";
+import type { Green } from "@target/02-hub/suspend";
+import { spawn } from "@target/03-cancellation/greenthread";
+import type { Socket } from "@target/05-green-sockets/socket";
+import { readAll, request, server, simulate } from "../support/net";
 import { formatEvent } from "@target/13-observability/trace";
 import { TraceRing } from "@target/13-observability/trace-ring";
 import { checkChromeTrace, tracedFromInside, tracedLife, tracedSimRun } from "../support/trace";
