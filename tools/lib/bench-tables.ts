@@ -115,6 +115,14 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
       ts("bench/obs"), "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
     ],
   },
+  "obs-profile": {
+    chapter: "13-observability", about: "where the time of an observed proxy goes (a CPU profile under wrk)", layout: "cases", ratios: "none",
+    command: "npm run bench -- obs --profile",
+    measured: [
+      ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy", "solutions/13-observability"].map(ts),
+      ts("bench/obs"), "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
+    ],
+  },
   strategies: {
     chapter: "09-strategies", about: "the cost of a pick", layout: "systems", command: "npm run bench strategies",
     measured: [ts("solutions/09-strategies"), "solutions/08-tcp-proxy/balancer.ts", "solutions/05-green-sockets/random.ts", ts("bench/strategies"), "bench/suites/strategies.ts", ...NODE_BENCH, ...NOT_MEASURED],
