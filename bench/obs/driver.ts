@@ -107,7 +107,8 @@ export const OBS: ProxySuite = {
   pooled: true,
   sources: ["solutions", "bench/obs", "bench/lb/backend.ts", "bench/lib"],
   profileConns: 1000,
-  // 4 systems × 2 counts × 5 reps of 4 s, each from a fresh start: about 5 minutes on a quiet machine.
+  // 4 systems × 2 counts × 5 reps of 4 s, each from a fresh start: under 6 minutes on a quiet machine (a 3-rep run
+  // took 4.4 minutes at a load average of 15 to 21).
   defaultReps: 5,
   seconds: 4,
   aims,
