@@ -25,7 +25,7 @@ export const METRICS = {
   tcpConnections: "hub_lb_tcp_connections_total",
   /** envoy upstream_cx_connect_ms (a histogram); haproxy_backend_connect_time_average_seconds */
   connectTime: "hub_lb_upstream_connect_seconds",
-  /** envoy downstream_rq_time; haproxy_backend_total_time_average_seconds */
+  /** envoy downstream_rq_time; haproxy_backend_total_time_average_seconds (HAProxy's Ta, not Tt) */
   duration: "hub_lb_request_duration_seconds",
   /** haproxy_frontend_bytes_in_total / _out_total */
   bytesIn: "hub_lb_bytes_in_total",
@@ -59,7 +59,7 @@ export const METRICS = {
 } as const;
 
 /** What the metrics read of an access record: any object with these fields will do. */
-export type MeteredRecord = Pick<AccessRecord, "mode" | "backend" | "status" | "accepted" | "picked" | "connected" | "done" | "bytesIn" | "bytesOut">;
+export type MeteredRecord = Pick<AccessRecord, "mode" | "backend" | "status" | "accepted" | "received" | "picked" | "connected" | "done" | "bytesIn" | "bytesOut">;
 
 /** Buckets for connect times, in seconds: 0.5 ms (loopback) to 5 s (a connect timeout). */
 export const CONNECT_BUCKETS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -106,7 +106,7 @@ export class BalancerMetrics {
     this.#responses = r.counter({ name: METRICS.httpResponses, help: "HTTP responses sent to clients, by backend and status class.", labelNames: ["proxy", "backend", "code"] });
     this.#tcp = r.counter({ name: METRICS.tcpConnections, help: "TCP connections relayed, by backend.", labelNames: ["proxy", "backend"] });
     this.#connect = r.histogram({ name: METRICS.connectTime, help: "Time to open a connection to a backend, in seconds.", labelNames: ["proxy", "backend"], buckets: CONNECT_BUCKETS });
-    this.#duration = r.histogram({ name: METRICS.duration, help: "Time from accepting a request (or connection) to its end, in seconds.", labelNames: ["proxy", "mode"], buckets: DURATION_BUCKETS });
+    this.#duration = r.histogram({ name: METRICS.duration, help: "Time from reading a request's head (TCP: accepting the connection) to its end, in seconds.", labelNames: ["proxy", "mode"], buckets: DURATION_BUCKETS });
     this.#bytesIn = r.counter({ name: METRICS.bytesIn, help: "Bytes received from clients.", labelNames: ["proxy"] });
     this.#bytesOut = r.counter({ name: METRICS.bytesOut, help: "Bytes sent to clients.", labelNames: ["proxy"] });
 
@@ -189,7 +189,8 @@ export class BalancerMetrics {
         if (h === undefined) connect.set(backend, (h = this.#connect.labels({ proxy: name, backend })));
         h.observe(Math.max(0, r.connected - (r.picked ?? r.accepted)) / 1000);
       }
-      duration[r.mode].observe(Math.max(0, r.done - r.accepted) / 1000);
+      // From the request's head (HTTP: a keep-alive connection's idle time before it is not the request's) or the accept (TCP).
+      duration[r.mode].observe(Math.max(0, r.done - (r.received ?? r.accepted)) / 1000);
       bytesIn.inc(r.bytesIn);
       bytesOut.inc(r.bytesOut);
     };

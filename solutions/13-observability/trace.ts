@@ -60,6 +60,7 @@ export function formatEvent(e: TraceEvent): string {
   }
 }
 
+// #region start-tracing
 export interface TraceOptions {
   /** Records the ring holds; older ones are overwritten (and counted in `dropped`). @default 65536 */
   readonly capacity?: number;
@@ -75,7 +76,7 @@ export interface Tracer {
   readonly capacity: number;
   /** Records overwritten because the ring was full. */
   readonly dropped: number;
-  /** The events held, oldest first. */
+  /** The events held, in time order (a run slice at its start). */
   events(): TraceEvent[];
   /** The events held, in Chrome's trace-event format (opens in Perfetto and chrome://tracing). */
   toChromeTrace(): ChromeTrace;
@@ -106,6 +107,7 @@ export function startTracing(hub: Hub, options: TraceOptions = {}): Tracer {
   tracing.set(hub, tracer);
   return tracer;
 }
+// #endregion
 
 // #region trace-virtual
 /**
@@ -129,7 +131,6 @@ export function traceVirtual<T>(
 }
 // #endregion
 
-// #region hub-tracer
 class HubTracer implements Tracer {
   readonly #hub: Hub;
   readonly #ring: TraceRing;
@@ -162,6 +163,7 @@ class HubTracer implements Tracer {
   /** Errors sent by kill (switchTo) or killSoon (a final throwInto), by thread: dying of one is "killed". */
   readonly #kills = new Map<number, unknown>();
 
+  // #region tracer-hooks
   constructor(hub: Hub, options: TraceOptions) {
     this.#hub = hub;
     this.#ring = new TraceRing(options.capacity ?? 65536);
@@ -224,6 +226,7 @@ class HubTracer implements Tracer {
     for (const name of [...HOOKED].reverse()) delete (this.#hub as unknown as Record<string, unknown>)[name];
     tracing.delete(this.#hub);
   }
+  // #endregion
 
   // -- recording --------------------------------------------------------------------------------------------------
 
@@ -235,6 +238,7 @@ class HubTracer implements Tracer {
     return this.#last;
   }
 
+  // #region tracer-slices
   /** The trace number of `g`, which is traced from now on (its generator wrapped, its death heard). */
   #track(g: Greenlet): number {
     const known = this.#threads.get(g);
@@ -243,7 +247,7 @@ class HubTracer implements Tracer {
     const gen = g.gen;
     this.#threads.set(g, { tid, gen });
     this.#names.set(tid, g.name);
-    (g as { gen: Green<unknown> }).gen = this.#wrap(g, tid, gen);
+    (g as { gen: Green<unknown> }).gen = this.#wrap(tid, gen);
     g.onExit(this.#died, false); // bookkeeping: a failure nobody else hears is still reported
     return tid;
   }
@@ -255,7 +259,7 @@ class HubTracer implements Tracer {
   }
 
   /** The generator the hub resumes instead of `gen`: each call is one run slice. */
-  #wrap(g: Greenlet, tid: number, gen: Green<unknown>): Green<unknown> {
+  #wrap(tid: number, gen: Green<unknown>): Green<unknown> {
     const self = this;
     const slice = (resume: () => IteratorResult<Suspend, unknown>): IteratorResult<Suspend, unknown> => {
       if (!self.#on) return resume();
@@ -270,7 +274,7 @@ class HubTracer implements Tracer {
         if (self.#on && self.#running === tid) self.#endSlice(4, true);
         throw e;
       }
-      if (self.#on && self.#running === tid) self.#endSlice(r.done ? 3 : trapEnd(r.value), r.done === true);
+      if (self.#on && self.#running === tid) self.#endSlice(r.done ? 3 : trapEnd(r.value as Suspend), r.done === true);
       return r;
     };
     return {
@@ -303,7 +307,9 @@ class HubTracer implements Tracer {
     if (g === null || g === current) return;
     this.#endSlice(g.state === "parked" ? 0 : g.dead ? (g.failed ? 4 : 3) : 1);
   }
+  // #endregion
 
+  // #region tracer-wakers
   /** Who is acting now: a thread (running), a timer callback, or the outside. */
   #waker(): { how: number; by: number; byTs: number } {
     const current = this.#hub.current;
@@ -367,6 +373,7 @@ class HubTracer implements Tracer {
       }
     };
   }
+  // #endregion
 
   #intern(s: string): number {
     const i = this.#strings.indexOf(s);
@@ -415,11 +422,11 @@ class HubTracer implements Tracer {
           break;
       }
     }
-    return out;
+    // A run is written when its slice ends, after what happened inside it: in time order, it comes first.
+    return out.sort((a, b) => a.ts - b.ts); // stable: records of the same time keep their order
   }
 
   toChromeTrace(): ChromeTrace {
     return toChromeTrace(this.events(), { clock: this.#wall ? "wall" : "hub", dropped: this.dropped });
   }
 }
-// #endregion

@@ -53,7 +53,7 @@ export function readTimeline(json: unknown): Timeline {
   };
 }
 
-const COL = 56, LANE = 18, LABEL = 118, TOP = 22, BOX = 10;
+const COL = 48, LANE = 18, LABEL = 96, TOP = 22, BOX = 10;
 
 /** The timeline as a figure: an SVG (scrolls sideways on a narrow screen) with a caption and a legend. */
 export function renderTimeline(t: Timeline, source: string): string {
