@@ -507,8 +507,8 @@ describe("task 5: a log that never blocks the hub", () => {
         }
         client.close();
         yield* proxy.shutdown(1_000);
+        yield* acceptor.kill(); // before the close, which would fail its accept
         listener.close();
-        yield* acceptor.kill();
       }, 10_000);
       await w.close();
       const lines = logFs.readFileSync(file, "utf8").split("\n");
