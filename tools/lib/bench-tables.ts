@@ -95,12 +95,12 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
     ],
   },
   "lb-profile": {
-    chapter: "13-observability", about: "where our L4 proxy's time goes (a CPU profile under wrk)", layout: "cases", ratios: "none",
+    chapter: "13-observability", about: "where our L4 proxy's time goes, profiled under wrk", layout: "cases", ratios: "none",
     command: "npm run bench -- lb --profile --backends fixed",
     measured: [...[...HUB, "solutions/05-green-sockets", "solutions/08-tcp-proxy"].map(ts), ts("bench/lb"), ...PROXY_BENCH, ...NOT_MEASURED],
   },
   "l7-profile": {
-    chapter: "13-observability", about: "where our HTTP proxy's time goes (a CPU profile under wrk)", layout: "cases", ratios: "none",
+    chapter: "13-observability", about: "where our HTTP proxy's time goes, profiled under wrk", layout: "cases", ratios: "none",
     command: "npm run bench -- l7 --profile --backends fixed",
     measured: [
       ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy"].map(ts),
@@ -110,6 +110,14 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
   obs: {
     chapter: "13-observability", about: "what observing costs: metrics and tracing on and off under wrk", layout: "cases", ratios: "baseline",
     command: "npm run bench obs",
+    measured: [
+      ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy", "solutions/13-observability"].map(ts),
+      ts("bench/obs"), "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
+    ],
+  },
+  "obs-profile": {
+    chapter: "13-observability", about: "where the time of an observed proxy goes, profiled under wrk", layout: "cases", ratios: "none",
+    command: "npm run bench -- obs --profile",
     measured: [
       ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy", "solutions/13-observability"].map(ts),
       ts("bench/obs"), "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
