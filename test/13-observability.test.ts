@@ -1,4 +1,10 @@
-// Grading tests for lab 13-observability. TODO header (owner: metrics).
+// Grading tests for lab 13-observability: the metrics registry, histograms and the Prometheus text format (checked by
+// a well-kept parser and by the format's grammar, and scraped from a balancer on loopback); access log lines and a
+// writer that never blocks the hub; the hub's tracer and its Chrome trace. Time is the hub's virtual clock except on
+// loopback and in the log file's tests.
+//
+// A randomized test prints its seed when it fails. Replay it with, for example:
+//   SEED=1234 npx vitest run test/13-observability.test.ts
 import { describe, expect, it } from "vitest";
 // --- imports: metrics (tasks 1–3)
 import type { Green } from "@target/02-hub/suspend";
