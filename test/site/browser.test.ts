@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadManifest, readyChapters, ROOT } from "../../tools/lib/manifest";
 import { extractRegion, INCLUDE } from "../../tools/lib/markers";
 import { castText, parseCast } from "../../tools/lib/cast";
-import { buildSite } from "../../site/src/build/index";
+import { builtSite } from "./built-site";
 import { serve } from "./helpers";
 
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
@@ -28,13 +28,14 @@ const manifest = loadManifest();
 const chapter = readyChapters(manifest).find((c) => existsSync(join(ROOT, "chapters", `${c.id}.md`)));
 
 describe.skipIf(!present)("the course site in Chromium", () => {
-  const out = mkdtempSync(join(tmpdir(), "site-browser-"));
+  let out = "";
   const profile = mkdtempSync(join(tmpdir(), "site-chromium-"));
   let server: Awaited<ReturnType<typeof serve>>;
   let context: BrowserContext;
 
   beforeAll(async () => {
-    await buildSite({ root: ROOT, outDir: out });
+    // The same build build.test.ts checks (built-site.ts: built once, kept while nothing it reads changes).
+    ({ dir: out } = await builtSite());
     server = await serve(out);
     mkdirSync(SHOTS, { recursive: true });
     context = await chromium.launchPersistentContext(profile, {
@@ -48,7 +49,6 @@ describe.skipIf(!present)("the course site in Chromium", () => {
   afterAll(async () => {
     await context?.close();
     await server?.close();
-    rmSync(out, { recursive: true, force: true });
     rmSync(profile, { recursive: true, force: true });
   }, 30_000);
 

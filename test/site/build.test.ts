@@ -1,13 +1,13 @@
 // The course site builds: every ready chapter renders with every included region, every internal link of the
 // built site resolves (file and #fragment), and the generator fails loudly on an include that does not exist.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { join, posix } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { loadManifest, readyChapters, ROOT } from "../../tools/lib/manifest";
 import { INCLUDE } from "../../tools/lib/markers";
 import { buildSite, generatePages } from "../../site/src/build/index";
 import { freshnessNote } from "../../site/src/build/bench";
+import { builtSite } from "./built-site";
 import { fixtureManifest, internalLinks, makeTree, resolveLink } from "./helpers";
 
 const BUILD_MS = 180_000; // a build takes seconds; a shared CI machine may be slow
@@ -20,12 +20,12 @@ function walk(dir: string, rel = ""): string[] {
 }
 
 describe("the course site, built from this repository", () => {
-  const out = mkdtempSync(join(tmpdir(), "site-dist-"));
+  // The same build browser.test.ts opens (built-site.ts: built once, kept while nothing it reads changes).
+  let out = "";
   let pages: readonly string[] = [];
   beforeAll(async () => {
-    ({ pages } = await buildSite({ root: ROOT, outDir: out }));
+    ({ dir: out, pages } = await builtSite());
   }, BUILD_MS);
-  afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   const manifest = loadManifest();
   const written = readyChapters(manifest).filter((c) => existsSync(join(ROOT, "chapters", `${c.id}.md`)));

@@ -2,7 +2,7 @@
 // executing notebooks with `jupyter nbconvert`, then reading the executed files for errors ourselves, because
 // tslab reports a failed cell on stderr and nbconvert can still exit 0.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { ROOT } from "../lib/manifest";
@@ -21,7 +21,10 @@ export const INSTALL_HINT = `install Jupyter: sudo apt-get install -y --no-insta
 
 /** Seconds nbconvert allows one cell; the first cell also compiles what the notebook imports (5–10 s when idle). */
 export const JUPYTER_CELL_SECONDS = 120;
-/** Wall-clock limit for one notebook in Jupyter, kernel start-up included; a backstop for a hung kernel. */
+/**
+ * Wall-clock limit for one notebook in Jupyter, kernel start-up included (an nbconvert executing n notebooks gets n
+ * times this); a backstop for a hung kernel.
+ */
 export const JUPYTER_NOTEBOOK_SECONDS = 240;
 
 /** stdout of a successful `jupyter …`, or null. Not stderr: Python's debugger may print warnings there. */
@@ -109,9 +112,17 @@ export function executedProblems(nb: Notebook, file: string): string[] {
   return found;
 }
 
-/** Executes one notebook with `jupyter nbconvert --execute` and our kernel; writes the result into `outDir`. */
-export function nbconvert(file: string, outDir: string, jupyterPath: string, root = ROOT): Promise<JupyterResult> {
+/**
+ * Executes notebooks with one `jupyter nbconvert --execute` (each notebook in its own kernel, one after another) and
+ * our kernel; writes the results into `outDir`. One nbconvert for several notebooks: Python and nbconvert start once
+ * (about a second of CPU each time). A notebook nbconvert did not write (it stopped at an earlier one: a kernel that
+ * died, a cell past its time limit) is executed again alone, so that its problem is its own. Never rejects.
+ */
+export async function nbconvert(files: readonly string[], outDir: string, jupyterPath: string, root = ROOT): Promise<JupyterResult[]> {
   const started = Date.now();
+  const executedOf = (file: string): string => join(outDir, basename(file));
+  // A notebook left by an earlier run must not pass for this run's.
+  for (const f of files) rmSync(executedOf(f), { force: true });
   const args = [
     "nbconvert", "--to", "notebook", "--execute",
     `--ExecutePreprocessor.kernel_name=${KERNELSPEC.name}`,
@@ -120,13 +131,14 @@ export function nbconvert(file: string, outDir: string, jupyterPath: string, roo
     "--allow-errors",
     // Timing metadata is our proof that a cell ran: tslab sends no execution counts, so nbconvert records none.
     "--ExecutePreprocessor.record_timing=True",
-    "--output-dir", outDir, join(root, file),
+    "--output-dir", outDir, ...files.map((f) => join(root, f)),
   ];
-  return new Promise((resolve) => {
+  const { code, log } = await new Promise<{ code: number | null; log: string }>((resolve) => {
     // JUPYTER_PATH comes first in Jupyter's search, so "tslab" means our kernel here whatever else is installed.
     const env = { ...process.env, JUPYTER_PATH: jupyterPath, JUPYTER_RUNTIME_DIR: join(jupyterPath, "runtime") };
     // Its own process group, so that at the time limit the kernel goes too, not only nbconvert.
-    const group = spawnGroup("jupyter", args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], deadlineMs: JUPYTER_NOTEBOOK_SECONDS * 1000 });
+    const deadlineMs = JUPYTER_NOTEBOOK_SECONDS * 1000 * files.length;
+    const group = spawnGroup("jupyter", args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], deadlineMs });
     const child = group.child;
     let log = "";
     child.stdout!.on("data", (d: Buffer) => (log += d.toString()));
@@ -134,40 +146,50 @@ export function nbconvert(file: string, outDir: string, jupyterPath: string, roo
     child.on("error", (e) => (log += String(e)));
     child.on("close", (code) => {
       if (group.timedOut) log += `\nstopped: the time limit of ${JUPYTER_NOTEBOOK_SECONDS} s for one notebook ran out`;
-      const executed = join(outDir, basename(file));
-      const problems: string[] = [];
-      let nb: Notebook | undefined;
-      try {
-        nb = readNotebook(executed);
-      } catch {
-        // No executed notebook: nbconvert's own log says why.
-      }
-      if (nb) problems.push(...executedProblems(nb, file));
-      if (code !== 0 || !nb) {
-        const tail = log.trim().split("\n").slice(-8).join("\n    ");
-        if (!problems.length) problems.push(`${file}: jupyter nbconvert exited with ${code}:\n    ${tail}`);
-      }
-      resolve({ file, ok: problems.length === 0, ms: Date.now() - started, problems, ...(nb ? { executed } : {}) });
+      resolve({ code, log });
     });
   });
+  const results: JupyterResult[] = [];
+  let since = started;
+  for (const file of files) {
+    const executed = executedOf(file);
+    let nb: Notebook | undefined;
+    try {
+      nb = readNotebook(executed);
+    } catch {
+      // Not written: nbconvert's own log says why.
+    }
+    if (!nb && files.length > 1) {
+      results.push(...(await nbconvert([file], outDir, jupyterPath, root)));
+      continue;
+    }
+    const problems = nb ? executedProblems(nb, file) : [];
+    if (!nb || (code !== 0 && files.length === 1)) {
+      const tail = log.trim().split("\n").slice(-8).join("\n    ");
+      if (!problems.length) problems.push(`${file}: jupyter nbconvert exited with ${code}:\n    ${tail}`);
+    }
+    // Each notebook's time: from when the one before it was written (its kernel's start-up included).
+    const done = nb ? statSync(executed).mtimeMs : Date.now();
+    results.push({ file, ok: problems.length === 0, ms: Math.max(0, Math.round(done - since)), problems, ...(nb ? { executed } : {}) });
+    since = Math.max(since, done);
+  }
+  return results;
 }
 
-/** Executes notebooks with real Jupyter, a few at a time, with our kernel registered in a temporary JUPYTER_PATH. */
+/**
+ * Executes notebooks with real Jupyter, with our kernel registered in a temporary JUPYTER_PATH: as many nbconvert
+ * processes at once as there are cores, each executing its share of the notebooks one after another.
+ */
 export async function checkWithJupyter(files: readonly string[], outDir: string, root = ROOT): Promise<JupyterResult[]> {
   const jupyterPath = mkdtempSync(join(tmpdir(), "hub-jupyter-"));
   mkdirSync(outDir, { recursive: true });
   try {
     writeKernelSpec(jupyterPath, root);
-    const results: JupyterResult[] = new Array(files.length);
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      while (next < files.length) {
-        const i = next++;
-        results[i] = await nbconvert(files[i]!, outDir, jupyterPath, root);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(files.length, Math.max(1, availableParallelism())) }, lane));
-    return results;
+    const lanes = Math.min(files.length, Math.max(1, availableParallelism()));
+    // Every lanes-th notebook to a lane: the later chapters' notebooks, the longer ones, spread over all lanes.
+    const shares = Array.from({ length: lanes }, (_, j) => files.filter((_, i) => i % lanes === j));
+    const done = await Promise.all(shares.map((share) => nbconvert(share, outDir, jupyterPath, root)));
+    return files.map((f) => done.flat().find((r) => r.file === f)!);
   } finally {
     rmSync(jupyterPath, { recursive: true, force: true });
   }

@@ -71,6 +71,15 @@ export async function executeNotebook(root: string, file: string, onEvent: (e: R
   const { createExecutor } = req("tslab/dist/executor") as {
     createExecutor(rootDir: string, convs: { node: Converter; browser: Converter; close(): void }, console: { log(...a: unknown[]): void; error(...a: unknown[]): void }): TslabExecutor;
   };
+  // tslab's TypeScript watches every file and folder a notebook's imports reach (about 200 of them), so that an
+  // interactive kernel sees an edit; a run reads each file once, and tslab's close() leaves the folders' watchers
+  // open, so that in a process that runs one notebook after another they would pile up. No watching, then.
+  const ts = createRequire(req.resolve("tslab/package.json"))("@tslab/typescript-for-tslab") as {
+    sys: { watchFile?: unknown; watchDirectory?: unknown };
+  };
+  const unwatched = (): { close(): void } => ({ close() {} });
+  ts.sys.watchFile = unwatched;
+  ts.sys.watchDirectory = unwatched;
   // tslab.display writes through this module-level hook, which its Jupyter kernel sets before every cell.
   const jupyter = req("tslab/dist/jupyter") as { lastWriteDisplayData: DisplayWriter | null };
 
