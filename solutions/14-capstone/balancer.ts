@@ -15,21 +15,26 @@ import type { Address, Listener, Network } from "../05-green-sockets/socket";
 import { formatAddress } from "../05-green-sockets/socket";
 import type { Handler, HttpRequest, HttpResponse } from "../07-http/handler";
 import { serveHttp } from "../07-http/server";
+import type { AccessRecord } from "../11-http-proxy/access-record";
 import { adminHandler, isLoopback } from "../12-elastic/admin";
+import { BalancerMetrics } from "../13-observability/balancer-metrics";
+import { withMetrics } from "../13-observability/metrics-endpoint";
 import { parseConfig, type ConfigIssue, type LbConfig, type ParseResult } from "./config";
 import { Front } from "./front";
 import { startGeneration, type DrainReport, type Generation, type GenerationOptions } from "./generation";
 import { planReload, type ReloadPlan } from "./reload-plan";
 
 // #region balancer-types
-export interface BalancerOptions extends Omit<GenerationOptions, "drainTimeout"> {
+export interface BalancerOptions extends Omit<GenerationOptions, "drainTimeout" | "onRecord"> {
   /**
    * Reads and checks the config again: what SIGHUP and `POST /admin/reload` without a body apply (the CLI reads
    * the file). @default none: a reload needs a config
    */
   readonly load?: () => ParseResult;
-  /** More admin routes by path (`/metrics`): each answers GET requests. @default none */
+  /** More admin routes by path: each answers whatever request comes to it. @default none */
   readonly routes?: Readonly<Record<string, Handler>>;
+  /** Every access record (one a request, or a TCP connection), after the metrics have counted it. @default none */
+  readonly onRecord?: (listener: string, r: AccessRecord) => void;
 }
 
 /** What a reload did: the plan, each change as a line; or, refused, every reason (and nothing changed). */
@@ -55,6 +60,9 @@ export class Balancer {
   readonly draining = new Set<GreenThread<DrainReport>>();
   /** Every change of config, reload refused and stop, as a line. */
   readonly events: string[] = [];
+  /** Chapter 13's metrics of every listener, served on the admin listener at `config.metrics.path`. */
+  readonly metrics = new BalancerMetrics();
+  readonly #recorders = new Map<string, (r: AccessRecord) => void>();
   /** The generations of `draining`. */
   readonly #retired = new Set<Generation>();
   #admin: Listener | null = null;
@@ -93,7 +101,27 @@ export class Balancer {
   }
 
   generationOptions(config: LbConfig): GenerationOptions {
-    return { ...this.options, drainTimeout: config.drainTimeout };
+    return { ...this.options, drainTimeout: config.drainTimeout, onRecord: (name) => this.#recorder(name) };
+  }
+
+  /** One recorder per listener name, kept across generations (chapter 13's recorder caches its label children). */
+  #recorder(name: string): (r: AccessRecord) => void {
+    let rec = this.#recorders.get(name);
+    if (rec === undefined) {
+      const count = this.metrics.recorder(name);
+      const onRecord = this.options.onRecord;
+      rec = onRecord === undefined ? count : (r) => (count(r), onRecord(name, r));
+      this.#recorders.set(name, rec);
+    }
+    return rec;
+  }
+
+  /** From now on the metrics read `g` for its listener (and no longer the generation before it). */
+  watch(g: Generation): void {
+    this.metrics.unwatch(g.name);
+    if (g.tcp !== null) this.metrics.watchTcp(g.name, g.tcp);
+    else this.metrics.watchHttp(g.name, g.http!);
+    this.metrics.watchMembership(g.name, g.membership);
   }
 
   /** Binds the admin API of `config` (nothing when it has none). */
@@ -192,6 +220,7 @@ export function* startBalancer(config: LbConfig, options: BalancerOptions): Gree
         throw new Error(`listener "${name}" cannot listen on ${formatAddress(l.listen)}: ${(e as Error).message}`);
       }
       lb.running.set(name, { front, generation: g });
+      lb.watch(g);
       lb.log(`${name}: ${l.protocol} on ${formatAddress(front.address)}, ${g.membership.members.size} backend(s)`);
     }
     lb.serveAdmin(yield* lb.bindAdmin(config));
@@ -236,6 +265,7 @@ function* applyReload(lb: Balancer, next: LbConfig): Green<ReloadReport> {
   for (const name of plan.start) {
     const front = Front.on(bound.get(name)!, started.get(name)!.hands);
     lb.running.set(name, { front, generation: started.get(name)! });
+    lb.watch(started.get(name)!);
     changes.push(`${name}: started on ${formatAddress(front.address)}`);
   }
   for (const name of [...plan.rebind, ...plan.replace]) {
@@ -245,6 +275,7 @@ function* applyReload(lb: Balancer, next: LbConfig): Green<ReloadReport> {
     const from = formatAddress(r.front.address);
     yield* r.front.swap(started.get(name)!.hands, bound.get(name));
     r.generation = started.get(name)!;
+    lb.watch(r.generation);
     lb.retire(old, grace, "old");
     changes.push(moved ? `${name}: moved from ${from} to ${formatAddress(r.front.address)}; the old port's connections drain` : `${name}: new settings for new connections; the old proxy's connections drain`);
   }
@@ -256,6 +287,7 @@ function* applyReload(lb: Balancer, next: LbConfig): Green<ReloadReport> {
   for (const name of plan.stop) {
     const r = lb.running.get(name)!;
     lb.running.delete(name);
+    lb.metrics.unwatch(name);
     yield* r.front.close();
     lb.retire(r.generation, grace, "removed");
     changes.push(`${name}: stopped; its connections drain`);
@@ -302,7 +334,7 @@ export function* stopAll(lb: Balancer, deadline: number): Green<DrainReport> {
 
 // #region admin
 /**
- * The balancer's admin API: `GET /admin/listeners`, `GET /admin/config`, `POST /admin/reload` (the body, YAML or
+ * The balancer's admin API: `GET /metrics` (chapter 13; the path is the config's), `GET /admin/listeners`, `GET /admin/config`, `POST /admin/reload` (the body, YAML or
  * JSON, is the new config; without one the file is read again), chapter 12's API for each listener under
  * `/admin/listeners/<name>/` (`backends`, `events`), and the routes of the options (`/metrics`).
  */
@@ -312,6 +344,8 @@ export function balancerAdmin(lb: Balancer): Handler {
     const path = req.target.split("?")[0]!;
     const extra = lb.options.routes?.[path];
     if (extra !== undefined) return yield* extra(req);
+    const metrics = lb.config.metrics;
+    if (metrics !== null && path === metrics.path) return yield* withMetrics({ registry: lb.metrics.registry, token, path: metrics.path })(req);
     if (token !== undefined && !authorized(req, token)) return json(401, { error: "a valid token is required (Authorization: Bearer <token>)" }, { "WWW-Authenticate": "Bearer" });
     const parts = path.split("/").filter((p) => p.length > 0).map(decodeURIComponent);
     if (parts[0] !== "admin") return json(404, { error: `no such resource: ${path}` });

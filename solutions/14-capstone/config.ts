@@ -123,6 +123,8 @@ export const lbConfigSchema = z
     listeners: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, "a listener name is 1–32 letters, digits, \"_\" or \"-\""), listener),
     /** Chapter 12's admin API (and /metrics); null: none. Off loopback it needs a token. */
     admin: z.strictObject({ listen: address, token: z.string().min(16).optional() }).nullable().default(null),
+    /** Chapter 13's metrics, in Prometheus' text format on the admin listener; null: none (so is an admin of null). */
+    metrics: z.strictObject({ path: z.string().regex(/^\/[^?#\s]*$/, "a path starts with \"/\"").default("/metrics") }).nullable().prefault({}),
     /** Milliseconds a removed backend keeps its connections before they are cut. */
     drainTimeout: ms.default(30_000),
     /** Milliseconds a graceful stop (SIGTERM) lets connections finish before it cuts them. */
