@@ -199,9 +199,8 @@ export class Balancer {
     return yield* this.#stopping.wait();
   }
 
-  /** Cuts every connection still open now, in every generation, running or draining. */
-  cutAll(why: string): void {
-    for (const r of this.running.values()) r.generation.cut(why);
+  /** Cuts every connection still open now in the generations a reload replaced or removed (they drain on). */
+  cutRetired(why: string): void {
     for (const g of this.#retired) g.cut(why);
   }
 }
@@ -314,9 +313,10 @@ export function* stopAll(lb: Balancer, deadline: number): Green<DrainReport> {
   for (const r of lb.running.values()) yield* r.front.close();
   lb.serveAdmin(null);
   lb.log(`stopping: no new connections; draining for up to ${deadline} ms`);
-  // 2. Drain every generation at once with one deadline; draining ones keep going, cut at the same deadline.
+  // 2. Drain every running generation at once with one deadline; those a reload retired drain on with their own,
+  //    so they are cut at this one.
   const drains = [...lb.running.values()].map((r) => spawn((g: Generation) => g.drain(deadline), r.generation));
-  const force = hub.schedule(deadline, () => lb.cutAll(`still open ${deadline} ms after the stop began`));
+  const force = hub.schedule(deadline, () => lb.cutRetired(`still open ${deadline} ms after the stop began`));
   try {
     for (const t of [...drains, ...lb.draining]) {
       const r = yield* t.wait();
