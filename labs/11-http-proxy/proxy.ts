@@ -501,6 +501,7 @@ function opened(proxy: HttpProxy, origin: Address, since: number, head: RequestH
   if (head !== null) {
     rec.method = head.method;
     rec.path = head.target;
+    rec.version = head.version;
   }
   return rec;
 }

@@ -46,9 +46,10 @@ export interface AccessRecord {
   bytesOut: number;
   /** Tries on another backend after a failed one (chapter 10's retries; for TCP, chapter 08's failover connects). */
   retries: number;
-  /** HTTP: the request's method and target, as the client sent them. */
+  /** HTTP: the request's method, target and version, as the client sent them. */
   method?: string;
   path?: string;
+  version?: string;
 }
 
 /** A fresh record, every phase still to come. */
