@@ -26,7 +26,7 @@ export interface AccessRecord {
   accepted: number;
   /** HTTP: the request's head was read whole; null for TCP (the proxy reads nothing before connecting). */
   received: number | null;
-  /** The backend that served was picked (for TCP: its connect began). */
+  /** The backend of the last try was picked (for TCP: the first connect began, so Tc includes a failover's tries). */
   picked: number | null;
   /** A connection to it was there: taken from the pool or newly connected (with a PROXY header sent, if any). */
   connected: number | null;
