@@ -8,6 +8,7 @@
 //      not cuts); other settings start a new generation of proxy for new connections while the old one drains.
 //   3. Stopping is draining everything at once, with one deadline: stop accepting first, then wait, then cut.
 import { timingSafeEqual } from "node:crypto";
+import { isAbsolute, resolve } from "node:path";
 import { getHub } from "../02-hub/hub";
 import type { Green } from "../02-hub/suspend";
 import { spawn, type GreenThread } from "../03-cancellation/greenthread";
@@ -18,6 +19,8 @@ import { serveHttp } from "../07-http/server";
 import type { AccessRecord } from "../11-http-proxy/access-record";
 import { adminHandler, isLoopback } from "../12-elastic/admin";
 import { BalancerMetrics } from "../13-observability/balancer-metrics";
+import { accessLogger } from "../13-observability/access-log";
+import { LogWriter } from "../13-observability/log-writer";
 import { withMetrics } from "../13-observability/metrics-endpoint";
 import { parseConfig, type ConfigIssue, type LbConfig, type ParseResult } from "./config";
 import { Front } from "./front";
@@ -63,6 +66,8 @@ export class Balancer {
   /** Chapter 13's metrics of every listener, served on the admin listener at `config.metrics.path`. */
   readonly metrics = new BalancerMetrics();
   readonly #recorders = new Map<string, (r: AccessRecord) => void>();
+  /** The access log of `config.logs` (chapter 13's writer never makes a request wait); null: none. */
+  #access: { readonly settings: string; readonly writer: LogWriter; readonly log: (r: AccessRecord) => void } | null = null;
   /** The generations of `draining`. */
   readonly #retired = new Set<Generation>();
   #admin: Listener | null = null;
@@ -110,10 +115,41 @@ export class Balancer {
     if (rec === undefined) {
       const count = this.metrics.recorder(name);
       const onRecord = this.options.onRecord;
-      rec = onRecord === undefined ? count : (r) => (count(r), onRecord(name, r));
+      rec = (r) => {
+        count(r);
+        this.#access?.log(r);
+        onRecord?.(name, r);
+      };
       this.#recorders.set(name, rec);
     }
     return rec;
+  }
+
+  /** Opens the access log `config.logs` asks for, unless it is the one open now; the one before is closed. */
+  openLogs(config: LbConfig): void {
+    const settings = JSON.stringify(config.logs);
+    if (this.#access?.settings === settings) return;
+    void this.#access?.writer.close();
+    this.#access = null;
+    const { access, format, dontLogNormal, maxBytes } = config.logs;
+    if (access === null) return;
+    const path = access === "-" ? null : isAbsolute(access) ? access : resolve(this.options.baseDir ?? ".", access);
+    const writer = new LogWriter({ path, maxBytes });
+    this.#access = { settings, writer, log: accessLogger(writer, { format, dontLogNormal }) };
+  }
+
+  /** Opens the access log's file again (after logrotate renamed it: SIGUSR1); false without an access log file. */
+  reopenLogs(): boolean {
+    if (this.#access === null) return false;
+    this.#access.writer.reopen();
+    return true;
+  }
+
+  /** Writes out what the access log holds and closes it (the end of a stop). */
+  closeLogs(): Promise<void> {
+    const w = this.#access?.writer;
+    this.#access = null;
+    return w?.close() ?? Promise.resolve();
   }
 
   /** From now on the metrics read `g` for its listener (and no longer the generation before it). */
@@ -208,6 +244,7 @@ export class Balancer {
 /** Starts every listener and the admin API of `config`; throws, leaving nothing running, when one cannot start. */
 export function* startBalancer(config: LbConfig, options: BalancerOptions): Green<Balancer> {
   const lb = new Balancer(config, options);
+  lb.openLogs(config);
   try {
     for (const [name, l] of Object.entries(config.listeners)) {
       const g = yield* startGeneration(name, l, lb.generationOptions(config));
@@ -295,6 +332,8 @@ function* applyReload(lb: Balancer, next: LbConfig): Green<ReloadReport> {
     lb.serveAdmin(admin);
     changes.push(plan.admin === "stop" ? "admin API stopped" : `admin API on ${formatAddress(admin!.address)}`);
   }
+  if (JSON.stringify(lb.config.logs) !== JSON.stringify(next.logs)) changes.push("access log: reopened with the new settings");
+  lb.openLogs(next);
   lb.config = next;
   for (const c of changes) lb.log(`reload: ${c}`);
   if (changes.length === 0) lb.log("reload: nothing changed");

@@ -125,6 +125,18 @@ export const lbConfigSchema = z
     admin: z.strictObject({ listen: address, token: z.string().min(16).optional() }).nullable().default(null),
     /** Chapter 13's metrics, in Prometheus' text format on the admin listener; null: none (so is an admin of null). */
     metrics: z.strictObject({ path: z.string().regex(/^\/[^?#\s]*$/, "a path starts with \"/\"").default("/metrics") }).nullable().prefault({}),
+    /** Chapter 13's access log: one line a request (http) or connection (tcp), HAProxy's text or JSON. */
+    logs: z
+      .strictObject({
+        /** A file to append to (relative to the config's folder), "-" for standard output; null: no access log. */
+        access: z.string().min(1).nullable().default(null),
+        format: z.enum(["json", "text"]).default("json"),
+        /** HAProxy's `option dontlog-normal`: log only what went wrong. */
+        dontLogNormal: z.boolean().default(false),
+        /** Bytes of lines that may wait to be written; past them lines are dropped (and counted). */
+        maxBytes: count().default(1_048_576),
+      })
+      .prefault({}),
     /** Milliseconds a removed backend keeps its connections before they are cut. */
     drainTimeout: ms.default(30_000),
     /** Milliseconds a graceful stop (SIGTERM) lets connections finish before it cuts them. */
