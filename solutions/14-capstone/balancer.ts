@@ -56,7 +56,6 @@ export interface RunningListener {
 }
 // #endregion
 
-// #region balancer
 export class Balancer {
   config: LbConfig;
   readonly running = new Map<string, RunningListener>();
@@ -269,7 +268,6 @@ export function* startBalancer(config: LbConfig, options: BalancerOptions): Gree
   }
   return lb;
 }
-// #endregion
 
 // #region apply-reload
 function* applyReload(lb: Balancer, next: LbConfig): Green<ReloadReport> {
@@ -373,7 +371,6 @@ export function* stopAll(lb: Balancer, deadline: number): Green<DrainReport> {
 }
 // #endregion
 
-// #region admin
 /**
  * The balancer's admin API: `GET /metrics` (chapter 13; the path is the config's), `GET /admin/listeners`, `GET /admin/config`, `POST /admin/reload` (the body, YAML or
  * JSON, is the new config; without one the file is read again), chapter 12's API for each listener under
@@ -434,5 +431,4 @@ function authorized(req: HttpRequest, token: string): boolean {
 function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
   return { status, headers: { "Content-Type": "application/json", ...headers }, body: `${JSON.stringify(body, null, 1)}\n` };
 }
-// #endregion
 

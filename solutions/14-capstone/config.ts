@@ -15,7 +15,6 @@ import { issuesFrom, jsonSyntaxIssue, type ConfigIssue } from "./issues";
 
 export type { ConfigIssue } from "./issues";
 
-// #region schema
 /** Milliseconds: a whole number ≥ 0. */
 const ms = z.number().int().min(0);
 const count = (min = 1) => z.number().int().min(min);
@@ -73,6 +72,7 @@ const budget = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("finagle"), ttl: ms.optional(), minRetriesPerSec: z.number().min(0).optional(), percentCanRetry: z.number().min(0).optional() }),
 ]);
 
+// #region listener-schema
 const listener = z.strictObject({
   /** "tcp": chapter 12's elastic proxy (L4); "http": chapter 11's proxy following the membership (L7). */
   protocol: z.enum(["tcp", "http"]),
@@ -117,6 +117,7 @@ const listener = z.strictObject({
     })
     .prefault({}),
 });
+// #endregion
 
 export const lbConfigSchema = z
   .strictObject({
@@ -180,7 +181,6 @@ export const lbConfigSchema = z
 export type LbConfig = z.output<typeof lbConfigSchema>;
 export type ListenerConfig = LbConfig["listeners"][string];
 export type BackendConfig = NonNullable<ListenerConfig["backends"]>[number];
-// #endregion
 
 // #region parse-config
 export type ParseResult = { ok: true; config: LbConfig } | { ok: false; errors: ConfigIssue[] };

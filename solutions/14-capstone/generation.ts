@@ -71,7 +71,6 @@ export interface Generation {
 const asBackend = (b: BackendConfig): Peer => ({ name: b.name, address: b.address, weight: b.weight });
 const asWanted = (b: BackendConfig): Wanted => ({ name: b.name, host: b.address.host, port: b.address.port, weight: b.weight });
 
-// #region start-generation
 /** Starts the proxy `config` describes, accepting from a new HandoffListener (a front hands it connections). */
 export function* startGeneration(name: string, config: ListenerConfig, options: GenerationOptions): Green<Generation> {
   const log = options.log ?? (() => {});
@@ -193,7 +192,6 @@ export function* startGeneration(name: string, config: ListenerConfig, options: 
     },
   };
 }
-// #endregion
 
 /** Chapter 10's checker config from the listener's `health` (the probe's path is not the checker's business). */
 function healthOf(config: ListenerConfig): CheckerConfig | null {
