@@ -10,7 +10,7 @@ import { DrillBackend } from "./drill-faults";
 import { summarize, type DrillReport } from "./drill-report";
 import { checkScenario, type Scenario } from "./drill-scenario";
 import { drill, type World } from "./drill";
-import { httpProxyTarget, type StartTarget } from "./drill-target";
+import { capstoneTarget, type StartTarget } from "./drill-target";
 
 // #region real-scenario
 /** Four seconds at 60 requests a second: a kill, a slow backend, a flapping one and a reload; no partition. */
@@ -57,7 +57,7 @@ export async function runRealDrill(scenario: Scenario = REAL_SCENARIO, options: 
     const main = hub.current!;
     const guard = hub.schedule(REAL_LIMITS.milliseconds, () => hub.throwInto(main, new Error(`the loopback drill took over ${REAL_LIMITS.milliseconds} ms`)));
     try {
-      return yield* drill(scenario, retries, options.target ?? httpProxyTarget, loopback);
+      return yield* drill(scenario, retries, options.target ?? capstoneTarget, loopback);
     } finally {
       guard.cancel();
     }

@@ -2,9 +2,10 @@
 // balancer is put together. Chapter 14.
 import type { Green } from "../02-hub/suspend";
 import type { Random } from "../05-green-sockets/random";
-import type { Address, Network } from "../05-green-sockets/socket";
+import { formatAddress, type Address, type Network } from "../05-green-sockets/socket";
 import type { Backend } from "../08-tcp-proxy/balancer";
-import { startHttpProxy } from "../11-http-proxy/proxy";
+import { startBalancer } from "./balancer";
+import { parseConfig, type LbConfig } from "./config";
 
 // #region target
 /** A running balancer, as the drill sees it. */
@@ -31,41 +32,56 @@ export interface TargetOptions {
 export type StartTarget = (options: TargetOptions) => Green<DrillTarget>;
 // #endregion
 
-/** The settings the drill runs the balancer with: health checks, outlier detection and retries, all of them. */
-export const DRILL_SETTINGS = {
-  health: { kind: "haproxy", inter: 1000, fastinter: 250, downinter: 1000, rise: 2, fall: 2, timeout: 250 },
-  outlier: { interval: 1000, baseEjectionTime: 5000, consecutiveGatewayFailure: 3, consecutive5xx: 3, maxEjectionPercent: 50 },
-  limits: { connectTimeout: 250, serverTimeout: 1000 },
-  retries: 2,
-} as const;
+// #region drill-config
+/**
+ * The config the drill runs the balancer with, as a file would hold it: one HTTP listener, HAProxy's active checks
+ * every second (twice a second while a backend changes state), Envoy's outlier detection, up to two retries on
+ * another backend under Envoy's retry budget — or none — and timeouts short enough to matter within a minute.
+ */
+export function drillConfig(listen: Address, backends: readonly Backend[], retries: boolean): string {
+  const list = backends.map((b) => `      - { name: ${b.name}, address: "${formatAddress(b.address)}" }`);
+  return [
+    "listeners:",
+    "  web:",
+    "    protocol: http",
+    `    listen: "${formatAddress(listen)}"`,
+    "    backends:",
+    ...list,
+    "    health: { kind: haproxy, inter: 1000, fastinter: 250, downinter: 1000, rise: 2, fall: 2, timeout: 250 }",
+    "    outlier: { interval: 1000, baseEjectionTime: 5000, consecutive5xx: 3, consecutiveGatewayFailure: 3, maxEjectionPercent: 50 }",
+    `    retries: { maxRetries: ${retries ? 2 : 0} }`,
+    "    timeouts: { connect: 250, server: 1000 }",
+    "admin: null",
+    "drainTimeout: 5000",
+    "",
+  ].join("\n");
+}
+// #endregion
 
-/** Chapter 11's HTTP proxy with chapter 10's checks, ejection and retries; a reload adds and removes backends. */
-export const httpProxyTarget: StartTarget = function* (o) {
-  const proxy = yield* startHttpProxy({
-    network: o.network,
-    listen: o.listen,
-    backends: o.backends,
-    random: o.random,
-    health: DRILL_SETTINGS.health,
-    outlier: DRILL_SETTINGS.outlier,
-    limits: DRILL_SETTINGS.limits,
-    retry: o.retries ? { maxRetries: DRILL_SETTINGS.retries, budget: { kind: "envoy" } } : { maxRetries: 0 },
-  });
-  let current = new Map(o.backends.map((b) => [b.name, b]));
+const parsed = (text: string): LbConfig => {
+  const r = parseConfig(text);
+  if (!r.ok) throw new Error(`the drill's config has mistakes: ${r.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`).join("; ")}`);
+  return r.config;
+};
+
+// #region capstone-target
+/** The capstone's balancer (balancer.ts) started from drillConfig; a reload is a reload of the whole config. */
+export const capstoneTarget: StartTarget = function* (o) {
+  const lb = yield* startBalancer(parsed(drillConfig(o.listen, o.backends, o.retries)), { network: o.network, random: o.random });
   return {
-    address: proxy.address,
-    usable: (name) => {
-      const b = current.get(name);
-      return b !== undefined && proxy.usable(b);
+    address: lb.listeners.get("web")!,
+    usable(name) {
+      const g = lb.generation("web");
+      const m = g?.membership.byName(name);
+      return g !== undefined && m !== undefined && m.state === "active" && g.usable(m.backend);
     },
     *reload(backends) {
-      const next = new Map(backends.map((b) => [b.name, b]));
-      for (const [name, b] of current) if (!next.has(name)) proxy.removeBackend(b);
-      for (const [name, b] of next) if (!current.has(name)) proxy.addBackend(b);
-      current = next;
+      const report = yield* lb.reload(parsed(drillConfig(o.listen, backends, o.retries)));
+      if (!report.ok) throw new Error(`the drill's reload was refused: ${report.errors.map((e) => e.message).join("; ")}`);
     },
     *stop() {
-      yield* proxy.shutdown(0);
+      yield* lb.stop(0);
     },
   };
 };
+// #endregion

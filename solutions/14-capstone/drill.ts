@@ -16,7 +16,7 @@ import { HttpClient } from "../07-http/client";
 import { DrillBackend, serviceTime, startTimeline, type Stage } from "./drill-faults";
 import { summarize, verdict, type DrillEvent, type DrillReport } from "./drill-report";
 import { allBackends, checkScenario, DEFAULT_SCENARIO, type Scenario } from "./drill-scenario";
-import { httpProxyTarget, type StartTarget } from "./drill-target";
+import { capstoneTarget, type StartTarget } from "./drill-target";
 
 export interface DrillOptions {
   /** Retries on another backend (the balancer's), or none. @default true */
@@ -62,7 +62,7 @@ export function simWorld(seed: number): World {
 export function runDrill(scenario: Scenario = DEFAULT_SCENARIO, options: DrillOptions = {}): DrillRun {
   checkScenario(scenario);
   const retries = options.retries ?? true;
-  const events = runVirtual(() => drill(scenario, retries, options.target ?? httpProxyTarget, simWorld(scenario.seed + 2))).result;
+  const events = runVirtual(() => drill(scenario, retries, options.target ?? capstoneTarget, simWorld(scenario.seed + 2))).result;
   const report = summarize(scenario, retries, events);
   return { report, events, problems: retries ? verdict(scenario, report) : [] };
 }
