@@ -9,7 +9,7 @@
 // Exits 1 when a drill with retries on fails its verdict (a request lost, a backend never taken out or never back).
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { runDrill, runSeeds, replayCommand } from "./drill";
+import { replayCommand, runDrill, runSeeds, seedLine } from "./drill";
 import { REAL_LIMITS, REAL_SCENARIO, runRealDrill } from "./drill-real";
 import { formatReport, verdict, type DrillReport } from "./drill-report";
 import { DEFAULT_SCENARIO, type Scenario } from "./drill-scenario";
@@ -78,13 +78,9 @@ async function main(): Promise<number> {
     console.log(`The default scenario with ${seeds.length} seeds, retries on.`);
     let failed = 0;
     for (const seed of seeds) {
-      const [r] = runSeeds(DEFAULT_SCENARIO, [seed]);
-      const { lost, sent } = r!.report;
-      if (r!.problems.length === 0) console.log(`seed ${seed}: passed (${sent} requests, ${lost} lost)`);
-      else {
-        failed++;
-        console.log(`seed ${seed}: FAILED: ${r!.problems.join("; ")}\n  replay: ${replayCommand(seed)}`);
-      }
+      const [r] = runSeeds(DEFAULT_SCENARIO, [seed]); // one at a time, so each line shows as soon as it is known
+      if (r!.problems.length > 0) failed++;
+      console.log(seedLine(r!));
     }
     console.log(`\n${seeds.length - failed} of ${seeds.length} seeds passed`);
     return failed === 0 ? 0 : 1;

@@ -146,4 +146,10 @@ export function runSeeds(scenario: Scenario, seeds: readonly number[], options: 
 
 /** The command that runs a seed again. */
 export const replayCommand = (seed: number): string => `npm run drill -- --seed ${seed}`;
+
+/** A seed's line: "seed 3: passed (1008 requests, 0 lost)", or FAILED with its problems and how to replay it. */
+export function seedLine(r: { seed: number; problems: readonly string[]; report: DrillReport }): string {
+  if (r.problems.length === 0) return `seed ${r.seed}: passed (${r.report.sent} requests, ${r.report.lost} lost)`;
+  return `seed ${r.seed}: FAILED: ${r.problems.join("; ")}\n  replay: ${replayCommand(r.seed)}`;
+}
 // #endregion
