@@ -14,7 +14,6 @@ import { REAL_LIMITS, REAL_SCENARIO, runRealDrill } from "./drill-real";
 import { formatReport, verdict, type DrillReport } from "./drill-report";
 import { DEFAULT_SCENARIO, type Scenario } from "./drill-scenario";
 
-// #region seeds
 /** "7" → [7]; "1..20" → [1, 2, …, 20]. A range of at most 1,000 seeds. */
 export function parseSeeds(text: string): number[] {
   const m = /^(\d+)(?:\.\.(\d+))?$/.exec(text.trim());
@@ -25,7 +24,6 @@ export function parseSeeds(text: string): number[] {
   if (to - from >= 1000) throw new Error(`--seeds: at most 1,000 seeds at once, not ${to - from + 1}`);
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }
-// #endregion
 
 /** The results file of the default seed: both runs, in the shape of bench/results/*.json. */
 function resultsFile(scenario: Scenario, on: DrillReport, off: DrillReport): unknown {

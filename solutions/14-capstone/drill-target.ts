@@ -7,7 +7,6 @@ import type { Backend } from "../08-tcp-proxy/balancer";
 import { startBalancer } from "./balancer";
 import { parseConfig, type LbConfig } from "./config";
 
-// #region target
 /** A running balancer, as the drill sees it. */
 export interface DrillTarget {
   /** Where clients send their requests. */
@@ -30,7 +29,6 @@ export interface TargetOptions {
 }
 
 export type StartTarget = (options: TargetOptions) => Green<DrillTarget>;
-// #endregion
 
 // #region drill-config
 /**

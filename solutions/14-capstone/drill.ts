@@ -135,7 +135,6 @@ export function* drill(s: Scenario, retries: boolean, startTarget: StartTarget, 
 }
 // #endregion
 
-// #region run-seeds
 /** One run per seed of `seeds`, the scenario otherwise the same, each with what went wrong. */
 export function runSeeds(scenario: Scenario, seeds: readonly number[], options: DrillOptions = {}): { seed: number; problems: readonly string[]; report: DrillReport }[] {
   return seeds.map((seed) => {
@@ -152,4 +151,3 @@ export function seedLine(r: { seed: number; problems: readonly string[]; report:
   if (r.problems.length === 0) return `seed ${r.seed}: passed (${r.report.sent} requests, ${r.report.lost} lost)`;
   return `seed ${r.seed}: FAILED: ${r.problems.join("; ")}\n  replay: ${replayCommand(r.seed)}`;
 }
-// #endregion
