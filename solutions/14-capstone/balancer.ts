@@ -8,6 +8,8 @@
 //      not cuts); other settings start a new generation of proxy for new connections while the old one drains.
 //   3. Stopping is draining everything at once, with one deadline: stop accepting first, then wait, then cut.
 import { timingSafeEqual } from "node:crypto";
+import { isAbsolute, resolve } from "node:path";
+import { isNotImplemented } from "../00-common/demo";
 import { getHub } from "../02-hub/hub";
 import type { Green } from "../02-hub/suspend";
 import { spawn, type GreenThread } from "../03-cancellation/greenthread";
@@ -18,6 +20,8 @@ import { serveHttp } from "../07-http/server";
 import type { AccessRecord } from "../11-http-proxy/access-record";
 import { adminHandler, isLoopback } from "../12-elastic/admin";
 import { BalancerMetrics } from "../13-observability/balancer-metrics";
+import { accessLogger } from "../13-observability/access-log";
+import { LogWriter } from "../13-observability/log-writer";
 import { withMetrics } from "../13-observability/metrics-endpoint";
 import { parseConfig, type ConfigIssue, type LbConfig, type ParseResult } from "./config";
 import { Front } from "./front";
@@ -52,7 +56,6 @@ export interface RunningListener {
 }
 // #endregion
 
-// #region balancer
 export class Balancer {
   config: LbConfig;
   readonly running = new Map<string, RunningListener>();
@@ -63,6 +66,8 @@ export class Balancer {
   /** Chapter 13's metrics of every listener, served on the admin listener at `config.metrics.path`. */
   readonly metrics = new BalancerMetrics();
   readonly #recorders = new Map<string, (r: AccessRecord) => void>();
+  /** The access log of `config.logs` (chapter 13's writer never makes a request wait); null: none. */
+  #access: { readonly settings: string; readonly writer: LogWriter; readonly log: (r: AccessRecord) => void } | null = null;
   /** The generations of `draining`. */
   readonly #retired = new Set<Generation>();
   #admin: Listener | null = null;
@@ -110,10 +115,41 @@ export class Balancer {
     if (rec === undefined) {
       const count = this.metrics.recorder(name);
       const onRecord = this.options.onRecord;
-      rec = onRecord === undefined ? count : (r) => (count(r), onRecord(name, r));
+      rec = (r) => {
+        count(r);
+        this.#access?.log(r);
+        onRecord?.(name, r);
+      };
       this.#recorders.set(name, rec);
     }
     return rec;
+  }
+
+  /** Opens the access log `config.logs` asks for, unless it is the one open now; the one before is closed. */
+  openLogs(config: LbConfig): void {
+    const settings = JSON.stringify(config.logs);
+    if (this.#access?.settings === settings) return;
+    void this.#access?.writer.close();
+    this.#access = null;
+    const { access, format, dontLogNormal, maxBytes } = config.logs;
+    if (access === null) return;
+    const path = access === "-" ? null : isAbsolute(access) ? access : resolve(this.options.baseDir ?? ".", access);
+    const writer = new LogWriter({ path, maxBytes });
+    this.#access = { settings, writer, log: accessLogger(writer, { format, dontLogNormal }) };
+  }
+
+  /** Opens the access log's file again (after logrotate renamed it: SIGUSR1); false without an access log file. */
+  reopenLogs(): boolean {
+    if (this.#access === null) return false;
+    this.#access.writer.reopen();
+    return true;
+  }
+
+  /** Writes out what the access log holds and closes it (the end of a stop). */
+  closeLogs(): Promise<void> {
+    const w = this.#access?.writer;
+    this.#access = null;
+    return w?.close() ?? Promise.resolve();
   }
 
   /** From now on the metrics read `g` for its listener (and no longer the generation before it). */
@@ -171,6 +207,7 @@ export class Balancer {
     try {
       return yield* applyReload(this, next);
     } catch (e) {
+      if (isNotImplemented(e)) throw e; // a lab task still to write is not a reason to refuse: say so
       return refuse((e as Error).message);
     } finally {
       this.#reloading = false;
@@ -199,9 +236,8 @@ export class Balancer {
     return yield* this.#stopping.wait();
   }
 
-  /** Cuts every connection still open now, in every generation, running or draining. */
-  cutAll(why: string): void {
-    for (const r of this.running.values()) r.generation.cut(why);
+  /** Cuts every connection still open now in the generations a reload replaced or removed (they drain on). */
+  cutRetired(why: string): void {
     for (const g of this.#retired) g.cut(why);
   }
 }
@@ -209,6 +245,7 @@ export class Balancer {
 /** Starts every listener and the admin API of `config`; throws, leaving nothing running, when one cannot start. */
 export function* startBalancer(config: LbConfig, options: BalancerOptions): Green<Balancer> {
   const lb = new Balancer(config, options);
+  lb.openLogs(config);
   try {
     for (const [name, l] of Object.entries(config.listeners)) {
       const g = yield* startGeneration(name, l, lb.generationOptions(config));
@@ -231,7 +268,6 @@ export function* startBalancer(config: LbConfig, options: BalancerOptions): Gree
   }
   return lb;
 }
-// #endregion
 
 // #region apply-reload
 function* applyReload(lb: Balancer, next: LbConfig): Green<ReloadReport> {
@@ -296,6 +332,8 @@ function* applyReload(lb: Balancer, next: LbConfig): Green<ReloadReport> {
     lb.serveAdmin(admin);
     changes.push(plan.admin === "stop" ? "admin API stopped" : `admin API on ${formatAddress(admin!.address)}`);
   }
+  if (JSON.stringify(lb.config.logs) !== JSON.stringify(next.logs)) changes.push("access log: reopened with the new settings");
+  lb.openLogs(next);
   lb.config = next;
   for (const c of changes) lb.log(`reload: ${c}`);
   if (changes.length === 0) lb.log("reload: nothing changed");
@@ -314,9 +352,10 @@ export function* stopAll(lb: Balancer, deadline: number): Green<DrainReport> {
   for (const r of lb.running.values()) yield* r.front.close();
   lb.serveAdmin(null);
   lb.log(`stopping: no new connections; draining for up to ${deadline} ms`);
-  // 2. Drain every generation at once with one deadline; draining ones keep going, cut at the same deadline.
+  // 2. Drain every running generation at once with one deadline; those a reload retired drain on with their own,
+  //    so they are cut at this one.
   const drains = [...lb.running.values()].map((r) => spawn((g: Generation) => g.drain(deadline), r.generation));
-  const force = hub.schedule(deadline, () => lb.cutAll(`still open ${deadline} ms after the stop began`));
+  const force = hub.schedule(deadline, () => lb.cutRetired(`still open ${deadline} ms after the stop began`));
   try {
     for (const t of [...drains, ...lb.draining]) {
       const r = yield* t.wait();
@@ -332,7 +371,6 @@ export function* stopAll(lb: Balancer, deadline: number): Green<DrainReport> {
 }
 // #endregion
 
-// #region admin
 /**
  * The balancer's admin API: `GET /metrics` (chapter 13; the path is the config's), `GET /admin/listeners`, `GET /admin/config`, `POST /admin/reload` (the body, YAML or
  * JSON, is the new config; without one the file is read again), chapter 12's API for each listener under
@@ -393,5 +431,4 @@ function authorized(req: HttpRequest, token: string): boolean {
 function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
   return { status, headers: { "Content-Type": "application/json", ...headers }, body: `${JSON.stringify(body, null, 1)}\n` };
 }
-// #endregion
 

@@ -71,7 +71,6 @@ export interface Generation {
 const asBackend = (b: BackendConfig): Peer => ({ name: b.name, address: b.address, weight: b.weight });
 const asWanted = (b: BackendConfig): Wanted => ({ name: b.name, host: b.address.host, port: b.address.port, weight: b.weight });
 
-// #region start-generation
 /** Starts the proxy `config` describes, accepting from a new HandoffListener (a front hands it connections). */
 export function* startGeneration(name: string, config: ListenerConfig, options: GenerationOptions): Green<Generation> {
   const log = options.log ?? (() => {});
@@ -151,6 +150,7 @@ export function* startGeneration(name: string, config: ListenerConfig, options: 
     watch = new FileWatch(membership, path, { interval: config.discovery.interval, read: options.read, log: (l) => log(`${name}: ${l}`) });
     watch.start();
   }
+  let forced = 0;
   const tcpProxy = tcp;
   const httpProxy = http;
   return {
@@ -166,25 +166,32 @@ export function* startGeneration(name: string, config: ListenerConfig, options: 
     reconcile: (backends) => reconcile(membership, "config", backends.map(asWanted)),
     cut(why: string): void {
       const threads = tcpProxy !== null ? tcpProxy.proxy.connections : httpProxy!.connections;
+      forced += threads.size;
       for (const t of threads) t.killSoon(new ShutdownError(why));
     },
     *drain(grace: number): Green<DrainReport> {
+      const forcedBefore = forced;
+      let r: DrainReport;
       if (watch !== null) yield* watch.stop();
-      if (tcpProxy !== null) return yield* tcpProxy.shutdown(grace);
-      const p = httpProxy!;
-      const open = p.connections.size;
-      let cut = 0;
-      const count = getHub().schedule(grace, () => (cut = p.connections.size)); // before shutdown's own timer cuts them
-      try {
-        yield* p.shutdown(grace);
-      } finally {
-        count.cancel();
+      if (tcpProxy !== null) r = yield* tcpProxy.shutdown(grace);
+      else {
+        const p = httpProxy!;
+        const open = p.connections.size;
+        let cut = 0;
+        const count = getHub().schedule(grace, () => (cut = p.connections.size)); // before shutdown's own timer cuts them
+        try {
+          yield* p.shutdown(grace);
+        } finally {
+          count.cancel();
+        }
+        r = { finished: Math.max(0, open - cut), cut };
       }
-      return { finished: Math.max(0, open - cut), cut };
+      // Connections a stop cut while this drain waited ended "on their own" as far as the proxy could tell.
+      const extra = forced - forcedBefore;
+      return { finished: Math.max(0, r.finished - extra), cut: r.cut + extra };
     },
   };
 }
-// #endregion
 
 /** Chapter 10's checker config from the listener's `health` (the probe's path is not the checker's business). */
 function healthOf(config: ListenerConfig): CheckerConfig | null {
