@@ -8,10 +8,9 @@ import { LightQueue } from "../04-primitives/queue";
 import type { Address } from "../05-green-sockets/socket";
 import { fastNetwork } from "../08-tcp-proxy/fast-net";
 import { spliceRelay } from "../08-tcp-proxy/splice";
-import { reconcile } from "../12-elastic/reconcile";
 import { startElasticProxy, type ElasticProxy } from "../12-elastic/proxy";
 import type { ClusterConfig, ToPrimary, ToWorker } from "./cluster-messages";
-import { applyUpdate, wantedOf, type ClusterView } from "./updates";
+import { applyUpdate, backendOf, follow, type ClusterView } from "./updates";
 
 // #region worker
 /** Runs this process as a worker until the primary says stop (or SIGTERM, or the primary is gone). */
@@ -40,18 +39,17 @@ export async function runWorker(): Promise<void> {
     const proxies = new Map<string, ElasticProxy>();
     const addresses: Record<string, Address> = {};
     for (const [name, l] of Object.entries(config.listeners)) {
-      const wanted = wantedOf(view, name);
       const ep = yield* startElasticProxy({
         network: fastNetwork,
         relay: spliceRelay,
         listen: l.listen,
         backlog: 4096,
-        backends: wanted.map((w) => ({ name: w.name, address: { host: w.host, port: w.port }, weight: w.weight })),
+        backends: view.backends.filter((b) => b.listener === name).map(backendOf),
         health: null, // the primary checks; this worker hears the verdicts
         outlier: null,
         drainTimeout: config.drainTimeout,
       });
-      reconcile(ep.membership, "config", wanted); // backends down now start at weight 0
+      follow(ep.membership, name, view); // a backend down now goes to weight 0
       proxies.set(name, ep);
       addresses[name] = ep.proxy.address;
     }
@@ -72,7 +70,7 @@ export async function runWorker(): Promise<void> {
       if (r.outcome === "gap") send({ type: "resync", version: view.version });
       if (r.outcome !== "applied") continue;
       view = r.view;
-      for (const [name, ep] of proxies) reconcile(ep.membership, "config", wantedOf(view, name));
+      for (const [name, ep] of proxies) follow(ep.membership, name, view);
     }
     yield* reporter.kill();
     for (const ep of proxies.values()) ep.proxy.listener.close(); // every listener stops accepting at once

@@ -332,3 +332,24 @@ class PrimaryState {
   }
 }
 // #endregion
+
+// #region run-cluster
+/**
+ * `--workers N` from the command line: starts the cluster, prints where it listens, and on SIGTERM or SIGINT drains
+ * every worker and exits (0; 1 when workers died too often).
+ */
+export async function runCluster(config: ClusterConfig, options: ClusterOptions): Promise<never> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  let c: RunningCluster;
+  try {
+    c = await startCluster(config, { ...options, log });
+  } catch (e) {
+    console.error(`the cluster did not start: ${(e as Error).message}`);
+    process.exit(1);
+  }
+  const where = Object.entries(c.addresses).map(([name, a]) => `${name} on ${formatAddress(a)}`);
+  log(`listening: ${where.join(", ")}${c.admin ? `; admin API on ${formatAddress(c.admin)}` : ""}`);
+  for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => void c.stop());
+  process.exit(await c.stopped);
+}
+// #endregion

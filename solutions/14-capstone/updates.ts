@@ -9,8 +9,9 @@
 //      version it has: an old or repeated message changes nothing, and a gap is noticed, never papered over.
 //   3. A snapshot is the whole state. A worker that starts, restarts, or finds a gap gets one, so it never has to
 //      replay history.
-import type { Backend } from "../08-tcp-proxy/balancer";
-import type { Wanted } from "../12-elastic/reconcile";
+import type { Peer } from "../09-strategies/strategy";
+import type { Membership } from "../12-elastic/membership";
+import { reconcile, type Applied, type Wanted } from "../12-elastic/reconcile";
 
 // #region update-types
 /** One backend as the primary sees it: the listener it serves, where, its weight, and its health. */
@@ -85,6 +86,14 @@ export function wantedOf(view: ClusterView, listener: string): Wanted[] {
     .map((b) => ({ name: b.name, host: b.host, port: b.port, weight: b.healthy ? b.weight : 0 }));
 }
 
-/** The backend a view describes, as chapter 08's balancers name one. */
-export const backendOf = (b: BackendView): Backend => ({ name: b.name, address: { host: b.host, port: b.port } });
+/**
+ * Brings a worker's membership of `listener` in line with `view`, through chapter 12's reconcile: the worker's members
+ * are those its proxy started with (source "config") and those the updates added since (the same source).
+ */
+export function follow(membership: Membership, listener: string, view: ClusterView): Applied {
+  return reconcile(membership, "config", wantedOf(view, listener));
+}
+
+/** The backend a view describes, with its weight, as chapter 09's strategies read one. */
+export const backendOf = (b: BackendView): Peer => ({ name: b.name, address: { host: b.host, port: b.port }, weight: b.weight });
 // #endregion
