@@ -10,6 +10,7 @@ import { sleep } from "../02-hub/green";
 import type { Green } from "../02-hub/suspend";
 import { ConnectionResetError, SocketError, TimedOutError } from "../05-green-sockets/errors";
 import { HttpError } from "../07-http/errors";
+import type { AccessRecord } from "./access-record";
 import type { RequestHead, ResponseHead } from "../07-http/messages";
 import type { Backend } from "../08-tcp-proxy/balancer";
 import { fullJitter } from "../10-health/backoff";
@@ -56,9 +57,12 @@ export function* proxyRequest(
   choice: Choice,
   /** A PROXY protocol header to open each backend connection with (HAProxy's send-proxy), or null. */
   preface: Buffer | null = null,
+  /** The request's access record (chapter 13), filled in as the phases pass; null: none kept. */
+  rec: AccessRecord | null = null,
 ): Green<boolean | Answer> {
   const hasBody = req.framing.kind === "length" || req.framing.kind === "chunked";
   const policy = p.retry;
+  if (rec !== null) rec.pool = choice.pool.name;
   const overflow = p.breaker.acquire("requests");
   if (overflow !== null) return { status: 503, detail: overflow.message, headers: { "x-overloaded": "true" } };
   p.budget?.requestStarted();
@@ -66,7 +70,11 @@ export function* proxyRequest(
     const tried = new Set<Backend>();
     for (let tries = 1; ; tries++) {
       const b = choice.pick(tried);
-      if (b === null) return { status: 503, detail: tried.size === 0 ? "no backend available" : "no other backend to retry on" };
+      if (b === null) {
+        // None at all is HAProxy's <NOSRV> with "SC"; none left to retry on keeps the last try's code.
+        if (rec !== null && tried.size === 0) rec.termination = "SC";
+        return { status: 503, detail: tried.size === 0 ? "no backend available" : "no other backend to retry on" };
+      }
       tried.add(b);
       if (tries > 1) {
         const refusal = p.breaker.acquire("retries");
@@ -85,7 +93,8 @@ export function* proxyRequest(
           p.budget?.retryEnded();
         }
       }
-      const outcome = yield* attempt(p, client, req, target, choice, b, (f) => retryable(policy, req, hasBody, f, tries + 1), preface);
+      if (rec !== null) picked(rec, b, tries);
+      const outcome = yield* attempt(p, client, req, target, choice, b, (f) => retryable(policy, req, hasBody, f, tries + 1), preface, rec);
       if (outcome.kind === "answered") return outcome.keepAlive;
       if (!retryable(policy, req, hasBody, outcome.failure, tries + 1)) return { status: outcome.status, detail: outcome.detail };
     }
@@ -106,6 +115,15 @@ export function* proxyRequest(
 function retryable(policy: RetryPolicy, req: RequestHead, hasBody: boolean, f: Failure, tries: number): boolean {
   return tries <= 1 + (policy.maxRetries ?? 1) && (f.kind === "connect-failure" || (!hasBody && mayRetry(policy, f, req.method)));
 }
+
+/** Try number `tries` picked `b`: the phases after the pick start again. */
+function picked(rec: AccessRecord, b: Backend, tries: number): void {
+  rec.backend = b.name;
+  rec.picked = getHub().now();
+  rec.connected = rec.firstByte = rec.status = null;
+  rec.termination = "--"; // an earlier try's failure is not this one's
+  rec.retries = tries - 1;
+}
 // #endregion
 
 // #region attempt
@@ -119,9 +137,13 @@ function* attempt(
   b: Backend,
   willRetry: (f: Failure) => boolean,
   preface: Buffer | null,
+  rec: AccessRecord | null,
 ): Green<Outcome> {
   const pool = p.connectionPools.get(b);
-  if (pool === undefined) return failed({ kind: "connect-failure" }, 503, `backend ${b.name} was removed`);
+  if (pool === undefined) {
+    if (rec !== null) rec.termination = "SC";
+    return failed({ kind: "connect-failure" }, 503, `backend ${b.name} was removed`);
+  }
   let up: Upstream | null;
   try {
     // A connection that begins with a PROXY protocol header speaks for one client: a fresh one, never shared.
@@ -135,15 +157,19 @@ function* attempt(
       p.outlier?.record(b, 503);
       choice.pool.strategy.failed(b);
     }
+    // HAProxy's codes: too long in the queue (sQ), connect timeout (sC), connection refused or reset (SC).
+    if (rec !== null) rec.termination = e instanceof PoolTimeoutError ? "sQ" : e instanceof TimedOutError ? "sC" : "SC";
     return failed({ kind: "connect-failure" }, 503, `${b.name}: ${e.message}`);
   }
   const hub = getHub();
   const start = hub.now();
+  if (rec !== null) rec.connected = start;
   // A kept-alive connection the backend closed as we sent on it fails before any byte of response: sent again once
   // on a fresh connection, when that is safe (an idempotent request without a body), as chapter 07's client does.
   let again = req.framing.kind === "none" && IDEMPOTENT.has(req.method) && preface === null;
   let reusable = false;
   let answering = false;
+  let out: Batch | null = null;
   choice.pool.started(b);
   try {
     let res: ResponseHead;
@@ -163,7 +189,12 @@ function* attempt(
         pool.release(up, false);
         up = null;
         up = yield* pool.acquire(true); // a connect failure here is a failure of this try, caught below
+        if (rec !== null) rec.connected = hub.now();
       }
+    }
+    if (rec !== null) {
+      rec.firstByte = hub.now();
+      rec.status = res.status;
     }
     choice.pool.strategy.observe(b, hub.now() - start);
     p.outlier?.record(b, res.status);
@@ -184,7 +215,7 @@ function* attempt(
     }
     // A refused upgrade leaves the client's bytes after its head unread: that connection cannot carry another request.
     const framing = clientFraming(req, res, req.keepAlive && req.upgrade === undefined);
-    const out = new Batch(client.sock);
+    out = new Batch(client.sock);
     const fields = forwardResponse(res.headers, { pseudonym: p.pseudonym, version: res.version });
     for (const [name, value] of choice.responseFields(b)) fields.append(name, value);
     out.add(clientResponseHead(req, res, fields, framing));
@@ -196,6 +227,8 @@ function* attempt(
     if (e instanceof SideError && e.side === "client") throw e;
     if (answering) throw e; // the client has part of a response: only a cut connection can tell it
     const c = cause(e);
+    // HAProxy's codes: the server timed out (sH) or went away (SH) before its response head.
+    if (rec !== null) rec.termination = c instanceof TimedOutError ? "sH" : "SH";
     if (c instanceof TimedOutError) {
       p.outlier?.record(b, 504);
       return failed({ kind: "status", status: 504 }, 504, `${b.name} did not answer in ${p.limits.serverTimeout} ms`);
@@ -208,6 +241,7 @@ function* attempt(
   } finally {
     choice.pool.finished(b);
     if (up !== null) pool.release(up, reusable);
+    if (rec !== null && out !== null) rec.bytesOut += out.written;
   }
 }
 

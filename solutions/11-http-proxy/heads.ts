@@ -67,9 +67,12 @@ const MORE_REASONS: Readonly<Record<number, string>> = { 404: "Not Found", 417: 
 /**
  * Refuses a request the proxy cannot trust or serve and closes the connection: after a framing error nothing later
  * on it can be trusted (RFC 9112 §6.3 says close), and chapter 07's linger keeps the answer from being lost to a reset.
+ * Returns the bytes of the answer.
  */
-export function* refuse(sock: Socket, status: number, detail: string, extra: Record<string, string> = {}): Green<void> {
-  yield* sock.sendall(proxyResponse(status, detail, true, extra));
+export function* refuse(sock: Socket, status: number, detail: string, extra: Record<string, string> = {}): Green<number> {
+  const answer = proxyResponse(status, detail, true, extra);
+  yield* sock.sendall(answer);
   yield* linger(sock);
+  return answer.length; // what an access log reports as sent
 }
 // #endregion

@@ -13,7 +13,7 @@ import type { Greenlet } from "../02-hub/greenlet";
 import { PARK, type Green } from "../02-hub/suspend";
 import { sleep, spawn, type GreenThread } from "../03-cancellation/greenthread";
 import { Timeout } from "../03-cancellation/timeout";
-import { SocketClosedError, SocketError } from "../05-green-sockets/errors";
+import { SocketClosedError, SocketError, TimedOutError } from "../05-green-sockets/errors";
 import type { Random } from "../05-green-sockets/random";
 import type { Address, Listener, Network, Socket } from "../05-green-sockets/socket";
 import { HttpError } from "../07-http/errors";
@@ -28,6 +28,7 @@ import { HealthMonitor } from "../10-health/monitor";
 import { OutlierDetector, type OutlierConfig } from "../10-health/outlier";
 import type { Probe } from "../10-health/probe";
 import type { RetryPolicy } from "../10-health/retry";
+import { newAccessRecord, type AccessRecord } from "./access-record";
 import { SideError } from "./body";
 import { Channel, ProxyRequestParser, type ProxyRequestHead } from "./channel";
 import { proxyRequest, type Answer } from "./exchange";
@@ -91,6 +92,12 @@ export interface HttpProxyOptions extends ValidationRules {
   readonly backlog?: number;
   /** Where every random choice comes from. @default Math.random */
   readonly random?: Random;
+  /**
+   * Called with each request's record once it is done (chapter 13's access log). Unset, nothing is recorded: the
+   * proxy pays one check per request. It runs in the connection's thread and must not wait: chapter 13's writer
+   * only queues a line.
+   */
+  readonly onRecord?: (r: AccessRecord) => void;
 }
 
 export interface RateLimitConfig {
@@ -310,6 +317,9 @@ function* acceptLoop(proxy: HttpProxy): Green<void> {
 function* serveClient(proxy: HttpProxy, sock: Socket): Green<void> {
   const L = proxy.limits;
   const client = new Channel<RequestHead>(sock, new ProxyRequestParser(L));
+  // The access log's hook (chapter 13). Without one no record is made: a null check per request is the whole cost.
+  const log = proxy.options.onRecord ?? null;
+  const hub = getHub();
   // Who the client is, and what it connected to: the socket's peer and our address, or what a PROXY header says.
   let origin = sock.remote;
   let destination = proxy.address;
@@ -326,6 +336,11 @@ function* serveClient(proxy: HttpProxy, sock: Socket): Green<void> {
       return;
     }
   }
+  // The request being served, when there is a hook; `since` is when the proxy began waiting for it, `inBase` the
+  // bytes the client had sent by then.
+  let rec: AccessRecord | null = null;
+  let since = log === null ? 0 : hub.now();
+  let inBase = 0;
   // The keep-alive deadline is made once per connection and started again for each request, as in chapter 07's
   // server: a Timeout is an Error, and making one per request is a cost every request would pay.
   let idleDeadline: Timeout | null = null;
@@ -346,16 +361,19 @@ function* serveClient(proxy: HttpProxy, sock: Socket): Green<void> {
         if (e === deadline) {
           if (client.parser.idle) return; // an idle kept-alive connection just closes
           proxy.refused(408);
-          return yield* refuse(sock, 408, "the request head took too long");
+          if (log !== null) rec = opened(proxy, origin, since, null, "cR");
+          return yield* refuseNoted(sock, rec, 408, "the request head took too long");
         }
         if (!(e instanceof HttpError)) throw e;
         proxy.refused(e.status);
-        return yield* refuse(sock, e.status, e.message);
+        if (log !== null) rec = opened(proxy, origin, since, null, "PR");
+        return yield* refuseNoted(sock, rec, e.status, e.message);
       } finally {
         deadline.cancel();
       }
       if (head === null) return;
       proxy.counters.requests++;
+      if (log !== null) rec = opened(proxy, origin, since, head, "--");
       sock.timeout = L.clientTimeout;
       let target: RequestTarget;
       try {
@@ -363,35 +381,59 @@ function* serveClient(proxy: HttpProxy, sock: Socket): Green<void> {
       } catch (e) {
         if (!(e instanceof HttpError)) throw e;
         proxy.refused(e.status);
-        return yield* refuse(sock, e.status, e.message);
+        if (rec !== null) rec.termination = "PR";
+        return yield* refuseNoted(sock, rec, e.status, e.message);
       }
-      const result = yield* handle(proxy, client, head, target, origin, destination);
-      if (result === true) continue;
-      if (result === false) return;
+      const result = yield* handle(proxy, client, head, target, origin, destination, rec);
+      if (result === true || result === false) {
+        if (rec !== null) {
+          finish(log!, rec, client.received - inBase);
+          rec = null;
+          since = hub.now();
+          inBase = client.received;
+        }
+        if (result) continue;
+        return;
+      }
       // The proxy's own answer. The connection survives it only when no request body is left unread.
       proxy.refused(result.status);
+      // A refusal before any backend failed is the proxy's own decision (a rate limit, no route, the breaker).
+      if (rec !== null && rec.termination === "--") rec.termination = "PR";
       const close = !head.keepAlive || head.framing.kind !== "none" || head.upgrade !== undefined;
-      if (close) return yield* refuse(sock, result.status, result.detail, result.headers);
-      yield* sock.sendall(proxyResponse(result.status, result.detail, false, result.headers));
+      if (close) return yield* refuseNoted(sock, rec, result.status, result.detail, result.headers);
+      const answer = proxyResponse(result.status, result.detail, false, result.headers);
+      yield* sock.sendall(answer);
+      if (rec !== null) {
+        rec.status = result.status;
+        rec.bytesOut += answer.length;
+        finish(log!, rec, client.received - inBase);
+        rec = null;
+        since = hub.now();
+        inBase = client.received;
+      }
     }
   } catch (e) {
     if (e instanceof SideError && e.side === "client") {
+      if (rec !== null) rec.termination = e.error instanceof HttpError ? "PD" : clientGone(rec, e.error);
       // The client's body was refused mid-way (413, a bad chunk): say so if the answer has not begun.
       if (e.error instanceof HttpError) {
         proxy.refused(e.error.status);
-        yield* refuseQuietly(sock, e.error.status, e.error.message);
+        yield* refuseQuietly(sock, e.error.status, e.error.message, rec);
       }
       return;
     }
     if (e instanceof SocketError || e instanceof SideError || e instanceof HttpError || e instanceof ShutdownError || e instanceof IdleTimeoutError) {
+      if (rec !== null) rec.termination = cutTermination(rec, e);
       sock.abort(); // cut in the middle: a reset tells the client its response is incomplete
       return;
     }
     throw e;
   } finally {
     sock.close();
+    if (rec !== null) finish(log!, rec, client.received - inBase);
   }
 }
+
 
 /**
  * One checked request: the rate limit (lab task 4), the route to a pool (task 3), then the exchange. Returns whether
@@ -404,6 +446,7 @@ function* handle(
   target: RequestTarget,
   origin: Address,
   destination: Address,
+  rec: AccessRecord | null,
 ): Green<boolean | Answer> {
   const forwarded = forwardRequest(head.headers, {
     peer: origin,
@@ -429,7 +472,7 @@ function* handle(
   const version = proxy.options.sendProxy;
   // HAProxy's send-proxy passes on the addresses it received, the destination included.
   const preface = version ? encodeProxyHeader(proxyHeaderFor(origin, destination, version)) : null;
-  return yield* proxyRequest(proxy, client, head, target, choice, preface);
+  return yield* proxyRequest(proxy, client, head, target, choice, preface, rec);
 }
 
 function makeLimiter(config: RateLimitConfig): KeyedLimiter {
@@ -439,12 +482,56 @@ function makeLimiter(config: RateLimitConfig): KeyedLimiter {
   return new KeyedLimiter(make, { status: config.status, maxKeys: config.maxKeys });
 }
 
-function* refuseQuietly(sock: Socket, status: number, detail: string): Green<void> {
+function* refuseQuietly(sock: Socket, status: number, detail: string, rec: AccessRecord | null): Green<void> {
   try {
-    yield* refuse(sock, status, detail);
+    yield* refuseNoted(sock, rec, status, detail);
   } catch (e) {
     if (!(e instanceof SocketError)) throw e;
   }
 }
 
+// #endregion
+
+// #region access-hook
+/** A request's record (chapter 13's access log), its head read (or refused before it was: `head` null). */
+function opened(proxy: HttpProxy, origin: Address, since: number, head: RequestHead | null, termination: string): AccessRecord {
+  const rec = newAccessRecord("http", origin, proxy.pseudonym, since);
+  rec.received = head === null ? null : getHub().now();
+  rec.termination = termination;
+  if (head !== null) {
+    rec.method = head.method;
+    rec.path = head.target;
+  }
+  return rec;
+}
+
+/** The record is complete: its end, the client's bytes, and to the hook. */
+function finish(log: (r: AccessRecord) => void, rec: AccessRecord, bytesIn: number): void {
+  rec.done = getHub().now();
+  rec.bytesIn = bytesIn;
+  log(rec);
+}
+
+/** heads.ts's refuse, noting the status and the bytes sent in the record, if any. */
+function* refuseNoted(sock: Socket, rec: AccessRecord | null, status: number, detail: string, headers?: Record<string, string>): Green<void> {
+  if (rec !== null) rec.status = status;
+  const sent = yield* refuse(sock, status, detail, headers);
+  if (rec !== null) rec.bytesOut += sent;
+}
+
+/**
+ * HAProxy's code for a client that went away (C) or timed out (c): while the response head was awaited (H), or
+ * once the response had begun (D).
+ */
+function clientGone(rec: AccessRecord, error: unknown): string {
+  return (error instanceof TimedOutError ? "c" : "C") + (rec.firstByte === null ? "H" : "D");
+}
+
+/** The code of an exchange cut after its response had begun: by a shutdown (K), the backend (S, s), or the client. */
+function cutTermination(rec: AccessRecord, e: unknown): string {
+  if (e instanceof ShutdownError) return "KD";
+  if (e instanceof IdleTimeoutError) return "cD"; // a tunnel with no byte either way (HAProxy's `timeout tunnel`)
+  if (e instanceof SideError && e.side === "backend") return e.error instanceof TimedOutError ? "sD" : "SD";
+  return clientGone(rec, e instanceof SideError ? e.error : e);
+}
 // #endregion
