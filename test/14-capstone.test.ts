@@ -144,7 +144,7 @@ describe("task 6: applyUpdate", () => {
       backends[1]!.sick = true;
       const down = await until(async () => {
         const w = await getJson<WorkersView>(c.adminPort, "/workers");
-        const b = await getJson<{ backends: { name: string; healthy: boolean }[] }>(c.adminPort, "/backends");
+        const b = await getJson<{ backends: { name: string; healthy: boolean }[] }>(c.adminPort, "/admin/listeners/web/backends");
         const marked = b.backends.find((x) => x.name === "b2")?.healthy === false;
         return marked && w.workers.every((x) => x.version === w.version) ? w : null;
       }, 5000);

@@ -1,16 +1,35 @@
-// A worker of `--workers N` (cluster.ts forks it): the data path only. It gets its config and the set of backends
-// from the primary, accepts on the listening sockets every worker shares, and follows the primary's updates; it
-// runs no health check, no admin API and no reload of its own. Built in chapter 14.
+// A worker of `--workers N` (cluster.ts forks it): the data path only. It runs the balancer (balancer.ts) on the
+// config the primary sends, with no admin API, no health checks and no discovery of its own; it accepts on the
+// listening sockets every worker shares, and follows the primary's updates. Built in chapter 14.
 import { runReal, sleep } from "../02-hub/green";
-import { spawn } from "../03-cancellation/greenthread";
 import type { Green } from "../02-hub/suspend";
+import { spawn } from "../03-cancellation/greenthread";
 import { LightQueue } from "../04-primitives/queue";
-import type { Address } from "../05-green-sockets/socket";
+import type { Address, Listener, Network } from "../05-green-sockets/socket";
 import { fastNetwork } from "../08-tcp-proxy/fast-net";
-import { spliceRelay } from "../08-tcp-proxy/splice";
-import { startElasticProxy, type ElasticProxy } from "../12-elastic/proxy";
-import type { ClusterConfig, ToPrimary, ToWorker } from "./cluster-messages";
-import { applyUpdate, backendOf, follow, type ClusterView } from "./updates";
+import { startBalancer, type Balancer } from "./balancer";
+import type { ToPrimary, ToWorker } from "./cluster-messages";
+import type { LbConfig } from "./config";
+import { applyUpdate, follow, type ClusterView } from "./updates";
+
+// #region worker-config
+/**
+ * The config a worker runs: the primary's, without what only the primary does — the admin API, the health checks,
+ * the discovery files — and with each listener's backends as the primary's view says (a backend down at weight 0).
+ */
+export function workerConfig(config: LbConfig, view: ClusterView): LbConfig {
+  const listeners: Record<string, LbConfig["listeners"][string]> = {};
+  for (const [name, l] of Object.entries(config.listeners)) {
+    const { discovery: _discovery, ...rest } = l;
+    const caps = new Map((l.backends ?? []).map((b) => [b.name, b.maxConnections]));
+    const backends = view.backends
+      .filter((b) => b.listener === name)
+      .map((b) => ({ name: b.name, address: { host: b.host, port: b.port }, weight: b.healthy ? b.weight : 0, maxConnections: caps.get(b.name) }));
+    listeners[name] = { ...rest, health: null, backends };
+  }
+  return { ...config, admin: null, listeners };
+}
+// #endregion
 
 // #region worker
 /** Runs this process as a worker until the primary says stop (or SIGTERM, or the primary is gone). */
@@ -25,6 +44,7 @@ export async function runWorker(): Promise<void> {
   // A stop from a signal or a lost primary is a stop message like the primary's: one way out.
   for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => deliver({ type: "stop" }));
   process.on("disconnect", () => deliver({ type: "stop" }));
+  process.on("SIGHUP", () => {}); // the primary reloads; a terminal's hang-up must not kill a worker
   let last: ToPrimary | null = null;
   send({ type: "hello" });
 
@@ -34,53 +54,72 @@ export async function runWorker(): Promise<void> {
     let first = yield* inbox.get();
     while (first.type !== "start" && first.type !== "stop") first = yield* inbox.get();
     if (first.type === "stop") return;
-    const { config } = first;
+    let config = first.config;
     let view: ClusterView = first.view;
-    const proxies = new Map<string, ElasticProxy>();
-    const addresses: Record<string, Address> = {};
-    for (const [name, l] of Object.entries(config.listeners)) {
-      const ep = yield* startElasticProxy({
-        network: fastNetwork,
-        relay: spliceRelay,
-        listen: l.listen,
-        backlog: 4096,
-        backends: view.backends.filter((b) => b.listener === name).map(backendOf),
-        health: null, // the primary checks; this worker hears the verdicts
-        outlier: null,
-        drainTimeout: config.drainTimeout,
-      });
-      follow(ep.membership, name, view); // a backend down now goes to weight 0
-      proxies.set(name, ep);
-      addresses[name] = ep.proxy.address;
-    }
-    send({ type: "ready", addresses });
-    const accepted = (): number => [...proxies.values()].reduce((n, p) => n + p.proxy.clients.total, 0);
-    const active = (): number => [...proxies.values()].reduce((n, p) => n + p.proxy.clients.active, 0);
+    const counted = countingNetwork(fastNetwork);
+    const lb: Balancer = yield* startBalancer(workerConfig(config, view), { network: counted.network });
+    const followAll = (): void => {
+      for (const [name, r] of lb.running) follow(r.generation.membership, name, view, r.generation.config.protocol);
+    };
+    send({ type: "ready", addresses: Object.fromEntries(lb.listeners) as Record<string, Address> });
+    const open = (): number => [...lb.running.values()].reduce((n, r) => n + r.generation.open(), 0);
     const reporter = spawn(function* report(): Green<void> {
-      for (;;) {
-        send({ type: "stats", accepted: accepted(), active: active(), version: view.version });
+      for (let tick = 0; ; tick++) {
+        send({ type: "stats", accepted: counted.accepted(), active: open(), version: view.version });
+        // An http backend that came back up while its earlier self still drained is added once that one is gone.
+        if (tick % 4 === 3) followAll();
         yield* sleep(250);
       }
     });
     for (;;) {
       const m = yield* inbox.get();
       if (m.type === "stop") break;
+      if (m.type === "config") {
+        config = m.config;
+        const r = yield* lb.reload(workerConfig(config, view));
+        if (!r.ok) console.error(`worker ${process.pid}: reload refused: ${r.errors.map((e) => e.message).join("; ")}`);
+        followAll();
+        continue;
+      }
       if (m.type !== "update") continue;
       const r = applyUpdate(view, m.update);
       if (r.outcome === "gap") send({ type: "resync", version: view.version });
       if (r.outcome !== "applied") continue;
       view = r.view;
-      for (const [name, ep] of proxies) follow(ep.membership, name, view);
+      followAll();
     }
     yield* reporter.kill();
-    for (const ep of proxies.values()) ep.proxy.listener.close(); // every listener stops accepting at once
-    for (const ep of proxies.values()) yield* ep.shutdown(config.stopTimeout);
-    last = { type: "stats", accepted: accepted(), active: 0, version: view.version };
+    yield* lb.stop(config.stopTimeout);
+    last = { type: "stats", accepted: counted.accepted(), active: 0, version: view.version };
   });
   // The last counters reach the primary before the exit (a send is asynchronous).
   if (last !== null && process.connected) await new Promise<void>((done) => process.send!(last, undefined, {}, () => done()));
   process.exit(0);
 }
-// #endregion
 
-export type { ClusterConfig };
+/** `inner`, counting the connections its listeners accept (what `/workers` shows per worker). */
+function countingNetwork(inner: Network): { network: Network; accepted: () => number } {
+  let accepted = 0;
+  const network: Network = {
+    *listen(addr, backlog): Green<Listener> {
+      const l = yield* inner.listen(addr, backlog);
+      return {
+        get address() {
+          return l.address;
+        },
+        get closed() {
+          return l.closed;
+        },
+        *accept(timeout) {
+          const s = yield* l.accept(timeout);
+          accepted++;
+          return s;
+        },
+        close: () => l.close(),
+      };
+    },
+    connect: (addr, options) => inner.connect(addr, options),
+  };
+  return { network, accepted: () => accepted };
+}
+// #endregion

@@ -15,21 +15,21 @@ import cluster, { type Worker } from "node:cluster";
 import { timingSafeEqual } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { runReal, sleep } from "../02-hub/green";
-import { spawn } from "../03-cancellation/greenthread";
 import type { Green } from "../02-hub/suspend";
-import { Event } from "../04-primitives/event";
-import type { Address } from "../05-green-sockets/socket";
+import { spawn } from "../03-cancellation/greenthread";
+import { LightQueue } from "../04-primitives/queue";
+import type { Address, Listener, Network } from "../05-green-sockets/socket";
 import { formatAddress } from "../05-green-sockets/socket";
-import type { Backend } from "../08-tcp-proxy/balancer";
-import { fastNetwork } from "../08-tcp-proxy/fast-net";
-import { HealthMonitor } from "../10-health/monitor";
-import { httpProbe, tcpProbe } from "../10-health/probe";
-import { adminHandler, isLoopback } from "../12-elastic/admin";
-import { Membership } from "../12-elastic/membership";
 import type { Handler, HttpRequest, HttpResponse } from "../07-http/handler";
 import { serveHttp } from "../07-http/server";
-import type { ClusterConfig, ToPrimary, ToWorker } from "./cluster-messages";
+import { fastNetwork } from "../08-tcp-proxy/fast-net";
+import { isLoopback } from "../12-elastic/admin";
+import { balancerAdmin, startBalancer, type Balancer } from "./balancer";
+import type { ToPrimary, ToWorker } from "./cluster-messages";
+import type { LbConfig, ParseResult } from "./config";
+import { HandoffListener } from "./front";
 import { applyUpdate, EMPTY_VIEW, type BackendView, type ClusterView, type Update } from "./updates";
+import { workerConfig } from "./cluster-worker";
 
 // #region cluster-options
 export interface ClusterOptions {
@@ -37,13 +37,20 @@ export interface ClusterOptions {
   readonly workers: number;
   /**
    * Who hands out connections. "rr": the primary accepts each one and passes it to the next worker in turn (Node's
-   * default on Linux); "none": every worker accepts on the shared socket and the kernel decides. @default "rr"
+   * default on Linux); "none": every worker accepts on the shared socket and the kernel decides.
+   * @default "rr", or $NODE_CLUSTER_SCHED_POLICY
    */
   readonly schedule?: "rr" | "none";
   /** Workers that may die within a minute and be forked again before the primary gives up. @default 5 */
   readonly maxRestarts?: number;
   /** How often the primary compares its state with what it last told the workers, ms. @default 50 */
   readonly publishEvery?: number;
+  /** Reads the config again, for SIGHUP and `POST /admin/reload` without a body (the CLI reads the file). */
+  readonly load?: () => ParseResult;
+  /** Where a relative discovery path starts (the config file's folder). */
+  readonly baseDir?: string;
+  /** More admin routes (`/metrics`). @default none */
+  readonly routes?: Readonly<Record<string, Handler>>;
   /** Every event, as a line. @default console.log */
   readonly log?: (line: string) => void;
   /** The program each worker runs. @default worker-main.ts, beside this file */
@@ -54,7 +61,7 @@ export interface ClusterOptions {
 export interface WorkerInfo {
   readonly id: number;
   readonly pid: number;
-  /** Client connections it accepted since it started, and serves now (from its last report, every 250 ms). */
+  /** Client connections it accepted since it started, and open now (from its last report, every 250 ms). */
   readonly accepted: number;
   readonly active: number;
   /** The version of the set it has applied. */
@@ -69,9 +76,11 @@ export interface RunningCluster {
   /** The primary's set, as the workers are told it. */
   view(): ClusterView;
   workers(): WorkerInfo[];
-  /** Drains every worker, stops the checks and the admin API; resolves with the exit code (0, or 1 after a give-up). */
+  /** Reads the config again and applies it (SIGHUP). */
+  reload(): void;
+  /** Drains every worker, then stops the primary's checks and admin API; resolves with the exit code. */
   stop(): Promise<number>;
-  /** Resolves when the cluster has stopped, by `stop()` or because workers died too often (exit code 1). */
+  /** Resolves with the exit code once the cluster has stopped: 0, or 1 when workers died too often. */
   readonly stopped: Promise<number>;
 }
 // #endregion
@@ -80,138 +89,155 @@ const WORKER_MAIN = fileURLToPath(new URL("./worker-main.ts", import.meta.url));
 
 // #region start-cluster
 /** Starts the primary's part and forks the workers; resolves once every worker listens. */
-export async function startCluster(config: ClusterConfig, options: ClusterOptions): Promise<RunningCluster> {
+export async function startCluster(config: LbConfig, options: ClusterOptions): Promise<RunningCluster> {
   const n = options.workers;
   if (!(Number.isInteger(n) && n >= 1 && n <= 64)) throw new Error(`--workers is a whole number from 1 to 64, not ${n}`);
   if (!cluster.isPrimary) throw new Error("startCluster runs in the primary process only");
   const log = options.log ?? ((line: string) => console.log(line));
-  // The policy must be chosen before the first fork; Node reads it once.
-  cluster.schedulingPolicy = options.schedule === "none" ? cluster.SCHED_NONE : cluster.SCHED_RR;
-  cluster.setupPrimary({ exec: options.exec ?? WORKER_MAIN, silent: false });
+  const schedule = options.schedule ?? (process.env.NODE_CLUSTER_SCHED_POLICY === "none" ? "none" : "rr");
+  // Node reads the policy once, at the first fork.
+  cluster.schedulingPolicy = schedule === "none" ? cluster.SCHED_NONE : cluster.SCHED_RR;
+  cluster.setupPrimary({ exec: options.exec ?? WORKER_MAIN });
 
-  const state = new PrimaryState(config, log);
   const infos = new Map<Worker, WorkerInfo>();
+  const inbox = new LightQueue<"reload" | "stop">();
+  const primary = new Primary(config, options, log, () => [...infos.values()].sort((a, b) => a.id - b.id));
   const restarts: number[] = [];
   let stopping = false;
   let giveUp = false;
   let addresses: Record<string, Address> = {};
-  let firstReady: (() => void) | null = null;
-  let failStart: ((e: Error) => void) | null = null;
-  const readyAll = new Promise<void>((res, rej) => {
-    firstReady = res;
-    failStart = rej;
-  });
   let readyCount = 0;
+  let allReady!: () => void;
+  let failStart!: (e: Error) => void;
+  const ready = new Promise<void>((ok, fail) => {
+    allReady = ok;
+    failStart = fail;
+  });
 
   const send = (w: Worker, m: ToWorker): void => {
     if (w.isConnected()) w.send(m);
+  };
+  primary.broadcast = (m) => {
+    for (const w of infos.keys()) send(w, m);
   };
   const fork = (): void => {
     const w = cluster.fork();
     infos.set(w, { id: w.id, pid: w.process.pid ?? 0, accepted: 0, active: 0, version: 0 });
     w.on("message", (m: ToPrimary) => {
-      const info = infos.get(w)!;
+      const info = infos.get(w);
+      if (info === undefined) return;
       if (m.type === "hello") {
-        // The worker listens for messages now: its first one is the config and the set as it is now (the
-        // snapshot carries the current version, so the updates after it apply on top).
-        send(w, { type: "start", config, view: state.view });
+        // The worker listens for messages now. Its first: the config, and the set as it is now — a snapshot at
+        // the current version, so the updates sent after it apply on top.
+        send(w, { type: "start", config: workerConfig(primary.lb.config, primary.view), view: primary.view });
       } else if (m.type === "ready") {
         addresses = { ...m.addresses };
         log(`worker ${w.id} (pid ${info.pid}) listens on ${Object.values(m.addresses).map(formatAddress).join(", ")}`);
-        if (++readyCount === n) firstReady?.();
+        if (++readyCount === n) allReady();
       } else if (m.type === "resync") {
         log(`worker ${w.id} missed an update after version ${m.version}: sending a snapshot`);
-        send(w, { type: "update", update: state.snapshot() });
+        send(w, { type: "update", update: { type: "snapshot", version: primary.view.version, backends: primary.view.backends } });
       } else if (m.type === "stats") {
         infos.set(w, { ...info, accepted: m.accepted, active: m.active, version: m.version });
       }
     });
   };
-  state.onUpdate = (u) => {
-    for (const w of infos.keys()) send(w, { type: "update", update: u });
-  };
 
   let done!: (code: number) => void;
   const stopped = new Promise<number>((r) => (done = r));
-  const primaryStop = new Event<void>();
+  let killTimer: NodeJS.Timeout | null = null;
+  const afterWorkers = (): void => {
+    if (killTimer !== null) clearTimeout(killTimer);
+    inbox.putNowait("stop");
+  };
+  const stop = (): Promise<number> => {
+    if (!stopping) {
+      stopping = true;
+      log(`stopping: ${infos.size} worker(s) drain for up to ${primary.lb.config.stopTimeout} ms`);
+      if (infos.size === 0) afterWorkers();
+      for (const w of infos.keys()) send(w, { type: "stop" });
+      // A worker still there well after its drain deadline is killed.
+      killTimer = setTimeout(() => {
+        for (const w of infos.keys()) w.process.kill("SIGKILL");
+      }, primary.lb.config.stopTimeout + 5000);
+    }
+    return stopped;
+  };
 
   cluster.on("exit", (w, code, signal) => {
     const info = infos.get(w);
     infos.delete(w);
     if (info === undefined) return;
+    const how = signal ?? `exit ${code}`;
     if (stopping) {
-      log(`worker ${info.id} (pid ${info.pid}) stopped (${signal ?? `exit ${code}`})`);
+      log(`worker ${info.id} (pid ${info.pid}) stopped (${how})`);
       if (infos.size === 0) afterWorkers();
+      return;
+    }
+    if (readyCount < n) {
+      failStart(new Error(`worker ${info.id} exited (${how}) before it listened`));
       return;
     }
     const now = Date.now();
     while (restarts.length > 0 && restarts[0]! < now - 60_000) restarts.shift();
-    if (readyCount < n) {
-      failStart?.(new Error(`worker ${info.id} exited (${signal ?? `exit ${code}`}) before it listened`));
-      return;
-    }
     if (restarts.length >= (options.maxRestarts ?? 5)) {
-      log(`worker ${info.id} (pid ${info.pid}) died (${signal ?? `exit ${code}`}); ${restarts.length} restarts in the last minute: giving up`);
+      log(`worker ${info.id} (pid ${info.pid}) died (${how}); ${restarts.length} restarts in the last minute already: giving up`);
       giveUp = true;
       void stop();
       return;
     }
     restarts.push(now);
-    log(`worker ${info.id} (pid ${info.pid}) died (${signal ?? `exit ${code}`}); forking another`);
+    log(`worker ${info.id} (pid ${info.pid}) died (${how}); forking another`);
     fork();
   });
 
-  // The primary's own green threads: the checks, the admin API, and the publisher.
-  let hubReady!: () => void;
-  const hubStarted = new Promise<void>((r) => (hubReady = r));
-  const hubDone = runReal(function* primary(): Green<void> {
-    yield* state.start(() => [...infos.values()]);
+  // The primary's green threads: its balancer (checks, discovery, admin API), the publisher, and the signals.
+  let started!: () => void;
+  const hubStarted = new Promise<void>((r) => (started = r));
+  const hub = runReal(function* primaryMain(): Green<void> {
+    yield* primary.start();
     const publisher = spawn(function* publish(): Green<void> {
       for (;;) {
         yield* sleep(options.publishEvery ?? 50);
-        state.publish();
+        primary.publish();
       }
     });
-    hubReady();
-    yield* primaryStop.wait();
-    yield* publisher.kill();
-    yield* state.stop();
-  });
-  await Promise.race([hubStarted, hubDone]);
-
-  let killTimer: NodeJS.Timeout | null = null;
-  const afterWorkers = (): void => {
-    if (killTimer !== null) clearTimeout(killTimer);
-    primaryStop.send();
-    void hubDone.then(() => done(giveUp ? 1 : 0));
-  };
-  const stop = (): Promise<number> => {
-    if (!stopping) {
-      stopping = true;
-      log(`stopping: ${infos.size} worker(s) drain for up to ${config.stopTimeout} ms`);
-      if (infos.size === 0) afterWorkers();
-      for (const w of infos.keys()) send(w, { type: "stop" });
-      // A worker that has not exited well after its drain deadline is killed.
-      killTimer = setTimeout(() => {
-        for (const w of infos.keys()) w.process.kill("SIGKILL");
-      }, config.stopTimeout + 5000);
+    started();
+    for (;;) {
+      const m = yield* inbox.get();
+      if (m === "stop") break;
+      yield* primary.lb.reloadFromSource();
+      primary.publish();
     }
-    return stopped;
-  };
+    yield* publisher.kill();
+    yield* primary.stop();
+  });
+  void hub.then(
+    () => done(giveUp ? 1 : 0),
+    (e: unknown) => {
+      log(`the primary failed: ${(e as Error).stack ?? String(e)}`);
+      for (const w of infos.keys()) w.process.kill("SIGKILL");
+      done(1);
+    },
+  );
+  await Promise.race([hubStarted, hub]);
 
   for (let i = 0; i < n; i++) fork();
   try {
-    await readyAll;
+    await ready;
   } catch (e) {
     await stop();
     throw e;
   }
-  log(`${n} worker(s) ready, connections handed out by ${options.schedule === "none" ? "the kernel (SCHED_NONE)" : "the primary, in turn (SCHED_RR)"}`);
+  log(`${n} worker(s) ready; connections handed out ${schedule === "none" ? "by the kernel (SCHED_NONE)" : "by the primary, in turn (SCHED_RR)"}`);
   return {
     addresses,
-    admin: state.adminAddress,
-    view: () => state.view,
+    admin: primary.adminAddress,
+    view: () => primary.view,
     workers: () => [...infos.values()].sort((a, b) => a.id - b.id),
+    reload: () => {
+      if (!stopping) inbox.putNowait("reload");
+    },
     stop,
     stopped,
   };
@@ -226,107 +252,135 @@ function authorized(req: HttpRequest, token: string | undefined): boolean {
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
-// #region primary-state
-/** What the primary owns: per listener a membership (chapter 12) and health checks (chapter 10), and the admin API. */
-class PrimaryState {
+/**
+ * The primary's network: connects for real (health checks), listens nowhere. The workers accept on the listeners'
+ * ports; the primary's balancer gets listeners that never hand over a connection.
+ */
+const primaryNetwork = (inner: Network): Network => ({
+  *listen(addr: Address): Green<Listener> {
+    return new HandoffListener(addr);
+  },
+  connect: (addr, options) => inner.connect(addr, options),
+});
+
+// #region primary
+/**
+ * What the primary owns: a balancer of its own (balancer.ts) that carries no traffic — its memberships, health
+ * checks, discovery and reloads are the one source of truth — and the admin API in front of it. `publish` turns
+ * what changed into versioned updates for the workers.
+ */
+class Primary {
+  lb!: Balancer;
   view: ClusterView = EMPTY_VIEW;
-  onUpdate: (u: Update) => void = () => {};
   adminAddress: Address | null = null;
-  readonly #listeners = new Map<string, { membership: Membership; monitor: HealthMonitor | null }>();
-  #closeAdmin: () => void = () => {};
+  broadcast: (m: ToWorker) => void = () => {};
+  #admin: Listener | null = null;
+  #sentConfig: LbConfig | null = null;
 
   constructor(
-    readonly config: ClusterConfig,
+    readonly config: LbConfig,
+    readonly options: ClusterOptions,
     readonly log: (line: string) => void,
+    readonly workers: () => WorkerInfo[],
   ) {}
 
-  /** Builds the memberships from the config, starts the checks and the admin API, takes the first snapshot. */
-  *start(workers: () => WorkerInfo[]): Green<void> {
-    for (const [name, l] of Object.entries(this.config.listeners)) {
-      const membership = new Membership({ drainTimeout: this.config.drainTimeout, log: (line) => this.log(`${name}: ${line}`) });
-      const backends: Backend[] = (l.backends ?? []).map((b) => ({ name: b.name, address: b.address }));
-      for (const [i, b] of backends.entries()) membership.add(b, { weight: l.backends![i]!.weight, source: "config", initial: true });
-      const monitor = l.health ? new HealthMonitor(fastNetwork, backends, l.health, { probe: l.health.path ? httpProbe(l.health.path) : tcpProbe }) : null;
-      membership.attach({ joined: (b) => monitor?.add(b), leaving: () => {}, forgotten: (b) => monitor?.remove(b) });
-      monitor?.start();
-      this.#listeners.set(name, { membership, monitor });
-    }
+  *start(): Green<void> {
+    const admin = this.config.admin;
+    const load = this.options.load;
+    this.lb = yield* startBalancer(
+      { ...this.config, admin: null }, // the admin API is served below, on a real port
+      {
+        network: primaryNetwork(fastNetwork),
+        baseDir: this.options.baseDir,
+        log: this.log,
+        routes: { ...this.options.routes, "/workers": this.#workersRoute() },
+        load: load && ((): ParseResult => {
+          const r = load();
+          if (!r.ok) return r;
+          // Simplification: with --workers, the admin API's address and token are read at the start only.
+          if (JSON.stringify(r.config.admin) !== JSON.stringify(admin)) this.log("reload: the admin API's settings change at the next start (--workers)");
+          return { ok: true, config: { ...r.config, admin: null } };
+        }),
+      },
+    );
+    this.#sentConfig = this.lb.config;
     this.view = { version: 1, backends: this.desired() };
-    if (this.config.admin !== null) {
-      const admin = this.config.admin;
-      if (!isLoopback(admin.listen.host) && !admin.token) {
+    if (admin !== null) {
+      if (!isLoopback(admin.listen.host) && admin.token === undefined) {
         throw new Error(`the admin API refuses to listen on ${admin.listen.host} without a token: only loopback is safe without one`);
       }
       const listener = yield* fastNetwork.listen(admin.listen);
-      spawn(serveHttp, listener, this.#adminHandler(workers), { maxConnections: 16 });
+      const inner = balancerAdmin(this.lb);
+      const token = admin.token;
+      const guarded: Handler = function* (req: HttpRequest): Green<HttpResponse> {
+        if (!authorized(req, token)) {
+          const body = `${JSON.stringify({ error: "a valid token is required (Authorization: Bearer <token>)" })}\n`;
+          return { status: 401, headers: { "Content-Type": "application/json", "WWW-Authenticate": "Bearer" }, body };
+        }
+        return yield* inner(req);
+      };
+      spawn(serveHttp, listener, guarded, { maxConnections: 16 });
+      this.#admin = listener;
       this.adminAddress = listener.address;
-      this.#closeAdmin = () => listener.close();
+      this.log(`admin API on ${formatAddress(listener.address)}`);
     }
   }
 
-  /** The set as the memberships and the checks say it is now. */
+  /** The set as the primary's memberships and checks say it is now. */
   desired(): BackendView[] {
     const out: BackendView[] = [];
-    for (const [listener, { membership, monitor }] of this.#listeners) {
-      for (const m of membership.members.values()) {
+    for (const [listener, r] of this.lb.running) {
+      const g = r.generation;
+      for (const m of g.membership.members.values()) {
         if (m.state !== "active") continue;
-        const { name, address } = m.backend;
-        out.push({ listener, name, host: address.host, port: address.port, weight: m.weight, healthy: monitor?.healthy(m.backend) ?? true });
+        const b = m.backend;
+        // Simplification: the primary carries no traffic, so passive checks (outlier ejection) never fire in it;
+        // each worker ejects on its own evidence, as each HAProxy thread's observe does.
+        const healthy = g.tcp !== null ? g.tcp.usable(b) : g.http!.usable(b);
+        out.push({ listener, name: b.name, host: b.address.host, port: b.address.port, weight: m.weight, healthy });
       }
     }
     return out;
   }
 
-  /** Tells the workers what changed since the last call, one versioned update per backend that changed. */
+  /**
+   * Tells the workers what changed since the last call: a new config when a reload changed one, then one
+   * versioned update per backend that joined, changed or left.
+   */
   publish(): void {
+    if (this.lb.config !== this.#sentConfig) {
+      this.#sentConfig = this.lb.config;
+      this.broadcast({ type: "config", config: workerConfig(this.lb.config, this.view) });
+    }
     const want = this.desired();
     const key = (b: { listener: string; name: string }): string => `${b.listener}\u0000${b.name}`;
     const have = new Map(this.view.backends.map((b) => [key(b), b]));
+    const wanted = new Set(want.map(key));
     const changes: Update[] = [];
     const next = (): number => this.view.version + changes.length + 1;
-    const wanted = new Set(want.map(key));
     for (const b of this.view.backends) if (!wanted.has(key(b))) changes.push({ type: "remove", version: next(), listener: b.listener, name: b.name });
     for (const b of want) {
       const old = have.get(key(b));
-      if (old === undefined || old.host !== b.host || old.port !== b.port || old.weight !== b.weight || old.healthy !== b.healthy) {
-        changes.push({ type: "upsert", version: next(), backend: b });
-        if (old !== undefined && old.healthy !== b.healthy) this.log(`${b.listener}: ${b.name} is ${b.healthy ? "up" : "down"}: telling the workers`);
-      }
+      if (old !== undefined && old.host === b.host && old.port === b.port && old.weight === b.weight && old.healthy === b.healthy) continue;
+      changes.push({ type: "upsert", version: next(), backend: b });
+      if (old !== undefined && old.healthy !== b.healthy) this.log(`${b.listener}: ${b.name} is ${b.healthy ? "up" : "down"}: telling the workers`);
     }
     for (const u of changes) {
-      this.view = applyUpdate(this.view, u).view; // the primary's view moves by the same rule as the workers'
-      this.onUpdate(u);
+      this.view = applyUpdate(this.view, u).view; // the primary's copy moves by the workers' rule
+      this.broadcast({ type: "update", update: u });
     }
-  }
-
-  snapshot(): Update {
-    return { type: "snapshot", version: this.view.version, backends: this.view.backends };
   }
 
   *stop(): Green<void> {
-    this.#closeAdmin();
-    for (const { monitor } of this.#listeners.values()) yield* monitor?.stop() ?? [];
+    this.#admin?.close();
+    yield* this.lb.stop(0);
   }
 
-  /**
-   * Chapter 12's admin API on the first listener's membership, and `/workers`: each worker's pid, connections and
-   * the version of the set it has applied — where a reader sees that the workers follow.
-   */
-  #adminHandler(workers: () => WorkerInfo[]): Handler {
-    const [first] = this.#listeners.values();
-    const backends = adminHandler({
-      network: fastNetwork,
-      membership: first!.membership,
-      healthy: (b) => first!.monitor?.healthy(b) ?? true,
-      token: this.config.admin?.token,
-      log: this.log,
-    });
-    const version = (): number => this.view.version;
-    const token = this.config.admin?.token;
-    return function* admin(req: HttpRequest): Green<HttpResponse> {
-      if (req.target.split("?")[0] !== "/workers") return yield* backends(req);
-      if (!authorized(req, token)) return yield* backends(req); // the admin API's own 401
-      const body = JSON.stringify({ version: version(), workers: workers() });
+  /** `GET /workers`: each worker's pid, its connections and the version of the set it has applied. */
+  #workersRoute(): Handler {
+    const self = this;
+    return function* workers(): Green<HttpResponse> {
+      const body = JSON.stringify({ version: self.view.version, workers: self.workers() });
       return { status: 200, headers: { "Content-Type": "application/json" }, body: `${body}\n` };
     };
   }
@@ -335,21 +389,32 @@ class PrimaryState {
 
 // #region run-cluster
 /**
- * `--workers N` from the command line: starts the cluster, prints where it listens, and on SIGTERM or SIGINT drains
- * every worker and exits (0; 1 when workers died too often).
+ * `--workers N` from the command line: starts the cluster, says where it listens, reloads on SIGHUP, and on SIGTERM
+ * or SIGINT drains every worker; resolves with the exit code (0; 1 when it could not start or workers died too often).
  */
-export async function runCluster(config: ClusterConfig, options: ClusterOptions): Promise<never> {
+export async function runCluster(config: LbConfig, options: ClusterOptions): Promise<number> {
   const log = options.log ?? ((line: string) => console.log(line));
   let c: RunningCluster;
   try {
     c = await startCluster(config, { ...options, log });
   } catch (e) {
-    console.error(`the cluster did not start: ${(e as Error).message}`);
-    process.exit(1);
+    log(`the cluster did not start: ${(e as Error).message}`);
+    return 1;
   }
   const where = Object.entries(c.addresses).map(([name, a]) => `${name} on ${formatAddress(a)}`);
   log(`listening: ${where.join(", ")}${c.admin ? `; admin API on ${formatAddress(c.admin)}` : ""}`);
-  for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => void c.stop());
-  process.exit(await c.stopped);
+  log(`pid ${process.pid} (primary): SIGHUP reloads, SIGTERM or Ctrl-C stops`);
+  const onStop = (): void => void c.stop();
+  const onHup = (): void => c.reload();
+  process.on("SIGTERM", onStop);
+  process.on("SIGINT", onStop);
+  process.on("SIGHUP", onHup);
+  try {
+    return await c.stopped;
+  } finally {
+    process.off("SIGTERM", onStop);
+    process.off("SIGINT", onStop);
+    process.off("SIGHUP", onHup);
+  }
 }
 // #endregion

@@ -76,13 +76,14 @@ export function applyUpdate(view: ClusterView, update: Update): { view: ClusterV
 
 // #region wanted
 /**
- * What a worker's membership of `listener` should hold, for chapter 12's `plan`: every backend of the listener,
- * with weight 0 while its checks fail — a backend marked down gets no new connection, and the ones it has go on,
- * as in HAProxy (which cuts them only with `on-marked-down shutdown-sessions`).
+ * What a worker's membership of `listener` should hold, for chapter 12's `plan`. A backend marked down gets no new
+ * work and keeps what it has, as in HAProxy (which cuts its connections only with `on-marked-down
+ * shutdown-sessions`): on a tcp listener it stays with weight 0; on an http listener, whose proxy picks by its own
+ * strategy and reads no weight, it is left out, so it drains by the request (chapter 12) and joins again once up.
  */
-export function wantedOf(view: ClusterView, listener: string): Wanted[] {
+export function wantedOf(view: ClusterView, listener: string, protocol: "tcp" | "http" = "tcp"): Wanted[] {
   return view.backends
-    .filter((b) => b.listener === listener)
+    .filter((b) => b.listener === listener && (b.healthy || protocol === "tcp"))
     .map((b) => ({ name: b.name, host: b.host, port: b.port, weight: b.healthy ? b.weight : 0 }));
 }
 
@@ -90,8 +91,8 @@ export function wantedOf(view: ClusterView, listener: string): Wanted[] {
  * Brings a worker's membership of `listener` in line with `view`, through chapter 12's reconcile: the worker's members
  * are those its proxy started with (source "config") and those the updates added since (the same source).
  */
-export function follow(membership: Membership, listener: string, view: ClusterView): Applied {
-  return reconcile(membership, "config", wantedOf(view, listener));
+export function follow(membership: Membership, listener: string, view: ClusterView, protocol: "tcp" | "http" = "tcp"): Applied {
+  return reconcile(membership, "config", wantedOf(view, listener, protocol));
 }
 
 /** The backend a view describes, with its weight, as chapter 09's strategies read one. */

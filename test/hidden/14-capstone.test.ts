@@ -88,7 +88,7 @@ describe("task 6: applyUpdate (instructor)", () => {
       const c = cluster;
       backends[1]!.sick = true;
       const down = await until(async () => {
-        const b = await getJson<{ backends: { name: string; healthy: boolean }[] }>(c.adminPort, "/backends");
+        const b = await getJson<{ backends: { name: string; healthy: boolean }[] }>(c.adminPort, "/admin/listeners/web/backends");
         return b.backends.find((x) => x.name === "b2")?.healthy === false;
       }, 5000);
       expect(down, `the primary marks b2 down within 5 s; output: ${c.output()}`).toBe(true);

@@ -1,5 +1,5 @@
 // Loopback helpers of chapter 14's `--workers N` tests: backends in this process whose health check can be made to
-// fail, the cluster started as a process of its own (test/fixtures/cluster-main.ts), one request, a JSON GET.
+// fail, the balancer's CLI started with `--workers N` as a process of its own, one request, a JSON GET.
 // Everything is bounded in time; `stopAll` ends what a test started, whatever happened.
 import { type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -98,7 +98,7 @@ export interface ClusterProcess {
 }
 
 /**
- * Starts `--workers n` from the tree under test with one tcp listener "web" in front of `backends`, HTTP checks
+ * Starts `npm run lb -- --config FILE --workers n` from the tree under test with one tcp listener "web" in front of `backends`, HTTP checks
  * every 100 ms (rise 1, fall 1), and an admin API; resolves once it says where it listens (20 s at most: each
  * worker compiles the TypeScript it runs).
  */
@@ -109,18 +109,18 @@ export async function startClusterProcess(backends: readonly TestBackend[], work
     listeners: {
       web: {
         protocol: "tcp",
-        listen: { host: "127.0.0.1", port: 0 },
-        backends: backends.map((b) => ({ name: b.name, address: { host: "127.0.0.1", port: b.port }, weight: 1 })),
+        listen: "127.0.0.1:0",
+        backends: backends.map((b) => ({ name: b.name, address: `127.0.0.1:${b.port}` })),
         health: { kind: "haproxy", inter: 100, rise: 1, fall: 1, timeout: 500, path: "/health" },
       },
     },
-    admin: { listen: { host: "127.0.0.1", port: 0 } },
+    admin: { listen: "127.0.0.1:0" },
     drainTimeout: 1000,
     stopTimeout: 1000,
   };
   const file = join(dir, "lb.json");
   writeFileSync(file, JSON.stringify(config));
-  const group = spawnGroup(process.execPath, ["--import", "tsx", "test/fixtures/cluster-main.ts", tree, file, String(workers)], {
+  const group = spawnGroup(process.execPath, ["--import", "tsx", join(tree, "14-capstone", "cli.ts"), "--config", file, "--workers", String(workers)], {
     stdio: ["ignore", "pipe", "pipe"],
     deadlineMs: 60_000,
   });
