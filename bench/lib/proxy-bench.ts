@@ -34,6 +34,11 @@ export interface ProxySystem {
   version?(): string | undefined;
   /** `--profile` runs it under V8's profiler: a Node program that imports bench/lib/profile-hook.ts first. */
   readonly profiled?: boolean;
+  /**
+   * A line its output prints once it is ready, when the port accepting is not enough (a cluster accepts as soon as
+   * its first worker listens; the warm-up must find them all). @default none: the port accepting is enough
+   */
+  readonly readyLine?: RegExp;
 }
 
 /** The backends the proxies forward to: one process serving every port, running for the whole suite. */
@@ -138,12 +143,18 @@ async function measure(suite: ProxySuite, system: ProxySystem, backend: BackendK
   const argv = system.argv(dir, backend.ports);
   const proc = argv ? start(argv, profileFile ? { BENCH_PROFILE: profileFile, BENCH_PROFILE_MICROS: "500" } : {}) : null;
   let stderr = "";
+  let stdout = "";
   proc?.stderr!.on("data", (d: Buffer) => (stderr += d));
+  proc?.stdout!.on("data", (d: Buffer) => (stdout += d));
   const port = argv ? suite.listen : backend.ports[0]!;
   try {
     await listening(port, proc).catch((e: Error) => {
       throw new Error(`${e.message}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`);
     });
+    for (let i = 0; system.readyLine && !system.readyLine.test(stdout); i++) {
+      if (i === 200) throw new Error(`not ready after 10 s more: ${`${stdout}${stderr}`.trim().split("\n").slice(-3).join(" | ")}`);
+      await sleep(50);
+    }
     const idle = proc ? memKiB(proc.pid!, "VmRSS") : 0;
     // Warm-up: connections made, pools filled, JIT warm. On a busy machine wrk may not get its 5,000 connections
     // answered within the second: not a failure of the system, the measured run is what decides.
