@@ -148,13 +148,16 @@ async function measure(suite: ProxySuite, system: ProxySystem, backend: BackendK
   proc?.stdout!.on("data", (d: Buffer) => (stdout += d));
   const port = argv ? suite.listen : backend.ports[0]!;
   try {
+    // A system with a ready line may take longer to start (a cluster compiles its program once per process).
+    for (let i = 0; system.readyLine && !system.readyLine.test(stdout); i++) {
+      if (proc!.exitCode !== null || i === 600) {
+        throw new Error(`${proc!.exitCode !== null ? `exited with code ${proc!.exitCode}` : "not ready after 30 s"}: ${`${stdout}${stderr}`.trim().split("\n").slice(-3).join(" | ")}`);
+      }
+      await sleep(50);
+    }
     await listening(port, proc).catch((e: Error) => {
       throw new Error(`${e.message}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`);
     });
-    for (let i = 0; system.readyLine && !system.readyLine.test(stdout); i++) {
-      if (i === 200) throw new Error(`not ready after 10 s more: ${`${stdout}${stderr}`.trim().split("\n").slice(-3).join(" | ")}`);
-      await sleep(50);
-    }
     const idle = proc ? memKiB(proc.pid!, "VmRSS") : 0;
     // Warm-up: connections made, pools filled, JIT warm. On a busy machine wrk may not get its 5,000 connections
     // answered within the second: not a failure of the system, the measured run is what decides.
