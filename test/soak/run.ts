@@ -30,12 +30,13 @@ const { values } = parseArgs({
   options: {
     seconds: { type: "string", default: "120" },
     rate: { type: "string", default: "300" },
+    workers: { type: "string" },
     "no-save": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 if (values.help) {
-  console.log("usage: npm run test:soak -- [--seconds N (10–600, default 120)] [--rate N connections/s (default 300)] [--no-save]");
+  console.log("usage: npm run test:soak -- [--seconds N (5–600, default 120)] [--rate N connections/s (default 300)] [--workers N] [--no-save]");
   process.exit(0);
 }
 const SECONDS = Number(values.seconds);
@@ -43,7 +44,6 @@ const RATE = Number(values.rate);
 if (!(Number.isInteger(SECONDS) && SECONDS >= 5 && SECONDS <= 600)) throw new Error(`--seconds is a whole number from 5 to 600, not ${values.seconds}`);
 if (!(RATE > 0 && RATE <= 5000)) throw new Error(`--rate is a number of connections a second from 1 to 5000, not ${values.rate}`);
 
-// #region soak-bounds
 /** Connections in flight at most: the load is open (a fixed rate) up to this cap. */
 const CONCURRENCY = 32;
 /** Load before the first heap reading: the JIT, the pools and the listen queue settle. */
@@ -56,7 +56,6 @@ const WARMUP = Math.min(10, Math.floor(SECONDS / 6));
 const SLOPE_BOUND = 16;
 /** The heap after a full collection may end this much above its start (a few caches filled once). */
 const HEAP_BOUND = 2 * 1024 * 1024;
-// #endregion
 
 interface Sample {
   /** Seconds since the load started. */
@@ -145,7 +144,7 @@ writeFileSync(configFile, JSON.stringify(config, null, 2));
 
 // The balancer as `npm run lb` runs it, with the two flags the heap reading needs.
 const cli = resolve(ROOT, "solutions/14-capstone/cli.ts");
-const argv = ["--expose-gc", "--import", "tsx", "--import", "./test/soak/heap-hook.ts", cli, "--config", configFile];
+const argv = ["--expose-gc", "--import", "tsx", "--import", "./test/soak/heap-hook.ts", cli, "--config", configFile, ...(values.workers ? ["--workers", values.workers] : [])];
 const group = spawnGroup(process.execPath, argv, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], deadlineMs: (SECONDS + 90) * 1000 });
 const lb = group.child;
 let output = "";
@@ -234,7 +233,6 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-// #region soak-verdict
 /** Least-squares slope of y over x. */
 function slope(xs: readonly number[], ys: readonly number[]): number {
   const n = xs.length;
@@ -266,7 +264,6 @@ if (samples.length > 0) {
   checks.push({ name: "at most 0.1% of the requests failed", ok: failed <= (ok + failed) / 1000, detail: `${ok} answered, ${failed} failed` });
   checks.push({ name: "SIGTERM ends the balancer with exit code 0", ok: code === 0, detail: `exit ${code}` });
 }
-// #endregion
 
 console.log("");
 for (const c of checks) console.log(`  ${c.ok ? "passed" : "FAILED"}  ${c.name}: ${c.detail}`);
@@ -298,10 +295,10 @@ if (save) {
     aims: checks.map((c) => ({ aim: c.name, met: c.ok, detail: c.detail })),
     notes: [
       measuredAt(ROOT, ["solutions", "test/soak"]) ?? "no commit recorded",
-      `load: ${RATE} TCP connections a second (each a request and a 64-byte answer), at most ${CONCURRENCY} in flight, ${SECONDS} s, two backends in the runner's process; ${ok} answered, ${failed} failed`,
+      `load: up to ${RATE} TCP connections a second (each a request and a 64-byte answer), at most ${CONCURRENCY} in flight, for ${SECONDS} s; two backends in the runner's process; ${ok} answered (${Math.round(ok / SECONDS)} a second), ${failed} failed${values.workers ? `; the balancer with --workers ${values.workers}` : ""}`,
       "one run (no reps): a soak is about the shape of the line, not a median",
     ],
-    load: { seconds: SECONDS, rate: RATE, concurrency: CONCURRENCY, warmup: WARMUP, requests: ok, failed },
+    load: { seconds: SECONDS, rate: RATE, concurrency: CONCURRENCY, warmup: WARMUP, requests: ok, failed, workers: values.workers ? Number(values.workers) : null },
     series: samples,
   };
   const dir = resolve(ROOT, "bench", "results");

@@ -9,6 +9,7 @@ import { renderExcerpt } from "./excerpt";
 import { escapeHtml } from "./highlight";
 import { href, type Page } from "./layout";
 import { createMarkdown, splitSections, type MarkdownEnv } from "./markdown";
+import { renderPlot } from "./plot";
 import {
   chapterNumber, chapterPage, codeIndexPage, notebookPage, partNumeral, sitePathFor, type Site,
 } from "./site";
@@ -22,6 +23,7 @@ export function renderChapter(site: Site, chapter: Chapter): Page {
   const env: MarkdownEnv = {
     rewriteLink: (url) => rewriteLink(site, file, path, url),
     renderInclude: (inc) => renderExcerpt(site, file, inc, path),
+    renderPlot: (name) => renderPlot(site.root, name, file, site.warnings),
   };
   const tokens = md.parse(source, env);
 
