@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { spawn as spawnProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { sleep } from "@target/02-hub/green";
 import { getHub } from "@target/02-hub/hub";
@@ -469,12 +469,14 @@ describe("task 4: the graceful stop", () => {
 });
 
 /**
- * Runs `npm run lb -- …args` in a process group of its own, for at most 45 s. With `pidLine`, sends SIGTERM to the
- * pid the balancer prints once that line shows (npm does not pass signals on); the group is killed in the end.
+ * Runs the command line of the code under test (`cli.ts` of $HUB_TARGET, or of solutions/: what `npm run lb` runs)
+ * through tsx, as `npm run lb -- …args` does, in a process group of its own, for at most 45 s. With `pidLine`, sends
+ * SIGTERM to the pid the balancer prints once that line shows; the group is killed in the end.
  */
 function runCli(args: readonly string[], pidLine: RegExp | null): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const cli = join(resolve(process.env.HUB_TARGET ?? "solutions"), "14-capstone", "cli.ts");
   return new Promise((done) => {
-    const p = spawnProcess("npm", ["run", "--silent", "lb", "--", ...args], { stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const p = spawnProcess(process.execPath, [resolve("node_modules/tsx/dist/cli.mjs"), cli, ...args], { stdio: ["ignore", "pipe", "pipe"], detached: true });
     let stdout = "";
     let stderr = "";
     let signalled = false;
