@@ -58,7 +58,8 @@ export function drillConfig(listen: Address, backends: readonly Backend[], retri
 
 const parsed = (text: string): LbConfig => {
   const r = parseConfig(text);
-  if (!r.ok) throw new Error(`the drill's config has mistakes: ${r.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`).join("; ")}`);
+  // `in`, not `!r.ok`: tslab's TypeScript (5.0, not strict) narrows the union only this way.
+  if ("errors" in r) throw new Error(`the drill's config has mistakes: ${r.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`).join("; ")}`);
   return r.config;
 };
 
