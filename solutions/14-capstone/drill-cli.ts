@@ -14,7 +14,7 @@ import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { replayCommand, runDrill, runSeeds, seedLine } from "./drill";
 import { REAL_LIMITS, REAL_SCENARIO, runRealDrill } from "./drill-real";
-import { formatReport, verdict, type DrillReport } from "./drill-report";
+import { formatReport, type DrillReport } from "./drill-report";
 import { DEFAULT_SCENARIO, QUICK_SCENARIO, type Scenario } from "./drill-scenario";
 
 /** "7" → [7]; "1..20" → [1, 2, …, 20]. A range of at most 1,000 seeds. */
@@ -77,7 +77,9 @@ async function main(): Promise<number> {
     console.log(`The loopback drill: real sockets on 127.0.0.1, at most ${REAL_LIMITS.requests} requests and ${REAL_LIMITS.milliseconds / 1000} s.`);
     const report = await runRealDrill(REAL_SCENARIO, { retries: true });
     console.log(formatReport(report).replace(/^seed \d+, /, ""));
-    const problems = verdict(REAL_SCENARIO, report);
+    // Only what loopback can promise: nothing lost. How fast a backend comes back depends on real timing (an
+    // ejection lasts 5 s, longer than this run), so the times are shown, not judged.
+    const problems = report.lost > 0 ? [`${report.lost} of ${report.sent} requests lost`] : [];
     console.log(problems.length === 0 ? "\npassed" : `\nFAILED: ${problems.join("; ")}`);
     return problems.length === 0 ? 0 : 1;
   }
