@@ -9,7 +9,7 @@
 //   npm run drill -- --write           also writes the default seed's report to bench/results/drill.json
 //
 // Exits 1 when a drill fails its verdict (a request lost, a backend never taken out or never back): with retries on,
-// or with retries off when --no-retries asked for that run alone.
+// or with retries off when --no-retries asked for that run alone; on loopback (--real), when a request was lost.
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { replayCommand, runDrill, runSeeds, seedLine } from "./drill";
