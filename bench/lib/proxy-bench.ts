@@ -46,6 +46,11 @@ export interface ProxySystem {
   readonly backends?: readonly string[];
   /** Started when the measured run starts, stopped when it ends (not during the warm-up). */
   alongside?(): Alongside;
+  /**
+   * A line its output prints once it is ready, when the port accepting is not enough (a cluster accepts as soon as
+   * its first worker listens; the warm-up must find them all). @default none: the port accepting is enough
+   */
+  readonly readyLine?: RegExp;
 }
 
 /** The backends the proxies forward to, running for the whole suite. */
@@ -157,9 +162,18 @@ async function measure(suite: ProxySuite, system: ProxySystem, backend: BackendK
   const argv = system.argv(dir, backend.ports);
   const proc = argv ? start(argv, profileFile ? { BENCH_PROFILE: profileFile, BENCH_PROFILE_MICROS: "500" } : {}) : null;
   let stderr = "";
+  let stdout = "";
   proc?.stderr!.on("data", (d: Buffer) => (stderr += d));
+  proc?.stdout!.on("data", (d: Buffer) => (stdout += d));
   const port = argv ? suite.listen : backend.ports[0]!;
   try {
+    // A system with a ready line may take longer to start (a cluster compiles its program once per process).
+    for (let i = 0; system.readyLine && !system.readyLine.test(stdout); i++) {
+      if (proc!.exitCode !== null || i === 600) {
+        throw new Error(`${proc!.exitCode !== null ? `exited with code ${proc!.exitCode}` : "not ready after 30 s"}: ${`${stdout}${stderr}`.trim().split("\n").slice(-3).join(" | ")}`);
+      }
+      await sleep(50);
+    }
     await listening(port, proc).catch((e: Error) => {
       throw new Error(`${e.message}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`);
     });

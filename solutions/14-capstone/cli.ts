@@ -12,6 +12,7 @@ import { PARK, type Green } from "../02-hub/suspend";
 import { formatAddress } from "../05-green-sockets/socket";
 import { fastNetwork } from "../08-tcp-proxy/fast-net";
 import { startBalancer, type Balancer } from "./balancer";
+import { runCluster } from "./cluster";
 import { configFormatOf, formatIssue, parseConfig, type LbConfig, type ParseResult } from "./config";
 import { startDemoBackends, type DemoBackends } from "./demo-backends";
 
@@ -21,6 +22,8 @@ export const HELP = `usage: npm run lb -- [options]        (or: npx hub-lb [opti
       --check         with --config: check FILE, print every mistake, and exit (0: good, 1: mistakes)
       --demo          start demo backends (3 fast, 1 slow, 1 flaky) and a balancer in front of them
       --port N        with --demo: the http listener's port (tcp N+1, admin N+2; 0: any free ports) [8080]
+      --workers N     with --config: N worker processes share the listeners (node:cluster); this one checks,
+                      reloads and serves the admin API, and tells the workers (1–64)
   -h, --help          this text
 
 signals: SIGHUP reads the config again and applies it (a config with mistakes is refused and the old one keeps
@@ -175,6 +178,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         check: { type: "boolean" },
         demo: { type: "boolean" },
         port: { type: "string" },
+        workers: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -229,6 +233,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     const ls = Object.entries(read.config.listeners).map(([n, l]) => `${n} (${l.protocol} on ${formatAddress(l.listen)})`);
     console.log(`${file}: good: ${ls.length} listener(s): ${ls.join(", ")}${read.config.admin === null ? "" : `; admin API on ${formatAddress(read.config.admin.listen)}`}`);
     return 0;
+  }
+  if (args.workers !== undefined) {
+    const workers = Number(args.workers);
+    if (!(Number.isInteger(workers) && workers >= 1 && workers <= 64)) {
+      console.error(`hub-lb: --workers is a whole number from 1 to 64, not ${JSON.stringify(args.workers)}`);
+      return 2;
+    }
+    return await runCluster(read.config, { workers, load: () => readConfig(file), baseDir: dirname(resolve(file)), log: say });
   }
   const code = await runReal(() => serve(read.config, { file, demo: null }));
   await Promise.all(closing);
