@@ -572,6 +572,7 @@ describe("task 5: the chaos drill's report", () => {
     const replay = "seed 14; replay with: npm run drill -- --seed 14 (QUICK_SCENARIO)";
     expect(on.report.sent, replay).toBeGreaterThan(500);
     expect(on.problems, replay).toEqual([]);
+    expect(off.problems, "without retries the verdict fails: requests are lost").toEqual([`${off.report.lost} of ${off.report.sent} requests lost`]);
     expect(on.report.lost, replay).toBe(0);
     expect(off.report.lost, `${replay}: without retries, a kill, a flap and a partition cost requests`).toBeGreaterThan(0);
     expect(off.report.sent, "the same seed sends the same requests").toBe(on.report.sent);
@@ -586,12 +587,16 @@ describe("task 5: the chaos drill's report", () => {
     expect(JSON.stringify(b.report), "seed 3 run twice").toBe(JSON.stringify(a.report));
     expect(JSON.stringify(b.events), "seed 3 run twice: the same event log").toBe(JSON.stringify(a.events));
     const results = runSeeds(QUICK_SCENARIO, [1, 2, 3, 4, 5]);
-    for (const r of results) expect(r.problems, seedLine(r)).toEqual([]);
+    for (const r of results) expect(r.problems, seedLine(r, { quick: true })).toEqual([]);
+    expect(seedLine(results[0]!), "a seed that passed").toBe(`seed 1: passed (${results[0]!.report.sent} requests, 0 lost)`);
     // A window too short to see the kill's backend taken out: the drill fails, and says which seed to replay.
     const short: Scenario = { ...QUICK_SCENARIO, duration: 3000, faults: [{ kind: "kill", backend: "b1", at: 2000, for: 1 }] };
     const [failed] = runSeeds(short, [7]);
     expect(failed!.problems, "a 1 ms window").toEqual(["kill b1: never taken out"]);
     expect(seedLine(failed!)).toBe("seed 7: FAILED: kill b1: never taken out\n  replay: npm run drill -- --seed 7");
+    expect(seedLine(failed!, { quick: true, retries: false }), "the replay names the scenario and the retries").toBe(
+      "seed 7: FAILED: kill b1: never taken out\n  replay: npm run drill -- --quick --no-retries --seed 7",
+    );
   }, 30_000);
 
   it("on loopback (given), the short drill stops by itself within its bounds and loses no request (1 pts)", async () => {

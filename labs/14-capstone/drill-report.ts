@@ -109,8 +109,8 @@ export function summarize(scenario: Scenario, retries: boolean, events: readonly
 
 // #region verdict
 /**
- * What is wrong with a run that had retries on: a lost request, or a backend that a kill, a flap or a partition
- * did not take out, or that a flap or a partition left out after it ended. Empty: the drill passed.
+ * What is wrong with a run: a lost request, or a backend that a kill, a flap or a partition did not take out, or
+ * that a flap or a partition left out after it ended. Empty: the drill passed (expected with retries on only).
  */
 export function verdict(scenario: Scenario, report: DrillReport): string[] {
   const problems: string[] = [];

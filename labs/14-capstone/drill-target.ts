@@ -33,7 +33,7 @@ export type StartTarget = (options: TargetOptions) => Green<DrillTarget>;
 // #region drill-config
 /**
  * The config the drill runs the balancer with, as a file would hold it: one HTTP listener, HAProxy's active checks
- * every second (twice a second while a backend changes state), Envoy's outlier detection, up to two retries on
+ * every second (every 250 ms while a backend changes state), Envoy's outlier detection, up to two retries on
  * another backend under Envoy's retry budget — or none — and timeouts short enough to matter within a minute.
  */
 export function drillConfig(listen: Address, backends: readonly Backend[], retries: boolean): string {
@@ -58,7 +58,8 @@ export function drillConfig(listen: Address, backends: readonly Backend[], retri
 
 const parsed = (text: string): LbConfig => {
   const r = parseConfig(text);
-  if (!r.ok) throw new Error(`the drill's config has mistakes: ${r.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`).join("; ")}`);
+  // `in`, not `!r.ok`: tslab's TypeScript (5.0, not strict) narrows the union only this way.
+  if ("errors" in r) throw new Error(`the drill's config has mistakes: ${r.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`).join("; ")}`);
   return r.config;
 };
 

@@ -28,7 +28,7 @@ export interface DrillOptions {
 export interface DrillRun {
   readonly report: DrillReport;
   readonly events: readonly DrillEvent[];
-  /** What went wrong with a run with retries on (drill-report.ts's verdict); empty when the drill passed. */
+  /** What went wrong (drill-report.ts's verdict); empty when the drill passed. Without retries, expect some. */
   readonly problems: readonly string[];
 }
 
@@ -64,7 +64,7 @@ export function runDrill(scenario: Scenario = DEFAULT_SCENARIO, options: DrillOp
   const retries = options.retries ?? true;
   const events = runVirtual(() => drill(scenario, retries, options.target ?? capstoneTarget, simWorld(scenario.seed + 2))).result;
   const report = summarize(scenario, retries, events);
-  return { report, events, problems: retries ? verdict(scenario, report) : [] };
+  return { report, events, problems: verdict(scenario, report) };
 }
 
 /** Runs scenario `s` in `world` on the current hub; its event log, times in ms from the start. */
@@ -143,11 +143,21 @@ export function runSeeds(scenario: Scenario, seeds: readonly number[], options: 
   });
 }
 
-/** The command that runs a seed again. */
-export const replayCommand = (seed: number): string => `npm run drill -- --seed ${seed}`;
+/** Which of the CLI's scenarios and settings a run used: what its replay command must say. */
+export interface ReplayOptions {
+  /** QUICK_SCENARIO (`--quick`) rather than DEFAULT_SCENARIO. @default false */
+  readonly quick?: boolean;
+  /** @default true; false is `--no-retries` */
+  readonly retries?: boolean;
+}
+
+/** The command that runs a seed again: `npm run drill -- --quick --no-retries --seed 7`. */
+export function replayCommand(seed: number, o: ReplayOptions = {}): string {
+  return ["npm run drill --", ...(o.quick ? ["--quick"] : []), ...(o.retries === false ? ["--no-retries"] : []), `--seed ${seed}`].join(" ");
+}
 
 /** A seed's line: "seed 3: passed (1008 requests, 0 lost)", or FAILED with its problems and how to replay it. */
-export function seedLine(r: { seed: number; problems: readonly string[]; report: DrillReport }): string {
+export function seedLine(r: { seed: number; problems: readonly string[]; report: DrillReport }, o: ReplayOptions = {}): string {
   if (r.problems.length === 0) return `seed ${r.seed}: passed (${r.report.sent} requests, ${r.report.lost} lost)`;
-  return `seed ${r.seed}: FAILED: ${r.problems.join("; ")}\n  replay: ${replayCommand(r.seed)}`;
+  return `seed ${r.seed}: FAILED: ${r.problems.join("; ")}\n  replay: ${replayCommand(r.seed, o)}`;
 }
