@@ -1,19 +1,20 @@
 // The l7 suite (chapter 11): HTTP proxies side by side under wrk, on loopback — our HTTP proxy, HAProxy `mode http`
 // (default threads and nbthread 1), nginx `proxy_pass` with upstream keepalive, node's http-proxy with its defaults
 // and with a keep-alive agent — at 64, 1,000 and 5,000 connections, in front of two kinds of backends. The engine
-// (fresh start, warm-up, /proc CPU and memory, interleaved reps) is bench/lib/proxy-bench.ts, shared with lb.
+// (fresh start, warm-up, /proc CPU and memory, interleaved reps) is bench/lib/proxy-bench.ts, shared with lb and obs.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { NOFILE, node, repoDir } from "../lib/proc";
+import { profilePart } from "../lib/profile";
 import { type BackendKind, type DriverOptions, judge, probe, type ProxySuite, type ProxySystem, runProxyBench } from "../lib/proxy-bench";
 
 export const SUBJECT = "hub http proxy";
-export const TITLE = "l7: HTTP proxies side by side under wrk";
+export const TITLE = "l7: HTTP proxies side by side under wrk (chapter 11)";
 const LISTEN = 9500;
 
 export const BACKENDS: readonly BackendKind[] = [
-  { id: "fixed", suffix: ", fixed backends", ports: [9501, 9502, 9503], argv: node("bench/lb/backend.ts", "9501", "9502", "9503") },
-  { id: "node", suffix: ", node:http backends", ports: [9511, 9512, 9513], argv: node("bench/l7/node-backend.ts", "9511", "9512", "9513") },
+  { id: "fixed", suffix: ", fixed backends", ports: [9501, 9502, 9503], argv: [node("bench/lb/backend.ts", "9501", "9502", "9503")] },
+  { id: "node", suffix: ", node:http backends", ports: [9511, 9512, 9513], argv: [node("bench/l7/node-backend.ts", "9511", "9512", "9513")] },
 ];
 
 const HAPROXY_INSTALL = "apt-get update && apt-get install -y haproxy";
@@ -140,28 +141,6 @@ export const SYSTEMS: readonly ProxySystem[] = [
   { name: "direct (no proxy)", missing: () => null, argv: () => null },
 ];
 
-/**
- * Where a profiled function's self time goes, by part: V8's pseudo-frames, socket reads and writes (Node's stream
- * plumbing and the native calls under it), and our code by chapter.
- */
-export function profilePart(name: string, file: string): string {
-  if (name === "(idle)") return "idle";
-  if (name === "(garbage collector)") return "garbage collection";
-  if (name === "(program)") return "V8 and native code (program)";
-  if (/^(writev|writeBuffer|write(Utf8|Latin1|Ascii|Ucs2)String)$/.test(name)) return "socket writes (native)";
-  if (/stream_base_commons|internal\/net|node:net|streams\/writable/.test(file) && /write|Write|afterWrite|doWrite/.test(name)) return "socket writes (Node's stream plumbing)";
-  if (/stream_base_commons|internal\/net|node:net|streams\/readable/.test(file) || /^(onStreamRead|readableAddChunk)$/.test(name)) return "socket reads and Node's stream plumbing";
-  const chapter = /^(\d\d)-[\w-]+\//.exec(file)?.[1];
-  if (chapter) {
-    if (["02", "03", "04"].includes(chapter)) return "the hub (chapters 02–04)";
-    if (chapter === "05") return "green sockets (chapter 05)";
-    if (chapter === "07") return "HTTP parser and messages (chapter 07)";
-    if (chapter === "11") return "the HTTP proxy (chapter 11)";
-    return `chapter ${chapter}`;
-  }
-  return "other Node internals";
-}
-
 export const L7: ProxySuite = {
   name: "l7",
   title: TITLE,
@@ -173,6 +152,7 @@ export const L7: ProxySuite = {
   pooled: true,
   sources: ["solutions", "bench/l7", "bench/lb/backend.ts", "bench/lib"],
   profileConns: 1000,
+  defaultReps: 3,
   profileGroups: profilePart,
   aims: (ctx) => [
     judge(ctx, SUBJECT, "requests/s ≥ 0.6× HAProxy http mode's (default threads) at every connection count, on both kinds of backend", "rps", "haproxy http", (r) => r >= 0.6, "cpu"),

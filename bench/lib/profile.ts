@@ -51,3 +51,52 @@ export function selfTimeGroups(file: string, group: (functionName: string, file:
   }
   return [...sums].sort((a, b) => b[1] - a[1]).map(([g, count]) => `${percent(count, total)}  ${g}`);
 }
+
+/**
+ * Where a profiled function's self time goes, by part (the proxy suites' `--profile`): V8's pseudo-frames, socket
+ * reads and writes (Node's stream plumbing and the native calls under it), and our code by chapter.
+ */
+export function profilePart(name: string, file: string): string {
+  if (name === "(idle)") return "idle";
+  if (name === "(garbage collector)") return "garbage collection";
+  if (name === "(program)") return "V8 and native code (program)";
+  if (/^(writev|writeBuffer|write(Utf8|Latin1|Ascii|Ucs2)String)$/.test(name)) return "socket writes (native)";
+  // Opening and closing connections: the natives under accept, connect and close, and the objects each one makes.
+  if (/^(connect|close|reset|getsockname|getpeername|setNoDelay|onconnection)$/.test(name) && !/^\d\d-/.test(file)) return "connections opened and closed";
+  if (/^(Socket|Socket\._destroy|Socket\._getsockname|Duplex|ReadableState|WritableState)$/.test(name)) return "connections opened and closed";
+  if (/stream_base_commons|internal\/net|node:net|streams\/writable/.test(file) && /write|Write|afterWrite|doWrite/.test(name)) return "socket writes (Node's stream plumbing)";
+  if (/stream_base_commons|internal\/net|node:net|streams\/(readable|duplex)/.test(file) || /^(onStreamRead|readableAddChunk)$/.test(name)) return "socket reads and Node's stream plumbing";
+  const chapter = /^(\d\d)-[\w-]+\//.exec(file)?.[1];
+  if (chapter) {
+    if (["02", "03", "04"].includes(chapter)) return "the hub (chapters 02–04)";
+    if (chapter === "05") return "green sockets (chapter 05)";
+    if (chapter === "07") return "HTTP parser and messages (chapter 07)";
+    if (chapter === "08") return "the TCP proxy (chapter 08)";
+    if (chapter === "11") return "the HTTP proxy (chapter 11)";
+    if (chapter === "13") return "observability (chapter 13)";
+    return `chapter ${chapter}`;
+  }
+  return "other Node internals";
+}
+
+export interface ProfileSummary {
+  /** Samples in the profile. */
+  readonly samples: number;
+  /** Percent of the samples per part, heaviest first. */
+  readonly parts: readonly { readonly part: string; readonly percent: number }[];
+  /** Percent of the samples per function (self time), heaviest first, `limit` of them. */
+  readonly functions: readonly { readonly name: string; readonly file: string; readonly percent: number }[];
+}
+
+/** A profile's self time as data: shares of the samples by part and by function, for a results file. */
+export function profileSummary(file: string, group: (functionName: string, file: string) => string, limit = 15): ProfileSummary {
+  const { counts, total } = selfSamples(file);
+  const share = (n: number): number => Number(((100 * n) / total).toFixed(1));
+  const sums = new Map<string, number>();
+  for (const { name, url, count } of counts.values()) sums.set(group(name, url), (sums.get(group(name, url)) ?? 0) + count);
+  return {
+    samples: total,
+    parts: [...sums].sort((a, b) => b[1] - a[1]).map(([part, n]) => ({ part, percent: share(n) })),
+    functions: [...counts.values()].sort((a, b) => b.count - a.count).slice(0, limit).map((f) => ({ name: f.name, file: f.url, percent: share(f.count) })),
+  };
+}

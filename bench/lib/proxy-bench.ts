@@ -1,11 +1,12 @@
-// The engine of the proxy suites (chapter 08's lb, chapter 11's l7): proxies side by side under wrk, on loopback.
+// The engine of the proxy suites (chapter 08's lb, chapter 11's l7, chapter 13's obs): proxies side by side under wrk,
+// on loopback.
 //
 // For every rep, backend kind, connection count and system (reps interleaved, the order of systems rotated each
 // rep): start the proxy fresh, warm it up for 1 s, wait until the warm-up is gone, read the CPU time and memory of the
 // proxy's process tree from /proc, run `wrk -t1 -cN -d5s --timeout 5s --latency` through it, read them again, stop
 // it. The backends run for the whole suite; a system without a program ("direct") points wrk straight at one backend,
 // which shows they are not the bottleneck. A suite is a spec: its systems, backends, counts and aims.
-import { spawnSync } from "node:child_process";
+import { type ChildProcess, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -22,6 +23,13 @@ export interface DriverOptions {
   readonly systems?: string;
   readonly "no-save"?: boolean;
   readonly profile?: boolean;
+  /** The backend kinds to measure with, by id, comma-separated (a partial run, not saved). */
+  readonly backends?: string;
+}
+
+/** Something that runs beside the proxy during the measured run only (obs: a scraper); `stop` says what went wrong. */
+export interface Alongside {
+  stop(): Promise<string | null>;
 }
 
 /** One proxy (or none) to put between wrk and the backends. */
@@ -39,16 +47,23 @@ export interface ProxySystem {
    * its first worker listens; the warm-up must find them all). @default none: the port accepting is enough
    */
   readonly readyLine?: RegExp;
+  /** The ids of the backend kinds it is measured with; all of them when absent. */
+  readonly backends?: readonly string[];
+  /** Started when the measured run starts, stopped when it ends (not during the warm-up). */
+  alongside?(): Alongside;
 }
 
-/** The backends the proxies forward to: one process serving every port, running for the whole suite. */
+/** The backends the proxies forward to, running for the whole suite. */
 export interface BackendKind {
-  /** For `--only` and case ids ("node"); empty for a suite with one kind. */
+  /** For `--only`, `--backends` and case ids ("node"). */
   readonly id: string;
-  /** Appended to every case name (", node:http backend"); empty for a suite with one kind. */
+  /** Appended to every case name (", node:http backends"); may be empty for the first kind (lb's fixed backends). */
   readonly suffix: string;
   readonly ports: readonly number[];
-  readonly argv: readonly string[];
+  /** The command lines of its processes: one serving every port, or one per port (process i serves port i). */
+  readonly argv: readonly (readonly string[])[];
+  /** What it is, for the results' notes. */
+  readonly about?: string;
 }
 
 /** What the aims are judged with: the run's medians and how to find one. */
@@ -79,6 +94,10 @@ export interface ProxySuite {
   readonly sources: readonly string[];
   /** The connection count `--profile` uses. */
   readonly profileConns: number;
+  /** Measurements per system, count and backend kind when `--reps` is not given. */
+  readonly defaultReps: number;
+  /** Seconds of the measured wrk run (5 unless a suite needs more reps in the same time). */
+  readonly seconds?: number;
   aims(ctx: AimContext): Aim[];
   /** Groups of a profile's self time ("the hub", "socket writes"), printed after the top functions by `--profile`. */
   readonly profileGroups?: (functionName: string, url: string) => string;
@@ -164,8 +183,15 @@ async function measure(suite: ProxySuite, system: ProxySystem, backend: BackendK
     await wrk(conns, 1, port).catch(() => undefined);
     await settle(port, backend.ports, suite.pooled);
     if (profileFile && proc) process.kill(proc.pid!, "SIGUSR2");
+    const beside = system.alongside?.();
     const cpu0 = proc ? cpuMicros(proc.pid!) : 0;
-    const r = await wrk(conns, seconds, port);
+    let r: Awaited<ReturnType<typeof wrk>>;
+    let besideErrors: string | null = null;
+    try {
+      r = await wrk(conns, seconds, port);
+    } finally {
+      besideErrors = beside ? await beside.stop() : null;
+    }
     const cpu1 = proc ? cpuMicros(proc.pid!) : 0;
     const hwm = proc ? memKiB(proc.pid!, "VmHWM") : 0;
     return {
@@ -174,7 +200,7 @@ async function measure(suite: ProxySuite, system: ProxySystem, backend: BackendK
       p99: r.p99,
       cpu: proc ? (cpu1 - cpu0) / r.requests : NaN,
       mem: proc ? (hwm - idle) / conns : NaN,
-      errors: r.errors,
+      errors: [r.errors, besideErrors].filter(Boolean).join("; "),
     };
   } finally {
     // SIGINT lets a profiled proxy write its profile before it exits (bench/lib/profile-hook.ts).
@@ -184,9 +210,13 @@ async function measure(suite: ProxySuite, system: ProxySystem, backend: BackendK
 }
 
 const startBackends = async (kinds: readonly BackendKind[]) => {
-  const procs = kinds.map((b) => start(b.argv));
+  const procs: ChildProcess[] = [];
   try {
-    for (const [i, b] of kinds.entries()) for (const p of b.ports) await listening(p, procs[i]!);
+    for (const b of kinds) {
+      const mine = b.argv.map((argv) => start(argv));
+      procs.push(...mine);
+      for (const [i, p] of b.ports.entries()) await listening(p, mine[Math.min(i, mine.length - 1)]!);
+    }
   } catch (e) {
     for (const p of procs) await stop(p);
     throw e;
@@ -198,6 +228,19 @@ const startBackends = async (kinds: readonly BackendKind[]) => {
 const selected = (only: string | undefined, conns: number, backend: BackendKind): boolean =>
   !only || String(conns) === only || (backend.id !== "" && backend.id === only);
 
+/** The backend kinds `--backends` names (all without it); throws on a name the suite does not have. */
+function backendKinds(suite: ProxySuite, wanted: string | undefined): BackendKind[] {
+  if (wanted === undefined) return [...suite.backends];
+  const ids = wanted.split(",").map((s) => s.trim());
+  const unknown = ids.filter((id) => !suite.backends.some((b) => b.id === id));
+  if (unknown.length) throw new Error(`--backends wants ${suite.backends.map((b) => `"${b.id}"`).join(" or ")} (comma-separated), got "${unknown.join(",")}"`);
+  return suite.backends.filter((b) => ids.includes(b.id));
+}
+
+/** The systems measured with `backend`: those that name no kinds, and those that name it. */
+const measuredWith = (systems: readonly ProxySystem[], backend: BackendKind): ProxySystem[] =>
+  systems.filter((s) => !s.backends || s.backends.includes(backend.id));
+
 // ---------------------------------------------------------------------------------------------------------------
 // the run
 
@@ -207,13 +250,13 @@ export async function runProxyBench(suite: ProxySuite, options: DriverOptions): 
     return 2;
   }
   if (options.profile) return profile(suite, options);
-  const reps = options.quick ? 1 : Number(options.reps ?? 3);
+  const reps = options.quick ? 1 : Number(options.reps ?? suite.defaultReps);
   if (!(reps >= 1)) throw new Error(`--reps wants a positive number, got ${options.reps}`);
-  const seconds = options.quick ? 2 : 5;
-  const kinds = suite.backends.filter((b) => suite.conns.some((n) => selected(options.only, n, b)));
+  const seconds = options.quick ? 2 : (suite.seconds ?? 5);
+  const kinds = backendKinds(suite, options.backends).filter((b) => suite.conns.some((n) => selected(options.only, n, b)));
   const conns = suite.conns.filter((n) => kinds.some((b) => selected(options.only, n, b)));
   const wanted = options.systems?.split(",").map((s) => s.trim());
-  const partial = options.quick || options.only !== undefined || options.systems !== undefined || reps < 3;
+  const partial = options.quick || options.only !== undefined || options.systems !== undefined || options.backends !== undefined || reps < 3;
   const save = !options["no-save"] && !partial;
   const notes: string[] = [];
   const systems: ProxySystem[] = [];
@@ -226,6 +269,9 @@ export async function runProxyBench(suite: ProxySuite, options: DriverOptions): 
     } else systems.push(s);
   }
 
+  for (const b of kinds) {
+    if (b.about) notes.push(`${b.id} backends: ${b.about}; measured behind ${measuredWith(systems, b).map((s) => s.name).join(", ")}`);
+  }
   const loadAtStart = loadavg()[0]!;
   const measured = measuredAt(repoDir, suite.sources);
   if (measured) notes.push(measured);
@@ -234,14 +280,15 @@ export async function runProxyBench(suite: ProxySuite, options: DriverOptions): 
   const started = Date.now();
   const backends = await startBackends(kinds);
   try {
-    const total = reps * kinds.length * conns.length * systems.length;
+    const total = reps * conns.length * kinds.reduce((sum, b) => sum + measuredWith(systems, b).length, 0);
     let done = 0;
-    console.error(`bench ${suite.name}: ${kinds.length} backend kind(s) × ${conns.length} connection counts × ${systems.length} systems × ${reps} reps, ${seconds} s each`);
+    console.error(`bench ${suite.name}: ${conns.length} connection counts × ${kinds.map((b) => `${measuredWith(systems, b).length} systems (${b.id} backends)`).join(" + ")} × ${reps} reps, ${seconds} s each`);
     for (let rep = 0; rep < reps; rep++) {
       for (const b of kinds) {
+        const list = measuredWith(systems, b);
         for (const n of conns) {
-          for (let k = 0; k < systems.length; k++) {
-            const s = systems[(k + rep) % systems.length]!;
+          for (let k = 0; k < list.length; k++) {
+            const s = list[(k + rep) % list.length]!;
             done++;
             const what = `rep ${rep + 1}, ${n} conns${b.suffix}, ${s.name}`;
             process.stderr.write(`  [${done}/${total}] ${what} … `);
@@ -270,7 +317,7 @@ export async function runProxyBench(suite: ProxySuite, options: DriverOptions): 
       for (const n of conns) {
         const c = caseOf(f.id, n, b);
         cases.push(c);
-        for (const s of systems) {
+        for (const s of measuredWith(systems, b)) {
           const xs = (samples.get(key(s, n, b)) ?? []).map((m) => m[f.id]).filter((x) => Number.isFinite(x));
           if (!xs.length) continue;
           const digits = (x: number): number => Number(x.toPrecision(4));
@@ -293,24 +340,28 @@ export async function runProxyBench(suite: ProxySuite, options: DriverOptions): 
     if (v) versions[s.name] = v;
   }
   // A system with no measurement left at some count would make a partial table: such a run is not saved.
-  const empty = systems.flatMap((s) => kinds.flatMap((b) => conns.filter((n) => !samples.get(key(s, n, b))?.length).map((n) => `${s.name} at ${n}${b.suffix}`)));
+  const empty = kinds.flatMap((b) => measuredWith(systems, b).flatMap((s) => conns.filter((n) => !samples.get(key(s, n, b))?.length).map((n) => `${s.name} at ${n}${b.suffix}`)));
   const why = empty.length ? `no measurement of ${empty.join(", ")}` : options["no-save"] ? "--no-save" : "a partial or quick run";
   finish(result, { reps, rows, notes, versions, loadAtStart, started, repoDir, notSaved: save && !empty.length ? null : why });
   return empty.length ? 1 : 0;
 }
 
 /**
- * An aim on the subject ÷ `peer` at every count and backend kind, named by the figure that decides it; `also` goes in
- * the detail for context ("64 conns: 11,130 vs 17,810 req/s = 0.62× (CPU: 49.2 vs 28.3 µs/req, 1.74×)").
+ * An aim on the subject ÷ `peer` at every count (or the counts `at`) and backend kind, named by the figure that
+ * decides it; `also` goes in the detail for context ("64 conns: 11,130 vs 17,810 req/s = 0.62× (CPU: 49.2 vs 28.3
+ * µs/req, 1.74×)"). `ok` is given the ratio and the connection count.
  */
 export function judge(
-  ctx: AimContext, subject: string, aim: string, figure: Figure, peer: string, ok: (ratio: number) => boolean, also?: Figure,
+  ctx: AimContext, subject: string, aim: string, figure: Figure, peer: string, ok: (ratio: number, conns: number) => boolean,
+  also?: Figure, at?: readonly number[],
 ): Aim {
   const parts: string[] = [];
   let met = true;
+  const counts = ctx.conns.filter((c) => !at || at.includes(c));
+  if (!counts.length) return { aim, met: false, detail: `not measured in this run (no run at ${at!.join(" or ")} connections)` };
   for (const b of ctx.backends) {
-    for (const n of ctx.conns) {
-      const where = `${n}${b.suffix ? ` conns${b.suffix}` : ""}`;
+    for (const n of counts) {
+      const where = `${n} conns${b.suffix}`;
       const a = ctx.get(figure, n, b, subject);
       const p = ctx.get(figure, n, b, peer);
       if (!a || !p) {
@@ -320,12 +371,12 @@ export function judge(
       }
       if (p.value === 0) {
         // The peer answered nothing in the run: no ratio, and the aim stands or falls by whether we answered.
-        met &&= a.value > 0 && ok(Infinity);
+        met &&= a.value > 0 && ok(Infinity, n);
         parts.push(`${where}: ${fmt(a.value)} vs 0 ${a.unit} (${peer} answered no request)`);
         continue;
       }
       const r = a.value / p.value;
-      met &&= ok(r);
+      met &&= ok(r, n);
       if (!also) {
         parts.push(`${where}: ${round(r, 2)}×`);
         continue;
@@ -340,39 +391,73 @@ export function judge(
   return { aim, met, detail: parts.join(also ? "; " : ", ") };
 }
 
-/** `--profile`: each profiled system under V8's profiler for one measured run at `profileConns`, on each backend kind. */
+/**
+ * `--profile`: each profiled system under V8's profiler for one measured run at `profileConns`, on each backend kind;
+ * prints where the time goes and, unless `--quick` or `--no-save`, writes the shares of the samples by part and by
+ * function to bench/results/<suite>-profile.json, so the prose that quotes them quotes a committed file.
+ */
 async function profile(suite: ProxySuite, options: DriverOptions): Promise<number> {
-  const { topSelfTime, selfTimeGroups } = await import("./profile");
-  const seconds = options.quick ? 2 : 5;
+  const { topSelfTime, selfTimeGroups, profileSummary, profilePart } = await import("./profile");
+  const group = suite.profileGroups ?? profilePart;
+  const seconds = options.quick ? 2 : (suite.seconds ?? 5);
   const conns = options.only && /^\d+$/.test(options.only) ? Number(options.only) : suite.profileConns;
-  const kinds = suite.backends.filter((b) => !options.only || /^\d+$/.test(options.only) || b.id === options.only);
+  const kinds = backendKinds(suite, options.backends).filter((b) => !options.only || /^\d+$/.test(options.only) || b.id === options.only);
   const wanted = options.systems?.split(",").map((s) => s.trim());
   const systems = suite.systems.filter((s) => s.profiled && (!wanted || wanted.includes(s.name)) && !s.missing());
   if (!systems.length) console.error(`nothing to profile: no profiled system of ${suite.name} can run here`);
+  const loadAtStart = loadavg()[0]!;
+  const started = Date.now();
+  const notes: string[] = [];
+  const measured = measuredAt(repoDir, suite.sources);
+  if (measured) notes.push(measured);
+  notes.push(
+    `one measured run of ${seconds} s per system at ${conns.toLocaleString("en-US")} connections with ${kinds.map((b) => `${b.id} backends`).join(" and ")}, under V8's sampling profiler (500 µs), after the usual warm-up; ` +
+      "every figure is a share of that run's samples (self time), which carries over between machines and loads better than absolute times do",
+  );
+  const rows: Row[] = [];
+  const cases: Case[] = [];
+  const addRow = (name: string, system: string, value: number): void => {
+    if (!cases.some((c) => c.name === name)) cases.push({ id: name, name, unit: "% of samples", quantity: "share", better: "lower", n: conns });
+    rows.push({ case: name, system, value, unit: "% of samples", min: value, max: value, better: "lower" });
+  };
   const backends = await startBackends(kinds);
   try {
     for (const b of kinds) {
-      for (const s of systems) {
+      for (const s of measuredWith(systems, b)) {
         const dir = resolve(repoDir, "bench", "out", "profiles");
         mkdirSync(dir, { recursive: true });
         const file = join(dir, `${suite.name}-${s.name.replace(/\W+/g, "-")}-${conns}${b.id ? `-${b.id}` : ""}.cpuprofile`);
         rmSync(file, { force: true });
         const m = await measure(suite, s, b, conns, seconds, file);
-        console.log(`\n${s.name} at ${conns.toLocaleString("en-US")} conns${b.suffix}: ${Math.round(m.rps)} req/s, ${m.cpu.toFixed(1)} µs/req under the profiler; self time of the measured run:`);
+        const about = `${s.name} at ${conns.toLocaleString("en-US")} conns${b.suffix}: ${Math.round(m.rps).toLocaleString("en-US")} req/s, ${m.cpu.toFixed(1)} µs/req under the profiler`;
+        console.log(`\n${about}; self time of the measured run:`);
         if (!existsSync(file)) {
           console.log("  (no profile written)");
+          notes.push(`${about}: no profile written`);
           continue;
         }
         for (const line of topSelfTime(file, 25)) console.log(`  ${line}`);
-        if (suite.profileGroups) {
-          console.log("  by part:");
-          for (const line of selfTimeGroups(file, suite.profileGroups)) console.log(`  ${line}`);
-        }
+        console.log("  by part:");
+        for (const line of selfTimeGroups(file, group)) console.log(`  ${line}`);
         console.log(`  (profile: ${file.slice(repoDir.length + 1)})`);
+        const summary = profileSummary(file, group);
+        notes.push(`${about}, ${summary.samples.toLocaleString("en-US")} samples`);
+        const where = kinds.length > 1 ? b.suffix : "";
+        for (const p of summary.parts) addRow(`part: ${p.part}${where}`, s.name, p.percent);
+        for (const f of summary.functions) addRow(`function: ${f.name}${f.file ? ` (${f.file})` : ""}${where}`, s.name, f.percent);
       }
     }
   } finally {
     for (const p of backends) await stop(p);
   }
+  if (!rows.length) return 1;
+  const result: Suite = {
+    name: `${suite.name}-profile`,
+    title: `${suite.name}: where our proxy's time goes (CPU profile)`,
+    cases, systems: [], subject: systems[0]!.name, aims: () => [],
+  };
+  // --backends and --only choose what is profiled and are named in the notes; --systems leaves systems out.
+  const why = options.quick ? "a quick run" : options["no-save"] ? "--no-save" : options.systems ? "a partial run (--systems)" : null;
+  finish(result, { reps: 1, rows, notes, versions: {}, loadAtStart, started, repoDir, notSaved: why });
   return 0;
 }

@@ -1,18 +1,12 @@
-// The lb suite (chapter 08): L4 proxies side by side under wrk — our proxy (splice and green
-// pipe), a bare Node net+pipe proxy, HAProxy tcp mode (default threads and nbthread 1), nginx stream — at 64, 1,000
-// and 5,000 connections. One wrk run yields several figures (req/s, latency, CPU, memory), so this suite brings its
-// own driver (bench/lb/driver.ts) and run.ts hands it the command line.
-import { runLb } from "../lb/driver";
+// The lb suite (chapter 08): L4 proxies side by side under wrk — our proxy (splice and green pipe), a bare Node
+// net+pipe proxy, HAProxy tcp mode (default threads and nbthread 1), nginx stream — at 64, 1,000 and 5,000
+// connections, in front of fixed-response and node:http backends. One wrk run yields several figures (req/s,
+// latency, CPU, memory), so this suite drives itself (bench/lb/driver.ts on bench/lib/proxy-bench.ts, the engine
+// the l7 and obs suites share) and run.ts hands it the options.
+import { runLb, SUBJECT, TITLE } from "../lb/driver";
 import type { Suite } from "../lib/suite";
 
-export const suite: Suite = {
-  name: "lb",
-  title: "lb: L4 proxies side by side under wrk",
-  cases: [],
-  systems: [],
-  subject: "hub (splice)",
-  aims: () => [],
-};
+export const suite: Suite = { name: "lb", title: TITLE, cases: [], systems: [], subject: SUBJECT, aims: () => [] };
 
 /** run.ts calls this instead of its own loop. */
 export const main = runLb;

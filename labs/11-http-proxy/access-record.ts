@@ -26,7 +26,7 @@ export interface AccessRecord {
   accepted: number;
   /** HTTP: the request's head was read whole; null for TCP (the proxy reads nothing before connecting). */
   received: number | null;
-  /** The backend that served was picked (for TCP: its connect began). */
+  /** The backend of the last try was picked (for TCP: the first connect began, so Tc includes a failover's tries). */
   picked: number | null;
   /** A connection to it was there: taken from the pool or newly connected (with a PROXY header sent, if any). */
   connected: number | null;
@@ -46,9 +46,10 @@ export interface AccessRecord {
   bytesOut: number;
   /** Tries on another backend after a failed one (chapter 10's retries; for TCP, chapter 08's failover connects). */
   retries: number;
-  /** HTTP: the request's method and target, as the client sent them. */
+  /** HTTP: the request's method, target and version, as the client sent them. */
   method?: string;
   path?: string;
+  version?: string;
 }
 
 /** A fresh record, every phase still to come. */

@@ -140,7 +140,7 @@ export const responseLimits = (limits: Partial<Limits>): Partial<Limits> => ({ .
 export class Batch {
   readonly #parts: Buffer[] = [];
   #bytes = 0;
-  /** Bytes written so far: what an access log (chapter 13) reports as sent. */
+  /** Bytes the socket took so far: what an access log (chapter 13) reports as sent. */
   written = 0;
 
   constructor(readonly sock: Socket) {}
@@ -171,9 +171,11 @@ export class Batch {
     const one = parts.length === 1 ? parts[0] : this.#bytes <= COALESCE_BYTES ? Buffer.concat(parts, this.#bytes) : null;
     const all = one === null ? parts.slice() : [one];
     parts.length = 0;
-    this.written += this.#bytes;
     this.#bytes = 0;
-    for (const b of all) yield* this.sock.sendall(b);
+    for (const b of all) {
+      yield* this.sock.sendall(b);
+      this.written += b.length;
+    }
   }
 }
 

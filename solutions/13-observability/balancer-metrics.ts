@@ -1,37 +1,20 @@
 // The balancer's metrics: names in the style of HAProxy's Prometheus exporter and Envoy's stats, fed per request by
-// the access-log record and read at scrape time from the counters chapters 08–12 already keep. Built in chapter 13.
+// the access record (chapter 11's `onRecord`, chapter 13's TCP wrapper) and read at scrape time from the counters
+// chapters 08–12 already keep. Built in chapter 13.
 //
 // Every metric carries `proxy` (which listener, as HAProxy's exporter labels every figure with its proxy's name); per
 // backend ones carry `backend`. Times are in seconds, counters end in `_total`, states are gauges of 0 and 1.
+import type { Green } from "../02-hub/suspend";
 import type { Backend } from "../08-tcp-proxy/balancer";
 import type { Stats } from "../08-tcp-proxy/stats";
 import type { CircuitBreaker } from "../10-health/breaker";
 import type { HealthMonitor } from "../10-health/monitor";
 import type { OutlierDetector } from "../10-health/outlier";
 import type { HealthyProxy } from "../10-health/proxy";
-import type { HttpProxy } from "../11-http-proxy/proxy";
+import type { AccessRecord } from "../11-http-proxy/access-record";
+import { startHttpProxy, type HttpProxy, type HttpProxyOptions } from "../11-http-proxy/proxy";
 import type { Membership } from "../12-elastic/membership";
 import { Registry, type CounterChild, type Counter, type Histogram, type HistogramChild, type Labels } from "./metrics";
-
-// #region request-record
-/**
- * What the balancer knows about one request (HTTP) or one connection (TCP) when it ends: the access log's record.
- * Times are hub milliseconds; null where the step did not happen (no backend picked, no connection made).
- */
-export interface RequestRecord {
-  readonly mode: "http" | "tcp";
-  readonly backend: string | null;
-  readonly status: number | null;
-  readonly accepted: number;
-  readonly picked: number | null;
-  readonly connected: number | null;
-  readonly firstByte: number | null;
-  readonly done: number;
-  readonly termination: string;
-  readonly bytesIn: number;
-  readonly bytesOut: number;
-}
-// #endregion
 
 // #region names
 /** The metric names, each after its model in HAProxy's exporter (`haproxy_…`) or Envoy's stats (`envoy_cluster_…`). */
@@ -42,7 +25,7 @@ export const METRICS = {
   tcpConnections: "hub_lb_tcp_connections_total",
   /** envoy upstream_cx_connect_ms (a histogram); haproxy_backend_connect_time_average_seconds */
   connectTime: "hub_lb_upstream_connect_seconds",
-  /** envoy downstream_rq_time; haproxy_backend_total_time_average_seconds */
+  /** envoy downstream_rq_time; haproxy_backend_total_time_average_seconds (HAProxy's Ta, not Tt) */
   duration: "hub_lb_request_duration_seconds",
   /** haproxy_frontend_bytes_in_total / _out_total */
   bytesIn: "hub_lb_bytes_in_total",
@@ -74,6 +57,9 @@ export const METRICS = {
   /** connections a drain's deadline cut */
   drainCut: "hub_lb_drain_cut_total",
 } as const;
+
+/** What the metrics read of an access record: any object with these fields will do. */
+export type MeteredRecord = Pick<AccessRecord, "mode" | "backend" | "status" | "accepted" | "received" | "picked" | "connected" | "done" | "bytesIn" | "bytesOut">;
 
 /** Buckets for connect times, in seconds: 0.5 ms (loopback) to 5 s (a connect timeout). */
 export const CONNECT_BUCKETS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -113,7 +99,6 @@ export class BalancerMetrics {
   readonly #duration: Histogram;
   readonly #bytesIn: Counter;
   readonly #bytesOut: Counter;
-  readonly #rateLimitedByRecord = new Map<string, number>();
 
   constructor(registry = new Registry()) {
     this.registry = registry;
@@ -121,7 +106,7 @@ export class BalancerMetrics {
     this.#responses = r.counter({ name: METRICS.httpResponses, help: "HTTP responses sent to clients, by backend and status class.", labelNames: ["proxy", "backend", "code"] });
     this.#tcp = r.counter({ name: METRICS.tcpConnections, help: "TCP connections relayed, by backend.", labelNames: ["proxy", "backend"] });
     this.#connect = r.histogram({ name: METRICS.connectTime, help: "Time to open a connection to a backend, in seconds.", labelNames: ["proxy", "backend"], buckets: CONNECT_BUCKETS });
-    this.#duration = r.histogram({ name: METRICS.duration, help: "Time from accepting a request (or connection) to its end, in seconds.", labelNames: ["proxy", "mode"], buckets: DURATION_BUCKETS });
+    this.#duration = r.histogram({ name: METRICS.duration, help: "Time from reading a request's head (TCP: accepting the connection) to its end, in seconds.", labelNames: ["proxy", "mode"], buckets: DURATION_BUCKETS });
     this.#bytesIn = r.counter({ name: METRICS.bytesIn, help: "Bytes received from clients.", labelNames: ["proxy"] });
     this.#bytesOut = r.counter({ name: METRICS.bytesOut, help: "Bytes sent to clients.", labelNames: ["proxy"] });
 
@@ -156,8 +141,7 @@ export class BalancerMetrics {
     }));
     r.collect("counter", { name: METRICS.retries, help: "Requests (or connects) tried again on another backend.", labelNames: ["proxy"] }, each((w, set) => set({ proxy: w.name }, w.counters.retries)));
     r.collect("counter", { name: METRICS.budgetExhausted, help: "Retries the retry budget refused.", labelNames: ["proxy"] }, each((w, set) => set({ proxy: w.name }, w.counters.budgetDenied)));
-    r.collect("counter", { name: METRICS.rateLimited, help: "Requests refused by the rate limit.", labelNames: ["proxy"] },
-      each((w, set) => set({ proxy: w.name }, w.rateLimited() + (this.#rateLimitedByRecord.get(w.name) ?? 0))));
+    r.collect("counter", { name: METRICS.rateLimited, help: "Requests refused by the rate limit.", labelNames: ["proxy"] }, each((w, set) => set({ proxy: w.name }, w.rateLimited())));
     r.collect("gauge", { name: METRICS.circuitOpen, help: "1 while the circuit breaker's resource is full (new ones are refused), else 0.", labelNames: ["proxy", "resource"] }, each((w, set) => {
       for (const res of RESOURCES) set({ proxy: w.name, resource: res }, w.breaker.open[res] >= w.breaker.limits[res] ? 1 : 0);
     }));
@@ -178,7 +162,7 @@ export class BalancerMetrics {
    * The function to call once per finished request or connection of proxy `name`. Children are looked up once per
    * backend and status class and kept, so a request costs a few map lookups and additions.
    */
-  recorder(name: string): (r: RequestRecord) => void {
+  recorder(name: string): (r: MeteredRecord) => void {
     const responses = new Map<string, CounterChild[]>();
     const tcp = new Map<string, CounterChild>();
     const connect = new Map<string, HistogramChild>();
@@ -195,7 +179,6 @@ export class BalancerMetrics {
         }
         const k = r.status === null ? 0 : Math.floor(r.status / 100);
         byClass[k >= 1 && k <= 5 ? k : 0]!.inc();
-        if (r.termination === RATE_LIMITED) this.#rateLimitedByRecord.set(name, (this.#rateLimitedByRecord.get(name) ?? 0) + 1);
       } else {
         let c = tcp.get(backend);
         if (c === undefined) tcp.set(backend, (c = this.#tcp.labels({ proxy: name, backend })));
@@ -206,7 +189,8 @@ export class BalancerMetrics {
         if (h === undefined) connect.set(backend, (h = this.#connect.labels({ proxy: name, backend })));
         h.observe(Math.max(0, r.connected - (r.picked ?? r.accepted)) / 1000);
       }
-      duration[r.mode].observe(Math.max(0, r.done - r.accepted) / 1000);
+      // From the request's head (HTTP: a keep-alive connection's idle time before it is not the request's) or the accept (TCP).
+      duration[r.mode].observe(Math.max(0, r.done - (r.received ?? r.accepted)) / 1000);
       bytesIn.inc(r.bytesIn);
       bytesOut.inc(r.bytesOut);
     };
@@ -224,7 +208,7 @@ export class BalancerMetrics {
       outlier: proxy.outlier,
       breaker: proxy.breaker,
       counters: proxy.counters,
-      rateLimited: () => 0, // counted from the records (a 503 of the limiter and of the breaker look alike in `refused`)
+      rateLimited: countRejections(proxy),
     });
   }
 
@@ -265,8 +249,43 @@ export class BalancerMetrics {
 }
 // #endregion
 
+// #region metered-http
+/**
+ * Chapter 11's proxy, started with its access records feeding `metrics` (and then `options.onRecord`, an access log
+ * say) and its counters read at every scrape under `proxy="name"`.
+ */
+export function* startMeteredHttpProxy(metrics: BalancerMetrics, name: string, options: HttpProxyOptions): Green<HttpProxy> {
+  const record = metrics.recorder(name);
+  const next = options.onRecord;
+  const onRecord = next === undefined ? record : (r: AccessRecord): void => {
+    record(r);
+    next(r);
+  };
+  const proxy = yield* startHttpProxy({ ...options, onRecord });
+  metrics.watchHttp(name, proxy);
+  return proxy;
+}
+// #endregion
+
 const RESOURCES = ["connections", "pending", "requests", "retries"] as const;
 /** Status classes by hundreds; "other" for no status or one outside 100–599 (HAProxy's exporter says the same). */
 const CODES = ["other", "1xx", "2xx", "3xx", "4xx", "5xx"] as const;
-/** The record's termination of a request the rate limit refused. */
-const RATE_LIMITED = "rate-limited";
+
+/**
+ * A count of the requests `proxy`'s rate limit refused. Chapter 11 answers them with the limiter's status (503 by
+ * default, nginx's limit_req_status), as the breaker and an empty pool answer theirs, so neither `counters.refused`
+ * nor a record's status tells them apart: the limiter's `decide` is wrapped, on that one object, to count its
+ * rejections — the same move as chapter 09's feedback network, made on an object the proxy built itself.
+ */
+function countRejections(proxy: HttpProxy): () => number {
+  const limiter = proxy.limiter;
+  if (limiter === null) return () => 0;
+  let rejected = 0;
+  const decide = limiter.decide.bind(limiter);
+  limiter.decide = (key, now) => {
+    const d = decide(key, now);
+    if (d.kind === "reject") rejected++;
+    return d;
+  };
+  return () => rejected;
+}

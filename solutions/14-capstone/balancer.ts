@@ -8,6 +8,8 @@
 //      not cuts); other settings start a new generation of proxy for new connections while the old one drains.
 //   3. Stopping is draining everything at once, with one deadline: stop accepting first, then wait, then cut.
 import { timingSafeEqual } from "node:crypto";
+import { isAbsolute, resolve } from "node:path";
+import { isNotImplemented } from "../00-common/demo";
 import { getHub } from "../02-hub/hub";
 import type { Green } from "../02-hub/suspend";
 import { spawn, type GreenThread } from "../03-cancellation/greenthread";
@@ -15,21 +17,28 @@ import type { Address, Listener, Network } from "../05-green-sockets/socket";
 import { formatAddress } from "../05-green-sockets/socket";
 import type { Handler, HttpRequest, HttpResponse } from "../07-http/handler";
 import { serveHttp } from "../07-http/server";
+import type { AccessRecord } from "../11-http-proxy/access-record";
 import { adminHandler, isLoopback } from "../12-elastic/admin";
+import { BalancerMetrics } from "../13-observability/balancer-metrics";
+import { accessLogger } from "../13-observability/access-log";
+import { LogWriter } from "../13-observability/log-writer";
+import { withMetrics } from "../13-observability/metrics-endpoint";
 import { parseConfig, type ConfigIssue, type LbConfig, type ParseResult } from "./config";
 import { Front } from "./front";
 import { startGeneration, type DrainReport, type Generation, type GenerationOptions } from "./generation";
 import { planReload, type ReloadPlan } from "./reload-plan";
 
 // #region balancer-types
-export interface BalancerOptions extends Omit<GenerationOptions, "drainTimeout"> {
+export interface BalancerOptions extends Omit<GenerationOptions, "drainTimeout" | "onRecord"> {
   /**
    * Reads and checks the config again: what SIGHUP and `POST /admin/reload` without a body apply (the CLI reads
    * the file). @default none: a reload needs a config
    */
   readonly load?: () => ParseResult;
-  /** More admin routes by path (`/metrics`): each answers GET requests. @default none */
+  /** More admin routes by path: each answers whatever request comes to it. @default none */
   readonly routes?: Readonly<Record<string, Handler>>;
+  /** Every access record (one a request, or a TCP connection), after the metrics have counted it. @default none */
+  readonly onRecord?: (listener: string, r: AccessRecord) => void;
 }
 
 /** What a reload did: the plan, each change as a line; or, refused, every reason (and nothing changed). */
@@ -47,7 +56,6 @@ export interface RunningListener {
 }
 // #endregion
 
-// #region balancer
 export class Balancer {
   config: LbConfig;
   readonly running = new Map<string, RunningListener>();
@@ -55,6 +63,11 @@ export class Balancer {
   readonly draining = new Set<GreenThread<DrainReport>>();
   /** Every change of config, reload refused and stop, as a line. */
   readonly events: string[] = [];
+  /** Chapter 13's metrics of every listener, served on the admin listener at `config.metrics.path`. */
+  readonly metrics = new BalancerMetrics();
+  readonly #recorders = new Map<string, (r: AccessRecord) => void>();
+  /** The access log of `config.logs` (chapter 13's writer never makes a request wait); null: none. */
+  #access: { readonly settings: string; readonly writer: LogWriter; readonly log: (r: AccessRecord) => void } | null = null;
   /** The generations of `draining`. */
   readonly #retired = new Set<Generation>();
   #admin: Listener | null = null;
@@ -93,7 +106,58 @@ export class Balancer {
   }
 
   generationOptions(config: LbConfig): GenerationOptions {
-    return { ...this.options, drainTimeout: config.drainTimeout };
+    return { ...this.options, drainTimeout: config.drainTimeout, onRecord: (name) => this.#recorder(name) };
+  }
+
+  /** One recorder per listener name, kept across generations (chapter 13's recorder caches its label children). */
+  #recorder(name: string): (r: AccessRecord) => void {
+    let rec = this.#recorders.get(name);
+    if (rec === undefined) {
+      const count = this.metrics.recorder(name);
+      const onRecord = this.options.onRecord;
+      rec = (r) => {
+        count(r);
+        this.#access?.log(r);
+        onRecord?.(name, r);
+      };
+      this.#recorders.set(name, rec);
+    }
+    return rec;
+  }
+
+  /** Opens the access log `config.logs` asks for, unless it is the one open now; the one before is closed. */
+  openLogs(config: LbConfig): void {
+    const settings = JSON.stringify(config.logs);
+    if (this.#access?.settings === settings) return;
+    void this.#access?.writer.close();
+    this.#access = null;
+    const { access, format, dontLogNormal, maxBytes } = config.logs;
+    if (access === null) return;
+    const path = access === "-" ? null : isAbsolute(access) ? access : resolve(this.options.baseDir ?? ".", access);
+    const writer = new LogWriter({ path, maxBytes });
+    this.#access = { settings, writer, log: accessLogger(writer, { format, dontLogNormal }) };
+  }
+
+  /** Opens the access log's file again (after logrotate renamed it: SIGUSR1); false without an access log file. */
+  reopenLogs(): boolean {
+    if (this.#access === null) return false;
+    this.#access.writer.reopen();
+    return true;
+  }
+
+  /** Writes out what the access log holds and closes it (the end of a stop). */
+  closeLogs(): Promise<void> {
+    const w = this.#access?.writer;
+    this.#access = null;
+    return w?.close() ?? Promise.resolve();
+  }
+
+  /** From now on the metrics read `g` for its listener (and no longer the generation before it). */
+  watch(g: Generation): void {
+    this.metrics.unwatch(g.name);
+    if (g.tcp !== null) this.metrics.watchTcp(g.name, g.tcp);
+    else this.metrics.watchHttp(g.name, g.http!);
+    this.metrics.watchMembership(g.name, g.membership);
   }
 
   /** Binds the admin API of `config` (nothing when it has none). */
@@ -143,6 +207,7 @@ export class Balancer {
     try {
       return yield* applyReload(this, next);
     } catch (e) {
+      if (isNotImplemented(e)) throw e; // a lab task still to write is not a reason to refuse: say so
       return refuse((e as Error).message);
     } finally {
       this.#reloading = false;
@@ -171,9 +236,8 @@ export class Balancer {
     return yield* this.#stopping.wait();
   }
 
-  /** Cuts every connection still open now, in every generation, running or draining. */
-  cutAll(why: string): void {
-    for (const r of this.running.values()) r.generation.cut(why);
+  /** Cuts every connection still open now in the generations a reload replaced or removed (they drain on). */
+  cutRetired(why: string): void {
     for (const g of this.#retired) g.cut(why);
   }
 }
@@ -181,6 +245,7 @@ export class Balancer {
 /** Starts every listener and the admin API of `config`; throws, leaving nothing running, when one cannot start. */
 export function* startBalancer(config: LbConfig, options: BalancerOptions): Green<Balancer> {
   const lb = new Balancer(config, options);
+  lb.openLogs(config);
   try {
     for (const [name, l] of Object.entries(config.listeners)) {
       const g = yield* startGeneration(name, l, lb.generationOptions(config));
@@ -192,6 +257,7 @@ export function* startBalancer(config: LbConfig, options: BalancerOptions): Gree
         throw new Error(`listener "${name}" cannot listen on ${formatAddress(l.listen)}: ${(e as Error).message}`);
       }
       lb.running.set(name, { front, generation: g });
+      lb.watch(g);
       lb.log(`${name}: ${l.protocol} on ${formatAddress(front.address)}, ${g.membership.members.size} backend(s)`);
     }
     lb.serveAdmin(yield* lb.bindAdmin(config));
@@ -202,7 +268,6 @@ export function* startBalancer(config: LbConfig, options: BalancerOptions): Gree
   }
   return lb;
 }
-// #endregion
 
 // #region apply-reload
 function* applyReload(lb: Balancer, next: LbConfig): Green<ReloadReport> {
@@ -236,6 +301,7 @@ function* applyReload(lb: Balancer, next: LbConfig): Green<ReloadReport> {
   for (const name of plan.start) {
     const front = Front.on(bound.get(name)!, started.get(name)!.hands);
     lb.running.set(name, { front, generation: started.get(name)! });
+    lb.watch(started.get(name)!);
     changes.push(`${name}: started on ${formatAddress(front.address)}`);
   }
   for (const name of [...plan.rebind, ...plan.replace]) {
@@ -245,6 +311,7 @@ function* applyReload(lb: Balancer, next: LbConfig): Green<ReloadReport> {
     const from = formatAddress(r.front.address);
     yield* r.front.swap(started.get(name)!.hands, bound.get(name));
     r.generation = started.get(name)!;
+    lb.watch(r.generation);
     lb.retire(old, grace, "old");
     changes.push(moved ? `${name}: moved from ${from} to ${formatAddress(r.front.address)}; the old port's connections drain` : `${name}: new settings for new connections; the old proxy's connections drain`);
   }
@@ -256,6 +323,7 @@ function* applyReload(lb: Balancer, next: LbConfig): Green<ReloadReport> {
   for (const name of plan.stop) {
     const r = lb.running.get(name)!;
     lb.running.delete(name);
+    lb.metrics.unwatch(name);
     yield* r.front.close();
     lb.retire(r.generation, grace, "removed");
     changes.push(`${name}: stopped; its connections drain`);
@@ -264,6 +332,8 @@ function* applyReload(lb: Balancer, next: LbConfig): Green<ReloadReport> {
     lb.serveAdmin(admin);
     changes.push(plan.admin === "stop" ? "admin API stopped" : `admin API on ${formatAddress(admin!.address)}`);
   }
+  if (JSON.stringify(lb.config.logs) !== JSON.stringify(next.logs)) changes.push("access log: reopened with the new settings");
+  lb.openLogs(next);
   lb.config = next;
   for (const c of changes) lb.log(`reload: ${c}`);
   if (changes.length === 0) lb.log("reload: nothing changed");
@@ -282,9 +352,10 @@ export function* stopAll(lb: Balancer, deadline: number): Green<DrainReport> {
   for (const r of lb.running.values()) yield* r.front.close();
   lb.serveAdmin(null);
   lb.log(`stopping: no new connections; draining for up to ${deadline} ms`);
-  // 2. Drain every generation at once with one deadline; draining ones keep going, cut at the same deadline.
+  // 2. Drain every running generation at once with one deadline; those a reload retired drain on with their own,
+  //    so they are cut at this one.
   const drains = [...lb.running.values()].map((r) => spawn((g: Generation) => g.drain(deadline), r.generation));
-  const force = hub.schedule(deadline, () => lb.cutAll(`still open ${deadline} ms after the stop began`));
+  const force = hub.schedule(deadline, () => lb.cutRetired(`still open ${deadline} ms after the stop began`));
   try {
     for (const t of [...drains, ...lb.draining]) {
       const r = yield* t.wait();
@@ -300,9 +371,8 @@ export function* stopAll(lb: Balancer, deadline: number): Green<DrainReport> {
 }
 // #endregion
 
-// #region admin
 /**
- * The balancer's admin API: `GET /admin/listeners`, `GET /admin/config`, `POST /admin/reload` (the body, YAML or
+ * The balancer's admin API: `GET /metrics` (chapter 13; the path is the config's), `GET /admin/listeners`, `GET /admin/config`, `POST /admin/reload` (the body, YAML or
  * JSON, is the new config; without one the file is read again), chapter 12's API for each listener under
  * `/admin/listeners/<name>/` (`backends`, `events`), and the routes of the options (`/metrics`).
  */
@@ -312,6 +382,8 @@ export function balancerAdmin(lb: Balancer): Handler {
     const path = req.target.split("?")[0]!;
     const extra = lb.options.routes?.[path];
     if (extra !== undefined) return yield* extra(req);
+    const metrics = lb.config.metrics;
+    if (metrics !== null && path === metrics.path) return yield* withMetrics({ registry: lb.metrics.registry, token, path: metrics.path })(req);
     if (token !== undefined && !authorized(req, token)) return json(401, { error: "a valid token is required (Authorization: Bearer <token>)" }, { "WWW-Authenticate": "Bearer" });
     const parts = path.split("/").filter((p) => p.length > 0).map(decodeURIComponent);
     if (parts[0] !== "admin") return json(404, { error: `no such resource: ${path}` });
@@ -359,5 +431,4 @@ function authorized(req: HttpRequest, token: string): boolean {
 function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
   return { status, headers: { "Content-Type": "application/json", ...headers }, body: `${JSON.stringify(body, null, 1)}\n` };
 }
-// #endregion
 

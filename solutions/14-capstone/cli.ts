@@ -57,6 +57,9 @@ class SignalInbox {
 }
 
 /** A line for the operator; chapter 12's membership stamps its lines with the hub's clock, which says little here. */
+/** Access logs being written out and closed: main waits for them before it exits. */
+const closing: Promise<void>[] = [];
+
 const say = (line: string): void => console.log(`hub-lb: ${line.replace(/^([\w-]+): [\d.]+ ms /, "$1: ")}`);
 
 /** Reads and checks the file at `path`: the result, or every mistake (a file that cannot be read is one). */
@@ -107,11 +110,12 @@ function* serve(config: LbConfig, options: { file: string | null; demo: DemoBack
         const r = yield* lb.reloadFromSource();
         if (!r.ok) printIssues(file ?? "config", { ok: false, errors: r.errors });
       } else if (s === "SIGUSR1") {
-        say("SIGUSR1: no log file to reopen");
+        say(lb.reopenLogs() ? "SIGUSR1: the access log is opened again" : "SIGUSR1: no access log to reopen");
       } else {
         say(`${s}: stopping gracefully (deadline ${lb.config.stopTimeout} ms; ${s} again stops at once)`);
         options.demo?.close();
         yield* lb.stop(lb.config.stopTimeout);
+        closing.push(lb.closeLogs()); // main waits for the access log's last lines before the process exits
         return 0;
       }
     }
@@ -207,6 +211,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         if (!read.ok) throw new Error(`the demo's config has mistakes: ${JSON.stringify(read.errors)}`);
         say(`config: ${file}`);
         return yield* serve(read.config, { file, demo, onStarted: (lb) => console.log(tryLines(lb, file)) });
+      }).then(async (code) => {
+        await Promise.all(closing);
+        return code;
       });
     } finally {
       rmSync(file, { force: true });
@@ -235,7 +242,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     return await runCluster(read.config, { workers, load: () => readConfig(file), baseDir: dirname(resolve(file)), log: say });
   }
-  return await runReal(() => serve(read.config, { file, demo: null }));
+  const code = await runReal(() => serve(read.config, { file, demo: null }));
+  await Promise.all(closing);
+  return code;
 }
 
 // Run when started as a program (tsx cli.ts, bin/hub-lb.mjs), not when a test imports it.

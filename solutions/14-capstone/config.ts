@@ -15,7 +15,6 @@ import { issuesFrom, jsonSyntaxIssue, type ConfigIssue } from "./issues";
 
 export type { ConfigIssue } from "./issues";
 
-// #region schema
 /** Milliseconds: a whole number ≥ 0. */
 const ms = z.number().int().min(0);
 const count = (min = 1) => z.number().int().min(min);
@@ -73,6 +72,7 @@ const budget = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("finagle"), ttl: ms.optional(), minRetriesPerSec: z.number().min(0).optional(), percentCanRetry: z.number().min(0).optional() }),
 ]);
 
+// #region listener-schema
 const listener = z.strictObject({
   /** "tcp": chapter 12's elastic proxy (L4); "http": chapter 11's proxy following the membership (L7). */
   protocol: z.enum(["tcp", "http"]),
@@ -117,12 +117,27 @@ const listener = z.strictObject({
     })
     .prefault({}),
 });
+// #endregion
 
 export const lbConfigSchema = z
   .strictObject({
     listeners: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, "a listener name is 1–32 letters, digits, \"_\" or \"-\""), listener),
     /** Chapter 12's admin API (and /metrics); null: none. Off loopback it needs a token. */
     admin: z.strictObject({ listen: address, token: z.string().min(16).optional() }).nullable().default(null),
+    /** Chapter 13's metrics, in Prometheus' text format on the admin listener; null: none (so is an admin of null). */
+    metrics: z.strictObject({ path: z.string().regex(/^\/[^?#\s]*$/, "a path starts with \"/\"").default("/metrics") }).nullable().prefault({}),
+    /** Chapter 13's access log: one line a request (http) or connection (tcp), HAProxy's text or JSON. */
+    logs: z
+      .strictObject({
+        /** A file to append to (relative to the config's folder), "-" for standard output; null: no access log. */
+        access: z.string().min(1).nullable().default(null),
+        format: z.enum(["json", "text"]).default("json"),
+        /** HAProxy's `option dontlog-normal`: log only what went wrong. */
+        dontLogNormal: z.boolean().default(false),
+        /** Bytes of lines that may wait to be written; past them lines are dropped (and counted). */
+        maxBytes: count().default(1_048_576),
+      })
+      .prefault({}),
     /** Milliseconds a removed backend keeps its connections before they are cut. */
     drainTimeout: ms.default(30_000),
     /** Milliseconds a graceful stop (SIGTERM) lets connections finish before it cuts them. */
@@ -166,7 +181,6 @@ export const lbConfigSchema = z
 export type LbConfig = z.output<typeof lbConfigSchema>;
 export type ListenerConfig = LbConfig["listeners"][string];
 export type BackendConfig = NonNullable<ListenerConfig["backends"]>[number];
-// #endregion
 
 // #region parse-config
 export type ParseResult = { ok: true; config: LbConfig } | { ok: false; errors: ConfigIssue[] };

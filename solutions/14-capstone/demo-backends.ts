@@ -7,7 +7,6 @@ import type { Address, Listener, Network } from "../05-green-sockets/socket";
 import type { HttpRequest, HttpResponse } from "../07-http/handler";
 import { serveHttp } from "../07-http/server";
 
-// #region demo-backends
 export type DemoKind = "fast" | "slow" | "flaky";
 
 export interface DemoBackend {
@@ -56,4 +55,3 @@ function* answer(b: DemoBackend, req: HttpRequest): Green<HttpResponse> {
   }
   return { status: 200, headers: { "Content-Type": "text/plain" }, body: `hello from ${b.name} (${b.kind}): ${req.method} ${req.target}\n` };
 }
-// #endregion

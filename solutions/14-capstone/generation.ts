@@ -8,16 +8,19 @@ import type { Random } from "../05-green-sockets/random";
 import type { Network } from "../05-green-sockets/socket";
 import type { Backend } from "../08-tcp-proxy/balancer";
 import { ShutdownError } from "../08-tcp-proxy/errors";
+import type { Relay } from "../08-tcp-proxy/pipe";
 import type { StrategyConfig, StrategyName } from "../09-strategies/strategies";
 import type { Peer } from "../09-strategies/strategy";
 import type { CheckerConfig } from "../10-health/checker";
 import { httpProbe, tcpProbe } from "../10-health/probe";
+import type { AccessRecord } from "../11-http-proxy/access-record";
 import { startHttpProxy, type HttpProxy } from "../11-http-proxy/proxy";
 import { FileWatch } from "../12-elastic/discovery-file";
 import { followMembership } from "../12-elastic/http";
 import { Membership } from "../12-elastic/membership";
 import { startElasticProxy, type ElasticProxy } from "../12-elastic/proxy";
 import { reconcile, type Applied, type Wanted } from "../12-elastic/reconcile";
+import { withAccessRecords } from "../13-observability/tcp-access";
 import type { BackendConfig, ListenerConfig } from "./config";
 import { HandoffListener, handoffNetwork } from "./front";
 
@@ -37,6 +40,8 @@ export interface GenerationOptions {
   readonly read?: (path: string) => string;
   readonly log?: (line: string) => void;
   readonly random?: Random;
+  /** Where each request's (http) or connection's (tcp) access record goes: chapter 13's metrics and access log. */
+  readonly onRecord?: (listener: string) => ((r: AccessRecord) => void) | undefined;
 }
 
 export interface Generation {
@@ -66,11 +71,11 @@ export interface Generation {
 const asBackend = (b: BackendConfig): Peer => ({ name: b.name, address: b.address, weight: b.weight });
 const asWanted = (b: BackendConfig): Wanted => ({ name: b.name, host: b.address.host, port: b.address.port, weight: b.weight });
 
-// #region start-generation
 /** Starts the proxy `config` describes, accepting from a new HandoffListener (a front hands it connections). */
 export function* startGeneration(name: string, config: ListenerConfig, options: GenerationOptions): Green<Generation> {
   const log = options.log ?? (() => {});
   const hands = new HandoffListener(config.listen);
+  const onRecord = options.onRecord?.(name);
   const network = handoffNetwork(options.network, hands);
   const initial = (config.backends ?? []).map(asBackend);
   const health = healthOf(config);
@@ -83,9 +88,15 @@ export function* startGeneration(name: string, config: ListenerConfig, options: 
   let tcp: ElasticProxy | null = null;
   let http: HttpProxy | null = null;
   if (config.protocol === "tcp") {
-    tcp = yield* startElasticProxy({
+    // Chapter 13's records of a TCP proxy come from wrapping its network and relay; the wrapper names a backend by
+    // its address among the balancer's backends, read when a connection ends (the members of the moment).
+    let started: ElasticProxy | null = null;
+    const balancer = { get backends(): Backend[] { return started === null ? [] : [...started.membership.members.keys()]; }, pick: () => null };
+    const wrapped: { readonly network: Network; readonly relay?: Relay } = onRecord === undefined ? { network, relay: undefined } : withAccessRecords({ network, listen: config.listen, balancer }, { onRecord, frontend: name });
+    tcp = started = yield* startElasticProxy({
       ...member,
-      network,
+      network: wrapped.network,
+      relay: wrapped.relay,
       listen: config.listen,
       backends: initial,
       strategy: strategy.name === "live-weighted" ? "live-weighted" : (strategy as StrategyConfig),
@@ -117,6 +128,8 @@ export function* startGeneration(name: string, config: ListenerConfig, options: 
       retry,
       breaker,
       maxConnections: config.limits.maxConnections,
+      pseudonym: name,
+      onRecord,
       limits: {
         connectTimeout: t.connect,
         ...(t.header === undefined ? {} : { headerTimeout: t.header }),
@@ -137,6 +150,7 @@ export function* startGeneration(name: string, config: ListenerConfig, options: 
     watch = new FileWatch(membership, path, { interval: config.discovery.interval, read: options.read, log: (l) => log(`${name}: ${l}`) });
     watch.start();
   }
+  let forced = 0;
   const tcpProxy = tcp;
   const httpProxy = http;
   return {
@@ -152,25 +166,32 @@ export function* startGeneration(name: string, config: ListenerConfig, options: 
     reconcile: (backends) => reconcile(membership, "config", backends.map(asWanted)),
     cut(why: string): void {
       const threads = tcpProxy !== null ? tcpProxy.proxy.connections : httpProxy!.connections;
+      forced += threads.size;
       for (const t of threads) t.killSoon(new ShutdownError(why));
     },
     *drain(grace: number): Green<DrainReport> {
+      const forcedBefore = forced;
+      let r: DrainReport;
       if (watch !== null) yield* watch.stop();
-      if (tcpProxy !== null) return yield* tcpProxy.shutdown(grace);
-      const p = httpProxy!;
-      const open = p.connections.size;
-      let cut = 0;
-      const count = getHub().schedule(grace, () => (cut = p.connections.size)); // before shutdown's own timer cuts them
-      try {
-        yield* p.shutdown(grace);
-      } finally {
-        count.cancel();
+      if (tcpProxy !== null) r = yield* tcpProxy.shutdown(grace);
+      else {
+        const p = httpProxy!;
+        const open = p.connections.size;
+        let cut = 0;
+        const count = getHub().schedule(grace, () => (cut = p.connections.size)); // before shutdown's own timer cuts them
+        try {
+          yield* p.shutdown(grace);
+        } finally {
+          count.cancel();
+        }
+        r = { finished: Math.max(0, open - cut), cut };
       }
-      return { finished: Math.max(0, open - cut), cut };
+      // Connections a stop cut while this drain waited ended "on their own" as far as the proxy could tell.
+      const extra = forced - forcedBefore;
+      return { finished: Math.max(0, r.finished - extra), cut: r.cut + extra };
     },
   };
 }
-// #endregion
 
 /** Chapter 10's checker config from the listener's `health` (the probe's path is not the checker's business). */
 function healthOf(config: ListenerConfig): CheckerConfig | null {

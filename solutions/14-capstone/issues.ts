@@ -23,14 +23,12 @@ export interface SchemaIssue {
 }
 // #endregion
 
-// #region path-text
 /** `["listeners", "web", "backends", 1, "port"]` → `listeners.web.backends[1].port`; the root is "". */
 export function pathText(path: readonly PropertyKey[]): string {
   let out = "";
   for (const seg of path) out += typeof seg === "number" ? `[${seg}]` : `${out === "" ? "" : "."}${String(seg)}`;
   return out;
 }
-// #endregion
 
 // #region position-of
 /**

@@ -124,4 +124,19 @@ describe("bench tables", () => {
       rmSync(root, { recursive: true, force: true });
     }
   });
+
+  it("divides each variant by the baseline for a suite of variants, and shows one profiled run without a spread", () => {
+    const obs: BenchFile = { ...FILE, suite: "obs" };
+    const lines = figureTable(obs, "cases").split("\n");
+    expect(lines[0]).toBe("| figure | hub | eventlet | floor | eventlet ÷ hub | floor ÷ hub |");
+    expect(lines[2]).toBe("| switch, ns/switch, lower is better | 50 (45–55) | 200 (190–210) | 40 (38–46) | 4.00× behind | 0.80× ranges overlap |");
+    const profile: BenchFile = { ...FILE, suite: "lb-profile", reps: 1 };
+    expect(figureTable(profile, "cases").split("\n")[0]).toBe("| figure | hub | eventlet | floor |");
+    expect(figureTable(profile, "cases").split("\n")[2]).toBe("| switch, ns/switch, lower is better | 50 | 200 | 40 |");
+    expect(runLine(profile)).toMatch(/^One measured run \(no spread\), measured at commit abc1234/);
+    // A plot block says in the markdown where its charts are drawn (the site's chapter page).
+    expect(withBenchBlocks('<!-- bench: hub plot "rate" -->x<!-- /bench -->', load)).toBe(
+      '<!-- bench: hub plot "rate" -->\n\n*1 bar chart of `bench/results/hub.json` (the figures named "rate") stands here on the course site\'s page of this chapter.*\n\n<!-- /bench -->',
+    );
+  });
 });

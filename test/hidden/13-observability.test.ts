@@ -2,11 +2,7 @@
 // grader and the Gradescope autograder; never handed out with the student edition.
 import { describe, expect, it } from "vitest";
 // --- imports: metrics (tasks 1–3)
-import { getHub } from "@target/02-hub/hub";
-import type { Green } from "@target/02-hub/suspend";
-import { spawn } from "@target/03-cancellation/greenthread";
 import { mulberry32 } from "@target/05-green-sockets/random";
-import type { Socket } from "@target/05-green-sockets/socket";
 import { HttpClient } from "@target/07-http/client";
 import type { HttpResponse } from "@target/07-http/handler";
 import { serveHttp } from "@target/07-http/server";
@@ -15,12 +11,29 @@ import { BalancerMetrics, METRICS } from "@target/13-observability/balancer-metr
 import { CONTENT_TYPE, exposition } from "@target/13-observability/exposition";
 import { withMetrics } from "@target/13-observability/metrics-endpoint";
 import { DEFAULT_BUCKETS, Histogram, Registry } from "@target/13-observability/metrics";
-import { readAll, request, SEED, server, simulate } from "../support/net";
+// getHub, Green, spawn, Socket, readAll, request, server and simulate: imported by the tracing section below.
+import { SEED } from "../support/net";
 import { checkExposition, parseExposition, sampleValue, valueOf } from "../support/prometheus";
 
 // --- imports: logs (tasks 4–5)
+// Access logs (tasks 4–5): names prefixed or namespaced so the other parts' imports stay free.
+import * as logGreen from "@target/03-cancellation/greenthread";
+import * as accessLog from "@target/13-observability/access-log";
+import * as logWriter from "@target/13-observability/log-writer";
+import * as logSupport from "../support/access-log";
+import * as logNet from "../support/net";
 
 // --- imports: tracing (task 6)
+import { sleep } from "@target/02-hub/green";
+import { getHub } from "@target/02-hub/hub";
+import type { Green } from "@target/02-hub/suspend";
+import { getCurrent, spawn } from "@target/03-cancellation/greenthread";
+import { withTimeout } from "@target/03-cancellation/timeout";
+import type { Socket } from "@target/05-green-sockets/socket";
+import { formatEvent, startTracing, type Tracer } from "@target/13-observability/trace";
+import { TraceRing } from "@target/13-observability/trace-ring";
+import { readAll, request, server, simulate } from "../support/net";
+import { checkChromeTrace, tracedLife } from "../support/trace";
 
 // --- end imports
 
@@ -98,7 +111,7 @@ describe("task 3: the text exposition format", () => {
       for (let i = 0; i < 30; i++) {
         const at = getHub().now();
         const got = yield* request(net.host("c"), { host: "lb", port: 80 }, "hi");
-        record({ mode: "tcp", backend: got || null, status: null, accepted: at, picked: at, connected: at + 2, firstByte: null, done: getHub().now(), termination: "--", bytesIn: 2, bytesOut: got.length });
+        record({ mode: "tcp", backend: got || null, status: null, accepted: at, received: null, picked: at, connected: at + 2, done: getHub().now(), bytesIn: 2, bytesOut: got.length });
       }
       const text = exposition(metrics.registry);
       yield* hp.stop();
@@ -117,7 +130,154 @@ describe("task 3: the text exposition format", () => {
 
 
 // --- tests: logs (tasks 4–5)
+describe("task 4: access log lines", () => {
+  it("dontLogNormal leaves out normal records only: a retry, a 5xx or an abnormal end is still logged; an unknown format is refused (1 pts)", () => {
+    const { EPOCH, httpRecord, tcpRecord } = logSupport;
+    const sink = logSupport.memorySink();
+    const log = accessLog.accessLogger(sink, { format: "json", epoch: EPOCH, dontLogNormal: true });
+    const records = [
+      httpRecord(),
+      httpRecord({ retries: 1 }),
+      httpRecord({ status: 503, termination: "SC" }),
+      httpRecord({ status: 502 }),
+      httpRecord({ status: 404 }),
+      tcpRecord(),
+      tcpRecord({ termination: "CD" }),
+    ];
+    for (const r of records) log(r);
+    const kept = sink.lines.map((l) => JSON.parse(l) as { retries: number; status: number | null; termination: string });
+    expect(kept.map((r) => `${r.retries} ${r.status} ${r.termination}`), "retries, status, termination of the lines kept").toEqual([
+      "1 200 --",
+      "0 503 SC",
+      "0 502 --",
+      "0 null CD",
+    ]);
+    expect(() => accessLog.accessLogger(sink, { format: "xml" as accessLog.LogFormat, epoch: EPOCH })).toThrow('unknown log format "xml"');
+  });
+
+  it("the proxy's own refusals: a head too slow is 408 with cR, a malformed one 400 with PR, both <BADREQ> and <NOSRV>; a connection without a request leaves no line (1 pts)", () => {
+    const sink = logSupport.memorySink();
+    logNet.simulate({ seed: logNet.SEED, latency: 1 }, function* (net) {
+      const ok = { name: "ok", address: { host: "ok", port: 80 } };
+      yield* logSupport.slowBackend(net, ok, 5);
+      const proxy = yield* logSupport.loggedHttpProxy(net, [ok], sink, { limits: { headerTimeout: 1_000 } });
+      yield* logSupport.ask(net, "GET / HTTP/1.1\r\nHost: l"); // and nothing more
+      yield* logSupport.ask(net, "NOT HTTP AT ALL\r\n\r\n");
+      const idle = yield* net.host("client").connect(logSupport.LB);
+      yield* logGreen.sleep(10);
+      idle.close();
+      yield* logGreen.sleep(100);
+      yield* proxy.shutdown(0);
+    });
+    expect(sink.lines.length, `two lines:\n${sink.lines.join("\n")}`).toBe(2);
+    const [slow, bad] = sink.lines.map((l) => logSupport.fieldsOf(l, logSupport.HTTP_LINE));
+    expect([slow.status, slow.termination, slow.server, slow.request, slow.timers], sink.lines[0]).toEqual(["408", "cR", "<NOSRV>", "<BADREQ>", "-1/-1/-1/-1/" + slow.timers.split("/")[4]]);
+    expect(Number(slow.timers.split("/")[4]), "Tt covers the header timeout").toBeGreaterThanOrEqual(1_000);
+    expect([bad.status, bad.termination, bad.server, bad.request], sink.lines[1]).toEqual(["400", "PR", "<NOSRV>", "<BADREQ>"]);
+    expect(Number(bad.bytes), "the refusal's bytes are counted").toBeGreaterThan(0);
+  });
+});
+
+describe("task 5: a log that never blocks the hub", () => {
+  it("a LogWriter counts the lines of a failed write as lost, keeps the error in lastError, and goes on with the next batch in order (1 pts)", async () => {
+    const got: string[] = [];
+    let calls = 0;
+    const flaky: logWriter.LogSink = {
+      write(data, done) {
+        calls++;
+        if (calls === 1) return setImmediate(() => done(new Error("disk full")));
+        got.push(data);
+        setImmediate(() => done(null));
+      },
+      reopen: (done) => done(null),
+      close: (done) => done(null),
+    };
+    const w = new logWriter.LogWriter({ sink: flaky, maxBytes: 100 });
+    expect(w.write("a")).toBe(true); // goes alone, and fails
+    expect([w.write("b"), w.write("c")]).toEqual([true, true]);
+    await w.flush();
+    expect([w.lost, w.written, w.dropped]).toEqual([1, 2, 0]);
+    expect(w.lastError?.message).toBe("disk full");
+    expect(got).toEqual(["b\nc\n"]);
+    w.write("d");
+    await w.close();
+    expect(got).toEqual(["b\nc\n", "d\n"]);
+    expect(w.write("e")).toBe(false);
+    expect(w.dropped).toBe(1);
+  });
+});
+
 
 // --- tests: tracing (task 6)
+describe("task 6: tracing the hub", () => {
+  it("a ring of capacity 1 keeps only the newest record; a small ring pushed 100,000 times counts every overwrite (1 pts)", () => {
+    const one = new TraceRing(1);
+    one.push(1, 0, 7, -1, 1, 2);
+    one.push(3, 1, 8, 7, 5, 6);
+    expect(one.slots().map((i) => [one.kind[i], one.tid[i], one.other[i], one.ts[i]])).toEqual([[3, 8, 7, 5]]);
+    expect([one.length, one.dropped]).toEqual([1, 1]);
+    const ring = new TraceRing(3);
+    const arrays = [ring.kind, ring.code, ring.tid, ring.other, ring.ts, ring.ts2];
+    for (let n = 0; n < 100_000; n++) ring.push(2, n % 6, n, -1, n, n + 1);
+    expect(ring.slots().map((i) => ring.tid[i])).toEqual([99_997, 99_998, 99_999]);
+    expect([ring.length, ring.written, ring.dropped]).toEqual([3, 100_000, 99_997]);
+    // The same six arrays: a full ring overwrites, it never grows.
+    expect([ring.kind, ring.code, ring.tid, ring.other, ring.ts, ring.ts2]).toEqual(arrays);
+    expect(arrays.every((a, i) => a === [ring.kind, ring.code, ring.tid, ring.other, ring.ts, ring.ts2][i])).toBe(true);
+  });
+
+  it("killed before it ran: no slice; a Timeout comes from the thread's own timer; a packet wakes its receiver with an arrow from the sender (1 pts)", () => {
+    let tracer: Tracer | null = null;
+    simulate({ seed: 13, latency: 2 }, function* (net) {
+      tracer = startTracing(getHub());
+      const early = spawn(function* early(): Green<void> {});
+      yield* early.kill();
+      const slow = spawn(function* slow(): Green<string> {
+        return yield* withTimeout(3, function* () {
+          yield* sleep(50);
+          return "late";
+        }, { timeoutValue: "timed out" });
+      });
+      expect(yield* slow.wait()).toBe("timed out");
+      yield* server(net.host("srv"), { host: "srv", port: 7 }, function* echo(s: Socket): Green<void> {
+        yield* s.sendall(yield* readAll(s));
+      });
+      expect(yield* request(net.host("cli"), { host: "srv", port: 7 }, "ping")).toBe("ping");
+    });
+    const events = tracer!.events();
+    const lines = events.map(formatEvent);
+    expect(lines.filter((l) => l.includes("early"))).toEqual(["spawn early-1 by thread main", "die early-1 killed (GreenletExit)"]);
+    expect(lines.filter((l) => /slow-2/.test(l) && !l.startsWith("run"))).toEqual([
+      "spawn slow-2 by thread main",
+      "error into slow-2 by timer slow-2",
+      "die slow-2 returned",
+      "wake main by thread slow-2",
+    ]);
+    // The server's connection thread parks in recv; the client's bytes arrive as a timer the client's sendall set
+    // (each packet of the simulated network is a hub timer): an arrow from the client's slice.
+    const echoWakes = events.flatMap((e) => (e.kind === "wake" && e.thread.startsWith("conn") && e.how === "timer" ? [e] : []));
+    expect(echoWakes.length).toBeGreaterThan(0);
+    expect(echoWakes.some((e) => e.byThread === "main")).toBe(true);
+    const trace = tracer!.toChromeTrace();
+    expect(checkChromeTrace(trace)).toEqual([]);
+    expect(trace.traceEvents.some((e) => e.ph === "s" && e.name === "wake" && e.tid === echoWakes[0].by)).toBe(true);
+  });
+
+  it("started inside a running thread, it traces that thread from there; a ring too small for the run still exports a valid trace (1 pts)", () => {
+    let tracer: Tracer | null = null;
+    simulate({ seed: 13 }, function* () {
+      yield* sleep(1);
+      tracer = startTracing(getHub(), { capacity: 5000 });
+      const me = getCurrent().name;
+      yield* sleep(2);
+      expect(me).toBe("main");
+    });
+    expect(tracer!.events().map(formatEvent)).toEqual(["run main → park", "wake main by timer main", "run main → return", "die main returned"]);
+    const small = tracedLife({ capacity: 7 });
+    expect(small.tracer.dropped).toBe(tracedLife().tracer.events().length - 7);
+    expect(small.tracer.events()).toHaveLength(7);
+    expect(checkChromeTrace(small.tracer.toChromeTrace())).toEqual([]);
+  });
+});
 
 // --- end tests

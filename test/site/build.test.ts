@@ -247,6 +247,29 @@ export class Box {
     rmSync(without, { recursive: true });
   });
 
+  it("draws a chapter's bench plot blocks as bar charts, a baseline's ratios as each system ÷ the baseline", async () => {
+    const results = {
+      suite: "obs", subject: "metrics off", reps: 5,
+      rows: [
+        { case: "requests/s @ 64 conns", system: "metrics off", value: 100, unit: "req/s", min: 95, max: 105, better: "higher" },
+        { case: "requests/s @ 64 conns", system: "metrics on", value: 80, unit: "req/s", min: 78, max: 82, better: "higher" },
+        { case: "CPU per request @ 64 conns", system: "metrics off", value: 20, unit: "µs/req", min: 19, max: 21, better: "lower" },
+        { case: "CPU per request @ 64 conns", system: "metrics on", value: 25, unit: "µs/req", min: 24, max: 26, better: "lower" },
+      ],
+    };
+    const md = '# First\n\nThe costs:\n\n<!-- bench: obs plot "requests/s" -->\n\n*a line for the markdown*\n\n<!-- /bench -->\n\nAfter the plots.\n';
+    const root = base(md, { "bench/results/obs.json": JSON.stringify(results) });
+    const { pages } = await generatePages(root);
+    const chapter = pages.find((p) => p.path === "chapters/01-first.html")!.body;
+    expect(chapter).toContain('<div class="bench-plots">');
+    expect(chapter.match(/<figure class="chart">/g)).toHaveLength(1); // the filter keeps requests/s only
+    expect(chapter).toContain("ratio = system ÷ <span class=\"subject-key\">metrics off</span>");
+    expect(chapter).toContain('<tspan class="ratio behind" dx="10">0.80× behind</tspan>');
+    expect(chapter).not.toContain("a line for the markdown");
+    expect(chapter).toContain("After the plots.");
+    rmSync(root, { recursive: true });
+  });
+
   it("builds a course with no published chapter", async () => {
     const root = makeTree({ "course.json": fixtureManifest() });
     const out = join(root, "dist");

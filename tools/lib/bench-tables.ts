@@ -11,6 +11,8 @@
 //   <!-- bench: lb range "requests/s @ 64 conns" haproxy -->   one median with its min–max, inline
 //   <!-- bench: lb ratio "requests/s @ 64 conns" haproxy -->   one ratio, inline ("0.62×")
 //   <!-- bench: l7 table "fixed backends" -->   a table, ratios or aims block of the figures whose name contains the text
+//   <!-- bench: l7 plot "requests/s" -->        bar charts of those figures on the site's chapter page (site/src/build/bench.ts
+//                                               draws them); in the markdown, a line that says so
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -54,12 +56,20 @@ export interface SuiteInfo {
   readonly measured: readonly string[];
   /** How to take the result again. */
   readonly command: string;
+  /**
+   * What the ratio columns divide: `subject` (the default) the subject by each peer ("hub ÷ eventlet"); `baseline`
+   * each system by the subject, when the subject is the baseline the others are variants of ("metrics on ÷ metrics
+   * off"); `none` when a ratio means nothing (shares of a profile's samples).
+   */
+  readonly ratios?: "subject" | "baseline" | "none";
 }
 
 const ts = (dir: string): string => `:(glob)${dir}/**/*.ts`;
 const NOT_MEASURED = [":(exclude,glob)**/main.ts", ":(exclude,glob)**/*.test.ts"];
 const NODE_BENCH = ["bench/run.ts", "bench/lib/child.ts", "bench/lib/measure.ts", "bench/lib/systems.ts"];
 const SERVER_BENCH = ["bench/lib/proc.ts", "bench/lib/wrk.ts"];
+/** The proxy suites' engine, and the profiler hook our proxies import (lb, l7, obs). */
+const PROXY_BENCH = [...SERVER_BENCH, "bench/lib/proxy-bench.ts", "bench/lib/profile-hook.ts"];
 const HUB = ["solutions/02-hub", "solutions/03-cancellation", "solutions/04-primitives"];
 
 const ELASTIC = [...[...HUB, "solutions/05-green-sockets", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/12-elastic"].map(ts), ...NOT_MEASURED];
@@ -81,13 +91,34 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
   },
   lb: {
     chapter: "08-tcp-proxy", about: "L4 proxies side by side under wrk", layout: "cases", command: "npm run bench lb",
-    measured: [...[...HUB, "solutions/05-green-sockets", "solutions/08-tcp-proxy"].map(ts), ts("bench/lb"), ...SERVER_BENCH, ...NOT_MEASURED],
+    measured: [...[...HUB, "solutions/05-green-sockets", "solutions/08-tcp-proxy"].map(ts), ts("bench/lb"), ...PROXY_BENCH, ...NOT_MEASURED],
   },
   l7: {
     chapter: "11-http-proxy", about: "HTTP proxies side by side under wrk", layout: "cases", command: "npm run bench l7",
     measured: [
       ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy"].map(ts),
-      ts("bench/l7"), "bench/lb/backend.ts", "bench/lib/proxy-bench.ts", ...SERVER_BENCH, ...NOT_MEASURED,
+      ts("bench/l7"), "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
+    ],
+  },
+  "lb-profile": {
+    chapter: "13-observability", about: "where our L4 proxy's time goes (a CPU profile under wrk)", layout: "cases", ratios: "none",
+    command: "npm run bench -- lb --profile --backends fixed",
+    measured: [...[...HUB, "solutions/05-green-sockets", "solutions/08-tcp-proxy"].map(ts), ts("bench/lb"), ...PROXY_BENCH, ...NOT_MEASURED],
+  },
+  "l7-profile": {
+    chapter: "13-observability", about: "where our HTTP proxy's time goes (a CPU profile under wrk)", layout: "cases", ratios: "none",
+    command: "npm run bench -- l7 --profile --backends fixed",
+    measured: [
+      ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy"].map(ts),
+      ts("bench/l7"), "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
+    ],
+  },
+  obs: {
+    chapter: "13-observability", about: "what observing costs: metrics and tracing on and off under wrk", layout: "cases", ratios: "baseline",
+    command: "npm run bench obs",
+    measured: [
+      ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy", "solutions/13-observability"].map(ts),
+      ts("bench/obs"), "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
     ],
   },
   workers: {
@@ -263,7 +294,7 @@ export function runLine(f: BenchFile): string {
     ? `; load average ${m.loadAverage1mAtStart ?? "?"} at the start, ${m.loadAverage1mAtEnd ?? "?"} at the end`
     : "";
   const parts = [
-    f.reps ? `Medians of ${f.reps} reps, min–max in brackets` : "One deterministic run (no spread)",
+    f.reps === 1 ? "One measured run (no spread)" : f.reps ? `Medians of ${f.reps} reps, min–max in brackets` : "One deterministic run (no spread)",
     at ? `measured at commit ${at.commit}${at.dirty ? " with uncommitted changes" : ""}` : "no commit recorded",
     f.date ? `on ${f.date.slice(0, 10)}` : "",
   ].filter(Boolean);
@@ -272,7 +303,9 @@ export function runLine(f: BenchFile): string {
 }
 
 /** Every figure: median (min–max), with the subject's ratio to each peer when there are at most three peers. */
-export function figureTable(f: BenchFile, layout: "cases" | "systems" = BENCH_SUITES[f.suite]?.layout ?? "cases"): string {
+export function figureTable(file: BenchFile, layout: "cases" | "systems" = BENCH_SUITES[file.suite]?.layout ?? "cases"): string {
+  // One measured run has no spread to show: its figures stand alone.
+  const f = file.reps === 1 ? { ...file, rows: file.rows.map(({ min: _min, max: _max, ...r }) => r) } : file;
   const cases = casesOf(f);
   const systems = systemsOf(f);
   const subject = subjectOf(f);
@@ -285,14 +318,16 @@ export function figureTable(f: BenchFile, layout: "cases" | "systems" = BENCH_SU
     return tableOf(head, systems.map((s) => [s, ...cases.map((c) => cell(rowOf(f, c, s)))]));
   }
   const peers = systems.filter((s) => s !== subject);
-  const inline = peers.length <= 3 && systems.includes(subject);
-  const head = ["figure", ...systems, ...(inline ? peers.map((p) => `${subject} ÷ ${p}`) : [])];
+  const mode = BENCH_SUITES[f.suite]?.ratios ?? "subject";
+  const inline = mode !== "none" && peers.length <= 3 && systems.includes(subject);
+  const baseline = mode === "baseline";
+  const head = ["figure", ...systems, ...(inline ? peers.map((p) => (baseline ? `${p} ÷ ${subject}` : `${subject} ÷ ${p}`)) : [])];
   const lines = cases.map((c) => {
     const mine = rowOf(f, c, subject);
     return [
       `${c}, ${unitOf(c)}`,
       ...systems.map((s) => cell(rowOf(f, c, s))),
-      ...(inline ? peers.map((p) => ratioCell(mine, rowOf(f, c, p))) : []),
+      ...(inline ? peers.map((p) => (baseline ? ratioCell(rowOf(f, c, p), mine) : ratioCell(mine, rowOf(f, c, p)))) : []),
     ];
   });
   return tableOf(head, lines);
@@ -354,6 +389,10 @@ export function renderBlock(spec: string, load: (suite: string) => BenchFile): {
       return { text: ratioTable(only()), inline: false };
     case "aims":
       return { text: aimList(f, rest[0]), inline: false };
+    case "plot": {
+      const n = new Set(only().rows.map((r) => r.case)).size;
+      return { text: plotNote(suite, n, rest[0]), inline: false };
+    }
     case "value":
     case "range":
     case "ratio": {
@@ -368,8 +407,25 @@ export function renderBlock(spec: string, load: (suite: string) => BenchFile): {
       return { text: fmtRatio(mine.value / r.value), inline: true };
     }
     default:
-      throw new Error(`"${spec}": unknown kind "${kind}" (table, ratios, aims, value, range, ratio)`);
+      throw new Error(`"${spec}": unknown kind "${kind}" (table, ratios, aims, plot, value, range, ratio)`);
   }
+}
+
+/** What a plot block says in the markdown, where the site draws its charts. */
+export const plotNote = (suite: string, charts: number, filter?: string): string =>
+  `*${charts} bar chart${charts === 1 ? "" : "s"} of \`${RESULTS_DIR}/${suite}.json\`${filter ? ` (the figures named "${filter}")` : ""} ${charts === 1 ? "stands" : "stand"} here on the course site's page of this chapter.*`;
+
+/** The plot markers of a text: where each block's body starts and ends, its suite and its filter. */
+export function plotBlocks(text: string): { start: number; end: number; suite: string; filter?: string }[] {
+  const out: { start: number; end: number; suite: string; filter?: string }[] = [];
+  for (const m of text.matchAll(START)) {
+    const [suite, kind, filter] = args(m[1]!);
+    if (kind !== "plot" || !suite) continue;
+    const start = m.index! + m[0].length;
+    const end = text.indexOf(BLOCK_END, start);
+    if (end >= 0) out.push({ start, end, suite, filter });
+  }
+  return out;
 }
 
 /** `text` with every bench block regenerated; throws naming the marker when one cannot be made. */

@@ -20,7 +20,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  BENCH_SUITES, betterOf, compare, type BenchAim, type BenchRow, fmt, fmtRatio, freshness, type Freshness, suiteTitle,
+  BENCH_SUITES, betterOf, compare, type BenchAim, type BenchRow, fmt, fmtRatio, freshness, type Freshness, plotBlocks, suiteTitle,
 } from "../../../tools/lib/bench-tables";
 import { escapeHtml } from "./highlight";
 import type { Page } from "./layout";
@@ -123,13 +123,18 @@ export function barChart(set: BenchResults, caseName: string): string {
   const scale = (v: number) =>
     (log ? Math.log10(Math.max(v, floor) / floor) / Math.log10(max / floor) : v / max) * (W - labelW - valueW);
   const H = top * 2 + rows.length * (barH + gap) - gap;
+  // What a ratio divides (tools/lib/bench-tables.ts): the subject by each system, each system by a baseline subject, or nothing.
+  const mode = BENCH_SUITES[set.name]?.ratios ?? "subject";
   const bars = rows.map((r, i) => {
     const y = top + i * (barH + gap);
     const w = Math.max(1, scale(r.value));
-    const given = set.ratios.find((q) => q.case === caseName && q.vs === r.system);
-    const ratio = given?.ratio ?? (r.value ? subject.value / r.value : NaN);
-    // Coloured by whether the subject is ahead on this figure (its direction in the caption), and said in words too.
-    const verdict = r !== subject && Number.isFinite(ratio) ? compare(subject, r).verdict : null;
+    const given = mode === "subject" ? set.ratios.find((q) => q.case === caseName && q.vs === r.system) : undefined;
+    const ratio = mode === "none" ? NaN
+      : mode === "baseline" ? (subject.value ? r.value / subject.value : NaN)
+      : given?.ratio ?? (r.value ? subject.value / r.value : NaN);
+    // Coloured by whether the subject is ahead on this figure (its direction in the caption), and said in words too;
+    // against a baseline, whether the system is ahead of it.
+    const verdict = r !== subject && Number.isFinite(ratio) ? (mode === "baseline" ? compare(r, subject) : compare(subject, r)).verdict : null;
     const ratioText = verdict ? `${fmtRatio(ratio)} ${VERDICT_TEXT[verdict]}` : "";
     const range = r.min !== undefined && r.max !== undefined
       ? `<line class="range" x1="${labelW + scale(r.min)}" x2="${labelW + scale(r.max)}" y1="${y + barH / 2}" y2="${y + barH / 2}"/>`
@@ -143,7 +148,7 @@ export function barChart(set: BenchResults, caseName: string): string {
 </g>`;
   });
   return `<figure class="chart">
-<figcaption><strong>${escapeHtml(caseName)}</strong> <span class="muted">${escapeHtml(unit)}, <strong class="better">${better} is better</strong>${log ? ", log scale" : ""}; ${set.reps ? `median of ${set.reps} reps (min–max)` : "one run"}; ratio = <span class="subject-key">${escapeHtml(subject.system)}</span> ÷ system</span></figcaption>
+<figcaption><strong>${escapeHtml(caseName)}</strong> <span class="muted">${escapeHtml(unit)}, <strong class="better">${better} is better</strong>${log ? ", log scale" : ""}; ${set.reps && set.reps > 1 ? `median of ${set.reps} reps (min–max)` : "one run"}${mode === "none" ? "" : mode === "baseline" ? `; ratio = system ÷ <span class="subject-key">${escapeHtml(subject.system)}</span>` : `; ratio = <span class="subject-key">${escapeHtml(subject.system)}</span> ÷ system`}</span></figcaption>
 <div class="chart-scroll"><svg viewBox="0 0 ${W} ${H}" width="100%" style="max-width: ${W}px" role="img" aria-label="${escapeHtml(`${caseName}: ${rows.map((r) => `${r.system} ${fmt(r.value)} ${unit}`).join(", ")}`)}">
 ${bars.join("\n")}
 </svg></div>
@@ -199,4 +204,29 @@ export function freshnessNote(suite: string, f: Freshness): string {
   }
   if (f.state === "current") return `<p class="muted fresh">Current: no commit since <code>${escapeHtml(f.commit)}</code> changes the code it measures.</p>`;
   return `<p class="muted fresh">Whether this result is current is unknown: ${escapeHtml(f.why)}.</p>`;
+}
+
+/**
+ * A chapter's markdown with the body of every `<!-- bench: <suite> plot "<filter>" -->` block replaced by bar charts
+ * of the figures whose name contains the filter, from bench/results/<suite>.json (the text stays when there are no
+ * results: a student edition has none). The charts are one HTML block without blank lines, so markdown leaves it whole.
+ */
+export function withBenchPlots(root: string, text: string, warnings: string[], where: string): string {
+  const blocks = plotBlocks(text);
+  if (!blocks.length) return text;
+  const { sets } = readBenchResults(root);
+  let out = "";
+  let at = 0;
+  for (const b of blocks) {
+    const set = sets.find((x) => x.name === b.suite);
+    const cases = set ? [...new Set(set.rows.map((r) => r.case))].filter((c) => !b.filter || c.includes(b.filter)) : [];
+    if (!set || !cases.length) {
+      if (set) warnings.push(`${where}: the plot of ${b.suite} "${b.filter ?? ""}" names no figure of ${RESULTS_DIR}/${b.suite}.json`);
+      continue;
+    }
+    const charts = cases.map((c) => barChart(set, c).replace(/\n\s*\n/g, "\n")).join("\n");
+    out += `${text.slice(at, b.start)}\n\n<div class="bench-plots">\n${charts}\n</div>\n\n`;
+    at = b.end;
+  }
+  return out + text.slice(at);
 }

@@ -4,8 +4,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import type { Chapter } from "../../../tools/lib/manifest";
+import { withBenchPlots } from "./bench";
 import { castPlayer } from "./casts";
 import { renderExcerpt } from "./excerpt";
+import { readTimeline, renderTimeline } from "./trace-timeline";
 import { escapeHtml } from "./highlight";
 import { href, type Page } from "./layout";
 import { createMarkdown, splitSections, type MarkdownEnv } from "./markdown";
@@ -19,11 +21,13 @@ const md = createMarkdown();
 export function renderChapter(site: Site, chapter: Chapter): Page {
   const file = `chapters/${chapter.id}.md`;
   const path = chapterPage(chapter.id);
-  const source = readFileSync(join(site.root, file), "utf8");
+  // Bench plot blocks become bar charts drawn from bench/results/ (the markdown carries a line saying so).
+  const source = withBenchPlots(site.root, readFileSync(join(site.root, file), "utf8"), site.warnings, file);
   const env: MarkdownEnv = {
     rewriteLink: (url) => rewriteLink(site, file, path, url),
     renderInclude: (inc) => renderExcerpt(site, file, inc, path),
     renderPlot: (name) => renderPlot(site.root, name, file, site.warnings),
+    renderTimeline: (trace) => timeline(site, file, trace),
   };
   const tokens = md.parse(source, env);
 
@@ -87,6 +91,17 @@ ${sections.join("\n")}
 ${pager}
 </article>`;
   return { path, title, body, kind: "chapter", description: chapter.summary };
+}
+
+/** A committed trace drawn as a timeline; a file that is missing or broken is a build warning and a note. */
+function timeline(site: Site, file: string, trace: string): string {
+  try {
+    return renderTimeline(readTimeline(JSON.parse(readFileSync(join(site.root, trace), "utf8"))), trace);
+  } catch (e) {
+    const why = `${file}: trace-timeline ${trace}: ${e instanceof Error ? e.message : String(e)}`;
+    site.warnings.push(why);
+    return `<p class="note">${escapeHtml(`No timeline: ${why}`)}</p>`;
+  }
 }
 
 function rewriteLink(site: Site, file: string, page: string, url: string): string {

@@ -10,6 +10,8 @@ export interface MarkdownEnv extends Env {
   rewriteLink?: (url: string) => string;
   /** Headings seen so far, for the page's table of contents; also keeps slugs unique. */
   headings?: { level: number; id: string; text: string }[];
+  /** Renders a ```trace-timeline fenced block, whose text names a committed trace (site/src/build/trace-timeline.ts). */
+  renderTimeline?: (path: string) => string;
   /** Renders an include that is not beside the prose (inside a list or a quote). */
   renderInclude?: (meta: IncludeMeta) => string;
   /** Renders a `<!-- plot: NAME -->` line (plot.ts); without it the marker stays an HTML comment. */
@@ -54,6 +56,13 @@ export function createMarkdown(): MarkdownIt {
     },
     { alt: ["paragraph"] },
   );
+  // A ```trace-timeline block draws the trace it names; without a site context it shows as the block it is.
+  const fence = md.renderer.rules.fence!;
+  md.renderer.rules.fence = (tokens, idx, options, env, self) => {
+    const t = tokens[idx];
+    const draw = (env as MarkdownEnv).renderTimeline;
+    return t.info.trim() === "trace-timeline" && draw ? draw(t.content.trim()) : fence(tokens, idx, options, env, self);
+  };
   // Without a site context (rendered outside a chapter), an include shows as the line it is.
   md.renderer.rules.include = (tokens, idx, _options, env) => {
     const inc = tokens[idx].meta as unknown as IncludeMeta;
