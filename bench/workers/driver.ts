@@ -102,6 +102,10 @@ export const WORKERS: ProxySuite = {
   systems: SYSTEMS,
   pooled: false,
   defaultReps: 3,
+  notes: [
+    "the machine's cores are shared: wrk, the backends, the balancer's primary and its workers (or HAProxy's threads) all run on them, so on a 2-core machine a second worker or thread competes with wrk and the backends; no CPU is pinned",
+    "the balancer's tcp listener as npm run lb runs it (round robin, no health checks, no access log); NODE_CLUSTER_SCHED_POLICY picks who hands out connections with --workers",
+  ],
   sources: ["solutions", "bench/workers", "bench/lb/backend.ts", "bench/lib"],
   profileConns: 1000,
   aims: (ctx) => [
