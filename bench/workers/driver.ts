@@ -13,7 +13,7 @@ export const TITLE = "workers: the load balancer on one core and on two, beside 
 const LISTEN = 9600;
 
 export const BACKENDS: readonly BackendKind[] = [
-  { id: "", suffix: "", ports: [9601, 9602, 9603], argv: [node("bench/lb/backend.ts", "9601", "9602", "9603")], about: "one Node process on three ports answering each request head with a fixed response, without parsing HTTP (bench/lb/backend.ts)" },
+  { id: "fixed", suffix: "", ports: [9601, 9602, 9603], argv: [node("bench/lb/backend.ts", "9601", "9602", "9603")], about: "one Node process on three ports answering each request head with a fixed response, without parsing HTTP (bench/lb/backend.ts)" },
 ];
 
 const HAPROXY_INSTALL = "apt-get update && apt-get install -y haproxy";
