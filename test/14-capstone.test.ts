@@ -27,6 +27,10 @@ import { planReload } from "@target/14-capstone/reload-plan";
 import { readAll, real, SEED, server, simulate } from "./support/net";
 
 // --- imports: drill (task 5)
+import { runDrill, runSeeds, seedLine } from "@target/14-capstone/drill";
+import { REAL_LIMITS, REAL_SCENARIO, runRealDrill } from "@target/14-capstone/drill-real";
+import { firstTimeIn, percentile, summarize, type DrillEvent } from "@target/14-capstone/drill-report";
+import { QUICK_SCENARIO, type Scenario } from "@target/14-capstone/drill-scenario";
 
 // --- imports: workers (task 6)
 import { sleep as hubSleep } from "@target/02-hub/green";
@@ -444,7 +448,7 @@ describe("task 4: the graceful stop", () => {
       return { report, client: yield* stuck.wait(), stoppedAt };
     });
     expect(result.report).toEqual({ finished: 0, cut: 1 });
-    expect(result.client).not.toMatch(/^HTTP\/1\.1 200/);
+    expect(result.client.startsWith("HTTP/1.1 200"), `the client got: ${result.client}`).toBe(false);
     expect(result.stoppedAt, "the stop returned at its deadline (virtual time), not when the backend would have answered").toBeLessThan(1100);
     expect(time).toBeLessThan(60_000);
   });
@@ -503,6 +507,100 @@ function runCli(args: readonly string[], pidLine: RegExp | null): Promise<{ code
 }
 
 // --- tests: drill (task 5)
+describe("task 5: the chaos drill's report", () => {
+  /** A request that started at `start`, took `ms`, answered or lost. */
+  const req = (start: number, ms: number, ok = true): DrillEvent => ({ kind: "request", start, end: start + ms, ok });
+  const state = (t: number, backend: string, usable: boolean): DrillEvent => ({ kind: "state", t, backend, usable });
+  /** A small scenario to compute reports of by hand: two backends, a kill and a partition. */
+  const tiny: Scenario = {
+    seed: 1,
+    backends: ["b1", "b2"],
+    duration: 3000,
+    rate: 10,
+    service: { min: 1, mean: 1 },
+    clientTimeout: 1000,
+    faults: [
+      { kind: "kill", backend: "b1", at: 1000, for: 1000 },
+      { kind: "partition", backend: "b2", at: 2000, for: 500 },
+    ],
+  };
+
+  it("percentile is the nearest rank: the smallest value that p% of the values are at most (1 pts)", () => {
+    const hundred = Array.from({ length: 100 }, (_, i) => 100 - i); // 100, 99, …, 1: unsorted on purpose
+    expect(percentile(hundred, 99), "p99 of 1..100").toBe(99);
+    expect(percentile(hundred, 50), "p50 of 1..100").toBe(50);
+    expect(percentile([5, 1, 3], 99), "p99 of three values is the largest").toBe(5);
+    expect(percentile([5, 1, 3], 34), "ceil(0.34 × 3) = 2nd smallest").toBe(3);
+    expect(percentile([], 99), "no values: null").toBeNull();
+    expect(hundred[0], "percentile must not sort its argument in place").toBe(100);
+  });
+
+  it("firstTimeIn reads the balancer's state changes: the state at `from`, else the first change to it before `to` (1 pts)", () => {
+    const log = [state(100, "b1", false), state(400, "b1", true), state(500, "b2", false), state(900, "b1", false)];
+    expect(firstTimeIn(log, "b1", false, 50, 1000, true), "usable at 50, out at 100").toBe(100);
+    expect(firstTimeIn(log, "b1", false, 200, 1000, true), "already out at 200").toBe(200);
+    expect(firstTimeIn(log, "b1", true, 100, 1000, true), "out at 100 (a change at `from` counts), back at 400").toBe(400);
+    expect(firstTimeIn(log, "b1", false, 400, 800, true), "back at 400 and not out again before 800").toBeNull();
+    expect(firstTimeIn(log, "b2", true, 0, 1000, true), "b2 is usable from the start").toBe(0);
+    expect(firstTimeIn(log, "b3", true, 0, 1000, false), "a backend never seen, not usable at first, never usable").toBeNull();
+  });
+
+  it("summarize: a row per window with its requests, lost, p99, and the times to take out and to use again (1 pts)", () => {
+    const log: DrillEvent[] = [
+      req(10, 20), req(500, 30), // steady: [0, 1000)
+      req(1000, 40), req(1200, 300, false), req(1900, 50), // kill b1: [1000, 2000)
+      state(1090, "b1", false),
+      req(2100, 1000, false), req(2400, 60), // partition b2: [2000, 2500)
+      state(2250, "b2", false),
+      state(2800, "b2", true),
+      req(2900, 10),
+    ];
+    const r = summarize(tiny, true, log);
+    expect([r.sent, r.ok, r.lost], "sent, ok, lost").toEqual([8, 6, 2]);
+    expect(r.windows.map((w) => w.name), "a steady row, then one per fault").toEqual(["steady", "kill b1", "partition b2"]);
+    expect(r.windows[0], "steady").toEqual({ name: "steady", from: 0, to: 1000, requests: 2, lost: 0, p99: 30, outAfter: null, backAfter: null });
+    expect(r.windows[1], "a kill is taken out, never back").toEqual({ name: "kill b1", from: 1000, to: 2000, requests: 3, lost: 1, p99: 300, outAfter: 90, backAfter: null });
+    expect(r.windows[2], "the partition: out 250 ms after it began, back 300 ms after it healed").toEqual({ name: "partition b2", from: 2000, to: 2500, requests: 2, lost: 1, p99: 1000, outAfter: 250, backAfter: 300 });
+    expect(r.p99, "the whole run's p99").toBe(1000);
+  });
+
+  it("the drill (given) of seed 14 loses no request with retries on, loses some with retries off, and takes each failing backend out (1 pts)", () => {
+    const on = runDrill(QUICK_SCENARIO, { retries: true });
+    const off = runDrill(QUICK_SCENARIO, { retries: false });
+    const replay = "seed 14; replay with: npm run drill -- --seed 14 (QUICK_SCENARIO)";
+    expect(on.report.sent, replay).toBeGreaterThan(500);
+    expect(on.problems, replay).toEqual([]);
+    expect(on.report.lost, replay).toBe(0);
+    expect(off.report.lost, `${replay}: without retries, a kill, a flap and a partition cost requests`).toBeGreaterThan(0);
+    expect(off.report.sent, "the same seed sends the same requests").toBe(on.report.sent);
+    const partition = on.report.windows.find((w) => w.name === "partition b4")!;
+    expect(partition.outAfter, replay).not.toBeNull();
+    expect(partition.backAfter, replay).not.toBeNull();
+  }, 30_000); // about a second of CPU; more on a machine busy with other work
+
+  it("a seed replays exactly (the same report, byte for byte); five seeds pass, and a failing run names its seed (1 pts)", () => {
+    const a = runDrill({ ...QUICK_SCENARIO, seed: 3 });
+    const b = runDrill({ ...QUICK_SCENARIO, seed: 3 });
+    expect(JSON.stringify(b.report), "seed 3 run twice").toBe(JSON.stringify(a.report));
+    expect(JSON.stringify(b.events), "seed 3 run twice: the same event log").toBe(JSON.stringify(a.events));
+    const results = runSeeds(QUICK_SCENARIO, [1, 2, 3, 4, 5]);
+    for (const r of results) expect(r.problems, seedLine(r)).toEqual([]);
+    // A window too short to see the kill's backend taken out: the drill fails, and says which seed to replay.
+    const short: Scenario = { ...QUICK_SCENARIO, duration: 3000, faults: [{ kind: "kill", backend: "b1", at: 2000, for: 1 }] };
+    const [failed] = runSeeds(short, [7]);
+    expect(failed!.problems, "a 1 ms window").toEqual(["kill b1: never taken out"]);
+    expect(seedLine(failed!)).toBe("seed 7: FAILED: kill b1: never taken out\n  replay: npm run drill -- --seed 7");
+  }, 30_000);
+
+  it("on loopback (given), the short drill stops by itself within its bounds and loses no request (1 pts)", async () => {
+    const report = await runRealDrill(REAL_SCENARIO, { retries: true });
+    expect(report.sent, "requests sent").toBeGreaterThan(50);
+    expect(report.sent, "bounded").toBeLessThanOrEqual(REAL_LIMITS.requests);
+    expect(report.lost, "lost on loopback").toBe(0);
+    expect(report.windows.find((w) => w.name === "kill b1")!.outAfter, "the killed backend was taken out").not.toBeNull();
+    await expect(runRealDrill({ ...REAL_SCENARIO, faults: [{ kind: "partition", backend: "b2", at: 100, for: 100 }] })).rejects.toThrow("a loopback drill cannot partition");
+  }, 15_000);
+});
 
 // --- tests: workers (task 6)
 const bv = (name: string, over: Partial<BackendView> = {}): BackendView => ({ listener: "web", name, host: name, port: 8080, weight: 1, healthy: true, ...over });

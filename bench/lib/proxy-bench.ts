@@ -42,15 +42,15 @@ export interface ProxySystem {
   version?(): string | undefined;
   /** `--profile` runs it under V8's profiler: a Node program that imports bench/lib/profile-hook.ts first. */
   readonly profiled?: boolean;
+  /** The ids of the backend kinds it is measured with; all of them when absent. */
+  readonly backends?: readonly string[];
+  /** Started when the measured run starts, stopped when it ends (not during the warm-up). */
+  alongside?(): Alongside;
   /**
    * A line its output prints once it is ready, when the port accepting is not enough (a cluster accepts as soon as
    * its first worker listens; the warm-up must find them all). @default none: the port accepting is enough
    */
   readonly readyLine?: RegExp;
-  /** The ids of the backend kinds it is measured with; all of them when absent. */
-  readonly backends?: readonly string[];
-  /** Started when the measured run starts, stopped when it ends (not during the warm-up). */
-  alongside?(): Alongside;
 }
 
 /** The backends the proxies forward to, running for the whole suite. */

@@ -99,8 +99,9 @@ export function fileSink(path: string): LogSink {
 }
 
 /**
- * Standard output, by its file descriptor and fs.write: Node's process.stdout writes synchronously to files and,
- * on Linux, to pipes, which would make the hub wait for the reader of our output.
+ * Standard output, by its file descriptor and fs.write. Not process.stdout: on POSIX it writes synchronously to a
+ * file or a terminal (Node's "A note on process I/O"), which would make the hub wait for the disk or the terminal,
+ * and to a pipe it writes asynchronously into a buffer of its own with no bound.
  */
 export function stdoutSink(): LogSink {
   return {

@@ -110,6 +110,30 @@ await step("Task 3: the text format, then a scrape of a running balancer (virtua
 const LOGS_EPOCH = Date.UTC(2026, 11, 2, 12, 0, 0);
 
 await step("Task 4: access log lines from chapter 11's HTTP proxy and chapter 08's TCP proxy (virtual clock, seed 13)", () => {
+  // The example of HAProxy's httplog documentation, as a record: its text line and its JSON line.
+  const record = {
+    mode: "http" as const,
+    client: { host: "10.0.1.2", port: 33317 },
+    frontend: "hub",
+    pool: "static",
+    backend: "srv1",
+    accepted: 655,
+    received: 665,
+    picked: 665,
+    connected: 695,
+    firstByte: 764,
+    done: 764,
+    status: 200,
+    termination: "--",
+    bytesIn: 80,
+    bytesOut: 2750,
+    retries: 0,
+    method: "GET",
+    path: "/index.html",
+    version: "HTTP/1.1",
+  };
+  console.log(`   HAProxy's example as text: ${accessLog.formatText(record, LOGS_EPOCH)}`);
+  console.log(`   and as JSON: ${accessLog.formatJson(record, LOGS_EPOCH)}`);
   const lines: string[] = [];
   const sink = { write: (line: string) => (lines.push(line), true) };
   logsGreen.runVirtual(function* () {
@@ -172,9 +196,6 @@ await step("Task 4: access log lines from chapter 11's HTTP proxy and chapter 08
   console.log("   HTTP: client:port [date] frontend pool/server Tq/Tw/Tc/Tr/Tt status bytes termination retries \"request\"");
   console.log("   TCP:  client:port [date] frontend frontend/server Tw/Tc/Tt bytes termination retries");
   for (const line of lines) console.log(`   ${line}`);
-  const record = { mode: "http" as const, client: { host: "10.0.1.2", port: 33317 }, frontend: "hub", pool: "static", backend: "srv1", status: 200, accepted: 655, received: 665, picked: 665, connected: 695, firstByte: 764, done: 764, termination: "--", bytesIn: 80, bytesOut: 2750, retries: 0, method: "GET", path: "/index.html", version: "HTTP/1.1" };
-  console.log("   the example of HAProxy's httplog documentation as a record, written as a JSON line:");
-  console.log(`   ${accessLog.formatJson(record, LOGS_EPOCH)}`);
 });
 
 await step("Task 5: a log writer that never waits — a stuck sink, then a real file rotated with SIGHUP", async () => {

@@ -220,7 +220,7 @@ export class Balancer {
       return { ok: false, plan: null, changes: [], errors: [{ path: "", line: 0, column: 0, message: "no config file to read again: send the config as the body" }] };
     }
     const read = this.options.load();
-    if (!read.ok) {
+    if ("errors" in read) {
       this.log(`reload refused: ${read.errors.length} mistake(s) in the config; the old config keeps running`);
       return { ok: false, plan: null, changes: [], errors: read.errors };
     }
@@ -394,8 +394,10 @@ export function balancerAdmin(lb: Balancer): Handler {
       if (text.trim() === "") report = yield* lb.reloadFromSource();
       else {
         const parsed = parseConfig(text, /json/i.test(req.headers.get("content-type") ?? "") ? "json" : "yaml");
-        report = parsed.ok ? yield* lb.reload(parsed.config) : { ok: false, plan: null, changes: [], errors: parsed.errors };
-        if (!parsed.ok) lb.log(`reload refused: ${parsed.errors.length} mistake(s) in the config; the old config keeps running`);
+        if ("errors" in parsed) {
+          lb.log(`reload refused: ${parsed.errors.length} mistake(s) in the config; the old config keeps running`);
+          report = { ok: false, plan: null, changes: [], errors: parsed.errors };
+        } else report = yield* lb.reload(parsed.config);
       }
       return json(report.ok ? 200 : 400, report);
     }

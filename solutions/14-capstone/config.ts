@@ -183,6 +183,7 @@ export type ListenerConfig = LbConfig["listeners"][string];
 export type BackendConfig = NonNullable<ListenerConfig["backends"]>[number];
 
 // #region parse-config
+/** Narrow with `"errors" in r` (or `r.ok` under strictNullChecks; tslab's notebooks have none). */
 export type ParseResult = { ok: true; config: LbConfig } | { ok: false; errors: ConfigIssue[] };
 
 /**

@@ -14,8 +14,11 @@ import { formatIssue, parseConfig, type LbConfig } from "./config";
 import { planReload } from "./reload-plan";
 
 // --- imports: drill (task 5)
+import { runDrill } from "./drill";
+import { formatReport } from "./drill-report";
+import { faultName, QUICK_SCENARIO } from "./drill-scenario";
 
-// --- imports: workers (task 6; runVirtual, Green, mulberry32 and SimNetwork come with the core's imports)
+// --- imports: workers (task 6)
 import { spawn as spawnThread } from "../03-cancellation/greenthread";
 import { startElasticProxy } from "../12-elastic/proxy";
 import { applyUpdate, backendOf, follow, type BackendView, type ClusterView, type Update } from "./updates";
@@ -142,6 +145,13 @@ await step("Task 4: a graceful stop with a 500 ms request in flight, deadline 10
 });
 
 // --- steps: drill (task 5)
+await step(`Task 5: the chaos drill, QUICK_SCENARIO, seed ${QUICK_SCENARIO.seed}: ${QUICK_SCENARIO.faults.map(faultName).join(", ")}; retries on, then off`, () => {
+  for (const retries of [true, false]) {
+    const run = runDrill(QUICK_SCENARIO, { retries });
+    console.log(formatReport(run.report));
+    if (retries) console.log(run.problems.length === 0 ? "verdict: passed\n" : `verdict: FAILED: ${run.problems.join("; ")}\n`);
+  }
+});
 
 // --- steps: workers (task 6)
 await step("Task 6: a worker applies the primary's updates (versioned; a repeat is stale, a gap asks for a snapshot), seed 14", () => {

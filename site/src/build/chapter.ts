@@ -26,8 +26,8 @@ export function renderChapter(site: Site, chapter: Chapter): Page {
   const env: MarkdownEnv = {
     rewriteLink: (url) => rewriteLink(site, file, path, url),
     renderInclude: (inc) => renderExcerpt(site, file, inc, path),
-    renderPlot: (name) => renderPlot(site.root, name, file, site.warnings),
     renderTimeline: (trace) => timeline(site, file, trace),
+    renderPlot: (name) => renderPlot(site.root, name, file, site.warnings),
   };
   const tokens = md.parse(source, env);
 
