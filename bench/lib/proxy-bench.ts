@@ -98,6 +98,8 @@ export interface ProxySuite {
   readonly defaultReps: number;
   /** Seconds of the measured wrk run (5 unless a suite needs more reps in the same time). */
   readonly seconds?: number;
+  /** What a reader of the results must know about the set-up, copied into every run's notes. @default none */
+  readonly notes?: readonly string[];
   aims(ctx: AimContext): Aim[];
   /** Groups of a profile's self time ("the hub", "socket writes"), printed after the top functions by `--profile`. */
   readonly profileGroups?: (functionName: string, url: string) => string;
@@ -274,6 +276,7 @@ export async function runProxyBench(suite: ProxySuite, options: DriverOptions): 
   }
   const loadAtStart = loadavg()[0]!;
   const measured = measuredAt(repoDir, suite.sources);
+  notes.push(...(suite.notes ?? []));
   if (measured) notes.push(measured);
   const samples = new Map<string, Measurement[]>();
   const key = (s: ProxySystem, n: number, b: BackendKind): string => `${s.name}\u0000${n}\u0000${b.id}`;

@@ -13,7 +13,7 @@ export const TITLE = "workers: the load balancer on one core and on two, beside 
 const LISTEN = 9600;
 
 export const BACKENDS: readonly BackendKind[] = [
-  { id: "", suffix: "", ports: [9601, 9602, 9603], argv: [node("bench/lb/backend.ts", "9601", "9602", "9603")] },
+  { id: "fixed", suffix: "", ports: [9601, 9602, 9603], argv: [node("bench/lb/backend.ts", "9601", "9602", "9603")], about: "one Node process on three ports answering each request head with a fixed response, without parsing HTTP (bench/lb/backend.ts)" },
 ];
 
 const HAPROXY_INSTALL = "apt-get update && apt-get install -y haproxy";
@@ -101,9 +101,13 @@ export const WORKERS: ProxySuite = {
   backends: BACKENDS,
   systems: SYSTEMS,
   pooled: false,
+  defaultReps: 3,
+  notes: [
+    "the machine's cores are shared: wrk, the backends, the balancer's primary and its workers (or HAProxy's threads) all run on them, so on a 2-core machine a second worker or thread competes with wrk and the backends; no CPU is pinned",
+    "the balancer's tcp listener as npm run lb runs it (round robin, no health checks, no access log); NODE_CLUSTER_SCHED_POLICY picks who hands out connections with --workers",
+  ],
   sources: ["solutions", "bench/workers", "bench/lb/backend.ts", "bench/lib"],
   profileConns: 1000,
-  defaultReps: 3,
   aims: (ctx) => [
     judge(ctx, SUBJECT, "requests/s with 2 workers ≥ 1.0× HAProxy tcp mode's with nbthread 2, at every connection count", "rps", "haproxy tcp nbthread 2", (r) => r >= 1.0, "cpu"),
     judge(ctx, SUBJECT, "requests/s with 2 workers ≥ 1.5× the balancer's as one process (what a second core buys), at every connection count", "rps", "lb (one process)", (r) => r >= 1.5, "cpu"),

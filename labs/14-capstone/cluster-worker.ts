@@ -45,6 +45,8 @@ export async function runWorker(): Promise<void> {
   for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => deliver({ type: "stop" }));
   process.on("disconnect", () => deliver({ type: "stop" }));
   process.on("SIGHUP", () => {}); // the primary reloads; a terminal's hang-up must not kill a worker
+  const here: { lb: Balancer | null } = { lb: null };
+  process.on("SIGUSR1", () => void here.lb?.reopenLogs()); // the primary passes logrotate's signal on
   let last: ToPrimary | null = null;
   send({ type: "hello" });
 
@@ -57,12 +59,13 @@ export async function runWorker(): Promise<void> {
     let config = first.config;
     let view: ClusterView = first.view;
     const counted = countingNetwork(fastNetwork);
-    const lb: Balancer = yield* startBalancer(workerConfig(config, view), { network: counted.network });
+    const running: Balancer = yield* startBalancer(workerConfig(config, view), { network: counted.network, baseDir: first.baseDir });
+    here.lb = running;
     const followAll = (): void => {
-      for (const [name, r] of lb.running) follow(r.generation.membership, name, view, r.generation.config.protocol);
+      for (const [name, r] of running.running) follow(r.generation.membership, name, view, r.generation.config.protocol);
     };
-    send({ type: "ready", addresses: Object.fromEntries(lb.listeners) as Record<string, Address> });
-    const open = (): number => [...lb.running.values()].reduce((n, r) => n + r.generation.open(), 0);
+    send({ type: "ready", addresses: Object.fromEntries(running.listeners) as Record<string, Address> });
+    const open = (): number => [...running.running.values()].reduce((n, r) => n + r.generation.open(), 0);
     const reporter = spawn(function* report(): Green<void> {
       for (let tick = 0; ; tick++) {
         send({ type: "stats", accepted: counted.accepted(), active: open(), version: view.version });
@@ -76,7 +79,7 @@ export async function runWorker(): Promise<void> {
       if (m.type === "stop") break;
       if (m.type === "config") {
         config = m.config;
-        const r = yield* lb.reload(workerConfig(config, view));
+        const r = yield* running.reload(workerConfig(config, view));
         if (!r.ok) console.error(`worker ${process.pid}: reload refused: ${r.errors.map((e) => e.message).join("; ")}`);
         followAll();
         continue;
@@ -89,9 +92,10 @@ export async function runWorker(): Promise<void> {
       followAll();
     }
     yield* reporter.kill();
-    yield* lb.stop(config.stopTimeout);
+    yield* running.stop(config.stopTimeout);
     last = { type: "stats", accepted: counted.accepted(), active: 0, version: view.version };
   });
+  await here.lb?.closeLogs(); // the access log's last lines are written out
   // The last counters reach the primary before the exit (a send is asynchronous).
   if (last !== null && process.connected) await new Promise<void>((done) => process.send!(last, undefined, {}, () => done()));
   process.exit(0);

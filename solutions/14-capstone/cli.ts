@@ -191,6 +191,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
+  if (args.demo && args.workers !== undefined) {
+    console.error("hub-lb: --workers runs a config's listeners on every core: give it with --config (the demo runs one process)");
+    return 2;
+  }
   if (args.demo) {
     if (args.config !== undefined || args.check) {
       console.error("hub-lb: --demo makes its own config: give --demo or --config, not both");

@@ -78,6 +78,8 @@ export interface RunningCluster {
   workers(): WorkerInfo[];
   /** Reads the config again and applies it (SIGHUP). */
   reload(): void;
+  /** Every worker opens its access log again (SIGUSR1, after logrotate renamed it). */
+  reopenLogs(): void;
   /** Drains every worker, then stops the primary's checks and admin API; resolves with the exit code. */
   stop(): Promise<number>;
   /** Resolves with the exit code once the cluster has stopped: 0, or 1 when workers died too often. */
@@ -129,7 +131,7 @@ export async function startCluster(config: LbConfig, options: ClusterOptions): P
       if (m.type === "hello") {
         // The worker listens for messages now. Its first: the config, and the set as it is now — a snapshot at
         // the current version, so the updates sent after it apply on top.
-        send(w, { type: "start", config: workerConfig(primary.lb.config, primary.view), view: primary.view });
+        send(w, { type: "start", config: workerConfig(primary.lb.config, primary.view), view: primary.view, baseDir: options.baseDir });
       } else if (m.type === "ready") {
         addresses = { ...m.addresses };
         log(`worker ${w.id} (pid ${info.pid}) listens on ${Object.values(m.addresses).map(formatAddress).join(", ")}`);
@@ -237,6 +239,9 @@ export async function startCluster(config: LbConfig, options: ClusterOptions): P
     workers: () => [...infos.values()].sort((a, b) => a.id - b.id),
     reload: () => {
       if (!stopping) inbox.putNowait("reload");
+    },
+    reopenLogs: () => {
+      for (const w of infos.keys()) w.process.kill("SIGUSR1");
     },
     stop,
     stopped,
@@ -403,18 +408,21 @@ export async function runCluster(config: LbConfig, options: ClusterOptions): Pro
   }
   const where = Object.entries(c.addresses).map(([name, a]) => `${name} on ${formatAddress(a)}`);
   log(`listening: ${where.join(", ")}${c.admin ? `; admin API on ${formatAddress(c.admin)}` : ""}`);
-  log(`pid ${process.pid} (primary): SIGHUP reloads, SIGTERM or Ctrl-C stops`);
+  log(`pid ${process.pid} (primary): SIGHUP reloads, SIGUSR1 reopens the workers' access logs, SIGTERM or Ctrl-C stops`);
   const onStop = (): void => void c.stop();
   const onHup = (): void => c.reload();
+  const onUsr1 = (): void => c.reopenLogs();
   process.on("SIGTERM", onStop);
   process.on("SIGINT", onStop);
   process.on("SIGHUP", onHup);
+  process.on("SIGUSR1", onUsr1);
   try {
     return await c.stopped;
   } finally {
     process.off("SIGTERM", onStop);
     process.off("SIGINT", onStop);
     process.off("SIGHUP", onHup);
+    process.off("SIGUSR1", onUsr1);
   }
 }
 // #endregion

@@ -99,8 +99,8 @@ export interface ClusterProcess {
 
 /**
  * Starts `npm run lb -- --config FILE --workers n` from the tree under test with one tcp listener "web" in front of `backends`, HTTP checks
- * every 100 ms (rise 1, fall 1), and an admin API; resolves once it says where it listens (20 s at most: each
- * worker compiles the TypeScript it runs).
+ * every 100 ms (rise 1, fall 2, a 2 s timeout: a loaded machine is slow, not down), and an admin API; resolves once it says where it listens (60 s at most: each
+ * worker compiles the TypeScript it runs, a few seconds on a quiet machine, far more on a loaded one).
  */
 export async function startClusterProcess(backends: readonly TestBackend[], workers: number): Promise<ClusterProcess> {
   const tree = resolve(process.env.HUB_TARGET ?? "solutions");
@@ -111,7 +111,7 @@ export async function startClusterProcess(backends: readonly TestBackend[], work
         protocol: "tcp",
         listen: "127.0.0.1:0",
         backends: backends.map((b) => ({ name: b.name, address: `127.0.0.1:${b.port}` })),
-        health: { kind: "haproxy", inter: 100, rise: 1, fall: 1, timeout: 500, path: "/health" },
+        health: { kind: "haproxy", inter: 100, rise: 1, fall: 2, timeout: 2000, path: "/health" },
       },
     },
     admin: { listen: "127.0.0.1:0" },
@@ -122,7 +122,7 @@ export async function startClusterProcess(backends: readonly TestBackend[], work
   writeFileSync(file, JSON.stringify(config));
   const group = spawnGroup(process.execPath, ["--import", "tsx", join(tree, "14-capstone", "cli.ts"), "--config", file, "--workers", String(workers)], {
     stdio: ["ignore", "pipe", "pipe"],
-    deadlineMs: 60_000,
+    deadlineMs: 150_000,
   });
   const child = group.child;
   let out = "";
@@ -133,7 +133,7 @@ export async function startClusterProcess(backends: readonly TestBackend[], work
     ok(code ?? signal ?? "?");
   }));
   const line = await Promise.race([
-    until(async () => /listening: web on 127\.0\.0\.1:(\d+); admin API on 127\.0\.0\.1:(\d+)/.exec(out), 20_000),
+    until(async () => /listening: web on 127\.0\.0\.1:(\d+); admin API on 127\.0\.0\.1:(\d+)/.exec(out), 60_000),
     exited.then(() => null),
   ]);
   if (!line) {
