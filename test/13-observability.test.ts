@@ -1,4 +1,10 @@
-// Grading tests for lab 13-observability. TODO header (owner: metrics).
+// Grading tests for lab 13-observability: the metrics registry, histograms and the Prometheus text format (checked by
+// a well-kept parser and by the format's grammar, and scraped from a balancer on loopback); access log lines and a
+// writer that never blocks the hub; the hub's tracer and its Chrome trace. Time is the hub's virtual clock except on
+// loopback and in the log file's tests.
+//
+// A randomized test prints its seed when it fails. Replay it with, for example:
+//   SEED=1234 npx vitest run test/13-observability.test.ts
 import { describe, expect, it } from "vitest";
 // --- imports: metrics (tasks 1–3)
 import type { Green } from "@target/02-hub/suspend";
@@ -34,12 +40,10 @@ import * as logSupport from "./support/access-log";
 import * as logNet from "./support/net";
 
 // --- imports: tracing (task 6)
-import { Hub } from "@target/02-hub/hub";
-import { VirtualBackend } from "@target/02-hub/virtual";
 import type { ChromeEvent, ChromeTrace } from "@target/13-observability/chrome-trace";
 import { formatEvent, startTracing, type Tracer } from "@target/13-observability/trace";
 import { TraceRing } from "@target/13-observability/trace-ring";
-import { checkChromeTrace, tracedLife } from "./support/trace";
+import { checkChromeTrace, leftBehind, tracedLife, virtualHub } from "./support/trace";
 
 // --- end imports
 
@@ -509,8 +513,8 @@ describe("task 5: a log that never blocks the hub", () => {
         }
         client.close();
         yield* proxy.shutdown(1_000);
+        yield* acceptor.kill(); // before the close, which would fail its accept
         listener.close();
-        yield* acceptor.kill();
       }, 10_000);
       await w.close();
       const lines = logFs.readFileSync(file, "utf8").split("\n");
@@ -611,12 +615,9 @@ describe("task 6: tracing the hub", () => {
     expect(traced.log).toEqual(untraced.log);
     expect(stopped.log).toEqual(untraced.log);
     expect(traced.time).toBe(untraced.time);
-    for (const run of [traced, stopped]) {
-      expect(Object.getOwnPropertyNames(run.hub)).toEqual(Object.getOwnPropertyNames(untraced.hub));
-      expect(run.hub.start).toBe(Hub.prototype.start);
-      expect(run.hub.resume).toBe(Hub.prototype.resume);
-      expect(run.hub.schedule).toBe(Hub.prototype.schedule);
-    }
+    // No property of its own but those a hub never traced has: hub.start is Hub.prototype.start again, and so on.
+    expect(leftBehind(traced.hub)).toEqual([]);
+    expect(leftBehind(stopped.hub)).toEqual([]);
     // A thread still alive when tracing stopped has its own generator back.
     expect(Object.prototype.toString.call(stopped.survivor.gen)).toBe("[object Generator]");
     // Nothing is recorded after stop(); a hub can be traced again, but by one tracer at a time.
@@ -624,7 +625,7 @@ describe("task 6: tracing the hub", () => {
     expect(stopped.tracer.events().at(-1)?.kind).toBe("run");
     expect(stopped.tracer.events().at(-1)).toMatchObject({ then: "stop" });
     expect(n).toBeLessThan(traced.tracer.events().length);
-    const hub = new Hub(new VirtualBackend());
+    const hub = virtualHub();
     const first: Tracer = startTracing(hub);
     expect(() => startTracing(hub)).toThrow(/traced already/);
     first.stop();

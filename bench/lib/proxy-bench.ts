@@ -60,8 +60,11 @@ export interface BackendKind {
   /** Appended to every case name (", node:http backends"); may be empty for the first kind (lb's fixed backends). */
   readonly suffix: string;
   readonly ports: readonly number[];
-  /** The command lines of its processes: one serving every port, or one per port (process i serves port i). */
-  readonly argv: readonly (readonly string[])[];
+  /**
+   * The command line of its process, serving every port; or the command lines of several, process i serving port i
+   * (the last one the rest).
+   */
+  readonly argv: readonly string[] | readonly (readonly string[])[];
   /** What it is, for the results' notes. */
   readonly about?: string;
 }
@@ -94,8 +97,8 @@ export interface ProxySuite {
   readonly sources: readonly string[];
   /** The connection count `--profile` uses. */
   readonly profileConns: number;
-  /** Measurements per system, count and backend kind when `--reps` is not given. */
-  readonly defaultReps: number;
+  /** Measurements per system, count and backend kind when `--reps` is not given. @default 3 */
+  readonly defaultReps?: number;
   /** Seconds of the measured wrk run (5 unless a suite needs more reps in the same time). */
   readonly seconds?: number;
   /** What a reader of the results must know about the set-up, copied into every run's notes. @default none */
@@ -134,6 +137,19 @@ export const probe = (argv: readonly string[]): string | null => {
 
 export const WRK_INSTALL = "apt-get update && apt-get install -y wrk";
 
+/**
+ * Throws when something already listens on 127.0.0.1:`port`: on a machine shared with other work, another program
+ * on the port would be measured in place of the proxy, which then fails to listen and exits.
+ */
+async function free(port: number): Promise<void> {
+  for (let i = 0; i < 30; i++) {
+    if (!ss("-tln", `( sport = :${port} )`).length) return;
+    await sleep(100); // the previous measurement's proxy may still be closing its listener
+  }
+  const who = spawnSync("ss", ["-H", "-tlnp", `( sport = :${port} )`], { encoding: "utf8" }).stdout.trim();
+  throw new Error(`127.0.0.1:${port} is in use by another program (${who || "unknown"}); stop it or move the suite's ports`);
+}
+
 /** Lines `ss` prints for `args` (no header). */
 const ss = (...args: string[]): string[] =>
   (spawnSync("ss", ["-H", ...args], { encoding: "utf8" }).stdout ?? "").split("\n").filter((l) => l.trim() !== "");
@@ -162,6 +178,7 @@ type Measurement = Record<Figure, number> & { errors: string };
 async function measure(suite: ProxySuite, system: ProxySystem, backend: BackendKind, conns: number, seconds: number, profileFile?: string): Promise<Measurement> {
   const dir = mkdtempSync(join(tmpdir(), `${suite.name}-bench-`));
   const argv = system.argv(dir, backend.ports);
+  if (argv) await free(suite.listen);
   const proc = argv ? start(argv, profileFile ? { BENCH_PROFILE: profileFile, BENCH_PROFILE_MICROS: "500" } : {}) : null;
   let stderr = "";
   let stdout = "";
@@ -196,6 +213,10 @@ async function measure(suite: ProxySuite, system: ProxySystem, backend: BackendK
     }
     const cpu1 = proc ? cpuMicros(proc.pid!) : 0;
     const hwm = proc ? memKiB(proc.pid!, "VmHWM") : 0;
+    // A proxy that died during the run leaves wrk measuring nothing, or whatever took its port: not a figure.
+    if (proc && (proc.exitCode !== null || proc.signalCode !== null)) {
+      throw new Error(`the proxy exited during the run (${proc.exitCode ?? proc.signalCode}): ${stderr.trim().split("\n").slice(-3).join(" | ")}`);
+    }
     return {
       rps: r.rps,
       p50: r.p50,
@@ -215,7 +236,9 @@ const startBackends = async (kinds: readonly BackendKind[]) => {
   const procs: ChildProcess[] = [];
   try {
     for (const b of kinds) {
-      const mine = b.argv.map((argv) => start(argv));
+      const commands = typeof b.argv[0] === "string" ? [b.argv as readonly string[]] : (b.argv as readonly (readonly string[])[]);
+      for (const p of b.ports) await free(p);
+      const mine = commands.map((argv) => start(argv));
       procs.push(...mine);
       for (const [i, p] of b.ports.entries()) await listening(p, mine[Math.min(i, mine.length - 1)]!);
     }
@@ -252,7 +275,7 @@ export async function runProxyBench(suite: ProxySuite, options: DriverOptions): 
     return 2;
   }
   if (options.profile) return profile(suite, options);
-  const reps = options.quick ? 1 : Number(options.reps ?? suite.defaultReps);
+  const reps = options.quick ? 1 : Number(options.reps ?? suite.defaultReps ?? 3);
   if (!(reps >= 1)) throw new Error(`--reps wants a positive number, got ${options.reps}`);
   const seconds = options.quick ? 2 : (suite.seconds ?? 5);
   const kinds = backendKinds(suite, options.backends).filter((b) => suite.conns.some((n) => selected(options.only, n, b)));

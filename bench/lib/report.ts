@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, freemem, loadavg, release, totalmem, type } from "node:os";
 import { resolve } from "node:path";
+import { BENCH_SUITES } from "../../tools/lib/bench-tables";
 import type { Aim, Ratio, Row, Suite } from "./suite";
 
 export function median(xs: readonly number[]): number {
@@ -132,11 +133,21 @@ export interface Finished {
   readonly notSaved: string | null;
 }
 
+/**
+ * A results file's title names the chapter that builds what it measures, from the one list of suites the reports
+ * and the site read (tools/lib/bench-tables.ts): "lb: L4 proxies side by side under wrk (chapter 08)". A suite not
+ * in that list keeps its own title.
+ */
+export function resultsTitle(suite: Pick<Suite, "name" | "title">): string {
+  const info = BENCH_SUITES[suite.name];
+  return info ? `${suite.name}: ${info.about} (chapter ${info.chapter.slice(0, 2)})` : suite.title;
+}
+
 /** Assembles a suite's results, prints them, and writes bench/results/<suite>.json unless `notSaved` says why not. */
 export function finish(suite: Suite, run: Finished): Results {
   const results: Results = {
     suite: suite.name,
-    title: suite.title,
+    title: resultsTitle(suite),
     subject: suite.subject,
     date: new Date().toISOString(),
     machine: machine(run.versions, run.loadAtStart),
@@ -146,7 +157,7 @@ export function finish(suite: Suite, run: Finished): Results {
     aims: suite.aims(run.rows),
     notes: run.notes,
   };
-  console.log(`\n${suite.title} — median of ${run.reps} rep(s), ${((Date.now() - run.started) / 1000).toFixed(0)} s\n`);
+  console.log(`\n${results.title} — median of ${run.reps} rep(s), ${((Date.now() - run.started) / 1000).toFixed(0)} s\n`);
   console.log(table(suite, results));
   if (run.notSaved === null) {
     const dir = resolve(run.repoDir, "bench", "results");

@@ -339,6 +339,8 @@ function* serveClient(proxy: HttpProxy, sock: Socket): Green<void> {
   }
   // The request being served, when there is a hook; `since` is when the proxy began waiting for it, `inBase` the
   // bytes the client had sent by then.
+  // Simplification: bytes are counted per read, so a pipelined request read with the one before counts for that one;
+  // HAProxy counts each request's own bytes.
   let rec: AccessRecord | null = null;
   let since = log === null ? 0 : hub.now();
   let inBase = 0;

@@ -18,10 +18,9 @@ import type { Green } from "../02-hub/suspend";
 import { getCurrent } from "../03-cancellation/greenthread";
 import { SocketClosedError, SocketError, TimedOutError } from "../05-green-sockets/errors";
 import type { Address, ConnectOptions, Listener, Network, Socket } from "../05-green-sockets/socket";
-import type { Backend } from "../08-tcp-proxy/balancer";
+import type { Backend, Balancer } from "../08-tcp-proxy/balancer";
 import { IdleTimeoutError, ShutdownError } from "../08-tcp-proxy/errors";
 import { greenRelay, type Relay } from "../08-tcp-proxy/pipe";
-import type { ProxyOptions } from "../08-tcp-proxy/proxy";
 import { newAccessRecord, type AccessRecord } from "../11-http-proxy/access-record";
 
 // #region tcp-access
@@ -30,16 +29,28 @@ export interface TcpAccessOptions {
   readonly onRecord: (r: AccessRecord) => void;
   /** The proxy's name in the records (HAProxy's frontend). @default "tcp" */
   readonly frontend?: string;
+  /** The backends, to name each connect's address. @default the options' `balancer.backends`, or their `backends` */
+  readonly backends?: () => readonly Backend[];
+}
+
+/** What the wrapper needs of a proxy's options: chapter 08's ProxyOptions, or chapters 09, 10 and 12's, built on it. */
+export interface WrappableOptions {
+  readonly network: Network;
+  readonly relay?: Relay;
+  readonly balancer?: Balancer;
+  readonly backends?: readonly Backend[];
 }
 
 /**
  * `options` with their network and relay wrapped so that every client connection leaves an access record:
- * `Proxy.start(withAccessRecords(options, { onRecord }))`. Backends are named by `options.balancer.backends`.
+ * `Proxy.start(withAccessRecords(options, { onRecord }))`, or `startHealthyProxy(withAccessRecords(…))`. An address
+ * no backend has is named `host:port`.
  * On fastNetwork the splice keeps working (it finds the real sockets under the wrappers), but the wrappers then see
  * no read or write fail: a reset is logged as the client's (CD), whichever side it came from.
  */
-export function withAccessRecords<O extends ProxyOptions>(options: O, access: TcpAccessOptions): O {
-  const tracker = new ConnectionTracker(access, (a) => nameOf(options.balancer.backends, a));
+export function withAccessRecords<O extends WrappableOptions>(options: O, access: TcpAccessOptions): O {
+  const backends = access.backends ?? ((): readonly Backend[] => options.balancer?.backends ?? options.backends ?? []);
+  const tracker = new ConnectionTracker(access, (a) => nameOf(backends(), a));
   return { ...options, network: tracker.network(options.network), relay: tracker.relay(options.relay ?? greenRelay) };
 }
 // #endregion

@@ -4,8 +4,8 @@
 // Design principles
 //   1. Off costs nothing, because the hub has no tracing code. Tracing observes from outside: while it is on, the
 //      hub *instance* gets its own `start`, `resume`, `throwInto`, `switchTo` and `schedule` (wrappers around the
-//      class's methods), and each traced thread's generator is wrapped; `stop()` deletes the wrappers and puts the
-//      generators back. A hub that is not traced runs exactly the code it runs without this file.
+//      class's methods), its backend its own `idle`, and each traced thread's generator is wrapped; `stop()` deletes
+//      the wrappers and puts the generators back. A hub that is not traced runs exactly the code it runs without this file.
 //   2. On costs a little, and a fixed amount of memory: a record is six numbers pushed into typed arrays
 //      (trace-ring.ts); a full ring overwrites its oldest record and counts it.
 //   3. The hub's own words: a run slice ends on a trap (PARK, YIELD, SWITCH) or a return or a throw; a wake-up
@@ -13,6 +13,7 @@
 //      that set the timer), or from outside the hub (I/O: a socket's callback).
 import { performance } from "node:perf_hooks";
 import type { VirtualOptions } from "../02-hub/green";
+import type { Backend } from "../02-hub/backend";
 import { Greenlet, GreenletExit } from "../02-hub/greenlet";
 import { Hub } from "../02-hub/hub";
 import { PARK, SWITCH, YIELD, type Green, type Suspend } from "../02-hub/suspend";
@@ -176,11 +177,13 @@ class HubTracer implements Tracer {
         if (self.#on) self.#spawned(g);
       },
       resume(g, value) {
+        if (self.#adopted !== null) self.#settle(hub.current); // before g's state changes: it may be the adopted one
         const woke = proto.resume.call(hub, g, value);
         if (woke && self.#on) self.#woken(g, false);
         return woke;
       },
       throwInto(g, error, final = false) {
+        if (self.#adopted !== null) self.#settle(hub.current);
         const sent = proto.throwInto.call(hub, g, error, final);
         if (sent && self.#on) {
           if (final) self.#kills.set(self.#track(g), error);
@@ -201,6 +204,14 @@ class HubTracer implements Tracer {
       },
     };
     for (const name of HOOKED) Object.defineProperty(hub, name, { value: wrappers[name], configurable: true, writable: true });
+    // The hub going idle ends any slice the tracer could not see end (see #settle).
+    const backend = hub.backend;
+    const idle = backend.idle;
+    const idleWrapper: Backend["idle"] = (deadline, resume) => {
+      if (self.#on) self.#settle(null);
+      return idle.call(backend, deadline, resume);
+    };
+    Object.defineProperty(backend, "idle", { value: idleWrapper, configurable: true, writable: true });
     // Started from inside a thread: that thread is running now, and its slice starts here.
     const current = hub.current;
     if (current !== null) {
@@ -223,6 +234,8 @@ class HubTracer implements Tracer {
     if (this.#running !== -1) this.#endSlice(RUN_ENDS.indexOf("stop"));
     this.#on = false;
     for (const [g, t] of this.#threads) this.#untrack(g, t.gen);
+    this.#kills.clear();
+    delete (this.#hub.backend as unknown as Record<string, unknown>).idle;
     for (const name of [...HOOKED].reverse()) delete (this.#hub as unknown as Record<string, unknown>)[name];
     tracing.delete(this.#hub);
   }
@@ -261,15 +274,16 @@ class HubTracer implements Tracer {
   /** The generator the hub resumes instead of `gen`: each call is one run slice. */
   #wrap(tid: number, gen: Green<unknown>): Green<unknown> {
     const self = this;
-    const slice = (resume: () => IteratorResult<Suspend, unknown>): IteratorResult<Suspend, unknown> => {
-      if (!self.#on) return resume();
+    // One function for both ways in (a value, or an error), and no closure per call: this runs on every switch.
+    const slice = (throwing: boolean, sent: unknown): IteratorResult<Suspend, unknown> => {
+      if (!self.#on) return throwing ? gen.throw(sent) : gen.next(sent);
       self.#settle(null);
       self.#dying = -1;
       self.#running = tid;
       self.#sliceStart = self.#now();
       let r: IteratorResult<Suspend, unknown>;
       try {
-        r = resume();
+        r = throwing ? gen.throw(sent) : gen.next(sent);
       } catch (e) {
         if (self.#on && self.#running === tid) self.#endSlice(4, true);
         throw e;
@@ -278,8 +292,8 @@ class HubTracer implements Tracer {
       return r;
     };
     return {
-      next: (value?: unknown) => slice(() => gen.next(value)),
-      throw: (error: unknown) => slice(() => gen.throw(error)),
+      next: (value?: unknown) => slice(false, value),
+      throw: (error: unknown) => slice(true, error),
       return: (value?: unknown) => gen.return(value),
       [Symbol.iterator]() {
         return this;

@@ -24,16 +24,15 @@ import * as logSupport from "../support/access-log";
 import * as logNet from "../support/net";
 
 // --- imports: tracing (task 6)
-import { sleep } from "@target/02-hub/green";
+// The metrics section's tests use getHub, Green, spawn, Socket, readAll, request, server and simulate from here.
 import { getHub } from "@target/02-hub/hub";
 import type { Green } from "@target/02-hub/suspend";
-import { getCurrent, spawn } from "@target/03-cancellation/greenthread";
-import { withTimeout } from "@target/03-cancellation/timeout";
+import { spawn } from "@target/03-cancellation/greenthread";
 import type { Socket } from "@target/05-green-sockets/socket";
-import { formatEvent, startTracing, type Tracer } from "@target/13-observability/trace";
-import { TraceRing } from "@target/13-observability/trace-ring";
 import { readAll, request, server, simulate } from "../support/net";
-import { checkChromeTrace, tracedLife } from "../support/trace";
+import { formatEvent } from "@target/13-observability/trace";
+import { TraceRing } from "@target/13-observability/trace-ring";
+import { checkChromeTrace, tracedFromInside, tracedLife, tracedSimRun } from "../support/trace";
 
 // --- end imports
 
@@ -227,24 +226,8 @@ describe("task 6: tracing the hub", () => {
   });
 
   it("killed before it ran: no slice; a Timeout comes from the thread's own timer; a packet wakes its receiver with an arrow from the sender (1 pts)", () => {
-    let tracer: Tracer | null = null;
-    simulate({ seed: 13, latency: 2 }, function* (net) {
-      tracer = startTracing(getHub());
-      const early = spawn(function* early(): Green<void> {});
-      yield* early.kill();
-      const slow = spawn(function* slow(): Green<string> {
-        return yield* withTimeout(3, function* () {
-          yield* sleep(50);
-          return "late";
-        }, { timeoutValue: "timed out" });
-      });
-      expect(yield* slow.wait()).toBe("timed out");
-      yield* server(net.host("srv"), { host: "srv", port: 7 }, function* echo(s: Socket): Green<void> {
-        yield* s.sendall(yield* readAll(s));
-      });
-      expect(yield* request(net.host("cli"), { host: "srv", port: 7 }, "ping")).toBe("ping");
-    });
-    const events = tracer!.events();
+    const tracer = tracedSimRun();
+    const events = tracer.events();
     const lines = events.map(formatEvent);
     expect(lines.filter((l) => l.includes("early"))).toEqual(["spawn early-1 by thread main", "die early-1 killed (GreenletExit)"]);
     expect(lines.filter((l) => /slow-2/.test(l) && !l.startsWith("run"))).toEqual([
@@ -258,21 +241,14 @@ describe("task 6: tracing the hub", () => {
     const echoWakes = events.flatMap((e) => (e.kind === "wake" && e.thread.startsWith("conn") && e.how === "timer" ? [e] : []));
     expect(echoWakes.length).toBeGreaterThan(0);
     expect(echoWakes.some((e) => e.byThread === "main")).toBe(true);
-    const trace = tracer!.toChromeTrace();
+    const trace = tracer.toChromeTrace();
     expect(checkChromeTrace(trace)).toEqual([]);
     expect(trace.traceEvents.some((e) => e.ph === "s" && e.name === "wake" && e.tid === echoWakes[0].by)).toBe(true);
   });
 
   it("started inside a running thread, it traces that thread from there; a ring too small for the run still exports a valid trace (1 pts)", () => {
-    let tracer: Tracer | null = null;
-    simulate({ seed: 13 }, function* () {
-      yield* sleep(1);
-      tracer = startTracing(getHub(), { capacity: 5000 });
-      const me = getCurrent().name;
-      yield* sleep(2);
-      expect(me).toBe("main");
-    });
-    expect(tracer!.events().map(formatEvent)).toEqual(["run main → park", "wake main by timer main", "run main → return", "die main returned"]);
+    const tracer = tracedFromInside();
+    expect(tracer.events().map(formatEvent)).toEqual(["run main → park", "wake main by timer main", "run main → return", "die main returned"]);
     const small = tracedLife({ capacity: 7 });
     expect(small.tracer.dropped).toBe(tracedLife().tracer.events().length - 7);
     expect(small.tracer.events()).toHaveLength(7);

@@ -1,14 +1,38 @@
 // What chapter 13's tracing tests share: a small traced program on the virtual clock (spawn, an Event, a throw, a
 // kill) and a checker of Chrome trace-event JSON. Imports the code under test only through `@target/…`.
+//
+// The programs live here, not in the test files, so that those import only names of their own part (chapter 13's
+// test files are shared by several parts).
+import { expect } from "vitest";
 import { sleep } from "@target/02-hub/green";
 import { Greenlet } from "@target/02-hub/greenlet";
-import { Hub } from "@target/02-hub/hub";
+import { getHub, Hub } from "@target/02-hub/hub";
 import type { Green } from "@target/02-hub/suspend";
 import { VirtualBackend } from "@target/02-hub/virtual";
-import { spawn, type GreenThread } from "@target/03-cancellation/greenthread";
+import { getCurrent, spawn, type GreenThread } from "@target/03-cancellation/greenthread";
+import { withTimeout } from "@target/03-cancellation/timeout";
 import { Event } from "@target/04-primitives/event";
+import type { Socket } from "@target/05-green-sockets/socket";
 import type { ChromeEvent, ChromeTrace } from "@target/13-observability/chrome-trace";
 import { startTracing, type Tracer } from "@target/13-observability/trace";
+import { readAll, request, server, simulate } from "./net";
+
+/** A hub on the virtual clock, not running yet. */
+export const virtualHub = (): Hub => new Hub(new VirtualBackend());
+
+const HOOKED = ["start", "resume", "throwInto", "switchTo", "schedule"] as const;
+
+/** How `hub` differs from a hub never traced, as lines (empty: not at all): own properties, and methods not the class's. */
+export function leftBehind(hub: Hub): string[] {
+  const own = Object.getOwnPropertyNames(hub).join(", ");
+  const fresh = Object.getOwnPropertyNames(virtualHub()).join(", ");
+  const problems = own === fresh ? [] : [`own properties: ${own} (a hub never traced has: ${fresh})`];
+  for (const m of HOOKED) if (hub[m] !== Hub.prototype[m]) problems.push(`hub.${m} is not Hub.prototype.${m}`);
+  const backendOwn = Object.getOwnPropertyNames(hub.backend).join(", ");
+  const backendFresh = Object.getOwnPropertyNames(virtualHub().backend).join(", ");
+  if (backendOwn !== backendFresh) problems.push(`the backend's own properties: ${backendOwn} (never traced: ${backendFresh})`);
+  return problems;
+}
 
 export interface TracedLife {
   readonly hub: Hub;
@@ -73,7 +97,7 @@ export function tracedLife(options: { trace?: boolean; stopMidway?: boolean; cap
   hub.run(g);
   if (g.failed) throw g.error;
   tracer?.stop();
-  return { hub, tracer: tracer ?? startTracing(new Hub(new VirtualBackend())), log, time: hub.now(), survivor: survivor! };
+  return { hub, tracer: tracer ?? startTracing(virtualHub()), log, time: hub.now(), survivor: survivor! };
 }
 
 /**
@@ -121,4 +145,41 @@ export function checkChromeTrace(trace: ChromeTrace): string[] {
   }
   for (const f of finishes) if (!starts.some((s) => s.id === f.id)) problems.push(`flow ${f.id} (${f.name}) has no start`);
   return problems;
+}
+
+/**
+ * On the simulated network (seed 13, 2 ms links), traced from inside main: a thread killed before it ran; a thread
+ * whose `withTimeout(3 ms)` fires; an echo server's connection thread answering a client's "ping".
+ */
+export function tracedSimRun(): Tracer {
+  let tracer: Tracer | null = null;
+  simulate({ seed: 13, latency: 2 }, function* (net) {
+    tracer = startTracing(getHub());
+    const early = spawn(function* early(): Green<void> {});
+    yield* early.kill();
+    const slow = spawn(function* slow(): Green<string> {
+      return yield* withTimeout(3, function* () {
+        yield* sleep(50);
+        return "late";
+      }, { timeoutValue: "timed out" });
+    });
+    expect(yield* slow.wait()).toBe("timed out");
+    yield* server(net.host("srv"), { host: "srv", port: 7 }, function* echo(s: Socket): Green<void> {
+      yield* s.sendall(yield* readAll(s));
+    });
+    expect(yield* request(net.host("cli"), { host: "srv", port: 7 }, "ping")).toBe("ping");
+  });
+  return tracer!;
+}
+
+/** main sleeps 1 ms, starts tracing, sleeps 2 ms more and returns: traced from the middle of its slice. */
+export function tracedFromInside(): Tracer {
+  let tracer: Tracer | null = null;
+  simulate({ seed: 13 }, function* () {
+    yield* sleep(1);
+    tracer = startTracing(getHub(), { capacity: 5000 });
+    expect(getCurrent().name).toBe("main");
+    yield* sleep(2);
+  });
+  return tracer!;
 }

@@ -101,12 +101,12 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
     ],
   },
   "lb-profile": {
-    chapter: "13-observability", about: "where our L4 proxy's time goes (a CPU profile under wrk)", layout: "cases", ratios: "none",
+    chapter: "13-observability", about: "where our L4 proxy's time goes, profiled under wrk", layout: "cases", ratios: "none",
     command: "npm run bench -- lb --profile --backends fixed",
     measured: [...[...HUB, "solutions/05-green-sockets", "solutions/08-tcp-proxy"].map(ts), ts("bench/lb"), ...PROXY_BENCH, ...NOT_MEASURED],
   },
   "l7-profile": {
-    chapter: "13-observability", about: "where our HTTP proxy's time goes (a CPU profile under wrk)", layout: "cases", ratios: "none",
+    chapter: "13-observability", about: "where our HTTP proxy's time goes, profiled under wrk", layout: "cases", ratios: "none",
     command: "npm run bench -- l7 --profile --backends fixed",
     measured: [
       ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy"].map(ts),
@@ -128,6 +128,14 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
   soak: {
     chapter: "14-capstone", about: "two minutes under a steady load: memory over time", layout: "systems", command: "npm run test:soak",
     measured: [...CAPSTONE, "test/soak/run.ts", "test/soak/heap-hook.ts"],
+  },
+  "obs-profile": {
+    chapter: "13-observability", about: "where the time of an observed proxy goes, profiled under wrk", layout: "cases", ratios: "none",
+    command: "npm run bench -- obs --profile",
+    measured: [
+      ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy", "solutions/13-observability"].map(ts),
+      ts("bench/obs"), "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
+    ],
   },
   strategies: {
     chapter: "09-strategies", about: "the cost of a pick", layout: "systems", command: "npm run bench strategies",
