@@ -6,7 +6,6 @@
 // A randomized test prints its seed when it fails. Replay it with, for example:
 //   SEED=1234 npx vitest run test/13-observability.test.ts
 import { describe, expect, it } from "vitest";
-// --- imports: metrics (tasks 1–3)
 import type { Green } from "@target/02-hub/suspend";
 import { spawn } from "@target/03-cancellation/greenthread";
 import { realNetwork } from "@target/05-green-sockets/node-network";
@@ -22,8 +21,6 @@ import { startAdminWithMetrics } from "@target/13-observability/metrics-endpoint
 import { checkBuckets, Histogram, HistogramChild, Registry, type MetricFamily } from "@target/13-observability/metrics";
 import { real, replayWith, SEED } from "./support/net";
 import { checkExposition, parseExposition, sampleValue, valueOf } from "./support/prometheus";
-
-// --- imports: logs (tasks 4–5)
 // Access logs (tasks 4–5): names prefixed or namespaced so the other parts' imports stay free.
 import * as logFs from "node:fs";
 import * as logOs from "node:os";
@@ -38,16 +35,11 @@ import * as accessLog from "@target/13-observability/access-log";
 import * as logWriter from "@target/13-observability/log-writer";
 import * as logSupport from "./support/access-log";
 import * as logNet from "./support/net";
-
-// --- imports: tracing (task 6)
 import type { ChromeEvent, ChromeTrace } from "@target/13-observability/chrome-trace";
 import { formatEvent, startTracing, type Tracer } from "@target/13-observability/trace";
 import { TraceRing } from "@target/13-observability/trace-ring";
 import { checkChromeTrace, leftBehind, tracedLife, virtualHub } from "./support/trace";
 
-// --- end imports
-
-// --- tests: metrics (tasks 1–3)
 const replayMetrics = `seed ${SEED}; ${replayWith("test/13-observability.test.ts")(SEED)}`;
 
 /** The samples of one family as `name{a="x"} value` strings, for assertions that show what differs. */
@@ -303,8 +295,6 @@ describe("task 3: the text exposition format", () => {
   });
 });
 
-
-// --- tests: logs (tasks 4–5)
 describe("task 4: access log lines", () => {
   const { EPOCH, httpRecord, tcpRecord } = logSupport;
 
@@ -533,8 +523,6 @@ describe("task 5: a log that never blocks the hub", () => {
   });
 });
 
-
-// --- tests: tracing (task 6)
 describe("task 6: tracing the hub", () => {
   it("the ring keeps the newest `capacity` records, oldest first, and counts the ones it overwrote (2 pts)", () => {
     const ring = new TraceRing(4);
@@ -633,4 +621,3 @@ describe("task 6: tracing the hub", () => {
   });
 });
 
-// --- end tests

@@ -2,7 +2,6 @@
 // the text format and a scrape of a running balancer), access logs, tracing. Everything runs on the virtual clock
 // with fixed seeds, so the output is the same on every run.
 import { done, step } from "../00-common/demo";
-// --- imports: metrics (tasks 1–3)
 import { runVirtual, sleep } from "../02-hub/green";
 import type { Green } from "../02-hub/suspend";
 import { spawn } from "../03-cancellation/greenthread";
@@ -15,8 +14,6 @@ import { BalancerMetrics, startMeteredHttpProxy } from "./balancer-metrics";
 import { exposition } from "./exposition";
 import { startMetricsListener } from "./metrics-endpoint";
 import { Registry } from "./metrics";
-
-// --- imports: logs (tasks 4–5)
 // Access logs (tasks 4–5): namespaced, so the other parts' imports stay free.
 import * as logsFs from "node:fs";
 import * as logsOs from "node:os";
@@ -31,13 +28,27 @@ import * as logsHttp from "../11-http-proxy/proxy";
 import * as accessLog from "./access-log";
 import * as logWriter from "./log-writer";
 import * as tcpAccess from "./tcp-access";
-
-// --- imports: tracing (task 6)
 import { traceDemo } from "./trace-demo";
 
-// --- end imports
+/**
+ * Prints `text` indented by three spaces and wrapped at 80 columns, the width of the demo's recording; a line that
+ * goes on is indented by two more (an access-log line is longer than a terminal).
+ */
+function say(text: string): void {
+  const width = 80;
+  let rest = text;
+  let indent = "   ";
+  while (indent.length + rest.length > width) {
+    const room = width - indent.length;
+    const cut = rest.lastIndexOf(" ", room);
+    const at = cut > room / 2 ? cut : room;
+    console.log(indent + rest.slice(0, at));
+    rest = rest.slice(at).replace(/^ /, "");
+    indent = "     ";
+  }
+  console.log(indent + rest);
+}
 
-// --- steps: metrics (tasks 1–3)
 const show = (line: string): void => console.log(`   ${line}`);
 
 await step("Task 1: a counter and a gauge with labels (responses; connections open)", () => {
@@ -104,12 +115,10 @@ await step("Task 3: the text format, then a scrape of a balancer (virtual clock,
   for (const line of result.split("\n")) if (keep.test(line) && !line.endsWith(" 0")) show(line);
 });
 
-
-// --- steps: logs (tasks 4–5)
 /** The wall-clock time the demo's virtual clock starts at: fixed, so every run prints the same lines. */
 const LOGS_EPOCH = Date.UTC(2026, 11, 2, 12, 0, 0);
 
-await step("Task 4: access log lines from chapter 11's HTTP proxy and chapter 08's TCP proxy (virtual clock, seed 13)", () => {
+await step("Task 4: access log lines of chapter 11's HTTP and 08's TCP proxy (seed 13)", () => {
   // The example of HAProxy's httplog documentation, as a record: its text line and its JSON line.
   const record = {
     mode: "http" as const,
@@ -132,8 +141,8 @@ await step("Task 4: access log lines from chapter 11's HTTP proxy and chapter 08
     path: "/index.html",
     version: "HTTP/1.1",
   };
-  console.log(`   HAProxy's example as text: ${accessLog.formatText(record, LOGS_EPOCH)}`);
-  console.log(`   and as JSON: ${accessLog.formatJson(record, LOGS_EPOCH)}`);
+  say(`HAProxy's example as text: ${accessLog.formatText(record, LOGS_EPOCH)}`);
+  say(`and as JSON: ${accessLog.formatJson(record, LOGS_EPOCH)}`);
   const lines: string[] = [];
   const sink = { write: (line: string) => (lines.push(line), true) };
   logsGreen.runVirtual(function* () {
@@ -193,18 +202,18 @@ await step("Task 4: access log lines from chapter 11's HTTP proxy and chapter 08
     yield* logsGreen.sleep(100);
     yield* tcp.shutdown(0);
   });
-  console.log("   HTTP: client:port [date] frontend pool/server Tq/Tw/Tc/Tr/Tt status bytes termination retries \"request\"");
-  console.log("   TCP:  client:port [date] frontend frontend/server Tw/Tc/Tt bytes termination retries");
-  for (const line of lines) console.log(`   ${line}`);
+  say("HTTP: client:port [date] frontend pool/server Tq/Tw/Tc/Tr/Tt status bytes termination retries \"request\"");
+  say("TCP:  client:port [date] frontend frontend/server Tw/Tc/Tt bytes termination retries");
+  for (const line of lines) say(line);
 });
 
-await step("Task 5: a log writer that never waits — a stuck sink, then a real file rotated with SIGHUP", async () => {
+await step("Task 5: a log writer that never waits: a stuck sink, a file rotated (SIGHUP)", async () => {
   const stuck: logWriter.LogSink = { write: () => {}, reopen: (done) => done(null), close: (done) => done(null) };
   const w = new logWriter.LogWriter({ sink: stuck, maxBytes: 10_000 });
   const { time } = logsGreen.runVirtual(function* () {
     for (let i = 0; i < 1_000; i++) w.write(`line ${i} `.padEnd(99, "."));
   });
-  console.log(`   1,000 lines of 100 bytes to a sink that never answers, maxBytes 10,000: ${w.buffer.length} wait, ${w.dropped} dropped, 1 under way; the writer took ${time} ms of the hub's time`);
+  say(`1,000 lines of 100 bytes to a sink that never answers, maxBytes 10,000: ${w.buffer.length} wait, ${w.dropped} dropped, 1 under way; the writer took ${time} ms of the hub's time`);
   const dir = logsFs.mkdtempSync(logsPath.join(logsOs.tmpdir(), "access-log-demo-"));
   const file = logsPath.join(dir, "access.log");
   const f = new logWriter.LogWriter({ path: file });
@@ -224,10 +233,8 @@ await step("Task 5: a log writer that never waits — a stuck sink, then a real 
   }
 });
 
-// --- steps: tracing (task 6)
-await step("Task 6: tracing the hub — a waiter, its setter and a sleeper that is killed, on the virtual clock", () =>
-  traceDemo((line) => console.log(`   ${line}`)),
+await step("Task 6: tracing the hub: a waiter, its setter and a sleeper that is killed", () =>
+  traceDemo(say),
 );
 
-// --- end steps
 done();

@@ -2,7 +2,6 @@
 // the text format and a scrape of a running balancer), access logs, tracing. Everything runs on the virtual clock
 // with fixed seeds, so the output is the same on every run.
 import { done, step } from "../00-common/demo";
-// --- imports: metrics (tasks 1–3)
 import { runVirtual, sleep } from "../02-hub/green";
 import type { Green } from "../02-hub/suspend";
 import { spawn } from "../03-cancellation/greenthread";
@@ -15,8 +14,6 @@ import { BalancerMetrics, startMeteredHttpProxy } from "./balancer-metrics";
 import { exposition } from "./exposition";
 import { startMetricsListener } from "./metrics-endpoint";
 import { Registry } from "./metrics";
-
-// --- imports: logs (tasks 4–5)
 // Access logs (tasks 4–5): namespaced, so the other parts' imports stay free.
 import * as logsFs from "node:fs";
 import * as logsOs from "node:os";
@@ -31,11 +28,7 @@ import * as logsHttp from "../11-http-proxy/proxy";
 import * as accessLog from "./access-log";
 import * as logWriter from "./log-writer";
 import * as tcpAccess from "./tcp-access";
-
-// --- imports: tracing (task 6)
 import { traceDemo } from "./trace-demo";
-
-// --- end imports
 
 /**
  * Prints `text` indented by three spaces and wrapped at 80 columns, the width of the demo's recording; a line that
@@ -56,7 +49,6 @@ function say(text: string): void {
   console.log(indent + rest);
 }
 
-// --- steps: metrics (tasks 1–3)
 const show = (line: string): void => console.log(`   ${line}`);
 
 await step("Task 1: a counter and a gauge with labels (responses; connections open)", () => {
@@ -123,8 +115,6 @@ await step("Task 3: the text format, then a scrape of a balancer (virtual clock,
   for (const line of result.split("\n")) if (keep.test(line) && !line.endsWith(" 0")) show(line);
 });
 
-
-// --- steps: logs (tasks 4–5)
 /** The wall-clock time the demo's virtual clock starts at: fixed, so every run prints the same lines. */
 const LOGS_EPOCH = Date.UTC(2026, 11, 2, 12, 0, 0);
 
@@ -243,10 +233,8 @@ await step("Task 5: a log writer that never waits: a stuck sink, a file rotated 
   }
 });
 
-// --- steps: tracing (task 6)
 await step("Task 6: tracing the hub: a waiter, its setter and a sleeper that is killed", () =>
   traceDemo(say),
 );
 
-// --- end steps
 done();

@@ -1,7 +1,6 @@
 // Instructor-only tests for lab 13-observability: edge cases the public tests leave out. Graded by the instructor's
 // grader and the Gradescope autograder; never handed out with the student edition.
 import { describe, expect, it } from "vitest";
-// --- imports: metrics (tasks 1–3)
 import { mulberry32 } from "@target/05-green-sockets/random";
 import { HttpClient } from "@target/07-http/client";
 import type { HttpResponse } from "@target/07-http/handler";
@@ -11,20 +10,15 @@ import { BalancerMetrics, METRICS } from "@target/13-observability/balancer-metr
 import { CONTENT_TYPE, exposition } from "@target/13-observability/exposition";
 import { withMetrics } from "@target/13-observability/metrics-endpoint";
 import { DEFAULT_BUCKETS, Histogram, Registry } from "@target/13-observability/metrics";
-// getHub, Green, spawn, Socket, readAll, request, server and simulate: imported by the tracing section below.
 import { SEED } from "../support/net";
 import { checkExposition, parseExposition, sampleValue, valueOf } from "../support/prometheus";
-
-// --- imports: logs (tasks 4–5)
 // Access logs (tasks 4–5): names prefixed or namespaced so the other parts' imports stay free.
 import * as logGreen from "@target/03-cancellation/greenthread";
 import * as accessLog from "@target/13-observability/access-log";
 import * as logWriter from "@target/13-observability/log-writer";
 import * as logSupport from "../support/access-log";
 import * as logNet from "../support/net";
-
-// --- imports: tracing (task 6)
-// The metrics section's tests use getHub, Green, spawn, Socket, readAll, request, server and simulate from here.
+// Shared by the metrics and tracing tests.
 import { getHub } from "@target/02-hub/hub";
 import type { Green } from "@target/02-hub/suspend";
 import { spawn } from "@target/03-cancellation/greenthread";
@@ -34,9 +28,6 @@ import { formatEvent } from "@target/13-observability/trace";
 import { TraceRing } from "@target/13-observability/trace-ring";
 import { checkChromeTrace, tracedFromInside, tracedLife, tracedSimRun } from "../support/trace";
 
-// --- end imports
-
-// --- tests: metrics (tasks 1–3)
 describe("task 1: counters and gauges with labels", () => {
   it("children print sorted by label values, whatever the order of first use; a collected metric starts each scrape empty (1 pts)", () => {
     const r = new Registry();
@@ -127,8 +118,6 @@ describe("task 3: the text exposition format", () => {
   });
 });
 
-
-// --- tests: logs (tasks 4–5)
 describe("task 4: access log lines", () => {
   it("dontLogNormal leaves out normal records only: a retry, a 5xx or an abnormal end is still logged; an unknown format is refused (1 pts)", () => {
     const { EPOCH, httpRecord, tcpRecord } = logSupport;
@@ -206,8 +195,6 @@ describe("task 5: a log that never blocks the hub", () => {
   });
 });
 
-
-// --- tests: tracing (task 6)
 describe("task 6: tracing the hub", () => {
   it("a ring of capacity 1 keeps only the newest record; a small ring pushed 100,000 times counts every overwrite (1 pts)", () => {
     const one = new TraceRing(1);
@@ -256,4 +243,3 @@ describe("task 6: tracing the hub", () => {
   });
 });
 
-// --- end tests
