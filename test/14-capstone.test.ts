@@ -2,7 +2,6 @@
 // listener swap and reloads under load (simulated and on loopback), the graceful stop, and the CLI. Time is the
 // hub's virtual clock except on loopback and in the CLI's tests, which start `npm run lb` with a bound.
 import { describe, expect, it } from "vitest";
-// --- imports: core (tasks 1–4)
 import { spawn as spawnProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,13 +25,11 @@ import { issuesFrom, positionOf } from "@target/14-capstone/issues";
 import { planReload } from "@target/14-capstone/reload-plan";
 import { readAll, real, SEED, server, simulate } from "./support/net";
 
-// --- imports: drill (task 5)
 import { runDrill, runSeeds, seedLine } from "@target/14-capstone/drill";
 import { REAL_LIMITS, REAL_SCENARIO, runRealDrill } from "@target/14-capstone/drill-real";
 import { firstTimeIn, percentile, summarize, type DrillEvent } from "@target/14-capstone/drill-report";
 import { QUICK_SCENARIO, type Scenario } from "@target/14-capstone/drill-scenario";
 
-// --- imports: workers (task 6)
 import { sleep as hubSleep } from "@target/02-hub/green";
 import type { Green as HubGreen } from "@target/02-hub/suspend";
 import { spawn as hubSpawn } from "@target/03-cancellation/greenthread";
@@ -44,9 +41,6 @@ import { isAlive } from "../tools/lib/process-group";
 import { ask, getJson, startBackend, startClusterProcess, until, type WorkersView } from "./support/cluster";
 import { SEED as WORKERS_SEED, simulate as simulateWorkers } from "./support/net";
 
-// --- end imports
-
-// --- tests: core (tasks 1–4)
 const TOKEN = "a-token-of-16-chars-or-more";
 const AUTH = { Authorization: `Bearer ${TOKEN}` };
 
@@ -508,7 +502,6 @@ function runCli(args: readonly string[], pidLine: RegExp | null): Promise<{ code
   });
 }
 
-// --- tests: drill (task 5)
 describe("task 5: the chaos drill's report", () => {
   /** A request that started at `start`, took `ms`, answered or lost. */
   const req = (start: number, ms: number, ok = true): DrillEvent => ({ kind: "request", start, end: start + ms, ok });
@@ -609,7 +602,6 @@ describe("task 5: the chaos drill's report", () => {
   }, 15_000);
 });
 
-// --- tests: workers (task 6)
 const bv = (name: string, over: Partial<BackendView> = {}): BackendView => ({ listener: "web", name, host: name, port: 8080, weight: 1, healthy: true, ...over });
 const names = (v: ClusterView): string[] => v.backends.map((b) => `${b.listener}/${b.name}${b.healthy ? "" : " down"} w${b.weight}`);
 
@@ -753,4 +745,3 @@ describe("task 6: applyUpdate", () => {
   }, 120_000);
 });
 
-// --- end tests

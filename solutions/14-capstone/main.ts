@@ -1,7 +1,6 @@
 // Chapter 14 demo: `npm run lab 14`. Each lab task's part at work on the virtual clock with fixed seeds (so the
 // output is the same on every run): a config's mistakes, a reload's plan, reloads under load, a graceful stop.
 import { done, step } from "../00-common/demo";
-// --- imports: core (tasks 1–4)
 import { runVirtual, sleep } from "../02-hub/green";
 import type { Green } from "../02-hub/suspend";
 import { spawn } from "../03-cancellation/greenthread";
@@ -13,19 +12,14 @@ import { startBalancer } from "./balancer";
 import { formatIssue, parseConfig, type LbConfig } from "./config";
 import { planReload } from "./reload-plan";
 
-// --- imports: drill (task 5)
 import { runDrill } from "./drill";
 import { formatReport } from "./drill-report";
 import { faultName, QUICK_SCENARIO } from "./drill-scenario";
 
-// --- imports: workers (task 6)
 import { spawn as spawnThread } from "../03-cancellation/greenthread";
 import { startElasticProxy } from "../12-elastic/proxy";
 import { applyUpdate, backendOf, follow, type BackendView, type ClusterView, type Update } from "./updates";
 
-// --- end imports
-
-// --- steps: core (tasks 1–4)
 const log = (line: string): void => console.log(`   ${line}`);
 const SEED = 14;
 
@@ -144,7 +138,6 @@ await step("Task 4: a graceful stop with a 500 ms request in flight, deadline 10
   log(`the stop ended at ${Math.round(time)} ms (virtual): when the last connection finished, not at the deadline`);
 });
 
-// --- steps: drill (task 5)
 await step(`Task 5: the chaos drill, QUICK_SCENARIO, seed ${QUICK_SCENARIO.seed}: ${QUICK_SCENARIO.faults.map(faultName).join(", ")}; retries on, then off`, () => {
   for (const retries of [true, false]) {
     const run = runDrill(QUICK_SCENARIO, { retries });
@@ -153,7 +146,6 @@ await step(`Task 5: the chaos drill, QUICK_SCENARIO, seed ${QUICK_SCENARIO.seed}
   }
 });
 
-// --- steps: workers (task 6)
 await step("Task 6: a worker applies the primary's updates (versioned; a repeat is stale, a gap asks for a snapshot), seed 14", () => {
   const { result } = runVirtual(function* (): Green<string[]> {
     const net = new SimNetwork({ seed: 14, latency: 1 });
@@ -204,5 +196,4 @@ await step("Task 6: a worker applies the primary's updates (versioned; a repeat 
   for (const line of result) console.log(`   ${line}`);
 });
 
-// --- end steps
 done();

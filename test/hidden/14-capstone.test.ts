@@ -1,7 +1,6 @@
 // Instructor-only tests for lab 14-capstone: edge cases the public tests leave out. Graded by the instructor's
 // grader and the Gradescope autograder; never handed out with the student edition.
 import { describe, expect, it } from "vitest";
-// --- imports: core (tasks 1–4)
 import { sleep } from "@target/02-hub/green";
 import type { Green } from "@target/02-hub/suspend";
 import { spawn } from "@target/03-cancellation/greenthread";
@@ -14,22 +13,17 @@ import { parseConfig, type LbConfig } from "@target/14-capstone/config";
 import { planReload } from "@target/14-capstone/reload-plan";
 import { SEED, server, simulate } from "../support/net";
 
-// --- imports: drill (task 5)
 import { parseSeeds } from "@target/14-capstone/drill-cli";
 import { runDrill } from "@target/14-capstone/drill";
 import { firstTimeIn, percentile, summarize, verdict, type DrillEvent } from "@target/14-capstone/drill-report";
 import { checkScenario, QUICK_SCENARIO, type Scenario } from "@target/14-capstone/drill-scenario";
 
-// --- imports: workers (task 6)
 import { mulberry32 as workersRandom } from "@target/05-green-sockets/random";
 import { applyUpdate, EMPTY_VIEW, type BackendView, type ClusterView, type Update } from "@target/14-capstone/updates";
 import { isAlive } from "../../tools/lib/process-group";
 import { ask, getJson, startBackend, startClusterProcess, until, type WorkersView } from "../support/cluster";
 import { replayWith, SEED as WORKERS_SEED } from "../support/net";
 
-// --- end imports
-
-// --- tests: core (tasks 1–4)
 function good(text: string): LbConfig {
   const r = parseConfig(text);
   if (!r.ok) throw new Error(`the test's config has mistakes: ${r.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`).join("; ")}`);
@@ -149,7 +143,6 @@ describe("task 4: the graceful stop (hidden)", () => {
   });
 });
 
-// --- tests: drill (task 5)
 describe("task 5: the chaos drill's report", () => {
   const req = (start: number, ms: number, ok = true): DrillEvent => ({ kind: "request", start, end: start + ms, ok });
   const state = (t: number, backend: string, usable: boolean): DrillEvent => ({ kind: "state", t, backend, usable });
@@ -188,7 +181,6 @@ describe("task 5: the chaos drill's report", () => {
   });
 });
 
-// --- tests: workers (task 6)
 const hv = (name: string, over: Partial<BackendView> = {}): BackendView => ({ listener: "web", name, host: name, port: 8080, weight: 1, healthy: true, ...over });
 
 describe("task 6: applyUpdate (instructor)", () => {
@@ -291,4 +283,3 @@ describe("task 6: applyUpdate (instructor)", () => {
   }, 150_000);
 });
 
-// --- end tests
