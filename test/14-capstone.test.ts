@@ -722,10 +722,14 @@ describe("task 6: applyUpdate", () => {
 
       backends[1]!.sick = true;
       const down = await until(async () => {
-        const w = await getJson<WorkersView>(c.adminPort, "/workers");
+        // The admin API is read first: once it says b2 is down, a version of the view read after it that every
+        // worker has applied includes the change (read the other way round, the workers could be level with a
+        // version from before it).
         const b = await getJson<{ backends: { name: string; healthy: boolean }[] }>(c.adminPort, "/admin/listeners/web/backends");
         const marked = b.backends.find((x) => x.name === "b2")?.healthy === false;
-        return marked && w.workers.every((x) => x.version === w.version) ? w : null;
+        if (!marked) return null;
+        const w = await getJson<WorkersView>(c.adminPort, "/workers");
+        return w.workers.every((x) => x.version === w.version) ? w : null;
       }, 15_000);
       expect(down, `the primary marks b2 down and every worker applies it within 15 s; output: ${c.output()}`).toBeTruthy();
       const before = backends[1]!.served;

@@ -143,6 +143,7 @@ export function* startGeneration(name: string, config: ListenerConfig, options: 
     });
     followMembership(membership, http);
     for (const b of config.backends ?? []) membership.add(asBackend(b), { weight: b.weight, maxConnections: b.maxConnections, source: "config", initial: true });
+    followWeightZero(membership, http);
   }
   let watch: FileWatch | null = null;
   if (config.discovery !== undefined) {
@@ -163,7 +164,11 @@ export function* startGeneration(name: string, config: ListenerConfig, options: 
     watch,
     open: () => (tcpProxy !== null ? tcpProxy.proxy.connections.size : httpProxy!.connections.size),
     usable: (b) => (tcpProxy !== null ? tcpProxy.usable(b) : httpProxy!.usable(b)) && membership.usable(b),
-    reconcile: (backends) => reconcile(membership, "config", backends.map(asWanted)),
+    reconcile(backends) {
+      const applied = reconcile(membership, "config", backends.map(asWanted));
+      if (httpProxy !== null) followWeightZero(membership, httpProxy);
+      return applied;
+    },
     cut(why: string): void {
       const threads = tcpProxy !== null ? tcpProxy.proxy.connections : httpProxy!.connections;
       forced += threads.size;
@@ -191,6 +196,20 @@ export function* startGeneration(name: string, config: ListenerConfig, options: 
       return { finished: Math.max(0, r.finished - extra), cut: r.cut + extra };
     },
   };
+}
+
+/**
+ * Chapter 11's proxy follows who is in (chapter 12's followMembership), not weights: a member at weight 0 (HAProxy's
+ * "no new work, but not leaving", and how `--workers` marks a backend its primary found down) is taken out of the
+ * proxy's pools, and put back when its weight is above 0 again. Its requests in flight finish.
+ */
+function followWeightZero(membership: Membership, proxy: HttpProxy): void {
+  for (const [b, m] of membership.members) {
+    if (m.state !== "active") continue;
+    const serving = proxy.connectionPools.has(b);
+    if (m.weight === 0 && serving) proxy.removeBackend(b);
+    else if (m.weight > 0 && !serving) proxy.addBackend(b);
+  }
 }
 
 /** Chapter 10's checker config from the listener's `health` (the probe's path is not the checker's business). */
