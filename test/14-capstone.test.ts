@@ -720,6 +720,7 @@ describe("task 6: applyUpdate", () => {
       expect(new Set(pids).size, "two worker processes").toBe(2);
       for (const w of seen!.workers) expect(w.accepted, `worker ${w.id} (pid ${w.pid}) accepted connections`).toBeGreaterThan(0);
 
+      const versionBefore = (await getJson<WorkersView>(c.adminPort, "/workers")).version; // b2 is still up in it
       backends[1]!.sick = true;
       const down = await until(async () => {
         // The admin API is read first: once it says b2 is down, a version of the view read after it that every
@@ -729,7 +730,7 @@ describe("task 6: applyUpdate", () => {
         const marked = b.backends.find((x) => x.name === "b2")?.healthy === false;
         if (!marked) return null;
         const w = await getJson<WorkersView>(c.adminPort, "/workers");
-        return w.workers.every((x) => x.version === w.version) ? w : null;
+        return w.version > versionBefore && w.workers.every((x) => x.version === w.version) ? w : null;
       }, 15_000);
       expect(down, `the primary marks b2 down and every worker applies it within 15 s; output: ${c.output()}`).toBeTruthy();
       const before = backends[1]!.served;
