@@ -46,6 +46,11 @@ export interface ProxySystem {
   readonly backends?: readonly string[];
   /** Started when the measured run starts, stopped when it ends (not during the warm-up). */
   alongside?(): Alongside;
+  /**
+   * A line its output prints once it is ready, when the port accepting is not enough (a cluster accepts as soon as
+   * its first worker listens; the warm-up must find them all). @default none: the port accepting is enough
+   */
+  readonly readyLine?: RegExp;
 }
 
 /** The backends the proxies forward to, running for the whole suite. */
@@ -96,6 +101,8 @@ export interface ProxySuite {
   readonly defaultReps?: number;
   /** Seconds of the measured wrk run (5 unless a suite needs more reps in the same time). */
   readonly seconds?: number;
+  /** What a reader of the results must know about the set-up, copied into every run's notes. @default none */
+  readonly notes?: readonly string[];
   aims(ctx: AimContext): Aim[];
   /** Groups of a profile's self time ("the hub", "socket writes"), printed after the top functions by `--profile`. */
   readonly profileGroups?: (functionName: string, url: string) => string;
@@ -174,9 +181,18 @@ async function measure(suite: ProxySuite, system: ProxySystem, backend: BackendK
   if (argv) await free(suite.listen);
   const proc = argv ? start(argv, profileFile ? { BENCH_PROFILE: profileFile, BENCH_PROFILE_MICROS: "500" } : {}) : null;
   let stderr = "";
+  let stdout = "";
   proc?.stderr!.on("data", (d: Buffer) => (stderr += d));
+  proc?.stdout!.on("data", (d: Buffer) => (stdout += d));
   const port = argv ? suite.listen : backend.ports[0]!;
   try {
+    // A system with a ready line may take longer to start (a cluster compiles its program once per process).
+    for (let i = 0; system.readyLine && !system.readyLine.test(stdout); i++) {
+      if (proc!.exitCode !== null || i === 600) {
+        throw new Error(`${proc!.exitCode !== null ? `exited with code ${proc!.exitCode}` : "not ready after 30 s"}: ${`${stdout}${stderr}`.trim().split("\n").slice(-3).join(" | ")}`);
+      }
+      await sleep(50);
+    }
     await listening(port, proc).catch((e: Error) => {
       throw new Error(`${e.message}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`);
     });
@@ -283,6 +299,7 @@ export async function runProxyBench(suite: ProxySuite, options: DriverOptions): 
   }
   const loadAtStart = loadavg()[0]!;
   const measured = measuredAt(repoDir, suite.sources);
+  notes.push(...(suite.notes ?? []));
   if (measured) notes.push(measured);
   const samples = new Map<string, Measurement[]>();
   const key = (s: ProxySystem, n: number, b: BackendKind): string => `${s.name}\u0000${n}\u0000${b.id}`;

@@ -151,7 +151,9 @@ export class BackendPool {
     const hub = getHub();
     const now = hub.now();
     this.#sweep = null;
-    while (this.idle.length > 0 && now - this.idle[0].idleSince >= this.idleTimeout) {
+    // The same sum as the deadline below, not `now - idleSince >= idleTimeout`: with fractional times the two can
+    // disagree by a rounding error, and a sweep that finds nothing due would reschedule itself 0 ms later forever.
+    while (this.idle.length > 0 && this.idle[0].idleSince + this.idleTimeout <= now) {
       this.#discard(this.idle.shift()!);
       this.stats.expired++;
     }

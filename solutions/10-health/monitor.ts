@@ -31,6 +31,8 @@ export class HealthMonitor {
   readonly checkers = new Map<Backend, HealthChecker>();
   readonly transitions: Transition[] = [];
   readonly #threads = new Map<Backend, GreenThread<void>>();
+  /** Between start() and stop(): a backend added then is checked at once, even if the monitor began with none. */
+  #started = false;
 
   constructor(
     readonly network: Network,
@@ -48,6 +50,7 @@ export class HealthMonitor {
 
   /** Starts checking every backend, each in its own green thread. */
   start(): void {
+    this.#started = true;
     for (const [b, checker] of this.checkers) if (!this.#threads.has(b)) this.#threads.set(b, spawn(checkLoop, this, b, checker));
   }
 
@@ -55,7 +58,7 @@ export class HealthMonitor {
   add(b: Backend): void {
     if (this.checkers.has(b)) return;
     this.checkers.set(b, makeChecker(this.config, { random: this.options.random }));
-    if (this.#threads.size > 0) this.start(); // already running: start this one's loop too
+    if (this.#started) this.start(); // already running: start this one's loop too
   }
 
   /** Stops checking `b` and forgets its state (a backend chapter 12's membership let go). */
@@ -68,6 +71,7 @@ export class HealthMonitor {
 
   /** Stops checking (from a green thread). */
   *stop(): Green<void> {
+    this.#started = false;
     const threads = [...this.#threads.values()];
     this.#threads.clear();
     for (const t of threads) yield* t.kill();

@@ -191,14 +191,14 @@ export class HttpProxy {
   }
 
   /**
-   * Adds a backend to a pool at run time: its strategy may pick it from the next request on.
-   * Simplification: chapter 10's monitor checks the backends given at the start only; a backend added later is
-   * healthy until outlier detection says otherwise.
+   * Adds a backend to a pool at run time: its strategy may pick it from the next request on, and the active checks
+   * (when there are any) check it from now on. Healthy until a check says otherwise, as chapter 10's checkers start.
    */
   addBackend(b: Backend, pool = "default"): void {
     const p = this.pools.get(pool);
     if (p === undefined) throw new Error(`no pool "${pool}"`);
     this.#open(b);
+    this.monitor?.add(b);
     p.add(b);
   }
 
@@ -206,6 +206,7 @@ export class HttpProxy {
   removeBackend(b: Backend): void {
     for (const p of this.pools.values()) p.remove(b);
     this.outlier?.remove(b);
+    this.monitor?.remove(b);
     const conns = this.connectionPools.get(b);
     this.connectionPools.delete(b);
     conns?.close();

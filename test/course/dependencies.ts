@@ -59,8 +59,10 @@ const isPackage = (spec: string): boolean => !spec.startsWith(".") && !spec.star
  * The packages a chapter's reference code may import (CONTRIBUTING.md, "Who may import what"), each for a reason no
  * Node module covers. Short on purpose: every name here is a package a learner installs to run the labs.
  *   yaml — chapter 12's discovery file may be YAML, and a YAML parser is not what the course teaches.
+ *   zod — chapter 14's config schema: checking a whole config, with every mistake at once, is what a schema library
+ *         does well and not what the course teaches.
  */
-export const SOLUTION_PACKAGES: readonly string[] = ["yaml"];
+export const SOLUTION_PACKAGES: readonly string[] = ["yaml", "zod"];
 
 /** "yaml" for "yaml" and "yaml/util"; "@scope/name" for "@scope/name/sub". */
 const packageName = (spec: string): string => spec.split("/").slice(0, spec.startsWith("@") ? 2 : 1).join("/");

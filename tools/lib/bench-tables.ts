@@ -74,6 +74,12 @@ const HUB = ["solutions/02-hub", "solutions/03-cancellation", "solutions/04-prim
 
 const ELASTIC = [...[...HUB, "solutions/05-green-sockets", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/12-elastic"].map(ts), ...NOT_MEASURED];
 
+/** What the capstone's balancer runs: every chapter it builds on (chapter 13's metrics and logs included). */
+const CAPSTONE = [
+  ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy", "solutions/12-elastic", "solutions/13-observability", "solutions/14-capstone"].map(ts),
+  ...NOT_MEASURED,
+];
+
 export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
   hub: {
     chapter: "02-hub", about: "the cost of a green thread", layout: "cases", command: "npm run bench hub",
@@ -114,6 +120,14 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
       ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy", "solutions/13-observability"].map(ts),
       ts("bench/obs"), "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
     ],
+  },
+  workers: {
+    chapter: "14-capstone", about: "the balancer on one core and on two, beside HAProxy", layout: "cases", command: "npm run bench workers",
+    measured: [...CAPSTONE, ts("bench/workers"), "bench/lb/backend.ts", "bench/lib/proxy-bench.ts", ...SERVER_BENCH],
+  },
+  soak: {
+    chapter: "14-capstone", about: "two minutes under a steady load: memory over time", layout: "systems", command: "npm run test:soak",
+    measured: [...CAPSTONE, "test/soak/run.ts", "test/soak/heap-hook.ts"],
   },
   "obs-profile": {
     chapter: "13-observability", about: "where the time of an observed proxy goes, profiled under wrk", layout: "cases", ratios: "none",

@@ -11,6 +11,7 @@ import { readTimeline, renderTimeline } from "./trace-timeline";
 import { escapeHtml } from "./highlight";
 import { href, type Page } from "./layout";
 import { createMarkdown, splitSections, type MarkdownEnv } from "./markdown";
+import { renderPlot } from "./plot";
 import {
   chapterNumber, chapterPage, codeIndexPage, notebookPage, partNumeral, sitePathFor, type Site,
 } from "./site";
@@ -26,6 +27,7 @@ export function renderChapter(site: Site, chapter: Chapter): Page {
     rewriteLink: (url) => rewriteLink(site, file, path, url),
     renderInclude: (inc) => renderExcerpt(site, file, inc, path),
     renderTimeline: (trace) => timeline(site, file, trace),
+    renderPlot: (name) => renderPlot(site.root, name, file, site.warnings),
   };
   const tokens = md.parse(source, env);
 

@@ -3,6 +3,7 @@
 import markdownIt, { type Env, type MarkdownIt, type Token } from "markdown-it";
 import { INCLUDE } from "../../../tools/lib/markers";
 import { highlightBlock, langFor } from "./highlight";
+import { PLOT } from "./plot";
 
 export interface MarkdownEnv extends Env {
   /** Turns a link written in the source (a repository path, an anchor, a URL) into a site link. */
@@ -13,6 +14,8 @@ export interface MarkdownEnv extends Env {
   renderTimeline?: (path: string) => string;
   /** Renders an include that is not beside the prose (inside a list or a quote). */
   renderInclude?: (meta: IncludeMeta) => string;
+  /** Renders a `<!-- plot: NAME -->` line (plot.ts); without it the marker stays an HTML comment. */
+  renderPlot?: (name: string) => string;
 }
 
 export interface IncludeMeta {
@@ -65,6 +68,14 @@ export function createMarkdown(): MarkdownIt {
     const inc = tokens[idx].meta as unknown as IncludeMeta;
     return (env as MarkdownEnv).renderInclude?.(inc) ??
       `<p class="include-ref"><code>&lt;&lt;&lt; ${inc.file}#${inc.region}</code></p>\n`;
+  };
+
+  // A `<!-- plot: NAME -->` line becomes the plot, drawn at build time (plot.ts).
+  const htmlBlock = md.renderer.rules.html_block!;
+  md.renderer.rules.html_block = (tokens, idx, options, env, self) => {
+    const m = PLOT.exec(tokens[idx].content.trim());
+    const render = (env as MarkdownEnv).renderPlot;
+    return m && render ? render(m[1]!) : htmlBlock(tokens, idx, options, env, self);
   };
 
   // Heading ids and the page's table of contents.

@@ -1,0 +1,117 @@
+// The workers suite (chapter 14): the load balancer on one core and on two — one process, `--workers 1` and
+// `--workers 2` (the primary handing connections to the workers in turn, and the kernel doing it, SCHED_NONE) —
+// beside HAProxy `mode tcp` with `nbthread 1` and `nbthread 2`, under the same wrk load through the same backends,
+// at 64 and 1,000 connections. The engine (fresh start, warm-up, /proc CPU and memory, interleaved reps) is
+// bench/lib/proxy-bench.ts, shared with lb and l7.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { node } from "../lib/proc";
+import { type BackendKind, type DriverOptions, judge, probe, type ProxySuite, type ProxySystem, runProxyBench } from "../lib/proxy-bench";
+
+export const SUBJECT = "lb --workers 2";
+export const TITLE = "workers: the load balancer on one core and on two, beside HAProxy with one and two threads";
+const LISTEN = 9600;
+
+export const BACKENDS: readonly BackendKind[] = [
+  { id: "fixed", suffix: "", ports: [9601, 9602, 9603], argv: [node("bench/lb/backend.ts", "9601", "9602", "9603")], about: "one Node process on three ports answering each request head with a fixed response, without parsing HTTP (bench/lb/backend.ts)" },
+];
+
+const HAPROXY_INSTALL = "apt-get update && apt-get install -y haproxy";
+
+/** The balancer's config: one tcp listener in front of the backends, round robin, no checks (as HAProxy's below). */
+export function lbConfig(backends: readonly number[]): string {
+  return JSON.stringify({
+    listeners: {
+      bench: {
+        protocol: "tcp",
+        listen: `127.0.0.1:${LISTEN}`,
+        strategy: "round-robin",
+        backends: backends.map((p, i) => ({ name: `b${i + 1}`, address: `127.0.0.1:${p}` })),
+        limits: { maxConnections: 20_000, backlog: 4096 },
+      },
+    },
+  });
+}
+
+/** HAProxy 2.6 in `mode tcp`, as the lb suite runs it, with `nbthread` set. */
+export function haproxyConfig(backends: readonly number[], nbthread: number): string {
+  return [
+    "global",
+    "  maxconn 9000",
+    `  nbthread ${nbthread}`,
+    "defaults",
+    "  mode tcp",
+    "  maxconn 9000",
+    "  timeout connect 5s",
+    "  timeout client 60s",
+    "  timeout server 60s",
+    "frontend fe",
+    `  bind 127.0.0.1:${LISTEN}`,
+    "  default_backend be",
+    "backend be",
+    "  balance roundrobin",
+    ...backends.map((p, i) => `  server b${i + 1} 127.0.0.1:${p}`),
+    "",
+  ].join("\n");
+}
+
+const write = (dir: string, name: string, text: string): string => {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+};
+const haproxyMissing = (): string | null => (probe(["haproxy", "-v"]) ? null : `not installed here; install it with: ${HAPROXY_INSTALL}`);
+
+/** `npm run lb -- --config FILE [--workers N]`; NODE_CLUSTER_SCHED_POLICY picks who hands out connections. */
+const lb = (workers: number | null, schedule: "rr" | "none" = "rr"): ProxySystem => ({
+  name: workers === null ? "lb (one process)" : `lb --workers ${workers}${schedule === "none" ? " (SCHED_NONE)" : ""}`,
+  missing: () => null,
+  argv: (dir, backends) => [
+    "env",
+    `NODE_CLUSTER_SCHED_POLICY=${schedule}`,
+    ...node("solutions/14-capstone/cli.ts", "--config", write(dir, "lb.json", lbConfig(backends)), ...(workers === null ? [] : ["--workers", String(workers)])),
+  ],
+  readyLine: workers === null ? /listener bench \(tcp\) on/ : /listening: bench on/,
+});
+
+export const SYSTEMS: readonly ProxySystem[] = [
+  lb(null),
+  lb(1),
+  lb(2),
+  lb(2, "none"),
+  {
+    name: "haproxy tcp nbthread 1",
+    missing: haproxyMissing,
+    argv: (dir, backends) => ["haproxy", "-db", "-f", write(dir, "haproxy.cfg", haproxyConfig(backends, 1))],
+    version: () => probe(["haproxy", "-v"]) ?? undefined,
+  },
+  {
+    name: "haproxy tcp nbthread 2",
+    missing: haproxyMissing,
+    argv: (dir, backends) => ["haproxy", "-db", "-f", write(dir, "haproxy.cfg", haproxyConfig(backends, 2))],
+  },
+];
+
+export const WORKERS: ProxySuite = {
+  name: "workers",
+  title: TITLE,
+  subject: SUBJECT,
+  listen: LISTEN,
+  conns: [64, 1000],
+  backends: BACKENDS,
+  systems: SYSTEMS,
+  pooled: false,
+  defaultReps: 3,
+  notes: [
+    "the machine's cores are shared: wrk, the backends, the balancer's primary and its workers (or HAProxy's threads) all run on them, so on a 2-core machine a second worker or thread competes with wrk and the backends; no CPU is pinned",
+    "the balancer's tcp listener as npm run lb runs it (round robin, no health checks, no access log); NODE_CLUSTER_SCHED_POLICY picks who hands out connections with --workers",
+  ],
+  sources: ["solutions", "bench/workers", "bench/lb/backend.ts", "bench/lib"],
+  profileConns: 1000,
+  aims: (ctx) => [
+    judge(ctx, SUBJECT, "requests/s with 2 workers ≥ 1.0× HAProxy tcp mode's with nbthread 2, at every connection count", "rps", "haproxy tcp nbthread 2", (r) => r >= 1.0, "cpu"),
+    judge(ctx, SUBJECT, "requests/s with 2 workers ≥ 1.5× the balancer's as one process (what a second core buys), at every connection count", "rps", "lb (one process)", (r) => r >= 1.5, "cpu"),
+  ],
+};
+
+export const runWorkers = (options: DriverOptions): Promise<number> => runProxyBench(WORKERS, options);
