@@ -33,29 +33,31 @@ export const BACKENDS: readonly BackendKind[] = [
     about: "two node:http keep-alive servers, one process each (http-backend.ts)",
   },
 ];
+/** HAProxy 2.6 in `mode tcp` (the lb suite's peer; the workers suite runs it with `nbthread` 1 and 2). */
+export function haproxyTcpConfig(listen: number, backends: readonly number[], nbthread: number | null): string {
+  return [
+    "global",
+    "  maxconn 9000",
+    ...(nbthread ? [`  nbthread ${nbthread}`] : []),
+    "defaults",
+    "  mode tcp",
+    "  maxconn 9000",
+    "  timeout connect 5s",
+    "  timeout client 60s",
+    "  timeout server 60s",
+    "frontend fe",
+    `  bind 127.0.0.1:${listen}`,
+    "  default_backend be",
+    "backend be",
+    "  balance roundrobin",
+    ...backends.map((p, i) => `  server b${i + 1} 127.0.0.1:${p}`),
+    "",
+  ].join("\n");
+}
+
 function haproxyConfig(dir: string, nbthread: number | null, backends: readonly number[]): string {
   const file = join(dir, "haproxy.cfg");
-  writeFileSync(
-    file,
-    [
-      "global",
-      "  maxconn 9000",
-      ...(nbthread ? [`  nbthread ${nbthread}`] : []),
-      "defaults",
-      "  mode tcp",
-      "  maxconn 9000",
-      "  timeout connect 5s",
-      "  timeout client 60s",
-      "  timeout server 60s",
-      "frontend fe",
-      `  bind 127.0.0.1:${LISTEN}`,
-      "  default_backend be",
-      "backend be",
-      "  balance roundrobin",
-      ...backends.map((p, i) => `  server b${i + 1} 127.0.0.1:${p}`),
-      "",
-    ].join("\n"),
-  );
+  writeFileSync(file, haproxyTcpConfig(LISTEN, backends, nbthread));
   return file;
 }
 

@@ -5,6 +5,7 @@
 // bench/lib/proxy-bench.ts, shared with lb and l7.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { haproxyTcpConfig } from "../lb/driver";
 import { node } from "../lib/proc";
 import { type BackendKind, type DriverOptions, judge, probe, type ProxySuite, type ProxySystem, runProxyBench } from "../lib/proxy-bench";
 
@@ -31,28 +32,6 @@ export function lbConfig(backends: readonly number[]): string {
       },
     },
   });
-}
-
-/** HAProxy 2.6 in `mode tcp`, as the lb suite runs it, with `nbthread` set. */
-export function haproxyConfig(backends: readonly number[], nbthread: number): string {
-  return [
-    "global",
-    "  maxconn 9000",
-    `  nbthread ${nbthread}`,
-    "defaults",
-    "  mode tcp",
-    "  maxconn 9000",
-    "  timeout connect 5s",
-    "  timeout client 60s",
-    "  timeout server 60s",
-    "frontend fe",
-    `  bind 127.0.0.1:${LISTEN}`,
-    "  default_backend be",
-    "backend be",
-    "  balance roundrobin",
-    ...backends.map((p, i) => `  server b${i + 1} 127.0.0.1:${p}`),
-    "",
-  ].join("\n");
 }
 
 const write = (dir: string, name: string, text: string): string => {
@@ -82,13 +61,13 @@ export const SYSTEMS: readonly ProxySystem[] = [
   {
     name: "haproxy tcp nbthread 1",
     missing: haproxyMissing,
-    argv: (dir, backends) => ["haproxy", "-db", "-f", write(dir, "haproxy.cfg", haproxyConfig(backends, 1))],
+    argv: (dir, backends) => ["haproxy", "-db", "-f", write(dir, "haproxy.cfg", haproxyTcpConfig(LISTEN, backends, 1))],
     version: () => probe(["haproxy", "-v"]) ?? undefined,
   },
   {
     name: "haproxy tcp nbthread 2",
     missing: haproxyMissing,
-    argv: (dir, backends) => ["haproxy", "-db", "-f", write(dir, "haproxy.cfg", haproxyConfig(backends, 2))],
+    argv: (dir, backends) => ["haproxy", "-db", "-f", write(dir, "haproxy.cfg", haproxyTcpConfig(LISTEN, backends, 2))],
   },
 ];
 
