@@ -44,12 +44,24 @@ export const isLoopback = (host: string): boolean => host === "localhost" || hos
 export function* startAdmin(options: AdminOptions): Green<Admin> {
   // Simplification: a production admin API would speak TLS (a token on a plain connection can be read on the way)
   // and keep its log of changes somewhere that outlives the process.
+  return yield* serveGuarded("the admin API", options, adminHandler(options));
+}
+
+/**
+ * Listens (127.0.0.1, any free port, by default) and serves `handler` in a green thread of its own, refusing an address
+ * other than loopback without a token. `what` names the listener in that refusal. Chapter 13's /metrics uses it too.
+ */
+export function* serveGuarded(
+  what: string,
+  options: { readonly network: Network; readonly listen?: Address; readonly token?: string },
+  handler: Handler,
+): Green<Admin> {
   const listen = options.listen ?? { host: "127.0.0.1", port: 0 };
   if (!isLoopback(listen.host) && !options.token) {
-    throw new Error(`the admin API refuses to listen on ${listen.host} without a token: only loopback is safe without one`);
+    throw new Error(`${what} refuses to listen on ${listen.host} without a token: only loopback is safe without one`);
   }
   const listener = yield* options.network.listen(listen);
-  spawn(serveHttp, listener, adminHandler(options), { maxConnections: 16 });
+  spawn(serveHttp, listener, handler, { maxConnections: 16 });
   return { address: listener.address, listener, close: () => listener.close() };
 }
 // #endregion

@@ -6,11 +6,9 @@
 // same rule — loopback, or a token. A scraper sends the token as Prometheus's `authorization` scrape setting does.
 import { timingSafeEqual } from "node:crypto";
 import type { Green } from "../02-hub/suspend";
-import { spawn } from "../03-cancellation/greenthread";
 import type { Address, Network } from "../05-green-sockets/socket";
 import type { Handler, HttpRequest, HttpResponse } from "../07-http/handler";
-import { serveHttp } from "../07-http/server";
-import { adminHandler, isLoopback, type Admin, type AdminOptions } from "../12-elastic/admin";
+import { adminHandler, serveGuarded, type Admin, type AdminOptions } from "../12-elastic/admin";
 import { CONTENT_TYPE, exposition } from "./exposition";
 import type { Registry } from "./metrics";
 
@@ -58,24 +56,11 @@ const text = (status: number, body: string): HttpResponse => ({ status, headers:
  * rule (the token guards the scrape too).
  */
 export function* startAdminWithMetrics(options: AdminOptions & { readonly registry: Registry }): Green<Admin> {
-  const listen = options.listen ?? { host: "127.0.0.1", port: 0 };
-  if (!isLoopback(listen.host) && !options.token) {
-    throw new Error(`the admin API refuses to listen on ${listen.host} without a token: only loopback is safe without one`);
-  }
-  const listener = yield* options.network.listen(listen);
-  const handler = withMetrics({ registry: options.registry, token: options.token }, adminHandler(options));
-  spawn(serveHttp, listener, handler, { maxConnections: 16 });
-  return { address: listener.address, listener, close: () => listener.close() };
+  return yield* serveGuarded("the admin API", options, withMetrics({ registry: options.registry, token: options.token }, adminHandler(options)));
 }
 
 /** A listener that serves GET /metrics alone, for a balancer without an admin API; same loopback-or-token rule. */
 export function* startMetricsListener(options: MetricsEndpointOptions & { readonly network: Network; readonly listen?: Address }): Green<Admin> {
-  const listen = options.listen ?? { host: "127.0.0.1", port: 0 };
-  if (!isLoopback(listen.host) && !options.token) {
-    throw new Error(`the metrics listener refuses to listen on ${listen.host} without a token: only loopback is safe without one`);
-  }
-  const listener = yield* options.network.listen(listen);
-  spawn(serveHttp, listener, withMetrics(options), { maxConnections: 16 });
-  return { address: listener.address, listener, close: () => listener.close() };
+  return yield* serveGuarded("the metrics listener", options, withMetrics(options));
 }
 // #endregion
