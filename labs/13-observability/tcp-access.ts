@@ -21,6 +21,7 @@ import type { Address, ConnectOptions, Listener, Network, Socket } from "../05-g
 import type { Backend, Balancer } from "../08-tcp-proxy/balancer";
 import { IdleTimeoutError, ShutdownError } from "../08-tcp-proxy/errors";
 import { greenRelay, type Relay } from "../08-tcp-proxy/pipe";
+import { ForwardingSocket } from "../09-strategies/forwarding-socket";
 import { newAccessRecord, type AccessRecord } from "../11-http-proxy/access-record";
 
 // #region tcp-access
@@ -225,74 +226,45 @@ class TrackedListener implements Listener {
 }
 
 /** A socket that tells the tracker which side failed, and (the client's) when it is closed. `inner` for the splice. */
-class TrackedSocket implements Socket {
+class TrackedSocket extends ForwardingSocket {
   constructor(
-    readonly inner: Socket,
+    inner: Socket,
     readonly side: "C" | "S",
     readonly tracker: ConnectionTracker,
     readonly conn: Conn | null,
     readonly tries: Tries | null,
-  ) {}
+  ) {
+    super(inner);
+  }
 
-  get local(): Address {
-    return this.inner.local;
+  override recv(n?: number): Green<Buffer> {
+    return this.#watched(() => this.inner.recv(n));
   }
-  get remote(): Address {
-    return this.inner.remote;
+  override recvExactly(n: number): Green<Buffer> {
+    return this.#watched(() => this.inner.recvExactly(n));
   }
-  get timeout(): number | null {
-    return this.inner.timeout;
+  override recvLine(limit?: number): Green<Buffer> {
+    return this.#watched(() => this.inner.recvLine(limit));
   }
-  set timeout(ms: number | null) {
-    this.inner.timeout = ms;
+  override sendall(data: Uint8Array | string): Green<void> {
+    return this.#watched(() => this.inner.sendall(data));
   }
-  get bufferedAmount(): number {
-    return this.inner.bufferedAmount;
-  }
-  *recv(n?: number): Green<Buffer> {
-    try {
-      return yield* this.inner.recv(n);
-    } catch (e) {
-      this.tracker.failed(this.conn, this.tries, this.side, e);
-      throw e;
-    }
-  }
-  *recvExactly(n: number): Green<Buffer> {
-    try {
-      return yield* this.inner.recvExactly(n);
-    } catch (e) {
-      this.tracker.failed(this.conn, this.tries, this.side, e);
-      throw e;
-    }
-  }
-  *recvLine(limit?: number): Green<Buffer> {
-    try {
-      return yield* this.inner.recvLine(limit);
-    } catch (e) {
-      this.tracker.failed(this.conn, this.tries, this.side, e);
-      throw e;
-    }
-  }
-  unread(data: Uint8Array): void {
-    this.inner.unread(data);
-  }
-  *sendall(data: Uint8Array | string): Green<void> {
-    try {
-      yield* this.inner.sendall(data);
-    } catch (e) {
-      this.tracker.failed(this.conn, this.tries, this.side, e);
-      throw e;
-    }
-  }
-  shutdown(): void {
-    this.inner.shutdown();
-  }
-  close(): void {
-    this.inner.close();
+  override close(): void {
+    super.close();
     if (this.conn !== null) this.tracker.ended(this.conn, true);
   }
-  abort(): void {
-    this.inner.abort();
+  override abort(): void {
+    super.abort();
     if (this.conn !== null) this.tracker.ended(this.conn, false);
+  }
+
+  /** Runs a read or a write; if it fails, the tracker hears which side failed first, and the error goes on. */
+  *#watched<T>(op: () => Green<T>): Green<T> {
+    try {
+      return yield* op();
+    } catch (e) {
+      this.tracker.failed(this.conn, this.tries, this.side, e);
+      throw e;
+    }
   }
 }

@@ -10,6 +10,7 @@ import { SocketError } from "../05-green-sockets/errors";
 import type { Address, ConnectOptions, Listener, Network, Socket } from "../05-green-sockets/socket";
 import type { Backend } from "../08-tcp-proxy/balancer";
 import { Proxy, type ProxyOptions } from "../08-tcp-proxy/proxy";
+import { ForwardingSocket } from "./forwarding-socket";
 import { makeStrategy, type StrategyConfig, type StrategyName } from "./strategies";
 import type { Strategy } from "./strategy";
 
@@ -60,55 +61,20 @@ export function feedbackNetwork(inner: Network, strategy: Strategy): Network {
 // #endregion
 
 /** A socket that calls `done` once, the first time it is closed or aborted. Everything else goes to `inner`. */
-export class ReportingSocket implements Socket {
+export class ReportingSocket extends ForwardingSocket {
   #done: (() => void) | null;
 
-  constructor(
-    readonly inner: Socket,
-    done: () => void,
-  ) {
+  constructor(inner: Socket, done: () => void) {
+    super(inner);
     this.#done = done;
   }
 
-  get local(): Address {
-    return this.inner.local;
-  }
-  get remote(): Address {
-    return this.inner.remote;
-  }
-  get timeout(): number | null {
-    return this.inner.timeout;
-  }
-  set timeout(ms: number | null) {
-    this.inner.timeout = ms;
-  }
-  get bufferedAmount(): number {
-    return this.inner.bufferedAmount;
-  }
-  recv(n?: number): Green<Buffer> {
-    return this.inner.recv(n);
-  }
-  recvExactly(n: number): Green<Buffer> {
-    return this.inner.recvExactly(n);
-  }
-  recvLine(limit?: number): Green<Buffer> {
-    return this.inner.recvLine(limit);
-  }
-  unread(data: Uint8Array): void {
-    this.inner.unread(data);
-  }
-  sendall(data: Uint8Array | string): Green<void> {
-    return this.inner.sendall(data);
-  }
-  shutdown(): void {
-    this.inner.shutdown();
-  }
-  close(): void {
-    this.inner.close();
+  override close(): void {
+    super.close();
     this.#report();
   }
-  abort(): void {
-    this.inner.abort();
+  override abort(): void {
+    super.abort();
     this.#report();
   }
   #report(): void {
