@@ -41,16 +41,23 @@ const write = (dir: string, name: string, text: string): string => {
 };
 const haproxyMissing = (): string | null => (probe(["haproxy", "-v"]) ? null : `not installed here; install it with: ${HAPROXY_INSTALL}`);
 
-/** `npm run lb -- --config FILE [--workers N]`; NODE_CLUSTER_SCHED_POLICY picks who hands out connections. */
+const CLI = "solutions/14-capstone/cli.ts";
+
+/**
+ * `npm run lb -- --config FILE [--workers N]`; NODE_CLUSTER_SCHED_POLICY picks who hands out connections. The one
+ * process is the one `--profile` runs: bench/lib/profile-hook.ts is imported before the CLI, as our other servers import it.
+ */
 const lb = (workers: number | null, schedule: "rr" | "none" = "rr"): ProxySystem => ({
   name: workers === null ? "lb (one process)" : `lb --workers ${workers}${schedule === "none" ? " (SCHED_NONE)" : ""}`,
   missing: () => null,
   argv: (dir, backends) => [
     "env",
     `NODE_CLUSTER_SCHED_POLICY=${schedule}`,
-    ...node("solutions/14-capstone/cli.ts", "--config", write(dir, "lb.json", lbConfig(backends)), ...(workers === null ? [] : ["--workers", String(workers)])),
+    ...(workers === null ? [process.execPath, "--import", "tsx", "--import", "./bench/lib/profile-hook.ts", CLI] : node(CLI)),
+    ...["--config", write(dir, "lb.json", lbConfig(backends)), ...(workers === null ? [] : ["--workers", String(workers)])],
   ],
   readyLine: workers === null ? /listener bench \(tcp\) on/ : /listening: bench on/,
+  profiled: workers === null,
 });
 
 export const SYSTEMS: readonly ProxySystem[] = [

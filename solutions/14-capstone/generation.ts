@@ -9,6 +9,7 @@ import type { Network } from "../05-green-sockets/socket";
 import type { Backend } from "../08-tcp-proxy/balancer";
 import { ShutdownError } from "../08-tcp-proxy/errors";
 import type { Relay } from "../08-tcp-proxy/pipe";
+import { spliceRelay } from "../08-tcp-proxy/splice";
 import type { StrategyConfig, StrategyName } from "../09-strategies/strategies";
 import type { Peer } from "../09-strategies/strategy";
 import type { CheckerConfig } from "../10-health/checker";
@@ -88,11 +89,14 @@ export function* startGeneration(name: string, config: ListenerConfig, options: 
   let tcp: ElasticProxy | null = null;
   let http: HttpProxy | null = null;
   if (config.protocol === "tcp") {
-    // Chapter 13's records of a TCP proxy come from wrapping its network and relay; the wrapper names a backend by
-    // its address among the balancer's backends, read when a connection ends (the members of the moment).
+    // The byte path is chapter 08's splice: on real sockets the bytes are forwarded in Node's callbacks, past every
+    // socket wrapper below (they keep `inner`); on the simulated network it is the green pipe. Chapter 13's records
+    // of a TCP proxy come from wrapping its network and relay; the wrapper names a backend by its address among the
+    // balancer's backends, read when a connection ends (the members of the moment).
     let started: ElasticProxy | null = null;
     const balancer = { get backends(): Backend[] { return started === null ? [] : [...started.membership.members.keys()]; }, pick: () => null };
-    const wrapped: { readonly network: Network; readonly relay?: Relay } = onRecord === undefined ? { network, relay: undefined } : withAccessRecords({ network, listen: config.listen, balancer }, { onRecord, frontend: name });
+    const plain = { network, relay: spliceRelay };
+    const wrapped: { readonly network: Network; readonly relay: Relay } = onRecord === undefined ? plain : withAccessRecords({ ...plain, listen: config.listen, balancer }, { onRecord, frontend: name });
     tcp = started = yield* startElasticProxy({
       ...member,
       network: wrapped.network,
