@@ -77,8 +77,10 @@ export const fastNetwork: Network = {
       noDelay: true,
       onread: {
         buffer: sharedReadBuffer,
-        callback: (n: number, buf: Uint8Array): boolean => {
-          const chunk = Buffer.from(buf.subarray(0, n)); // the copy that frees the shared buffer (see above)
+        callback: (n: number): boolean => {
+          // The copy that frees the shared buffer (see above): one new Buffer of the size that arrived.
+          const chunk = Buffer.allocUnsafe(n);
+          sharedReadBuffer.copy(chunk, 0, 0, n);
           if (reader.sink === null) {
             // Not spliced (yet): for recv. push() says whether the stream's buffer is below its high-water mark;
             // false stops the handle's reads (Node does that when this callback returns false) until recv drains
