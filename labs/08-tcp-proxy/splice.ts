@@ -11,7 +11,7 @@ import { getHub } from "../02-hub/hub";
 import { PARK, type Green } from "../02-hub/suspend";
 import { ConnectionResetError, fromNodeError } from "../05-green-sockets/errors";
 import type { Socket } from "../05-green-sockets/socket";
-import { rawOf, rawSocketOf, READ_SIZE, type ReusedBuffer } from "./fast-net";
+import { rawOf, rawSocketOf, type SharedReader } from "./fast-net";
 import { greenRelay } from "./pipe";
 
 // #region splice
@@ -37,7 +37,7 @@ export function* spliceRelay(client: Socket, server: Socket, up: (n: number) => 
   const closed = (): void => {
     if (ended < 2) fail(new ConnectionResetError("the connection closed before its end of stream"));
   };
-  const readerOf = (x: Socket): ReusedBuffer | null => rawSocketOf(x)?.reader ?? null;
+  const readerOf = (x: Socket): SharedReader | null => rawSocketOf(x)?.reader ?? null;
   const halves = [
     forward(c, s, readerOf(client), up, () => ++ended === 2 && wake()),
     forward(s, c, readerOf(server), down, () => ++ended === 2 && wake()),
@@ -66,12 +66,12 @@ export function* spliceRelay(client: Socket, server: Socket, up: (n: number) => 
 }
 
 /**
- * Forwards `from` to `to` in Node's callbacks: its 'data' events, and when `from` reads into a reused buffer, its
+ * Forwards `from` to `to` in Node's callbacks: its 'data' events, and when `from` reads into the shared buffer, its
  * `onread` chunks. Returns a function that removes the listeners again.
  */
-function forward(from: NetSocket, to: NetSocket, reader: ReusedBuffer | null, count: (n: number) => void, onEnd: () => void): () => void {
+function forward(from: NetSocket, to: NetSocket, reader: SharedReader | null, count: (n: number) => void, onEnd: () => void): () => void {
   // Simplification: a production proxy would avoid the copy through user space (Linux splice(2), as HAProxy does where
-  // it can); Node offers neither that nor a reused read buffer on accepted sockets, whose 'data' allocates per read.
+  // it can); Node offers neither that nor a shared read buffer on accepted sockets, whose 'data' allocates per read.
   const onData = (chunk: Buffer): void => {
     count(chunk.length);
     if (!to.write(chunk)) from.pause(); // the peer is slow: stop reading, and TCP's window stops the sender
@@ -83,16 +83,9 @@ function forward(from: NetSocket, to: NetSocket, reader: ReusedBuffer | null, co
     to.end(); // half-close forwarded: FIN after what is buffered
     onEnd();
   };
-  if (reader !== null) {
-    reader.sink = (chunk) => {
-      count(chunk.length);
-      const more = to.write(chunk);
-      // Written straight to the kernel, the chunk is done with and the buffer can take the next read. If the writer
-      // kept it (the peer's send buffer was not empty), the next read must land somewhere else.
-      if (to.writableLength > 0) reader.buffer = Buffer.allocUnsafe(READ_SIZE);
-      if (!more) from.pause(); // with onread, pause() stops reading at the handle
-    };
-  }
+  // A socket that reads into the shared buffer hands its chunks to the sink instead of 'data': copies already
+  // (fast-net.ts), so the write may keep them. Its pause() stops reading at the handle, as for any socket.
+  if (reader !== null) reader.sink = onData;
   // chapter 05's socket reads in paused mode (a 'readable' listener); 'data' needs flowing mode, and bytes that
   // arrived before the splice are still in the stream's buffer: resume() emits them first.
   from.removeAllListeners("readable");

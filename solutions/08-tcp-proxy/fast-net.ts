@@ -13,27 +13,32 @@ import type { Address, ConnectOptions, Listener, Network, Socket } from "../05-g
 
 // #region fast-net
 /**
- * Reading into a buffer of the socket's own, reused read after read (Node's `onread` option), instead of a fresh
- * 64 KiB allocation per read. Only for sockets the proxy opens: Node offers `onread` to `net.connect`, not to a
- * server's accepted sockets. `sink` gets each chunk while the splice runs; before that, chunks are copied into the
- * socket's stream, so recv and the green pipe work as on any other socket.
+ * The buffer every socket the proxy opens reads into (Node's `onread` option), instead of a fresh 64 KiB
+ * allocation per read. One for all the sockets, not one each: a buffer per socket would stay with it for the life
+ * of the connection, 16 KiB per idle connection. Only for sockets the proxy opens: Node offers `onread` to
+ * `net.connect`, not to a server's accepted sockets.
+ *
+ * Why sharing it is safe: every socket waiting to read points at this buffer (Node fixes where a socket's next read
+ * lands as soon as the previous one is handed over), so any of them may read into it next. The bytes of a read
+ * therefore never outlive the `onread` callback: they are copied out, to the size that arrived, before it returns.
+ * Handing the buffer itself to a write would not do, not even with a fresh buffer taken after a write that kept
+ * it: a write the kernel does not take at once keeps the memory, not a copy, and the other sockets still point at
+ * it, so the next read of any of them would overwrite those bytes before they are sent.
  */
-export class ReusedBuffer {
-  /** Where the next read lands; replaced when a writer kept a reference to it (see splice.ts). */
-  buffer = Buffer.allocUnsafe(READ_SIZE);
+const sharedReadBuffer = Buffer.allocUnsafe(16384); // HAProxy's default buffer size (tune.bufsize)
+
+/** What a socket reading into the shared buffer does with each chunk: `sink` gets it while the splice runs. */
+export class SharedReader {
   sink: ((chunk: Buffer) => void) | null = null;
 }
-
-/** Bytes per read on a socket with a reused buffer: HAProxy's default buffer size (tune.bufsize). */
-export const READ_SIZE = 16384;
 
 /** A green socket over Node's `net` whose `net.Socket` the splice may take over. */
 export class RawSocket extends NodeSocket {
   constructor(
     hub: Hub,
     readonly raw: NetSocket,
-    /** Present on sockets made by connect: their reads land in one reused buffer. */
-    readonly reader: ReusedBuffer | null = null,
+    /** Present on sockets made by connect: their reads land in the shared buffer. */
+    readonly reader: SharedReader | null = null,
   ) {
     super(hub, raw);
   }
@@ -64,22 +69,24 @@ export const fastNetwork: Network = {
   },
 
   *connect(addr: Address, options: ConnectOptions = {}): Green<Socket> {
-    const reader = new ReusedBuffer();
+    const reader = new SharedReader();
     const sock = netConnect({
       host: addr.host,
       port: addr.port,
       allowHalfOpen: true,
       noDelay: true,
       onread: {
-        buffer: () => reader.buffer, // asked before every read
-        callback: (n: number, buf: Uint8Array): boolean => {
-          const chunk = (buf as Buffer).subarray(0, n);
+        buffer: sharedReadBuffer,
+        callback: (n: number): boolean => {
+          // The copy that frees the shared buffer (see above): one new Buffer of the size that arrived.
+          const chunk = Buffer.allocUnsafe(n);
+          sharedReadBuffer.copy(chunk, 0, 0, n);
           if (reader.sink === null) {
-            // Not spliced (yet): a copy for recv, since `buf` is reused. push() says whether the stream's buffer is
-            // below its high-water mark; false stops the handle's reads (Node does that when this callback returns
-            // false) until recv drains the buffer and Node reads again. Returning true here would read on into
-            // memory while nobody calls recv: no backpressure at all.
-            return sock.push(Buffer.from(chunk));
+            // Not spliced (yet): for recv. push() says whether the stream's buffer is below its high-water mark;
+            // false stops the handle's reads (Node does that when this callback returns false) until recv drains
+            // the buffer and Node reads again. Returning true here would read on into memory while nobody calls
+            // recv: no backpressure at all.
+            return sock.push(chunk);
           }
           reader.sink(chunk);
           return true; // the splice pauses with pause(), which stops the handle's reads for an onread socket

@@ -1,12 +1,15 @@
 // The relay conformance suite (test/support/relay-conformance.ts) run against chapter 08's two byte paths: the
 // green pipe on every network, and the splice on the fast network (and on the simulated one, where it falls back
 // to the green pipe). Course tests, not graded: the graded tests of the lab are in test/08-tcp-proxy.test.ts.
+import { describe, expect, it } from "vitest";
+import { sleep } from "@target/02-hub/green";
+import { spawn } from "@target/03-cancellation/greenthread";
 import { realNetwork } from "@target/05-green-sockets/node-network";
 import type { Network } from "@target/05-green-sockets/socket";
 import { fastNetwork } from "@target/08-tcp-proxy/fast-net";
 import { greenRelay, type Relay } from "@target/08-tcp-proxy/pipe";
 import { spliceRelay } from "@target/08-tcp-proxy/splice";
-import { real, SEED, simulate } from "../support/net";
+import { pattern, readAll, real, SEED, server, simulate } from "../support/net";
 import { loopbackEnv, relayConformance, simulatedEnv } from "../support/relay-conformance";
 
 const MiB = 1024 * 1024;
@@ -43,3 +46,52 @@ for (const [name, relay, proxy] of onLoopback) {
     total: 32 * MiB,
   });
 }
+
+// The fast network reads every backend socket into one buffer shared by all of them (fast-net.ts). Bytes must never
+// be overwritten by another socket's read while a write still holds them: this makes writes hold them. Many
+// connections at once, each backend answering with bytes of its own, and clients that do not read at first, so that
+// the proxy's writes to them queue in Node and in the kernel; then every client must get its own bytes, exactly.
+describe("the splice on the fast network: many connections sharing the read buffer, with writes queued", () => {
+  const CONNECTIONS = 8;
+  const SIZE = 6 * 1024 * 1024; // per connection: well over what loopback takes in before a reader reads
+  const answerOf = (i: number): Buffer => pattern(SIZE, i * 1_000_003); // a different stream for every connection
+
+  it("every client gets its own backend's bytes, exactly", async () => {
+    const got = await real(function* () {
+      // The backend reads the connection's number, sends that connection's answer and closes.
+      const backendAt = yield* server(realNetwork, { host: "127.0.0.1", port: 0 }, function* (s) {
+        yield* s.sendall(answerOf(Number((yield* s.recvLine()).toString())));
+      });
+      const l = yield* fastNetwork.listen({ host: "127.0.0.1", port: 0 });
+      const relays = Array.from({ length: CONNECTIONS }, () =>
+        spawn(function* proxyConnection() {
+          const client = yield* l.accept();
+          const upstream = yield* fastNetwork.connect(backendAt);
+          try {
+            yield* spliceRelay(client, upstream, () => {}, () => {});
+          } finally {
+            client.close();
+            upstream.close();
+          }
+        }),
+      );
+      const clients = Array.from({ length: CONNECTIONS }, (_, i) =>
+        spawn(function* client() {
+          const c = yield* realNetwork.connect(l.address);
+          yield* c.sendall(`${i}\n`);
+          c.shutdown();
+          yield* sleep(200); // not reading yet: the backend's bytes pile up in the proxy's writes to this client
+          const answer = yield* readAll(c);
+          c.close();
+          return answer.equals(answerOf(i)) ? "intact" : `wrong (${answer.length} bytes)`;
+        }),
+      );
+      const results: string[] = [];
+      for (const c of clients) results.push(yield* c.wait());
+      for (const r of relays) yield* r.wait();
+      l.close();
+      return results;
+    }, 15_000);
+    expect(got).toEqual(Array(CONNECTIONS).fill("intact"));
+  }, 20_000);
+});
