@@ -5,7 +5,7 @@
 //
 // A randomized test prints its seed when it fails. Replay it with, for example:
 //   SEED=1234 npx vitest run test/12-elastic.test.ts
-import { type ChildProcess, spawn as spawnProcess } from "node:child_process";
+import { spawn as spawnProcess } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { sleep } from "@target/02-hub/green";
 import { getHub } from "@target/02-hub/hub";
@@ -65,25 +65,22 @@ const ask = (net: SimNetwork, body = "x") =>
   });
 
 /**
- * Three backend processes for the two loopback tests, started once for this file (a Node process takes about a tenth
- * of a second of CPU to start, and `npm run watch 12` runs the file again on every save). Process i answers raw TCP
- * as "p<i>:<what it read>" on one port and HTTP (Node's http, keep-alive) as "h<i>:<path>" after 5 ms on another.
- * Children of this file's worker; each also exits when its stdin closes (the worker gone) or after 60 s (the two
- * tests' limits of 15 s each, with room).
+ * Three backend processes for the two loopback tests, started once as this file loads, so that they start while the
+ * tests before those run (a Node process takes about a tenth of a second of CPU to start, and `npm run watch 12` runs
+ * the file again on every save; the two tests started three each). Process i answers raw TCP as "p<i>:<what it
+ * read>" on one port, and HTTP (Node's http, keep-alive) as "h<i>:<path>" after 5 ms on another. Children of this
+ * file's worker; each also exits when its stdin closes (the worker gone) or after 60 s (the two tests' limits of 15 s
+ * each, with room).
  */
 const BACKEND = `const n=require("node:net"),h=require("node:http"),i=process.argv[1];const t=n.createServer({allowHalfOpen:true},(c)=>{const p=[];c.on("data",(d)=>p.push(d));c.on("end",()=>setTimeout(()=>c.end("p"+i+":"+Buffer.concat(p)),5));c.on("error",()=>{})});const w=h.createServer((q,r)=>{setTimeout(()=>r.end("h"+i+":"+q.url),5)});t.listen(0,"127.0.0.1",()=>w.listen(0,"127.0.0.1",()=>console.log(JSON.stringify({tcp:t.address().port,http:w.address().port}))));process.stdin.on("end",()=>process.exit(0)).resume();setTimeout(()=>process.exit(0),60000)`;
-let backendProcesses: ChildProcess[] = [];
-let backendPorts: Promise<{ tcp: number; http: number }[]> | undefined;
-const loopbackBackends = (): Promise<{ tcp: number; http: number }[]> =>
-  (backendPorts ??= Promise.all([1, 2, 3].map((i) => new Promise<{ tcp: number; http: number }>((ok, fail) => {
-    const p = spawnProcess(process.execPath, ["-e", BACKEND, String(i)], { stdio: ["pipe", "pipe", "inherit"] });
-    backendProcesses.push(p);
-    p.stdout!.once("data", (d: Buffer) => ok(JSON.parse(d.toString()) as { tcp: number; http: number }));
-    p.once("exit", () => fail(new Error("a backend process exited before listening")));
-  }))));
+const backendProcesses = [1, 2, 3].map((i) => spawnProcess(process.execPath, ["-e", BACKEND, String(i)], { stdio: ["pipe", "pipe", "inherit"] }));
+const loopbackPorts = Promise.all(backendProcesses.map((p) => new Promise<{ tcp: number; http: number }>((ok, fail) => {
+  p.stdout!.once("data", (d: Buffer) => ok(JSON.parse(d.toString()) as { tcp: number; http: number }));
+  p.once("exit", () => fail(new Error("a backend process exited before listening")));
+})));
+loopbackPorts.catch(() => undefined); // reported by the tests that await it, not as an unhandled rejection
 afterAll(() => {
   for (const p of backendProcesses) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
-  backendProcesses = [];
 });
 
 describe("task 1: membership and draining", () => {
@@ -215,7 +212,7 @@ describe("task 1: membership and draining", () => {
   });
 
   it("on loopback, backend processes are added and drained through the admin API under load, and no request fails (1 pts)", async () => {
-    const ports = (await loopbackBackends()).map((b) => b.tcp);
+    const ports = (await loopbackPorts).map((b) => b.tcp);
     const TOTAL = 200;
     const out = await real(function* () {
       const ep = yield* startElasticProxy({ network: realNetwork, listen: { host: "127.0.0.1", port: 0 }, backends: [{ name: "p1", address: { host: "127.0.0.1", port: ports[0]! } }], random: mulberry32(SEED), connectTimeout: 500, drainTimeout: 2000 });
@@ -266,7 +263,7 @@ describe("task 1: membership and draining", () => {
   }, 15_000);
 
   it("on loopback, chapter 11's HTTP proxy follows the membership: keep-alive clients, backends added and drained, no request fails (1 pts)", async () => {
-    const ports = (await loopbackBackends()).map((b) => b.http);
+    const ports = (await loopbackPorts).map((b) => b.http);
     const bs: Backend[] = ports.map((port, i) => ({ name: `h${i + 1}`, address: { host: "127.0.0.1", port } }));
     const TOTAL = 200;
     const out = await real(function* () {
