@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { join, resolve } from "node:path";
 import type { Reporter, TestModule, TestSpecification } from "vitest/node";
 import { ROOT } from "./manifest";
+import { isAlive } from "./process-group";
 
 const VAR = "HUB_RUN_RECORD";
 const RUNS = join(ROOT, ".course", "runs");
@@ -37,15 +38,6 @@ function writeWhole(path: string, value: unknown): void {
   writeFileSync(`${path}.tmp`, JSON.stringify(value));
   renameSync(`${path}.tmp`, path);
 }
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-};
-
 export default class RunRecord implements Reporter {
   private readonly dir = join(RUNS, `${process.pid}-${Date.now()}`);
 
@@ -55,7 +47,7 @@ export default class RunRecord implements Reporter {
     process.env[VAR] = this.dir;
     // Records of runs that were killed before their end.
     for (const d of existsSync(RUNS) ? readdirSync(RUNS) : []) {
-      if (!alive(Number(d.split("-")[0]))) rmSync(join(RUNS, d), { recursive: true, force: true });
+      if (!isAlive(Number(d.split("-")[0]))) rmSync(join(RUNS, d), { recursive: true, force: true });
     }
   }
 
