@@ -14,11 +14,14 @@ const target = resolve(process.env.HUB_TARGET ?? "solutions");
  * waiting on processes they start (the grader, notebooks, Jupyter, Chromium, exports): they start first, so that the
  * short chapter files fill the time instead of one long check running alone at the end (where vitest runs several
  * files at once: on two cores it runs one). Otherwise vitest's own order (failed first, then longest first by its
- * cache of the last run; a fresh clone has none, and would start the long checks last).
+ * cache of the last run; a fresh clone has none, and would start the long checks last). One check comes last:
+ * test/course/reference.test.ts reads the results of the chapters' files of the same run (tools/lib/run-record.ts),
+ * so it starts after all of them.
  */
 class ChecksFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const check = (f: TestSpecification): number => (/\/test\/(course|site|classroom)\//.test(f.moduleId) ? 0 : 1);
+    const check = (f: TestSpecification): number =>
+      /\/test\/course\/reference\.test\.ts$/.test(f.moduleId) ? 2 : /\/test\/(course|site|classroom)\//.test(f.moduleId) ? 0 : 1;
     return (await super.sort(files)).map((f, i) => ({ f, i })).sort((a, b) => check(a.f) - check(b.f) || a.i - b.i).map(({ f }) => f);
   }
 }
@@ -36,7 +39,8 @@ export default defineConfig({
     testTimeout: manifest.limits.testMilliseconds,
     hookTimeout: manifest.limits.testMilliseconds,
     // Chosen explicitly: vitest otherwise picks reporters by environment.
-    reporters: ["default", ["json", { outputFile: ".course/test-results.json" }]],
+    // The run's record (tools/lib/run-record.ts) lets the reference check reuse the chapters' results of the same run.
+    reporters: ["default", ["json", { outputFile: ".course/test-results.json" }], fileURLToPath(new URL("./tools/lib/run-record.ts", import.meta.url))],
     // While grading, each test's result is written from inside the worker as soon as it is known.
     setupFiles: process.env.HUB_GRADE_EVENTS ? [fileURLToPath(new URL("./tools/grader/setup.ts", import.meta.url))] : [],
     globalSetup: [fileURLToPath(new URL("./tools/lib/test-banner.ts", import.meta.url))],

@@ -6,7 +6,7 @@
 // A randomized test prints its seed when it fails. Replay it with, for example:
 //   SEED=1234 npx vitest run test/12-elastic.test.ts
 import { spawn as spawnProcess } from "node:child_process";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { sleep } from "@target/02-hub/green";
 import { getHub } from "@target/02-hub/hub";
 import type { Green } from "@target/02-hub/suspend";
@@ -63,6 +63,25 @@ const ask = (net: SimNetwork, body = "x") =>
       return (e as Error).name;
     }
   });
+
+/**
+ * Three backend processes for the two loopback tests, started once as this file loads, so that they start while the
+ * tests before those run (a Node process takes about a tenth of a second of CPU to start, and `npm run watch 12` runs
+ * the file again on every save; the two tests started three each). Process i answers raw TCP as "p<i>:<what it
+ * read>" on one port, and HTTP (Node's http, keep-alive) as "h<i>:<path>" after 5 ms on another. Children of this
+ * file's worker; each also exits when its stdin closes (the worker gone) or after 60 s (the two tests' limits of 15 s
+ * each, with room).
+ */
+const BACKEND = `const n=require("node:net"),h=require("node:http"),i=process.argv[1];const t=n.createServer({allowHalfOpen:true},(c)=>{const p=[];c.on("data",(d)=>p.push(d));c.on("end",()=>setTimeout(()=>c.end("p"+i+":"+Buffer.concat(p)),5));c.on("error",()=>{})});const w=h.createServer((q,r)=>{setTimeout(()=>r.end("h"+i+":"+q.url),5)});t.listen(0,"127.0.0.1",()=>w.listen(0,"127.0.0.1",()=>console.log(JSON.stringify({tcp:t.address().port,http:w.address().port}))));process.stdin.on("end",()=>process.exit(0)).resume();setTimeout(()=>process.exit(0),60000)`;
+const backendProcesses = [1, 2, 3].map((i) => spawnProcess(process.execPath, ["-e", BACKEND, String(i)], { stdio: ["pipe", "pipe", "inherit"] }));
+const loopbackPorts = Promise.all(backendProcesses.map((p) => new Promise<{ tcp: number; http: number }>((ok, fail) => {
+  p.stdout!.once("data", (d: Buffer) => ok(JSON.parse(d.toString()) as { tcp: number; http: number }));
+  p.once("exit", () => fail(new Error("a backend process exited before listening")));
+})));
+loopbackPorts.catch(() => undefined); // reported by the tests that await it, not as an unhandled rejection
+afterAll(() => {
+  for (const p of backendProcesses) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
+});
 
 describe("task 1: membership and draining", () => {
   it("a draining member gets no new connections, keeps its open one, and is forgotten when that one ends (1 pts)", () => {
@@ -193,122 +212,100 @@ describe("task 1: membership and draining", () => {
   });
 
   it("on loopback, backend processes are added and drained through the admin API under load, and no request fails (1 pts)", async () => {
-    // Backend processes that answer "<name>:<what they read>". Children of this test; each also exits when its stdin
-    // closes (this process gone) or after 30 s, whatever happens.
-    const script = `const n=require("node:net");const s=n.createServer({allowHalfOpen:true},(c)=>{const p=[];c.on("data",(d)=>p.push(d));c.on("end",()=>setTimeout(()=>c.end(process.argv[1]+":"+Buffer.concat(p)),5));c.on("error",()=>{})});s.listen(0,"127.0.0.1",()=>console.log(s.address().port));process.stdin.on("end",()=>process.exit(0)).resume();setTimeout(()=>process.exit(0),30000)`;
-    const procs = ["p1", "p2", "p3"].map((name) => spawnProcess(process.execPath, ["-e", script, name], { stdio: ["pipe", "pipe", "inherit"] }));
-    try {
-      const ports = await Promise.all(procs.map((p) => new Promise<number>((ok, fail) => {
-        p.stdout!.once("data", (d: Buffer) => ok(Number(d.toString().trim())));
-        p.once("exit", () => fail(new Error("a backend process exited before listening")));
-      })));
-      const TOTAL = 200;
-      const out = await real(function* () {
-        const ep = yield* startElasticProxy({ network: realNetwork, listen: { host: "127.0.0.1", port: 0 }, backends: [{ name: "p1", address: { host: "127.0.0.1", port: ports[0]! } }], random: mulberry32(SEED), connectTimeout: 500, drainTimeout: 2000 });
-        const admin = yield* startAdmin({ network: realNetwork, membership: ep.membership });
-        const http = new HttpClient({ network: realNetwork, timeout: 2000 });
-        const url = (path: string) => `http://127.0.0.1:${admin.address.port}${path}`;
-        const statuses: number[] = [];
-        const adminCall = function* (method: string, path: string, body?: unknown): Green<void> {
-          const r = yield* http.request({ method, url: url(path), body: body === undefined ? undefined : JSON.stringify(body) });
-          statuses.push(r.status);
-        };
-        let started = 0;
-        const failed: string[] = [];
-        const served: Record<string, number> = {};
-        const worker = function* () {
-          while (started < TOTAL) {
-            const k = started++;
-            if (k === 40) yield* adminCall("POST", "/backends", { name: "p2", host: "127.0.0.1", port: ports[1] });
-            if (k === 80) yield* adminCall("POST", "/backends", { name: "p3", host: "127.0.0.1", port: ports[2] });
-            if (k === 120) yield* adminCall("DELETE", "/backends/p1");
-            if (k === 160) yield* adminCall("POST", "/backends/p2/drain", { timeout: 2000 });
-            let got: string;
-            try {
-              got = yield* request(realNetwork, ep.proxy.address, `req${k}`, 2000);
-            } catch (e) {
-              got = (e as Error).name;
-            }
-            if (!/^p[123]:req\d+$/.test(got) || !got.endsWith(`:req${k}`)) failed.push(`req${k}: ${got || "(nothing)"}`);
-            else served[got.slice(0, 2)] = (served[got.slice(0, 2)] ?? 0) + 1;
+    const ports = (await loopbackPorts).map((b) => b.tcp);
+    const TOTAL = 200;
+    const out = await real(function* () {
+      const ep = yield* startElasticProxy({ network: realNetwork, listen: { host: "127.0.0.1", port: 0 }, backends: [{ name: "p1", address: { host: "127.0.0.1", port: ports[0]! } }], random: mulberry32(SEED), connectTimeout: 500, drainTimeout: 2000 });
+      const admin = yield* startAdmin({ network: realNetwork, membership: ep.membership });
+      const http = new HttpClient({ network: realNetwork, timeout: 2000 });
+      const url = (path: string) => `http://127.0.0.1:${admin.address.port}${path}`;
+      const statuses: number[] = [];
+      const adminCall = function* (method: string, path: string, body?: unknown): Green<void> {
+        const r = yield* http.request({ method, url: url(path), body: body === undefined ? undefined : JSON.stringify(body) });
+        statuses.push(r.status);
+      };
+      let started = 0;
+      const failed: string[] = [];
+      const served: Record<string, number> = {};
+      const worker = function* () {
+        while (started < TOTAL) {
+          const k = started++;
+          if (k === 40) yield* adminCall("POST", "/backends", { name: "p2", host: "127.0.0.1", port: ports[1] });
+          if (k === 80) yield* adminCall("POST", "/backends", { name: "p3", host: "127.0.0.1", port: ports[2] });
+          if (k === 120) yield* adminCall("DELETE", "/backends/p1");
+          if (k === 160) yield* adminCall("POST", "/backends/p2/drain", { timeout: 2000 });
+          let got: string;
+          try {
+            got = yield* request(realNetwork, ep.proxy.address, `req${k}`, 2000);
+          } catch (e) {
+            got = (e as Error).name;
           }
-        };
-        const workers = [0, 1, 2, 3].map(() => spawn(worker));
-        for (const w of workers) yield* w.wait();
-        yield* ep.membership.settled();
-        const events = ep.membership.events.map((e) => `${e.at} ${e.action} ${e.backend}: ${e.detail}`);
-        const report = { failed, served, statuses, left: ep.membership.active.map((b) => b.name), cut: ep.membership.cut, events, clients: { ...ep.proxy.clients }, counters: { ...ep.counters } };
-        admin.close();
-        yield* ep.shutdown(500);
-        return report;
-      }, 12_000);
-      console.log(`loopback: ${TOTAL} requests, 4 at a time; served ${JSON.stringify(out.served)}; failed ${out.failed.length}; admin answers ${out.statuses.join(", ")}`);
-      expect(out.statuses).toEqual([201, 201, 202, 202]);
-      const why = `membership: ${out.events.join("; ")}; clients ${JSON.stringify(out.clients)}; ${JSON.stringify(out.counters)}`;
-      expect(out.failed, `no request fails while backends come and go; ${why}`).toEqual([]);
-      expect(out.cut, `every drain finished before its deadline; ${why}`).toBe(0);
-      expect(out.left).toEqual(["p3"]);
-      expect(Object.keys(out.served).sort(), "every process served some").toEqual(["p1", "p2", "p3"]);
-    } finally {
-      for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
-    }
+          if (!/^p[123]:req\d+$/.test(got) || !got.endsWith(`:req${k}`)) failed.push(`req${k}: ${got || "(nothing)"}`);
+          else served[got.slice(0, 2)] = (served[got.slice(0, 2)] ?? 0) + 1;
+        }
+      };
+      const workers = [0, 1, 2, 3].map(() => spawn(worker));
+      for (const w of workers) yield* w.wait();
+      yield* ep.membership.settled();
+      const events = ep.membership.events.map((e) => `${e.at} ${e.action} ${e.backend}: ${e.detail}`);
+      const report = { failed, served, statuses, left: ep.membership.active.map((b) => b.name), cut: ep.membership.cut, events, clients: { ...ep.proxy.clients }, counters: { ...ep.counters } };
+      admin.close();
+      yield* ep.shutdown(500);
+      return report;
+    }, 12_000);
+    console.log(`loopback: ${TOTAL} requests, 4 at a time; served ${JSON.stringify(out.served)}; failed ${out.failed.length}; admin answers ${out.statuses.join(", ")}`);
+    expect(out.statuses).toEqual([201, 201, 202, 202]);
+    const why = `membership: ${out.events.join("; ")}; clients ${JSON.stringify(out.clients)}; ${JSON.stringify(out.counters)}`;
+    expect(out.failed, `no request fails while backends come and go; ${why}`).toEqual([]);
+    expect(out.cut, `every drain finished before its deadline; ${why}`).toBe(0);
+    expect(out.left).toEqual(["p3"]);
+    expect(Object.keys(out.served).sort(), "every process served some").toEqual(["p1", "p2", "p3"]);
   }, 15_000);
 
   it("on loopback, chapter 11's HTTP proxy follows the membership: keep-alive clients, backends added and drained, no request fails (1 pts)", async () => {
-    // HTTP backend processes (Node's http, keep-alive) that answer "<name>:<path>" after 5 ms; children of this test,
-    // each exiting when its stdin closes or after 30 s.
-    const script = `const h=require("node:http");const s=h.createServer((q,r)=>{setTimeout(()=>r.end(process.argv[1]+":"+q.url),5)});s.listen(0,"127.0.0.1",()=>console.log(s.address().port));process.stdin.on("end",()=>process.exit(0)).resume();setTimeout(()=>process.exit(0),30000)`;
-    const procs = ["h1", "h2", "h3"].map((name) => spawnProcess(process.execPath, ["-e", script, name], { stdio: ["pipe", "pipe", "inherit"] }));
-    try {
-      const ports = await Promise.all(procs.map((p) => new Promise<number>((ok, fail) => {
-        p.stdout!.once("data", (d: Buffer) => ok(Number(d.toString().trim())));
-        p.once("exit", () => fail(new Error("a backend process exited before listening")));
-      })));
-      const bs: Backend[] = ports.map((port, i) => ({ name: `h${i + 1}`, address: { host: "127.0.0.1", port } }));
-      const TOTAL = 200;
-      const out = await real(function* () {
-        const membership = new Membership({ drainTimeout: 2000 });
-        membership.add(bs[0]!, { initial: true });
-        const proxy = yield* startHttpProxy({ network: membership.network(realNetwork), listen: { host: "127.0.0.1", port: 0 }, backends: [bs[0]!], random: mulberry32(SEED) });
-        followMembership(membership, proxy);
-        let started = 0;
-        const failed: string[] = [];
-        const served: Record<string, number> = {};
-        const worker = function* () {
-          const http = new HttpClient({ network: realNetwork, timeout: 2000 }); // keeps its connection to the proxy
-          while (started < TOTAL) {
-            const k = started++;
-            if (k === 40) membership.add(bs[1]!);
-            if (k === 80) membership.add(bs[2]!);
-            if (k === 120) membership.drain(bs[0]!);
-            if (k === 160) membership.drain(bs[1]!);
-            let got: string;
-            try {
-              const r = yield* http.get(`http://127.0.0.1:${proxy.address.port}/req${k}`);
-              got = r.status === 200 ? r.text() : `status ${r.status}`;
-            } catch (e) {
-              got = (e as Error).name;
-            }
-            if (!/^h[123]:\/req\d+$/.test(got) || !got.endsWith(`/req${k}`)) failed.push(`req${k}: ${got}`);
-            else served[got.slice(0, 2)] = (served[got.slice(0, 2)] ?? 0) + 1;
+    const ports = (await loopbackPorts).map((b) => b.http);
+    const bs: Backend[] = ports.map((port, i) => ({ name: `h${i + 1}`, address: { host: "127.0.0.1", port } }));
+    const TOTAL = 200;
+    const out = await real(function* () {
+      const membership = new Membership({ drainTimeout: 2000 });
+      membership.add(bs[0]!, { initial: true });
+      const proxy = yield* startHttpProxy({ network: membership.network(realNetwork), listen: { host: "127.0.0.1", port: 0 }, backends: [bs[0]!], random: mulberry32(SEED) });
+      followMembership(membership, proxy);
+      let started = 0;
+      const failed: string[] = [];
+      const served: Record<string, number> = {};
+      const worker = function* () {
+        const http = new HttpClient({ network: realNetwork, timeout: 2000 }); // keeps its connection to the proxy
+        while (started < TOTAL) {
+          const k = started++;
+          if (k === 40) membership.add(bs[1]!);
+          if (k === 80) membership.add(bs[2]!);
+          if (k === 120) membership.drain(bs[0]!);
+          if (k === 160) membership.drain(bs[1]!);
+          let got: string;
+          try {
+            const r = yield* http.get(`http://127.0.0.1:${proxy.address.port}/req${k}`);
+            got = r.status === 200 ? r.text() : `status ${r.status}`;
+          } catch (e) {
+            got = (e as Error).name;
           }
-        };
-        const workers = [0, 1, 2, 3].map(() => spawn(worker));
-        for (const w of workers) yield* w.wait();
-        const settledBy = getHub().now();
-        yield* membership.settled();
-        const report = { failed, served, left: membership.active.map((b) => b.name), cut: membership.cut, waited: Math.round(getHub().now() - settledBy) };
-        yield* proxy.shutdown(500);
-        return report;
-      }, 12_000);
-      console.log(`loopback HTTP: ${TOTAL} requests, 4 keep-alive clients; served ${JSON.stringify(out.served)}; failed ${out.failed.length}; drains done ${out.waited} ms after the last request`);
-      expect(out.failed, "no request fails while backends come and go").toEqual([]);
-      expect(out.cut, "a draining backend's keep-alive connections closed after their request: no drain reached its deadline").toBe(0);
-      expect(out.left).toEqual(["h3"]);
-      expect(Object.keys(out.served).sort(), "every process served some").toEqual(["h1", "h2", "h3"]);
-    } finally {
-      for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
-    }
+          if (!/^h[123]:\/req\d+$/.test(got) || !got.endsWith(`/req${k}`)) failed.push(`req${k}: ${got}`);
+          else served[got.slice(0, 2)] = (served[got.slice(0, 2)] ?? 0) + 1;
+        }
+      };
+      const workers = [0, 1, 2, 3].map(() => spawn(worker));
+      for (const w of workers) yield* w.wait();
+      const settledBy = getHub().now();
+      yield* membership.settled();
+      const report = { failed, served, left: membership.active.map((b) => b.name), cut: membership.cut, waited: Math.round(getHub().now() - settledBy) };
+      yield* proxy.shutdown(500);
+      return report;
+    }, 12_000);
+    console.log(`loopback HTTP: ${TOTAL} requests, 4 keep-alive clients; served ${JSON.stringify(out.served)}; failed ${out.failed.length}; drains done ${out.waited} ms after the last request`);
+    expect(out.failed, "no request fails while backends come and go").toEqual([]);
+    expect(out.cut, "a draining backend's keep-alive connections closed after their request: no drain reached its deadline").toBe(0);
+    expect(out.left).toEqual(["h3"]);
+    expect(Object.keys(out.served).sort(), "every process served some").toEqual(["h1", "h2", "h3"]);
   }, 15_000);
 });
 

@@ -1,6 +1,7 @@
 // Course checks for the notebooks: every ready chapter has one, committed clean (tslab kernel, no outputs); every
 // cell of every notebook runs through tslab's own API; and once more through real Jupyter (nbconvert) when it is
-// installed — which CI=true requires.
+// installed — which CI=true requires. A notebook that passed a run with the same inputs is not run again
+// (tools/lib/notebooks/cache.ts, checked below).
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +15,7 @@ import {
 } from "../../tools/lib/notebooks/nbformat";
 import type { NotebookReport } from "../../tools/lib/notebooks/execute";
 import { NOTEBOOK_SECONDS, problems, runNotebook, runNotebooks } from "../../tools/lib/notebooks/run";
+import { NotebookCache } from "../../tools/lib/notebooks/cache";
 
 const manifest = loadManifest();
 const ready = readyChapters(manifest);
@@ -44,12 +46,19 @@ describe("notebooks: one per ready chapter, committed clean", () => {
 });
 
 describe("notebooks: every cell runs through tslab's API", () => {
-  // All at once in the background, as many at a time as there are cores; each test reads its notebook's report.
+  // All at once in the background, as many at a time as there are cores; each test reads its notebook's report. A
+  // notebook that passed with the same inputs is not run again (tools/lib/notebooks/cache.ts).
+  const cache = new NotebookCache(ROOT, "api");
   let reports: NotebookReport[] = [];
+  let cached: string[] = [];
   beforeAll(async () => {
-    reports = await runNotebooks(files);
+    cached = files.filter((f) => cache.passed(f));
+    reports = await runNotebooks(files.filter((f) => !cached.includes(f)));
+    for (const r of reports) cache.remember(r.file, problems(r));
   }, backstop(NOTEBOOK_SECONDS, files.length));
   it.each(files)("%s", (file) => {
+    // A notebook the cache vouches for: its inputs are still those of its passing run.
+    if (cached.includes(file)) return expect(cache.passed(file), `${file}: its inputs changed during the run`).toBe(true);
     const r = reports.find((x) => x.file === file);
     const found = r ? problems(r) : [`${file}: not run`];
     if (found.length) throw new Error(`${found.join("\n")}\n(run it yourself: npm run notebook -- run ${file.slice(10, 12)})`);
@@ -74,6 +83,48 @@ describe("the notebook checks themselves", () => {
     const error = notebook([code("a", { ...ran, outputs: [{ output_type: "error", ename: "Error", evalue: "boom", traceback: [] }] })]);
     expect(executedProblems(error, "n.ipynb")).toEqual(["n.ipynb, cell 1: Error: boom"]);
     expect(executedProblems(notebook([code("a", ran), code("b")]), "n.ipynb")).toEqual(["n.ipynb, cell 2 did not run (the kernel died or nbconvert stopped)"]);
+  });
+
+  it("a run is kept only when it passed, and no longer counts once the notebook, a solution, the tools, a benchmark result or the packages change", () => {
+    const root = mkdtempSync(join(tmpdir(), "hub-nb-cache-"));
+    const put = (f: string, text: string): void => {
+      mkdirSync(join(root, f, ".."), { recursive: true });
+      writeFileSync(join(root, f), text);
+    };
+    try {
+      const inputs: [string, string][] = [
+        ["notebooks/a.ipynb", serialize(notebook([code("1 + 1")]))], ["notebooks/b.ipynb", serialize(notebook([code("2")]))],
+        ["solutions/02-hub/hub.ts", "export {};\n"], ["tools/notebooks/show.ts", "export {};\n"],
+        ["bench/results/strategies-sim.json", "{}\n"], ["package-lock.json", "{}\n"],
+      ];
+      for (const [f, text] of inputs) put(f, text);
+      const api = new NotebookCache(root, "api");
+      const a = "notebooks/a.ipynb";
+      expect(api.passed(a)).toBe(false);
+      api.remember(a, ["notebooks/a.ipynb, cell 1 failed"]);
+      expect(api.passed(a), "a failing run was kept").toBe(false);
+      api.remember(a, []);
+      expect(api.passed(a)).toBe(true);
+      expect(new NotebookCache(root, "jupyter nbconvert 7.16.6").passed(a), "a run through the API counted for Jupyter").toBe(false);
+      for (const [f, text] of inputs.filter(([f]) => f !== "notebooks/b.ipynb")) {
+        put(f, `${text} `);
+        expect(api.passed(a), `the run still counted after ${f} changed`).toBe(false);
+        put(f, text);
+        expect(api.passed(a)).toBe(true);
+      }
+      put("solutions/02-hub/green.ts", "export {};\n");
+      expect(api.passed(a), "the run still counted after a solution file was added").toBe(false);
+      // A file that changes while the notebook runs: the run is not kept, under the inputs before or after.
+      const b = "notebooks/b.ipynb";
+      expect(api.passed(b)).toBe(false);
+      put("solutions/02-hub/hub.ts", "export const changed = 1;\n");
+      api.remember(b, []);
+      expect(api.passed(b)).toBe(false);
+      put("solutions/02-hub/hub.ts", "export {};\n");
+      expect(api.passed(b)).toBe(false);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it(
@@ -113,14 +164,20 @@ describe("notebooks: every cell runs in real Jupyter (jupyter nbconvert --execut
     }
     return;
   }
+  const cache = new NotebookCache(ROOT, `jupyter nbconvert ${version}`);
   let results: JupyterResult[] = [];
+  let cached: string[] = [];
   let out = "";
   beforeAll(async () => {
     out = mkdtempSync(join(tmpdir(), "hub-nbconvert-"));
-    results = await checkWithJupyter(files, out);
+    cached = files.filter((f) => cache.passed(f));
+    const todo = files.filter((f) => !cached.includes(f));
+    results = todo.length ? await checkWithJupyter(todo, out) : [];
+    for (const r of results) cache.remember(r.file, r.problems);
   }, backstop(JUPYTER_NOTEBOOK_SECONDS, files.length));
   afterAll(() => rmSync(out, { recursive: true, force: true }));
   it.each(files)("%s", (file) => {
+    if (cached.includes(file)) return expect(cache.passed(file), `${file}: its inputs changed during the run`).toBe(true);
     const found = results.find((x) => x.file === file)?.problems ?? [`${file}: not run`];
     if (found.length) throw new Error(`${found.join("\n")}\n(check it yourself: npm run notebook -- check-jupyter ${file.slice(10, 12)})`);
   });

@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { hashInputs } from "../../tools/lib/content-hash";
 import { ROOT } from "../../tools/lib/manifest";
 import { buildSite } from "../../site/src/build/index";
 
@@ -22,14 +23,6 @@ const INPUT_DIRS = ["chapters", "solutions", "labs", "notebooks", "bench/results
 const SKIP = new Set(["site/screenshots", "site/dist"]);
 const INPUT_FILES = ["course.json", "package.json", "package-lock.json", "tsconfig.json"];
 
-function filesUnder(root: string, dir: string): string[] {
-  const abs = join(root, dir);
-  if (!existsSync(abs) || SKIP.has(dir)) return [];
-  return readdirSync(abs, { withFileTypes: true })
-    .filter((d) => d.name !== "node_modules" && !d.name.startsWith("."))
-    .flatMap((d) => (d.isDirectory() ? filesUnder(root, `${dir}/${d.name}`) : [`${dir}/${d.name}`]));
-}
-
 /** The commit checked out: the benchmarks page says, from git history, whether each result is still current. */
 function head(root: string): string {
   try {
@@ -42,12 +35,7 @@ function head(root: string): string {
 export function siteKey(root = ROOT): string {
   const hash = createHash("sha256");
   hash.update(`${process.version}\n${head(root)}\n`);
-  const inputs = [...INPUT_DIRS.flatMap((d) => filesUnder(root, d)), ...INPUT_FILES.filter((f) => existsSync(join(root, f)))].sort();
-  for (const f of inputs) {
-    hash.update(`\0${f}\0`);
-    hash.update(readFileSync(join(root, f)));
-  }
-  return hash.digest("hex").slice(0, 24);
+  return hashInputs(hash, root, INPUT_DIRS, INPUT_FILES, SKIP).digest("hex").slice(0, 24);
 }
 
 const CACHE = join(ROOT, ".course", "cache");

@@ -6,7 +6,8 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join } from "node:path";
+import { hashInputs } from "./content-hash";
 import { ROOT } from "./manifest";
 
 export interface ListedTest {
@@ -20,25 +21,13 @@ export interface ListedTest {
 const INPUT_DIRS = ["test", "solutions", "tools/lib"];
 const INPUT_FILES = ["vitest.config.ts", "course.json", "package.json", "tsconfig.json"];
 
-function filesUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.name !== "node_modules" && !d.name.startsWith("."))
-    .flatMap((d) => (d.isDirectory() ? filesUnder(join(dir, d.name)) : [join(dir, d.name)]));
-}
-
 /** A hash of the files asked for, the vitest that lists them and the content of every input. */
 function listingKey(root: string, files: readonly string[]): string {
   const hash = createHash("sha256");
   hash.update(`${root}\n${[...files].sort().join("\n")}\n`);
   const vitest = join(ROOT, "node_modules", "vitest", "package.json");
   if (existsSync(vitest)) hash.update(readFileSync(vitest));
-  const inputs = [...INPUT_DIRS.flatMap((d) => filesUnder(join(root, d))), ...INPUT_FILES.map((f) => join(root, f)).filter(existsSync)].sort();
-  for (const f of inputs) {
-    hash.update(`\0${relative(root, f)}\0`);
-    hash.update(readFileSync(f));
-  }
-  return hash.digest("hex").slice(0, 24);
+  return hashInputs(hash, root, INPUT_DIRS, INPUT_FILES).digest("hex").slice(0, 24);
 }
 
 /**
