@@ -8,7 +8,7 @@
 import type { Socket as NetSocket } from "node:net";
 import type { Greenlet } from "../02-hub/greenlet";
 import { getHub, type Hub } from "../02-hub/hub";
-import type { Green } from "../02-hub/suspend";
+import { PARK, type Green } from "../02-hub/suspend";
 import { ConnectionResetError, fromNodeError, SocketClosedError, type SocketError } from "./errors";
 import { park } from "./park";
 import type { Address } from "./socket";
