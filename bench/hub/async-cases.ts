@@ -1,4 +1,4 @@
-// The hub suite's cases written the way a Node programmer would without a hub (chapter 8): async functions,
+// The hub suite's cases written the way a Node programmer would without a hub (chapter 02): async functions,
 // promises and setTimeout. Each is the native idiom at its cheapest honest form, so the comparison flatters no one.
 import type { Measure } from "../lib/measure";
 import { check, cpuNs, liveHeap } from "../lib/measure";

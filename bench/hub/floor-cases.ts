@@ -1,4 +1,4 @@
-// The hub suite's cases on the floor scheduler (chapter 8). Traps are yielded bare (`yield`, not `yield*`): this is
+// The hub suite's cases on the floor scheduler (chapter 02). Traps are yielded bare (`yield`, not `yield*`): this is
 // the cheapest a generator hub can be, so the hub's ratio to it is the price of its design.
 import type { Body, Thread } from "./floor";
 import { Floor, FloorEvent, FloorQueue } from "./floor";

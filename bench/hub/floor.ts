@@ -1,4 +1,4 @@
-// The floor of the hub benchmark (chapter 8): the least a generator scheduler can do — a run queue, one timer heap,
+// The floor of the hub benchmark (chapter 02): the least a generator scheduler can do — a run queue, one timer heap,
 // park/wake — with nothing the course's hub adds (no Suspend objects, no yield* helpers, no cancellation, no clock
 // interface). The hub's figures are read as multiples of this one's, measured in the same run.
 //

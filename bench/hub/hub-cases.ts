@@ -1,4 +1,4 @@
-// The hub suite's cases on the course's hub (chapter 8): solutions/02-hub and 03-cancellation for threads, sleep
+// The hub suite's cases on the course's hub (chapter 02): solutions/02-hub and 03-cancellation for threads, sleep
 // and wait, 04-primitives for Event and Queue. Every case runs on runReal, the real-clock backend a program uses.
 import { runReal, sleep, spawn, type GreenThread } from "../../solutions/03-cancellation/greenthread";
 import type { Green } from "../../solutions/02-hub/suspend";

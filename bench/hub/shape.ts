@@ -1,4 +1,4 @@
-// The shape of the hub suite's workloads (chapter 8), shared by every Node system; bench/hub/eventlet_cases.py
+// The shape of the hub suite's workloads (chapter 02), shared by every Node system; bench/hub/eventlet_cases.py
 // repeats these few lines in Python, so keep the two in step.
 
 /**

@@ -1,4 +1,4 @@
-// The hub suite of tracker issue 4 (chapter 8): what a green thread costs — spawn+join, a switch, an idle thread, a
+// The hub suite (chapter 02): what a green thread costs — spawn+join, a switch, an idle thread, a
 // timer — on our hub, on the floor (a bare generator scheduler), on native async/await and on Python eventlet.
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
@@ -25,7 +25,7 @@ const python = "/usr/bin/python3"; // Debian's eventlet lives in the system Pyth
 
 export const suite: Suite = {
   name: "hub",
-  title: "hub: the cost of a green thread (issue 4)",
+  title: "hub: the cost of a green thread (chapter 02)",
   cases,
   subject: "hub",
   sources: ["solutions/02-hub", "solutions/03-cancellation", "solutions/04-primitives", "bench/hub", "bench/lib"],

@@ -56,6 +56,11 @@ function* sleepFor(ms: number): Green<void> {
 }
 // #endregion
 
+/** A sleeper's alarm: one function for every sleep, handed its thread (Hub.schedule's `arg`), not a closure per sleep. */
+const wakeUp = (g: Greenlet): void => {
+  g.hub.resume(g);
+};
+
 // #region yield-once
 /**
  * What `sleep(0)` returns: the generator `function* () { yield YIELD }`, written by hand so that it can be

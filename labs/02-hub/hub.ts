@@ -113,8 +113,11 @@ export class Hub {
   // #endregion
 
   // #region schedule
-  /** Runs `callback` on the hub after `ms` milliseconds (0 or less: at the next pass). It must not block. */
-  schedule(ms: number, callback: () => void): Timer {
+  /**
+   * Runs `callback(arg)` on the hub after `ms` milliseconds (0 or less: at the next pass). It must not block.
+   * Pass what the callback needs as `arg` on a hot path: a closure capturing it is an allocation per timer.
+   */
+  schedule<A>(ms: number, callback: (arg: A) => void, arg?: A): Timer {
     // TODO(task 4): Hub.schedule. See README.md.
     throw new Error("not implemented yet — lab 02-hub, task 4: Hub.schedule");
   }

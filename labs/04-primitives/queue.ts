@@ -31,6 +31,9 @@ const alreadyDone: Green<void> = {
   },
 };
 
+/** What `#poll` returns when there is no item: `undefined` is an item a program may put. */
+const NOTHING: unique symbol = Symbol("nothing");
+
 export class LightQueue<T> {
   #maxsize: number;
   readonly #getters = new WaitQueue();
@@ -118,8 +121,11 @@ export class LightQueue<T> {
     throw new Error("not implemented yet — lab 04-primitives, task 4: LightQueue.offer");
   }
 
-  /** Takes an item from the buffer, or straight from a waiting putter (a rendezvous); [false] if none. */
-  #poll(): [boolean, T | undefined] {
+  /**
+   * Takes an item from the buffer, or straight from a waiting putter (a rendezvous); NOTHING if none. A marker, not
+   * a `[got, item]` pair: every get that parks polls first, and the pair was an array allocated per hand-off.
+   */
+  #poll(): T | typeof NOTHING {
     // TODO(task 4): LightQueue.poll. See README.md.
     throw new Error("not implemented yet — lab 04-primitives, task 4: LightQueue.poll");
   }

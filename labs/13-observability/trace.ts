@@ -198,9 +198,9 @@ class HubTracer implements Tracer {
         }
         return proto.switchTo.call(hub, g, error);
       },
-      schedule(ms, callback) {
-        if (!self.#on) return proto.schedule.call(hub, ms, callback);
-        return proto.schedule.call(hub, ms, self.#timerCallback(callback));
+      schedule(ms, callback, arg) {
+        const fire = callback as (arg: unknown) => void; // `call` loses the method's type parameter
+        return proto.schedule.call(hub, ms, self.#on ? self.#timerCallback(fire) : fire, arg);
       },
     };
     for (const name of HOOKED) Object.defineProperty(hub, name, { value: wrappers[name], configurable: true, writable: true });
@@ -369,11 +369,11 @@ class HubTracer implements Tracer {
   };
 
   /** Wraps a timer's callback so that what it wakes is known to come from the timer, set by whom. */
-  #timerCallback(callback: () => void): () => void {
+  #timerCallback(callback: (arg: unknown) => void): (arg: unknown) => void {
     // Set by a thread, or by a timer callback (a packet's next hop): the thread at the origin of the chain.
     const { by, byTs } = this.#waker();
-    return () => {
-      if (!this.#on) return callback();
+    return (arg) => {
+      if (!this.#on) return callback(arg);
       this.#settle(null);
       this.#dying = -1;
       const saved = [this.#inTimer, this.#timerBy, this.#timerTs] as const;
@@ -381,7 +381,7 @@ class HubTracer implements Tracer {
       this.#timerBy = by;
       this.#timerTs = byTs;
       try {
-        callback();
+        callback(arg);
       } finally {
         [this.#inTimer, this.#timerBy, this.#timerTs] = saved;
       }

@@ -63,9 +63,7 @@ export function sleep(ms = 0): Green<void> {
 
 function* sleepFor(ms: number): Green<void> {
   // BEGIN SOLUTION 4 sleep
-  const hub = getHub();
-  const me = getCurrent();
-  const timer = hub.schedule(ms, () => hub.resume(me));
+  const timer = getHub().schedule(ms, wakeUp, getCurrent());
   try {
     yield PARK;
   } finally {
@@ -75,6 +73,11 @@ function* sleepFor(ms: number): Green<void> {
   // END SOLUTION
 }
 // #endregion
+
+/** A sleeper's alarm: one function for every sleep, handed its thread (Hub.schedule's `arg`), not a closure per sleep. */
+const wakeUp = (g: Greenlet): void => {
+  g.hub.resume(g);
+};
 
 // #region yield-once
 /**

@@ -6,7 +6,11 @@
 // removal in place rather than a tombstone left behind to leak until its deadline.
 
 // #region timer
-/** A callback the hub runs at `deadline` (in the backend's milliseconds) unless it is cancelled first. */
+/**
+ * A callback the hub runs at `deadline` (in the backend's milliseconds), as `callback(arg)`, unless it is cancelled
+ * first. The argument is passed, as `setTimeout(fn, ms, arg)` passes one, so that the hub's commonest timer (resume
+ * this thread) needs no closure of its own: one shared function and the thread as its argument.
+ */
 export class Timer {
   /** Where the timer sits in its heap's array; -1 once it has fired or been cancelled. */
   index = -1;
@@ -15,8 +19,10 @@ export class Timer {
     readonly deadline: number,
     /** Creation order: timers with equal deadlines fire first-scheduled, first-fired. */
     readonly seq: number,
-    readonly callback: () => void,
+    readonly callback: (arg: unknown) => void,
     private readonly heap: TimerHeap,
+    /** What `callback` is called with. */
+    readonly arg: unknown = undefined,
   ) {}
 
   /** True until the timer fires or is cancelled. */

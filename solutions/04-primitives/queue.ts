@@ -31,6 +31,9 @@ const alreadyDone: Green<void> = {
   },
 };
 
+/** What `#poll` returns when there is no item: `undefined` is an item a program may put. */
+const NOTHING: unique symbol = Symbol("nothing");
+
 export class LightQueue<T> {
   #maxsize: number;
   readonly #getters = new WaitQueue();
@@ -119,8 +122,8 @@ export class LightQueue<T> {
   /** Removes and returns an item, waiting for one if the queue is empty; throws Empty if `ms` runs out first. */
   *get(ms?: number): Green<T> {
     // BEGIN SOLUTION 4 LightQueue.get
-    const [got, item] = this.#poll();
-    if (got) return item as T;
+    const item = this.#poll();
+    if (item !== NOTHING) return item;
     const waiter = this.#getters.enter(undefined, ms); // park, written out, as in put
     let woken: unknown;
     try {
@@ -136,9 +139,9 @@ export class LightQueue<T> {
   /** Removes and returns an item if there is one now; throws Empty otherwise. */
   getNowait(): T {
     // BEGIN SOLUTION 4 LightQueue.getNowait
-    const [got, item] = this.#poll();
-    if (!got) throw new Empty("getNowait: the queue is empty");
-    return item as T;
+    const item = this.#poll();
+    if (item === NOTHING) throw new Empty("getNowait: the queue is empty");
+    return item;
     // END SOLUTION
   }
 
@@ -157,20 +160,23 @@ export class LightQueue<T> {
     // END SOLUTION
   }
 
-  /** Takes an item from the buffer, or straight from a waiting putter (a rendezvous); [false] if none. */
-  #poll(): [boolean, T | undefined] {
+  /**
+   * Takes an item from the buffer, or straight from a waiting putter (a rendezvous); NOTHING if none. A marker, not
+   * a `[got, item]` pair: every get that parks polls first, and the pair was an array allocated per hand-off.
+   */
+  #poll(): T | typeof NOTHING {
     // BEGIN SOLUTION 4 LightQueue.poll
     if (this.qsize() > 0) {
       const item = this.take();
       this.#admitPutters(); // there is room now
-      return [true, item];
+      return item;
     }
     const putter = this.#putters.wakeOne();
     if (putter !== null) {
       this.accepted();
-      return [true, putter.data];
+      return putter.data;
     }
-    return [false, undefined];
+    return NOTHING;
     // END SOLUTION
   }
 

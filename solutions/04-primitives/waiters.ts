@@ -28,6 +28,11 @@ export class Waiter<D> {
 }
 // #endregion
 
+/** A deadline's alarm: one function for every waiter, handed its thread (Hub.schedule's `arg`), no closure each. */
+const timeOut = (g: Greenlet): void => {
+  g.hub.resume(g, TIMED_OUT);
+};
+
 // #region wait-queue
 /** A first-in, first-out line of parked threads; a doubly linked list, so leaving from the middle is O(1). */
 export class WaitQueue<D = undefined> {
@@ -69,7 +74,7 @@ export class WaitQueue<D = undefined> {
     const me = getCurrent();
     const waiter = new Waiter(me, data);
     this.#append(waiter);
-    if (ms !== undefined && ms !== Infinity) waiter.timer = hub.schedule(ms, () => hub.resume(me, TIMED_OUT));
+    if (ms !== undefined && ms !== Infinity) waiter.timer = hub.schedule(ms, timeOut, me);
     return waiter;
     // END SOLUTION
   }
