@@ -43,10 +43,9 @@ export function* spliceRelay(client: Socket, server: Socket, up: (n: number) => 
   };
   const stopUp = forward(c, s, up, on.ended);
   const stopDown = forward(s, c, down, on.ended);
-  for (const sock of [c.raw, s.raw]) {
-    sock.on("error", on.error);
-    sock.on("close", on.close);
-  }
+  // Written out, not a loop over [c.raw, s.raw]: a loop's array and iterator would stay in this parked generator.
+  c.raw.on("error", on.error).on("close", on.close);
+  s.raw.on("error", on.error).on("close", on.close);
   // Reset before the splice began (while the backend was being connected): 'close' will not come again.
   if (c.raw.destroyed || s.raw.destroyed) on.close();
   try {
@@ -55,10 +54,8 @@ export function* spliceRelay(client: Socket, server: Socket, up: (n: number) => 
     // Killed (idle timeout, shutdown) or done: the green socket takes the sockets back for the teardown.
     stopUp();
     stopDown();
-    for (const sock of [c.raw, s.raw]) {
-      sock.off("error", on.error);
-      sock.off("close", on.close);
-    }
+    c.raw.off("error", on.error).off("close", on.close);
+    s.raw.off("error", on.error).off("close", on.close);
   }
   if (failure !== null) {
     client.abort();
