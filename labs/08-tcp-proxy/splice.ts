@@ -91,7 +91,9 @@ function forward(from: RawSocket, to: RawSocket, count: (n: number) => void, onE
   if (reader !== null) reader.sink = on.data;
   // chapter 05's socket reads in paused mode (a 'readable' listener); 'data' needs flowing mode, and bytes that
   // arrived before the splice are still in the stream's buffer: resume() emits them first.
-  raw.removeAllListeners("readable");
+  // Taken off one by one: removeAllListeners("readable") deletes the key from the socket's table of events, and
+  // V8 then keeps that table as a larger dictionary for the rest of the connection (off() leaves the key, empty).
+  for (const listener of raw.listeners("readable")) raw.off("readable", listener as () => void);
   raw.on("data", on.data);
   raw.on("end", on.end);
   out.on("drain", on.drain);
