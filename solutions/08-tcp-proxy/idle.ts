@@ -21,17 +21,20 @@ export function watchIdle(ms: number | null, progress: () => number, onIdle: () 
   if (ms === null) return { cancel() {} };
   const hub = getHub();
   let seen = progress();
-  const check = (): void => {
-    const now = progress();
-    if (now === seen) return onIdle();
-    seen = now;
-    timer = hub.schedule(ms, check);
-  };
-  let timer = hub.schedule(ms, check);
-  return {
-    cancel() {
+  // Methods of one object, not `const check = () => …`: under tsx an arrow stored under a name costs heap for its
+  // name (splice.ts says more), and there is a watchdog per connection.
+  const watchdog = {
+    check(): void {
+      const now = progress();
+      if (now === seen) return onIdle();
+      seen = now;
+      timer = hub.schedule(ms, watchdog.check);
+    },
+    cancel(): void {
       timer.cancel();
     },
   };
+  let timer = hub.schedule(ms, watchdog.check);
+  return watchdog;
 }
 // #endregion

@@ -6,12 +6,11 @@
 // the callback returns. What stays green is everything that is not a byte: the connect and its failover before
 // the splice, the wait for its end, the errors, the idle timeout and the teardown, all in the connection's thread.
 // Backpressure is the classic pair: pause the reader when write() returns false, resume it on 'drain'.
-import type { Socket as NetSocket } from "node:net";
 import { getHub } from "../02-hub/hub";
 import { PARK, type Green } from "../02-hub/suspend";
 import { ConnectionResetError, fromNodeError } from "../05-green-sockets/errors";
 import type { Socket } from "../05-green-sockets/socket";
-import { rawOf, rawSocketOf, type SharedReader } from "./fast-net";
+import { rawSocketOf, type RawSocket } from "./fast-net";
 import { greenRelay } from "./pipe";
 
 // #region splice
@@ -20,43 +19,43 @@ import { greenRelay } from "./pipe";
  * falls back to the green pipe. Same contract: returns when both directions ended, throws the first failure.
  */
 export function* spliceRelay(client: Socket, server: Socket, up: (n: number) => void, down: (n: number) => void): Green<void> {
-  const c = rawOf(client);
-  const s = rawOf(server);
+  const c = rawSocketOf(client);
+  const s = rawSocketOf(server);
   if (c === undefined || s === undefined) return yield* greenRelay(client, server, up, down);
   const hub = getHub();
   const me = hub.current!;
   let ended = 0; // directions that reached their end of stream and forwarded it
   let failure: { error: unknown } | null = null;
-  const wake = (): void => {
-    hub.resume(me);
+  // The callbacks are methods of one object, not `const name = () => …`: the course runs TypeScript through tsx,
+  // which gives every arrow stored under a name a `name` property of its own, about 256 bytes of heap each, here
+  // per connection. A method needs none.
+  const on = {
+    ended(): void {
+      if (++ended === 2) hub.resume(me);
+    },
+    error(e: unknown): void {
+      failure ??= { error: fromNodeError(e, "splice") };
+      hub.resume(me);
+    },
+    close(): void {
+      if (ended < 2) on.error(new ConnectionResetError("the connection closed before its end of stream"));
+    },
   };
-  const fail = (e: unknown): void => {
-    failure ??= { error: fromNodeError(e, "splice") };
-    wake();
-  };
-  const closed = (): void => {
-    if (ended < 2) fail(new ConnectionResetError("the connection closed before its end of stream"));
-  };
-  const readerOf = (x: Socket): SharedReader | null => rawSocketOf(x)?.reader ?? null;
-  const halves = [
-    forward(c, s, readerOf(client), up, () => ++ended === 2 && wake()),
-    forward(s, c, readerOf(server), down, () => ++ended === 2 && wake()),
-  ];
-  for (const sock of [c, s]) {
-    sock.on("error", fail);
-    sock.on("close", closed);
-  }
+  const stopUp = forward(c, s, up, on.ended);
+  const stopDown = forward(s, c, down, on.ended);
+  // Written out, not a loop over [c.raw, s.raw]: a loop's array and iterator would stay in this parked generator.
+  c.raw.on("error", on.error).on("close", on.close);
+  s.raw.on("error", on.error).on("close", on.close);
   // Reset before the splice began (while the backend was being connected): 'close' will not come again.
-  if (c.destroyed || s.destroyed) closed();
+  if (c.raw.destroyed || s.raw.destroyed) on.close();
   try {
     while (ended < 2 && failure === null) yield PARK;
   } finally {
     // Killed (idle timeout, shutdown) or done: the green socket takes the sockets back for the teardown.
-    for (const h of halves) h();
-    for (const sock of [c, s]) {
-      sock.off("error", fail);
-      sock.off("close", closed);
-    }
+    stopUp();
+    stopDown();
+    c.raw.off("error", on.error).off("close", on.close);
+    s.raw.off("error", on.error).off("close", on.close);
   }
   if (failure !== null) {
     client.abort();
@@ -69,38 +68,44 @@ export function* spliceRelay(client: Socket, server: Socket, up: (n: number) => 
  * Forwards `from` to `to` in Node's callbacks: its 'data' events, and when `from` reads into the shared buffer, its
  * `onread` chunks. Returns a function that removes the listeners again.
  */
-function forward(from: NetSocket, to: NetSocket, reader: SharedReader | null, count: (n: number) => void, onEnd: () => void): () => void {
+function forward(from: RawSocket, to: RawSocket, count: (n: number) => void, onEnd: () => void): () => void {
+  const { raw, reader } = from;
+  const out = to.raw;
   // Simplification: a production proxy would avoid the copy through user space (Linux splice(2), as HAProxy does where
   // it can); Node offers neither that nor a shared read buffer on accepted sockets, whose 'data' allocates per read.
-  const onData = (chunk: Buffer): void => {
-    count(chunk.length);
-    if (!to.write(chunk)) from.pause(); // the peer is slow: stop reading, and TCP's window stops the sender
-  };
-  const onDrain = (): void => {
-    from.resume();
-  };
-  const onEndOfStream = (): void => {
-    to.end(); // half-close forwarded: FIN after what is buffered
-    onEnd();
+  const on = {
+    data(chunk: Buffer): void {
+      count(chunk.length);
+      if (!out.write(chunk)) raw.pause(); // the peer is slow: stop reading, and TCP's window stops the sender
+    },
+    drain(): void {
+      raw.resume();
+    },
+    end(): void {
+      out.end(); // half-close forwarded: FIN after what is buffered
+      onEnd();
+    },
   };
   // A socket that reads into the shared buffer hands its chunks to the sink instead of 'data': copies already
   // (fast-net.ts), so the write may keep them. Its pause() stops reading at the handle, as for any socket.
-  if (reader !== null) reader.sink = onData;
+  if (reader !== null) reader.sink = on.data;
   // chapter 05's socket reads in paused mode (a 'readable' listener); 'data' needs flowing mode, and bytes that
   // arrived before the splice are still in the stream's buffer: resume() emits them first.
-  from.removeAllListeners("readable");
-  from.on("data", onData);
-  from.on("end", onEndOfStream);
-  to.on("drain", onDrain);
-  from.resume();
+  // Taken off one by one: removeAllListeners("readable") deletes the key from the socket's table of events, and
+  // V8 then keeps that table as a larger dictionary for the rest of the connection (off() leaves the key, empty).
+  for (const listener of raw.listeners("readable")) raw.off("readable", listener as () => void);
+  raw.on("data", on.data);
+  raw.on("end", on.end);
+  out.on("drain", on.drain);
+  raw.resume();
   // Its end came before the splice (a client that half-closed at once, while the backend was being connected):
   // Node has emitted 'end' already, and only once. Nothing is left to read, so the end is forwarded now.
-  if (from.readableEnded) onEndOfStream();
+  if (raw.readableEnded) on.end();
   return () => {
     if (reader !== null) reader.sink = null;
-    from.off("data", onData);
-    from.off("end", onEndOfStream);
-    to.off("drain", onDrain);
+    raw.off("data", on.data);
+    raw.off("end", on.end);
+    out.off("drain", on.drain);
   };
 }
 // #endregion
