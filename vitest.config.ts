@@ -1,6 +1,7 @@
 // Test configuration. Grading tests import the code under test as `@target/NN-slug/file`;
 // HUB_TARGET points that alias at solutions/ (the default, what `npm test` checks) or at a lab tree.
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
@@ -11,18 +12,23 @@ const target = resolve(process.env.HUB_TARGET ?? "solutions");
 
 /**
  * The course checks (test/course, test/site, test/classroom) are the long files, and they spend most of their time
- * waiting on processes they start (the grader, notebooks, Jupyter, Chromium, exports): they start first, so that the
- * short chapter files fill the time instead of one long check running alone at the end (where vitest runs several
- * files at once: on two cores it runs one). Otherwise vitest's own order (failed first, then longest first by its
- * cache of the last run; a fresh clone has none, and would start the long checks last). One check comes last:
- * test/course/reference.test.ts reads the results of the chapters' files of the same run (tools/lib/run-record.ts),
- * so it starts after all of them.
+ * waiting on processes they start (the grader, notebooks, Jupyter, Chromium, exports): they start first, the longest
+ * of them first (LONGEST, from a run's durations), so that the short chapter files fill the time beside them instead
+ * of one long check running alone at the end. Otherwise vitest's own order (failed first, then longest first by its
+ * cache of the last run; a fresh clone has none). One check comes last: test/course/reference.test.ts reads the
+ * results of the chapters' files of the same run (tools/lib/run-record.ts), so it starts after all of them.
  */
+const LONGEST = ["course/notebooks", "course/course", "site/browser", "classroom/site", "course/grader"];
 class ChecksFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const check = (f: TestSpecification): number =>
       /\/test\/course\/reference\.test\.ts$/.test(f.moduleId) ? 2 : /\/test\/(course|site|classroom)\//.test(f.moduleId) ? 0 : 1;
-    return (await super.sort(files)).map((f, i) => ({ f, i })).sort((a, b) => check(a.f) - check(b.f) || a.i - b.i).map(({ f }) => f);
+    const rank = (f: TestSpecification): number => {
+      const at = LONGEST.findIndex((name) => f.moduleId.endsWith(`/test/${name}.test.ts`));
+      return at < 0 ? LONGEST.length : at;
+    };
+    return (await super.sort(files)).map((f, i) => ({ f, i }))
+      .sort((a, b) => check(a.f) - check(b.f) || rank(a.f) - rank(b.f) || a.i - b.i).map(({ f }) => f);
   }
 }
 
@@ -36,6 +42,10 @@ export default defineConfig({
     // and more); `npm run watch` runs the chapters' files in threads too. The grader keeps processes: lab code must
     // not share a process with the runner's record (tools/grader/record.ts).
     pool: process.env.HUB_GRADE_EVENTS ? "forks" : "threads",
+    // Two files at once even on two cores (vitest's default there is one): the course checks mostly wait on their
+    // own processes and the loopback tests on their backends, so a second file uses the time one leaves idle. The
+    // grader's runs keep vitest's default (a lab's files one after another).
+    ...(process.env.HUB_GRADE_EVENTS ? {} : { maxWorkers: Math.max(2, availableParallelism()) }),
     testTimeout: manifest.limits.testMilliseconds,
     hookTimeout: manifest.limits.testMilliseconds,
     // Chosen explicitly: vitest otherwise picks reporters by environment.
