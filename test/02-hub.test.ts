@@ -295,11 +295,12 @@ describe("task 4: time", () => {
       hub.schedule(10, () => fired.push(`a@${hub.now()}`));
       const b = hub.schedule(20, () => fired.push("b"));
       hub.schedule(30, () => fired.push(`c@${hub.now()}`));
+      hub.schedule(40, (who: string) => fired.push(`${who}@${hub.now()}`), "d"); // the callback gets its argument
       yield* sleep(15);
       expect(b.cancel()).toBe(true);
       yield* sleep(100);
     });
-    expect(fired).toEqual(["a@10", "c@30"]);
+    expect(fired).toEqual(["a@10", "c@30", "d@40"]);
   });
 
   it("ends with a DeadlockError when main waits and nothing can wake it (1 pts)", () => {

@@ -334,9 +334,15 @@ describe("task 4: queues", () => {
       } catch (e) {
         out.push(`${e instanceof Empty ? "Empty" : "?"}@${now()}`);
       }
+      // `undefined` is an item like any other: taken at once, not mistaken for "no item".
+      const anything = new Queue<number | undefined>(1);
+      anything.putNowait(undefined);
+      out.push(`got ${String(anything.getNowait())}`);
+      anything.putNowait(undefined);
+      out.push(`got ${String(yield* anything.get(5))}@${now()}`);
       return out;
     });
-    expect(result).toEqual(["Empty", "Full", "Full@20", "got 1", "Empty@50"]);
+    expect(result).toEqual(["Empty", "Full", "Full@20", "got 1", "Empty@50", "got undefined", "got undefined@50"]);
   });
 
   it("maxsize 0 is a rendezvous: a put waits until a get takes its item (1 pts)", () => {
