@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
-import { sleep } from "@target/02-hub/green";
+import { runVirtual, sleep } from "@target/02-hub/green";
 import { getHub } from "@target/02-hub/hub";
 import type { Green } from "@target/02-hub/suspend";
 import { spawn } from "@target/03-cancellation/greenthread";
@@ -17,13 +17,14 @@ import type { SimNetwork } from "@target/05-green-sockets/sim-network";
 import type { Address, Network, Socket } from "@target/05-green-sockets/socket";
 import { HttpClient } from "@target/07-http/client";
 import { serveHttp } from "@target/07-http/server";
-import { startBalancer, type Balancer } from "@target/14-capstone/balancer";
+import { startBalancer, stopAll, type Balancer } from "@target/14-capstone/balancer";
 import { parseConfig, type LbConfig } from "@target/14-capstone/config";
 import { startDemoBackends } from "@target/14-capstone/demo-backends";
 import { Front, HandoffListener } from "@target/14-capstone/front";
 import { issuesFrom, positionOf } from "@target/14-capstone/issues";
 import { planReload } from "@target/14-capstone/reload-plan";
 import { readAll, real, SEED, server, simulate } from "./support/net";
+import { failFastOnStub } from "./support/stubs";
 
 import { runDrill, runSeeds, seedLine } from "@target/14-capstone/drill";
 import { REAL_LIMITS, REAL_SCENARIO, runRealDrill } from "@target/14-capstone/drill-real";
@@ -172,7 +173,9 @@ describe("task 1: config mistakes with their lines and columns", () => {
     const dir = mkdtempSync(join(tmpdir(), "lb-check-"));
     try {
       const file = join(dir, "bad.yaml");
-      writeFileSync(file, "listeners:\n  web:\n    protocol: tcp\n    listen: 127.0.0.1:0\n    backends: [{ name: a, address: 'h:1', weight: 300 }]\n");
+      const text = "listeners:\n  web:\n    protocol: tcp\n    listen: 127.0.0.1:0\n    backends: [{ name: a, address: 'h:1', weight: 300 }]\n";
+      writeFileSync(file, text);
+      failFastOnStub("`npm run lb -- --check`", () => parseConfig(text));
       const { code, stdout, stderr } = await runCli(["--check", "--config", file], null);
       expect(code, `stdout: ${stdout}\nstderr: ${stderr}`).toBe(1);
       expect(stderr).toContain(`${file}:5:51: listeners.web.backends[0].weight: `);
@@ -452,6 +455,9 @@ describe("task 4: the graceful stop", () => {
     try {
       const file = join(dir, "lb.yaml");
       writeFileSync(file, "listeners:\n  web:\n    protocol: tcp\n    listen: 127.0.0.1:0\n    backends: [{ name: a, address: '127.0.0.1:9' }]\nstopTimeout: 1000\n");
+      // The stop of a balancer that runs nothing: what the process does on SIGTERM, on the lab's hub.
+      const idle = { running: new Map(), draining: [], serveAdmin() {}, log() {}, cutRetired() {} } as unknown as Balancer;
+      failFastOnStub("`npm run lb -- --config` on SIGTERM", () => runVirtual(() => stopAll(idle, 0)));
       const { code, stdout } = await runCli(["--config", file], /pid (\d+):/);
       expect(stdout).toContain("SIGTERM: stopping gracefully");
       expect(stdout).toContain("stopped: 0 connection(s) finished, 0 cut");

@@ -46,6 +46,15 @@ function vitestPid(root: number): number | undefined {
   });
 }
 
+/**
+ * The file a learner edits first: the one with task 1's stub. Not simply the first file by name: a file only types
+ * import (02's backend.ts) is erased from the compiled tests, so saving it starts no run, and the timing waited in vain.
+ */
+function firstTaskFile(labDir: string): string {
+  const files = readdirSync(labDir).filter((f) => f.endsWith(".ts") && f !== "main.ts").sort();
+  return files.find((f) => readFileSync(join(labDir, f), "utf8").includes("TODO(task 1)")) ?? files[0]!;
+}
+
 async function timeLab(query: string): Promise<void> {
   const lab = findChapter(manifest, query);
   let tree = join(ROOT, "labs");
@@ -57,7 +66,7 @@ async function timeLab(query: string): Promise<void> {
     cpSync(join(ROOT, "solutions", lab.id), join(scratch, lab.id), { recursive: true });
     tree = scratch;
   }
-  const file = join(tree, lab.id, values.file ?? readdirSync(join(tree, lab.id)).filter((f) => f.endsWith(".ts") && f !== "main.ts").sort()[0]!);
+  const file = join(tree, lab.id, values.file ?? firstTaskFile(join(ROOT, "labs", lab.id)));
   const started = performance.now();
   const watcher = spawnGroup(process.execPath, ["--import", "tsx", join(ROOT, "tools/watch.ts"), lab.id], {
     cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], deadlineMs: 600_000,

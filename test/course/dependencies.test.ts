@@ -7,6 +7,7 @@ import { isNotImplemented } from "../../solutions/00-common/demo";
 import { listFiles } from "../../tools/lib/files";
 import { ROOT } from "../../tools/lib/manifest";
 import { stubMessage, toStarter } from "../../tools/lib/markers";
+import { failFastOnStub } from "../support/stubs";
 import { checkImports, formatViolation, importsOf, isChecked, type FileImports } from "./dependencies";
 
 const TREES = ["solutions", "labs", "tools", "site", "bench", "test"];
@@ -104,5 +105,19 @@ describe("the demos' common module", () => {
     expect(isNotImplemented(thrown), String(thrown)).toBe(true);
     expect(isNotImplemented(new Error("not implemented"))).toBe(false);
     expect(isNotImplemented("not implemented yet — lab 01-coroutines, task 1: x")).toBe(false);
+  });
+
+  it("a grading test's probe for stubs fails only on a stub: any other outcome lets the test go on (test/support/stubs.ts)", () => {
+    const stub = (): never => {
+      throw new Error(stubMessage("14-capstone", 6, "applyUpdate"));
+    };
+    expect(() => failFastOnStub("--workers 2", stub)).toThrow(
+      "--workers 2 runs code of the lab that is still a stub: not implemented yet — lab 14-capstone, task 6: applyUpdate",
+    );
+    expect(() => failFastOnStub("--workers 2", () => 1)).not.toThrow();
+    const bug = (): never => {
+      throw new TypeError("lb.running is undefined");
+    };
+    expect(() => failFastOnStub("--workers 2", bug), "a learner's own error is the process's to show").not.toThrow();
   });
 });

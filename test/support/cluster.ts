@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { applyUpdate, EMPTY_VIEW } from "@target/14-capstone/updates";
 import { spawnGroup, type ProcessGroup } from "../../tools/lib/process-group";
+import { failFastOnStub } from "./stubs";
 
 /** A backend on 127.0.0.1: answers its name to a client that sends and half-closes; answers `GET /health` 200, or 503 while sick. */
 export interface TestBackend {
@@ -103,6 +105,8 @@ export interface ClusterProcess {
  * worker compiles the TypeScript it runs, a few seconds on a quiet machine, far more on a loaded one).
  */
 export async function startClusterProcess(backends: readonly TestBackend[], workers: number): Promise<ClusterProcess> {
+  // Every worker follows the primary's view with applyUpdate: with it still a stub, the cluster cannot pass.
+  failFastOnStub(`--workers ${workers}`, () => applyUpdate(EMPTY_VIEW, { type: "snapshot", version: 1, backends: [] }));
   const tree = resolve(process.env.HUB_TARGET ?? "solutions");
   const dir = mkdtempSync(join(tmpdir(), "lb-workers-"));
   const config = {
