@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { findChapter, loadManifest, ROOT } from "./lib/manifest";
+import { todoMarker } from "./lib/markers";
 import { descendants, spawnGroup } from "./lib/process-group";
 
 const { values, positionals } = parseArgs({
@@ -52,7 +53,7 @@ function vitestPid(root: number): number | undefined {
  */
 function firstTaskFile(labDir: string): string {
   const files = readdirSync(labDir).filter((f) => f.endsWith(".ts") && f !== "main.ts").sort();
-  return files.find((f) => readFileSync(join(labDir, f), "utf8").includes("TODO(task 1)")) ?? files[0]!;
+  return files.find((f) => readFileSync(join(labDir, f), "utf8").includes(todoMarker(1))) ?? files[0]!;
 }
 
 async function timeLab(query: string): Promise<void> {

@@ -109,6 +109,9 @@ export const NOT_IMPLEMENTED = "not implemented yet";
 export const stubMessage = (lab: string, task: number, name: string): string =>
   `${NOT_IMPLEMENTED} — lab ${lab}, task ${task}: ${name}`;
 
+/** The marker a starter puts where a task's code goes (tools that look for a task's file search for it). */
+export const todoMarker = (task: number): string => `TODO(task ${task})`;
+
 /** Turns a solution file into its lab starter: every solution block becomes a TODO and a stub. */
 export function toStarter(text: string, file: string, lab: string): string {
   const { lines, blocks } = parseSource(text, file);
@@ -117,7 +120,7 @@ export function toStarter(text: string, file: string, lab: string): string {
   let next = 0;
   for (const b of blocks) {
     out.push(...lines.slice(next, b.begin));
-    out.push(`${b.indent}// TODO(task ${b.task}): ${b.name}. See README.md.`);
+    out.push(`${b.indent}// ${todoMarker(b.task)}: ${b.name}. See README.md.`);
     if (b.starter) out.push(...b.starter);
     else out.push(`${b.indent}throw new Error(${JSON.stringify(stubMessage(lab, b.task, b.name))});`);
     next = b.end + 1;
