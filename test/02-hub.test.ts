@@ -329,21 +329,28 @@ describe("task 5: errors at yield points", () => {
       const hub = getHub();
       const sleeper = spawn(function* (): Green<void> {
         try {
-          yield* sleep(10_000);
+          yield* sleep(100);
           trace.push("woke normally");
+        } catch (e) {
+          trace.push(`caught ${(e as Error).message}@${hub.now()}`);
         } finally {
           trace.push(`finally@${hub.now()}`);
         }
+        // It goes on to wait for something else: an alarm its sleep left behind would resume it at 100.
+        yield PARK;
+        trace.push(`resumed@${hub.now()}`);
       });
       sleeper.onExit(noop);
       yield* sleep(30);
+      expect(hub.throwInto(sleeper, new Error("wake up"))).toBe(true);
+      yield* sleep(200); // past the sleep's deadline
       expect(hub.throwInto(sleeper, new Error("stop"))).toBe(true);
       yield* sleep(0);
       expect(sleeper.failed && (sleeper.error as Error).message).toBe("stop");
       expect(hub.throwInto(sleeper, new Error("again"))).toBe(false); // dead: nothing to do
     });
-    expect(trace).toEqual(["finally@30"]);
-    expect(time).toBe(30); // the 10-second alarm was cancelled, so the run ends at 30
+    expect(trace).toEqual(["caught wake up@30", "finally@30"]); // no "resumed@100": the alarm was cancelled
+    expect(time).toBe(230);
   });
 
   it("an error thrown into a thread that never started means its body never runs (1 pts)", () => {

@@ -155,6 +155,40 @@ describe("task 4: time", () => {
     expect(result).toBe(false);
     expect(ran).toBe(false);
   });
+
+  it("a sleep counts from its yield*; one left by return(), or ended before its first step, leaves no alarm (1 pts)", () => {
+    const { result, time } = runVirtual(function* () {
+      const hub = getHub();
+      const me = getCurrent();
+      const seen: unknown[] = [];
+      const later = sleep(100); // its alarm is set when the thread arrives at it, not here
+      yield* sleep(50);
+      yield* later;
+      seen.push(hub.now());
+      // A for…of arrives at the sleep (its first next() sets the alarm) and breaks out: return() ends the sleep.
+      for (const trap of sleep(100)) {
+        seen.push(trap);
+        break;
+      }
+      // Ended before its first step, by an error or by return(): like a finished generator, it is done for good.
+      const early = sleep(50);
+      try {
+        early.throw(new Error("called off"));
+      } catch (e) {
+        seen.push((e as Error).message);
+      }
+      seen.push(early.next().done);
+      const returned = sleep(60);
+      seen.push(returned.return().done, returned.next().done);
+      // Now main waits for something else: an alarm any of those sleeps left behind would wake it first.
+      hub.schedule(500, () => hub.resume(me, "the right wake-up")); // at 650
+      seen.push(yield PARK);
+      seen.push(hub.now());
+      return seen;
+    });
+    expect(result).toEqual([150, PARK, "called off", true, true, true, "the right wake-up", 650]);
+    expect(time).toBe(650);
+  });
 });
 
 describe("task 5: errors at yield points", () => {
