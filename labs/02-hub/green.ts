@@ -51,9 +51,9 @@ export function sleep(ms = 0): Green<void> {
   return ms > 0 ? new Sleep(ms) : yieldOnce;
 }
 
-/** What a thread's `yield*` hands the hub to park it: a sync `yield*` passes an inner result on as it is. */
+/** "Park me", as a result: `yield*` passes its inner iterator's results on to the hub as they are, so one will do. */
 const parked: IteratorResult<Suspend, void> = { value: PARK, done: false };
-/** What ends a `yield*` on a hand-written Green: done, with nothing to return (shared with sleep(0)). */
+/** The sleep is over: done, with nothing to return (sleep(0)'s iterator ends with it too). */
 const resumed: IteratorResult<Suspend, void> = { value: undefined, done: true };
 
 /**
