@@ -100,7 +100,7 @@ class Sleep implements Green<void> {
     throw new Error("not implemented yet — lab 02-hub, task 4: Sleep.return");
   }
 
-  /** The generator's `finally`. */
+  /** The generator's `finally`, whichever of the three ways out led here: the sleep is over, its alarm undone. */
   #end(): void {
     // TODO(task 4): Sleep.end. See README.md.
     throw new Error("not implemented yet — lab 02-hub, task 4: Sleep.end");

@@ -123,7 +123,7 @@ class Sleep implements Green<void> {
     // END SOLUTION
   }
 
-  /** The generator's `finally`. */
+  /** The generator's `finally`, whichever of the three ways out led here: the sleep is over, its alarm undone. */
   #end(): void {
     // BEGIN SOLUTION 4 Sleep.end
     this.#over = true;
