@@ -1,6 +1,7 @@
 // The green-thread API programs use: spawn, sleep, getCurrent, and the two ways to run a program.
 // Built in chapter 02; chapter 03 adds a spawn that returns a GreenThread you can wait for and kill.
 import { Greenlet } from "./greenlet";
+import type { Timer } from "./heap";
 import { getHub, Hub, type HubOptions } from "./hub";
 import { RealBackend } from "./real";
 import { PARK, YIELD, type Green, type Suspend } from "./suspend";
@@ -47,12 +48,67 @@ export function spawnAfter<A extends unknown[], T>(
  * thread that is runnable now run once, then continues.
  */
 export function sleep(ms = 0): Green<void> {
-  return ms > 0 ? sleepFor(ms) : yieldOnce;
+  return ms > 0 ? new Sleep(ms) : yieldOnce;
 }
 
-function* sleepFor(ms: number): Green<void> {
-  // TODO(task 4): sleep. See README.md.
-  throw new Error("not implemented yet — lab 02-hub, task 4: sleep");
+/** "Park me", as a result: `yield*` passes its inner iterator's results on to the hub as they are, so one will do. */
+const parked: IteratorResult<Suspend, void> = { value: PARK, done: false };
+/** The sleep is over: done, with nothing to return (sleep(0)'s iterator ends with it too). */
+const resumed: IteratorResult<Suspend, void> = { value: undefined, done: true };
+
+/**
+ * One sleep: the generator
+ *
+ *     function* sleepFor(ms) {
+ *       const alarm = getHub().schedule(ms, wakeUp, getCurrent());
+ *       try { yield PARK; } finally { alarm.cancel(); }
+ *     }
+ *
+ * written by hand, as `sleep(0)`'s iterator below is, to spare every sleep a generator: making one and resuming
+ * it costs more than this small object (the hub benchmark's timers case measures the difference). `yield*` calls
+ * `next` to run the generator up to its `yield PARK` (the thread arrives) and again to resume it (the thread
+ * woke); `throw` and `return` are the other two ways out of the `yield`. The generator's `finally` runs on all
+ * three ways out, so here each of them calls `#end`: however the sleep ended, its alarm must not go off later and
+ * resume a thread that is by then doing something else. It holds its Timer rather than being one: the hub makes
+ * timers (schedule), and a timer knows nothing of threads.
+ */
+class Sleep implements Green<void> {
+  readonly #ms: number;
+  /** Set when the thread arrives, not when sleep() is called: the alarm counts from the `yield*`. */
+  #alarm: Timer | null = null;
+  /** Over however it ended: like a finished generator, an ended sleep sets no alarm if called again. */
+  #over = false;
+
+  constructor(ms: number) {
+    this.#ms = ms;
+  }
+
+  next(): IteratorResult<Suspend, void> {
+    // TODO(task 4): Sleep.next. See README.md.
+    throw new Error("not implemented yet — lab 02-hub, task 4: Sleep.next");
+  }
+
+  /** Woken early by an error (a kill, a Timeout): end the sleep, and the error goes on up the thread's stack. */
+  throw(error: unknown): never {
+    // TODO(task 4): Sleep.throw. See README.md.
+    throw new Error("not implemented yet — lab 02-hub, task 4: Sleep.throw");
+  }
+
+  /** The thread's stack is unwound without an error (a `for…of` that breaks out calls `return`). */
+  return(value?: unknown): IteratorResult<Suspend, void> {
+    // TODO(task 4): Sleep.return. See README.md.
+    throw new Error("not implemented yet — lab 02-hub, task 4: Sleep.return");
+  }
+
+  /** The generator's `finally`, whichever of the three ways out led here: the sleep is over, its alarm undone. */
+  #end(): void {
+    // TODO(task 4): Sleep.end. See README.md.
+    throw new Error("not implemented yet — lab 02-hub, task 4: Sleep.end");
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
 }
 // #endregion
 
@@ -70,7 +126,6 @@ const wakeUp = (g: Greenlet): void => {
  * the yield, `next(YIELD)` always the same thread leaving it.
  */
 const yielded: IteratorResult<Suspend, void> = { value: YIELD, done: false };
-const resumed: IteratorResult<Suspend, void> = { value: undefined, done: true };
 const yieldOnce: Green<void> = {
   next: (sent?: unknown) => (sent === YIELD ? resumed : yielded),
   throw: (error: unknown): never => {
