@@ -2,7 +2,9 @@
 // cell of every notebook runs through tslab's own API; and once more through real Jupyter (nbconvert) when it is
 // installed — which CI=true requires. A notebook that passed a run with the same inputs is not run again
 // (tools/lib/notebooks/cache.ts, checked below).
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -65,6 +67,20 @@ describe("notebooks: every cell runs through tslab's API", () => {
   });
 });
 
+/** tools/lib/notebooks/commonjs-cache.cjs, as these checks use it. */
+interface Transpiled {
+  outputText: string;
+  diagnostics?: readonly unknown[];
+}
+type Transpile = (input: string, options: object) => Transpiled;
+interface CommonJsCache {
+  withCache(ts: { version: string; transpileModule: Transpile }, dir: string | null): Transpile;
+  prune(dir: string): void;
+  counts: { converted: number; remembered: number; read: number };
+  KEEP: number;
+}
+const CJS_CACHE = join(ROOT, "tools/lib/notebooks/commonjs-cache.cjs");
+
 const code = (src: string, extra: Partial<Cell> = {}): Cell => ({ cell_type: "code", source: lines(src), metadata: {}, outputs: [], execution_count: null, ...extra });
 const notebook = (cells: Cell[]): Notebook => ({ cells, metadata: { kernelspec: { ...KERNELSPEC } }, nbformat: 4, nbformat_minor: 5 });
 
@@ -126,6 +142,65 @@ describe("the notebook checks themselves", () => {
       rmSync(root, { recursive: true, force: true });
     }
   });
+
+  it("a module's conversion to CommonJS is kept: the text tslab's TypeScript gives, found again in memory and by another process, never for other options or with diagnostics", () => {
+    const require = createRequire(join(ROOT, "package.json"));
+    const ts = createRequire(require.resolve("tslab/package.json"))("@tslab/typescript-for-tslab") as { version: string; transpileModule: Transpile; ModuleKind: { CommonJS: number }; ScriptTarget: { ES2019: number; ES2022: number } };
+    const { withCache, prune, counts, KEEP } = require(CJS_CACHE) as CommonJsCache;
+    const dir = mkdtempSync(join(tmpdir(), "hub-cjs-"));
+    try {
+      const input = 'import { a } from "./a";\nexport const b = a + 1;\n';
+      const options = (target: number) => ({ fileName: "custom.js", compilerOptions: { module: ts.ModuleKind.CommonJS, esModuleInterop: true, target } });
+      const expected = ts.transpileModule(input, options(ts.ScriptTarget.ES2019)).outputText;
+      expect(expected).toContain('require("./a")');
+      const convert = withCache(ts, dir);
+      const step = (f: () => Transpiled, text: string): typeof counts => {
+        const before = { ...counts };
+        expect(f().outputText).toBe(text);
+        return { converted: counts.converted - before.converted, remembered: counts.remembered - before.remembered, read: counts.read - before.read };
+      };
+      expect(step(() => convert(input, options(ts.ScriptTarget.ES2019)), expected)).toEqual({ converted: 1, remembered: 0, read: 0 });
+      expect(step(() => convert(input, options(ts.ScriptTarget.ES2019)), expected)).toEqual({ converted: 0, remembered: 1, read: 0 });
+      expect(readdirSync(dir)).toHaveLength(1);
+      // Another process: a new cache over the same folder reads the conversion instead of converting.
+      const another = withCache(ts, dir);
+      expect(step(() => another(input, options(ts.ScriptTarget.ES2019)), expected)).toEqual({ converted: 0, remembered: 0, read: 1 });
+      const es2022 = ts.transpileModule(input, options(ts.ScriptTarget.ES2022)).outputText;
+      expect(step(() => another(input, options(ts.ScriptTarget.ES2022)), es2022)).toEqual({ converted: 1, remembered: 0, read: 0 });
+      // A conversion with diagnostics is done again every time, so that every caller gets them.
+      const broken = { ...options(ts.ScriptTarget.ES2019), reportDiagnostics: true };
+      expect(convert("const = 1;", broken).diagnostics?.length).toBeGreaterThan(0);
+      expect(convert("const = 1;", broken).diagnostics?.length).toBeGreaterThan(0);
+      expect(readdirSync(dir)).toHaveLength(2);
+      // Old conversions pile up as files are edited: past KEEP files, the folder is emptied.
+      prune(dir);
+      expect(readdirSync(dir)).toHaveLength(2);
+      for (let i = 0; i < KEEP; i++) writeFileSync(join(dir, `old-${i}.js`), "");
+      prune(dir);
+      expect(existsSync(dir)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it("tslab's converter converts through that cache once it is installed, and is left alone when it loaded first", () => {
+    // In a process of its own: installing changes which TypeScript exports tslab's modules see.
+    const script = [
+      `const cache = require(${JSON.stringify(CJS_CACHE)});`,
+      `const root = ${JSON.stringify(ROOT)};`,
+      "const installed = cache.install(root, null);",
+      `const { createRequire } = require("node:module");`,
+      `const converter = createRequire(require("node:path").join(root, "package.json"))("tslab/dist/converter");`,
+      `const js = 'import { a } from "./a";\\nexport const b = a;\\n';`,
+      "const first = converter.esModuleToCommonJSModule(js, 6);",
+      "const second = converter.esModuleToCommonJSModule(js, 6);",
+      "console.log(JSON.stringify({ installed, again: cache.install(root, null), same: first === second, counts: cache.counts }));",
+    ].join("\n");
+    const run = (code: string): unknown => JSON.parse(execFileSync(process.execPath, ["-e", code], { cwd: ROOT, encoding: "utf8" }));
+    expect(run(script)).toEqual({ installed: true, again: true, same: true, counts: { converted: 1, remembered: 1, read: 0 } });
+    const late = script.replace("const installed = cache.install(root, null);", "").replace(/^(const converter = .*)$/m, "$1\nconst installed = cache.install(root, null);");
+    expect(run(late)).toEqual({ installed: false, again: false, same: true, counts: { converted: 0, remembered: 0, read: 0 } });
+  }, 60_000);
 
   it(
     "a failing cell (here a type error) fails the run with the notebook, the cell number and tslab's message; later cells do not run",

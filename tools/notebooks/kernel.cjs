@@ -25,6 +25,8 @@ if (!configPath) {
   console.error("usage: kernel.cjs --config-path <connection file> (Jupyter passes it; see npm run notebook)");
   process.exit(2);
 }
+// In a course repository, each file's conversion to CommonJS is done once and kept (commonjs-cache.cjs).
+if (root) require("../lib/notebooks/commonjs-cache.cjs").install(root);
 // The tslab of the repository we moved to, else the one installed beside this launcher.
 const tslab = require(join(root ?? resolve(__dirname, "..", ".."), ...TSLAB_MAIN));
 tslab.startKernel({ configPath, enableFindLocal: false });

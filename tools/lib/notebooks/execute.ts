@@ -67,6 +67,8 @@ export async function executeNotebook(root: string, file: string, onEvent: (e: R
   process.chdir(root);
 
   const req = createRequire(join(root, "package.json"));
+  // Before tslab's converter loads: each file's conversion to CommonJS is then done once (commonjs-cache.cjs).
+  (createRequire(import.meta.url)("./commonjs-cache.cjs") as { install(root: string): boolean }).install(root);
   const { createConverter } = req("tslab/dist/converter") as { createConverter(o: { isJS?: boolean; isBrowser?: boolean }): Converter };
   const { createExecutor } = req("tslab/dist/executor") as {
     createExecutor(rootDir: string, convs: { node: Converter; browser: Converter; close(): void }, console: { log(...a: unknown[]): void; error(...a: unknown[]): void }): TslabExecutor;
