@@ -1,12 +1,14 @@
 // The benchmark reports (tools/lib/bench-tables.ts, chapters 02–09): tables, ratios, aims and inline figures made
 // from a small results file, the markers rewritten in place, and a result's staleness read from git history.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { ROOT } from "../../tools/lib/manifest";
+import { SIMULATIONS, stamped } from "../../bench/suites/sims";
 import {
-  aimList, compare, figureTable, freshness, measuredCommit, ratioTable, runLine, staleReports, suiteTitle, withBenchBlocks,
+  BENCH_SUITES, aimList, compare, figureTable, freshness, measuredCommit, ratioTable, runLine, staleReports, suiteTitle, withBenchBlocks,
   type BenchFile,
 } from "../../tools/lib/bench-tables";
 
@@ -138,5 +140,19 @@ describe("bench tables", () => {
     expect(withBenchBlocks('<!-- bench: hub plot "rate" -->x<!-- /bench -->', load)).toBe(
       '<!-- bench: hub plot "rate" -->\n\n*1 bar chart of `bench/results/hub.json` (the figures named "rate") stands here on the course site\'s page of this chapter.*\n\n<!-- /bench -->',
     );
+  });
+
+  it("stamps each seeded simulation with its commit: every one `npm run bench sims` names is written by one chapter script it runs", () => {
+    const sims = Object.entries(BENCH_SUITES).filter(([, info]) => info.command === "npm run bench sims").map(([name]) => name).sort();
+    expect(sims).toEqual(["drill", "elastic-sim", "health-sim", "slow-start-sim", "strategies-sim"]);
+    expect(SIMULATIONS.flatMap((s) => s.writes).sort()).toEqual(sims);
+    for (const { script, writes } of SIMULATIONS) {
+      expect(existsSync(join(ROOT, script)), script).toBe(true);
+      for (const name of writes) expect(existsSync(join(ROOT, "bench/results", `${name}.json`)), `${name}.json`).toBe(true);
+    }
+    const once = stamped(JSON.stringify({ suite: "drill", rows: [], notes: ["Not a benchmark."] }), "measured at commit abc1234");
+    const twice = JSON.parse(stamped(once, "measured at commit def5678")) as BenchFile;
+    expect(twice.notes).toEqual(["Not a benchmark.", "measured at commit def5678"]);
+    expect(measuredCommit(twice)).toEqual({ commit: "def5678", dirty: false });
   });
 });

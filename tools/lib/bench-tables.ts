@@ -141,20 +141,30 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
     chapter: "09-strategies", about: "the cost of a pick", layout: "systems", command: "npm run bench strategies",
     measured: [ts("solutions/09-strategies"), "solutions/08-tcp-proxy/balancer.ts", "solutions/05-green-sockets/random.ts", ts("bench/strategies"), "bench/suites/strategies.ts", ...NODE_BENCH, ...NOT_MEASURED],
   },
+  // The seeded simulations: `npm run bench sims` runs each chapter's script and stamps the commit (bench/suites/sims.ts).
   "strategies-sim": {
     chapter: "09-strategies", about: "Linkerd's slow-backend experiment, simulated", layout: "systems",
-    command: "npx tsx solutions/09-strategies/experiment.ts --write",
+    command: "npm run bench sims",
     measured: [ts("solutions/09-strategies"), ts("solutions/02-hub"), ...NOT_MEASURED],
+  },
+  "health-sim": {
+    chapter: "10-health", about: "a backend down and a brownout: checks, ejection, retries and budgets, simulated", layout: "cases",
+    command: "npm run bench sims",
+    measured: [...[...HUB, "solutions/05-green-sockets", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health"].map(ts), ...NOT_MEASURED],
   },
   "elastic-sim": {
     chapter: "12-elastic", about: "load rises and falls, and the backend set follows, simulated", layout: "systems",
-    command: "npx tsx solutions/12-elastic/story.ts --write",
+    command: "npm run bench sims",
     measured: ELASTIC,
   },
   "slow-start-sim": {
     chapter: "12-elastic", about: "the same story under each slow start, simulated", layout: "cases",
-    command: "npx tsx solutions/12-elastic/story.ts --write",
+    command: "npm run bench sims",
     measured: ELASTIC,
+  },
+  drill: {
+    chapter: "14-capstone", about: "the chaos drill, simulated", layout: "cases", command: "npm run bench sims",
+    measured: CAPSTONE,
   },
 };
 
