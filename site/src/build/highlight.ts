@@ -1,5 +1,8 @@
 // Build-time syntax highlighting for the course site (shiki, offline): one highlighter, light and dark themes.
+// Tokenizing is most of a build's time (each text once per theme), so each text's tokens are kept on disk between
+// builds (token-cache.ts): a build after a small change, and the student edition's after the course's, redo little.
 import { createHighlighter, type BundledLanguage, type Highlighter, type ThemedToken } from "shiki";
+import { TokenCache } from "./token-cache";
 
 const THEMES = { light: "github-light", dark: "github-dark" } as const;
 const LANGS = [
@@ -16,10 +19,15 @@ const ALIASES: Record<string, string> = {
 };
 
 let highlighter: Highlighter | undefined;
+let cache: TokenCache | null = null;
 
-/** Loads the grammars once; every other function here is synchronous (markdown-it needs that). */
-export async function initHighlighter(): Promise<void> {
+/**
+ * Loads the grammars once; every other function here is synchronous (markdown-it needs that). With `root`, tokens
+ * are kept in and read from the token cache of the packages installed there (none without it).
+ */
+export async function initHighlighter(root?: string): Promise<void> {
   highlighter ??= await createHighlighter({ themes: Object.values(THEMES), langs: [...LANGS] });
+  cache = root ? TokenCache.at(root, `${JSON.stringify(THEMES)} ${LANGS.join(",")}`) : null;
 }
 
 /** A language shiki can highlight, or null for plain text. */
@@ -38,8 +46,9 @@ export const escapeHtml = (s: string): string =>
 // (it rewrote the inline styles of thousands of spans wrongly). tokenStylesheet() writes the rules.
 const classes = new Map<string, string>();
 
-function classOf(t: ThemedToken): string {
-  const style = Object.entries(t.htmlStyle ?? {}).map(([k, v]) => `${k}:${v}`).join(";");
+const styleOf = (t: ThemedToken): string => Object.entries(t.htmlStyle ?? {}).map(([k, v]) => `${k}:${v}`).join(";");
+
+function classOf(style: string): string {
   let name = classes.get(style);
   if (!name) classes.set(style, (name = `hl${classes.size}`));
   return name;
@@ -65,8 +74,14 @@ type Line = readonly { readonly text: string; readonly cls?: string }[];
 function tokenize(code: string, lang: string | null): Line[] {
   if (!highlighter) throw new Error("initHighlighter() must run before highlighting");
   if (!lang) return code.split("\n").map((text) => [{ text }]);
-  const { tokens } = highlighter.codeToTokens(code, { lang: lang as BundledLanguage, themes: THEMES });
-  return tokens.map((line) => line.map((t) => ({ text: t.content, cls: classOf(t) })));
+  let styled = cache?.get(lang, code);
+  if (!styled) {
+    const { tokens } = highlighter.codeToTokens(code, { lang: lang as BundledLanguage, themes: THEMES });
+    styled = tokens.map((line) => line.map((t): [string, string] => [t.content, styleOf(t)]));
+    cache?.set(lang, code, styled);
+  }
+  // Classes are handed out here, in the order the build meets the styles, whether the tokens were cached or not.
+  return styled.map((line) => line.map(([text, style]) => ({ text, cls: classOf(style) })));
 }
 
 /** A line's HTML, without its first `drop` characters (the indentation an excerpt removes). */

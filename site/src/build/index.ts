@@ -47,7 +47,7 @@ export async function generatePages(
     edition = "course",
   }: { executeNotebooks?: boolean; progress?: (line: string) => void; edition?: Edition } = {},
 ): Promise<{ site: Site; pages: Page[] }> {
-  await initHighlighter();
+  await initHighlighter(root);
   forgetHighlightedFiles();
   const manifest = loadManifest(root);
   const warnings: string[] = [];

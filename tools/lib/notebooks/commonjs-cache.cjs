@@ -7,7 +7,7 @@
 // everything there). The conversion is a pure function of that key, so a kept one is the one tslab would compute.
 // Plain CommonJS, not TypeScript: the Jupyter kernel (tools/notebooks/kernel.cjs) loads it with bare `node`.
 "use strict";
-const { createHash } = require("node:crypto");
+const { createHash, randomUUID } = require("node:crypto");
 const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } = require("node:fs");
 const { createRequire } = require("node:module");
 const { join } = require("node:path");
@@ -88,7 +88,7 @@ function readKept(dir, key) {
 function keep(dir, key, text) {
   if (!dir) return;
   const file = join(dir, `${key}.js`);
-  const partial = `${file}.${process.pid}.tmp`;
+  const partial = `${file}.${randomUUID()}.tmp`;
   try {
     mkdirSync(dir, { recursive: true });
     writeFileSync(partial, text);
