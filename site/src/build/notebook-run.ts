@@ -1,11 +1,12 @@
 // Executes the chapters' notebooks for the site (they are committed without outputs), through the notebook tools'
-// runner (tools/notebooks: tslab's API in a child process with a time limit). Results are cached in .course/, keyed
-// by the notebook and the reference code it imports, so `npm start` re-runs a notebook only when one of them changed.
+// runner (tools/lib/notebooks: tslab's API in child processes, with a time limit per notebook). Results are cached in
+// .course/, keyed by the notebook and the reference code it imports, so `npm start` re-runs a notebook only when one
+// of them changed.
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Chapter } from "../../../tools/lib/manifest";
-import { problems, runNotebook } from "../../../tools/lib/notebooks/run";
+import { problems, runNotebooks } from "../../../tools/lib/notebooks/run";
 import { withOutputs } from "../../../tools/lib/notebooks/execute";
 import { readNotebook, stripped, type Notebook } from "../../../tools/lib/notebooks/nbformat";
 import { listFiles } from "./site";
@@ -26,11 +27,8 @@ function keyOf(root: string, file: string): string {
 }
 
 /**
- * Runs the notebooks of `chapters` (two at a time), or takes them from the cache. `progress` hears of each one —
- * "notebook 03-cancellation: running…", then "…: done in 8.1 s" — since a first run takes minutes.
- */
-/**
- * Runs the notebooks of `chapters` (two at a time), or takes them from the cache. `progress` hears of each one run —
+ * Runs the notebooks of `chapters` (a process per core, each running its share one after another, so tslab and its
+ * compiler load and warm up once per process), or takes them from the cache. `progress` hears of each one run —
  * "notebook 03-cancellation: running…", then "…: done in 8.1 s" — since a first run takes minutes.
  */
 export async function executeNotebooks(
@@ -40,7 +38,7 @@ export async function executeNotebooks(
 ): Promise<Map<string, ExecutedNotebook>> {
   const out = new Map<string, ExecutedNotebook>();
   mkdirSync(join(root, CACHE), { recursive: true });
-  const todo: { id: string; file: string; key: string; cached: string }[] = [];
+  const todo = new Map<string, { id: string; key: string; cached: string }>();
   for (const c of chapters) {
     const file = `notebooks/${c.id}.ipynb`;
     if (!existsSync(join(root, file))) continue;
@@ -48,32 +46,26 @@ export async function executeNotebooks(
     const cached = join(root, CACHE, `${c.id}.json`);
     const hit = existsSync(cached) ? (JSON.parse(readFileSync(cached, "utf8")) as { key: string; result: ExecutedNotebook }) : null;
     if (hit?.key === key) out.set(c.id, hit.result);
-    else todo.push({ id: c.id, file, key, cached });
+    else todo.set(file, { id: c.id, key, cached });
   }
-  if (todo.length) {
-    progress(`Running ${todo.length} notebook${todo.length === 1 ? "" : "s"} for their outputs (seconds each, cached in ${CACHE}/ afterwards)…`);
-  }
-  let next = 0;
-  // Two at a time: each one starts tslab's own TypeScript compiler, which is CPU-bound for seconds.
-  const lane = async () => {
-    while (next < todo.length) {
-      const { id, file, key, cached } = todo[next++];
-      progress(`notebook ${id}: running…`);
-      const started = Date.now();
-      const report = await runNotebook(file, undefined, root);
-      // Stack traces name files by absolute path; the page shows them relative to the repository.
-      const where = (p: string) => p.split(`${root}/`).join("");
+  if (!todo.size) return out;
+  progress(`Running ${todo.size} notebook${todo.size === 1 ? "" : "s"} for their outputs (seconds each, cached in ${CACHE}/ afterwards)…`);
+  // Stack traces name files by absolute path; the page shows them relative to the repository.
+  const where = (p: string) => p.split(`${root}/`).join("");
+  await runNotebooks([...todo.keys()], undefined, root, {
+    started: (file) => progress(`notebook ${todo.get(file)!.id}: running…`),
+    finished: (report) => {
+      const { id, key, cached } = todo.get(report.file)!;
       const result: ExecutedNotebook = {
-        notebook: withOutputs(stripped(readNotebook(join(root, file))), report),
-        problems: problems(report).map(where),
+        notebook: withOutputs(stripped(readNotebook(join(root, report.file))), report),
+        problems: problems(report, root).map(where),
       };
       writeFileSync(cached, JSON.stringify({ key, result }));
       out.set(id, result);
-      const took = `${((Date.now() - started) / 1000).toFixed(1)} s`;
+      const took = `${(report.ms / 1000).toFixed(1)} s`;
       const n = result.problems.length;
       progress(`notebook ${id}: ${n ? `${n} problem${n === 1 ? "" : "s"} after ${took} (shown on its page)` : `done in ${took}`}`);
-    }
-  };
-  await Promise.all([lane(), lane()]);
+    },
+  });
   return out;
 }

@@ -89,11 +89,18 @@ export async function runNotebook(file: string, onEvent: (e: RunEvent) => void =
   return report;
 }
 
+/** Hears of each notebook as a runner takes it up and as its report comes back (a build's progress lines). */
+export interface RunHooks {
+  readonly started?: (file: string) => void;
+  readonly finished?: (report: NotebookReport) => void;
+}
+
 /** Runs several notebooks, as many processes at once as there are cores; reports come back in the order given. */
 export async function runNotebooks(
   files: readonly string[],
   onEvent?: (file: string, e: RunEvent) => void,
   root = ROOT,
+  hooks: RunHooks = {},
 ): Promise<NotebookReport[]> {
   const results: NotebookReport[] = new Array(files.length);
   let next = 0;
@@ -102,8 +109,10 @@ export async function runNotebooks(
     while (next < files.length) {
       const i = next++;
       runner ??= startRunner(root);
+      hooks.started?.(files[i]!);
       const { report, last } = await runner.run(files[i]!, onEvent ? (e) => onEvent(files[i]!, e) : () => {});
       results[i] = report;
+      hooks.finished?.(report);
       if (last) runner = null;
     }
     runner?.close();
