@@ -1,6 +1,7 @@
 // Small file-tree helpers shared by the course tools.
-import { readdirSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { randomUUID } from "node:crypto";
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 
 /** Every file under `dir`, as paths relative to it, sorted; missing folder → empty list. */
 export function listFiles(dir: string): string[] {
@@ -21,6 +22,22 @@ export function listFiles(dir: string): string[] {
   };
   walk(dir);
   return out;
+}
+
+/**
+ * Writes `text` to `path` whole: under another name first (one no other process or thread writing the same file
+ * uses), then renamed, so that a reader sees all of it or nothing. Creates the folder; throws what the write threw.
+ */
+export function writeWhole(path: string, text: string): void {
+  const partial = `${path}.${randomUUID()}.tmp`;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(partial, text);
+    renameSync(partial, path);
+  } catch (e) {
+    rmSync(partial, { force: true });
+    throw e;
+  }
 }
 
 export const isSource = (file: string): boolean => /\.(ts|tsx|mts)$/.test(file);

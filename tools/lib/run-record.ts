@@ -5,9 +5,10 @@
 // run, named to the test workers in HUB_RUN_RECORD; a run that does not include every file a check needs (a test file
 // run alone) has no record of them, and the check grades for itself.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Reporter, TestModule, TestSpecification } from "vitest/node";
+import { writeWhole } from "./files";
 import { ROOT } from "./manifest";
 import { isAlive } from "./process-group";
 
@@ -33,11 +34,6 @@ interface Plan {
 }
 
 const fileName = (moduleId: string): string => `${createHash("sha256").update(moduleId).digest("hex").slice(0, 24)}.json`;
-/** Written whole under another name, then renamed: a reader sees all of it or nothing. */
-function writeWhole(path: string, value: unknown): void {
-  writeFileSync(`${path}.tmp`, JSON.stringify(value));
-  renameSync(`${path}.tmp`, path);
-}
 export default class RunRecord implements Reporter {
   private readonly dir = join(RUNS, `${process.pid}-${Date.now()}`);
 
@@ -56,7 +52,7 @@ export default class RunRecord implements Reporter {
     rmSync(this.dir, { recursive: true, force: true });
     mkdirSync(this.dir, { recursive: true });
     const plan: Plan = { target: resolve(process.env.HUB_TARGET ?? join(ROOT, "solutions")), files: specifications.map((s) => s.moduleId) };
-    writeWhole(join(this.dir, "plan.json"), plan);
+    writeWhole(join(this.dir, "plan.json"), JSON.stringify(plan));
   }
 
   onTestModuleEnd(m: TestModule): void {
@@ -65,7 +61,7 @@ export default class RunRecord implements Reporter {
       tests: [...m.children.allTests()].map((t) => ({ name: t.fullName, state: t.result().state })),
       errors: m.errors().map((e) => e.message),
     };
-    writeWhole(join(this.dir, fileName(m.moduleId)), recorded);
+    writeWhole(join(this.dir, fileName(m.moduleId)), JSON.stringify(recorded));
   }
 
   onTestRunEnd(): void {

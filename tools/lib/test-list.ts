@@ -5,9 +5,10 @@
 // hash of the files asked for and of every file the list could depend on, and made again when any of them changes.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { hashInputs } from "./content-hash";
+import { writeWhole } from "./files";
 import { ROOT } from "./manifest";
 
 export interface ListedTest {
@@ -54,11 +55,8 @@ export function listTests(root: string, files: readonly string[], timeoutMs = 18
     },
   );
   const listed = (JSON.parse(out.slice(out.indexOf("["))) as ListedTest[]).map((t) => ({ name: t.name, file: t.file }));
-  // Written whole under another name, then renamed: a run reading it at the same time sees all of it or nothing.
-  mkdirSync(cacheDir, { recursive: true });
-  const partial = `${cached}.${process.pid}.tmp`;
-  writeFileSync(partial, JSON.stringify(listed));
-  renameSync(partial, cached);
+  // Written whole: a run reading it at the same time sees all of it or nothing.
+  writeWhole(cached, JSON.stringify(listed));
   prune(cacheDir);
   return listed;
 }

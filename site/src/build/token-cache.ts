@@ -4,9 +4,10 @@
 // of shiki's version, the themes and languages, the language and the whole text, so a kept entry is exactly what
 // shiki would give again. They live in node_modules/.cache/, beside the packages that made them: a fresh install
 // starts empty, and an exported copy that links the packages shares them.
-import { createHash, randomUUID } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { writeWhole } from "../../../tools/lib/files";
 
 /** A line as cached: each token's text and its inline style ("color:#…;--shiki-dark:#…"). */
 export type StyledLine = [text: string, style: string][];
@@ -53,12 +54,9 @@ export class TokenCache {
     }
   }
 
-  /** Keeps `lines` for `text`: written whole under another name, then renamed, so no reader sees half a file. */
+  /** Keeps `lines` for `text`, written whole so that no reader sees half a file. */
   set(lang: string, text: string, lines: StyledLine[]): void {
-    const file = this.file(lang, text);
-    const partial = `${file}.${randomUUID()}.tmp`; // threads of one process share its pid
     try {
-      mkdirSync(this.dir, { recursive: true });
       // Each style once per file: a text has a few dozen, shared by thousands of tokens.
       const index = new Map<string, number>();
       const stored: Stored = { styles: [], lines: [] };
@@ -69,10 +67,9 @@ export class TokenCache {
           return [t, i];
         }));
       }
-      writeFileSync(partial, JSON.stringify(stored));
-      renameSync(partial, file);
+      writeWhole(this.file(lang, text), JSON.stringify(stored));
     } catch {
-      rmSync(partial, { force: true }); // a read-only install: the tokens are only not kept
+      // a read-only install: the tokens are only not kept
     }
   }
 }

@@ -6,9 +6,10 @@
 // version). Only a run without problems is kept, and only when its inputs were the same at its end as at its start:
 // a failing notebook runs, and fails, every time.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { hashInputs } from "../content-hash";
+import { writeWhole } from "../files";
 
 const INPUT_DIRS = ["solutions", "tools", "bench/results"];
 const INPUT_FILES = ["package.json", "package-lock.json", "tsconfig.json", "course.json"];
@@ -41,10 +42,7 @@ export class NotebookCache {
   remember(file: string, problems: readonly string[]): void {
     const before = this.keys.get(file);
     if (problems.length || !before || notebookKey(this.root, file, this.kind) !== before) return;
-    mkdirSync(this.dir, { recursive: true });
-    const path = join(this.dir, `${before}.json`);
-    writeFileSync(`${path}.${process.pid}.tmp`, `${JSON.stringify({ file, kind: this.kind, when: new Date().toISOString() })}\n`);
-    renameSync(`${path}.${process.pid}.tmp`, path);
+    writeWhole(join(this.dir, `${before}.json`), `${JSON.stringify({ file, kind: this.kind, when: new Date().toISOString() })}\n`);
     this.prune();
   }
 
