@@ -333,6 +333,8 @@ function* applyReload(lb: Balancer, next: LbConfig): Green<ReloadReport> {
     changes.push(plan.admin === "stop" ? "admin API stopped" : `admin API on ${formatAddress(admin!.address)}`);
   }
   if (JSON.stringify(lb.config.logs) !== JSON.stringify(next.logs)) changes.push("access log: reopened with the new settings");
+  // The network was made with it at start (cli.ts): a reload cannot give a listening socket more descriptors.
+  if (lb.config.acceptors !== next.acceptors) changes.push(`acceptors: ${next.acceptors} from the next start; the running listeners keep theirs`);
   lb.openLogs(next);
   lb.config = next;
   for (const c of changes) lb.log(`reload: ${c}`);

@@ -12,6 +12,7 @@ import { PARK, type Green } from "../02-hub/suspend";
 import { formatAddress } from "../05-green-sockets/socket";
 import { fastNetwork } from "../08-tcp-proxy/fast-net";
 import { startBalancer, type Balancer } from "./balancer";
+import { acceptingNetwork } from "./acceptors";
 import { runCluster } from "./cluster";
 import { configFormatOf, formatIssue, parseConfig, type LbConfig, type ParseResult } from "./config";
 import { startDemoBackends, type DemoBackends } from "./demo-backends";
@@ -95,7 +96,7 @@ function* serve(config: LbConfig, options: { file: string | null; demo: DemoBack
   for (const s of signals) process.on(s, onSignal);
   const file = options.file;
   const lb = yield* startBalancer(config, {
-    network: fastNetwork,
+    network: acceptingNetwork(config.acceptors),
     baseDir: file === null ? undefined : dirname(resolve(file)),
     load: file === null ? undefined : () => readConfig(file),
     log: say,

@@ -142,6 +142,11 @@ export const lbConfigSchema = z
     drainTimeout: ms.default(30_000),
     /** Milliseconds a graceful stop (SIGTERM) lets connections finish before it cuts them. */
     stopTimeout: ms.default(10_000),
+    /**
+     * Descriptors each listener accepts through (acceptors.ts): up to that many new connections a turn of the loop,
+     * as HAProxy's `tune.maxaccept` (64). Read at start; a reload keeps the running value. 1 with --workers.
+     */
+    acceptors: count().max(256).default(64),
   })
   .superRefine((c, ctx) => {
     const names = Object.keys(c.listeners);

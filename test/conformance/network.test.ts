@@ -1,9 +1,14 @@
 // The network conformance suite (test/support/network-conformance.ts) run against every implementation of chapter
-// 05's contract: the simulated network, Node's real one and chapter 08's fast one. Course tests, not graded: the
-// graded tests of each lab are in test/NN-slug.test.ts.
+// 05's contract: the simulated network, Node's real one, chapter 08's fast one, and chapter 14's, which listens
+// through several descriptors (its own checks follow). Course tests, not graded: the graded tests of each lab are in
+// test/NN-slug.test.ts.
+import { describe, expect, it } from "vitest";
+import { spawn } from "@target/03-cancellation/greenthread";
+import { ConnectionRefusedError } from "@target/05-green-sockets/errors";
 import { realNetwork } from "@target/05-green-sockets/node-network";
 import { fastNetwork } from "@target/08-tcp-proxy/fast-net";
-import { real, SEED, simulate } from "../support/net";
+import { acceptingNetwork, listenWide, WideListener } from "@target/14-capstone/acceptors";
+import { real, readAll, request, SEED, simulate } from "../support/net";
 import { networkConformance } from "../support/network-conformance";
 
 const LOOPBACK = { host: "127.0.0.1", port: 0 };
@@ -22,7 +27,12 @@ networkConformance({
   total: 2 * MiB,
 });
 
-for (const [name, network] of [["realNetwork", realNetwork], ["the fast network (chapter 08)", fastNetwork]] as const) {
+const NETWORKS = [
+  ["realNetwork", realNetwork],
+  ["the fast network (chapter 08)", fastNetwork],
+  ["the fast network accepting through 4 descriptors (chapter 14)", acceptingNetwork(4)],
+] as const;
+for (const [name, network] of NETWORKS) {
   networkConformance({
     name,
     run: (main) => real(() => main({ server: network, client: network, at: LOOPBACK }), 15_000),
@@ -36,3 +46,61 @@ for (const [name, network] of [["realNetwork", realNetwork], ["the fast network 
     skip: { "connect-timeout": LOOPBACK_ONLY },
   });
 }
+
+describe("chapter 14's listener with several descriptors (acceptors.ts)", () => {
+  /** Echoes what each client sends until it half-closes, on every connection `listener` accepts. */
+  function echoAll(listener: WideListener): void {
+    spawn(function* () {
+      for (;;) {
+        const s = yield* listener.accept();
+        spawn(function* () {
+          yield* s.sendall(yield* readAll(s));
+          s.close();
+        });
+      }
+    });
+  }
+
+  it("watches one socket through the given number of descriptors", async () => {
+    await real(function* () {
+      const listener = yield* listenWide(LOOPBACK, 511, 4);
+      expect(listener).toBeInstanceOf(WideListener);
+      const wide = listener as WideListener;
+      expect(wide.copies).toHaveLength(3);
+      // Copies of the listening socket, not sockets of their own: the same port, each listening.
+      for (const copy of wide.copies) {
+        expect(copy.listening).toBe(true);
+        expect((copy.address() as { port: number }).port).toBe(listener.address.port);
+      }
+      listener.close();
+    }, 10_000);
+  });
+
+  it("serves every client of a burst, and the copies accept without the first descriptor", async () => {
+    await real(function* () {
+      const listener = (yield* listenWide(LOOPBACK, 511, 4)) as WideListener;
+      echoAll(listener);
+      const burst = Array.from({ length: 40 }, (_, i) => spawn(() => request(fastNetwork, listener.address, `client ${i}`, 5000)));
+      for (const [i, client] of burst.entries()) expect(yield* client.wait()).toBe(`client ${i}`);
+      // Stop watching the first descriptor: the socket stays open through its copies, which alone accept now.
+      listener.server.close();
+      for (let i = 0; i < 5; i++) expect(yield* request(fastNetwork, listener.address, `late ${i}`, 5000)).toBe(`late ${i}`);
+      listener.close();
+    }, 10_000);
+  });
+
+  it("closes every descriptor: after close() a client is refused", async () => {
+    await real(function* () {
+      const listener = yield* listenWide(LOOPBACK, 511, 4);
+      const at = listener.address;
+      listener.close();
+      let refused: unknown = null;
+      try {
+        yield* fastNetwork.connect(at, { timeout: 2000 });
+      } catch (e) {
+        refused = e;
+      }
+      expect(refused).toBeInstanceOf(ConnectionRefusedError);
+    }, 10_000);
+  });
+});

@@ -1,0 +1,156 @@
+// Accepting more than one connection per turn of Node's loop: one listening socket watched through several
+// descriptors, for the balancer's listeners (`acceptors` in its config). Built in chapter 14.
+//
+// Since libuv 1.45 (Node 20 ships it) a listening descriptor accepts one connection per turn of the event loop, and
+// a turn of a busy proxy first serves every connection that is ready. When a thousand clients arrive at once, the
+// last of them wait seconds in the kernel's accept queue (bench/lb/README.md measured it for chapter 08's proxy).
+// HAProxy accepts up to 64 per wake-up (`tune.maxaccept`). Our way to the same effect: the loop watches several
+// descriptors of the one listening socket, and each accepts one connection per turn.
+//
+// Node has no dup(2). It copies a descriptor only when it passes one over a Unix socket (SCM_RIGHTS), which it
+// does for the IPC channel of a child process. So a child that lives a few milliseconds sends the listening handle
+// back to us, once per copy. The copies are the same socket: same address, same accept queue, same backlog.
+import { spawn } from "node:child_process";
+import { createServer, type Server, type Socket as NetSocket } from "node:net";
+import { getHub, type Hub } from "../02-hub/hub";
+import type { Green } from "../02-hub/suspend";
+import { listenOn, NodeListener } from "../05-green-sockets/node-network";
+import { TimedOutError } from "../05-green-sockets/errors";
+import { NodeSocket } from "../05-green-sockets/node-socket";
+import { park } from "../05-green-sockets/park";
+import type { Address, ConnectOptions, Listener, Network, Socket } from "../05-green-sockets/socket";
+import { fastNetwork, RawSocket } from "../08-tcp-proxy/fast-net";
+
+// #region acceptors
+/** The child's whole program: send every handle back where it came from. */
+const ECHO_HANDLES = "process.on('message', (m, h) => process.send(m, h))";
+
+/** How long the child may take to send the copies back before we listen through one descriptor only. */
+const COPY_TIMEOUT = 5000;
+
+/**
+ * A listener whose socket the loop watches through `copies.length + 1` descriptors: the server chapter 05's
+ * NodeListener watches, and the copies, which hand it every connection they accept.
+ */
+export class WideListener extends NodeListener {
+  constructor(
+    hub: Hub,
+    server: Server,
+    backlog: number,
+    wrap: (hub: Hub, sock: NetSocket) => NodeSocket,
+    readonly copies: readonly Server[],
+  ) {
+    super(hub, server, backlog, wrap);
+    // NodeListener hears the connections of `server`: the copies pass theirs on to it.
+    for (const copy of copies) copy.on("connection", (sock: NetSocket) => server.emit("connection", sock));
+  }
+
+  override close(): void {
+    if (!this.closed) for (const copy of this.copies) copy.close();
+    super.close();
+  }
+}
+
+/**
+ * Listens on `addr` through `acceptors` descriptors (1: exactly chapter 05's listener). When the copies cannot be
+ * made (no child process can start, say), the listener works through one descriptor and the hub reports why.
+ */
+export function* listenWide(
+  addr: Address,
+  backlog: number,
+  acceptors: number,
+  wrap: (hub: Hub, sock: NetSocket) => NodeSocket = (h, sock) => new NodeSocket(h, sock),
+): Green<Listener> {
+  const server = yield* listenOn(addr, backlog);
+  let copies: Server[] = [];
+  if (acceptors > 1) {
+    try {
+      copies = (yield* copyHandle(server, acceptors - 1)).map((handle) => listenThrough(handle, backlog));
+    } catch (e) {
+      getHub().report(null, new Error(`listening through one descriptor only: ${e instanceof Error ? e.message : e}`));
+    }
+  }
+  return new WideListener(getHub(), server, backlog, wrap, copies);
+}
+
+/** Chapter 08's fastNetwork, whose listeners accept through `acceptors` descriptors each. */
+export function acceptingNetwork(acceptors: number): Network {
+  return {
+    *listen(addr: Address, backlog = 511): Green<Listener> {
+      return yield* listenWide(addr, backlog, acceptors, acceptRaw);
+    },
+    connect(addr: Address, options?: ConnectOptions): Green<Socket> {
+      return fastNetwork.connect(addr, options);
+    },
+  };
+}
+
+/** The green socket for an accepted connection, made as fastNetwork's listeners make it. */
+function acceptRaw(hub: Hub, sock: NetSocket): RawSocket {
+  sock.setNoDelay(true); // a proxy forwards what it gets at once: Nagle would add delay to small answers
+  return new RawSocket(hub, sock);
+}
+
+/** A server accepting through `handle`, a copy of a listening socket's descriptor. */
+function listenThrough(handle: object, backlog: number): Server {
+  const hub = getHub();
+  const copy = createServer({ allowHalfOpen: true }); // as chapter 05's listenOn: shutdown() is a half-close
+  copy.on("error", (e) => hub.report(null, e));
+  // listen() takes a handle as well as an address. On a socket that already listens it only starts watching the
+  // new descriptor (listen(2) again on a listening socket just sets the backlog, which is the same).
+  copy.listen(handle as Parameters<Server["listen"]>[0], backlog);
+  return copy;
+}
+
+/** `count` copies of the descriptor under `server`, made by a child process that sends them back. */
+function* copyHandle(server: Server, count: number): Green<object[]> {
+  const hub = getHub();
+  const me = hub.current!;
+  // The handle itself, not the Server: a child given a Server would listen on it, and accept connections that
+  // then wait for a process about to exit. `_handle` is Node's own field, the one object `send` copies as is.
+  const handle = (server as unknown as { _handle: object })._handle;
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS; // the child needs no loader (tsx, say): it is plain JavaScript
+  const child = spawn(process.execPath, ["-e", ECHO_HANDLES], { stdio: ["ignore", "ignore", "inherit", "ipc"], env });
+  const copies: object[] = [];
+  let failure: Error | null = null;
+  const fail = (why: string): void => {
+    if (failure === null && copies.length < count) {
+      failure = new Error(why);
+      hub.resume(me);
+    }
+  };
+  child.on("message", (_m: unknown, copy: object | undefined) => {
+    if (copy === undefined) return fail("the child sent a message without a handle");
+    copies.push(copy);
+    if (copies.length === count) hub.resume(me);
+  });
+  child.on("error", (e) => fail(`could not start a child process to copy the descriptor: ${e.message}`));
+  let exited = false;
+  child.on("exit", (code, signal) => {
+    exited = true;
+    fail(`the child copying the descriptor exited early (${signal ?? code})`);
+    hub.resume(me); // when it was stopped below, and we wait for it to be gone
+  });
+  for (let i = 0; i < count; i++) child.send("copy", handle as Parameters<typeof child.send>[1]);
+  try {
+    yield* park(COPY_TIMEOUT, "copying the listening descriptor");
+  } finally {
+    child.kill();
+  }
+  // Its descriptors close when it is gone: until then a closed listener would still take connections in the kernel.
+  // (A child that never started has no descriptors: nothing to wait for.)
+  if (!exited && child.pid !== undefined) {
+    try {
+      yield* park(COPY_TIMEOUT, "the end of the child that copied the listening descriptor");
+    } catch (e) {
+      if (!(e instanceof TimedOutError)) throw e; // still going: its descriptors close when it does
+    }
+  }
+  if (failure !== null) {
+    for (const copy of copies) (copy as { close(): void }).close(); // the ones that came before it failed
+    throw failure;
+  }
+  return copies;
+}
+// #endregion
