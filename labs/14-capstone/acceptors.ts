@@ -18,7 +18,7 @@ import { listenOn, NodeListener } from "../05-green-sockets/node-network";
 import { TimedOutError } from "../05-green-sockets/errors";
 import { NodeSocket } from "../05-green-sockets/node-socket";
 import { park } from "../05-green-sockets/park";
-import type { Address, ConnectOptions, Listener, Network, Socket } from "../05-green-sockets/socket";
+import { formatAddress, type Address, type ConnectOptions, type Listener, type Network, type Socket } from "../05-green-sockets/socket";
 import { fastNetwork, RawSocket } from "../08-tcp-proxy/fast-net";
 
 // #region acceptors
@@ -51,33 +51,38 @@ export class WideListener extends NodeListener {
   }
 }
 
+export interface WideOptions {
+  /** Descriptors to accept through; 1 is chapter 05's listener. */
+  readonly acceptors: number;
+  /** Makes the green socket for an accepted connection. @default chapter 05's NodeSocket */
+  readonly wrap?: (hub: Hub, sock: NetSocket) => NodeSocket;
+  /** Told why, when the copies cannot be made and the listener accepts through one descriptor. @default console.warn */
+  readonly warn?: (line: string) => void;
+}
+
 /**
- * Listens on `addr` through `acceptors` descriptors (1: exactly chapter 05's listener). When the copies cannot be
- * made (no child process can start, say), the listener works through one descriptor and the hub reports why.
+ * Listens on `addr` through `options.acceptors` descriptors. When the copies cannot be made (no child process can
+ * start, say), the listener still works, through one descriptor, and `warn` says why.
  */
-export function* listenWide(
-  addr: Address,
-  backlog: number,
-  acceptors: number,
-  wrap: (hub: Hub, sock: NetSocket) => NodeSocket = (h, sock) => new NodeSocket(h, sock),
-): Green<Listener> {
+export function* listenWide(addr: Address, backlog: number, options: WideOptions): Green<Listener> {
+  const { acceptors, wrap = (h, sock) => new NodeSocket(h, sock), warn = console.warn } = options;
   const server = yield* listenOn(addr, backlog);
   let copies: Server[] = [];
   if (acceptors > 1) {
     try {
       copies = (yield* copyHandle(server, acceptors - 1)).map((handle) => listenThrough(handle, backlog));
     } catch (e) {
-      getHub().report(null, new Error(`listening through one descriptor only: ${e instanceof Error ? e.message : e}`));
+      warn(`${formatAddress(addr)}: accepting through one descriptor only: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
   return new WideListener(getHub(), server, backlog, wrap, copies);
 }
 
-/** Chapter 08's fastNetwork, whose listeners accept through `acceptors` descriptors each. */
-export function acceptingNetwork(acceptors: number): Network {
+/** Chapter 08's fastNetwork, whose listeners accept through `acceptors` descriptors each (`warn`: see WideOptions). */
+export function acceptingNetwork(acceptors: number, warn?: (line: string) => void): Network {
   return {
     *listen(addr: Address, backlog = 511): Green<Listener> {
-      return yield* listenWide(addr, backlog, acceptors, acceptRaw);
+      return yield* listenWide(addr, backlog, { acceptors, wrap: acceptRaw, warn });
     },
     connect(addr: Address, options?: ConnectOptions): Green<Socket> {
       return fastNetwork.connect(addr, options);
@@ -132,8 +137,8 @@ function* copyHandle(server: Server, count: number): Green<object[]> {
     fail(`the child copying the descriptor exited early (${signal ?? code})`);
     hub.resume(me); // when it was stopped below, and we wait for it to be gone
   });
-  for (let i = 0; i < count; i++) child.send("copy", handle as Parameters<typeof child.send>[1]);
   try {
+    for (let i = 0; i < count; i++) child.send("copy", handle as Parameters<typeof child.send>[1]);
     yield* park(COPY_TIMEOUT, "copying the listening descriptor");
   } finally {
     child.kill();

@@ -96,7 +96,7 @@ function* serve(config: LbConfig, options: { file: string | null; demo: DemoBack
   for (const s of signals) process.on(s, onSignal);
   const file = options.file;
   const lb = yield* startBalancer(config, {
-    network: acceptingNetwork(config.acceptors),
+    network: acceptingNetwork(config.acceptors, say),
     baseDir: file === null ? undefined : dirname(resolve(file)),
     load: file === null ? undefined : () => readConfig(file),
     log: say,

@@ -63,7 +63,7 @@ describe("chapter 14's listener with several descriptors (acceptors.ts)", () => 
 
   it("watches one socket through the given number of descriptors", async () => {
     await real(function* () {
-      const listener = yield* listenWide(LOOPBACK, 511, 4);
+      const listener = yield* listenWide(LOOPBACK, 511, { acceptors: 4 });
       expect(listener).toBeInstanceOf(WideListener);
       const wide = listener as WideListener;
       expect(wide.copies).toHaveLength(3);
@@ -78,7 +78,7 @@ describe("chapter 14's listener with several descriptors (acceptors.ts)", () => 
 
   it("serves every client of a burst, and the copies accept without the first descriptor", async () => {
     await real(function* () {
-      const listener = (yield* listenWide(LOOPBACK, 511, 4)) as WideListener;
+      const listener = (yield* listenWide(LOOPBACK, 511, { acceptors: 4 })) as WideListener;
       echoAll(listener);
       const burst = Array.from({ length: 40 }, (_, i) => spawn(() => request(fastNetwork, listener.address, `client ${i}`, 5000)));
       for (const [i, client] of burst.entries()) expect(yield* client.wait()).toBe(`client ${i}`);
@@ -91,7 +91,7 @@ describe("chapter 14's listener with several descriptors (acceptors.ts)", () => 
 
   it("closes every descriptor: after close() a client is refused", async () => {
     await real(function* () {
-      const listener = yield* listenWide(LOOPBACK, 511, 4);
+      const listener = yield* listenWide(LOOPBACK, 511, { acceptors: 4 });
       const at = listener.address;
       listener.close();
       let refused: unknown = null;
