@@ -33,20 +33,21 @@ const COPY_TIMEOUT = 5000;
  * NodeListener watches, and the copies, which hand it every connection they accept.
  */
 export class WideListener extends NodeListener {
-  constructor(
-    hub: Hub,
-    server: Server,
-    backlog: number,
-    wrap: (hub: Hub, sock: NetSocket) => NodeSocket,
-    readonly copies: readonly Server[],
-  ) {
-    super(hub, server, backlog, wrap);
-    // NodeListener hears the connections of `server`: the copies pass theirs on to it.
-    for (const copy of copies) copy.on("connection", (sock: NetSocket) => server.emit("connection", sock));
+  readonly #copies: Server[] = [];
+
+  get copies(): readonly Server[] {
+    return this.#copies;
+  }
+
+  /** Accepts through `copy` too. NodeListener hears the connections of `server`: a copy passes its own on to it. */
+  addCopy(copy: Server): void {
+    if (this.closed) return void copy.close();
+    copy.on("connection", (sock: NetSocket) => this.server.emit("connection", sock));
+    this.#copies.push(copy);
   }
 
   override close(): void {
-    if (!this.closed) for (const copy of this.copies) copy.close();
+    if (!this.closed) for (const copy of this.#copies) copy.close();
     super.close();
   }
 }
@@ -66,16 +67,18 @@ export interface WideOptions {
  */
 export function* listenWide(addr: Address, backlog: number, options: WideOptions): Green<Listener> {
   const { acceptors, wrap = (h, sock) => new NodeSocket(h, sock), warn = console.warn } = options;
-  const server = yield* listenOn(addr, backlog);
-  let copies: Server[] = [];
-  if (acceptors > 1) {
-    try {
-      copies = (yield* copyHandle(server, acceptors - 1)).map((handle) => listenThrough(handle, backlog));
-    } catch (e) {
-      warn(`${formatAddress(addr)}: accepting through one descriptor only: ${e instanceof Error ? e.message : String(e)}`);
-    }
+  // The listener first: the socket accepts from the moment it listens, and the copies take a child process's start,
+  // tens of milliseconds in which clients already arrive. They wait in the listener's queue, as any would.
+  const listener = new WideListener(getHub(), yield* listenOn(addr, backlog), backlog, wrap);
+  try {
+    const copied = acceptors > 1 ? yield* copyHandle(listener.server, acceptors - 1) : [];
+    if (typeof copied === "string") warn(`${formatAddress(addr)}: accepting through one descriptor only: ${copied}`);
+    else for (const handle of copied) listener.addCopy(listenThrough(handle, backlog));
+  } catch (e) {
+    listener.close(); // killed while copying: nobody else will close it
+    throw e;
   }
-  return new WideListener(getHub(), server, backlog, wrap, copies);
+  return listener;
 }
 
 /** Chapter 08's fastNetwork, whose listeners accept through `acceptors` descriptors each (`warn`: see WideOptions). */
@@ -107,8 +110,8 @@ function listenThrough(handle: object, backlog: number): Server {
   return copy;
 }
 
-/** `count` copies of the descriptor under `server`, made by a child process that sends them back. */
-function* copyHandle(server: Server, count: number): Green<object[]> {
+/** `count` copies of the descriptor under `server`, made by a child process that sends them back; or why not. */
+function* copyHandle(server: Server, count: number): Green<object[] | string> {
   const hub = getHub();
   const me = hub.current!;
   // The handle itself, not the Server: a child given a Server would listen on it, and accept connections that
@@ -118,44 +121,63 @@ function* copyHandle(server: Server, count: number): Green<object[]> {
   delete env.NODE_OPTIONS; // the child needs no loader (tsx, say): it is plain JavaScript
   const child = spawn(process.execPath, ["-e", ECHO_HANDLES], { stdio: ["ignore", "ignore", "inherit", "ipc"], env });
   const copies: object[] = [];
-  let failure: Error | null = null;
-  const fail = (why: string): void => {
-    if (failure === null && copies.length < count) {
-      failure = new Error(why);
+  let failure: string | null = null;
+  let exited = false;
+  // The child's events wake us only while we wait for them: never a later, unrelated park of this thread.
+  let waiting = false;
+  const wake = (): void => {
+    if (waiting) {
+      waiting = false;
       hub.resume(me);
     }
+  };
+  const fail = (why: string): void => {
+    failure ??= why;
+    wake();
   };
   child.on("message", (_m: unknown, copy: object | undefined) => {
     if (copy === undefined) return fail("the child sent a message without a handle");
     copies.push(copy);
-    if (copies.length === count) hub.resume(me);
+    if (copies.length === count) wake();
   });
   child.on("error", (e) => fail(`could not start a child process to copy the descriptor: ${e.message}`));
-  let exited = false;
   child.on("exit", (code, signal) => {
     exited = true;
-    fail(`the child copying the descriptor exited early (${signal ?? code})`);
-    hub.resume(me); // when it was stopped below, and we wait for it to be gone
+    if (copies.length < count) fail(`the child copying the descriptor exited early (${signal ?? code})`);
+    else wake(); // stopped below, once it had sent every copy
   });
-  try {
-    for (let i = 0; i < count; i++) child.send("copy", handle as Parameters<typeof child.send>[1]);
-    yield* park(COPY_TIMEOUT, "copying the listening descriptor");
-  } finally {
-    child.kill();
-  }
-  // Its descriptors close when it is gone: until then a closed listener would still take connections in the kernel.
-  // (A child that never started has no descriptors: nothing to wait for.)
-  if (!exited && child.pid !== undefined) {
+  /** Waits for the child's events; false when COPY_TIMEOUT passed first. A kill of this thread goes through. */
+  function* waitFor(what: string): Green<boolean> {
+    waiting = true;
     try {
-      yield* park(COPY_TIMEOUT, "the end of the child that copied the listening descriptor");
+      yield* park(COPY_TIMEOUT, what);
+      return true;
     } catch (e) {
-      if (!(e instanceof TimedOutError)) throw e; // still going: its descriptors close when it does
+      if (e instanceof TimedOutError) return false;
+      throw e;
+    } finally {
+      waiting = false;
     }
   }
-  if (failure !== null) {
-    for (const copy of copies) (copy as { close(): void }).close(); // the ones that came before it failed
-    throw failure;
+  let done = false;
+  try {
+    try {
+      for (let i = 0; i < count; i++) child.send("copy", handle as Parameters<typeof child.send>[1]);
+    } catch (e) {
+      fail(`the listening handle cannot be sent: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (copies.length < count && failure === null && !(yield* waitFor("copying the listening descriptor"))) {
+      failure = `no copy of the descriptor within ${COPY_TIMEOUT} ms`;
+    }
+    child.kill();
+    // Its descriptors close when it is gone: until then a closed listener would still take connections in the
+    // kernel. (A child that never started has none.) Past the timeout it is left to go in its own time.
+    if (!exited && child.pid !== undefined) yield* waitFor("the end of the child that copied the listening descriptor");
+    done = failure === null;
+    return failure ?? copies;
+  } finally {
+    child.kill();
+    if (!done) for (const copy of copies) (copy as { close(): void }).close();
   }
-  return copies;
 }
 // #endregion

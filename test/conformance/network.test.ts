@@ -2,7 +2,9 @@
 // 05's contract: the simulated network, Node's real one, chapter 08's fast one, and chapter 14's, which listens
 // through several descriptors (its own checks follow). Course tests, not graded: the graded tests of each lab are in
 // test/NN-slug.test.ts.
+import { createServer, type AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
+import { sleep } from "@target/02-hub/green";
 import { spawn } from "@target/03-cancellation/greenthread";
 import { ConnectionRefusedError } from "@target/05-green-sockets/errors";
 import { realNetwork } from "@target/05-green-sockets/node-network";
@@ -85,6 +87,45 @@ describe("chapter 14's listener with several descriptors (acceptors.ts)", () => 
       // Stop watching the first descriptor: the socket stays open through its copies, which alone accept now.
       listener.server.close();
       for (let i = 0; i < 5; i++) expect(yield* request(fastNetwork, listener.address, `late ${i}`, 5000)).toBe(`late ${i}`);
+      listener.close();
+    }, 10_000);
+  });
+
+  it("serves the clients that arrive while the copies are being made", async () => {
+    const port = await new Promise<number>((done) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => done(port));
+      });
+    });
+    await real(function* () {
+      const at = { host: "127.0.0.1", port };
+      let returned = false;
+      let arrivedEarly = false;
+      const early = spawn(function* () {
+        // The socket listens within a millisecond or two; the copies take a child process's start, tens of
+        // milliseconds more. So 20 ms in, the client lands in the copying, which the last check confirms.
+        yield* sleep(20);
+        for (;;) {
+          try {
+            const s = yield* fastNetwork.connect(at, { timeout: 2000 });
+            arrivedEarly = !returned;
+            yield* s.sendall("early");
+            s.shutdown();
+            const answer = (yield* readAll(s)).toString();
+            s.close();
+            return answer;
+          } catch (e) {
+            if (!(e instanceof ConnectionRefusedError)) throw e;
+            yield* sleep(5); // not listening yet: a slow machine
+          }
+        }
+      });
+      const listener = (yield* listenWide(at, 511, { acceptors: 4 })) as WideListener;
+      returned = true;
+      echoAll(listener);
+      expect(yield* early.wait()).toBe("early");
+      expect(arrivedEarly).toBe(true); // it connected while listenWide was still copying
       listener.close();
     }, 10_000);
   });
