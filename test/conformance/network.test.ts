@@ -130,6 +130,26 @@ describe("chapter 14's listener with several descriptors (acceptors.ts)", () => 
     }, 10_000);
   });
 
+  it("listens through one descriptor, and says why, when no child process can make the copies", async () => {
+    const execPath = process.execPath;
+    // A Node that cannot start: spawn fails (ENOENT). This thread's own `process` (vitest runs files in threads).
+    Object.defineProperty(process, "execPath", { value: "/nonexistent/node", configurable: true, writable: true });
+    const warnings: string[] = [];
+    try {
+      await real(function* () {
+        const listener = (yield* listenWide(LOOPBACK, 511, { acceptors: 4, warn: (line) => warnings.push(line) })) as WideListener;
+        expect(listener.copies).toHaveLength(0);
+        echoAll(listener);
+        expect(yield* request(fastNetwork, listener.address, "still served", 5000)).toBe("still served");
+        listener.close();
+      }, 10_000);
+    } finally {
+      Object.defineProperty(process, "execPath", { value: execPath, configurable: true, writable: true });
+    }
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/accepting through one descriptor only: could not start a child process .*ENOENT/);
+  });
+
   it("closes every descriptor: after close() a client is refused", async () => {
     await real(function* () {
       const listener = yield* listenWide(LOOPBACK, 511, { acceptors: 4 });
