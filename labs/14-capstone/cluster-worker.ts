@@ -7,6 +7,7 @@ import { spawn } from "../03-cancellation/greenthread";
 import { LightQueue } from "../04-primitives/queue";
 import type { Address, Listener, Network } from "../05-green-sockets/socket";
 import { fastNetwork } from "../08-tcp-proxy/fast-net";
+import { acceptingNetwork } from "./acceptors";
 import { startBalancer, type Balancer } from "./balancer";
 import type { ToPrimary, ToWorker } from "./cluster-messages";
 import type { LbConfig } from "./config";
@@ -58,7 +59,11 @@ export async function runWorker(): Promise<void> {
     if (first.type === "stop") return;
     let config = first.config;
     let view: ClusterView = first.view;
-    const counted = countingNetwork(fastNetwork);
+    // Under SCHED_NONE this worker accepts from the shared socket itself, through a descriptor of its own that the
+    // primary sent, so it can watch copies of it too (acceptors.ts). Under round robin the primary accepts, and the
+    // worker's server has no descriptor to copy.
+    const network = first.schedule === "none" ? acceptingNetwork(config.acceptors) : fastNetwork;
+    const counted = countingNetwork(network);
     const running: Balancer = yield* startBalancer(workerConfig(config, view), { network: counted.network, baseDir: first.baseDir });
     here.lb = running;
     const followAll = (): void => {

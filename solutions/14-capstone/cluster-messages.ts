@@ -7,7 +7,14 @@ import type { ClusterView, Update } from "./updates";
 /** Primary → worker. */
 export type ToWorker =
   /** The first message: the config to run (as `workerConfig` makes it) and the set as it is now. */
-  | { readonly type: "start"; readonly config: LbConfig; readonly view: ClusterView; readonly baseDir?: string }
+  | {
+      readonly type: "start";
+      readonly config: LbConfig;
+      readonly view: ClusterView;
+      readonly baseDir?: string;
+      /** Who hands out connections: under "none" the worker accepts from the shared socket itself. */
+      readonly schedule?: "rr" | "none";
+    }
   | { readonly type: "update"; readonly update: Update }
   /** The primary reloaded a config whose listeners changed: run this one (its backends come from the view). */
   | { readonly type: "config"; readonly config: LbConfig }

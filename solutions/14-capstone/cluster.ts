@@ -131,7 +131,7 @@ export async function startCluster(config: LbConfig, options: ClusterOptions): P
       if (m.type === "hello") {
         // The worker listens for messages now. Its first: the config, and the set as it is now — a snapshot at
         // the current version, so the updates sent after it apply on top.
-        send(w, { type: "start", config: workerConfig(primary.lb.config, primary.view), view: primary.view, baseDir: options.baseDir });
+        send(w, { type: "start", config: workerConfig(primary.lb.config, primary.view), view: primary.view, baseDir: options.baseDir, schedule });
       } else if (m.type === "ready") {
         addresses = { ...m.addresses };
         log(`worker ${w.id} (pid ${info.pid}) listens on ${Object.values(m.addresses).map(formatAddress).join(", ")}`);

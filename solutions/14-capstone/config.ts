@@ -144,7 +144,8 @@ export const lbConfigSchema = z
     stopTimeout: ms.default(10_000),
     /**
      * Descriptors each listener accepts through (acceptors.ts): up to that many new connections a turn of the loop,
-     * as HAProxy's `tune.maxaccept` (64). Read at start; a reload keeps the running value. 1 with --workers.
+     * as HAProxy's `tune.maxaccept` (64). Read at start; a reload keeps the running value. With --workers, only
+     * under SCHED_NONE (round robin: the primary accepts).
      */
     acceptors: count().max(256).default(64),
   })

@@ -10,6 +10,8 @@ import { ConnectionRefusedError } from "@target/05-green-sockets/errors";
 import { realNetwork } from "@target/05-green-sockets/node-network";
 import { fastNetwork } from "@target/08-tcp-proxy/fast-net";
 import { acceptingNetwork, listenWide, WideListener } from "@target/14-capstone/acceptors";
+import { existsSync, readdirSync, readlinkSync } from "node:fs";
+import { ask, getJson, startBackend, startClusterProcess, type WorkersView } from "../support/cluster";
 import { real, readAll, request, SEED, simulate } from "../support/net";
 import { networkConformance } from "../support/network-conformance";
 
@@ -149,6 +151,43 @@ describe("chapter 14's listener with several descriptors (acceptors.ts)", () => 
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/accepting through one descriptor only: could not start a child process .*ENOENT/);
   });
+
+  it("with --workers 2 under SCHED_NONE, each worker copies the descriptor it was sent, and serves", async () => {
+    const backend = await startBackend("b1");
+    let cluster: Awaited<ReturnType<typeof startClusterProcess>> | null = null;
+    try {
+      cluster = await startClusterProcess([backend], 2, { NODE_CLUSTER_SCHED_POLICY: "none" });
+      const c = cluster;
+      const answers = await Promise.all(Array.from({ length: 20 }, () => ask(c.port)));
+      expect(answers.filter((a) => a !== "b1"), c.output()).toEqual([]);
+      expect(c.output()).toContain("by the kernel (SCHED_NONE)");
+      // A worker that could not copy its descriptor says so (acceptors.ts): none did.
+      expect(c.output()).not.toContain("accepting through one descriptor only");
+      if (existsSync("/proc/self/fd")) {
+        // Each worker holds one socket (the listening one) through the config's 64 descriptors, and no other as often.
+        const { workers } = await getJson<WorkersView>(c.adminPort, "/workers");
+        expect(workers).toHaveLength(2);
+        for (const w of workers) {
+          const counts = new Map<string, number>();
+          for (const fd of readdirSync(`/proc/${w.pid}/fd`)) {
+            let target = "";
+            try {
+              target = readlinkSync(`/proc/${w.pid}/fd/${fd}`);
+            } catch {
+              continue; // closed in between
+            }
+            if (target.startsWith("socket:")) counts.set(target, (counts.get(target) ?? 0) + 1);
+          }
+          expect(Math.max(...counts.values()), `worker ${w.pid}: descriptors of its most shared socket`).toBe(64);
+        }
+      }
+      c.child.kill("SIGTERM");
+      expect(await c.exited, c.output()).toBe(0);
+    } finally {
+      cluster?.group.kill();
+      await backend.close();
+    }
+  }, 60_000);
 
   it("closes every descriptor: after close() a client is refused", async () => {
     await real(function* () {

@@ -104,7 +104,7 @@ export interface ClusterProcess {
  * every 100 ms (rise 1, fall 2, a 2 s timeout: a loaded machine is slow, not down), and an admin API; resolves once it says where it listens (60 s at most: each
  * worker compiles the TypeScript it runs, a few seconds on a quiet machine, far more on a loaded one).
  */
-export async function startClusterProcess(backends: readonly TestBackend[], workers: number): Promise<ClusterProcess> {
+export async function startClusterProcess(backends: readonly TestBackend[], workers: number, env: Record<string, string> = {}): Promise<ClusterProcess> {
   // Every worker follows the primary's view with applyUpdate: with it still a stub, the cluster cannot pass.
   failFastOnStub(`--workers ${workers}`, () => applyUpdate(EMPTY_VIEW, { type: "snapshot", version: 1, backends: [] }));
   const tree = resolve(process.env.HUB_TARGET ?? "solutions");
@@ -126,6 +126,7 @@ export async function startClusterProcess(backends: readonly TestBackend[], work
   writeFileSync(file, JSON.stringify(config));
   const group = spawnGroup(process.execPath, ["--import", "tsx", join(tree, "14-capstone", "cli.ts"), "--config", file, "--workers", String(workers)], {
     stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
     deadlineMs: 150_000,
   });
   const child = group.child;
