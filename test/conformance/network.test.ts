@@ -2,7 +2,6 @@
 // 05's contract: the simulated network, Node's real one, chapter 08's fast one, and chapter 14's, which listens
 // through several descriptors (its own checks follow). Course tests, not graded: the graded tests of each lab are in
 // test/NN-slug.test.ts.
-import { createServer, type AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { sleep } from "@target/02-hub/green";
 import { spawn } from "@target/03-cancellation/greenthread";
@@ -13,6 +12,7 @@ import { acceptingNetwork, listenWide, WideListener } from "@target/14-capstone/
 import { existsSync, readdirSync, readlinkSync } from "node:fs";
 import { ask, getJson, startBackend, startClusterProcess, type WorkersView } from "../support/cluster";
 import { real, readAll, request, SEED, simulate } from "../support/net";
+import { freePort } from "../support/ports";
 import { networkConformance } from "../support/network-conformance";
 
 const LOOPBACK = { host: "127.0.0.1", port: 0 };
@@ -94,12 +94,7 @@ describe("chapter 14's listener with several descriptors (acceptors.ts)", () => 
   });
 
   it("serves the clients that arrive while the copies are being made", async () => {
-    const port = await new Promise<number>((done) => {
-      const probe = createServer().listen(0, "127.0.0.1", () => {
-        const { port } = probe.address() as AddressInfo;
-        probe.close(() => done(port));
-      });
-    });
+    const port = await freePort();
     await real(function* () {
       const at = { host: "127.0.0.1", port };
       let returned = false;

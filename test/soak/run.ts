@@ -23,6 +23,7 @@ import { parseArgs } from "node:util";
 import { machine, measuredAt, round } from "../../bench/lib/report";
 import { memKiB } from "../../bench/lib/proc";
 import { descendants, spawnGroup } from "../../tools/lib/process-group";
+import { freePort } from "../support/ports";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 
@@ -77,14 +78,6 @@ async function backend(): Promise<{ server: Server; port: number }> {
   });
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
   return { server, port: (server.address() as { port: number }).port };
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((ok) => s.listen(0, "127.0.0.1", ok));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((ok) => s.close(() => ok()));
-  return port;
 }
 
 async function accepting(port: number, ms: number): Promise<boolean> {
