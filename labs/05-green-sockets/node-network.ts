@@ -3,6 +3,7 @@
 // A connection attempt and an accept are waits like any other: the thread parks, and Node's 'connect',
 // 'error' or 'connection' callback resumes it. Accepted sockets are wrapped the moment Node hands them over,
 // so an error on a connection nobody has accepted yet is caught and kept, never thrown into Node's loop.
+// The listener hears 'connection' before the server listens: a socket accepts from its first moment.
 import { connect as netConnect, createServer, type AddressInfo, type Server, type Socket as NetSocket } from "node:net";
 import type { Greenlet } from "../02-hub/greenlet";
 import { getHub, type Hub } from "../02-hub/hub";
@@ -14,7 +15,7 @@ import { formatAddress, type Address, type ConnectOptions, type Listener, type N
 
 // #region node-listener
 export class NodeListener implements Listener {
-  readonly address: Address;
+  #address: Address | null = null;
   #closed = false;
   /** Connections Node accepted that no thread has taken yet, oldest first. */
   readonly #ready: NodeSocket[] = [];
@@ -29,9 +30,21 @@ export class NodeListener implements Listener {
     /** Makes the green socket for an accepted connection; chapter 08's fast path passes its own. */
     readonly wrap: (hub: Hub, sock: NetSocket) => NodeSocket = (h, sock) => new NodeSocket(h, sock),
   ) {
-    const a = server.address() as AddressInfo;
-    this.address = { host: a.address, port: a.port };
+    // Made before its server listens (see listenOn), so it learns its address when the server does; and it keeps
+    // it, since a closed server forgets it.
+    if (server.listening) this.#noteAddress();
+    else server.once("listening", this.#noteAddress);
     server.on("connection", this.#onConnection);
+  }
+
+  readonly #noteAddress = (): void => {
+    const a = this.server.address() as AddressInfo;
+    this.#address = { host: a.address, port: a.port };
+  };
+
+  get address(): Address {
+    if (this.#address === null) throw new Error("the listener's server is not listening yet");
+    return this.#address;
   }
 
   get closed(): boolean {
@@ -77,12 +90,18 @@ export class NodeListener implements Listener {
 // #endregion
 
 // #region node-network
-/** Opens a server on `addr` and waits until it listens (or fails to). */
-export function* listenOn(addr: Address, backlog: number): Green<Server> {
+/**
+ * Opens a server on `addr`, hands it to `adopt` for the listener that will accept from it, and waits until it
+ * listens (or fails to). The listener comes first because the kernel completes connections from the moment the
+ * socket listens, and Node accepts them on its next turn: if nobody listened for 'connection' yet (our thread may
+ * not have resumed), Node would accept a client for nobody, and it would hang.
+ */
+export function* listenOn<L extends { close(): void }>(addr: Address, backlog: number, adopt: (server: Server) => L): Green<L> {
   const hub = getHub();
   const me = hub.current!;
   // allowHalfOpen: our end stays writable after the peer's FIN, so shutdown() means a half-close.
   const server = createServer({ allowHalfOpen: true });
+  const listener = adopt(server);
   let failure: unknown = null;
   const onError = (e: unknown): void => {
     failure = e;
@@ -96,14 +115,20 @@ export function* listenOn(addr: Address, backlog: number): Green<Server> {
   server.listen({ host: addr.host, port: addr.port, backlog });
   try {
     yield* park(null, "listen");
+  } catch (e) {
+    listener.close(); // killed while waiting: nobody else holds the listener to close it
+    throw e;
   } finally {
     server.off("error", onError);
     server.off("listening", onListening);
   }
-  if (failure !== null) throw fromNodeError(failure, `listen on ${formatAddress(addr)}`);
+  if (failure !== null) {
+    listener.close();
+    throw fromNodeError(failure, `listen on ${formatAddress(addr)}`);
+  }
   // An error after listening (rare: the server's handle failing) must not crash Node's loop.
   server.on("error", (e) => hub.report(null, e));
-  return server;
+  return listener;
 }
 
 /** Waits until `sock`, a connection attempt to `addr`, connects; throws if it fails or times out. */
@@ -135,7 +160,7 @@ export function* connected(sock: NetSocket, addr: Address, timeout: number | nul
 
 export class NodeNetwork implements Network {
   *listen(addr: Address, backlog = 511): Green<Listener> {
-    return new NodeListener(getHub(), yield* listenOn(addr, backlog), backlog);
+    return yield* listenOn(addr, backlog, (server) => new NodeListener(getHub(), server, backlog));
   }
 
   *connect(addr: Address, options: ConnectOptions = {}): Green<Socket> {

@@ -59,13 +59,16 @@ export function rawSocketOf(s: Socket): RawSocket | undefined {
 /** The `net.Socket` under `s`, when `s` came from fastNetwork (see rawSocketOf); undefined otherwise. */
 export const rawOf = (s: Socket): NetSocket | undefined => rawSocketOf(s)?.raw;
 
+/** The green socket for a connection a fastNetwork listener accepted. */
+export function acceptRaw(hub: Hub, sock: NetSocket): RawSocket {
+  sock.setNoDelay(true); // a proxy forwards what it gets at once: Nagle would add delay to small answers
+  return new RawSocket(hub, sock);
+}
+
 /** Node's network, with sockets the splice can take over. Use it inside `runReal`. */
 export const fastNetwork: Network = {
   *listen(addr: Address, backlog = 511): Green<Listener> {
-    return new NodeListener(getHub(), yield* listenOn(addr, backlog), backlog, (hub, sock) => {
-      sock.setNoDelay(true); // a proxy forwards what it gets at once: Nagle would add delay to small answers
-      return new RawSocket(hub, sock);
-    });
+    return yield* listenOn(addr, backlog, (server) => new NodeListener(getHub(), server, backlog, acceptRaw));
   },
 
   *connect(addr: Address, options: ConnectOptions = {}): Green<Socket> {

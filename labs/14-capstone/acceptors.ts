@@ -19,7 +19,7 @@ import { TimedOutError } from "../05-green-sockets/errors";
 import { NodeSocket } from "../05-green-sockets/node-socket";
 import { park } from "../05-green-sockets/park";
 import { formatAddress, type Address, type ConnectOptions, type Listener, type Network, type Socket } from "../05-green-sockets/socket";
-import { fastNetwork, RawSocket } from "../08-tcp-proxy/fast-net";
+import { acceptRaw, fastNetwork } from "../08-tcp-proxy/fast-net";
 
 // #region acceptors
 /** The child's whole program: send every handle back where it came from. */
@@ -67,9 +67,9 @@ export interface WideOptions {
  */
 export function* listenWide(addr: Address, backlog: number, options: WideOptions): Green<Listener> {
   const { acceptors, wrap = (h, sock) => new NodeSocket(h, sock), warn = console.warn } = options;
-  // The listener first: the socket accepts from the moment it listens, and the copies take a child process's start,
-  // tens of milliseconds in which clients already arrive. They wait in the listener's queue, as any would.
-  const listener = new WideListener(getHub(), yield* listenOn(addr, backlog), backlog, wrap);
+  // The copies take a child process's start, tens of milliseconds in which clients already arrive: they wait in the
+  // listener's queue, as any would.
+  const listener = yield* listenOn(addr, backlog, (server) => new WideListener(getHub(), server, backlog, wrap));
   try {
     const copied = acceptors > 1 ? yield* copyHandle(listener.server, acceptors - 1) : [];
     if (typeof copied === "string") warn(`${formatAddress(addr)}: accepting through one descriptor only: ${copied}`);
@@ -91,12 +91,6 @@ export function acceptingNetwork(acceptors: number, warn?: (line: string) => voi
       return fastNetwork.connect(addr, options);
     },
   };
-}
-
-/** The green socket for an accepted connection, made as fastNetwork's listeners make it. */
-function acceptRaw(hub: Hub, sock: NetSocket): RawSocket {
-  sock.setNoDelay(true); // a proxy forwards what it gets at once: Nagle would add delay to small answers
-  return new RawSocket(hub, sock);
 }
 
 /** A server accepting through `handle`, a copy of a listening socket's descriptor. */

@@ -2,7 +2,7 @@
 // 05's contract: the simulated network, Node's real one, chapter 08's fast one, and chapter 14's, which listens
 // through several descriptors (its own checks follow). Course tests, not graded: the graded tests of each lab are in
 // test/NN-slug.test.ts.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { sleep } from "@target/02-hub/green";
 import { spawn } from "@target/03-cancellation/greenthread";
 import { ConnectionRefusedError } from "@target/05-green-sockets/errors";
@@ -10,6 +10,7 @@ import { realNetwork } from "@target/05-green-sockets/node-network";
 import { fastNetwork } from "@target/08-tcp-proxy/fast-net";
 import { acceptingNetwork, listenWide, WideListener } from "@target/14-capstone/acceptors";
 import { existsSync, readdirSync, readlinkSync } from "node:fs";
+import { connect as netConnect, createServer as createNetServer, Server as NetServer, type AddressInfo, type Socket as NetSocket } from "node:net";
 import { ask, getJson, startBackend, startClusterProcess, type WorkersView } from "../support/cluster";
 import { real, readAll, request, SEED, simulate } from "../support/net";
 import { freePort } from "../support/ports";
@@ -50,6 +51,69 @@ for (const [name, network] of NETWORKS) {
     skip: { "connect-timeout": LOOPBACK_ONLY },
   });
 }
+
+describe("Node's networks: the listener hears connections from the moment its socket listens", () => {
+  /** A connected pair of Node sockets, from a throwaway server: `accepted` is the server's end. */
+  async function connectedPair(): Promise<{ accepted: NetSocket; client: NetSocket }> {
+    const server = createNetServer();
+    const accepted = new Promise<NetSocket>((resolve) => server.once("connection", resolve));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const client = netConnect((server.address() as AddressInfo).port, "127.0.0.1");
+    const pair = { accepted: await accepted, client };
+    server.close();
+    return pair;
+  }
+
+  for (const [name, network] of NETWORKS) {
+    it(`${name}: a connection Node accepts before the listening thread resumes is kept for accept`, async () => {
+      const { accepted, client } = await connectedPair();
+      const answer = new Promise<string>((resolve) => {
+        let got = "";
+        client.on("data", (b: Buffer) => (got += b.toString())).on("end", () => resolve(got));
+      });
+      // Node accepts on its own, on any turn after listen(2); our thread resumes a turn or more later. The earliest
+      // case, made certain: the server hands over a connection inside listen() itself.
+      const original = NetServer.prototype.listen;
+      const listen = vi.spyOn(NetServer.prototype, "listen").mockImplementationOnce(function (this: NetServer, ...args) {
+        const result = original.apply(this, args);
+        this.emit("connection", accepted);
+        return result;
+      });
+      try {
+        await real(function* () {
+          const listener = yield* network.listen(LOOPBACK);
+          const s = yield* listener.accept(2000);
+          yield* s.sendall("kept");
+          s.close();
+          listener.close();
+        }, 10_000);
+        expect(await answer).toBe("kept");
+      } finally {
+        listen.mockRestore();
+        client.destroy();
+      }
+    });
+  }
+
+  it("a listen killed before the socket listens leaves nothing listening", async () => {
+    const port = await freePort();
+    await real(function* () {
+      const opening = spawn(() => realNetwork.listen({ host: "127.0.0.1", port }));
+      // Both run in the same turn: `opening` calls listen() and parks until Node says it listens, then is killed.
+      spawn(function* () {
+        yield* opening.kill();
+      });
+      yield* sleep(20);
+      expect(opening.dead).toBe(true);
+      try {
+        yield* realNetwork.connect({ host: "127.0.0.1", port }, { timeout: 2000 });
+        expect.unreachable("the killed listen's socket still accepts");
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConnectionRefusedError);
+      }
+    });
+  });
+});
 
 describe("chapter 14's listener with several descriptors (acceptors.ts)", () => {
   /** Echoes what each client sends until it half-closes, on every connection `listener` accepts. */
