@@ -22,7 +22,7 @@ const USAGE = `npm run notebook -- <command>
   open [lab|notebook] register the kernel and start Jupyter in the repository root
   install             register the course's tslab kernel with Jupyter (for your user)
   run NN…             run notebooks without Jupyter (tslab's API) and print their outputs
-  check [NN…]         run notebooks without Jupyter and report only problems (what npm test does)
+  check [NN…]         run notebooks without Jupyter and report only problems (what npm test does where Jupyter is not installed)
   check-jupyter [NN…] execute notebooks with jupyter nbconvert and check every cell's outputs
   strip [NN…]         remove outputs and execution counts (do this before committing)
   build [NN…]         write executed copies to ${EXECUTED_DIR}/ (for the site)

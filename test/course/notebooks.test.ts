@@ -1,7 +1,8 @@
-// Course checks for the notebooks: every ready chapter has one, committed clean (tslab kernel, no outputs); every
-// cell of every notebook runs through tslab's own API; and once more through real Jupyter (nbconvert) when it is
-// installed — which CI=true requires. A notebook that passed a run with the same inputs is not run again
-// (tools/lib/notebooks/cache.ts, checked below).
+// Course checks for the notebooks: every ready chapter has one, committed clean (tslab kernel, no outputs); and every
+// cell of every notebook runs: in real Jupyter (nbconvert, tslab's kernel) when it is installed, which CI=true
+// requires, or else through tslab's own API. Both run the same cells through the same tslab, so where Jupyter runs
+// them the API runs only a notebook Jupyter failed, to name the cell and tslab's message. A notebook that passed a
+// run with the same inputs is not run again (tools/lib/notebooks/cache.ts, checked below).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -47,7 +48,20 @@ describe("notebooks: one per ready chapter, committed clean", () => {
   });
 });
 
-describe("notebooks: every cell runs through tslab's API", () => {
+/** nbconvert's version, or null when Jupyter is not installed. */
+const jupyter = jupyterVersion("nbconvert");
+
+/** Why each of `files` fails through tslab's API, or that it passes there: what a Jupyter failure is read beside. */
+async function throughTheApi(files: readonly string[]): Promise<Map<string, string>> {
+  const reports = files.length ? await runNotebooks(files) : [];
+  return new Map(reports.map((r) => {
+    const found = problems(r);
+    return [r.file, found.length ? found.join("\n") : "every cell passes there, so look at Jupyter's set-up (npm run notebook says what is installed)"];
+  }));
+}
+
+// Where Jupyter is installed its run (below) is the check, and this one would run the same cells a second time.
+if (!jupyter) describe("notebooks: every cell runs through tslab's API (Jupyter is not installed)", () => {
   // All at once in the background, as many at a time as there are cores; each test reads its notebook's report. A
   // notebook that passed with the same inputs is not run again (tools/lib/notebooks/cache.ts).
   const cache = new NotebookCache(ROOT, "api");
@@ -227,7 +241,7 @@ describe("the notebook checks themselves", () => {
 });
 
 describe("notebooks: every cell runs in real Jupyter (jupyter nbconvert --execute)", () => {
-  const version = jupyterVersion("nbconvert");
+  const version = jupyter;
   if (!version) {
     if (process.env.CI === "true") {
       it("jupyter nbconvert is installed (required when CI=true)", () => {
@@ -242,6 +256,7 @@ describe("notebooks: every cell runs in real Jupyter (jupyter nbconvert --execut
   const cache = new NotebookCache(ROOT, `jupyter nbconvert ${version}`);
   let results: JupyterResult[] = [];
   let cached: string[] = [];
+  let api = new Map<string, string>();
   let out = "";
   beforeAll(async () => {
     out = mkdtempSync(join(tmpdir(), "hub-nbconvert-"));
@@ -249,11 +264,15 @@ describe("notebooks: every cell runs in real Jupyter (jupyter nbconvert --execut
     const todo = files.filter((f) => !cached.includes(f));
     results = todo.length ? await checkWithJupyter(todo, out) : [];
     for (const r of results) cache.remember(r.file, r.problems);
-  }, backstop(JUPYTER_NOTEBOOK_SECONDS, files.length));
+    api = await throughTheApi(results.filter((r) => r.problems.length).map((r) => r.file));
+  }, backstop(JUPYTER_NOTEBOOK_SECONDS, files.length) + backstop(NOTEBOOK_SECONDS, files.length));
   afterAll(() => rmSync(out, { recursive: true, force: true }));
   it.each(files)("%s", (file) => {
     if (cached.includes(file)) return expect(cache.passed(file), `${file}: its inputs changed during the run`).toBe(true);
     const found = results.find((x) => x.file === file)?.problems ?? [`${file}: not run`];
-    if (found.length) throw new Error(`${found.join("\n")}\n(check it yourself: npm run notebook -- check-jupyter ${file.slice(10, 12)})`);
+    if (found.length) {
+      const why = api.get(file) ?? "(not run through tslab's API)";
+      throw new Error(`${found.join("\n")}\nthrough tslab's API: ${why}\n(check it yourself: npm run notebook -- check-jupyter ${file.slice(10, 12)})`);
+    }
   });
 });
