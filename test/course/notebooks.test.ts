@@ -241,8 +241,7 @@ describe("the notebook checks themselves", () => {
 });
 
 describe("notebooks: every cell runs in real Jupyter (jupyter nbconvert --execute)", () => {
-  const version = jupyter;
-  if (!version) {
+  if (!jupyter) {
     if (process.env.CI === "true") {
       it("jupyter nbconvert is installed (required when CI=true)", () => {
         throw new Error(`jupyter nbconvert is not installed: ${INSTALL_HINT}`);
@@ -253,7 +252,7 @@ describe("notebooks: every cell runs in real Jupyter (jupyter nbconvert --execut
     }
     return;
   }
-  const cache = new NotebookCache(ROOT, `jupyter nbconvert ${version}`);
+  const cache = new NotebookCache(ROOT, `jupyter nbconvert ${jupyter}`);
   let results: JupyterResult[] = [];
   let cached: string[] = [];
   let api = new Map<string, string>();
