@@ -15,6 +15,7 @@ import { spawnGroup } from "../tools/lib/process-group";
 import { topSelfTime } from "./lib/profile";
 import { finish, machine, measuredAt, median, table } from "./lib/report";
 import type { Case, Row, Suite, System } from "./lib/suite";
+import { checkSelected, quoted, UsageError, wantedSystems } from "./lib/usage";
 
 const benchDir = import.meta.dirname;
 const repoDir = resolve(benchDir, "..");
@@ -22,10 +23,12 @@ const repoDir = resolve(benchDir, "..");
 const usage = `usage: npm run bench -- <suite> [--reps N] [--quick] [--only TEXT] [--systems a,b] [--no-save]
   --reps N      measurements per case and system (default 5, at least 3 for a saved result)
   --quick       a tenth of each case's size and 1 rep, to try things out; never saved
-  --only TEXT   only the cases whose id or name contains TEXT (not saved)
+  --only TEXT   only the cases whose id or name contains TEXT; in the proxy suites one connection count ("1000")
+                or one kind of backend; in io a part ("echo", "http"), a count, or both ("http-256") (not saved)
   --systems     only these systems, comma-separated (not saved)
   --no-save     print the table without writing bench/results/<suite>.json
-  --backends    lb only: the kinds of backend behind the proxies, "fixed", "node-http" or both (the default)
+  --backends    the proxy suites (lb, l7, obs, workers): the kinds of backend behind the proxies, comma-separated
+                (all by default); each suite's README names its kinds ("fixed", and "node-http" or "node")
   --profile     instead of measuring, run each selected case once per Node system with V8's sampling profiler on
                 its measured run and print self time per function (profiles kept in bench/out/profiles/)`;
 
@@ -58,17 +61,30 @@ const suiteModule = (await import(pathToFileURL(resolve(benchDir, "suites", `${s
   /** A suite whose one measurement yields many figures (lb: one wrk run) drives itself with the same options. */
   main?: (options: typeof values) => Promise<number>;
 };
-if (suiteModule.main) process.exit(await suiteModule.main(values));
+/** A mistake in the options is printed as a sentence, without a stack trace; anything else is thrown on. */
+function failOnUsage(e: unknown): never {
+  if (!(e instanceof UsageError)) throw e;
+  console.error(`${e.message}\n(npm run bench -- --help for every option)`);
+  process.exit(2);
+}
+
+if (suiteModule.main) process.exit(await suiteModule.main(values).catch(failOnUsage));
 const suite = suiteModule.suite;
 const reps = values.quick ? 1 : Number(values.reps ?? 5);
-if (!(reps >= 1)) throw new Error(`--reps wants a positive number, got ${values.reps}`);
+if (!(reps >= 1)) failOnUsage(new UsageError(`--reps wants a positive number, got ${values.reps}`));
 const partial = values.quick || values.only !== undefined || values.systems !== undefined || reps < 3;
 const save = !values["no-save"] && !partial;
 
 /** A case's size in this run: a tenth with --quick. */
 const sizeOf = (c: Case): number => (values.quick ? Math.max(2, Math.floor(c.n / 10)) : c.n);
 const cases = suite.cases.filter((c) => !values.only || c.id.includes(values.only) || c.name.includes(values.only));
-const wanted = values.systems?.split(",").map((s) => s.trim());
+let wanted: string[] | undefined;
+try {
+  checkSelected(values.only, cases.length, `it keeps the cases whose id or name contains it; this suite's cases are ${quoted(suite.cases.map((c) => c.id))}`);
+  wanted = wantedSystems(values.systems, suite.systems.map((s) => s.name));
+} catch (e) {
+  failOnUsage(e);
+}
 const notes: string[] = [];
 const systems: System[] = [];
 for (const s of suite.systems) {

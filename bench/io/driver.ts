@@ -14,6 +14,7 @@ import { join, resolve } from "node:path";
 import { finish, fmt, measuredAt, median, ratios, round } from "../lib/report";
 import type { Aim, Case, Row, Suite } from "../lib/suite";
 import { cpuMicros, listening, node, repoDir, sleep, start, stop } from "../lib/proc";
+import { checkSelected, quoted, UsageError, wantedSystems } from "../lib/usage";
 import { warmUp, wrk as runWrk, type WrkResult } from "../lib/wrk";
 
 export interface DriverOptions {
@@ -173,9 +174,9 @@ async function measure(
 export async function runIo(options: DriverOptions): Promise<number> {
   if (options.profile) return profile(options);
   const reps = options.quick ? 1 : Number(options.reps ?? 3);
-  if (!(reps >= 1)) throw new Error(`--reps wants a positive number, got ${options.reps}`);
+  if (!(reps >= 1)) throw new UsageError(`--reps wants a positive number, got ${options.reps}`);
   const seconds = options.quick ? 2 : 5;
-  const wanted = options.systems?.split(",").map((s) => s.trim());
+  const wanted = wantedSystems(options.systems, SYSTEMS.map((s) => s.name));
   const partial = options.quick || options.only !== undefined || options.systems !== undefined || reps < 3;
   const save = !options["no-save"] && !partial;
   const notes: string[] = [];
@@ -188,6 +189,8 @@ export async function runIo(options: DriverOptions): Promise<number> {
       if (!options.only || id.includes(options.only) || String(conns) === options.only) groups.push({ part, conns });
     }
   }
+  const ids = (["echo", "http"] as const).flatMap((part) => CONNS[part].map((n) => `${part}-${n}`));
+  checkSelected(options.only, groups.length, `it takes a part ("echo", "http"), a connection count, or both (${quoted(ids)})`);
   if (groups.some((g) => g.part === "http") && spawnSync("wrk", ["-v"]).error) {
     const why = `the HTTP part skipped: wrk is not installed; install it with: ${WRK_INSTALL}`;
     notes.push(why);
@@ -319,8 +322,9 @@ async function profile(options: DriverOptions): Promise<number> {
   const { topSelfTime } = await import("../lib/profile");
   const hub = SYSTEMS.find((s) => s.name === SUBJECT)!;
   const seconds = options.quick ? 2 : 5;
-  for (const [part, conns] of [["echo", 500], ["http", 256]] as const) {
-    if (options.only && !`${part}-${conns}`.includes(options.only)) continue;
+  const profiled = ([["echo", 500], ["http", 256]] as const).filter(([part, conns]) => !options.only || `${part}-${conns}`.includes(options.only));
+  checkSelected(options.only, profiled.length, `the profiled runs are "echo-500" and "http-256"`);
+  for (const [part, conns] of profiled) {
     const dir = resolve(repoDir, "bench", "out", "profiles");
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `io-${part}-${conns}.cpuprofile`);

@@ -13,6 +13,7 @@ import { join, resolve } from "node:path";
 import { finish, fmt, measuredAt, median, round } from "./report";
 import type { Aim, Case, Row, Suite } from "./suite";
 import { cpuMicros, listening, memKiB, repoDir, sleep, start, stop } from "./proc";
+import { checkSelected, quoted, UsageError, wantedSystems } from "./usage";
 import { wrk } from "./wrk";
 
 /** The command line run.ts hands a suite that drives itself. */
@@ -258,8 +259,15 @@ function backendKinds(suite: ProxySuite, wanted: string | undefined): BackendKin
   if (wanted === undefined) return [...suite.backends];
   const ids = wanted.split(",").map((s) => s.trim());
   const unknown = ids.filter((id) => !suite.backends.some((b) => b.id === id));
-  if (unknown.length) throw new Error(`--backends wants ${suite.backends.map((b) => `"${b.id}"`).join(" or ")} (comma-separated), got "${unknown.join(",")}"`);
+  if (unknown.length) throw new UsageError(`--backends wants ${suite.backends.map((b) => `"${b.id}"`).join(" or ")} (comma-separated), got "${unknown.join(",")}"`);
   return suite.backends.filter((b) => ids.includes(b.id));
+}
+
+/** What `--only` matches in `suite`, for the error when it matched nothing. */
+function onlyTakes(suite: ProxySuite, options: DriverOptions, counts = `one connection count (${quoted(suite.conns)})`): string {
+  const ids = backendKinds(suite, options.backends).map((b) => b.id).filter((id) => id !== "");
+  const kinds = `one kind of backend${options.backends ? " among those --backends keeps" : ""} (${quoted(ids)})`;
+  return `it takes ${ids.length ? `${counts} or ${kinds}` : counts}`;
 }
 
 /** The systems measured with `backend`: those that name no kinds, and those that name it. */
@@ -269,18 +277,24 @@ const measuredWith = (systems: readonly ProxySystem[], backend: BackendKind): Pr
 // ---------------------------------------------------------------------------------------------------------------
 // the run
 
+/** True when wrk runs here; otherwise says how to install it. */
+function haveWrk(): boolean {
+  if (!spawnSync("wrk", ["-v"]).error) return true;
+  console.error(`wrk is not installed: ${WRK_INSTALL}`);
+  return false;
+}
+
 export async function runProxyBench(suite: ProxySuite, options: DriverOptions): Promise<number> {
-  if (spawnSync("wrk", ["-v"]).error) {
-    console.error(`wrk is not installed: ${WRK_INSTALL}`);
-    return 2;
-  }
   if (options.profile) return profile(suite, options);
+  // A mistake in the options is told before anything else is needed.
   const reps = options.quick ? 1 : Number(options.reps ?? suite.defaultReps ?? 3);
-  if (!(reps >= 1)) throw new Error(`--reps wants a positive number, got ${options.reps}`);
+  if (!(reps >= 1)) throw new UsageError(`--reps wants a positive number, got ${options.reps}`);
   const seconds = options.quick ? 2 : (suite.seconds ?? 5);
   const kinds = backendKinds(suite, options.backends).filter((b) => suite.conns.some((n) => selected(options.only, n, b)));
   const conns = suite.conns.filter((n) => kinds.some((b) => selected(options.only, n, b)));
-  const wanted = options.systems?.split(",").map((s) => s.trim());
+  checkSelected(options.only, conns.length, onlyTakes(suite, options));
+  const wanted = wantedSystems(options.systems, suite.systems.map((s) => s.name));
+  if (!haveWrk()) return 2;
   const partial = options.quick || options.only !== undefined || options.systems !== undefined || options.backends !== undefined || reps < 3;
   const save = !options["no-save"] && !partial;
   const notes: string[] = [];
@@ -384,7 +398,7 @@ export function judge(
   const parts: string[] = [];
   let met = true;
   const counts = ctx.conns.filter((c) => !at || at.includes(c));
-  if (!counts.length) return { aim, met: false, detail: `not measured in this run (no run at ${at!.join(" or ")} connections)` };
+  if (!counts.length) return { aim, met: false, detail: `not measured in this run (no run at ${(at ?? ctx.conns).join(" or ") || "any count of"} connections)` };
   for (const b of ctx.backends) {
     for (const n of counts) {
       const where = `${n} conns${b.suffix}`;
@@ -428,7 +442,10 @@ async function profile(suite: ProxySuite, options: DriverOptions): Promise<numbe
   const seconds = options.quick ? 2 : (suite.seconds ?? 5);
   const conns = options.only && /^\d+$/.test(options.only) ? Number(options.only) : suite.profileConns;
   const kinds = backendKinds(suite, options.backends).filter((b) => !options.only || /^\d+$/.test(options.only) || b.id === options.only);
-  const wanted = options.systems?.split(",").map((s) => s.trim());
+  // Any count can be profiled, not only the suite's: here --only is a count or a kind of backend.
+  checkSelected(options.only, kinds.length, onlyTakes(suite, options, "a connection count"));
+  const wanted = wantedSystems(options.systems, suite.systems.map((s) => s.name));
+  if (!haveWrk()) return 2;
   const systems = suite.systems.filter((s) => s.profiled && (!wanted || wanted.includes(s.name)) && !s.missing());
   if (!systems.length) console.error(`nothing to profile: no profiled system of ${suite.name} can run here`);
   const loadAtStart = loadavg()[0]!;

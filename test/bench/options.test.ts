@@ -1,0 +1,44 @@
+// `npm run bench`'s options (bench/run.ts, bench/lib/usage.ts): an option that selects nothing, or names a system a
+// suite does not have, stops the run with a sentence saying what the option takes, and exit status 2 — before any
+// process starts or any tool (wrk) is needed, so these run anywhere.
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { checkSelected, UsageError, wantedSystems } from "../../bench/lib/usage";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/** `npm run bench -- …args` as a process: its exit status and what it printed on stderr. */
+function bench(...args: string[]): { status: number | null; stderr: string } {
+  const r = spawnSync(process.execPath, ["--import", "tsx", "bench/run.ts", ...args], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+  return { status: r.status, stderr: r.stderr };
+}
+
+describe("bench options", () => {
+  it("--systems: the names given, or a UsageError naming the unknown ones and the suite's", () => {
+    expect(wantedSystems(undefined, ["hub", "node"])).toBeUndefined();
+    expect(wantedSystems("node, hub", ["hub", "node"])).toEqual(["node", "hub"]);
+    expect(() => wantedSystems("hub,nginx", ["hub", "node"])).toThrow(UsageError);
+    expect(() => wantedSystems("hub,nginx", ["hub", "node"])).toThrow('--systems: no system named "nginx"; this suite\'s systems are "hub", "node"');
+  });
+
+  it("--only: a UsageError when it selected nothing, and only then", () => {
+    expect(() => checkSelected(undefined, 0, "x")).not.toThrow();
+    expect(() => checkSelected("64", 1, "x")).not.toThrow();
+    expect(() => checkSelected("65", 0, "it takes a count")).toThrow('--only "65" selects nothing: it takes a count');
+  });
+
+  it("a proxy suite's --only that matches no count or backend is refused with what it takes (it used to throw a TypeError)", () => {
+    const r = bench("l7", "--only", "64 conns, fixed");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--only "64 conns, fixed" selects nothing: it takes one connection count ("64", "1000", "5000") or one kind of backend ("fixed", "node")');
+    expect(r.stderr).not.toMatch(/TypeError|\n\s+at /);
+  });
+
+  it("the case suites refuse an --only that keeps no case, naming the cases, instead of running nothing", () => {
+    const r = bench("hub", "--only", "no-such-case", "--quick");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--only "no-such-case" selects nothing: it keeps the cases whose id or name contains it; this suite\'s cases are "spawn-join"');
+    expect(r.stderr).not.toContain("bench hub:"); // nothing was measured
+  });
+});
