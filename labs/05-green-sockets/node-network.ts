@@ -30,10 +30,9 @@ export class NodeListener implements Listener {
     /** Makes the green socket for an accepted connection; chapter 08's fast path passes its own. */
     readonly wrap: (hub: Hub, sock: NetSocket) => NodeSocket = (h, sock) => new NodeSocket(h, sock),
   ) {
-    // Made before its server listens (see listenOn), so it learns its address when the server does; and it keeps
-    // it, since a closed server forgets it.
-    if (server.listening) this.#noteAddress();
-    else server.once("listening", this.#noteAddress);
+    // Made before its server listens (listenOn sees to it), so it learns its address when the server does; and it
+    // keeps it, since a closed server forgets it.
+    server.once("listening", this.#noteAddress);
     server.on("connection", this.#onConnection);
   }
 
@@ -115,16 +114,13 @@ export function* listenOn<L extends { close(): void }>(addr: Address, backlog: n
   server.listen({ host: addr.host, port: addr.port, backlog });
   try {
     yield* park(null, "listen");
+    if (failure !== null) throw fromNodeError(failure, `listen on ${formatAddress(addr)}`);
   } catch (e) {
-    listener.close(); // killed while waiting: nobody else holds the listener to close it
+    listener.close(); // the listen failed, or we were killed while waiting: nobody else holds the listener to close it
     throw e;
   } finally {
     server.off("error", onError);
     server.off("listening", onListening);
-  }
-  if (failure !== null) {
-    listener.close();
-    throw fromNodeError(failure, `listen on ${formatAddress(addr)}`);
   }
   // An error after listening (rare: the server's handle failing) must not crash Node's loop.
   server.on("error", (e) => hub.report(null, e));
