@@ -41,19 +41,31 @@ function tree(pid: number): number[] {
   return out;
 }
 
-/** utime + stime of every process in the tree (all their threads: V8's GC helpers, libuv's pool), in µs. */
-export function cpuMicros(pid: number): number {
-  let ticks = 0;
+/**
+ * CPU time of every process in the tree (all their threads: V8's GC helpers, libuv's pool), in µs: `user` in the
+ * programs' own code (JavaScript, V8, Node, libc), `kernel` in their system calls — for a proxy on loopback, mostly
+ * TCP: each write(2) carries its bytes through the loopback device into the receiving socket.
+ */
+export function cpuTimes(pid: number): { user: number; kernel: number } {
+  let user = 0;
+  let kernel = 0;
   for (const p of tree(pid)) {
     try {
       const stat = readFileSync(`/proc/${p}/stat`, "utf8");
       const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(f[11]) + Number(f[12]); // fields 14 and 15: utime, stime
+      user += Number(f[11]); // field 14: utime
+      kernel += Number(f[12]); // field 15: stime
     } catch {
       // gone
     }
   }
-  return (ticks * 1e6) / CLK_TCK;
+  return { user: (user * 1e6) / CLK_TCK, kernel: (kernel * 1e6) / CLK_TCK };
+}
+
+/** utime + stime of every process in the tree, in µs. */
+export function cpuMicros(pid: number): number {
+  const { user, kernel } = cpuTimes(pid);
+  return user + kernel;
 }
 
 /** Every process started here and not stopped yet: stopped too if the driver itself is interrupted. */
