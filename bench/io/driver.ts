@@ -13,7 +13,7 @@ import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { finish, fmt, measuredAt, median, ratios, round } from "../lib/report";
 import type { Aim, Case, Row, Suite } from "../lib/suite";
-import { cpuMicros, listening, node, repoDir, sleep, start, stop } from "../lib/proc";
+import { cpuTimes, listening, node, repoDir, sleep, start, stop } from "../lib/proc";
 import { checkSelected, quoted, UsageError, wantedSystems } from "../lib/usage";
 import { warmUp, wrk as runWrk, type WrkResult } from "../lib/wrk";
 
@@ -82,15 +82,20 @@ const FIGURES = {
   echo: [
     { id: "rps", label: "echo round trips/s", unit: "round trips/s", quantity: "throughput", better: "higher" },
     { id: "cpu", label: "echo server CPU per round trip", unit: "µs/round trip", quantity: "CPU", better: "lower" },
+    // The same CPU in two parts (bench/lib/proc.ts, cpuTimes): the server's own code, and its system calls.
+    { id: "user", label: "echo server user-space CPU per round trip", unit: "µs/round trip", quantity: "CPU", better: "lower" },
+    { id: "kernel", label: "echo server kernel CPU per round trip", unit: "µs/round trip", quantity: "CPU", better: "lower" },
   ],
   http: [
     { id: "rps", label: "HTTP requests/s", unit: "req/s", quantity: "throughput", better: "higher" },
     { id: "p50", label: "HTTP p50 latency", unit: "ms", quantity: "latency", better: "lower" },
     { id: "p99", label: "HTTP p99 latency", unit: "ms", quantity: "latency", better: "lower" },
     { id: "cpu", label: "HTTP server CPU per request", unit: "µs/req", quantity: "CPU", better: "lower" },
+    { id: "user", label: "HTTP server user-space CPU per request", unit: "µs/req", quantity: "CPU", better: "lower" },
+    { id: "kernel", label: "HTTP server kernel CPU per request", unit: "µs/req", quantity: "CPU", better: "lower" },
   ],
 } as const;
-type Figure = "rps" | "p50" | "p99" | "cpu";
+type Figure = "rps" | "p50" | "p99" | "cpu" | "user" | "kernel";
 type Figures = Partial<Record<Figure, number>>;
 
 const caseOf = (part: Part, f: (typeof FIGURES)[Part][number], conns: number): Case => ({
@@ -150,18 +155,21 @@ async function measure(
       // The client warms up for 1 s on its own connections, then counts; --profile starts the profiler at that edge.
       if (profileFile) setTimeout(() => process.kill(proc.pid!, "SIGUSR2"), 1000 + 300);
       const out = await run("echo client", node("bench/io/echo-client.ts", String(PORT), String(conns), "1", String(seconds), String(proc.pid)), (seconds + 40) * 1000);
-      const r = JSON.parse(out.trim().split("\n").at(-1)!) as { roundTrips: number; seconds: number; serverCpuMicros: number; idleConnections: number };
+      const r = JSON.parse(out.trim().split("\n").at(-1)!) as { roundTrips: number; seconds: number; serverCpu: { user: number; kernel: number }; idleConnections: number };
       // Not an error, but worth a note: the throughput hides a server that serves some connections and starves others.
       const idle = r.idleConnections > 0 ? `${r.idleConnections} of ${conns} connections completed no round trip in the measured window` : "";
-      return { rps: r.roundTrips / r.seconds, cpu: r.serverCpuMicros / r.roundTrips, errors: idle };
+      const { user, kernel } = r.serverCpu;
+      return { rps: r.roundTrips / r.seconds, cpu: (user + kernel) / r.roundTrips, user: user / r.roundTrips, kernel: kernel / r.roundTrips, errors: idle };
     }
     await warmUp(conns, 1, PORT); // warm-up: JIT warm, buffers grown
     await settle();
     if (profileFile) process.kill(proc.pid!, "SIGUSR2");
-    const cpu0 = cpuMicros(proc.pid!);
+    const cpu0 = cpuTimes(proc.pid!);
     const r = await wrk(conns, seconds);
-    const cpu1 = cpuMicros(proc.pid!);
-    return { rps: r.rps, p50: r.p50, p99: r.p99, cpu: (cpu1 - cpu0) / r.requests, errors: r.errors };
+    const cpu1 = cpuTimes(proc.pid!);
+    const user = cpu1.user - cpu0.user;
+    const kernel = cpu1.kernel - cpu0.kernel;
+    return { rps: r.rps, p50: r.p50, p99: r.p99, cpu: (user + kernel) / r.requests, user: user / r.requests, kernel: kernel / r.requests, errors: r.errors };
   } finally {
     // SIGINT lets a profiled server write its profile before it exits (bench/lib/profile-hook.ts); SIGTERM otherwise.
     await stop(proc, profileFile ? "SIGINT" : "SIGTERM");
@@ -231,7 +239,7 @@ export async function runIo(options: DriverOptions): Promise<number> {
           const key = `${part}\u0000${conns}\u0000${s.name}`;
           samples.set(key, [...(samples.get(key) ?? []), m]);
           const latency = part === "http" ? `, p50 ${m.p50} ms, p99 ${m.p99} ms` : "";
-          process.stderr.write(`${Math.round(m.rps!)}/s${latency}, ${m.cpu!.toFixed(1)} µs CPU each${m.errors ? `, ${m.errors}` : ""}\n`);
+          process.stderr.write(`${Math.round(m.rps!)}/s${latency}, ${m.cpu!.toFixed(1)} µs CPU each (${m.user!.toFixed(1)} user, ${m.kernel!.toFixed(1)} kernel)${m.errors ? `, ${m.errors}` : ""}\n`);
           if (m.errors) notes.push(`rep ${rep + 1}, ${part} ${conns} conns, ${s.name}: ${m.errors}`);
         } catch (e) {
           failures++;

@@ -264,7 +264,7 @@ function backendKinds(suite: ProxySuite, wanted: string | undefined): BackendKin
   if (wanted === undefined) return [...suite.backends];
   const ids = wanted.split(",").map((s) => s.trim());
   const unknown = ids.filter((id) => !suite.backends.some((b) => b.id === id));
-  if (unknown.length) throw new UsageError(`--backends wants ${suite.backends.map((b) => `"${b.id}"`).join(" or ")} (comma-separated), got "${unknown.join(",")}"`);
+  if (unknown.length) throw new UsageError(`--backends: no kind of backend named ${quoted(unknown)}; this suite's kinds are ${quoted(suite.backends.map((b) => b.id))} (comma-separated)`);
   return suite.backends.filter((b) => ids.includes(b.id));
 }
 

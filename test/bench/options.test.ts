@@ -35,6 +35,12 @@ describe("bench options", () => {
     expect(r.stderr).not.toMatch(/TypeError|\n\s+at /);
   });
 
+  it("a proxy suite's --backends that names no kind of backend is refused, naming the suite's kinds", () => {
+    const r = bench("l7", "--backends", "fixed,nope");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--backends: no kind of backend named "nope"; this suite\'s kinds are "fixed", "node" (comma-separated)');
+  });
+
   it("the case suites refuse an --only that keeps no case, naming the cases, instead of running nothing", () => {
     const r = bench("hub", "--only", "no-such-case", "--quick");
     expect(r.status).toBe(2);
