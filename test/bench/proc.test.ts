@@ -1,0 +1,50 @@
+// bench/lib/proc.ts's cpuTimes, which every server suite's CPU figures come from: a program that only computes spends
+// its CPU in user space, one that only makes system calls spends it in the kernel. Each runs in a child process that
+// reports how much CPU it burnt (process.cpuUsage, the same kernel accounting) and then waits to be read.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { once } from "node:events";
+import { afterEach, describe, expect, it } from "vitest";
+import { cpuTimes } from "../../bench/lib/proc";
+
+const hasProc = existsSync("/proc/self/stat");
+if (!hasProc) console.warn("no /proc here: the check of bench/lib/proc.ts's CPU split is skipped (the benchmarks run on Linux only)");
+
+/** Burns `ms` of CPU with `work`, prints its own cpuUsage, then waits until killed. */
+function burner(work: "compute" | "syscalls", ms: number): ChildProcess {
+  const body = work === "compute"
+    ? "let x = 0; for (let i = 0; i < 1e5; i++) x += Math.sqrt(i);"
+    : "for (let i = 0; i < 20; i++) fs.readSync(zero, buf, 0, buf.length, null);"; // the kernel zero-fills 1 MiB a call
+  const script = `const fs = require("node:fs"); const zero = fs.openSync("/dev/zero", "r"); const buf = Buffer.alloc(1 << 20);
+const t0 = process.cpuUsage(); for (;;) { ${body} const u = process.cpuUsage(t0); if (u.user + u.system >= ${ms * 1000}) break; }
+console.log(JSON.stringify(process.cpuUsage())); setInterval(() => {}, 1000);`;
+  return spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+}
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) c.kill("SIGKILL");
+});
+
+async function measured(work: "compute" | "syscalls"): Promise<{ user: number; kernel: number; own: { user: number; system: number } }> {
+  const child = burner(work, 300);
+  children.push(child);
+  const [line] = (await once(child.stdout!, "data")) as [Buffer];
+  const own = JSON.parse(line.toString()) as { user: number; system: number };
+  return { ...cpuTimes(child.pid!), own };
+}
+
+describe.skipIf(!hasProc)("cpuTimes: a process tree's CPU, in user space and in the kernel", () => {
+  it("puts a program that only computes in user space", async () => {
+    const t = await measured("compute");
+    expect(t.user, `user ${t.user} µs, kernel ${t.kernel} µs; the child counted ${JSON.stringify(t.own)}`).toBeGreaterThan(3 * t.kernel);
+    // /proc counts in ticks of 10 ms: what the child counted itself, within a few ticks.
+    expect(Math.abs(t.user - t.own.user)).toBeLessThan(60_000);
+  }, 20_000);
+
+  it("puts a program that only makes system calls in the kernel", async () => {
+    const t = await measured("syscalls");
+    expect(t.kernel, `user ${t.user} µs, kernel ${t.kernel} µs; the child counted ${JSON.stringify(t.own)}`).toBeGreaterThan(t.user);
+    expect(Math.abs(t.kernel - t.own.system)).toBeLessThan(60_000);
+  }, 20_000);
+});
