@@ -175,3 +175,21 @@ export function* clientsOneByOne(network: Network, to: Address, n: number, serve
   for (const t of clients) answers.push(yield* t.wait());
   return answers;
 }
+
+/**
+ * What a connect to `at` fails with once nothing listens there: tried up to `tries` times 20 ms apart, each connect
+ * that lands let go; null when every one connected. On loopback a closed listener's socket can outlive its close by
+ * a few milliseconds: vitest runs the test files in threads of one process, and a process that another file forks
+ * in that moment holds a copy of every descriptor until it execs.
+ */
+export function* refusal(network: Pick<Network, "connect">, at: Address, tries = 50): Green<unknown> {
+  for (let i = 0; i < tries; i++) {
+    try {
+      (yield* network.connect(at, { timeout: 2000 })).abort();
+    } catch (e) {
+      return e;
+    }
+    yield* sleep(20);
+  }
+  return null;
+}

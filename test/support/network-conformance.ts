@@ -18,7 +18,7 @@ import {
   TimedOutError,
 } from "@target/05-green-sockets/errors";
 import type { Address, Network, Socket } from "@target/05-green-sockets/socket";
-import { CHUNK, chunkOf, clientsOneByOne, readAll, readChunks, untilStalled } from "./net";
+import { CHUNK, chunkOf, clientsOneByOne, readAll, readChunks, refusal, untilStalled } from "./net";
 
 /** What a test gets: where servers listen and from where clients connect. */
 export interface NetworkEnv {
@@ -254,11 +254,8 @@ export function networkConformance(subject: NetworkSubject): void {
         } catch (e) {
           out.acceptClosed = name(e);
         }
-        try {
-          yield* client.connect(port);
-        } catch (e) {
-          out.refused = name(e) + (e instanceof ConnectionRefusedError ? "" : " (not ConnectionRefusedError)");
-        }
+        const e = yield* refusal(client, port);
+        out.refused = e === null ? "connected every time" : name(e) + (e instanceof ConnectionRefusedError ? "" : " (not ConnectionRefusedError)");
         const l = yield* server.listen(at);
         spawn(function* () {
           const s = yield* l.accept();
