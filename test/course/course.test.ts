@@ -87,6 +87,12 @@ describe("points", () => {
     expect(tests.filter((t) => taskOf(t.name) === null).map((t) => t.name), "tests outside a 'task N: …' describe").toEqual([]);
     expect(tests.reduce((s, t) => s + pointsOf(t.name)!, 0)).toBe(ready.find((c) => c.id === id)!.points);
   });
+  it("a listing of some chapters' files is the whole listing's tests of those files (one vitest list answers both)", () => {
+    const some = ready.filter((_, i) => i % 2 === 0).flatMap((c) => testFilesOf(ROOT, c).map((f) => f.path));
+    const part = listTests(ROOT, some);
+    expect(part.length).toBeGreaterThan(0);
+    expect(part).toEqual(listed.filter((t) => some.includes(t.file)));
+  });
 });
 
 describe("generated files are up to date", () => {
