@@ -13,7 +13,7 @@ import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { finish, fmt, measuredAt, median, ratios, round } from "../lib/report";
 import type { Aim, Case, Row, Suite } from "../lib/suite";
-import { cpuTimes, listening, node, repoDir, sleep, start, stop } from "../lib/proc";
+import { cpuPer, cpuTimes, type CpuTimes, listening, node, repoDir, sleep, start, stop } from "../lib/proc";
 import { checkSelected, quoted, UsageError, wantedSystems } from "../lib/usage";
 import { warmUp, wrk as runWrk, type WrkResult } from "../lib/wrk";
 
@@ -155,11 +155,10 @@ async function measure(
       // The client warms up for 1 s on its own connections, then counts; --profile starts the profiler at that edge.
       if (profileFile) setTimeout(() => process.kill(proc.pid!, "SIGUSR2"), 1000 + 300);
       const out = await run("echo client", node("bench/io/echo-client.ts", String(PORT), String(conns), "1", String(seconds), String(proc.pid)), (seconds + 40) * 1000);
-      const r = JSON.parse(out.trim().split("\n").at(-1)!) as { roundTrips: number; seconds: number; serverCpu: { user: number; kernel: number }; idleConnections: number };
+      const r = JSON.parse(out.trim().split("\n").at(-1)!) as { roundTrips: number; seconds: number; serverCpu: { before: CpuTimes; after: CpuTimes }; idleConnections: number };
       // Not an error, but worth a note: the throughput hides a server that serves some connections and starves others.
       const idle = r.idleConnections > 0 ? `${r.idleConnections} of ${conns} connections completed no round trip in the measured window` : "";
-      const { user, kernel } = r.serverCpu;
-      return { rps: r.roundTrips / r.seconds, cpu: (user + kernel) / r.roundTrips, user: user / r.roundTrips, kernel: kernel / r.roundTrips, errors: idle };
+      return { rps: r.roundTrips / r.seconds, ...cpuPer(r.serverCpu.before, r.serverCpu.after, r.roundTrips), errors: idle };
     }
     await warmUp(conns, 1, PORT); // warm-up: JIT warm, buffers grown
     await settle();
@@ -167,9 +166,7 @@ async function measure(
     const cpu0 = cpuTimes(proc.pid!);
     const r = await wrk(conns, seconds);
     const cpu1 = cpuTimes(proc.pid!);
-    const user = cpu1.user - cpu0.user;
-    const kernel = cpu1.kernel - cpu0.kernel;
-    return { rps: r.rps, p50: r.p50, p99: r.p99, cpu: (user + kernel) / r.requests, user: user / r.requests, kernel: kernel / r.requests, errors: r.errors };
+    return { rps: r.rps, p50: r.p50, p99: r.p99, ...cpuPer(cpu0, cpu1, r.requests), errors: r.errors };
   } finally {
     // SIGINT lets a profiled server write its profile before it exits (bench/lib/profile-hook.ts); SIGTERM otherwise.
     await stop(proc, profileFile ? "SIGINT" : "SIGTERM");

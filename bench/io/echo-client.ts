@@ -4,7 +4,7 @@
 // Opens N connections; each sends one 64-byte line and waits for all 64 bytes of its echo before sending the next,
 // so N round trips are in flight at most. After the warm-up it reads the server's CPU time (utime+stime from
 // /proc/PID/stat), counts round trips for the measured seconds, reads the CPU again, and prints one JSON line:
-// {"roundTrips", "seconds", "serverCpu": {"user", "kernel"} (µs), "idleConnections"}, the last being connections that completed no round
+// {"roundTrips", "seconds", "serverCpu": {"before", "after"} (the two readings, bench/lib/proc.ts's cpuTimes), "idleConnections"}, the last being connections that completed no round
 // trip in the measured window (a server that serves some connections and starves others shows there). Reading /proc here, at the window's very edges, keeps the driver's
 // own scheduling out of the figure. It checks every byte count, so a server cannot win by answering short.
 import { connect, type Socket } from "node:net";
@@ -74,6 +74,5 @@ if (roundTrips === 0) {
   process.exit(1);
 }
 const idleConnections = perConnection.filter((n) => n === 0).length;
-const serverCpu = { user: cpu1.user - cpu0.user, kernel: cpu1.kernel - cpu0.kernel };
-console.log(JSON.stringify({ roundTrips, seconds, serverCpu, idleConnections }));
+console.log(JSON.stringify({ roundTrips, seconds, serverCpu: { before: cpu0, after: cpu1 }, idleConnections }));
 process.exit(0);

@@ -46,7 +46,7 @@ function tree(pid: number): number[] {
  * programs' own code (JavaScript, V8, Node, libc), `kernel` in their system calls — for a proxy on loopback, mostly
  * TCP: each write(2) carries its bytes through the loopback device into the receiving socket.
  */
-export function cpuTimes(pid: number): { user: number; kernel: number } {
+export function cpuTimes(pid: number): CpuTimes {
   let user = 0;
   let kernel = 0;
   for (const p of tree(pid)) {
@@ -62,10 +62,16 @@ export function cpuTimes(pid: number): { user: number; kernel: number } {
   return { user: (user * 1e6) / CLK_TCK, kernel: (kernel * 1e6) / CLK_TCK };
 }
 
-/** utime + stime of every process in the tree, in µs. */
-export function cpuMicros(pid: number): number {
-  const { user, kernel } = cpuTimes(pid);
-  return user + kernel;
+export interface CpuTimes {
+  readonly user: number;
+  readonly kernel: number;
+}
+
+/** The CPU spent between two readings of cpuTimes per unit of work (a request, a round trip), in µs: all, user, kernel. */
+export function cpuPer(before: CpuTimes, after: CpuTimes, units: number): { cpu: number; user: number; kernel: number } {
+  const user = (after.user - before.user) / units;
+  const kernel = (after.kernel - before.kernel) / units;
+  return { cpu: user + kernel, user, kernel };
 }
 
 /** Every process started here and not stopped yet: stopped too if the driver itself is interrupted. */

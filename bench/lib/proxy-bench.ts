@@ -12,7 +12,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { finish, fmt, measuredAt, median, round } from "./report";
 import type { Aim, Case, Row, Suite } from "./suite";
-import { cpuTimes, listening, memKiB, repoDir, sleep, start, stop } from "./proc";
+import { cpuPer, cpuTimes, listening, memKiB, repoDir, sleep, start, stop } from "./proc";
 import { checkSelected, quoted, UsageError, wantedSystems } from "./usage";
 import { wrk } from "./wrk";
 
@@ -225,9 +225,7 @@ async function measure(suite: ProxySuite, system: ProxySystem, backend: BackendK
       rps: r.rps,
       p50: r.p50,
       p99: r.p99,
-      cpu: cpu0 && cpu1 ? (cpu1.user + cpu1.kernel - cpu0.user - cpu0.kernel) / r.requests : NaN,
-      user: cpu0 && cpu1 ? (cpu1.user - cpu0.user) / r.requests : NaN,
-      kernel: cpu0 && cpu1 ? (cpu1.kernel - cpu0.kernel) / r.requests : NaN,
+      ...(cpu0 && cpu1 ? cpuPer(cpu0, cpu1, r.requests) : { cpu: NaN, user: NaN, kernel: NaN }),
       mem: proc ? (hwm - idle) / conns : NaN,
       errors: [r.errors, besideErrors].filter(Boolean).join("; "),
     };
