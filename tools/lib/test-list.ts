@@ -33,11 +33,14 @@ function listingKey(root: string, files: readonly string[]): string {
   return hashInputs(hash, root, INPUT_DIRS, INPUT_FILES).digest("hex").slice(0, 24);
 }
 
-/** Every grading test file under `root` (test/NN-….test.ts and test/hidden/NN-….test.ts), as absolute paths. */
-function gradingFiles(root: string): string[] {
-  const pick = (dir: string): string[] =>
-    existsSync(dir) ? readdirSync(dir).filter((f) => /^\d\d-.*\.test\.ts$/.test(f)).map((f) => join(dir, f)) : [];
-  return [...pick(join(root, "test")), ...pick(join(root, "test", "hidden"))];
+/**
+ * Every grading test file under `root`, as absolute paths: test/NN-….test.ts (public), then test/hidden/NN-….test.ts
+ * (instructor only), each folder in name order. A lab's are those named after it (tools/grader/test-files.ts).
+ */
+export function gradingTestFiles(root: string): { path: string; visibility: "visible" | "hidden" }[] {
+  const pick = (dir: string, visibility: "visible" | "hidden") =>
+    existsSync(dir) ? readdirSync(dir).filter((f) => /^\d\d-.*\.test\.ts$/.test(f)).sort().map((f) => ({ path: join(dir, f), visibility })) : [];
+  return [...pick(join(root, "test"), "visible"), ...pick(join(root, "test", "hidden"), "hidden")];
 }
 
 /**
@@ -46,7 +49,7 @@ function gradingFiles(root: string): string[] {
  */
 export function listTests(root: string, files: readonly string[], timeoutMs = 180_000): ListedTest[] {
   if (!files.length) return [];
-  const all = gradingFiles(root);
+  const all = gradingTestFiles(root).map((f) => f.path);
   const asked = new Set(files);
   if (files.every((f) => all.includes(f))) {
     try {
