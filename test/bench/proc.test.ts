@@ -1,11 +1,12 @@
-// bench/lib/proc.ts's cpuTimes, which every server suite's CPU figures come from: a program that only computes spends
-// its CPU in user space, one that only makes system calls spends it in the kernel. Each runs in a child process that
-// reports how much CPU it burnt (process.cpuUsage, the same kernel accounting) and then waits to be read.
+// bench/lib/proc.ts's cpuTimes and cpuPer, which every server suite's CPU figures come from. cpuTimes: a program that
+// only computes spends its CPU in user space, one that only makes system calls spends it in the kernel. Each runs in a
+// child process that reports how much CPU it burnt (process.cpuUsage, the same kernel accounting) and then waits to be
+// read. cpuPer: the difference of two readings, divided by the units of work, each part kept apart.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { once } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
-import { cpuTimes } from "../../bench/lib/proc";
+import { cpuPer, cpuTimes } from "../../bench/lib/proc";
 
 const hasProc = existsSync("/proc/self/stat");
 if (!hasProc) console.warn("no /proc here: the check of bench/lib/proc.ts's CPU split is skipped (the benchmarks run on Linux only)");
@@ -47,4 +48,16 @@ describe.skipIf(!hasProc)("cpuTimes: a process tree's CPU, in user space and in 
     expect(t.kernel, `user ${t.user} µs, kernel ${t.kernel} µs; the child counted ${JSON.stringify(t.own)}`).toBeGreaterThan(t.user);
     expect(Math.abs(t.kernel - t.own.system)).toBeLessThan(60_000);
   }, 20_000);
+});
+
+describe("cpuPer: the CPU between two readings per unit of work", () => {
+  it("divides each part's difference by the units and adds the parts", () => {
+    const per = cpuPer({ user: 1_000, kernel: 500 }, { user: 31_000, kernel: 20_500 }, 1_000);
+    expect(per).toEqual({ user: 30, kernel: 20, cpu: 50 });
+  });
+
+  it("subtracts the reading before, so CPU spent before the window does not count", () => {
+    const before = { user: 9e9, kernel: 4e9 };
+    expect(cpuPer(before, { user: before.user + 600, kernel: before.kernel }, 3)).toEqual({ user: 200, kernel: 0, cpu: 200 });
+  });
 });
