@@ -125,6 +125,11 @@ export async function startCluster(config: LbConfig, options: ClusterOptions): P
   const fork = (): void => {
     const w = cluster.fork();
     infos.set(w, { id: w.id, pid: w.process.pid ?? 0, accepted: 0, active: 0, version: 0 });
+    // A worker that dies between two of our messages still looks connected until the primary reads its end of the
+    // channel, and a send in that moment fails (EPIPE): Node reports it as the worker's 'error', which would crash the
+    // primary if nobody listened. Nothing is lost by hearing it: the 'exit' below forks a new worker, whose first
+    // message is a snapshot of the set.
+    w.on("error", (e: Error) => log(`worker ${w.id} (pid ${w.process.pid ?? 0}): ${e.message}`));
     w.on("message", (m: ToPrimary) => {
       const info = infos.get(w);
       if (info === undefined) return;
