@@ -35,8 +35,11 @@ export function workerConfig(config: LbConfig, view: ClusterView): LbConfig {
 // #region worker
 /** Runs this process as a worker until the primary says stop (or SIGTERM, or the primary is gone). */
 export async function runWorker(): Promise<void> {
+  // A send in the moment the primary dies fails (EPIPE) before 'disconnect' arrives. Given a callback, Node hands the
+  // error to it instead of raising it on `process`, where it would crash the worker and cut its connections short;
+  // 'disconnect' comes next and starts the drain.
   const send = (m: ToPrimary): void => {
-    if (process.connected) process.send!(m);
+    if (process.connected) process.send!(m, undefined, {}, () => {});
   };
   const inbox = new LightQueue<ToWorker>();
   const early: ToWorker[] = [];
