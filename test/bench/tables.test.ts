@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { ROOT } from "../../tools/lib/manifest";
 import { SIMULATIONS, stamped } from "../../bench/suites/sims";
 import {
-  BENCH_SUITES, aimList, compare, figureTable, freshness, measuredCommit, ratioTable, runLine, staleReports, suiteTitle, withBenchBlocks,
+  BENCH_SUITES, aimList, compare, figureTable, freshness, goalsTable, measuredCommit, ratioTable, runLine, staleReports, suiteTitle, withBenchBlocks,
   type BenchFile,
 } from "../../tools/lib/bench-tables";
 
@@ -74,6 +74,24 @@ describe("bench tables", () => {
     expect(() => withBenchBlocks('<!-- bench: hub value "nope" hub -->x<!-- /bench -->', load)).toThrow(/no figure "nope" for "hub"/);
     expect(() => withBenchBlocks("<!-- bench: hub chart -->x<!-- /bench -->", load)).toThrow(/unknown kind "chart"/);
     expect(() => withBenchBlocks("<!-- bench: hub table -->", load)).toThrow(/has no <!-- \/bench -->/);
+  });
+
+  it("gathers every suite's aims in one table of goals, with each verdict, the commit measured and the suites not run", () => {
+    const lb: BenchFile = { suite: "lb", rows: [], aims: [{ aim: "p99 ≤ 2× HAProxy's | at 1k", met: false, detail: "75×" }], notes: ["measured at commit def5678abc"] };
+    const some = (suite: string): BenchFile => {
+      if (suite === "hub") return FILE;
+      if (suite === "lb") return lb;
+      if (suite === "io") throw new Error("no results for io");
+      return { suite, rows: [] }; // a suite without aims (a simulation) adds no line
+    };
+    const out = goalsTable(some);
+    expect(out.split("\n")[0]).toBe("1 of 3 aims met in the last run of each suite. Each suite's aims block, beside its table, gives the figures that decide them.");
+    expect(out).toContain("| `hub` (02) | switch: CPU time below eventlet's | met | abc1234 |");
+    expect(out).toContain("| `hub` (02) | rate within 2× of floor | **not met** | abc1234 |");
+    expect(out).toContain("| `lb` (08) | p99 ≤ 2× HAProxy's \\| at 1k | **not met** | def5678 |");
+    expect(out).toContain("| `io` (07) | — | no results: `npm run bench io` | — |");
+    expect(out.split("\n").filter((l) => l.startsWith("| `")).length, "one line per aim, and one for the suite not run").toBe(4);
+    expect(withBenchBlocks("<!-- bench: goals -->\n<!-- /bench -->", some)).toBe(`<!-- bench: goals -->\n\n${out}\n\n<!-- /bench -->`);
   });
 
   it("keeps to the figures whose name contains a block's text, when it has one", () => {

@@ -233,6 +233,11 @@ export class Box {
     expect(bench).not.toMatch(/issue \d/);
     expect(bench).toMatch(/Whether this result is current is unknown/);
     expect(bench).toContain("beat eventlet");
+    // Every suite's aims, gathered at the top, each linking to its suite.
+    expect(bench).toContain('<h2>The goals at a glance</h2>');
+    expect(bench).toContain("1 of 1 aims met");
+    expect(bench).toContain('<li class="met"><span class="mark">✓</span> <a href="#bench-hub">hub</a>: beat eventlet</li>');
+    expect(bench.indexOf('id="goals"')).toBeLessThan(bench.indexOf('id="bench-hub"'));
     expect(bench).toMatch(/bench\/results\/bad\.json/);
     expect(site.site.warnings.some((w) => w.includes("bad.json"))).toBe(true);
     rmSync(withResults, { recursive: true });
@@ -246,6 +251,7 @@ export class Box {
     const without = base("# First\n");
     const empty = (await generatePages(without)).pages.find((p) => p.path === "bench.html")!.body;
     expect(empty).toContain('id="no-results"');
+    expect(empty, "no aims, no list of goals").not.toContain('id="goals"');
     rmSync(without, { recursive: true });
   });
 

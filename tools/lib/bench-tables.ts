@@ -7,6 +7,7 @@
 //   <!-- bench: hub table -->          the run (reps, commit, date, machine) and every figure: median (min–max)
 //   <!-- bench: lb ratios -->          the subject ÷ each peer, per figure, with which way is better
 //   <!-- bench: io aims -->            the aims as the run judged them, each naming its figure
+//   <!-- bench: goals -->              every suite's aims in one table, each with its verdict and the commit measured
 //   <!-- bench: lb value "requests/s @ 64 conns" haproxy -->   one median, inline ("17,810 req/s")
 //   <!-- bench: lb range "requests/s @ 64 conns" haproxy -->   one median with its min–max, inline
 //   <!-- bench: lb ratio "requests/s @ 64 conns" haproxy -->   one ratio, inline ("0.62×")
@@ -375,6 +376,33 @@ export function aimList(f: BenchFile, filter?: string): string {
   return aims.map((a) => `- **${a.met ? "met" : "not met"}** — ${a.aim}${a.detail ? `: ${a.detail}` : ""}`).join("\n");
 }
 
+/**
+ * Every suite's aims in one table, as their last runs judged them (suites without aims, such as the simulations, are
+ * left out): the course's performance goals at a glance. A suite whose results are missing says so.
+ */
+export function goalsTable(load: (suite: string) => BenchFile): string {
+  const lines: string[][] = [];
+  let met = 0;
+  let judged = 0;
+  for (const [suite, info] of Object.entries(BENCH_SUITES)) {
+    let f: BenchFile;
+    try {
+      f = load(suite);
+    } catch {
+      lines.push([`\`${suite}\` (${info.chapter.slice(0, 2)})`, "—", `no results: \`${info.command}\``, "—"]);
+      continue;
+    }
+    const commit = measuredCommit(f)?.commit.slice(0, 7) ?? "unknown";
+    for (const a of f.aims ?? []) {
+      judged++;
+      if (a.met) met++;
+      lines.push([`\`${suite}\` (${info.chapter.slice(0, 2)})`, a.aim, a.met ? "met" : "**not met**", commit]);
+    }
+  }
+  const summary = `${met} of ${judged} aims met in the last run of each suite. Each suite's aims block, beside its table, gives the figures that decide them.`;
+  return `${summary}\n\n${tableOf(["suite (chapter)", "aim", "verdict", "measured at"], lines)}`;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // markers
 
@@ -389,6 +417,7 @@ function args(spec: string): string[] {
 
 /** What one marker's block holds, made from the results; throws with what is wrong. */
 export function renderBlock(spec: string, load: (suite: string) => BenchFile): { text: string; inline: boolean } {
+  if (spec.trim() === "goals") return { text: goalsTable(load), inline: false };
   const [suite, kind, ...rest] = args(spec);
   if (!suite || !kind) throw new Error(`a bench marker wants "<suite> <table|ratios|aims|value|range|ratio> …", got "${spec}"`);
   const f = load(suite);

@@ -188,10 +188,26 @@ the thin line across it spans the fastest and slowest measurement, and the figur
 chart says which way is better; a ratio is green where we are ahead, red where we are behind, grey where the ranges
 meet. A result is marked stale when the code it measured has changed since. <code>npm run bench</code> takes them;
 <code>bench/README.md</code> says how each one is taken and why it is fair.</p>
+${goalsAtAGlance(sets)}
 ${sections.length ? sections.join("\n") : `<p class="note" id="no-results">No results yet: <code>npm run bench</code> writes them to <code>${RESULTS_DIR}/</code>.</p>`}
 ${problems.length ? `<div class="note warn"><p>Some results could not be read:</p><ul>${problems.map((p) => `<li>${escapeHtml(p)}</li>`).join("")}</ul></div>` : ""}
 </article>`;
   return { path: "bench.html", title: "Benchmarks", kind: "bench", body };
+}
+
+/** Every suite's aims in one list at the top of the page, each linking to its suite's section; empty without aims. */
+function goalsAtAGlance(sets: readonly { name: string; aims: readonly BenchAim[] }[]): string {
+  const items = sets.flatMap((set) => set.aims.map((a) => ({ suite: set.name, ...a })));
+  if (!items.length) return "";
+  const met = items.filter((a) => a.met).length;
+  const list = items
+    .map((a) => `<li class="${a.met ? "met" : "missed"}"><span class="mark">${a.met ? "✓" : "✗"}</span> <a href="#bench-${escapeHtml(a.suite)}">${escapeHtml(a.suite)}</a>: ${escapeHtml(a.aim)}</li>`)
+    .join("");
+  return `<section class="bench-goals" id="goals">
+<h2>The goals at a glance</h2>
+<p class="muted">${met} of ${items.length} aims met, each as the last run of its suite judged it; the figures that decide it are under its suite below.</p>
+<ul class="aims">${list}</ul>
+</section>`;
 }
 
 /** Whether the result still measures the current code: a warning when stale, a muted line otherwise. */
