@@ -21,7 +21,7 @@ import { checkScenario, QUICK_SCENARIO, type Scenario } from "@target/14-capston
 import { mulberry32 as workersRandom } from "@target/05-green-sockets/random";
 import { applyUpdate, EMPTY_VIEW, type BackendView, type ClusterView, type Update } from "@target/14-capstone/updates";
 import { isAlive } from "../../tools/lib/process-group";
-import { ask, getJson, startBackend, startClusterProcess, until, type WorkersView } from "../support/cluster";
+import { ask, getJson, startBackend, startClusterProcess, stopRightAfterAWorkerDies, until, type WorkersView } from "../support/cluster";
 import { replayWith, SEED as WORKERS_SEED } from "../support/net";
 
 function good(text: string): LbConfig {
@@ -241,6 +241,20 @@ describe("task 6: applyUpdate (instructor)", () => {
     expect(worker, `${replay}; ${snapshots} snapshot(s) asked for`).toEqual(primary);
     expect(applyUpdate(EMPTY_VIEW, sent[0]!).outcome, "version 2 on an empty view is a gap").toBe("gap");
   });
+
+  it("given code, on loopback: a message to a worker that has just died (it still looks connected) fails with EPIPE, and the primary logs it and goes on: the stop still ends with exit code 0 (1 pts)", async () => {
+    const backend = await startBackend("b1");
+    try {
+      const { code, out } = await stopRightAfterAWorkerDies(backend.port);
+      expect(out, "the worker died before the stop was sent").toMatch(/worker 1 \(pid \d+\) stopped \(SIGKILL\)/);
+      expect(out, "the failed write is logged, not thrown").toMatch(/worker 1 \(pid \d+\): (write EPIPE|.*ECONNRESET)/);
+      expect(out).not.toContain("Unhandled 'error' event");
+      expect(code, out).toBe(0);
+      expect(out).toContain("stopped: 0");
+    } finally {
+      await backend.close();
+    }
+  }, 90_000);
 
   it("given code, on loopback: a worker killed is forked again, starts from a snapshot that has a backend already down, and sends it nothing (1 pts)", async () => {
     const backends = [await startBackend("b1"), await startBackend("b2")];

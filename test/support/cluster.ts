@@ -1,5 +1,6 @@
 // Loopback helpers of chapter 14's `--workers N` tests: backends in this process whose health check can be made to
-// fail, the balancer's CLI started with `--workers N` as a process of its own, one request, a JSON GET.
+// fail, the balancer's CLI started with `--workers N` as a process of its own, one request, a JSON GET, and a primary
+// made to write to a worker that has just died.
 // Everything is bounded in time; `stopAll` ends what a test started, whatever happened.
 import { type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -151,4 +152,22 @@ export async function startClusterProcess(backends: readonly TestBackend[], work
 export interface WorkersView {
   readonly version: number;
   readonly workers: { readonly id: number; readonly pid: number; readonly accepted: number; readonly active: number; readonly version: number }[];
+}
+
+/**
+ * Runs test/support/cluster-stop-after-death.ts on the tree under test: a cluster of one worker in front of `backendPort`,
+ * the worker killed and the cluster stopped before the primary can know (its stop message meets a closed channel).
+ * Resolves with the program's exit code (or signal) and everything it printed; 60 s at most.
+ */
+export async function stopRightAfterAWorkerDies(backendPort: number): Promise<{ code: number | string; out: string }> {
+  failFastOnStub("--workers 1", () => applyUpdate(EMPTY_VIEW, { type: "snapshot", version: 1, backends: [] }));
+  const tree = resolve(process.env.HUB_TARGET ?? "solutions");
+  const program = resolve("test", "support", "cluster-stop-after-death.ts");
+  const group = spawnGroup(process.execPath, ["--import", "tsx", program, tree, String(backendPort)], { stdio: ["ignore", "pipe", "pipe"], deadlineMs: 60_000 });
+  let out = "";
+  group.child.stdout!.on("data", (d: Buffer) => (out += d));
+  group.child.stderr!.on("data", (d: Buffer) => (out += d));
+  const code = await new Promise<number | string>((ok) => group.child.once("close", (c, signal) => ok(c ?? signal ?? "?")));
+  group.kill(); // the worker, if the primary died before it could stop it
+  return { code, out };
 }
