@@ -39,7 +39,7 @@ import type { Socket as HubSocket } from "@target/05-green-sockets/socket";
 import { startElasticProxy as startWorkerProxy } from "@target/12-elastic/proxy";
 import { applyUpdate, backendOf, EMPTY_VIEW, follow, type BackendView, type ClusterView, type Update } from "@target/14-capstone/updates";
 import { isAlive } from "../tools/lib/process-group";
-import { ask, getJson, startBackend, startClusterProcess, until, type WorkersView } from "./support/cluster";
+import { ask, getJson, startBackend, startClusterProcess, type WorkersView } from "./support/cluster";
 import { SEED as WORKERS_SEED, simulate as simulateWorkers } from "./support/net";
 
 const TOKEN = "a-token-of-16-chars-or-more";
@@ -717,7 +717,7 @@ describe("task 6: applyUpdate", () => {
         for (const got of await Promise.all([0, 1, 2, 3].map(() => ask(c.port)))) served[got || "(nothing)"] = (served[got || "(nothing)"] ?? 0) + 1;
       }
       expect(served, "every request is answered by b1 or b2").toEqual({ b1: expect.any(Number), b2: expect.any(Number) });
-      const seen = await until(async () => {
+      const seen = await c.until(async () => {
         const w = await getJson<WorkersView>(c.adminPort, "/workers");
         return w.workers.reduce((n, x) => n + x.accepted, 0) >= 200 ? w : null;
       }, 10_000);
@@ -728,7 +728,7 @@ describe("task 6: applyUpdate", () => {
 
       const versionBefore = (await getJson<WorkersView>(c.adminPort, "/workers")).version; // b2 is still up in it
       backends[1]!.sick = true;
-      const down = await until(async () => {
+      const down = await c.until(async () => {
         // The admin API is read first: once it says b2 is down, a version of the view read after it that every
         // worker has applied includes the change (read the other way round, the workers could be level with a
         // version from before it).

@@ -21,7 +21,7 @@ import { checkScenario, QUICK_SCENARIO, type Scenario } from "@target/14-capston
 import { mulberry32 as workersRandom } from "@target/05-green-sockets/random";
 import { applyUpdate, EMPTY_VIEW, type BackendView, type ClusterView, type Update } from "@target/14-capstone/updates";
 import { isAlive } from "../../tools/lib/process-group";
-import { ask, getJson, startBackend, startClusterProcess, stopRightAfterAWorkerDies, until, type WorkersView } from "../support/cluster";
+import { ask, getJson, startBackend, startClusterProcess, stopRightAfterAWorkerDies, type WorkersView } from "../support/cluster";
 import { replayWith, SEED as WORKERS_SEED } from "../support/net";
 
 function good(text: string): LbConfig {
@@ -263,7 +263,7 @@ describe("task 6: applyUpdate (instructor)", () => {
       cluster = await startClusterProcess(backends, 2);
       const c = cluster;
       backends[1]!.sick = true;
-      const down = await until(async () => {
+      const down = await c.until(async () => {
         const b = await getJson<{ backends: { name: string; healthy: boolean }[] }>(c.adminPort, "/admin/listeners/web/backends");
         return b.backends.find((x) => x.name === "b2")?.healthy === false;
       }, 15_000);
@@ -271,7 +271,7 @@ describe("task 6: applyUpdate (instructor)", () => {
       const first = await getJson<WorkersView>(c.adminPort, "/workers");
       const victim = first.workers[0]!.pid;
       process.kill(victim, "SIGKILL");
-      const replaced = await until(async () => {
+      const replaced = await c.until(async () => {
         const w = await getJson<WorkersView>(c.adminPort, "/workers");
         return w.workers.length === 2 && !w.workers.some((x) => x.pid === victim) && w.workers.every((x) => x.version === w.version) ? w : null;
       }, 60_000);
@@ -281,7 +281,7 @@ describe("task 6: applyUpdate (instructor)", () => {
       for (let i = 0; i < 40; i += 4) answers.push(...(await Promise.all([0, 1, 2, 3].map(() => ask(c.port)))));
       expect(answers.filter((x) => x !== "b1"), "every answer from b1").toEqual([]);
       expect(backends[1]!.served - before, "b2, down, got nothing from the new worker either").toBe(0);
-      const w = await until(async () => {
+      const w = await c.until(async () => {
         const x = await getJson<WorkersView>(c.adminPort, "/workers");
         return x.workers.every((y) => y.accepted > 0) ? x : null;
       }, 10_000);

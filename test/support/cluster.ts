@@ -78,12 +78,15 @@ export async function getJson<T>(port: number, path: string): Promise<T> {
   return (await r.json()) as T;
 }
 
-/** Polls `check` every 50 ms until it returns something truthy, for at most `ms`; returns the last value. */
-export async function until<T>(check: () => Promise<T>, ms: number): Promise<T> {
+/**
+ * Polls `check` every 50 ms until it returns something truthy, for at most `ms`, or until `over()` says waiting is
+ * pointless (the process being asked has exited); returns the last value.
+ */
+export async function until<T>(check: () => Promise<T>, ms: number, over: () => boolean = () => false): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await check().catch(() => undefined as T);
-    if (v || Date.now() > end) return v;
+    if (v || over() || Date.now() > end) return v;
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -98,6 +101,8 @@ export interface ClusterProcess {
   readonly adminPort: number;
   /** Resolves with the exit code (or the signal) once it exits. */
   readonly exited: Promise<number | string>;
+  /** `until` for questions to this cluster: it stops at once when the cluster has exited, whose output then says why. */
+  until<T>(check: () => Promise<T>, ms: number): Promise<T>;
 }
 
 /**
@@ -146,7 +151,12 @@ export async function startClusterProcess(backends: readonly TestBackend[], work
     group.kill();
     throw new Error(`--workers ${workers} did not start: ${out.trim().split("\n").slice(-5).join(" | ")}`);
   }
-  return { group, child, output: () => out, port: Number(line[1]), adminPort: Number(line[2]), exited };
+  let gone = false;
+  void exited.then(() => (gone = true));
+  return {
+    group, child, output: () => out, port: Number(line[1]), adminPort: Number(line[2]), exited,
+    until: (check, ms) => until(check, ms, () => gone),
+  };
 }
 
 export interface WorkersView {
