@@ -68,6 +68,8 @@ export class Balancer {
   readonly #recorders = new Map<string, (r: AccessRecord) => void>();
   /** The access log of `config.logs` (chapter 13's writer never makes a request wait); null: none. */
   #access: { readonly settings: string; readonly writer: LogWriter; readonly log: (r: AccessRecord) => void } | null = null;
+  /** Access logs a reload replaced, still writing out their last lines: a stop waits for them too. */
+  readonly #closingLogs: Promise<void>[] = [];
   /** The generations of `draining`. */
   readonly #retired = new Set<Generation>();
   #admin: Listener | null = null;
@@ -129,7 +131,7 @@ export class Balancer {
   openLogs(config: LbConfig): void {
     const settings = JSON.stringify(config.logs);
     if (this.#access?.settings === settings) return;
-    void this.#access?.writer.close();
+    if (this.#access !== null) this.#closingLogs.push(this.#access.writer.close());
     this.#access = null;
     const { access, format, dontLogNormal, maxBytes } = config.logs;
     if (access === null) return;
@@ -145,11 +147,11 @@ export class Balancer {
     return true;
   }
 
-  /** Writes out what the access log holds and closes it (the end of a stop). */
-  closeLogs(): Promise<void> {
+  /** Writes out what the access log holds and closes it (the end of a stop), and waits for logs a reload replaced. */
+  async closeLogs(): Promise<void> {
     const w = this.#access?.writer;
     this.#access = null;
-    return w?.close() ?? Promise.resolve();
+    await Promise.all([...this.#closingLogs.splice(0), w?.close()]);
   }
 
   /** From now on the metrics read `g` for its listener (and no longer the generation before it). */
@@ -370,7 +372,12 @@ export function balancerAdmin(lb: Balancer): Handler {
     const metrics = lb.config.metrics;
     if (metrics !== null && path === metrics.path) return yield* withMetrics({ registry: lb.metrics.registry, token, path: metrics.path })(req);
     if (token !== undefined && !authorized(req, token)) return json(401, { error: "a valid token is required (Authorization: Bearer <token>)" }, { "WWW-Authenticate": "Bearer" });
-    const parts = path.split("/").filter((p) => p.length > 0).map(decodeURIComponent);
+    let parts: string[];
+    try {
+      parts = path.split("/").filter((p) => p.length > 0).map(decodeURIComponent);
+    } catch {
+      return json(400, { error: `the path is not valid percent-encoding: ${path}` });
+    }
     if (parts[0] !== "admin") return json(404, { error: `no such resource: ${path}` });
     if (parts[1] === "reload" && parts.length === 2) {
       if (req.method !== "POST") return json(405, { error: `${req.method} is not allowed here: use POST` });

@@ -16,6 +16,7 @@ import { acceptingNetwork } from "./acceptors";
 import { runCluster } from "./cluster";
 import { configFormatOf, formatIssue, parseConfig, type LbConfig, type ParseResult } from "./config";
 import { startDemoBackends, type DemoBackends } from "./demo-backends";
+import { keepServingWithoutOutput } from "./lost-output";
 
 export const HELP = `usage: npm run lb -- [options]        (or: npx hub-lb [options])
 
@@ -254,6 +255,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 // Run when started as a program (tsx cli.ts, bin/hub-lb.mjs), not when a test imports it.
 if (process.argv[1] !== undefined && /(cli\.ts|hub-lb(\.mjs)?)$/.test(process.argv[1])) {
+  keepServingWithoutOutput();
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e: unknown) => {

@@ -102,6 +102,8 @@ export async function startCluster(config: LbConfig, options: ClusterOptions): P
   cluster.setupPrimary({ exec: options.exec ?? WORKER_MAIN });
 
   const infos = new Map<Worker, WorkerInfo>();
+  /** Workers that said hello: their signal handlers are installed. */
+  const greeted = new Set<Worker>();
   const inbox = new LightQueue<"reload" | "stop">();
   const primary = new Primary(config, options, log, () => [...infos.values()].sort((a, b) => a.id - b.id));
   const restarts: number[] = [];
@@ -134,6 +136,7 @@ export async function startCluster(config: LbConfig, options: ClusterOptions): P
       const info = infos.get(w);
       if (info === undefined) return;
       if (m.type === "hello") {
+        greeted.add(w);
         // The worker listens for messages now. Its first: the config, and the set as it is now — a snapshot at
         // the current version, so the updates sent after it apply on top.
         send(w, { type: "start", config: workerConfig(primary.lb.config, primary.view), view: primary.view, baseDir: options.baseDir, schedule });
@@ -174,6 +177,7 @@ export async function startCluster(config: LbConfig, options: ClusterOptions): P
   cluster.on("exit", (w, code, signal) => {
     const info = infos.get(w);
     infos.delete(w);
+    greeted.delete(w);
     if (info === undefined) return;
     const how = signal ?? `exit ${code}`;
     if (stopping) {
@@ -246,7 +250,9 @@ export async function startCluster(config: LbConfig, options: ClusterOptions): P
       if (!stopping) inbox.putNowait("reload");
     },
     reopenLogs: () => {
-      for (const w of infos.keys()) w.process.kill("SIGUSR1");
+      // Only workers that said hello: one forked a moment ago has no handler yet, and Node's default for SIGUSR1 opens
+      // the debugger's port. A worker that starts later opens its log afresh anyway.
+      for (const w of greeted) w.process.kill("SIGUSR1");
     },
     stop,
     stopped,
@@ -404,25 +410,35 @@ class Primary {
  */
 export async function runCluster(config: LbConfig, options: ClusterOptions): Promise<number> {
   const log = options.log ?? ((line: string) => console.log(line));
-  let c: RunningCluster;
-  try {
-    c = await startCluster(config, { ...options, log });
-  } catch (e) {
-    log(`the cluster did not start: ${(e as Error).message}`);
-    return 1;
-  }
-  const where = Object.entries(c.addresses).map(([name, a]) => `${name} on ${formatAddress(a)}`);
-  log(`listening: ${where.join(", ")}${c.admin ? `; admin API on ${formatAddress(c.admin)}` : ""}`);
-  log(`pid ${process.pid} (primary): SIGHUP reloads, SIGUSR1 reopens the workers' access logs, SIGTERM or Ctrl-C stops`);
-  const onStop = (): void => void c.stop();
-  const onHup = (): void => c.reload();
-  const onUsr1 = (): void => c.reopenLogs();
-  process.on("SIGTERM", onStop);
-  process.on("SIGINT", onStop);
+  // SIGHUP and SIGUSR1 are heard from the start: the workers take seconds to start, and meanwhile Node's defaults would
+  // end the primary (SIGHUP) or open its debugger's port (SIGUSR1, logrotate's signal). They are acted on once it runs.
+  let c: RunningCluster | null = null;
+  const early: ("reload" | "reopen")[] = [];
+  const onHup = (): void => (c === null ? void early.push("reload") : c.reload());
+  const onUsr1 = (): void => (c === null ? void early.push("reopen") : c.reopenLogs());
   process.on("SIGHUP", onHup);
   process.on("SIGUSR1", onUsr1);
   try {
-    return await c.stopped;
+    c = await startCluster(config, { ...options, log });
+  } catch (e) {
+    process.off("SIGHUP", onHup);
+    process.off("SIGUSR1", onUsr1);
+    log(`the cluster did not start: ${(e as Error).message}`);
+    return 1;
+  }
+  const running = c;
+  const where = Object.entries(running.addresses).map(([name, a]) => `${name} on ${formatAddress(a)}`);
+  log(`listening: ${where.join(", ")}${running.admin ? `; admin API on ${formatAddress(running.admin)}` : ""}`);
+  log(`pid ${process.pid} (primary): SIGHUP reloads, SIGUSR1 reopens the workers' access logs, SIGTERM or Ctrl-C stops`);
+  for (const what of early.splice(0)) {
+    if (what === "reload") running.reload();
+    else running.reopenLogs();
+  }
+  const onStop = (): void => void running.stop();
+  process.on("SIGTERM", onStop);
+  process.on("SIGINT", onStop);
+  try {
+    return await running.stopped;
   } finally {
     process.off("SIGTERM", onStop);
     process.off("SIGINT", onStop);

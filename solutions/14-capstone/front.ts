@@ -138,10 +138,13 @@ export class Front {
     // END SOLUTION
   }
 
-  /** Stops accepting: the real listener closes (new clients are refused), and so does the one the proxy reads. */
+  /**
+   * Stops accepting: the real listener closes (new clients are refused), and so does the one the proxy reads. Clients
+   * handed over but not accepted yet (the proxy was at its connection limit) are reset: no proxy will ever read them.
+   */
   *close(): Green<void> {
     this.#real.close();
-    this.#hands.close();
+    for (const s of this.#hands.closeAndTake()) s.abort();
     yield* this.#loop.wait();
   }
 }

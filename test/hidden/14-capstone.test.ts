@@ -7,9 +7,11 @@ import { spawn } from "@target/03-cancellation/greenthread";
 import { mulberry32 } from "@target/05-green-sockets/random";
 import type { SimNetwork } from "@target/05-green-sockets/sim-network";
 import type { Socket } from "@target/05-green-sockets/socket";
+import { HttpClient } from "@target/07-http/client";
 import { serveHttp } from "@target/07-http/server";
 import { startBalancer } from "@target/14-capstone/balancer";
 import { parseConfig, type LbConfig } from "@target/14-capstone/config";
+import { Front, HandoffListener } from "@target/14-capstone/front";
 import { planReload } from "@target/14-capstone/reload-plan";
 import { SEED, server, simulate } from "../support/net";
 
@@ -20,7 +22,10 @@ import { checkScenario, QUICK_SCENARIO, type Scenario } from "@target/14-capston
 
 import { mulberry32 as workersRandom } from "@target/05-green-sockets/random";
 import { applyUpdate, EMPTY_VIEW, type BackendView, type ClusterView, type Update } from "@target/14-capstone/updates";
-import { isAlive } from "../../tools/lib/process-group";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { isAlive, spawnGroup } from "../../tools/lib/process-group";
 import { ask, getJson, startBackend, startClusterProcess, stopRightAfterAWorkerDies, type WorkersView } from "../support/cluster";
 import { replayWith, SEED as WORKERS_SEED } from "../support/net";
 
@@ -256,6 +261,29 @@ describe("task 6: applyUpdate (instructor)", () => {
     }
   }, 90_000);
 
+  it("given code, on loopback: a SIGHUP and a SIGUSR1 that arrive while the workers start are acted on once the cluster runs, where Node's defaults ended the primary or opened its debugger's port (1 pts)", async () => {
+    const backends = [await startBackend("b1")];
+    let cluster: Awaited<ReturnType<typeof startClusterProcess>> | null = null;
+    try {
+      // At the primary's first line it reads the config and starts its workers, which take seconds to be ready.
+      cluster = await startClusterProcess(backends, 1, {}, (child) => {
+        child.kill("SIGUSR1");
+        child.kill("SIGHUP");
+      });
+      const c = cluster;
+      const reloaded = await c.until(async () => c.output().includes("reload: nothing changed"), 10_000);
+      expect(reloaded, `the early SIGHUP reloads once the cluster runs; output: ${c.output()}`).toBe(true);
+      expect(c.output(), "SIGUSR1 is the balancer's, not the debugger's").not.toMatch(/Debugger listening/);
+      expect(await ask(c.port)).toBe("b1");
+      c.child.kill("SIGTERM");
+      const code = await Promise.race([c.exited, new Promise((r) => setTimeout(() => r("still running 10 s after SIGTERM"), 10_000))]);
+      expect(code, c.output()).toBe(0);
+    } finally {
+      cluster?.group.kill();
+      for (const b of backends) await b.close();
+    }
+  }, 150_000);
+
   it("given code, on loopback: a worker killed is forked again, starts from a snapshot that has a backend already down, and sends it nothing (1 pts)", async () => {
     const backends = [await startBackend("b1"), await startBackend("b2")];
     let cluster: Awaited<ReturnType<typeof startClusterProcess>> | null = null;
@@ -297,3 +325,83 @@ describe("task 6: applyUpdate (instructor)", () => {
   }, 150_000);
 });
 
+
+describe("given code: what a vanishing listener or a bad request leaves behind (instructor)", () => {
+  it("given code: a front that closes resets the clients it handed over that no proxy accepted yet (a proxy at its connection limit), queued across a swap too, where they had hung (1 pts)", () => {
+    simulate({ seed: SEED, latency: 1 }, function* (net) {
+      const h1 = new HandoffListener({ host: "lb", port: 80 });
+      const front = yield* Front.bind(net.host("lb"), { host: "lb", port: 80 }, h1);
+      const client = yield* net.host("client").connect({ host: "lb", port: 80 });
+      yield* sleep(5); // the front accepted it and queued it on h1, which nobody accepts from
+      const h2 = new HandoffListener({ host: "lb", port: 80 });
+      yield* front.swap(h2); // your swap (task 3) moves it to h2, where nobody accepts it either
+      yield* front.close();
+      let outcome: string;
+      try {
+        outcome = `recv returned ${(yield* client.recv()).length} bytes`;
+      } catch (e) {
+        outcome = (e as Error).name;
+      }
+      expect(outcome, "the queued client is told at once").toBe("ConnectionResetError");
+    });
+  });
+
+  it("given code, on loopback: the balancer outlives the reader of its output: once its stdout is closed, the lines it writes are dropped (EPIPE) and it goes on serving (1 pts)", async () => {
+    const backend = await startBackend("b1");
+    const dir = mkdtempSync(join(tmpdir(), "lb-output-"));
+    const file = join(dir, "lb.json");
+    writeFileSync(file, JSON.stringify({ listeners: { web: { protocol: "tcp", listen: "127.0.0.1:0", backends: [{ name: "b1", address: `127.0.0.1:${backend.port}` }] } } }));
+    const cli = join(resolve(process.env.HUB_TARGET ?? "solutions"), "14-capstone", "cli.ts");
+    const group = spawnGroup(process.execPath, ["--import", "tsx", cli, "--config", file], { stdio: ["ignore", "pipe", "pipe"], deadlineMs: 60_000 });
+    const child = group.child;
+    let out = "";
+    let err = "";
+    child.stderr!.on("data", (d: Buffer) => (err += d));
+    const exited = new Promise<number | string>((ok) => child.once("exit", (code, signal) => ok(code ?? signal ?? "?")));
+    try {
+      const port = await new Promise<number | null>((ok) => {
+        child.stdout!.on("data", (d: Buffer) => {
+          out += d;
+          const m = /listener web \(tcp\) on 127\.0\.0\.1:(\d+)/.exec(out);
+          if (m && /SIGHUP reloads/.test(out)) ok(Number(m[1]));
+        });
+        void exited.then(() => ok(null));
+      });
+      expect(port, `the balancer starts; output: ${out}${err}`).not.toBeNull();
+      child.stdout!.destroy(); // whoever read its output is gone
+      for (let i = 0; i < 3; i++) {
+        child.kill("SIGUSR1"); // each makes it write a line ("SIGUSR1: no access log to reopen")
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(await ask(port!), `still serving; stderr: ${err}`).toBe("b1");
+      expect(err).not.toMatch(/EPIPE|Unhandled 'error'/);
+      child.kill("SIGTERM");
+      const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r("still running 10 s after SIGTERM"), 10_000))]);
+      expect(code, err).toBe(0);
+    } finally {
+      group.kill();
+      rmSync(dir, { recursive: true, force: true });
+      await backend.close();
+    }
+  }, 90_000);
+
+  it("given code: the admin API answers 400 to a path that is not valid percent-encoding (decodeURIComponent threw: a 500 and a stack trace) (1 pts)", () => {
+    simulate({ seed: SEED, latency: 1 }, function* (net) {
+      yield* echoBackends(net, ["t1"]);
+      const config = good(`
+listeners:
+  a: { protocol: tcp, listen: "lb:1", backends: [{ name: t1, address: "t1:7000" }] }
+admin: { listen: "lb:9000", token: a-secret-of-16-chars }
+`);
+      const lb = yield* startBalancer(config, { network: net.host("lb"), random: mulberry32(SEED) });
+      const http = new HttpClient({ network: net.host("client"), timeout: 2000 });
+      const headers = { Authorization: "Bearer a-secret-of-16-chars" };
+      const bad = yield* http.request({ url: "http://lb:9000/admin/%zz", headers });
+      expect(bad.status, bad.text()).toBe(400);
+      expect(bad.text()).toContain("percent-encoding");
+      const good404 = yield* http.request({ url: "http://lb:9000/admin/no%20such", headers });
+      expect(good404.status, "a path that decodes still reaches the routes").toBe(404);
+      yield* lb.stop(0);
+    });
+  });
+});

@@ -110,7 +110,13 @@ export interface ClusterProcess {
  * every 100 ms (rise 1, fall 2, a 2 s timeout: a loaded machine is slow, not down), and an admin API; resolves once it says where it listens (60 s at most: each
  * worker compiles the TypeScript it runs, a few seconds on a quiet machine, far more on a loaded one).
  */
-export async function startClusterProcess(backends: readonly TestBackend[], workers: number, env: Record<string, string> = {}): Promise<ClusterProcess> {
+export async function startClusterProcess(
+  backends: readonly TestBackend[],
+  workers: number,
+  env: Record<string, string> = {},
+  /** Called once, with the process, at its first line of output: the primary is starting, its workers not ready yet. */
+  starting?: (child: ChildProcess) => void,
+): Promise<ClusterProcess> {
   // Every worker follows the primary's view with applyUpdate: with it still a stub, the cluster cannot pass.
   failFastOnStub(`--workers ${workers}`, () => applyUpdate(EMPTY_VIEW, { type: "snapshot", version: 1, backends: [] }));
   const tree = resolve(process.env.HUB_TARGET ?? "solutions");
@@ -137,8 +143,12 @@ export async function startClusterProcess(backends: readonly TestBackend[], work
   });
   const child = group.child;
   let out = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d));
-  child.stderr!.on("data", (d: Buffer) => (out += d));
+  const heard = (d: Buffer): void => {
+    if (out === "") starting?.(child);
+    out += d;
+  };
+  child.stdout!.on("data", heard);
+  child.stderr!.on("data", heard);
   const exited = new Promise<number | string>((ok) => child.once("exit", (code, signal) => {
     rmSync(dir, { recursive: true, force: true });
     ok(code ?? signal ?? "?");
