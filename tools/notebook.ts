@@ -93,7 +93,13 @@ async function open(which: string | undefined): Promise<boolean> {
   if (!installedKernel()?.ours && !install()) return false;
   console.log(`Starting jupyter ${app} in the repository root; open notebooks/ there. Stop it with Ctrl+C.`);
   const child = spawn("jupyter", [app], { cwd: ROOT, stdio: "inherit" });
-  return new Promise((resolve) => child.on("close", (code) => resolve(code === 0)));
+  return new Promise((resolve) => {
+    child.once("error", (e) => {
+      console.error(`could not start jupyter ${app}: ${e.message}`);
+      resolve(false);
+    });
+    child.on("close", (code) => resolve(code === 0));
+  });
 }
 
 async function run(files: string[]): Promise<boolean> {

@@ -24,6 +24,10 @@ export const VITEST = join(ROOT, "node_modules", "vitest", "vitest.mjs");
 export function runAttached(args: string[], options: SpawnOptions = {}): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { stdio: "inherit", cwd: ROOT, ...options });
+    child.once("error", (e) => {
+      console.error(`could not start ${args.join(" ")}: ${e.message}`);
+      resolve(1);
+    });
     child.once("close", (code) => resolve(code ?? 1));
   });
 }
