@@ -39,7 +39,7 @@ import type { Socket as HubSocket } from "@target/05-green-sockets/socket";
 import { startElasticProxy as startWorkerProxy } from "@target/12-elastic/proxy";
 import { applyUpdate, backendOf, EMPTY_VIEW, follow, type BackendView, type ClusterView, type Update } from "@target/14-capstone/updates";
 import { isAlive } from "../tools/lib/process-group";
-import { ask, getJson, startBackend, startClusterProcess, type WorkersView } from "./support/cluster";
+import { ask, exitWithin, getJson, startBackend, startClusterProcess, treeUnderTest, type WorkersView } from "./support/cluster";
 import { SEED as WORKERS_SEED, simulate as simulateWorkers } from "./support/net";
 
 const TOKEN = "a-token-of-16-chars-or-more";
@@ -474,7 +474,7 @@ describe("task 4: the graceful stop", () => {
  * SIGTERM to the pid the balancer prints once that line shows; the group is killed in the end.
  */
 function runCli(args: readonly string[], pidLine: RegExp | null): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const cli = join(resolve(process.env.HUB_TARGET ?? "solutions"), "14-capstone", "cli.ts");
+  const cli = join(treeUnderTest(), "14-capstone", "cli.ts");
   return new Promise((done) => {
     const p = spawnProcess(process.execPath, [resolve("node_modules/tsx/dist/cli.mjs"), cli, ...args], { stdio: ["ignore", "pipe", "pipe"], detached: true });
     let stdout = "";
@@ -746,7 +746,7 @@ describe("task 6: applyUpdate", () => {
       expect(backends[1]!.served - before, "b2 got no connection from any worker").toBe(0);
 
       c.child.kill("SIGTERM");
-      const code = await Promise.race([c.exited, new Promise((r) => setTimeout(() => r("still running 10 s after SIGTERM"), 10_000))]);
+      const code = await exitWithin(c.exited);
       expect(code, c.output()).toBe(0);
       expect(pids.filter(isAlive), "no worker outlives the primary").toEqual([]);
     } finally {

@@ -78,6 +78,21 @@ export async function getJson<T>(port: number, path: string): Promise<T> {
   return (await r.json()) as T;
 }
 
+/** The tree the tests grade: $HUB_TARGET (a lab tree), else solutions/. */
+export function treeUnderTest(): string {
+  return resolve(process.env.HUB_TARGET ?? "solutions");
+}
+
+/** A cluster's workers follow the primary's view with applyUpdate: with it still a stub, no cluster can pass. */
+function failFastOnClusterStub(what: string): void {
+  failFastOnStub(what, () => applyUpdate(EMPTY_VIEW, { type: "snapshot", version: 1, backends: [] }));
+}
+
+/** What a process's `exited` brings within `ms` of a SIGTERM: its exit code, or a sentence saying it still runs. */
+export function exitWithin(exited: Promise<number | string>, ms = 10_000): Promise<unknown> {
+  return Promise.race([exited, new Promise((r) => setTimeout(() => r(`still running ${ms / 1000} s after SIGTERM`), ms))]);
+}
+
 /**
  * Polls `check` every 50 ms until it returns something truthy, for at most `ms`, or until `over()` says waiting is
  * pointless (the process being asked has exited); returns the last value.
@@ -117,9 +132,8 @@ export async function startClusterProcess(
   /** Called once, with the process, at its first line of output: the primary is starting, its workers not ready yet. */
   starting?: (child: ChildProcess) => void,
 ): Promise<ClusterProcess> {
-  // Every worker follows the primary's view with applyUpdate: with it still a stub, the cluster cannot pass.
-  failFastOnStub(`--workers ${workers}`, () => applyUpdate(EMPTY_VIEW, { type: "snapshot", version: 1, backends: [] }));
-  const tree = resolve(process.env.HUB_TARGET ?? "solutions");
+  failFastOnClusterStub(`--workers ${workers}`);
+  const tree = treeUnderTest();
   const dir = mkdtempSync(join(tmpdir(), "lb-workers-"));
   const config = {
     listeners: {
@@ -180,10 +194,9 @@ export interface WorkersView {
  * Resolves with the program's exit code (or signal) and everything it printed; 60 s at most.
  */
 export async function stopRightAfterAWorkerDies(backendPort: number): Promise<{ code: number | string; out: string }> {
-  failFastOnStub("--workers 1", () => applyUpdate(EMPTY_VIEW, { type: "snapshot", version: 1, backends: [] }));
-  const tree = resolve(process.env.HUB_TARGET ?? "solutions");
+  failFastOnClusterStub("--workers 1");
   const program = resolve("test", "support", "cluster-stop-after-death.ts");
-  const group = spawnGroup(process.execPath, ["--import", "tsx", program, tree, String(backendPort)], { stdio: ["ignore", "pipe", "pipe"], deadlineMs: 60_000 });
+  const group = spawnGroup(process.execPath, ["--import", "tsx", program, treeUnderTest(), String(backendPort)], { stdio: ["ignore", "pipe", "pipe"], deadlineMs: 60_000 });
   let out = "";
   group.child.stdout!.on("data", (d: Buffer) => (out += d));
   group.child.stderr!.on("data", (d: Buffer) => (out += d));
