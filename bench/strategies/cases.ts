@@ -1,9 +1,11 @@
 // The strategies suite's cases (chapter 09): the cost of one pick, and the memory a strategy keeps, for every
-// strategy of solutions/09-strategies at 10, 100 and 1,000 backends. Case ids are "<strategy>:<case>".
+// strategy of solutions/09-strategies at 10, 100 and 1,000 backends, and for ring hash without its index of arcs.
+// Case ids are "<strategy>:<case>".
 import type { Backend } from "../../solutions/08-tcp-proxy/balancer";
 import { mulberry32 } from "../../solutions/05-green-sockets/random";
+import { buildRing, locate, RingHash } from "../../solutions/09-strategies/ring-hash";
 import { makeStrategy, STRATEGY_NAMES, type StrategyName } from "../../solutions/09-strategies/strategies";
-import { hash32, type Peer } from "../../solutions/09-strategies/strategy";
+import { hash32, type Peer, type Strategy } from "../../solutions/09-strategies/strategy";
 import type { Measure } from "../lib/measure";
 import { check, cpuNs, liveHeap } from "../lib/measure";
 
@@ -20,9 +22,9 @@ const BUDGET_NS = 1e9;
  * feedback (every load is 0). Every strategy gets the same long run, so a fast pick is measured in its steady state.
  */
 const pickCost =
-  (name: StrategyName, k: number): Measure =>
+  (name: string, k: number): Measure =>
   (n) => {
-    const s = makeStrategy(name, backends(k), { random: mulberry32(1), now: () => 0 });
+    const s = make(name, backends(k));
     let last: Backend | null = null;
     let picks = 0;
     const start = cpuNs();
@@ -45,18 +47,37 @@ const live = (): number => liveHeap() + process.memoryUsage().arrayBuffers;
 
 /** Bytes a strategy over 1,000 backends keeps (the backends themselves not counted): 20 of them, averaged, above GC noise. */
 const memory =
-  (name: StrategyName): Measure =>
+  (name: string): Measure =>
   () => {
     const bs = backends(1000);
     const before = live();
-    const kept = Array.from({ length: 20 }, () => makeStrategy(name, bs, { random: mulberry32(1), now: () => 0 }));
+    // The binary search keeps the ring alone: what RingHash keeps but its index.
+    const kept = Array.from({ length: 20 }, () => (name === BINARY_SEARCH ? buildRing(bs, 100) : make(name, bs)));
     const after = live();
-    check(kept.every((s) => s.pick(all, 1) !== null), `${name} picks`);
+    check(kept.every((s) => ("pick" in s ? s.pick(all, 1) !== null : s.hashes.length === 100_000)), `${name} picks`);
     return (after - before) / kept.length;
   };
 
+/** Ring hash as chapter 09 first wrote it, beside it in the same run: the key's point by a search of the whole ring. */
+export const BINARY_SEARCH = "ring-hash (binary search)";
+
+/** RingHash but for the search: no arc narrows it. With no bounded loads, the rest of its pick is the same. */
+class WholeRingSearch extends RingHash {
+  override pick(usable: (b: Backend) => boolean, key?: number): Backend | null {
+    const ring = this.ring;
+    if (ring.hashes.length === 0 || key === undefined) return super.pick(usable, key);
+    const first = ring.owners[locate(ring, key)]!;
+    return usable(first) ? first : super.pick(usable, key);
+  }
+}
+
+function make(name: string, bs: readonly Backend[]): Strategy {
+  const options = { random: mulberry32(1), now: () => 0 };
+  return name === BINARY_SEARCH ? new WholeRingSearch(bs, options) : makeStrategy(name as StrategyName, bs, options);
+}
+
 export const cases: Record<string, Measure> = {};
-for (const name of STRATEGY_NAMES) {
+for (const name of [...STRATEGY_NAMES, BINARY_SEARCH]) {
   cases[`${name}:pick-10`] = pickCost(name, 10);
   cases[`${name}:pick-100`] = pickCost(name, 100);
   cases[`${name}:pick-1000`] = pickCost(name, 1000);
