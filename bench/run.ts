@@ -14,6 +14,7 @@ import { parseArgs } from "node:util";
 import { spawnGroup } from "../tools/lib/process-group";
 import { topSelfTime } from "./lib/profile";
 import { finish, machine, measuredAt, median, table } from "./lib/report";
+import { machineTime, StealTally, stealText, stolen } from "./lib/steal";
 import type { Case, Row, Suite, System } from "./lib/suite";
 import { checkSelected, quoted, UsageError, wantedSystems } from "./lib/usage";
 
@@ -96,9 +97,13 @@ for (const s of suite.systems) {
   } else systems.push(s);
 }
 
-/** Runs one measurement; resolves to its figure, or rejects with what the process printed. */
-function measureOnce(system: System, c: Case, n: number, argv = system.command(c, n)): Promise<number> {
+/**
+ * Runs one measurement; resolves to its figure and the share of the machine the hypervisor stole while the process
+ * ran (bench/lib/steal.ts), or rejects with what the process printed.
+ */
+function measureOnce(system: System, c: Case, n: number, argv = system.command(c, n)): Promise<{ value: number; steal: number }> {
   const [cmd, ...args] = argv;
+  const machine0 = machineTime();
   return new Promise((resolvePromise, reject) => {
     // A hung measurement (a thread that never wakes) must not hang the whole run, nor leave anything running.
     const { child } = spawnGroup(cmd!, args, { cwd: repoDir, stdio: ["ignore", "pipe", "pipe"], deadlineMs: 300_000 });
@@ -111,7 +116,7 @@ function measureOnce(system: System, c: Case, n: number, argv = system.command(c
       const last = out.trim().split("\n").at(-1) ?? "";
       try {
         const value = (JSON.parse(last) as { value: unknown }).value;
-        if (code === 0 && typeof value === "number" && Number.isFinite(value)) return resolvePromise(value);
+        if (code === 0 && typeof value === "number" && Number.isFinite(value)) return resolvePromise({ value, steal: stolen(machine0, machineTime()) });
       } catch {
         // fall through to the error below, which shows what the process printed
       }
@@ -128,7 +133,7 @@ if (values.profile) {
       const dir = resolve(benchDir, "out", "profiles");
       mkdirSync(dir, { recursive: true });
       const file = resolve(dir, `${suite.name}-${c.id}-${s.name.replace(/\W+/g, "-")}.cpuprofile`);
-      const v = await measureOnce(s, c, sizeOf(c), s.profile(c, sizeOf(c), file));
+      const { value: v } = await measureOnce(s, c, sizeOf(c), s.profile(c, sizeOf(c), file));
       console.log(`\n${c.name} on ${s.name}: ${v.toFixed(1)} ${c.unit} (under the profiler); self time of the measured run:`);
       for (const line of topSelfTime(file)) console.log(`  ${line}`);
     }
@@ -141,6 +146,7 @@ const key = (c: Case, s: System): string => `${c.id}\u0000${s.name}`;
 const failed = new Set<string>();
 const total = reps * cases.length * systems.length;
 let done = 0;
+const steal = new StealTally(!values.quick);
 const started = Date.now();
 const loadAtStart = loadavg()[0]!;
 const measured = measuredAt(repoDir, suite.sources ?? ["solutions", "bench"]);
@@ -155,11 +161,15 @@ for (let rep = 0; rep < reps; rep++) {
       if (failed.has(key(c, s))) continue;
       process.stderr.write(`  [${done}/${total}] rep ${rep + 1} ${c.id} on ${s.name} … `);
       try {
-        const v = await measureOnce(s, c, n);
+        // A measurement during which the host took much of the machine measured its neighbours: taken again.
+        const { value: v, steal: stole } = await steal.measure(
+          () => measureOnce(s, c, n),
+          (t) => process.stderr.write(`${t.value.toFixed(1)} ${c.unit}, ${stealText(t.steal)}: again … `),
+        );
         const list = samples.get(key(c, s)) ?? [];
         list.push(v);
         samples.set(key(c, s), list);
-        process.stderr.write(`${v.toFixed(1)} ${c.unit}\n`);
+        process.stderr.write(`${v.toFixed(1)} ${c.unit}, ${stealText(stole)}\n`);
       } catch (e) {
         // A failed case is reported and not retried: it would fail the same way and cost minutes.
         failed.add(key(c, s));
@@ -171,6 +181,8 @@ for (let rep = 0; rep < reps; rep++) {
   }
 }
 
+const stealSummary = steal.note();
+if (stealSummary) notes.push(stealSummary);
 const rows: Row[] = [];
 for (const c of cases) {
   for (const s of systems) {

@@ -14,6 +14,7 @@ import { join, resolve } from "node:path";
 import { finish, fmt, measuredAt, median, ratios, round } from "../lib/report";
 import type { Aim, Case, Row, Suite } from "../lib/suite";
 import { cpuPer, cpuTimes, type CpuTimes, listening, node, repoDir, sleep, start, stop } from "../lib/proc";
+import { machineTime, StealTally, stealText, stolen } from "../lib/steal";
 import { checkSelected, quoted, UsageError, wantedSystems } from "../lib/usage";
 import { warmUp, wrk as runWrk, type WrkResult } from "../lib/wrk";
 
@@ -143,7 +144,7 @@ async function measure(
   conns: number,
   seconds: number,
   profileFile?: string,
-): Promise<Figures & { errors: string }> {
+): Promise<Figures & { errors: string; steal: number }> {
   const proc = start(system.argv[part], profileFile ? { BENCH_PROFILE: profileFile, BENCH_PROFILE_MICROS: "100" } : {});
   let stderr = "";
   proc.stderr!.on("data", (d: Buffer) => (stderr += d));
@@ -155,18 +156,20 @@ async function measure(
       // The client warms up for 1 s on its own connections, then counts; --profile starts the profiler at that edge.
       if (profileFile) setTimeout(() => process.kill(proc.pid!, "SIGUSR2"), 1000 + 300);
       const out = await run("echo client", node("bench/io/echo-client.ts", String(PORT), String(conns), "1", String(seconds), String(proc.pid)), (seconds + 40) * 1000);
-      const r = JSON.parse(out.trim().split("\n").at(-1)!) as { roundTrips: number; seconds: number; serverCpu: { before: CpuTimes; after: CpuTimes }; idleConnections: number };
+      const r = JSON.parse(out.trim().split("\n").at(-1)!) as { roundTrips: number; seconds: number; serverCpu: { before: CpuTimes; after: CpuTimes }; steal: number | null; idleConnections: number };
       // Not an error, but worth a note: the throughput hides a server that serves some connections and starves others.
       const idle = r.idleConnections > 0 ? `${r.idleConnections} of ${conns} connections completed no round trip in the measured window` : "";
-      return { rps: r.roundTrips / r.seconds, ...cpuPer(r.serverCpu.before, r.serverCpu.after, r.roundTrips), errors: idle };
+      return { rps: r.roundTrips / r.seconds, ...cpuPer(r.serverCpu.before, r.serverCpu.after, r.roundTrips), errors: idle, steal: r.steal ?? NaN };
     }
     await warmUp(conns, 1, PORT); // warm-up: JIT warm, buffers grown
     await settle();
     if (profileFile) process.kill(proc.pid!, "SIGUSR2");
     const cpu0 = cpuTimes(proc.pid!);
+    const machine0 = machineTime();
     const r = await wrk(conns, seconds);
     const cpu1 = cpuTimes(proc.pid!);
-    return { rps: r.rps, p50: r.p50, p99: r.p99, ...cpuPer(cpu0, cpu1, r.requests), errors: r.errors };
+    const steal = stolen(machine0, machineTime());
+    return { rps: r.rps, p50: r.p50, p99: r.p99, ...cpuPer(cpu0, cpu1, r.requests), errors: r.errors, steal };
   } finally {
     // SIGINT lets a profiled server write its profile before it exits (bench/lib/profile-hook.ts); SIGTERM otherwise.
     await stop(proc, profileFile ? "SIGINT" : "SIGTERM");
@@ -224,6 +227,7 @@ export async function runIo(options: DriverOptions): Promise<number> {
   const total = reps * groups.length * systems.length;
   let done = 0;
   let failures = 0;
+  const steal = new StealTally(!options.quick);
   console.error(`bench io: ${groups.length} connection counts × ${systems.length} systems × ${reps} reps, ${seconds} s each`);
   for (let rep = 0; rep < reps; rep++) {
     for (const { part, conns } of groups) {
@@ -232,11 +236,15 @@ export async function runIo(options: DriverOptions): Promise<number> {
         done++;
         process.stderr.write(`  [${done}/${total}] rep ${rep + 1} ${part} ${conns} conns, ${s.name} … `);
         try {
-          const m = await measure(s, part, conns, seconds);
+          // A run during which the host took much of the machine measured its neighbours: taken again.
+          const m = await steal.measure(
+            () => measure(s, part, conns, seconds),
+            (t) => process.stderr.write(`${Math.round(t.rps!)}/s, ${stealText(t.steal)}: again … `),
+          );
           const key = `${part}\u0000${conns}\u0000${s.name}`;
           samples.set(key, [...(samples.get(key) ?? []), m]);
           const latency = part === "http" ? `, p50 ${m.p50} ms, p99 ${m.p99} ms` : "";
-          process.stderr.write(`${Math.round(m.rps!)}/s${latency}, ${m.cpu!.toFixed(1)} µs CPU each (${m.user!.toFixed(1)} user, ${m.kernel!.toFixed(1)} kernel)${m.errors ? `, ${m.errors}` : ""}\n`);
+          process.stderr.write(`${Math.round(m.rps!)}/s${latency}, ${m.cpu!.toFixed(1)} µs CPU each (${m.user!.toFixed(1)} user, ${m.kernel!.toFixed(1)} kernel), ${stealText(m.steal)}${m.errors ? `, ${m.errors}` : ""}\n`);
           if (m.errors) notes.push(`rep ${rep + 1}, ${part} ${conns} conns, ${s.name}: ${m.errors}`);
         } catch (e) {
           failures++;
@@ -248,6 +256,8 @@ export async function runIo(options: DriverOptions): Promise<number> {
     }
   }
 
+  const stealSummary = steal.note();
+  if (stealSummary) notes.push(stealSummary);
   const cases: Case[] = [];
   const rows: Row[] = [];
   for (const part of ["echo", "http"] as const) {

@@ -4,11 +4,13 @@
 // Opens N connections; each sends one 64-byte line and waits for all 64 bytes of its echo before sending the next,
 // so N round trips are in flight at most. After the warm-up it reads the server's CPU time (utime+stime from
 // /proc/PID/stat), counts round trips for the measured seconds, reads the CPU again, and prints one JSON line:
-// {"roundTrips", "seconds", "serverCpu": {"before", "after"} (the two readings, bench/lib/proc.ts's cpuTimes), "idleConnections"}, the last being connections that completed no round
-// trip in the measured window (a server that serves some connections and starves others shows there). Reading /proc here, at the window's very edges, keeps the driver's
+// {"roundTrips", "seconds", "serverCpu": {"before", "after"} (the two readings, bench/lib/proc.ts's cpuTimes), "steal"
+// (the share of the machine the hypervisor took in the window, bench/lib/steal.ts; null where unknown),
+// "idleConnections"}, the last being connections that completed no round trip in the measured window (a server that serves some connections and starves others shows there). Reading /proc here, at the window's very edges, keeps the driver's
 // own scheduling out of the figure. It checks every byte count, so a server cannot win by answering short.
 import { connect, type Socket } from "node:net";
 import { cpuTimes } from "../lib/proc";
+import { machineTime, stolen } from "../lib/steal";
 
 const [port, conns, warmSeconds, measuredSeconds, serverPid] = process.argv.slice(2).map(Number) as [number, number, number, number, number];
 const LINE = Buffer.from(`${"x".repeat(63)}\n`); // 64 bytes; one shared buffer, never modified, so no copy per send
@@ -57,12 +59,14 @@ sockets.forEach(drive);
 await sleep(warmSeconds * 1000); // warm-up: JIT compiled, buffers grown, every connection busy
 perConnection.fill(0); // round trips of the warm-up do not count
 const cpu0 = cpuTimes(serverPid);
+const machine0 = machineTime();
 const t0 = performance.now();
 counting = true;
 await sleep(measuredSeconds * 1000);
 counting = false;
 const seconds = (performance.now() - t0) / 1000;
 const cpu1 = cpuTimes(serverPid);
+const steal = stolen(machine0, machineTime());
 stopped = true;
 for (const s of sockets) s.destroy();
 if (failure) {
@@ -74,5 +78,5 @@ if (roundTrips === 0) {
   process.exit(1);
 }
 const idleConnections = perConnection.filter((n) => n === 0).length;
-console.log(JSON.stringify({ roundTrips, seconds, serverCpu: { before: cpu0, after: cpu1 }, idleConnections }));
+console.log(JSON.stringify({ roundTrips, seconds, serverCpu: { before: cpu0, after: cpu1 }, steal: Number.isFinite(steal) ? steal : null, idleConnections }));
 process.exit(0);

@@ -13,6 +13,7 @@ import { join, resolve } from "node:path";
 import { finish, fmt, measuredAt, median, round } from "./report";
 import type { Aim, Case, Row, Suite } from "./suite";
 import { cpuPer, cpuTimes, listening, memKiB, repoDir, sleep, start, stop } from "./proc";
+import { machineTime, StealTally, stealText, stolen } from "./steal";
 import { checkSelected, quoted, UsageError, wantedSystems } from "./usage";
 import { wrk } from "./wrk";
 
@@ -176,7 +177,8 @@ async function settle(port: number, backends: readonly number[], pooled: boolean
   }
 }
 
-type Measurement = Record<Figure, number> & { errors: string };
+/** The figures, what went wrong beside them, and the share of the machine the hypervisor stole during the run. */
+type Measurement = Record<Figure, number> & { errors: string; steal: number };
 
 /** One measurement: a fresh proxy, 1 s of warm-up, the measured wrk run; `profileFile` for --profile. */
 async function measure(suite: ProxySuite, system: ProxySystem, backend: BackendKind, conns: number, seconds: number, profileFile?: string): Promise<Measurement> {
@@ -208,6 +210,7 @@ async function measure(suite: ProxySuite, system: ProxySystem, backend: BackendK
     if (profileFile && proc) process.kill(proc.pid!, "SIGUSR2");
     const beside = system.alongside?.();
     const cpu0 = proc ? cpuTimes(proc.pid!) : null;
+    const machine0 = machineTime();
     let r: Awaited<ReturnType<typeof wrk>>;
     let besideErrors: string | null = null;
     try {
@@ -216,6 +219,7 @@ async function measure(suite: ProxySuite, system: ProxySystem, backend: BackendK
       besideErrors = beside ? await beside.stop() : null;
     }
     const cpu1 = proc ? cpuTimes(proc.pid!) : null;
+    const steal = stolen(machine0, machineTime());
     const hwm = proc ? memKiB(proc.pid!, "VmHWM") : 0;
     // A proxy that died during the run leaves wrk measuring nothing, or whatever took its port: not a figure.
     if (proc && (proc.exitCode !== null || proc.signalCode !== null)) {
@@ -228,6 +232,7 @@ async function measure(suite: ProxySuite, system: ProxySystem, backend: BackendK
       ...(cpu0 && cpu1 ? cpuPer(cpu0, cpu1, r.requests) : { cpu: NaN, user: NaN, kernel: NaN }),
       mem: proc ? (hwm - idle) / conns : NaN,
       errors: [r.errors, besideErrors].filter(Boolean).join("; "),
+      steal,
     };
   } finally {
     // SIGINT lets a profiled proxy write its profile before it exits (bench/lib/profile-hook.ts).
@@ -321,6 +326,7 @@ export async function runProxyBench(suite: ProxySuite, options: DriverOptions): 
   const samples = new Map<string, Measurement[]>();
   const key = (s: ProxySystem, n: number, b: BackendKind): string => `${s.name}\u0000${n}\u0000${b.id}`;
   const started = Date.now();
+  const steal = new StealTally(!options.quick);
   const backends = await startBackends(kinds);
   try {
     const total = reps * conns.length * kinds.reduce((sum, b) => sum + measuredWith(systems, b).length, 0);
@@ -336,9 +342,13 @@ export async function runProxyBench(suite: ProxySuite, options: DriverOptions): 
             const what = `rep ${rep + 1}, ${n} conns${b.suffix}, ${s.name}`;
             process.stderr.write(`  [${done}/${total}] ${what} … `);
             try {
-              const m = await measure(suite, s, b, n, seconds);
+              // A run during which the host took much of the machine measured its neighbours: taken again.
+              const m = await steal.measure(
+                () => measure(suite, s, b, n, seconds),
+                (t) => process.stderr.write(`${Math.round(t.rps)} req/s, ${stealText(t.steal)}: again … `),
+              );
               samples.set(key(s, n, b), [...(samples.get(key(s, n, b)) ?? []), m]);
-              process.stderr.write(`${Math.round(m.rps)} req/s, p99 ${m.p99} ms, ${m.cpu.toFixed(1)} µs/req (${m.user.toFixed(1)} user, ${m.kernel.toFixed(1)} kernel)${m.errors ? `, ${m.errors}` : ""}\n`);
+              process.stderr.write(`${Math.round(m.rps)} req/s, p99 ${m.p99} ms, ${m.cpu.toFixed(1)} µs/req (${m.user.toFixed(1)} user, ${m.kernel.toFixed(1)} kernel), ${stealText(m.steal)}${m.errors ? `, ${m.errors}` : ""}\n`);
               if (m.errors) notes.push(`${what}: ${m.errors}`);
             } catch (e) {
               const msg = `${what} failed: ${(e as Error).message}`;
@@ -353,6 +363,8 @@ export async function runProxyBench(suite: ProxySuite, options: DriverOptions): 
     for (const p of backends) await stop(p);
   }
 
+  const stealSummary = steal.note();
+  if (stealSummary) notes.push(stealSummary);
   const cases: Case[] = [];
   const rows: Row[] = [];
   for (const b of kinds) {
