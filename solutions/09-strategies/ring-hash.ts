@@ -73,7 +73,7 @@ export interface RingIndex {
   readonly shift: number;
 }
 
-/** About four points per arc: the table costs at most a byte per point, and a pick reads two or three of them. */
+/** Four to eight points an arc on average: the table costs at most a byte per point, a search in an arc 2 or 3 steps. */
 export function indexRing(hashes: Uint32Array): RingIndex {
   // At least one bit: JavaScript shifts by `count mod 32`, so a shift of 32 would not shift at all.
   const bits = Math.min(24, Math.max(1, Math.floor(Math.log2(hashes.length / 4))));
@@ -131,8 +131,9 @@ export class RingHash extends BaseStrategy<Counted> {
     const { hashes, owners } = this.#ring;
     if (hashes.length === 0) return null;
     const k = key ?? randomKey(this.random);
-    // The key's arc narrows the search to a few points: a binary search over the whole of a 1,000-backend ring
-    // takes 17 dependent reads in 400 KB of hashes, most of them cache misses (the strategies suite measures both).
+    // The key's arc narrows the search to a few neighbouring points, where a search of a whole 1,000-backend ring
+    // takes 17 steps, each a read that waits on the one before, over 400 KB of hashes (the strategies suite measures
+    // both).
     const { starts, shift } = this.#index;
     const arc = k >>> shift;
     const start = locate(this.#ring, k, starts[arc], starts[arc + 1]);
