@@ -55,17 +55,19 @@ export class StealTally {
 
   constructor(readonly again = true) {}
 
+  /** `onRetry` is told each try that is taken again, before the next one starts. */
   async measure<M extends { readonly steal: number }>(once: () => Promise<M>, onRetry?: (m: M) => void): Promise<M> {
-    let m = await once();
-    for (let retry = 0; this.again && m.steal > STEAL_LIMIT && retry < STEAL_RETRIES; retry++) {
-      onRetry?.(m);
+    let kept = await once();
+    let latest = kept;
+    for (let retry = 0; this.again && kept.steal > STEAL_LIMIT && retry < STEAL_RETRIES; retry++) {
+      onRetry?.(latest);
       this.#retried++;
-      const next = await once();
-      if (!(next.steal >= m.steal)) m = next;
+      latest = await once();
+      if (latest.steal < kept.steal) kept = latest;
     }
-    if (this.again && m.steal > STEAL_LIMIT) this.#overLimit++;
-    this.#kept.push(m.steal);
-    return m;
+    if (this.again && kept.steal > STEAL_LIMIT) this.#overLimit++;
+    this.#kept.push(kept.steal);
+    return kept;
   }
 
   /** How many measurements were taken again, and the steal of the ones kept; null when steal could not be read. */
