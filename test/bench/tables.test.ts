@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { ROOT } from "../../tools/lib/manifest";
 import { SIMULATIONS, stamped } from "../../bench/suites/sims";
 import {
-  BENCH_SUITES, aimList, compare, figureTable, freshness, goalsTable, measuredCommit, ratioTable, runLine, staleReports, suiteTitle, withBenchBlocks,
+  BENCH_SUITES, aimList, compare, figureTable, freshness, goalsTable, measuredCommit, ratioTable, runLine, sameCode, staleReports, suiteTitle, withBenchBlocks,
   type BenchFile,
 } from "../../tools/lib/bench-tables";
 
@@ -104,6 +104,15 @@ describe("bench tables", () => {
     expect(() => withBenchBlocks('<!-- bench: hub table "nope" --><!-- /bench -->', load)).toThrow(/no figure whose name contains "nope"/);
   });
 
+  it("tells a change of code from a change of comments and layout", () => {
+    expect(sameCode("export const a = 1; // one\n", "/** A. */\nexport const a =\n  1;\n")).toBe(true);
+    expect(sameCode("export const a = 1;\n", "export const a = 2;\n")).toBe(false);
+    // What looks like a comment inside a string, a template or a regular expression is code.
+    expect(sameCode("const u = `${h}//a`;\n", "const u = `${h}//b`;\n")).toBe(false);
+    expect(sameCode("const r = /a\\/\\//; f(1);\n", "const r = /a\\/\\//; f(2);\n")).toBe(false);
+    expect(sameCode('const s = "/* x */";\n', 'const s = "/* y */";\n')).toBe(false);
+  });
+
   it("finds the report files whose blocks differ from the results, and a result's staleness from git", () => {
     const root = mkdtempSync(join(tmpdir(), "bench-tables-"));
     try {
@@ -133,6 +142,15 @@ describe("bench tables", () => {
       expect(f.state).toBe("stale");
       expect(f.state === "stale" && f.files).toEqual(["solutions/02-hub/hub.ts"]);
       expect(f.state === "stale" && f.changes).toEqual([expect.stringMatching(/^[0-9a-f]+ faster hub$/)]);
+      // Comments and layout are not code: a commit that only mends them leaves the result as it was (stale here).
+      writeFileSync(join(root, "solutions/02-hub/hub.ts"), "// the hub\nexport const x =\n  1; /* one */\n");
+      git("add", "-A");
+      git("commit", "-qm", "a comment");
+      expect(freshness(root, "hub", file)).toMatchObject({ state: "stale", files: ["solutions/02-hub/hub.ts"] });
+      writeFileSync(join(root, "solutions/02-hub/hub.ts"), "/** Nothing yet. */\nexport {}; // a module\n");
+      git("add", "-A");
+      git("commit", "-qm", "a comment on the first version");
+      expect(freshness(root, "hub", file).state).toBe("current");
       // The code decides, not the history: reverting the change makes the result current again.
       writeFileSync(join(root, "solutions/02-hub/hub.ts"), "export {};\n");
       git("add", "-A");

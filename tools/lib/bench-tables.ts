@@ -16,6 +16,7 @@
 //                                               draws them); in the markdown, a line that says so
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 
 export interface BenchRow {
@@ -212,7 +213,7 @@ export type Freshness =
 
 /**
  * Whether the code a result measured has changed since: the suite's measured files as committed at HEAD against
- * the commit measured, with the commits between that touch them. "unknown" when the file names no commit, the checkout has no git, or the commit is not in this
+ * the commit measured (comments and layout aside, see sameCodeAt), with the commits between that touch them. "unknown" when the file names no commit, the checkout has no git, or the commit is not in this
  * clone's history (a shallow clone): never a guess.
  */
 export function freshness(root: string, suite: string, file: Pick<BenchFile, "notes">): Freshness {
@@ -228,13 +229,37 @@ export function freshness(root: string, suite: string, file: Pick<BenchFile, "no
   // The code is compared, not the history: a change and its revert leave a result current.
   const diff = git("diff", "--name-only", at.commit, "HEAD", "--", ...info.measured);
   if (diff.status !== 0) return { state: "unknown", commit: at.commit, why: `git diff failed: ${diff.stderr.trim()}` };
-  const files = diff.stdout.split("\n").filter(Boolean);
+  // A file whose code is the same, its comments and layout aside, measures the same: mending a comment in a measured
+  // file must not send every suite back to be measured again (an hour of runs for a comment).
+  const files = diff.stdout.split("\n").filter(Boolean).filter((f) => !sameCodeAt(git, at.commit, f));
   if (files.length) {
     const log = git("log", "--no-merges", "--format=%h %s", `${at.commit}..HEAD`, "--", ...files);
     return { state: "stale", commit: at.commit, files, changes: log.stdout.split("\n").filter(Boolean) };
   }
   if (at.dirty) return { state: "unknown", commit: at.commit, why: `measured with uncommitted changes on top of ${at.commit}` };
   return { state: "current", commit: at.commit };
+}
+
+/**
+ * True when `path` holds the same code at `commit` and at HEAD, comments and layout aside: TypeScript's parser reads
+ * both versions and its printer, told to drop comments, writes them out alike. Only for TypeScript; any other file,
+ * or one missing on either side, counts as changed.
+ */
+function sameCodeAt(git: (...args: string[]) => { status: number | null; stdout: string }, commit: string, path: string): boolean {
+  if (!path.endsWith(".ts")) return false;
+  const before = git("show", `${commit}:${path}`);
+  const after = git("show", `HEAD:${path}`);
+  if (before.status !== 0 || after.status !== 0) return false;
+  return sameCode(before.stdout, after.stdout);
+}
+
+/** Do two TypeScript texts hold the same code, comments and layout aside? (See sameCodeAt.) */
+export function sameCode(a: string, b: string): boolean {
+  // Loaded only when a measured file changed: the compiler is a large module, and most calls find no change at all.
+  const ts = createRequire(import.meta.url)("typescript") as typeof import("typescript");
+  const printer = ts.createPrinter({ removeComments: true });
+  const code = (text: string): string => printer.printFile(ts.createSourceFile("file.ts", text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS));
+  return a === b || code(a) === code(b);
 }
 
 /** One line: "hub: stale — measured at 54a60a4; 3 commits since change the measured code". */
