@@ -6,8 +6,9 @@
 // /proc/PID/stat), counts round trips for the measured seconds, reads the CPU again, and prints one JSON line:
 // {"roundTrips", "seconds", "serverCpu": {"before", "after"} (the two readings, bench/lib/proc.ts's cpuTimes), "steal"
 // (the share of the machine the hypervisor took in the window, bench/lib/steal.ts; null where unknown),
-// "idleConnections"}, the last being connections that completed no round trip in the measured window (a server that serves some connections and starves others shows there). Reading /proc here, at the window's very edges, keeps the driver's
-// own scheduling out of the figure. It checks every byte count, so a server cannot win by answering short.
+// "idleConnections"}, the last being connections that completed no round trip in the measured window (a server that
+// serves some connections and starves others shows there). Reading /proc here, at the window's very edges, keeps the
+// driver's own scheduling out of the figure. It checks every byte count, so a server cannot win by answering short.
 import { connect, type Socket } from "node:net";
 import { cpuTimes } from "../lib/proc";
 import { machineTime, stolen } from "../lib/steal";

@@ -1,10 +1,10 @@
-// The hypervisor's share of the machine during a measurement: the harness of the proxy suites (chapter 08) reads it.
+// The hypervisor's share of the machine during a measurement, which every suite's harness reads.
 //
 // On a virtual machine the host runs other guests on the same physical cores. The time it takes from ours shows in
 // /proc/stat as "steal", and while it is high the same work costs more: in one run of the obs suite, measurements of
 // identical code fell into a fast and a slow group, and the slow ones were those taken while steal was high (up to a
 // third of the CPUs' time against a few percent). A measurement taken then measures the neighbours, not the code, so
-// the proxy suites read steal over each measured run, take such a measurement again, and say so in the results.
+// the suites read steal over each measured run, take such a measurement again, and say so in the results.
 import { readFileSync } from "node:fs";
 import { median } from "./report";
 
