@@ -24,8 +24,10 @@ if (!measure) {
   process.exit(2);
 }
 
-// A warm-up run at a tenth of the size lets V8 compile the hot paths, so the measured run is the steady state
-// that a long-lived server sees, not the interpreter; eventlet's script does the same for symmetry.
+// A warm-up run at a tenth of the size lets V8 compile the hot paths, so the measured run is nearer the steady state
+// that a long-lived server sees than the interpreter; eventlet's script does the same for symmetry. Not all the way:
+// code compiled for objects the warm-up made (a hub of its own) is dropped once they are collected, and compiled again
+// in the measured run, so a case is sized to make that a small part of it (bench/README.md, "Steady state").
 await measure(Math.max(1, Math.floor(n / 10)));
 collect();
 const session = profileFile ? new Session() : null;
