@@ -51,7 +51,7 @@ describe("bench tables", () => {
     expect(line).toMatch(/^Medians of 5 reps, min–max in brackets, measured at commit abc1234, on 2026-11-25 \(2 vCPU Test CPU, Node 20\.1\.0, eventlet 0\.33\.1; load average 1\.5 at the start, 2 at the end\)/);
     expect(line).toContain("npm run bench:tables");
     expect(aimList(FILE)).toBe("- **met** — switch: CPU time below eventlet's: 0.25×\n- **not met** — rate within 2× of floor");
-    expect(measuredCommit({ notes: ["x", "measured at commit 54a60a4, with uncommitted changes in bench/hub"] })).toEqual({ commit: "54a60a4", dirty: true });
+    expect(measuredCommit({ notes: ["x", "measured at commit 54a60a4, with uncommitted changes in bench/hub"] })).toEqual({ commit: "54a60a4", dirty: true, dirtyFiles: ["bench/hub"] });
     expect(suiteTitle("lb", { "08-tcp-proxy": "A TCP proxy" })).toBe("Chapter 08 — A TCP proxy: L4 proxies side by side under wrk");
     expect(suiteTitle("other", {}, "other: things (issue 7)")).toBe("other: things");
   });
@@ -156,6 +156,10 @@ describe("bench tables", () => {
       git("add", "-A");
       git("commit", "-qm", "revert");
       expect(freshness(root, "hub", file).state).toBe("current");
+      // Uncommitted changes during the run: they matter in measured code only.
+      expect(freshness(root, "hub", { notes: [`measured at commit ${head}, with uncommitted changes in solutions/02-hub/README.md`] }).state).toBe("current");
+      expect(freshness(root, "hub", { notes: [`measured at commit ${head}, with uncommitted changes in solutions/02-hub/README.md, solutions/02-hub/hub.ts`] }).state).toBe("unknown");
+      expect(freshness(root, "hub", { notes: [`measured at commit ${head}, with uncommitted changes in a, b, c, d, e and 2 more`] }).state).toBe("unknown");
       expect(freshness(root, "hub", { notes: ["measured at commit 0123456789abcdef"] })).toMatchObject({ state: "unknown", why: expect.stringMatching(/not in this clone's history/) });
       expect(freshness(root, "hub", { notes: [] })).toMatchObject({ state: "unknown" });
     } finally {
@@ -189,6 +193,6 @@ describe("bench tables", () => {
     const once = stamped(JSON.stringify({ suite: "drill", rows: [], notes: ["Not a benchmark."] }), "measured at commit abc1234");
     const twice = JSON.parse(stamped(once, "measured at commit def5678")) as BenchFile;
     expect(twice.notes).toEqual(["Not a benchmark.", "measured at commit def5678"]);
-    expect(measuredCommit(twice)).toEqual({ commit: "def5678", dirty: false });
+    expect(measuredCommit(twice)).toEqual({ commit: "def5678", dirty: false, dirtyFiles: null });
   });
 });

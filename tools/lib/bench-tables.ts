@@ -185,11 +185,16 @@ export function readBenchFile(root: string, suite: string): BenchFile {
   return { ...data, suite: data.suite ?? suite };
 }
 
-/** The commit a result measured, from its "measured at commit abc1234[, with uncommitted changes in …]" note. */
-export function measuredCommit(file: Pick<BenchFile, "notes">): { commit: string; dirty: boolean } | null {
+/**
+ * The commit a result measured, from its "measured at commit abc1234[, with uncommitted changes in a, b]" note, with
+ * the files that had uncommitted changes when the note names them all (null when it names some and "N more").
+ */
+export function measuredCommit(file: Pick<BenchFile, "notes">): { commit: string; dirty: boolean; dirtyFiles: string[] | null } | null {
   for (const n of file.notes ?? []) {
-    const m = /^measured at commit ([0-9a-f]{7,40})(, with uncommitted changes)?/.exec(n);
-    if (m) return { commit: m[1]!, dirty: !!m[2] };
+    const m = /^measured at commit ([0-9a-f]{7,40})(?:, with uncommitted changes in (.+?)( and \d+ more)?)?$/.exec(n);
+    if (m) return { commit: m[1]!, dirty: m[2] !== undefined, dirtyFiles: m[2] !== undefined && !m[3] ? m[2].split(", ") : null };
+    const bare = /^measured at commit ([0-9a-f]{7,40})/.exec(n);
+    if (bare) return { commit: bare[1]!, dirty: n.includes("uncommitted"), dirtyFiles: null };
   }
   return null;
 }
@@ -236,7 +241,11 @@ export function freshness(root: string, suite: string, file: Pick<BenchFile, "no
     const log = git("log", "--no-merges", "--format=%h %s", `${at.commit}..HEAD`, "--", ...files);
     return { state: "stale", commit: at.commit, files, changes: log.stdout.split("\n").filter(Boolean) };
   }
-  if (at.dirty) return { state: "unknown", commit: at.commit, why: `measured with uncommitted changes on top of ${at.commit}` };
+  // Uncommitted changes matter only in code that ran: a README edited during a run changed nothing it measured.
+  const measuredNow = at.dirtyFiles ? new Set(git("ls-files", "--", ...info.measured).stdout.split("\n").filter(Boolean)) : null;
+  if (at.dirty && (!at.dirtyFiles || !measuredNow || at.dirtyFiles.some((f) => measuredNow.has(f)))) {
+    return { state: "unknown", commit: at.commit, why: `measured with uncommitted changes on top of ${at.commit}` };
+  }
   return { state: "current", commit: at.commit };
 }
 
