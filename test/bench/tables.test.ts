@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { ROOT } from "../../tools/lib/manifest";
 import { SIMULATIONS, stamped } from "../../bench/suites/sims";
 import {
-  BENCH_SUITES, aimList, compare, figureTable, freshness, goalsTable, measuredCommit, ratioTable, runLine, sameCode, staleReports, suiteTitle, withBenchBlocks,
+  BENCH_SUITES, aimList, bySuiteOrder, compare, figureTable, freshness, goalsTable, measuredCommit, ratioTable, runLine, sameCode, staleReports, suiteTitle, withBenchBlocks,
   type BenchFile,
 } from "../../tools/lib/bench-tables";
 
@@ -102,6 +102,12 @@ describe("bench tables", () => {
     expect(out).not.toContain("| rate | higher");
     expect(withBenchBlocks('<!-- bench: hub aims "switch" --><!-- /bench -->', load)).toContain("switch: CPU time below eventlet's: 0.25×\n\n");
     expect(() => withBenchBlocks('<!-- bench: hub table "nope" --><!-- /bench -->', load)).toThrow(/no figure whose name contains "nope"/);
+  });
+
+  it("lists suites in the course's order: by chapter, then as BENCH_SUITES declares them, unknown ones last", () => {
+    expect(["workers", "zz", "l7", "strategies", "lb", "hub", "io", "aa"].sort(bySuiteOrder)).toEqual(["hub", "io", "lb", "strategies", "l7", "workers", "aa", "zz"]);
+    const order = Object.keys(BENCH_SUITES).sort(bySuiteOrder).map((s) => BENCH_SUITES[s]!.chapter);
+    expect(order).toEqual([...order].sort());
   });
 
   it("tells a change of code from a change of comments and layout", () => {

@@ -414,11 +414,27 @@ export function aimList(f: BenchFile, filter?: string): string {
  * Every suite's aims in one table, as their last runs judged them (suites without aims, such as the simulations, are
  * left out): the course's performance goals at a glance. A suite whose results are missing says so.
  */
+/**
+ * Compares suites for the course's order: by the chapter that builds what they measure, then as BENCH_SUITES lists
+ * them; a suite it does not know comes last, by name. The reports list suites in this order, as a reader meets them.
+ */
+export function bySuiteOrder(a: string, b: string): number {
+  const names = Object.keys(BENCH_SUITES);
+  const key = (s: string): [string, number] => {
+    const info = BENCH_SUITES[s];
+    return info ? [info.chapter, names.indexOf(s)] : ["~", Infinity];
+  };
+  const [ca, ia] = key(a);
+  const [cb, ib] = key(b);
+  return ca !== cb ? (ca < cb ? -1 : 1) : ia !== ib ? ia - ib : a < b ? -1 : a > b ? 1 : 0;
+}
+
 export function goalsTable(load: (suite: string) => BenchFile): string {
   const lines: string[][] = [];
   let met = 0;
   let judged = 0;
-  for (const [suite, info] of Object.entries(BENCH_SUITES)) {
+  for (const suite of Object.keys(BENCH_SUITES).sort(bySuiteOrder)) {
+    const info = BENCH_SUITES[suite]!;
     let f: BenchFile;
     try {
       f = load(suite);

@@ -20,7 +20,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  BENCH_SUITES, betterOf, compare, type BenchAim, type BenchRow, fmt, fmtRatio, freshness, type Freshness, plotBlocks, suiteTitle,
+  BENCH_SUITES, betterOf, bySuiteOrder, compare, type BenchAim, type BenchRow, fmt, fmtRatio, freshness, type Freshness, plotBlocks, suiteTitle,
 } from "../../../tools/lib/bench-tables";
 import { escapeHtml } from "./highlight";
 import type { Page } from "./layout";
@@ -93,6 +93,8 @@ export function readBenchResults(root: string): { sets: BenchResults[]; problems
       problems.push(`${RESULTS_DIR}/${file}: ${(e as Error).message}`);
     }
   }
+  // In the course's order (the chapter that builds what each suite measures), not the files' alphabetical one.
+  sets.sort((a, b) => bySuiteOrder(a.name, b.name));
   return { sets, problems };
 }
 
