@@ -6,7 +6,8 @@
 //   2. The hub does not wait; its backend does. The hub asks "wait for the next thing to happen", so the
 //      same program runs on Node's clock or on a virtual one, and Part II plugs a simulated network in there.
 //   3. Cheap switches. A switch moves a greenlet between a ring buffer and the generator it wraps: no promise,
-//      no closure, no trap object. Its only allocation is the iterator result the generator itself returns.
+//      no closure, no trap object. The hub allocates nothing; a bare `yield PARK` allocates the iterator result
+//      V8 returns, and `yield* sleep(0)` not even that (yield* hands on its shared iterator's results as they are).
 //   4. Wake-ups are first come, first served. resume() and throwInto() report whether they took effect, so a
 //      value handed to a waiting thread (an item, a permit) is never lost and no thread is woken twice.
 import type { Backend } from "./backend";
