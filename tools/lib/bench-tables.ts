@@ -218,8 +218,9 @@ export type Freshness =
 
 /**
  * Whether the code a result measured has changed since: the suite's measured files as committed at HEAD against
- * the commit measured (comments and layout aside, see sameCodeAt), with the commits between that touch them. "unknown" when the file names no commit, the checkout has no git, or the commit is not in this
- * clone's history (a shallow clone): never a guess.
+ * the commit measured (comments and layout aside, see sameCodeAt), with the commits between that touch them.
+ * "unknown" when the file names no commit, the checkout has no git, the commit is not in this clone's history (a
+ * shallow clone), or the run had uncommitted changes in measured code: never a guess.
  */
 export function freshness(root: string, suite: string, file: Pick<BenchFile, "notes">): Freshness {
   const info = BENCH_SUITES[suite];
@@ -265,10 +266,11 @@ function sameCodeAt(git: (...args: string[]) => { status: number | null; stdout:
 /** Do two TypeScript texts hold the same code, comments and layout aside? (See sameCodeAt.) */
 export function sameCode(a: string, b: string): boolean {
   // Loaded only when a measured file changed: the compiler is a large module, and most calls find no change at all.
+  if (a === b) return true;
   const ts = createRequire(import.meta.url)("typescript") as typeof import("typescript");
   const printer = ts.createPrinter({ removeComments: true });
   const code = (text: string): string => printer.printFile(ts.createSourceFile("file.ts", text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS));
-  return a === b || code(a) === code(b);
+  return code(a) === code(b);
 }
 
 /** One line: "hub: stale — measured at 54a60a4; 3 commits since change the measured code". */
@@ -411,10 +413,6 @@ export function aimList(f: BenchFile, filter?: string): string {
 }
 
 /**
- * Every suite's aims in one table, as their last runs judged them (suites without aims, such as the simulations, are
- * left out): the course's performance goals at a glance. A suite whose results are missing says so.
- */
-/**
  * Compares suites for the course's order: by the chapter that builds what they measure, then as BENCH_SUITES lists
  * them; a suite it does not know comes last, by name. The reports list suites in this order, as a reader meets them.
  */
@@ -429,6 +427,10 @@ export function bySuiteOrder(a: string, b: string): number {
   return ca !== cb ? (ca < cb ? -1 : 1) : ia !== ib ? ia - ib : a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * Every suite's aims in one table, as their last runs judged them (suites without aims, such as the simulations, are
+ * left out): the course's performance goals at a glance. A suite whose results are missing says so.
+ */
 export function goalsTable(load: (suite: string) => BenchFile): string {
   const lines: string[][] = [];
   let met = 0;
