@@ -87,7 +87,8 @@ export const WORKERS: ProxySuite = {
   backends: BACKENDS,
   systems: SYSTEMS,
   pooled: false,
-  defaultReps: 3,
+  // Five, as lb and obs take, so that no verdict rests on one rep of three (a run of 6 systems × 2 counts: about 10 minutes).
+  defaultReps: 5,
   notes: [
     "the machine's cores are shared: wrk, the backends, the balancer's primary and its workers (or HAProxy's threads) all run on them, so on a 2-core machine a second worker or thread competes with wrk and the backends; no CPU is pinned",
     "the balancer's tcp listener as npm run lb runs it (round robin, no health checks, no access log); NODE_CLUSTER_SCHED_POLICY picks who hands out connections with --workers",
