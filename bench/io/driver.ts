@@ -181,7 +181,7 @@ async function measure(
 
 export async function runIo(options: DriverOptions): Promise<number> {
   if (options.profile) return profile(options);
-  // Five, as lb and obs take: at three, one rep taken while the machine was busier moved the echo verdict by a tenth.
+  // Five, as lb and obs take: the median of three is one measurement, which one busy moment of the machine decides.
   const reps = options.quick ? 1 : Number(options.reps ?? 5);
   if (!(reps >= 1)) throw new UsageError(`--reps wants a positive number, got ${options.reps}`);
   const seconds = options.quick ? 2 : 5;
