@@ -243,8 +243,11 @@ export function freshness(root: string, suite: string, file: Pick<BenchFile, "no
     return { state: "stale", commit: at.commit, files, changes: log.stdout.split("\n").filter(Boolean) };
   }
   // Uncommitted changes matter only in code that ran: a README edited during a run changed nothing it measured.
-  const measuredNow = at.dirtyFiles ? new Set(git("ls-files", "--", ...info.measured).stdout.split("\n").filter(Boolean)) : null;
-  if (at.dirty && (!at.dirtyFiles || !measuredNow || at.dirtyFiles.some((f) => measuredNow.has(f)))) {
+  const ranDirty = (files: readonly string[]): boolean => {
+    const measured = new Set(git("ls-files", "--", ...info.measured).stdout.split("\n").filter(Boolean));
+    return files.some((f) => measured.has(f));
+  };
+  if (at.dirty && (at.dirtyFiles === null || ranDirty(at.dirtyFiles))) {
     return { state: "unknown", commit: at.commit, why: `measured with uncommitted changes on top of ${at.commit}` };
   }
   return { state: "current", commit: at.commit };
@@ -265,8 +268,8 @@ function sameCodeAt(git: (...args: string[]) => { status: number | null; stdout:
 
 /** Do two TypeScript texts hold the same code, comments and layout aside? (See sameCodeAt.) */
 export function sameCode(a: string, b: string): boolean {
-  // Loaded only when a measured file changed: the compiler is a large module, and most calls find no change at all.
   if (a === b) return true;
+  // Loaded only when a text changed: the compiler is a large module, and most calls find no change at all.
   const ts = createRequire(import.meta.url)("typescript") as typeof import("typescript");
   const printer = ts.createPrinter({ removeComments: true });
   const code = (text: string): string => printer.printFile(ts.createSourceFile("file.ts", text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS));
@@ -412,15 +415,17 @@ export function aimList(f: BenchFile, filter?: string): string {
   return aims.map((a) => `- **${a.met ? "met" : "not met"}** — ${a.aim}${a.detail ? `: ${a.detail}` : ""}`).join("\n");
 }
 
+/** The suites as BENCH_SUITES declares them, read once rather than at every comparison of a sort. */
+const SUITE_NAMES = Object.keys(BENCH_SUITES);
+
 /**
  * Compares suites for the course's order: by the chapter that builds what they measure, then as BENCH_SUITES lists
  * them; a suite it does not know comes last, by name. The reports list suites in this order, as a reader meets them.
  */
 export function bySuiteOrder(a: string, b: string): number {
-  const names = Object.keys(BENCH_SUITES);
   const key = (s: string): [string, number] => {
     const info = BENCH_SUITES[s];
-    return info ? [info.chapter, names.indexOf(s)] : ["~", Infinity];
+    return info ? [info.chapter, SUITE_NAMES.indexOf(s)] : ["~", Infinity];
   };
   const [ca, ia] = key(a);
   const [cb, ib] = key(b);
