@@ -13,7 +13,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { spawnGroup } from "../tools/lib/process-group";
 import { topSelfTime } from "./lib/profile";
-import { finish, machine, measuredAt, median, table } from "./lib/report";
+import { finish, machine, measuredAt, spread, table } from "./lib/report";
 import { machineTime, StealTally, stealText, stolen } from "./lib/steal";
 import type { Case, Row, Suite, System } from "./lib/suite";
 import { checkSelected, quoted, UsageError, wantedSystems } from "./lib/usage";
@@ -188,15 +188,7 @@ for (const c of cases) {
   for (const s of systems) {
     const xs = samples.get(key(c, s));
     if (!xs?.length || failed.has(key(c, s))) continue;
-    rows.push({
-      case: c.name,
-      system: s.name,
-      value: Number(median(xs).toPrecision(4)),
-      unit: c.unit,
-      min: Number(Math.min(...xs).toPrecision(4)),
-      max: Number(Math.max(...xs).toPrecision(4)),
-      better: c.better,
-    });
+    rows.push({ case: c.name, system: s.name, unit: c.unit, better: c.better, ...spread(xs) });
   }
 }
 

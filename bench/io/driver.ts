@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
-import { finish, fmt, measuredAt, median, ratios, round } from "../lib/report";
+import { finish, fmt, measuredAt, ratios, round, spread } from "../lib/report";
 import type { Aim, Case, Row, Suite } from "../lib/suite";
 import { cpuPer, cpuTimes, type CpuTimes, listening, node, repoDir, sleep, start, stop } from "../lib/proc";
 import { machineTime, StealTally, stealText, stolen } from "../lib/steal";
@@ -270,8 +270,7 @@ export async function runIo(options: DriverOptions): Promise<number> {
         for (const s of systems) {
           const xs = (samples.get(`${part}\u0000${conns}\u0000${s.name}`) ?? []).map((m) => m[f.id as Figure]!).filter((x) => Number.isFinite(x));
           if (!xs.length) continue;
-          const digits = (x: number): number => Number(x.toPrecision(4));
-          rows.push({ case: c.name, system: s.name, value: digits(median(xs)), unit: c.unit, min: digits(Math.min(...xs)), max: digits(Math.max(...xs)), better: c.better });
+          rows.push({ case: c.name, system: s.name, unit: c.unit, better: c.better, ...spread(xs) });
         }
       }
     }

@@ -10,7 +10,7 @@ import { type ChildProcess, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { finish, fmt, measuredAt, median, round } from "./report";
+import { finish, fmt, measuredAt, round, spread } from "./report";
 import type { Aim, Case, Row, Suite } from "./suite";
 import { cpuPer, cpuTimes, listening, memKiB, repoDir, sleep, start, stop } from "./proc";
 import { machineTime, StealTally, stealText, stolen } from "./steal";
@@ -375,8 +375,7 @@ export async function runProxyBench(suite: ProxySuite, options: DriverOptions): 
         for (const s of measuredWith(systems, b)) {
           const xs = (samples.get(key(s, n, b)) ?? []).map((m) => m[f.id]).filter((x) => Number.isFinite(x));
           if (!xs.length) continue;
-          const digits = (x: number): number => Number(x.toPrecision(4));
-          rows.push({ case: c.name, system: s.name, value: digits(median(xs)), unit: c.unit, min: digits(Math.min(...xs)), max: digits(Math.max(...xs)), better: c.better });
+          rows.push({ case: c.name, system: s.name, unit: c.unit, better: c.better, ...spread(xs) });
         }
       }
     }

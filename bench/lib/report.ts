@@ -12,6 +12,15 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+/**
+ * A row's figures from its reps: the median, the min and max, and every rep in the order it ran, each to four
+ * significant digits (the site draws a dot per rep, so a reader sees whether the median sits in a crowd or alone).
+ */
+export function spread(xs: readonly number[]): Pick<Row, "value" | "min" | "max" | "samples"> {
+  const digits = (x: number): number => Number(x.toPrecision(4));
+  return { value: digits(median(xs)), min: digits(Math.min(...xs)), max: digits(Math.max(...xs)), samples: xs.map(digits) };
+}
+
 /** The subject's figure over each peer's, per case: below 1 means the subject is ahead when lower is better. */
 export function ratios(suite: Suite, rows: readonly Row[]): Ratio[] {
   const out: Ratio[] = [];
@@ -38,7 +47,7 @@ export interface Results {
   subject?: string;
   date: string;
   machine: Record<string, unknown>;
-  /** Measurements per system and case; the rows hold their median, min and max. */
+  /** Measurements per system and case; the rows hold their median, min, max and each rep. */
   reps: number;
   rows: Row[];
   ratios: Ratio[];

@@ -41,6 +41,8 @@ export interface Row {
   unit: string;
   min: number;
   max: number;
+  /** Every rep's figure, in the order the reps ran; absent where a row is one reading (a profile's share). */
+  samples?: number[];
   better: Better;
 }
 

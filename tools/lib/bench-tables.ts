@@ -26,6 +26,8 @@ export interface BenchRow {
   readonly unit?: string;
   readonly min?: number;
   readonly max?: number;
+  /** Each rep's figure in the order the reps ran (results from before these were kept have none). */
+  readonly samples?: readonly number[];
   readonly better?: "lower" | "higher";
 }
 export interface BenchAim { readonly aim: string; readonly met: boolean; readonly detail?: string }

@@ -9,7 +9,7 @@
 //     "subject"?: "hub",                        the system the ratios are about (default: the one system "ratios" never
 //                                               names as "vs", else "hub", else the first row of the case)
 //     "rows": [{ "case": "…", "system": "hub", "value": 12.3, "unit": "ns/switch",
-//                "min"?: 11.9, "max"?: 13.0, "better"?: "lower" | "higher" }],
+//                "min"?: 11.9, "max"?: 13.0, "samples"?: [12.3, 11.9, 13.0], "better"?: "lower" | "higher" }],
 //     "ratios"?: [{ "case": "…", "vs": "eventlet", "ratio": 0.42, "meaning": "hub time / eventlet time" }],
 //     "aims"?: [{ "aim": "…", "met": true, "detail"?: "…" }],
 //     "notes"?: ["…"] or "…"
