@@ -212,7 +212,7 @@ export class Box {
       suite: "hub", title: "hub: the cost of a green thread (issue 4)", date: "2026-11-25T16:00:00.000Z", reps: 5,
       machine: { cpus: 2, cpuModel: "Test CPU", node: "v20.0.0" },
       rows: [
-        { case: "switch", system: "hub", value: 50, unit: "ns/switch", min: 45, max: 55, better: "lower" },
+        { case: "switch", system: "hub", value: 50, unit: "ns/switch", min: 45, max: 55, samples: [55, 50, 45, 52, 48], better: "lower" },
         { case: "switch", system: "eventlet", value: 200, unit: "ns/switch", min: 190, max: 210, better: "lower" },
       ],
       ratios: [{ case: "switch", vs: "eventlet", ratio: 0.25, meaning: "hub time / eventlet time" }],
@@ -226,7 +226,14 @@ export class Box {
     expect(bench).toContain('<tspan class="ratio ahead" dx="10">0.25× ahead</tspan>');
     expect(bench).toContain('<tspan class="spread" dx="6">(45–55)</tspan>');
     expect(bench).toContain("lower is better");
-    expect(bench).toContain("median of 5 reps (min–max)");
+    expect(bench).toContain("median of 5 reps (min–max; a dot per rep)");
+    // A dot per rep, in the order they ran (the first at the top); a row without its reps (eventlet's here) has none.
+    const dots = [...bench.matchAll(/<circle class="rep" cx="([\d.]+)" cy="([\d.]+)" r="2.5"><title>hub, rep (\d) of 5: (\d+) ns\/switch<\/title><\/circle>/g)];
+    expect(dots.map((d) => Number(d[4]))).toEqual([55, 50, 45, 52, 48]);
+    expect(dots.map((d) => Number(d[2]))).toEqual([...dots.map((d) => Number(d[2]))].sort((a, b) => a - b));
+    expect(Number(dots[0]![1])).toBeGreaterThan(Number(dots[2]![1]));
+    expect(bench.match(/class="rep"/g)).toHaveLength(5);
+    expect(bench).toContain("reps in order: 55, 50, 45, 52, 48");
     expect(bench).toContain('<span class="ratio-key ahead">ahead</span>');
     // The suite's title names its chapter, with no tracker issue; outside a git checkout its freshness is unknown.
     expect(bench).toContain("Chapter 02: the cost of a green thread");

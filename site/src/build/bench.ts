@@ -100,7 +100,7 @@ export function readBenchResults(root: string): { sets: BenchResults[]; problems
 
 const VERDICT_TEXT = { ahead: "ahead", behind: "behind", overlap: "≈ noise", even: "even" } as const;
 
-/** One case as a horizontal bar chart: one bar per system, its value (min–max when known), and the subject's ratio to it. */
+/** One case as a horizontal bar chart: one bar per system, its value (min–max and each rep when known), and the subject's ratio to it. */
 export function barChart(set: BenchResults, caseName: string): string {
   const rows = set.rows.filter((r) => r.case === caseName);
   const unit = rows[0].unit ?? "";
@@ -142,15 +142,22 @@ export function barChart(set: BenchResults, caseName: string): string {
       ? `<line class="range" x1="${labelW + scale(r.min)}" x2="${labelW + scale(r.max)}" y1="${y + barH / 2}" y2="${y + barH / 2}"/>`
       : "";
     const end = labelW + Math.max(w, r.max !== undefined ? scale(r.max) : 0);
-    const tip = `${r.system}: ${fmt(r.value)} ${unit}${r.min !== undefined ? ` (min ${fmt(r.min)}, max ${fmt(r.max ?? r.value)})` : ""}${given?.meaning ? `; ratio = ${given.meaning}` : ""}`;
+    const reps = r.samples && r.samples.length > 1 ? r.samples : [];
+    // A dot per rep, each on its own lane down the bar in the order the reps ran (the first at the top): the
+    // reader sees whether the median sits in a crowd or between two strays, and whether the reps drifted.
+    const dots = reps.map((v, k) => {
+      const cy = y + 5 + (k * (barH - 10)) / (reps.length - 1);
+      return `<circle class="rep" cx="${(labelW + scale(v)).toFixed(1)}" cy="${cy.toFixed(1)}" r="2.5"><title>${escapeHtml(`${r.system}, rep ${k + 1} of ${reps.length}: ${fmt(v)} ${unit}`)}</title></circle>`;
+    }).join("");
+    const tip = `${r.system}: ${fmt(r.value)} ${unit}${r.min !== undefined ? ` (min ${fmt(r.min)}, max ${fmt(r.max ?? r.value)})` : ""}${reps.length ? `; reps in order: ${reps.map(fmt).join(", ")}` : ""}${given?.meaning ? `; ratio = ${given.meaning}` : ""}`;
     return `<g class="bar${r === subject ? " subject" : ""}">
 <text class="label" x="${labelW - 10}" y="${y + barH / 2}" text-anchor="end" dominant-baseline="central">${escapeHtml(r.system)}</text>
-<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" rx="3"><title>${escapeHtml(tip)}</title></rect>${range}
+<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" rx="3"><title>${escapeHtml(tip)}</title></rect>${range}${dots}
 <text class="value" x="${(end + 8).toFixed(1)}" y="${y + barH / 2}" dominant-baseline="central">${escapeHtml(`${fmt(r.value)} ${unit}`)}${r.min !== undefined && r.max !== undefined ? `<tspan class="spread" dx="6">${escapeHtml(`(${fmt(r.min)}–${fmt(r.max)})`)}</tspan>` : ""}<tspan class="ratio${verdict ? ` ${verdict}` : ""}" dx="10">${escapeHtml(ratioText)}</tspan></text>
 </g>`;
   });
   return `<figure class="chart">
-<figcaption><strong>${escapeHtml(caseName)}</strong> <span class="muted">${escapeHtml(unit)}, <strong class="better">${better} is better</strong>${log ? ", log scale" : ""}; ${set.reps && set.reps > 1 ? `median of ${set.reps} reps (min–max)` : "one run"}${mode === "none" ? "" : mode === "baseline" ? `; ratio = system ÷ <span class="subject-key">${escapeHtml(subject.system)}</span>` : `; ratio = <span class="subject-key">${escapeHtml(subject.system)}</span> ÷ system`}</span></figcaption>
+<figcaption><strong>${escapeHtml(caseName)}</strong> <span class="muted">${escapeHtml(unit)}, <strong class="better">${better} is better</strong>${log ? ", log scale" : ""}; ${set.reps && set.reps > 1 ? `median of ${set.reps} reps (min–max${rows.some((r) => (r.samples?.length ?? 0) > 1) ? "; a dot per rep" : ""})` : "one run"}${mode === "none" ? "" : mode === "baseline" ? `; ratio = system ÷ <span class="subject-key">${escapeHtml(subject.system)}</span>` : `; ratio = <span class="subject-key">${escapeHtml(subject.system)}</span> ÷ system`}</span></figcaption>
 <div class="chart-scroll"><svg viewBox="0 0 ${W} ${H}" width="100%" style="max-width: ${W}px" role="img" aria-label="${escapeHtml(`${caseName}: ${rows.map((r) => `${r.system} ${fmt(r.value)} ${unit}`).join(", ")}`)}">
 ${bars.join("\n")}
 </svg></div>
@@ -186,7 +193,8 @@ ${aims}${notes}
 <h1>Benchmarks</h1>
 <p>The hub and the load balancer measured side by side with the floor beneath them and with real peers, in the same run,
 and reported as ratios: absolute times move between machines, ratios measured together carry over. Each bar is a median;
-the thin line across it spans the fastest and slowest measurement, and the figures in brackets are that range. Each
+the thin line across it spans the fastest and slowest measurement, and the figures in brackets are that range; each
+dot is one rep, the first at the top, so a median that sits in a crowd looks different from one between strays. Each
 chart says which way is better; a ratio is green where we are ahead, red where we are behind, grey where the ranges
 meet. A result is marked stale when the code it measured has changed since. <code>npm run bench</code> takes them;
 <code>bench/README.md</code> says how each one is taken and why it is fair.</p>
