@@ -228,7 +228,7 @@ export class Box {
     expect(bench).toContain("lower is better");
     expect(bench).toContain("median of 5 reps (min–max; a dot per rep)");
     // A dot per rep, in the order they ran (the first at the top); a row without its reps (eventlet's here) has none.
-    const dots = [...bench.matchAll(/<circle class="rep" cx="([\d.]+)" cy="([\d.]+)" r="2.5"><title>hub, rep (\d) of 5: (\d+) ns\/switch<\/title><\/circle>/g)];
+    const dots = [...bench.matchAll(/<circle class="rep" cx="([\d.]+)" cy="([\d.]+)" r="3"><title>hub, rep (\d) of 5: (\d+) ns\/switch<\/title><\/circle>/g)];
     expect(dots.map((d) => Number(d[4]))).toEqual([55, 50, 45, 52, 48]);
     expect(dots.map((d) => Number(d[2]))).toEqual([...dots.map((d) => Number(d[2]))].sort((a, b) => a - b));
     expect(Number(dots[0]![1])).toBeGreaterThan(Number(dots[2]![1]));

@@ -147,7 +147,7 @@ export function barChart(set: BenchResults, caseName: string): string {
     // reader sees whether the median sits in a crowd or between two strays, and whether the reps drifted.
     const dots = reps.map((v, k) => {
       const cy = y + 5 + (k * (barH - 10)) / (reps.length - 1);
-      return `<circle class="rep" cx="${(labelW + scale(v)).toFixed(1)}" cy="${cy.toFixed(1)}" r="2.5"><title>${escapeHtml(`${r.system}, rep ${k + 1} of ${reps.length}: ${fmt(v)} ${unit}`)}</title></circle>`;
+      return `<circle class="rep" cx="${(labelW + scale(v)).toFixed(1)}" cy="${cy.toFixed(1)}" r="3"><title>${escapeHtml(`${r.system}, rep ${k + 1} of ${reps.length}: ${fmt(v)} ${unit}`)}</title></circle>`;
     }).join("");
     const tip = `${r.system}: ${fmt(r.value)} ${unit}${r.min !== undefined ? ` (min ${fmt(r.min)}, max ${fmt(r.max ?? r.value)})` : ""}${reps.length ? `; reps in order: ${reps.map(fmt).join(", ")}` : ""}${given?.meaning ? `; ratio = ${given.meaning}` : ""}`;
     return `<g class="bar${r === subject ? " subject" : ""}">
