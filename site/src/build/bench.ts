@@ -100,6 +100,12 @@ export function readBenchResults(root: string): { sets: BenchResults[]; problems
 
 const VERDICT_TEXT = { ahead: "ahead", behind: "behind", overlap: "≈ noise", even: "even" } as const;
 
+/** A row's reps when it has two or more finite ones (a hand-edited file may hold anything there), else none. */
+function repsOf(r: BenchRow): number[] {
+  const xs = Array.isArray(r.samples) ? r.samples.filter((v): v is number => typeof v === "number" && Number.isFinite(v)) : [];
+  return xs.length > 1 ? xs : [];
+}
+
 /** One case as a horizontal bar chart: one bar per system, its value (min–max and each rep when known), and the subject's ratio to it. */
 export function barChart(set: BenchResults, caseName: string): string {
   const rows = set.rows.filter((r) => r.case === caseName);
@@ -142,7 +148,7 @@ export function barChart(set: BenchResults, caseName: string): string {
       ? `<line class="range" x1="${labelW + scale(r.min)}" x2="${labelW + scale(r.max)}" y1="${y + barH / 2}" y2="${y + barH / 2}"/>`
       : "";
     const end = labelW + Math.max(w, r.max !== undefined ? scale(r.max) : 0);
-    const reps = r.samples && r.samples.length > 1 ? r.samples : [];
+    const reps = repsOf(r);
     // A dot per rep, each on its own lane down the bar in the order the reps ran (the first at the top): the
     // reader sees whether the median sits in a crowd or between two strays, and whether the reps drifted.
     const dots = reps.map((v, k) => {
@@ -157,7 +163,7 @@ export function barChart(set: BenchResults, caseName: string): string {
 </g>`;
   });
   return `<figure class="chart">
-<figcaption><strong>${escapeHtml(caseName)}</strong> <span class="muted">${escapeHtml(unit)}, <strong class="better">${better} is better</strong>${log ? ", log scale" : ""}; ${set.reps && set.reps > 1 ? `median of ${set.reps} reps (min–max${rows.some((r) => (r.samples?.length ?? 0) > 1) ? "; a dot per rep" : ""})` : "one run"}${mode === "none" ? "" : mode === "baseline" ? `; ratio = system ÷ <span class="subject-key">${escapeHtml(subject.system)}</span>` : `; ratio = <span class="subject-key">${escapeHtml(subject.system)}</span> ÷ system`}</span></figcaption>
+<figcaption><strong>${escapeHtml(caseName)}</strong> <span class="muted">${escapeHtml(unit)}, <strong class="better">${better} is better</strong>${log ? ", log scale" : ""}; ${set.reps && set.reps > 1 ? `median of ${set.reps} reps (min–max${rows.some((r) => repsOf(r).length > 0) ? "; a dot per rep" : ""})` : "one run"}${mode === "none" ? "" : mode === "baseline" ? `; ratio = system ÷ <span class="subject-key">${escapeHtml(subject.system)}</span>` : `; ratio = <span class="subject-key">${escapeHtml(subject.system)}</span> ÷ system`}</span></figcaption>
 <div class="chart-scroll"><svg viewBox="0 0 ${W} ${H}" width="100%" style="max-width: ${W}px" role="img" aria-label="${escapeHtml(`${caseName}: ${rows.map((r) => `${r.system} ${fmt(r.value)} ${unit}`).join(", ")}`)}">
 ${bars.join("\n")}
 </svg></div>
