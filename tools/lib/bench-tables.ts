@@ -245,12 +245,11 @@ export function freshness(root: string, suite: string, file: Pick<BenchFile, "no
     return { state: "stale", commit: at.commit, files, changes: log.stdout.split("\n").filter(Boolean) };
   }
   // Uncommitted changes matter only in code that ran: a README edited during a run changed nothing it measured.
-  const ranDirty = (files: readonly string[]): boolean => {
+  if (at.dirty) {
     const measured = new Set(git("ls-files", "--", ...info.measured).stdout.split("\n").filter(Boolean));
-    return files.some((f) => measured.has(f));
-  };
-  if (at.dirty && (at.dirtyFiles === null || ranDirty(at.dirtyFiles))) {
-    return { state: "unknown", commit: at.commit, why: `measured with uncommitted changes on top of ${at.commit}` };
+    if (at.dirtyFiles === null || at.dirtyFiles.some((f) => measured.has(f))) {
+      return { state: "unknown", commit: at.commit, why: `measured with uncommitted changes on top of ${at.commit}` };
+    }
   }
   return { state: "current", commit: at.commit };
 }
@@ -442,7 +441,7 @@ export function goalsTable(load: (suite: string) => BenchFile): string {
   const lines: string[][] = [];
   let met = 0;
   let judged = 0;
-  for (const suite of Object.keys(BENCH_SUITES).sort(bySuiteOrder)) {
+  for (const suite of [...SUITE_NAMES].sort(bySuiteOrder)) {
     const info = BENCH_SUITES[suite]!;
     let f: BenchFile;
     try {

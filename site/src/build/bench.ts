@@ -133,6 +133,7 @@ export function barChart(set: BenchResults, caseName: string): string {
   const H = top * 2 + rows.length * (barH + gap) - gap;
   // What a ratio divides (tools/lib/bench-tables.ts): the subject by each system, each system by a baseline subject, or nothing.
   const mode = BENCH_SUITES[set.name]?.ratios ?? "subject";
+  const repsPerRow = rows.map(repsOf);
   const bars = rows.map((r, i) => {
     const y = top + i * (barH + gap);
     const w = Math.max(1, scale(r.value));
@@ -148,7 +149,7 @@ export function barChart(set: BenchResults, caseName: string): string {
       ? `<line class="range" x1="${labelW + scale(r.min)}" x2="${labelW + scale(r.max)}" y1="${y + barH / 2}" y2="${y + barH / 2}"/>`
       : "";
     const end = labelW + Math.max(w, r.max !== undefined ? scale(r.max) : 0);
-    const reps = repsOf(r);
+    const reps = repsPerRow[i]!;
     // A dot per rep, each on its own lane down the bar in the order the reps ran (the first at the top): the
     // reader sees whether the median sits in a crowd or between two strays, and whether the reps drifted.
     const dots = reps.map((v, k) => {
@@ -163,7 +164,7 @@ export function barChart(set: BenchResults, caseName: string): string {
 </g>`;
   });
   return `<figure class="chart">
-<figcaption><strong>${escapeHtml(caseName)}</strong> <span class="muted">${escapeHtml(unit)}, <strong class="better">${better} is better</strong>${log ? ", log scale" : ""}; ${set.reps && set.reps > 1 ? `median of ${set.reps} reps (min–max${rows.some((r) => repsOf(r).length > 0) ? "; a dot per rep" : ""})` : "one run"}${mode === "none" ? "" : mode === "baseline" ? `; ratio = system ÷ <span class="subject-key">${escapeHtml(subject.system)}</span>` : `; ratio = <span class="subject-key">${escapeHtml(subject.system)}</span> ÷ system`}</span></figcaption>
+<figcaption><strong>${escapeHtml(caseName)}</strong> <span class="muted">${escapeHtml(unit)}, <strong class="better">${better} is better</strong>${log ? ", log scale" : ""}; ${set.reps && set.reps > 1 ? `median of ${set.reps} reps (min–max${repsPerRow.some((reps) => reps.length > 0) ? "; a dot per rep" : ""})` : "one run"}${mode === "none" ? "" : mode === "baseline" ? `; ratio = system ÷ <span class="subject-key">${escapeHtml(subject.system)}</span>` : `; ratio = <span class="subject-key">${escapeHtml(subject.system)}</span> ÷ system`}</span></figcaption>
 <div class="chart-scroll"><svg viewBox="0 0 ${W} ${H}" width="100%" style="max-width: ${W}px" role="img" aria-label="${escapeHtml(`${caseName}: ${rows.map((r) => `${r.system} ${fmt(r.value)} ${unit}`).join(", ")}`)}">
 ${bars.join("\n")}
 </svg></div>
