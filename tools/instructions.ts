@@ -2,7 +2,7 @@
 // proxies and their Node peers, in user-space instructions counted by valgrind's callgrind (tools/lib/callgrind.ts).
 //
 // The benchmark suites time the same code side by side and report ratios, but on a shared host the times of
-// identical code fall into fast and slow groups from rep to rep (bench/README.md, "Noise"). An instruction count is
+// identical code fall into fast and slow groups from rep to rep (bench/README.md, "Instruction counts"). An instruction count is
 // the same from run to run whatever the host is doing, so a change to the byte path can be judged on a single run
 // of each side. What it does not see: the kernel's part (system calls are counted as the instructions that make
 // them), waiting, and how the work spreads over the two cores. It complements the suites; it does not replace them.
@@ -10,22 +10,24 @@
 // Each system runs under callgrind twice, behind the lb suite's fixed backends (bench/lb/backend.ts), with the same
 // load at two sizes (tools/instructions/client.ts); the difference between the two counts, divided by the difference
 // in size, leaves out start-up and compilation. For course authors: figures go in bench/README.md.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { node, sleep, start, stop } from "../bench/lib/proc";
+import { median } from "../bench/lib/report";
 import { instructionsIn, marginal, type Marginal } from "./lib/callgrind";
-import { ROOT } from "./lib/manifest";
 
-const LISTEN = 9350;
-const BACKENDS = [9351, 9352, 9353];
-const node = (...args: string[]): string[] => [process.execPath, "--import", "tsx", ...args];
+/** The proxy listens here and the backends on the next three ports (--port moves them, to run two trees at once). */
+let LISTEN = 9350;
+let BACKENDS = [9351, 9352, 9353];
 
 interface System {
   readonly name: string;
-  readonly argv: readonly string[];
+  /** The command line, made when the system starts (the ports are known then). */
+  readonly argv: () => readonly string[];
 }
 
 interface Case {
@@ -40,15 +42,17 @@ interface Case {
   readonly unitsAt: (k: number) => number;
 }
 
-const L4 = (mode: "splice" | "green"): string[] => node("bench/lb/hub-proxy.ts", mode, String(LISTEN), ...BACKENDS.map(String));
-const PIPE = node("bench/lb/node-pipe.ts", String(LISTEN), ...BACKENDS.map(String));
+const ports = (): string[] => [String(LISTEN), ...BACKENDS.map(String)];
+
+const SPLICE: System = { name: "hub (splice)", argv: () => node("bench/lb/hub-proxy.ts", "splice", ...ports()) };
+const PIPE: System = { name: "node net+pipe", argv: () => node("bench/lb/node-pipe.ts", ...ports()) };
 
 export const CASES: readonly Case[] = [
   {
     id: "lb-connection",
     about: "chapter 08's proxy: a connection opened, one request and its response relayed, the connection closed",
     unit: "connection",
-    systems: [{ name: "hub (splice)", argv: L4("splice") }, { name: "node net+pipe", argv: PIPE }],
+    systems: [SPLICE, PIPE],
     load: (k) => ({ connections: 2000 * k, requests: 1, concurrency: 20 }),
     unitsAt: (k) => 2000 * k,
   },
@@ -56,7 +60,7 @@ export const CASES: readonly Case[] = [
     id: "lb-request",
     about: "chapter 08's proxy: a request and its response relayed on a kept-alive connection (50 connections)",
     unit: "request",
-    systems: [{ name: "hub (splice)", argv: L4("splice") }, { name: "node net+pipe", argv: PIPE }],
+    systems: [SPLICE, PIPE],
     load: (k) => ({ connections: 50, requests: 200 * k, concurrency: 50 }),
     unitsAt: (k) => 50 * 200 * k,
   },
@@ -65,8 +69,8 @@ export const CASES: readonly Case[] = [
     about: "chapter 11's HTTP proxy: a request parsed, forwarded on a pooled backend connection, its response relayed (50 kept-alive client connections)",
     unit: "request",
     systems: [
-      { name: "hub http proxy", argv: node("bench/l7/hub-http-proxy.ts", String(LISTEN), ...BACKENDS.map(String)) },
-      { name: "node http-proxy keep-alive", argv: node("bench/l7/node-http-proxy.ts", "keep-alive", String(LISTEN), ...BACKENDS.map(String)) },
+      { name: "hub http proxy", argv: () => node("bench/l7/hub-http-proxy.ts", ...ports()) },
+      { name: "node http-proxy keep-alive", argv: () => node("bench/l7/node-http-proxy.ts", "keep-alive", ...ports()) },
     ],
     load: (k) => ({ connections: 50, requests: 100 * k, concurrency: 50 }),
     unitsAt: (k) => 50 * 100 * k,
@@ -75,9 +79,11 @@ export const CASES: readonly Case[] = [
 
 /** Each step's time limit under callgrind, which runs a program 20 to 50 times slower. */
 const STEP_MS = 600_000;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Resolves once something accepts on `port`; throws after `ms`. */
+/**
+ * Resolves once something accepts on `port`; throws after `ms`. Not bench/lib/proc.ts's `listening`, which gives a
+ * program 10 s: under callgrind tsx takes half a minute to start.
+ */
 async function listening(port: number, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
@@ -102,8 +108,7 @@ function exited(child: ChildProcess, ms: number): Promise<number | null> {
 
 /** Runs the client's load through the proxy on LISTEN; throws what the client said when it failed. */
 async function load(l: { connections: number; requests: number; concurrency: number }): Promise<void> {
-  const [command, ...args] = node("tools/instructions/client.ts", String(LISTEN), String(l.connections), String(l.requests), String(l.concurrency));
-  const client = spawn(command!, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const client = start(node("tools/instructions/client.ts", String(LISTEN), String(l.connections), String(l.requests), String(l.concurrency)), {}, STEP_MS);
   let out = "";
   client.stdout!.on("data", (d: Buffer) => (out += d));
   client.stderr!.on("data", (d: Buffer) => (out += d));
@@ -114,11 +119,9 @@ async function load(l: { connections: number; requests: number; concurrency: num
 /** The instructions `system` ran, from its start to its stop, with the load at size `k` in between. */
 async function countOnce(c: Case, system: System, k: number): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), "hub-callgrind-"));
-  const proxy = spawn("valgrind", ["--tool=callgrind", `--callgrind-out-file=${join(dir, "callgrind.out.%p")}`, ...system.argv], {
-    cwd: ROOT,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const proxy = start(["valgrind", "--tool=callgrind", `--callgrind-out-file=${join(dir, "callgrind.out.%p")}`, ...system.argv()], {}, 3 * STEP_MS);
   let log = "";
+  proxy.stdout!.resume();
   proxy.stderr!.on("data", (d: Buffer) => (log = (log + d).slice(-4000)));
   try {
     await listening(LISTEN, 120_000, system.name);
@@ -129,55 +132,95 @@ async function countOnce(c: Case, system: System, k: number): Promise<number> {
     if (!files.length) throw new Error(`${system.name}: callgrind wrote no counts (exit ${code}):\n${log.trim()}`);
     return instructionsIn(files);
   } finally {
-    if (proxy.exitCode === null && proxy.signalCode === null) proxy.kill("SIGKILL");
+    await stop(proxy, "SIGKILL");
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
 
+const USAGE = `usage: npm run bench:instructions -- [case …] [--systems a,b] [--reps N] [--scale K] [--port P]
+  case        ${CASES.map((c) => c.id).join(", ")} (all by default)
+  --systems   only these systems, comma-separated (each case names its own)
+  --reps N    pairs of runs per system (default 3): the median per unit, with the range of the pairs
+  --scale K   K times the load at both sizes (default 1); a larger load averages more garbage collections in
+  --port P    the proxy on P, the backends on P+1 to P+3 (default 9350)`;
+
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: { systems: { type: "string" }, scale: { type: "string", default: "1" } },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: {
+        systems: { type: "string" },
+        reps: { type: "string", default: "3" },
+        scale: { type: "string", default: "1" },
+        port: { type: "string", default: "9350" },
+        help: { type: "boolean", default: false },
+      },
+    });
+  } catch (e) {
+    console.error(`${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
   const unknown = positionals.filter((p) => !CASES.some((c) => c.id === p));
   if (unknown.length) {
-    console.error(`no case ${unknown.join(", ")}; the cases: ${CASES.map((c) => c.id).join(", ")}`);
+    console.error(`no case ${unknown.join(", ")}\n${USAGE}`);
     return 2;
   }
   const scale = Number(values.scale);
-  if (!(scale > 0)) {
-    console.error(`--scale must be a positive number, got ${values.scale}`);
+  const reps = Number(values.reps);
+  const port = Number(values.port);
+  if (!(scale > 0) || !Number.isInteger(reps) || reps < 1 || !Number.isInteger(port) || port < 1024 || port > 65531) {
+    console.error(`--scale takes a positive number, --reps a whole number from 1, --port one from 1024 to 65531\n${USAGE}`);
     return 2;
   }
+  LISTEN = port;
+  BACKENDS = [port + 1, port + 2, port + 3];
   if (spawnSync("valgrind", ["--version"]).status !== 0) {
     console.error("valgrind is not installed here; install it with: apt-get install -y valgrind");
     return 2;
   }
+  const cases = CASES.filter((x) => !positionals.length || positionals.includes(x.id));
   const wanted = values.systems?.split(",").map((s) => s.trim());
-  const backend = spawn(process.execPath, ["--import", "tsx", "bench/lb/backend.ts", ...BACKENDS.map(String)], { cwd: ROOT, stdio: "ignore" });
+  const none = wanted?.filter((w) => !cases.some((c) => c.systems.some((s) => s.name === w))) ?? [];
+  if (none.length) {
+    console.error(`no system ${none.join(", ")} in ${cases.map((c) => c.id).join(", ")}; they have: ${[...new Set(cases.flatMap((c) => c.systems.map((s) => s.name)))].join(", ")}`);
+    return 2;
+  }
+  const backend = start(node("bench/lb/backend.ts", ...BACKENDS.map(String)));
+  backend.stdout!.resume();
+  backend.stderr!.resume();
   try {
     for (const port of BACKENDS) await listening(port, 30_000, "the backends (bench/lb/backend.ts)");
-    for (const c of CASES.filter((x) => !positionals.length || positionals.includes(x.id))) {
+    for (const c of cases) {
       console.log(`\n${c.id}: ${c.about}; instructions per ${c.unit} (callgrind, user space), the difference between ${fmt(c.unitsAt(scale))} and ${fmt(c.unitsAt(3 * scale))} ${c.unit}s`);
-      const results: { system: string; m: Marginal }[] = [];
+      const results: { system: string; per: number[] }[] = [];
       for (const system of c.systems.filter((s) => !wanted || wanted.includes(s.name))) {
-        process.stderr.write(`  ${system.name} … `);
-        const small = await countOnce(c, system, scale);
-        const large = await countOnce(c, system, 3 * scale);
-        const m = marginal({ size: c.unitsAt(scale), instructions: small }, { size: c.unitsAt(3 * scale), instructions: large });
-        process.stderr.write(`${fmt(m.perUnit)} per ${c.unit}\n`);
-        results.push({ system: system.name, m });
+        const per: number[] = [];
+        for (let rep = 1; rep <= reps; rep++) {
+          process.stderr.write(`  ${system.name}, pair ${rep} of ${reps} … `);
+          const small = await countOnce(c, system, scale);
+          const large = await countOnce(c, system, 3 * scale);
+          const m: Marginal = marginal({ size: c.unitsAt(scale), instructions: small }, { size: c.unitsAt(3 * scale), instructions: large });
+          process.stderr.write(`${fmt(m.perUnit)} per ${c.unit} (${fmt(small)} and ${fmt(large)} in all)\n`);
+          per.push(m.perUnit);
+        }
+        results.push({ system: system.name, per });
       }
       const first = results[0];
-      for (const { system, m } of results) {
-        const ratio = first && first.system !== system ? `  (${first.system} ÷ this: ${(first.m.perUnit / m.perUnit).toFixed(2)}×)` : "";
-        console.log(`  ${system.padEnd(28)} ${fmt(m.perUnit).padStart(9)} per ${c.unit}   (${fmt(m.small.instructions)} at ${fmt(m.small.size)}, ${fmt(m.large.instructions)} at ${fmt(m.large.size)})${ratio}`);
+      for (const { system, per } of results) {
+        const ratio = first && first.system !== system ? `   ${first.system} ÷ this: ${(median(first.per) / median(per)).toFixed(2)}×` : "";
+        console.log(`  ${system.padEnd(28)} ${fmt(median(per)).padStart(9)} per ${c.unit} (${fmt(Math.min(...per))}–${fmt(Math.max(...per))})${ratio}`);
       }
     }
   } finally {
-    backend.kill();
+    await stop(backend);
   }
   return 0;
 }
