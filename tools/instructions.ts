@@ -1,15 +1,18 @@
-// `npm run bench:instructions -- [case …] [--systems a,b] [--scale K]`: what one more connection or request costs our
-// proxies and their Node peers, in user-space instructions counted by valgrind's callgrind (tools/lib/callgrind.ts).
+// `npm run bench:instructions -- [case …] [--systems a,b] [--reps N] [--scale K] [--port P]`: what one more connection
+// or request costs our proxies and their Node peers, in user-space instructions counted by valgrind's callgrind
+// (tools/lib/callgrind.ts).
 //
 // The benchmark suites time the same code side by side and report ratios, but on a shared host the times of
-// identical code fall into fast and slow groups from rep to rep (bench/README.md, "Instruction counts"). An instruction count is
-// the same from run to run whatever the host is doing, so a change to the byte path can be judged on a single run
-// of each side. What it does not see: the kernel's part (system calls are counted as the instructions that make
-// them), waiting, and how the work spreads over the two cores. It complements the suites; it does not replace them.
+// identical code fall into fast and slow stretches (bench/README.md, "Instruction counts"). An instruction count
+// barely moves with the host: a few runs of each side judge a change to the byte path, on a busy machine as well as
+// on a quiet one. What it does not see: the kernel's part (a system call counts as the instructions that make it),
+// waiting, and how the work spreads over the two cores. It complements the suites; it does not replace them.
 //
-// Each system runs under callgrind twice, behind the lb suite's fixed backends (bench/lb/backend.ts), with the same
-// load at two sizes (tools/instructions/client.ts); the difference between the two counts, divided by the difference
-// in size, leaves out start-up and compilation. For course authors: figures go in bench/README.md.
+// Each system runs under callgrind behind the lb suite's fixed backends (bench/lb/backend.ts), once with the load at
+// one size and once at three times it (tools/instructions/client.ts); the difference between the two counts, divided
+// by the difference in size, leaves out start-up and compilation. Garbage collection and compilation land a little
+// differently in each run, so the pair is taken --reps times and the median reported with the range.
+// For course authors: figures go in bench/README.md.
 import { spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { connect } from "node:net";
@@ -81,12 +84,13 @@ export const CASES: readonly Case[] = [
 const STEP_MS = 600_000;
 
 /**
- * Resolves once something accepts on `port`; throws after `ms`. Not bench/lib/proc.ts's `listening`, which gives a
- * program 10 s: under callgrind tsx takes half a minute to start.
+ * Resolves once something accepts on `port`; throws after `ms`, or as soon as `child` has exited. Not
+ * bench/lib/proc.ts's `listening`, which gives a program 10 s: under callgrind tsx takes half a minute to start.
  */
-async function listening(port: number, ms: number, what: string): Promise<void> {
+async function listening(port: number, ms: number, what: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${what} exited before it listened on port ${port}`);
     const ok = await new Promise<boolean>((resolve) => {
       const s = connect({ host: "127.0.0.1", port }, () => (s.destroy(), resolve(true)));
       s.on("error", () => resolve(false));
@@ -124,7 +128,7 @@ async function countOnce(c: Case, system: System, k: number): Promise<number> {
   proxy.stdout!.resume();
   proxy.stderr!.on("data", (d: Buffer) => (log = (log + d).slice(-4000)));
   try {
-    await listening(LISTEN, 120_000, system.name);
+    await listening(LISTEN, 120_000, system.name, proxy);
     await load(c.load(k));
     proxy.kill("SIGINT"); // Node exits on SIGINT; callgrind then writes its counts
     const code = await exited(proxy, STEP_MS);
@@ -197,7 +201,7 @@ async function main(): Promise<number> {
   backend.stdout!.resume();
   backend.stderr!.resume();
   try {
-    for (const port of BACKENDS) await listening(port, 30_000, "the backends (bench/lb/backend.ts)");
+    for (const port of BACKENDS) await listening(port, 30_000, "the backends (bench/lb/backend.ts)", backend);
     for (const c of cases) {
       console.log(`\n${c.id}: ${c.about}; instructions per ${c.unit} (callgrind, user space), the difference between ${fmt(c.unitsAt(scale))} and ${fmt(c.unitsAt(3 * scale))} ${c.unit}s`);
       const results: { system: string; per: number[] }[] = [];
