@@ -1,10 +1,10 @@
-// `npm run bench:instructions` (tools/instructions.ts) reads callgrind's counts and turns two runs into a cost per
-// connection or request (tools/lib/callgrind.ts); these check that arithmetic and the reading of its files.
+// `npm run bench:instructions` (bench/instructions/run.ts) reads callgrind's counts and turns two runs into a cost
+// per connection or request (bench/instructions/callgrind.ts); these check that arithmetic and the reading of its files.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { instructionsIn, marginal, totalInstructions } from "../../tools/lib/callgrind";
+import { instructionsIn, marginal, totalInstructions } from "../../bench/instructions/callgrind";
 
 // The head and tail of a real callgrind output file, counts shortened.
 const OUT = "# callgrind format\nversion: 1\ncreator: callgrind-3.19.0\npid: 888\ncmd:  node --import tsx bench/lb/hub-proxy.ts\npart: 1\n\npositions: line\nevents: Ir\nsummary: 1258058732\n\n\nfn=(1) 0x0000000000108090\n0 3\n\ntotals: 1258058732\n";

@@ -1,9 +1,9 @@
-// The load of `npm run bench:instructions` (tools/instructions.ts): `connections` connections to a proxy on
+// The load of `npm run bench:instructions` (run.ts): `connections` connections to a proxy on
 // loopback, `concurrency` of them open at a time, each sending `requests` small GET requests one after another (the
 // next once the whole response has come) and then closing. One request per connection measures what opening and
 // closing a connection costs; many measure what a request costs on a kept-alive connection. Prints "done N" on
 // stdout once every response has come; exits with 1, saying why, when a connection fails.
-// `node --import tsx tools/instructions/client.ts <port> <connections> <requests> <concurrency>`
+// `node --import tsx bench/instructions/client.ts <port> <connections> <requests> <concurrency>`
 import { connect } from "node:net";
 
 const [port, connections, requests, concurrency] = process.argv.slice(2).map(Number) as [number, number, number, number];

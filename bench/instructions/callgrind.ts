@@ -1,4 +1,4 @@
-// Instruction counts from valgrind's callgrind, for `npm run bench:instructions` (tools/instructions.ts).
+// Instruction counts from valgrind's callgrind, for `npm run bench:instructions` (run.ts).
 //
 // A benchmark's times move with the host: on this kind of machine, reps of the same code fall into fast and slow
 // groups, the user-space and the kernel part alike, with no steal. An instruction count does not: callgrind counts

@@ -1,6 +1,6 @@
 // `npm run bench:instructions -- [case …] [--systems a,b] [--reps N] [--scale K] [--port P]`: what one more connection
 // or request costs our proxies and their Node peers, in user-space instructions counted by valgrind's callgrind
-// (tools/lib/callgrind.ts).
+// (callgrind.ts).
 //
 // The benchmark suites time the same code side by side and report ratios, but on a shared host the times of
 // identical code fall into fast and slow stretches (bench/README.md, "Instruction counts"). An instruction count
@@ -9,7 +9,7 @@
 // waiting, and how the work spreads over the two cores. It complements the suites; it does not replace them.
 //
 // Each system runs under callgrind behind the lb suite's fixed backends (bench/lb/backend.ts), once with the load at
-// one size and once at three times it (tools/instructions/client.ts); the difference between the two counts, divided
+// one size and once at three times it (client.ts); the difference between the two counts, divided
 // by the difference in size, leaves out start-up and compilation. Garbage collection and compilation land a little
 // differently in each run, so the pair is taken --reps times and the median reported with the range.
 // For course authors: figures go in bench/README.md.
@@ -19,9 +19,9 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { node, sleep, start, stop } from "../bench/lib/proc";
-import { median } from "../bench/lib/report";
-import { instructionsIn, marginal, type Marginal } from "./lib/callgrind";
+import { node, sleep, start, stop } from "../lib/proc";
+import { median } from "../lib/report";
+import { instructionsIn, marginal, type Marginal } from "./callgrind";
 
 /** The proxy listens here and the backends on the next three ports (--port moves them, to run two trees at once). */
 let LISTEN = 9350;
@@ -85,7 +85,7 @@ const STEP_MS = 600_000;
 
 /**
  * Resolves once something accepts on `port`; throws after `ms`, or as soon as `child` has exited. Not
- * bench/lib/proc.ts's `listening`, which gives a program 10 s: under callgrind tsx takes half a minute to start.
+ * lib/proc.ts's `listening`, which gives a program 10 s: under callgrind tsx takes half a minute to start.
  */
 async function listening(port: number, ms: number, what: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + ms;
@@ -112,7 +112,7 @@ function exited(child: ChildProcess, ms: number): Promise<number | null> {
 
 /** Runs the client's load through the proxy on LISTEN; throws what the client said when it failed. */
 async function load(l: { connections: number; requests: number; concurrency: number }): Promise<void> {
-  const client = start(node("tools/instructions/client.ts", String(LISTEN), String(l.connections), String(l.requests), String(l.concurrency)), {}, STEP_MS);
+  const client = start(node("bench/instructions/client.ts", String(LISTEN), String(l.connections), String(l.requests), String(l.concurrency)), {}, STEP_MS);
   let out = "";
   client.stdout!.on("data", (d: Buffer) => (out += d));
   client.stderr!.on("data", (d: Buffer) => (out += d));
