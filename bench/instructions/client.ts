@@ -6,7 +6,12 @@
 // `node --import tsx bench/instructions/client.ts <port> <connections> <requests> <concurrency>`
 import { connect } from "node:net";
 
-const [port, connections, requests, concurrency] = process.argv.slice(2).map(Number) as [number, number, number, number];
+const args = process.argv.slice(2).map(Number);
+if (args.length !== 4 || !args.every((n) => Number.isInteger(n) && n > 0)) {
+  console.error(`client: takes four whole numbers above 0 (port, connections, requests, concurrency), got ${process.argv.slice(2).join(" ")}`);
+  process.exit(2);
+}
+const [port, connections, requests, concurrency] = args as [number, number, number, number];
 const REQUEST = Buffer.from("GET / HTTP/1.1\r\nHost: bench\r\n\r\n", "latin1");
 const HEAD_END = Buffer.from("\r\n\r\n", "latin1");
 

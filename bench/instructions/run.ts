@@ -20,8 +20,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { node, sleep, start, stop } from "../lib/proc";
-import { median } from "../lib/report";
-import { instructionsIn, marginal, type Marginal } from "./callgrind";
+import { fmt, median } from "../lib/report";
+import { instructionsIn, marginal } from "./callgrind";
 
 /** The proxy listens here and the backends on the next three ports (--port moves them, to run two trees at once). */
 let LISTEN = 9350;
@@ -39,11 +39,24 @@ interface Case {
   /** "connection" or "request": what one unit of the load is. */
   readonly unit: "connection" | "request";
   readonly systems: readonly System[];
-  /** The client's load at size `k`: connections, requests on each, connections open at once. */
-  readonly load: (k: number) => { connections: number; requests: number; concurrency: number };
-  /** The two sizes compared (k = 1 and k = 3 of `load`), scaled by --scale. */
-  readonly unitsAt: (k: number) => number;
+  /** The client's load at size `k`, 1 and 3 times --scale compared: connections, requests on each, open at once. */
+  readonly load: (k: number) => Load;
 }
+
+interface Load {
+  readonly connections: number;
+  readonly requests: number;
+  readonly concurrency: number;
+}
+
+/** How many units of `c` a load of size `k` is: its connections, or the requests on all of them. */
+const unitsAt = (c: Case, k: number): number => {
+  const l = c.load(k);
+  return c.unit === "connection" ? l.connections : l.connections * l.requests;
+};
+
+/** A size times --scale, as the whole number of connections or requests the client takes. */
+const whole = (x: number): number => Math.max(1, Math.round(x));
 
 const ports = (): string[] => [String(LISTEN), ...BACKENDS.map(String)];
 
@@ -56,16 +69,14 @@ export const CASES: readonly Case[] = [
     about: "chapter 08's proxy: a connection opened, one request and its response relayed, the connection closed",
     unit: "connection",
     systems: [SPLICE, PIPE],
-    load: (k) => ({ connections: 2000 * k, requests: 1, concurrency: 20 }),
-    unitsAt: (k) => 2000 * k,
+    load: (k) => ({ connections: whole(2000 * k), requests: 1, concurrency: 20 }),
   },
   {
     id: "lb-request",
     about: "chapter 08's proxy: a request and its response relayed on a kept-alive connection (50 connections)",
     unit: "request",
     systems: [SPLICE, PIPE],
-    load: (k) => ({ connections: 50, requests: 200 * k, concurrency: 50 }),
-    unitsAt: (k) => 50 * 200 * k,
+    load: (k) => ({ connections: 50, requests: whole(200 * k), concurrency: 50 }),
   },
   {
     id: "l7-request",
@@ -75,8 +86,7 @@ export const CASES: readonly Case[] = [
       { name: "hub http proxy", argv: () => node("bench/l7/hub-http-proxy.ts", ...ports()) },
       { name: "node http-proxy keep-alive", argv: () => node("bench/l7/node-http-proxy.ts", "keep-alive", ...ports()) },
     ],
-    load: (k) => ({ connections: 50, requests: 100 * k, concurrency: 50 }),
-    unitsAt: (k) => 50 * 100 * k,
+    load: (k) => ({ connections: 50, requests: whole(100 * k), concurrency: 50 }),
   },
 ];
 
@@ -101,17 +111,21 @@ async function listening(port: number, ms: number, what: string, child: ChildPro
   }
 }
 
-/** Waits for `child` to exit; kills it after `ms`. */
+/**
+ * Waits for `child` to exit and for its output to have been read ('close', not 'exit': a line the child printed just
+ * before exiting may still be in the pipe at 'exit'); kills it after `ms`.
+ */
 function exited(child: ChildProcess, ms: number): Promise<number | null> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
+    const ended = (s: NodeJS.ReadableStream | null): boolean => s === null || (s as { readableEnded?: boolean }).readableEnded === true;
+    if (child.exitCode !== null && ended(child.stdout) && ended(child.stderr)) return resolve(child.exitCode);
     const timer = setTimeout(() => child.kill("SIGKILL"), ms);
-    child.once("exit", (code) => (clearTimeout(timer), resolve(code)));
+    child.once("close", (code) => (clearTimeout(timer), resolve(code)));
   });
 }
 
 /** Runs the client's load through the proxy on LISTEN; throws what the client said when it failed. */
-async function load(l: { connections: number; requests: number; concurrency: number }): Promise<void> {
+async function load(l: Load): Promise<void> {
   const client = start(node("bench/instructions/client.ts", String(LISTEN), String(l.connections), String(l.requests), String(l.concurrency)), {}, STEP_MS);
   let out = "";
   client.stdout!.on("data", (d: Buffer) => (out += d));
@@ -140,8 +154,6 @@ async function countOnce(c: Case, system: System, k: number): Promise<number> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
 
 const USAGE = `usage: npm run bench:instructions -- [case …] [--systems a,b] [--reps N] [--scale K] [--port P]
   case        ${CASES.map((c) => c.id).join(", ")} (all by default)
@@ -203,7 +215,7 @@ async function main(): Promise<number> {
   try {
     for (const port of BACKENDS) await listening(port, 30_000, "the backends (bench/lb/backend.ts)", backend);
     for (const c of cases) {
-      console.log(`\n${c.id}: ${c.about}; instructions per ${c.unit} (callgrind, user space), the difference between ${fmt(c.unitsAt(scale))} and ${fmt(c.unitsAt(3 * scale))} ${c.unit}s`);
+      console.log(`\n${c.id}: ${c.about}; instructions per ${c.unit} (callgrind, user space), the difference between ${fmt(unitsAt(c, scale))} and ${fmt(unitsAt(c, 3 * scale))} ${c.unit}s`);
       const results: { system: string; per: number[] }[] = [];
       for (const system of c.systems.filter((s) => !wanted || wanted.includes(s.name))) {
         const per: number[] = [];
@@ -211,7 +223,7 @@ async function main(): Promise<number> {
           process.stderr.write(`  ${system.name}, pair ${rep} of ${reps} … `);
           const small = await countOnce(c, system, scale);
           const large = await countOnce(c, system, 3 * scale);
-          const m: Marginal = marginal({ size: c.unitsAt(scale), instructions: small }, { size: c.unitsAt(3 * scale), instructions: large });
+          const m = marginal({ size: unitsAt(c, scale), instructions: small }, { size: unitsAt(c, 3 * scale), instructions: large });
           process.stderr.write(`${fmt(m.perUnit)} per ${c.unit} (${fmt(small)} and ${fmt(large)} in all)\n`);
           per.push(m.perUnit);
         }
