@@ -132,15 +132,19 @@ export function* connected(sock: NetSocket, addr: Address, timeout: number | nul
   const hub = getHub();
   const me = hub.current!;
   let failure: unknown = null;
-  const onError = (e: unknown): void => {
-    failure = e;
-    hub.resume(me);
+  // Methods of one object, not `const onError = (e) => …`: under tsx (esbuild's keepNames) an arrow stored under a
+  // name gets its name from Object.defineProperty when it is made, here for every connection a proxy opens.
+  const on = {
+    error(e: unknown): void {
+      failure = e;
+      hub.resume(me);
+    },
+    connect(): void {
+      hub.resume(me);
+    },
   };
-  const onConnect = (): void => {
-    hub.resume(me);
-  };
-  sock.once("error", onError);
-  sock.once("connect", onConnect);
+  sock.once("error", on.error);
+  sock.once("connect", on.connect);
   try {
     yield* park(timeout, `connect to ${formatAddress(addr)}`);
   } catch (e) {
@@ -148,8 +152,8 @@ export function* connected(sock: NetSocket, addr: Address, timeout: number | nul
     sock.destroy(); // timed out or killed: give up the attempt
     throw e;
   } finally {
-    sock.off("error", onError);
-    sock.off("connect", onConnect);
+    sock.off("error", on.error);
+    sock.off("connect", on.connect);
   }
   if (failure !== null) throw fromNodeError(failure, `connect to ${formatAddress(addr)}`);
 }

@@ -15,8 +15,8 @@ import type { Address } from "./socket";
 import { BaseSocket, EMPTY } from "./stream";
 
 export class NodeSocket extends BaseSocket {
-  readonly local: Address;
   readonly remote: Address;
+  #local: Address | null = null;
   readonly #sock: NetSocket;
   readonly #hub: Hub;
   /** The thread parked in recv, waiting for 'readable' or 'end'. */
@@ -34,7 +34,7 @@ export class NodeSocket extends BaseSocket {
     super();
     this.#hub = hub;
     this.#sock = sock;
-    this.local = { host: sock.localAddress ?? "", port: sock.localPort ?? 0 };
+    // The peer's address is read now: once the socket has failed Node no longer knows it, and the error names it.
     this.remote = { host: sock.remoteAddress ?? "", port: sock.remotePort ?? 0 };
     // A 'readable' listener puts the socket in paused mode: bytes wait in Node's buffer until read().
     // The listeners are bound once per socket, never per operation. Methods bound here rather than arrow-function
@@ -45,6 +45,14 @@ export class NodeSocket extends BaseSocket {
     sock.on("drain", this.#wakeWriter.bind(this));
     sock.on("error", this.#onError.bind(this));
     sock.on("close", this.#onClose.bind(this));
+  }
+
+  /**
+   * Our own end's address, read when first asked for: it is a system call (getsockname), and a proxy, which never
+   * asks, would make it for both sockets of every connection.
+   */
+  get local(): Address {
+    return (this.#local ??= { host: this.#sock.localAddress ?? "", port: this.#sock.localPort ?? 0 });
   }
 
   #wakeReader(): void {

@@ -45,10 +45,11 @@ export function* connectBackend(
   const cooldown = options.cooldown ?? 10_000;
   const attempts = options.attempts ?? balancer.backends.length;
   const tried = new Set<Backend>();
-  const usable = (b: Backend): boolean => !tried.has(b) && hub.now() >= stats.get(b)!.skipUntil;
   let last: unknown = null;
   for (let i = 0; i < attempts; i++) {
-    const backend = balancer.pick(usable);
+    // Usable: not tried yet and not cooling down. Written in the call: `const usable = (b) => …` would be named
+    // with Object.defineProperty under tsx (esbuild's keepNames), once for every connection.
+    const backend = balancer.pick((b) => !tried.has(b) && hub.now() >= stats.get(b)!.skipUntil);
     if (backend === null) break; // every backend tried or cooling down
     tried.add(backend);
     const s = stats.get(backend)!;
