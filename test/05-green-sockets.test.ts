@@ -443,11 +443,13 @@ describe("task 5: NodeSocket on loopback", () => {
         yield* s.sendall(line + "\n");
         out.push((yield* s.recvLine()).toString());
       }
+      // Each end's addresses, as the kernel reports them (the client's own is read when first asked for).
+      const ends = [s.remote.port === l.address.port, s.remote.host, s.local.host, s.local.port > 0 && s.local.port !== l.address.port];
       s.close();
       l.close();
-      return [l.address.port > 0, ...out];
+      return [l.address.port > 0, ...out, ...ends];
     });
-    expect(replies).toEqual([true, "one\n", "two\n", "three\n"]);
+    expect(replies).toEqual([true, "one\n", "two\n", "three\n", true, "127.0.0.1", "127.0.0.1", true]);
   });
 
   it("half-close on loopback: the echo server sees the end, answers, and recv then returns empty (1 pts)", async () => {

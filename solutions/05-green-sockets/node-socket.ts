@@ -49,7 +49,8 @@ export class NodeSocket extends BaseSocket {
 
   /**
    * Our own end's address, read when first asked for: it is a system call (getsockname), and a proxy, which never
-   * asks, would make it for both sockets of every connection.
+   * asks, would make it for both sockets of every connection. Asked for the first time after the socket has closed,
+   * it is no longer known: host "" and port 0, as Node gives it.
    */
   get local(): Address {
     return (this.#local ??= { host: this.#sock.localAddress ?? "", port: this.#sock.localPort ?? 0 });
