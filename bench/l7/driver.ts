@@ -152,7 +152,7 @@ export const L7: ProxySuite = {
   pooled: true,
   sources: ["solutions", "bench/l7", "bench/lb/backend.ts", "bench/lib"],
   profileConns: 1000,
-  defaultReps: 3,
+  defaultReps: 5,
   profileGroups: profilePart,
   aims: (ctx) => [
     judge(ctx, SUBJECT, "requests/s ≥ 0.6× HAProxy http mode's (default threads) at every connection count, on both kinds of backend", "rps", "haproxy http", (r) => r >= 0.6, "cpu"),
