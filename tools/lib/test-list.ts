@@ -72,15 +72,21 @@ function listed(root: string, files: readonly string[], timeoutMs: number): List
       // a damaged cache file: list again
     }
   }
+  // --no-isolate: a listing only collects names, so the files may share their modules instead of each loading the
+  // solutions again; that took the listing of every grading file from about 12.5 s of CPU to 4.7 s. The files then
+  // finish in any order, so the tests are put back in the order of `files` (each file's own order is vitest's).
   const out = execFileSync(
     process.execPath,
-    [join(ROOT, "node_modules", "vitest", "vitest.mjs"), "list", ...files, "--json", "--root", root, "--config", join(root, "vitest.config.ts")],
+    [join(ROOT, "node_modules", "vitest", "vitest.mjs"), "list", ...files, "--json", "--no-isolate", "--root", root, "--config", join(root, "vitest.config.ts")],
     {
       cwd: root, encoding: "utf8", timeout: timeoutMs, stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, HUB_TARGET: join(root, "solutions"), HUB_QUIET: "1" },
     },
   );
-  const tests = (JSON.parse(out.slice(out.indexOf("["))) as ListedTest[]).map((t) => ({ name: t.name, file: t.file }));
+  const order = new Map(files.map((f, i) => [f, i]));
+  const tests = (JSON.parse(out.slice(out.indexOf("["))) as ListedTest[])
+    .map((t) => ({ name: t.name, file: t.file }))
+    .sort((a, b) => (order.get(a.file) ?? files.length) - (order.get(b.file) ?? files.length)); // stable: keeps each file's order
   // Written whole: a run reading it at the same time sees all of it or nothing.
   writeWhole(cached, JSON.stringify(tests));
   prune(cacheDir);
