@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { ROOT } from "../../tools/lib/manifest";
 import { SIMULATIONS, stamped } from "../../bench/suites/sims";
 import {
-  BENCH_SUITES, aimList, bySuiteOrder, compare, figureTable, freshness, goalsTable, measuredCommit, ratioTable, runLine, sameCode, staleReports, suiteTitle, withBenchBlocks,
+  BENCH_SUITES, aimList, bySuiteOrder, compare, figureTable, freshness, goalsTable, measuredCommit, ratioTable, runLine, sameCode, staleReports, suiteTitle, verdictText, withBenchBlocks,
   type BenchFile,
 } from "../../tools/lib/bench-tables";
 
@@ -44,6 +44,29 @@ describe("bench tables", () => {
     expect(figureTable(FILE, "systems").split("\n")[2]).toBe("| hub | 50 (45–55) | 1,500 (1,400–1,600) |");
     expect(ratioTable(FILE)).toContain("| rate | higher | 1.50× ahead | — |");
     expect(compare(FILE.rows[3]!, { ...FILE.rows[4]!, value: 3000, min: 2900, max: 3100 })).toEqual({ ratio: 0.5, verdict: "behind" });
+  });
+
+  it("judges rows with reps rep by rep, each pair taken side by side, where the min–max would only say they overlap", () => {
+    const row = (system: string, samples: number[]): BenchFile["rows"][number] =>
+      ({ case: "rate", system, value: [...samples].sort((a, b) => a - b)[2]!, unit: "req/s", min: Math.min(...samples), max: Math.max(...samples), samples, better: "higher" });
+    // The host slowed down in reps 2 and 4 for both systems: every pair has the hub ahead.
+    const hub = row("hub", [1100, 600, 1120, 650, 1090]);
+    const peer = row("peer", [1000, 550, 1010, 600, 1000]);
+    expect(compare(hub, peer)).toEqual({ ratio: 1090 / 1000, verdict: "ahead", reps: { ahead: 5, of: 5 } });
+    expect(compare(peer, hub).verdict).toBe("behind");
+    // Two pairs the other way: the medians' order is not what every rep says.
+    const mixed = compare(row("hub", [1100, 500, 1120, 550, 1090]), peer);
+    expect(mixed).toEqual({ ratio: 1090 / 1000, verdict: "mixed", reps: { ahead: 3, of: 5 } });
+    expect(verdictText(mixed)).toBe("mixed (ahead in 3 of 5 reps)");
+    // Lower is better: ahead means smaller, and a tie counts for neither side.
+    const fast = { ...row("hub", [10, 20, 30, 40, 50]), better: "lower" as const };
+    expect(compare(fast, { ...fast, system: "peer", samples: [10, 21, 31, 41, 51] })).toMatchObject({ verdict: "ahead", reps: { ahead: 4, of: 5 } });
+    expect(compare(fast, { ...fast, system: "peer" })).toMatchObject({ verdict: "even", reps: { ahead: 0, of: 5 } });
+    // Reps that cannot be paired (not as many, or too few): the min–max rule.
+    expect(compare(hub, { ...peer, samples: [1000, 550, 1010] })).toEqual({ ratio: 1090 / 1000, verdict: "overlap" });
+    expect(compare({ ...hub, samples: [1100, 600] }, { ...peer, samples: [1000, 550] }).verdict).toBe("overlap");
+    const table = figureTable({ ...FILE, rows: [hub, peer] }, "cases");
+    expect(table).toContain("| 1.09× ahead |");
   });
 
   it("says which run, how many reps and which commit", () => {

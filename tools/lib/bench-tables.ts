@@ -318,20 +318,50 @@ export function cell(r: BenchRow | undefined, withUnit = false): string {
 export interface Comparison {
   /** The subject's median ÷ the peer's, as every ratio in the course reads ("hub ÷ eventlet"). */
   readonly ratio: number;
-  /** Whether that puts the subject ahead, judged by the figure's direction; "overlap" when the min–max ranges meet. */
-  readonly verdict: "ahead" | "behind" | "overlap" | "even";
+  /**
+   * Whether the subject is ahead, by the figure's direction. Where both systems have the same number of reps (three
+   * or more), rep by rep: the runner interleaves them (rep i of every system runs in the same round, bench/run.ts and
+   * bench/lib/proxy-bench.ts), so a slow stretch of the host slows both sides of a pair, where it only widens the
+   * min–max of each. Then "ahead" or "behind" means in every rep (ties aside), and "mixed" that the reps disagree.
+   * Without such reps, by the medians, and "overlap" when the two min–max ranges meet.
+   */
+  readonly verdict: "ahead" | "behind" | "mixed" | "overlap" | "even";
+  /** With paired reps: in how many the subject was ahead, and how many were compared. */
+  readonly reps?: { readonly ahead: number; readonly of: number };
+}
+
+/** The reps of two rows taken side by side, or null when they cannot be paired (no reps, or not as many). */
+function pairedReps(mine: BenchRow, theirs: BenchRow): [number, number][] | null {
+  const a = mine.samples ?? [];
+  const b = theirs.samples ?? [];
+  if (a.length < 3 || a.length !== b.length) return null;
+  return a.map((x, i) => [x, b[i]!]);
 }
 
 export function compare(mine: BenchRow, theirs: BenchRow): Comparison {
   const ratio = mine.value / theirs.value;
+  const lowerIsBetter = betterOf(mine) === "lower";
+  const pairs = pairedReps(mine, theirs);
+  if (pairs) {
+    const ahead = pairs.filter(([x, y]) => x !== y && (x < y) === lowerIsBetter).length;
+    const behind = pairs.filter(([x, y]) => x !== y && (x < y) !== lowerIsBetter).length;
+    const reps = { ahead, of: pairs.length };
+    if (ahead && behind) return { ratio, verdict: "mixed", reps };
+    return { ratio, verdict: ahead ? "ahead" : behind ? "behind" : "even", reps };
+  }
   const spread = mine.min !== undefined && mine.max !== undefined && theirs.min !== undefined && theirs.max !== undefined;
   if (spread && mine.min! <= theirs.max! && theirs.min! <= mine.max!) return { ratio, verdict: "overlap" };
   if (mine.value === theirs.value) return { ratio, verdict: "even" };
-  const lowerIsBetter = betterOf(mine) === "lower";
   return { ratio, verdict: (mine.value < theirs.value) === lowerIsBetter ? "ahead" : "behind" };
 }
 
-const VERDICT: Record<Comparison["verdict"], string> = { ahead: "ahead", behind: "behind", overlap: "ranges overlap", even: "even" };
+/** A comparison's verdict in words: "ahead", "mixed (ahead in 2 of 5 reps)", "ranges overlap". */
+export function verdictText(c: Comparison): string {
+  if (c.verdict === "mixed" && c.reps) return `mixed (ahead in ${c.reps.ahead} of ${c.reps.of} reps)`;
+  return VERDICT[c.verdict];
+}
+
+const VERDICT: Record<Comparison["verdict"], string> = { ahead: "ahead", behind: "behind", mixed: "mixed", overlap: "ranges overlap", even: "even" };
 
 // ---------------------------------------------------------------------------------------------------------------
 // blocks
@@ -395,7 +425,7 @@ export function figureTable(file: BenchFile, layout: "cases" | "systems" = BENCH
 function ratioCell(mine: BenchRow | undefined, theirs: BenchRow | undefined): string {
   if (!mine || !theirs || !theirs.value) return "—";
   const c = compare(mine, theirs);
-  return `${fmtRatio(c.ratio)} ${VERDICT[c.verdict]}`;
+  return `${fmtRatio(c.ratio)} ${verdictText(c)}`;
 }
 
 /** The subject ÷ each peer for every figure, and whether that is ahead (a separate table when peers are many). */

@@ -20,7 +20,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  BENCH_SUITES, betterOf, bySuiteOrder, compare, type BenchAim, type BenchRow, fmt, fmtRatio, freshness, type Freshness, plotBlocks, suiteTitle,
+  BENCH_SUITES, betterOf, bySuiteOrder, compare, type BenchAim, type BenchRow, type Comparison, fmt, fmtRatio, freshness, type Freshness, plotBlocks, suiteTitle,
 } from "../../../tools/lib/bench-tables";
 import { escapeHtml } from "./highlight";
 import type { Page } from "./layout";
@@ -98,7 +98,11 @@ export function readBenchResults(root: string): { sets: BenchResults[]; problems
   return { sets, problems };
 }
 
-const VERDICT_TEXT = { ahead: "ahead", behind: "behind", overlap: "≈ noise", even: "even" } as const;
+/** A verdict in a few words beside a bar: the reps' split when they disagree ("≈ 2 of 5 ahead"). */
+function verdictWords(c: Comparison): string {
+  if (c.verdict === "mixed" && c.reps) return `≈ ${c.reps.ahead} of ${c.reps.of} ahead`;
+  return { ahead: "ahead", behind: "behind", mixed: "≈ noise", overlap: "≈ noise", even: "even" }[c.verdict];
+}
 
 /** A row's reps when it has two or more finite ones (a hand-edited file may hold anything there), else none. */
 function repsOf(r: BenchRow): number[] {
@@ -120,7 +124,7 @@ export function barChart(set: BenchResults, caseName: string): string {
   // Room for the longest label and the longest value text (about 7.4 px a character at 13 px), so neither is cut off.
   const textW = (t: string): number => Math.ceil(t.length * 7.4);
   const valueText = (r: BenchRow): string =>
-    `${fmt(r.value)} ${unit}${r.min !== undefined && r.max !== undefined ? ` (${fmt(r.min)}–${fmt(r.max)})` : ""} 0.000× ≈ noise`;
+    `${fmt(r.value)} ${unit}${r.min !== undefined && r.max !== undefined ? ` (${fmt(r.min)}–${fmt(r.max)})` : ""} 0.000× ≈ 2 of 5 ahead`;
   const labelW = Math.max(110, ...rows.map((r) => textW(r.system) + 16));
   const valueW = Math.max(160, ...rows.map((r) => textW(valueText(r)) + 24));
   const W = labelW + 420 + valueW, barH = 22, gap = 10, top = 6;
@@ -143,8 +147,9 @@ export function barChart(set: BenchResults, caseName: string): string {
       : given?.ratio ?? (r.value ? subject.value / r.value : NaN);
     // Coloured by whether the subject is ahead on this figure (its direction in the caption), and said in words too;
     // against a baseline, whether the system is ahead of it.
-    const verdict = r !== subject && Number.isFinite(ratio) ? (mode === "baseline" ? compare(r, subject) : compare(subject, r)).verdict : null;
-    const ratioText = verdict ? `${fmtRatio(ratio)} ${VERDICT_TEXT[verdict]}` : "";
+    const comparison = r !== subject && Number.isFinite(ratio) ? (mode === "baseline" ? compare(r, subject) : compare(subject, r)) : null;
+    const verdict = comparison?.verdict ?? null;
+    const ratioText = comparison ? `${fmtRatio(ratio)} ${verdictWords(comparison)}` : "";
     const range = r.min !== undefined && r.max !== undefined
       ? `<line class="range" x1="${labelW + scale(r.min)}" x2="${labelW + scale(r.max)}" y1="${y + barH / 2}" y2="${y + barH / 2}"/>`
       : "";
@@ -191,7 +196,7 @@ export function renderBench(site: Site): Page {
 <h2>${published ? `<a href="${escapeHtml(chapterPage(info.chapter))}">${title}</a>` : title}</h2>
 ${meta ? `<p class="muted">${reps}${meta}</p>` : ""}
 ${freshnessNote(set.name, freshness(site.root, set.name, set))}
-${set.rows.length ? `<p class="muted legend">Each ratio is ${escapeHtml(set.subject ?? "ours")} ÷ that system, marked <span class="ratio-key ahead">ahead</span> or <span class="ratio-key behind">behind</span> by the direction its chart names (lower or higher is better), or <span class="ratio-key overlap">≈ noise</span> where the two systems' min–max ranges meet.</p>` : ""}
+${set.rows.length ? `<p class="muted legend">Each ratio is ${escapeHtml(set.subject ?? "ours")} ÷ that system, marked <span class="ratio-key ahead">ahead</span> or <span class="ratio-key behind">behind</span> by the direction its chart names (lower or higher is better), rep by rep where both systems have reps (the reps interleave, so each pair ran side by side): ahead or behind in every rep, or <span class="ratio-key overlap">≈ 2 of 5 ahead</span> when the reps disagree, and <span class="ratio-key overlap">≈ noise</span> where, without reps to pair, the two systems' min–max ranges meet.</p>` : ""}
 ${cases.length ? cases.map((c) => barChart(set, c)).join("\n") : `<p class="note">This file has no rows.</p>`}
 ${aims}${notes}
 </section>`;
