@@ -1,6 +1,6 @@
 // Statistics, the printed table and the results file shared by every suite (chapter 8).
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus, freemem, loadavg, release, totalmem, type } from "node:os";
 import { resolve } from "node:path";
 import { BENCH_SUITES } from "../../tools/lib/bench-tables";
@@ -115,18 +115,25 @@ export function table(suite: Suite, results: Results): string {
 
 /**
  * "measured at commit abc1234", with the uncommitted changes under `sources` named: other people edit the same
- * tree while a run lasts, so a result says which code it measured. Null outside a git checkout.
+ * tree while a run lasts, so a result says which code it measured. Each changed file is named with the git blob of
+ * its content as measured ("a.ts (blob 1a2b3c4d5e6f)", "b.ts (deleted)"), so that once that content is committed
+ * the result counts as current (tools/lib/bench-tables.ts, freshness). Null outside a git checkout.
  */
 export function measuredAt(repoDir: string, sources: readonly string[]): string | null {
   const git = (...args: string[]): string => spawnSync("git", args, { cwd: repoDir, encoding: "utf8" }).stdout ?? "";
   const head = git("rev-parse", "--short", "HEAD").trim();
   if (!head) return null;
-  const dirty = git("status", "--porcelain", "--", ...sources)
+  const dirty = git("status", "--porcelain", "--untracked-files=all", "--", ...sources)
     .split("\n")
     .filter(Boolean)
-    .map((line) => line.slice(3)); // "XY path": untrimmed, or the first path loses its first letter
-  const more = dirty.length > 5 ? ` and ${dirty.length - 5} more` : "";
-  return `measured at commit ${head}${dirty.length ? `, with uncommitted changes in ${dirty.slice(0, 5).join(", ")}${more}` : ""}`;
+    .map((line) => line.slice(3)) // "XY path": untrimmed, or the first path loses its first letter
+    .map((line) => line.split(" -> ").at(-1)!); // a rename: the new path
+  const content = (path: string): string => {
+    const blob = existsSync(resolve(repoDir, path)) ? git("hash-object", "--", path).trim() : "";
+    return blob ? `blob ${blob.slice(0, 12)}` : "deleted";
+  };
+  const named = dirty.map((path) => `${path} (${content(path)})`);
+  return `measured at commit ${head}${named.length ? `, with uncommitted changes in ${named.join(", ")}` : ""}`;
 }
 
 export interface Finished {

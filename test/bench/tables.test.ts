@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../../tools/lib/manifest";
 import { SIMULATIONS, stamped } from "../../bench/suites/sims";
+import { measuredAt } from "../../bench/lib/report";
 import {
   BENCH_SUITES, aimList, bySuiteOrder, compare, figureTable, freshness, goalsTable, measuredCommit, ratioTable, runLine, sameCode, staleReports, suiteTitle, verdictText, withBenchBlocks,
   type BenchFile,
@@ -74,7 +75,7 @@ describe("bench tables", () => {
     expect(line).toMatch(/^Medians of 5 reps, min–max in brackets, measured at commit abc1234, on 2026-11-25 \(2 vCPU Test CPU, Node 20\.1\.0, eventlet 0\.33\.1; load average 1\.5 at the start, 2 at the end\)/);
     expect(line).toContain("npm run bench:tables");
     expect(aimList(FILE)).toBe("- **met** — switch: CPU time below eventlet's: 0.25×\n- **not met** — rate within 2× of floor");
-    expect(measuredCommit({ notes: ["x", "measured at commit 54a60a4, with uncommitted changes in bench/hub"] })).toEqual({ commit: "54a60a4", dirty: true, dirtyFiles: ["bench/hub"] });
+    expect(measuredCommit({ notes: ["x", "measured at commit 54a60a4, with uncommitted changes in bench/hub"] })).toEqual({ commit: "54a60a4", dirty: true, dirtyFiles: ["bench/hub"], blobs: null });
     expect(suiteTitle("lb", { "08-tcp-proxy": "A TCP proxy" })).toBe("Chapter 08 — A TCP proxy: L4 proxies side by side under wrk");
     expect(suiteTitle("other", {}, "other: things (issue 7)")).toBe("other: things");
   });
@@ -189,6 +190,30 @@ describe("bench tables", () => {
       expect(freshness(root, "hub", { notes: [`measured at commit ${head}, with uncommitted changes in solutions/02-hub/README.md`] }).state).toBe("current");
       expect(freshness(root, "hub", { notes: [`measured at commit ${head}, with uncommitted changes in solutions/02-hub/README.md, solutions/02-hub/hub.ts`] }).state).toBe("unknown");
       expect(freshness(root, "hub", { notes: [`measured at commit ${head}, with uncommitted changes in a, b, c, d, e and 2 more`] }).state).toBe("unknown");
+
+      // A run now names each uncommitted file with its content as measured: once that content is committed, the
+      // result is current; until then (or if it never is) it cannot be told.
+      writeFileSync(join(root, "solutions/02-hub/hub.ts"), "export const y = 2;\n");
+      writeFileSync(join(root, "solutions/02-hub/README.md"), "edited during the run\n");
+      const dirty = { notes: [measuredAt(root, ["solutions/02-hub"])!] };
+      expect(dirty.notes[0]).toMatch(/^measured at commit [0-9a-f]+, with uncommitted changes in solutions\/02-hub\/README\.md \(blob [0-9a-f]{12}\), solutions\/02-hub\/hub\.ts \(blob [0-9a-f]{12}\)$/);
+      expect(measuredCommit(dirty)?.blobs?.size).toBe(2);
+      expect(freshness(root, "hub", dirty)).toMatchObject({ state: "unknown", why: expect.stringMatching(/solutions\/02-hub\/hub\.ts, a content no commit holds/) });
+      git("add", "solutions/02-hub/hub.ts");
+      git("commit", "-qm", "the code measured");
+      expect(freshness(root, "hub", dirty).state).toBe("current"); // the README's edit is not measured code
+      writeFileSync(join(root, "solutions/02-hub/hub.ts"), "// y, as measured\nexport const y =\n  2;\n");
+      git("commit", "-qam", "a comment");
+      expect(freshness(root, "hub", dirty).state).toBe("current");
+      writeFileSync(join(root, "solutions/02-hub/hub.ts"), "export const y = 3;\n");
+      git("commit", "-qam", "other code");
+      expect(freshness(root, "hub", dirty)).toMatchObject({ state: "stale", files: ["solutions/02-hub/hub.ts"], changes: [expect.stringMatching(/other code$/), expect.stringMatching(/a comment$/), expect.stringMatching(/the code measured$/)] });
+      // A measured file that no commit holds, at the time or since: whether it was measured code cannot be told.
+      writeFileSync(join(root, "solutions/02-hub/extra.ts"), "export {};\n");
+      const untracked = { notes: [measuredAt(root, ["solutions/02-hub"])!] };
+      git("checkout", "-q", "--", "solutions/02-hub/README.md");
+      rmSync(join(root, "solutions/02-hub/extra.ts"));
+      expect(freshness(root, "hub", untracked)).toMatchObject({ state: "unknown", why: expect.stringMatching(/extra\.ts, which no commit holds/) });
       expect(freshness(root, "hub", { notes: ["measured at commit 0123456789abcdef"] })).toMatchObject({ state: "unknown", why: expect.stringMatching(/not in this clone's history/) });
       expect(freshness(root, "hub", { notes: [] })).toMatchObject({ state: "unknown" });
     } finally {
@@ -222,6 +247,6 @@ describe("bench tables", () => {
     const once = stamped(JSON.stringify({ suite: "drill", rows: [], notes: ["Not a benchmark."] }), "measured at commit abc1234");
     const twice = JSON.parse(stamped(once, "measured at commit def5678")) as BenchFile;
     expect(twice.notes).toEqual(["Not a benchmark.", "measured at commit def5678"]);
-    expect(measuredCommit(twice)).toEqual({ commit: "def5678", dirty: false, dirtyFiles: null });
+    expect(measuredCommit(twice)).toEqual({ commit: "def5678", dirty: false, dirtyFiles: null, blobs: null });
   });
 });

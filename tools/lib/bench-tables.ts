@@ -187,16 +187,38 @@ export function readBenchFile(root: string, suite: string): BenchFile {
   return { ...data, suite: data.suite ?? suite };
 }
 
+/** What a results file says about the code it measured: the commit, and the files that differed from it. */
+export interface MeasuredCommit {
+  readonly commit: string;
+  readonly dirty: boolean;
+  /** The files with uncommitted changes, when the note names them all (null when it names some and "N more"). */
+  readonly dirtyFiles: string[] | null;
+  /**
+   * Each of those files' content as measured (a git blob id, or null for a file that was deleted), when the note
+   * gives it for every one of them (bench/lib/report.ts, measuredAt); null for older notes, which only name them.
+   */
+  readonly blobs: ReadonlyMap<string, string | null> | null;
+}
+
 /**
- * The commit a result measured, from its "measured at commit abc1234[, with uncommitted changes in a, b]" note, with
- * the files that had uncommitted changes when the note names them all (null when it names some and "N more").
+ * The commit a result measured, from its "measured at commit abc1234[, with uncommitted changes in a (blob 1a2b3c…),
+ * b (deleted)]" note; older notes name the files without their content, or some of them and "N more".
  */
-export function measuredCommit(file: Pick<BenchFile, "notes">): { commit: string; dirty: boolean; dirtyFiles: string[] | null } | null {
+export function measuredCommit(file: Pick<BenchFile, "notes">): MeasuredCommit | null {
   for (const n of file.notes ?? []) {
     const m = /^measured at commit ([0-9a-f]{7,40})(?:, with uncommitted changes in (.+?)( and \d+ more)?)?$/.exec(n);
-    if (m) return { commit: m[1]!, dirty: m[2] !== undefined, dirtyFiles: m[2] !== undefined && !m[3] ? m[2].split(", ") : null };
+    if (m) {
+      if (m[2] === undefined) return { commit: m[1]!, dirty: false, dirtyFiles: null, blobs: null };
+      const entries = m[2].split(", ").map((e) => /^(.+) \((?:blob ([0-9a-f]{7,40})|(deleted))\)$/.exec(e));
+      const complete = !m[3] && entries.every((e) => e !== null);
+      const dirtyFiles = m[3] ? null : entries.map((e, i) => e?.[1] ?? m[2]!.split(", ")[i]!);
+      return {
+        commit: m[1]!, dirty: true, dirtyFiles,
+        blobs: complete ? new Map(entries.map((e) => [e![1]!, e![2] ?? null])) : null,
+      };
+    }
     const bare = /^measured at commit ([0-9a-f]{7,40})/.exec(n);
-    if (bare) return { commit: bare[1]!, dirty: n.includes("uncommitted"), dirtyFiles: null };
+    if (bare) return { commit: bare[1]!, dirty: n.includes("uncommitted"), dirtyFiles: null, blobs: null };
   }
   return null;
 }
@@ -240,15 +262,43 @@ export function freshness(root: string, suite: string, file: Pick<BenchFile, "no
   // A file whose code is the same, its comments and layout aside, measures the same: mending a comment in a measured
   // file must not send every suite back to be measured again (an hour of runs for a comment).
   const files = diff.stdout.split("\n").filter(Boolean).filter((f) => !sameCodeAt(git, at.commit, f));
-  if (files.length) {
-    const log = git("log", "--no-merges", "--format=%h %s", `${at.commit}..HEAD`, "--", ...files);
-    return { state: "stale", commit: at.commit, files, changes: log.stdout.split("\n").filter(Boolean) };
+  // A file that was uncommitted when measured is judged below, by the content measured.
+  const judgedBelow = at.blobs ?? new Map<string, string | null>();
+  if (files.some((f) => !judgedBelow.has(f))) {
+    const stale = files.filter((f) => !judgedBelow.has(f));
+    const log = git("log", "--no-merges", "--format=%h %s", `${at.commit}..HEAD`, "--", ...stale);
+    return { state: "stale", commit: at.commit, files: stale, changes: log.stdout.split("\n").filter(Boolean) };
   }
   // Uncommitted changes matter only in code that ran: a README edited during a run changed nothing it measured.
   if (at.dirty) {
-    const measured = new Set(git("ls-files", "--", ...info.measured).stdout.split("\n").filter(Boolean));
-    if (at.dirtyFiles === null || at.dirtyFiles.some((f) => measured.has(f))) {
-      return { state: "unknown", commit: at.commit, why: `measured with uncommitted changes on top of ${at.commit}` };
+    const listed = (...args: string[]): Set<string> => new Set(git(...args).stdout.split("\n").filter(Boolean));
+    const measured = new Set([...listed("ls-files", "--", ...info.measured), ...diff.stdout.split("\n").filter(Boolean)]);
+    if (at.dirtyFiles === null || at.blobs === null) {
+      if (at.dirtyFiles === null || at.dirtyFiles.some((f) => measured.has(f))) {
+        return { state: "unknown", commit: at.commit, why: `measured with uncommitted changes on top of ${at.commit}` };
+      }
+    } else {
+      // The note gives each file's content as measured: compare that content, not the commit's, with HEAD's.
+      const known = listed("ls-tree", "-r", "--name-only", "HEAD");
+      for (const f of listed("ls-tree", "-r", "--name-only", at.commit)) known.add(f);
+      const changed = new Set(files);
+      for (const [path, blob] of at.blobs) {
+        if (!measured.has(path)) {
+          if (known.has(path)) continue; // a file the suite does not measure
+          // Neither committed nor at HEAD: whether it was measured code cannot be told from the history.
+          return { state: "unknown", commit: at.commit, why: `measured with ${path}, which no commit holds` };
+        }
+        const same = sameAsMeasured(git, path, blob);
+        if (same === null) {
+          return { state: "unknown", commit: at.commit, why: `measured with uncommitted changes in ${path}, a content no commit holds` };
+        }
+        if (same) changed.delete(path);
+        else changed.add(path);
+      }
+      if (changed.size) {
+        const log = git("log", "--no-merges", "--format=%h %s", `${at.commit}..HEAD`, "--", ...changed);
+        return { state: "stale", commit: at.commit, files: [...changed], changes: log.stdout.split("\n").filter(Boolean) };
+      }
     }
   }
   return { state: "current", commit: at.commit };
@@ -265,6 +315,20 @@ function sameCodeAt(git: (...args: string[]) => { status: number | null; stdout:
   const after = git("show", `HEAD:${path}`);
   if (before.status !== 0 || after.status !== 0) return false;
   return sameCode(before.stdout, after.stdout);
+}
+
+/**
+ * Whether `path` at HEAD holds the content measured (`blob`, or null: the file was deleted), its comments and layout
+ * aside; null when that content is in no object of this repository (it was never committed), so it cannot be told.
+ */
+function sameAsMeasured(git: (...args: string[]) => { status: number | null; stdout: string }, path: string, blob: string | null): boolean | null {
+  const head = git("rev-parse", "--verify", "--quiet", `HEAD:${path}`);
+  if (blob === null) return head.status !== 0;
+  if (head.status !== 0) return false;
+  if (head.stdout.trim().startsWith(blob)) return true;
+  const measured = git("cat-file", "blob", blob);
+  if (measured.status !== 0) return null;
+  return path.endsWith(".ts") && sameCode(measured.stdout, git("show", `HEAD:${path}`).stdout);
 }
 
 /** Do two TypeScript texts hold the same code, comments and layout aside? (See sameCodeAt.) */
