@@ -243,8 +243,9 @@ export type Freshness =
 /**
  * Whether the code a result measured has changed since: the suite's measured files as committed at HEAD against
  * the commit measured (comments and layout aside, see sameCodeAt), with the commits between that touch them.
+ * A file that had uncommitted changes when measured is judged by the content the run recorded for it instead.
  * "unknown" when the file names no commit, the checkout has no git, the commit is not in this clone's history (a
- * shallow clone), or the run had uncommitted changes in measured code: never a guess.
+ * shallow clone), or the run had uncommitted changes in measured code that no commit holds: never a guess.
  */
 export function freshness(root: string, suite: string, file: Pick<BenchFile, "notes">): Freshness {
   const info = BENCH_SUITES[suite];
@@ -279,12 +280,12 @@ export function freshness(root: string, suite: string, file: Pick<BenchFile, "no
       }
     } else {
       // The note gives each file's content as measured: compare that content, not the commit's, with HEAD's.
-      const known = listed("ls-tree", "-r", "--name-only", "HEAD");
-      for (const f of listed("ls-tree", "-r", "--name-only", at.commit)) known.add(f);
-      const changed = new Set(files);
+      const inHistory = listed("ls-tree", "-r", "--name-only", "HEAD");
+      for (const f of listed("ls-tree", "-r", "--name-only", at.commit)) inHistory.add(f);
+      const changed: string[] = [];
       for (const [path, blob] of at.blobs) {
         if (!measured.has(path)) {
-          if (known.has(path)) continue; // a file the suite does not measure
+          if (inHistory.has(path)) continue; // a file the suite does not measure
           // Neither committed nor at HEAD: whether it was measured code cannot be told from the history.
           return { state: "unknown", commit: at.commit, why: `measured with ${path}, which no commit holds` };
         }
@@ -292,12 +293,11 @@ export function freshness(root: string, suite: string, file: Pick<BenchFile, "no
         if (same === null) {
           return { state: "unknown", commit: at.commit, why: `measured with uncommitted changes in ${path}, a content no commit holds` };
         }
-        if (same) changed.delete(path);
-        else changed.add(path);
+        if (!same) changed.push(path);
       }
-      if (changed.size) {
+      if (changed.length) {
         const log = git("log", "--no-merges", "--format=%h %s", `${at.commit}..HEAD`, "--", ...changed);
-        return { state: "stale", commit: at.commit, files: [...changed], changes: log.stdout.split("\n").filter(Boolean) };
+        return { state: "stale", commit: at.commit, files: changed, changes: log.stdout.split("\n").filter(Boolean) };
       }
     }
   }
