@@ -396,8 +396,11 @@ export interface Comparison {
 
 /** The reps of two rows taken side by side, or null when they cannot be paired (no reps, or not as many). */
 function pairedReps(mine: BenchRow, theirs: BenchRow): [number, number][] | null {
-  const a = mine.samples ?? [];
-  const b = theirs.samples ?? [];
+  // A hand-edited file may hold anything there: only lists of numbers are reps.
+  const reps = (r: BenchRow): readonly number[] =>
+    Array.isArray(r.samples) && r.samples.every((x) => typeof x === "number" && Number.isFinite(x)) ? r.samples : [];
+  const a = reps(mine);
+  const b = reps(theirs);
   if (a.length < 3 || a.length !== b.length) return null;
   return a.map((x, i) => [x, b[i]!]);
 }

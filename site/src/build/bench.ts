@@ -98,9 +98,9 @@ export function readBenchResults(root: string): { sets: BenchResults[]; problems
   return { sets, problems };
 }
 
-/** A verdict in a few words beside a bar: the reps' split when they disagree ("≈ 2 of 5 ahead"). */
+/** A verdict in a few words beside a bar: the reps' split when they disagree ("mixed: ahead in 2 of 5"). */
 function verdictWords(c: Comparison): string {
-  if (c.verdict === "mixed" && c.reps) return `≈ ${c.reps.ahead} of ${c.reps.of} ahead`;
+  if (c.verdict === "mixed" && c.reps) return `mixed: ahead in ${c.reps.ahead} of ${c.reps.of}`;
   return { ahead: "ahead", behind: "behind", mixed: "≈ noise", overlap: "≈ noise", even: "even" }[c.verdict];
 }
 
@@ -124,7 +124,7 @@ export function barChart(set: BenchResults, caseName: string): string {
   // Room for the longest label and the longest value text (about 7.4 px a character at 13 px), so neither is cut off.
   const textW = (t: string): number => Math.ceil(t.length * 7.4);
   const valueText = (r: BenchRow): string =>
-    `${fmt(r.value)} ${unit}${r.min !== undefined && r.max !== undefined ? ` (${fmt(r.min)}–${fmt(r.max)})` : ""} 0.000× ≈ 2 of 5 ahead`;
+    `${fmt(r.value)} ${unit}${r.min !== undefined && r.max !== undefined ? ` (${fmt(r.min)}–${fmt(r.max)})` : ""} 0.000× mixed: ahead in 2 of 5`;
   const labelW = Math.max(110, ...rows.map((r) => textW(r.system) + 16));
   const valueW = Math.max(160, ...rows.map((r) => textW(valueText(r)) + 24));
   const W = labelW + 420 + valueW, barH = 22, gap = 10, top = 6;
@@ -196,7 +196,7 @@ export function renderBench(site: Site): Page {
 <h2>${published ? `<a href="${escapeHtml(chapterPage(info.chapter))}">${title}</a>` : title}</h2>
 ${meta ? `<p class="muted">${reps}${meta}</p>` : ""}
 ${freshnessNote(set.name, freshness(site.root, set.name, set))}
-${set.rows.length ? `<p class="muted legend">Each ratio is ${escapeHtml(set.subject ?? "ours")} ÷ that system, marked <span class="ratio-key ahead">ahead</span> or <span class="ratio-key behind">behind</span> by the direction its chart names (lower or higher is better), rep by rep where both systems have reps (the reps interleave, so each pair ran side by side): ahead or behind in every rep, or <span class="ratio-key overlap">≈ 2 of 5 ahead</span> when the reps disagree, and <span class="ratio-key overlap">≈ noise</span> where, without reps to pair, the two systems' min–max ranges meet.</p>` : ""}
+${set.rows.length ? `<p class="muted legend">Each ratio is ${escapeHtml(set.subject ?? "ours")} ÷ that system, marked <span class="ratio-key ahead">ahead</span> or <span class="ratio-key behind">behind</span> by the direction its chart names (lower or higher is better), rep by rep where both systems have reps (the reps interleave, so each pair ran side by side): ahead or behind in every rep, or <span class="ratio-key overlap">mixed: ahead in 2 of 5</span> when the reps disagree, and <span class="ratio-key overlap">≈ noise</span> where, without reps to pair, the two systems' min–max ranges meet.</p>` : ""}
 ${cases.length ? cases.map((c) => barChart(set, c)).join("\n") : `<p class="note">This file has no rows.</p>`}
 ${aims}${notes}
 </section>`;
