@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../../tools/lib/manifest";
 import { SIMULATIONS, stamped } from "../../bench/suites/sims";
@@ -33,6 +33,20 @@ const load = (suite: string): BenchFile => {
   if (suite !== "hub") throw new Error(`no results for ${suite}`);
   return FILE;
 };
+
+/** A throwaway git repository holding `files`, in one commit, and a git that commits there without any set-up. */
+function repository(files: Record<string, string>): { root: string; git: (...args: string[]) => string } {
+  const root = mkdtempSync(join(tmpdir(), "bench-tables-"));
+  const git = (...args: string[]) => execFileSync("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...args], { cwd: root, encoding: "utf8" }).trim();
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  git("init", "-q");
+  git("add", "-A");
+  git("commit", "-qm", "one");
+  return { root, git };
+}
 
 describe("bench tables", () => {
   it("gives every figure its median and min–max, and each ratio its direction", () => {
@@ -144,17 +158,12 @@ describe("bench tables", () => {
   });
 
   it("finds the report files whose blocks differ from the results, and a result's staleness from git", () => {
-    const root = mkdtempSync(join(tmpdir(), "bench-tables-"));
+    const { root, git } = repository({
+      "solutions/02-hub/hub.ts": "export {};\n",
+      "chapters/02-hub.md": "# Hub\n\n<!-- bench: hub aims -->\n<!-- /bench -->\n",
+    });
     try {
-      const git = (...args: string[]) => execFileSync("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...args], { cwd: root, encoding: "utf8" }).trim();
       mkdirSync(join(root, "bench/results"), { recursive: true });
-      mkdirSync(join(root, "chapters"));
-      mkdirSync(join(root, "solutions/02-hub"), { recursive: true });
-      writeFileSync(join(root, "solutions/02-hub/hub.ts"), "export {};\n");
-      writeFileSync(join(root, "chapters/02-hub.md"), "# Hub\n\n<!-- bench: hub aims -->\n<!-- /bench -->\n");
-      git("init", "-q");
-      git("add", "-A");
-      git("commit", "-qm", "one");
       const head = git("rev-parse", "--short", "HEAD");
       const file = { ...FILE, notes: [`measured at commit ${head}`] };
       writeFileSync(join(root, "bench/results/hub.json"), JSON.stringify(file));
@@ -200,15 +209,8 @@ describe("bench tables", () => {
 
   // Many git commands and TypeScript's parser: seconds on a machine busy with the rest of `npm test`.
   it("judges a result measured with uncommitted code by the content the run recorded for it", { timeout: 30_000 }, () => {
-    const root = mkdtempSync(join(tmpdir(), "bench-fresh-"));
+    const { root, git } = repository({ "solutions/02-hub/hub.ts": "export {};\n", "solutions/02-hub/README.md": "the hub\n" });
     try {
-      const git = (...args: string[]) => execFileSync("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...args], { cwd: root, encoding: "utf8" }).trim();
-      mkdirSync(join(root, "solutions/02-hub"), { recursive: true });
-      writeFileSync(join(root, "solutions/02-hub/hub.ts"), "export {};\n");
-      writeFileSync(join(root, "solutions/02-hub/README.md"), "the hub\n");
-      git("init", "-q");
-      git("add", "-A");
-      git("commit", "-qm", "one");
       // A run names each uncommitted file with its content as measured: once that content is committed, the
       // result is current; until then (or if it never is) it cannot be told.
       writeFileSync(join(root, "solutions/02-hub/hub.ts"), "export const y = 2;\n");
