@@ -3,19 +3,60 @@
 //   npm run bench:tables            rewrite every `<!-- bench: … -->` block in bench/**/*.md and chapters/*.md
 //   npm run bench:tables -- --check exit 1 naming the files whose blocks differ (the course check does the same)
 //   npm run bench:status            per suite: current, stale (with the commits since) or unknown
+//   npm run bench:rerun [-- --all] [-- --dry-run]
+//                                   measure again every result not known to be current (or every one), one suite
+//                                   after another, then rewrite the blocks: an hour and more on a quiet machine
+import { spawnSync } from "node:child_process";
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BENCH_SUITES, describeFreshness, freshness, readBenchFile, RESULTS_DIR, staleReports } from "./lib/bench-tables";
+import { BENCH_SUITES, describeFreshness, freshness, readBenchFile, RESULTS_DIR, rerunPlan, staleReports, type Freshness } from "./lib/bench-tables";
 import { ROOT } from "./lib/manifest";
 
-const [mode] = process.argv.slice(2);
+const [mode, ...flags] = process.argv.slice(2);
 
-if (mode === "status") {
-  let stale = 0;
+/** Every result's freshness, by suite. */
+function states(): Map<string, Freshness> {
   const files = readdirSync(join(ROOT, RESULTS_DIR)).filter((f) => f.endsWith(".json")).sort();
-  for (const file of files) {
-    const suite = file.slice(0, -5);
-    const f = freshness(ROOT, suite, readBenchFile(ROOT, suite));
+  return new Map(files.map((file) => file.slice(0, -5)).map((suite) => [suite, freshness(ROOT, suite, readBenchFile(ROOT, suite))]));
+}
+
+if (mode === "rerun") {
+  const unknown = flags.filter((f) => f !== "--all" && f !== "--dry-run");
+  if (unknown.length) {
+    console.error(`npm run bench:rerun takes --all and --dry-run, not ${unknown.join(" ")}`);
+    process.exit(2);
+  }
+  const plan = rerunPlan(states(), flags.includes("--all"));
+  if (!plan.length) {
+    console.log("every result measures the current code: nothing to run (--all runs every suite)");
+    process.exit(0);
+  }
+  console.log(`${plan.length} command(s), one after another:`);
+  for (const p of plan) console.log(`  ${p.command}   (${p.suites.join(", ")})`);
+  if (flags.includes("--dry-run")) process.exit(0);
+  // A run records the code it measured at its start; an edit made while it runs is in no record.
+  const measured = [...new Set(Object.values(BENCH_SUITES).flatMap((i) => i.measured))];
+  const dirty = (spawnSync("git", ["status", "--porcelain", "--", ...measured], { cwd: ROOT, encoding: "utf8" }).stdout ?? "").trim();
+  if (dirty) {
+    console.error(`commit the measured code first (uncommitted: ${dirty.split("\n").map((l) => l.slice(3)).join(", ")}), and leave the tree alone while the suites run`);
+    process.exit(1);
+  }
+  const failed: string[] = [];
+  for (const p of plan) {
+    const started = Date.now();
+    console.log(`\n=== ${p.command}`);
+    const [bin, ...args] = p.command.split(" ");
+    const r = spawnSync(bin!, args, { cwd: ROOT, stdio: "inherit" });
+    const minutes = ((Date.now() - started) / 60_000).toFixed(1);
+    console.log(`=== ${p.command}: ${r.status === 0 ? "done" : `failed (exit ${r.status ?? r.signal})`} in ${minutes} min`);
+    if (r.status !== 0) failed.push(p.command);
+  }
+  const blocks = spawnSync("npx", ["tsx", "tools/bench-tables.ts"], { cwd: ROOT, stdio: "inherit" });
+  console.log(failed.length ? `\nfailed: ${failed.join("; ")}` : "\nevery suite ran; the blocks are rewritten: read the prose around the figures that moved");
+  process.exitCode = failed.length || blocks.status !== 0 ? 1 : 0;
+} else if (mode === "status") {
+  let stale = 0;
+  for (const [suite, f] of states()) {
     console.log(describeFreshness(suite, f));
     if (f.state === "stale") {
       stale++;
@@ -25,11 +66,12 @@ if (mode === "status") {
     }
   }
   console.log(`\nmeasured paths per suite: tools/lib/bench-tables.ts (BENCH_SUITES: ${Object.keys(BENCH_SUITES).join(", ")})`);
+  if (stale) console.log("to measure every stale result again, one suite after another: npm run bench:rerun (-- --dry-run shows the plan)");
   process.exitCode = stale ? 1 : 0;
 } else {
   const check = mode === "--check";
   if (mode !== undefined && !check) {
-    console.error("usage: npm run bench:tables [-- --check]   |   npm run bench:status");
+    console.error("usage: npm run bench:tables [-- --check]   |   npm run bench:status   |   npm run bench:rerun [-- --all] [-- --dry-run]");
     process.exit(2);
   }
   const changed = staleReports(ROOT);

@@ -9,7 +9,7 @@ import { ROOT } from "../../tools/lib/manifest";
 import { SIMULATIONS, stamped } from "../../bench/suites/sims";
 import { measuredAt } from "../../bench/lib/report";
 import {
-  BENCH_SUITES, aimList, bySuiteOrder, compare, figureTable, freshness, goalsTable, measuredCommit, ratioTable, runLine, sameCode, staleReports, suiteTitle, verdictText, withBenchBlocks,
+  BENCH_SUITES, aimList, bySuiteOrder, compare, figureTable, freshness, goalsTable, measuredCommit, ratioTable, rerunPlan, runLine, sameCode, staleReports, suiteTitle, verdictText, withBenchBlocks, type Freshness,
   type BenchFile,
 } from "../../tools/lib/bench-tables";
 
@@ -237,6 +237,22 @@ describe("bench tables", () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+
+  it("plans a re-run of every result not known to be current, each command once, in the chapters' order", () => {
+    const states = new Map<string, Freshness>([
+      ["sims-never-heard-of", { state: "stale", commit: "a", files: [], changes: [] }],
+      ["drill", { state: "stale", commit: "a", files: ["x.ts"], changes: [] }],
+      ["elastic-sim", { state: "unknown", why: "no commit" }],
+      ["lb", { state: "stale", commit: "a", files: ["x.ts"], changes: [] }],
+      ["hub", { state: "current", commit: "a" }],
+    ]);
+    expect(rerunPlan(states)).toEqual([
+      { command: "npm run bench lb", suites: ["lb"] },
+      { command: "npm run bench sims", suites: ["elastic-sim", "drill"] },
+    ]);
+    expect(rerunPlan(states, true).map((p) => p.command)).toEqual(["npm run bench hub", "npm run bench lb", "npm run bench sims"]);
+    expect(rerunPlan(new Map([["hub", { state: "current", commit: "a" }]]))).toEqual([]);
   });
 
   it("divides each variant by the baseline for a suite of variants, and shows one profiled run without a spread", () => {

@@ -341,6 +341,21 @@ export function sameCode(a: string, b: string): boolean {
   return code(a) === code(b);
 }
 
+/**
+ * The commands that measure again every result not known to be current (stale or unknown; every result with `all`),
+ * each once (one `npm run bench sims` writes five results), in the order of BENCH_SUITES: the order the chapters
+ * build what they measure. Suites with no command of their own are left out.
+ */
+export function rerunPlan(states: ReadonlyMap<string, Freshness>, all = false): { command: string; suites: string[] }[] {
+  const plan = new Map<string, string[]>();
+  for (const [suite, info] of Object.entries(BENCH_SUITES)) {
+    const f = states.get(suite);
+    if (!f || (!all && f.state === "current")) continue;
+    plan.set(info.command, [...(plan.get(info.command) ?? []), suite]);
+  }
+  return [...plan].map(([command, suites]) => ({ command, suites }));
+}
+
 /** One line: "hub: stale — measured at 54a60a4; 3 commits since change the measured code". */
 export function describeFreshness(suite: string, f: Freshness): string {
   if (f.state === "current") return `${suite}: current — measured at ${f.commit}; no commit since changes the measured code`;
