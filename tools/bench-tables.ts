@@ -36,9 +36,12 @@ if (mode === "rerun") {
   if (flags.includes("--dry-run")) process.exit(0);
   // A run records the code it measured at its start; an edit made while it runs is in no record.
   const measured = [...new Set(Object.values(BENCH_SUITES).flatMap((i) => i.measured))];
-  const dirty = (spawnSync("git", ["status", "--porcelain", "--", ...measured], { cwd: ROOT, encoding: "utf8" }).stdout ?? "").trim();
-  if (dirty) {
-    console.error(`commit the measured code first (uncommitted: ${dirty.split("\n").map((l) => l.slice(3)).join(", ")}), and leave the tree alone while the suites run`);
+  const dirty = (spawnSync("git", ["status", "--porcelain", "--", ...measured], { cwd: ROOT, encoding: "utf8" }).stdout ?? "")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => line.slice(3)); // "XY path", untrimmed: X may be a space
+  if (dirty.length) {
+    console.error(`commit the measured code first (uncommitted: ${dirty.join(", ")}), and leave the tree alone while the suites run`);
     process.exit(1);
   }
   const failed: string[] = [];
