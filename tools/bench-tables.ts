@@ -9,7 +9,7 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BENCH_SUITES, describeFreshness, freshness, readBenchFile, RESULTS_DIR, rerunPlan, staleReports, type Freshness } from "./lib/bench-tables";
+import { BENCH_SUITES, describeFreshness, freshness, readBenchFile, RESULTS_DIR, rerunPlan, staleReports, uncommittedFiles, type Freshness } from "./lib/bench-tables";
 import { ROOT } from "./lib/manifest";
 
 const [mode, ...flags] = process.argv.slice(2);
@@ -36,10 +36,7 @@ if (mode === "rerun") {
   if (flags.includes("--dry-run")) process.exit(0);
   // A run records the code it measured at its start; an edit made while it runs is in no record.
   const measured = [...new Set(Object.values(BENCH_SUITES).flatMap((i) => i.measured))];
-  const dirty = (spawnSync("git", ["status", "--porcelain", "--", ...measured], { cwd: ROOT, encoding: "utf8" }).stdout ?? "")
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => line.slice(3)); // "XY path", untrimmed: X may be a space
+  const dirty = uncommittedFiles(ROOT, measured);
   if (dirty.length) {
     console.error(`commit the measured code first (uncommitted: ${dirty.join(", ")}), and leave the tree alone while the suites run`);
     process.exit(1);

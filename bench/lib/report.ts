@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus, freemem, loadavg, release, totalmem, type } from "node:os";
 import { resolve } from "node:path";
-import { BENCH_SUITES } from "../../tools/lib/bench-tables";
+import { BENCH_SUITES, uncommittedFiles } from "../../tools/lib/bench-tables";
 import type { Aim, Ratio, Row, Suite } from "./suite";
 
 export function median(xs: readonly number[]): number {
@@ -123,11 +123,7 @@ export function measuredAt(repoDir: string, sources: readonly string[]): string 
   const git = (...args: string[]): string => spawnSync("git", args, { cwd: repoDir, encoding: "utf8" }).stdout ?? "";
   const head = git("rev-parse", "--short", "HEAD").trim();
   if (!head) return null;
-  const dirty = git("status", "--porcelain", "--untracked-files=all", "--", ...sources)
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => line.slice(3)) // "XY path": untrimmed, or the first path loses its first letter
-    .map((line) => line.split(" -> ").at(-1)!); // a rename: the new path
+  const dirty = uncommittedFiles(repoDir, sources);
   const content = (path: string): string => {
     const blob = existsSync(resolve(repoDir, path)) ? git("hash-object", "--", path).trim() : "";
     return blob ? `blob ${blob.slice(0, 12)}` : "deleted";

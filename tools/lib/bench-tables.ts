@@ -187,6 +187,15 @@ export function readBenchFile(root: string, suite: string): BenchFile {
   return { ...data, suite: data.suite ?? suite };
 }
 
+/**
+ * The files under `pathspecs` with uncommitted changes (untracked ones listed one by one), from `git status`'s
+ * "XY path" lines: read untrimmed, since X may be a space; a rename gives its new path.
+ */
+export function uncommittedFiles(root: string, pathspecs: readonly string[]): string[] {
+  const out = spawnSync("git", ["status", "--porcelain", "--untracked-files=all", "--", ...pathspecs], { cwd: root, encoding: "utf8" }).stdout ?? "";
+  return out.split("\n").filter(Boolean).map((line) => line.slice(3).split(" -> ").at(-1)!);
+}
+
 /** What a results file says about the code it measured: the commit, and the files that differed from it. */
 export interface MeasuredCommit {
   readonly commit: string;
@@ -242,7 +251,7 @@ export type Freshness =
 
 /**
  * Whether the code a result measured has changed since: the suite's measured files as committed at HEAD against
- * the commit measured (comments and layout aside, see sameCodeAt), with the commits between that touch them.
+ * the commit measured (comments and layout aside, see sameAsHead), with the commits between that touch them.
  * A file that had uncommitted changes when measured is judged by the content the run recorded for it instead.
  * "unknown" when the file names no commit, the checkout has no git, the commit is not in this clone's history (a
  * shallow clone), or the run had uncommitted changes in measured code that no commit holds: never a guess.
@@ -262,18 +271,17 @@ export function freshness(root: string, suite: string, file: Pick<BenchFile, "no
   if (diff.status !== 0) return { state: "unknown", commit: at.commit, why: `git diff failed: ${diff.stderr.trim()}` };
   // A file whose code is the same, its comments and layout aside, measures the same: mending a comment in a measured
   // file must not send every suite back to be measured again (an hour of runs for a comment).
-  const files = diff.stdout.split("\n").filter(Boolean).filter((f) => !sameCodeAt(git, at.commit, f));
+  const differing = diff.stdout.split("\n").filter(Boolean);
   // A file that was uncommitted when measured is judged below, by the content measured.
-  const judgedBelow = at.blobs ?? new Map<string, string | null>();
-  if (files.some((f) => !judgedBelow.has(f))) {
-    const stale = files.filter((f) => !judgedBelow.has(f));
+  const stale = differing.filter((f) => !at.blobs?.has(f) && !sameAsHead(git, `${at.commit}:${f}`, f));
+  if (stale.length) {
     const log = git("log", "--no-merges", "--format=%h %s", `${at.commit}..HEAD`, "--", ...stale);
     return { state: "stale", commit: at.commit, files: stale, changes: log.stdout.split("\n").filter(Boolean) };
   }
   // Uncommitted changes matter only in code that ran: a README edited during a run changed nothing it measured.
   if (at.dirty) {
     const listed = (...args: string[]): Set<string> => new Set(git(...args).stdout.split("\n").filter(Boolean));
-    const measured = new Set([...listed("ls-files", "--", ...info.measured), ...diff.stdout.split("\n").filter(Boolean)]);
+    const measured = new Set([...listed("ls-files", "--", ...info.measured), ...differing]);
     if (at.dirtyFiles === null || at.blobs === null) {
       if (at.dirtyFiles === null || at.dirtyFiles.some((f) => measured.has(f))) {
         return { state: "unknown", commit: at.commit, why: `measured with uncommitted changes on top of ${at.commit}` };
@@ -304,14 +312,16 @@ export function freshness(root: string, suite: string, file: Pick<BenchFile, "no
   return { state: "current", commit: at.commit };
 }
 
+type Git = (...args: string[]) => { status: number | null; stdout: string };
+
 /**
- * True when `path` holds the same code at `commit` and at HEAD, comments and layout aside: TypeScript's parser reads
- * both versions and its printer, told to drop comments, writes them out alike. Only for TypeScript; any other file,
- * or one missing on either side, counts as changed.
+ * True when `object` (a version of `path`: "commit:path", or a blob id) holds the same code as `path` at HEAD,
+ * comments and layout aside: TypeScript's parser reads both versions and its printer, told to drop comments, writes
+ * them out alike. Only for TypeScript; any other file, or one missing on either side, counts as changed.
  */
-function sameCodeAt(git: (...args: string[]) => { status: number | null; stdout: string }, commit: string, path: string): boolean {
+function sameAsHead(git: Git, object: string, path: string): boolean {
   if (!path.endsWith(".ts")) return false;
-  const before = git("show", `${commit}:${path}`);
+  const before = git("show", object);
   const after = git("show", `HEAD:${path}`);
   if (before.status !== 0 || after.status !== 0) return false;
   return sameCode(before.stdout, after.stdout);
@@ -321,17 +331,16 @@ function sameCodeAt(git: (...args: string[]) => { status: number | null; stdout:
  * Whether `path` at HEAD holds the content measured (`blob`, or null: the file was deleted), its comments and layout
  * aside; null when that content is in no object of this repository (it was never committed), so it cannot be told.
  */
-function sameAsMeasured(git: (...args: string[]) => { status: number | null; stdout: string }, path: string, blob: string | null): boolean | null {
+function sameAsMeasured(git: Git, path: string, blob: string | null): boolean | null {
   const head = git("rev-parse", "--verify", "--quiet", `HEAD:${path}`);
   if (blob === null) return head.status !== 0;
   if (head.status !== 0) return false;
   if (head.stdout.trim().startsWith(blob)) return true;
-  const measured = git("cat-file", "blob", blob);
-  if (measured.status !== 0) return null;
-  return path.endsWith(".ts") && sameCode(measured.stdout, git("show", `HEAD:${path}`).stdout);
+  if (git("cat-file", "-e", `${blob}^{blob}`).status !== 0) return null;
+  return sameAsHead(git, blob, path);
 }
 
-/** Do two TypeScript texts hold the same code, comments and layout aside? (See sameCodeAt.) */
+/** Do two TypeScript texts hold the same code, comments and layout aside? (See sameAsHead.) */
 export function sameCode(a: string, b: string): boolean {
   if (a === b) return true;
   // Loaded only when a text changed: the compiler is a large module, and most calls find no change at all.
