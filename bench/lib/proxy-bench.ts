@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { finish, fmt, measuredAt, round, spread } from "./report";
-import { pairedRatio } from "../../tools/lib/bench-tables";
+import { pairedRatio, pairedRatioText } from "../../tools/lib/bench-tables";
 import type { Aim, Case, Row, Suite } from "./suite";
 import { cpuPer, cpuTimes, listening, memKiB, repoDir, sleep, start, stop } from "./proc";
 import { machineTime, StealTally, stealText, stolen } from "./steal";
@@ -440,7 +440,7 @@ export function judge(
       const cp = ctx.get(also, n, b, peer);
       const label = FIGURES.find((f) => f.id === also)!.label;
       const context = ca && cp ? ` (${label}: ${fmt(ca.value)} vs ${fmt(cp.value)} ${ca.unit}, ${round(pairedRatio(ca, cp), 2)}×)` : "";
-      parts.push(`${where}: ${fmt(a.value)} vs ${fmt(p.value)} ${a.unit}, ${round(r, 2)}× rep by rep${context}`);
+      parts.push(`${where}: ${fmt(a.value)} vs ${fmt(p.value)} ${a.unit}, ${pairedRatioText(a, p)}${context}`);
     }
   }
   return { aim, met, detail: parts.join(also ? "; " : ", ") };

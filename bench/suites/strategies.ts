@@ -4,7 +4,7 @@
 import type { Aim, Case, Row, Suite, System } from "../lib/suite";
 import { STRATEGY_NAMES } from "../../solutions/09-strategies/strategies";
 import { BINARY_SEARCH } from "../strategies/cases";
-import { pairedRatio } from "../../tools/lib/bench-tables";
+import { pairedRatio, pairedRatioText } from "../../tools/lib/bench-tables";
 
 const cases: Case[] = [
   { id: "pick-10", name: "pick, 10 backends", unit: "ns/pick", quantity: "time", better: "lower", n: 2_000_000 },
@@ -65,7 +65,7 @@ function aims(rows: readonly Row[]): Aim[] {
     out.push({
       aim: `${s} pick is ${order}: at 1,000 backends ≤ ${limit}× its cost at 10`,
       met: growth !== undefined && growth <= limit,
-      detail: a === undefined || b === undefined || growth === undefined ? "not measured" : `${a.value} → ${b.value} ns (${growth.toFixed(2)}× rep by rep)`,
+      detail: a === undefined || b === undefined || growth === undefined ? "not measured" : `${a.value} → ${b.value} ns (${pairedRatioText(b, a)})`,
     });
   }
   return out;

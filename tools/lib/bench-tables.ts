@@ -425,6 +425,12 @@ function pairedReps(mine: BenchRow, theirs: BenchRow): [number, number][] | null
  * ratios, each taken within one round, so that a round the host slowed counts once on both sides; else the ratio of
  * the medians. The suites judge their aims on it, the tables show it.
  */
+/** "1.12× rep by rep", or "1.12×" where the reps cannot be paired (one rep, or not as many): see pairedRatio. */
+export function pairedRatioText(mine: BenchRow, theirs: BenchRow): string {
+  const r = pairedRatio(mine, theirs);
+  return `${Number(r.toFixed(2))}×${pairedReps(mine, theirs) ? " rep by rep" : ""}`;
+}
+
 export function pairedRatio(mine: BenchRow, theirs: BenchRow): number {
   const pairs = pairedReps(mine, theirs);
   if (!pairs || pairs.some(([, y]) => y === 0)) return mine.value / theirs.value;
