@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { finish, fmt, measuredAt, ratios, round, spread } from "../lib/report";
+import { pairedRatio, pairedRatioText } from "../../tools/lib/bench-tables";
 import type { Aim, Case, Row, Suite } from "../lib/suite";
 import { cpuPer, cpuTimes, type CpuTimes, listening, node, repoDir, sleep, start, stop } from "../lib/proc";
 import { machineTime, StealTally, stealText, stolen } from "../lib/steal";
@@ -314,12 +315,12 @@ export function aims(rows: readonly Row[], groups: readonly { part: Part; conns:
         parts.push(`${conns} conns: not measured`);
         continue;
       }
-      const r = a.value / b.value;
+      const r = pairedRatio(a, b); // rep by rep: each rep's two figures were taken in the same round
       met &&= ok(r);
       const ca = get(part, also, conns, SUBJECT);
       const cb = get(part, also, conns, peer);
-      const context = ca && cb ? ` (${also === "cpu" ? "CPU" : "throughput"}: ${fmt(ca.value)} vs ${fmt(cb.value)} ${ca.unit}, ${round(ca.value / cb.value, 2)}×)` : "";
-      parts.push(`${conns} conns: ${fmt(a.value)} vs ${fmt(b.value)} ${a.unit} = ${round(r, 2)}×${context}`);
+      const context = ca && cb ? ` (${also === "cpu" ? "CPU" : "throughput"}: ${fmt(ca.value)} vs ${fmt(cb.value)} ${ca.unit}, ${round(pairedRatio(ca, cb), 2)}×)` : "";
+      parts.push(`${conns} conns: ${fmt(a.value)} vs ${fmt(b.value)} ${a.unit}, ${pairedRatioText(a, b)}${context}`);
     }
     if (parts.length) out.push({ aim, met, detail: parts.join("; ") });
   };

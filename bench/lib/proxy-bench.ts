@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { finish, fmt, measuredAt, round, spread } from "./report";
+import { pairedRatio, pairedRatioText } from "../../tools/lib/bench-tables";
 import type { Aim, Case, Row, Suite } from "./suite";
 import { cpuPer, cpuTimes, listening, memKiB, repoDir, sleep, start, stop } from "./proc";
 import { machineTime, StealTally, stealText, stolen } from "./steal";
@@ -429,7 +430,7 @@ export function judge(
         parts.push(`${where}: ${fmt(a.value)} vs 0 ${a.unit} (${peer} answered no request)`);
         continue;
       }
-      const r = a.value / p.value;
+      const r = pairedRatio(a, p); // rep by rep: each rep's two figures were taken in the same round
       met &&= ok(r, n);
       if (!also) {
         parts.push(`${where}: ${round(r, 2)}×`);
@@ -438,8 +439,8 @@ export function judge(
       const ca = ctx.get(also, n, b, subject);
       const cp = ctx.get(also, n, b, peer);
       const label = FIGURES.find((f) => f.id === also)!.label;
-      const context = ca && cp ? ` (${label}: ${fmt(ca.value)} vs ${fmt(cp.value)} ${ca.unit}, ${round(ca.value / cp.value, 2)}×)` : "";
-      parts.push(`${where}: ${fmt(a.value)} vs ${fmt(p.value)} ${a.unit} = ${round(r, 2)}×${context}`);
+      const context = ca && cp ? ` (${label}: ${fmt(ca.value)} vs ${fmt(cp.value)} ${ca.unit}, ${round(pairedRatio(ca, cp), 2)}×)` : "";
+      parts.push(`${where}: ${fmt(a.value)} vs ${fmt(p.value)} ${a.unit}, ${pairedRatioText(a, p)}${context}`);
     }
   }
   return { aim, met, detail: parts.join(also ? "; " : ", ") };

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus, freemem, loadavg, release, totalmem, type } from "node:os";
 import { resolve } from "node:path";
-import { BENCH_SUITES, uncommittedFiles } from "../../tools/lib/bench-tables";
+import { BENCH_SUITES, pairedRatio, uncommittedFiles } from "../../tools/lib/bench-tables";
 import type { Aim, Ratio, Row, Suite } from "./suite";
 
 export function median(xs: readonly number[]): number {
@@ -32,7 +32,7 @@ export function ratios(suite: Suite, rows: readonly Row[]): Ratio[] {
       out.push({
         case: c.name,
         vs: peer.system,
-        ratio: round(mine.value / peer.value, 3),
+        ratio: round(pairedRatio(mine, peer), 3),
         meaning: `${suite.subject} ${c.quantity} / ${peer.system} ${c.quantity}`,
       });
     }

@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { nodeSystem, programSystem } from "../lib/systems";
 import { fmt } from "../lib/report";
+import { pairedRatio, pairedRatioText } from "../../tools/lib/bench-tables";
 import type { Aim, Case, Row, Suite } from "../lib/suite";
 
 const cases: Case[] = [
@@ -64,8 +65,8 @@ function aims(rows: readonly Row[]): Aim[] {
     const mine = get(c, "hub");
     const theirs = get(c, peer);
     if (!mine || !theirs) return null;
-    const ratio = mine.value / theirs.value;
-    return { ratio, detail: `${fmt(mine.value)} vs ${fmt(theirs.value)} ${c.unit} = ${ratio.toFixed(2)}×` };
+    const ratio = pairedRatio(mine, theirs); // rep by rep: each rep's two figures were taken in the same round
+    return { ratio, detail: `${fmt(mine.value)} vs ${fmt(theirs.value)} ${c.unit}, ${pairedRatioText(mine, theirs)}` };
   };
   const absent = (what: string): string => `not measured in this run (${what} missing)`;
   const out: Aim[] = [];

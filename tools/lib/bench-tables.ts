@@ -404,7 +404,7 @@ export function cell(r: BenchRow | undefined, withUnit = false): string {
 }
 
 export interface Comparison {
-  /** The subject's median ÷ the peer's, as every ratio in the course reads ("hub ÷ eventlet"). */
+  /** The subject ÷ the peer, as every ratio in the course reads ("hub ÷ eventlet"): see pairedRatio. */
   readonly ratio: number;
   /**
    * Whether the subject is ahead, by the figure's direction. Where both systems have the same number of reps (three
@@ -429,8 +429,27 @@ function pairedReps(mine: BenchRow, theirs: BenchRow): [number, number][] | null
   return a.map((x, i) => [x, b[i]!]);
 }
 
+/**
+ * The subject ÷ the peer as the course reads every ratio: with paired reps (see Comparison), the median of the reps'
+ * ratios, each taken within one round, so that a round the host slowed counts once on both sides; else the ratio of
+ * the medians. The suites judge their aims on it, the tables show it.
+ */
+/** "1.12× rep by rep", or "1.12×" where the reps cannot be paired (one rep, or not as many): see pairedRatio. */
+export function pairedRatioText(mine: BenchRow, theirs: BenchRow): string {
+  const r = pairedRatio(mine, theirs);
+  return `${Number(r.toFixed(2))}×${pairedReps(mine, theirs) ? " rep by rep" : ""}`;
+}
+
+export function pairedRatio(mine: BenchRow, theirs: BenchRow): number {
+  const pairs = pairedReps(mine, theirs);
+  if (!pairs || pairs.some(([, y]) => y === 0)) return mine.value / theirs.value;
+  const ratios = pairs.map(([x, y]) => x / y).sort((p, q) => p - q);
+  const mid = ratios.length >> 1;
+  return ratios.length % 2 ? ratios[mid]! : (ratios[mid - 1]! + ratios[mid]!) / 2;
+}
+
 export function compare(mine: BenchRow, theirs: BenchRow): Comparison {
-  const ratio = mine.value / theirs.value;
+  const ratio = pairedRatio(mine, theirs);
   const lowerIsBetter = betterOf(mine) === "lower";
   const pairs = pairedReps(mine, theirs);
   if (pairs) {
