@@ -87,6 +87,10 @@ describe("bench tables", () => {
     expect(green.value / node.value).toBeCloseTo(0.798, 3);
     expect(pairedRatio(green, node)).toBeCloseTo(26630 / 21820, 6);
     expect(pairedRatio(green, { ...node, samples: [21820, 37600] })).toBe(green.value / node.value); // unpaired: the medians
+    // The prose's inline ratios read it too, so a sentence never quotes a ratio the table beside it does not show.
+    const http: BenchFile = { ...FILE, rows: [green, node] };
+    expect(withBenchBlocks('<!-- bench: hub ratio "rate" "node" --><!-- /bench -->', () => http)).toBe('<!-- bench: hub ratio "rate" "node" -->1.22×<!-- /bench -->');
+    expect(figureTable(http, "cases")).toContain("| 1.22× mixed (ahead in 3 of 5 reps) |");
     const table = figureTable({ ...FILE, rows: [hub, peer] }, "cases");
     expect(table).toContain("| 1.09× ahead |");
   });

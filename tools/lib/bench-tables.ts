@@ -429,17 +429,17 @@ function pairedReps(mine: BenchRow, theirs: BenchRow): [number, number][] | null
   return a.map((x, i) => [x, b[i]!]);
 }
 
-/**
- * The subject ÷ the peer as the course reads every ratio: with paired reps (see Comparison), the median of the reps'
- * ratios, each taken within one round, so that a round the host slowed counts once on both sides; else the ratio of
- * the medians. The suites judge their aims on it, the tables show it.
- */
 /** "1.12× rep by rep", or "1.12×" where the reps cannot be paired (one rep, or not as many): see pairedRatio. */
 export function pairedRatioText(mine: BenchRow, theirs: BenchRow): string {
   const r = pairedRatio(mine, theirs);
   return `${Number(r.toFixed(2))}×${pairedReps(mine, theirs) ? " rep by rep" : ""}`;
 }
 
+/**
+ * The subject ÷ the peer as the course reads every ratio: with paired reps (see Comparison), the median of the reps'
+ * ratios, each taken within one round, so that a round the host slowed counts once on both sides; else the ratio of
+ * the medians. The suites judge their aims on it, the tables show it.
+ */
 export function pairedRatio(mine: BenchRow, theirs: BenchRow): number {
   const pairs = pairedReps(mine, theirs);
   if (!pairs || pairs.some(([, y]) => y === 0)) return mine.value / theirs.value;
@@ -649,7 +649,7 @@ export function renderBlock(spec: string, load: (suite: string) => BenchFile): {
       if (kind === "range") return { text: cell(r, true), inline: true };
       const mine = rowOf(f, c, subjectOf(f));
       if (!mine) throw new Error(`"${spec}": no figure of the subject ${subjectOf(f)}`);
-      return { text: fmtRatio(mine.value / r.value), inline: true };
+      return { text: fmtRatio(pairedRatio(mine, r)), inline: true };
     }
     default:
       throw new Error(`"${spec}": unknown kind "${kind}" (table, ratios, aims, plot, value, range, ratio)`);

@@ -142,12 +142,12 @@ export function barChart(set: BenchResults, caseName: string): string {
     const y = top + i * (barH + gap);
     const w = Math.max(1, scale(r.value));
     const given = mode === "subject" ? set.ratios.find((q) => q.case === caseName && q.vs === r.system) : undefined;
-    const ratio = mode === "none" ? NaN
-      : mode === "baseline" ? (subject.value ? r.value / subject.value : NaN)
-      : given?.ratio ?? (r.value ? subject.value / r.value : NaN);
     // Coloured by whether the subject is ahead on this figure (its direction in the caption), and said in words too;
-    // against a baseline, whether the system is ahead of it.
-    const comparison = r !== subject && Number.isFinite(ratio) ? (mode === "baseline" ? compare(r, subject) : compare(subject, r)) : null;
+    // against a baseline, whether the system is ahead of it. The ratio is the one the tables print (rep by rep where
+    // the reps pair: compare in tools/lib/bench-tables.ts), or the one the run saved.
+    const compared = mode === "none" || r === subject ? null : mode === "baseline" ? compare(r, subject) : compare(subject, r);
+    const ratio = given?.ratio ?? compared?.ratio ?? NaN;
+    const comparison = compared && Number.isFinite(ratio) ? compared : null;
     const verdict = comparison?.verdict ?? null;
     const ratioText = comparison ? `${fmtRatio(ratio)} ${verdictWords(comparison)}` : "";
     const range = r.min !== undefined && r.max !== undefined
@@ -207,8 +207,9 @@ ${aims}${notes}
 and reported as ratios: absolute times move between machines, ratios measured together carry over. Each bar is a median;
 the thin line across it spans the fastest and slowest measurement, and the figures in brackets are that range; each
 dot is one rep, the first at the top, so a median that sits in a crowd looks different from one between strays. Each
-chart says which way is better; a ratio is green where we are ahead, red where we are behind, grey where the ranges
-meet. A result is marked stale when the code it measured has changed since. <code>npm run bench</code> takes them;
+chart says which way is better. A ratio is the median of the reps' ratios, each rep of ours divided by the rep of the
+other system that ran in the same round; it is green where we are ahead in every rep, red where we are behind in every
+rep, grey where the reps disagree (or, for figures without reps, where the two ranges meet). A result is marked stale when the code it measured has changed since. <code>npm run bench</code> takes them;
 <code>bench/README.md</code> says how each one is taken and why it is fair.</p>
 ${goalsAtAGlance(sets)}
 ${sections.length ? sections.join("\n") : `<p class="note" id="no-results">No results yet: <code>npm run bench</code> writes them to <code>${RESULTS_DIR}/</code>.</p>`}
