@@ -91,6 +91,14 @@ describe("bench tables", () => {
     const http: BenchFile = { ...FILE, rows: [green, node] };
     expect(withBenchBlocks('<!-- bench: hub ratio "rate" "node" --><!-- /bench -->', () => http)).toBe('<!-- bench: hub ratio "rate" "node" -->1.22×<!-- /bench -->');
     expect(figureTable(http, "cases")).toContain("| 1.22× mixed (ahead in 3 of 5 reps) |");
+    const inline = (spec: string, file: BenchFile): string => withBenchBlocks(`<!-- bench: ${spec} --><!-- /bench -->`, () => file).replace(/<!--[^>]*-->/g, "");
+    expect(inline('hub verdict "rate" "node"', http)).toBe("ahead in 3 of 5 reps");
+    expect(inline('hub verdict "rate" "node"', { ...http, rows: [row("hub", [2, 2, 2, 2, 2]), row("node", [1, 1, 1, 1, 1])] })).toBe("ahead in all 5 reps");
+    expect(inline('hub verdict "rate" "node"', { ...http, rows: [green, { ...node, samples: [1, 2] }] })).toBe("ranges overlap");
+    // A baseline suite (obs: each mode ÷ metrics off) reads its inline ratios as its table does: the system ÷ the subject.
+    const obs: BenchFile = { ...http, suite: "obs", subject: "node" };
+    expect(inline('obs ratio "rate" "hub"', obs)).toBe("1.22×");
+    expect(inline('obs verdict "rate" "hub"', obs)).toBe("ahead in 3 of 5 reps");
     const table = figureTable({ ...FILE, rows: [hub, peer] }, "cases");
     expect(table).toContain("| 1.09× ahead |");
   });

@@ -10,7 +10,10 @@
 //   <!-- bench: goals -->              every suite's aims in one table, each with its verdict and the commit measured
 //   <!-- bench: lb value "requests/s @ 64 conns" haproxy -->   one median, inline ("17,810 req/s")
 //   <!-- bench: lb range "requests/s @ 64 conns" haproxy -->   one median with its min–max, inline
-//   <!-- bench: lb ratio "requests/s @ 64 conns" haproxy -->   one ratio, inline ("0.62×")
+//   <!-- bench: lb ratio "requests/s @ 64 conns" haproxy -->   one ratio, inline ("0.62×"), read as the suite's table
+//                                               reads it (the subject ÷ the system, or the system ÷ a baseline subject)
+//   <!-- bench: lb verdict "requests/s @ 64 conns" haproxy --> that ratio's verdict, inline ("behind in all 5 reps",
+//                                               "ahead in 2 of 5 reps")
 //   <!-- bench: l7 table "fixed backends" -->   a table, ratios or aims block of the figures whose name contains the text
 //   <!-- bench: l7 plot "requests/s" -->        bar charts of those figures on the site's chapter page (site/src/build/bench.ts
 //                                               draws them); in the markdown, a line that says so
@@ -471,6 +474,14 @@ export function verdictText(c: Comparison): string {
   return VERDICT[c.verdict];
 }
 
+/** A verdict as a sentence says it: "ahead in all 5 reps", "ahead in 2 of 5 reps", or "ahead" without paired reps. */
+export function verdictInline(c: Comparison): string {
+  if (!c.reps) return VERDICT[c.verdict];
+  const { ahead, of } = c.reps;
+  if (c.verdict === "mixed") return `ahead in ${ahead} of ${of} reps`;
+  return c.verdict === "even" ? `even in all ${of} reps` : `${c.verdict} in all ${of} reps`;
+}
+
 const VERDICT: Record<Comparison["verdict"], string> = { ahead: "ahead", behind: "behind", mixed: "mixed", overlap: "ranges overlap", even: "even" };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -617,7 +628,7 @@ function args(spec: string): string[] {
 export function renderBlock(spec: string, load: (suite: string) => BenchFile): { text: string; inline: boolean } {
   if (spec.trim() === "goals") return { text: goalsTable(load), inline: false };
   const [suite, kind, ...rest] = args(spec);
-  if (!suite || !kind) throw new Error(`a bench marker wants "<suite> <table|ratios|aims|value|range|ratio> …", got "${spec}"`);
+  if (!suite || !kind) throw new Error(`a bench marker wants "<suite> <table|ratios|aims|value|range|ratio|verdict> …", got "${spec}"`);
   const f = load(suite);
   /** A block's optional text: only the figures whose name contains it (`l7 table "fixed backends"`). */
   const only = (): BenchFile => {
@@ -640,7 +651,8 @@ export function renderBlock(spec: string, load: (suite: string) => BenchFile): {
     }
     case "value":
     case "range":
-    case "ratio": {
+    case "ratio":
+    case "verdict": {
       const [c, system] = rest;
       if (!c || !system) throw new Error(`"${spec}": ${kind} wants a quoted case and a system`);
       const r = rowOf(f, c, system);
@@ -649,10 +661,13 @@ export function renderBlock(spec: string, load: (suite: string) => BenchFile): {
       if (kind === "range") return { text: cell(r, true), inline: true };
       const mine = rowOf(f, c, subjectOf(f));
       if (!mine) throw new Error(`"${spec}": no figure of the subject ${subjectOf(f)}`);
-      return { text: fmtRatio(pairedRatio(mine, r)), inline: true };
+      // Read the way the suite's table reads its ratio columns: a baseline suite divides each system by the subject.
+      const [top, bottom] = BENCH_SUITES[f.suite]?.ratios === "baseline" ? [r, mine] : [mine, r];
+      if (kind === "ratio") return { text: fmtRatio(pairedRatio(top, bottom)), inline: true };
+      return { text: verdictInline(compare(top, bottom)), inline: true };
     }
     default:
-      throw new Error(`"${spec}": unknown kind "${kind}" (table, ratios, aims, plot, value, range, ratio)`);
+      throw new Error(`"${spec}": unknown kind "${kind}" (table, ratios, aims, plot, value, range, ratio, verdict)`);
   }
 }
 
