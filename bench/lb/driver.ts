@@ -133,7 +133,7 @@ export const SYSTEMS: readonly ProxySystem[] = [
 ];
 
 /**
- * The suite's aims, judged on the run's medians for each kind of backend; each names the figure that decides it.
+ * The suite's aims, judged rep by rep (pairedRatio) for each kind of backend; each names the figure that decides it.
  * Throughput and CPU are judged against the Node pipe (the floor under any Node proxy) and HAProxy tcp (the
  * production peer, at its default threads); the tail and the memory at 1,000 connections, where every Node proxy
  * waited longest in earlier runs.

@@ -432,10 +432,13 @@ function pairedReps(mine: BenchRow, theirs: BenchRow): [number, number][] | null
   return a.map((x, i) => [x, b[i]!]);
 }
 
-/** "1.12× rep by rep", or "1.12×" where the reps cannot be paired (one rep, or not as many): see pairedRatio. */
+/**
+ * "1.12× rep by rep", or "1.12×" where the reps cannot be paired (one rep, or not as many): see pairedRatio. Three
+ * significant digits, so that an aim missed by a hair reads 0.799×, not a 0.8× that seems to meet its 0.8.
+ */
 export function pairedRatioText(mine: BenchRow, theirs: BenchRow): string {
   const r = pairedRatio(mine, theirs);
-  return `${Number(r.toFixed(2))}×${pairedReps(mine, theirs) ? " rep by rep" : ""}`;
+  return `${Number(r.toPrecision(3))}×${pairedReps(mine, theirs) ? " rep by rep" : ""}`;
 }
 
 /**
