@@ -1,7 +1,7 @@
 // bench/lib/proc.ts's cpuTimes and cpuPer, which every server suite's CPU figures come from. cpuTimes: a program that
 // only computes spends its CPU in user space, one that only makes system calls spends it in the kernel. Each runs in a
-// child process that reports how much CPU it burnt (process.cpuUsage, the same kernel accounting) and then waits to be
-// read. cpuPer: the difference of two readings, divided by the units of work, each part kept apart.
+// child process that reports how much CPU its burn took (process.cpuUsage, the same kernel accounting), read from /proc
+// before and after the burn. cpuPer: the difference of two readings, divided by the units of work, each part kept apart.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { once } from "node:events";
@@ -11,15 +11,22 @@ import { cpuPer, cpuTimes } from "../../bench/lib/proc";
 const hasProc = existsSync("/proc/self/stat");
 if (!hasProc) console.warn("no /proc here: the check of bench/lib/proc.ts's CPU split is skipped (the benchmarks run on Linux only)");
 
-/** Burns `ms` of CPU with `work`, prints its own cpuUsage, then waits until killed. */
+/**
+ * A child that, once started, says "ready" and waits; on a line on its stdin burns `ms` of CPU with `work`, prints the
+ * CPU that took (its own count), then waits until killed. The test reads /proc around the burn only: Node's start-up,
+ * mostly user space and slower on a loaded machine, would otherwise outweigh a short burn in the kernel.
+ */
 function burner(work: "compute" | "syscalls", ms: number): ChildProcess {
   const body = work === "compute"
     ? "let x = 0; for (let i = 0; i < 1e5; i++) x += Math.sqrt(i);"
     : "for (let i = 0; i < 20; i++) fs.readSync(zero, buf, 0, buf.length, null);"; // the kernel zero-fills 1 MiB a call
   const script = `const fs = require("node:fs"); const zero = fs.openSync("/dev/zero", "r"); const buf = Buffer.alloc(1 << 20);
-const t0 = process.cpuUsage(); for (;;) { ${body} const u = process.cpuUsage(t0); if (u.user + u.system >= ${ms * 1000}) break; }
-console.log(JSON.stringify(process.cpuUsage())); setInterval(() => {}, 1000);`;
-  return spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+process.stdin.once("data", () => {
+  const t0 = process.cpuUsage(); for (;;) { ${body} const u = process.cpuUsage(t0); if (u.user + u.system >= ${ms * 1000}) break; }
+  console.log(JSON.stringify(process.cpuUsage(t0))); setInterval(() => {}, 1000);
+});
+console.log("ready");`;
+  return spawn(process.execPath, ["-e", script], { stdio: ["pipe", "pipe", "inherit"] });
 }
 
 const children: ChildProcess[] = [];
@@ -30,9 +37,14 @@ afterEach(() => {
 async function measured(work: "compute" | "syscalls"): Promise<{ user: number; kernel: number; own: { user: number; system: number } }> {
   const child = burner(work, 300);
   children.push(child);
-  const [line] = (await once(child.stdout!, "data")) as [Buffer];
-  const own = JSON.parse(line.toString()) as { user: number; system: number };
-  return { ...cpuTimes(child.pid!), own };
+  const lines = child.stdout!.setEncoding("utf8");
+  await once(lines, "data"); // "ready"
+  const before = cpuTimes(child.pid!);
+  child.stdin!.write("go\n");
+  const [line] = (await once(lines, "data")) as [string];
+  const own = JSON.parse(line) as { user: number; system: number };
+  const after = cpuTimes(child.pid!);
+  return { user: after.user - before.user, kernel: after.kernel - before.kernel, own };
 }
 
 describe.skipIf(!hasProc)("cpuTimes: a process tree's CPU, in user space and in the kernel", () => {

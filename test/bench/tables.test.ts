@@ -176,7 +176,8 @@ describe("bench tables", () => {
     expect(sameCode('const s = "/* x */";\n', 'const s = "/* y */";\n')).toBe(false);
   });
 
-  it("finds the report files whose blocks differ from the results, and a result's staleness from git", () => {
+  // Many git commands: seconds on a machine busy with the rest of `npm test`.
+  it("finds the report files whose blocks differ from the results, and a result's staleness from git", { timeout: 30_000 }, () => {
     const { root, git } = repository({
       "solutions/02-hub/hub.ts": "export {};\n",
       "chapters/02-hub.md": "# Hub\n\n<!-- bench: hub aims -->\n<!-- /bench -->\n",
