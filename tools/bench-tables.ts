@@ -1,7 +1,8 @@
 // `npm run bench:tables` and `npm run bench:status` (chapters 02–09): the report blocks made from bench/results/*.json,
 // and whether each result still measures the current code.
 //   npm run bench:tables            rewrite every `<!-- bench: … -->` block in bench/**/*.md and chapters/*.md
-//   npm run bench:tables -- --check exit 1 naming the files whose blocks differ (the course check does the same)
+//   npm run bench:tables -- --check exit 1 naming the files whose blocks differ, or whose prose was read against
+//                                   other figures (the course check does the same)
 //   npm run bench:status            per suite: current, stale (with the commits since) or unknown
 //   npm run bench:rerun [-- --all] [-- --dry-run]
 //                                   measure again every result not known to be current (or every one), one suite
@@ -9,10 +10,17 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BENCH_SUITES, describeFreshness, freshness, readBenchFile, RESULTS_DIR, rerunPlan, staleReports, uncommittedFiles, type Freshness } from "./lib/bench-tables";
+import { BENCH_SUITES, describeFreshness, freshness, readBenchFile, RESULTS_DIR, rerunPlan, staleProse, staleReports, uncommittedFiles, type Freshness } from "./lib/bench-tables";
 import { ROOT } from "./lib/manifest";
 
 const [mode, ...flags] = process.argv.slice(2);
+
+/** Says which reports' prose must be read again against new figures; returns how many. */
+function tellProse(): number {
+  const toRead = staleProse(ROOT);
+  for (const p of toRead) console.error(`${p.file}: ${p.why}`);
+  return toRead.length;
+}
 
 /** Every result's freshness, by suite. */
 function states(): Map<string, Freshness> {
@@ -52,7 +60,7 @@ if (mode === "rerun") {
     if (r.status !== 0) failed.push(p.command);
   }
   const blocks = spawnSync("npx", ["tsx", "tools/bench-tables.ts"], { cwd: ROOT, stdio: "inherit" });
-  console.log(failed.length ? `\nfailed: ${failed.join("; ")}` : "\nevery suite ran; the blocks are rewritten: read the prose around the figures that moved");
+  console.log(failed.length ? `\nfailed: ${failed.join("; ")}` : "\nevery suite ran; the blocks are rewritten: now read the prose around the figures that moved (above, each with the marker to put there once read)");
   process.exitCode = failed.length || blocks.status !== 0 ? 1 : 0;
 } else if (mode === "status") {
   let stale = 0;
@@ -67,7 +75,8 @@ if (mode === "rerun") {
   }
   console.log(`\nmeasured paths per suite: tools/lib/bench-tables.ts (BENCH_SUITES: ${Object.keys(BENCH_SUITES).join(", ")})`);
   if (stale) console.log("to measure every stale result again, one suite after another: npm run bench:rerun (-- --dry-run shows the plan)");
-  process.exitCode = stale ? 1 : 0;
+  const prose = tellProse();
+  process.exitCode = stale || prose ? 1 : 0;
 } else {
   const check = mode === "--check";
   if (mode !== undefined && !check) {
@@ -83,5 +92,8 @@ if (mode === "rerun") {
     }
   }
   if (!changed.length) console.log("every bench block is what the results give");
-  process.exitCode = check && changed.length ? 1 : 0;
+  // New figures make the tables right at once; the sentences around them wait for a reader, and the check says so.
+  const prose = tellProse();
+  if (!prose) console.log("every report's prose was read against the figures it quotes");
+  process.exitCode = check && (changed.length || prose) ? 1 : 0;
 }

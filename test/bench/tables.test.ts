@@ -9,7 +9,7 @@ import { ROOT } from "../../tools/lib/manifest";
 import { SIMULATIONS, stamped } from "../../bench/suites/sims";
 import { measuredAt } from "../../bench/lib/report";
 import {
-  BENCH_SUITES, aimList, bySuiteOrder, compare, figureTable, freshness, goalsTable, measuredCommit, pairedRatio, ratioTable, rerunPlan, runLine, sameCode, staleReports, suiteTitle, verdictText, withBenchBlocks, type Freshness,
+  BENCH_SUITES, aimList, bySuiteOrder, compare, figuresPrint, figureTable, freshness, proseToRead, goalsTable, measuredCommit, pairedRatio, ratioTable, rerunPlan, runLine, sameCode, staleReports, suiteTitle, verdictText, withBenchBlocks, type Freshness,
   type BenchFile,
 } from "../../tools/lib/bench-tables";
 
@@ -101,6 +101,29 @@ describe("bench tables", () => {
     expect(inline('obs verdict "rate" "hub"', obs)).toBe("ahead in 3 of 5 reps");
     const table = figureTable({ ...FILE, rows: [hub, peer] }, "cases");
     expect(table).toContain("| 1.09× ahead |");
+  });
+
+  it("lists a report's prose to read again when a run changes the figures it was read against", () => {
+    const print = figuresPrint(FILE);
+    expect(print).toMatch(/^[0-9a-f]{8}$/);
+    const text = (read?: string): string =>
+      `${read ? `<!-- bench: hub prose ${read} --><!-- /bench -->\n` : ""}The hub takes <!-- bench: hub ratio "switch" "eventlet" -->0.25×<!-- /bench --> eventlet's time.`;
+    expect(proseToRead("ch.md", text(print), load)).toEqual([]);
+    expect(withBenchBlocks(text(print), load)).toBe(text(print)); // the marker shows nothing
+    const marker = `<!-- bench: hub prose ${print} --><!-- /bench -->`;
+    const unsaid = proseToRead("ch.md", text(), load);
+    expect(unsaid).toEqual([{ file: "ch.md", suite: "hub", marker, why: expect.stringMatching(/does not say which run its prose was read against: read it against bench\/results\/hub\.json \(measured at abc1234, 2026-11-25 17:10 UTC\)/) }]);
+    // A run that moves one figure: the prose is listed, with the marker to put there once it has been read.
+    const moved: BenchFile = { ...FILE, rows: FILE.rows.map((r, i) => (i === 0 ? { ...r, value: 51 } : r)) };
+    expect(figuresPrint(moved)).not.toBe(print);
+    const stale = proseToRead("ch.md", text(print), () => moved);
+    expect(stale).toHaveLength(1);
+    expect(stale[0]!.why).toContain(`read against other figures (${print})`);
+    expect(stale[0]!.marker).toBe(`<!-- bench: hub prose ${figuresPrint(moved)} --><!-- /bench -->`);
+    // The same figures from a later commit (a seeded simulation run again): nothing to read.
+    expect(proseToRead("ch.md", text(print), () => ({ ...FILE, notes: ["measured at commit 9999999"] }))).toEqual([]);
+    expect(proseToRead("all.md", "<!-- bench: goals -->\n<!-- /bench -->", load)).toEqual([]);
+    expect(() => withBenchBlocks("<!-- bench: hub prose soon --><!-- /bench -->", load)).toThrow(/8 hex digits/);
   });
 
   it("says which run, how many reps and which commit", () => {

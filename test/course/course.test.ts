@@ -10,7 +10,7 @@ import { hiddenPoints, loadManifest, readyChapters, ROOT } from "../../tools/lib
 import { extractRegion, INCLUDE, parseSource } from "../../tools/lib/markers";
 import { pointsOf, taskOf } from "../../tools/grader/points";
 import { withChapterTable } from "../../tools/lib/readme";
-import { staleReports } from "../../tools/lib/bench-tables";
+import { staleProse, staleReports } from "../../tools/lib/bench-tables";
 import { listTests } from "../../tools/lib/test-list";
 import { testFilesOf } from "../../tools/grader/test-files";
 import { grade, type Graded } from "./grade-run";
@@ -112,6 +112,10 @@ describe("generated files are up to date", () => {
     // and the site (bench/README.md, "Reports").
     const differ = staleReports(ROOT).map(([file]) => file);
     expect(differ, "these files' <!-- bench: … --> blocks differ from bench/results/*.json: run npm run bench:tables").toEqual([]);
+  });
+  it("the prose around the benchmark figures was read against the figures there now", () => {
+    // A new run rewrites the tables at once; the sentences around them ("ahead in every rep") wait for a reader.
+    expect(staleProse(ROOT).map((p) => `${p.file}: ${p.why}`)).toEqual([]);
   });
 });
 

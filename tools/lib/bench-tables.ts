@@ -14,10 +14,12 @@
 //                                               reads it (the subject ÷ the system, or the system ÷ a baseline subject)
 //   <!-- bench: lb verdict "requests/s @ 64 conns" haproxy --> that ratio's verdict, inline ("behind in all 5 reps",
 //                                               "ahead in 2 of 5 reps")
+//   <!-- bench: lb prose 1a2b3c4d -->         the figures the prose around was read against (proseToRead); shows nothing
 //   <!-- bench: l7 table "fixed backends" -->   a table, ratios or aims block of the figures whose name contains the text
 //   <!-- bench: l7 plot "requests/s" -->        bar charts of those figures on the site's chapter page (site/src/build/bench.ts
 //                                               draws them); in the markdown, a line that says so
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -631,7 +633,7 @@ function args(spec: string): string[] {
 export function renderBlock(spec: string, load: (suite: string) => BenchFile): { text: string; inline: boolean } {
   if (spec.trim() === "goals") return { text: goalsTable(load), inline: false };
   const [suite, kind, ...rest] = args(spec);
-  if (!suite || !kind) throw new Error(`a bench marker wants "<suite> <table|ratios|aims|value|range|ratio|verdict> …", got "${spec}"`);
+  if (!suite || !kind) throw new Error(`a bench marker wants "<suite> <table|ratios|aims|value|range|ratio|verdict|prose> …", got "${spec}"`);
   const f = load(suite);
   /** A block's optional text: only the figures whose name contains it (`l7 table "fixed backends"`). */
   const only = (): BenchFile => {
@@ -642,6 +644,10 @@ export function renderBlock(spec: string, load: (suite: string) => BenchFile): {
     return { ...f, rows };
   };
   switch (kind) {
+    case "prose":
+      // Says which figures the prose around was read against (see proseToRead); it shows nothing.
+      if (!/^[0-9a-f]{8}$/.test(rest[0] ?? "")) throw new Error(`"${spec}": prose wants the fingerprint of the figures read, 8 hex digits (npm run bench:tables names it)`);
+      return { text: "", inline: true };
     case "table":
       return { text: `${runLine(f)}\n\n${figureTable(only())}`, inline: false };
     case "ratios":
@@ -670,7 +676,7 @@ export function renderBlock(spec: string, load: (suite: string) => BenchFile): {
       return { text: verdictInline(compare(top, bottom)), inline: true };
     }
     default:
-      throw new Error(`"${spec}": unknown kind "${kind}" (table, ratios, aims, plot, value, range, ratio, verdict)`);
+      throw new Error(`"${spec}": unknown kind "${kind}" (table, ratios, aims, plot, value, range, ratio, verdict, prose)`);
   }
 }
 
@@ -705,6 +711,66 @@ export function withBenchBlocks(text: string, load: (suite: string) => BenchFile
     at = close;
   }
   return out + text.slice(at);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// prose read against the figures
+
+/**
+ * A short fingerprint of a result's figures (every row with its reps, and the aims' verdicts): it changes when a run
+ * changes any figure, and not when a deterministic simulation is run again at a later commit with the same outcome.
+ */
+export function figuresPrint(f: Pick<BenchFile, "rows" | "aims">): string {
+  return createHash("sha1").update(JSON.stringify([f.rows, f.aims ?? []])).digest("hex").slice(0, 8);
+}
+
+/** A report's prose about one suite that must be read again, with the marker to put there once it has been. */
+export interface ProseToRead {
+  readonly file: string;
+  readonly suite: string;
+  readonly why: string;
+  readonly marker: string;
+}
+
+/**
+ * The generated blocks keep every figure current, but the sentences around them ("ahead at every count", "three slow
+ * reps") are written by hand. So a report that quotes a suite also says which figures its prose was read against:
+ * `<!-- bench: lb prose 1a2b3c4d --><!-- /bench -->`, the fingerprint of bench/results/lb.json's figures then. When a
+ * run changes them, the prose is listed here until someone has read it again and put the new fingerprint in.
+ */
+export function proseToRead(file: string, text: string, load: (suite: string) => BenchFile): ProseToRead[] {
+  const quoted = new Set<string>();
+  const read = new Map<string, string[]>();
+  for (const m of text.matchAll(START)) {
+    const [suite, kind, print] = args(m[1]!);
+    if (!suite || !kind) continue; // the goals table is every suite's aims, not a suite's prose
+    if (kind === "prose") read.set(suite, [...(read.get(suite) ?? []), print ?? ""]);
+    else quoted.add(suite);
+  }
+  const out: ProseToRead[] = [];
+  for (const suite of new Set([...quoted, ...read.keys()])) {
+    const f = load(suite);
+    const now = figuresPrint(f);
+    const marker = `<!-- bench: ${suite} prose ${now} --><!-- /bench -->`;
+    const prints = read.get(suite) ?? [];
+    const run = `${RESULTS_DIR}/${suite}.json (measured at ${measuredCommit(f)?.commit ?? "an unknown commit"}${f.date ? `, ${f.date.slice(0, 16).replace("T", " ")} UTC` : ""})`;
+    if (!prints.length) {
+      out.push({ file, suite, marker, why: `quotes ${suite}'s figures but does not say which run its prose was read against: read it against ${run}, then put ${marker} before it` });
+    } else if (prints.some((p) => p !== now)) {
+      out.push({ file, suite, marker, why: `its prose about ${suite} was read against other figures (${prints.join(", ")}) than ${run}: read the sentences around ${suite}'s figures again, then make the marker ${marker}` });
+    }
+  }
+  return out;
+}
+
+/** Every report's prose to read again (see proseToRead). */
+export function staleProse(root: string): ProseToRead[] {
+  const cache = new Map<string, BenchFile>();
+  const load = (s: string): BenchFile => {
+    if (!cache.has(s)) cache.set(s, readBenchFile(root, s));
+    return cache.get(s)!;
+  };
+  return reportFiles(root).flatMap((file) => proseToRead(file, readFileSync(join(root, file), "utf8"), load));
 }
 
 /** The markdown files under REPORT_DIRS that hold bench blocks, relative to `root`. */
