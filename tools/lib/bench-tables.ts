@@ -439,8 +439,8 @@ function pairedReps(mine: BenchRow, theirs: BenchRow): [number, number][] | null
  * significant digits, so that an aim missed by a hair reads 0.799×, not a 0.8× that seems to meet its 0.8.
  */
 export function pairedRatioText(mine: BenchRow, theirs: BenchRow): string {
-  const r = pairedRatio(mine, theirs);
-  return `${Number(r.toPrecision(3))}×${pairedReps(mine, theirs) ? " rep by rep" : ""}`;
+  const pairs = pairedReps(mine, theirs);
+  return `${Number(ratioOf(mine, theirs, pairs).toPrecision(3))}×${pairs ? " rep by rep" : ""}`;
 }
 
 /**
@@ -449,7 +449,11 @@ export function pairedRatioText(mine: BenchRow, theirs: BenchRow): string {
  * the medians. The suites judge their aims on it, the tables show it.
  */
 export function pairedRatio(mine: BenchRow, theirs: BenchRow): number {
-  const pairs = pairedReps(mine, theirs);
+  return ratioOf(mine, theirs, pairedReps(mine, theirs));
+}
+
+/** pairedRatio, given the two rows' pairs of reps (pairedReps). */
+function ratioOf(mine: BenchRow, theirs: BenchRow, pairs: [number, number][] | null): number {
   if (!pairs || pairs.some(([, y]) => y === 0)) return mine.value / theirs.value;
   const ratios = pairs.map(([x, y]) => x / y).sort((p, q) => p - q);
   const mid = ratios.length >> 1;
@@ -457,9 +461,9 @@ export function pairedRatio(mine: BenchRow, theirs: BenchRow): number {
 }
 
 export function compare(mine: BenchRow, theirs: BenchRow): Comparison {
-  const ratio = pairedRatio(mine, theirs);
-  const lowerIsBetter = betterOf(mine) === "lower";
   const pairs = pairedReps(mine, theirs);
+  const ratio = ratioOf(mine, theirs, pairs);
+  const lowerIsBetter = betterOf(mine) === "lower";
   if (pairs) {
     const ahead = pairs.filter(([x, y]) => x !== y && (x < y) === lowerIsBetter).length;
     const behind = pairs.filter(([x, y]) => x !== y && (x < y) !== lowerIsBetter).length;
@@ -763,13 +767,18 @@ export function proseToRead(file: string, text: string, load: (suite: string) =>
   return out;
 }
 
+/** Reads each suite's results file once, however many blocks of however many reports ask for it. */
+function resultsLoader(root: string): (suite: string) => BenchFile {
+  const cache = new Map<string, BenchFile>();
+  return (suite) => {
+    if (!cache.has(suite)) cache.set(suite, readBenchFile(root, suite));
+    return cache.get(suite)!;
+  };
+}
+
 /** Every report's prose to read again (see proseToRead). */
 export function staleProse(root: string): ProseToRead[] {
-  const cache = new Map<string, BenchFile>();
-  const load = (s: string): BenchFile => {
-    if (!cache.has(s)) cache.set(s, readBenchFile(root, s));
-    return cache.get(s)!;
-  };
+  const load = resultsLoader(root);
   return reportFiles(root).flatMap((file) => proseToRead(file, readFileSync(join(root, file), "utf8"), load));
 }
 
@@ -795,11 +804,7 @@ export function reportFiles(root: string): string[] {
 
 /** Every report file whose blocks differ from what the results give: [file, fresh text]. */
 export function staleReports(root: string): [string, string][] {
-  const cache = new Map<string, BenchFile>();
-  const load = (s: string): BenchFile => {
-    if (!cache.has(s)) cache.set(s, readBenchFile(root, s));
-    return cache.get(s)!;
-  };
+  const load = resultsLoader(root);
   const out: [string, string][] = [];
   for (const file of reportFiles(root)) {
     const text = readFileSync(join(root, file), "utf8");
