@@ -9,7 +9,7 @@ import { ROOT } from "../../tools/lib/manifest";
 import { SIMULATIONS, stamped } from "../../bench/suites/sims";
 import { measuredAt } from "../../bench/lib/report";
 import {
-  BENCH_SUITES, aimList, bySuiteOrder, compare, figuresPrint, figureTable, freshness, proseToRead, goalsTable, measuredCommit, pairedRatio, ratioTable, rerunPlan, runLine, sameCode, staleReports, suiteTitle, verdictText, withBenchBlocks, type Freshness,
+  BENCH_SUITES, aimList, bySuiteOrder, compare, figuresPrint, figureTable, freshness, pairedRatioText, proseToRead, goalsTable, measuredCommit, pairedRatio, ratioTable, rerunPlan, runLine, sameCode, staleReports, suiteTitle, verdictText, withBenchBlocks, type Freshness,
   type BenchFile,
 } from "../../tools/lib/bench-tables";
 
@@ -87,6 +87,11 @@ describe("bench tables", () => {
     expect(green.value / node.value).toBeCloseTo(0.798, 3);
     expect(pairedRatio(green, node)).toBeCloseTo(26630 / 21820, 6);
     expect(pairedRatio(green, { ...node, samples: [21820, 37600] })).toBe(green.value / node.value); // unpaired: the medians
+    // An aim's detail: three significant digits, so a miss by a hair (0.7987 of a 0.8 aim) does not print as 0.8×.
+    const hair = (x: number): BenchFile["rows"][number] => row("hub", [x, x, x, x, x]);
+    expect(pairedRatioText(hair(7987), hair(10000))).toBe("0.799× rep by rep");
+    expect(pairedRatioText(hair(36110), hair(1000))).toBe("36.1× rep by rep");
+    expect(pairedRatioText(green, { ...node, samples: [1, 2] })).toBe("0.798×"); // unpaired: the medians, no "rep by rep"
     // The prose's inline ratios read it too, so a sentence never quotes a ratio the table beside it does not show.
     const http: BenchFile = { ...FILE, rows: [green, node] };
     expect(withBenchBlocks('<!-- bench: hub ratio "rate" "node" --><!-- /bench -->', () => http)).toBe('<!-- bench: hub ratio "rate" "node" -->1.22×<!-- /bench -->');
