@@ -1,0 +1,105 @@
+// The accept queue of a listening socket, watched while a load runs (the proxy suites, chapters 08 and 11): how many
+// clients the kernel has connected that the program has not accepted yet. wrk counts only the requests that
+// complete, so a client left in the queue for a whole run is in none of its figures; this says how many were.
+// Read with `ss`, whose filter runs in the kernel: it reads the one socket, not a table of ten thousand.
+import { execFile } from "node:child_process";
+import type { WrkResult } from "./wrk";
+
+/** What a watch saw. `emptyAfterMs` is null when the queue never emptied after its peak. */
+export interface QueueSummary {
+  /** The longest the queue was. */
+  readonly peak: number;
+  /** Its length at the last sample before the watch was stopped (up to `everyMs` and an `ss` before). */
+  readonly last: number;
+  /** From the start of the watch, when the queue was first seen empty after its peak (0 if it never held a client). */
+  readonly emptyAfterMs: number | null;
+  readonly samples: number;
+}
+
+/**
+ * The Recv-Q of the socket listening on `port` in `ss -ltnH` output: for a listening socket, the clients waiting to
+ * be accepted. Null when no such socket is listed.
+ */
+export function parseSs(out: string, port: number): number | null {
+  for (const line of out.split("\n")) {
+    const [state, recvQ, , local] = line.trim().split(/\s+/);
+    if (state === "LISTEN" && local?.endsWith(`:${port}`)) return Number(recvQ);
+  }
+  return null;
+}
+
+/** One reading of the accept queue on `port`; null when nothing listens there. Rejects when `ss` cannot run. */
+export function acceptQueue(port: number): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    execFile("ss", ["-ltnH", `sport = :${port}`], { timeout: 5000 }, (error, stdout) => {
+      if (error) {
+        const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
+        reject(new Error(missing ? "ss is not installed (Debian: apt-get install iproute2)" : `ss failed: ${error.message}`));
+      } else resolve(parseSs(stdout, port));
+    });
+  });
+}
+
+export interface QueueWatch {
+  /**
+   * Says what the watch saw. Stop it as soon as the load ends: the samples are those taken while it ran (a program
+   * accepts its queue quickly once the load is gone, so a sample taken after it would not say how the run ended).
+   */
+  stop(): Promise<QueueSummary>;
+}
+
+/**
+ * Samples the accept queue on `port` every `everyMs` until stopped. A sample that finds no listener reads as 0 (the
+ * program is between runs); a failing `ss` rejects `stop()`.
+ */
+export function watchAcceptQueue(port: number, everyMs = 100): QueueWatch {
+  const started = Date.now();
+  let peak = 0;
+  let last = 0;
+  let samples = 0;
+  let emptyAfterMs: number | null = null;
+  let failure: unknown = null;
+  let stopped = false;
+  const sample = async (): Promise<void> => {
+    try {
+      last = (await acceptQueue(port)) ?? 0;
+    } catch (e) {
+      failure ??= e;
+      return;
+    }
+    samples++;
+    if (last > peak) {
+      peak = last;
+      emptyAfterMs = null;
+    } else if (last === 0 && peak > 0 && emptyAfterMs === null) emptyAfterMs = Date.now() - started;
+  };
+  // One sample at a time: the next is due `everyMs` after the last one ended, so a slow `ss` never piles up.
+  const loop = (async () => {
+    while (!stopped) {
+      await sample();
+      if (!stopped) await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      if (samples === 0 && !failure) await sample();
+      if (failure) throw failure;
+      return { peak, last, emptyAfterMs: peak === 0 ? 0 : emptyAfterMs, samples };
+    },
+  };
+}
+
+const fmt = (n: number): string => n.toLocaleString("en-US", { maximumFractionDigits: n < 100 ? 1 : 0 });
+
+/** A watch beside the wrk run it watched, in one line (`npm run bench:queue`). */
+export function queueLine(q: QueueSummary, w: WrkResult): string {
+  const end =
+    q.last > 0 ? `${fmt(q.last)} when the run ended`
+    : q.emptyAfterMs === null ? "empty at the end"
+    : q.peak === 0 ? "never more than empty"
+    : `empty after ${(q.emptyAfterMs / 1000).toFixed(1)} s`;
+  const errors = w.errors ? ` | ${w.errors}` : "";
+  return `accept queue: peak ${fmt(q.peak)}, ${end} | ${fmt(w.rps)} requests/s, p50 ${fmt(w.p50)} ms, p99 ${fmt(w.p99)} ms${errors}`;
+}

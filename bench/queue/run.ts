@@ -1,0 +1,84 @@
+// `npm run bench:queue -- [options] -- <command…>` (chapters 08 and 11): how many clients a proxy leaves in its
+// accept queue while wrk runs, beside wrk's figures. Not a suite and never saved: the measurement behind
+// lb/README.md's "At 5,000 connections: most clients are never accepted". Starts the lb suite's fixed backends
+// (ports 9101–9103), then for each rep the command afresh, the suites' 1 s warm-up, and one measured wrk run while
+// the queue on --port is sampled.
+import type { ChildProcess } from "node:child_process";
+import { parseArgs } from "node:util";
+import { queueLine, watchAcceptQueue } from "../lib/accept-queue";
+import { listening, node, sleep, start, stop } from "../lib/proc";
+import { warmUp, wrk } from "../lib/wrk";
+
+const BACKENDS = [9101, 9102, 9103];
+const usage = `usage: npm run bench:queue -- [--conns N] [--seconds S] [--reps N] [--port P] [--no-backends] -- <command…>
+  the command starts the program under test, listening on 127.0.0.1:P (default 9200); the lb suite's fixed backends
+  listen on ${BACKENDS.join(", ")} unless --no-backends. For example, chapter 08's proxy as the lb suite runs it:
+    npm run bench:queue -- --conns 5000 -- node --import tsx bench/lb/hub-proxy.ts splice 9200 ${BACKENDS.join(" ")}`;
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    conns: { type: "string", default: "5000" },
+    seconds: { type: "string", default: "5" },
+    reps: { type: "string", default: "1" },
+    port: { type: "string", default: "9200" },
+    "no-backends": { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+  },
+});
+
+const count = (name: string, text: string, min: number): number => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) {
+    console.error(`--${name} must be a whole number of at least ${min}, not "${text}"\n${usage}`);
+    process.exit(2);
+  }
+  return n;
+};
+
+async function main(): Promise<number> {
+  if (values.help || !positionals.length) {
+    console.log(usage);
+    return values.help ? 0 : 2;
+  }
+  const conns = count("conns", values.conns, 1);
+  const seconds = count("seconds", values.seconds, 1);
+  const reps = count("reps", values.reps, 1);
+  const port = count("port", values.port, 1);
+  let backends: ChildProcess | null = null;
+  try {
+    if (!values["no-backends"]) {
+      backends = start(node("bench/lb/backend.ts", ...BACKENDS.map(String)));
+      for (const p of BACKENDS) await listening(p, backends);
+    }
+    console.log(`${positionals.join(" ")}: ${conns.toLocaleString("en-US")} connections, ${seconds} s, ${reps} rep${reps === 1 ? "" : "s"}`);
+    for (let rep = 1; rep <= reps; rep++) {
+      const program = start(positionals);
+      try {
+        await listening(port, program);
+        await warmUp(conns, 1, port);
+        // The warm-up's clients close as it ends; let the program let go of them before the measured run.
+        await sleep(2000);
+        const watch = watchAcceptQueue(port);
+        const result = await wrk(conns, seconds, port).catch(async (e: unknown) => {
+          await watch.stop().catch(() => undefined); // wrk's failure is the one to report
+          throw e;
+        });
+        console.log(`rep ${rep}: ${queueLine(await watch.stop(), result)}`);
+      } finally {
+        await stop(program);
+      }
+    }
+    return 0;
+  } finally {
+    if (backends) await stop(backends);
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(`bench:queue: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  },
+);
