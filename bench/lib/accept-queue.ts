@@ -9,7 +9,7 @@ import type { WrkResult } from "./wrk";
 export interface QueueSummary {
   /** The longest the queue was. */
   readonly peak: number;
-  /** Its length at the last sample before the watch was stopped (up to `everyMs` and an `ss` before). */
+  /** Its length at the last sample: at the end of the watched time, or when the watch was stopped before it. */
   readonly last: number;
   /** From the start of the watch, when the queue was first seen empty after its peak (0 if it never held a client). */
   readonly emptyAfterMs: number | null;
@@ -41,18 +41,16 @@ export function acceptQueue(port: number): Promise<number | null> {
 }
 
 export interface QueueWatch {
-  /**
-   * Says what the watch saw. Stop it as soon as the load ends: the samples are those taken while it ran (a program
-   * accepts its queue quickly once the load is gone, so a sample taken after it would not say how the run ended).
-   */
+  /** Stops sampling (with a last sample, if the time has not run out yet) and says what the watch saw. */
   stop(): Promise<QueueSummary>;
 }
 
 /**
- * Samples the accept queue on `port` every `everyMs` until stopped. A sample that finds no listener reads as 0 (the
- * program is between runs); a failing `ss` rejects `stop()`.
+ * Samples the accept queue on `port` every `everyMs` for `forMs` (the length of the load's measured run: a program
+ * accepts its queue quickly once the load is gone, so later samples would not say how the run ended), or until
+ * stopped. A sample that finds no listener reads as 0; a failing `ss` rejects `stop()`.
  */
-export function watchAcceptQueue(port: number, everyMs = 100): QueueWatch {
+export function watchAcceptQueue(port: number, forMs: number, everyMs = 100): QueueWatch {
   const started = Date.now();
   let peak = 0;
   let last = 0;
@@ -75,16 +73,19 @@ export function watchAcceptQueue(port: number, everyMs = 100): QueueWatch {
   };
   // One sample at a time: the next is due `everyMs` after the last one ended, so a slow `ss` never piles up.
   const loop = (async () => {
-    while (!stopped) {
+    const more = (): boolean => !stopped && Date.now() - started < forMs;
+    while (more()) {
       await sample();
-      if (!stopped) await new Promise((r) => setTimeout(r, everyMs));
+      if (more()) await new Promise((r) => setTimeout(r, Math.min(everyMs, Math.max(0, started + forMs - Date.now()))));
     }
   })();
   return {
     async stop() {
+      // Stopped before its time ran out: the load ended now, so a last sample says how it ended.
+      const early = Date.now() - started < forMs;
       stopped = true;
       await loop;
-      if (samples === 0 && !failure) await sample();
+      if ((early || samples === 0) && !failure) await sample();
       if (failure) throw failure;
       return { peak, last, emptyAfterMs: peak === 0 ? 0 : emptyAfterMs, samples };
     },

@@ -59,7 +59,7 @@ async function main(): Promise<number> {
         await warmUp(conns, 1, port);
         // The warm-up's clients close as it ends; let the program let go of them before the measured run.
         await sleep(2000);
-        const watch = watchAcceptQueue(port);
+        const watch = watchAcceptQueue(port, seconds * 1000);
         const result = await wrk(conns, seconds, port).catch(async (e: unknown) => {
           await watch.stop().catch(() => undefined); // wrk's failure is the one to report
           throw e;

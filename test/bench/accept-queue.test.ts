@@ -51,7 +51,7 @@ s.listen({ host: "127.0.0.1", port: 0, backlog: 64 }, () => {
     const port = await new Promise<number>((resolve) => child.stdout!.once("data", (d: Buffer) => resolve(Number(d.toString()))));
     expect(await acceptQueue(port)).toBe(0);
     child.stdin!.write("go\n");
-    const watch = watchAcceptQueue(port, 50);
+    const watch = watchAcceptQueue(port, 10_000, 50);
     await Promise.all(Array.from({ length: 10 }, () => new Promise<void>((resolve, reject) => {
       const c = connect({ host: "127.0.0.1", port }, () => resolve());
       c.on("error", reject);
