@@ -5,7 +5,7 @@
 // the queue on --port is sampled.
 import type { ChildProcess } from "node:child_process";
 import { parseArgs } from "node:util";
-import { queueLine, watchAcceptQueue } from "../lib/accept-queue";
+import { acceptQueue, queueLine, watchAcceptQueue } from "../lib/accept-queue";
 import { listening, node, sleep, start, stop } from "../lib/proc";
 import { warmUp, wrk } from "../lib/wrk";
 
@@ -53,6 +53,8 @@ async function main(): Promise<number> {
     }
     console.log(`${positionals.join(" ")}: ${conns.toLocaleString("en-US")} connections, ${seconds} s, ${reps} rep${reps === 1 ? "" : "s"}`);
     for (let rep = 1; rep <= reps; rep++) {
+      // Another program on the port would be measured in place of this one (the suites check the same).
+      if ((await acceptQueue(port)) !== null) throw new Error(`127.0.0.1:${port} is in use by another program: stop it or pass --port`);
       const program = start(positionals);
       try {
         await listening(port, program);
