@@ -1,7 +1,8 @@
-// The accept queue of a listening socket, watched while a load runs (the proxy suites, chapters 08 and 11): how many
-// clients the kernel has connected that the program has not accepted yet. wrk counts only the requests that
-// complete, so a client left in the queue for a whole run is in none of its figures; this says how many were.
-// Read with `ss`, whose filter runs in the kernel: it reads the one socket, not a table of ten thousand.
+// The accept queue of a listening socket, watched while a load runs (`npm run bench:queue`, for the proxies of
+// chapters 08 and 11): how many clients the kernel has connected that the program has not accepted yet. wrk counts
+// only the requests that complete, so a client left in the queue for a whole run is in none of its figures; this
+// says how many were. Read with `ss`, whose filter runs in the kernel: it sends back the one listening socket, not a
+// table of ten thousand connections to read.
 import { execFile } from "node:child_process";
 import type { WrkResult } from "./wrk";
 
@@ -98,9 +99,8 @@ const fmt = (n: number): string => n.toLocaleString("en-US", { maximumFractionDi
 export function queueLine(q: QueueSummary, w: WrkResult): string {
   const end =
     q.last > 0 ? `${fmt(q.last)} when the run ended`
-    : q.emptyAfterMs === null ? "empty at the end"
-    : q.peak === 0 ? "never more than empty"
-    : `empty after ${(q.emptyAfterMs / 1000).toFixed(1)} s`;
+    : q.peak === 0 ? "empty throughout"
+    : `empty after ${((q.emptyAfterMs ?? 0) / 1000).toFixed(1)} s`;
   const errors = w.errors ? ` | ${w.errors}` : "";
   return `accept queue: peak ${fmt(q.peak)}, ${end} | ${fmt(w.rps)} requests/s, p50 ${fmt(w.p50)} ms, p99 ${fmt(w.p99)} ms${errors}`;
 }
