@@ -5,6 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { acceptQueue, parseSs, queueLine, watchAcceptQueue } from "../../bench/lib/accept-queue";
+import { ROOT } from "../../tools/lib/manifest";
 
 const hasSs = spawnSync("ss", ["-V"]).status === 0;
 const NOTICE = "ss (Debian: apt-get install iproute2) is not installed: the loopback check of bench/lib/accept-queue.ts";
@@ -27,6 +28,19 @@ describe("reading ss", () => {
       .toBe("accept queue: peak 2,953, empty after 2.7 s | 19,735 requests/s, p50 114 ms, p99 161 ms | Socket errors: connect 0, read 0, write 0, timeout 2");
     expect(queueLine({ peak: 0, last: 0, emptyAfterMs: 0, samples: 40 }, w)).toMatch(/^accept queue: peak 0, empty throughout \|/);
   });
+});
+
+describe("npm run bench:queue", () => {
+  it("says what is wrong with its arguments, and how to call it, before it starts anything", () => {
+    const run = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "bench/queue/run.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+    const bad = run("--conns", "many", "--", "true");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--conns must be a whole number of at least 1, not "many"');
+    expect(bad.stderr).toContain("usage: npm run bench:queue");
+    const none = run();
+    expect(none.status).toBe(2);
+    expect(none.stdout).toContain("the command starts the program under test");
+  }, 30_000);
 });
 
 describe.runIf(hasSs || process.env.CI === "true")("the accept queue on loopback", () => {
