@@ -1,6 +1,7 @@
-// bench/lib/accept-queue.ts, which says how many clients a program left in its accept queue during a load: `ss`'s
-// line read right, and, on loopback, clients connected to a program whose loop is busy are counted while they wait
-// and no longer once it has accepted them.
+// bench/lib/accept-queue.ts, which says how many clients a program left in its accept queue during a load, and
+// `npm run bench:queue`, which prints it: `ss`'s line read right, the tool's arguments checked before it starts
+// anything, and, on loopback, clients connected to a program whose loop is busy counted while they wait and no longer
+// once it has accepted them.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
