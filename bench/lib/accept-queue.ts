@@ -4,6 +4,7 @@
 // says how many were. Read with `ss`, whose filter runs in the kernel: it sends back the one listening socket, not a
 // table of ten thousand connections to read.
 import { execFile } from "node:child_process";
+import { fmt } from "./report";
 import type { WrkResult } from "./wrk";
 
 /** What a watch saw. `emptyAfterMs` is null when the queue never emptied after its peak. */
@@ -92,8 +93,6 @@ export function watchAcceptQueue(port: number, forMs: number, everyMs = 100): Qu
     },
   };
 }
-
-const fmt = (n: number): string => n.toLocaleString("en-US", { maximumFractionDigits: n < 100 ? 1 : 0 });
 
 /** A watch beside the wrk run it watched, in one line (`npm run bench:queue`). */
 export function queueLine(q: QueueSummary, w: WrkResult): string {
