@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { NOFILE, node, repoDir } from "../lib/proc";
 import { profilePart } from "../lib/profile";
-import { type BackendKind, type DriverOptions, judge, probe, type ProxySuite, type ProxySystem, runProxyBench } from "../lib/proxy-bench";
+import { type BackendKind, type DriverOptions, everyClientAccepted, judge, probe, type ProxySuite, type ProxySystem, runProxyBench } from "../lib/proxy-bench";
 
 export const SUBJECT = "hub http proxy";
 export const TITLE = "l7: HTTP proxies side by side under wrk (chapter 11)";
@@ -155,6 +155,7 @@ export const L7: ProxySuite = {
   defaultReps: 5,
   profileGroups: profilePart,
   aims: (ctx) => [
+    everyClientAccepted(ctx, SUBJECT),
     judge(ctx, SUBJECT, "requests/s ≥ 0.6× HAProxy http mode's (default threads) at every connection count, on both kinds of backend", "rps", "haproxy http", (r) => r >= 0.6, "cpu"),
     judge(ctx, SUBJECT, "requests/s ≥ 1.5× node http-proxy's with a keep-alive agent at every connection count, on both kinds of backend", "rps", "node http-proxy keep-alive", (r) => r >= 1.5, "cpu"),
   ],

@@ -3,13 +3,14 @@
 //
 // For every rep, backend kind, connection count and system (reps interleaved, the order of systems rotated each
 // rep): start the proxy fresh, warm it up for 1 s, wait until the warm-up is gone, read the CPU time and memory of the
-// proxy's process tree from /proc, run `wrk -t1 -cN -d5s --timeout 5s --latency` through it, read them again, stop
-// it. The backends run for the whole suite; a system without a program ("direct") points wrk straight at one backend,
+// proxy's process tree from /proc, run `wrk -t1 -cN -d5s --timeout 5s --latency` through it while watching its accept
+// queue (how many of the N clients it had accepted when the run ended), read them again, stop it. The backends run for the whole suite; a system without a program ("direct") points wrk straight at one backend,
 // which shows they are not the bottleneck. A suite is a spec: its systems, backends, counts and aims.
 import { type ChildProcess, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { acceptQueue, watchWrkRun } from "./accept-queue";
 import { finish, fmt, measuredAt, round, spread } from "./report";
 import { pairedRatio, pairedRatioText } from "../../tools/lib/bench-tables";
 import type { Aim, Case, Row, Suite } from "./suite";
@@ -120,6 +121,9 @@ export const FIGURES = [
   { id: "user", label: "user-space CPU per request", unit: "µs/req", quantity: "CPU", better: "lower" },
   { id: "kernel", label: "kernel CPU per request", unit: "µs/req", quantity: "CPU", better: "lower" },
   { id: "mem", label: "memory per connection", unit: "KiB/conn", quantity: "memory", better: "lower" },
+  // wrk counts only the requests that complete: a client the proxy never accepted is in none of the figures above,
+  // which then describe the clients it did accept (bench/lb/README.md, "most clients are never accepted").
+  { id: "accepted", label: "clients accepted", unit: "conns", quantity: "clients", better: "higher" },
 ] as const;
 export type Figure = (typeof FIGURES)[number]["id"];
 
@@ -149,7 +153,7 @@ export const WRK_INSTALL = "apt-get update && apt-get install -y wrk";
  */
 async function free(port: number): Promise<void> {
   for (let i = 0; i < 30; i++) {
-    if (!ss("-tln", `( sport = :${port} )`).length) return;
+    if ((await acceptQueue(port)) === null) return;
     await sleep(100); // the previous measurement's proxy may still be closing its listener
   }
   const who = spawnSync("ss", ["-H", "-tlnp", `( sport = :${port} )`], { encoding: "utf8" }).stdout.trim();
@@ -166,11 +170,11 @@ const ss = (...args: string[]): string[] =>
  * 5,000 closed connections would start the measured run with a backlog of dead clients, and a slower proxy would be
  * punished twice for the same warm-up.
  */
-async function settle(port: number, backends: readonly number[], pooled: boolean): Promise<void> {
+export async function settle(port: number, backends: readonly number[], pooled: boolean): Promise<void> {
   const toBackends = backends.map((p) => `dport = :${p}`).join(" or ");
   const direct = backends.includes(port);
   for (let i = 0; i < 100; i++) {
-    const queued = ss("-tln", `( sport = :${port} )`).reduce((n, l) => n + Number(l.trim().split(/\s+/)[1] ?? 0), 0);
+    const queued = (await acceptQueue(port)) ?? 0;
     const clients = ss("-tn", "state", "established", "state", "close-wait", `( sport = :${port} )`).length;
     const open = pooled || direct ? 0 : ss("-tn", "state", "established", `( ${toBackends} )`).length;
     if (queued === 0 && clients <= 2 && open <= 2) return;
@@ -212,12 +216,15 @@ async function measure(suite: ProxySuite, system: ProxySystem, backend: BackendK
     const beside = system.alongside?.();
     const cpu0 = proc ? cpuTimes(proc.pid!) : null;
     const machine0 = machineTime();
+    const queue = watchWrkRun(port, seconds);
     let r: Awaited<ReturnType<typeof wrk>>;
     let besideErrors: string | null = null;
+    let accepted = NaN;
     try {
       r = await wrk(conns, seconds, port);
     } finally {
       besideErrors = beside ? await beside.stop() : null;
+      accepted = await queue.stop().then((q) => q.accepted, () => NaN);
     }
     const cpu1 = proc ? cpuTimes(proc.pid!) : null;
     const steal = stolen(machine0, machineTime());
@@ -231,7 +238,9 @@ async function measure(suite: ProxySuite, system: ProxySystem, backend: BackendK
       p50: r.p50,
       p99: r.p99,
       ...(cpu0 && cpu1 ? cpuPer(cpu0, cpu1, r.requests) : { cpu: NaN, user: NaN, kernel: NaN }),
-      mem: proc ? (hwm - idle) / conns : NaN,
+      // Divided by the clients it held, not those wrk opened: a proxy that left half of them queued holds half.
+      mem: proc && accepted > 0 ? (hwm - idle) / accepted : NaN,
+      accepted,
       errors: [r.errors, besideErrors].filter(Boolean).join("; "),
       steal,
     };
@@ -349,7 +358,8 @@ export async function runProxyBench(suite: ProxySuite, options: DriverOptions): 
                 (t) => process.stderr.write(`${Math.round(t.rps)} req/s, ${stealText(t.steal)}: again … `),
               );
               samples.set(key(s, n, b), [...(samples.get(key(s, n, b)) ?? []), m]);
-              process.stderr.write(`${Math.round(m.rps)} req/s, p99 ${m.p99} ms, ${m.cpu.toFixed(1)} µs/req (${m.user.toFixed(1)} user, ${m.kernel.toFixed(1)} kernel), ${stealText(m.steal)}${m.errors ? `, ${m.errors}` : ""}\n`);
+              const unserved = m.accepted < n ? `, only ${fmt(m.accepted)} of ${fmt(n)} clients accepted` : "";
+              process.stderr.write(`${Math.round(m.rps)} req/s, p99 ${m.p99} ms, ${m.cpu.toFixed(1)} µs/req (${m.user.toFixed(1)} user, ${m.kernel.toFixed(1)} kernel)${unserved}, ${stealText(m.steal)}${m.errors ? `, ${m.errors}` : ""}\n`);
               if (m.errors) notes.push(`${what}: ${m.errors}`);
             } catch (e) {
               const msg = `${what} failed: ${(e as Error).message}`;
@@ -431,19 +441,51 @@ export function judge(
         continue;
       }
       const r = pairedRatio(a, p); // rep by rep: each rep's two figures were taken in the same round
-      met &&= ok(r, n);
+      // Figures over fewer clients than the peer's (or more) do not judge the aim: not met, whatever the ratio.
+      const short = figure === "accepted" ? "" : unserved(ctx, n, b, [subject, peer]);
+      met &&= ok(r, n) && !short;
       if (!also) {
-        parts.push(`${where}: ${round(r, 2)}×`);
+        parts.push(`${where}: ${round(r, 2)}×${short}`);
         continue;
       }
       const ca = ctx.get(also, n, b, subject);
       const cp = ctx.get(also, n, b, peer);
       const label = FIGURES.find((f) => f.id === also)!.label;
       const context = ca && cp ? ` (${label}: ${fmt(ca.value)} vs ${fmt(cp.value)} ${ca.unit}, ${round(pairedRatio(ca, cp), 2)}×)` : "";
-      parts.push(`${where}: ${fmt(a.value)} vs ${fmt(p.value)} ${a.unit}, ${pairedRatioText(a, p)}${context}`);
+      parts.push(`${where}: ${fmt(a.value)} vs ${fmt(p.value)} ${a.unit}, ${pairedRatioText(a, p)}${context}${short}`);
     }
   }
   return { aim, met, detail: parts.join(also ? "; " : ", ") };
+}
+
+/**
+ * " (hub (splice) accepted 2,411 of 5,000 clients)" when any of `systems` left clients unaccepted at `n` (medians):
+ * its figures then describe fewer clients than its peer's, and a ratio between them is not like for like.
+ */
+function unserved(ctx: AimContext, n: number, b: BackendKind, systems: readonly string[]): string {
+  const short = systems.flatMap((s) => {
+    const a = ctx.get("accepted", n, b, s);
+    return a && a.value < n ? [`${s} accepted ${fmt(a.value)} of ${fmt(n)} clients`] : [];
+  });
+  return short.length ? ` (${short.join(", ")}: not like for like, so not met)` : "";
+}
+
+/**
+ * The aim that the subject accepted every client wrk opened, at every count and backend kind (the median of the reps,
+ * with their range when some fell short): without it the other figures describe only the clients it accepted.
+ */
+export function everyClientAccepted(ctx: AimContext, subject: string): Aim {
+  const parts: string[] = [];
+  let met = true;
+  for (const b of ctx.backends) {
+    for (const n of ctx.conns) {
+      const a = ctx.get("accepted", n, b, subject);
+      met &&= a !== undefined && a.value >= n;
+      const range = a && a.min < n ? ` (${fmt(a.min)}–${fmt(a.max)})` : "";
+      parts.push(`${n} conns${b.suffix}: ${a ? `${fmt(a.value)} of ${fmt(n)}${range}` : "not measured"}`);
+    }
+  }
+  return { aim: "every client accepted during the measured run, at every connection count", met, detail: parts.join(", ") };
 }
 
 /**

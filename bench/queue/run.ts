@@ -5,8 +5,9 @@
 // the queue on --port is sampled.
 import type { ChildProcess } from "node:child_process";
 import { parseArgs } from "node:util";
-import { acceptQueue, queueLine, watchAcceptQueue } from "../lib/accept-queue";
-import { listening, node, sleep, start, stop } from "../lib/proc";
+import { acceptQueue, queueLine, watchWrkRun } from "../lib/accept-queue";
+import { listening, node, start, stop } from "../lib/proc";
+import { settle } from "../lib/proxy-bench";
 import { warmUp, wrk } from "../lib/wrk";
 
 const BACKENDS = [9101, 9102, 9103];
@@ -59,9 +60,10 @@ async function main(): Promise<number> {
       try {
         await listening(port, program);
         await warmUp(conns, 1, port);
-        // The warm-up's clients close as it ends; let the program let go of them before the measured run.
-        await sleep(2000);
-        const watch = watchAcceptQueue(port, seconds * 1000);
+        // The warm-up's clients close as it ends: wait, as the suites do, until the program has let go of them (its
+        // connections to backends are not waited for: an HTTP proxy keeps them in its pool).
+        await settle(port, BACKENDS, true);
+        const watch = watchWrkRun(port, seconds);
         const result = await wrk(conns, seconds, port).catch(async (e: unknown) => {
           await watch.stop().catch(() => undefined); // wrk's failure is the one to report
           throw e;

@@ -1,11 +1,11 @@
 // bench/lib/accept-queue.ts, which says how many clients a program left in its accept queue during a load, and
 // `npm run bench:queue`, which prints it: `ss`'s line read right, the tool's arguments checked before it starts
 // anything, and, on loopback, clients connected to a program whose loop is busy counted while they wait and no longer
-// once it has accepted them.
+// once it has accepted them, and the clients it had accepted when a watch ended.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { acceptQueue, parseSs, queueLine, watchAcceptQueue } from "../../bench/lib/accept-queue";
+import { acceptQueue, connectionsOn, parseSs, queueLine, watchAcceptQueue } from "../../bench/lib/accept-queue";
 import { ROOT } from "../../tools/lib/manifest";
 
 const hasSs = spawnSync("ss", ["-V"]).status === 0;
@@ -21,13 +21,19 @@ describe("reading ss", () => {
     expect(parseSs("ESTAB 0 0 127.0.0.1:9200 127.0.0.1:40000\n", 9200)).toBeNull();
   });
 
+  it("adds up the queues of several sockets on one port (SO_REUSEPORT)", () => {
+    const out = ["LISTEN 12 4096 127.0.0.1:9200 0.0.0.0:*", "LISTEN 30 4096 127.0.0.1:9200 0.0.0.0:*", ""].join("\n");
+    expect(parseSs(out, 9200)).toBe(42);
+    expect(parseSs("LISTEN 0 4096 127.0.0.1:9200 0.0.0.0:*\n", 9200)).toBe(0);
+  });
+
   it("prints a watch beside the wrk run it watched", () => {
     const w = { rps: 19735.1, p50: 114.4, p99: 160.8, requests: 99_000, errors: "" };
-    expect(queueLine({ peak: 2523, last: 2411, emptyAfterMs: null, samples: 40 }, w))
-      .toBe("accept queue: peak 2,523, 2,411 when the run ended | 19,735 requests/s, p50 114 ms, p99 161 ms");
-    expect(queueLine({ peak: 2953, last: 0, emptyAfterMs: 2700, samples: 40 }, { ...w, errors: "Socket errors: connect 0, read 0, write 0, timeout 2" }))
-      .toBe("accept queue: peak 2,953, empty after 2.7 s | 19,735 requests/s, p50 114 ms, p99 161 ms | Socket errors: connect 0, read 0, write 0, timeout 2");
-    expect(queueLine({ peak: 0, last: 0, emptyAfterMs: 0, samples: 40 }, w)).toMatch(/^accept queue: peak 0, empty throughout \|/);
+    expect(queueLine({ peak: 2523, last: 2411, emptyAfterMs: null, samples: 40, accepted: 2589 }, w))
+      .toBe("accept queue: peak 2,523, 2,411 when the run ended; 2,589 clients accepted | 19,735 requests/s, p50 114 ms, p99 161 ms");
+    expect(queueLine({ peak: 2953, last: 0, emptyAfterMs: 2700, samples: 40, accepted: 5000 }, { ...w, errors: "Socket errors: connect 0, read 0, write 0, timeout 2" }))
+      .toBe("accept queue: peak 2,953, empty after 2.7 s; 5,000 clients accepted | 19,735 requests/s, p50 114 ms, p99 161 ms | Socket errors: connect 0, read 0, write 0, timeout 2");
+    expect(queueLine({ peak: 0, last: 0, emptyAfterMs: 0, samples: 40, accepted: 64 }, w)).toMatch(/^accept queue: peak 0, empty throughout; 64 clients accepted \|/);
   });
 });
 
@@ -73,11 +79,16 @@ s.listen({ host: "127.0.0.1", port: 0, backlog: 64 }, () => {
       clients.push(c);
     })));
     expect(await acceptQueue(port)).toBe(10);
+    // The kernel lists a queued client as an established connection on the port: none of the ten is accepted yet.
+    expect(await connectionsOn(port)).toBe(10);
+    const early = watchAcceptQueue(port, 0);
+    expect((await early.stop()).accepted).toBe(0);
     // Once the loop is free the program accepts all ten.
     for (let i = 0; i < 100 && (await acceptQueue(port)) !== 0; i++) await new Promise((r) => setTimeout(r, 50));
     const seen = await watch.stop();
     expect(seen.peak).toBe(10);
     expect(seen.last).toBe(0);
     expect(seen.emptyAfterMs).toBeGreaterThan(0);
+    expect(seen.accepted).toBe(10);
   }, 20_000);
 });

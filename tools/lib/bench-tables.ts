@@ -78,7 +78,7 @@ const NOT_MEASURED = [":(exclude,glob)**/main.ts", ":(exclude,glob)**/*.test.ts"
 const NODE_BENCH = ["bench/run.ts", "bench/lib/usage.ts", "bench/lib/child.ts", "bench/lib/measure.ts", "bench/lib/systems.ts"];
 const SERVER_BENCH = ["bench/lib/proc.ts", "bench/lib/wrk.ts", "bench/lib/usage.ts"];
 /** The proxy suites' engine, and the profiler hook our proxies import (lb, l7, obs). */
-const PROXY_BENCH = [...SERVER_BENCH, "bench/lib/proxy-bench.ts", "bench/lib/profile-hook.ts"];
+const PROXY_BENCH = [...SERVER_BENCH, "bench/lib/proxy-bench.ts", "bench/lib/accept-queue.ts", "bench/lib/profile-hook.ts"];
 const HUB = ["solutions/02-hub", "solutions/03-cancellation", "solutions/04-primitives"];
 
 const ELASTIC = [...[...HUB, "solutions/05-green-sockets", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/12-elastic"].map(ts), ...NOT_MEASURED];
@@ -100,7 +100,8 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
   },
   lb: {
     chapter: "08-tcp-proxy", about: "L4 proxies side by side under wrk", layout: "cases", command: "npm run bench lb",
-    measured: [...[...HUB, "solutions/05-green-sockets", "solutions/08-tcp-proxy"].map(ts), ts("bench/lb"), ...PROXY_BENCH, ...NOT_MEASURED],
+    // Chapter 14's listener too: the suite measures chapter 08's splice accepting through 64 descriptors beside it.
+    measured: [...[...HUB, "solutions/05-green-sockets", "solutions/08-tcp-proxy"].map(ts), "solutions/14-capstone/acceptors.ts", ts("bench/lb"), ...PROXY_BENCH, ...NOT_MEASURED],
   },
   l7: {
     chapter: "11-http-proxy", about: "HTTP proxies side by side under wrk", layout: "cases", command: "npm run bench l7",
@@ -132,7 +133,7 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
   },
   workers: {
     chapter: "14-capstone", about: "the balancer on one core and on two, beside HAProxy", layout: "cases", command: "npm run bench workers",
-    measured: [...CAPSTONE, ts("bench/workers"), "bench/lb/backend.ts", "bench/lib/proxy-bench.ts", ...SERVER_BENCH],
+    measured: [...CAPSTONE, ts("bench/workers"), "bench/lb/backend.ts", "bench/lib/proxy-bench.ts", "bench/lib/accept-queue.ts", ...SERVER_BENCH],
   },
   soak: {
     chapter: "14-capstone", about: "two minutes under a steady load: memory over time", layout: "systems", command: "npm run test:soak",
