@@ -113,6 +113,9 @@ export const SYSTEMS: readonly ProxySystem[] = [
     missing: () => (existsSync(resolve(repoDir, "solutions/14-capstone/acceptors.ts")) ? null : "solutions/14-capstone is not written yet"),
     argv: (_dir, backends) => node("bench/lb/hub-proxy.ts", "splice-64", String(LISTEN), ...backends.map(String)),
     backends: ["fixed"],
+    // It listens before it has its copies of the descriptor, made by a short-lived child process: the memory it
+    // starts with is read once that child is gone ("ready"), or the child's memory would be taken off the figure.
+    readyLine: /^ready$/m,
   },
   { name: "node net+pipe", missing: () => null, argv: (_dir, backends) => node("bench/lb/node-pipe.ts", String(LISTEN), ...backends.map(String)) },
   {
