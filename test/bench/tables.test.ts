@@ -158,6 +158,10 @@ describe("bench tables", () => {
     expect(withBenchBlocks(out, load)).toBe(out);
     expect(() => withBenchBlocks('<!-- bench: hub value "nope" hub -->x<!-- /bench -->', load)).toThrow(/no figure "nope" for "hub"/);
     expect(() => withBenchBlocks("<!-- bench: hub chart -->x<!-- /bench -->", load)).toThrow(/unknown kind "chart"/);
+    // A third system goes over the second, in place of the subject: eventlet ÷ floor.
+    expect(withBenchBlocks('<!-- bench: hub ratio "switch" floor eventlet --><!-- /bench -->', load)).toBe('<!-- bench: hub ratio "switch" floor eventlet -->5.00×<!-- /bench -->');
+    expect(withBenchBlocks('<!-- bench: hub verdict "switch" floor eventlet --><!-- /bench -->', load)).toBe('<!-- bench: hub verdict "switch" floor eventlet -->behind<!-- /bench -->');
+    expect(() => withBenchBlocks('<!-- bench: hub ratio "switch" floor nobody --><!-- /bench -->', load)).toThrow(/no figure "switch" for "nobody"/);
     expect(() => withBenchBlocks("<!-- bench: hub table -->", load)).toThrow(/has no <!-- \/bench -->/);
   });
 

@@ -667,12 +667,18 @@ export function renderBlock(spec: string, load: (suite: string) => BenchFile): {
     case "range":
     case "ratio":
     case "verdict": {
-      const [c, system] = rest;
+      // A ratio or verdict may name a third system to put over the second, in place of the subject.
+      const [c, system, over] = rest;
       if (!c || !system) throw new Error(`"${spec}": ${kind} wants a quoted case and a system`);
       const r = rowOf(f, c, system);
       if (!r) throw new Error(`"${spec}": ${RESULTS_DIR}/${suite}.json has no figure "${c}" for "${system}"`);
       if (kind === "value") return { text: `${fmt(r.value)}${r.unit ? ` ${r.unit}` : ""}`, inline: true };
       if (kind === "range") return { text: cell(r, true), inline: true };
+      if (over !== undefined) {
+        const o = rowOf(f, c, over);
+        if (!o) throw new Error(`"${spec}": ${RESULTS_DIR}/${suite}.json has no figure "${c}" for "${over}"`);
+        return { text: kind === "ratio" ? fmtRatio(pairedRatio(o, r)) : verdictInline(compare(o, r)), inline: true };
+      }
       const mine = rowOf(f, c, subjectOf(f));
       if (!mine) throw new Error(`"${spec}": no figure of the subject ${subjectOf(f)}`);
       // Read the way the suite's table reads its ratio columns: a baseline suite divides each system by the subject.
