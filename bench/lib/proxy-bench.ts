@@ -4,8 +4,9 @@
 // For every rep, backend kind, connection count and system (reps interleaved, the order of systems rotated each
 // rep): start the proxy fresh, warm it up for 1 s, wait until the warm-up is gone, read the CPU time and memory of the
 // proxy's process tree from /proc, run `wrk -t1 -cN -d5s --timeout 5s --latency` through it while watching its accept
-// queue (how many of the N clients it had accepted when the run ended), read them again, stop it. The backends run for the whole suite; a system without a program ("direct") points wrk straight at one backend,
-// which shows they are not the bottleneck. A suite is a spec: its systems, backends, counts and aims.
+// queue (how many of the N clients it had accepted by the end of the run), read them again, stop it. The backends
+// run for the whole suite; a system without a program ("direct") points wrk straight at one backend, which shows
+// they are not the bottleneck. A suite is a spec: its systems, backends, counts and aims.
 import { type ChildProcess, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -122,7 +123,9 @@ export const FIGURES = [
   { id: "kernel", label: "kernel CPU per request", unit: "µs/req", quantity: "CPU", better: "lower" },
   { id: "mem", label: "memory per connection", unit: "KiB/conn", quantity: "memory", better: "lower" },
   // wrk counts only the requests that complete: a client the proxy never accepted is in none of the figures above,
-  // which then describe the clients it did accept (bench/lb/README.md, "most clients are never accepted").
+  // which then describe the clients it did accept (bench/lb/README.md, "most clients are never accepted"). Counted
+  // as the connections open at the end, so a proxy that closes each client's connection after one response (wrk
+  // then opens another) shows only the few open at that moment.
   { id: "accepted", label: "clients accepted", unit: "conns", quantity: "clients", better: "higher" },
 ] as const;
 export type Figure = (typeof FIGURES)[number]["id"];
@@ -459,8 +462,9 @@ export function judge(
 }
 
 /**
- * " (hub (splice) accepted 2,411 of 5,000 clients)" when any of `systems` left clients unaccepted at `n` (medians):
- * its figures then describe fewer clients than its peer's, and a ratio between them is not like for like.
+ * " (hub (splice) accepted 2,411 of 5,000 clients: not like for like, so not met)" when any of `systems` left clients
+ * unaccepted at `n` (medians): its figures then describe fewer clients than its peer's, and a ratio between them
+ * judges nothing.
  */
 function unserved(ctx: AimContext, n: number, b: BackendKind, systems: readonly string[]): string {
   const short = systems.flatMap((s) => {
