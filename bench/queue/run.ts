@@ -2,7 +2,8 @@
 // accept queue while wrk runs, beside wrk's figures. Not a suite and never saved: the measurement behind
 // lb/README.md's "At 5,000 connections: most clients are never accepted". Starts the lb suite's fixed backends
 // (ports 9101–9103), then for each rep the command afresh, the suites' 1 s warm-up, and one measured wrk run while
-// the queue on --port is sampled.
+// the queue on --port is sampled, as the proxy suites sample it: "when the run ended" is the last sample, half a
+// second before wrk's, when the clients accepted are counted too.
 import type { ChildProcess } from "node:child_process";
 import { parseArgs } from "node:util";
 import { acceptQueue, queueLine, watchWrkRun } from "../lib/accept-queue";
