@@ -674,15 +674,10 @@ export function renderBlock(spec: string, load: (suite: string) => BenchFile): {
       if (!r) throw new Error(`"${spec}": ${RESULTS_DIR}/${suite}.json has no figure "${c}" for "${system}"`);
       if (kind === "value") return { text: `${fmt(r.value)}${r.unit ? ` ${r.unit}` : ""}`, inline: true };
       if (kind === "range") return { text: cell(r, true), inline: true };
-      if (over !== undefined) {
-        const o = rowOf(f, c, over);
-        if (!o) throw new Error(`"${spec}": ${RESULTS_DIR}/${suite}.json has no figure "${c}" for "${over}"`);
-        return { text: kind === "ratio" ? fmtRatio(pairedRatio(o, r)) : verdictInline(compare(o, r)), inline: true };
-      }
-      const mine = rowOf(f, c, subjectOf(f));
-      if (!mine) throw new Error(`"${spec}": no figure of the subject ${subjectOf(f)}`);
+      const mine = rowOf(f, c, over ?? subjectOf(f));
+      if (!mine) throw new Error(`"${spec}": ${over === undefined ? `no figure of the subject ${subjectOf(f)}` : `${RESULTS_DIR}/${suite}.json has no figure "${c}" for "${over}"`}`);
       // Read the way the suite's table reads its ratio columns: a baseline suite divides each system by the subject.
-      const [top, bottom] = BENCH_SUITES[f.suite]?.ratios === "baseline" ? [r, mine] : [mine, r];
+      const [top, bottom] = over === undefined && BENCH_SUITES[f.suite]?.ratios === "baseline" ? [r, mine] : [mine, r];
       if (kind === "ratio") return { text: fmtRatio(pairedRatio(top, bottom)), inline: true };
       return { text: verdictInline(compare(top, bottom)), inline: true };
     }
