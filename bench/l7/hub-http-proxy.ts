@@ -1,5 +1,7 @@
 // Our proxy for the l7 suite (chapter 11): solutions/11-http-proxy's startHttpProxy on Node's real network (chapter
-// 08's fastNetwork), round robin over the backends given. `node --import tsx bench/l7/hub-http-proxy.ts <listen port> <backend port>…`
+// 08's fastNetwork), round robin over the backends given; with `--acceptors N`, on chapter 14's listener, which
+// accepts through N descriptors of the listening socket (the suite's subject, with 64).
+// `node --import tsx bench/l7/hub-http-proxy.ts [--acceptors N] <listen port> <backend port>…`
 // The driver's --profile: bench/lib/profile-hook.ts, imported first so it is in place before the proxy starts.
 //
 // Its limits are raised where a default would refuse the benchmark's load rather than measure it, as the peers'
@@ -11,10 +13,14 @@ import { runReal } from "../../solutions/02-hub/green";
 import { fastNetwork } from "../../solutions/08-tcp-proxy/fast-net";
 import { startHttpProxy } from "../../solutions/11-http-proxy/proxy";
 
-const [listen, ...backends] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const acceptors = args[0] === "--acceptors" ? Number(args.splice(0, 2)[1]) : 1;
+const [listen, ...backends] = args;
+// Imported only when asked for, so that chapter 11's proxy on one descriptor runs the code of chapters 01–11 alone.
+const network = acceptors > 1 ? (await import("../../solutions/14-capstone/acceptors")).acceptingNetwork(acceptors) : fastNetwork;
 await runReal(function* () {
   const proxy = yield* startHttpProxy({
-    network: fastNetwork,
+    network,
     listen: { host: "127.0.0.1", port: Number(listen) },
     backends: backends.map((p, i) => ({ name: `b${i + 1}`, address: { host: "127.0.0.1", port: Number(p) } })),
     backlog: 4096,

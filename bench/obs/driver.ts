@@ -1,4 +1,5 @@
-// The obs suite (chapter 13): what observing costs. The same HTTP proxy (chapter 11's, as the l7 suite runs it) four
+// The obs suite (chapter 13): what observing costs. The same HTTP proxy (chapter 11's on chapter 14's listener, as the
+// l7 suite's subject) four
 // ways — metrics off, metrics on and scraped once a second, tracing off (started and stopped again before the load),
 // tracing on — under wrk, reps interleaved in one run, judged against the chapter's goals: metrics on at most 5%
 // fewer requests/s than metrics off, tracing off at most 1%. The engine is bench/lib/proxy-bench.ts.
@@ -34,6 +35,7 @@ const needs = (...files: string[]) => (): string | null => {
   return absent.length ? `${absent.join(", ")} not written yet` : null;
 };
 const PROXY = "solutions/11-http-proxy/proxy.ts";
+const ACCEPTORS = "solutions/14-capstone/acceptors.ts";
 const proxy = (mode: string) => (_dir: string, backends: readonly number[]): string[] =>
   node("bench/obs/hub-obs-proxy.ts", mode, String(LISTEN), String(METRICS_PORT), ...backends.map(String));
 
@@ -74,17 +76,21 @@ export function scraper(port = METRICS_PORT, every = SCRAPE_EVERY_MS): Alongside
   };
 }
 
+// Each starts listening before it has its copies of the descriptor, made by a short-lived child process: the memory
+// it starts with is read once that child is gone ("ready").
+const READY = /^ready$/m;
 export const SYSTEMS: readonly ProxySystem[] = [
-  { name: SUBJECT, missing: needs(PROXY), argv: proxy("plain"), profiled: true },
+  { name: SUBJECT, missing: needs(PROXY, ACCEPTORS), argv: proxy("plain"), profiled: true, readyLine: READY },
   {
     name: "metrics on",
-    missing: needs(PROXY, "solutions/13-observability/metrics.ts", "solutions/13-observability/balancer-metrics.ts"),
+    missing: needs(PROXY, ACCEPTORS, "solutions/13-observability/metrics.ts", "solutions/13-observability/balancer-metrics.ts"),
     argv: proxy("metrics"),
     alongside: () => scraper(),
     profiled: true,
+    readyLine: READY,
   },
-  { name: "tracing off", missing: needs(PROXY, "solutions/13-observability/trace.ts"), argv: proxy("trace-off") },
-  { name: "tracing on", missing: needs(PROXY, "solutions/13-observability/trace.ts"), argv: proxy("trace-on"), profiled: true },
+  { name: "tracing off", missing: needs(PROXY, ACCEPTORS, "solutions/13-observability/trace.ts"), argv: proxy("trace-off"), readyLine: READY },
+  { name: "tracing on", missing: needs(PROXY, ACCEPTORS, "solutions/13-observability/trace.ts"), argv: proxy("trace-on"), profiled: true, readyLine: READY },
 ];
 
 /** The chapter's goals, each judged on the run's medians at every connection count. */

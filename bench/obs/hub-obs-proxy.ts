@@ -1,5 +1,6 @@
-// Our HTTP proxy for the obs suite (chapter 13): bench/l7/hub-http-proxy.ts's proxy, the same limits, with or without
-// what chapter 13 observes it with. `node --import tsx bench/obs/hub-obs-proxy.ts <mode> <listen port> <metrics port> <backend port>…`
+// Our HTTP proxy for the obs suite (chapter 13): bench/l7/hub-http-proxy.ts's proxy, the same limits, on chapter 14's
+// listener of 64 descriptors as the l7 suite's subject is (so that at 1,000 connections every mode serves every
+// client), with or without what chapter 13 observes it with. `node --import tsx bench/obs/hub-obs-proxy.ts <mode> <listen port> <metrics port> <backend port>…`
 //   plain      the proxy alone: no metrics, no tracer
 //   metrics    chapter 13's balancer metrics fed by every request's access record, GET /metrics on the metrics port
 //   trace-off  a tracer started on the hub and stopped again before the proxy starts: what tracing costs when it is off
@@ -8,6 +9,7 @@
 import "../lib/profile-hook";
 import { getHub, runReal } from "../../solutions/02-hub/green";
 import { fastNetwork } from "../../solutions/08-tcp-proxy/fast-net";
+import { acceptingNetwork } from "../../solutions/14-capstone/acceptors";
 import { type HttpProxyOptions, startHttpProxy } from "../../solutions/11-http-proxy/proxy";
 import { BalancerMetrics, startMeteredHttpProxy } from "../../solutions/13-observability/balancer-metrics";
 import { startMetricsListener } from "../../solutions/13-observability/metrics-endpoint";
@@ -18,7 +20,7 @@ const [mode = "", listen, metricsPort, ...backends] = process.argv.slice(2);
 if (!MODES.includes(mode)) throw new Error(`hub-obs-proxy: the mode must be one of ${MODES.join(", ")}, got "${mode}"`);
 
 const options: HttpProxyOptions = {
-  network: fastNetwork,
+  network: acceptingNetwork(64),
   listen: { host: "127.0.0.1", port: Number(listen) },
   backends: backends.map((p, i) => ({ name: `b${i + 1}`, address: { host: "127.0.0.1", port: Number(p) } })),
   backlog: 4096,

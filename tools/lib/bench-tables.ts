@@ -105,9 +105,10 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
   },
   l7: {
     chapter: "11-http-proxy", about: "HTTP proxies side by side under wrk", layout: "cases", command: "npm run bench l7",
+    // Chapter 14's listener too: the suite's subject is chapter 11's proxy accepting through 64 descriptors.
     measured: [
       ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy"].map(ts),
-      ts("bench/l7"), "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
+      "solutions/14-capstone/acceptors.ts", ts("bench/l7"), "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
     ],
   },
   "lb-profile": {
@@ -128,7 +129,7 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
     command: "npm run bench obs",
     measured: [
       ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy", "solutions/13-observability"].map(ts),
-      ts("bench/obs"), "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
+      "solutions/14-capstone/acceptors.ts", ts("bench/obs"), "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
     ],
   },
   workers: {
@@ -144,7 +145,7 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
     command: "npm run bench -- obs --profile",
     measured: [
       ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy", "solutions/13-observability"].map(ts),
-      ts("bench/obs"), "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
+      "solutions/14-capstone/acceptors.ts", ts("bench/obs"), "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
     ],
   },
   strategies: {
