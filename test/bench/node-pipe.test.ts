@@ -1,4 +1,4 @@
-// bench/lb/node-pipe.ts, the lb suite's floor: on loopback, with its listening socket watched through several
+// bench/lb/node-pipe.ts, the lb suite's floor, and through it bench/lib/listen-copies.ts: on loopback, with its listening socket watched through several
 // descriptors (`--acceptors`, as the suite's subject listens) and through one, it says "ready", relays every byte
 // both ways, and holds as many descriptors of its one listening socket as asked (`ss -p`); a bad count is refused
 // with a clear error.

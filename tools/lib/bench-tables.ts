@@ -101,27 +101,27 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
   lb: {
     chapter: "08-tcp-proxy", about: "L4 proxies side by side under wrk", layout: "cases", command: "npm run bench lb",
     // Chapter 14's listener too: the suite measures chapter 08's splice accepting through 64 descriptors beside it.
-    measured: [...[...HUB, "solutions/05-green-sockets", "solutions/08-tcp-proxy"].map(ts), "solutions/14-capstone/acceptors.ts", ts("bench/lb"), ...PROXY_BENCH, ...NOT_MEASURED],
+    measured: [...[...HUB, "solutions/05-green-sockets", "solutions/08-tcp-proxy"].map(ts), "solutions/14-capstone/acceptors.ts", ts("bench/lb"), "bench/lib/listen-copies.ts", ...PROXY_BENCH, ...NOT_MEASURED],
   },
   l7: {
     chapter: "11-http-proxy", about: "HTTP proxies side by side under wrk", layout: "cases", command: "npm run bench l7",
     // Chapter 14's listener too: the suite's subject is chapter 11's proxy accepting through 64 descriptors.
     measured: [
       ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy"].map(ts),
-      "solutions/14-capstone/acceptors.ts", ts("bench/l7"), "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
+      "solutions/14-capstone/acceptors.ts", ts("bench/l7"), "bench/lb/backend.ts", "bench/lib/listen-copies.ts", ...PROXY_BENCH, ...NOT_MEASURED,
     ],
   },
   "lb-profile": {
     chapter: "13-observability", about: "where our L4 proxy's time goes, profiled under wrk", layout: "cases", ratios: "none",
     command: "npm run bench -- lb --profile --backends fixed",
-    measured: [...[...HUB, "solutions/05-green-sockets", "solutions/08-tcp-proxy"].map(ts), ts("bench/lb"), ...PROXY_BENCH, ...NOT_MEASURED],
+    measured: [...[...HUB, "solutions/05-green-sockets", "solutions/08-tcp-proxy"].map(ts), ts("bench/lb"), "bench/lib/listen-copies.ts", ...PROXY_BENCH, ...NOT_MEASURED],
   },
   "l7-profile": {
     chapter: "13-observability", about: "where our HTTP proxy's time goes, profiled under wrk", layout: "cases", ratios: "none",
     command: "npm run bench -- l7 --profile --backends fixed",
     measured: [
       ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy"].map(ts),
-      ts("bench/l7"), "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
+      ts("bench/l7"), "bench/lb/backend.ts", "bench/lib/listen-copies.ts", ...PROXY_BENCH, ...NOT_MEASURED,
     ],
   },
   obs: {

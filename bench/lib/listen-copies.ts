@@ -1,0 +1,43 @@
+// Listening through several descriptors in plain Node, for the proxy suites' Node peers (the lb suite's `net` + `pipe`
+// proxy, the l7 suite's `http-proxy`): what chapter 14's listener (solutions/14-capstone/acceptors.ts) gives our
+// proxies, without the hub, so that the peers accept as the suites' subjects do.
+//
+// A Node 20 program accepts one connection per turn of its loop through each listening descriptor. Node has no
+// dup(2); it copies a descriptor when it passes one to a child process over the IPC channel and back, so a child that
+// lives a few milliseconds sends the listening handle back once per copy. Each copy, listened on by a server of its
+// own, accepts through the same socket: same address, same accept queue.
+import { spawn } from "node:child_process";
+import type { Server } from "node:net";
+
+/** `--acceptors N` at the head of `args`: N (1 when absent) and the arguments after it. */
+export function acceptorsArg(args: readonly string[]): { acceptors: number; rest: string[] } {
+  if (args[0] !== "--acceptors") return { acceptors: 1, rest: [...args] };
+  const acceptors = Number(args[1]);
+  if (!Number.isInteger(acceptors) || acceptors < 1) throw new Error(`--acceptors wants a whole number ≥ 1, not ${args[1]}`);
+  return { acceptors, rest: args.slice(2) };
+}
+
+/**
+ * Once `server` listens: `acceptors - 1` copies of its descriptor, each listened on by a server `make` returns (with
+ * the same handler as `server`). Resolves when the child that made the copies is gone: its copies of the descriptors
+ * close with it, and until then the memory the suites read as the peer's would include the child's.
+ */
+export async function listenThroughCopies(server: Server, acceptors: number, make: () => Server, backlog: number): Promise<void> {
+  if (acceptors <= 1) return;
+  const count = acceptors - 1;
+  const handle = (server as unknown as { _handle: object })._handle; // Node's own field: the object `send` copies
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS; // the child is plain JavaScript: no loader
+  const child = spawn(process.execPath, ["-e", "process.on('message', (m, h) => process.send(m, h))"], { stdio: ["ignore", "ignore", "inherit", "ipc"], env });
+  const copies: object[] = [];
+  await new Promise<void>((done, fail) => {
+    child.on("message", (_m: unknown, copy: object | undefined) => {
+      if (copy) copies.push(copy);
+      if (copies.length === count) child.kill();
+    });
+    child.on("error", fail);
+    child.on("exit", () => (copies.length === count ? done() : fail(new Error(`the child sent ${copies.length} of ${count} copies of the listening descriptor`))));
+    for (let i = 0; i < count; i++) child.send("copy", handle as Parameters<typeof child.send>[1]);
+  });
+  for (const copy of copies) make().listen(copy as Parameters<Server["listen"]>[0], backlog);
+}
