@@ -12,10 +12,9 @@ import "../lib/profile-hook";
 import { runReal } from "../../solutions/02-hub/green";
 import { fastNetwork } from "../../solutions/08-tcp-proxy/fast-net";
 import { startHttpProxy } from "../../solutions/11-http-proxy/proxy";
+import { acceptorsArg } from "../lib/listen-copies";
 
-const args = process.argv.slice(2);
-const acceptors = args[0] === "--acceptors" ? Number(args.splice(0, 2)[1]) : 1;
-const [listen, ...backends] = args;
+const { acceptors, rest: [listen, ...backends] } = acceptorsArg(process.argv.slice(2));
 // Imported only when asked for, so that chapter 11's proxy on one descriptor runs the code of chapters 01–11 alone.
 const network = acceptors > 1 ? (await import("../../solutions/14-capstone/acceptors")).acceptingNetwork(acceptors) : fastNetwork;
 await runReal(function* () {
