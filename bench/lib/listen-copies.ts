@@ -1,6 +1,7 @@
 // Listening through several descriptors in plain Node, for the proxy suites' Node peers (the lb suite's `net` + `pipe`
 // proxy, the l7 suite's `http-proxy`): what chapter 14's listener (solutions/14-capstone/acceptors.ts) gives our
-// proxies, without the hub, so that the peers accept as the suites' subjects do.
+// proxies, without the hub, so that the peers accept as the suites' subjects do. (Our proxies' harness programs read
+// their `--acceptors N` with `acceptorsArg` too, and listen through chapter 14's own code.)
 //
 // A Node 20 program accepts one connection per turn of its loop through each listening descriptor. Node has no
 // dup(2); it copies a descriptor when it passes one to a child process over the IPC channel and back, so a child that
