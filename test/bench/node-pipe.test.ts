@@ -1,7 +1,7 @@
-// bench/lb/node-pipe.ts, the lb suite's floor, and through it bench/lib/listen-copies.ts: on loopback, with its listening socket watched through several
-// descriptors (`--acceptors`, as the suite's subject listens) and through one, it says "ready", relays every byte
-// both ways, and holds as many descriptors of its one listening socket as asked (`ss -p`); a bad count is refused
-// with a clear error.
+// bench/lb/node-pipe.ts, the lb suite's floor, and through it bench/lib/listen-copies.ts: on loopback, with its
+// listening socket watched through several descriptors (`--acceptors`, as the suite's subject listens) and through
+// one, it says "ready", relays every byte both ways, and holds as many descriptors of its one listening socket as
+// asked (`ss -p`); a bad count is refused with a clear error.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { connect, createServer, type Server } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
