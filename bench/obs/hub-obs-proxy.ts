@@ -1,6 +1,7 @@
 // Our HTTP proxy for the obs suite (chapter 13): bench/l7/hub-http-proxy.ts's proxy, the same limits, on chapter 14's
 // listener of 64 descriptors as the l7 suite's subject is (so that at 1,000 connections every mode serves every
-// client), with or without what chapter 13 observes it with. `node --import tsx bench/obs/hub-obs-proxy.ts <mode> <listen port> <metrics port> <backend port>…`
+// client), with or without what chapter 13 observes it with.
+// `node --import tsx bench/obs/hub-obs-proxy.ts <mode> <listen port> <metrics port> <backend port>…`
 //   plain      the proxy alone: no metrics, no tracer
 //   metrics    chapter 13's balancer metrics fed by every request's access record, GET /metrics on the metrics port
 //   trace-off  a tracer started on the hub and stopped again before the proxy starts: what tracing costs when it is off
