@@ -65,6 +65,15 @@ export class Headers implements Iterable<[string, string]> {
     return out;
   }
 
+  /**
+   * Calls `visit` with each field in order: its value, its name as written and its name lower-cased (as the Fetch
+   * standard's Headers.forEach does, with the lower-cased name added). The way to walk the fields on a hot path:
+   * unlike `for…of`, it makes no iterator and no [name, value] pair per field.
+   */
+  forEach(visit: (value: string, name: string, key: string) => void): void {
+    for (const f of this.#fields) visit(f[2], f[0], f[1]);
+  }
+
   *[Symbol.iterator](): IterableIterator<[string, string]> {
     for (const [name, , value] of this.#fields) yield [name, value];
   }

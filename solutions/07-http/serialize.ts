@@ -21,12 +21,13 @@ export const REASONS: Readonly<Record<number, string>> = {
 // #region serialize-head
 function fieldLines(headers: Headers): string {
   let out = "";
-  for (const [name, value] of headers) {
+  // forEach, not for…of: this runs for every head a server or proxy writes, and makes nothing per field.
+  headers.forEach((value, name) => {
     if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
     // No CR, LF or other control character: this one check is what stops response splitting.
     if (!FIELD_VALUE.test(value)) throw new TypeError(`invalid value for header ${name}: ${JSON.stringify(value)}`);
     out += `${name}: ${value}\r\n`;
-  }
+  });
   return out + "\r\n";
 }
 
