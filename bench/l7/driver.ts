@@ -7,7 +7,9 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { NOFILE, node, repoDir } from "../lib/proc";
 import { profilePart } from "../lib/profile";
-import { type BackendKind, type DriverOptions, everyClientAccepted, judge, probe, type ProxySuite, type ProxySystem, runProxyBench } from "../lib/proxy-bench";
+import {
+  type BackendKind, type DriverOptions, everyClientAccepted, judge, needs, probe, type ProxySuite, type ProxySystem, READY_LINE, runProxyBench,
+} from "../lib/proxy-bench";
 
 /**
  * Chapter 11's proxy as the course's balancer runs it: on chapter 14's listener, 64 descriptors. Through chapter 05's
@@ -109,29 +111,25 @@ const httpProxyVersion = (): string => {
 };
 const httpProxyMissing = (): string | null => (httpProxyVersion() ? null : "the npm package http-proxy is not installed; install the dev dependencies with: npm ci");
 
-/**
- * A program on 64 descriptors listens before it has its copies of the descriptor, made by a short-lived child
- * process: the memory it starts with is read once that child is gone, which it says with this line.
- */
-const READY = /^ready$/m;
+/** What chapter 11's proxy needs; on 64 descriptors, chapter 14's listener too. */
+const PROXY = "solutions/11-http-proxy/proxy.ts";
+const ACCEPTORS = "solutions/14-capstone/acceptors.ts";
 /** The Node peer the aims compare with. */
 const KEEP_ALIVE = "node http-proxy keep-alive on 64 acceptors";
 
 export const SYSTEMS: readonly ProxySystem[] = [
   {
     name: "hub http proxy",
-    missing: () =>
-      existsSync(resolve(repoDir, "solutions/11-http-proxy/proxy.ts")) ? null : "solutions/11-http-proxy/proxy.ts is not written yet",
+    missing: needs(PROXY),
     argv: (_dir, backends) => node("bench/l7/hub-http-proxy.ts", String(LISTEN), ...backends.map(String)),
     profiled: true,
     backends: ["fixed"], // the node:http backends measure the systems the aims compare
   },
   {
     name: SUBJECT,
-    missing: () =>
-      existsSync(resolve(repoDir, "solutions/14-capstone/acceptors.ts")) ? SYSTEMS[0]!.missing() : "solutions/14-capstone is not written yet",
+    missing: needs(PROXY, ACCEPTORS),
     argv: (_dir, backends) => node("bench/l7/hub-http-proxy.ts", "--acceptors", "64", String(LISTEN), ...backends.map(String)),
-    readyLine: READY,
+    readyLine: READY_LINE,
   },
   {
     name: "haproxy http",
@@ -157,13 +155,13 @@ export const SYSTEMS: readonly ProxySystem[] = [
     missing: httpProxyMissing,
     argv: (_dir, backends) => node("bench/l7/node-http-proxy.ts", "default", "--acceptors", "64", String(LISTEN), ...backends.map(String)),
     version: httpProxyVersion,
-    readyLine: READY,
+    readyLine: READY_LINE,
   },
   {
     name: KEEP_ALIVE,
     missing: httpProxyMissing,
     argv: (_dir, backends) => node("bench/l7/node-http-proxy.ts", "keep-alive", "--acceptors", "64", String(LISTEN), ...backends.map(String)),
-    readyLine: READY,
+    readyLine: READY_LINE,
   },
   { name: "direct (no proxy)", missing: () => null, argv: () => null },
 ];

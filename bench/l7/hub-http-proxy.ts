@@ -12,11 +12,10 @@ import "../lib/profile-hook";
 import { runReal } from "../../solutions/02-hub/green";
 import { fastNetwork } from "../../solutions/08-tcp-proxy/fast-net";
 import { startHttpProxy } from "../../solutions/11-http-proxy/proxy";
-import { acceptorsArg } from "../lib/listen-copies";
+import { acceptorsArg, hubNetwork } from "../lib/listen-copies";
 
 const { acceptors, rest: [listen, ...backends] } = acceptorsArg(process.argv.slice(2));
-// Imported only when asked for, so that chapter 11's proxy on one descriptor runs the code of chapters 01–11 alone.
-const network = acceptors > 1 ? (await import("../../solutions/14-capstone/acceptors")).acceptingNetwork(acceptors) : fastNetwork;
+const network = await hubNetwork(acceptors, fastNetwork);
 await runReal(function* () {
   const proxy = yield* startHttpProxy({
     network,

@@ -5,10 +5,11 @@
 // fixed responses without parsing (backend.ts: only the proxy is measured) and node:http (http-backend.ts: a real
 // server), so that no verdict rests on one kind.
 import { existsSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { node, NOFILE, repoDir } from "../lib/proc";
+import { join } from "node:path";
+import { node, NOFILE } from "../lib/proc";
 import {
-  type AimContext, type BackendKind, type DriverOptions, everyClientAccepted, judge, probe, type ProxySuite, type ProxySystem, runProxyBench,
+  type AimContext, type BackendKind, type DriverOptions, everyClientAccepted, judge, needs, probe, type ProxySuite, type ProxySystem, READY_LINE,
+  runProxyBench,
 } from "../lib/proxy-bench";
 import type { Aim } from "../lib/suite";
 
@@ -99,18 +100,21 @@ ${backends.map((p) => `    server 127.0.0.1:${p};`).join("\n")}
 const HAPROXY_INSTALL = "apt-get update && apt-get install -y haproxy";
 const NGINX_INSTALL = "apt-get update && apt-get install -y nginx-light libnginx-mod-stream";
 
+/** Chapter 08's splice: what the subject and the one-descriptor splice run. */
+const SPLICE = "solutions/08-tcp-proxy/splice.ts";
+
 export const SYSTEMS: readonly ProxySystem[] = [
   {
     // Chapter 08's proxy on chapter 05's listener, as the chapter builds it: one descriptor.
     name: "hub (splice)",
-    missing: () => (existsSync(resolve(repoDir, "solutions/08-tcp-proxy/splice.ts")) ? null : "solutions/08-tcp-proxy is not written yet"),
+    missing: needs(SPLICE),
     argv: (_dir, backends) => node("bench/lb/hub-proxy.ts", "splice", String(LISTEN), ...backends.map(String)),
     profiled: true,
     backends: ["fixed"], // the node:http backends measure the systems the aims compare, and the ceiling
   },
   {
     name: "hub (green pipe)",
-    missing: () => (existsSync(resolve(repoDir, "solutions/08-tcp-proxy/pipe.ts")) ? null : "solutions/08-tcp-proxy is not written yet"),
+    missing: needs("solutions/08-tcp-proxy/pipe.ts"),
     argv: (_dir, backends) => node("bench/lb/hub-proxy.ts", "green", String(LISTEN), ...backends.map(String)),
     profiled: true,
     backends: ["fixed"],
@@ -118,11 +122,9 @@ export const SYSTEMS: readonly ProxySystem[] = [
   {
     // The subject: chapter 08's splice on chapter 14's listener.
     name: SUBJECT,
-    missing: () => (existsSync(resolve(repoDir, "solutions/14-capstone/acceptors.ts")) ? null : "solutions/14-capstone is not written yet"),
-    argv: (_dir, backends) => node("bench/lb/hub-proxy.ts", "splice-64", String(LISTEN), ...backends.map(String)),
-    // It listens before it has its copies of the descriptor, made by a short-lived child process: the memory it
-    // starts with is read once that child is gone ("ready"), or the child's memory would be taken off the figure.
-    readyLine: /^ready$/m,
+    missing: needs(SPLICE, "solutions/14-capstone/acceptors.ts"),
+    argv: (_dir, backends) => node("bench/lb/hub-proxy.ts", "splice", "--acceptors", "64", String(LISTEN), ...backends.map(String)),
+    readyLine: READY_LINE, // on 64 descriptors, it is ready once the copies are made
   },
   {
     name: "node net+pipe",
@@ -134,7 +136,7 @@ export const SYSTEMS: readonly ProxySystem[] = [
     name: FLOOR,
     missing: () => null,
     argv: (_dir, backends) => node("bench/lb/node-pipe.ts", "--acceptors", "64", String(LISTEN), ...backends.map(String)),
-    readyLine: /^ready$/m, // as the subject's
+    readyLine: READY_LINE, // as the subject's
   },
   {
     name: "haproxy",

@@ -59,8 +59,11 @@ export async function acceptQueue(port: number): Promise<number | null> {
  * The established connections whose local port is `port`: a server's accepted clients and, as the kernel completes
  * their handshakes before the program accepts them, its queued ones (a client's own end has another local port).
  */
-export async function connectionsOn(port: number): Promise<number> {
-  const out = await ss(["state", "established", `sport = :${port}`]);
+export const connectionsOn = (port: number): Promise<number> => countConnections(["state", "established", `sport = :${port}`]);
+
+/** How many TCP connections `ss` lists for a filter of states and an expression (`["state", "established", "…"]`). */
+export async function countConnections(filter: readonly string[]): Promise<number> {
+  const out = await ss(filter);
   return out.split("\n").filter((l) => l.trim() !== "").length;
 }
 

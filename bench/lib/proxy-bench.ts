@@ -11,7 +11,7 @@ import { type ChildProcess, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { acceptQueue, watchWrkRun } from "./accept-queue";
+import { acceptQueue, countConnections, watchWrkRun } from "./accept-queue";
 import { finish, fmt, measuredAt, round, spread } from "./report";
 import { pairedRatio, pairedRatioText } from "../../tools/lib/bench-tables";
 import type { Aim, Case, Row, Suite } from "./suite";
@@ -36,6 +36,19 @@ export interface DriverOptions {
 export interface Alongside {
   stop(): Promise<string | null>;
 }
+
+/**
+ * The line our harness programs and the Node peers print once they are ready (see `ProxySystem.readyLine`): one on
+ * several descriptors listens before it has its copies of the descriptor, made by a short-lived child process, and
+ * the memory it starts with is read once that child is gone.
+ */
+export const READY_LINE = /^ready$/m;
+
+/** A system's `missing()` for a harness program that runs these course files: which of them are not written yet. */
+export const needs = (...files: string[]) => (): string | null => {
+  const absent = files.filter((f) => !existsSync(resolve(repoDir, f)));
+  return absent.length ? `${absent.join(", ")} not written yet` : null;
+};
 
 /** One proxy (or none) to put between wrk and the backends. */
 export interface ProxySystem {
@@ -163,10 +176,6 @@ async function free(port: number): Promise<void> {
   throw new Error(`127.0.0.1:${port} is in use by another program (${who || "unknown"}); stop it or move the suite's ports`);
 }
 
-/** Lines `ss` prints for `args` (no header). */
-const ss = (...args: string[]): string[] =>
-  (spawnSync("ss", ["-H", ...args], { encoding: "utf8" }).stdout ?? "").split("\n").filter((l) => l.trim() !== "");
-
 /**
  * Waits (10 s at most) until the proxy has accepted everything in its listen queue and closed the warm-up's client
  * connections (and, for an L4 proxy, its connections to the backends): a proxy still working through the warm-up's
@@ -178,8 +187,8 @@ export async function settle(port: number, backends: readonly number[], pooled: 
   const direct = backends.includes(port);
   for (let i = 0; i < 100; i++) {
     const queued = (await acceptQueue(port)) ?? 0;
-    const clients = ss("-tn", "state", "established", "state", "close-wait", `( sport = :${port} )`).length;
-    const open = pooled || direct ? 0 : ss("-tn", "state", "established", `( ${toBackends} )`).length;
+    const clients = await countConnections(["state", "established", "state", "close-wait", `( sport = :${port} )`]);
+    const open = pooled || direct ? 0 : await countConnections(["state", "established", `( ${toBackends} )`]);
     if (queued === 0 && clients <= 2 && open <= 2) return;
     await sleep(100);
   }

@@ -3,12 +3,11 @@
 // ways — metrics off, metrics on and scraped once a second, tracing off (started and stopped again before the load),
 // tracing on — under wrk, reps interleaved in one run, judged against the chapter's goals: metrics on at most 5%
 // fewer requests/s than metrics off, tracing off at most 1%. The engine is bench/lib/proxy-bench.ts.
-import { existsSync } from "node:fs";
 import { request } from "node:http";
-import { resolve } from "node:path";
-import { node, repoDir } from "../lib/proc";
+import { node } from "../lib/proc";
 import {
-  type Alongside, type AimContext, type BackendKind, type DriverOptions, judge, type ProxySuite, type ProxySystem, runProxyBench,
+  type Alongside, type AimContext, type BackendKind, type DriverOptions, judge, needs, type ProxySuite, type ProxySystem, READY_LINE,
+  runProxyBench,
 } from "../lib/proxy-bench";
 import type { Aim } from "../lib/suite";
 
@@ -30,10 +29,6 @@ export const BACKENDS: readonly BackendKind[] = [
   },
 ];
 
-const needs = (...files: string[]) => (): string | null => {
-  const absent = files.filter((f) => !existsSync(resolve(repoDir, f)));
-  return absent.length ? `${absent.join(", ")} not written yet` : null;
-};
 const PROXY = "solutions/11-http-proxy/proxy.ts";
 const ACCEPTORS = "solutions/14-capstone/acceptors.ts";
 const proxy = (mode: string) => (_dir: string, backends: readonly number[]): string[] =>
@@ -76,21 +71,18 @@ export function scraper(port = METRICS_PORT, every = SCRAPE_EVERY_MS): Alongside
   };
 }
 
-// Each starts listening before it has its copies of the descriptor, made by a short-lived child process: the memory
-// it starts with is read once that child is gone ("ready").
-const READY = /^ready$/m;
 export const SYSTEMS: readonly ProxySystem[] = [
-  { name: SUBJECT, missing: needs(PROXY, ACCEPTORS), argv: proxy("plain"), profiled: true, readyLine: READY },
+  { name: SUBJECT, missing: needs(PROXY, ACCEPTORS), argv: proxy("plain"), profiled: true, readyLine: READY_LINE },
   {
     name: "metrics on",
     missing: needs(PROXY, ACCEPTORS, "solutions/13-observability/metrics.ts", "solutions/13-observability/balancer-metrics.ts"),
     argv: proxy("metrics"),
     alongside: () => scraper(),
     profiled: true,
-    readyLine: READY,
+    readyLine: READY_LINE,
   },
-  { name: "tracing off", missing: needs(PROXY, ACCEPTORS, "solutions/13-observability/trace.ts"), argv: proxy("trace-off"), readyLine: READY },
-  { name: "tracing on", missing: needs(PROXY, ACCEPTORS, "solutions/13-observability/trace.ts"), argv: proxy("trace-on"), profiled: true, readyLine: READY },
+  { name: "tracing off", missing: needs(PROXY, ACCEPTORS, "solutions/13-observability/trace.ts"), argv: proxy("trace-off"), readyLine: READY_LINE },
+  { name: "tracing on", missing: needs(PROXY, ACCEPTORS, "solutions/13-observability/trace.ts"), argv: proxy("trace-on"), profiled: true, readyLine: READY_LINE },
 ];
 
 /** The chapter's goals, each judged on the run's medians at every connection count. */
