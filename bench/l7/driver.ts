@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import { NOFILE, node, repoDir } from "../lib/proc";
 import { profilePart } from "../lib/profile";
 import {
-  type BackendKind, type DriverOptions, everyClientAccepted, judge, needs, probe, type ProxySuite, type ProxySystem, READY_LINE, runProxyBench,
+  balancerNode, type BackendKind, type DriverOptions, everyClientAccepted, judge, needs, probe, type ProxySuite, type ProxySystem, READY_LINE, runProxyBench,
 } from "../lib/proxy-bench";
 
 /**
@@ -111,9 +111,9 @@ const httpProxyVersion = (): string => {
 };
 const httpProxyMissing = (): string | null => (httpProxyVersion() ? null : "the npm package http-proxy is not installed; install the dev dependencies with: npm ci");
 
-/** What chapter 11's proxy needs; on 64 descriptors, chapter 14's listener too. */
-const PROXY = "solutions/11-http-proxy/proxy.ts";
-const ACCEPTORS = "solutions/14-capstone/acceptors.ts";
+/** What chapter 11's proxy needs; on 64 descriptors, chapter 14's listener too (the obs suite's proxies as well). */
+export const PROXY = "solutions/11-http-proxy/proxy.ts";
+export const ACCEPTORS = "solutions/14-capstone/acceptors.ts";
 /** The Node peer the aims compare with. */
 const KEEP_ALIVE = "node http-proxy keep-alive on 64 acceptors";
 
@@ -121,14 +121,14 @@ export const SYSTEMS: readonly ProxySystem[] = [
   {
     name: "hub http proxy",
     missing: needs(PROXY),
-    argv: (_dir, backends) => node("bench/l7/hub-http-proxy.ts", String(LISTEN), ...backends.map(String)),
+    argv: (_dir, backends) => balancerNode("bench/l7/hub-http-proxy.ts", String(LISTEN), ...backends.map(String)),
     profiled: true,
     backends: ["fixed"], // the node:http backends measure the systems the aims compare
   },
   {
     name: SUBJECT,
     missing: needs(PROXY, ACCEPTORS),
-    argv: (_dir, backends) => node("bench/l7/hub-http-proxy.ts", "--acceptors", "64", String(LISTEN), ...backends.map(String)),
+    argv: (_dir, backends) => balancerNode("bench/l7/hub-http-proxy.ts", "--acceptors", "64", String(LISTEN), ...backends.map(String)),
     readyLine: READY_LINE,
   },
   {
@@ -153,14 +153,14 @@ export const SYSTEMS: readonly ProxySystem[] = [
   {
     name: "node http-proxy on 64 acceptors",
     missing: httpProxyMissing,
-    argv: (_dir, backends) => node("bench/l7/node-http-proxy.ts", "default", "--acceptors", "64", String(LISTEN), ...backends.map(String)),
+    argv: (_dir, backends) => balancerNode("bench/l7/node-http-proxy.ts", "default", "--acceptors", "64", String(LISTEN), ...backends.map(String)),
     version: httpProxyVersion,
     readyLine: READY_LINE,
   },
   {
     name: KEEP_ALIVE,
     missing: httpProxyMissing,
-    argv: (_dir, backends) => node("bench/l7/node-http-proxy.ts", "keep-alive", "--acceptors", "64", String(LISTEN), ...backends.map(String)),
+    argv: (_dir, backends) => balancerNode("bench/l7/node-http-proxy.ts", "keep-alive", "--acceptors", "64", String(LISTEN), ...backends.map(String)),
     readyLine: READY_LINE,
   },
   { name: "direct (no proxy)", missing: () => null, argv: () => null },

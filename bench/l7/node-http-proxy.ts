@@ -11,7 +11,7 @@
 // listener (bench/lib/listen-copies.ts); "ready" once the child that copied them is gone.
 import { Agent, createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import httpProxy from "http-proxy";
-import { acceptorsArg, listenThroughCopies } from "../lib/listen-copies";
+import { acceptorsArg, listenWithCopies } from "../lib/listen-copies";
 
 const [mode, ...args] = process.argv.slice(2);
 if (mode !== "default" && mode !== "keep-alive") throw new Error(`mode must be default or keep-alive, got ${mode}`);
@@ -32,8 +32,4 @@ function httpServer() {
   server.keepAliveTimeout = 120_000;
   return server;
 }
-const server = httpServer();
-server.listen({ host: "127.0.0.1", port: Number(listen), backlog: BACKLOG }, async () => {
-  await listenThroughCopies(server, acceptors, httpServer, BACKLOG);
-  console.log("ready");
-});
+listenWithCopies(httpServer, Number(listen), acceptors, BACKLOG);

@@ -6,7 +6,7 @@
 // that a turn of the loop accepts up to N clients, not one (bench/lib/listen-copies.ts). It prints "ready" once the
 // child that copied the descriptors is gone.
 import { connect, createServer, type Socket } from "node:net";
-import { acceptorsArg, listenThroughCopies } from "../lib/listen-copies";
+import { acceptorsArg, listenWithCopies } from "../lib/listen-copies";
 
 const { acceptors, rest } = acceptorsArg(process.argv.slice(2));
 const [listen, ...backends] = rest.map(Number);
@@ -22,8 +22,4 @@ function relay(client: Socket): void {
   server.on("close", () => client.destroy());
 }
 
-const server = createServer({ noDelay: true }, relay);
-server.listen({ host: "127.0.0.1", port: listen, backlog: BACKLOG }, async () => {
-  await listenThroughCopies(server, acceptors, () => createServer({ noDelay: true }, relay), BACKLOG);
-  console.log("ready");
-});
+listenWithCopies(() => createServer({ noDelay: true }, relay), listen!, acceptors, BACKLOG);

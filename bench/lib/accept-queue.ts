@@ -38,8 +38,11 @@ export function parseSs(out: string, port: number): number | null {
   return queued;
 }
 
-/** `ss -Htn <args>`'s output. Rejects when `ss` cannot run. */
-function ss(args: readonly string[]): Promise<string> {
+/**
+ * `ss -Htn <args>`'s output: TCP sockets, no header, numeric ports; `args` may add flags (`-l` listening sockets,
+ * `-p` their processes) before a filter. Rejects when `ss` cannot run.
+ */
+export function ss(args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile("ss", ["-Htn", ...args], { timeout: 5000, maxBuffer: 64 << 20 }, (error, stdout) => {
       if (error) {

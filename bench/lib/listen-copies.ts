@@ -32,6 +32,19 @@ export async function hubNetwork(acceptors: number, oneDescriptor: Network): Pro
 }
 
 /**
+ * A Node peer's listening: a server `make` returns listens on 127.0.0.1:`port` with `backlog`, then through
+ * `acceptors - 1` copies of its descriptor (`listenThroughCopies`), and "ready" is printed once they are made: the line
+ * the proxy suites wait for (READY_LINE in proxy-bench.ts) before they read the program's memory.
+ */
+export function listenWithCopies(make: () => Server, port: number, acceptors: number, backlog: number): void {
+  const server = make();
+  server.listen({ host: "127.0.0.1", port, backlog }, async () => {
+    await listenThroughCopies(server, acceptors, make, backlog);
+    console.log("ready");
+  });
+}
+
+/**
  * Once `server` listens: `acceptors - 1` copies of its descriptor, each listened on by a server `make` returns (with
  * the same handler as `server`). Resolves when the child that made the copies is gone: its copies of the descriptors
  * close with it, and until then the memory the suites read as the peer's would include the child's.

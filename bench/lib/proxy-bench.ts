@@ -11,7 +11,7 @@ import { type ChildProcess, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { acceptQueue, countConnections, watchWrkRun } from "./accept-queue";
+import { acceptQueue, countConnections, ss, watchWrkRun } from "./accept-queue";
 import { finish, fmt, measuredAt, round, spread } from "./report";
 import { pairedRatio, pairedRatioText } from "../../tools/lib/bench-tables";
 import type { Aim, Case, Row, Suite } from "./suite";
@@ -19,6 +19,7 @@ import { cpuPer, cpuTimes, listening, memKiB, repoDir, sleep, start, stop } from
 import { machineTime, StealTally, stealText, stolen } from "./steal";
 import { checkSelected, quoted, UsageError, wantedSystems } from "./usage";
 import { wrk } from "./wrk";
+import { NODE_FLAGS } from "../../solutions/14-capstone/node-flags";
 
 /** The command line run.ts hands a suite that drives itself. */
 export interface DriverOptions {
@@ -43,6 +44,14 @@ export interface Alongside {
  * the memory it starts with is read once that child is gone.
  */
 export const READY_LINE = /^ready$/m;
+
+/**
+ * The command line of a Node program run as `npm run lb` runs the balancer: with chapter 14's Node flags
+ * (solutions/14-capstone/node-flags.ts, a larger young generation). The l7, obs and workers suites start our proxies
+ * and the Node peers beside them this way, so every Node program of a comparison has the same runtime settings; the
+ * lb suite measures chapter 08's proxy and its Node floor with V8's defaults.
+ */
+export const balancerNode = (script: string, ...args: string[]): string[] => [process.execPath, ...NODE_FLAGS, "--import", "tsx", script, ...args];
 
 /** A system's `missing()` for a harness program that runs these course files: which of them are not written yet. */
 export const needs = (...files: string[]) => (): string | null => {
@@ -172,7 +181,7 @@ async function free(port: number): Promise<void> {
     if ((await acceptQueue(port)) === null) return;
     await sleep(100); // the previous measurement's proxy may still be closing its listener
   }
-  const who = spawnSync("ss", ["-H", "-tlnp", `( sport = :${port} )`], { encoding: "utf8" }).stdout.trim();
+  const who = (await ss(["-l", "-p", `sport = :${port}`])).trim();
   throw new Error(`127.0.0.1:${port} is in use by another program (${who || "unknown"}); stop it or move the suite's ports`);
 }
 

@@ -1,12 +1,13 @@
 // The obs suite (chapter 13): what observing costs. The same HTTP proxy (chapter 11's on chapter 14's listener, as the
-// l7 suite's subject) four
-// ways — metrics off, metrics on and scraped once a second, tracing off (started and stopped again before the load),
-// tracing on — under wrk, reps interleaved in one run, judged against the chapter's goals: metrics on at most 5%
-// fewer requests/s than metrics off, tracing off at most 1%. The engine is bench/lib/proxy-bench.ts.
+// l7 suite's subject, with the balancer's Node flags) four ways — metrics off, metrics on and scraped once a second,
+// tracing off (started and stopped again before the load), tracing on — under wrk, reps interleaved in one run,
+// judged against the chapter's goals: metrics on at most 5% fewer requests/s than metrics off, tracing off at most 1%.
+// The engine is bench/lib/proxy-bench.ts.
 import { request } from "node:http";
 import { node } from "../lib/proc";
+import { ACCEPTORS, PROXY } from "../l7/driver";
 import {
-  type Alongside, type AimContext, type BackendKind, type DriverOptions, judge, needs, type ProxySuite, type ProxySystem, READY_LINE,
+  type Alongside, type AimContext, balancerNode, type BackendKind, type DriverOptions, judge, needs, type ProxySuite, type ProxySystem, READY_LINE,
   runProxyBench,
 } from "../lib/proxy-bench";
 import type { Aim } from "../lib/suite";
@@ -29,10 +30,8 @@ export const BACKENDS: readonly BackendKind[] = [
   },
 ];
 
-const PROXY = "solutions/11-http-proxy/proxy.ts";
-const ACCEPTORS = "solutions/14-capstone/acceptors.ts";
 const proxy = (mode: string) => (_dir: string, backends: readonly number[]): string[] =>
-  node("bench/obs/hub-obs-proxy.ts", mode, String(LISTEN), String(METRICS_PORT), ...backends.map(String));
+  balancerNode("bench/obs/hub-obs-proxy.ts", mode, String(LISTEN), String(METRICS_PORT), ...backends.map(String));
 
 /**
  * GET /metrics once a second while the measured run lasts, as Prometheus would; `stop` says how many scrapes failed

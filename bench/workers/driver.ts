@@ -7,7 +7,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { haproxyTcpConfig } from "../lb/driver";
 import { node } from "../lib/proc";
-import { type BackendKind, type DriverOptions, judge, probe, type ProxySuite, type ProxySystem, runProxyBench } from "../lib/proxy-bench";
+import { NODE_FLAGS } from "../../solutions/14-capstone/node-flags";
+import { balancerNode, type BackendKind, type DriverOptions, judge, probe, type ProxySuite, type ProxySystem, runProxyBench } from "../lib/proxy-bench";
 
 export const SUBJECT = "lb --workers 2";
 export const TITLE = "workers: the load balancer on one core and on two, beside HAProxy with one and two threads";
@@ -44,8 +45,9 @@ const haproxyMissing = (): string | null => (probe(["haproxy", "-v"]) ? null : `
 const CLI = "solutions/14-capstone/cli.ts";
 
 /**
- * `npm run lb -- --config FILE [--workers N]`; NODE_CLUSTER_SCHED_POLICY picks who hands out connections. The one
- * process is the one `--profile` runs: bench/lib/profile-hook.ts is imported before the CLI, as our other servers import it.
+ * `npm run lb -- --config FILE [--workers N]`, with the Node flags `npm run lb` passes; NODE_CLUSTER_SCHED_POLICY
+ * picks who hands out connections. The one process is the one `--profile` runs: bench/lib/profile-hook.ts is imported
+ * before the CLI, as our other servers import it.
  */
 const lb = (workers: number | null, schedule: "rr" | "none" = "rr"): ProxySystem => ({
   name: workers === null ? "lb (one process)" : `lb --workers ${workers}${schedule === "none" ? " (SCHED_NONE)" : ""}`,
@@ -53,7 +55,7 @@ const lb = (workers: number | null, schedule: "rr" | "none" = "rr"): ProxySystem
   argv: (dir, backends) => [
     "env",
     `NODE_CLUSTER_SCHED_POLICY=${schedule}`,
-    ...(workers === null ? [process.execPath, "--import", "tsx", "--import", "./bench/lib/profile-hook.ts", CLI] : node(CLI)),
+    ...(workers === null ? [process.execPath, ...NODE_FLAGS, "--import", "tsx", "--import", "./bench/lib/profile-hook.ts", CLI] : balancerNode(CLI)),
     ...["--config", write(dir, "lb.json", lbConfig(backends)), ...(workers === null ? [] : ["--workers", String(workers)])],
   ],
   readyLine: workers === null ? /listener bench \(tcp\) on/ : /listening: bench on/,

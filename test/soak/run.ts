@@ -24,6 +24,7 @@ import { machine, measuredAt, round } from "../../bench/lib/report";
 import { memKiB } from "../../bench/lib/proc";
 import { descendants, spawnGroup } from "../../tools/lib/process-group";
 import { freePort } from "../support/ports";
+import { NODE_FLAGS } from "../../solutions/14-capstone/node-flags";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 
@@ -135,9 +136,9 @@ const config = {
 const configFile = join(dir, "lb.json");
 writeFileSync(configFile, JSON.stringify(config, null, 2));
 
-// The balancer as `npm run lb` runs it, with the two flags the heap reading needs.
+// The balancer as `npm run lb` runs it (its Node flags too), with the two flags the heap reading needs.
 const cli = resolve(ROOT, "solutions/14-capstone/cli.ts");
-const argv = ["--expose-gc", "--import", "tsx", "--import", "./test/soak/heap-hook.ts", cli, "--config", configFile, ...(values.workers ? ["--workers", values.workers] : [])];
+const argv = [...NODE_FLAGS, "--expose-gc", "--import", "tsx", "--import", "./test/soak/heap-hook.ts", cli, "--config", configFile, ...(values.workers ? ["--workers", values.workers] : [])];
 const group = spawnGroup(process.execPath, argv, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], deadlineMs: (SECONDS + 90) * 1000 });
 const lb = group.child;
 let output = "";

@@ -80,6 +80,8 @@ const SERVER_BENCH = ["bench/lib/proc.ts", "bench/lib/wrk.ts", "bench/lib/usage.
 /** The proxy suites' engine, and the profiler hook our proxies import (lb, l7, obs). */
 const PROXY_BENCH = [...SERVER_BENCH, "bench/lib/proxy-bench.ts", "bench/lib/accept-queue.ts", "bench/lib/profile-hook.ts"];
 const HUB = ["solutions/02-hub", "solutions/03-cancellation", "solutions/04-primitives"];
+/** Chapter 14's listener of several descriptors, and the Node flags the balancer runs with (proxy-bench's `balancerNode`). */
+const BALANCER_NODE = ["solutions/14-capstone/acceptors.ts", "solutions/14-capstone/node-flags.ts"];
 
 const ELASTIC = [...[...HUB, "solutions/05-green-sockets", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/12-elastic"].map(ts), ...NOT_MEASURED];
 
@@ -108,7 +110,7 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
     // Chapter 14's listener too: the suite's subject is chapter 11's proxy accepting through 64 descriptors.
     measured: [
       ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy"].map(ts),
-      "solutions/14-capstone/acceptors.ts", ts("bench/l7"), "bench/lb/backend.ts", "bench/lib/listen-copies.ts", ...PROXY_BENCH, ...NOT_MEASURED,
+      ...BALANCER_NODE, ts("bench/l7"), "bench/lb/backend.ts", "bench/lib/listen-copies.ts", ...PROXY_BENCH, ...NOT_MEASURED,
     ],
   },
   "lb-profile": {
@@ -121,7 +123,7 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
     command: "npm run bench -- l7 --profile --backends fixed",
     measured: [
       ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy"].map(ts),
-      ts("bench/l7"), "bench/lb/backend.ts", "bench/lib/listen-copies.ts", ...PROXY_BENCH, ...NOT_MEASURED,
+      "solutions/14-capstone/node-flags.ts", ts("bench/l7"), "bench/lb/backend.ts", "bench/lib/listen-copies.ts", ...PROXY_BENCH, ...NOT_MEASURED,
     ],
   },
   obs: {
@@ -129,7 +131,7 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
     command: "npm run bench obs",
     measured: [
       ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy", "solutions/13-observability"].map(ts),
-      "solutions/14-capstone/acceptors.ts", ts("bench/obs"), "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
+      ...BALANCER_NODE, ts("bench/obs"), "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
     ],
   },
   workers: {
@@ -145,7 +147,7 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
     command: "npm run bench -- obs --profile",
     measured: [
       ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy", "solutions/13-observability"].map(ts),
-      "solutions/14-capstone/acceptors.ts", ts("bench/obs"), "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
+      ...BALANCER_NODE, ts("bench/obs"), "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
     ],
   },
   strategies: {

@@ -1,0 +1,30 @@
+// Course check (chapter 14): the balancer's launchers pass Node the flags of solutions/14-capstone/node-flags.ts:
+// `npm run lb` (package.json) and `npx hub-lb` (bin/hub-lb.mjs's first line). The benchmarks and the soak import the
+// list itself, so these two are the copies that could drift from it.
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ROOT } from "../../tools/lib/manifest";
+import { NODE_FLAGS } from "../../solutions/14-capstone/node-flags";
+
+/** The words of a command line, as a shell without quotes splits them. */
+const words = (line: string): string[] => line.trim().split(/\s+/);
+
+describe("the balancer's launchers", () => {
+  it("npm run lb runs the command line in Node with the balancer's flags, before tsx loads", () => {
+    const scripts = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+    const lb = words(scripts.lb ?? "");
+    expect(lb[0], "npm run lb starts node itself, so that the flags reach the balancer's own process").toBe("node");
+    const beforeScript = lb.slice(1, lb.indexOf("solutions/14-capstone/cli.ts"));
+    expect(beforeScript).toEqual([...NODE_FLAGS, "--import", "tsx"]);
+  });
+
+  it("npx hub-lb passes them in its first line, and env splits them into Node's arguments", () => {
+    const first = readFileSync(join(ROOT, "bin/hub-lb.mjs"), "utf8").split("\n")[0]!;
+    expect(words(first)).toEqual(["#!/usr/bin/env", "-S", "node", ...NODE_FLAGS]);
+    // The line as the kernel runs it: env -S must split it on this machine (GNU coreutils 8.30 and later, BSD env).
+    const argv = execFileSync("/usr/bin/env", ["-S", `node ${NODE_FLAGS.join(" ")} -e console.log(JSON.stringify(process.execArgv))`], { encoding: "utf8" });
+    expect(JSON.parse(argv) as string[]).toEqual([...NODE_FLAGS, "-e", "console.log(JSON.stringify(process.execArgv))"]);
+  });
+});
