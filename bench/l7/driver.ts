@@ -1,8 +1,9 @@
 // The l7 suite (chapter 11): HTTP proxies side by side under wrk, on loopback — our HTTP proxy (on chapter 14's
 // listener of 64 descriptors, and on one), HAProxy `mode http` (default threads and nbthread 1), nginx `proxy_pass`
 // with upstream keepalive, node's http-proxy with its defaults and with a keep-alive agent (on 64 descriptors, as
-// ours) — at 64, 1,000 and 5,000 connections, in front of two kinds of backends. The engine (fresh start, warm-up,
-// /proc CPU and memory, interleaved reps) is bench/lib/proxy-bench.ts, shared with lb and obs.
+// ours) — at 64, 1,000 and 5,000 connections, in front of two kinds of backends. Our proxies and the Node peers run
+// with the balancer's Node flags (proxy-bench's `balancerNode`). The engine (fresh start, warm-up, /proc CPU and
+// memory, interleaved reps) is bench/lib/proxy-bench.ts, shared with lb and obs.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { NOFILE, node, repoDir } from "../lib/proc";
