@@ -16,7 +16,7 @@ import { topSelfTime } from "./lib/profile";
 import { finish, machine, measuredAt, spread, table } from "./lib/report";
 import { machineTime, StealTally, stealText, stolen } from "./lib/steal";
 import type { Case, Row, Suite, System } from "./lib/suite";
-import { checkSelected, quoted, UsageError, wantedSystems } from "./lib/usage";
+import { checkSelected, quoted, UsageError, wantedSystems, wholeNumber } from "./lib/usage";
 
 const benchDir = import.meta.dirname;
 const repoDir = resolve(benchDir, "..");
@@ -71,21 +71,20 @@ function failOnUsage(e: unknown): never {
 
 if (suiteModule.main) process.exit(await suiteModule.main(values).catch(failOnUsage));
 const suite = suiteModule.suite;
-const reps = values.quick ? 1 : Number(values.reps ?? 5);
-if (!(reps >= 1)) failOnUsage(new UsageError(`--reps wants a positive number, got ${values.reps}`));
-const partial = values.quick || values.only !== undefined || values.systems !== undefined || reps < 3;
-const save = !values["no-save"] && !partial;
-
 /** A case's size in this run: a tenth with --quick. */
 const sizeOf = (c: Case): number => (values.quick ? Math.max(2, Math.floor(c.n / 10)) : c.n);
 const cases = suite.cases.filter((c) => !values.only || c.id.includes(values.only) || c.name.includes(values.only));
+let reps = 1;
 let wanted: string[] | undefined;
 try {
+  reps = values.quick ? 1 : wholeNumber("--reps", values.reps ?? "5");
   checkSelected(values.only, cases.length, `it keeps the cases whose id or name contains it; this suite's cases are ${quoted(suite.cases.map((c) => c.id))}`);
   wanted = wantedSystems(values.systems, suite.systems.map((s) => s.name));
 } catch (e) {
   failOnUsage(e);
 }
+const partial = values.quick || values.only !== undefined || values.systems !== undefined || reps < 3;
+const save = !values["no-save"] && !partial;
 const notes: string[] = [];
 const systems: System[] = [];
 for (const s of suite.systems) {

@@ -5,10 +5,16 @@
 // stdout once every response has come; exits with 1, saying why, when a connection fails.
 // `node --import tsx bench/instructions/client.ts <port> <connections> <requests> <concurrency>`
 import { connect } from "node:net";
+import { UsageError, wholeNumber } from "../lib/usage";
 
-const args = process.argv.slice(2).map(Number);
-if (args.length !== 4 || !args.every((n) => Number.isInteger(n) && n > 0)) {
-  console.error(`client: takes four whole numbers above 0 (port, connections, requests, concurrency), got ${process.argv.slice(2).join(" ")}`);
+const NAMES = ["port", "connections", "requests", "concurrency"];
+let args: number[] = [];
+try {
+  if (process.argv.length !== 2 + NAMES.length) throw new UsageError(`takes ${NAMES.join(", ")}, got ${process.argv.slice(2).join(" ")}`);
+  args = process.argv.slice(2).map((text, i) => wholeNumber(NAMES[i]!, text));
+} catch (e) {
+  if (!(e instanceof UsageError)) throw e;
+  console.error(`client: ${e.message}`);
   process.exit(2);
 }
 const [port, connections, requests, concurrency] = args as [number, number, number, number];

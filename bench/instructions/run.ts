@@ -21,6 +21,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { node, sleep, start, stop } from "../lib/proc";
 import { fmt, median } from "../lib/report";
+import { UsageError, wholeNumber } from "../lib/usage";
 import { instructionsIn, marginal } from "./callgrind";
 
 /** The proxy listens here and the backends on the next three ports (--port moves them, to run two trees at once). */
@@ -190,10 +191,14 @@ async function main(): Promise<number> {
     return 2;
   }
   const scale = Number(values.scale);
-  const reps = Number(values.reps);
-  const port = Number(values.port);
-  if (!(scale > 0) || !Number.isInteger(reps) || reps < 1 || !Number.isInteger(port) || port < 1024 || port > 65531) {
-    console.error(`--scale takes a positive number, --reps a whole number from 1, --port one from 1024 to 65531\n${USAGE}`);
+  let reps: number, port: number;
+  try {
+    if (!(scale > 0)) throw new UsageError(`--scale must be a positive number, not "${values.scale}"`);
+    reps = wholeNumber("--reps", values.reps);
+    port = wholeNumber("--port", values.port, 1024, 65531); // the backends take the three ports above it
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`${e.message}\n${USAGE}`);
     return 2;
   }
   LISTEN = port;

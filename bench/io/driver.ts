@@ -14,19 +14,11 @@ import { join, resolve } from "node:path";
 import { finish, fmt, measuredAt, ratios, round, spread } from "../lib/report";
 import { pairedRatio, pairedRatioText } from "../../tools/lib/bench-tables";
 import type { Aim, Case, Row, Suite } from "../lib/suite";
-import { cpuPer, cpuTimes, type CpuTimes, listening, node, repoDir, sleep, start, stop } from "../lib/proc";
+import { cpuPer, cpuTimes, type CpuTimes, listening, node, probe, repoDir, sleep, start, stop } from "../lib/proc";
 import { machineTime, StealTally, stealText, stolen } from "../lib/steal";
-import { checkSelected, quoted, UsageError, wantedSystems } from "../lib/usage";
+import { checkSelected, type DriverOptions, quoted, wantedSystems, wholeNumber } from "../lib/usage";
 import { warmUp, wrk as runWrk, type WrkResult } from "../lib/wrk";
 
-export interface DriverOptions {
-  readonly reps?: string;
-  readonly quick?: boolean;
-  readonly only?: string;
-  readonly systems?: string;
-  readonly "no-save"?: boolean;
-  readonly profile?: boolean;
-}
 
 const PORT = 9300;
 const PYTHON = "/usr/bin/python3"; // Debian's eventlet lives in the system Python only, not in another one on PATH
@@ -46,10 +38,6 @@ interface IoSystem {
   version?(): string | undefined;
 }
 
-const probe = (argv: readonly string[]): string | null => {
-  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8" });
-  return r.status === 0 ? `${r.stdout}${r.stderr}`.trim().split("\n")[0]! : null;
-};
 const eventletVersion = (): string | null => probe([PYTHON, "-c", "import eventlet; print('eventlet ' + eventlet.__version__)"]);
 
 export const SYSTEMS: readonly IoSystem[] = [
@@ -183,8 +171,7 @@ async function measure(
 export async function runIo(options: DriverOptions): Promise<number> {
   if (options.profile) return profile(options);
   // Five, as lb and obs take: the median of three is one measurement, which one busy moment of the machine decides.
-  const reps = options.quick ? 1 : Number(options.reps ?? 5);
-  if (!(reps >= 1)) throw new UsageError(`--reps wants a positive number, got ${options.reps}`);
+  const reps = options.quick ? 1 : wholeNumber("--reps", options.reps ?? "5");
   const seconds = options.quick ? 2 : 5;
   const wanted = wantedSystems(options.systems, SYSTEMS.map((s) => s.name));
   const partial = options.quick || options.only !== undefined || options.systems !== undefined || reps < 3;

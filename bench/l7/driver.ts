@@ -4,12 +4,13 @@
 // ours) — at 64, 1,000 and 5,000 connections, in front of two kinds of backends. Our proxies and the Node peers run
 // with the balancer's Node flags (proxy-bench's `balancerNode`). The engine (fresh start, warm-up, /proc CPU and
 // memory, interleaved reps) is bench/lib/proxy-bench.ts, shared with lb and obs.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { NOFILE, node, repoDir } from "../lib/proc";
+import { type HaproxySetup, haproxySystem, writeConfig } from "../lib/haproxy";
+import { NOFILE, node, probe, repoDir } from "../lib/proc";
 import { profilePart } from "../lib/profile";
 import {
-  balancerNode, type BackendKind, type DriverOptions, everyClientAccepted, judge, needs, probe, type ProxySuite, type ProxySystem, READY_LINE, runProxyBench,
+  balancerNode, type BackendKind, type DriverOptions, everyClientAccepted, judge, needs, type ProxySuite, type ProxySystem, READY_LINE, runProxyBench,
 } from "../lib/proxy-bench";
 
 /**
@@ -27,7 +28,6 @@ export const BACKENDS: readonly BackendKind[] = [
   { id: "node", suffix: ", node:http backends", ports: [9511, 9512, 9513], argv: [node("bench/l7/node-backend.ts", "9511", "9512", "9513")] },
 ];
 
-const HAPROXY_INSTALL = "apt-get update && apt-get install -y haproxy";
 const NGINX_INSTALL = "apt-get update && apt-get install -y nginx-light";
 
 /**
@@ -35,14 +35,11 @@ const NGINX_INSTALL = "apt-get update && apt-get install -y nginx-light";
  * any request), and idle server connections kept until 90% of the fds are in use (`tune.pool-high-fd-ratio`; the
  * default 25% closes them past 2,250 fds and, at 5,000 client connections, makes it reconnect for most requests).
  */
-export function haproxyConfig(backends: readonly number[], nbthread: number | null): string {
-  return [
-    "global",
-    "  maxconn 9000",
-    ...(nbthread ? [`  nbthread ${nbthread}`] : []),
-    "  tune.pool-high-fd-ratio 90",
-    "  tune.pool-low-fd-ratio 80",
-    "defaults",
+const haproxyHttp = (nbthread: number | null): HaproxySetup => ({
+  listen: LISTEN,
+  nbthread,
+  global: ["  tune.pool-high-fd-ratio 90", "  tune.pool-low-fd-ratio 80"],
+  defaults: [
     "  mode http",
     "  maxconn 9000",
     "  http-reuse always",
@@ -51,15 +48,8 @@ export function haproxyConfig(backends: readonly number[], nbthread: number | nu
     "  timeout client 60s",
     "  timeout server 60s",
     "  timeout http-keep-alive 60s",
-    "frontend fe",
-    `  bind 127.0.0.1:${LISTEN}`,
-    "  default_backend be",
-    "backend be",
-    "  balance roundrobin",
-    ...backends.map((p, i) => `  server b${i + 1} 127.0.0.1:${p}`),
-    "",
-  ].join("\n");
-}
+  ],
+});
 
 /**
  * nginx 1.22 as a reverse proxy at its best honest configuration: HTTP/1.1 to the upstream with `Connection` cleared
@@ -100,12 +90,6 @@ ${backends.map((p) => `    server 127.0.0.1:${p};`).join("\n")}
 `;
 }
 
-const write = (dir: string, name: string, text: string): string => {
-  const file = join(dir, name);
-  writeFileSync(file, text);
-  return file;
-};
-const haproxyMissing = (): string | null => (probe(["haproxy", "-v"]) ? null : `not installed here; install it with: ${HAPROXY_INSTALL}`);
 const httpProxyVersion = (): string => {
   const pkg = resolve(repoDir, "node_modules/http-proxy/package.json");
   return existsSync(pkg) ? `http-proxy ${(JSON.parse(readFileSync(pkg, "utf8")) as { version: string }).version}` : "";
@@ -132,21 +116,12 @@ export const SYSTEMS: readonly ProxySystem[] = [
     argv: (_dir, backends) => balancerNode("bench/l7/hub-http-proxy.ts", "--acceptors", "64", String(LISTEN), ...backends.map(String)),
     readyLine: READY_LINE,
   },
-  {
-    name: "haproxy http",
-    missing: haproxyMissing,
-    argv: (dir, backends) => ["haproxy", "-db", "-f", write(dir, "haproxy.cfg", haproxyConfig(backends, null))],
-    version: () => probe(["haproxy", "-v"]) ?? undefined,
-  },
-  {
-    name: "haproxy http nbthread 1",
-    missing: haproxyMissing,
-    argv: (dir, backends) => ["haproxy", "-db", "-f", write(dir, "haproxy.cfg", haproxyConfig(backends, 1))],
-  },
+  haproxySystem("haproxy http", haproxyHttp(null)),
+  haproxySystem("haproxy http nbthread 1", haproxyHttp(1)),
   {
     name: "nginx http",
     missing: () => (probe(["nginx", "-v"]) ? null : `not installed here; install it with: ${NGINX_INSTALL}`),
-    argv: (dir, backends) => ["nginx", "-c", write(dir, "nginx.conf", nginxConfig(dir, backends)), "-p", dir, "-e", join(dir, "error.log")],
+    argv: (dir, backends) => ["nginx", "-c", writeConfig(dir, "nginx.conf", nginxConfig(dir, backends)), "-p", dir, "-e", join(dir, "error.log")],
     version: () => probe(["nginx", "-v"]) ?? undefined,
   },
   // The Node peers listen through 64 descriptors, as the subject does (bench/lib/listen-copies.ts): through one, at

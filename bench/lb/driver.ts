@@ -4,11 +4,12 @@
 // A "direct" system points wrk straight at one backend, which shows they are not the bottleneck. Two kinds of backend:
 // fixed responses without parsing (backend.ts: only the proxy is measured) and node:http (http-backend.ts: a real
 // server), so that no verdict rests on one kind.
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { node, NOFILE } from "../lib/proc";
+import { type HaproxySetup, haproxySystem, writeConfig } from "../lib/haproxy";
+import { node, NOFILE, probe } from "../lib/proc";
 import {
-  type AimContext, type BackendKind, type DriverOptions, everyClientAccepted, judge, needs, probe, type ProxySuite, type ProxySystem, READY_LINE,
+  type AimContext, type BackendKind, type DriverOptions, everyClientAccepted, judge, needs, type ProxySuite, type ProxySystem, READY_LINE,
   runProxyBench,
 } from "../lib/proxy-bench";
 import type { Aim } from "../lib/suite";
@@ -43,38 +44,14 @@ export const BACKENDS: readonly BackendKind[] = [
   },
 ];
 /** HAProxy 2.6 in `mode tcp` (the lb suite's peer; the workers suite runs it with `nbthread` 1 and 2). */
-export function haproxyTcpConfig(listen: number, backends: readonly number[], nbthread: number | null): string {
-  return [
-    "global",
-    "  maxconn 9000",
-    ...(nbthread ? [`  nbthread ${nbthread}`] : []),
-    "defaults",
-    "  mode tcp",
-    "  maxconn 9000",
-    "  timeout connect 5s",
-    "  timeout client 60s",
-    "  timeout server 60s",
-    "frontend fe",
-    `  bind 127.0.0.1:${listen}`,
-    "  default_backend be",
-    "backend be",
-    "  balance roundrobin",
-    ...backends.map((p, i) => `  server b${i + 1} 127.0.0.1:${p}`),
-    "",
-  ].join("\n");
-}
-
-function haproxyConfig(dir: string, nbthread: number | null, backends: readonly number[]): string {
-  const file = join(dir, "haproxy.cfg");
-  writeFileSync(file, haproxyTcpConfig(LISTEN, backends, nbthread));
-  return file;
-}
+export const haproxyTcp = (listen: number, nbthread: number | null): HaproxySetup => ({
+  listen,
+  nbthread,
+  defaults: ["  mode tcp", "  maxconn 9000", "  timeout connect 5s", "  timeout client 60s", "  timeout server 60s"],
+});
 
 function nginxConfig(dir: string, backends: readonly number[]): string {
-  const file = join(dir, "nginx.conf");
-  writeFileSync(
-    file,
-    `load_module /usr/lib/nginx/modules/ngx_stream_module.so;
+  return `load_module /usr/lib/nginx/modules/ngx_stream_module.so;
 daemon off;
 master_process on;
 worker_processes auto;
@@ -92,12 +69,9 @@ ${backends.map((p) => `    server 127.0.0.1:${p};`).join("\n")}
     proxy_connect_timeout 5s;
   }
 }
-`,
-  );
-  return file;
+`;
 }
 
-const HAPROXY_INSTALL = "apt-get update && apt-get install -y haproxy";
 const NGINX_INSTALL = "apt-get update && apt-get install -y nginx-light libnginx-mod-stream";
 
 /** Chapter 08's splice: what the subject and the one-descriptor splice run. */
@@ -138,17 +112,8 @@ export const SYSTEMS: readonly ProxySystem[] = [
     argv: (_dir, backends) => node("bench/lb/node-pipe.ts", "--acceptors", "64", String(LISTEN), ...backends.map(String)),
     readyLine: READY_LINE, // as the subject's
   },
-  {
-    name: "haproxy",
-    missing: () => (probe(["haproxy", "-v"]) ? null : `not installed here; install it with: ${HAPROXY_INSTALL}`),
-    argv: (dir, backends) => ["haproxy", "-db", "-f", haproxyConfig(dir, null, backends)],
-    version: () => probe(["haproxy", "-v"]) ?? "",
-  },
-  {
-    name: "haproxy nbthread 1",
-    missing: () => (probe(["haproxy", "-v"]) ? null : `not installed here; install it with: ${HAPROXY_INSTALL}`),
-    argv: (dir, backends) => ["haproxy", "-db", "-f", haproxyConfig(dir, 1, backends)],
-  },
+  haproxySystem("haproxy", haproxyTcp(LISTEN, null)),
+  haproxySystem("haproxy nbthread 1", haproxyTcp(LISTEN, 1)),
   {
     name: "nginx stream",
     missing: () =>
@@ -157,7 +122,7 @@ export const SYSTEMS: readonly ProxySystem[] = [
         : existsSync("/usr/lib/nginx/modules/ngx_stream_module.so")
           ? null
           : `nginx has no stream module here; install it with: ${NGINX_INSTALL}`,
-    argv: (dir, backends) => ["nginx", "-c", nginxConfig(dir, backends), "-p", dir, "-e", join(dir, "error.log")],
+    argv: (dir, backends) => ["nginx", "-c", writeConfig(dir, "nginx.conf", nginxConfig(dir, backends)), "-p", dir, "-e", join(dir, "error.log")],
     version: () => probe(["nginx", "-v"]) ?? "",
     backends: ["fixed"],
   },

@@ -10,6 +10,7 @@
 import { spawn } from "node:child_process";
 import type { Server } from "node:net";
 import type { Network } from "../../solutions/05-green-sockets/socket";
+import { wholeNumber } from "./usage";
 
 /** How long the child that copies the descriptor may take: it answers in milliseconds when all is well. */
 const COPIES_WITHIN_MS = 10_000;
@@ -17,9 +18,7 @@ const COPIES_WITHIN_MS = 10_000;
 /** `--acceptors N` at the head of `args`: N (1 when absent) and the arguments after it. */
 export function acceptorsArg(args: readonly string[]): { acceptors: number; rest: string[] } {
   if (args[0] !== "--acceptors") return { acceptors: 1, rest: [...args] };
-  const acceptors = Number(args[1]);
-  if (!Number.isInteger(acceptors) || acceptors < 1) throw new Error(`--acceptors wants a whole number ≥ 1, not ${args[1]}`);
-  return { acceptors, rest: args.slice(2) };
+  return { acceptors: wholeNumber("--acceptors", args[1]), rest: args.slice(2) };
 }
 
 /**

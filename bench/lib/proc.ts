@@ -1,6 +1,6 @@
 // Process plumbing of the suites that start servers (lb, io): start one fresh with a raised fd limit in its own
 // process group, wait until it listens, read the CPU time and memory of its process tree from /proc, stop it.
-import type { ChildProcess } from "node:child_process";
+import { type ChildProcess, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { resolve } from "node:path";
@@ -10,6 +10,12 @@ export const repoDir = resolve(import.meta.dirname, "..", "..");
 /** File descriptors each started server may open: the hard limit here (5,000 proxied connections need > 10,000). */
 export const NOFILE = 20000;
 const CLK_TCK = 100;
+
+/** The first line a program prints for `argv` when it exits 0 (`haproxy -v`: a peer's version), or null when it cannot run. */
+export const probe = (argv: readonly string[]): string | null => {
+  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8" });
+  return r.status === 0 ? `${r.stdout}${r.stderr}`.trim().split("\n")[0]! : null;
+};
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -17,21 +17,12 @@ import { pairedRatio, pairedRatioText } from "../../tools/lib/bench-tables";
 import type { Aim, Case, Row, Suite } from "./suite";
 import { cpuPer, cpuTimes, listening, memKiB, repoDir, sleep, start, stop } from "./proc";
 import { machineTime, StealTally, stealText, stolen } from "./steal";
-import { checkSelected, quoted, UsageError, wantedSystems } from "./usage";
+import { checkSelected, type DriverOptions, quoted, UsageError, wantedSystems, wholeNumber } from "./usage";
+
+export type { DriverOptions };
 import { wrk } from "./wrk";
 import { NODE_FLAGS } from "../../solutions/14-capstone/node-flags";
 
-/** The command line run.ts hands a suite that drives itself. */
-export interface DriverOptions {
-  readonly reps?: string;
-  readonly quick?: boolean;
-  readonly only?: string;
-  readonly systems?: string;
-  readonly "no-save"?: boolean;
-  readonly profile?: boolean;
-  /** The backend kinds to measure with, by id, comma-separated (a partial run, not saved). */
-  readonly backends?: string;
-}
 
 /** Something that runs beside the proxy during the measured run only (obs: a scraper); `stop` says what went wrong. */
 export interface Alongside {
@@ -49,9 +40,13 @@ export const READY_LINE = /^ready$/m;
  * The command line of a Node program run as `npm run lb` runs the balancer: with chapter 14's Node flags
  * (solutions/14-capstone/node-flags.ts, a larger young generation). The l7, obs and workers suites start our proxies
  * and the Node peers beside them this way, so every Node program of a comparison has the same runtime settings; the
- * lb suite measures chapter 08's proxy and its Node floor with V8's defaults.
+ * lb suite measures chapter 08's proxy and its Node floor with V8's defaults. `argv` is what follows tsx's import: the
+ * script and its arguments, after any module to load before the script (`"--import", PROFILE_HOOK`).
  */
-export const balancerNode = (script: string, ...args: string[]): string[] => [process.execPath, ...NODE_FLAGS, "--import", "tsx", script, ...args];
+export const balancerNode = (...argv: string[]): string[] => [process.execPath, ...NODE_FLAGS, "--import", "tsx", ...argv];
+
+/** The profiler's hook (profile-hook.ts) as a preload, for a program whose script cannot import it first (the CLI). */
+export const PROFILE_HOOK = "./bench/lib/profile-hook.ts";
 
 /** A system's `missing()` for a harness program that runs these course files: which of them are not written yet. */
 export const needs = (...files: string[]) => (): string | null => {
@@ -163,12 +158,6 @@ export function caseOf(figure: Figure, conns: number, backend: Pick<BackendKind,
     n: conns,
   };
 }
-
-/** The first line a program prints for `argv` when it exits 0 (`haproxy -v`), or null when it cannot run. */
-export const probe = (argv: readonly string[]): string | null => {
-  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8" });
-  return r.status === 0 ? `${r.stdout}${r.stderr}`.trim().split("\n")[0]! : null;
-};
 
 export const WRK_INSTALL = "apt-get update && apt-get install -y wrk";
 
@@ -326,8 +315,7 @@ function haveWrk(): boolean {
 export async function runProxyBench(suite: ProxySuite, options: DriverOptions): Promise<number> {
   if (options.profile) return profile(suite, options);
   // A mistake in the options is told before anything else is needed.
-  const reps = options.quick ? 1 : Number(options.reps ?? suite.defaultReps ?? 3);
-  if (!(reps >= 1)) throw new UsageError(`--reps wants a positive number, got ${options.reps}`);
+  const reps = options.quick ? 1 : wholeNumber("--reps", options.reps ?? String(suite.defaultReps ?? 3));
   const seconds = options.quick ? 2 : (suite.seconds ?? 5);
   const kinds = backendKinds(suite, options.backends).filter((b) => suite.conns.some((n) => selected(options.only, n, b)));
   const conns = suite.conns.filter((n) => kinds.some((b) => selected(options.only, n, b)));
@@ -423,7 +411,7 @@ export async function runProxyBench(suite: ProxySuite, options: DriverOptions): 
   const versions: Record<string, string> = { wrk: wrkVersion.split(" [")[0] || "wrk" };
   for (const s of systems) {
     const v = s.version?.();
-    if (v) versions[s.name] = v;
+    if (v && !Object.values(versions).includes(v)) versions[s.name] = v; // once for HAProxy's two configurations
   }
   // A system with no measurement left at some count would make a partial table: such a run is not saved.
   const empty = kinds.flatMap((b) => measuredWith(systems, b).flatMap((s) => conns.filter((n) => !samples.get(key(s, n, b))?.length).map((n) => `${s.name} at ${n}${b.suffix}`)));

@@ -2,6 +2,18 @@
 // suite does not have, stops the run at once with a sentence saying what the option takes, instead of running nothing
 // and judging every aim "not measured", or failing later with a TypeError.
 
+/** The command line run.ts hands a suite that drives itself (io, and the proxy suites through proxy-bench.ts). */
+export interface DriverOptions {
+  readonly reps?: string;
+  readonly quick?: boolean;
+  readonly only?: string;
+  readonly systems?: string;
+  readonly "no-save"?: boolean;
+  readonly profile?: boolean;
+  /** The proxy suites' backend kinds to measure with, by id, comma-separated (a partial run, not saved). */
+  readonly backends?: string;
+}
+
 /** A mistake in the options: run.ts prints the message alone (no stack trace) and exits with status 2. */
 export class UsageError extends Error {}
 
@@ -17,6 +29,20 @@ export function wantedSystems(option: string | undefined, known: readonly string
 /** Throws when `--only` left nothing to measure; `takes` says what it matches in this suite. */
 export function checkSelected(only: string | undefined, count: number, takes: string): void {
   if (only !== undefined && count === 0) throw new UsageError(`--only "${only}" selects nothing: ${takes}`);
+}
+
+/**
+ * An option's value as a whole number from `min` to `max`; a UsageError that names the option otherwise. Every count
+ * on the benchmarks' command lines goes through it (reps, ports, connections, descriptors), so "2.5", "" and "many"
+ * are refused with the same sentence everywhere instead of being rounded, read as 0 or read as NaN.
+ */
+export function wholeNumber(option: string, text: string | undefined, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+  const n = text === undefined || text.trim() === "" ? Number.NaN : Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`${option} must be a whole number ${range}, not "${text ?? ""}"`);
+  }
+  return n;
 }
 
 export const quoted = (names: readonly (string | number)[]): string => names.map((n) => `"${n}"`).join(", ");

@@ -102,7 +102,7 @@ export const OBS: ProxySuite = {
   backends: BACKENDS,
   systems: SYSTEMS,
   pooled: true,
-  sources: ["solutions", "bench/obs", "bench/lb/backend.ts", "bench/lib"],
+  sources: ["solutions", "bench/obs", "bench/l7/proxy-options.ts", "bench/lb/backend.ts", "bench/lib"],
   profileConns: 1000,
   // The goals are 5% and 1%, while this machine's pace swings by more than that between reps of the same code (tracing
   // off runs exactly metrics off's code, and five of its reps' ratios ran from 0.91× to 1.97× at a3c31ec): nine reps

@@ -1,6 +1,6 @@
-// Our HTTP proxy for the obs suite (chapter 13): bench/l7/hub-http-proxy.ts's proxy, the same limits, on chapter 14's
-// listener of 64 descriptors as the l7 suite's subject is (so that at 1,000 connections every mode serves every
-// client), with or without what chapter 13 observes it with.
+// Our HTTP proxy for the obs suite (chapter 13): bench/l7/hub-http-proxy.ts's proxy with the same options
+// (bench/l7/proxy-options.ts), on chapter 14's listener of 64 descriptors as the l7 suite's subject is (so that at
+// 1,000 connections every mode serves every client), with or without what chapter 13 observes it with.
 // `node --import tsx bench/obs/hub-obs-proxy.ts <mode> <listen port> <metrics port> <backend port>…`
 //   plain      the proxy alone: no metrics, no tracer
 //   metrics    chapter 13's balancer metrics fed by every request's access record, GET /metrics on the metrics port
@@ -11,24 +11,17 @@ import "../lib/profile-hook";
 import { getHub, runReal } from "../../solutions/02-hub/green";
 import { fastNetwork } from "../../solutions/08-tcp-proxy/fast-net";
 import { acceptingNetwork } from "../../solutions/14-capstone/acceptors";
-import { type HttpProxyOptions, startHttpProxy } from "../../solutions/11-http-proxy/proxy";
+import { startHttpProxy } from "../../solutions/11-http-proxy/proxy";
 import { BalancerMetrics, startMeteredHttpProxy } from "../../solutions/13-observability/balancer-metrics";
 import { startMetricsListener } from "../../solutions/13-observability/metrics-endpoint";
 import { startTracing } from "../../solutions/13-observability/trace";
+import { benchProxyOptions } from "../l7/proxy-options";
 
 const MODES = ["plain", "metrics", "trace-off", "trace-on"];
 const [mode = "", listen, metricsPort, ...backends] = process.argv.slice(2);
 if (!MODES.includes(mode)) throw new Error(`hub-obs-proxy: the mode must be one of ${MODES.join(", ")}, got "${mode}"`);
 
-const options: HttpProxyOptions = {
-  network: acceptingNetwork(64),
-  listen: { host: "127.0.0.1", port: Number(listen) },
-  backends: backends.map((p, i) => ({ name: `b${i + 1}`, address: { host: "127.0.0.1", port: Number(p) } })),
-  backlog: 4096,
-  maxConnections: 20_000,
-  breaker: { maxRequests: 20_000 },
-  pool: { maxConnections: 20_000, maxIdle: 20_000 },
-};
+const options = benchProxyOptions(acceptingNetwork(64), Number(listen), backends.map(Number));
 
 await runReal(function* () {
   if (mode === "trace-off") startTracing(getHub()).stop();

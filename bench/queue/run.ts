@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { acceptQueue, queueLine, watchWrkRun } from "../lib/accept-queue";
 import { listening, node, start, stop } from "../lib/proc";
 import { settle } from "../lib/proxy-bench";
+import { UsageError, wholeNumber } from "../lib/usage";
 import { warmUp, wrk } from "../lib/wrk";
 
 const BACKENDS = [9101, 9102, 9103];
@@ -29,24 +30,22 @@ const { values, positionals } = parseArgs({
   },
 });
 
-const count = (name: string, text: string, min: number): number => {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) {
-    console.error(`--${name} must be a whole number of at least ${min}, not "${text}"\n${usage}`);
-    process.exit(2);
-  }
-  return n;
-};
-
 async function main(): Promise<number> {
   if (values.help || !positionals.length) {
     console.log(usage);
     return values.help ? 0 : 2;
   }
-  const conns = count("conns", values.conns, 1);
-  const seconds = count("seconds", values.seconds, 1);
-  const reps = count("reps", values.reps, 1);
-  const port = count("port", values.port, 1);
+  let conns: number, seconds: number, reps: number, port: number;
+  try {
+    conns = wholeNumber("--conns", values.conns);
+    seconds = wholeNumber("--seconds", values.seconds);
+    reps = wholeNumber("--reps", values.reps);
+    port = wholeNumber("--port", values.port, 1, 65535);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`${e.message}\n${usage}`);
+    return 2;
+  }
   let backends: ChildProcess | null = null;
   try {
     if (!values["no-backends"]) {

@@ -3,12 +3,10 @@
 // beside HAProxy `mode tcp` with `nbthread 1` and `nbthread 2`, under the same wrk load through the same backends,
 // at 64 and 1,000 connections. The engine (fresh start, warm-up, /proc CPU and memory, interleaved reps) is
 // bench/lib/proxy-bench.ts, shared with lb and l7.
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { haproxyTcpConfig } from "../lb/driver";
+import { haproxyTcp } from "../lb/driver";
+import { haproxySystem, writeConfig } from "../lib/haproxy";
 import { node } from "../lib/proc";
-import { NODE_FLAGS } from "../../solutions/14-capstone/node-flags";
-import { balancerNode, type BackendKind, type DriverOptions, judge, probe, type ProxySuite, type ProxySystem, runProxyBench } from "../lib/proxy-bench";
+import { balancerNode, type BackendKind, PROFILE_HOOK, type DriverOptions, judge, type ProxySuite, type ProxySystem, runProxyBench } from "../lib/proxy-bench";
 
 export const SUBJECT = "lb --workers 2";
 export const TITLE = "workers: the load balancer on one core and on two, beside HAProxy with one and two threads";
@@ -17,8 +15,6 @@ const LISTEN = 9600;
 export const BACKENDS: readonly BackendKind[] = [
   { id: "fixed", suffix: "", ports: [9601, 9602, 9603], argv: [node("bench/lb/backend.ts", "9601", "9602", "9603")], about: "one Node process on three ports answering each request head with a fixed response, without parsing HTTP (bench/lb/backend.ts)" },
 ];
-
-const HAPROXY_INSTALL = "apt-get update && apt-get install -y haproxy";
 
 /** The balancer's config: one tcp listener in front of the backends, round robin, no checks (as HAProxy's below). */
 export function lbConfig(backends: readonly number[]): string {
@@ -35,12 +31,6 @@ export function lbConfig(backends: readonly number[]): string {
   });
 }
 
-const write = (dir: string, name: string, text: string): string => {
-  const file = join(dir, name);
-  writeFileSync(file, text);
-  return file;
-};
-const haproxyMissing = (): string | null => (probe(["haproxy", "-v"]) ? null : `not installed here; install it with: ${HAPROXY_INSTALL}`);
 
 const CLI = "solutions/14-capstone/cli.ts";
 
@@ -55,8 +45,8 @@ const lb = (workers: number | null, schedule: "rr" | "none" = "rr"): ProxySystem
   argv: (dir, backends) => [
     "env",
     `NODE_CLUSTER_SCHED_POLICY=${schedule}`,
-    ...(workers === null ? [process.execPath, ...NODE_FLAGS, "--import", "tsx", "--import", "./bench/lib/profile-hook.ts", CLI] : balancerNode(CLI)),
-    ...["--config", write(dir, "lb.json", lbConfig(backends)), ...(workers === null ? [] : ["--workers", String(workers)])],
+    ...(workers === null ? balancerNode("--import", PROFILE_HOOK, CLI) : balancerNode(CLI)),
+    ...["--config", writeConfig(dir, "lb.json", lbConfig(backends)), ...(workers === null ? [] : ["--workers", String(workers)])],
   ],
   readyLine: workers === null ? /listener bench \(tcp\) on/ : /listening: bench on/,
   profiled: workers === null,
@@ -67,17 +57,8 @@ export const SYSTEMS: readonly ProxySystem[] = [
   lb(1),
   lb(2),
   lb(2, "none"),
-  {
-    name: "haproxy tcp nbthread 1",
-    missing: haproxyMissing,
-    argv: (dir, backends) => ["haproxy", "-db", "-f", write(dir, "haproxy.cfg", haproxyTcpConfig(LISTEN, backends, 1))],
-    version: () => probe(["haproxy", "-v"]) ?? undefined,
-  },
-  {
-    name: "haproxy tcp nbthread 2",
-    missing: haproxyMissing,
-    argv: (dir, backends) => ["haproxy", "-db", "-f", write(dir, "haproxy.cfg", haproxyTcpConfig(LISTEN, backends, 2))],
-  },
+  haproxySystem("haproxy tcp nbthread 1", haproxyTcp(LISTEN, 1)),
+  haproxySystem("haproxy tcp nbthread 2", haproxyTcp(LISTEN, 2)),
 ];
 
 export const WORKERS: ProxySuite = {
@@ -95,7 +76,7 @@ export const WORKERS: ProxySuite = {
     "the machine's cores are shared: wrk, the backends, the balancer's primary and its workers (or HAProxy's threads) all run on them, so on a 2-core machine a second worker or thread competes with wrk and the backends; no CPU is pinned",
     "the balancer's tcp listener as npm run lb runs it (round robin, no health checks, no access log); NODE_CLUSTER_SCHED_POLICY picks who hands out connections with --workers",
   ],
-  sources: ["solutions", "bench/workers", "bench/lb/backend.ts", "bench/lib"],
+  sources: ["solutions", "bench/workers", "bench/lb/driver.ts", "bench/lb/backend.ts", "bench/lib"],
   profileConns: 1000,
   aims: (ctx) => [
     judge(ctx, SUBJECT, "requests/s with 2 workers ≥ 1.0× HAProxy tcp mode's with nbthread 2, at every connection count", "rps", "haproxy tcp nbthread 2", (r) => r >= 1.0, "cpu"),

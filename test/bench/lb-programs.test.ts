@@ -94,7 +94,7 @@ describe("the lb suite's Node pipe", () => {
   }
 
   it("refuses a count of descriptors that is not a whole number of at least 1", () => {
-    expect(refusal("bench/lb/node-pipe.ts", ["--acceptors", "0", "9", "9"])).toContain("--acceptors wants a whole number ≥ 1, not 0");
+    expect(refusal("bench/lb/node-pipe.ts", ["--acceptors", "0", "9", "9"])).toContain('--acceptors must be a whole number of at least 1, not "0"');
   }, 20_000);
 });
 

@@ -4,7 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { checkSelected, UsageError, wantedSystems } from "../../bench/lib/usage";
+import { checkSelected, UsageError, wantedSystems, wholeNumber } from "../../bench/lib/usage";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -26,6 +26,24 @@ describe("bench options", () => {
     expect(() => checkSelected(undefined, 0, "x")).not.toThrow();
     expect(() => checkSelected("64", 1, "x")).not.toThrow();
     expect(() => checkSelected("65", 0, "it takes a count")).toThrow('--only "65" selects nothing: it takes a count');
+  });
+
+  it("a count: a whole number in its range, or a UsageError naming the option and what it got", () => {
+    expect(wholeNumber("--reps", "3")).toBe(3);
+    expect(wholeNumber("--port", "1024", 1024, 65531)).toBe(1024);
+    for (const bad of ["2.5", "", " ", "many", "0", "-1", "1e400"]) expect(() => wholeNumber("--reps", bad)).toThrow(UsageError);
+    expect(() => wholeNumber("--reps", "2.5")).toThrow('--reps must be a whole number of at least 1, not "2.5"');
+    expect(() => wholeNumber("--port", "80", 1024, 65531)).toThrow('--port must be a whole number from 1024 to 65531, not "80"');
+    expect(() => wholeNumber("--conns", undefined)).toThrow('--conns must be a whole number of at least 1, not ""');
+  });
+
+  it("--reps that is not a whole number stops every kind of suite with that sentence, before anything runs", () => {
+    for (const suite of ["hub", "io", "l7"]) {
+      const r = bench(suite, "--reps", "2.5");
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain('--reps must be a whole number of at least 1, not "2.5"');
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
   });
 
   it("a proxy suite's --only that matches no count or backend is refused with what it takes (it used to throw a TypeError)", () => {

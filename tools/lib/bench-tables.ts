@@ -78,7 +78,7 @@ const NOT_MEASURED = [":(exclude,glob)**/main.ts", ":(exclude,glob)**/*.test.ts"
 const NODE_BENCH = ["bench/run.ts", "bench/lib/usage.ts", "bench/lib/child.ts", "bench/lib/measure.ts", "bench/lib/systems.ts"];
 const SERVER_BENCH = ["bench/lib/proc.ts", "bench/lib/wrk.ts", "bench/lib/usage.ts"];
 /** The proxy suites' engine, and the profiler hook our proxies import (lb, l7, obs). */
-const PROXY_BENCH = [...SERVER_BENCH, "bench/lib/proxy-bench.ts", "bench/lib/accept-queue.ts", "bench/lib/profile-hook.ts"];
+const PROXY_BENCH = [...SERVER_BENCH, "bench/lib/proxy-bench.ts", "bench/lib/accept-queue.ts", "bench/lib/profile-hook.ts", "bench/lib/haproxy.ts"];
 const HUB = ["solutions/02-hub", "solutions/03-cancellation", "solutions/04-primitives"];
 /** Chapter 14's listener of several descriptors, and the Node flags the balancer runs with (proxy-bench's `balancerNode`). */
 const BALANCER_NODE = ["solutions/14-capstone/acceptors.ts", "solutions/14-capstone/node-flags.ts"];
@@ -131,12 +131,12 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
     command: "npm run bench obs",
     measured: [
       ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy", "solutions/13-observability"].map(ts),
-      ...BALANCER_NODE, ts("bench/obs"), "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
+      ...BALANCER_NODE, ts("bench/obs"), "bench/l7/proxy-options.ts", "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
     ],
   },
   workers: {
     chapter: "14-capstone", about: "the balancer on one core and on two, beside HAProxy", layout: "cases", command: "npm run bench workers",
-    measured: [...CAPSTONE, ts("bench/workers"), "bench/lb/backend.ts", "bench/lib/proxy-bench.ts", "bench/lib/accept-queue.ts", ...SERVER_BENCH],
+    measured: [...CAPSTONE, ts("bench/workers"), "bench/lb/driver.ts", "bench/lb/backend.ts", ...PROXY_BENCH],
   },
   soak: {
     chapter: "14-capstone", about: "two minutes under a steady load: memory over time", layout: "systems", command: "npm run test:soak",
@@ -147,7 +147,7 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
     command: "npm run bench -- obs --profile",
     measured: [
       ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy", "solutions/13-observability"].map(ts),
-      ...BALANCER_NODE, ts("bench/obs"), "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
+      ...BALANCER_NODE, ts("bench/obs"), "bench/l7/proxy-options.ts", "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
     ],
   },
   strategies: {
