@@ -8,9 +8,9 @@
 //   npm run test:soak -- --rate 100 --no-save
 //
 // A run: backends in this process; the balancer as a process of its own (`npm run lb`'s program, with --expose-gc
-// and a preload that answers SIGUSR2 with its heap after two full collections; V8's default young generation, below); a load of short TCP connections,
-// each sending a request and reading the answer, at a fixed rate with a cap on those in flight; the balancer's RSS
-// (its process tree) every second. Verdict, each printed with its figure:
+// and a preload that answers SIGUSR2 with its heap after two full collections; V8's default young generation, below);
+// a load of short TCP connections, each sending a request and reading the answer, at a fixed rate with a cap on those
+// in flight; the balancer's RSS (its process tree) every second. Verdict, each printed with its figure:
 //   - RSS slope over the last minute (least squares; the last half of a shorter run) ≤ SLOPE_BOUND KiB/s;
 //   - heap in use after a full collection at the end ≤ the start + HEAP_BOUND;
 //   - at most 0.1% of the requests failed, and SIGTERM ended the balancer with exit code 0.
