@@ -10,8 +10,9 @@ import { type HaproxySetup, haproxySystem, writeConfig } from "../lib/haproxy";
 import { NOFILE, node, probe, repoDir } from "../lib/proc";
 import { profilePart } from "../lib/profile";
 import {
-  balancerNode, type BackendKind, type DriverOptions, everyClientAccepted, judge, needs, type ProxySuite, type ProxySystem, READY_LINE, runProxyBench,
+  balancerNode, type BackendKind, everyClientAccepted, judge, needs, type ProxySuite, type ProxySystem, READY_LINE, runProxyBench,
 } from "../lib/proxy-bench";
+import type { DriverOptions } from "../lib/usage";
 
 /**
  * Chapter 11's proxy as the course's balancer runs it: on chapter 14's listener, 64 descriptors. Through chapter 05's

@@ -9,10 +9,10 @@ import { join } from "node:path";
 import { type HaproxySetup, haproxySystem, writeConfig } from "../lib/haproxy";
 import { node, NOFILE, probe } from "../lib/proc";
 import {
-  type AimContext, type BackendKind, type DriverOptions, everyClientAccepted, judge, needs, type ProxySuite, type ProxySystem, READY_LINE,
-  runProxyBench,
+  type AimContext, type BackendKind, everyClientAccepted, judge, needs, type ProxySuite, type ProxySystem, READY_LINE, runProxyBench,
 } from "../lib/proxy-bench";
 import type { Aim } from "../lib/suite";
+import type { DriverOptions } from "../lib/usage";
 
 /**
  * The aims judge chapter 08's splice as the course's balancer runs it: on chapter 14's listener, which accepts through

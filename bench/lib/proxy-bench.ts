@@ -18,8 +18,6 @@ import type { Aim, Case, Row, Suite } from "./suite";
 import { cpuPer, cpuTimes, listening, memKiB, repoDir, sleep, start, stop } from "./proc";
 import { machineTime, StealTally, stealText, stolen } from "./steal";
 import { checkSelected, type DriverOptions, quoted, UsageError, wantedSystems, wholeNumber } from "./usage";
-
-export type { DriverOptions };
 import { wrk } from "./wrk";
 import { NODE_FLAGS } from "../../solutions/14-capstone/node-flags";
 

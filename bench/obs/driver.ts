@@ -7,10 +7,10 @@ import { request } from "node:http";
 import { node } from "../lib/proc";
 import { ACCEPTORS, PROXY } from "../l7/driver";
 import {
-  type Alongside, type AimContext, balancerNode, type BackendKind, type DriverOptions, judge, needs, type ProxySuite, type ProxySystem, READY_LINE,
-  runProxyBench,
+  type Alongside, type AimContext, balancerNode, type BackendKind, judge, needs, type ProxySuite, type ProxySystem, READY_LINE, runProxyBench,
 } from "../lib/proxy-bench";
 import type { Aim } from "../lib/suite";
+import type { DriverOptions } from "../lib/usage";
 
 export const SUBJECT = "metrics off";
 export const TITLE = "obs: what observing costs (chapter 13)";

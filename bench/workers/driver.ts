@@ -6,7 +6,8 @@
 import { haproxyTcp } from "../lb/driver";
 import { haproxySystem, writeConfig } from "../lib/haproxy";
 import { node } from "../lib/proc";
-import { balancerNode, type BackendKind, PROFILE_HOOK, type DriverOptions, judge, type ProxySuite, type ProxySystem, runProxyBench } from "../lib/proxy-bench";
+import { balancerNode, type BackendKind, PROFILE_HOOK, judge, type ProxySuite, type ProxySystem, runProxyBench } from "../lib/proxy-bench";
+import type { DriverOptions } from "../lib/usage";
 
 export const SUBJECT = "lb --workers 2";
 export const TITLE = "workers: the load balancer on one core and on two, beside HAProxy with one and two threads";

@@ -208,6 +208,20 @@ describe("bench tables", () => {
     expect(sameCode('const s = "/* x */";\n', 'const s = "/* y */";\n')).toBe(false);
   });
 
+  it("tells a change of code from a change of types: what is compared is the JavaScript that runs", () => {
+    // A type annotation, a type-only import or export, an import used only as a type: erased, as tsx runs the file.
+    expect(sameCode("let n: number = 1;\n", "let n: number | null = 1;\n")).toBe(true);
+    const before = 'import { b } from "./b";\nimport type { A } from "./a";\nexport type { A };\nexport const x: A = b;\n';
+    const after = 'import type { A } from "./a";\nimport { b } from "./b";\nexport const x: A = b;\nexport type { A };\n';
+    expect(sameCode(before, after)).toBe(true);
+    expect(sameCode('import { A, b } from "./a";\nexport const x: A = b;\n', 'import { b } from "./a";\nimport type { A } from "./a";\nexport const x: A = b;\n')).toBe(true);
+    // A value import is code (its module runs first), and so is the order of two: their modules run in that order.
+    expect(sameCode('import { b } from "./b";\nexport const x = 1;\n', 'import { b } from "./b";\nexport const x = b;\n')).toBe(false);
+    expect(sameCode('import "./a";\nimport "./b";\n', 'import "./b";\nimport "./a";\n')).toBe(false);
+    // Nothing is lowered: new syntax and its older spelling are different code.
+    expect(sameCode("export const f = (a?: { b: number }) => a?.b;\n", "export const f = (a?: { b: number }) => a && a.b;\n")).toBe(false);
+  });
+
   // Many git commands: seconds on a machine busy with the rest of `npm test`.
   it("finds the report files whose blocks differ from the results, and a result's staleness from git", { timeout: 30_000 }, () => {
     const { root, git } = repository({

@@ -260,7 +260,7 @@ export type Freshness =
 
 /**
  * Whether the code a result measured has changed since: the suite's measured files as committed at HEAD against
- * the commit measured (comments and layout aside, see sameAsHead), with the commits between that touch them.
+ * the commit measured (comments, layout and types aside, see sameCode), with the commits between that touch them.
  * A file that had uncommitted changes when measured is judged by the content the run recorded for it instead.
  * "unknown" when the file names no commit, the checkout has no git, the commit is not in this clone's history (a
  * shallow clone), or the run had uncommitted changes in measured code that no commit holds: never a guess.
@@ -278,8 +278,8 @@ export function freshness(root: string, suite: string, file: Pick<BenchFile, "no
   // The code is compared, not the history: a change and its revert leave a result current.
   const diff = git("diff", "--name-only", at.commit, "HEAD", "--", ...info.measured);
   if (diff.status !== 0) return { state: "unknown", commit: at.commit, why: `git diff failed: ${diff.stderr.trim()}` };
-  // A file whose code is the same, its comments and layout aside, measures the same: mending a comment in a measured
-  // file must not send every suite back to be measured again (an hour of runs for a comment).
+  // A file whose code is the same, its comments, layout and types aside, measures the same: mending a comment in a
+  // measured file must not send every suite back to be measured again (an hour of runs for a comment).
   const differing = diff.stdout.split("\n").filter(Boolean);
   // A file that was uncommitted when measured is judged below, by the content measured.
   const stale = differing.filter((f) => !at.blobs?.has(f) && !sameAsHead(git, `${at.commit}:${f}`, f));
@@ -325,8 +325,8 @@ type Git = (...args: string[]) => { status: number | null; stdout: string };
 
 /**
  * True when `object` (a version of `path`: "commit:path", or a blob id) holds the same code as `path` at HEAD,
- * comments and layout aside: TypeScript's parser reads both versions and its printer, told to drop comments, writes
- * them out alike. Only for TypeScript; any other file, or one missing on either side, counts as changed.
+ * comments, layout and types aside (see sameCode). Only for TypeScript; any other file, or one missing on either
+ * side, counts as changed.
  */
 function sameAsHead(git: Git, object: string, path: string): boolean {
   if (!path.endsWith(".ts")) return false;
@@ -337,8 +337,9 @@ function sameAsHead(git: Git, object: string, path: string): boolean {
 }
 
 /**
- * Whether `path` at HEAD holds the content measured (`blob`, or null: the file was deleted), its comments and layout
- * aside; null when that content is in no object of this repository (it was never committed), so it cannot be told.
+ * Whether `path` at HEAD holds the content measured (`blob`, or null: the file was deleted), its comments, layout and
+ * types aside; null when that content is in no object of this repository (it was never committed), so it cannot be
+ * told.
  */
 function sameAsMeasured(git: Git, path: string, blob: string | null): boolean | null {
   const head = git("rev-parse", "--verify", "--quiet", `HEAD:${path}`);
@@ -349,13 +350,19 @@ function sameAsMeasured(git: Git, path: string, blob: string | null): boolean | 
   return sameAsHead(git, blob, path);
 }
 
-/** Do two TypeScript texts hold the same code, comments and layout aside? (See sameAsHead.) */
+/**
+ * Do two TypeScript texts run the same JavaScript? Each is compiled on its own, as tsx runs a file (isolated modules:
+ * types erased, imports used only as types dropped, no syntax lowered), with comments removed, and the outputs
+ * compared: a comment mended, a line re-wrapped, a type annotation or a type-only import or export moved changes
+ * nothing that runs. Where the printer keeps a choice of the source's layout (an object literal on one line or
+ * several), the two count as changed: a needless re-run, never a stale result called current.
+ */
 export function sameCode(a: string, b: string): boolean {
   if (a === b) return true;
   // Loaded only when a text changed: the compiler is a large module, and most calls find no change at all.
   const ts = createRequire(import.meta.url)("typescript") as typeof import("typescript");
-  const printer = ts.createPrinter({ removeComments: true });
-  const code = (text: string): string => printer.printFile(ts.createSourceFile("file.ts", text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS));
+  const compilerOptions = { target: ts.ScriptTarget.ESNext, module: ts.ModuleKind.ESNext, removeComments: true };
+  const code = (text: string): string => ts.transpileModule(text, { compilerOptions, fileName: "file.ts" }).outputText;
   return code(a) === code(b);
 }
 
