@@ -37,13 +37,16 @@ describe("bench options", () => {
     expect(() => wholeNumber("--conns", undefined)).toThrow('--conns must be a whole number of at least 1, not ""');
   });
 
-  it("--reps that is not a whole number stops every kind of suite with that sentence, before anything runs", () => {
-    for (const suite of ["hub", "io", "l7"]) {
-      const r = bench(suite, "--reps", "2.5");
-      expect(r.status).toBe(2);
-      expect(r.stderr).toContain('--reps must be a whole number of at least 1, not "2.5"');
-      expect(r.stderr).not.toMatch(/\n\s+at /);
-    }
+});
+
+// Each starts `npm run bench` as a process (tsx compiling the runner): seconds of CPU, more on a machine busy with the
+// rest of `npm test`, so these have a longer limit than a test's default.
+describe("bench options, refused by the runner before anything runs", { timeout: 30_000 }, () => {
+  it.each(["hub", "io", "l7"])("--reps that is not a whole number stops the %s suite with that sentence", (suite) => {
+    const r = bench(suite, "--reps", "2.5");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--reps must be a whole number of at least 1, not "2.5"');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
   it("a proxy suite's --only that matches no count or backend is refused with what it takes (it used to throw a TypeError)", () => {
