@@ -1,24 +1,28 @@
 // The load of `npm run bench:instructions` (run.ts): `connections` connections to a proxy on
 // loopback, `concurrency` of them open at a time, each sending `requests` small GET requests one after another (the
 // next once the whole response has come) and then closing. One request per connection measures what opening and
-// closing a connection costs; many measure what a request costs on a kept-alive connection. Prints "done N" on
-// stdout once every response has come; exits with 1, saying why, when a connection fails.
-// `node --import tsx bench/instructions/client.ts <port> <connections> <requests> <concurrency>`
+// closing a connection costs; many measure what a request costs on a kept-alive connection. With `echo` last, each
+// request is the io suite's 64-byte line instead, answered by the same 64 bytes (an echo server's round trip).
+// Prints "done N" on stdout once every response has come; exits with 1, saying why, when a connection fails.
+// `node --import tsx bench/instructions/client.ts <port> <connections> <requests> <concurrency> [echo]`
 import { connect } from "node:net";
 import { UsageError, wholeNumber } from "../lib/usage";
 
 const NAMES = ["port", "connections", "requests", "concurrency"];
+const echo = process.argv[2 + NAMES.length] === "echo";
 let args: number[] = [];
 try {
-  if (process.argv.length !== 2 + NAMES.length) throw new UsageError(`takes ${NAMES.join(", ")}, got ${process.argv.slice(2).join(" ")}`);
-  args = process.argv.slice(2).map((text, i) => wholeNumber(NAMES[i]!, text));
+  if (process.argv.length !== 2 + NAMES.length + (echo ? 1 : 0)) {
+    throw new UsageError(`takes ${NAMES.join(", ")} and, for an echo server, "echo"; got ${process.argv.slice(2).join(" ")}`);
+  }
+  args = process.argv.slice(2, 2 + NAMES.length).map((text, i) => wholeNumber(NAMES[i]!, text));
 } catch (e) {
   if (!(e instanceof UsageError)) throw e;
   console.error(`client: ${e.message}`);
   process.exit(2);
 }
 const [port, connections, requests, concurrency] = args as [number, number, number, number];
-const REQUEST = Buffer.from("GET / HTTP/1.1\r\nHost: bench\r\n\r\n", "latin1");
+const REQUEST = echo ? Buffer.from(`${"x".repeat(63)}\n`) : Buffer.from("GET / HTTP/1.1\r\nHost: bench\r\n\r\n", "latin1");
 const HEAD_END = Buffer.from("\r\n\r\n", "latin1");
 
 let opened = 0;
@@ -27,6 +31,7 @@ let answered = 0;
 
 /** How many bytes of `buf` the first complete response takes (head and Content-Length body); 0 while incomplete. */
 function responseLength(buf: Buffer): number {
+  if (echo) return buf.length >= REQUEST.length ? REQUEST.length : 0;
   const end = buf.indexOf(HEAD_END);
   if (end < 0) return 0;
   const m = /\r\ncontent-length:\s*(\d+)/i.exec(buf.subarray(0, end).toString("latin1"));

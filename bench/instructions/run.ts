@@ -37,8 +37,8 @@ interface System {
 interface Case {
   readonly id: string;
   readonly about: string;
-  /** "connection" or "request": what one unit of the load is. */
-  readonly unit: "connection" | "request";
+  /** What one unit of the load is: a connection, a request, or an echo server's round trip. */
+  readonly unit: "connection" | "request" | "round trip";
   readonly systems: readonly System[];
   /** The client's load at size `k`, 1 and 3 times --scale compared: connections, requests on each, open at once. */
   readonly load: (k: number) => Load;
@@ -46,8 +46,11 @@ interface Case {
 
 interface Load {
   readonly connections: number;
+  /** Requests (round trips, for an echo server) on each connection. */
   readonly requests: number;
   readonly concurrency: number;
+  /** The client speaks to an echo server: 64-byte lines, as the io suite's client sends. */
+  readonly echo?: boolean;
 }
 
 /** How many units of `c` a load of size `k` is: its connections, or the requests on all of them. */
@@ -89,6 +92,16 @@ export const CASES: readonly Case[] = [
     ],
     load: (k) => ({ connections: 50, requests: whole(100 * k), concurrency: 50 }),
   },
+  {
+    id: "io-echo",
+    about: "chapter 05's echo server (recvLine, sendall, a green thread per client) beside the plainest Node echo: a 64-byte line sent back, on 500 connections as in the io suite",
+    unit: "round trip",
+    systems: [
+      { name: "hub echo", argv: () => node("bench/io/hub-echo.ts", String(LISTEN)) },
+      { name: "node echo", argv: () => node("bench/io/node-echo.ts", String(LISTEN)) },
+    ],
+    load: (k) => ({ connections: 500, requests: whole(40 * k), concurrency: 500, echo: true }),
+  },
 ];
 
 /** Each step's time limit under callgrind, which runs a program 20 to 50 times slower. */
@@ -127,7 +140,8 @@ function exited(child: ChildProcess, ms: number): Promise<number | null> {
 
 /** Runs the client's load through the proxy on LISTEN; throws what the client said when it failed. */
 async function load(l: Load): Promise<void> {
-  const client = start(node("bench/instructions/client.ts", String(LISTEN), String(l.connections), String(l.requests), String(l.concurrency)), {}, STEP_MS);
+  const args = [String(LISTEN), String(l.connections), String(l.requests), String(l.concurrency), ...(l.echo ? ["echo"] : [])];
+  const client = start(node("bench/instructions/client.ts", ...args), {}, STEP_MS);
   let out = "";
   client.stdout!.on("data", (d: Buffer) => (out += d));
   client.stderr!.on("data", (d: Buffer) => (out += d));

@@ -1,8 +1,12 @@
 // `npm run bench:instructions` (bench/instructions/run.ts) reads callgrind's counts and turns two runs into a cost
-// per connection or request (bench/instructions/callgrind.ts); these check that arithmetic and the reading of its files.
+// per connection or request (bench/instructions/callgrind.ts); these check that arithmetic and the reading of its
+// files, and that its load (bench/instructions/client.ts) sends what it says and counts every answer.
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { instructionsIn, marginal, totalInstructions } from "../../bench/instructions/callgrind";
 
@@ -34,5 +38,67 @@ describe("instruction counts from callgrind", () => {
     const m = marginal({ size: 2000, instructions: 2.0e9 + 2000 * 400e3 }, { size: 6000, instructions: 2.0e9 + 6000 * 400e3 });
     expect(m.perUnit).toBe(400e3);
     expect(() => marginal({ size: 6000, instructions: 1 }, { size: 2000, instructions: 2 })).toThrow(/must be larger/);
+  });
+});
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/** The load client as run.ts starts it, against a server on `port`: its exit status and what it printed. */
+function client(...args: string[]): Promise<{ status: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "bench/instructions/client.ts", ...args], { cwd: ROOT });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d));
+    child.stderr.on("data", (d: Buffer) => (out += d));
+    child.on("close", (status) => resolve({ status, out }));
+  });
+}
+
+/** A server on loopback that answers every `size` bytes it gets with `answer(those bytes)`; its port, and what it got. */
+async function answering(size: number, answer: (got: Buffer) => Buffer): Promise<{ server: Server; port: number; bytes: () => number }> {
+  let bytes = 0;
+  const server = createServer((sock) => {
+    let pending = Buffer.alloc(0);
+    sock.on("data", (chunk: Buffer) => {
+      bytes += chunk.length;
+      pending = Buffer.concat([pending, chunk]);
+      for (; pending.length >= size; pending = pending.subarray(size)) sock.write(answer(pending.subarray(0, size)));
+    });
+    sock.on("error", () => sock.destroy());
+  });
+  await new Promise<void>((r) => server.listen({ host: "127.0.0.1", port: 0 }, r));
+  return { server, port: (server.address() as AddressInfo).port, bytes: () => bytes };
+}
+
+// Each starts the client as a process (tsx compiling it): seconds on a machine busy with the rest of `npm test`.
+describe("the load of npm run bench:instructions", { timeout: 30_000 }, () => {
+  it("sends each connection's requests one after another, each once the whole response has come", async () => {
+    const GET = "GET / HTTP/1.1\r\nHost: bench\r\n\r\n";
+    const s = await answering(GET.length, () => Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+    try {
+      const r = await client(String(s.port), "3", "4", "2");
+      expect(r).toEqual({ status: 0, out: "done 12\n" });
+      expect(s.bytes()).toBe(12 * GET.length);
+    } finally {
+      s.server.close();
+    }
+  });
+
+  it("with echo, sends the io suite's 64-byte line and counts a round trip when all 64 bytes are back", async () => {
+    const s = await answering(64, (line) => Buffer.from(line));
+    try {
+      const r = await client(String(s.port), "5", "3", "5", "echo");
+      expect(r).toEqual({ status: 0, out: "done 15\n" });
+      expect(s.bytes()).toBe(15 * 64);
+    } finally {
+      s.server.close();
+    }
+  });
+
+  it("refuses what it does not take, naming its arguments", async () => {
+    const r = await client("9", "1", "1");
+    expect(r.status).toBe(2);
+    expect(r.out).toContain('client: takes port, connections, requests, concurrency and, for an echo server, "echo"; got 9 1 1');
+    expect((await client("9", "1", "1", "1", "echo", "x")).status).toBe(2);
   });
 });
