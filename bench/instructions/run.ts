@@ -1,6 +1,6 @@
 // `npm run bench:instructions -- [case …] [--systems a,b] [--reps N] [--scale K] [--port P]`: what one more connection
-// or request costs our proxies and their Node peers, in user-space instructions counted by valgrind's callgrind
-// (callgrind.ts).
+// or request costs our proxies and their Node peers, and one more round trip our echo server and Node's, in user-space
+// instructions counted by valgrind's callgrind (callgrind.ts).
 //
 // The benchmark suites time the same code side by side and report ratios, but on a shared host the times of
 // identical code fall into fast and slow stretches (bench/README.md, "Instruction counts"). An instruction count
@@ -8,9 +8,9 @@
 // on a quiet one. What it does not see: the kernel's part (a system call counts as the instructions that make it),
 // waiting, and how the work spreads over the two cores. It complements the suites; it does not replace them.
 //
-// Each system runs under callgrind behind the lb suite's fixed backends (bench/lb/backend.ts), once with the load at
-// one size and once at three times it (client.ts); the difference between the two counts, divided
-// by the difference in size, leaves out start-up and compilation. Garbage collection and compilation land a little
+// Each system runs under callgrind behind the lb suite's fixed backends (bench/lb/backend.ts; an echo server has no
+// use for them), once with the load at one size and once at three times it (client.ts); the difference between the
+// two counts, divided by the difference in size, leaves out start-up and compilation. Garbage collection and compilation land a little
 // differently in each run, so the pair is taken --reps times and the median reported with the range.
 // For course authors: figures go in bench/README.md.
 import { spawnSync, type ChildProcess } from "node:child_process";
