@@ -10,8 +10,9 @@
 //
 // Each system runs under callgrind behind the lb suite's fixed backends (bench/lb/backend.ts; an echo server has no
 // use for them), once with the load at one size and once at three times it (client.ts); the difference between the
-// two counts, divided by the difference in size, leaves out start-up and compilation. Garbage collection and compilation land a little
-// differently in each run, so the pair is taken --reps times and the median reported with the range.
+// two counts, divided by the difference in size, leaves out start-up and compilation. Garbage collection and
+// compilation land a little differently in each run, so the pair is taken --reps times and the median reported with
+// the range.
 // For course authors: figures go in bench/README.md.
 import { spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
