@@ -1,10 +1,11 @@
-// A green socket over a real Node `net.Socket`, in paused mode: readiness events wake parked threads. Chapter 05.
+// A green socket over a real Node `net.Socket`: Node's events feed a queue and wake parked threads. Chapter 05.
 //
-// Node's sockets push: they call us when bytes arrive ('readable'), when a full send buffer has drained
-// ('drain'), at the end of the stream ('end') and on failure ('error'). A green thread pulls: it calls recv
-// and waits. The bridge is the hub's park/resume: recv parks the calling thread when nothing is buffered,
-// and the 'readable' callback resumes it. Nothing is read from the kernel that nobody asked for beyond
-// Node's small buffer, so a reader that stops reading stops the sender at the other end (TCP's window).
+// Node's sockets push: they call us when bytes arrive ('data'), when a full send buffer has drained ('drain'), at
+// the end of the stream ('end') and on failure ('error'). A green thread pulls: it calls recv and waits. The bridge
+// is the hub's park/resume and a queue: 'data' queues the chunk and resumes the thread parked in recv, and recv
+// takes chunks off the queue. The queue is bounded by two marks: past the high one the socket is paused, so Node
+// stops reading from the kernel and a reader that stops reading stops the sender at the other end (TCP's window);
+// below the low one it reads again.
 import type { Socket as NetSocket } from "node:net";
 import type { Greenlet } from "../02-hub/greenlet";
 import { getHub, type Hub } from "../02-hub/hub";
@@ -14,13 +15,25 @@ import { park } from "./park";
 import type { Address } from "./socket";
 import { BaseSocket, EMPTY } from "./stream";
 
+/** Past this many bytes queued for recv, the socket is paused: Node stops reading from the kernel. */
+const HIGH_WATER = 64 * 1024;
+/** Below this many it reads again. Two marks, so that a reader that keeps pace does not pause and resume per chunk. */
+const LOW_WATER = 16 * 1024;
+
 export class NodeSocket extends BaseSocket {
   readonly remote: Address;
   #local: Address | null = null;
   readonly #sock: NetSocket;
   readonly #hub: Hub;
-  /** The thread parked in recv, waiting for 'readable' or 'end'. */
+  /** The thread parked in recv, waiting for 'data' or 'end'. */
   #reader: Greenlet | null = null;
+  /** Chunks that arrived and no recv has taken yet, oldest first, and their bytes. */
+  #queue: Buffer[] = [];
+  #queued = 0;
+  /** Whether the queue passed HIGH_WATER and the socket was paused. */
+  #paused = false;
+  /** The 'data' listener, kept so that chapter 08's splice can take the socket's bytes over (handOver). */
+  readonly #onData: (chunk: Buffer) => void;
   /** The thread parked in sendall, waiting for 'drain'. */
   #writer: Greenlet | null = null;
   #eof = false;
@@ -36,11 +49,12 @@ export class NodeSocket extends BaseSocket {
     this.#sock = sock;
     // The peer's address is read now: once the socket has failed Node no longer knows it, and the error names it.
     this.remote = { host: sock.remoteAddress ?? "", port: sock.remotePort ?? 0 };
-    // A 'readable' listener puts the socket in paused mode: bytes wait in Node's buffer until read().
+    // A 'data' listener puts the socket in flowing mode: Node hands over each chunk as it reads it.
     // The listeners are bound once per socket, never per operation. Methods bound here rather than arrow-function
     // fields: the course runs TypeScript through tsx, which gives every arrow stored under a name a `name`
     // property of its own, about 256 bytes of heap each; five per socket is memory a proxy pays per connection.
-    sock.on("readable", this.#wakeReader.bind(this));
+    this.#onData = this.#queueChunk.bind(this);
+    sock.on("data", this.#onData);
     sock.on("end", this.#onEnd.bind(this));
     sock.on("drain", this.#wakeWriter.bind(this));
     sock.on("error", this.#onError.bind(this));
@@ -56,6 +70,16 @@ export class NodeSocket extends BaseSocket {
     return (this.#local ??= { host: this.#sock.localAddress ?? "", port: this.#sock.localPort ?? 0 });
   }
 
+  #queueChunk(chunk: Buffer): void {
+    this.#queue.push(chunk);
+    this.#queued += chunk.length;
+    if (this.#queued > HIGH_WATER && !this.#paused) {
+      // Nobody is reading fast enough: stop taking bytes from the kernel until recv has drained the queue.
+      this.#paused = true;
+      this.#sock.pause();
+    }
+    this.#wakeReader();
+  }
   #wakeReader(): void {
     if (this.#reader) this.#hub.resume(this.#reader);
   }
@@ -91,7 +115,22 @@ export class NodeSocket extends BaseSocket {
   // #endregion
 
   unread(data: Uint8Array): void {
-    if (data.length > 0) this.#sock.unshift(data);
+    if (data.length === 0) return;
+    this.#queue.unshift(Buffer.from(data.buffer, data.byteOffset, data.length));
+    this.#queued += data.length;
+  }
+
+  /**
+   * Chapter 08's splice reads the socket from Node's callbacks from here on: recv gets no more bytes, and what
+   * arrived that nobody took is handed over, oldest first. The socket is left paused or flowing as it was.
+   */
+  handOver(): Buffer[] {
+    this.#sock.off("data", this.#onData);
+    const queued = this.#queue;
+    this.#queue = [];
+    this.#queued = 0;
+    this.#paused = false;
+    return queued;
   }
 
   // #region node-sendall

@@ -87,10 +87,11 @@ export const fastNetwork: Network = {
           const chunk = Buffer.allocUnsafe(n);
           sharedReadBuffer.copy(chunk, 0, 0, n);
           if (reader.sink === null) {
-            // Not spliced (yet): for recv. push() says whether the stream's buffer is below its high-water mark;
-            // false stops the handle's reads (Node does that when this callback returns false) until recv drains
-            // the buffer and Node reads again. Returning true here would read on into memory while nobody calls
-            // recv: no backpressure at all.
+            // Not spliced (yet): for recv. push() hands the chunk to chapter 05's 'data' listener, which queues it
+            // and pauses the socket when nobody reads (for a socket with `onread`, pause() stops the handle's reads).
+            // Its answer, whether the stream's own buffer is below its high-water mark, is passed on: false stops
+            // the reads as well (Node does that when this callback returns false). Returning true regardless would
+            // read on into a paused stream's buffer while nobody calls recv: no backpressure at all.
             return sock.push(chunk);
           }
           reader.sink(chunk);

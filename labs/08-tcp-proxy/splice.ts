@@ -89,15 +89,16 @@ function forward(from: RawSocket, to: RawSocket, count: (n: number) => void, onE
   // A socket that reads into the shared buffer hands its chunks to the sink instead of 'data': copies already
   // (fast-net.ts), so the write may keep them. Its pause() stops reading at the handle, as for any socket.
   if (reader !== null) reader.sink = on.data;
-  // chapter 05's socket reads in paused mode (a 'readable' listener); 'data' needs flowing mode, and bytes that
-  // arrived before the splice are still in the stream's buffer: resume() emits them first.
-  // Taken off one by one: removeAllListeners("readable") deletes the key from the socket's table of events, and
-  // V8 then keeps that table as a larger dictionary for the rest of the connection (off() leaves the key, empty).
-  for (const listener of raw.listeners("readable")) raw.off("readable", listener as () => void);
+  // From here on the bytes go from Node's callbacks to the peer: chapter 05's socket stops queueing them for recv.
+  const queued = from.handOver();
   raw.on("data", on.data);
   raw.on("end", on.end);
   out.on("drain", on.drain);
+  // resume() before the queued chunks are written: it flows on the next tick, after them, and a write below that
+  // finds the peer full pauses the socket again, which resume() called afterwards would undo.
   raw.resume();
+  // What arrived before the splice and nobody read (a request sent while the backend was being connected) goes first.
+  for (const chunk of queued) on.data(chunk);
   // Its end came before the splice (a client that half-closed at once, while the backend was being connected):
   // Node has emitted 'end' already, and only once. Nothing is left to read, so the end is forwarded now.
   if (raw.readableEnded) on.end();
