@@ -1,8 +1,8 @@
 // The fast byte path for real sockets: Node's callbacks forward each chunk straight to the peer socket, while the
 // connection's green thread waits for the end. Built in chapter 08 as the reference's measured option.
 //
-// The green pipe (pipe.ts) pays, per chunk, a wake-up of a parked thread, a generator resume and a `read()` out of
-// Node's buffer. Forwarding in the 'data' callback pays none of that: the chunk Node hands us is written on before
+// The green pipe (pipe.ts) pays, per chunk, a wake-up of a parked thread, a generator resume and a `recv` off chapter
+// 05's queue. Forwarding in the 'data' callback pays none of that: the chunk Node hands us is written on before
 // the callback returns. What stays green is everything that is not a byte: the connect and its failover before
 // the splice, the wait for its end, the errors, the idle timeout and the teardown, all in the connection's thread.
 // Backpressure is the classic pair: pause the reader when write() returns false, resume it on 'drain'.

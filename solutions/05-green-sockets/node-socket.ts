@@ -74,7 +74,7 @@ export class NodeSocket extends BaseSocket {
     this.#queue.push(chunk);
     this.#queued += chunk.length;
     if (this.#queued > HIGH_WATER && !this.#paused) {
-      // Nobody is reading fast enough: stop taking bytes from the kernel until recv has drained the queue.
+      // Nobody is reading fast enough: stop taking bytes from the kernel until recv takes the queue below LOW_WATER.
       this.#paused = true;
       this.#sock.pause();
     }
