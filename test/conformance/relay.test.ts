@@ -3,6 +3,7 @@
 // to the green pipe). Course tests, not graded: the graded tests of the lab are in test/08-tcp-proxy.test.ts.
 import { describe, expect, it } from "vitest";
 import { sleep } from "@target/02-hub/green";
+import { Event } from "@target/04-primitives/event";
 import { spawn } from "@target/03-cancellation/greenthread";
 import { realNetwork } from "@target/05-green-sockets/node-network";
 import type { Network } from "@target/05-green-sockets/socket";
@@ -93,5 +94,50 @@ describe("the splice on the fast network: many connections sharing the read buff
       return results;
     }, 15_000);
     expect(got).toEqual(Array(CONNECTIONS).fill("intact"));
+  }, 20_000);
+});
+
+// Chapter 05's socket queues what arrives until recv takes it, and pauses itself past 64 KiB queued. The splice takes
+// a socket over from it (handOver): what was queued and nobody read must reach the peer first, in order, and a socket
+// that the full queue had paused must flow again, or the relay would wait forever for bytes nobody reads.
+describe("the splice on the fast network: bytes that came before the splice", () => {
+  const BEFORE = 512 * 1024; // far past the queue's high mark: the proxy's client socket is paused when the splice begins
+  const AFTER = 256 * 1024;
+
+  it("what the client sent before the splice reaches the backend first, then what it sent after, exactly", async () => {
+    const stream = pattern(BEFORE + AFTER, 7);
+    const got = await real(function* () {
+      const received = new Event<Buffer>();
+      const backendAt = yield* server(realNetwork, { host: "127.0.0.1", port: 0 }, function* (s) {
+        received.send(yield* readAll(s));
+      });
+      const l = yield* fastNetwork.listen({ host: "127.0.0.1", port: 0 });
+      const splicing = new Event<true>();
+      const proxy = spawn(function* proxyConnection() {
+        const client = yield* l.accept();
+        const upstream = yield* fastNetwork.connect(backendAt);
+        yield* sleep(200); // not splicing yet: the client's bytes fill chapter 05's queue, and the socket pauses
+        splicing.send(true);
+        try {
+          yield* spliceRelay(client, upstream, () => {}, () => {});
+        } finally {
+          client.close();
+          upstream.close();
+        }
+      });
+      const c = yield* realNetwork.connect(l.address);
+      c.timeout = 5000;
+      yield* c.sendall(stream.subarray(0, BEFORE));
+      yield* splicing.wait();
+      yield* c.sendall(stream.subarray(BEFORE));
+      c.shutdown();
+      const echoed = yield* readAll(c); // the backend answers nothing: its end comes back once it has read all
+      const atBackend = (yield* received.wait()) ?? Buffer.alloc(0);
+      c.close();
+      yield* proxy.wait();
+      l.close();
+      return { echoed: echoed.length, intact: atBackend.equals(stream), length: atBackend.length };
+    }, 15_000);
+    expect(got).toEqual({ echoed: 0, intact: true, length: BEFORE + AFTER });
   }, 20_000);
 });
