@@ -13,12 +13,15 @@ import { PARK, type Green } from "../02-hub/suspend";
 import { ConnectionResetError, fromNodeError, SocketClosedError, type SocketError } from "./errors";
 import { park } from "./park";
 import type { Address } from "./socket";
-import { BaseSocket, EMPTY } from "./stream";
+import { asBuffer, BaseSocket, EMPTY } from "./stream";
 
 /** Past this many bytes queued for recv, the socket is paused: Node stops reading from the kernel. */
 const HIGH_WATER = 64 * 1024;
 /** Below this many it reads again. Two marks, so that a reader that keeps pace does not pause and resume per chunk. */
 const LOW_WATER = 16 * 1024;
+
+/** What handOver returns when nothing was queued. */
+const NOTHING: readonly Buffer[] = [];
 
 export class NodeSocket extends BaseSocket {
   readonly remote: Address;
@@ -116,7 +119,7 @@ export class NodeSocket extends BaseSocket {
 
   unread(data: Uint8Array): void {
     if (data.length === 0) return;
-    this.#queue.unshift(Buffer.from(data.buffer, data.byteOffset, data.length));
+    this.#queue.unshift(asBuffer(data));
     this.#queued += data.length;
   }
 
@@ -124,12 +127,14 @@ export class NodeSocket extends BaseSocket {
    * Chapter 08's splice reads the socket from Node's callbacks from here on: recv gets no more bytes, and what
    * arrived that nobody took is handed over, oldest first. The socket is left paused or flowing as it was.
    */
-  handOver(): Buffer[] {
+  handOver(): readonly Buffer[] {
     this.#sock.off("data", this.#onData);
+    this.#paused = false;
+    // Nothing queued (always so on a backend's socket, which speaks only when asked): nothing allocated.
+    if (this.#queue.length === 0) return NOTHING;
     const queued = this.#queue;
     this.#queue = [];
     this.#queued = 0;
-    this.#paused = false;
     return queued;
   }
 

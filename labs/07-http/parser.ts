@@ -31,6 +31,8 @@ type State =
   | "dead"; // an error was found: nothing more is read
 // #endregion
 
+// The same as chapter 05's `asBuffer` (stream.ts), written again so that the parser, which does no I/O, imports
+// nothing of the sockets.
 const asBuffer = (chunk: Uint8Array): Buffer =>
   Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 

@@ -12,7 +12,7 @@ import { park } from "./park";
 import type { Endpoint, Pipe, Segment } from "./sim-pipe";
 import type { SimNetwork } from "./sim-network";
 import { formatAddress, type Address } from "./socket";
-import { BaseSocket, EMPTY } from "./stream";
+import { asBuffer, BaseSocket, EMPTY } from "./stream";
 
 export class SimSocket extends BaseSocket implements Endpoint {
   readonly #net: SimNetwork;
@@ -148,13 +148,13 @@ export class SimSocket extends BaseSocket implements Endpoint {
 
   unread(data: Uint8Array): void {
     if (data.length === 0) return;
-    this.#rx.unshift(Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    this.#rx.unshift(asBuffer(data));
     this.#rxBytes += data.length;
   }
 
   // #region sim-sendall
   *sendall(data: Uint8Array | string): Green<void> {
-    const buf = typeof data === "string" ? Buffer.from(data) : Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const buf = typeof data === "string" ? Buffer.from(data) : asBuffer(data);
     const limit = this.#net.options.sendBuffer;
     for (let at = 0; at < buf.length; ) {
       this.#checkWritable();

@@ -12,6 +12,14 @@ export const EMPTY: Buffer = Buffer.alloc(0);
 
 const NEWLINE = 0x0a;
 
+/**
+ * The bytes of `data` as a Buffer: `data` itself when it is one (a recv's chunk, a subarray of one), else a Buffer
+ * view of the same memory. Never a copy, so a caller that keeps the result keeps the caller's bytes.
+ */
+export function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
 export abstract class BaseSocket implements Socket {
   timeout: number | null = null;
   abstract readonly local: Address;
