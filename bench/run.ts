@@ -16,7 +16,7 @@ import { topSelfTime } from "./lib/profile";
 import { finish, machine, measuredAt, spread, table } from "./lib/report";
 import { machineTime, StealTally, stealText, stolen } from "./lib/steal";
 import type { Case, Row, Suite, System } from "./lib/suite";
-import { checkSelected, quoted, UsageError, wantedSystems, wholeNumber } from "./lib/usage";
+import { checkSelected, quoted, usageMessage, wantedSystems, wholeNumber } from "./lib/usage";
 
 const benchDir = import.meta.dirname;
 const repoDir = resolve(benchDir, "..");
@@ -64,8 +64,7 @@ const suiteModule = (await import(pathToFileURL(resolve(benchDir, "suites", `${s
 };
 /** A mistake in the options is printed as a sentence, without a stack trace; anything else is thrown on. */
 function failOnUsage(e: unknown): never {
-  if (!(e instanceof UsageError)) throw e;
-  console.error(`${e.message}\n(npm run bench -- --help for every option)`);
+  console.error(`${usageMessage(e)}\n(npm run bench -- --help for every option)`);
   process.exit(2);
 }
 

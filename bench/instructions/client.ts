@@ -6,7 +6,7 @@
 // Prints "done N" on stdout once every response has come; exits with 1, saying why, when a connection fails.
 // `node --import tsx bench/instructions/client.ts <port> <connections> <requests> <concurrency> [echo]`
 import { connect } from "node:net";
-import { UsageError, wholeNumber } from "../lib/usage";
+import { UsageError, usageMessage, wholeNumber } from "../lib/usage";
 
 const NAMES = ["port", "connections", "requests", "concurrency"];
 const echo = process.argv[2 + NAMES.length] === "echo";
@@ -17,8 +17,7 @@ try {
   }
   args = process.argv.slice(2, 2 + NAMES.length).map((text, i) => wholeNumber(NAMES[i]!, text));
 } catch (e) {
-  if (!(e instanceof UsageError)) throw e;
-  console.error(`client: ${e.message}`);
+  console.error(`client: ${usageMessage(e)}`);
   process.exit(2);
 }
 const [port, connections, requests, concurrency] = args as [number, number, number, number];

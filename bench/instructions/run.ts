@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { node, sleep, start, stop } from "../lib/proc";
 import { fmt, median } from "../lib/report";
-import { UsageError, wholeNumber } from "../lib/usage";
+import { UsageError, usageMessage, wholeNumber } from "../lib/usage";
 import { instructionsIn, marginal } from "./callgrind";
 
 /** The proxy listens here and the backends on the next three ports (--port moves them, to run two trees at once). */
@@ -212,8 +212,7 @@ async function main(): Promise<number> {
     reps = wholeNumber("--reps", values.reps);
     port = wholeNumber("--port", values.port, 1024, 65531); // the backends take the three ports above it
   } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    console.error(`${e.message}\n${USAGE}`);
+    console.error(`${usageMessage(e)}\n${USAGE}`);
     return 2;
   }
   LISTEN = port;

@@ -17,6 +17,15 @@ export interface DriverOptions {
 /** A mistake in the options: run.ts prints the message alone (no stack trace) and exits with status 2. */
 export class UsageError extends Error {}
 
+/**
+ * For a command's `catch`: the message of a mistake in the options, to print without a stack trace before exiting
+ * with status 2. Anything else is not the user's mistake and is thrown on.
+ */
+export function usageMessage(e: unknown): string {
+  if (!(e instanceof UsageError)) throw e;
+  return e.message;
+}
+
 /** The comma-separated names of `--systems`, or undefined without it; throws on a name the suite does not have. */
 export function wantedSystems(option: string | undefined, known: readonly string[]): string[] | undefined {
   if (option === undefined) return undefined;

@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { acceptQueue, queueLine, watchWrkRun } from "../lib/accept-queue";
 import { listening, node, start, stop } from "../lib/proc";
 import { settle } from "../lib/proxy-bench";
-import { UsageError, wholeNumber } from "../lib/usage";
+import { usageMessage, wholeNumber } from "../lib/usage";
 import { warmUp, wrk } from "../lib/wrk";
 
 const BACKENDS = [9101, 9102, 9103];
@@ -42,8 +42,7 @@ async function main(): Promise<number> {
     reps = wholeNumber("--reps", values.reps);
     port = wholeNumber("--port", values.port, 1, 65535);
   } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    console.error(`${e.message}\n${usage}`);
+    console.error(`${usageMessage(e)}\n${usage}`);
     return 2;
   }
   let backends: ChildProcess | null = null;

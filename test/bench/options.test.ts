@@ -4,7 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { checkSelected, UsageError, wantedSystems, wholeNumber } from "../../bench/lib/usage";
+import { checkSelected, UsageError, usageMessage, wantedSystems, wholeNumber } from "../../bench/lib/usage";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -35,6 +35,12 @@ describe("bench options", () => {
     expect(() => wholeNumber("--reps", "2.5")).toThrow('--reps must be a whole number of at least 1, not "2.5"');
     expect(() => wholeNumber("--port", "80", 1024, 65531)).toThrow('--port must be a whole number from 1024 to 65531, not "80"');
     expect(() => wholeNumber("--conns", undefined)).toThrow('--conns must be a whole number of at least 1, not ""');
+  });
+
+  it("a command's catch: a UsageError gives its message to print, anything else is thrown on", () => {
+    expect(usageMessage(new UsageError("--reps must be a whole number"))).toBe("--reps must be a whole number");
+    const bug = new TypeError("x is undefined");
+    expect(() => usageMessage(bug)).toThrow(bug);
   });
 
 });
