@@ -52,6 +52,20 @@ export const needs = (...files: string[]) => (): string | null => {
   return absent.length ? `${absent.join(", ")} not written yet` : null;
 };
 
+/**
+ * The versions a result records: wrk's, from the first line `wrk -v` prints ("wrk 4.1.0 [epoll] Copyright…"), and
+ * each system's that says one, every version once: HAProxy's two configurations are one HAProxy.
+ */
+export function toolVersions(wrkOutput: string, systems: readonly Pick<ProxySystem, "name" | "version">[]): Record<string, string> {
+  const wrk = wrkOutput.trim().split("\n")[0] ?? "";
+  const versions: Record<string, string> = { wrk: wrk.split(" [")[0] || "wrk" };
+  for (const s of systems) {
+    const v = s.version?.();
+    if (v && !Object.values(versions).includes(v)) versions[s.name] = v;
+  }
+  return versions;
+}
+
 /** One proxy (or none) to put between wrk and the backends. */
 export interface ProxySystem {
   readonly name: string;
@@ -405,12 +419,7 @@ export async function runProxyBench(suite: ProxySuite, options: DriverOptions): 
     aims: (r) => suite.aims({ rows: r, conns, backends: kinds, get }),
   };
   // wrk -v prints its version and exits with status 1, so probe() cannot be used here.
-  const wrkVersion = `${spawnSync("wrk", ["-v"], { encoding: "utf8" }).stdout ?? ""}`.trim().split("\n")[0] ?? "";
-  const versions: Record<string, string> = { wrk: wrkVersion.split(" [")[0] || "wrk" };
-  for (const s of systems) {
-    const v = s.version?.();
-    if (v && !Object.values(versions).includes(v)) versions[s.name] = v; // once for HAProxy's two configurations
-  }
+  const versions = toolVersions(`${spawnSync("wrk", ["-v"], { encoding: "utf8" }).stdout ?? ""}`, systems);
   // A system with no measurement left at some count would make a partial table: such a run is not saved.
   const empty = kinds.flatMap((b) => measuredWith(systems, b).flatMap((s) => conns.filter((n) => !samples.get(key(s, n, b))?.length).map((n) => `${s.name} at ${n}${b.suffix}`)));
   const why = empty.length ? `no measurement of ${empty.join(", ")}` : options["no-save"] ? "--no-save" : "a partial or quick run";

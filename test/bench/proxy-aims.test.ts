@@ -1,7 +1,8 @@
-// The proxy suites' aims (bench/lib/proxy-bench.ts) when a proxy leaves clients unaccepted: the aim that every
-// client was accepted, and that a ratio over fewer clients than the peer's (or more) judges no aim.
+// The proxy suites' engine (bench/lib/proxy-bench.ts): its aims when a proxy leaves clients unaccepted (the aim that
+// every client was accepted, and that a ratio over fewer clients than the peer's, or more, judges no aim), and the
+// versions a result records.
 import { describe, expect, it } from "vitest";
-import { type AimContext, type BackendKind, caseOf, everyClientAccepted, type Figure, judge } from "../../bench/lib/proxy-bench";
+import { type AimContext, type BackendKind, caseOf, everyClientAccepted, type Figure, judge, toolVersions } from "../../bench/lib/proxy-bench";
 import type { Row } from "../../bench/lib/suite";
 
 const FIXED: BackendKind = { id: "fixed", suffix: "", ports: [9101], argv: ["true"] };
@@ -45,5 +46,22 @@ describe("a proxy that leaves clients unaccepted", () => {
     expect(aim.detail).toBe("64 conns: 0.91×, 5000 conns: 0.95× (hub accepted 1,455 of 5,000 clients: not like for like, so not met)");
     const served = context({ rps: { 5000: { hub: 21_000, haproxy: 22_000 } }, accepted: { 5000: { hub: 5000, haproxy: 5000 } } });
     expect(judge(served, "hub", "requests/s ≥ 0.9× HAProxy's", "rps", "haproxy", (r) => r >= 0.9)).toEqual({ aim: "requests/s ≥ 0.9× HAProxy's", met: true, detail: "5000 conns: 0.95×" });
+  });
+});
+
+describe("the versions a proxy suite's result records", () => {
+  const WRK = "wrk 4.1.0 [epoll] Copyright (C) 2012 Will Glozer\nUsage: wrk <options> <url>\n";
+  it("names wrk by its first line, and each version once: HAProxy's two configurations are one HAProxy", () => {
+    const systems = [
+      { name: "hub (splice)" }, // ours: no version of its own
+      { name: "haproxy", version: () => "HAProxy 2.6.12" },
+      { name: "haproxy nbthread 1", version: () => "HAProxy 2.6.12" },
+      { name: "nginx", version: () => "nginx 1.22.1" },
+      { name: "node net+pipe", version: () => undefined },
+    ];
+    expect(toolVersions(WRK, systems)).toEqual({ wrk: "wrk 4.1.0", haproxy: "HAProxy 2.6.12", nginx: "nginx 1.22.1" });
+  });
+  it("says wrk when wrk printed nothing", () => {
+    expect(toolVersions("", [])).toEqual({ wrk: "wrk" });
   });
 });
