@@ -32,7 +32,7 @@ export interface NetworkEnv {
   readonly cut?: () => void;
 }
 
-export type NetworkTest = "order" | "backpressure" | "half-close" | "reset" | "backlog" | "close-while-blocked" | "errors" | "connect-timeout";
+export type NetworkTest = "order" | "backpressure" | "half-close" | "unread" | "reset" | "backlog" | "close-while-blocked" | "errors" | "connect-timeout";
 
 export interface NetworkSubject {
   readonly name: string;
@@ -147,6 +147,28 @@ export function networkConformance(subject: NetworkSubject): void {
         return { late, answer, again };
       });
       expect(result).toEqual({ late: "EBADF", answer: "got 4 bytes: a\nb\n", again: 0 });
+    });
+
+    test("unread", "unread puts bytes back before the rest, a Buffer or another Uint8Array's view, and recv hands them out as Buffers", async () => {
+      const result = await subject.run(function* ({ server, client, at }) {
+        const l = yield* server.listen(at);
+        spawn(function* () {
+          const s = yield* l.accept();
+          yield* s.sendall("world\n");
+          s.close();
+        });
+        const c = yield* client.connect(l.address);
+        const wo = yield* c.recvExactly(2);
+        c.unread(wo); // a Buffer: what recvLine gives back
+        const memory = Uint8Array.from([0x2a, 0x68, 0x69, 0x2a]); // "*hi*": not a Buffer
+        c.unread(memory.subarray(1, 3)); // a view from its second byte: "hi"
+        const first = yield* c.recv();
+        const rest = (yield* readAll(c)).toString();
+        c.close();
+        l.close();
+        return { first: first.toString(), buffer: Buffer.isBuffer(first), rest };
+      });
+      expect(result).toEqual({ first: "hi", buffer: true, rest: "world\n" });
     });
 
     test("reset", "a peer's abort reaches recv as ConnectionResetError (ECONNRESET)", async () => {
