@@ -39,8 +39,10 @@ export class RawSocket extends NodeSocket {
     readonly raw: NetSocket,
     /** Present on sockets made by connect: their reads land in the shared buffer. */
     readonly reader: SharedReader | null = null,
+    /** The address a socket made by connect dialed (NodeSocket's `dialed`). */
+    dialed?: Address,
   ) {
-    super(hub, raw);
+    super(hub, raw, dialed);
   }
 }
 
@@ -100,7 +102,7 @@ export const fastNetwork: Network = {
       },
     });
     yield* connected(sock, addr, options.timeout ?? null);
-    return new RawSocket(getHub(), sock, reader);
+    return new RawSocket(getHub(), sock, reader, addr);
   },
 };
 // #endregion

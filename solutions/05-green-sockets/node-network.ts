@@ -166,7 +166,7 @@ export class NodeNetwork implements Network {
   *connect(addr: Address, options: ConnectOptions = {}): Green<Socket> {
     const sock = netConnect({ host: addr.host, port: addr.port, allowHalfOpen: true });
     yield* connected(sock, addr, options.timeout ?? null);
-    return new NodeSocket(getHub(), sock);
+    return new NodeSocket(getHub(), sock, addr);
   }
 }
 

@@ -45,13 +45,18 @@ export class NodeSocket extends BaseSocket {
   #shut = false;
 
   // #region node-events
-  /** Wraps a connected socket; from here on its events wake our threads. */
-  constructor(hub: Hub, sock: NetSocket) {
+  /**
+   * Wraps a connected socket; from here on its events wake our threads. `dialed`: the address a socket we connected
+   * was connected to, which is its peer's.
+   */
+  constructor(hub: Hub, sock: NetSocket, dialed?: Address) {
     super();
     this.#hub = hub;
     this.#sock = sock;
-    // The peer's address is read now: once the socket has failed Node no longer knows it, and the error names it.
-    this.remote = { host: sock.remoteAddress ?? "", port: sock.remotePort ?? 0 };
+    // The peer's address is known now, because once the socket has failed Node no longer knows it, and the error
+    // names it. An accepted socket asks the kernel (getpeername); one we connected knows it already, and a proxy,
+    // which connects once per client, spares a system call per connection.
+    this.remote = dialed ? { host: dialed.host, port: dialed.port } : { host: sock.remoteAddress ?? "", port: sock.remotePort ?? 0 };
     // A 'data' listener puts the socket in flowing mode: Node hands over each chunk as it reads it.
     // The listeners are bound once per socket, never per operation. Methods bound here rather than arrow-function
     // fields: the course runs TypeScript through tsx, which gives every arrow stored under a name a `name`

@@ -32,7 +32,7 @@ export interface NetworkEnv {
   readonly cut?: () => void;
 }
 
-export type NetworkTest = "order" | "backpressure" | "half-close" | "unread" | "reset" | "backlog" | "close-while-blocked" | "errors" | "connect-timeout";
+export type NetworkTest = "order" | "backpressure" | "half-close" | "unread" | "addresses" | "reset" | "backlog" | "close-while-blocked" | "errors" | "connect-timeout";
 
 export interface NetworkSubject {
   readonly name: string;
@@ -169,6 +169,37 @@ export function networkConformance(subject: NetworkSubject): void {
         return { first: first.toString(), buffer: Buffer.isBuffer(first), rest };
       });
       expect(result).toEqual({ first: "hi", buffer: true, rest: "world\n" });
+    });
+
+    test("addresses", "both ends name both addresses: the client's peer is the listener's address, the server's peer the client's own, known even when first asked for after the connection failed", async () => {
+      const result = await subject.run(function* ({ server, client, at }) {
+        const l = yield* server.listen(at);
+        const accepted = spawn(function* () {
+          return yield* l.accept();
+        });
+        const c = yield* client.connect(l.address);
+        const s = yield* accepted.wait();
+        const [serverLocal, clientLocal] = [s.local, c.local];
+        // The peers' addresses are first asked for after the connection failed: errors name the peer, so a socket
+        // must know it from the start (a local address, which no error names, may be read when first asked for).
+        s.abort();
+        const serverRemote = s.remote;
+        let failure = "no error";
+        try {
+          yield* readAll(c);
+        } catch (e) {
+          failure = (e as Error).name;
+        }
+        const seen = { listener: l.address, serverLocal, serverRemote, clientRemote: c.remote, clientLocal, failure };
+        c.close();
+        l.close();
+        return seen;
+      });
+      expect(result.failure, "the abort reaches the client").toBe("ConnectionResetError");
+      expect(result.clientRemote, "the client's remote").toEqual(result.listener);
+      expect(result.serverLocal, "the accepted socket's local").toEqual(result.listener);
+      expect(result.serverRemote, "the accepted socket's remote").toEqual(result.clientLocal);
+      expect(result.clientLocal.port, "the client's own port").toBeGreaterThan(0);
     });
 
     test("reset", "a peer's abort reaches recv as ConnectionResetError (ECONNRESET)", async () => {
