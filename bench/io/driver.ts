@@ -17,13 +17,11 @@ import type { Aim, Case, Row, Suite } from "../lib/suite";
 import { cpuPer, cpuTimes, type CpuTimes, listening, node, probe, repoDir, sleep, start, stop } from "../lib/proc";
 import { machineTime, StealTally, stealText, stolen } from "../lib/steal";
 import { checkSelected, type DriverOptions, quoted, wantedSystems, wholeNumber } from "../lib/usage";
-import { warmUp, wrk as runWrk, type WrkResult } from "../lib/wrk";
-
+import { warmUp, wrk as runWrk, wrkBanner, WRK_INSTALL, type WrkResult, wrkVersionOf } from "../lib/wrk";
 
 const PORT = 9300;
 const PYTHON = "/usr/bin/python3"; // Debian's eventlet lives in the system Python only, not in another one on PATH
 const EVENTLET_INSTALL = "apt-get update && apt-get install -y python3-eventlet";
-const WRK_INSTALL = "apt-get update && apt-get install -y wrk";
 export const SUBJECT = "hub";
 export const TITLE = "io: the hub's echo and HTTP servers on real sockets beside Node and eventlet";
 
@@ -188,7 +186,7 @@ export async function runIo(options: DriverOptions): Promise<number> {
   }
   const ids = (["echo", "http"] as const).flatMap((part) => CONNS[part].map((n) => `${part}-${n}`));
   checkSelected(options.only, groups.length, `it takes a part ("echo", "http"), a connection count, or both (${quoted(ids)})`);
-  if (groups.some((g) => g.part === "http") && spawnSync("wrk", ["-v"]).error) {
+  if (groups.some((g) => g.part === "http") && wrkBanner() === null) {
     const why = `the HTTP part skipped: wrk is not installed; install it with: ${WRK_INSTALL}`;
     notes.push(why);
     console.error(`note: ${why}`);
@@ -264,9 +262,9 @@ export async function runIo(options: DriverOptions): Promise<number> {
     }
   }
   const suite: Suite = { name: "io", title: TITLE, cases, systems: [], subject: SUBJECT, aims: (r) => aims(r, groups) };
-  const wrkVersion = `${spawnSync("wrk", ["-v"], { encoding: "utf8" }).stdout ?? ""}`.trim().split("\n")[0] ?? "";
+  const wrkVersion = wrkVersionOf(wrkBanner() ?? "");
   const versions: Record<string, string> = {};
-  if (wrkVersion) versions.wrk = wrkVersion.split(" [")[0]!;
+  if (wrkVersion) versions.wrk = wrkVersion;
   for (const s of systems) {
     const v = s.version?.();
     if (v) versions[s.name] = v;

@@ -7,7 +7,7 @@
 // queue (how many of the N clients it had accepted by the end of the run), read them again, stop it. The backends
 // run for the whole suite; a system without a program ("direct") points wrk straight at one backend, which shows
 // they are not the bottleneck. A suite is a spec: its systems, backends, counts and aims.
-import { type ChildProcess, spawnSync } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -18,7 +18,7 @@ import type { Aim, Case, Row, Suite } from "./suite";
 import { cpuPer, cpuTimes, listening, memKiB, repoDir, sleep, start, stop } from "./proc";
 import { machineTime, StealTally, stealText, stolen } from "./steal";
 import { checkSelected, type DriverOptions, quoted, UsageError, wantedSystems, wholeNumber } from "./usage";
-import { wrk } from "./wrk";
+import { wrk, wrkBanner, WRK_INSTALL, wrkVersionOf } from "./wrk";
 import { NODE_FLAGS } from "../../solutions/14-capstone/node-flags";
 
 
@@ -56,9 +56,8 @@ export const needs = (...files: string[]) => (): string | null => {
  * The versions a result records: wrk's, from the first line `wrk -v` prints ("wrk 4.1.0 [epoll] Copyright…"), and
  * each system's that says one, every version once: HAProxy's two configurations are one HAProxy.
  */
-export function toolVersions(wrkOutput: string, systems: readonly Pick<ProxySystem, "name" | "version">[]): Record<string, string> {
-  const wrk = wrkOutput.trim().split("\n")[0] ?? "";
-  const versions: Record<string, string> = { wrk: wrk.split(" [")[0] || "wrk" };
+export function toolVersions(wrkBanner: string, systems: readonly Pick<ProxySystem, "name" | "version">[]): Record<string, string> {
+  const versions: Record<string, string> = { wrk: wrkVersionOf(wrkBanner) || "wrk" };
   for (const s of systems) {
     const v = s.version?.();
     if (v && !Object.values(versions).includes(v)) versions[s.name] = v;
@@ -171,7 +170,6 @@ export function caseOf(figure: Figure, conns: number, backend: Pick<BackendKind,
   };
 }
 
-export const WRK_INSTALL = "apt-get update && apt-get install -y wrk";
 
 /**
  * Throws when something already listens on 127.0.0.1:`port`: on a machine shared with other work, another program
@@ -319,7 +317,7 @@ const measuredWith = (systems: readonly ProxySystem[], backend: BackendKind): Pr
 
 /** True when wrk runs here; otherwise says how to install it. */
 function haveWrk(): boolean {
-  if (!spawnSync("wrk", ["-v"]).error) return true;
+  if (wrkBanner() !== null) return true;
   console.error(`wrk is not installed: ${WRK_INSTALL}`);
   return false;
 }
@@ -419,7 +417,7 @@ export async function runProxyBench(suite: ProxySuite, options: DriverOptions): 
     aims: (r) => suite.aims({ rows: r, conns, backends: kinds, get }),
   };
   // wrk -v prints its version and exits with status 1, so probe() cannot be used here.
-  const versions = toolVersions(`${spawnSync("wrk", ["-v"], { encoding: "utf8" }).stdout ?? ""}`, systems);
+  const versions = toolVersions(wrkBanner() ?? "", systems);
   // A system with no measurement left at some count would make a partial table: such a run is not saved.
   const empty = kinds.flatMap((b) => measuredWith(systems, b).flatMap((s) => conns.filter((n) => !samples.get(key(s, n, b))?.length).map((n) => `${s.name} at ${n}${b.suffix}`)));
   const why = empty.length ? `no measurement of ${empty.join(", ")}` : options["no-save"] ? "--no-save" : "a partial or quick run";

@@ -1,6 +1,22 @@
 // wrk, the HTTP load generator the io and lb suites drive (chapters 07–08 benchmarks): one run against a loopback
-// port, and the parser of what it prints (requests/s, the 50th and 99th latency percentiles, errors).
+// port, the parser of what it prints (requests/s, the 50th and 99th latency percentiles, errors), and whether it is
+// installed and which version, which every result that used it records.
+import { spawnSync } from "node:child_process";
 import { start } from "./proc";
+
+/** How to install wrk, told when a suite needs it and it is missing. */
+export const WRK_INSTALL = "apt-get update && apt-get install -y wrk";
+
+/** What `wrk -v` prints (its version, then its usage), or null when wrk is not installed here. */
+export function wrkBanner(): string | null {
+  const r = spawnSync("wrk", ["-v"], { encoding: "utf8" });
+  return r.error ? null : (r.stdout ?? "");
+}
+
+/** wrk's version as a result records it: the first line of its banner without the build details ("wrk 4.1.0"). */
+export function wrkVersionOf(banner: string): string {
+  return (banner.trim().split("\n")[0] ?? "").split(" [")[0]!;
+}
 
 export interface WrkResult {
   /** Requests per second over the run. */

@@ -1,6 +1,6 @@
 // The benchmarks' wrk parser (bench/lib/wrk.ts), on wrk 4.2's report: the figures the io and lb suites record.
 import { describe, expect, it } from "vitest";
-import { parseWrk, wrkMs } from "../../bench/lib/wrk";
+import { parseWrk, wrkMs, wrkVersionOf } from "../../bench/lib/wrk";
 
 const REPORT = `Running 5s test @ http://127.0.0.1:8080/
   1 threads and 256 connections
@@ -45,5 +45,12 @@ describe("wrk's report", () => {
 
   it("fails with wrk's last words when the report holds no figures", () => {
     expect(() => parseWrk("unable to connect to 127.0.0.1:8080 Connection refused\n")).toThrow(/wrk printed no figures: unable to connect/);
+  });
+});
+
+describe("wrk's version, as a result records it", () => {
+  it("is the first line of `wrk -v` without the build details in brackets; nothing when wrk printed nothing", () => {
+    expect(wrkVersionOf("wrk debian/4.1.0-3+b2 [epoll] Copyright (C) 2012 Will Glozer\nUsage: wrk <options> <url>\n")).toBe("wrk debian/4.1.0-3+b2");
+    expect(wrkVersionOf("")).toBe("");
   });
 });
