@@ -17,7 +17,7 @@ import {
   SocketError,
   TimedOutError,
 } from "@target/05-green-sockets/errors";
-import type { Address, Network, Socket } from "@target/05-green-sockets/socket";
+import type { Address, Listener, Network, Socket } from "@target/05-green-sockets/socket";
 import { CHUNK, chunkOf, clientsOneByOne, readAll, readChunks, refusal, untilStalled } from "./net";
 
 /** What a test gets: where servers listen and from where clients connect. */
@@ -48,6 +48,16 @@ export interface NetworkSubject {
   readonly total: number;
   /** Tests this network cannot run, each with the reason. */
   readonly skip?: Partial<Record<NetworkTest, string>>;
+}
+
+/** A listener on `at` and one connection through it: the client's socket and the one the listener accepted. */
+function* connection(server: Network, client: Network, at: Address): Green<{ l: Listener; c: Socket; s: Socket }> {
+  const l = yield* server.listen(at);
+  const accepted = spawn(function* () {
+    return yield* l.accept();
+  });
+  const c = yield* client.connect(l.address);
+  return { l, c, s: yield* accepted.wait() };
 }
 
 /** Registers the suite for `subject`. */
@@ -89,12 +99,7 @@ export function networkConformance(subject: NetworkSubject): void {
     for (const who of ["client", "server"] as const) {
       test("backpressure", `a ${who} that stops reading stops the writer within a bounded buffer, and then gets every byte`, async () => {
         const result = await subject.run(function* ({ server, client, at }) {
-          const l = yield* server.listen(at);
-          const accepted = spawn(function* () {
-            return yield* l.accept();
-          });
-          const c = yield* client.connect(l.address);
-          const s = yield* accepted.wait();
+          const { l, c, s } = yield* connection(server, client, at);
           const [writer, reader] = who === "client" ? [s, c] : [c, s];
           let sent = 0;
           const writing = spawn(function* () {
@@ -173,12 +178,7 @@ export function networkConformance(subject: NetworkSubject): void {
 
     test("addresses", "both ends name both addresses: the client's peer is the listener's address, the server's peer the client's own, known even when first asked for after the connection failed", async () => {
       const result = await subject.run(function* ({ server, client, at }) {
-        const l = yield* server.listen(at);
-        const accepted = spawn(function* () {
-          return yield* l.accept();
-        });
-        const c = yield* client.connect(l.address);
-        const s = yield* accepted.wait();
+        const { l, c, s } = yield* connection(server, client, at);
         const [serverLocal, clientLocal] = [s.local, c.local];
         // The peers' addresses are first asked for after the connection failed: errors name the peer, so a socket
         // must know it from the start (a local address, which no error names, may be read when first asked for).
