@@ -170,7 +170,6 @@ export function caseOf(figure: Figure, conns: number, backend: Pick<BackendKind,
   };
 }
 
-
 /**
  * Throws when something already listens on 127.0.0.1:`port`: on a machine shared with other work, another program
  * on the port would be measured in place of the proxy, which then fails to listen and exits.
@@ -416,7 +415,6 @@ export async function runProxyBench(suite: ProxySuite, options: DriverOptions): 
     name: suite.name, title: suite.title, cases, systems: [], subject: suite.subject,
     aims: (r) => suite.aims({ rows: r, conns, backends: kinds, get }),
   };
-  // wrk -v prints its version and exits with status 1, so probe() cannot be used here.
   const versions = toolVersions(wrkBanner() ?? "", systems);
   // A system with no measurement left at some count would make a partial table: such a run is not saved.
   const empty = kinds.flatMap((b) => measuredWith(systems, b).flatMap((s) => conns.filter((n) => !samples.get(key(s, n, b))?.length).map((n) => `${s.name} at ${n}${b.suffix}`)));

@@ -7,7 +7,10 @@ import { start } from "./proc";
 /** How to install wrk, told when a suite needs it and it is missing. */
 export const WRK_INSTALL = "apt-get update && apt-get install -y wrk";
 
-/** What `wrk -v` prints (its version, then its usage), or null when wrk is not installed here. */
+/**
+ * What `wrk -v` prints (its version, then its usage), or null when wrk is not installed here. It exits with status 1
+ * even then, so only a failure to start it says it is missing (proc.ts's probe() would call it missing always).
+ */
 export function wrkBanner(): string | null {
   const r = spawnSync("wrk", ["-v"], { encoding: "utf8" });
   return r.error ? null : (r.stdout ?? "");
