@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { isSource, listFiles } from "../lib/files";
+import { firstOccurrences } from "../lib/first-occurrences";
 import { isMarkerLine, parseSource } from "../lib/markers";
 
 export interface SolutionBody {
@@ -101,21 +102,27 @@ export interface Needle {
 
 /** What to search for: each whole body, and each of its telling lines not found in `allowed`. */
 export function needlesOf(bodies: readonly SolutionBody[], allowed: readonly string[]): Needle[] {
-  const seen = norm(allowed.join("\n"));
+  const telling = (l: string): boolean => l.length >= MIN_LINE && !isComment(l);
+  const candidates = bodies.flatMap((b) => b.lines.filter(telling));
+  const inAllowed = firstOccurrences(candidates)(norm(allowed.join("\n")));
+  const seen = new Set(candidates.filter((_, i) => inAllowed[i]! >= 0));
   const needles: Needle[] = [];
   for (const b of bodies) {
     needles.push({ text: b.lines.join(" "), what: `the body of ${b.where}` });
-    for (const l of b.lines) {
-      if (l.length >= MIN_LINE && !isComment(l) && !seen.includes(l)) needles.push({ text: l, what: `a line of ${b.where}: ${l}` });
-    }
+    for (const l of b.lines) if (telling(l) && !seen.has(l)) needles.push({ text: l, what: `a line of ${b.where}: ${l}` });
   }
   return needles;
 }
 
+/** The search for each list of needles, prepared once: an export asks about every cell and section with one list. */
+const searches = new WeakMap<readonly Needle[], (text: string) => number[]>();
+
 /** The first needle found in `text` (whitespace normalized), or null. */
 export function firstNeedleIn(text: string, needles: readonly Needle[]): Needle | null {
-  const t = text.split("\n").map(norm).join(" ");
-  return needles.find((n) => t.includes(n.text)) ?? null;
+  let search = searches.get(needles);
+  if (!search) searches.set(needles, (search = firstOccurrences(needles.map((n) => n.text))));
+  const at = search(text.split("\n").map(norm).join(" "));
+  return needles.find((_, i) => at[i]! >= 0) ?? null;
 }
 
 /**
@@ -124,6 +131,7 @@ export function firstNeedleIn(text: string, needles: readonly Needle[]): Needle 
  */
 export function findLeaks(dir: string, files: readonly string[], bodies: readonly SolutionBody[], allowed: readonly string[]): Leak[] {
   const needles = needlesOf(bodies, allowed);
+  const search = firstOccurrences(needles.map((n) => n.text));
   const leaks: Leak[] = [];
   for (const file of files) {
     const buf = readFileSync(join(dir, file));
@@ -131,8 +139,9 @@ export function findLeaks(dir: string, files: readonly string[], bodies: readonl
     const views = searchable(file, buf.toString("utf8"));
     const found = new Set<string>();
     for (const view of views) {
-      for (const n of needles) {
-        const at = view.text.indexOf(n.text);
+      const first = search(view.text);
+      for (const [i, n] of needles.entries()) {
+        const at = first[i]!;
         if (at < 0 || found.has(n.what)) continue;
         found.add(n.what);
         leaks.push({ file, line: view.lineAt(at), what: n.what });
