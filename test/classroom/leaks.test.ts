@@ -15,7 +15,7 @@ const SEED = Number(process.env.SEED ?? 20261205);
 
 describe("the one-pass search for many strings", () => {
   it("finds each string where indexOf finds it first, or nowhere (fast-check; prints its seed on failure)", () => {
-    // A two-letter alphabet makes strings that share their first characters, and hashes that collide, common.
+    // Three characters make strings that share their first characters, and hashes that collide, common.
     const word = (max: number) => fc.string({ unit: fc.constantFrom("a", "b", " "), maxLength: max });
     fc.assert(
       fc.property(word(300), fc.array(word(12), { minLength: 1, maxLength: 20 }), fc.array(fc.nat(), { maxLength: 5 }), (text, extra, picks) => {
