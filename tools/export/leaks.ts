@@ -116,12 +116,15 @@ export function needlesOf(bodies: readonly SolutionBody[], allowed: readonly str
 
 /** The search for each list of needles, prepared once: an export asks about every cell and section with one list. */
 const searches = new WeakMap<readonly Needle[], (text: string) => number[]>();
+function searchFor(needles: readonly Needle[]): (text: string) => number[] {
+  let search = searches.get(needles);
+  if (!search) searches.set(needles, (search = firstOccurrences(needles.map((n) => n.text))));
+  return search;
+}
 
 /** The first needle found in `text` (whitespace normalized), or null. */
 export function firstNeedleIn(text: string, needles: readonly Needle[]): Needle | null {
-  let search = searches.get(needles);
-  if (!search) searches.set(needles, (search = firstOccurrences(needles.map((n) => n.text))));
-  const at = search(text.split("\n").map(norm).join(" "));
+  const at = searchFor(needles)(text.split("\n").map(norm).join(" "));
   return needles.find((_, i) => at[i]! >= 0) ?? null;
 }
 
@@ -131,7 +134,7 @@ export function firstNeedleIn(text: string, needles: readonly Needle[]): Needle 
  */
 export function findLeaks(dir: string, files: readonly string[], bodies: readonly SolutionBody[], allowed: readonly string[]): Leak[] {
   const needles = needlesOf(bodies, allowed);
-  const search = firstOccurrences(needles.map((n) => n.text));
+  const search = searchFor(needles);
   const leaks: Leak[] = [];
   for (const file of files) {
     const buf = readFileSync(join(dir, file));

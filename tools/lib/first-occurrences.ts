@@ -10,10 +10,10 @@
 const BASE = 0x01000193; // the FNV prime: odd, so multiplying by it mod 2^32 loses nothing
 const BITS = 20;
 
-/** Hash of `s.slice(from, from + length)`, mod 2^32. */
-function hashOf(s: string, from: number, length: number): number {
+/** Hash of `s.slice(0, length)`, mod 2^32. */
+function hashOf(s: string, length: number): number {
   let h = 0;
-  for (let i = from; i < from + length; i++) h = (Math.imul(h, BASE) + s.charCodeAt(i)) >>> 0;
+  for (let i = 0; i < length; i++) h = (Math.imul(h, BASE) + s.charCodeAt(i)) >>> 0;
   return h;
 }
 
@@ -29,7 +29,7 @@ export function firstOccurrences(patterns: readonly string[]): (text: string) =>
   const seen = new Uint8Array(1 << BITS);
   patterns.forEach((p, at) => {
     if (!p.length) return;
-    const h = hashOf(p, 0, width);
+    const h = hashOf(p, width);
     const same = byHash.get(h);
     if (same) same.push(at);
     else byHash.set(h, [at]);
@@ -43,7 +43,7 @@ export function firstOccurrences(patterns: readonly string[]): (text: string) =>
     const first: number[] = patterns.map((p) => (p.length ? -1 : 0));
     let missing = first.filter((i) => i < 0).length;
     if (!missing || width > text.length) return first;
-    let h = hashOf(text, 0, width);
+    let h = hashOf(text, width);
     for (let i = 0; ; i++) {
       if (seen[h >>> (32 - BITS)]) {
         for (const at of byHash.get(h) ?? []) {
