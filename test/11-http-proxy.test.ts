@@ -154,6 +154,17 @@ describe("task 1: forwarding headers", () => {
     const sim = forwardRequest(fields([["Host", "lb"]]), { peer: { host: "client", port: 40000 } });
     expect(sim.headers.get("forwarded")).toBe('for="_client:40000";proto=http;host=lb');
     expect(sim.headers.get("x-forwarded-for")).toBe("client");
+    // One connection's requests (one peer address): each element names its own request's host, proto and by=.
+    const peer = { host: "192.0.2.9", port: 5001 };
+    const local = { host: "192.0.2.1", port: 80 };
+    const element = (host: string | null, options: { local?: { host: string; port: number }; proto?: "http" | "https" } = { local }): string | undefined =>
+      forwardRequest(fields(host === null ? [] : [["Host", host]]), { peer, ...options }).headers.get("forwarded");
+    expect(element("a.example")).toBe('for="192.0.2.9:5001";by="192.0.2.1:80";proto=http;host=a.example');
+    expect(element("b.example")).toBe('for="192.0.2.9:5001";by="192.0.2.1:80";proto=http;host=b.example');
+    expect(element(null)).toBe('for="192.0.2.9:5001";by="192.0.2.1:80";proto=http');
+    expect(element("b.example", { local: { host: "192.0.2.1", port: 8080 } })).toBe('for="192.0.2.9:5001";by="192.0.2.1:8080";proto=http;host=b.example');
+    expect(element("b.example", { local, proto: "https" })).toBe('for="192.0.2.9:5001";by="192.0.2.1:80";proto=https;host=b.example');
+    expect(element("b.example", {})).toBe('for="192.0.2.9:5001";proto=http;host=b.example');
     // A response: hop-by-hop fields stripped, Via appended.
     const response = fields([
       ["Content-Type", "text/plain"],

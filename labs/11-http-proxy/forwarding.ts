@@ -172,6 +172,41 @@ function appendToList(headers: Headers, name: string, value: string): void {
 /** "1.1 hub" for an HTTP/1.1 message: the protocol name is left out when it is HTTP (RFC 9110 §7.6.3). */
 const viaEntry = (o: ForwardOptions): string => `${(o.version ?? "HTTP/1.1").replace(/^HTTP\//, "")} ${o.pseudonym ?? "hub"}`;
 
+/** A connection's Forwarded element, as made for its last request. */
+interface ConnectionElement {
+  readonly by: Address | undefined;
+  readonly proto: string;
+  /** `for=…;by=…;proto=…`: what the connection decides. */
+  readonly connection: string;
+  host: string | undefined;
+  element: string;
+}
+
+/**
+ * The Forwarded element made for each connection's last request, under the connection's peer address (the same
+ * object for all its requests). Weak: an entry goes when its connection does.
+ */
+const lastElements = new WeakMap<Address, ConnectionElement>();
+
+/**
+ * The Forwarded element of a request that came from `peer` to `local` over `proto`. All but its host are the same
+ * for every request a connection carries, and making them (two address checks, quoting) was about a ninth of the
+ * proxy's instructions per request (bench/README.md, "Instruction counts"): they are made once per connection.
+ */
+function forwardedFor(peer: Address, local: Address | undefined, proto: string, host: string | undefined): string {
+  let e = lastElements.get(peer);
+  if (e === undefined || e.proto !== proto || e.by?.host !== local?.host || e.by?.port !== local?.port) {
+    const by = local === undefined ? undefined : forwardedNode(local.host, local.port);
+    const connection = forwardedElement({ for: forwardedNode(peer.host, peer.port), by, proto });
+    e = { by: local, proto, connection, host: undefined, element: connection };
+    lastElements.set(peer, e);
+  } else if (e.host === host) return e.element;
+  // The host is the request's: the same on most connections, but a client may send another on each request.
+  e.host = host;
+  e.element = host === undefined ? e.connection : `${e.connection};${forwardedElement({ host })}`;
+  return e.element;
+}
+
 /**
  * A request's fields as the backend should get them: hop-by-hop fields stripped; the peer appended to
  * X-Forwarded-For and a Forwarded element appended (both kept from the client, never trusted beyond `trustedHops`:
@@ -186,13 +221,7 @@ export function forwardRequest(headers: Headers, options: ForwardRequestOptions)
   const client = trustedClientAddress(headers, options.peer.host, trustedHops);
   const out = stripHopByHop(headers);
   appendToList(out, "X-Forwarded-For", options.peer.host);
-  const element = forwardedElement({
-    for: forwardedNode(options.peer.host, options.peer.port),
-    by: options.local === undefined ? undefined : forwardedNode(options.local.host, options.local.port),
-    proto,
-    host,
-  });
-  appendToList(out, "Forwarded", element);
+  appendToList(out, "Forwarded", forwardedFor(options.peer, options.local, proto, host));
   if (trustedHops === 0 || !out.has("x-forwarded-proto")) out.set("X-Forwarded-Proto", proto);
   if (host !== undefined && (trustedHops === 0 || !out.has("x-forwarded-host"))) out.set("X-Forwarded-Host", host);
   appendToList(out, "Via", viaEntry(options));
