@@ -3,7 +3,7 @@
 // requires, or else through tslab's own API. Both run the same cells through the same tslab, so where Jupyter runs
 // them the API runs only a notebook Jupyter failed, to name the cell and tslab's message. A notebook that passed a
 // run with the same inputs is not run again (tools/lib/notebooks/cache.ts, checked below).
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { availableParallelism, tmpdir } from "node:os";
@@ -11,13 +11,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadManifest, readyChapters, ROOT } from "../../tools/lib/manifest";
 import {
-  checkWithJupyter, executedProblems, INSTALL_HINT, JUPYTER_NOTEBOOK_SECONDS, jupyterVersion, type JupyterResult,
+  checkWithJupyter, executedProblems, INSTALL_HINT, JUPYTER_NOTEBOOK_SECONDS, jupyterVersion, kernelJson, type JupyterResult,
 } from "../../tools/notebooks/jupyter";
 import {
   chaptersWithNotebooks, KERNELSPEC, leftovers, lines, notebookIds, notebookPath, readNotebook, serialize, stripped, type Cell, type Notebook,
 } from "../../tools/lib/notebooks/nbformat";
 import type { NotebookReport } from "../../tools/lib/notebooks/execute";
-import { NOTEBOOK_SECONDS, problems, runNotebook, runNotebooks } from "../../tools/lib/notebooks/run";
+import { CHECK_NODE_FLAGS, NOTEBOOK_SECONDS, problems, runNotebook, runNotebooks } from "../../tools/lib/notebooks/run";
 import { NotebookCache } from "../../tools/lib/notebooks/cache";
 
 const manifest = loadManifest();
@@ -53,7 +53,7 @@ const jupyter = jupyterVersion("nbconvert");
 
 /** Why each of `files` fails through tslab's API, or that it passes there: what a Jupyter failure is read beside. */
 async function throughTheApi(files: readonly string[]): Promise<Map<string, string>> {
-  const reports = files.length ? await runNotebooks(files) : [];
+  const reports = files.length ? await runNotebooks(files, undefined, ROOT, { nodeFlags: CHECK_NODE_FLAGS }) : [];
   return new Map(reports.map((r) => {
     const found = problems(r);
     return [r.file, found.length ? found.join("\n") : "every cell passes there, so look at Jupyter's set-up (npm run notebook says what is installed)"];
@@ -69,7 +69,7 @@ if (!jupyter) describe("notebooks: every cell runs through tslab's API (Jupyter 
   let cached: string[] = [];
   beforeAll(async () => {
     cached = files.filter((f) => cache.passed(f));
-    reports = await runNotebooks(files.filter((f) => !cached.includes(f)));
+    reports = await runNotebooks(files.filter((f) => !cached.includes(f)), undefined, ROOT, { nodeFlags: CHECK_NODE_FLAGS });
     for (const r of reports) cache.remember(r.file, problems(r));
   }, backstop(NOTEBOOK_SECONDS, files.length));
   it.each(files)("%s", (file) => {
@@ -104,6 +104,15 @@ describe("the notebook checks themselves", () => {
     expect(leftovers(run)).toEqual(["cell 1 has outputs", "cell 1 has an execution count"]);
     expect(leftovers(stripped(run))).toEqual([]);
     expect(stripped(run).cells[0]!.source).toEqual(["1 + 1"]);
+  });
+
+  it("checks run their kernels with the checks' Node flags, which this Node accepts; a learner's kernel has none", () => {
+    const argv = (flags?: readonly string[]): string[] => (kernelJson(ROOT, flags) as { argv: string[] }).argv;
+    expect(argv()).toEqual([process.execPath, join(ROOT, "tools", "notebooks", "kernel.cjs"), "--config-path", "{connection_file}"]);
+    expect(argv(CHECK_NODE_FLAGS)).toEqual([process.execPath, ...CHECK_NODE_FLAGS, ...argv().slice(1)]);
+    // An unknown V8 flag stops Node before it runs anything: every check's kernel would die at its start.
+    const r = spawnSync(process.execPath, [...CHECK_NODE_FLAGS, "-e", "process.stdout.write('ok')"], { encoding: "utf8" });
+    expect(`${r.stdout}${r.stderr}`).toBe("ok");
   });
 
   it("a Jupyter run fails on stderr, on an error output, and on a cell that never ran, naming the cell", () => {

@@ -8,6 +8,7 @@ import { basename, join } from "node:path";
 import { ROOT } from "../lib/manifest";
 import { spawnGroup } from "../lib/process-group";
 import { KERNELSPEC, readNotebook, text, type Notebook } from "../lib/notebooks/nbformat";
+import { CHECK_NODE_FLAGS } from "../lib/notebooks/run";
 
 /**
  * Debian/Ubuntu packages that bring the whole of what the notebook tools use: `jupyter notebook`, `jupyter kernelspec`
@@ -39,21 +40,24 @@ export const jupyterVersion = (app: string): string | null => {
   return out === null ? null : out.split("\n").pop() || "(version unknown)";
 };
 
-/** Our kernel.json: tslab's kernel, started from the repository root by tools/notebooks/kernel.cjs. */
-export function kernelJson(root = ROOT): object {
+/**
+ * Our kernel.json: tslab's kernel, started from the repository root by tools/notebooks/kernel.cjs, with `nodeFlags`
+ * for Node (the checks' CHECK_NODE_FLAGS; none for the kernel a learner works in).
+ */
+export function kernelJson(root = ROOT, nodeFlags: readonly string[] = []): object {
   return {
     // Absolute paths: Jupyter starts kernels without npm's PATH, and this file lives outside the repository.
-    argv: [process.execPath, join(root, "tools", "notebooks", "kernel.cjs"), "--config-path", "{connection_file}"],
+    argv: [process.execPath, ...nodeFlags, join(root, "tools", "notebooks", "kernel.cjs"), "--config-path", "{connection_file}"],
     display_name: KERNELSPEC.display_name,
     language: KERNELSPEC.language,
   };
 }
 
 /** Writes `<dir>/kernels/tslab/kernel.json`, so that `JUPYTER_PATH=<dir>` makes Jupyter use our kernel as "tslab". */
-export function writeKernelSpec(dir: string, root = ROOT): string {
+export function writeKernelSpec(dir: string, root = ROOT, nodeFlags: readonly string[] = []): string {
   const spec = join(dir, "kernels", KERNELSPEC.name);
   mkdirSync(spec, { recursive: true });
-  writeFileSync(join(spec, "kernel.json"), `${JSON.stringify(kernelJson(root), null, 1)}\n`);
+  writeFileSync(join(spec, "kernel.json"), `${JSON.stringify(kernelJson(root, nodeFlags), null, 1)}\n`);
   return spec;
 }
 
@@ -178,13 +182,14 @@ export async function nbconvert(files: readonly string[], outDir: string, jupyte
 
 /**
  * Executes notebooks with real Jupyter, with our kernel registered in a temporary JUPYTER_PATH: as many nbconvert
- * processes at once as there are cores, each executing its share of the notebooks one after another.
+ * processes at once as there are cores, each executing its share of the notebooks one after another. A check: the
+ * kernels run with CHECK_NODE_FLAGS.
  */
 export async function checkWithJupyter(files: readonly string[], outDir: string, root = ROOT): Promise<JupyterResult[]> {
   const jupyterPath = mkdtempSync(join(tmpdir(), "hub-jupyter-"));
   mkdirSync(outDir, { recursive: true });
   try {
-    writeKernelSpec(jupyterPath, root);
+    writeKernelSpec(jupyterPath, root, CHECK_NODE_FLAGS);
     const lanes = Math.min(files.length, Math.max(1, availableParallelism()));
     // Every lanes-th notebook to a lane: the later chapters' notebooks, the longer ones, spread over all lanes.
     const shares = Array.from({ length: lanes }, (_, j) => files.filter((_, i) => i % lanes === j));

@@ -18,6 +18,17 @@ import type { WorkerMessage } from "./worker";
  */
 export const NOTEBOOK_SECONDS = 180;
 
+/**
+ * Node flags for the processes that run notebooks to check them, and not to show their outputs: V8's optimizing
+ * compiler (TurboFan) off. Such a process lives for seconds and spends most of its CPU in TypeScript checking each
+ * cell once, and TurboFan's compiling of the checker's functions on the way cost more CPU than the faster code saved:
+ * the 14 notebooks under Jupyter took 79–96 s of user CPU with it and 63–81 s without, on the same machine (see
+ * CONTRIBUTING.md, "Test suite time"). The cells' results are the same either way; their speed is not, so a run
+ * whose outputs someone reads (`npm run notebook -- run`, the site's executed copies, a learner's kernel) keeps
+ * TurboFan: the notebooks time the hub, and those figures would be the interpreter's.
+ */
+export const CHECK_NODE_FLAGS: readonly string[] = ["--no-opt"];
+
 const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
 
 /** A child process that runs the notebooks it is sent, one at a time. */
@@ -27,9 +38,9 @@ interface Runner {
   close(): void;
 }
 
-function startRunner(root: string): Runner {
+function startRunner(root: string, nodeFlags: readonly string[]): Runner {
   // tsx's loader so the worker and our helpers run as TypeScript; the notebooks' own code is compiled by tslab.
-  const child: ChildProcess = fork(WORKER, [root], { cwd: root, execArgv: ["--import", "tsx"], stdio: ["ignore", "pipe", "pipe", "ipc"] });
+  const child: ChildProcess = fork(WORKER, [root], { cwd: root, execArgv: [...nodeFlags, "--import", "tsx"], stdio: ["ignore", "pipe", "pipe", "ipc"] });
   let stray = "";
   child.stdout?.on("data", (d: Buffer) => (stray += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (stray += d.toString()));
@@ -83,16 +94,20 @@ function startRunner(root: string): Runner {
 
 /** Runs `file` (e.g. `notebooks/01-coroutines.ipynb`) in a fresh Node process; never rejects. */
 export async function runNotebook(file: string, onEvent: (e: RunEvent) => void = () => {}, root = ROOT): Promise<NotebookReport> {
-  const runner = startRunner(root);
+  const runner = startRunner(root, []);
   const { report } = await runner.run(file, onEvent);
   runner.close();
   return report;
 }
 
-/** Hears of each notebook as a runner takes it up and as its report comes back (a build's progress lines). */
-export interface RunHooks {
+/** How to run several notebooks. */
+export interface RunOptions {
+  /** Hears of each notebook as a runner takes it up (a build's progress lines)… */
   readonly started?: (file: string) => void;
+  /** …and as its report comes back. */
   readonly finished?: (report: NotebookReport) => void;
+  /** Node flags for the runners' processes: CHECK_NODE_FLAGS for a check. @default none */
+  readonly nodeFlags?: readonly string[];
 }
 
 /** Runs several notebooks, as many processes at once as there are cores; reports come back in the order given. */
@@ -100,7 +115,7 @@ export async function runNotebooks(
   files: readonly string[],
   onEvent?: (file: string, e: RunEvent) => void,
   root = ROOT,
-  hooks: RunHooks = {},
+  options: RunOptions = {},
 ): Promise<NotebookReport[]> {
   const results: NotebookReport[] = new Array(files.length);
   let next = 0;
@@ -108,11 +123,11 @@ export async function runNotebooks(
     let runner: Runner | null = null;
     while (next < files.length) {
       const i = next++;
-      runner ??= startRunner(root);
-      hooks.started?.(files[i]!);
+      runner ??= startRunner(root, options.nodeFlags ?? []);
+      options.started?.(files[i]!);
       const { report, last } = await runner.run(files[i]!, onEvent ? (e) => onEvent(files[i]!, e) : () => {});
       results[i] = report;
-      hooks.finished?.(report);
+      options.finished?.(report);
       if (last) runner = null;
     }
     runner?.close();
