@@ -1,6 +1,7 @@
 // `npm run bench:instructions -- [case …] [--systems a,b] [--reps N] [--scale K] [--port P]`: what one more connection
-// or request costs our proxies and their Node peers, and one more round trip our echo server and Node's, in user-space
-// instructions counted by valgrind's callgrind (callgrind.ts).
+// or request costs our proxies and their Node peers, what observing (metrics, tracing) adds to a request of the HTTP
+// proxy, and one more round trip our echo server and Node's, in user-space instructions counted by valgrind's
+// callgrind (callgrind.ts).
 //
 // The benchmark suites time the same code side by side and report ratios, but on a shared host the times of
 // identical code fall into fast and slow stretches (bench/README.md, "Instruction counts"). An instruction count
@@ -65,6 +66,9 @@ const whole = (x: number): number => Math.max(1, Math.round(x));
 
 const ports = (): string[] => [String(LISTEN), ...BACKENDS.map(String)];
 
+/** The obs suite's names for bench/obs/hub-obs-proxy.ts's modes, so the counts read beside its tables. */
+const OBS_MODES = { plain: "metrics off", metrics: "metrics on", "trace-off": "tracing off", "trace-on": "tracing on" } as const;
+
 const SPLICE: System = { name: "hub (splice)", argv: () => node("bench/lb/hub-proxy.ts", "splice", ...ports()) };
 const PIPE: System = { name: "node net+pipe", argv: () => node("bench/lb/node-pipe.ts", ...ports()) };
 
@@ -91,6 +95,17 @@ export const CASES: readonly Case[] = [
       { name: "hub http proxy", argv: () => node("bench/l7/hub-http-proxy.ts", ...ports()) },
       { name: "node http-proxy keep-alive", argv: () => node("bench/l7/node-http-proxy.ts", "keep-alive", ...ports()) },
     ],
+    load: (k) => ({ connections: 50, requests: whole(100 * k), concurrency: 50 }),
+  },
+  {
+    id: "obs-request",
+    about: "chapter 13's observed HTTP proxy (the obs suite's program, on chapter 14's listener): a request as l7-request's, with no metrics, with metrics, with tracing started and stopped, with tracing on",
+    unit: "request",
+    systems: (["plain", "metrics", "trace-off", "trace-on"] as const).map((mode) => ({
+      name: OBS_MODES[mode],
+      // Its metrics listener on the port after the backends' (only metrics mode opens it).
+      argv: () => node("bench/obs/hub-obs-proxy.ts", mode, String(LISTEN), String(LISTEN + 4), ...BACKENDS.map(String)),
+    })),
     load: (k) => ({ connections: 50, requests: whole(100 * k), concurrency: 50 }),
   },
   {
@@ -176,7 +191,7 @@ const USAGE = `usage: npm run bench:instructions -- [case …] [--systems a,b] [
   --systems   only these systems, comma-separated (each case names its own)
   --reps N    pairs of runs per system (default 3): the median per unit, with the range of the pairs
   --scale K   K times the load at both sizes (default 1); a larger load averages more garbage collections in
-  --port P    the proxy on P, the backends on P+1 to P+3 (default 9350)`;
+  --port P    the proxy on P, the backends on P+1 to P+3, obs-request's metrics listener on P+4 (default 9350)`;
 
 async function main(): Promise<number> {
   let parsed;
@@ -210,7 +225,7 @@ async function main(): Promise<number> {
   try {
     if (!(scale > 0)) throw new UsageError(`--scale must be a positive number, not "${values.scale}"`);
     reps = wholeNumber("--reps", values.reps);
-    port = wholeNumber("--port", values.port, 1024, 65531); // the backends take the three ports above it
+    port = wholeNumber("--port", values.port, 1024, 65530); // the backends and a metrics listener take the four ports above it
   } catch (e) {
     console.error(`${usageMessage(e)}\n${USAGE}`);
     return 2;
