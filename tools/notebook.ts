@@ -11,7 +11,7 @@ import {
   APT_PACKAGES, checkWithJupyter, INSTALL_HINT, installedKernel, installKernel, jupyterVersion, PIP_INSTALL,
 } from "./notebooks/jupyter";
 import { chaptersWithNotebooks, notebookPath, outputAsText, readNotebook, serialize, stripped } from "./lib/notebooks/nbformat";
-import { CHECK_NODE_FLAGS, problems, runNotebook, runNotebooks } from "./lib/notebooks/run";
+import { checkNotebooks, problems, runNotebook } from "./lib/notebooks/run";
 
 /** Where `check-jupyter` leaves what nbconvert executed, to look at when it fails. */
 const JUPYTER_OUT_DIR = ".course/notebooks-jupyter";
@@ -119,7 +119,7 @@ async function run(files: string[]): Promise<boolean> {
 
 async function check(files: string[]): Promise<boolean> {
   let ok = true;
-  for (const r of await runNotebooks(files, undefined, ROOT, { nodeFlags: CHECK_NODE_FLAGS })) {
+  for (const r of await checkNotebooks(files)) {
     const bad = problems(r);
     console.log(bad.length ? `✗ ${bad.join("\n")}` : `✓ ${r.file}: ${r.cells.length} code cells in ${(r.ms / 1000).toFixed(1)} s`);
     ok &&= !bad.length;

@@ -17,7 +17,7 @@ import {
   chaptersWithNotebooks, KERNELSPEC, leftovers, lines, notebookIds, notebookPath, readNotebook, serialize, stripped, type Cell, type Notebook,
 } from "../../tools/lib/notebooks/nbformat";
 import type { NotebookReport } from "../../tools/lib/notebooks/execute";
-import { CHECK_NODE_FLAGS, NOTEBOOK_SECONDS, problems, runNotebook, runNotebooks } from "../../tools/lib/notebooks/run";
+import { CHECK_NODE_FLAGS, checkNotebooks, NOTEBOOK_SECONDS, problems, runNotebook } from "../../tools/lib/notebooks/run";
 import { NotebookCache } from "../../tools/lib/notebooks/cache";
 
 const manifest = loadManifest();
@@ -53,7 +53,7 @@ const jupyter = jupyterVersion("nbconvert");
 
 /** Why each of `files` fails through tslab's API, or that it passes there: what a Jupyter failure is read beside. */
 async function throughTheApi(files: readonly string[]): Promise<Map<string, string>> {
-  const reports = files.length ? await runNotebooks(files, undefined, ROOT, { nodeFlags: CHECK_NODE_FLAGS }) : [];
+  const reports = files.length ? await checkNotebooks(files) : [];
   return new Map(reports.map((r) => {
     const found = problems(r);
     return [r.file, found.length ? found.join("\n") : "every cell passes there, so look at Jupyter's set-up (npm run notebook says what is installed)"];
@@ -69,7 +69,7 @@ if (!jupyter) describe("notebooks: every cell runs through tslab's API (Jupyter 
   let cached: string[] = [];
   beforeAll(async () => {
     cached = files.filter((f) => cache.passed(f));
-    reports = await runNotebooks(files.filter((f) => !cached.includes(f)), undefined, ROOT, { nodeFlags: CHECK_NODE_FLAGS });
+    reports = await checkNotebooks(files.filter((f) => !cached.includes(f)));
     for (const r of reports) cache.remember(r.file, problems(r));
   }, backstop(NOTEBOOK_SECONDS, files.length));
   it.each(files)("%s", (file) => {

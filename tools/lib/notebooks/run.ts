@@ -136,6 +136,11 @@ export async function runNotebooks(
   return results;
 }
 
+/** Runs notebooks to check them: `runNotebooks` with CHECK_NODE_FLAGS, where nobody reads the outputs' timings. */
+export function checkNotebooks(files: readonly string[], root = ROOT): Promise<NotebookReport[]> {
+  return runNotebooks(files, undefined, root, { nodeFlags: CHECK_NODE_FLAGS });
+}
+
 /**
  * One line per problem, naming the notebook and the cell: what a failing test or CI log should say. A type error that
  * tslab reported without its file gets located in the notebook's imports, and an import cycle named (tscheck.ts).
