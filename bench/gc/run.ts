@@ -71,8 +71,13 @@ async function main(): Promise<number> {
           if (e !== null) events.push(e);
         }
       });
+      let stderr = "";
+      program.stderr!.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
       try {
-        await listening(port, program);
+        await listening(port, program).catch((e: unknown) => {
+          const said = stderr.trim().split("\n").slice(-3).join(" | ");
+          throw new Error(`the program did not listen on 127.0.0.1:${port}: ${e instanceof Error ? e.message : String(e)}${said ? ` (it said: ${said})` : ""}`);
+        });
         await warmUp(conns, 1, port);
         // As the suites do: wait until the program has let go of the warm-up's clients (not of its backends, which an
         // HTTP proxy keeps in its pool).

@@ -66,6 +66,9 @@ new (require("node:worker_threads").Worker)("const t = Date.now(); while (Date.n
 });
 
 describe("npm run bench:gc", () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "bench/gc/run.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+  const hasSs = spawnSync("ss", ["-V"]).status === 0;
+
   it("adds --trace-gc to a Node command, and refuses any other", () => {
     expect(withTraceGc(["node", "--import", "tsx", "p.ts"])).toEqual(["node", "--trace-gc", "--import", "tsx", "p.ts"]);
     expect(withTraceGc([process.execPath, "p.js"])).toEqual([process.execPath, "--trace-gc", "p.js"]);
@@ -73,7 +76,6 @@ describe("npm run bench:gc", () => {
   });
 
   it("says what is wrong with its arguments, and how to call it, before it starts anything", () => {
-    const run = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "bench/gc/run.ts", ...args], { cwd: ROOT, encoding: "utf8" });
     const bad = run("--conns", "many", "--", "node", "x.js");
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--conns must be a whole number of at least 1, not "many"');
@@ -84,5 +86,13 @@ describe("npm run bench:gc", () => {
     const none = run();
     expect(none.status).toBe(2);
     expect(none.stdout).toContain("--trace-gc is added");
+  }, 30_000);
+
+  // The tool asks `ss` whether the port is free before it starts the program (as bench:queue does).
+  it.runIf(hasSs || process.env.CI === "true")("says why a program it started was not measured, with what the program printed", () => {
+    expect(hasSs, "ss (Debian: apt-get install iproute2) is not installed").toBe(true);
+    const dies = run("--no-backends", "--port", "9399", "--", process.execPath, "-e", "console.error('no such config'); process.exit(3)");
+    expect(dies.status).toBe(1);
+    expect(dies.stderr).toContain("bench:gc: the program did not listen on 127.0.0.1:9399: exited with code 3 (it said: no such config)");
   }, 30_000);
 });
