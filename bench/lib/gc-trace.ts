@@ -6,6 +6,7 @@
 // all the others), and the lines `node --trace-gc` prints, one per collection, read here.
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
+import { cpuPer, type CpuTimes } from "./proc";
 import { fmt } from "./report";
 import { UsageError } from "./usage";
 
@@ -105,12 +106,18 @@ export function withTraceGc(argv: readonly string[]): string[] {
 // #region threads
 /** CPU time of one process split by thread, in µs: its main thread (a Node program's event loop) and all the others. */
 export interface ThreadCpu {
-  readonly main: { readonly user: number; readonly kernel: number };
-  readonly others: { readonly user: number; readonly kernel: number };
+  readonly main: CpuTimes;
+  readonly others: CpuTimes;
+}
+
+/** The same between two readings, per unit of work (proc.ts's cpuPer for each part). */
+export interface ThreadCpuPer {
+  readonly main: ReturnType<typeof cpuPer>;
+  readonly others: ReturnType<typeof cpuPer>;
 }
 
 /** utime and stime of a /proc stat file, in µs. */
-function statCpu(path: string): { user: number; kernel: number } {
+function statCpu(path: string): CpuTimes {
   const stat = readFileSync(path, "utf8");
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return { user: (Number(f[11]) * 1e6) / CLK_TCK, kernel: (Number(f[12]) * 1e6) / CLK_TCK }; // fields 14 and 15
@@ -127,30 +134,24 @@ export function threadCpu(pid: number): ThreadCpu {
 }
 
 /** Each part's CPU between two readings, per unit of work, in µs. */
-export function threadCpuPer(a: ThreadCpu, b: ThreadCpu, units: number): ThreadCpu {
-  const per = (x: { user: number; kernel: number }, y: { user: number; kernel: number }) => ({ user: (y.user - x.user) / units, kernel: (y.kernel - x.kernel) / units });
-  return { main: per(a.main, b.main), others: per(a.others, b.others) };
+export function threadCpuPer(a: ThreadCpu, b: ThreadCpu, units: number): ThreadCpuPer {
+  return { main: cpuPer(a.main, b.main, units), others: cpuPer(a.others, b.others, units) };
 }
 // #endregion
 
 // #region report
 /** One run's line: the CPU per request by thread, then what the collector did. `seconds` is the run's length. */
-export function gcLine(cpu: ThreadCpu, gc: GcSummary, requests: number, seconds: number): string {
-  const us = (n: number) => fmt(n);
-  const main = cpu.main.user + cpu.main.kernel;
-  const others = cpu.others.user + cpu.others.kernel;
-  const parts = [
-    `CPU per request ${us(main + others)} µs: event-loop thread ${us(main)} (user ${us(cpu.main.user)}, kernel ${us(cpu.main.kernel)}), other threads ${us(others)} (user ${us(cpu.others.user)}, kernel ${us(cpu.others.kernel)})`,
-  ];
+export function gcLine(cpu: ThreadCpuPer, gc: GcSummary, requests: number, seconds: number): string {
+  const { main, others } = cpu;
+  const threads = `CPU per request ${fmt(main.cpu + others.cpu)} µs: event-loop thread ${fmt(main.cpu)} (user ${fmt(main.user)}, kernel ${fmt(main.kernel)}), other threads ${fmt(others.cpu)} (user ${fmt(others.user)}, kernel ${fmt(others.kernel)})`;
   const share = (ms: number) => `${fmt((100 * ms) / (seconds * 1000))}%`;
   let collections = `GC: ${gc.scavenges} scavenge${gc.scavenges === 1 ? "" : "s"}`;
   if (gc.scavenges > 0) collections += ` (median pause ${fmt(gc.medianScavenge)} ms)`;
   collections += `, ${gc.full} full`;
   if (gc.marking > 0) collections += ` (+ ${fmt(gc.marking)} ms of incremental marking)`;
   collections += `; the event loop paused ${share(gc.paused)} of the run`;
-  if (gc.allocated !== null && requests > 0) collections += `; ${fmt((gc.allocated * 1024 * 1024) / requests / 1024)} KiB allocated per request`;
+  if (gc.allocated !== null && requests > 0) collections += `; ${fmt((gc.allocated * 1024) / requests)} KiB allocated per request`;
   if (gc.survived !== null) collections += `, ${fmt(100 * gc.survived)}% of the young generation's survived its scavenge`;
-  parts.push(collections);
-  return parts.join(" | ");
+  return `${threads} | ${collections}`;
 }
 // #endregion

@@ -34,7 +34,7 @@ describe("reading node --trace-gc", () => {
   });
 
   it("says a run's CPU per request by thread, then what the collector did", () => {
-    const cpu = { main: { user: 69.4, kernel: 34.5 }, others: { user: 26.3, kernel: 4.66 } };
+    const cpu = { main: { cpu: 103.9, user: 69.4, kernel: 34.5 }, others: { cpu: 30.96, user: 26.3, kernel: 4.66 } };
     const gc = { scavenges: 37, full: 2, paused: 885, medianScavenge: 20.3, marking: 16.4, allocated: 872.5, survived: 0.395 };
     expect(gcLine(cpu, gc, 42_780, 5)).toBe(
       "CPU per request 135 µs: event-loop thread 104 (user 69.4, kernel 34.5), other threads 31 (user 26.3, kernel 4.66) | " +
