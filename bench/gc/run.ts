@@ -5,7 +5,7 @@
 // suites' 1 s warm-up, and one measured wrk run, across which it reads the program's threads from /proc and keeps the
 // collections the program reported (lib/gc-trace.ts). The frame of options and reps: lib/load-tool.ts.
 import { gcLine, type GcEvent, parseGcLine, summarize, threadCpu, threadCpuPer, withTraceGc } from "../lib/gc-trace";
-import { BACKENDS, runLoadTool } from "../lib/load-tool";
+import { BACKENDS, LOAD_OPTIONS, runLoadTool, SYSTEM_USAGE } from "../lib/load-tool";
 import { fmt } from "../lib/report";
 import { wrk } from "../lib/wrk";
 
@@ -14,8 +14,9 @@ let events: GcEvent[] = [];
 
 runLoadTool({
   name: "bench:gc",
-  usage: `usage: npm run bench:gc -- [--conns N] [--seconds S] [--reps N] [--port P] [--no-backends] -- node <program…>
-  the command starts a Node program, listening on 127.0.0.1:P (default 9200), to which --trace-gc is added; the lb
+  usage: `usage: npm run bench:gc -- ${LOAD_OPTIONS} (--system NAME | [--port P] -- node <program…>)
+  ${SYSTEM_USAGE} (a Node one).
+  A command starts a Node program, listening on 127.0.0.1:P (default 9200), to which --trace-gc is added; the lb
   suite's fixed backends listen on ${BACKENDS.join(", ")} unless --no-backends. For example, chapter 11's proxy as the
   l7 suite runs it:
     npm run bench:gc -- --conns 5000 -- node --max-semi-space-size=32 --import tsx bench/l7/hub-http-proxy.ts --acceptors 64 9200 ${BACKENDS.join(" ")}`,

@@ -93,13 +93,14 @@ export function summarize(events: readonly GcEvent[], before: GcEvent | null): G
   };
 }
 
+/** Whether the command starts Node (`node`, `node20`, or Node's full path), so that Node's own flags can go after it. */
+export const startsNode = (argv: readonly string[]): boolean => argv[0] !== undefined && /^node(?:\d+)?$/.test(basename(argv[0]));
+
 /** The command with --trace-gc after Node's own path; a command that does not start Node is refused. */
 export function withTraceGc(argv: readonly string[]): string[] {
+  if (!startsNode(argv)) throw new UsageError(`the command must start a Node program (node …), not ${JSON.stringify(argv[0] ?? "")}`);
   const [exe, ...rest] = argv;
-  if (exe === undefined || !/^node(?:\d+)?$/.test(basename(exe))) {
-    throw new UsageError(`the command must start a Node program (node …), not ${JSON.stringify(exe ?? "")}`);
-  }
-  return [exe, "--trace-gc", ...rest];
+  return [exe!, "--trace-gc", ...rest];
 }
 // #endregion
 

@@ -1,17 +1,49 @@
 // The frame of the commands that measure one program under wrk, outside the suites and never saved
-// (`npm run bench:queue`, `npm run bench:gc`; chapters 08, 11 and 14): their options, the lb suite's fixed backends,
+// (`npm run bench:queue`, `npm run bench:gc`, `npm run bench:cpu`; chapters 08, 11, 13 and 14): their options, the lb suite's fixed backends,
 // and for each rep the program started afresh, the suites' 1 s warm-up and their wait for the program to let go of the
 // warm-up's clients. Each command says what it watches around the one measured wrk run.
 import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { L7 } from "../l7/driver";
+import { LB } from "../lb/driver";
 import { acceptQueue } from "./accept-queue";
 import { listening, node, start, stop } from "./proc";
 import { settle } from "./proxy-bench";
-import { usageMessage, wholeNumber } from "./usage";
+import { quoted, UsageError, usageMessage, wholeNumber } from "./usage";
 import { warmUp } from "./wrk";
 
 /** The lb suite's fixed backends (`lb/backend.ts`), which the commands start unless told not to. */
 export const BACKENDS = [9101, 9102, 9103];
+
+/** The options every command takes, for its usage line; the command or `--system` follows. */
+export const LOAD_OPTIONS = "[--conns N] [--seconds S] [--reps N] [--no-backends]";
+/** What `--system` does, for the usage. */
+export const SYSTEM_USAGE = `--system NAME measures a system of the lb or l7 suite as that suite starts it, on its suite's port, for example
+  "haproxy http", "haproxy", "node http-proxy keep-alive on 64 acceptors", "hub (splice on 64 acceptors)"`;
+
+/** The suites whose systems `--system` names. */
+const SUITES = [LB, L7];
+
+/**
+ * A system of the lb or l7 suite, by its name, as that suite starts it: its command line (with its configuration, for
+ * HAProxy and nginx, written into `dir`) against the fixed backends, and the port it listens on.
+ */
+export function suiteSystem(name: string, dir: string): { argv: string[]; port: number } {
+  for (const suite of SUITES) {
+    const system = suite.systems.find((s) => s.name === name);
+    if (system === undefined) continue;
+    const missing = system.missing();
+    if (missing !== null) throw new Error(`${name}: ${missing}`);
+    const argv = system.argv(dir, BACKENDS);
+    if (argv === null) throw new UsageError(`--system "${name}" is the suite's run without a proxy: there is no program to measure`);
+    return { argv, port: suite.listen };
+  }
+  const known = [...new Set(SUITES.flatMap((suite) => suite.systems.map((s) => s.name)))];
+  throw new UsageError(`--system must name a system of the lb or l7 suite (${quoted(known)}), not "${name}"`);
+}
 
 /** One measured run's setting. */
 export interface LoadRun {
@@ -25,6 +57,8 @@ export interface LoadTool {
   readonly name: string;
   readonly usage: string;
   readonly defaultConns: number;
+  /** What this machine lacks for the command (a tool, a permission), said before anything starts; null: nothing. */
+  readonly needs?: () => string | null;
   /** The command to start, from the one given; throws a UsageError when it cannot be measured. @default as given */
   readonly command?: (argv: string[]) => string[];
   /** Called once the program has started, before it listens: what it prints from its start is there to read. */
@@ -51,33 +85,63 @@ async function main(tool: LoadTool): Promise<number> {
       conns: { type: "string", default: String(tool.defaultConns) },
       seconds: { type: "string", default: "5" },
       reps: { type: "string", default: "1" },
-      port: { type: "string", default: "9200" },
+      port: { type: "string" },
+      system: { type: "string" },
       "no-backends": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
-  if (values.help || !positionals.length) {
+  if (values.help || (!positionals.length && values.system === undefined)) {
     console.log(tool.usage);
     return values.help ? 0 : 2;
   }
-  let conns: number, seconds: number, reps: number, port: number, argv: string[];
+  // A suite's system writes its configuration (HAProxy's, nginx's) into a scratch directory, removed at the end.
+  const dir = values.system === undefined ? null : mkdtempSync(join(tmpdir(), "hub-load-tool-"));
   try {
-    conns = wholeNumber("--conns", values.conns);
-    seconds = wholeNumber("--seconds", values.seconds);
-    reps = wholeNumber("--reps", values.reps);
-    port = wholeNumber("--port", values.port, 1, 65535);
-    argv = tool.command ? tool.command(positionals) : positionals;
-  } catch (e) {
-    console.error(`${usageMessage(e)}\n${tool.usage}`);
-    return 2;
+    let conns: number, seconds: number, reps: number, port: number, argv: string[], what: string;
+    try {
+      conns = wholeNumber("--conns", values.conns);
+      seconds = wholeNumber("--seconds", values.seconds);
+      reps = wholeNumber("--reps", values.reps);
+      if (values.system !== undefined) {
+        if (positionals.length) throw new UsageError("give --system or a command, not both");
+        if (values.port !== undefined) throw new UsageError("--port cannot move a suite's system: it listens where its suite has it");
+        ({ argv, port } = suiteSystem(values.system, dir!));
+        what = values.system;
+      } else {
+        port = wholeNumber("--port", values.port ?? "9200", 1, 65535);
+        argv = positionals;
+        what = positionals.join(" ");
+      }
+      if (tool.command) argv = tool.command(argv);
+    } catch (e) {
+      console.error(`${usageMessage(e)}\n${tool.usage}`);
+      return 2;
+    }
+    const lacking = tool.needs?.() ?? null;
+    if (lacking !== null) {
+      console.error(`${tool.name}: ${lacking}`);
+      return 1;
+    }
+    return await measureAll(tool, { conns, seconds, reps, port, argv, what, backends: !values["no-backends"] });
+  } finally {
+    if (dir !== null) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The backends, then each rep: the program started afresh, warmed up, settled and measured. */
+async function measureAll(
+  tool: LoadTool,
+  o: { conns: number; seconds: number; reps: number; port: number; argv: string[]; what: string; backends: boolean },
+): Promise<number> {
+  const { conns, seconds, reps, port, argv } = o;
   let backends: ChildProcess | null = null;
   try {
-    if (!values["no-backends"]) {
+    if (o.backends) {
       backends = start(node("bench/lb/backend.ts", ...BACKENDS.map(String)));
       for (const p of BACKENDS) await listening(p, backends);
     }
-    console.log(`${positionals.join(" ")}: ${conns.toLocaleString("en-US")} connections, ${seconds} s, ${reps} rep${reps === 1 ? "" : "s"}`);
+    console.log(`${o.what}: ${conns.toLocaleString("en-US")} connections, ${seconds} s, ${reps} rep${reps === 1 ? "" : "s"}`);
     for (let rep = 1; rep <= reps; rep++) {
       // Another program on the port would be measured in place of this one (the suites check the same).
       if ((await acceptQueue(port)) !== null) throw new Error(`127.0.0.1:${port} is in use by another program: stop it or pass --port`);

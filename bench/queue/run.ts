@@ -5,13 +5,14 @@
 // the queue on --port is sampled, as the proxy suites sample it: "when the run ended" is the last sample, half a
 // second before wrk's, when the clients accepted are counted too. The frame of options and reps: lib/load-tool.ts.
 import { queueLine, watchWrkRun } from "../lib/accept-queue";
-import { BACKENDS, runLoadTool } from "../lib/load-tool";
+import { BACKENDS, LOAD_OPTIONS, runLoadTool, SYSTEM_USAGE } from "../lib/load-tool";
 import { wrk } from "../lib/wrk";
 
 runLoadTool({
   name: "bench:queue",
-  usage: `usage: npm run bench:queue -- [--conns N] [--seconds S] [--reps N] [--port P] [--no-backends] -- <command…>
-  the command starts the program under test, listening on 127.0.0.1:P (default 9200); the lb suite's fixed backends
+  usage: `usage: npm run bench:queue -- ${LOAD_OPTIONS} (--system NAME | [--port P] -- <command…>)
+  ${SYSTEM_USAGE}.
+  A command starts the program under test, listening on 127.0.0.1:P (default 9200); the lb suite's fixed backends
   listen on ${BACKENDS.join(", ")} unless --no-backends. For example, chapter 08's proxy as the lb suite runs it:
     npm run bench:queue -- --conns 5000 -- node --import tsx bench/lb/hub-proxy.ts splice 9200 ${BACKENDS.join(" ")}`,
   defaultConns: 5000,

@@ -1,0 +1,207 @@
+// Where a program's CPU goes, from Linux perf's samples: `npm run bench:cpu` (chapters 08, 11 and 13).
+//
+// The suites' `--profile` asks V8's sampling profiler, which samples the event loop's thread by the clock. On these two
+// shared cores that says time, not CPU: a sample taken while the thread waits inside write(2) for a core that wrk or a
+// backend holds counts in `writeBuffer`, and Node marks its whole poll phase idle, the reads and the native code
+// around them included. perf samples the CPU itself: each sample is a moment a core ran one of the program's threads,
+// in user space or in the kernel, with the call chain that led there (Node keeps frame pointers, and V8 names its
+// compiled code in /tmp/perf-PID.map when it runs with --perf-basic-prof). This file reads `perf script`'s text and
+// puts each sample in one part; bench/cpu/run.ts runs perf.
+import { startsNode } from "./gc-trace";
+import { profilePart } from "./profile";
+
+/** The command with Node's flags that name its compiled JavaScript (and interpreted frames) in /tmp/perf-PID.map. */
+export const withPerfMap = (argv: readonly string[]): string[] =>
+  startsNode(argv) ? [argv[0]!, "--perf-basic-prof", "--interpreted-frames-native-stack", ...argv.slice(1)] : [...argv];
+
+/** One frame of a call chain: its symbol and the file it was found in (`[kernel.kallsyms]`, `/usr/bin/node`, a perf map). */
+export interface Frame {
+  readonly sym: string;
+  readonly dso: string;
+}
+
+/** One sample: the thread, and its call chain from the frame that was running outward. */
+export interface Sample {
+  readonly tid: number;
+  readonly frames: readonly Frame[];
+}
+
+// `perf script -F tid,ip,sym,dso` prints a line with the thread's id, then one line per frame, then an empty line.
+const HEADER = /^\s*(\d+)\s*$/;
+// A symbol may hold spaces and parentheses ("non-virtual thunk to node::X::Y(uv_buf_t**, unsigned long*)"); the file
+// is the last parenthesized group.
+const FRAME = /^\s+[0-9a-f]+\s+(.*?)\s+\(([^()]*)\)$/;
+
+/** The samples in `perf script -F tid,ip,sym,dso`'s output of a recording made with call chains (`perf record -g`). */
+export function parsePerfScript(text: string): Sample[] {
+  const samples: Sample[] = [];
+  let tid = -1;
+  let frames: Frame[] = [];
+  const flush = (): void => {
+    if (tid >= 0 && frames.length > 0) samples.push({ tid, frames });
+    tid = -1;
+    frames = [];
+  };
+  for (const line of text.split("\n")) {
+    const header = HEADER.exec(line);
+    if (header) {
+      flush();
+      tid = Number(header[1]);
+      continue;
+    }
+    const frame = FRAME.exec(line);
+    if (frame && tid >= 0) frames.push({ sym: frame[1]!, dso: frame[2]! });
+    else if (line.trim() === "") flush();
+  }
+  flush();
+  return samples;
+}
+
+// #region parts
+const isKernel = (f: Frame): boolean => f.dso.startsWith("[kernel");
+
+/** The system calls a proxy spends its kernel time in, by the kernel functions that carry them out. */
+const SYSCALLS: readonly (readonly [RegExp, string])[] = [
+  [/^(ksys_write|do_writev|__sys_sendto|___sys_sendmsg|__sys_sendmsg)$/, "kernel: socket writes (write, sendto)"],
+  [/^(ksys_read|do_readv|__sys_recvfrom|___sys_recvmsg|__sys_recvmsg)$/, "kernel: socket reads (read, recvfrom)"],
+  [/^(do_epoll_wait|do_epoll_ctl|do_epoll_pwait)$/, "kernel: epoll"],
+  [/^(__sys_accept4|__sys_connect|__x64_sys_close|close_fd|__sys_shutdown|__x64_sys_shutdown)$/, "kernel: connections (accept, connect, close)"],
+  [/^(exc_page_fault|do_user_addr_fault)$/, "kernel: page faults"],
+];
+
+/**
+ * The kernel's part of a sample that ran in the kernel: the system call it served; the way into and out of a system
+ * call (on this virtual machine that includes re-enabling interrupts through the hypervisor, a cost of every call);
+ * or what it did for no call of ours (interrupts, the scheduler).
+ */
+function kernelPart(frames: readonly Frame[]): string {
+  let handler = false;
+  let syscall = false;
+  for (const f of frames) {
+    if (!isKernel(f)) break;
+    for (const [re, part] of SYSCALLS) if (re.test(f.sym)) return part;
+    if (/^(__x64_sys_|__se_sys_|__do_sys_|ksys_|__sys_)/.test(f.sym)) handler = true;
+    if (f.sym === "do_syscall_64") syscall = true;
+  }
+  if (handler) return "kernel: other system calls";
+  return syscall ? "kernel: entering and leaving system calls" : "kernel: interrupts and scheduling";
+}
+
+/** A frame of V8's compiled JavaScript (or of a compiled regular expression), named in the perf map. */
+const JS = /^(?:JS|LazyCompile|Function):[*~^+]?(.*)$/;
+
+/** The part of a JavaScript function, from its name and its URL: our chapters, Node's own code, libraries. */
+export function jsPart(name: string, url: string): string {
+  if (/\/node_modules\//.test(url)) return "libraries (node_modules)";
+  const where = url.split("/").slice(-2).join("/");
+  if (url.startsWith("node:") || /\/\d\d-[\w-]+\/[^/]+$/.test(url)) return profilePart(name, where);
+  return "the program's own JavaScript";
+}
+
+/** `JS:*attempt file:///…/11-http-proxy/exchange.ts:1:2736` → the function and its URL; null for any other frame. */
+export function jsFrame(sym: string): { name: string; url: string } | null {
+  const m = JS.exec(sym);
+  if (!m) return null;
+  const text = m[1]!;
+  const at = /^(.*?)\s*(\S+):\d+:\d+$/.exec(text);
+  if (!at) return { name: text || "(anonymous)", url: "" };
+  return { name: at[1] || "(anonymous)", url: at[2]! };
+}
+
+/** V8's garbage collector, on the event loop's thread or its helpers. */
+const GC = /^v8::internal::(Heap::|Scavenger|ScavengerCollector|MarkCompactCollector|MinorMarkCompactCollector|ConcurrentMarking|IncrementalMarking|Sweeper|ArrayBufferSweeper|MemoryAllocator::Unmapper|MarkingVisitor|MainMarkingVisitor|EvacuateVisitor|Evacuator)/;
+/** V8's optimizing compilers, mostly on helper threads. */
+const COMPILER = /^v8::internal::(compiler::|maglev::|baseline::|OptimizingCompileDispatcher|Compiler::)/;
+
+/**
+ * The part a user-space sample belongs to, looking outward from the running frame for the first frame that decides:
+ * the garbage collector or the compiler; else the nearest JavaScript function, which owns the V8 code, Node's C++ and
+ * libc it called (a write's user-space side belongs to Node's stream code that asked for it); else, with no
+ * JavaScript in the chain, what Node was doing natively; else the native program the sample ran in (HAProxy, nginx).
+ */
+function userPart(frames: readonly Frame[]): string {
+  for (const f of frames) {
+    if (GC.test(f.sym)) return "garbage collector";
+    if (COMPILER.test(f.sym)) return "V8's compiler";
+    const js = jsFrame(f.sym);
+    if (js) return jsPart(js.name, js.url);
+  }
+  for (const f of frames) {
+    if (/^(uv__read|node::LibuvStreamWrap::OnUvRead|node::StreamBase::CallJSOnreadMethod|node::EmitToJSStreamListener::OnStreamRead)/.test(f.sym)) return "socket reads (Node's C++ and libuv)";
+    if (/^(uv__server_io|uv__accept|node::ConnectionWrap|node::TCPWrap::Connect|uv__stream_connect)/.test(f.sym)) return "connections opened and closed";
+  }
+  const own = frames.find((f) => !/\/(libc|libm|libpthread|ld-linux[\w-]*|libstdc\+\+)[.-]/.test(f.dso) && f.dso !== "[unknown]");
+  if (own === undefined) return "C library";
+  if (/^(uv_|uv__)/.test(own.sym) || /^node::(Environment::CheckImmediate|SpinEventLoop|PerIsolatePlatformData)/.test(own.sym)) return "the event loop (libuv)";
+  if (/^(v8::|Builtins_)/.test(own.sym)) return "V8's runtime (calls into JavaScript, …)";
+  if (/^node::/.test(own.sym)) return "Node's C++";
+  return `native code (${own.dso.split("/").pop()})`;
+}
+
+/** The one part a sample counts in: a system call's kernel time, or the user-space code that ran (userPart). */
+export function samplePart(s: Sample): string {
+  if (s.frames.length > 0 && isKernel(s.frames[0]!)) return kernelPart(s.frames);
+  return userPart(s.frames);
+}
+
+/** The JavaScript function a user-space sample is charged to (userPart's nearest one), or null. */
+export function chargedFunction(s: Sample): string | null {
+  if (s.frames.length === 0 || isKernel(s.frames[0]!)) return null;
+  for (const f of s.frames) {
+    if (GC.test(f.sym) || COMPILER.test(f.sym)) return null;
+    const js = jsFrame(f.sym);
+    if (js) return `${js.name} (${js.url.split("/").slice(-2).join("/")})`;
+  }
+  return null;
+}
+// #endregion
+
+// #region summary
+export interface CpuProfile {
+  readonly samples: number;
+  /** Samples per part, heaviest first. */
+  readonly parts: readonly (readonly [string, number])[];
+  /** Samples per JavaScript function (with the V8 code it called), heaviest first. */
+  readonly functions: readonly (readonly [string, number])[];
+  /** Samples that ran on the thread whose id is the process's (the event loop's, for Node). */
+  readonly mainThread: number;
+}
+
+const heaviest = (counts: Map<string, number>): [string, number][] => [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+
+/** Counts `samples` by part and by charged JavaScript function; `pid` names the main thread. */
+export function summarizeSamples(samples: readonly Sample[], pid: number): CpuProfile {
+  const parts = new Map<string, number>();
+  const functions = new Map<string, number>();
+  let mainThread = 0;
+  for (const s of samples) {
+    const part = samplePart(s);
+    parts.set(part, (parts.get(part) ?? 0) + 1);
+    const fn = chargedFunction(s);
+    if (fn !== null) functions.set(fn, (functions.get(fn) ?? 0) + 1);
+    if (s.tid === pid) mainThread++;
+  }
+  return { samples: samples.length, parts: heaviest(parts), functions: heaviest(functions), mainThread };
+}
+
+const num = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+
+/**
+ * The table for one run: each part's share of the samples and, with the process's CPU per request from /proc, its
+ * microseconds per request; then the heaviest JavaScript functions.
+ */
+export function profileLines(p: CpuProfile, cpuPerRequest: number, topFunctions = 12): string[] {
+  if (p.samples === 0) return ["  perf recorded no sample of the program"];
+  const width = Math.max(...p.parts.map(([name]) => name.length), 4);
+  const lines = [`  ${"part".padEnd(width)}  µs/request   share`];
+  for (const [name, n] of p.parts) {
+    const share = n / p.samples;
+    lines.push(`  ${name.padEnd(width)}  ${num(share * cpuPerRequest).padStart(10)}  ${(100 * share).toFixed(1).padStart(5)}%`);
+  }
+  if (p.functions.length > 0) {
+    const top = p.functions.slice(0, topFunctions).map(([fn, n]) => `${fn} ${num((n / p.samples) * cpuPerRequest)}`);
+    lines.push(`  heaviest JavaScript functions, µs/request with the V8 code and libc they called: ${top.join(", ")}`);
+  }
+  return lines;
+}
+// #endregion

@@ -1,0 +1,183 @@
+// bench/lib/perf-profile.ts and `npm run bench:cpu`: `perf script`'s samples read right, each put in the one part it
+// belongs to (a system call's kernel time, the JavaScript that asked for it, the collector, Node's native reads, a
+// native program's own code), the parts turned into microseconds per request; load-tool.ts's `--system`; and the
+// tool's refusals before it starts anything.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { suiteSystem } from "../../bench/lib/load-tool";
+import { jsFrame, parsePerfScript, profileLines, samplePart, summarizeSamples, withPerfMap } from "../../bench/lib/perf-profile";
+import { ROOT } from "../../tools/lib/manifest";
+
+const K = "[kernel.kallsyms]";
+const NODE = "/usr/bin/node";
+const MAP = "/tmp/perf-4242.map";
+const LIBC = "/usr/lib/x86_64-linux-gnu/libc.so.6";
+
+/** One sample as `perf script -F tid,ip,sym,dso` prints it: the thread, then its frames from the running one outward. */
+const sample = (tid: number, frames: readonly [string, string][]): string =>
+  `${String(tid).padStart(8)} \n${frames.map(([sym, dso], i) => `\t${(0x7f00 + i).toString(16).padStart(16)} ${sym} (${dso})`).join("\n")}\n`;
+
+// Chains as perf recorded them from chapter 11's proxy (shortened outward, the file names of this course kept).
+const WRITE_FRAMES: [string, string][] = [
+  ["tcp_sendmsg_locked", K],
+  ["ksys_write", K],
+  ["do_syscall_64", K],
+  ["entry_SYSCALL_64_after_hwframe", K],
+  ["__GI___libc_write", LIBC],
+  ["non-virtual thunk to node::LibuvStreamWrap::DoTryWrite(uv_buf_t**, unsigned long*)", NODE],
+  ["node::StreamBase::WriteBuffer", NODE],
+  ["JS:*writeOrBuffer node:internal/streams/writable:548:23", MAP],
+  ["JS:*sendall file:///course/solutions/05-green-sockets/node-socket.ts:1:2714", MAP],
+];
+const WRITE = sample(4242, WRITE_FRAMES);
+const SYSCALL_ENTRY = sample(4242, [
+  ["__raw_callee_save_pvm_irq_enable", K],
+  ["do_syscall_64", K],
+  ["entry_SYSCALL_64_after_hwframe", K],
+  ["read", NODE],
+]);
+const READ_NATIVE = sample(4242, [
+  ["node::StreamBase::CallJSOnreadMethod", NODE],
+  ["node::EmitToJSStreamListener::OnStreamRead", NODE],
+  ["uv__read", NODE],
+  ["uv__io_poll", NODE],
+  ["uv_run", NODE],
+]);
+const EPOLL = sample(4242, [["ep_poll", K], ["do_epoll_wait", K], ["do_syscall_64", K], ["epoll_wait", LIBC], ["uv__io_poll", NODE]]);
+const FAULT = sample(4242, [["clear_page_erms", K], ["do_user_addr_fault", K], ["exc_page_fault", K], ["asm_exc_page_fault", K], ["Builtins_KeyedStoreIC", NODE]]);
+const SOFTIRQ = sample(4242, [["net_rx_action", K], ["__do_softirq", K], ["irq_exit_rcu", K]]);
+// A builtin the hub's loop called to resume a thread: the hub's time.
+const HUB = sample(4242, [
+  ["Builtins_ResumeGeneratorTrampoline", NODE],
+  ["Builtins_GeneratorPrototypeNext", NODE],
+  ["JS:*#advance file:///course/solutions/02-hub/hub.ts:1:9120", MAP],
+  ["JS:*#loop file:///course/solutions/02-hub/hub.ts:1:2698", MAP],
+]);
+// A compiled regular expression inside chapter 07's serializer.
+const REGEXP = sample(4242, [["RegExp:^[\\t\\x20-\\x7e\\x80-\\xff]*$", MAP], ["JS:*fieldLines file:///course/solutions/07-http/serialize.ts:1:1611", MAP]]);
+// A scavenge on a helper thread, and one the event loop ran in the middle of chapter 11's code.
+const GC_HELPER = sample(4250, [["v8::internal::Scavenger::ScavengeObject<v8::internal::FullHeapObjectSlot>", NODE], ["v8::internal::ScavengerCollector::JobTask::Run", NODE]]);
+const GC_MAIN = sample(4242, [["memcpy", LIBC], ["v8::internal::Heap::Scavenge", NODE], ["Builtins_CEntry", NODE], ["JS:*attempt file:///course/solutions/11-http-proxy/exchange.ts:1:2736", MAP]]);
+const COMPILE = sample(4251, [["v8::internal::compiler::Scheduler::Run", NODE], ["v8::internal::OptimizingCompileDispatcher::CompileTask::Run", NODE]]);
+const LIBC_ONLY = sample(4242, [["__memmove_avx_unaligned_erms", LIBC], ["[unknown]", "[unknown]"]]);
+const HAPROXY = sample(5001, [["memcpy", LIBC], ["htx_xfer_blks", "/usr/sbin/haproxy"]]);
+
+describe("reading perf script", () => {
+  it("takes each sample's thread and its frames, symbols with spaces and parentheses included", () => {
+    const samples = parsePerfScript(WRITE + "\n" + GC_HELPER + "\n" + HAPROXY);
+    expect(samples.map((s) => s.tid)).toEqual([4242, 4250, 5001]);
+    expect(samples[0]!.frames).toHaveLength(9);
+    expect(samples[0]!.frames[5]).toEqual({ sym: "non-virtual thunk to node::LibuvStreamWrap::DoTryWrite(uv_buf_t**, unsigned long*)", dso: NODE });
+    expect(samples[2]!.frames[1]).toEqual({ sym: "htx_xfer_blks", dso: "/usr/sbin/haproxy" });
+    expect(parsePerfScript("")).toEqual([]);
+  });
+
+  it("names V8's compiled functions and their files", () => {
+    expect(jsFrame("JS:*attempt file:///course/solutions/11-http-proxy/exchange.ts:1:2736")).toEqual({ name: "attempt", url: "file:///course/solutions/11-http-proxy/exchange.ts" });
+    expect(jsFrame("JS:~ node:internal/timers:438:28")).toEqual({ name: "(anonymous)", url: "node:internal/timers" });
+    expect(jsFrame("Builtins_GeneratorPrototypeNext")).toBeNull();
+  });
+});
+
+describe("the part a sample counts in", () => {
+  const part = (text: string): string => samplePart(parsePerfScript(text)[0]!);
+
+  it("puts kernel time with the system call it served, or with the way into the kernel", () => {
+    expect(part(WRITE)).toBe("kernel: socket writes (write, sendto)");
+    expect(part(EPOLL)).toBe("kernel: epoll");
+    expect(part(FAULT)).toBe("kernel: page faults");
+    expect(part(SYSCALL_ENTRY)).toBe("kernel: entering and leaving system calls");
+    expect(part(SOFTIRQ)).toBe("kernel: interrupts and scheduling");
+  });
+
+  it("charges user-space code to the nearest JavaScript that called it, by chapter", () => {
+    expect(part(HUB)).toBe("the hub (chapters 02–04)");
+    expect(part(REGEXP)).toBe("HTTP parser and messages (chapter 07)");
+    // The write's user-space side, had the sample been taken there: Node's stream code asked for it.
+    expect(part(sample(4242, WRITE_FRAMES.slice(4)))).toBe("socket writes (Node's stream plumbing)");
+  });
+
+  it("keeps the collector and the compiler apart, on any thread, and native work with no JavaScript above it", () => {
+    expect(part(GC_HELPER)).toBe("garbage collector");
+    expect(part(GC_MAIN)).toBe("garbage collector");
+    expect(part(COMPILE)).toBe("V8's compiler");
+    expect(part(READ_NATIVE)).toBe("socket reads (Node's C++ and libuv)");
+    expect(part(LIBC_ONLY)).toBe("C library");
+    expect(part(HAPROXY)).toBe("native code (haproxy)");
+  });
+});
+
+describe("a run's profile", () => {
+  it("counts the samples by part and by JavaScript function, and says each part's microseconds per request", () => {
+    const samples = parsePerfScript([WRITE, WRITE, HUB, GC_HELPER].join("\n"));
+    const p = summarizeSamples(samples, 4242);
+    expect(p).toEqual({
+      samples: 4,
+      parts: [
+        ["kernel: socket writes (write, sendto)", 2],
+        ["garbage collector", 1],
+        ["the hub (chapters 02–04)", 1],
+      ],
+      functions: [["#advance (02-hub/hub.ts)", 1]],
+      mainThread: 3,
+    });
+    // 40 µs of CPU per request: half of the samples, 20 µs.
+    const lines = profileLines(p, 40);
+    expect(lines[0]).toMatch(/^ {2}part +µs\/request +share$/);
+    expect(lines[1]).toMatch(/^ {2}kernel: socket writes \(write, sendto\) +20\.0 +50\.0%$/);
+    expect(lines[2]).toMatch(/^ {2}garbage collector +10\.0 +25\.0%$/);
+    expect(lines.at(-1)).toBe("  heaviest JavaScript functions, µs/request with the V8 code and libc they called: #advance (02-hub/hub.ts) 10.0");
+    expect(profileLines(summarizeSamples([], 1), 40)).toEqual(["  perf recorded no sample of the program"]);
+  });
+
+  it("names a Node program's compiled code for perf, and leaves any other program as it is", () => {
+    expect(withPerfMap(["node", "--import", "tsx", "p.ts"])).toEqual(["node", "--perf-basic-prof", "--interpreted-frames-native-stack", "--import", "tsx", "p.ts"]);
+    expect(withPerfMap(["haproxy", "-f", "x.cfg"])).toEqual(["haproxy", "-f", "x.cfg"]);
+  });
+});
+
+describe("--system: a suite's system as the suite starts it", () => {
+  it("gives its command line against the fixed backends and its suite's port, and refuses a name no suite has", () => {
+    const dir = mkdtempSync(join(tmpdir(), "hub-system-test-"));
+    try {
+      const { argv, port } = suiteSystem("hub http proxy on 64 acceptors", dir);
+      expect(argv.slice(-6)).toEqual(["--acceptors", "64", String(port), "9101", "9102", "9103"]);
+      expect(argv).toContain("bench/l7/hub-http-proxy.ts");
+      expect(suiteSystem("hub (splice on 64 acceptors)", dir).port).not.toBe(port); // the lb suite's port
+      expect(() => suiteSystem("nope", dir)).toThrow(/--system must name a system of the lb or l7 suite \(.*"haproxy http".*\), not "nope"/);
+      expect(() => suiteSystem("direct (no proxy)", dir)).toThrow("there is no program to measure");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("npm run bench:cpu", () => {
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, ["--import", "tsx", "bench/cpu/run.ts", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } });
+
+  it("says what is wrong with its arguments, and how to call it, before it starts anything", () => {
+    const both = run(["--system", "haproxy http", "--", "node", "x.js"]);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toContain("give --system or a command, not both");
+    expect(both.stderr).toContain("usage: npm run bench:cpu");
+    const moved = run(["--system", "hub http proxy", "--port", "9300"]);
+    expect(moved.status).toBe(2);
+    expect(moved.stderr).toContain("--port cannot move a suite's system");
+    const bad = run(["--seconds", "0", "--", "node", "x.js"]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--seconds must be a whole number of at least 1, not "0"');
+    const none = run([]);
+    expect(none.status).toBe(2);
+    expect(none.stdout).toContain("Needs Linux perf");
+  }, 30_000);
+
+  it("says how to install perf where it is missing, before it starts anything", () => {
+    const missing = run(["--", "node", "x.js"], { PERF: "/nonexistent/perf" });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain("bench:cpu: Linux perf (/nonexistent/perf) is not installed; install it with: apt-get update && apt-get install -y linux-perf");
+  }, 30_000);
+});
