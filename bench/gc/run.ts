@@ -15,7 +15,7 @@ let events: GcEvent[] = [];
 runLoadTool({
   name: "bench:gc",
   usage: `usage: npm run bench:gc -- ${LOAD_OPTIONS} (--system NAME | [--port P] -- node <program…>)
-  ${SYSTEM_USAGE} (a Node one).
+  ${SYSTEM_USAGE}; here, a Node one.
   A command starts a Node program, listening on 127.0.0.1:P (default 9200), to which --trace-gc is added; the lb
   suite's fixed backends listen on ${BACKENDS.join(", ")} unless --no-backends. For example, chapter 11's proxy as the
   l7 suite runs it:

@@ -1,7 +1,8 @@
-// The frame of the commands that measure one program under wrk, outside the suites and never saved
-// (`npm run bench:queue`, `npm run bench:gc`, `npm run bench:cpu`; chapters 08, 11, 13 and 14): their options, the lb suite's fixed backends,
-// and for each rep the program started afresh, the suites' 1 s warm-up and their wait for the program to let go of the
-// warm-up's clients. Each command says what it watches around the one measured wrk run.
+// The frame of the commands that measure one program under wrk, outside the suites and never saved (`npm run
+// bench:queue`, `bench:gc`, `bench:cpu`; chapters 08, 11, 13 and 14): their options, the program given as a command or
+// as a suite's system (`--system`), the lb suite's fixed backends, and for each rep the program started afresh, the
+// suites' 1 s warm-up and their wait for the program to let go of the warm-up's clients. Each command says what it
+// watches around the one measured wrk run.
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -2,11 +2,11 @@
 //
 // The suites' `--profile` asks V8's sampling profiler, which samples the event loop's thread by the clock. On these two
 // shared cores that says time, not CPU: a sample taken while the thread waits inside write(2) for a core that wrk or a
-// backend holds counts in `writeBuffer`, and Node marks its whole poll phase idle, the reads and the native code
-// around them included. perf samples the CPU itself: each sample is a moment a core ran one of the program's threads,
-// in user space or in the kernel, with the call chain that led there (Node keeps frame pointers, and V8 names its
-// compiled code in /tmp/perf-PID.map when it runs with --perf-basic-prof). This file reads `perf script`'s text and
-// puts each sample in one part; bench/cpu/run.ts runs perf.
+// backend holds counts in `writeBuffer`, and Node tells the profiler its loop is idle from before it polls until
+// after, so the native part of reading the sockets counts as idle too. perf samples the CPU itself: each sample is a
+// moment a core ran one of the program's threads, in user space or in the kernel, with the call chain that led there
+// (Node keeps frame pointers, and V8 names its compiled code in /tmp/perf-PID.map when it runs with
+// --perf-basic-prof). This file reads `perf script`'s text and puts each sample in one part; bench/cpu/run.ts runs perf.
 import { startsNode } from "./gc-trace";
 import { profilePart } from "./profile";
 

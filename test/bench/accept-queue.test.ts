@@ -46,7 +46,7 @@ describe("npm run bench:queue", () => {
     expect(bad.stderr).toContain("usage: npm run bench:queue");
     const none = run();
     expect(none.status).toBe(2);
-    expect(none.stdout).toContain("the command starts the program under test");
+    expect(none.stdout).toContain("A command starts the program under test");
   }, 30_000);
 });
 
