@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { L7 } from "../l7/driver";
 import { LB } from "../lb/driver";
+import { OBS } from "../obs/driver";
 import { acceptQueue } from "./accept-queue";
 import { listening, node, start, stop } from "./proc";
 import { settle } from "./proxy-bench";
@@ -22,14 +23,15 @@ export const BACKENDS = [9101, 9102, 9103];
 /** The options every command takes, for its usage line; the command or `--system` follows. */
 export const LOAD_OPTIONS = "[--conns N] [--seconds S] [--reps N] [--no-backends]";
 /** What `--system` does, for the usage. */
-export const SYSTEM_USAGE = `--system NAME measures a system of the lb or l7 suite as that suite starts it, on its suite's port, for example
-  "haproxy http", "haproxy", "node http-proxy keep-alive on 64 acceptors", "hub (splice on 64 acceptors)"`;
+export const SYSTEM_USAGE = `--system NAME measures a system of the lb, l7 or obs suite as that suite starts it, on its suite's port
+  (without what a suite runs beside it: the obs suite's scrapes of /metrics), for example "haproxy http", "haproxy",
+  "node http-proxy keep-alive on 64 acceptors", "hub (splice on 64 acceptors)", "metrics on"`;
 
 /** The suites whose systems `--system` names. */
-const SUITES = [LB, L7];
+const SUITES = [LB, L7, OBS];
 
 /**
- * A system of the lb or l7 suite, by its name, as that suite starts it: its command line (with its configuration, for
+ * A system of the lb, l7 or obs suite, by its name, as that suite starts it: its command line (with its configuration, for
  * HAProxy and nginx, written into `dir`) against the fixed backends, and the port it listens on.
  */
 export function suiteSystem(name: string, dir: string): { argv: string[]; port: number } {
@@ -43,7 +45,7 @@ export function suiteSystem(name: string, dir: string): { argv: string[]; port: 
     return { argv, port: suite.listen };
   }
   const known = [...new Set(SUITES.flatMap((suite) => suite.systems.map((s) => s.name)))];
-  throw new UsageError(`--system must name a system of the lb or l7 suite (${quoted(known)}), not "${name}"`);
+  throw new UsageError(`--system must name a system of the lb, l7 or obs suite (${quoted(known)}), not "${name}"`);
 }
 
 /** One measured run's setting. */

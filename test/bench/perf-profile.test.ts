@@ -147,7 +147,7 @@ describe("--system: a suite's system as the suite starts it", () => {
       expect(argv.slice(-6)).toEqual(["--acceptors", "64", String(port), "9101", "9102", "9103"]);
       expect(argv).toContain("bench/l7/hub-http-proxy.ts");
       expect(suiteSystem("hub (splice on 64 acceptors)", dir).port).not.toBe(port); // the lb suite's port
-      expect(() => suiteSystem("nope", dir)).toThrow(/--system must name a system of the lb or l7 suite \(.*"haproxy http".*\), not "nope"/);
+      expect(() => suiteSystem("nope", dir)).toThrow(/--system must name a system of the lb, l7 or obs suite \(.*"haproxy http".*"metrics on".*\), not "nope"/);
       expect(() => suiteSystem("direct (no proxy)", dir)).toThrow("there is no program to measure");
     } finally {
       rmSync(dir, { recursive: true, force: true });
