@@ -7,7 +7,7 @@
 // which perf samples the program's threads (999 times a second, with call chains) and /proc counts its CPU. Parts:
 // lib/perf-profile.ts; the frame of options and reps: lib/load-tool.ts.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BACKENDS, LOAD_OPTIONS, runLoadTool, SYSTEM_USAGE } from "../lib/load-tool";
@@ -15,28 +15,13 @@ import { parsePerfScript, profileLines, summarizeSamples, withPerfMap } from "..
 import { cpuPer, cpuTimes, sleep } from "../lib/proc";
 import { fmt } from "../lib/report";
 import { wrk } from "../lib/wrk";
+import { descendants } from "../../tools/lib/process-group";
 
 /** How often perf samples each thread, per second: odd, so that it does not beat with the programs' own timers. */
 const FREQUENCY = 999;
 const PERF_INSTALL = "apt-get update && apt-get install -y linux-perf";
 /** The perf to run: $PERF names another (a versioned binary, a build of one's own). */
 const PERF = process.env.PERF || "perf";
-
-/** The process and its descendants (nginx's workers): perf watches each of them. */
-function processTree(pid: number): number[] {
-  const all = [pid];
-  for (let i = 0; i < all.length; i++) {
-    try {
-      for (const task of readdirSync(`/proc/${all[i]}/task`)) {
-        const children = readFileSync(`/proc/${all[i]}/task/${task}/children`, "utf8").trim();
-        if (children) all.push(...children.split(" ").map(Number));
-      }
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return all;
-}
 
 /** What keeps perf from watching another process here, or null. */
 function perfMissing(): string | null {
@@ -81,7 +66,7 @@ runLoadTool({
     const dir = mkdtempSync(join(tmpdir(), "hub-perf-"));
     try {
       const data = join(dir, "perf.data");
-      const perf = spawn(PERF, ["record", "-F", String(FREQUENCY), "-g", "-o", data, "-p", processTree(pid).join(",")], { stdio: ["ignore", "ignore", "pipe"] });
+      const perf = spawn(PERF, ["record", "-F", String(FREQUENCY), "-g", "-o", data, "-p", [pid, ...descendants(pid)].join(",")], { stdio: ["ignore", "ignore", "pipe"] });
       let said = "";
       perf.stderr!.on("data", (d: Buffer) => (said = (said + d.toString()).slice(-2000)));
       await sleep(500); // perf attaches to each thread before the measured run begins
