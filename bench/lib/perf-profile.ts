@@ -90,11 +90,13 @@ function kernelPart(frames: readonly Frame[]): string {
 /** A frame of V8's compiled JavaScript (or of a compiled regular expression), named in the perf map. */
 const JS = /^(?:JS|LazyCompile|Function):[*~^+]?(.*)$/;
 
+/** A file named by its last two path segments (`11-http-proxy/exchange.ts`, `streams/writable`), as the suites' profiles name it. */
+const lastTwo = (url: string): string => url.split("/").slice(-2).join("/");
+
 /** The part of a JavaScript function, from its name and its URL: our chapters, Node's own code, libraries. */
 export function jsPart(name: string, url: string): string {
   if (/\/node_modules\//.test(url)) return "libraries (node_modules)";
-  const where = url.split("/").slice(-2).join("/");
-  if (url.startsWith("node:") || /\/\d\d-[\w-]+\/[^/]+$/.test(url)) return profilePart(name, where);
+  if (url.startsWith("node:") || /\/\d\d-[\w-]+\/[^/]+$/.test(url)) return profilePart(name, lastTwo(url));
   return "the program's own JavaScript";
 }
 
@@ -113,19 +115,29 @@ const GC = /^v8::internal::(Heap::|Scavenger|ScavengerCollector|MarkCompactColle
 /** V8's optimizing compilers, mostly on helper threads. */
 const COMPILER = /^v8::internal::(compiler::|maglev::|baseline::|OptimizingCompileDispatcher|Compiler::)/;
 
+/** What decides a user-space sample: the collector, the compiler, or the JavaScript function nearest to it. */
+type Owner = "garbage collector" | "V8's compiler" | { readonly name: string; readonly url: string };
+
 /**
- * The part a user-space sample belongs to, looking outward from the running frame for the first frame that decides:
- * the garbage collector or the compiler; else the nearest JavaScript function, which owns the V8 code, Node's C++ and
- * libc it called (a write's user-space side belongs to Node's stream code that asked for it); else, with no
- * JavaScript in the chain, what Node was doing natively; else the native program the sample ran in (HAProxy, nginx).
+ * Looking outward from the running frame, the first frame that decides: the garbage collector or the compiler; else
+ * the nearest JavaScript function, which owns the V8 code, Node's C++ and libc it called (a write's user-space side
+ * belongs to Node's stream code that asked for it); null when the chain holds none of them.
  */
-function userPart(frames: readonly Frame[]): string {
+function ownerOf(frames: readonly Frame[]): Owner | null {
   for (const f of frames) {
     if (GC.test(f.sym)) return "garbage collector";
     if (COMPILER.test(f.sym)) return "V8's compiler";
     const js = jsFrame(f.sym);
-    if (js) return jsPart(js.name, js.url);
+    if (js) return js;
   }
+  return null;
+}
+
+/**
+ * The part of a user-space sample with no owner (ownerOf): what Node was doing natively; else the native program the
+ * sample ran in (HAProxy, nginx).
+ */
+function nativePart(frames: readonly Frame[]): string {
   for (const f of frames) {
     if (/^(uv__read|node::LibuvStreamWrap::OnUvRead|node::StreamBase::CallJSOnreadMethod|node::EmitToJSStreamListener::OnStreamRead)/.test(f.sym)) return "socket reads (Node's C++ and libuv)";
     if (/^(uv__server_io|uv__accept|node::ConnectionWrap|node::TCPWrap::Connect|uv__stream_connect)/.test(f.sym)) return "connections opened and closed";
@@ -138,22 +150,20 @@ function userPart(frames: readonly Frame[]): string {
   return `native code (${own.dso.split("/").pop()})`;
 }
 
-/** The one part a sample counts in: a system call's kernel time, or the user-space code that ran (userPart). */
-export function samplePart(s: Sample): string {
-  if (s.frames.length > 0 && isKernel(s.frames[0]!)) return kernelPart(s.frames);
-  return userPart(s.frames);
+/**
+ * The one part a sample counts in (a system call's kernel time, or the user-space code that ran), and the JavaScript
+ * function it is charged to, if any: one walk of its chain for both.
+ */
+function classify(s: Sample): { part: string; fn: string | null } {
+  if (s.frames.length > 0 && isKernel(s.frames[0]!)) return { part: kernelPart(s.frames), fn: null };
+  const owner = ownerOf(s.frames);
+  if (owner === null) return { part: nativePart(s.frames), fn: null };
+  if (typeof owner === "string") return { part: owner, fn: null };
+  return { part: jsPart(owner.name, owner.url), fn: `${owner.name} (${lastTwo(owner.url)})` };
 }
 
-/** The JavaScript function a user-space sample is charged to (userPart's nearest one), or null. */
-export function chargedFunction(s: Sample): string | null {
-  if (s.frames.length === 0 || isKernel(s.frames[0]!)) return null;
-  for (const f of s.frames) {
-    if (GC.test(f.sym) || COMPILER.test(f.sym)) return null;
-    const js = jsFrame(f.sym);
-    if (js) return `${js.name} (${js.url.split("/").slice(-2).join("/")})`;
-  }
-  return null;
-}
+/** The one part a sample counts in: a system call's kernel time, or the user-space code that ran. */
+export const samplePart = (s: Sample): string => classify(s).part;
 // #endregion
 
 // #region summary
@@ -175,9 +185,8 @@ export function summarizeSamples(samples: readonly Sample[], pid: number): CpuPr
   const functions = new Map<string, number>();
   let mainThread = 0;
   for (const s of samples) {
-    const part = samplePart(s);
+    const { part, fn } = classify(s);
     parts.set(part, (parts.get(part) ?? 0) + 1);
-    const fn = chargedFunction(s);
     if (fn !== null) functions.set(fn, (functions.get(fn) ?? 0) + 1);
     if (s.tid === pid) mainThread++;
   }
