@@ -10,7 +10,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BACKENDS, LOAD_OPTIONS, runLoadTool, SYSTEM_USAGE } from "../lib/load-tool";
+import { BACKENDS, lastLines, LOAD_OPTIONS, runLoadTool, SYSTEM_USAGE } from "../lib/load-tool";
 import { parsePerfScript, profileLines, summarizeSamples, withPerfMap } from "../lib/perf-profile";
 import { cpuPer, cpuTimes, sleep } from "../lib/proc";
 import { fmt } from "../lib/report";
@@ -45,8 +45,6 @@ async function stopPerf(perf: ChildProcess, said: () => string): Promise<void> {
   }
   if (!ok) throw new Error(`perf record failed: ${lastLines(said())}`);
 }
-
-const lastLines = (text: string): string => text.trim().split("\n").slice(-3).join(" | ");
 
 runLoadTool({
   name: "bench:cpu",

@@ -48,6 +48,9 @@ export function suiteSystem(name: string, dir: string): { argv: string[]; port: 
   throw new UsageError(`--system must name a system of the lb, l7 or obs suite (${quoted(known)}), not "${name}"`);
 }
 
+/** The last three lines a program printed, on one line: what a failure of it quotes. */
+export const lastLines = (text: string): string => text.trim().split("\n").slice(-3).join(" | ");
+
 /** One measured run's setting. */
 export interface LoadRun {
   readonly port: number;
@@ -154,7 +157,7 @@ async function measureAll(
       tool.started?.(program);
       try {
         await listening(port, program).catch((e: unknown) => {
-          const said = stderr.trim().split("\n").slice(-3).join(" | ");
+          const said = lastLines(stderr);
           throw new Error(`the program did not listen on 127.0.0.1:${port}: ${e instanceof Error ? e.message : String(e)}${said ? ` (it said: ${said})` : ""}`);
         });
         await warmUp(conns, 1, port);
