@@ -32,9 +32,11 @@ const SUITES = [LB, L7, OBS];
 
 /**
  * A system of the lb, l7 or obs suite, by its name, as that suite starts it: its command line (with its configuration, for
- * HAProxy and nginx, written into `dir`) against the fixed backends, and the port it listens on.
+ * HAProxy and nginx, written into `dir`) against the fixed backends, the port it listens on, and whether it keeps its
+ * backend connections between clients (an HTTP proxy's pool: `settle` does not wait for them to close), and its version
+ * where the suite records one (HAProxy's).
  */
-export function suiteSystem(name: string, dir: string): { argv: string[]; port: number } {
+export function suiteSystem(name: string, dir: string): { argv: string[]; port: number; pooled: boolean; version?: string } {
   for (const suite of SUITES) {
     const system = suite.systems.find((s) => s.name === name);
     if (system === undefined) continue;
@@ -42,10 +44,23 @@ export function suiteSystem(name: string, dir: string): { argv: string[]; port: 
     if (missing !== null) throw new Error(`${name}: ${missing}`);
     const argv = system.argv(dir, BACKENDS);
     if (argv === null) throw new UsageError(`--system "${name}" is the suite's run without a proxy: there is no program to measure`);
-    return { argv, port: suite.listen };
+    const version = system.version?.();
+    return { argv, port: suite.listen, pooled: suite.pooled, ...(version ? { version } : {}) };
   }
   const known = [...new Set(SUITES.flatMap((suite) => suite.systems.map((s) => s.name)))];
   throw new UsageError(`--system must name a system of the lb, l7 or obs suite (${quoted(known)}), not "${name}"`);
+}
+
+/** The lb suite's fixed backends, started and listening on BACKENDS. */
+export async function fixedBackends(): Promise<ChildProcess> {
+  const backends = start(node("bench/lb/backend.ts", ...BACKENDS.map(String)));
+  try {
+    for (const p of BACKENDS) await listening(p, backends);
+  } catch (e) {
+    await stop(backends);
+    throw e;
+  }
+  return backends;
 }
 
 /** The last three lines a program printed, on one line: what a failure of it quotes. */
@@ -105,6 +120,7 @@ async function main(tool: LoadTool): Promise<number> {
   const dir = values.system === undefined ? null : mkdtempSync(join(tmpdir(), "hub-load-tool-"));
   try {
     let conns: number, seconds: number, reps: number, port: number, argv: string[], what: string;
+    let pooled = true;
     try {
       conns = wholeNumber("--conns", values.conns);
       seconds = wholeNumber("--seconds", values.seconds);
@@ -112,7 +128,7 @@ async function main(tool: LoadTool): Promise<number> {
       if (values.system !== undefined) {
         if (positionals.length) throw new UsageError("give --system or a command, not both");
         if (values.port !== undefined) throw new UsageError("--port cannot move a suite's system: it listens where its suite has it");
-        ({ argv, port } = suiteSystem(values.system, dir!));
+        ({ argv, port, pooled } = suiteSystem(values.system, dir!));
         what = values.system;
       } else {
         port = wholeNumber("--port", values.port ?? "9200", 1, 65535);
@@ -129,7 +145,7 @@ async function main(tool: LoadTool): Promise<number> {
       console.error(`${tool.name}: ${lacking}`);
       return 1;
     }
-    return await measureAll(tool, { conns, seconds, reps, port, argv, what, backends: !values["no-backends"] });
+    return await measureAll(tool, { conns, seconds, reps, port, pooled, argv, what, backends: !values["no-backends"] });
   } finally {
     if (dir !== null) rmSync(dir, { recursive: true, force: true });
   }
@@ -138,39 +154,52 @@ async function main(tool: LoadTool): Promise<number> {
 /** The backends, then each rep: the program started afresh, warmed up, settled and measured. */
 async function measureAll(
   tool: LoadTool,
-  o: { conns: number; seconds: number; reps: number; port: number; argv: string[]; what: string; backends: boolean },
+  o: { conns: number; seconds: number; reps: number; port: number; pooled: boolean; argv: string[]; what: string; backends: boolean },
 ): Promise<number> {
   const { conns, seconds, reps, port, argv } = o;
   let backends: ChildProcess | null = null;
   try {
     if (o.backends) {
-      backends = start(node("bench/lb/backend.ts", ...BACKENDS.map(String)));
-      for (const p of BACKENDS) await listening(p, backends);
+      backends = await fixedBackends();
     }
     console.log(`${o.what}: ${conns.toLocaleString("en-US")} connections, ${seconds} s, ${reps} rep${reps === 1 ? "" : "s"}`);
     for (let rep = 1; rep <= reps; rep++) {
-      // Another program on the port would be measured in place of this one (the suites check the same).
-      if ((await acceptQueue(port)) !== null) throw new Error(`127.0.0.1:${port} is in use by another program: stop it or pass --port`);
-      const program = start(argv);
-      let stderr = "";
-      program.stderr!.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
-      tool.started?.(program);
-      try {
-        await listening(port, program).catch((e: unknown) => {
-          const said = lastLines(stderr);
-          throw new Error(`the program did not listen on 127.0.0.1:${port}: ${e instanceof Error ? e.message : String(e)}${said ? ` (it said: ${said})` : ""}`);
-        });
-        await warmUp(conns, 1, port);
-        // The warm-up's clients close as it ends: wait, as the suites do, until the program has let go of them (its
-        // connections to backends are not waited for: an HTTP proxy keeps them in its pool).
-        await settle(port, BACKENDS, true);
-        console.log(`rep ${rep}: ${await tool.measure(program, { port, conns, seconds })}`);
-      } finally {
-        await stop(program);
-      }
+      const line = await freshRun({ argv, port, conns, pooled: o.pooled }, (program) => tool.measure(program, { port, conns, seconds }), tool.started);
+      console.log(`rep ${rep}: ${line}`);
     }
     return 0;
   } finally {
     if (backends) await stop(backends);
+  }
+}
+
+/**
+ * The program `argv` started afresh, listening on `port`, warmed up by `conns` clients for 1 s and settled, then
+ * `measure`d; stopped whatever happens. `pooled`: it keeps its backend connections (see suiteSystem).
+ */
+export async function freshRun<T>(
+  run: { argv: readonly string[]; port: number; conns: number; pooled: boolean },
+  measure: (program: ChildProcess) => Promise<T>,
+  started?: (program: ChildProcess) => void,
+): Promise<T> {
+  const { port, conns } = run;
+  // Another program on the port would be measured in place of this one (the suites check the same).
+  if ((await acceptQueue(port)) !== null) throw new Error(`127.0.0.1:${port} is in use by another program: stop it or pass --port`);
+  const program = start(run.argv);
+  let stderr = "";
+  program.stderr!.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+  started?.(program);
+  try {
+    await listening(port, program).catch((e: unknown) => {
+      const said = lastLines(stderr);
+      throw new Error(`the program did not listen on 127.0.0.1:${port}: ${e instanceof Error ? e.message : String(e)}${said ? ` (it said: ${said})` : ""}`);
+    });
+    await warmUp(conns, 1, port);
+    // The warm-up's clients close as it ends: wait, as the suites do, until the program has let go of them (and, unless
+    // it pools them, of its connections to the backends).
+    await settle(port, BACKENDS, run.pooled);
+    return await measure(program);
+  } finally {
+    await stop(program);
   }
 }

@@ -193,6 +193,50 @@ export function summarizeSamples(samples: readonly Sample[], pid: number): CpuPr
   return { samples: samples.length, parts: heaviest(parts), functions: heaviest(functions), mainThread };
 }
 
+/**
+ * The coarser parts a saved result keeps (the cpu suite), in the order its table shows them: the kernel's by system
+ * call, our chapters' each on its own, and what Node, V8 and the C library do around them. `groupOf` maps a part to one.
+ */
+export const GROUPS = [
+  "kernel: socket writes",
+  "kernel: socket reads",
+  "kernel: entering and leaving system calls",
+  "kernel: epoll, connections, page faults, the rest",
+  "our code: the hub (chapters 02–04)",
+  "our code: green sockets (chapter 05)",
+  "our code: HTTP parser and messages (chapter 07)",
+  "our code: the TCP proxy (chapter 08)",
+  "our code: the HTTP proxy (chapter 11)",
+  "our code: other chapters",
+  "Node's socket and stream code (JavaScript, C++, libuv's reads)",
+  "Node's other JavaScript, libraries",
+  "libuv's loop, V8's runtime",
+  "garbage collector",
+  "V8's compiler",
+  "C library",
+  "the program's own native code",
+] as const;
+export type Group = (typeof GROUPS)[number];
+
+/** The group (GROUPS) a part of summarizeSamples belongs to. */
+export function groupOf(part: string): Group {
+  if (part.startsWith("kernel: socket writes")) return "kernel: socket writes";
+  if (part.startsWith("kernel: socket reads")) return "kernel: socket reads";
+  if (part.startsWith("kernel: entering")) return "kernel: entering and leaving system calls";
+  if (part.startsWith("kernel:")) return "kernel: epoll, connections, page faults, the rest";
+  if (/\(chapters? \d|^chapter \d/.test(part)) {
+    const ours = GROUPS.find((g) => g === `our code: ${part}`);
+    return ours ?? "our code: other chapters";
+  }
+  if (/^socket /.test(part) || part === "connections opened and closed" || part === "Node's C++") return "Node's socket and stream code (JavaScript, C++, libuv's reads)";
+  if (part === "garbage collector" || part === "garbage collection") return "garbage collector";
+  if (part === "V8's compiler") return "V8's compiler";
+  if (part === "C library") return "C library";
+  if (part.startsWith("the event loop") || part.startsWith("V8's runtime")) return "libuv's loop, V8's runtime";
+  if (part.startsWith("native code")) return "the program's own native code";
+  return "Node's other JavaScript, libraries";
+}
+
 const num = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 
 /**

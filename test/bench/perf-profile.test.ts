@@ -1,14 +1,15 @@
 // bench/lib/perf-profile.ts and `npm run bench:cpu`: `perf script`'s samples read right, each put in the one part it
 // belongs to (a system call's kernel time, the JavaScript that asked for it, the collector, Node's native reads, a
-// native program's own code), the parts turned into microseconds per request; load-tool.ts's `--system`; and the
-// tool's refusals before it starts anything.
+// native program's own code), the parts turned into microseconds per request and gathered into the cpu suite's
+// coarser groups; load-tool.ts's `--system`; and the refusals of bench:cpu and of `npm run bench cpu` before they start
+// anything.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { suiteSystem } from "../../bench/lib/load-tool";
-import { jsFrame, parsePerfScript, profileLines, samplePart, summarizeSamples, withPerfMap } from "../../bench/lib/perf-profile";
+import { groupOf, GROUPS, jsFrame, parsePerfScript, profileLines, samplePart, summarizeSamples, withPerfMap } from "../../bench/lib/perf-profile";
 import { ROOT } from "../../tools/lib/manifest";
 
 const K = "[kernel.kallsyms]";
@@ -139,6 +140,29 @@ describe("a run's profile", () => {
   });
 });
 
+describe("the cpu suite's groups", () => {
+  const group = (text: string): string => groupOf(samplePart(parsePerfScript(text)[0]!));
+
+  it("gathers every part in one group of the table, our chapters each on its own", () => {
+    expect(group(WRITE)).toBe("kernel: socket writes");
+    expect(group(SYSCALL_ENTRY)).toBe("kernel: entering and leaving system calls");
+    expect([EPOLL, FAULT, SOFTIRQ].map(group)).toEqual(Array(3).fill("kernel: epoll, connections, page faults, the rest"));
+    expect(group(HUB)).toBe("our code: the hub (chapters 02–04)");
+    expect(group(REGEXP)).toBe("our code: HTTP parser and messages (chapter 07)");
+    expect(groupOf("chapter 09")).toBe("our code: other chapters");
+    expect(groupOf("observability (chapter 13)")).toBe("our code: other chapters");
+    expect(group(sample(4242, WRITE_FRAMES.slice(4)))).toBe("Node's socket and stream code (JavaScript, C++, libuv's reads)");
+    expect(group(READ_NATIVE)).toBe("Node's socket and stream code (JavaScript, C++, libuv's reads)");
+    expect([GC_HELPER, GC_MAIN].map(group)).toEqual(["garbage collector", "garbage collector"]);
+    expect(group(COMPILE)).toBe("V8's compiler");
+    expect(group(LIBC_ONLY)).toBe("C library");
+    expect(group(HAPROXY)).toBe("the program's own native code");
+    expect(groupOf("other Node internals")).toBe("Node's other JavaScript, libraries");
+    // Each chapter the suite's systems run has a row of its own.
+    for (const g of GROUPS.filter((x) => /^our code: .*\(chapters? \d/.test(x))) expect(groupOf(g.slice("our code: ".length))).toBe(g);
+  });
+});
+
 describe("--system: a suite's system as the suite starts it", () => {
   it("gives its command line against the fixed backends and its suite's port, and refuses a name no suite has", () => {
     const dir = mkdtempSync(join(tmpdir(), "hub-system-test-"));
@@ -179,5 +203,22 @@ describe("npm run bench:cpu", () => {
     const missing = run(["--", "node", "x.js"], { PERF: "/nonexistent/perf" });
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain("bench:cpu: Linux perf (/nonexistent/perf) is not installed; install it with: apt-get update && apt-get install -y linux-perf");
+  }, 30_000);
+});
+
+describe("npm run bench cpu", () => {
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, ["--import", "tsx", "bench/run.ts", "cpu", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } });
+
+  it("refuses what it cannot do, and says how to install perf where it is missing, before it starts anything", () => {
+    const only = run(["--only", "5000"]);
+    expect(only.status).toBe(2);
+    expect(only.stderr).toContain('it takes one connection count ("64", "1000")');
+    const profiled = run(["--profile"]);
+    expect(profiled.status).toBe(2);
+    expect(profiled.stderr).toContain("the cpu suite is a profile already");
+    const missing = run(["--quick"], { PERF: "/nonexistent/perf" });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain("bench cpu: Linux perf (/nonexistent/perf) is not installed; install it with: apt-get update && apt-get install -y linux-perf");
   }, 30_000);
 });

@@ -150,6 +150,16 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
       ...BALANCER_NODE, ts("bench/obs"), "bench/l7/proxy-options.ts", "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
     ],
   },
+  cpu: {
+    chapter: "13-observability", about: "where the proxies' CPU goes, by Linux perf", layout: "cases", ratios: "none",
+    command: "npm run bench cpu",
+    // The lb and l7 suites' subjects and peers as those suites start them, and perf's parts (perf-profile, profile).
+    measured: [
+      ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy"].map(ts),
+      ...BALANCER_NODE, ts("bench/cpu"), ts("bench/lb"), ts("bench/l7"), "bench/lib/listen-copies.ts", "bench/lib/load-tool.ts", "bench/lib/perf-profile.ts",
+      "bench/lib/profile.ts", "bench/lib/gc-trace.ts", ...PROXY_BENCH, ...NOT_MEASURED,
+    ],
+  },
   strategies: {
     chapter: "09-strategies", about: "the cost of a pick", layout: "systems", command: "npm run bench strategies",
     measured: [ts("solutions/09-strategies"), "solutions/08-tcp-proxy/balancer.ts", "solutions/05-green-sockets/random.ts", ts("bench/strategies"), "bench/suites/strategies.ts", ...NODE_BENCH, ...NOT_MEASURED],
