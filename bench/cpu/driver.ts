@@ -18,7 +18,7 @@ import { repoDir, stop } from "../lib/proc";
 import { finish, fmt, measuredAt, spread } from "../lib/report";
 import { StealTally, stealText } from "../lib/steal";
 import type { Better, Case, Row, Suite } from "../lib/suite";
-import { checkSelected, type DriverOptions, quoted, UsageError, usageMessage, wantedSystems, wholeNumber } from "../lib/usage";
+import { checkSelected, type DriverOptions, quoted, UsageError, wantedSystems, wholeNumber } from "../lib/usage";
 import { wrkBanner, wrkVersionOf, WRK_INSTALL } from "../lib/wrk";
 import { type PerfRun, perfMissing, perfVersion, recordUnderLoad } from "./record";
 
@@ -64,6 +64,8 @@ const FIGURES: readonly Figure[] = [
   ...GROUPS.slice(4).map((g) => part(g, (x) => x === g)),
 ];
 
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
 const caseName = (f: Figure, conns: number): string => `${f.name} @ ${conns.toLocaleString("en-US")} conns`;
 
 export async function runCpu(options: DriverOptions): Promise<number> {
@@ -94,8 +96,8 @@ export async function runCpu(options: DriverOptions): Promise<number> {
     try {
       systems.push({ name, ...suiteSystem(name, dir) });
     } catch (e) {
-      notes.push(`${usageMessage(e)}: skipped`);
-      console.error(`note: ${usageMessage(e)}: skipped`);
+      notes.push(`${messageOf(e)}: skipped`);
+      console.error(`note: ${messageOf(e)}: skipped`);
     }
   }
   const loadAtStart = loadavg()[0]!;
@@ -136,7 +138,7 @@ export async function runCpu(options: DriverOptions): Promise<number> {
             process.stderr.write(`${fmt(r.wrk.rps)} req/s, ${fmt(r.cpu.cpu)} µs/req, ${r.profile.samples.toLocaleString("en-US")} samples, ${stealText(r.steal)}${r.wrk.errors ? `, ${r.wrk.errors}` : ""}\n`);
             if (r.wrk.errors) notes.push(`${what}: ${r.wrk.errors}`);
           } catch (e) {
-            const msg = `${what} failed: ${usageMessage(e)}`;
+            const msg = `${what} failed: ${messageOf(e)}`;
             notes.push(msg);
             process.stderr.write(`failed\n  ${msg}\n`);
           }
