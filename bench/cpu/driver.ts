@@ -9,7 +9,7 @@
 // part's share of perf's samples times the CPU per request /proc counted over the same run, and the tables made from
 // them are generated and go stale like every other suite's.
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fixedBackends, freshRun, suiteSystem } from "../lib/load-tool";
@@ -87,14 +87,17 @@ export async function runCpu(options: DriverOptions): Promise<number> {
     return 2;
   }
   const partial = options.quick || options.only !== undefined || options.systems !== undefined || reps < 3;
-  // HAProxy's configuration is written into a scratch directory, removed at the end.
+  // HAProxy's configurations are written into a scratch directory, removed at the end: a folder per system, as both
+  // HAProxy systems name their file haproxy.cfg.
   const dir = mkdtempSync(join(tmpdir(), "hub-bench-cpu-"));
   const notes: string[] = [];
   const systems: { name: string; argv: string[]; port: number; pooled: boolean; version?: string }[] = [];
   for (const name of SYSTEMS) {
     if (wanted && !wanted.includes(name)) continue;
     try {
-      systems.push({ name, ...suiteSystem(name, dir) });
+      const own = join(dir, String(systems.length));
+      mkdirSync(own);
+      systems.push({ name, ...suiteSystem(name, own) });
     } catch (e) {
       notes.push(`${messageOf(e)}: skipped`);
       console.error(`note: ${messageOf(e)}: skipped`);
