@@ -29,7 +29,7 @@ export const SUBJECT = "hub http proxy on 64 acceptors";
 export const SYSTEMS = [SUBJECT, "haproxy http", "node http-proxy keep-alive on 64 acceptors", "hub (splice on 64 acceptors)", "node net+pipe on 64 acceptors", "haproxy"];
 export const CONNS = [64, 1000];
 const SECONDS = 5;
-const DEFAULT_REPS = 3;
+const DEFAULT_REPS = 5;
 
 /** One row of the table: a figure of a run, per request. */
 interface Figure {
