@@ -217,6 +217,8 @@ export class Box {
         { case: "switch", system: "eventlet", value: 200, unit: "ns/switch", min: 190, max: 210, samples: "190, 210", better: "lower" },
         // Reps that pair with the hub's but disagree: the hub was ahead in one of five.
         { case: "switch", system: "floor", value: 50, unit: "ns/switch", min: 40, max: 52, samples: [50, 52, 40, 50, 44], better: "lower" },
+        // Reps of every size, zero and fractions included, each as the tables write a figure (three digits).
+        { case: "spawn", system: "hub", value: 1.23, unit: "µs", min: 0, max: 12.34, samples: [0, 0.01234, 1.234, 12.34, 1.5], better: "lower" },
       ],
       ratios: [{ case: "switch", vs: "eventlet", ratio: 0.25, meaning: "hub time / eventlet time" }],
       aims: [{ aim: "beat eventlet", met: true }],
@@ -235,10 +237,11 @@ export class Box {
     expect(dots.map((d) => Number(d[4]))).toEqual([55, 50, 45, 52, 48]);
     expect(dots.map((d) => Number(d[2]))).toEqual([...dots.map((d) => Number(d[2]))].sort((a, b) => a - b));
     expect(Number(dots[0]![1])).toBeGreaterThan(Number(dots[2]![1]));
-    expect(bench.match(/class="rep"/g)).toHaveLength(10);
+    expect(bench.match(/class="rep"/g)).toHaveLength(15);
     // Equal medians, but the ratio is the median of the reps' ratios (1.1, 0.96, 1.125, 1.04, 1.09), as in the tables.
     expect(bench).toContain('<tspan class="ratio mixed" dx="10">1.09× mixed: ahead in 1 of 5</tspan>');
     expect(bench).toContain("reps in order: 55, 50, 45, 52, 48");
+    expect(bench).toContain("reps in order: 0, 0.0123, 1.23, 12.3, 1.5");
     expect(bench).toContain('<span class="ratio-key ahead">ahead</span>');
     // The suite's title names its chapter, with no tracker issue; outside a git checkout its freshness is unknown.
     expect(bench).toContain("Chapter 02: the cost of a green thread");

@@ -161,7 +161,7 @@ export function barChart(set: BenchResults, caseName: string): string {
       const cy = y + 5 + (k * (barH - 10)) / (reps.length - 1);
       return `<circle class="rep" cx="${(labelW + scale(v)).toFixed(1)}" cy="${cy.toFixed(1)}" r="3"><title>${escapeHtml(`${r.system}, rep ${k + 1} of ${reps.length}: ${fmt(v)} ${unit}`)}</title></circle>`;
     }).join("");
-    const tip = `${r.system}: ${fmt(r.value)} ${unit}${r.min !== undefined ? ` (min ${fmt(r.min)}, max ${fmt(r.max ?? r.value)})` : ""}${reps.length ? `; reps in order: ${reps.map(fmt).join(", ")}` : ""}${given?.meaning ? `; ratio = ${given.meaning}` : ""}`;
+    const tip = `${r.system}: ${fmt(r.value)} ${unit}${r.min !== undefined ? ` (min ${fmt(r.min)}, max ${fmt(r.max ?? r.value)})` : ""}${reps.length ? `; reps in order: ${reps.map((v) => fmt(v)).join(", ")}` : ""}${given?.meaning ? `; ratio = ${given.meaning}` : ""}`;
     return `<g class="bar${r === subject ? " subject" : ""}">
 <text class="label" x="${labelW - 10}" y="${y + barH / 2}" text-anchor="end" dominant-baseline="central">${escapeHtml(r.system)}</text>
 <rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" rx="3"><title>${escapeHtml(tip)}</title></rect>${range}${dots}
