@@ -1,8 +1,9 @@
 // The cpu suite (chapters 08, 11 and 13): where our two proxies' CPU goes, and their peers', by Linux perf, in
-// microseconds per request. `npm run bench cpu` measures six systems as the lb and l7 suites start them (our HTTP
-// proxy, HAProxy http and node http-proxy; our L4 splice, the Node pipe and HAProxy tcp) behind the lb suite's fixed
-// backends, at 64 and 1,000 connections, reps interleaved with the order of systems rotated each rep, as every proxy
-// suite does. Each measurement is bench:cpu's (record.ts): a fresh program, the suites' warm-up, one wrk run under perf.
+// microseconds per request. `npm run bench cpu` measures ten systems as the lb, l7 and obs suites start them (our HTTP
+// proxy, HAProxy http and node http-proxy; our L4 splice, the Node pipe and HAProxy tcp; the obs suite's HTTP proxy in
+// its four modes, without its scrapes) behind the lb suite's fixed backends, at 64 and 1,000 connections, reps
+// interleaved with the order of systems rotated each rep, as every proxy suite does. Each measurement is bench:cpu's
+// (record.ts): a fresh program, the suites' warm-up, one wrk run under perf.
 //
 // Why a suite of its own: V8's profiler, which the suites' `--profile` use, samples the event loop's thread by the
 // clock and so reports time, not CPU (lib/perf-profile.ts says how the two differ). The figures here are CPU, each
@@ -22,11 +23,18 @@ import { checkSelected, type DriverOptions, quoted, UsageError, wantedSystems, w
 import { wrkBanner, wrkVersionOf, WRK_INSTALL } from "../lib/wrk";
 import { type PerfRun, perfMissing, perfVersion, recordUnderLoad } from "./record";
 
-export const TITLE = "cpu: where the proxies' CPU goes, by Linux perf (chapters 08 and 11)";
+export const TITLE = "cpu: where the proxies' CPU goes, by Linux perf (chapters 08, 11 and 13)";
 /** The system the chapters' prose reads first: chapter 11's proxy, the l7 suite's subject. */
 export const SUBJECT = "hub http proxy on 64 acceptors";
-/** The systems, by their names in the l7 and lb suites: the HTTP proxies, then the L4 ones. */
-export const SYSTEMS = [SUBJECT, "haproxy http", "node http-proxy keep-alive on 64 acceptors", "hub (splice on 64 acceptors)", "node net+pipe on 64 acceptors", "haproxy"];
+/**
+ * The systems, by their names in the l7, lb and obs suites: the HTTP proxies, the L4 ones, then what observing adds
+ * (the obs suite's proxy, chapter 11's with chapter 13's metrics and tracer, which its baseline leaves out).
+ */
+export const SYSTEMS = [
+  SUBJECT, "haproxy http", "node http-proxy keep-alive on 64 acceptors",
+  "hub (splice on 64 acceptors)", "node net+pipe on 64 acceptors", "haproxy",
+  "metrics off", "metrics on", "tracing off", "tracing on",
+];
 export const CONNS = [64, 1000];
 const SECONDS = 5;
 const DEFAULT_REPS = 5;
@@ -105,7 +113,7 @@ export async function runCpu(options: DriverOptions): Promise<number> {
   }
   const loadAtStart = loadavg()[0]!;
   const started = Date.now();
-  const measured = measuredAt(repoDir, ["solutions", "bench/cpu", "bench/lb", "bench/l7", "bench/lib"]);
+  const measured = measuredAt(repoDir, ["solutions", "bench/cpu", "bench/lb", "bench/l7", "bench/obs", "bench/lib"]);
   if (measured) notes.push(measured);
   notes.push(
     `perf record -F 999 -g on each program and its descendants over one measured run of wrk -t1 -cN -d${seconds}s, after the suites' 1 s warm-up, ` +

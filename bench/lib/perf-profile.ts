@@ -207,6 +207,7 @@ export const GROUPS = [
   "our code: HTTP parser and messages (chapter 07)",
   "our code: the TCP proxy (chapter 08)",
   "our code: the HTTP proxy (chapter 11)",
+  "our code: observability (chapter 13)",
   "our code: other chapters",
   "Node's socket and stream code (JavaScript, C++, libuv's reads)",
   "Node's other JavaScript, libraries",

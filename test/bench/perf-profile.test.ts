@@ -150,7 +150,7 @@ describe("the cpu suite's groups", () => {
     expect(group(HUB)).toBe("our code: the hub (chapters 02–04)");
     expect(group(REGEXP)).toBe("our code: HTTP parser and messages (chapter 07)");
     expect(groupOf("chapter 09")).toBe("our code: other chapters");
-    expect(groupOf("observability (chapter 13)")).toBe("our code: other chapters");
+    expect(groupOf("observability (chapter 13)")).toBe("our code: observability (chapter 13)");
     expect(group(sample(4242, WRITE_FRAMES.slice(4)))).toBe("Node's socket and stream code (JavaScript, C++, libuv's reads)");
     expect(group(READ_NATIVE)).toBe("Node's socket and stream code (JavaScript, C++, libuv's reads)");
     expect([GC_HELPER, GC_MAIN].map(group)).toEqual(["garbage collector", "garbage collector"]);

@@ -153,10 +153,10 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
   cpu: {
     chapter: "13-observability", about: "where the proxies' CPU goes, by Linux perf", layout: "cases", ratios: "none",
     command: "npm run bench cpu",
-    // The lb and l7 suites' subjects and peers as those suites start them, and perf's parts (perf-profile, profile).
+    // The lb, l7 and obs suites' systems as those suites start them, and perf's parts (perf-profile, profile).
     measured: [
-      ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy"].map(ts),
-      ...BALANCER_NODE, ts("bench/cpu"), ts("bench/lb"), ts("bench/l7"), "bench/lib/listen-copies.ts", "bench/lib/load-tool.ts", "bench/lib/perf-profile.ts",
+      ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy", "solutions/13-observability"].map(ts),
+      ...BALANCER_NODE, ts("bench/cpu"), ts("bench/lb"), ts("bench/l7"), ts("bench/obs"), "bench/lib/listen-copies.ts", "bench/lib/load-tool.ts", "bench/lib/perf-profile.ts",
       "bench/lib/profile.ts", "bench/lib/gc-trace.ts", ...PROXY_BENCH, ...NOT_MEASURED,
     ],
   },
