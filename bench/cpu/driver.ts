@@ -76,6 +76,31 @@ const messageOf = (e: unknown): string => (e instanceof Error ? e.message : Stri
 
 const caseName = (f: Figure, conns: number): string => `${f.name} @ ${conns.toLocaleString("en-US")} conns`;
 
+/** Where the runs of `system` at `conns` connections are kept. */
+export const runKey = (system: string, conns: number): string => `${system}\u0000${conns}`;
+
+/**
+ * The table of a run: a case per figure and count, and in each the median of every system's reps with their spread.
+ * A part that no rep of a system sampled gives that system no row (the table shows "—"); a rep that did not sample
+ * a part another rep did counts it as 0.
+ */
+export function cpuTable(runs: ReadonlyMap<string, readonly PerfRun[]>, systems: readonly string[], conns: readonly number[]): { cases: Case[]; rows: Row[] } {
+  const cases: Case[] = [];
+  const rows: Row[] = [];
+  for (const n of conns) {
+    for (const f of FIGURES) {
+      const c: Case = { id: caseName(f, n), name: caseName(f, n), unit: f.unit, quantity: f.unit === "req/s" ? "throughput" : "CPU", better: f.better, n };
+      cases.push(c);
+      for (const system of systems) {
+        const got = runs.get(runKey(system, n)) ?? [];
+        if (!got.length || (f.seen && !got.some(f.seen))) continue;
+        rows.push({ case: c.name, system, unit: c.unit, better: c.better, ...spread(got.map(f.of)) });
+      }
+    }
+  }
+  return { cases, rows };
+}
+
 export async function runCpu(options: DriverOptions): Promise<number> {
   if (options.profile) throw new UsageError("the cpu suite is a profile already: --profile has nothing to add to it");
   if (options.backends) throw new UsageError("the cpu suite runs behind the lb suite's fixed backends only: --backends has nothing to choose");
@@ -122,7 +147,6 @@ export async function runCpu(options: DriverOptions): Promise<number> {
       "so within a rep the parts add up to the CPU per request, and the medians of the reps need not",
   );
   const runs = new Map<string, PerfRun[]>();
-  const key = (system: string, n: number): string => `${system}\u0000${n}`;
   const steal = new StealTally(!options.quick);
   let backends: ChildProcess | null = null;
   try {
@@ -145,7 +169,7 @@ export async function runCpu(options: DriverOptions): Promise<number> {
               return r;
             };
             const r = await steal.measure(once, (t) => process.stderr.write(`${Math.round(t.wrk.rps)} req/s, ${stealText(t.steal)}: again … `));
-            runs.set(key(s.name, n), [...(runs.get(key(s.name, n)) ?? []), r]);
+            runs.set(runKey(s.name, n), [...(runs.get(runKey(s.name, n)) ?? []), r]);
             process.stderr.write(`${fmt(r.wrk.rps)} req/s, ${fmt(r.cpu.cpu)} µs/req, ${r.profile.samples.toLocaleString("en-US")} samples, ${stealText(r.steal)}${r.wrk.errors ? `, ${r.wrk.errors}` : ""}\n`);
             if (r.wrk.errors) notes.push(`${what}: ${r.wrk.errors}`);
           } catch (e) {
@@ -163,23 +187,11 @@ export async function runCpu(options: DriverOptions): Promise<number> {
   const stealSummary = steal.note();
   if (stealSummary) notes.push(stealSummary);
 
-  const cases: Case[] = [];
-  const rows: Row[] = [];
-  for (const n of conns) {
-    for (const f of FIGURES) {
-      const c: Case = { id: caseName(f, n), name: caseName(f, n), unit: f.unit, quantity: f.unit === "req/s" ? "throughput" : "CPU", better: f.better, n };
-      cases.push(c);
-      for (const s of systems) {
-        const got = runs.get(key(s.name, n)) ?? [];
-        if (!got.length || (f.seen && !got.some(f.seen))) continue;
-        rows.push({ case: c.name, system: s.name, unit: c.unit, better: c.better, ...spread(got.map(f.of)) });
-      }
-    }
-  }
+  const { cases, rows } = cpuTable(runs, systems.map((x) => x.name), conns);
   const versions: Record<string, string> = { wrk: wrkVersionOf(banner) || "wrk", perf: perfVersion() };
   for (const s of systems) if (s.version && !Object.values(versions).includes(s.version)) versions[s.name] = s.version;
   const result: Suite = { name: "cpu", title: TITLE, cases, systems: [], subject: SUBJECT, aims: () => [] };
-  const empty = systems.flatMap((s) => conns.filter((n) => !runs.get(key(s.name, n))?.length).map((n) => `${s.name} at ${n}`));
+  const empty = systems.flatMap((s) => conns.filter((n) => !runs.get(runKey(s.name, n))?.length).map((n) => `${s.name} at ${n}`));
   const why = empty.length ? `no measurement of ${empty.join(", ")}` : options["no-save"] ? "--no-save" : partial ? "a partial or quick run" : null;
   finish(result, { reps, rows, notes, versions, loadAtStart, started, repoDir, notSaved: why });
   return empty.length ? 1 : 0;

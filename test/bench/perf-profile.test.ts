@@ -8,6 +8,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { cpuTable, runKey } from "../../bench/cpu/driver";
+import type { PerfRun } from "../../bench/cpu/record";
 import { suiteSystem } from "../../bench/lib/load-tool";
 import { groupOf, GROUPS, jsFrame, parsePerfScript, profileLines, samplePart, summarizeSamples, withPerfMap } from "../../bench/lib/perf-profile";
 import { ROOT } from "../../tools/lib/manifest";
@@ -160,6 +162,42 @@ describe("the cpu suite's groups", () => {
     expect(groupOf("other Node internals")).toBe("Node's other JavaScript, libraries");
     // Each chapter the suite's systems run has a row of its own.
     for (const g of GROUPS.filter((x) => /^our code: .*\(chapters? \d/.test(x))) expect(groupOf(g.slice("our code: ".length))).toBe(g);
+  });
+});
+
+describe("the cpu suite's table", () => {
+  /** A run of `cpu` µs a request whose samples fell in `parts` (part, samples). */
+  const run = (rps: number, cpu: number, parts: [string, number][]): PerfRun => ({
+    wrk: { rps, p50: 1, p99: 2, requests: rps * 5, errors: "" },
+    cpu: { cpu, user: cpu / 2, kernel: cpu / 2 },
+    profile: { samples: parts.reduce((sum, [, n]) => sum + n, 0), parts, functions: [], mainThread: 0 },
+    steal: 0,
+  });
+  const runs = new Map<string, PerfRun[]>([
+    [runKey("ours", 64), [
+      run(1000, 40, [["kernel: socket writes (write, sendto)", 50], ["the HTTP proxy (chapter 11)", 25], ["the hub (chapters 02–04)", 25]]),
+      run(1200, 60, [["kernel: socket writes (write, sendto)", 75], ["the HTTP proxy (chapter 11)", 25]]),
+      run(1100, 50, [["kernel: socket writes (write, sendto)", 100]]),
+    ]],
+    [runKey("theirs", 64), [run(3000, 20, [["kernel: socket writes (write, sendto)", 60], ["native code (haproxy)", 40]])]],
+  ]);
+  const { cases, rows } = cpuTable(runs, ["ours", "theirs", "absent"], [64]);
+  const row = (c: string, system: string) => rows.find((r) => r.case === `${c} @ 64 conns` && r.system === system);
+
+  it("has the run's figures and each part in µs per request, the median of the reps with each rep kept", () => {
+    expect(cases.map((c) => c.name).slice(0, 5)).toEqual(["requests/s @ 64 conns", "CPU per request @ 64 conns", "user-space CPU per request @ 64 conns", "kernel CPU per request @ 64 conns", "kernel: socket writes @ 64 conns"]);
+    expect(row("requests/s", "ours")).toMatchObject({ value: 1100, min: 1000, max: 1200, samples: [1000, 1200, 1100], unit: "req/s", better: "higher" });
+    // A part's share of a rep's samples times that rep's CPU per request.
+    expect(row("kernel: socket writes", "ours")).toMatchObject({ value: 45, samples: [20, 45, 50], unit: "µs/req", better: "lower" });
+    expect(row("our code: every chapter", "ours")!.samples).toEqual([20, 15, 0]);
+  });
+
+  it("counts a part a rep did not sample as 0, and gives no row where no rep of a system sampled it", () => {
+    expect(row("our code: the HTTP proxy (chapter 11)", "ours")!.samples).toEqual([10, 15, 0]);
+    expect(row("our code: the HTTP proxy (chapter 11)", "theirs")).toBeUndefined();
+    expect(row("the program's own native code", "theirs")).toMatchObject({ value: 8 });
+    expect(row("the program's own native code", "ours")).toBeUndefined();
+    expect(rows.filter((r) => r.system === "absent")).toEqual([]);
   });
 });
 
