@@ -19,6 +19,10 @@ const NODE = "/usr/bin/node";
 const MAP = "/tmp/perf-4242.map";
 const LIBC = "/usr/lib/x86_64-linux-gnu/libc.so.6";
 
+/** A command of the repository run as npm runs it (through tsx), with `env` added. */
+const tsx = (args: string[], env: Record<string, string>) =>
+  spawnSync(process.execPath, ["--import", "tsx", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } });
+
 /** One sample as `perf script -F tid,ip,sym,dso` prints it: the thread, then its frames from the running one outward. */
 const sample = (tid: number, frames: readonly [string, string][]): string =>
   `${String(tid).padStart(8)} \n${frames.map(([sym, dso], i) => `\t${(0x7f00 + i).toString(16).padStart(16)} ${sym} (${dso})`).join("\n")}\n`;
@@ -218,8 +222,7 @@ describe("--system: a suite's system as the suite starts it", () => {
 });
 
 describe("npm run bench:cpu", () => {
-  const run = (args: string[], env: Record<string, string> = {}) =>
-    spawnSync(process.execPath, ["--import", "tsx", "bench/cpu/run.ts", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } });
+  const run = (args: string[], env: Record<string, string> = {}) => tsx(["bench/cpu/run.ts", ...args], env);
 
   it("says what is wrong with its arguments, and how to call it, before it starts anything", () => {
     const both = run(["--system", "haproxy http", "--", "node", "x.js"]);
@@ -245,8 +248,7 @@ describe("npm run bench:cpu", () => {
 });
 
 describe("npm run bench cpu", () => {
-  const run = (args: string[], env: Record<string, string> = {}) =>
-    spawnSync(process.execPath, ["--import", "tsx", "bench/run.ts", "cpu", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } });
+  const run = (args: string[], env: Record<string, string> = {}) => tsx(["bench/run.ts", "cpu", ...args], env);
 
   it("refuses what it cannot do, and says how to install perf where it is missing, before it starts anything", () => {
     const only = run(["--only", "5000"]);
