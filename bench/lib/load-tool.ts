@@ -2,7 +2,8 @@
 // bench:queue`, `bench:gc`, `bench:cpu`; chapters 08, 11, 13 and 14): their options, the program given as a command or
 // as a suite's system (`--system`), the lb suite's fixed backends, and for each rep the program started afresh, the
 // suites' 1 s warm-up and their wait for the program to let go of the warm-up's clients. Each command says what it
-// watches around the one measured wrk run.
+// watches around the one measured wrk run. The cpu suite (bench/cpu/driver.ts) takes its systems, backends and fresh
+// runs from here too.
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
