@@ -62,14 +62,18 @@ const part = (name: string, keep: (group: string) => boolean): Figure => ({
   seen: (r) => samplesIn(r.profile, keep) > 0,
 });
 
+/** Where our chapters' groups start in GROUPS (after the kernel's). */
+const FIRST_OURS = GROUPS.findIndex((g) => g.startsWith("our code: "));
+
 const FIGURES: readonly Figure[] = [
   { name: "requests/s", unit: "req/s", better: "higher", of: (r) => r.wrk.rps },
   { name: "CPU per request", unit: "µs/req", better: "lower", of: (r) => r.cpu.cpu },
   { name: "user-space CPU per request", unit: "µs/req", better: "lower", of: (r) => r.cpu.user },
   { name: "kernel CPU per request", unit: "µs/req", better: "lower", of: (r) => r.cpu.kernel },
-  ...GROUPS.slice(0, 4).map((g) => part(g, (x) => x === g)),
+  ...GROUPS.slice(0, FIRST_OURS).map((g) => part(g, (x) => x === g)),
+  // Our chapters together, then each: the first row is the sum of the others.
   part("our code: every chapter", (x) => x.startsWith("our code: ")),
-  ...GROUPS.slice(4).map((g) => part(g, (x) => x === g)),
+  ...GROUPS.slice(FIRST_OURS).map((g) => part(g, (x) => x === g)),
 ];
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -101,6 +105,35 @@ export function cpuTable(runs: ReadonlyMap<string, readonly PerfRun[]>, systems:
   return { cases, rows };
 }
 
+/** A system as the cpu suite runs it: its suite's command line, port and pooling (load-tool's suiteSystem). */
+export interface CpuSystem {
+  readonly name: string;
+  readonly argv: string[];
+  readonly port: number;
+  readonly pooled: boolean;
+  readonly version?: string;
+}
+
+/**
+ * The systems named, each with its configuration (HAProxy's) in a folder of its own under `dir`: both HAProxy systems
+ * name their file haproxy.cfg, and one folder would leave both running the last one written. A system that cannot
+ * run here is left out, with why in `skipped`.
+ */
+export function cpuSystems(names: readonly string[], dir: string): { systems: CpuSystem[]; skipped: string[] } {
+  const systems: CpuSystem[] = [];
+  const skipped: string[] = [];
+  for (const name of names) {
+    try {
+      const own = join(dir, String(systems.length));
+      mkdirSync(own, { recursive: true });
+      systems.push({ name, ...suiteSystem(name, own) });
+    } catch (e) {
+      skipped.push(`${messageOf(e)}: skipped`);
+    }
+  }
+  return { systems, skipped };
+}
+
 export async function runCpu(options: DriverOptions): Promise<number> {
   if (options.profile) throw new UsageError("the cpu suite is a profile already: --profile has nothing to add to it");
   if (options.backends) throw new UsageError("the cpu suite runs behind the lb suite's fixed backends only: --backends has nothing to choose");
@@ -120,22 +153,10 @@ export async function runCpu(options: DriverOptions): Promise<number> {
     return 2;
   }
   const partial = options.quick || options.only !== undefined || options.systems !== undefined || reps < 3;
-  // HAProxy's configurations are written into a scratch directory, removed at the end: a folder per system, as both
-  // HAProxy systems name their file haproxy.cfg.
   const dir = mkdtempSync(join(tmpdir(), "hub-bench-cpu-"));
-  const notes: string[] = [];
-  const systems: { name: string; argv: string[]; port: number; pooled: boolean; version?: string }[] = [];
-  for (const name of SYSTEMS) {
-    if (wanted && !wanted.includes(name)) continue;
-    try {
-      const own = join(dir, String(systems.length));
-      mkdirSync(own);
-      systems.push({ name, ...suiteSystem(name, own) });
-    } catch (e) {
-      notes.push(`${messageOf(e)}: skipped`);
-      console.error(`note: ${messageOf(e)}: skipped`);
-    }
-  }
+  const { systems, skipped } = cpuSystems(SYSTEMS.filter((name) => !wanted || wanted.includes(name)), dir);
+  const notes = [...skipped];
+  for (const note of skipped) console.error(`note: ${note}`);
   const loadAtStart = loadavg()[0]!;
   const started = Date.now();
   const measured = measuredAt(repoDir, ["solutions", "bench/cpu", "bench/lb", "bench/l7", "bench/obs", "bench/lib"]);
@@ -144,7 +165,7 @@ export async function runCpu(options: DriverOptions): Promise<number> {
     `perf record -F 999 -g on each program and its descendants over one measured run of wrk -t1 -cN -d${seconds}s, after the suites' 1 s warm-up, ` +
       "behind the lb suite's fixed backends; a Node program with --perf-basic-prof --interpreted-frames-native-stack added; " +
       "each part's µs per request is its share of the run's samples times the CPU per request /proc counted over the same run, " +
-      "so within a rep the parts add up to the CPU per request, and the medians of the reps need not",
+      "so within a rep the parts add up to the CPU per request (the row of every chapter of ours is the sum of each chapter's), and the medians of the reps need not",
   );
   const runs = new Map<string, PerfRun[]>();
   const steal = new StealTally(!options.quick);

@@ -230,7 +230,7 @@ export function groupOf(part: string): Group {
     return ours ?? "our code: other chapters";
   }
   if (/^socket /.test(part) || part === "connections opened and closed" || part === "Node's C++") return "Node's socket and stream code (JavaScript, C++, libuv's reads)";
-  if (part === "garbage collector" || part === "garbage collection") return "garbage collector";
+  if (part === "garbage collector") return "garbage collector";
   if (part === "V8's compiler") return "V8's compiler";
   if (part === "C library") return "C library";
   if (part.startsWith("the event loop") || part.startsWith("V8's runtime")) return "libuv's loop, V8's runtime";

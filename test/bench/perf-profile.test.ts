@@ -4,11 +4,11 @@
 // coarser groups; load-tool.ts's `--system`; and the refusals of bench:cpu and of `npm run bench cpu` before they start
 // anything.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cpuTable, runKey } from "../../bench/cpu/driver";
+import { cpuSystems, cpuTable, runKey } from "../../bench/cpu/driver";
 import type { PerfRun } from "../../bench/cpu/record";
 import { suiteSystem } from "../../bench/lib/load-tool";
 import { groupOf, GROUPS, jsFrame, parsePerfScript, profileLines, samplePart, summarizeSamples, withPerfMap } from "../../bench/lib/perf-profile";
@@ -202,6 +202,29 @@ describe("the cpu suite's table", () => {
     expect(row("the program's own native code", "theirs")).toMatchObject({ value: 8 });
     expect(row("the program's own native code", "ours")).toBeUndefined();
     expect(rows.filter((r) => r.system === "absent")).toEqual([]);
+  });
+});
+
+describe("the cpu suite's systems", () => {
+  it("gives each system a folder of its own, so the two HAProxy systems run their own configurations, and leaves out one that cannot run", () => {
+    const dir = mkdtempSync(join(tmpdir(), "hub-cpu-systems-test-"));
+    try {
+      const { systems, skipped } = cpuSystems(["hub (splice on 64 acceptors)", "haproxy http", "haproxy"], dir);
+      expect(systems[0]).toMatchObject({ name: "hub (splice on 64 acceptors)", pooled: false });
+      if (spawnSync("haproxy", ["-v"]).error) {
+        // Not installed here: both are left out, each saying how to install it.
+        expect(systems).toHaveLength(1);
+        expect(skipped).toEqual([expect.stringMatching(/^haproxy http: .*apt-get install -y haproxy.*: skipped$/), expect.stringMatching(/^haproxy: .*: skipped$/)]);
+        return;
+      }
+      expect(skipped).toEqual([]);
+      const [http, tcp] = systems.slice(1).map((s) => s.argv[s.argv.indexOf("-f") + 1]!);
+      expect(http).not.toBe(tcp);
+      expect(readFileSync(http!, "utf8")).toContain("mode http");
+      expect(readFileSync(tcp!, "utf8")).toContain("mode tcp");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
