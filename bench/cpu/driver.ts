@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fixedBackends, freshRun, suiteSystem } from "../lib/load-tool";
-import { type CpuProfile, groupOf, GROUPS, withPerfMap } from "../lib/perf-profile";
+import { type CpuProfile, groupOf, GROUPS, PERF_MAP_FLAGS, withPerfMap } from "../lib/perf-profile";
 import { repoDir, stop } from "../lib/proc";
 import { finish, fmt, measuredAt, spread } from "../lib/report";
 import { StealTally, stealText } from "../lib/steal";
@@ -163,7 +163,7 @@ export async function runCpu(options: DriverOptions): Promise<number> {
   if (measured) notes.push(measured);
   notes.push(
     `perf record -F 999 -g on each program and its descendants over one measured run of wrk -t1 -cN -d${seconds}s, after the suites' 1 s warm-up, ` +
-      "behind the lb suite's fixed backends; a Node program with --perf-basic-prof --interpreted-frames-native-stack added; " +
+      `behind the lb suite's fixed backends; a Node program with ${PERF_MAP_FLAGS.join(" ")} added; ` +
       "each part's µs per request is its share of the run's samples times the CPU per request /proc counted over the same run, " +
       "so within a rep the parts add up to the CPU per request (the row of every chapter of ours is the sum of each chapter's), and the medians of the reps need not",
   );

@@ -10,9 +10,14 @@
 import { startsNode } from "./gc-trace";
 import { profilePart } from "./profile";
 
-/** The command with Node's flags that name its compiled JavaScript (and interpreted frames) in /tmp/perf-PID.map. */
+/**
+ * The command with Node's flags that name its compiled JavaScript (and interpreted frames) in /tmp/perf-PID.map.
+ * --perf-basic-prof also turns on V8's own log, which would leave an isolate-…-v8.log in the working folder (the
+ * course's root) for every process measured: it goes to /dev/null.
+ */
+export const PERF_MAP_FLAGS: readonly string[] = ["--perf-basic-prof", "--interpreted-frames-native-stack", "--no-logfile-per-isolate", "--logfile=/dev/null"];
 export const withPerfMap = (argv: readonly string[]): string[] =>
-  startsNode(argv) ? [argv[0]!, "--perf-basic-prof", "--interpreted-frames-native-stack", ...argv.slice(1)] : [...argv];
+  startsNode(argv) ? [argv[0]!, ...PERF_MAP_FLAGS, ...argv.slice(1)] : [...argv];
 
 /** One frame of a call chain: its symbol and the file it was found in (`[kernel.kallsyms]`, `/usr/bin/node`, a perf map). */
 export interface Frame {

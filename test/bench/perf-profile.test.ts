@@ -4,14 +4,14 @@
 // coarser groups; load-tool.ts's `--system`; and the refusals of bench:cpu and of `npm run bench cpu` before they start
 // anything.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cpuSystems, cpuTable, runKey } from "../../bench/cpu/driver";
 import type { PerfRun } from "../../bench/cpu/record";
 import { suiteSystem } from "../../bench/lib/load-tool";
-import { groupOf, GROUPS, jsFrame, parsePerfScript, profileLines, samplePart, summarizeSamples, withPerfMap } from "../../bench/lib/perf-profile";
+import { groupOf, GROUPS, jsFrame, parsePerfScript, PERF_MAP_FLAGS, profileLines, samplePart, summarizeSamples, withPerfMap } from "../../bench/lib/perf-profile";
 import { ROOT } from "../../tools/lib/manifest";
 
 const K = "[kernel.kallsyms]";
@@ -141,8 +141,24 @@ describe("a run's profile", () => {
   });
 
   it("names a Node program's compiled code for perf, and leaves any other program as it is", () => {
-    expect(withPerfMap(["node", "--import", "tsx", "p.ts"])).toEqual(["node", "--perf-basic-prof", "--interpreted-frames-native-stack", "--import", "tsx", "p.ts"]);
+    expect(withPerfMap(["node", "--import", "tsx", "p.ts"])).toEqual(["node", ...PERF_MAP_FLAGS, "--import", "tsx", "p.ts"]);
     expect(withPerfMap(["haproxy", "-f", "x.cfg"])).toEqual(["haproxy", "-f", "x.cfg"]);
+  });
+
+  it("runs Node with its perf map written and no V8 log left in the folder it runs in", () => {
+    const [node, ...flags] = withPerfMap([process.execPath, "-e", "0"]);
+    const cwd = mkdtempSync(join(tmpdir(), "perf-map-"));
+    try {
+      const r = spawnSync(node!, flags, { cwd, encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(0);
+      const map = `/tmp/perf-${r.pid}.map`;
+      expect(existsSync(map), `${map}: the names perf reads`).toBe(true);
+      rmSync(map, { force: true });
+      // --perf-basic-prof alone leaves isolate-0x…-PID-v8.log here, one per process measured.
+      expect(readdirSync(cwd)).toEqual([]);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
   });
 });
 
