@@ -221,10 +221,17 @@ describe.skipIf(!present)("the course site in Chromium", () => {
     await page.close();
   }, STEP_MS);
 
-  it("shows the benchmarks page", async () => {
+  it("shows the benchmarks: the overview, and a suite's page of charts", async () => {
     const { page, problems } = await open("bench.html");
     expect(await page.locator("h1").first().textContent()).toBe("Benchmarks");
     await shoot(page, "bench");
+    // The overview's first suite (bench/results/ is committed), followed as a reader would: its page draws its charts.
+    expect(await page.locator(".suites a").count()).toBeGreaterThan(0);
+    await page.setViewportSize({ width: 1280, height: 860 }); // shoot() left it at a phone's width
+    await Promise.all([page.waitForURL(/\/bench\/[\w-]+\.html$/), page.locator(".suites a").first().click()]);
+    await page.waitForLoadState("networkidle");
+    expect(await page.locator("figure.chart svg").count()).toBeGreaterThan(0);
+    await shoot(page, "bench-suite");
     expect(problems).toEqual([]);
     await page.close();
   }, STEP_MS);

@@ -226,7 +226,11 @@ export class Box {
     };
     const withResults = base("# First\n", { "bench/results/hub.json": JSON.stringify(results), "bench/results/bad.json": "{ nope" });
     const site = await generatePages(withResults);
-    const bench = site.pages.find((p) => p.path === "bench.html")!.body;
+    // An overview of every suite on bench.html, and a page of charts per suite.
+    const overview = site.pages.find((p) => p.path === "bench.html")!.body;
+    const bench = site.pages.find((p) => p.path === "bench/hub.html")!.body;
+    expect(site.pages.filter((p) => p.path.startsWith("bench/")).map((p) => p.path)).toEqual(["bench/hub.html"]);
+    expect(overview, "the overview draws no chart").not.toContain("<svg");
     expect(bench).toContain("<svg");
     expect(bench).toContain('<tspan class="ratio ahead" dx="10">0.25× ahead</tspan>');
     expect(bench).toContain('<tspan class="spread" dx="6">(45–55)</tspan>');
@@ -244,16 +248,21 @@ export class Box {
     expect(bench).toContain("reps in order: 0, 0.0123, 1.23, 12.3, 1.5");
     expect(bench).toContain('<span class="ratio-key ahead">ahead</span>');
     // The suite's title names its chapter, with no tracker issue; outside a git checkout its freshness is unknown.
-    expect(bench).toContain("Chapter 02: the cost of a green thread");
+    expect(bench).toContain("<h1>Chapter 02: the cost of a green thread");
     expect(bench).not.toMatch(/issue \d/);
     expect(bench).toMatch(/Whether this result is current is unknown/);
     expect(bench).toContain("beat eventlet");
-    // Every suite's aims, gathered at the top, each linking to its suite.
-    expect(bench).toContain('<h2>The goals at a glance</h2>');
-    expect(bench).toContain("1 of 1 aims met");
-    expect(bench).toContain('<li class="met"><span class="mark">✓</span> <a href="#bench-hub">hub</a>: beat eventlet</li>');
-    expect(bench.indexOf('id="goals"')).toBeLessThan(bench.indexOf('id="bench-hub"'));
-    expect(bench).toMatch(/bench\/results\/bad\.json/);
+    expect(bench).toContain('<p class="crumbs"><a href="../bench.html">Benchmarks</a> › hub</p>');
+    // Each chart an anchor, listed at the top.
+    expect(bench).toContain('<figure class="chart" id="fig-switch">');
+    expect(bench).toContain('<li><a href="#fig-switch">switch</a></li><li><a href="#fig-spawn">spawn</a></li>');
+    // The overview: every suite's aims, gathered at the top, each linking to its suite's page; then a line per suite.
+    expect(overview).toContain('<h2>The goals at a glance</h2>');
+    expect(overview).toContain("1 of 1 aims met");
+    expect(overview).toContain('<li class="met"><span class="mark">✓</span> <a href="bench/hub.html">hub</a>: beat eventlet</li>');
+    expect(overview).toMatch(/<li id="bench-hub"><a href="bench\/hub\.html">Chapter 02: the cost of a green thread[^<]*<\/a> <span class="muted">— <code>hub<\/code> · 1 of 1 aims met · 2 charts · ran 2026-11-25<\/span><\/li>/);
+    expect(overview.indexOf('id="goals"')).toBeLessThan(overview.indexOf('id="bench-hub"'));
+    expect(overview).toMatch(/bench\/results\/bad\.json/);
     expect(site.site.warnings.some((w) => w.includes("bad.json"))).toBe(true);
     rmSync(withResults, { recursive: true });
 
@@ -264,8 +273,10 @@ export class Box {
     expect(freshnessNote("lb", { state: "current", commit: "abc1234" })).toContain("Current");
 
     const without = base("# First\n");
-    const empty = (await generatePages(without)).pages.find((p) => p.path === "bench.html")!.body;
+    const emptySite = await generatePages(without);
+    const empty = emptySite.pages.find((p) => p.path === "bench.html")!.body;
     expect(empty).toContain('id="no-results"');
+    expect(emptySite.pages.filter((p) => p.path.startsWith("bench/"))).toEqual([]);
     expect(empty, "no aims, no list of goals").not.toContain('id="goals"');
     rmSync(without, { recursive: true });
   });
@@ -289,6 +300,7 @@ export class Box {
     expect(chapter).toContain("ratio = system ÷ <span class=\"subject-key\">metrics off</span>");
     expect(chapter).toContain('<tspan class="ratio behind" dx="10">0.80× behind</tspan>');
     expect(chapter).not.toContain("a line for the markdown");
+    expect(chapter, "the run's other figures a link away").toContain('Every figure of this run: <a href="../bench/obs.html">obs</a>.');
     expect(chapter).toContain("After the plots.");
     rmSync(root, { recursive: true });
   });

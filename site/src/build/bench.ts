@@ -1,4 +1,5 @@
-// The benchmarks page: bar charts with ratios, drawn as SVG at build time from bench/results/*.json.
+// The benchmarks: an overview page and a page per suite of bar charts with ratios, drawn as SVG at build time from
+// bench/results/*.json (and the charts chapters draw in their `<!-- bench: … plot -->` blocks).
 //
 // The shape read here is the one bench/README.md documents ("Results file"); fields marked ? may be missing, and a
 // file that does not fit is reported on the page, never a crash:
@@ -23,7 +24,8 @@ import {
   BENCH_SUITES, betterOf, bySuiteOrder, compare, type BenchAim, type BenchRow, type Comparison, fmt, fmtRatio, freshness, type Freshness, plotBlocks, suiteTitle,
 } from "../../../tools/lib/bench-tables";
 import { escapeHtml } from "./highlight";
-import type { Page } from "./layout";
+import { href, type Page } from "./layout";
+import { slugify } from "./markdown";
 import { chapterPage, type Site } from "./site";
 
 export type { BenchRow };
@@ -111,7 +113,7 @@ function repsOf(r: BenchRow): number[] {
 }
 
 /** One case as a horizontal bar chart: one bar per system, its value (min–max and each rep when known), and the subject's ratio to it. */
-export function barChart(set: BenchResults, caseName: string): string {
+export function barChart(set: BenchResults, caseName: string, id?: string): string {
   const rows = set.rows.filter((r) => r.case === caseName);
   const unit = rows[0].unit ?? "";
   const better = betterOf(rows[0]);
@@ -168,7 +170,7 @@ export function barChart(set: BenchResults, caseName: string): string {
 <text class="value" x="${(end + 8).toFixed(1)}" y="${y + barH / 2}" dominant-baseline="central">${escapeHtml(`${fmt(r.value)} ${unit}`)}${r.min !== undefined && r.max !== undefined ? `<tspan class="spread" dx="6">${escapeHtml(`(${fmt(r.min)}–${fmt(r.max)})`)}</tspan>` : ""}<tspan class="ratio${verdict ? ` ${verdict}` : ""}" dx="10">${escapeHtml(ratioText)}</tspan></text>
 </g>`;
   });
-  return `<figure class="chart">
+  return `<figure class="chart"${id ? ` id="${escapeHtml(id)}"` : ""}>
 <figcaption><strong>${escapeHtml(caseName)}</strong> <span class="muted">${escapeHtml(unit)}, <strong class="better">${better} is better</strong>${log ? ", log scale" : ""}; ${set.reps && set.reps > 1 ? `median of ${set.reps} reps (min–max${repsPerRow.some((reps) => reps.length > 0) ? "; a dot per rep" : ""})` : "one run"}${mode === "none" ? "" : mode === "baseline" ? `; ratio = system ÷ <span class="subject-key">${escapeHtml(subject.system)}</span>` : `; ratio = <span class="subject-key">${escapeHtml(subject.system)}</span> ÷ system`}</span></figcaption>
 <div class="chart-scroll"><svg viewBox="0 0 ${W} ${H}" width="100%" style="max-width: ${W}px" role="img" aria-label="${escapeHtml(`${caseName}: ${rows.map((r) => `${r.system} ${fmt(r.value)} ${unit}`).join(", ")}`)}">
 ${bars.join("\n")}
@@ -176,59 +178,105 @@ ${bars.join("\n")}
 </figure>`;
 }
 
-export function renderBench(site: Site): Page {
+/** The page of one suite's figures. */
+export const benchPage = (suite: string): string => `bench/${suite}.html`;
+
+/** How to read a chart: said once on each suite's page, above its charts. */
+const HOW_TO_READ = `<p class="muted legend">Each bar is a median; the thin line across it spans the fastest and slowest
+measurement, and the figures in brackets are that range; each dot is one rep, the first at the top, so a median that
+sits in a crowd looks different from one between strays. Each chart says which way is better. A ratio is the median of
+the reps' ratios, each rep of ours divided by the rep of the other system that ran in the same round (the reps
+interleave, so each pair ran side by side): <span class="ratio-key ahead">ahead</span> or
+<span class="ratio-key behind">behind</span> where it is so in every rep,
+<span class="ratio-key overlap">mixed: ahead in 2 of 5</span> when the reps disagree, and
+<span class="ratio-key overlap">≈ noise</span> where, without reps to pair, the two systems' min–max ranges meet.</p>`;
+
+/**
+ * The benchmarks: an overview (every suite's aims, and a line per suite) on bench.html, and a page per suite with its
+ * charts, so that a reader opens the one suite they came for rather than every chart of every run at once.
+ */
+export function renderBench(site: Site): Page[] {
   const { sets, problems } = readBenchResults(site.root);
   site.warnings.push(...problems);
   const titles = Object.fromEntries(site.manifest.chapters.map((c) => [c.id, c.title]));
-  const sections = sets.map((set) => {
-    const cases = [...new Set(set.rows.map((r) => r.case))];
-    const meta = [set.date && `Ran ${escapeHtml(set.date.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC"))}`, set.machine && `on ${escapeHtml(set.machine)}`]
-      .filter(Boolean).join(" ");
-    const aims = set.aims.length
-      ? `<h3>Aims</h3><ul class="aims">${set.aims.map((a) => `<li class="${a.met ? "met" : "missed"}"><span class="mark">${a.met ? "✓" : "✗"}</span> ${escapeHtml(a.aim)}${a.detail ? ` <span class="muted">— ${escapeHtml(a.detail)}</span>` : ""}</li>`).join("")}</ul>`
-      : "";
-    const notes = set.notes.length ? `<h3>Notes</h3><ul>${set.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>` : "";
+  const suites = sets.map((set) => ({ set, title: suiteTitle(set.name, titles, set.title), fresh: freshness(site.root, set.name, set) }));
+  const when = (set: BenchResults): string => (set.date ? set.date.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC") : "");
+  /** The suite's chapter, when the site has its page. */
+  const chapterOf = (set: BenchResults): string | null => {
     const info = BENCH_SUITES[set.name];
-    const title = escapeHtml(suiteTitle(set.name, titles, set.title));
-    const published = info && site.published.some((c) => c.id === info.chapter);
+    return info && site.published.some((c) => c.id === info.chapter) ? info.chapter : null;
+  };
+
+  const pages = suites.map(({ set, title, fresh }): Page => {
+    const path = benchPage(set.name);
+    const chapter = chapterOf(set);
+    const cases = [...new Set(set.rows.map((r) => r.case))];
+    const meta = [when(set) && `Ran ${escapeHtml(when(set))}`, set.machine && `on ${escapeHtml(set.machine)}`].filter(Boolean).join(" ");
+    const aims = set.aims.length
+      ? `<h2>Aims</h2><ul class="aims">${set.aims.map((a) => `<li class="${a.met ? "met" : "missed"}"><span class="mark">${a.met ? "✓" : "✗"}</span> ${escapeHtml(a.aim)}${a.detail ? ` <span class="muted">— ${escapeHtml(a.detail)}</span>` : ""}</li>`).join("")}</ul>`
+      : "";
+    const notes = set.notes.length ? `<h2>Notes</h2><ul>${set.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>` : "";
     const reps = set.reps ? `Medians of ${set.reps} reps. ` : "";
-    return `<section class="bench-set" id="bench-${escapeHtml(set.name)}">
-<h2>${published ? `<a href="${escapeHtml(chapterPage(info.chapter))}">${title}</a>` : title}</h2>
+    // Each chart an anchor, and a list of them: the cpu suite alone draws dozens.
+    const seen = new Set<string>();
+    const ids = cases.map((c) => {
+      let id = `fig-${slugify(c)}`;
+      for (let n = 2; seen.has(id); n++) id = `fig-${slugify(c)}-${n}`;
+      seen.add(id);
+      return id;
+    });
+    const figures = cases.length > 1
+      ? `<details class="figures"><summary>Its ${cases.length} charts</summary><ol>${cases.map((c, i) => `<li><a href="#${ids[i]}">${escapeHtml(c)}</a></li>`).join("")}</ol></details>`
+      : "";
+    const body = `<article class="bench">
+<p class="crumbs"><a href="${escapeHtml(href(path, "bench.html"))}">Benchmarks</a> › ${escapeHtml(set.name)}${chapter ? ` · <a href="${escapeHtml(href(path, chapterPage(chapter)))}">its chapter</a>` : ""}</p>
+<section class="bench-set" id="bench-${escapeHtml(set.name)}">
+<h1>${escapeHtml(title)}</h1>
 ${meta ? `<p class="muted">${reps}${meta}</p>` : ""}
-${freshnessNote(set.name, freshness(site.root, set.name, set))}
-${set.rows.length ? `<p class="muted legend">Each ratio is ${escapeHtml(set.subject ?? "ours")} ÷ that system, marked <span class="ratio-key ahead">ahead</span> or <span class="ratio-key behind">behind</span> by the direction its chart names (lower or higher is better), rep by rep where both systems have reps (the reps interleave, so each pair ran side by side): ahead or behind in every rep, or <span class="ratio-key overlap">mixed: ahead in 2 of 5</span> when the reps disagree, and <span class="ratio-key overlap">≈ noise</span> where, without reps to pair, the two systems' min–max ranges meet.</p>` : ""}
-${cases.length ? cases.map((c) => barChart(set, c)).join("\n") : `<p class="note">This file has no rows.</p>`}
-${aims}${notes}
-</section>`;
+${freshnessNote(set.name, fresh)}
+${set.rows.length ? HOW_TO_READ : ""}
+${aims}
+${figures}
+${cases.length ? cases.map((c, i) => barChart(set, c, ids[i])).join("\n") : `<p class="note">This file has no rows.</p>`}
+${notes}
+</section>
+</article>`;
+    return { path, title: `Benchmarks: ${set.name}`, kind: "bench", body, description: title };
+  });
+
+  const list = suites.map(({ set, title, fresh }) => {
+    const met = set.aims.filter((a) => a.met).length;
+    const aims = set.aims.length ? `${met} of ${set.aims.length} aims met` : "no aims";
+    const charts = new Set(set.rows.map((r) => r.case)).size;
+    // The suite's name, as the goals above, the results file and `npm run bench <name>` call it.
+    const facts = [`<code>${escapeHtml(set.name)}</code>`, aims, `${charts} chart${charts === 1 ? "" : "s"}`, when(set) && `ran ${escapeHtml(when(set).slice(0, 10))}`, fresh.state === "stale" ? "<strong>stale</strong>" : fresh.state === "current" ? "current" : ""];
+    return `<li id="bench-${escapeHtml(set.name)}"><a href="${escapeHtml(benchPage(set.name))}">${escapeHtml(title)}</a> <span class="muted">— ${facts.filter(Boolean).join(" · ")}</span></li>`;
   });
   const body = `<article class="bench">
 <h1>Benchmarks</h1>
 <p>The hub and the load balancer measured side by side with the floor beneath them and with real peers, in the same run,
-and reported as ratios: absolute times move between machines, ratios measured together carry over. Each bar is a median;
-the thin line across it spans the fastest and slowest measurement, and the figures in brackets are that range; each
-dot is one rep, the first at the top, so a median that sits in a crowd looks different from one between strays. Each
-chart says which way is better. A ratio is the median of the reps' ratios, each rep of ours divided by the rep of the
-other system that ran in the same round; it is green where we are ahead in every rep, red where we are behind in every
-rep, grey where the reps disagree (or, for figures without reps, where the two ranges meet). A result is marked stale when the code it measured has changed since. <code>npm run bench</code> takes them;
-<code>bench/README.md</code> says how each one is taken and why it is fair.</p>
+and reported as ratios: absolute times move between machines, ratios measured together carry over. Each suite has a page
+of bar charts, a chart per figure, with every rep behind each median. A result is marked stale when the code it measured
+has changed since. <code>npm run bench</code> takes them; <code>bench/README.md</code> says how each one is taken and why
+it is fair.</p>
 ${goalsAtAGlance(sets)}
-${sections.length ? sections.join("\n") : `<p class="note" id="no-results">No results yet: <code>npm run bench</code> writes them to <code>${RESULTS_DIR}/</code>.</p>`}
+${suites.length ? `<section class="bench-suites" id="suites">\n<h2>The suites</h2>\n<ul class="suites">${list.join("")}</ul>\n</section>` : `<p class="note" id="no-results">No results yet: <code>npm run bench</code> writes them to <code>${RESULTS_DIR}/</code>.</p>`}
 ${problems.length ? `<div class="note warn"><p>Some results could not be read:</p><ul>${problems.map((p) => `<li>${escapeHtml(p)}</li>`).join("")}</ul></div>` : ""}
 </article>`;
-  return { path: "bench.html", title: "Benchmarks", kind: "bench", body };
+  return [{ path: "bench.html", title: "Benchmarks", kind: "bench", body }, ...pages];
 }
 
-/** Every suite's aims in one list at the top of the page, each linking to its suite's section; empty without aims. */
+/** Every suite's aims in one list at the top of the overview, each linking to its suite's page; empty without aims. */
 function goalsAtAGlance(sets: readonly { name: string; aims: readonly BenchAim[] }[]): string {
   const items = sets.flatMap((set) => set.aims.map((a) => ({ suite: set.name, ...a })));
   if (!items.length) return "";
   const met = items.filter((a) => a.met).length;
   const list = items
-    .map((a) => `<li class="${a.met ? "met" : "missed"}"><span class="mark">${a.met ? "✓" : "✗"}</span> <a href="#bench-${escapeHtml(a.suite)}">${escapeHtml(a.suite)}</a>: ${escapeHtml(a.aim)}</li>`)
+    .map((a) => `<li class="${a.met ? "met" : "missed"}"><span class="mark">${a.met ? "✓" : "✗"}</span> <a href="${escapeHtml(benchPage(a.suite))}">${escapeHtml(a.suite)}</a>: ${escapeHtml(a.aim)}</li>`)
     .join("");
   return `<section class="bench-goals" id="goals">
 <h2>The goals at a glance</h2>
-<p class="muted">${met} of ${items.length} aims met, each as the last run of its suite judged it; the figures that decide it are under its suite below.</p>
+<p class="muted">${met} of ${items.length} aims met, each as the last run of its suite judged it; the figures that decide it are on its suite's page.</p>
 <ul class="aims">${list}</ul>
 </section>`;
 }
@@ -249,8 +297,9 @@ export function freshnessNote(suite: string, f: Freshness): string {
  * A chapter's markdown with the body of every `<!-- bench: <suite> plot "<filter>" -->` block replaced by bar charts
  * of the figures whose name contains the filter, from bench/results/<suite>.json (the text stays when there are no
  * results: a student edition has none). The charts are one HTML block without blank lines, so markdown leaves it whole.
+ * With `page`, the site page the text becomes, each block ends with a link to its suite's page.
  */
-export function withBenchPlots(root: string, text: string, warnings: string[], where: string): string {
+export function withBenchPlots(root: string, text: string, warnings: string[], where: string, page?: string): string {
   const blocks = plotBlocks(text);
   if (!blocks.length) return text;
   const { sets } = readBenchResults(root);
@@ -264,7 +313,9 @@ export function withBenchPlots(root: string, text: string, warnings: string[], w
       continue;
     }
     const charts = cases.map((c) => barChart(set, c).replace(/\n\s*\n/g, "\n")).join("\n");
-    out += `${text.slice(at, b.start)}\n\n<div class="bench-plots">\n${charts}\n</div>\n\n`;
+    // From a page of the site, the run's other figures are a link away.
+    const more = page ? `\n<p class="muted more-figures">Every figure of this run: <a href="${escapeHtml(href(page, benchPage(b.suite)))}">${escapeHtml(b.suite)}</a>.</p>` : "";
+    out += `${text.slice(at, b.start)}\n\n<div class="bench-plots">\n${charts}${more}\n</div>\n\n`;
     at = b.end;
   }
   return out + text.slice(at);

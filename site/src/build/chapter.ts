@@ -22,7 +22,7 @@ export function renderChapter(site: Site, chapter: Chapter): Page {
   const file = `chapters/${chapter.id}.md`;
   const path = chapterPage(chapter.id);
   // Bench plot blocks become bar charts drawn from bench/results/ (the markdown carries a line saying so).
-  const source = withBenchPlots(site.root, readFileSync(join(site.root, file), "utf8"), site.warnings, file);
+  const source = withBenchPlots(site.root, readFileSync(join(site.root, file), "utf8"), site.warnings, file, path);
   const env: MarkdownEnv = {
     rewriteLink: (url) => rewriteLink(site, file, path, url),
     renderInclude: (inc) => renderExcerpt(site, file, inc, path),

@@ -66,7 +66,7 @@ export async function generatePages(
   }
   pages.push(...renderCodePages(site));
   // Benchmarks belong to the full course: a student edition has neither the suites nor their results.
-  if (edition === "course") pages.push(renderBench(site));
+  if (edition === "course") pages.push(...renderBench(site));
   return { site, pages };
 }
 
