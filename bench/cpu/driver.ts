@@ -108,6 +108,8 @@ export function cpuTable(runs: ReadonlyMap<string, readonly PerfRun[]>, systems:
 /** A system as the cpu suite runs it: its suite's command line, port and pooling (load-tool's suiteSystem). */
 export interface CpuSystem {
   readonly name: string;
+  /** Its own scratch folder: its configuration, and V8's log of each of its processes. */
+  readonly dir: string;
   readonly argv: string[];
   readonly port: number;
   readonly pooled: boolean;
@@ -126,7 +128,7 @@ export function cpuSystems(names: readonly string[], dir: string): { systems: Cp
     try {
       const own = join(dir, String(systems.length));
       mkdirSync(own, { recursive: true });
-      systems.push({ name, ...suiteSystem(name, own) });
+      systems.push({ name, dir: own, ...suiteSystem(name, own) });
     } catch (e) {
       skipped.push(`${messageOf(e)}: skipped`);
     }
@@ -163,7 +165,7 @@ export async function runCpu(options: DriverOptions): Promise<number> {
   if (measured) notes.push(measured);
   notes.push(
     `perf record -F 999 -g on each program and its descendants over one measured run of wrk -t1 -cN -d${seconds}s, after the suites' 1 s warm-up, ` +
-      `behind the lb suite's fixed backends; a Node program with ${PERF_MAP_FLAGS.join(" ")} added; ` +
+      `behind the lb suite's fixed backends; a Node program with ${PERF_MAP_FLAGS.join(" ")} added (and V8's log, which they turn on, in a scratch folder); ` +
       "each part's µs per request is its share of the run's samples times the CPU per request /proc counted over the same run, " +
       "so within a rep the parts add up to the CPU per request (the row of every chapter of ours is the sum of each chapter's), and the medians of the reps need not",
   );
@@ -183,7 +185,7 @@ export async function runCpu(options: DriverOptions): Promise<number> {
           process.stderr.write(`  [${++done}/${total}] ${what} … `);
           try {
             const once = async (): Promise<PerfRun> => {
-              const r = await freshRun({ argv: withPerfMap(s.argv), port: s.port, conns: n, pooled: s.pooled }, (p: ChildProcess) =>
+              const r = await freshRun({ argv: withPerfMap(s.argv, s.dir), port: s.port, conns: n, pooled: s.pooled }, (p: ChildProcess) =>
                 recordUnderLoad(p.pid!, { port: s.port, conns: n, seconds }),
               );
               if (r === null) throw new Error("no request completed");

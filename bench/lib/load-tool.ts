@@ -81,8 +81,11 @@ export interface LoadTool {
   readonly defaultConns: number;
   /** What this machine lacks for the command (a tool, a permission), said before anything starts; null: nothing. */
   readonly needs?: () => string | null;
-  /** The command to start, from the one given; throws a UsageError when it cannot be measured. @default as given */
-  readonly command?: (argv: string[]) => string[];
+  /**
+   * The command to start, from the one given and the run's scratch folder (removed at the end); throws a UsageError
+   * when it cannot be measured. @default as given
+   */
+  readonly command?: (argv: string[], dir: string) => string[];
   /** Called once the program has started, before it listens: what it prints from its start is there to read. */
   readonly started?: (program: ChildProcess) => void;
   /** The measured run, the program warmed up and settled: the line to print for the rep. */
@@ -117,8 +120,9 @@ async function main(tool: LoadTool): Promise<number> {
     console.log(tool.usage);
     return values.help ? 0 : 2;
   }
-  // A suite's system writes its configuration (HAProxy's, nginx's) into a scratch directory, removed at the end.
-  const dir = values.system === undefined ? null : mkdtempSync(join(tmpdir(), "hub-load-tool-"));
+  // A scratch directory, removed at the end: a suite's system writes its configuration there (HAProxy's, nginx's),
+  // and the command may put what the program writes as it runs there (bench:cpu: V8's log).
+  const dir = mkdtempSync(join(tmpdir(), "hub-load-tool-"));
   try {
     let conns: number, seconds: number, reps: number, port: number, argv: string[], what: string;
     let pooled = true;
@@ -129,14 +133,14 @@ async function main(tool: LoadTool): Promise<number> {
       if (values.system !== undefined) {
         if (positionals.length) throw new UsageError("give --system or a command, not both");
         if (values.port !== undefined) throw new UsageError("--port cannot move a suite's system: it listens where its suite has it");
-        ({ argv, port, pooled } = suiteSystem(values.system, dir!));
+        ({ argv, port, pooled } = suiteSystem(values.system, dir));
         what = values.system;
       } else {
         port = wholeNumber("--port", values.port ?? "9200", 1, 65535);
         argv = positionals;
         what = positionals.join(" ");
       }
-      if (tool.command) argv = tool.command(argv);
+      if (tool.command) argv = tool.command(argv, dir);
     } catch (e) {
       console.error(`${usageMessage(e)}\n${tool.usage}`);
       return 2;
@@ -148,7 +152,7 @@ async function main(tool: LoadTool): Promise<number> {
     }
     return await measureAll(tool, { conns, seconds, reps, port, pooled, argv, what, backends: !values["no-backends"] });
   } finally {
-    if (dir !== null) rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -7,17 +7,20 @@
 // moment a core ran one of the program's threads, in user space or in the kernel, with the call chain that led there
 // (Node keeps frame pointers, and V8 names its compiled code in /tmp/perf-PID.map when it runs with
 // --perf-basic-prof). This file reads `perf script`'s text and puts each sample in one part; bench/cpu/run.ts runs perf.
+import { join } from "node:path";
 import { startsNode } from "./gc-trace";
 import { profilePart } from "./profile";
 
 /**
  * The command with Node's flags that name its compiled JavaScript (and interpreted frames) in /tmp/perf-PID.map.
- * --perf-basic-prof also turns on V8's own log, which would leave an isolate-…-v8.log in the working folder (the
- * course's root) for every process measured: it goes to /dev/null.
+ * --perf-basic-prof also turns V8's own log on, which V8 writes as isolate-…-PID-v8.log in the working folder (the
+ * course's root, a file for every process measured): it goes to `logDir` instead, a scratch folder the caller removes.
+ * Not /dev/null: V8 takes that name as a file like any other, and writes /dev/isolate-…-PID-null; nor, with
+ * --no-logfile-per-isolate, /dev/null itself, which V8 then writes to stdout a byte at a time.
  */
-export const PERF_MAP_FLAGS: readonly string[] = ["--perf-basic-prof", "--interpreted-frames-native-stack", "--no-logfile-per-isolate", "--logfile=/dev/null"];
-export const withPerfMap = (argv: readonly string[]): string[] =>
-  startsNode(argv) ? [argv[0]!, ...PERF_MAP_FLAGS, ...argv.slice(1)] : [...argv];
+export const withPerfMap = (argv: readonly string[], logDir: string): string[] =>
+  startsNode(argv) ? [argv[0]!, ...PERF_MAP_FLAGS, `--logfile=${join(logDir, "v8.log")}`, ...argv.slice(1)] : [...argv];
+export const PERF_MAP_FLAGS: readonly string[] = ["--perf-basic-prof", "--interpreted-frames-native-stack"];
 
 /** One frame of a call chain: its symbol and the file it was found in (`[kernel.kallsyms]`, `/usr/bin/node`, a perf map). */
 export interface Frame {

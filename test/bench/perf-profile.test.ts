@@ -141,23 +141,27 @@ describe("a run's profile", () => {
   });
 
   it("names a Node program's compiled code for perf, and leaves any other program as it is", () => {
-    expect(withPerfMap(["node", "--import", "tsx", "p.ts"])).toEqual(["node", ...PERF_MAP_FLAGS, "--import", "tsx", "p.ts"]);
-    expect(withPerfMap(["haproxy", "-f", "x.cfg"])).toEqual(["haproxy", "-f", "x.cfg"]);
+    expect(withPerfMap(["node", "--import", "tsx", "p.ts"], "/scratch")).toEqual(["node", ...PERF_MAP_FLAGS, "--logfile=/scratch/v8.log", "--import", "tsx", "p.ts"]);
+    expect(withPerfMap(["haproxy", "-f", "x.cfg"], "/scratch")).toEqual(["haproxy", "-f", "x.cfg"]);
   });
 
-  it("runs Node with its perf map written and no V8 log left in the folder it runs in", () => {
-    const [node, ...flags] = withPerfMap([process.execPath, "-e", "0"]);
+  it("runs Node with its perf map written, V8's log in the scratch folder: none in its working folder, none on its stdout", () => {
     const cwd = mkdtempSync(join(tmpdir(), "perf-map-"));
+    const scratch = mkdtempSync(join(tmpdir(), "perf-log-"));
     try {
+      const [node, ...flags] = withPerfMap([process.execPath, "-e", "console.log('hello')"], scratch);
       const r = spawnSync(node!, flags, { cwd, encoding: "utf8" });
       expect(r.status, r.stderr).toBe(0);
       const map = `/tmp/perf-${r.pid}.map`;
       expect(existsSync(map), `${map}: the names perf reads`).toBe(true);
       rmSync(map, { force: true });
-      // --perf-basic-prof alone leaves isolate-0x…-PID-v8.log here, one per process measured.
+      // --perf-basic-prof alone leaves isolate-0x…-PID-v8.log in the working folder, one per process measured.
       expect(readdirSync(cwd)).toEqual([]);
+      expect(readdirSync(scratch)).toEqual([expect.stringMatching(new RegExp(`^isolate-0x[0-9a-f]+-${r.pid}-v8\\.log$`))]);
+      expect(r.stdout, "the program's own output only").toBe("hello\n");
     } finally {
       rmSync(cwd, { recursive: true, force: true });
+      rmSync(scratch, { recursive: true, force: true });
     }
   });
 });
