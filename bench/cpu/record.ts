@@ -2,11 +2,11 @@
 // program 999 times a second with call chains while /proc counts its CPU, then the samples are put in parts
 // (lib/perf-profile.ts). `npm run bench:cpu` (run.ts) prints one such run; the cpu suite (driver.ts) saves reps of them.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { lastLines } from "../lib/load-tool";
-import { type CpuProfile, parsePerfScript, summarizeSamples } from "../lib/perf-profile";
+import { type CpuProfile, parsePerfScript, PerfMap, summarizeSamples } from "../lib/perf-profile";
 import { cpuPer, cpuTimes, sleep } from "../lib/proc";
 import { machineTime, stolen } from "../lib/steal";
 import { wrk, type WrkResult } from "../lib/wrk";
@@ -52,6 +52,15 @@ export interface PerfRun {
   readonly steal: number;
 }
 
+/** Reads each Node program's perf map (/tmp/perf-PID.map) once, as `parsePerfScript` asks for it; null for any other file. */
+function perfMaps(): (dso: string) => PerfMap | null {
+  const maps = new Map<string, PerfMap | null>();
+  return (dso) => {
+    if (!maps.has(dso)) maps.set(dso, /^\/tmp\/perf-\d+\.map$/.test(dso) && existsSync(dso) ? new PerfMap(readFileSync(dso, "utf8")) : null);
+    return maps.get(dso)!;
+  };
+}
+
 /**
  * One measured wrk run of `conns` connections for `seconds` against `port`, perf recording the program `pid` and its
  * descendants meanwhile; null when no request completed (nothing to divide by).
@@ -74,7 +83,7 @@ export async function recordUnderLoad(pid: number, run: { port: number; conns: n
     if (result.requests === 0) return null;
     const script = spawnSync(PERF, ["script", "-i", data, "-F", "tid,ip,sym,dso"], { encoding: "utf8", maxBuffer: 1 << 30 });
     if (script.status !== 0) throw new Error(`perf script failed: ${lastLines(script.stderr)}`);
-    return { wrk: result, cpu: cpuPer(before, after, result.requests), profile: summarizeSamples(parsePerfScript(script.stdout), pid), steal };
+    return { wrk: result, cpu: cpuPer(before, after, result.requests), profile: summarizeSamples(parsePerfScript(script.stdout, perfMaps()), pid), steal };
   } finally {
     rmSync(dir, { recursive: true, force: true });
     // Node writes the names of its compiled code here while it runs; nothing else reads them once perf has.

@@ -22,6 +22,59 @@ export const withPerfMap = (argv: readonly string[], logDir: string): string[] =
   startsNode(argv) ? [argv[0]!, ...PERF_MAP_FLAGS, `--logfile=${join(logDir, "v8.log")}`, ...argv.slice(1)] : [...argv];
 export const PERF_MAP_FLAGS: readonly string[] = ["--perf-basic-prof", "--interpreted-frames-native-stack"];
 
+/**
+ * V8's perf map (/tmp/perf-PID.map): a line "start size name" (hexadecimal) for each piece of code V8 made, in the
+ * order it made them. V8 writes no line when the collector frees code, so newer code can take the address of older
+ * code and both lines stay; perf then names a sample after either. In a run of chapter 11's proxy it named the
+ * optimized `flush` of 11-http-proxy/body.ts after the loader's start-up code (tsx's register, run once) that had
+ * been there first: about one sample in twelve went to the wrong function. The code at an address is the one whose
+ * line came last.
+ */
+export class PerfMap {
+  readonly #starts: number[] = [];
+  readonly #ends: number[] = [];
+  readonly #order: number[] = [];
+  readonly #names: string[] = [];
+  #longest = 0;
+  readonly #found = new Map<number, string | undefined>();
+
+  constructor(text: string) {
+    const lines = text.split("\n").flatMap((line, order) => {
+      const m = /^([0-9a-f]+) ([0-9a-f]+) (.*)$/.exec(line);
+      return m ? [{ start: parseInt(m[1]!, 16), size: parseInt(m[2]!, 16), name: m[3]!, order }] : [];
+    });
+    lines.sort((a, b) => a.start - b.start || a.order - b.order);
+    for (const l of lines) {
+      this.#starts.push(l.start);
+      this.#ends.push(l.start + l.size);
+      this.#order.push(l.order);
+      this.#names.push(l.name);
+      this.#longest = Math.max(this.#longest, l.size);
+    }
+  }
+
+  /** The name of the code at `ip`: of the last line written among those whose range holds it; undefined if none. */
+  nameAt(ip: number): string | undefined {
+    if (this.#found.has(ip)) return this.#found.get(ip);
+    // The last line starting at or below ip, then back over every line that starts close enough to reach it.
+    let lo = 0;
+    let hi = this.#starts.length - 1;
+    let at = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#starts[mid]! <= ip) (at = mid), (lo = mid + 1);
+      else hi = mid - 1;
+    }
+    let best = -1;
+    for (let i = at; i >= 0 && this.#starts[i]! > ip - this.#longest; i--) {
+      if (ip < this.#ends[i]! && (best < 0 || this.#order[i]! > this.#order[best]!)) best = i;
+    }
+    const name = best < 0 ? undefined : this.#names[best];
+    this.#found.set(ip, name);
+    return name;
+  }
+}
+
 /** One frame of a call chain: its symbol and the file it was found in (`[kernel.kallsyms]`, `/usr/bin/node`, a perf map). */
 export interface Frame {
   readonly sym: string;
@@ -38,10 +91,14 @@ export interface Sample {
 const HEADER = /^\s*(\d+)\s*$/;
 // A symbol may hold spaces and parentheses ("non-virtual thunk to node::X::Y(uv_buf_t**, unsigned long*)"); the file
 // is the last parenthesized group.
-const FRAME = /^\s+[0-9a-f]+\s+(.*?)\s+\(([^()]*)\)$/;
+const FRAME = /^\s+([0-9a-f]+)\s+(.*?)\s+\(([^()]*)\)$/;
 
-/** The samples in `perf script -F tid,ip,sym,dso`'s output of a recording made with call chains (`perf record -g`). */
-export function parsePerfScript(text: string): Sample[] {
+/**
+ * The samples in `perf script -F tid,ip,sym,dso`'s output of a recording made with call chains (`perf record -g`).
+ * `mapOf` gives the perf map a frame's file names, if it is one (null otherwise): its frames are named from the map
+ * (PerfMap: the newest code at the address), not by perf.
+ */
+export function parsePerfScript(text: string, mapOf: (dso: string) => PerfMap | null = () => null): Sample[] {
   const samples: Sample[] = [];
   let tid = -1;
   let frames: Frame[] = [];
@@ -58,7 +115,11 @@ export function parsePerfScript(text: string): Sample[] {
       continue;
     }
     const frame = FRAME.exec(line);
-    if (frame && tid >= 0) frames.push({ sym: frame[1]!, dso: frame[2]! });
+    if (frame && tid >= 0) {
+      const dso = frame[3]!;
+      const sym = mapOf(dso)?.nameAt(parseInt(frame[1]!, 16)) ?? frame[2]!;
+      frames.push({ sym, dso });
+    }
     else if (line.trim() === "") flush();
   }
   flush();

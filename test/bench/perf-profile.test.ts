@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { cpuSystems, cpuTable, runKey } from "../../bench/cpu/driver";
 import type { PerfRun } from "../../bench/cpu/record";
 import { suiteSystem } from "../../bench/lib/load-tool";
-import { groupOf, GROUPS, jsFrame, parsePerfScript, PERF_MAP_FLAGS, profileLines, samplePart, summarizeSamples, withPerfMap } from "../../bench/lib/perf-profile";
+import { groupOf, GROUPS, jsFrame, parsePerfScript, PERF_MAP_FLAGS, PerfMap, profileLines, samplePart, summarizeSamples, withPerfMap } from "../../bench/lib/perf-profile";
 import { ROOT } from "../../tools/lib/manifest";
 
 const K = "[kernel.kallsyms]";
@@ -163,6 +163,32 @@ describe("a run's profile", () => {
       rmSync(cwd, { recursive: true, force: true });
       rmSync(scratch, { recursive: true, force: true });
     }
+  });
+});
+
+describe("V8's perf map", () => {
+  // As V8 wrote it in a run of chapter 11's proxy: the loader's start-up code first, then, once the collector had
+  // freed it, the optimized `flush` at the same address. perf named the samples there after the first.
+  const TSX = "JS:~<static_initializer> /course/node_modules/tsx/dist/register-B1c7OH6V.cjs:17:59";
+  const FLUSH = "JS:*flush file:///course/solutions/11-http-proxy/body.ts:1:391";
+  const WRITABLE = "JS:*writeOrBuffer node:internal/streams/writable:548:23";
+  const map = new PerfMap([`7f0000 100 ${TSX}`, `7f0200 40 ${WRITABLE}`, `7f0000 200 ${FLUSH}`, "not a line", ""].join("\n"));
+
+  it("names an address after the newest code whose range holds it", () => {
+    expect(map.nameAt(0x7f0050)).toBe(FLUSH); // both hold it: the newer
+    expect(map.nameAt(0x7f0150)).toBe(FLUSH); // only the newer, longer one
+    expect(map.nameAt(0x7f0210)).toBe(WRITABLE);
+    expect(map.nameAt(0x7f0240)).toBeUndefined(); // each range ends before start + size
+    expect(map.nameAt(0x7eff00)).toBeUndefined();
+  });
+
+  it("names perf's frames from the map, and so charges the sample to the code that ran", () => {
+    const text = `    4242 \n\t          7f0050 ${TSX} (${MAP})\n\t          7f0210 ${WRITABLE} (${MAP})\n\t          7f9999 uv_run (${NODE})\n`;
+    const [s] = parsePerfScript(text, (dso) => (dso === MAP ? map : null));
+    expect(s!.frames.map((f) => f.sym)).toEqual([FLUSH, WRITABLE, "uv_run"]);
+    expect(groupOf(samplePart(s!))).toBe("our code: the HTTP proxy (chapter 11)");
+    // With perf's own names, the same sample went to a library that ran only as the program started.
+    expect(groupOf(samplePart(parsePerfScript(text)[0]!))).toBe("Node's other JavaScript, libraries");
   });
 });
 
