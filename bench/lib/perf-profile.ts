@@ -27,7 +27,7 @@ export const PERF_MAP_FLAGS: readonly string[] = ["--perf-basic-prof", "--interp
  * order it made them. V8 writes no line when the collector frees code, so newer code can take the address of older
  * code and both lines stay; perf then names a sample after either. In a run of chapter 11's proxy it named the
  * optimized `flush` of 11-http-proxy/body.ts after the loader's start-up code (tsx's register, run once) that had
- * been there first: about one sample in twelve went to the wrong function. The code at an address is the one whose
+ * been there first: about one sample in eleven went to the wrong part. The code at an address is the one whose
  * line came last.
  */
 export class PerfMap {

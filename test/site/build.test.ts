@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { loadManifest, readyChapters, ROOT } from "../../tools/lib/manifest";
 import { INCLUDE } from "../../tools/lib/markers";
 import { buildSite, generatePages } from "../../site/src/build/index";
-import { freshnessNote } from "../../site/src/build/bench";
+import { benchPage, freshnessNote } from "../../site/src/build/bench";
 import { builtSite } from "./built-site";
 import { fixtureManifest, internalLinks, makeTree, resolveLink } from "./helpers";
 
@@ -230,6 +230,7 @@ export class Box {
     const overview = site.pages.find((p) => p.path === "bench.html")!.body;
     const bench = site.pages.find((p) => p.path === "bench/hub.html")!.body;
     expect(site.pages.filter((p) => p.path.startsWith("bench/")).map((p) => p.path)).toEqual(["bench/hub.html"]);
+    expect(benchPage("../odd name"), "a hand-edited name stays a file in bench/").toBe("bench/-odd-name.html");
     expect(overview, "the overview draws no chart").not.toContain("<svg");
     expect(bench).toContain("<svg");
     expect(bench).toContain('<tspan class="ratio ahead" dx="10">0.25× ahead</tspan>');

@@ -178,8 +178,8 @@ ${bars.join("\n")}
 </figure>`;
 }
 
-/** The page of one suite's figures. */
-export const benchPage = (suite: string): string => `bench/${suite}.html`;
+/** The page of one suite's figures (a name a hand-edited file gave is kept to a file name's characters). */
+export const benchPage = (suite: string): string => `bench/${suite.replace(/[^\w.-]+/g, "-").replace(/^\.+/, "")}.html`;
 
 /** How to read a chart: said once on each suite's page, above its charts. */
 const HOW_TO_READ = `<p class="muted legend">Each bar is a median; the thin line across it spans the fastest and slowest
