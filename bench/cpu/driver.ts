@@ -113,6 +113,8 @@ export interface CpuSystem {
   readonly argv: string[];
   readonly port: number;
   readonly pooled: boolean;
+  /** What it prints once ready, when its suite waits for that (load-tool's suiteSystem). */
+  readonly readyLine?: RegExp;
   readonly version?: string;
 }
 
@@ -185,7 +187,7 @@ export async function runCpu(options: DriverOptions): Promise<number> {
           process.stderr.write(`  [${++done}/${total}] ${what} … `);
           try {
             const once = async (): Promise<PerfRun> => {
-              const r = await freshRun({ argv: withPerfMap(s.argv, s.dir), port: s.port, conns: n, pooled: s.pooled }, (p: ChildProcess) =>
+              const r = await freshRun({ argv: withPerfMap(s.argv, s.dir), port: s.port, conns: n, pooled: s.pooled, readyLine: s.readyLine }, (p: ChildProcess) =>
                 recordUnderLoad(p.pid!, { port: s.port, conns: n, seconds }),
               );
               if (r === null) throw new Error("no request completed");

@@ -18,9 +18,19 @@ export const PERF_INSTALL = "apt-get update && apt-get install -y linux-perf";
 /** The perf to run: $PERF names another (a versioned binary, a build of one's own). */
 export const PERF = process.env.PERF || "perf";
 
+/** perf's version line ("perf version 6.1.x"), asked once; null when there is no perf to ask. */
+let version: string | null | undefined;
+const perfVersionLine = (): string | null => {
+  if (version === undefined) {
+    const r = spawnSync(PERF, ["--version"], { encoding: "utf8" });
+    version = r.status === 0 ? r.stdout.trim() || "perf" : null;
+  }
+  return version;
+};
+
 /** What keeps perf from watching another process here, or null. */
 export function perfMissing(): string | null {
-  if (spawnSync(PERF, ["--version"]).status !== 0) return `Linux perf (${PERF}) is not installed; install it with: ${PERF_INSTALL}`;
+  if (perfVersionLine() === null) return `Linux perf (${PERF}) is not installed; install it with: ${PERF_INSTALL}`;
   const paranoid = Number(readFileSync("/proc/sys/kernel/perf_event_paranoid", "utf8"));
   if (paranoid > 1 && process.getuid?.() !== 0) {
     return `perf may not watch another process here (kernel.perf_event_paranoid is ${paranoid}): run as root, or first: sysctl kernel.perf_event_paranoid=1`;
@@ -28,8 +38,8 @@ export function perfMissing(): string | null {
   return null;
 }
 
-/** perf's version line ("perf version 6.1.x"), for a saved result's record of its tools. */
-export const perfVersion = (): string => spawnSync(PERF, ["--version"], { encoding: "utf8" }).stdout?.trim() ?? "perf";
+/** perf's version line, for a saved result's record of its tools. */
+export const perfVersion = (): string => perfVersionLine() ?? "perf";
 
 /** Stops perf (on SIGINT it writes its file and ends by the same signal) and waits; throws with what it said if it failed. */
 async function stopPerf(perf: ChildProcess, said: () => string): Promise<void> {

@@ -13,7 +13,7 @@ import { L7 } from "../l7/driver";
 import { LB } from "../lb/driver";
 import { OBS } from "../obs/driver";
 import { acceptQueue } from "./accept-queue";
-import { listening, node, start, stop } from "./proc";
+import { listening, node, sleep, start, stop } from "./proc";
 import { settle } from "./proxy-bench";
 import { quoted, UsageError, usageMessage, wholeNumber } from "./usage";
 import { warmUp } from "./wrk";
@@ -34,10 +34,10 @@ const SUITES = [LB, L7, OBS];
 /**
  * A system of the lb, l7 or obs suite, by its name, as that suite starts it: its command line (with its configuration, for
  * HAProxy and nginx, written into `dir`) against the fixed backends, the port it listens on, and whether it keeps its
- * backend connections between clients (an HTTP proxy's pool: `settle` does not wait for them to close), and its version
- * where the suite records one (HAProxy's).
+ * backend connections between clients (an HTTP proxy's pool: `settle` does not wait for them to close), its version
+ * where the suite records one (HAProxy's), and the line it prints once ready where its suite waits for one.
  */
-export function suiteSystem(name: string, dir: string): { argv: string[]; port: number; pooled: boolean; version?: string } {
+export function suiteSystem(name: string, dir: string): { argv: string[]; port: number; pooled: boolean; version?: string; readyLine?: RegExp } {
   for (const suite of SUITES) {
     const system = suite.systems.find((s) => s.name === name);
     if (system === undefined) continue;
@@ -46,7 +46,7 @@ export function suiteSystem(name: string, dir: string): { argv: string[]; port: 
     const argv = system.argv(dir, BACKENDS);
     if (argv === null) throw new UsageError(`--system "${name}" is the suite's run without a proxy: there is no program to measure`);
     const version = system.version?.();
-    return { argv, port: suite.listen, pooled: suite.pooled, ...(version ? { version } : {}) };
+    return { argv, port: suite.listen, pooled: suite.pooled, ...(version ? { version } : {}), ...(system.readyLine ? { readyLine: system.readyLine } : {}) };
   }
   const known = [...new Set(SUITES.flatMap((suite) => suite.systems.map((s) => s.name)))];
   throw new UsageError(`--system must name a system of the lb, l7 or obs suite (${quoted(known)}), not "${name}"`);
@@ -126,6 +126,7 @@ async function main(tool: LoadTool): Promise<number> {
   try {
     let conns: number, seconds: number, reps: number, port: number, argv: string[], what: string;
     let pooled = true;
+    let readyLine: RegExp | undefined;
     try {
       conns = wholeNumber("--conns", values.conns);
       seconds = wholeNumber("--seconds", values.seconds);
@@ -133,7 +134,7 @@ async function main(tool: LoadTool): Promise<number> {
       if (values.system !== undefined) {
         if (positionals.length) throw new UsageError("give --system or a command, not both");
         if (values.port !== undefined) throw new UsageError("--port cannot move a suite's system: it listens where its suite has it");
-        ({ argv, port, pooled } = suiteSystem(values.system, dir));
+        ({ argv, port, pooled, readyLine } = suiteSystem(values.system, dir));
         what = values.system;
       } else {
         port = wholeNumber("--port", values.port ?? "9200", 1, 65535);
@@ -150,7 +151,7 @@ async function main(tool: LoadTool): Promise<number> {
       console.error(`${tool.name}: ${lacking}`);
       return 1;
     }
-    return await measureAll(tool, { conns, seconds, reps, port, pooled, argv, what, backends: !values["no-backends"] });
+    return await measureAll(tool, { conns, seconds, reps, port, pooled, readyLine, argv, what, backends: !values["no-backends"] });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -159,7 +160,7 @@ async function main(tool: LoadTool): Promise<number> {
 /** The backends, then each rep: the program started afresh, warmed up, settled and measured. */
 async function measureAll(
   tool: LoadTool,
-  o: { conns: number; seconds: number; reps: number; port: number; pooled: boolean; argv: string[]; what: string; backends: boolean },
+  o: { conns: number; seconds: number; reps: number; port: number; pooled: boolean; readyLine?: RegExp; argv: string[]; what: string; backends: boolean },
 ): Promise<number> {
   const { conns, seconds, reps, port, argv } = o;
   let backends: ChildProcess | null = null;
@@ -169,7 +170,7 @@ async function measureAll(
     }
     console.log(`${o.what}: ${conns.toLocaleString("en-US")} connections, ${seconds} s, ${reps} rep${reps === 1 ? "" : "s"}`);
     for (let rep = 1; rep <= reps; rep++) {
-      const line = await freshRun({ argv, port, conns, pooled: o.pooled }, (program) => tool.measure(program, { port, conns, seconds }), tool.started);
+      const line = await freshRun({ argv, port, conns, pooled: o.pooled, readyLine: o.readyLine }, (program) => tool.measure(program, { port, conns, seconds }), tool.started);
       console.log(`rep ${rep}: ${line}`);
     }
     return 0;
@@ -179,25 +180,40 @@ async function measureAll(
 }
 
 /**
- * The program `argv` started afresh, listening on `port`, warmed up by `conns` clients for 1 s and settled, then
- * `measure`d; stopped whatever happens. `pooled`: it keeps its backend connections (see suiteSystem).
+ * The program `argv` started afresh, listening on `port` (and, with `readyLine`, once it has printed that line, as the
+ * suites wait for it: a program on 64 descriptors prints it once its copies exist), warmed up by `conns` clients for
+ * 1 s and settled, then `measure`d; stopped whatever happens. `pooled`: it keeps its backend connections (see
+ * suiteSystem).
  */
 export async function freshRun<T>(
-  run: { argv: readonly string[]; port: number; conns: number; pooled: boolean },
+  run: { argv: readonly string[]; port: number; conns: number; pooled: boolean; readyLine?: RegExp },
   measure: (program: ChildProcess) => Promise<T>,
   started?: (program: ChildProcess) => void,
 ): Promise<T> {
-  const { port, conns } = run;
+  const { port, conns, readyLine } = run;
   // Another program on the port would be measured in place of this one (the suites check the same).
   if ((await acceptQueue(port)) !== null) throw new Error(`127.0.0.1:${port} is in use by another program: stop it or pass --port`);
   const program = start(run.argv);
   let stderr = "";
   program.stderr!.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+  // Read, so that a program that prints a lot never waits on a full pipe; the ready line is looked for as it comes.
+  let stdout = "";
+  let ready = readyLine === undefined;
+  program.stdout!.on("data", (d: Buffer) => {
+    stdout = (stdout + d.toString()).slice(-2000);
+    ready ||= readyLine!.test(stdout);
+  });
   started?.(program);
+  const said = (): string => lastLines([stdout, stderr].map((t) => t.trim()).filter(Boolean).join("\n"));
   try {
+    for (let waited = 0; !ready; waited += 50) {
+      if (program.exitCode !== null || waited >= 30_000) {
+        throw new Error(`the program ${program.exitCode !== null ? `exited with code ${program.exitCode}` : "printed no ready line in 30 s"}${said() ? ` (it said: ${said()})` : ""}`);
+      }
+      await sleep(50);
+    }
     await listening(port, program).catch((e: unknown) => {
-      const said = lastLines(stderr);
-      throw new Error(`the program did not listen on 127.0.0.1:${port}: ${e instanceof Error ? e.message : String(e)}${said ? ` (it said: ${said})` : ""}`);
+      throw new Error(`the program did not listen on 127.0.0.1:${port}: ${e instanceof Error ? e.message : String(e)}${said() ? ` (it said: ${said()})` : ""}`);
     });
     await warmUp(conns, 1, port);
     // The warm-up's clients close as it ends: wait, as the suites do, until the program has let go of them (and, unless

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cpuSystems, cpuTable, runKey } from "../../bench/cpu/driver";
 import type { PerfRun } from "../../bench/cpu/record";
-import { suiteSystem } from "../../bench/lib/load-tool";
+import { freshRun, suiteSystem } from "../../bench/lib/load-tool";
 import { groupOf, GROUPS, jsFrame, parsePerfScript, PERF_MAP_FLAGS, PerfMap, profileLines, samplePart, summarizeSamples, withPerfMap } from "../../bench/lib/perf-profile";
 import { ROOT } from "../../tools/lib/manifest";
 
@@ -284,9 +284,21 @@ describe("--system: a suite's system as the suite starts it", () => {
       expect(suiteSystem("hub (splice on 64 acceptors)", dir).port).not.toBe(port); // the lb suite's port
       expect(() => suiteSystem("nope", dir)).toThrow(/--system must name a system of the lb, l7 or obs suite \(.*"haproxy http".*"metrics on".*\), not "nope"/);
       expect(() => suiteSystem("direct (no proxy)", dir)).toThrow("there is no program to measure");
+      // The line the suite waits for before its warm-up, where it waits for one: our programs on 64 descriptors print
+      // it once their copies exist.
+      expect(suiteSystem("hub (splice on 64 acceptors)", dir).readyLine?.test("listening\nready\n")).toBe(true);
+      expect(suiteSystem("hub (splice)", dir).readyLine).toBeUndefined();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("waits for a program's ready line, and says what the program said when it ends without one", async () => {
+    const run = freshRun(
+      { argv: [process.execPath, "-e", "console.log('starting'); console.error('no config'); process.exit(3)"], port: 9399, conns: 1, pooled: true, readyLine: /^ready$/m },
+      async () => "measured",
+    );
+    await expect(run).rejects.toThrow(/^the program exited with code 3 \(it said: starting \| no config\)$/);
   });
 });
 
