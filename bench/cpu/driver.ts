@@ -13,7 +13,7 @@ import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fixedBackends, freshRun, suiteSystem } from "../lib/load-tool";
+import { fixedBackends, freshRun, messageOf, suiteSystem } from "../lib/load-tool";
 import { type CpuProfile, groupOf, GROUPS, PERF_MAP_FLAGS, withPerfMap } from "../lib/perf-profile";
 import { repoDir, stop } from "../lib/proc";
 import { finish, fmt, measuredAt, spread } from "../lib/report";
@@ -75,8 +75,6 @@ const FIGURES: readonly Figure[] = [
   part("our code: every chapter", (x) => x.startsWith("our code: ")),
   ...GROUPS.slice(FIRST_OURS).map((g) => part(g, (x) => x === g)),
 ];
-
-const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 const caseName = (f: Figure, conns: number): string => `${f.name} @ ${conns.toLocaleString("en-US")} conns`;
 

@@ -67,6 +67,9 @@ export async function fixedBackends(): Promise<ChildProcess> {
 /** The last three lines a program printed, on one line: what a failure of it quotes. */
 export const lastLines = (text: string): string => text.trim().split("\n").slice(-3).join(" | ");
 
+/** What a failure says: an Error's message, or whatever else was thrown, as text. */
+export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
 /** One measured run's setting. */
 export interface LoadRun {
   readonly port: number;
@@ -97,7 +100,7 @@ export function runLoadTool(tool: LoadTool): void {
   main(tool).then(
     (code) => process.exit(code),
     (e: unknown) => {
-      console.error(`${tool.name}: ${e instanceof Error ? e.message : String(e)}`);
+      console.error(`${tool.name}: ${messageOf(e)}`);
       process.exit(1);
     },
   );
@@ -213,7 +216,7 @@ export async function freshRun<T>(
       await sleep(50);
     }
     await listening(port, program).catch((e: unknown) => {
-      throw new Error(`the program did not listen on 127.0.0.1:${port}: ${e instanceof Error ? e.message : String(e)}${said() ? ` (it said: ${said()})` : ""}`);
+      throw new Error(`the program did not listen on 127.0.0.1:${port}: ${messageOf(e)}${said() ? ` (it said: ${said()})` : ""}`);
     });
     await warmUp(conns, 1, port);
     // The warm-up's clients close as it ends: wait, as the suites do, until the program has let go of them (and, unless

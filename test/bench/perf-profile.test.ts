@@ -3,8 +3,8 @@
 // native program's own code), the parts turned into microseconds per request and gathered into the cpu suite's
 // coarser groups; load-tool.ts's `--system`; and the refusals of bench:cpu and of `npm run bench cpu` before they start
 // anything.
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { type ChildProcess, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -299,6 +299,32 @@ describe("--system: a suite's system as the suite starts it", () => {
       async () => "measured",
     );
     await expect(run).rejects.toThrow(/^the program exited with code 3 \(it said: starting \| no config\)$/);
+  });
+
+  it("starts the warm-up only after the ready line, measures the program while it runs, and stops it after", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fresh-run-"));
+    const path = process.env.PATH;
+    try {
+      // A stand-in for wrk, first on the PATH: it notes whether the program had said it was ready when the warm-up began.
+      const ready = join(dir, "ready");
+      const warmUps = join(dir, "warm-ups");
+      writeFileSync(join(dir, "wrk"), `#!/bin/sh\nif [ -e '${ready}' ]; then echo after >> '${warmUps}'; else echo before >> '${warmUps}'; fi\n`, { mode: 0o755 });
+      process.env.PATH = `${dir}:${path}`;
+      // Listens at once and says it is ready 300 ms later, as our programs on 64 descriptors do once their copies exist.
+      const program = `require("net").createServer((s) => s.destroy()).listen(9398, "127.0.0.1", () => setTimeout(() => {
+        require("fs").writeFileSync(${JSON.stringify(ready)}, ""); console.log("ready"); }, 300))`;
+      let measured: ChildProcess | undefined;
+      const running = await freshRun({ argv: [process.execPath, "-e", program], port: 9398, conns: 1, pooled: true, readyLine: /^ready$/m }, async (p) => {
+        measured = p;
+        return p.exitCode === null && p.signalCode === null;
+      });
+      expect(running).toBe(true);
+      expect(readFileSync(warmUps, "utf8")).toBe("after\n");
+      expect(measured!.exitCode !== null || measured!.signalCode !== null).toBe(true);
+    } finally {
+      process.env.PATH = path;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

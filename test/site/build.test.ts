@@ -221,7 +221,7 @@ export class Box {
         { case: "spawn", system: "hub", value: 1.23, unit: "µs", min: 0, max: 12.34, samples: [0, 0.01234, 1.234, 12.34, 1.5], better: "lower" },
       ],
       ratios: [{ case: "switch", vs: "eventlet", ratio: 0.25, meaning: "hub time / eventlet time" }],
-      aims: [{ aim: "beat eventlet", met: true }],
+      aims: [{ aim: "beat eventlet", met: true }, { aim: "switch within 1.5× the floor", met: false, detail: "1.76× rep by rep" }],
       notes: ["a note", "measured at commit abc1234"],
     };
     const withResults = base("# First\n", { "bench/results/hub.json": JSON.stringify(results), "bench/results/bad.json": "{ nope" });
@@ -259,9 +259,11 @@ export class Box {
     expect(bench).toContain('<li><a href="#fig-switch">switch</a></li><li><a href="#fig-spawn">spawn</a></li>');
     // The overview: every suite's aims, gathered at the top, each linking to its suite's page; then a line per suite.
     expect(overview).toContain('<h2>The goals at a glance</h2>');
-    expect(overview).toContain("1 of 1 aims met");
+    expect(overview).toContain("1 of 2 aims met");
     expect(overview).toContain('<li class="met"><span class="mark">✓</span> <a href="bench/hub.html">hub</a>: beat eventlet</li>');
-    expect(overview).toMatch(/<li id="bench-hub"><a href="bench\/hub\.html">Chapter 02: the cost of a green thread[^<]*<\/a> <span class="muted">— <code>hub<\/code> · 1 of 1 aims met · 2 charts · ran 2026-11-25<\/span><\/li>/);
+    // A missed aim opens to the figures that decide it; an aim without a detail has nothing to open.
+    expect(overview).toContain('<li class="missed"><span class="mark">✗</span> <a href="bench/hub.html">hub</a>: switch within 1.5× the floor<details class="decides"><summary>how far</summary><p>1.76× rep by rep</p></details></li>');
+    expect(overview).toMatch(/<li id="bench-hub"><a href="bench\/hub\.html">Chapter 02: the cost of a green thread[^<]*<\/a> <span class="muted">— <code>hub<\/code> · 1 of 2 aims met · 2 charts · ran 2026-11-25<\/span><\/li>/);
     expect(overview.indexOf('id="goals"')).toBeLessThan(overview.indexOf('id="bench-hub"'));
     expect(overview).toMatch(/bench\/results\/bad\.json/);
     expect(site.site.warnings.some((w) => w.includes("bad.json"))).toBe(true);

@@ -271,12 +271,16 @@ function goalsAtAGlance(sets: readonly { name: string; aims: readonly BenchAim[]
   const items = sets.flatMap((set) => set.aims.map((a) => ({ suite: set.name, ...a })));
   if (!items.length) return "";
   const met = items.filter((a) => a.met).length;
+  // An aim's detail is the figures that decide it, at every point it is judged: how far a missed aim is, or by how
+  // much a met one holds. Folded, so that the list stays a list.
+  const decides = (a: BenchAim): string =>
+    a.detail ? `<details class="decides"><summary>${a.met ? "by how much" : "how far"}</summary><p>${escapeHtml(a.detail)}</p></details>` : "";
   const list = items
-    .map((a) => `<li class="${a.met ? "met" : "missed"}"><span class="mark">${a.met ? "✓" : "✗"}</span> <a href="${escapeHtml(benchPage(a.suite))}">${escapeHtml(a.suite)}</a>: ${escapeHtml(a.aim)}</li>`)
+    .map((a) => `<li class="${a.met ? "met" : "missed"}"><span class="mark">${a.met ? "✓" : "✗"}</span> <a href="${escapeHtml(benchPage(a.suite))}">${escapeHtml(a.suite)}</a>: ${escapeHtml(a.aim)}${decides(a)}</li>`)
     .join("");
   return `<section class="bench-goals" id="goals">
 <h2>The goals at a glance</h2>
-<p class="muted">${met} of ${items.length} aims met, each as the last run of its suite judged it; the figures that decide it are on its suite's page.</p>
+<p class="muted">${met} of ${items.length} aims met, each as the last run of its suite judged it; each opens to the figures that decide it, and its suite's page has the charts.</p>
 <ul class="aims">${list}</ul>
 </section>`;
 }
