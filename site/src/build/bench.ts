@@ -274,7 +274,7 @@ function goalsAtAGlance(sets: readonly { name: string; aims: readonly BenchAim[]
   // An aim's detail is the figures that decide it, at every point it is judged: how far a missed aim is, or by how
   // much a met one holds. Folded, so that the list stays a list.
   const decides = (a: BenchAim): string =>
-    a.detail ? `<details class="decides"><summary>${a.met ? "by how much" : "how far"}</summary><p>${escapeHtml(a.detail)}</p></details>` : "";
+    a.detail ? `<details class="decides"><summary>${a.met ? "the figures" : "how far"}</summary><p>${escapeHtml(a.detail)}</p></details>` : "";
   const list = items
     .map((a) => `<li class="${a.met ? "met" : "missed"}"><span class="mark">${a.met ? "✓" : "✗"}</span> <a href="${escapeHtml(benchPage(a.suite))}">${escapeHtml(a.suite)}</a>: ${escapeHtml(a.aim)}${decides(a)}</li>`)
     .join("");
