@@ -25,7 +25,7 @@ import {
 } from "../../../tools/lib/bench-tables";
 import { escapeHtml } from "./highlight";
 import { href, type Page } from "./layout";
-import { slugify } from "./markdown";
+import { uniqueSlug } from "./markdown";
 import { chapterPage, type Site } from "./site";
 
 export type { BenchRow };
@@ -213,18 +213,13 @@ export function renderBench(site: Site): Page[] {
     const cases = [...new Set(set.rows.map((r) => r.case))];
     const meta = [when(set) && `Ran ${escapeHtml(when(set))}`, set.machine && `on ${escapeHtml(set.machine)}`].filter(Boolean).join(" ");
     const aims = set.aims.length
-      ? `<h2>Aims</h2><ul class="aims">${set.aims.map((a) => `<li class="${a.met ? "met" : "missed"}"><span class="mark">${a.met ? "✓" : "✗"}</span> ${escapeHtml(a.aim)}${a.detail ? ` <span class="muted">— ${escapeHtml(a.detail)}</span>` : ""}</li>`).join("")}</ul>`
+      ? `<h2>Aims</h2><ul class="aims">${set.aims.map((a) => aimItem(a, `${escapeHtml(a.aim)}${a.detail ? ` <span class="muted">— ${escapeHtml(a.detail)}</span>` : ""}`)).join("")}</ul>`
       : "";
     const notes = set.notes.length ? `<h2>Notes</h2><ul>${set.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>` : "";
     const reps = set.reps ? `Medians of ${set.reps} reps. ` : "";
     // Each chart an anchor, and a list of them: the cpu suite alone draws dozens.
     const seen = new Set<string>();
-    const ids = cases.map((c) => {
-      let id = `fig-${slugify(c)}`;
-      for (let n = 2; seen.has(id); n++) id = `fig-${slugify(c)}-${n}`;
-      seen.add(id);
-      return id;
-    });
+    const ids = cases.map((c) => uniqueSlug(c, seen, "fig-"));
     const figures = cases.length > 1
       ? `<details class="figures"><summary>Its ${cases.length} charts</summary><ol>${cases.map((c, i) => `<li><a href="#${ids[i]}">${escapeHtml(c)}</a></li>`).join("")}</ol></details>`
       : "";
@@ -266,6 +261,10 @@ ${problems.length ? `<div class="note warn"><p>Some results could not be read:</
   return [{ path: "bench.html", title: "Benchmarks", kind: "bench", body }, ...pages];
 }
 
+/** An aim as an item of a list, marked met or missed; `html` is what follows the mark. */
+const aimItem = (a: BenchAim, html: string): string =>
+  `<li class="${a.met ? "met" : "missed"}"><span class="mark">${a.met ? "✓" : "✗"}</span> ${html}</li>`;
+
 /** Every suite's aims in one list at the top of the overview, each linking to its suite's page; empty without aims. */
 function goalsAtAGlance(sets: readonly { name: string; aims: readonly BenchAim[] }[]): string {
   const items = sets.flatMap((set) => set.aims.map((a) => ({ suite: set.name, ...a })));
@@ -276,7 +275,7 @@ function goalsAtAGlance(sets: readonly { name: string; aims: readonly BenchAim[]
   const decides = (a: BenchAim): string =>
     a.detail ? `<details class="decides"><summary>${a.met ? "the figures" : "how far"}</summary><p>${escapeHtml(a.detail)}</p></details>` : "";
   const list = items
-    .map((a) => `<li class="${a.met ? "met" : "missed"}"><span class="mark">${a.met ? "✓" : "✗"}</span> <a href="${escapeHtml(benchPage(a.suite))}">${escapeHtml(a.suite)}</a>: ${escapeHtml(a.aim)}${decides(a)}</li>`)
+    .map((a) => aimItem(a, `<a href="${escapeHtml(benchPage(a.suite))}">${escapeHtml(a.suite)}</a>: ${escapeHtml(a.aim)}${decides(a)}`))
     .join("");
   return `<section class="bench-goals" id="goals">
 <h2>The goals at a glance</h2>

@@ -30,6 +30,15 @@ export interface IncludeMeta {
 export const slugify = (text: string): string =>
   text.toLowerCase().trim().replace(/[^\p{L}\p{N}\s-]/gu, "").replace(/\s+/g, "-") || "section";
 
+/** `prefix` and the slug of `text`, made unique among the ids in `seen` by a number ("-2", "-3", …), and added to them. */
+export function uniqueSlug(text: string, seen: Set<string>, prefix = ""): string {
+  const base = `${prefix}${slugify(text)}`;
+  let id = base;
+  for (let n = 2; seen.has(id); n++) id = `${base}-${n}`;
+  seen.add(id);
+  return id;
+}
+
 export function createMarkdown(): MarkdownIt {
   const md: MarkdownIt = markdownIt({
     html: true,
@@ -86,9 +95,7 @@ export function createMarkdown(): MarkdownIt {
       if (t.type !== "heading_open") return;
       const text = state.tokens[i + 1].children?.filter((c) => c.type === "text" || c.type === "code_inline")
         .map((c) => c.content).join("") ?? "";
-      let id = slugify(text);
-      for (let n = 2; seen.has(id); n++) id = `${slugify(text)}-${n}`;
-      seen.add(id);
+      const id = uniqueSlug(text, seen);
       t.attrSet("id", id);
       env.headings!.push({ level: Number(t.tag.slice(1)), id, text });
     });
