@@ -1,8 +1,8 @@
 // Statistics, the printed table and the results file shared by every suite (chapter 8).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, freemem, loadavg, release, totalmem, type } from "node:os";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { BENCH_SUITES, pairedRatio, uncommittedFiles } from "../../tools/lib/bench-tables";
 import type { Aim, Ratio, Row, Suite } from "./suite";
 
@@ -155,8 +155,40 @@ export function resultsTitle(suite: Pick<Suite, "name" | "title">): string {
   return info ? `${suite.name}: ${info.about} (chapter ${info.chapter.slice(0, 2)})` : suite.title;
 }
 
+/**
+ * What a new run leaves out of the result it replaces: one note per system the old result measured and this run did
+ * not (a peer skipped for want of its package, say), or measured at fewer of the cases. Saving a run replaces the
+ * whole file, so without these a missing peer would leave the reports quietly, its ratios and aims with it.
+ */
+export function lostPeers(old: Pick<Results, "rows" | "date" | "notes">, rows: readonly Row[]): string[] {
+  const had = new Set(rows.map((r) => `${r.system}\u0000${r.case}`));
+  const lost = new Map<string, string[]>();
+  for (const r of old.rows) {
+    if (had.has(`${r.system}\u0000${r.case}`)) continue;
+    lost.set(r.system, [...(lost.get(r.system) ?? []), r.case]);
+  }
+  const was = `the result this one replaced (${old.date.slice(0, 10)}, ${old.notes.find((n) => n.startsWith("measured at commit")) ?? "commit unknown"})`;
+  return [...lost].map(([system, cases]) =>
+    rows.some((r) => r.system === system)
+      ? `${system} was measured at ${cases.join(", ")} in ${was} and is not in this one`
+      : `${system} was measured in ${was} and not in this one: its figures, ratios and aims are gone from the reports until a run measures it again`,
+  );
+}
+
+/** The saved result a new one would replace, or null when there is none or it cannot be read. */
+function previous(file: string): Results | null {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as Results;
+  } catch {
+    return null;
+  }
+}
+
 /** Assembles a suite's results, prints them, and writes bench/results/<suite>.json unless `notSaved` says why not. */
 export function finish(suite: Suite, run: Finished): Results {
+  const file = resolve(run.repoDir, "bench", "results", `${suite.name}.json`);
+  const old = run.notSaved === null ? previous(file) : null;
+  const lost = old ? lostPeers(old, run.rows) : [];
   const results: Results = {
     suite: suite.name,
     title: resultsTitle(suite),
@@ -167,15 +199,15 @@ export function finish(suite: Suite, run: Finished): Results {
     rows: run.rows,
     ratios: ratios(suite, run.rows),
     aims: suite.aims(run.rows),
-    notes: run.notes,
+    notes: [...run.notes, ...lost],
   };
   console.log(`\n${results.title} — median of ${run.reps} rep(s), ${((Date.now() - run.started) / 1000).toFixed(0)} s\n`);
   console.log(table(suite, results));
   if (run.notSaved === null) {
-    const dir = resolve(run.repoDir, "bench", "results");
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(resolve(dir, `${suite.name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
     console.log(`\nwrote bench/results/${suite.name}.json; now run npm run bench:tables (the READMEs' and chapters' tables are made from it)`);
+    for (const l of lost) console.warn(`warning: ${l} (kept among the notes)`);
   } else console.log(`\nnot saved (${run.notSaved})`);
   return results;
 }
