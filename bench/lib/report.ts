@@ -157,21 +157,17 @@ export function resultsTitle(suite: Pick<Suite, "name" | "title">): string {
 
 /**
  * What a new run leaves out of the result it replaces: one note per system the old result measured and this run did
- * not (a peer skipped for want of its package, say), or measured at fewer of the cases. Saving a run replaces the
- * whole file, so without these a missing peer would leave the reports quietly, its ratios and aims with it.
+ * not (a peer skipped for want of its package, say). Saving a run replaces the whole file, so without these a missing
+ * peer would leave the reports quietly, its ratios and aims with it. Systems, not cases: a profile's cases are the
+ * functions that came out on top, which differ from run to run, and a run that failed a case is not saved.
  */
 export function lostPeers(old: Pick<Results, "rows" | "date" | "notes">, rows: readonly Row[]): string[] {
-  const had = new Set(rows.map((r) => `${r.system}\u0000${r.case}`));
-  const lost = new Map<string, string[]>();
-  for (const r of old.rows) {
-    if (had.has(`${r.system}\u0000${r.case}`)) continue;
-    lost.set(r.system, [...(lost.get(r.system) ?? []), r.case]);
-  }
-  const was = `the result this one replaced (${old.date.slice(0, 10)}, ${old.notes.find((n) => n.startsWith("measured at commit")) ?? "commit unknown"})`;
-  return [...lost].map(([system, cases]) =>
-    rows.some((r) => r.system === system)
-      ? `${system} was measured at ${cases.join(", ")} in ${was} and is not in this one`
-      : `${system} was measured in ${was} and not in this one: its figures, ratios and aims are gone from the reports until a run measures it again`,
+  const now = new Set(rows.map((r) => r.system));
+  const lost = [...new Set(old.rows.map((r) => r.system))].filter((system) => !now.has(system));
+  const commit = old.notes.find((n) => n.startsWith("measured at commit")) ?? "commit unknown";
+  return lost.map(
+    (system) =>
+      `${system} was measured in the result this one replaced (${old.date.slice(0, 10)}, ${commit}) and not in this one: its figures, ratios and aims are gone from the reports until a run measures it again`,
   );
 }
 
