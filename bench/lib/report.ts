@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, freemem, loadavg, release, totalmem, type } from "node:os";
 import { dirname, resolve } from "node:path";
-import { BENCH_SUITES, pairedRatio, uncommittedFiles } from "../../tools/lib/bench-tables";
+import { BENCH_SUITES, pairedRatio, previousRun, uncommittedFiles, type PreviousRun } from "../../tools/lib/bench-tables";
 import type { Aim, Ratio, Row, Suite } from "./suite";
 
 export function median(xs: readonly number[]): number {
@@ -54,6 +54,8 @@ export interface Results {
   aims: Aim[];
   /** Systems skipped and measurements that failed, each with its reason. */
   notes: string[];
+  /** The run this one replaced: its date, commit and verdicts (the reports show a verdict that moved). */
+  previous?: PreviousRun;
 }
 
 /**
@@ -196,6 +198,7 @@ export function finish(suite: Suite, run: Finished): Results {
     ratios: ratios(suite, run.rows),
     aims: suite.aims(run.rows),
     notes: [...run.notes, ...lost],
+    ...(old ? { previous: previousRun(old) } : {}),
   };
   console.log(`\n${results.title} — median of ${run.reps} rep(s), ${((Date.now() - run.started) / 1000).toFixed(0)} s\n`);
   console.log(table(suite, results));

@@ -1,9 +1,12 @@
 // The figures a results row keeps from its reps (bench/lib/report.ts): the median the reports compare, the min–max
 // beside it, and every rep in the order it ran, which the site draws as dots over each bar; and what a new run
 // leaves out of the result it replaces.
-import { describe, expect, it } from "vitest";
-import { lostPeers, median, spread } from "../../bench/lib/report";
-import type { Row } from "../../bench/lib/suite";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it, vi } from "vitest";
+import { finish, lostPeers, median, spread, type Results } from "../../bench/lib/report";
+import type { Row, Suite } from "../../bench/lib/suite";
 
 describe("a row's figures from its reps", () => {
   it("takes the median of an odd count, and the mean of the middle two of an even one", () => {
@@ -49,5 +52,52 @@ describe("a saved run that measured fewer peers than the result it replaces", ()
 
   it("says nothing when the new run measured everything the old one did, and more", () => {
     expect(lostPeers(old, [...old.rows, row("envoy", "64 conns")])).toEqual([]);
+  });
+});
+
+describe("a saved run, over the result it replaces", () => {
+  const row = (system: string, value: number): Row => ({ case: "rate", system, value, unit: "req/s", min: value, max: value, better: "higher" });
+  const suite: Suite = {
+    name: "example", title: "an example suite", subject: "hub", systems: [],
+    cases: [{ id: "rate", name: "rate", unit: "req/s", quantity: "rate", better: "higher", n: 1 }],
+    aims: (rows) => [{ aim: "ahead of nginx", met: rows.find((r) => r.system === "hub")!.value > (rows.find((r) => r.system === "nginx")?.value ?? 0), detail: "…" }],
+  };
+  const run = (repoDir: string, rows: Row[]) => ({ reps: 1, rows, notes: ["measured at commit 89abcde"], versions: {}, loadAtStart: 0, started: Date.now(), repoDir, notSaved: null });
+
+  it("keeps the old run's date, commit and verdicts, and names a peer it measured that this one did not", () => {
+    const dir = mkdtempSync(join(tmpdir(), "report-"));
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      mkdirSync(join(dir, "bench", "results"), { recursive: true });
+      const old: Partial<Results> = {
+        suite: "example", date: "2026-12-05T20:20:00.000Z", rows: [row("hub", 90), row("nginx", 100)], notes: ["measured at commit 0123456789"],
+        aims: [{ aim: "ahead of nginx", met: false, detail: "0.9×" }],
+      };
+      writeFileSync(join(dir, "bench", "results", "example.json"), JSON.stringify(old));
+      finish(suite, run(dir, [row("hub", 110)]));
+      const saved = JSON.parse(readFileSync(join(dir, "bench", "results", "example.json"), "utf8")) as Results;
+      expect(saved.previous).toEqual({ date: "2026-12-05T20:20:00.000Z", commit: "0123456", aims: [{ aim: "ahead of nginx", met: false }] });
+      expect(saved.notes[0]).toBe("measured at commit 89abcde");
+      expect(saved.notes[1]).toMatch(/^nginx was measured in the result this one replaced \(2026-12-05, measured at commit 0123456789\)/);
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^warning: nginx was measured in the result this one replaced/));
+    } finally {
+      log.mockRestore();
+      warn.mockRestore();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("has no run before when there was no result to replace", () => {
+    const dir = mkdtempSync(join(tmpdir(), "report-"));
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    try {
+      const saved = finish(suite, run(dir, [row("hub", 110), row("nginx", 100)]));
+      expect(saved.previous).toBeUndefined();
+      expect(saved.notes).toEqual(["measured at commit 89abcde"]);
+    } finally {
+      log.mockRestore();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -9,7 +9,7 @@ import { ROOT } from "../../tools/lib/manifest";
 import { SIMULATIONS, stamped } from "../../bench/suites/sims";
 import { measuredAt } from "../../bench/lib/report";
 import {
-  BENCH_SUITES, aimList, bySuiteOrder, compare, figuresPrint, figureTable, freshness, pairedRatioText, proseToRead, goalsTable, measuredCommit, pairedRatio, ratioTable, rerunPlan, runLine, sameCode, staleReports, suiteTitle, verdictText, withBenchBlocks, type Freshness,
+  BENCH_SUITES, aimList, bySuiteOrder, compare, figuresPrint, figureTable, freshness, pairedRatioText, proseToRead, goalsTable, measuredCommit, previousRun, verdictBefore, pairedRatio, ratioTable, rerunPlan, runLine, sameCode, staleReports, suiteTitle, verdictText, withBenchBlocks, type Freshness,
   type BenchFile,
 } from "../../tools/lib/bench-tables";
 
@@ -165,8 +165,11 @@ describe("bench tables", () => {
     expect(() => withBenchBlocks("<!-- bench: hub table -->", load)).toThrow(/has no <!-- \/bench -->/);
   });
 
-  it("gathers every suite's aims in one table of goals, with each verdict, the commit measured and the suites not run", () => {
-    const lb: BenchFile = { suite: "lb", rows: [], aims: [{ aim: "p99 ≤ 2× HAProxy's | at 1k", met: false, detail: "75×" }], notes: ["measured at commit def5678abc"] };
+  it("gathers every suite's aims in one table of goals, with each verdict, the commit measured, the run before's verdict and the suites not run", () => {
+    const lb: BenchFile = {
+      suite: "lb", rows: [], aims: [{ aim: "p99 ≤ 2× HAProxy's | at 1k", met: false, detail: "75×" }], notes: ["measured at commit def5678abc"],
+      previous: previousRun({ date: "2026-12-05T20:20:00Z", notes: ["measured at commit 0123456789"], aims: [{ aim: "p99 ≤ 2× HAProxy's | at 1k", met: true, detail: "1.9×" }] }),
+    };
     const some = (suite: string): BenchFile => {
       if (suite === "hub") return FILE;
       if (suite === "lb") return lb;
@@ -174,13 +177,26 @@ describe("bench tables", () => {
       return { suite, rows: [] }; // a suite without aims (a simulation) adds no line
     };
     const out = goalsTable(some);
-    expect(out.split("\n")[0]).toBe("1 of 3 aims met in the last run of each suite. Each suite's aims block, beside its table, gives the figures that decide them.");
-    expect(out).toContain("| `hub` (02) | switch: CPU time below eventlet's | met | abc1234 |");
-    expect(out).toContain("| `hub` (02) | rate within 2× of floor | **not met** | abc1234 |");
-    expect(out).toContain("| `lb` (08) | p99 ≤ 2× HAProxy's \\| at 1k | **not met** | def5678 |");
-    expect(out).toContain("| `io` (07) | — | no results: `npm run bench io` | — |");
+    expect(out.split("\n")[0]).toBe("1 of 3 aims met in the last run of each suite (1 verdict differs from the run before it). Each suite's aims block, beside its table, gives the figures that decide them.");
+    expect(out).toContain("| `hub` (02) | switch: CPU time below eventlet's | met | abc1234 | — |");
+    expect(out).toContain("| `hub` (02) | rate within 2× of floor | **not met** | abc1234 | — |");
+    expect(out).toContain("| `lb` (08) | p99 ≤ 2× HAProxy's \\| at 1k | **not met** | def5678 | met at 0123456 |");
+    expect(out).toContain("| `io` (07) | — | no results: `npm run bench io` | — | — |");
     expect(out.split("\n").filter((l) => l.startsWith("| `")).length, "one line per aim, and one for the suite not run").toBe(4);
     expect(withBenchBlocks("<!-- bench: goals -->\n<!-- /bench -->", some)).toBe(`<!-- bench: goals -->\n\n${out}\n\n<!-- /bench -->`);
+  });
+
+  it("keeps of the run a result replaced its date, its commit and how it judged each aim, and no more", () => {
+    const old: BenchFile = {
+      suite: "lb", date: "2026-12-05T20:20:00Z", rows: [], notes: ["fixed backends: …", "measured at commit 0123456789ab"],
+      aims: [{ aim: "a", met: true, detail: "1.9×" }, { aim: "b", met: false, detail: "0.7×" }],
+    };
+    const previous = previousRun(old);
+    expect(previous).toEqual({ date: "2026-12-05T20:20:00Z", commit: "0123456", aims: [{ aim: "a", met: true }, { aim: "b", met: false }] });
+    expect(verdictBefore({ previous }, "b")).toEqual({ met: false, text: "not met at 0123456" });
+    expect(verdictBefore({ previous }, "an aim the run before did not have")).toBeNull();
+    expect(verdictBefore({}, "a"), "a result from before the field was kept").toBeNull();
+    expect(previousRun({ notes: [] }).commit, "a run that did not say its commit").toBeNull();
   });
 
   it("keeps to the figures whose name contains a block's text, when it has one", () => {

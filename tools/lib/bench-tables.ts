@@ -37,6 +37,16 @@ export interface BenchRow {
 }
 export interface BenchAim { readonly aim: string; readonly met: boolean; readonly detail?: string }
 
+/**
+ * The run a result replaced, as far as the reports need it: when it ran, the commit it measured and how it judged
+ * each aim. Kept so that a verdict that moves from run to run (an aim within its suite's noise) shows it moved.
+ */
+export interface PreviousRun {
+  readonly date: string;
+  readonly commit: string | null;
+  readonly aims: readonly { readonly aim: string; readonly met: boolean }[];
+}
+
 /** A results file as the reports read it (the shape bench/README.md documents). */
 export interface BenchFile {
   readonly suite: string;
@@ -48,6 +58,8 @@ export interface BenchFile {
   readonly rows: readonly BenchRow[];
   readonly aims?: readonly BenchAim[];
   readonly notes?: readonly string[];
+  /** The run this one replaced; absent where there was none, or the result predates the field. */
+  readonly previous?: PreviousRun;
 }
 
 /** What the reports know about a suite beyond its file: its chapter, how to lay it out, and the code it measures. */
@@ -614,6 +626,22 @@ export function bySuiteOrder(a: string, b: string): number {
   return ca !== cb ? (ca < cb ? -1 : 1) : ia !== ib ? ia - ib : a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** What a result keeps of the run it replaces (bench/lib/report.ts, finish): its date, commit and verdicts. */
+export function previousRun(old: Pick<BenchFile, "date" | "notes" | "aims">): PreviousRun {
+  return {
+    date: old.date ?? "unknown",
+    commit: measuredCommit(old)?.commit.slice(0, 7) ?? null,
+    aims: (old.aims ?? []).map(({ aim, met }) => ({ aim, met })),
+  };
+}
+
+/** How the run before judged an aim, when it judged it: "met at 0cbb8b3", "not met at af6d91d". */
+export function verdictBefore(f: Pick<BenchFile, "previous">, aim: string): { met: boolean; text: string } | null {
+  const was = f.previous?.aims.find((a) => a.aim === aim);
+  if (!was) return null;
+  return { met: was.met, text: `${was.met ? "met" : "not met"} at ${f.previous!.commit ?? "an unknown commit"}` };
+}
+
 /**
  * Every suite's aims in one table, as their last runs judged them (suites without aims, such as the simulations, are
  * left out): the course's performance goals at a glance. A suite whose results are missing says so.
@@ -622,24 +650,28 @@ export function goalsTable(load: (suite: string) => BenchFile): string {
   const lines: string[][] = [];
   let met = 0;
   let judged = 0;
+  let changed = 0;
   for (const suite of [...SUITE_NAMES].sort(bySuiteOrder)) {
     const info = BENCH_SUITES[suite]!;
     let f: BenchFile;
     try {
       f = load(suite);
     } catch {
-      lines.push([`\`${suite}\` (${info.chapter.slice(0, 2)})`, "—", `no results: \`${info.command}\``, "—"]);
+      lines.push([`\`${suite}\` (${info.chapter.slice(0, 2)})`, "—", `no results: \`${info.command}\``, "—", "—"]);
       continue;
     }
     const commit = measuredCommit(f)?.commit.slice(0, 7) ?? "unknown";
     for (const a of f.aims ?? []) {
       judged++;
       if (a.met) met++;
-      lines.push([`\`${suite}\` (${info.chapter.slice(0, 2)})`, a.aim, a.met ? "met" : "**not met**", commit]);
+      const before = verdictBefore(f, a.aim);
+      if (before && before.met !== a.met) changed++;
+      lines.push([`\`${suite}\` (${info.chapter.slice(0, 2)})`, a.aim, a.met ? "met" : "**not met**", commit, before?.text ?? "—"]);
     }
   }
-  const summary = `${met} of ${judged} aims met in the last run of each suite. Each suite's aims block, beside its table, gives the figures that decide them.`;
-  return `${summary}\n\n${tableOf(["suite (chapter)", "aim", "verdict", "measured at"], lines)}`;
+  const moved = changed === 1 ? "1 verdict differs" : `${changed} verdicts differ`;
+  const summary = `${met} of ${judged} aims met in the last run of each suite (${moved} from the run before it). Each suite's aims block, beside its table, gives the figures that decide them.`;
+  return `${summary}\n\n${tableOf(["suite (chapter)", "aim", "verdict", "measured at", "the run before"], lines)}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -13,7 +13,9 @@
 //                "min"?: 11.9, "max"?: 13.0, "samples"?: [12.3, 11.9, 13.0], "better"?: "lower" | "higher" }],
 //     "ratios"?: [{ "case": "…", "vs": "eventlet", "ratio": 0.42, "meaning": "hub time / eventlet time" }],
 //     "aims"?: [{ "aim": "…", "met": true, "detail"?: "…" }],
-//     "notes"?: ["…"] or "…"
+//     "notes"?: ["…"] or "…",
+//     "previous"?: { "date": "ISO time", "commit": "abc1234" | null, "aims": [{ "aim": "…", "met": false }] }
+//                                               the run this one replaced: an aim it judged the other way says so
 //   }
 // Ratios missing from the file are computed as subject value / system value. A missing bench/results/ means "no results yet".
 // Each suite's title names its chapter and links to it; a result whose measured code has changed since the commit it
@@ -21,7 +23,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  BENCH_SUITES, betterOf, bySuiteOrder, compare, type BenchAim, type BenchRow, type Comparison, fmt, fmtRatio, freshness, type Freshness, plotBlocks, suiteTitle,
+  BENCH_SUITES, betterOf, bySuiteOrder, compare, type BenchAim, type BenchRow, type Comparison, fmt, fmtRatio, freshness, type Freshness, plotBlocks, type PreviousRun, suiteTitle, verdictBefore,
 } from "../../../tools/lib/bench-tables";
 import { escapeHtml } from "./highlight";
 import { href, type Page } from "./layout";
@@ -43,6 +45,22 @@ export interface BenchResults {
   readonly ratios: readonly BenchRatio[];
   readonly aims: readonly BenchAim[];
   readonly notes: readonly string[];
+  /** The run this result replaced, with its verdicts: an aim whose verdict moved says so. */
+  readonly previous?: PreviousRun;
+}
+
+/** A results file's `previous`, when it has one of the right shape. */
+function readPrevious(x: unknown): PreviousRun | undefined {
+  if (!x || typeof x !== "object") return undefined;
+  const o = x as Record<string, unknown>;
+  if (!Array.isArray(o.aims)) return undefined;
+  return {
+    date: typeof o.date === "string" ? o.date : "unknown",
+    commit: typeof o.commit === "string" ? o.commit : null,
+    aims: (o.aims as Partial<{ aim: string; met: boolean }>[]).filter(
+      (a): a is { aim: string; met: boolean } => !!a && typeof a.aim === "string" && typeof a.met === "boolean",
+    ),
+  };
 }
 
 export const RESULTS_DIR = "bench/results";
@@ -90,6 +108,7 @@ export function readBenchResults(root: string): { sets: BenchResults[]; problems
         ratios: list<BenchRatio>(data.ratios).filter((r) => r && typeof r.ratio === "number"),
         aims: list<BenchAim>(data.aims).filter((a) => a && typeof a.aim === "string"),
         notes: typeof data.notes === "string" ? [data.notes] : list<string>(data.notes).map(String),
+        previous: readPrevious(data.previous),
       });
     } catch (e) {
       problems.push(`${RESULTS_DIR}/${file}: ${(e as Error).message}`);
@@ -213,7 +232,7 @@ export function renderBench(site: Site): Page[] {
     const cases = [...new Set(set.rows.map((r) => r.case))];
     const meta = [when(set) && `Ran ${escapeHtml(when(set))}`, set.machine && `on ${escapeHtml(set.machine)}`].filter(Boolean).join(" ");
     const aims = set.aims.length
-      ? `<h2>Aims</h2><ul class="aims">${set.aims.map((a) => aimItem(a, `${escapeHtml(a.aim)}${a.detail ? ` <span class="muted">— ${escapeHtml(a.detail)}</span>` : ""}`)).join("")}</ul>`
+      ? `<h2>Aims</h2><ul class="aims">${set.aims.map((a) => aimItem(a, `${escapeHtml(a.aim)}${a.detail ? ` <span class="muted">— ${escapeHtml(a.detail)}</span>` : ""}`, set)).join("")}</ul>`
       : "";
     const notes = set.notes.length ? `<h2>Notes</h2><ul>${set.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>` : "";
     const reps = set.reps ? `Medians of ${set.reps} reps. ` : "";
@@ -261,13 +280,19 @@ ${problems.length ? `<div class="note warn"><p>Some results could not be read:</
   return [{ path: "bench.html", title: "Benchmarks", kind: "bench", body }, ...pages];
 }
 
-/** An aim as an item of a list, marked met or missed; `html` is what follows the mark. */
-const aimItem = (a: BenchAim, html: string): string =>
-  `<li class="${a.met ? "met" : "missed"}"><span class="mark">${a.met ? "✓" : "✗"}</span> ${html}</li>`;
+/**
+ * An aim as an item of a list, marked met or missed; `html` is what follows the mark. An aim the run before judged the
+ * other way says so after its text: a verdict that moves between runs of the same code is within its suite's noise.
+ */
+function aimItem(a: BenchAim, html: string, set: Pick<BenchResults, "previous">, after = ""): string {
+  const before = verdictBefore(set, a.aim);
+  const moved = before && before.met !== a.met ? ` <span class="was">(${escapeHtml(before.text)} in the run before)</span>` : "";
+  return `<li class="${a.met ? "met" : "missed"}"><span class="mark">${a.met ? "✓" : "✗"}</span> ${html}${moved}${after}</li>`;
+}
 
 /** Every suite's aims in one list at the top of the overview, each linking to its suite's page; empty without aims. */
-function goalsAtAGlance(sets: readonly { name: string; aims: readonly BenchAim[] }[]): string {
-  const items = sets.flatMap((set) => set.aims.map((a) => ({ suite: set.name, ...a })));
+function goalsAtAGlance(sets: readonly Pick<BenchResults, "name" | "aims" | "previous">[]): string {
+  const items = sets.flatMap((set) => set.aims.map((a) => ({ suite: set.name, set, ...a })));
   if (!items.length) return "";
   const met = items.filter((a) => a.met).length;
   // An aim's detail is the figures that decide it, at every point it is judged: how far a missed aim is, or by how
@@ -275,7 +300,7 @@ function goalsAtAGlance(sets: readonly { name: string; aims: readonly BenchAim[]
   const decides = (a: BenchAim): string =>
     a.detail ? `<details class="decides"><summary>${a.met ? "the figures" : "how far"}</summary><p>${escapeHtml(a.detail)}</p></details>` : "";
   const list = items
-    .map((a) => aimItem(a, `<a href="${escapeHtml(benchPage(a.suite))}">${escapeHtml(a.suite)}</a>: ${escapeHtml(a.aim)}${decides(a)}`))
+    .map((a) => aimItem(a, `<a href="${escapeHtml(benchPage(a.suite))}">${escapeHtml(a.suite)}</a>: ${escapeHtml(a.aim)}`, a.set, decides(a)))
     .join("");
   return `<section class="bench-goals" id="goals">
 <h2>The goals at a glance</h2>
