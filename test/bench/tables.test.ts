@@ -196,6 +196,9 @@ describe("bench tables", () => {
     expect(verdictBefore({ previous }, "b")).toEqual({ met: false, text: "not met at 0123456" });
     expect(verdictBefore({ previous }, "an aim the run before did not have")).toBeNull();
     expect(verdictBefore({}, "a"), "a result from before the field was kept").toBeNull();
+    // An aims block says which verdicts moved, and no more.
+    const now: BenchFile = { ...old, previous, aims: [{ aim: "a", met: false, detail: "1.6×" }, { aim: "b", met: false, detail: "0.8×" }] };
+    expect(aimList(now)).toBe("- **not met** (met at 0123456 in the run before) — a: 1.6×\n- **not met** — b: 0.8×");
     expect(previousRun({ notes: [] }).commit, "a run that did not say its commit").toBeNull();
   });
 

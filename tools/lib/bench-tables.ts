@@ -606,7 +606,11 @@ export function ratioTable(f: BenchFile): string {
 export function aimList(f: BenchFile, filter?: string): string {
   const aims = (f.aims ?? []).filter((a) => !filter || a.aim.includes(filter));
   if (!aims.length) return filter ? `No aims about "${filter}" recorded in this run.` : "No aims recorded in this run.";
-  return aims.map((a) => `- **${a.met ? "met" : "not met"}** — ${a.aim}${a.detail ? `: ${a.detail}` : ""}`).join("\n");
+  const moved = (a: BenchAim): string => {
+    const before = verdictBefore(f, a.aim);
+    return before && before.met !== a.met ? ` (${before.text} in the run before)` : "";
+  };
+  return aims.map((a) => `- **${a.met ? "met" : "not met"}**${moved(a)} — ${a.aim}${a.detail ? `: ${a.detail}` : ""}`).join("\n");
 }
 
 /** The suites as BENCH_SUITES declares them, read once rather than at every comparison of a sort. */
