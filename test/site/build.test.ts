@@ -261,7 +261,7 @@ export class Box {
     expect(bench).toContain('<li><a href="#fig-switch">switch</a></li><li><a href="#fig-spawn">spawn</a></li>');
     // The overview: every suite's aims, gathered at the top, each linking to its suite's page; then a line per suite.
     expect(overview).toContain('<h2>The goals at a glance</h2>');
-    expect(overview).toContain("1 of 2 aims met");
+    expect(overview).toContain("1 of 2 aims met, each as the last run of its suite judged it (1 verdict the other way in the run before, marked);");
     expect(overview).toContain('<li class="met"><span class="mark">✓</span> <a href="bench/hub.html">hub</a>: beat eventlet</li>');
     // A missed aim opens to the figures that decide it; an aim without a detail has nothing to open.
     // An aim whose verdict moved from the run before says so; one that did not move says nothing of it.

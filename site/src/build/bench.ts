@@ -295,6 +295,10 @@ function goalsAtAGlance(sets: readonly Pick<BenchResults, "name" | "aims" | "pre
   const items = sets.flatMap((set) => set.aims.map((a) => ({ suite: set.name, set, ...a })));
   if (!items.length) return "";
   const met = items.filter((a) => a.met).length;
+  const moved = items.filter((a) => {
+    const before = verdictBefore(a.set, a.aim);
+    return before && before.met !== a.met;
+  }).length;
   // An aim's detail is the figures that decide it, at every point it is judged: how far a missed aim is, or by how
   // much a met one holds. Folded, so that the list stays a list.
   const decides = (a: BenchAim): string =>
@@ -304,7 +308,7 @@ function goalsAtAGlance(sets: readonly Pick<BenchResults, "name" | "aims" | "pre
     .join("");
   return `<section class="bench-goals" id="goals">
 <h2>The goals at a glance</h2>
-<p class="muted">${met} of ${items.length} aims met, each as the last run of its suite judged it; each opens to the figures that decide it, and its suite's page has the charts.</p>
+<p class="muted">${met} of ${items.length} aims met, each as the last run of its suite judged it${moved ? ` (${moved === 1 ? "1 verdict" : `${moved} verdicts`} the other way in the run before, marked)` : ""}; each opens to the figures that decide it, and its suite's page has the charts.</p>
 <ul class="aims">${list}</ul>
 </section>`;
 }
