@@ -166,17 +166,23 @@ export function resultsTitle(suite: Pick<Suite, "name" | "title">): string {
 export function lostPeers(old: Pick<Results, "rows" | "date" | "notes">, rows: readonly Row[]): string[] {
   const now = new Set(rows.map((r) => r.system));
   const lost = [...new Set(old.rows.map((r) => r.system))].filter((system) => !now.has(system));
-  const commit = old.notes.find((n) => n.startsWith("measured at commit")) ?? "commit unknown";
+  const { date, commit } = previousRun(old);
+  const day = /^\d{4}-\d\d-\d\d/.exec(date)?.[0] ?? date;
   return lost.map(
     (system) =>
-      `${system} was measured in the result this one replaced (${old.date.slice(0, 10)}, ${commit}) and not in this one: its figures, ratios and aims are gone from the reports until a run measures it again`,
+      `${system} was measured in the result this one replaced (${day}, at ${commit ?? "an unknown commit"}) and not in this one: its figures, ratios and aims are gone from the reports until a run measures it again`,
   );
 }
 
-/** The saved result a new one would replace, or null when there is none or it cannot be read. */
-function previous(file: string): Results | null {
+/**
+ * The saved result a new one would replace, or null when there is none or it is not one (a hand-edited or truncated
+ * file): whatever it holds, the new run is written, never lost at its end for the old file's sake.
+ */
+function savedResult(file: string): Results | null {
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as Results;
+    const r = JSON.parse(readFileSync(file, "utf8")) as Partial<Results> | null;
+    if (!r || !Array.isArray(r.rows)) return null;
+    return { ...r, date: String(r.date ?? "an unknown date"), notes: Array.isArray(r.notes) ? r.notes.map(String) : [], aims: Array.isArray(r.aims) ? r.aims : [] } as Results;
   } catch {
     return null;
   }
@@ -185,7 +191,7 @@ function previous(file: string): Results | null {
 /** Assembles a suite's results, prints them, and writes bench/results/<suite>.json unless `notSaved` says why not. */
 export function finish(suite: Suite, run: Finished): Results {
   const file = resolve(run.repoDir, "bench", "results", `${suite.name}.json`);
-  const old = run.notSaved === null ? previous(file) : null;
+  const old = run.notSaved === null ? savedResult(file) : null;
   const lost = old ? lostPeers(old, run.rows) : [];
   const results: Results = {
     suite: suite.name,

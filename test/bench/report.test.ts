@@ -41,7 +41,7 @@ describe("a saved run that measured fewer peers than the result it replaces", ()
   it("names a peer gone from every case, and the result it was in", () => {
     const now = [row("hub", "64 conns"), row("hub", "1000 conns"), row("haproxy", "64 conns"), row("haproxy", "1000 conns")];
     expect(lostPeers(old, now)).toEqual([
-      "nginx stream was measured in the result this one replaced (2026-12-06, measured at commit ae91ae7) and not in this one: its figures, ratios and aims are gone from the reports until a run measures it again",
+      "nginx stream was measured in the result this one replaced (2026-12-06, at ae91ae7) and not in this one: its figures, ratios and aims are gone from the reports until a run measures it again",
     ]);
   });
 
@@ -79,11 +79,32 @@ describe("a saved run, over the result it replaces", () => {
       const saved = JSON.parse(readFileSync(join(dir, "bench", "results", "example.json"), "utf8")) as Results;
       expect(saved.previous).toEqual({ date: "2026-12-05T20:20:00.000Z", commit: "0123456", aims: [{ aim: "ahead of nginx", met: false }] });
       expect(saved.notes[0]).toBe("measured at commit 89abcde");
-      expect(saved.notes[1]).toMatch(/^nginx was measured in the result this one replaced \(2026-12-05, measured at commit 0123456789\)/);
+      expect(saved.notes[1]).toMatch(/^nginx was measured in the result this one replaced \(2026-12-05, at 0123456\)/);
       expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^warning: nginx was measured in the result this one replaced/));
     } finally {
       log.mockRestore();
       warn.mockRestore();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("writes the new run over a saved file that is not a result, and keeps no run before from it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "report-"));
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    try {
+      mkdirSync(join(dir, "bench", "results"), { recursive: true });
+      for (const text of ["{ cut short", "null", JSON.stringify({ suite: "example", rows: [row("nginx", 1)] })]) {
+        writeFileSync(join(dir, "bench", "results", "example.json"), text);
+        const saved = finish(suite, run(dir, [row("hub", 110)]));
+        expect(JSON.parse(readFileSync(join(dir, "bench", "results", "example.json"), "utf8"))).toEqual(saved);
+      }
+      // The last had rows, but no date, notes or aims: its lost peer is still named, its verdicts are none.
+      writeFileSync(join(dir, "bench", "results", "example.json"), JSON.stringify({ suite: "example", rows: [row("nginx", 1)] }));
+      const saved = finish(suite, run(dir, [row("hub", 110)]));
+      expect(saved.previous).toEqual({ date: "an unknown date", commit: null, aims: [] });
+      expect(saved.notes[1]).toMatch(/^nginx was measured in the result this one replaced \(an unknown date, at an unknown commit\)/);
+    } finally {
+      log.mockRestore();
       rmSync(dir, { recursive: true, force: true });
     }
   });

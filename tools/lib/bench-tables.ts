@@ -607,8 +607,8 @@ export function aimList(f: BenchFile, filter?: string): string {
   const aims = (f.aims ?? []).filter((a) => !filter || a.aim.includes(filter));
   if (!aims.length) return filter ? `No aims about "${filter}" recorded in this run.` : "No aims recorded in this run.";
   const moved = (a: BenchAim): string => {
-    const before = verdictBefore(f, a.aim);
-    return before && before.met !== a.met ? ` (${before.text} in the run before)` : "";
+    const was = verdictMoved(f, a);
+    return was ? ` (${was} in the run before)` : "";
   };
   return aims.map((a) => `- **${a.met ? "met" : "not met"}**${moved(a)} — ${a.aim}${a.detail ? `: ${a.detail}` : ""}`).join("\n");
 }
@@ -646,6 +646,12 @@ export function verdictBefore(f: Pick<BenchFile, "previous">, aim: string): { me
   return { met: was.met, text: `${was.met ? "met" : "not met"} at ${f.previous!.commit ?? "an unknown commit"}` };
 }
 
+/** The run before's verdict on an aim when it was the other way ("met at 0cbb8b3"), else null. */
+export function verdictMoved(f: Pick<BenchFile, "previous">, a: BenchAim): string | null {
+  const before = verdictBefore(f, a.aim);
+  return before && before.met !== a.met ? before.text : null;
+}
+
 /**
  * Every suite's aims in one table, as their last runs judged them (suites without aims, such as the simulations, are
  * left out): the course's performance goals at a glance. A suite whose results are missing says so.
@@ -669,7 +675,7 @@ export function goalsTable(load: (suite: string) => BenchFile): string {
       judged++;
       if (a.met) met++;
       const before = verdictBefore(f, a.aim);
-      if (before && before.met !== a.met) changed++;
+      if (verdictMoved(f, a)) changed++;
       lines.push([`\`${suite}\` (${info.chapter.slice(0, 2)})`, a.aim, a.met ? "met" : "**not met**", commit, before?.text ?? "—"]);
     }
   }

@@ -23,7 +23,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  BENCH_SUITES, betterOf, bySuiteOrder, compare, type BenchAim, type BenchRow, type Comparison, fmt, fmtRatio, freshness, type Freshness, plotBlocks, type PreviousRun, suiteTitle, verdictBefore,
+  BENCH_SUITES, betterOf, bySuiteOrder, compare, type BenchAim, type BenchRow, type Comparison, fmt, fmtRatio, freshness, type Freshness, plotBlocks, type PreviousRun, suiteTitle, verdictMoved,
 } from "../../../tools/lib/bench-tables";
 import { escapeHtml } from "./highlight";
 import { href, type Page } from "./layout";
@@ -285,8 +285,8 @@ ${problems.length ? `<div class="note warn"><p>Some results could not be read:</
  * other way says so after its text: a verdict that moves between runs of the same code is within its suite's noise.
  */
 function aimItem(a: BenchAim, html: string, set: Pick<BenchResults, "previous">, after = ""): string {
-  const before = verdictBefore(set, a.aim);
-  const moved = before && before.met !== a.met ? ` <span class="was">(${escapeHtml(before.text)} in the run before)</span>` : "";
+  const was = verdictMoved(set, a);
+  const moved = was ? ` <span class="was">(${escapeHtml(was)} in the run before)</span>` : "";
   return `<li class="${a.met ? "met" : "missed"}"><span class="mark">${a.met ? "✓" : "✗"}</span> ${html}${moved}${after}</li>`;
 }
 
@@ -295,10 +295,7 @@ function goalsAtAGlance(sets: readonly Pick<BenchResults, "name" | "aims" | "pre
   const items = sets.flatMap((set) => set.aims.map((a) => ({ suite: set.name, set, ...a })));
   if (!items.length) return "";
   const met = items.filter((a) => a.met).length;
-  const moved = items.filter((a) => {
-    const before = verdictBefore(a.set, a.aim);
-    return before && before.met !== a.met;
-  }).length;
+  const moved = items.filter((a) => verdictMoved(a.set, a)).length;
   // An aim's detail is the figures that decide it, at every point it is judged: how far a missed aim is, or by how
   // much a met one holds. Folded, so that the list stays a list.
   const decides = (a: BenchAim): string =>
