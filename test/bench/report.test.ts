@@ -62,63 +62,51 @@ describe("a saved run, over the result it replaces", () => {
     cases: [{ id: "rate", name: "rate", unit: "req/s", quantity: "rate", better: "higher", n: 1 }],
     aims: (rows) => [{ aim: "ahead of nginx", met: rows.find((r) => r.system === "hub")!.value > (rows.find((r) => r.system === "nginx")?.value ?? 0), detail: "…" }],
   };
-  const run = (repoDir: string, rows: Row[]) => ({ reps: 1, rows, notes: ["measured at commit 89abcde"], versions: {}, loadAtStart: 0, started: Date.now(), repoDir, notSaved: null });
-
-  it("keeps the old run's date, commit and verdicts, and names a peer it measured that this one did not", () => {
+  /** A repository of its own with `saved` (when given) as bench/results/example.json, finished over by `rows`. */
+  const finishOver = (saved: string | null, rows: Row[]): { results: Results; written: Results; warnings: string[] } => {
     const dir = mkdtempSync(join(tmpdir(), "report-"));
+    const file = join(dir, "bench", "results", "example.json");
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     try {
       mkdirSync(join(dir, "bench", "results"), { recursive: true });
-      const old: Partial<Results> = {
-        suite: "example", date: "2026-12-05T20:20:00.000Z", rows: [row("hub", 90), row("nginx", 100)], notes: ["measured at commit 0123456789"],
-        aims: [{ aim: "ahead of nginx", met: false, detail: "0.9×" }],
-      };
-      writeFileSync(join(dir, "bench", "results", "example.json"), JSON.stringify(old));
-      finish(suite, run(dir, [row("hub", 110)]));
-      const saved = JSON.parse(readFileSync(join(dir, "bench", "results", "example.json"), "utf8")) as Results;
-      expect(saved.previous).toEqual({ date: "2026-12-05T20:20:00.000Z", commit: "0123456", aims: [{ aim: "ahead of nginx", met: false }] });
-      expect(saved.notes[0]).toBe("measured at commit 89abcde");
-      expect(saved.notes[1]).toMatch(/^nginx was measured in the result this one replaced \(2026-12-05, at 0123456\)/);
-      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^warning: nginx was measured in the result this one replaced/));
+      if (saved !== null) writeFileSync(file, saved);
+      const results = finish(suite, { reps: 1, rows, notes: ["measured at commit 89abcde"], versions: {}, loadAtStart: 0, started: Date.now(), repoDir: dir, notSaved: null });
+      return { results, written: JSON.parse(readFileSync(file, "utf8")) as Results, warnings: warn.mock.calls.map((c) => String(c[0])) };
     } finally {
       log.mockRestore();
       warn.mockRestore();
       rmSync(dir, { recursive: true, force: true });
     }
+  };
+
+  it("keeps the old run's date, commit and verdicts, and names a peer it measured that this one did not", () => {
+    const old: Partial<Results> = {
+      suite: "example", date: "2026-12-05T20:20:00.000Z", rows: [row("hub", 90), row("nginx", 100)], notes: ["measured at commit 0123456789"],
+      aims: [{ aim: "ahead of nginx", met: false, detail: "0.9×" }],
+    };
+    const { written, warnings } = finishOver(JSON.stringify(old), [row("hub", 110)]);
+    expect(written.previous).toEqual({ date: "2026-12-05T20:20:00.000Z", commit: "0123456", aims: [{ aim: "ahead of nginx", met: false }] });
+    expect(written.notes[0]).toBe("measured at commit 89abcde");
+    expect(written.notes[1]).toMatch(/^nginx was measured in the result this one replaced \(2026-12-05, at 0123456\)/);
+    expect(warnings).toEqual([expect.stringMatching(/^warning: nginx was measured in the result this one replaced/)]);
   });
 
   it("writes the new run over a saved file that is not a result, and keeps no run before from it", () => {
-    const dir = mkdtempSync(join(tmpdir(), "report-"));
-    const log = vi.spyOn(console, "log").mockImplementation(() => {});
-    try {
-      mkdirSync(join(dir, "bench", "results"), { recursive: true });
-      for (const text of ["{ cut short", "null", JSON.stringify({ suite: "example", rows: [row("nginx", 1)] })]) {
-        writeFileSync(join(dir, "bench", "results", "example.json"), text);
-        const saved = finish(suite, run(dir, [row("hub", 110)]));
-        expect(JSON.parse(readFileSync(join(dir, "bench", "results", "example.json"), "utf8"))).toEqual(saved);
-      }
-      // The last had rows, but no date, notes or aims: its lost peer is still named, its verdicts are none.
-      writeFileSync(join(dir, "bench", "results", "example.json"), JSON.stringify({ suite: "example", rows: [row("nginx", 1)] }));
-      const saved = finish(suite, run(dir, [row("hub", 110)]));
-      expect(saved.previous).toEqual({ date: "an unknown date", commit: null, aims: [] });
-      expect(saved.notes[1]).toMatch(/^nginx was measured in the result this one replaced \(an unknown date, at an unknown commit\)/);
-    } finally {
-      log.mockRestore();
-      rmSync(dir, { recursive: true, force: true });
+    for (const text of ["{ cut short", "null", "[]"]) {
+      const { results, written } = finishOver(text, [row("hub", 110)]);
+      expect(written).toEqual(results);
+      expect(written.previous).toBeUndefined();
     }
+    // Rows, but no date, notes or aims: its lost peer is still named, its verdicts are none.
+    const { written } = finishOver(JSON.stringify({ suite: "example", rows: [row("nginx", 1)] }), [row("hub", 110)]);
+    expect(written.previous).toEqual({ date: "an unknown date", commit: null, aims: [] });
+    expect(written.notes[1]).toMatch(/^nginx was measured in the result this one replaced \(an unknown date, at an unknown commit\)/);
   });
 
   it("has no run before when there was no result to replace", () => {
-    const dir = mkdtempSync(join(tmpdir(), "report-"));
-    const log = vi.spyOn(console, "log").mockImplementation(() => {});
-    try {
-      const saved = finish(suite, run(dir, [row("hub", 110), row("nginx", 100)]));
-      expect(saved.previous).toBeUndefined();
-      expect(saved.notes).toEqual(["measured at commit 89abcde"]);
-    } finally {
-      log.mockRestore();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const { written } = finishOver(null, [row("hub", 110), row("nginx", 100)]);
+    expect(written.previous).toBeUndefined();
+    expect(written.notes).toEqual(["measured at commit 89abcde"]);
   });
 });
