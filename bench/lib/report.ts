@@ -178,7 +178,7 @@ export function lostPeers(old: Pick<Results, "rows" | "date" | "notes">, rows: r
  * The saved result a new one would replace, or null when there is none or it is not one (a hand-edited or truncated
  * file): whatever it holds, the new run is written, never lost at its end for the old file's sake.
  */
-function savedResult(file: string): Results | null {
+export function savedResult(file: string): Results | null {
   try {
     const r = JSON.parse(readFileSync(file, "utf8")) as Partial<Results> | null;
     if (!r || !Array.isArray(r.rows)) return null;

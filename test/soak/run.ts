@@ -18,9 +18,10 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { loadavg, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { machine, measuredAt, round } from "../../bench/lib/report";
+import { machine, measuredAt, round, savedResult } from "../../bench/lib/report";
+import { previousRun } from "../../tools/lib/bench-tables";
 import { memKiB } from "../../bench/lib/proc";
 import { descendants, spawnGroup } from "../../tools/lib/process-group";
 import { freePort } from "../support/ports";
@@ -301,9 +302,11 @@ if (save) {
     load: { seconds: SECONDS, rate: RATE, concurrency: CONCURRENCY, warmup: WARMUP, requests: ok, failed, workers: values.workers ? Number(values.workers) : null },
     series: samples,
   };
-  const dir = resolve(ROOT, "bench", "results");
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(resolve(dir, "soak.json"), `${JSON.stringify(results, null, 2)}\n`);
+  const file = resolve(ROOT, "bench", "results", "soak.json");
+  // The run this one replaces, as every suite's result keeps it: the reports mark a check whose verdict moved.
+  const old = savedResult(file);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify({ ...results, ...(old ? { previous: previousRun(old) } : {}) }, null, 2)}\n`);
   console.log("\nwrote bench/results/soak.json (chapter 14's plot and table read it; then run npm run bench:tables)");
 } else console.log(`\nnot saved (${SECONDS < 120 ? "a run shorter than 120 s" : values["no-save"] ? "--no-save" : "no samples"})`);
 
