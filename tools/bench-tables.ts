@@ -10,7 +10,7 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BENCH_SUITES, describeFreshness, freshness, readBenchFile, RESULTS_DIR, rerunPlan, staleProse, staleReports, uncommittedFiles, type Freshness } from "./lib/bench-tables";
+import { BENCH_SUITES, describeFreshness, freshness, goalsSummary, movedVerdicts, readBenchFile, RESULTS_DIR, rerunPlan, staleProse, staleReports, uncommittedFiles, type Freshness } from "./lib/bench-tables";
 import { ROOT } from "./lib/manifest";
 
 const [mode, ...flags] = process.argv.slice(2);
@@ -74,6 +74,10 @@ if (mode === "rerun") {
     }
   }
   console.log(`\nmeasured paths per suite: tools/lib/bench-tables.ts (BENCH_SUITES: ${Object.keys(BENCH_SUITES).join(", ")})`);
+  // The goals' verdicts in a line, as bench/README.md's "The goals at a glance" opens, with the aims that moved.
+  const load = (suite: string) => readBenchFile(ROOT, suite);
+  console.log(`goals: ${goalsSummary(load)}`);
+  for (const line of movedVerdicts(load)) console.log(`    ${line}`);
   if (stale) console.log("to measure every stale result again, one suite after another: npm run bench:rerun (-- --dry-run shows the plan)");
   const prose = tellProse();
   process.exitCode = stale || prose ? 1 : 0;

@@ -9,7 +9,7 @@ import { ROOT } from "../../tools/lib/manifest";
 import { SIMULATIONS, stamped } from "../../bench/suites/sims";
 import { measuredAt } from "../../bench/lib/report";
 import {
-  BENCH_SUITES, aimList, bySuiteOrder, compare, figuresPrint, figureTable, freshness, pairedRatioText, proseToRead, goalsTable, measuredCommit, previousRun, verdictBefore, pairedRatio, ratioTable, rerunPlan, runLine, sameCode, staleReports, suiteTitle, verdictText, withBenchBlocks, type Freshness,
+  BENCH_SUITES, aimList, bySuiteOrder, compare, figuresPrint, figureTable, freshness, pairedRatioText, proseToRead, goalsTable, measuredCommit, movedVerdicts, previousRun, verdictBefore, pairedRatio, ratioTable, rerunPlan, runLine, sameCode, staleReports, suiteTitle, verdictText, withBenchBlocks, type Freshness,
   type BenchFile,
 } from "../../tools/lib/bench-tables";
 
@@ -183,6 +183,8 @@ describe("bench tables", () => {
     expect(out).toContain("| `lb` (08) | p99 ≤ 2× HAProxy's \\| at 1k | **not met** | def5678 | met at 0123456 |");
     expect(out).toContain("| `io` (07) | — | no results: `npm run bench io` | — | — |");
     expect(out.split("\n").filter((l) => l.startsWith("| `")).length, "one line per aim, and one for the suite not run").toBe(4);
+    // npm run bench:status says the same in a line, and names the verdict that moved.
+    expect(movedVerdicts(some)).toEqual(["lb: p99 ≤ 2× HAProxy's | at 1k — not met (met at 0123456 in the run before)"]);
     expect(withBenchBlocks("<!-- bench: goals -->\n<!-- /bench -->", some)).toBe(`<!-- bench: goals -->\n\n${out}\n\n<!-- /bench -->`);
   });
 
