@@ -1,0 +1,26 @@
+// Preloaded by `npm run bench:alloc` (bench/alloc/run.ts, lib/alloc.ts) into the Node program it measures; chapters
+// 08, 11 and 14. SIGUSR2 starts V8's sampling heap profiler, counting the objects the collector has freed as well as
+// the ones still alive (what the program allocates, not what it keeps), and says so by writing
+// <tmpdir>/bench-alloc-<pid>.started; a second SIGUSR2 writes the profile to <tmpdir>/bench-alloc-<pid>.json.
+// Plain JavaScript, not TypeScript: it loads before the program's own `--import tsx`.
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const session = new Session();
+session.connect();
+const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (e, r) => (e ? reject(e) : resolve(r))));
+const file = (ext) => join(tmpdir(), `bench-alloc-${process.pid}.${ext}`);
+let sampling = false;
+
+process.on("SIGUSR2", () => {
+  const step = sampling
+    ? post("HeapProfiler.stopSampling").then(({ profile }) => writeFileSync(file("json"), JSON.stringify(profile)))
+    : post("HeapProfiler.enable")
+        // A sample every 1 KiB: about one per small object on a request's path, at a cost the measured run shows.
+        .then(() => post("HeapProfiler.startSampling", { samplingInterval: 1024, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true }))
+        .then(() => writeFileSync(file("started"), ""));
+  sampling = !sampling;
+  step.catch((e) => console.error(`bench:alloc's hook: ${e instanceof Error ? e.message : String(e)}`));
+});

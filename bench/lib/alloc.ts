@@ -1,0 +1,137 @@
+// What a Node program allocates per request under a load, by file and by function, from V8's sampling heap profiler:
+// `npm run bench:alloc` (bench/alloc/run.ts; chapters 08, 11 and 14). The profiler runs in the program, started and
+// stopped by signals (alloc-hook.mjs, preloaded with `--import`); this reads what it wrote.
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startsNode } from "./gc-trace";
+import { sleep } from "./proc";
+import { UsageError } from "./usage";
+
+// #region hook
+const HOOK = resolve(fileURLToPath(new URL(".", import.meta.url)), "alloc-hook.mjs");
+
+/** The command with the hook preloaded after Node's own path; a command that does not start Node is refused. */
+export function withAllocHook(argv: readonly string[]): string[] {
+  if (!startsNode(argv)) throw new UsageError(`the command must start a Node program (node …), not ${JSON.stringify(argv[0] ?? "")}`);
+  const [exe, ...rest] = argv;
+  return [exe!, "--import", HOOK, ...rest];
+}
+
+/** The hook's files for the program `pid`: the mark that it samples, and the profile. */
+export const hookFiles = (pid: number): { started: string; profile: string } => ({
+  started: join(tmpdir(), `bench-alloc-${pid}.started`),
+  profile: join(tmpdir(), `bench-alloc-${pid}.json`),
+});
+
+/** Waits up to `ms` for a file the hook writes; throws, saying which, if it does not come. */
+async function written(file: string, what: string, ms: number): Promise<void> {
+  for (let waited = 0; !existsSync(file); waited += 20) {
+    if (waited >= ms) throw new Error(`the program did not ${what} within ${ms / 1000} s: was it started with the hook (alloc-hook.mjs)?`);
+    await sleep(20);
+  }
+}
+
+/** Starts the program's sampling (SIGUSR2) and returns once it samples. */
+export async function startSampling(pid: number): Promise<void> {
+  const { started, profile } = hookFiles(pid);
+  rmSync(started, { force: true });
+  rmSync(profile, { force: true });
+  process.kill(pid, "SIGUSR2");
+  await written(started, "start its heap profiler", 10_000);
+}
+
+/** Stops it (SIGUSR2 again) and returns the profile it wrote, removing the hook's files. */
+export async function stopSampling(pid: number): Promise<HeapProfile> {
+  const { started, profile } = hookFiles(pid);
+  process.kill(pid, "SIGUSR2");
+  try {
+    // A profile of a few seconds at a sample a KiB is tens of MB of JSON: give its writing time.
+    await written(profile, "write its heap profile", 60_000);
+    // The file appears when writeFileSync opens it: read once its text parses.
+    for (let tries = 0; ; tries++) {
+      try {
+        return JSON.parse(readFileSync(profile, "utf8")) as HeapProfile;
+      } catch (e) {
+        if (tries >= 100) throw e;
+        await sleep(50);
+      }
+    }
+  } finally {
+    rmSync(started, { force: true });
+    rmSync(profile, { force: true });
+  }
+}
+// #endregion
+
+// #region breakdown
+/** V8's sampling heap profile, as far as this reads it: a tree of call frames, each with the bytes sampled in it. */
+export interface HeapProfile {
+  readonly head: ProfileNode;
+}
+interface ProfileNode {
+  readonly callFrame: { readonly functionName: string; readonly url: string };
+  readonly selfSize: number;
+  readonly children: readonly ProfileNode[];
+}
+
+/** Bytes per request of one place, and its share of everything sampled. */
+export interface Place {
+  readonly name: string;
+  readonly bytesPerRequest: number;
+  readonly share: number;
+}
+
+export interface Breakdown {
+  readonly bytesPerRequest: number;
+  readonly byFile: readonly Place[];
+  readonly byFunction: readonly Place[];
+}
+
+/**
+ * A frame's file as the course names it: relative to the repository (`solutions/11-http-proxy/channel.ts`), Node's
+ * own by module (`node:buffer`), and frames without a script (V8's built-ins: an iterator's `next`, `Map`) together.
+ */
+export function fileOf(url: string, root: string): string {
+  if (url === "") return "V8 built-ins";
+  const path = url.startsWith("file://") ? fileURLToPath(url) : url;
+  if (path.startsWith(`${root}/`)) return path.slice(root.length + 1);
+  const modules = path.lastIndexOf("/node_modules/");
+  return modules >= 0 ? path.slice(modules + 1) : path;
+}
+
+/** Everything the profile sampled over `requests`, by file and by function, largest first. */
+export function breakdown(profile: HeapProfile, requests: number, root: string): Breakdown {
+  const files = new Map<string, number>();
+  const functions = new Map<string, number>();
+  let total = 0;
+  const add = (m: Map<string, number>, key: string, bytes: number): void => void m.set(key, (m.get(key) ?? 0) + bytes);
+  const stack: ProfileNode[] = [profile.head];
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    stack.push(...node.children);
+    if (node.selfSize === 0) continue;
+    const file = fileOf(node.callFrame.url, root);
+    total += node.selfSize;
+    add(files, file, node.selfSize);
+    add(functions, `${node.callFrame.functionName || "(anonymous)"} (${file})`, node.selfSize);
+  }
+  const places = (m: Map<string, number>): Place[] =>
+    [...m]
+      .map(([name, bytes]) => ({ name, bytesPerRequest: bytes / requests, share: total > 0 ? bytes / total : 0 }))
+      .sort((a, b) => b.bytesPerRequest - a.bytesPerRequest || (a.name < b.name ? -1 : 1));
+  return { bytesPerRequest: total / requests, byFile: places(files), byFunction: places(functions) };
+}
+
+/** The breakdown as lines: the total, then the `most` largest files and functions. */
+export function breakdownLines(b: Breakdown, most = 12): string[] {
+  const place = (p: Place): string => `    ${Math.round(p.bytesPerRequest).toLocaleString("en-US").padStart(7)} B  ${(100 * p.share).toFixed(1).padStart(5)}%  ${p.name}`;
+  return [
+    `  allocated: ${Math.round(b.bytesPerRequest).toLocaleString("en-US")} bytes a request (sampled every 1 KiB, freed objects counted)`,
+    "  by file:",
+    ...b.byFile.slice(0, most).map(place),
+    "  by function:",
+    ...b.byFunction.slice(0, most).map(place),
+  ];
+}
+// #endregion
