@@ -3,7 +3,7 @@
 // the ones still alive (what the program allocates, not what it keeps), and says so by writing
 // <tmpdir>/bench-alloc-<pid>.started; a second SIGUSR2 writes the profile to <tmpdir>/bench-alloc-<pid>.json.
 // Plain JavaScript, not TypeScript: it loads before the program's own `--import tsx`.
-import { writeFileSync } from "node:fs";
+import { renameSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,7 +16,11 @@ let sampling = false;
 
 process.on("SIGUSR2", () => {
   const step = sampling
-    ? post("HeapProfiler.stopSampling").then(({ profile }) => writeFileSync(file("json"), JSON.stringify(profile)))
+    ? post("HeapProfiler.stopSampling").then(({ profile }) => {
+        // Written aside and renamed: the profile appears whole, never half written, to a reader waiting for it.
+        writeFileSync(file("part"), JSON.stringify(profile));
+        renameSync(file("part"), file("json"));
+      })
     : post("HeapProfiler.enable")
         // A sample every 1 KiB: about one per small object on a request's path, at a cost the measured run shows.
         .then(() => post("HeapProfiler.startSampling", { samplingInterval: 1024, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true }))

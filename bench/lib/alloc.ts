@@ -19,7 +19,7 @@ export function withAllocHook(argv: readonly string[]): string[] {
   return [exe!, "--import", HOOK, ...rest];
 }
 
-/** The hook's files for the program `pid`: the mark that it samples, and the profile. */
+/** The hook's files for the program `pid`: the mark that it samples, and the profile (written whole, by a rename). */
 export const hookFiles = (pid: number): { started: string; profile: string } => ({
   started: join(tmpdir(), `bench-alloc-${pid}.started`),
   profile: join(tmpdir(), `bench-alloc-${pid}.json`),
@@ -49,15 +49,7 @@ export async function stopSampling(pid: number): Promise<HeapProfile> {
   try {
     // A profile of a few seconds at a sample a KiB is tens of MB of JSON: give its writing time.
     await written(profile, "write its heap profile", 60_000);
-    // The file appears when writeFileSync opens it: read once its text parses.
-    for (let tries = 0; ; tries++) {
-      try {
-        return JSON.parse(readFileSync(profile, "utf8")) as HeapProfile;
-      } catch (e) {
-        if (tries >= 100) throw e;
-        await sleep(50);
-      }
-    }
+    return JSON.parse(readFileSync(profile, "utf8")) as HeapProfile; // whole: the hook renames it into place
   } finally {
     rmSync(started, { force: true });
     rmSync(profile, { force: true });
