@@ -8,6 +8,24 @@
 export type HeadersInit = Headers | Iterable<readonly [string, string]> | Record<string, string>;
 
 // #region headers
+/**
+ * `name` lower-cased. The names nearly every message carries are looked up in a table made once: lower-casing
+ * "Content-Length" makes a new string each time, and a proxy lower-cases each name of a message three or four times
+ * (parsed, copied without the hop-by-hop fields, looked up). Any other name is lower-cased as it comes. A name
+ * already in lower case costs nothing either way: V8 hands back the same string.
+ */
+function keyOf(name: string): string {
+  return COMMON_KEYS.get(name) ?? name.toLowerCase();
+}
+
+const COMMON_KEYS: ReadonlyMap<string, string> = new Map(
+  [
+    "Host", "Content-Length", "Content-Type", "Transfer-Encoding", "Connection", "Keep-Alive", "Upgrade", "Expect",
+    "Trailer", "TE", "Date", "Server", "User-Agent", "Accept", "Cookie", "Set-Cookie", "Retry-After",
+    "Via", "Forwarded", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host",
+  ].map((n) => [n, n.toLowerCase()]),
+);
+
 export class Headers implements Iterable<[string, string]> {
   /** [name as written, lower-cased name, value] per field, in order. */
   readonly #fields: [string, string, string][] = [];
@@ -24,7 +42,7 @@ export class Headers implements Iterable<[string, string]> {
 
   /** Adds a field after the others, even if one with that name exists. */
   append(name: string, value: string): this {
-    this.#fields.push([name, name.toLowerCase(), value]);
+    this.#fields.push([name, keyOf(name), value]);
     return this;
   }
 
@@ -36,7 +54,7 @@ export class Headers implements Iterable<[string, string]> {
 
   /** Removes every field called `name`; returns whether there was one. */
   delete(name: string): boolean {
-    const key = name.toLowerCase();
+    const key = keyOf(name);
     const before = this.#fields.length;
     for (let i = before - 1; i >= 0; i--) if (this.#fields[i][1] === key) this.#fields.splice(i, 1);
     return this.#fields.length !== before;
@@ -44,14 +62,14 @@ export class Headers implements Iterable<[string, string]> {
 
   // Plain loops below, not some/filter/map: these run several times for every request a server reads.
   has(name: string): boolean {
-    const key = name.toLowerCase();
+    const key = keyOf(name);
     for (const f of this.#fields) if (f[1] === key) return true;
     return false;
   }
 
   /** Every value of the field, in order. */
   getAll(name: string): string[] {
-    const key = name.toLowerCase();
+    const key = keyOf(name);
     const out: string[] = [];
     for (const f of this.#fields) if (f[1] === key) out.push(f[2]);
     return out;
@@ -59,7 +77,7 @@ export class Headers implements Iterable<[string, string]> {
 
   /** The field's values joined with ", " (RFC 9110 §5.3), or undefined when absent. */
   get(name: string): string | undefined {
-    const key = name.toLowerCase();
+    const key = keyOf(name);
     let out: string | undefined;
     for (const f of this.#fields) if (f[1] === key) out = out === undefined ? f[2] : `${out}, ${f[2]}`;
     return out;

@@ -235,7 +235,8 @@ export abstract class HttpParser<S, H extends { readonly framing: BodyFraming }>
     this.#headBytes = 0;
     this.#bodyBytes = 0;
     this.#start = undefined;
-    this.#fields = new Headers();
+    // #fields is not emptied here: the next start line makes a new list (an empty one now would be one more object
+    // per message, and live as long as the connection waits for its next request).
   }
   // #endregion
 }

@@ -13,6 +13,7 @@ import type { ParseEvent, RequestHead, ResponseHead } from "../07-http/messages"
 import { RequestParser, ResponseParser, type HttpParser } from "../07-http/parser";
 import type { RequestLine, StatusLine } from "../07-http/syntax";
 import type { BodyFraming } from "../07-http/framing";
+import { SideError, type Side } from "./body";
 
 // #region channel
 export class Channel<H extends { readonly framing: BodyFraming }> {
@@ -33,33 +34,32 @@ export class Channel<H extends { readonly framing: BodyFraming }> {
     return this.#next < this.#events.length;
   }
 
-  /** The next event, reading from the socket when none is buffered; null when the peer closed between messages. */
-  *next(): Green<ParseEvent<H> | null> {
-    while (this.#next >= this.#events.length) {
-      const chunk = yield* this.sock.recv();
-      this.received += chunk.length;
-      this.#events = chunk.length > 0 ? this.parser.push(chunk) : this.parser.finish();
-      this.#next = 0;
-      if (chunk.length === 0 && this.#events.length === 0) return null;
-    }
-    return this.#events[this.#next++];
-  }
-
   /** The next head (after the end of a bodiless message before it); null at a clean close. Throws the parser's HttpError. */
   *head(): Green<H | null> {
-    let e = yield* this.next();
-    // The end of a message without a body (a GET, a 204, a 1xx) follows its head: nothing to read there.
-    while (e !== null && e.type === "end") e = yield* this.next();
-    if (e === null) return null;
-    if (e.type === "error") throw e.error;
-    if (e.type !== "head") throw new Error(`expected a head, the parser gave ${e.type}`);
-    return e.head;
+    // The reads are written into head and data themselves, not behind a shared `next` generator: a request waiting
+    // for its backend is suspended in every generator of its chain, and each is a frame its heap holds (and most
+    // events are parsed already: taking one should make nothing).
+    for (;;) {
+      const e = this.#take();
+      if (e === undefined) {
+        if (!this.#parse(yield* this.sock.recv())) return null;
+        continue;
+      }
+      // The end of a message without a body (a GET, a 204, a 1xx) follows its head: nothing to read there.
+      if (e.type === "end") continue;
+      if (e.type === "error") throw e.error;
+      if (e.type !== "head") throw new Error(`expected a head, the parser gave ${e.type}`);
+      return e.head;
+    }
   }
 
   /** The next piece of body (null at its end). A close in the middle is a reset. */
   *data(): Green<Buffer | null> {
-    const e = yield* this.next();
-    if (e === null) throw new ConnectionResetError("the connection closed in the middle of a message");
+    let e = this.#take();
+    while (e === undefined) {
+      if (!this.#parse(yield* this.sock.recv())) throw new ConnectionResetError("the connection closed in the middle of a message");
+      e = this.#take();
+    }
     if (e.type === "error") throw e.error;
     if (e.type === "data") return e.data;
     if (e.type === "end") {
@@ -67,6 +67,19 @@ export class Channel<H extends { readonly framing: BodyFraming }> {
       return null;
     }
     throw new Error("a head arrived in the middle of a body");
+  }
+
+  /** The next event already parsed, or undefined: taking it never waits. */
+  #take(): ParseEvent<H> | undefined {
+    return this.#next < this.#events.length ? this.#events[this.#next++] : undefined;
+  }
+
+  /** Parses what one read brought (an empty chunk: the peer closed). False when it closed between messages. */
+  #parse(chunk: Buffer): boolean {
+    this.received += chunk.length;
+    this.#events = chunk.length > 0 ? this.parser.push(chunk) : this.parser.finish();
+    this.#next = 0;
+    return chunk.length > 0 || this.#events.length > 0;
   }
 
   /** The body bytes already parsed, without waiting: what a tunnel must pass on before it splices. */
@@ -163,23 +176,35 @@ export class Batch {
     this.add(CRLF);
   }
 
-  /** Writes what was gathered, waiting while the peer is slow (backpressure): one sendall. */
-  *flush(): Green<void> {
+  /**
+   * Writes what was gathered, waiting while the peer is slow (backpressure): one sendall. A failure is a SideError
+   * blamed on `side`, the side this socket is on.
+   */
+  *flush(side: Side): Green<void> {
     const parts = this.#parts;
     if (parts.length === 0) return;
     // Large pieces go as they are: copying them together would cost more than the extra write.
     const one = parts.length === 1 ? parts[0] : this.#bytes <= COALESCE_BYTES ? Buffer.concat(parts, this.#bytes) : null;
-    const all = one === null ? parts.slice() : [one];
+    const many = one === null ? parts.slice() : NO_BUFFERS;
     parts.length = 0;
     this.#bytes = 0;
-    for (const b of all) {
-      yield* this.sock.sendall(b);
-      this.written += b.length;
+    try {
+      if (one !== null) {
+        yield* this.sock.sendall(one);
+        this.written += one.length;
+      }
+      for (const b of many) {
+        yield* this.sock.sendall(b);
+        this.written += b.length;
+      }
+    } catch (e) {
+      throw new SideError(side, e);
     }
   }
 }
 
 const CRLF = Buffer.from("\r\n", "latin1");
+const NO_BUFFERS: readonly Buffer[] = [];
 /** Up to this many bytes are copied into one buffer for one write. */
 const COALESCE_BYTES = 32 * 1024;
 // #endregion

@@ -19,14 +19,6 @@ export class SideError extends Error {
   }
 }
 
-/** Writes what `out` gathered; a failure is blamed on `side`. */
-export function* flush(out: Batch, side: Side): Green<void> {
-  try {
-    yield* out.flush();
-  } catch (e) {
-    throw new SideError(side, e);
-  }
-}
 /** Reads the body of the message `from` is reading to its end and drops it (a response that will be retried). */
 export function* drain<H extends { readonly framing: BodyFraming }>(from: Channel<H>): Green<void> {
   try {
@@ -46,7 +38,7 @@ export function* drain<H extends { readonly framing: BodyFraming }>(from: Channe
  */
 export function* copyBody<H extends { readonly framing: BodyFraming }>(from: Channel<H>, out: Batch, chunked: boolean, fromSide: Side, toSide: Side): Green<Headers> {
   for (;;) {
-    if (!from.buffered) yield* flush(out, toSide);
+    if (!from.buffered) yield* out.flush(toSide);
     let piece: Buffer | null;
     try {
       piece = yield* from.data();

@@ -15,7 +15,7 @@ import type { RequestHead, ResponseHead } from "../07-http/messages";
 import type { Backend } from "../08-tcp-proxy/balancer";
 import { fullJitter } from "../10-health/backoff";
 import { IDEMPOTENT, mayRetry, type Failure, type RetryPolicy } from "../10-health/retry";
-import { copyBody, drain, flush, SideError } from "./body";
+import { copyBody, drain, SideError } from "./body";
 import { Batch, type Channel, type ProxyRequestHead } from "./channel";
 import type { Headers } from "../07-http/headers";
 import { forwardResponse } from "./forwarding";
@@ -60,22 +60,25 @@ export function* proxyRequest(
   /** The request's access record (chapter 13), filled in as the phases pass; null: none kept. */
   rec: AccessRecord | null = null,
 ): Green<boolean | Answer> {
-  const hasBody = req.framing.kind === "length" || req.framing.kind === "chunked";
   const policy = p.retry;
   if (rec !== null) rec.pool = choice.pool.name;
   const overflow = p.breaker.acquire("requests");
   if (overflow !== null) return { status: 503, detail: overflow.message, headers: { "x-overloaded": "true" } };
   p.budget?.requestStarted();
   try {
-    const tried = new Set<Backend>();
+    // The backends tried before this try. Made at the first retry: most requests take one try, and a request waiting
+    // for its backend keeps what it made until it is answered.
+    let tried: Set<Backend> | null = null;
+    let last: Backend | null = null;
     for (let tries = 1; ; tries++) {
-      const b = choice.pick(tried);
+      if (last !== null) (tried ??= new Set()).add(last);
+      const b = choice.pick(tried ?? NONE_TRIED);
       if (b === null) {
         // None at all is HAProxy's <NOSRV> with "SC"; none left to retry on keeps the last try's code.
-        if (rec !== null && tried.size === 0) rec.termination = "SC";
-        return { status: 503, detail: tried.size === 0 ? "no backend available" : "no other backend to retry on" };
+        if (rec !== null && last === null) rec.termination = "SC";
+        return { status: 503, detail: last === null ? "no backend available" : "no other backend to retry on" };
       }
-      tried.add(b);
+      last = b;
       if (tries > 1) {
         const refusal = p.breaker.acquire("retries");
         if (refusal !== null) return { status: 503, detail: refusal.message };
@@ -94,15 +97,17 @@ export function* proxyRequest(
         }
       }
       if (rec !== null) picked(rec, b, tries);
-      const outcome = yield* attempt(p, client, req, target, choice, b, (f) => retryable(policy, req, hasBody, f, tries + 1), preface, rec);
+      const outcome = yield* attempt(p, client, req, target, choice, b, tries, preface, rec);
       if (outcome.kind === "answered") return outcome.keepAlive;
-      if (!retryable(policy, req, hasBody, outcome.failure, tries + 1)) return { status: outcome.status, detail: outcome.detail };
+      if (!retryable(policy, req, outcome.failure, tries + 1)) return { status: outcome.status, detail: outcome.detail };
     }
   } finally {
     p.breaker.release("requests");
     p.budget?.requestEnded();
   }
 }
+
+const NONE_TRIED: ReadonlySet<Backend> = new Set();
 
 /**
  * Whether a failure may be retried as try number `tries`. A body already streamed to a backend is gone: only a
@@ -112,7 +117,8 @@ export function* proxyRequest(
  */
 // Module-level, not a named arrow inside proxyRequest: under tsx (esbuild's keepNames) each named function made at
 // run time is named with Object.defineProperty, which costs microseconds per request.
-function retryable(policy: RetryPolicy, req: RequestHead, hasBody: boolean, f: Failure, tries: number): boolean {
+function retryable(policy: RetryPolicy, req: RequestHead, f: Failure, tries: number): boolean {
+  const hasBody = req.framing.kind === "length" || req.framing.kind === "chunked";
   return tries <= 1 + (policy.maxRetries ?? 1) && (f.kind === "connect-failure" || (!hasBody && mayRetry(policy, f, req.method)));
 }
 
@@ -127,7 +133,7 @@ function picked(rec: AccessRecord, b: Backend, tries: number): void {
 // #endregion
 
 // #region attempt
-/** One try on backend `b`. `willRetry` says whether a failure would be retried (then its response is dropped). */
+/** Try number `tries`, on backend `b`. A failure that would be retried has its response dropped. */
 function* attempt(
   p: HttpProxy,
   client: Channel<RequestHead>,
@@ -135,7 +141,7 @@ function* attempt(
   target: RequestTarget,
   choice: Choice,
   b: Backend,
-  willRetry: (f: Failure) => boolean,
+  tries: number,
   preface: Buffer | null,
   rec: AccessRecord | null,
 ): Green<Outcome> {
@@ -199,7 +205,7 @@ function* attempt(
     choice.pool.strategy.observe(b, hub.now() - start);
     p.outlier?.record(b, res.status);
     const gateway = res.status === 502 || res.status === 503 || res.status === 504;
-    if (gateway && willRetry({ kind: "status", status: res.status })) {
+    if (gateway && retryable(p.retry, req, { kind: "status", status: res.status }, tries + 1)) {
       // Dropped, read to its end so the connection can be reused.
       yield* drain(up.channel);
       reusable = res.keepAlive && preface === null;
@@ -220,7 +226,7 @@ function* attempt(
     for (const [name, value] of choice.responseFields(b)) fields.append(name, value);
     out.add(clientResponseHead(req, res, fields, framing));
     if (res.framing.kind !== "none") yield* copyBody(up.channel, out, framing.chunked, "backend", "client");
-    yield* flush(out, "client");
+    yield* out.flush("client");
     reusable = res.keepAlive && preface === null;
     return { kind: "answered", keepAlive: !framing.close };
   } catch (e) {
@@ -277,7 +283,7 @@ function* send(client: Channel<RequestHead>, req: ProxyRequestHead, target: Requ
     }
     yield* copyBody(client, out, req.framing.kind === "chunked", "client", "backend");
   }
-  yield* flush(out, "backend");
+  yield* out.flush("backend");
   for (;;) {
     const res = yield* up.channel.head();
     if (res === null) throw new ConnectionResetError(`${up.backend.name} closed the connection before responding`);

@@ -183,7 +183,10 @@ function appendToList(headers: Headers, name: string, value: string): void {
 }
 
 /** "1.1 hub" for an HTTP/1.1 message: the protocol name is left out when it is HTTP (RFC 9110 §7.6.3). */
-const viaEntry = (o: ForwardOptions): string => `${(o.version ?? "HTTP/1.1").replace(/^HTTP\//, "")} ${o.pseudonym ?? "hub"}`;
+const viaEntry = (o: ForwardOptions): string => `${VIA_VERSIONS[o.version ?? "HTTP/1.1"]} ${o.pseudonym ?? "hub"}`;
+
+/** Each version's received-protocol, looked up: cutting "HTTP/" off with a regular expression cost every message one. */
+const VIA_VERSIONS: Readonly<Record<HttpVersion, string>> = { "HTTP/1.0": "1.0", "HTTP/1.1": "1.1" };
 
 /** A connection's Forwarded element, as made for its last request. */
 interface ConnectionElement {

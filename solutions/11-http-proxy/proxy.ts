@@ -37,7 +37,7 @@ import { Pool, type PoolConfig } from "./pools";
 import { LimitReq, type LimitReqConfig } from "./rate-limit";
 import { RouteTable, type RouteRule } from "./routes";
 import { TokenBucket, type TokenBucketConfig } from "./token-bucket";
-import { forwardRequest } from "./forwarding";
+import { forwardRequest, type ForwardedRequest } from "./forwarding";
 import { proxyResponse, refuse } from "./heads";
 import { originOf, readProxyHeader } from "./proxy-accept";
 import { encodeProxyHeader, ProxyProtocolError, proxyHeaderFor } from "./proxy-protocol";
@@ -439,10 +439,13 @@ function* serveClient(proxy: HttpProxy, sock: Socket): Green<void> {
 
 
 /**
- * One checked request: the rate limit (lab task 4), the route to a pool (task 3), then the exchange. Returns whether
- * the connection may carry another request, or the answer the proxy gives itself.
+ * One checked request: the rate limit (lab task 4), the route to a pool (task 3), then the exchange. Its green code
+ * yields whether the connection may carry another request, or the answer the proxy gives itself.
+ *
+ * A plain function that returns the green code to run, not a generator of its own: a request waiting for its backend
+ * is suspended in every generator of its chain, and each is a frame its heap keeps until the answer comes.
  */
-function* handle(
+function handle(
   proxy: HttpProxy,
   client: Channel<RequestHead>,
   head: ProxyRequestHead,
@@ -464,18 +467,53 @@ function* handle(
     const key = limitKey(proxy.options.rateLimit?.by ?? { source: true }, { headers: head.headers, client: forwarded.client });
     const d = proxy.limiter.decide(key, getHub().now());
     if (d.kind === "reject") {
-      return { status: proxy.limiter.status, detail: "too many requests", headers: { "Retry-After": String(d.retryAfterSeconds) } };
+      return answer({ status: proxy.limiter.status, detail: "too many requests", headers: { "Retry-After": String(d.retryAfterSeconds) } });
     }
-    if (d.kind === "delay") yield* sleep(d.ms); // nginx holds a request of the burst until its turn
+    if (d.kind === "delay") return delayed(d.ms, proxy, client, head, target, origin, destination, forwarded, rec); // nginx holds a request of the burst until its turn
   }
+  return exchange(proxy, client, head, target, origin, destination, forwarded, rec);
+}
+
+/** The route to a pool, then the exchange with one of its backends (exchange.ts). */
+function exchange(
+  proxy: HttpProxy,
+  client: Channel<RequestHead>,
+  head: ProxyRequestHead,
+  target: RequestTarget,
+  origin: Address,
+  destination: Address,
+  forwarded: ForwardedRequest,
+  rec: AccessRecord | null,
+): Green<boolean | Answer> {
   const name = proxy.routes === null ? "default" : proxy.routes.match({ host: target.authority, path: target.path, headers: head.headers })?.pool;
   const pool = name === undefined ? undefined : proxy.pools.get(name);
-  if (pool === undefined) return { status: 404, detail: `no route for ${target.authority}${target.path}` };
+  if (pool === undefined) return answer({ status: 404, detail: `no route for ${target.authority}${target.path}` });
   const choice = pool.choose(forwarded.headers, forwarded.client, (b) => proxy.usable(b));
   const version = proxy.options.sendProxy;
   // HAProxy's send-proxy passes on the addresses it received, the destination included.
   const preface = version ? encodeProxyHeader(proxyHeaderFor(origin, destination, version)) : null;
-  return yield* proxyRequest(proxy, client, head, target, choice, preface, rec);
+  return proxyRequest(proxy, client, head, target, choice, preface, rec);
+}
+
+/** A request of a rate limit's burst, held `ms` until its turn (nginx's limit_req without nodelay), then exchanged. */
+function* delayed(
+  ms: number,
+  proxy: HttpProxy,
+  client: Channel<RequestHead>,
+  head: ProxyRequestHead,
+  target: RequestTarget,
+  origin: Address,
+  destination: Address,
+  forwarded: ForwardedRequest,
+  rec: AccessRecord | null,
+): Green<boolean | Answer> {
+  yield* sleep(ms);
+  return yield* exchange(proxy, client, head, target, origin, destination, forwarded, rec);
+}
+
+/** The proxy's own answer, as green code that returns it at once. */
+function* answer(a: Answer): Green<Answer> {
+  return a;
 }
 
 function makeLimiter(config: RateLimitConfig): KeyedLimiter {
