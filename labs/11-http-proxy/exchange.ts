@@ -184,7 +184,15 @@ function* attempt(
       const before = up.channel.received;
       up.requests++;
       try {
-        res = yield* send(client, req, target, choice.fields, up, p.pseudonym);
+        yield* send(client, req, target, choice.fields, up);
+        // Read here, not in a generator of its own: the request waits here for its backend, one frame shallower.
+        let head = yield* up.channel.head();
+        while (head !== null && head.status < 200 && head.status !== 101) {
+          yield* passInterim(client, req, head, p.pseudonym);
+          head = yield* up.channel.head();
+        }
+        if (head === null) throw new ConnectionResetError(`${b.name} closed the connection before responding`);
+        res = head;
         break;
       } catch (e) {
         if (e instanceof SideError && e.side === "client") throw e;
@@ -264,11 +272,8 @@ function upgradeFields(p: HttpProxy, res: ResponseHead): Headers {
 // #endregion
 
 // #region send
-/**
- * Sends the request on `up` — head, and body streamed from the client — and returns the response's head. Interim
- * 1xx responses (103 Early Hints) are passed on to an HTTP/1.1 client (RFC 9110 §15.2).
- */
-function* send(client: Channel<RequestHead>, req: ProxyRequestHead, target: RequestTarget, fields: Headers, up: Upstream, pseudonym: string): Green<ResponseHead> {
+/** Sends the request on `up`: its head, and its body streamed from the client. */
+function* send(client: Channel<RequestHead>, req: ProxyRequestHead, target: RequestTarget, fields: Headers, up: Upstream): Green<void> {
   up.parser.expect(req.method);
   const out = new Batch(up.sock);
   out.add(backendRequestHead(req, target.path, fields, req.upgrade));
@@ -284,17 +289,15 @@ function* send(client: Channel<RequestHead>, req: ProxyRequestHead, target: Requ
     yield* copyBody(client, out, req.framing.kind === "chunked", "client", "backend");
   }
   yield* out.flush("backend");
-  for (;;) {
-    const res = yield* up.channel.head();
-    if (res === null) throw new ConnectionResetError(`${up.backend.name} closed the connection before responding`);
-    if (res.status >= 200 || res.status === 101) return res;
-    if (req.version === "HTTP/1.1") {
-      try {
-        yield* client.sock.sendall(clientResponseHead(req, res, forwardResponse(res.headers, { pseudonym: pseudonym, version: res.version }), { chunked: false, close: false }));
-      } catch (e) {
-        throw new SideError("client", e);
-      }
-    }
+}
+
+/** An interim 1xx response (103 Early Hints) goes on to an HTTP/1.1 client (RFC 9110 §15.2); the final one follows. */
+function* passInterim(client: Channel<RequestHead>, req: ProxyRequestHead, res: ResponseHead, pseudonym: string): Green<void> {
+  if (req.version !== "HTTP/1.1") return;
+  try {
+    yield* client.sock.sendall(clientResponseHead(req, res, forwardResponse(res.headers, { pseudonym, version: res.version }), { chunked: false, close: false }));
+  } catch (e) {
+    throw new SideError("client", e);
   }
 }
 // #endregion

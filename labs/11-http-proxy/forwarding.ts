@@ -51,6 +51,9 @@ export function stripHopByHop(headers: Headers): Headers {
   throw new Error("not implemented yet — lab 11-http-proxy, task 1: stripHopByHop");
 }
 
+/** What a message without a Connection field has for options: none, made once. */
+const NO_OPTIONS: readonly string[] = [];
+
 /**
  * The protocol a message asks to switch to — Upgrade's value when Connection lists "upgrade" (RFC 9110 §7.8) — or
  * null. Read it before stripping: Upgrade is hop-by-hop, so a proxy that passes an upgrade through sets it again.

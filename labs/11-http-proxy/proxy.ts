@@ -190,6 +190,9 @@ export class HttpProxy {
     return (this.monitor?.healthy(b) ?? true) && !(this.outlier?.isEjected(b) ?? false);
   }
 
+  /** `usable` as a function a pool can call, made once rather than for every request. */
+  readonly usableView = (b: Backend): boolean => this.usable(b);
+
   /**
    * Adds a backend to a pool at run time: its strategy may pick it from the next request on, and the active checks
    * (when there are any) check it from now on. Healthy until a check says otherwise, as chapter 10's checkers start.
@@ -488,7 +491,7 @@ function exchange(
   const name = proxy.routes === null ? "default" : proxy.routes.match({ host: target.authority, path: target.path, headers: head.headers })?.pool;
   const pool = name === undefined ? undefined : proxy.pools.get(name);
   if (pool === undefined) return answer({ status: 404, detail: `no route for ${target.authority}${target.path}` });
-  const choice = pool.choose(forwarded.headers, forwarded.client, (b) => proxy.usable(b));
+  const choice = pool.choose(forwarded.headers, forwarded.client, proxy.usableView);
   const version = proxy.options.sendProxy;
   // HAProxy's send-proxy passes on the addresses it received, the destination included.
   const preface = version ? encodeProxyHeader(proxyHeaderFor(origin, destination, version)) : null;

@@ -49,8 +49,9 @@ export const NOT_CONNECTION_OPTIONS: readonly string[] = ["host"];
 export function stripHopByHop(headers: Headers): Headers {
   // BEGIN SOLUTION 1 stripHopByHop
   // The fixed list is a Set made once; the fields Connection names (usually none) are looked up apart, so a
-  // request costs no new Set. forEach hands us each name lower-cased already, and makes nothing per field.
-  const options = listTokens(headers, "connection").filter((option) => !NOT_CONNECTION_OPTIONS.includes(option));
+  // request costs no new Set, and one without Connection no list. forEach hands us each name lower-cased already,
+  // and makes nothing per field.
+  const options = headers.has("connection") ? listTokens(headers, "connection").filter((option) => !NOT_CONNECTION_OPTIONS.includes(option)) : NO_OPTIONS;
   const out = new Headers();
   headers.forEach((value, name, key) => {
     if (!ALWAYS_DROPPED.has(key) && (options.length === 0 || !options.includes(key))) out.append(name, value);
@@ -58,6 +59,9 @@ export function stripHopByHop(headers: Headers): Headers {
   return out;
   // END SOLUTION
 }
+
+/** What a message without a Connection field has for options: none, made once. */
+const NO_OPTIONS: readonly string[] = [];
 
 /**
  * The protocol a message asks to switch to — Upgrade's value when Connection lists "upgrade" (RFC 9110 §7.8) — or

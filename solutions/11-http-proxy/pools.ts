@@ -79,44 +79,62 @@ export class Pool {
 
   /** How a request with `fields`, from `client`, picks its backends. `usable` is the health view. */
   choose(fields: Headers, client: string, usable: (b: Backend) => boolean): Choice {
-    // Methods and module-level helpers, not named arrow functions: this runs for every request, and under tsx
-    // (esbuild's keepNames) each named function made at run time is given its name with Object.defineProperty,
-    // which costs microseconds, more than the rest of this function.
-    const pool = this;
-    const cookie = this.cookie;
-    if (cookie !== null) {
-      let decision: StickyDecision | null = null;
-      return {
-        pool,
-        fields: withoutCookie(fields, cookie.name),
-        pick(tried) {
-          if (decision !== null) return pickAmong(pool, usable, tried); // a retry: the cookie's backend failed
-          decision = cookie.choose(fields, pool.backends, openTo(usable, tried), () => pickAmong(pool, usable, tried));
-          return decision.backend;
-        },
-        responseFields(b) {
-          return decision?.cookie === "valid" && decision.backend === b ? NO_FIELDS : cookie.insert(b);
-        },
-      };
-    }
-    const affinity = this.affinity;
-    return {
-      pool,
-      fields,
-      pick(tried) {
-        if (affinity === null) return pickAmong(pool, usable, tried);
-        return affinity.pick({ headers: fields, client }, openTo(usable, tried));
-      },
-      responseFields() {
-        return NO_FIELDS;
-      },
-    };
+    // Classes, not an object of closures: a request keeps its Choice while it waits for its backend, and closures
+    // would be two functions and their context made per request. (Under tsx, esbuild's keepNames also names each
+    // function made at run time with Object.defineProperty, which costs microseconds.)
+    return this.cookie !== null ? new CookieChoice(this, this.cookie, fields, usable) : new PlainChoice(this, fields, client, usable);
+  }
+}
+
+/** A pool without stickiness, or with a hash's: the affinity or the strategy picks. */
+class PlainChoice implements Choice {
+  constructor(
+    readonly pool: Pool,
+    readonly fields: Headers,
+    private readonly client: string,
+    private readonly usable: (b: Backend) => boolean,
+  ) {}
+
+  pick(tried: ReadonlySet<Backend>): Backend | null {
+    const affinity = this.pool.affinity;
+    if (affinity === null) return pickAmong(this.pool, this.usable, tried);
+    return affinity.pick({ headers: this.fields, client: this.client }, openTo(this.usable, tried));
+  }
+
+  responseFields(): readonly (readonly [string, string])[] {
+    return NO_FIELDS;
+  }
+}
+
+/** A pool with HAProxy's cookie: the cookie's backend first, and a Set-Cookie when the response needs one. */
+class CookieChoice implements Choice {
+  readonly fields: Headers;
+  #decision: StickyDecision | null = null;
+
+  constructor(
+    readonly pool: Pool,
+    private readonly cookie: StickyCookie,
+    private readonly received: Headers,
+    private readonly usable: (b: Backend) => boolean,
+  ) {
+    this.fields = withoutCookie(received, cookie.name);
+  }
+
+  pick(tried: ReadonlySet<Backend>): Backend | null {
+    if (this.#decision !== null) return pickAmong(this.pool, this.usable, tried); // a retry: the cookie's backend failed
+    this.#decision = this.cookie.choose(this.received, this.pool.backends, openTo(this.usable, tried), () => pickAmong(this.pool, this.usable, tried));
+    return this.#decision.backend;
+  }
+
+  responseFields(b: Backend): readonly (readonly [string, string])[] {
+    const d = this.#decision;
+    return d?.cookie === "valid" && d.backend === b ? NO_FIELDS : this.cookie.insert(b);
   }
 }
 
 /** The backends a try may go to: usable, and not tried yet by this request. */
 function openTo(usable: (b: Backend) => boolean, tried: ReadonlySet<Backend>): (b: Backend) => boolean {
-  return (b) => usable(b) && !tried.has(b);
+  return tried.size === 0 ? usable : (b) => usable(b) && !tried.has(b);
 }
 
 /** The pool's strategy picks among the open backends. */
