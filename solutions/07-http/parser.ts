@@ -36,6 +36,13 @@ type State =
 const asBuffer = (chunk: Uint8Array): Buffer =>
   Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 
+/**
+ * What #fields holds between messages: one empty list for every parser, never added to (a start line or a last chunk
+ * makes the next message's own list first). A new one at each message's end would be one more object per message,
+ * and the last message's fields kept instead would live as long as the connection waits for its next request.
+ */
+const NO_FIELDS_YET = new Headers();
+
 // #region parser-state
 export abstract class HttpParser<S, H extends { readonly framing: BodyFraming }> {
   readonly limits: Limits;
@@ -50,8 +57,8 @@ export abstract class HttpParser<S, H extends { readonly framing: BodyFraming }>
   #remaining = 0;
   #crlf = 0;
   #start: S | undefined;
-  /** The header fields, then the trailer fields, of the message being read. */
-  #fields = new Headers();
+  /** The header fields, then the trailer fields, of the message being read (NO_FIELDS_YET between messages). */
+  #fields = NO_FIELDS_YET;
   #error: HttpError | null = null;
 
   constructor(limits: Partial<Limits> = {}) {
@@ -298,8 +305,7 @@ export abstract class HttpParser<S, H extends { readonly framing: BodyFraming }>
     this.#headBytes = 0;
     this.#bodyBytes = 0;
     this.#start = undefined;
-    // #fields is not emptied here: the next start line makes a new list (an empty one now would be one more object
-    // per message, and live as long as the connection waits for its next request).
+    this.#fields = NO_FIELDS_YET;
   }
   // #endregion
 }
