@@ -204,6 +204,7 @@ export class Batch {
 }
 
 const CRLF = Buffer.from("\r\n", "latin1");
+/** What a flush that wrote one buffer has left to write: nothing, one empty list for every flush. */
 const NO_BUFFERS: readonly Buffer[] = [];
 /** Up to this many bytes are copied into one buffer for one write. */
 const COALESCE_BYTES = 32 * 1024;

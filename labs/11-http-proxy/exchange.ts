@@ -107,6 +107,7 @@ export function* proxyRequest(
   }
 }
 
+/** What the first try has tried: nothing, one empty set for every request. */
 const NONE_TRIED: ReadonlySet<Backend> = new Set();
 
 /**
