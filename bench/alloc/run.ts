@@ -3,17 +3,37 @@
 // "How much one request allocates". Starts the lb suite's fixed backends (ports 9101–9103), then for each rep the
 // program afresh with lib/alloc-hook.mjs preloaded, the suites' 1 s warm-up, and one measured wrk run under V8's
 // sampling heap profiler, which counts what the collector freed too. The profiler slows the program (a proxy to about
-// a third of its requests/s), so read the bytes, not the pace. The frame of options and reps: lib/load-tool.ts.
+// a third of its requests/s), so read the bytes, not the pace. With --kept it counts instead what is still alive
+// halfway through the run, per connection: the connections' own objects and what the requests in flight keep while
+// they wait. The frame of options and reps: lib/load-tool.ts.
 import { breakdown, breakdownLines, startSampling, stopSampling, withAllocHook } from "../lib/alloc";
 import { BACKENDS, LOAD_OPTIONS, runLoadTool, SYSTEM_USAGE } from "../lib/load-tool";
 import { ROOT } from "../../tools/lib/manifest";
+import { sleep } from "../lib/proc";
 import { fmt } from "../lib/report";
 import { wrk } from "../lib/wrk";
 
+/**
+ * Takes `flag` out of `argv` when it comes before the program's command (after `--`, it is the program's): lib/load-tool.ts
+ * reads the options every command shares and refuses any other.
+ */
+function takeFlag(argv: string[], flag: string): boolean {
+  const at = argv.indexOf(flag);
+  const end = argv.indexOf("--");
+  if (at < 0 || (end >= 0 && at > end)) return false;
+  argv.splice(at, 1);
+  return true;
+}
+
+const kept = takeFlag(process.argv, "--kept");
+
 runLoadTool({
   name: "bench:alloc",
-  usage: `usage: npm run bench:alloc -- ${LOAD_OPTIONS} (--system NAME | [--port P] -- node <program…>)
+  usage: `usage: npm run bench:alloc -- ${LOAD_OPTIONS} [--kept] (--system NAME | [--port P] -- node <program…>)
   ${SYSTEM_USAGE}; here, a Node one.
+  --kept counts what is still alive halfway through the run, after a full collection, per connection, instead of
+  what is allocated per request: the state the requests in flight keep while they wait and, since wrk opens its
+  connections as the run starts, each connection's own objects (its sockets, parser, thread).
   A command starts a Node program, listening on 127.0.0.1:P (default 9200), with lib/alloc-hook.mjs preloaded; the lb
   suite's fixed backends listen on ${BACKENDS.join(", ")} unless --no-backends. For example, chapter 11's proxy as the
   l7 suite runs it:
@@ -21,11 +41,16 @@ runLoadTool({
   defaultConns: 1000,
   command: withAllocHook,
   async measure(program, { port, conns, seconds }) {
-    await startSampling(program.pid!);
-    const result = await wrk(conns, seconds, port);
-    const profile = await stopSampling(program.pid!);
+    await startSampling(program.pid!, kept);
+    const load = wrk(conns, seconds, port);
+    // What is alive is read while the load is on (halfway): at its end the requests in flight are gone.
+    if (kept) await sleep(seconds * 500);
+    const halfway = kept ? await stopSampling(program.pid!) : null;
+    const result = await load;
+    const profile = halfway ?? (await stopSampling(program.pid!));
     const head = `${fmt(result.rps)} requests/s under the profiler, p99 ${fmt(result.p99)} ms${result.errors ? ` | ${result.errors}` : ""}`;
     if (result.requests === 0) return `${head} | no request completed`;
-    return [head, ...breakdownLines(breakdown(profile, result.requests, ROOT))].join("\n");
+    const lines = kept ? breakdownLines(breakdown(profile, conns, ROOT), 12, "kept") : breakdownLines(breakdown(profile, result.requests, ROOT));
+    return [head, ...lines].join("\n");
   },
 });

@@ -1,7 +1,8 @@
-// What a Node program allocates per request under a load, by file and by function, from V8's sampling heap profiler:
+// What a Node program allocates per request under a load (or keeps alive per connection), by file and by function,
+// from V8's sampling heap profiler:
 // `npm run bench:alloc` (bench/alloc/run.ts; chapters 08, 11 and 14). The profiler runs in the program, started and
 // stopped by signals (alloc-hook.mjs, preloaded with `--import`); this reads what it wrote.
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,10 +20,14 @@ export function withAllocHook(argv: readonly string[]): string[] {
   return [exe!, "--import", HOOK, ...rest];
 }
 
-/** The hook's files for the program `pid`: the mark that it samples, and the profile (written whole, by a rename). */
-export const hookFiles = (pid: number): { started: string; profile: string } => ({
+/**
+ * The hook's files for the program `pid`: the mark that it samples, the profile (written whole, by a rename), and the
+ * mark this side leaves before it starts the sampling when only what stays alive is to be counted.
+ */
+export const hookFiles = (pid: number): { started: string; profile: string; kept: string } => ({
   started: join(tmpdir(), `bench-alloc-${pid}.started`),
   profile: join(tmpdir(), `bench-alloc-${pid}.json`),
+  kept: join(tmpdir(), `bench-alloc-${pid}.kept`),
 });
 
 /** Waits up to `ms` for a file the hook writes; throws, saying which, if it does not come. */
@@ -33,26 +38,30 @@ async function written(file: string, what: string, ms: number): Promise<void> {
   }
 }
 
-/** Starts the program's sampling (SIGUSR2) and returns once it samples. */
-export async function startSampling(pid: number): Promise<void> {
-  const { started, profile } = hookFiles(pid);
+/**
+ * Starts the program's sampling (SIGUSR2) and returns once it samples. `keptOnly`: the profile will hold only the objects
+ * still alive when it is taken (after a full collection), not everything allocated since.
+ */
+export async function startSampling(pid: number, keptOnly = false): Promise<void> {
+  const { started, profile, kept } = hookFiles(pid);
   rmSync(started, { force: true });
   rmSync(profile, { force: true });
+  if (keptOnly) writeFileSync(kept, "");
+  else rmSync(kept, { force: true });
   process.kill(pid, "SIGUSR2");
   await written(started, "start its heap profiler", 10_000);
 }
 
 /** Stops it (SIGUSR2 again) and returns the profile it wrote, removing the hook's files. */
 export async function stopSampling(pid: number): Promise<HeapProfile> {
-  const { started, profile } = hookFiles(pid);
+  const { started, profile, kept } = hookFiles(pid);
   process.kill(pid, "SIGUSR2");
   try {
     // A profile of a few seconds at a sample a KiB is tens of MB of JSON: give its writing time.
     await written(profile, "write its heap profile", 60_000);
     return JSON.parse(readFileSync(profile, "utf8")) as HeapProfile; // whole: the hook renames it into place
   } finally {
-    rmSync(started, { force: true });
-    rmSync(profile, { force: true });
+    for (const f of [started, profile, kept]) rmSync(f, { force: true });
   }
 }
 // #endregion
@@ -68,15 +77,15 @@ interface ProfileNode {
   readonly children: readonly ProfileNode[];
 }
 
-/** Bytes per request of one place, and its share of everything sampled. */
+/** Bytes of one place per request (or per connection), and its share of everything sampled. */
 export interface Place {
   readonly name: string;
-  readonly bytesPerRequest: number;
+  readonly bytesEach: number;
   readonly share: number;
 }
 
 export interface Breakdown {
-  readonly bytesPerRequest: number;
+  readonly bytesEach: number;
   readonly byFile: readonly Place[];
   readonly byFunction: readonly Place[];
 }
@@ -93,8 +102,8 @@ export function fileOf(url: string, root: string): string {
   return modules >= 0 ? path.slice(modules + 1) : path;
 }
 
-/** Everything the profile sampled over `requests`, by file and by function, largest first. */
-export function breakdown(profile: HeapProfile, requests: number, root: string): Breakdown {
+/** Everything the profile sampled, shared over `units` (requests, or connections), by file and by function, largest first. */
+export function breakdown(profile: HeapProfile, units: number, root: string): Breakdown {
   const files = new Map<string, number>();
   const functions = new Map<string, number>();
   let total = 0;
@@ -110,16 +119,22 @@ export function breakdown(profile: HeapProfile, requests: number, root: string):
   }
   const places = (m: Map<string, number>): Place[] =>
     [...m]
-      .map(([name, bytes]) => ({ name, bytesPerRequest: bytes / requests, share: total > 0 ? bytes / total : 0 }))
-      .sort((a, b) => b.bytesPerRequest - a.bytesPerRequest || (a.name < b.name ? -1 : 1));
-  return { bytesPerRequest: total / requests, byFile: places(files), byFunction: places(functions) };
+      .map(([name, bytes]) => ({ name, bytesEach: bytes / units, share: total > 0 ? bytes / total : 0 }))
+      .sort((a, b) => b.bytesEach - a.bytesEach || (a.name < b.name ? -1 : 1));
+  return { bytesEach: total / units, byFile: places(files), byFunction: places(functions) };
 }
 
+/** What a breakdown's total says: bytes allocated a request, or (`bench:alloc --kept`) kept alive a connection. */
+const TOTALS = {
+  allocated: "allocated: {} bytes a request (sampled every 1 KiB, freed objects counted)",
+  kept: "kept: {} bytes a connection (sampled every 1 KiB since the profiler started, still alive halfway through the run after a full collection)",
+} as const;
+
 /** The breakdown as lines: the total, then the `most` largest files and functions. */
-export function breakdownLines(b: Breakdown, most = 12): string[] {
-  const place = (p: Place): string => `    ${Math.round(p.bytesPerRequest).toLocaleString("en-US").padStart(7)} B  ${(100 * p.share).toFixed(1).padStart(5)}%  ${p.name}`;
+export function breakdownLines(b: Breakdown, most = 12, total: keyof typeof TOTALS = "allocated"): string[] {
+  const place = (p: Place): string => `    ${Math.round(p.bytesEach).toLocaleString("en-US").padStart(7)} B  ${(100 * p.share).toFixed(1).padStart(5)}%  ${p.name}`;
   return [
-    `  allocated: ${Math.round(b.bytesPerRequest).toLocaleString("en-US")} bytes a request (sampled every 1 KiB, freed objects counted)`,
+    `  ${TOTALS[total].replace("{}", Math.round(b.bytesEach).toLocaleString("en-US"))}`,
     "  by file:",
     ...b.byFile.slice(0, most).map(place),
     "  by function:",

@@ -4,7 +4,8 @@
 import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { breakdown, breakdownLines, fileOf, type HeapProfile, startSampling, stopSampling, withAllocHook } from "../../bench/lib/alloc";
+import { existsSync } from "node:fs";
+import { breakdown, breakdownLines, fileOf, type HeapProfile, hookFiles, startSampling, stopSampling, withAllocHook } from "../../bench/lib/alloc";
 import { ROOT } from "../../tools/lib/manifest";
 
 const node = (functionName: string, url: string, selfSize: number, children: HeapProfile["head"][] = []): HeapProfile["head"] => ({ callFrame: { functionName, url }, selfSize, children });
@@ -28,13 +29,13 @@ describe("a heap profile, per request", () => {
       ]),
     };
     const b = breakdown(profile, 100, ROOT);
-    expect(b.bytesPerRequest).toBe(200);
+    expect(b.bytesEach).toBe(200);
     expect(b.byFile).toEqual([
-      { name: "solutions/07-http/parser.ts", bytesPerRequest: 120, share: 0.6 },
-      { name: "node:buffer", bytesPerRequest: 60, share: 0.3 },
-      { name: "V8 built-ins", bytesPerRequest: 20, share: 0.1 },
+      { name: "solutions/07-http/parser.ts", bytesEach: 120, share: 0.6 },
+      { name: "node:buffer", bytesEach: 60, share: 0.3 },
+      { name: "V8 built-ins", bytesEach: 20, share: 0.1 },
     ]);
-    expect(b.byFunction.map((p) => [p.name, p.bytesPerRequest])).toEqual([
+    expect(b.byFunction.map((p) => [p.name, p.bytesEach])).toEqual([
       ["#line (solutions/07-http/parser.ts)", 90],
       ["write (node:buffer)", 60],
       ["push (solutions/07-http/parser.ts)", 30],
@@ -42,6 +43,7 @@ describe("a heap profile, per request", () => {
     ]);
     const lines = breakdownLines(b, 2);
     expect(lines[0]).toBe("  allocated: 200 bytes a request (sampled every 1 KiB, freed objects counted)");
+    expect(breakdownLines(b, 2, "kept")[0]).toMatch(/^ {2}kept: 200 bytes a connection \(sampled every 1 KiB since the profiler started, still alive halfway through the run after a full collection\)$/);
     expect(lines).toContain("        120 B   60.0%  solutions/07-http/parser.ts");
     expect(lines.length, "the total, two files, two functions and their two headings").toBe(7);
   });
@@ -63,7 +65,35 @@ describe("the hook in a Node program", () => {
       await new Promise((r) => setTimeout(r, 500));
       const profile = await stopSampling(program.pid!);
       // Even a timer slowed tenfold makes 50 strings of 64 KiB in that time: counted, though the program keeps under 1 MB.
-      expect(breakdown(profile, 1, ROOT).bytesPerRequest).toBeGreaterThan(3_000_000);
+      expect(breakdown(profile, 1, ROOT).bytesEach).toBeGreaterThan(3_000_000);
+    } finally {
+      program.kill();
+    }
+  }, 30_000);
+
+  it("with keptOnly, counts what is still alive when the profile is taken, not what was freed", async () => {
+    // Every millisecond the program keeps 1 KiB and drops 64 KiB: kept, the profile holds the first (and the last
+    // string dropped, which the program still refers to), never the megabytes dropped before it.
+    const argv = withAllocHook([
+      process.execPath,
+      "--max-semi-space-size=1",
+      "-e",
+      "globalThis.kept = []; setInterval(() => { kept.push(Buffer.alloc(1024, 97).toString('latin1')); globalThis.dropped = Buffer.alloc(65536).toString('latin1'); }, 1); console.log('ready')",
+    ]);
+    const program = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        program.stdout!.on("data", (d: Buffer) => d.toString().includes("ready") && resolve());
+        program.on("exit", (code) => reject(new Error(`the program exited with ${code}`)));
+      });
+      await startSampling(program.pid!, true);
+      expect(existsSync(hookFiles(program.pid!).kept), "the mark the hook reads as it starts").toBe(true);
+      await new Promise((r) => setTimeout(r, 500));
+      const bytes = breakdown(await stopSampling(program.pid!), 1, ROOT).bytesEach;
+      // Even a timer slowed tenfold keeps 50 strings of 1 KiB; a count with the freed strings would be megabytes.
+      expect(bytes).toBeGreaterThan(20_000);
+      expect(bytes).toBeLessThan(2_000_000);
+      expect(existsSync(hookFiles(program.pid!).kept), "the mark is removed with the profile").toBe(false);
     } finally {
       program.kill();
     }
@@ -74,5 +104,13 @@ describe("the hook in a Node program", () => {
     const none = spawnSync(process.execPath, ["--import", "tsx", "bench/alloc/run.ts"], { cwd: ROOT, encoding: "utf8", timeout: 20_000 });
     expect(none.status).toBe(2);
     expect(none.stdout + none.stderr).toContain("usage: npm run bench:alloc");
+    // --kept is the tool's own, taken out before the options every command shares are read: it is in the usage, and
+    // after `--` it is the program's (here a program that is not Node, refused as such, not as an unknown option).
+    const help = spawnSync(process.execPath, ["--import", "tsx", "bench/alloc/run.ts", "--kept", "--help"], { cwd: ROOT, encoding: "utf8", timeout: 20_000 });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain("--kept counts what is still alive");
+    const theirs = spawnSync(process.execPath, ["--import", "tsx", "bench/alloc/run.ts", "--no-backends", "--", "haproxy", "--kept"], { cwd: ROOT, encoding: "utf8", timeout: 20_000 });
+    expect(theirs.status).toBe(2);
+    expect(theirs.stderr).toContain("the command must start a Node program");
   }, 30_000);
 });
