@@ -1,7 +1,7 @@
 // bench/lib/alloc.ts, its hook and `npm run bench:alloc`: a heap profile's bytes added up per request by file and by
 // function, the course's files named from the repository, the hook started and stopped by signals in a real Node
 // program, and the tool's arguments checked before it starts anything.
-import { spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
@@ -49,18 +49,24 @@ describe("a heap profile, per request", () => {
   });
 });
 
+/** The program of `argv`, once it has printed "ready". */
+async function started(argv: readonly string[]): Promise<ChildProcess> {
+  const program = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+  await new Promise<void>((resolve, reject) => {
+    program.stdout!.on("data", (d: Buffer) => d.toString().includes("ready") && resolve());
+    program.on("exit", (code) => reject(new Error(`the program exited with ${code}`)));
+  });
+  return program;
+}
+
 describe("the hook in a Node program", () => {
   it("samples between two SIGUSR2s, counting what was freed, and writes the profile", async () => {
     // A program that allocates and drops 64 KiB every millisecond, keeping none of it, in a young generation small
     // enough (1 MB) that the collector frees it many times over during the sampling.
     const argv = withAllocHook([process.execPath, "--max-semi-space-size=1", "-e", "setInterval(() => { globalThis.dropped = Buffer.alloc(65536).toString('latin1'); }, 1); console.log('ready')"]);
     expect(argv.slice(1, 3)).toEqual(["--import", join(ROOT, "bench/lib/alloc-hook.mjs")]);
-    const program = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+    const program = await started(argv);
     try {
-      await new Promise<void>((resolve, reject) => {
-        program.stdout!.on("data", (d: Buffer) => d.toString().includes("ready") && resolve());
-        program.on("exit", (code) => reject(new Error(`the program exited with ${code}`)));
-      });
       await startSampling(program.pid!);
       await new Promise((r) => setTimeout(r, 500));
       const profile = await stopSampling(program.pid!);
@@ -80,12 +86,8 @@ describe("the hook in a Node program", () => {
       "-e",
       "globalThis.kept = []; setInterval(() => { kept.push(Buffer.alloc(1024, 97).toString('latin1')); globalThis.dropped = Buffer.alloc(65536).toString('latin1'); }, 1); console.log('ready')",
     ]);
-    const program = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+    const program = await started(argv);
     try {
-      await new Promise<void>((resolve, reject) => {
-        program.stdout!.on("data", (d: Buffer) => d.toString().includes("ready") && resolve());
-        program.on("exit", (code) => reject(new Error(`the program exited with ${code}`)));
-      });
       await startSampling(program.pid!, true);
       expect(existsSync(hookFiles(program.pid!).kept), "the mark the hook reads as it starts").toBe(true);
       await new Promise((r) => setTimeout(r, 500));
