@@ -57,6 +57,9 @@ describe("task 1: the line grammar", () => {
   it("reads a request line into method, target and version (1 pts)", () => {
     expect(parseRequestLine(...line("GET /index.html?q=1 HTTP/1.1"))).toEqual({ method: "GET", target: "/index.html?q=1", version: "HTTP/1.1" });
     expect(parseRequestLine(...line("OPTIONS * HTTP/1.0"))).toEqual({ method: "OPTIONS", target: "*", version: "HTTP/1.0" });
+    // A method is any token, case and all: "get" is not GET (RFC 9110 §9.1).
+    expect(parseRequestLine(...line("get / HTTP/1.1")).method).toBe("get");
+    expect(parseRequestLine(...line("PROPFIND /d HTTP/1.1")).method).toBe("PROPFIND");
     // Only [start, end) is read: the line may sit in the middle of a bigger buffer.
     const b = bytes("xxPUT /a HTTP/1.1yy");
     expect(parseRequestLine(b, 2, b.length - 2)).toEqual({ method: "PUT", target: "/a", version: "HTTP/1.1" });
@@ -70,6 +73,9 @@ describe("task 1: the line grammar", () => {
   });
   it("reads a field line, trimming the whitespace around the value (1 pts)", () => {
     expect(parseFieldLine(...line("Host: example.com"))).toEqual(["Host", "example.com"]);
+    // A name is kept as written, whatever its case.
+    expect(parseFieldLine(...line("host: a"))).toEqual(["host", "a"]);
+    expect(parseFieldLine(...line("CONTENT-length: 0"))).toEqual(["CONTENT-length", "0"]);
     expect(parseFieldLine(...line("X-Empty:"))).toEqual(["X-Empty", ""]);
     expect(parseFieldLine(...line("x-tabs:\t a b \t"))).toEqual(["x-tabs", "a b"]);
     expect(parseFieldLine(...line("X-Latin1: caf\xe9"))).toEqual(["X-Latin1", "caf\xe9"]);

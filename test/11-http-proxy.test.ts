@@ -134,8 +134,10 @@ describe("task 1: forwarding headers", () => {
       ["X-Forwarded-Proto", "https"],
       ["Via", "1.0 edge"],
     ]);
+    const received = pairs(h);
     const untrusted = forwardRequest(h, { peer: { host: "2001:db8:cafe::17", port: 4711 }, local: { host: "192.0.2.1", port: 80 } });
     expect(untrusted.client).toBe("2001:db8:cafe::17");
+    expect(pairs(h), "forwardRequest returns new fields and leaves the request's alone").toEqual(received);
     expect(pairs(untrusted.headers)).toEqual([
       "Host: example.com:8080",
       "X-Forwarded-For: 198.51.100.7, 2001:db8:cafe::17",
@@ -144,6 +146,8 @@ describe("task 1: forwarding headers", () => {
       "X-Forwarded-Host: example.com:8080",
       "Via: 1.0 edge, 1.1 hub",
     ]);
+    untrusted.headers.set("Host", "changed.example").delete("via");
+    expect(pairs(h), "changing the forwarded fields changes nothing in the request's").toEqual(received);
     // One trusted proxy in front: its X-Forwarded-Proto stands, and the client is the address it appended.
     const trusted = forwardRequest(h, { peer: { host: "10.0.0.2", port: 5000 }, trustedHops: 1, pseudonym: "lb", version: "HTTP/1.0" });
     expect(trusted.client).toBe("198.51.100.7");

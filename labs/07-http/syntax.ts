@@ -4,6 +4,7 @@
 // what the line says or throws an HttpError. They check bytes against small lookup tables: a rule such as
 // "a field name is a token" is one table read per byte, with no strings made until the line is known good.
 import { HttpError } from "./errors";
+import { COMMON_NAMES } from "./headers";
 
 export type HttpVersion = "HTTP/1.0" | "HTTP/1.1";
 
@@ -47,10 +48,33 @@ function scan(buf: Uint8Array, from: number, end: number, cls: number): number {
 
 const text = (buf: Buffer, start: number, end: number): string => buf.toString("latin1", start, end);
 
+// #region known-words
+/** True when [start, end) holds exactly the bytes of `word`. */
+function isWord(buf: Buffer, start: number, end: number, word: string): boolean {
+  if (end - start !== word.length) return false;
+  for (let i = 0; i < word.length; i++) if (buf[start + i] !== word.charCodeAt(i)) return false;
+  return true;
+}
+
+/**
+ * The text of [start, end): one of `words` when it holds that word's bytes, else a new string. Most of a head is
+ * words from short lists (a version, a method, the common field names): comparing bytes and handing back the string
+ * made at start-up makes nothing per message, and a lookup by that string is quicker too (its hash is kept).
+ */
+function wordOrText(buf: Buffer, start: number, end: number, words: readonly string[]): string {
+  for (const w of words) if (isWord(buf, start, end, w)) return w;
+  return text(buf, start, end);
+}
+
+/** The methods nearly every request uses. */
+const COMMON_METHODS: readonly string[] = ["GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH"];
+// #endregion
+
 /** Reads "HTTP/1.1" or "HTTP/1.0" at [start, start+8); another HTTP/x.y is a 505, anything else a 400. */
 function parseVersion(buf: Buffer, start: number, end: number): HttpVersion {
+  if (isWord(buf, start, end, "HTTP/1.1")) return "HTTP/1.1";
+  if (isWord(buf, start, end, "HTTP/1.0")) return "HTTP/1.0";
   const v = text(buf, start, end);
-  if (v === "HTTP/1.1" || v === "HTTP/1.0") return v;
   if (/^HTTP\/\d\.\d$/.test(v)) throw new HttpError(505, `HTTP version ${v.slice(5)} is not supported`);
   throw new HttpError(400, `bad HTTP version ${JSON.stringify(v)}`);
 }

@@ -32,6 +32,10 @@ export type Outcome =
   | { readonly kind: "answered"; readonly keepAlive: boolean }
   | { readonly kind: "failed"; readonly failure: Failure; readonly status: number; readonly detail: string };
 
+/** The two ways a try is answered, made once: nearly every try ends in one of them. */
+const KEPT_ALIVE: Outcome = { kind: "answered", keepAlive: true };
+const CLOSED: Outcome = { kind: "answered", keepAlive: false };
+
 /** What the proxy answers itself, and why: the status a refusal gets. */
 export interface Answer {
   readonly status: number;
@@ -226,7 +230,7 @@ function* attempt(
       yield* client.sock.sendall(clientResponseHead(req, res, upgradeFields(p, res), { chunked: false, close: false }));
       p.counters.upgrades++;
       yield* tunnel(client, up.channel, p.limits.tunnelTimeout);
-      return { kind: "answered", keepAlive: false };
+      return CLOSED;
     }
     // A refused upgrade leaves the client's bytes after its head unread: that connection cannot carry another request.
     const framing = clientFraming(req, res, req.keepAlive && req.upgrade === undefined);
@@ -237,7 +241,7 @@ function* attempt(
     if (res.framing.kind !== "none") yield* copyBody(up.channel, out, framing.chunked, "backend", "client");
     yield* out.flush("client");
     reusable = res.keepAlive && preface === null;
-    return { kind: "answered", keepAlive: !framing.close };
+    return framing.close ? CLOSED : KEPT_ALIVE;
   } catch (e) {
     if (e instanceof SideError && e.side === "client") throw e;
     if (answering) throw e; // the client has part of a response: only a cut connection can tell it

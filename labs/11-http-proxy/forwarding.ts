@@ -51,8 +51,10 @@ export function stripHopByHop(headers: Headers): Headers {
   throw new Error("not implemented yet — lab 11-http-proxy, task 1: stripHopByHop");
 }
 
-/** What a message without a Connection field has for options: none, made once. */
-const NO_OPTIONS: readonly string[] = [];
+/** Not one of the fields a proxy always drops. */
+function isEndToEnd(key: string): boolean {
+  return !ALWAYS_DROPPED.has(key);
+}
 
 /**
  * The protocol a message asks to switch to — Upgrade's value when Connection lists "upgrade" (RFC 9110 §7.8) — or
@@ -169,7 +171,9 @@ export interface ForwardedRequest {
 /** Appends `value` to a list field, keeping one field line: "a, b" + "c" → "a, b, c". */
 function appendToList(headers: Headers, name: string, value: string): void {
   const before = headers.get(name);
-  headers.set(name, before === undefined ? value : `${before}, ${value}`);
+  // Usually the field is not there yet: appended, without `set`'s search for lines to remove.
+  if (before === undefined) headers.append(name, value);
+  else headers.set(name, `${before}, ${value}`);
 }
 
 /** "1.1 hub" for an HTTP/1.1 message: the protocol name is left out when it is HTTP (RFC 9110 §7.6.3). */

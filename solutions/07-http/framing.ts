@@ -21,6 +21,11 @@ export type BodyFraming =
   | { readonly kind: "chunked" }
   /** Responses only: the body is everything until the server closes the connection. */
   | { readonly kind: "close" };
+
+// The framings without a length are the same for every message: one object each, made once, not one per message.
+export const NO_BODY: BodyFraming = { kind: "none" };
+export const CHUNKED: BodyFraming = { kind: "chunked" };
+export const UNTIL_CLOSE: BodyFraming = { kind: "close" };
 // #endregion
 
 // #region content-length
@@ -64,10 +69,10 @@ export function requestFraming(version: HttpVersion, headers: Headers): BodyFram
       throw new HttpError(400, "chunked must be the final transfer coding, applied once (RFC 9112 §6.1, §6.3)");
     }
     if (codings.length > 1) throw new HttpError(501, `transfer coding ${codings[0]} is not implemented`);
-    return { kind: "chunked" };
+    return CHUNKED;
   }
   const length = contentLength(headers);
-  return length === undefined || length === 0 ? { kind: "none" } : { kind: "length", length };
+  return length === undefined || length === 0 ? NO_BODY : { kind: "length", length };
   // END SOLUTION
 }
 // #endregion
@@ -78,7 +83,7 @@ export function requestFraming(version: HttpVersion, headers: Headers): BodyFram
  * to HEAD, and every 1xx, 204 and 304, has no body whatever its header fields say.
  */
 export function responseFraming(status: number, requestMethod: string, headers: Headers): BodyFraming {
-  if (requestMethod === "HEAD" || status < 200 || status === 204 || status === 304) return { kind: "none" };
+  if (requestMethod === "HEAD" || status < 200 || status === 204 || status === 304) return NO_BODY;
   // Simplification: a production client would also handle a 2xx answer to CONNECT (a tunnel, no body).
   if (headers.has("transfer-encoding")) {
     if (headers.has("content-length")) throw new HttpError(502, "response has both Content-Length and Transfer-Encoding");
@@ -86,12 +91,12 @@ export function responseFraming(status: number, requestMethod: string, headers: 
     // chunked last: we can find the end. Anything else: the body runs until the server closes.
     // Simplification: a production client would decode gzip and friends; we hand the coded bytes over as they are.
     return codings[codings.length - 1] === "chunked" && codings.indexOf("chunked") === codings.length - 1
-      ? { kind: "chunked" }
-      : { kind: "close" };
+      ? CHUNKED
+      : UNTIL_CLOSE;
   }
   const length = contentLength(headers);
-  if (length === undefined) return { kind: "close" };
-  return length === 0 ? { kind: "none" } : { kind: "length", length };
+  if (length === undefined) return UNTIL_CLOSE;
+  return length === 0 ? NO_BODY : { kind: "length", length };
 }
 // #endregion
 
@@ -104,7 +109,7 @@ export function responseFraming(status: number, requestMethod: string, headers: 
  * on a head it is about to forward, so a request its server would refuse never reaches a backend.
  */
 export function checkRequestHead(line: RequestLine, headers: Headers, limits: Pick<Limits, "maxBodyBytes">): RequestHead {
-  const hosts = headers.getAll("host").length;
+  const hosts = headers.count("host");
   if (hosts > 1 || (hosts === 0 && line.version === "HTTP/1.1")) {
     throw new HttpError(400, "an HTTP/1.1 request needs exactly one Host field (RFC 9112 §3.2)");
   }
@@ -131,6 +136,8 @@ export function checkBodyLength(framing: BodyFraming, maxBodyBytes: number): Bod
  * HTTP/1.0 only with "Connection: keep-alive".
  */
 export function isKeepAlive(version: HttpVersion, headers: Headers): boolean {
+  // Most messages have no Connection field: then the version decides, and no list of its tokens is made.
+  if (!headers.has("connection")) return version === "HTTP/1.1";
   const tokens = listTokens(headers, "connection");
   if (tokens.includes("close")) return false;
   return version === "HTTP/1.1" || tokens.includes("keep-alive");

@@ -9,26 +9,29 @@ export type HeadersInit = Headers | Iterable<readonly [string, string]> | Record
 
 // #region headers
 /**
- * `name` lower-cased. The names nearly every message carries are looked up in a table made once: lower-casing
- * "Content-Length" makes a new string each time, and a proxy lower-cases each name of a message three or four times
- * (parsed, copied without the hop-by-hop fields, looked up). Any other name is lower-cased as it comes. A name
- * already in lower case costs nothing either way: V8 hands back the same string.
+ * `name` lower-cased. The names nearly every message carries are looked up in a table made once, as written and in
+ * lower case: lower-casing "Content-Length" makes a new string each time, a proxy lower-cases each name of a message
+ * three or four times (parsed, copied without the hop-by-hop fields, looked up), and every lookup by a name already
+ * in lower case ("content-length") would still read it through. Any other name is lower-cased as it comes.
  */
 function keyOf(name: string): string {
   return COMMON_KEYS.get(name) ?? name.toLowerCase();
 }
 
+/** The field names nearly every message carries, as they are usually written. The parser reads them without making a new string (syntax.ts). */
+export const COMMON_NAMES: readonly string[] = [
+  "Host", "Content-Length", "Content-Type", "Transfer-Encoding", "Connection", "Keep-Alive", "Upgrade", "Expect",
+  "Trailer", "TE", "Date", "Server", "User-Agent", "Accept", "Cookie", "Set-Cookie", "Retry-After",
+  "Via", "Forwarded", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host",
+];
+
 const COMMON_KEYS: ReadonlyMap<string, string> = new Map(
-  [
-    "Host", "Content-Length", "Content-Type", "Transfer-Encoding", "Connection", "Keep-Alive", "Upgrade", "Expect",
-    "Trailer", "TE", "Date", "Server", "User-Agent", "Accept", "Cookie", "Set-Cookie", "Retry-After",
-    "Via", "Forwarded", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host",
-  ].map((n) => [n, n.toLowerCase()]),
+  COMMON_NAMES.flatMap((n): [string, string][] => [[n, n.toLowerCase()], [n.toLowerCase(), n.toLowerCase()]]),
 );
 
 export class Headers implements Iterable<[string, string]> {
-  /** [name as written, lower-cased name, value] per field, in order. */
-  readonly #fields: [string, string, string][] = [];
+  /** [name as written, lower-cased name, value] per field, in order. Never changed once made: copies share them. */
+  readonly #fields: (readonly [string, string, string])[] = [];
 
   constructor(init?: HeadersInit) {
     if (init === undefined) return;
@@ -67,6 +70,14 @@ export class Headers implements Iterable<[string, string]> {
     return false;
   }
 
+  /** How many field lines are called `name`: what getAll(name).length says, without making the list. */
+  count(name: string): number {
+    const key = keyOf(name);
+    let n = 0;
+    for (const f of this.#fields) if (f[1] === key) n++;
+    return n;
+  }
+
   /** Every value of the field, in order. */
   getAll(name: string): string[] {
     const key = keyOf(name);
@@ -90,6 +101,16 @@ export class Headers implements Iterable<[string, string]> {
    */
   forEach(visit: (value: string, name: string, key: string) => void): void {
     for (const f of this.#fields) visit(f[2], f[0], f[1]);
+  }
+
+  /**
+   * A copy holding the fields whose lower-cased name `keep` accepts, in order: what a proxy forwards of a message. The
+   * copy shares each field with this one (fields are never changed, only added and removed), so nothing is made per field.
+   */
+  filter(keep: (key: string) => boolean): Headers {
+    const out = new Headers();
+    for (const f of this.#fields) if (keep(f[1])) out.#fields.push(f);
+    return out;
   }
 
   *[Symbol.iterator](): IterableIterator<[string, string]> {

@@ -12,7 +12,7 @@ import type { Limits } from "../07-http/limits";
 import type { ParseEvent, RequestHead, ResponseHead } from "../07-http/messages";
 import { RequestParser, ResponseParser, type HttpParser } from "../07-http/parser";
 import type { RequestLine, StatusLine } from "../07-http/syntax";
-import type { BodyFraming } from "../07-http/framing";
+import { UNTIL_CLOSE, type BodyFraming } from "../07-http/framing";
 import { SideError, type Side } from "./body";
 
 // #region channel
@@ -121,7 +121,7 @@ export class ProxyRequestParser extends RequestParser {
       version: head.version,
       headers: head.headers,
       keepAlive: head.keepAlive,
-      framing: { kind: "close" },
+      framing: UNTIL_CLOSE,
       upgrade,
     };
     return upgrading;
@@ -135,7 +135,7 @@ export class ProxyRequestParser extends RequestParser {
 export class ProxyResponseParser extends ResponseParser {
   protected override makeHead(line: StatusLine, headers: Headers): ResponseHead {
     if (line.status === 101) {
-      return { version: line.version, status: line.status, reason: line.reason, headers, framing: { kind: "close" }, keepAlive: false };
+      return { version: line.version, status: line.status, reason: line.reason, headers, framing: UNTIL_CLOSE, keepAlive: false };
     }
     return super.makeHead(line, headers);
   }
