@@ -18,7 +18,10 @@ function keyOf(name: string): string {
   return COMMON_KEYS.get(name) ?? name.toLowerCase();
 }
 
-/** The field names nearly every message carries, as they are usually written. The parser reads them without making a new string (syntax.ts). */
+/**
+ * The field names nearly every message carries, as they are usually written. The parser reads them without making a
+ * new string (syntax.ts, `wordOrText`).
+ */
 export const COMMON_NAMES: readonly string[] = [
   "Host", "Content-Length", "Content-Type", "Transfer-Encoding", "Connection", "Keep-Alive", "Upgrade", "Expect",
   "Trailer", "TE", "Date", "Server", "User-Agent", "Accept", "Cookie", "Set-Cookie", "Retry-After",
@@ -104,8 +107,9 @@ export class Headers implements Iterable<[string, string]> {
   }
 
   /**
-   * A copy holding the fields whose lower-cased name `keep` accepts, in order: what a proxy forwards of a message. The
-   * copy shares each field with this one (fields are never changed, only added and removed), so nothing is made per field.
+   * A copy holding the fields whose lower-cased name `keep` accepts, in order: what a proxy forwards of a message.
+   * The copy shares each field with this one (fields are never changed, only added and removed), so nothing is made
+   * per field.
    */
   filter(keep: (key: string) => boolean): Headers {
     const out = new Headers();
