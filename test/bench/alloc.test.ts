@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
 import { breakdown, breakdownLines, fileOf, type HeapProfile, hookFiles, startSampling, stopSampling, withAllocHook } from "../../bench/lib/alloc";
 import { ROOT } from "../../tools/lib/manifest";
+import { takeAllocOptions } from "../../bench/alloc/options";
 
 const node = (functionName: string, url: string, selfSize: number, children: HeapProfile["head"][] = []): HeapProfile["head"] => ({ callFrame: { functionName, url }, selfSize, children });
 
@@ -114,5 +115,19 @@ describe("the hook in a Node program", () => {
     const theirs = spawnSync(process.execPath, ["--import", "tsx", "bench/alloc/run.ts", "--no-backends", "--", "haproxy", "--kept"], { cwd: ROOT, encoding: "utf8", timeout: 20_000 });
     expect(theirs.status).toBe(2);
     expect(theirs.stderr).toContain("the command must start a Node program");
+  }, 30_000);
+
+  it("takes its own options out before the shared ones are read, and refuses a bad value with a sentence", () => {
+    const argv = ["--conns", "64", "--top", "30", "--kept", "--profile", "out.heapprofile", "--", "node", "p.js", "--top", "x"];
+    expect(takeAllocOptions(argv)).toEqual({ kept: true, top: 30, profile: "out.heapprofile" });
+    expect(argv, "what is left: the shared options and the program's own, untouched").toEqual(["--conns", "64", "--", "node", "p.js", "--top", "x"]);
+    expect(takeAllocOptions(["--system", "haproxy"])).toEqual({ kept: false, top: 12, profile: null });
+    expect(() => takeAllocOptions(["--top", "x"])).toThrow('--top must be a whole number of at least 1, not "x"');
+    expect(() => takeAllocOptions(["--top", "0"])).toThrow(/--top must be a whole number/);
+    expect(() => takeAllocOptions(["--profile"])).toThrow("--profile needs a value");
+    expect(() => takeAllocOptions(["--profile", "--kept"])).toThrow("--profile needs a value");
+    const bad = spawnSync(process.execPath, ["--import", "tsx", "bench/alloc/run.ts", "--top", "many"], { cwd: ROOT, encoding: "utf8", timeout: 20_000 });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--top must be a whole number of at least 1, not "many"');
   }, 30_000);
 });
