@@ -9,6 +9,7 @@ import { HttpError } from "@target/07-http/errors";
 import { checkRequestHead, contentLength, requestFraming } from "@target/07-http/framing";
 import { Headers } from "@target/07-http/headers";
 import type { ParseEvent, ResponseHead } from "@target/07-http/messages";
+import type { Limits } from "@target/07-http/limits";
 import { RequestParser, ResponseParser } from "@target/07-http/parser";
 import { parseFieldLine, parseRequestLine } from "@target/07-http/syntax";
 import { runReal, runVirtual, sleep, spawn } from "@target/03-cancellation/greenthread";
@@ -180,6 +181,13 @@ describe("task 3: the parser's head and its limits", () => {
     expect(firstError && firstError.type === "error" && firstError.error.status).toBe(431);
     // The defaults exist and are documented numbers, not Infinity.
     expect(Number.isFinite(new RequestParser().limits.maxHeaderBytes)).toBe(true);
+    // A limit given as undefined (an optional setting left out of a config) keeps its default instead of switching
+    // the check off, and only the parser's own limits are kept (a proxy passes its timeouts along in the same object).
+    const unset = new RequestParser({ maxLineBytes: undefined }).push(bytes("GET /" + "a".repeat(10_000)));
+    expect(unset.map((e) => e.type === "error" && e.error.status)).toEqual([414]);
+    expect(Object.keys(new RequestParser({ maxLineBytes: 64, headerTimeout: 5 } as Partial<Limits>).limits).sort()).toEqual(
+      ["maxBodyBytes", "maxHeaderBytes", "maxHeaderCount", "maxLineBytes"],
+    );
   });
 });
 

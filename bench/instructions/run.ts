@@ -69,6 +69,10 @@ const ports = (): string[] => [String(LISTEN), ...BACKENDS.map(String)];
 /** The obs suite's names for bench/obs/hub-obs-proxy.ts's modes, so the counts read beside its tables. */
 const OBS_MODES = { plain: "metrics off", metrics: "metrics on", "trace-off": "tracing off", "trace-on": "tracing on" } as const;
 
+const L7_SYSTEMS: readonly System[] = [
+  { name: "hub http proxy", argv: () => node("bench/l7/hub-http-proxy.ts", ...ports()) },
+  { name: "node http-proxy keep-alive", argv: () => node("bench/l7/node-http-proxy.ts", "keep-alive", ...ports()) },
+];
 const SPLICE: System = { name: "hub (splice)", argv: () => node("bench/lb/hub-proxy.ts", "splice", ...ports()) };
 const PIPE: System = { name: "node net+pipe", argv: () => node("bench/lb/node-pipe.ts", ...ports()) };
 
@@ -91,11 +95,15 @@ export const CASES: readonly Case[] = [
     id: "l7-request",
     about: "chapter 11's HTTP proxy: a request parsed, forwarded on a pooled backend connection, its response relayed (50 kept-alive client connections)",
     unit: "request",
-    systems: [
-      { name: "hub http proxy", argv: () => node("bench/l7/hub-http-proxy.ts", ...ports()) },
-      { name: "node http-proxy keep-alive", argv: () => node("bench/l7/node-http-proxy.ts", "keep-alive", ...ports()) },
-    ],
+    systems: L7_SYSTEMS,
     load: (k) => ({ connections: 50, requests: whole(100 * k), concurrency: 50 }),
+  },
+  {
+    id: "l7-request-1000",
+    about: "l7-request's proxy and requests on 1,000 kept-alive client connections, the l7 suite's middle count: what one more request costs when many connections are open (their parsers, sockets and threads all in use)",
+    unit: "request",
+    systems: L7_SYSTEMS,
+    load: (k) => ({ connections: 1000, requests: whole(5 * k), concurrency: 1000 }),
   },
   {
     id: "obs-request",

@@ -7,7 +7,7 @@
 import { HttpError } from "./errors";
 import { checkBodyLength, checkRequestHead, isKeepAlive, responseFraming, type BodyFraming } from "./framing";
 import { Headers } from "./headers";
-import { DEFAULT_LIMITS, type Limits } from "./limits";
+import { type Limits, withDefaults } from "./limits";
 import type { ParseEvent, RequestHead, ResponseHead } from "./messages";
 import { parseChunkSize, parseFieldLine, parseRequestLine, parseStatusLine, type RequestLine, type StatusLine } from "./syntax";
 
@@ -62,7 +62,7 @@ export abstract class HttpParser<S, H extends { readonly framing: BodyFraming }>
   #error: HttpError | null = null;
 
   constructor(limits: Partial<Limits> = {}) {
-    this.limits = { ...DEFAULT_LIMITS, ...limits };
+    this.limits = withDefaults(limits);
   }
 
   /** Parses a request line or a status line. */
