@@ -7,13 +7,14 @@
 import type { Green } from "../02-hub/suspend";
 import { ConnectionResetError } from "../05-green-sockets/errors";
 import type { Socket } from "../05-green-sockets/socket";
-import { Headers, listTokens } from "../07-http/headers";
+import { Headers } from "../07-http/headers";
 import type { Limits } from "../07-http/limits";
 import type { ParseEvent, RequestHead, ResponseHead } from "../07-http/messages";
 import { RequestParser, ResponseParser, type HttpParser } from "../07-http/parser";
 import type { RequestLine, StatusLine } from "../07-http/syntax";
 import { UNTIL_CLOSE, type BodyFraming } from "../07-http/framing";
 import { SideError, type Side } from "./body";
+import { upgradeOf } from "./forwarding";
 
 // #region channel
 export class Channel<H extends { readonly framing: BodyFraming }> {
@@ -111,9 +112,9 @@ export interface ProxyRequestHead extends RequestHead {
 export class ProxyRequestParser extends RequestParser {
   protected override makeHead(line: RequestLine, headers: Headers): RequestHead {
     const head = super.makeHead(line, headers);
-    const upgrade = headers.get("upgrade");
-    if (upgrade === undefined || head.framing.kind !== "none" || line.version !== "HTTP/1.1") return head;
-    if (!listTokens(headers, "connection").includes("upgrade")) return head;
+    if (head.framing.kind !== "none" || line.version !== "HTTP/1.1") return head;
+    const upgrade = upgradeOf(headers);
+    if (upgrade === null) return head;
     // Each field named, not spread: see chapter 07's checkRequestHead.
     const upgrading: ProxyRequestHead = {
       method: head.method,

@@ -61,8 +61,10 @@ function isEndToEnd(key: string): boolean {
  * null. Read it before stripping: Upgrade is hop-by-hop, so a proxy that passes an upgrade through sets it again.
  */
 export function upgradeOf(headers: Headers): string | null {
-  if (!listTokens(headers, "connection").includes("upgrade")) return null;
-  return headers.get("upgrade") ?? null;
+  // Upgrade first: nearly every request has none, and listing Connection's tokens makes an array.
+  const upgrade = headers.get("upgrade");
+  if (upgrade === undefined || !listTokens(headers, "connection").includes("upgrade")) return null;
+  return upgrade;
 }
 // #endregion
 

@@ -472,7 +472,8 @@ function handle(
     if (d.kind === "reject") {
       return answer({ status: proxy.limiter.status, detail: "too many requests", headers: { "Retry-After": String(d.retryAfterSeconds) } });
     }
-    if (d.kind === "delay") return delayed(d.ms, proxy, client, head, target, origin, destination, forwarded, rec); // nginx holds a request of the burst until its turn
+    // nginx holds a request of the burst until its turn. The closure is made for a held request only.
+    if (d.kind === "delay") return delayed(d.ms, () => exchange(proxy, client, head, target, origin, destination, forwarded, rec));
   }
   return exchange(proxy, client, head, target, origin, destination, forwarded, rec);
 }
@@ -498,20 +499,10 @@ function exchange(
   return proxyRequest(proxy, client, head, target, choice, preface, rec);
 }
 
-/** A request of a rate limit's burst, held `ms` until its turn (nginx's limit_req without nodelay), then exchanged. */
-function* delayed(
-  ms: number,
-  proxy: HttpProxy,
-  client: Channel<RequestHead>,
-  head: ProxyRequestHead,
-  target: RequestTarget,
-  origin: Address,
-  destination: Address,
-  forwarded: ForwardedRequest,
-  rec: AccessRecord | null,
-): Green<boolean | Answer> {
+/** A request of a rate limit's burst, held `ms` until its turn (nginx's limit_req without nodelay), then `go` runs. */
+function* delayed(ms: number, go: () => Green<boolean | Answer>): Green<boolean | Answer> {
   yield* sleep(ms);
-  return yield* exchange(proxy, client, head, target, origin, destination, forwarded, rec);
+  return yield* go();
 }
 
 /** The proxy's own answer, as green code that returns it at once. */
