@@ -472,8 +472,9 @@ function handle(
     if (d.kind === "reject") {
       return answer({ status: proxy.limiter.status, detail: "too many requests", headers: { "Retry-After": String(d.retryAfterSeconds) } });
     }
-    // nginx holds a request of the burst until its turn. The closure is made for a held request only.
-    if (d.kind === "delay") return delayed(d.ms, () => exchange(proxy, client, head, target, origin, destination, forwarded, rec));
+    // nginx holds a request of the burst until its turn. `bind`, not an arrow: for an arrow, V8 would keep handle's
+    // variables in a context object made on every call, held or not; bind makes its function here only.
+    if (d.kind === "delay") return delayed(d.ms, exchange.bind(null, proxy, client, head, target, origin, destination, forwarded, rec));
   }
   return exchange(proxy, client, head, target, origin, destination, forwarded, rec);
 }
