@@ -707,7 +707,7 @@ describe("task 5: the connection pool, and keep-alive through the proxy", () => 
     expect(result.http10, "an HTTP/1.0 client gets the body until the close").toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*Connection: close\r\n\r\nuntil close$/);
   });
 
-  it("routes to pools, sticks a client with HAProxy's cookie, answers 404 without a route and 429 with Retry-After past the limit (1 pts)", () => {
+  it("routes to pools, sticks a client with HAProxy's cookie, answers 404 without a route and 429 with Retry-After past the limit, holds a burst without nodelay (1 pts)", () => {
     const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
       const [a1, a2, w1] = backendsNamed("a1", "a2", "w1");
       const seenA1 = yield* backendOn(net, a1);
@@ -741,6 +741,29 @@ describe("task 5: the connection pool, and keep-alive through the proxy", () => 
     expect(result.limited.map(statuses), "rate=1r/s burst=1 nodelay: two pass, the third is refused").toEqual([[200], [200], [429]]);
     expect(result.limited[2]).toMatch(/\r\nRetry-After: \d+\r\n/);
     expect(result.cookiesSeen, "the backend never sees SERVERID (indirect)").toEqual(["-", "theme=dark", "theme=dark", "theme=dark"]);
+
+    // Without nodelay, a request of the burst is held for the delay limit_req gives it, then forwarded.
+    const { result: held } = simulate({ seed: SEED, latency: 1 }, function* (net) {
+      const [b] = backendsNamed("b1");
+      const seen = yield* backendOn(net, b);
+      yield* proxyOn(net, [b], { rateLimit: { by: { header: "X-Key" }, limit: { rate: 1, burst: 1 }, status: 429 } });
+      const hub = getHub();
+      const get = (): Green<{ text: string }> => raw(net.host("client"), "GET /p HTTP/1.1\r\nHost: a.test\r\nX-Key: k1\r\nConnection: close\r\n\r\n");
+      const took: number[] = [];
+      const texts: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const start = hub.now();
+        texts.push((yield* get()).text);
+        took.push(hub.now() - start);
+      }
+      return { took, texts, forwarded: seen.requests.length };
+    });
+    expect(held.texts.map(statuses), "rate=1r/s burst=1: the first passes, the second is delayed, not refused").toEqual([[200], [200]]);
+    expect(held.forwarded, "both reached the backend").toBe(2);
+    expect(held.took[0], "the first is not held").toBeLessThan(100);
+    // Its excess is nearly the whole burst (1000 milli-requests), so it waits nearly (1000 − delay 0) × 1000 / rate ms.
+    expect(held.took[1], "the second is held about a second").toBeGreaterThan(900);
+    expect(held.took[1]).toBeLessThan(1100);
   });
 });
 
