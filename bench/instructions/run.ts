@@ -14,15 +14,18 @@
 // two counts, divided by the difference in size, leaves out start-up and compilation. Garbage collection and
 // compilation land a little differently in each run, so the pair is taken --reps times and the median reported with
 // the range.
-// For course authors: figures go in bench/README.md.
+// A run of every case and system at the default load, with 3 pairs or more, is saved to bench/results/instructions.json
+// like a suite's (the "instructions" suite of tools/lib/bench-tables.ts): bench/README.md's and the chapters' tables and
+// figures of it are generated, and go stale when the code counted changes.
 import { spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { node, sleep, start, stop } from "../lib/proc";
-import { fmt, median } from "../lib/report";
+import { node, repoDir, sleep, start, stop } from "../lib/proc";
+import { finish, fmt, measuredAt, median, spread } from "../lib/report";
+import type { Case as SuiteCase, Row, Suite } from "../lib/suite";
 import { UsageError, usageMessage, wholeNumber } from "../lib/usage";
 import { instructionsIn, marginal } from "./callgrind";
 
@@ -194,12 +197,27 @@ async function countOnce(c: Case, system: System, k: number): Promise<number> {
   }
 }
 
-const USAGE = `usage: npm run bench:instructions -- [case …] [--systems a,b] [--reps N] [--scale K] [--port P]
+/** What a saved run's table calls case `c`'s figure, and its unit: "lb-connection", "instructions/connection". */
+const unitOf = (c: Case): string => `instructions/${c.unit}`;
+
+/** The saved result: a suite of these cases, no aims (the suites judge the goals), the HTTP proxy as its subject. */
+const SAVED: Suite = {
+  name: "instructions",
+  title: "instructions: what one more connection, request or round trip costs, counted by callgrind",
+  cases: CASES.map((c): SuiteCase => ({ id: c.id, name: c.id, unit: unitOf(c), quantity: "instructions", better: "lower", n: unitsAt(c, 1) })),
+  systems: [],
+  subject: "hub http proxy",
+  aims: () => [],
+};
+
+const USAGE = `usage: npm run bench:instructions -- [case …] [--systems a,b] [--reps N] [--scale K] [--port P] [--no-save]
   case        ${CASES.map((c) => c.id).join(", ")} (all by default)
   --systems   only these systems, comma-separated (each case names its own)
   --reps N    pairs of runs per system (default 3): the median per unit, with the range of the pairs
   --scale K   K times the load at both sizes (default 1); a larger load averages more garbage collections in
-  --port P    the proxy on P, the backends on P+1 to P+3, obs-request's metrics listener on P+4 (default 9350)`;
+  --port P    the proxy on P, the backends on P+1 to P+3, obs-request's metrics listener on P+4 (default 9350)
+  --no-save   do not write bench/results/instructions.json (a run of some cases or systems, fewer than 3 pairs or
+              another --scale is never saved)`;
 
 async function main(): Promise<number> {
   let parsed;
@@ -211,6 +229,7 @@ async function main(): Promise<number> {
         reps: { type: "string", default: "3" },
         scale: { type: "string", default: "1" },
         port: { type: "string", default: "9350" },
+        "no-save": { type: "boolean", default: false },
         help: { type: "boolean", default: false },
       },
     });
@@ -251,6 +270,11 @@ async function main(): Promise<number> {
     console.error(`no system ${none.join(", ")} in ${cases.map((c) => c.id).join(", ")}; they have: ${[...new Set(cases.flatMap((c) => c.systems.map((s) => s.name)))].join(", ")}`);
     return 2;
   }
+  const partial = positionals.length > 0 || wanted !== undefined || reps < 3 || scale !== 1;
+  const loadAtStart = loadavg()[0]!;
+  const started = Date.now();
+  const measured = measuredAt(repoDir, ["solutions", "bench/instructions", "bench/lb", "bench/l7", "bench/obs", "bench/io", "bench/lib"]);
+  const rows: Row[] = [];
   const backend = start(node("bench/lb/backend.ts", ...BACKENDS.map(String)));
   backend.stdout!.resume();
   backend.stderr!.resume();
@@ -270,6 +294,7 @@ async function main(): Promise<number> {
           per.push(m.perUnit);
         }
         results.push({ system: system.name, per });
+        rows.push({ case: c.id, system: system.name, unit: unitOf(c), better: "lower", ...spread(per) });
       }
       const first = results[0];
       for (const { system, per } of results) {
@@ -280,6 +305,16 @@ async function main(): Promise<number> {
   } finally {
     await stop(backend);
   }
+  const notes = [
+    ...(measured ? [measured] : []),
+    "user-space instructions of the program under valgrind's callgrind, from its start to its stop, once with the load at one size and " +
+      "once at three times it, behind the lb suite's fixed backends; the difference between the two counts ÷ the difference in units " +
+      `(${cases.map((c) => `${c.id}: ${fmt(unitsAt(c, scale))} and ${fmt(unitsAt(c, 3 * scale))} ${c.unit}s`).join("; ")}); ` +
+      "each rep is one such pair, taken one after another for each system (the counts barely move with the host)",
+  ];
+  const valgrind = spawnSync("valgrind", ["--version"], { encoding: "utf8" }).stdout.trim();
+  const why = values["no-save"] ? "--no-save" : partial ? "a run of some cases or systems, fewer than 3 pairs or another --scale" : null;
+  finish(SAVED, { reps, rows, notes, versions: { valgrind }, loadAtStart, started, repoDir, notSaved: why });
   return 0;
 }
 
