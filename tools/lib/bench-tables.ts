@@ -172,6 +172,16 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
       "bench/lib/profile.ts", "bench/lib/gc-trace.ts", ...PROXY_BENCH, ...NOT_MEASURED,
     ],
   },
+  instructions: {
+    chapter: "13-observability", about: "what one more connection, request or round trip costs, in instructions counted by callgrind",
+    layout: "systems", ratios: "none", command: "npm run bench:instructions",
+    // The programs of the lb, l7, obs and io suites that bench/instructions/run.ts counts, as those suites start them.
+    measured: [
+      ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy", "solutions/13-observability"].map(ts),
+      ...BALANCER_NODE, ts("bench/instructions"), ts("bench/lb"), ts("bench/l7"), ts("bench/obs"), ts("bench/io"), "bench/lib/listen-copies.ts",
+      "bench/lib/proc.ts", "bench/lib/profile-hook.ts", ...NOT_MEASURED,
+    ],
+  },
   strategies: {
     chapter: "09-strategies", about: "the cost of a pick", layout: "systems", command: "npm run bench strategies",
     measured: [ts("solutions/09-strategies"), "solutions/08-tcp-proxy/balancer.ts", "solutions/05-green-sockets/random.ts", ts("bench/strategies"), "bench/suites/strategies.ts", ...NODE_BENCH, ...NOT_MEASURED],
