@@ -2,7 +2,6 @@
 // at a given size. Chapter 13 reads the counts beside its observing costs; chapters 05, 08 and 11 beside their
 // suites' times (bench/README.md, "Instruction counts").
 import { node } from "../lib/proc";
-import { balancerNode } from "../lib/proxy-bench";
 
 /** Where one count's program listens and forwards: its own listening port, the shared backends, a metrics port. */
 export interface Ports {
@@ -17,29 +16,6 @@ export interface System {
   /** The command line, made when the system starts (its ports are known then). */
   readonly argv: (ports: Ports) => readonly string[];
 }
-
-/**
- * V8's largest semi-space, in MB, on a 64-bit machine of this size: the young generation a Node program grows to
- * under a steady load, unless its flags set another (the balancer's, NODE_FLAGS, set 32).
- */
-const V8_SEMI_SPACE_MB = 16;
-
-/**
- * `argv` (a `node` command line) with the young generation fixed at its largest from the start. V8 starts it small
- * and grows it over the first tens of thousands of requests, each step making the next collections rarer: counted
- * while it grows, the same program read from 109,000 down to 93,000 instructions a request in three windows of 20,000
- * requests; fixed, three such windows read within 1% of each other. The suites' runs, hundreds of thousands of
- * requests after a warm-up, are past that growth: the largest size is the one counted. The lb and io suites start
- * their programs with V8's defaults, the l7 and obs suites with the balancer's flags (`balancerNode`): so do these.
- */
-export function fixedYoungGeneration(argv: readonly string[]): string[] {
-  const [exe, ...rest] = argv;
-  const set = rest.map((a) => /^--max-semi-space-size=(\d+)$/.exec(a)?.[1]).find((x) => x !== undefined);
-  const mb = set ?? String(V8_SEMI_SPACE_MB);
-  return [exe!, `--min-semi-space-size=${mb}`, ...(set ? [] : [`--max-semi-space-size=${mb}`]), ...rest];
-}
-
-
 
 export interface Case {
   readonly id: string;
@@ -75,8 +51,8 @@ const proxyPorts = (p: Ports): string[] => [String(p.listen), ...p.backends.map(
 const OBS_MODES = { plain: "metrics off", metrics: "metrics on", "trace-off": "tracing off", "trace-on": "tracing on" } as const;
 
 const L7_SYSTEMS: readonly System[] = [
-  { name: "hub http proxy", argv: (p) => balancerNode("bench/l7/hub-http-proxy.ts", ...proxyPorts(p)) },
-  { name: "node http-proxy keep-alive", argv: (p) => balancerNode("bench/l7/node-http-proxy.ts", "keep-alive", ...proxyPorts(p)) },
+  { name: "hub http proxy", argv: (p) => node("bench/l7/hub-http-proxy.ts", ...proxyPorts(p)) },
+  { name: "node http-proxy keep-alive", argv: (p) => node("bench/l7/node-http-proxy.ts", "keep-alive", ...proxyPorts(p)) },
 ];
 const SPLICE: System = { name: "hub (splice)", argv: (p) => node("bench/lb/hub-proxy.ts", "splice", ...proxyPorts(p)) };
 const PIPE: System = { name: "node net+pipe", argv: (p) => node("bench/lb/node-pipe.ts", ...proxyPorts(p)) };
@@ -116,9 +92,10 @@ export const CASES: readonly Case[] = [
     unit: "request",
     systems: (["plain", "metrics", "trace-off", "trace-on"] as const).map((mode) => ({
       name: OBS_MODES[mode],
-      argv: (p) => balancerNode("bench/obs/hub-obs-proxy.ts", mode, String(p.listen), String(p.metrics), ...p.backends.map(String)),
+      argv: (p) => node("bench/obs/hub-obs-proxy.ts", mode, String(p.listen), String(p.metrics), ...p.backends.map(String)),
     })),
-    // Twice l7-request's requests, so that a window holds more of the collections the metrics and the tracer add to.
+    // Twice l7-request's requests: at that size one garbage collection more or less moved a pair by a sixth, more
+    // than the metrics add to a request (bench/README.md, "Instruction counts").
     load: (k) => ({ connections: 50, requests: whole(200 * k), concurrency: 50 }),
   },
   {

@@ -1,26 +1,29 @@
 // How `npm run bench:instructions` (run.ts) lays out its work: the counts a run takes, the ports each of the counts
 // running at once listens on, how many run at once, and which runs are saved to bench/results/instructions.json.
 //
-// A count is one program started under callgrind with its instrumentation off, warmed up, then counted over two
-// windows of the load; a full run takes 42. Callgrind runs a program on one core, so on a machine of several cores
-// counts run side by side (--jobs): the program under callgrind, 20 to 50 times slower than the client and the
-// backends, is what sets the pace either way.
+// A count is one program's start under callgrind (half a minute, for tsx at callgrind's pace), the load, and its
+// stop; a full run takes about eighty. Callgrind runs a program on one core, so on a machine of several cores counts
+// run side by side (--jobs); what each counts does not depend on what else is running, since the program under
+// callgrind, 20 to 50 times slower than the client and the backends, is the one that sets the pace in either case.
 import type { Case, Ports, System } from "./cases";
 
-/** One program of one system under callgrind, counted over a window of the load at 1 and one at 3 times --scale. */
+/** One run of one system under callgrind, with the load at 1 or 3 times --scale: half of a pair. */
 export interface Count {
   readonly case: Case;
   readonly system: System;
-  /** Which of the system's --reps this count is, from 1. */
-  readonly rep: number;
+  /** Which pair of the system's --reps this count belongs to, from 1. */
+  readonly pair: number;
+  readonly size: "small" | "large";
 }
 
-/** Every count of a run: each case's systems in turn, `reps` counts each. */
+/** Every count of a run, a pair's two next to each other: each case's systems in turn, `reps` pairs each. */
 export function countsOf(cases: readonly Case[], wanted: readonly string[] | undefined, reps: number): Count[] {
   return cases.flatMap((c) =>
     c.systems
       .filter((s) => !wanted || wanted.includes(s.name))
-      .flatMap((system) => Array.from({ length: reps }, (_, i) => ({ case: c, system, rep: i + 1 }))),
+      .flatMap((system) =>
+        Array.from({ length: reps }, (_, i) => (["small", "large"] as const).map((size) => ({ case: c, system, pair: i + 1, size }))).flat(),
+      ),
   );
 }
 
@@ -74,14 +77,14 @@ export interface RunShape {
 }
 
 /**
- * Why a run is not saved, or null when it is: only a run of every case and system, 3 reps or more, at the default
+ * Why a run is not saved, or null when it is: only a run of every case and system, 3 pairs or more, at the default
  * load and with every count taken stands for the code in bench/results/instructions.json.
  */
 export function whyNotSaved(run: RunShape): string | null {
   if (run.noSave) return "--no-save";
   if (run.failed > 0) return `${run.failed} count${run.failed === 1 ? "" : "s"} failed`;
   if (run.cases.length > 0 || run.systems !== undefined) return "a run of some cases or systems";
-  if (run.reps < 3) return "fewer than 3 reps";
+  if (run.reps < 3) return "fewer than 3 pairs";
   if (run.scale !== 1) return "--scale other than 1";
   return null;
 }

@@ -10,17 +10,16 @@
 // waiting, and how the work spreads over the two cores. It complements the suites; it does not replace them.
 //
 // Each system runs under callgrind behind the lb suite's fixed backends (bench/lb/backend.ts; an echo server has no
-// use for them), started with callgrind's instrumentation off (start-up takes seconds, not half a minute) and warmed
-// up by the load (client.ts); then, instrumented, it is counted over a window of the load at one size and a window at
-// three times it. The difference between the two counts, divided by the difference in size, is what one more unit
-// costs, without start-up, compilation, warm-up or what both windows pay. A fresh program is counted --reps times and
-// the median reported with the range. The cases are in cases.ts; which counts a run takes, how many run at once and
-// which runs are saved, in plan.ts.
-// A run of every case and system at the default load, with 3 reps or more, is saved to bench/results/instructions.json
+// use for them), once with the load at one size and once at three times it (client.ts); the difference between the
+// two counts, divided by the difference in size, leaves out start-up and compilation. Garbage collection and
+// compilation land a little differently in each run, so the pair is taken --reps times and the median reported with
+// the range. The cases are in cases.ts; which counts a run takes, how many run at once and which runs are saved, in
+// plan.ts.
+// A run of every case and system at the default load, with 3 pairs or more, is saved to bench/results/instructions.json
 // like a suite's (the "instructions" suite of tools/lib/bench-tables.ts): bench/README.md's and the chapters' tables and
 // figures of it are generated, and go stale when the code counted changes.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -29,8 +28,8 @@ import { node, repoDir, sleep, start, stop } from "../lib/proc";
 import { finish, fmt, measuredAt, median, spread } from "../lib/report";
 import type { Case as SuiteCase, Row, Suite } from "../lib/suite";
 import { UsageError, usageMessage, wholeNumber } from "../lib/usage";
-import { instructionsIn, marginal, type Marginal } from "./callgrind";
-import { CASES, fixedYoungGeneration, unitsAt, type Case, type Load, type Ports, type System } from "./cases";
+import { instructionsIn, marginal } from "./callgrind";
+import { CASES, unitsAt, type Case, type Load, type Ports, type System } from "./cases";
 import { atMost, countsOf, highestPort, portsOf, whyNotSaved, type Count } from "./plan";
 
 /** Each step's time limit under callgrind, which runs a program 20 to 50 times slower. */
@@ -78,65 +77,21 @@ async function load(l: Load, port: number): Promise<void> {
   if (code !== 0 || !out.includes("done")) throw new Error(`the client failed (exit ${code}): ${out.trim()}`);
 }
 
-/** Runs `callgrind_control args… pid` (instrumentation on, zero, dump); throws unless it reports OK. */
-function control(pid: number, ...args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const c = spawn("callgrind_control", [...args, String(pid)], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    c.stdout.on("data", (d: Buffer) => (out += d));
-    c.stderr.on("data", (d: Buffer) => (out += d));
-    const timer = setTimeout(() => c.kill("SIGKILL"), 60_000);
-    c.on("close", (code) => {
-      clearTimeout(timer);
-      if (code === 0 && /\bOK\b/.test(out)) resolve();
-      else reject(new Error(`callgrind_control ${args.join(" ")} ${pid} failed (exit ${code}): ${out.trim()}`));
-    });
-  });
-}
-
-/** The count in callgrind's `n`-th dump of process `pid` in `dir`, waiting a little for the file to be complete. */
-async function dumped(dir: string, pid: number, n: number): Promise<number> {
-  const file = join(dir, `callgrind.out.${pid}.${n}`);
-  for (let tries = 0; ; tries++) {
-    try {
-      return instructionsIn([file]);
-    } catch (e) {
-      if (tries >= 20) throw e;
-      await sleep(250);
-    }
-  }
-}
-
-/**
- * One count of `system` on `ports`: started under callgrind with its instrumentation off (a tenth of the time to
- * start), warmed up by the load at size `k` and, instrumented, by half of it, then counted over a window of the load
- * at size `k` and one at 3`k`: the instructions each ran, and what one more unit costs. Start-up, compilation and
- * the warm-up are outside both windows; what both windows pay (a thousand connections opened, say) cancels out.
- */
-async function countOnce(c: Case, system: System, k: number, ports: Ports): Promise<Marginal> {
+/** The instructions `system` ran, from its start to its stop, on `ports`, with the load at size `k` in between. */
+async function countOnce(c: Case, system: System, k: number, ports: Ports): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), "hub-callgrind-"));
-  const argv = fixedYoungGeneration(system.argv(ports));
-  const proxy = start(["valgrind", "--tool=callgrind", "--instr-atstart=no", `--callgrind-out-file=${join(dir, "callgrind.out.%p")}`, ...argv], {}, 3 * STEP_MS);
+  const proxy = start(["valgrind", "--tool=callgrind", `--callgrind-out-file=${join(dir, "callgrind.out.%p")}`, ...system.argv(ports)], {}, 3 * STEP_MS);
   let log = "";
   proxy.stdout!.resume();
   proxy.stderr!.on("data", (d: Buffer) => (log = (log + d).slice(-4000)));
   try {
     await listening(ports.listen, 120_000, system.name, proxy);
-    const pid = proxy.pid!;
     await load(c.load(k), ports.listen);
-    await control(pid, "--instr=on");
-    await load(c.load(k / 2), ports.listen);
-    const window = async (size: number, n: number): Promise<number> => {
-      await control(pid, "--zero");
-      await load(c.load(size), ports.listen);
-      await control(pid, "--dump");
-      return dumped(dir, pid, n);
-    };
-    const small = await window(k, 1);
-    const large = await window(3 * k, 2);
-    return marginal({ size: unitsAt(c, k), instructions: small }, { size: unitsAt(c, 3 * k), instructions: large });
-  } catch (e) {
-    throw new Error(`${system.name}: ${(e as Error).message}${log.trim() ? `\n${log.trim()}` : ""}`);
+    proxy.kill("SIGINT"); // Node exits on SIGINT; callgrind then writes its counts
+    const code = await exited(proxy, STEP_MS);
+    const files = readdirSync(dir).filter((f) => f.startsWith("callgrind.out.")).map((f) => join(dir, f));
+    if (!files.length) throw new Error(`${system.name}: callgrind wrote no counts (exit ${code}):\n${log.trim()}`);
+    return instructionsIn(files);
   } finally {
     await stop(proxy, "SIGKILL");
     rmSync(dir, { recursive: true, force: true });
@@ -162,15 +117,15 @@ const DEFAULT_JOBS = Math.max(1, Math.min(2, availableParallelism()));
 const USAGE = `usage: npm run bench:instructions -- [case …] [--systems a,b] [--reps N] [--scale K] [--jobs J] [--port P] [--no-save]
   case        ${CASES.map((c) => c.id).join(", ")} (all by default)
   --systems   only these systems, comma-separated (each case names its own)
-  --reps N    programs counted per system (default 3): the median per unit, with the range
+  --reps N    pairs of runs per system (default 3): the median per unit, with the range of the pairs
   --scale K   K times the load at both sizes (default 1); a larger load averages more garbage collections in
   --jobs J    counts run at once, each program on its own ports (default ${DEFAULT_JOBS}: one a core, at most two)
   --port P    the first program on P and its metrics listener on P+4, the backends on P+1 to P+3, each further job's
               program 5 ports up (default 9350)
-  --no-save   do not write bench/results/instructions.json (a run of some cases or systems, fewer than 3 reps,
+  --no-save   do not write bench/results/instructions.json (a run of some cases or systems, fewer than 3 pairs,
               another --scale or a failed count is never saved)`;
 
-const label = (n: Count, reps: number): string => `${n.case.id}, ${n.system.name}, ${n.rep} of ${reps}`;
+const pairLabel = (n: Count, reps: number): string => `${n.case.id}, ${n.system.name}, pair ${n.pair} of ${reps}, ${n.size === "small" ? "1×" : "3×"}`;
 
 async function main(): Promise<number> {
   let parsed;
@@ -232,22 +187,22 @@ async function main(): Promise<number> {
   const backend = start(node("bench/lb/backend.ts", ...backends.map(String)));
   backend.stdout!.resume();
   backend.stderr!.resume();
-  let outcomes: PromiseSettledResult<Marginal>[];
+  let outcomes: PromiseSettledResult<number>[];
   try {
     for (const p of backends) await listening(p, 30_000, "the backends (bench/lb/backend.ts)", backend);
     outcomes = await atMost(jobs, counts, async (n, slot) => {
+      const k = n.size === "small" ? scale : 3 * scale;
       const t0 = Date.now();
-      let m: Marginal;
+      let instructions: number;
       try {
-        m = await countOnce(n.case, n.system, scale, portsOf(port, slot));
+        instructions = await countOnce(n.case, n.system, k, portsOf(port, slot));
       } catch (e) {
-        // One more try: a count is a minute of the run, and a port still closing or a slow start can fail one.
-        console.error(`  ${label(n, reps)}: failed (${(e as Error).message.split("\n")[0]}); once more`);
-        m = await countOnce(n.case, n.system, scale, portsOf(port, slot));
+        // One more try: a count is a minute of an hour's run, and a port still closing or a slow start can fail one.
+        console.error(`  ${pairLabel(n, reps)}: failed (${(e as Error).message.split("\n")[0]}); once more`);
+        instructions = await countOnce(n.case, n.system, k, portsOf(port, slot));
       }
-      const took = ((Date.now() - t0) / 1000).toFixed(0);
-      console.error(`  ${label(n, reps)}: ${fmt(m.perUnit)} per ${n.case.unit} (${fmt(m.small.instructions)} and ${fmt(m.large.instructions)} in the windows; ${took} s)`);
-      return m;
+      console.error(`  ${pairLabel(n, reps)}: ${fmt(instructions)} instructions (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+      return instructions;
     });
   } finally {
     await stop(backend);
@@ -255,19 +210,27 @@ async function main(): Promise<number> {
   const failed = counts.filter((_, i) => outcomes[i]!.status === "rejected");
   for (const [i, n] of counts.entries()) {
     const o = outcomes[i]!;
-    if (o.status === "rejected") console.error(`${label(n, reps)}: ${(o.reason as Error).message}`);
+    if (o.status === "rejected") console.error(`${pairLabel(n, reps)}: ${(o.reason as Error).message}`);
   }
   const rows: Row[] = [];
   for (const c of cases) {
-    console.log(`\n${c.id}: ${c.about}; instructions per ${c.unit} (callgrind, user space), the difference between windows of ${fmt(unitsAt(c, scale))} and ${fmt(unitsAt(c, 3 * scale))} ${c.unit}s`);
+    console.log(`\n${c.id}: ${c.about}; instructions per ${c.unit} (callgrind, user space), the difference between ${fmt(unitsAt(c, scale))} and ${fmt(unitsAt(c, 3 * scale))} ${c.unit}s`);
     const results: { system: string; per: number[] }[] = [];
     for (const system of c.systems.filter((s) => !wanted || wanted.includes(s.name))) {
-      const per = counts.flatMap((n, i) => {
-        const o = outcomes[i]!;
-        return n.case === c && n.system === system && o.status === "fulfilled" ? [o.value.perUnit] : [];
-      });
+      const per: number[] = [];
+      for (let pair = 1; pair <= reps; pair++) {
+        const at = (size: Count["size"]): number | undefined => {
+          const i = counts.findIndex((n) => n.case === c && n.system === system && n.pair === pair && n.size === size);
+          const o = outcomes[i]!;
+          return o.status === "fulfilled" ? o.value : undefined;
+        };
+        const small = at("small"), large = at("large");
+        if (small !== undefined && large !== undefined) {
+          per.push(marginal({ size: unitsAt(c, scale), instructions: small }, { size: unitsAt(c, 3 * scale), instructions: large }).perUnit);
+        }
+      }
       if (!per.length) {
-        console.log(`  ${system.name.padEnd(28)} nothing counted`);
+        console.log(`  ${system.name.padEnd(28)} no pair counted`);
         continue;
       }
       results.push({ system: system.name, per });
@@ -276,17 +239,16 @@ async function main(): Promise<number> {
     const first = results[0];
     for (const { system, per } of results) {
       const ratio = first && first.system !== system ? `   ${first.system} ÷ this: ${(median(first.per) / median(per)).toFixed(2)}×` : "";
-      const pairs = per.length < reps ? `, ${per.length} of ${reps} counts` : "";
+      const pairs = per.length < reps ? `, ${per.length} of ${reps} pairs` : "";
       console.log(`  ${system.padEnd(28)} ${fmt(median(per)).padStart(9)} per ${c.unit} (${fmt(Math.min(...per))}–${fmt(Math.max(...per))}${pairs})${ratio}`);
     }
   }
   const notes = [
     ...(measured ? [measured] : []),
-    "user-space instructions of the program under valgrind's callgrind, started with its instrumentation off and its young generation at its " +
-      "largest, warmed up, then counted over a window of the load at one size and one at three times it, behind the lb suite's fixed " +
-      "backends; the difference between the two windows' counts ÷ the difference in units " +
+    "user-space instructions of the program under valgrind's callgrind, from its start to its stop, once with the load at one size and " +
+      "once at three times it, behind the lb suite's fixed backends; the difference between the two counts ÷ the difference in units " +
       `(${cases.map((c) => `${c.id}: ${fmt(unitsAt(c, scale))} and ${fmt(unitsAt(c, 3 * scale))} ${c.unit}s`).join("; ")}); ` +
-      `each rep is one program; ${jobs} ran at once, each on its own ports`,
+      `each rep is one such pair; ${jobs} count${jobs === 1 ? "" : "s"} ran at once, each program on its own ports (the counts barely move with the host)`,
   ];
   const valgrind = spawnSync("valgrind", ["--version"], { encoding: "utf8" }).stdout.trim();
   const why = whyNotSaved({ noSave: values["no-save"]!, cases: positionals, systems: wanted, reps, scale, failed: failed.length });

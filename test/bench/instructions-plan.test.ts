@@ -1,29 +1,33 @@
 // `npm run bench:instructions` (bench/instructions/run.ts) takes its counts two at a time on separate ports and saves
 // only a whole run (bench/instructions/plan.ts); these check the schedule, the ports, the pool and the rule for saving.
 import { describe, expect, it } from "vitest";
-import { CASES, fixedYoungGeneration } from "../../bench/instructions/cases";
-import { NODE_FLAGS } from "../../solutions/14-capstone/node-flags";
+import { CASES } from "../../bench/instructions/cases";
 import { atMost, countsOf, highestPort, portsOf, whyNotSaved, type RunShape } from "../../bench/instructions/plan";
 
 describe("the counts of a run", () => {
-  it("counts every system of every case reps times, a system's counts next to each other", () => {
+  it("takes reps pairs of every system of every case, a pair's small and large count next to each other", () => {
     const counts = countsOf(CASES, undefined, 3);
     const systems = CASES.reduce((n, c) => n + c.systems.length, 0);
-    expect(counts).toHaveLength(systems * 3);
-    const first = counts.slice(0, 4).map((n) => [n.case.id, n.system.name, n.rep]);
+    expect(counts).toHaveLength(systems * 3 * 2);
+    const first = counts.slice(0, 4).map((n) => [n.case.id, n.system.name, n.pair, n.size]);
     expect(first).toEqual([
-      ["lb-connection", "hub (splice)", 1],
-      ["lb-connection", "hub (splice)", 2],
-      ["lb-connection", "hub (splice)", 3],
-      ["lb-connection", "node net+pipe", 1],
+      ["lb-connection", "hub (splice)", 1, "small"],
+      ["lb-connection", "hub (splice)", 1, "large"],
+      ["lb-connection", "hub (splice)", 2, "small"],
+      ["lb-connection", "hub (splice)", 2, "large"],
     ]);
-    // Every (case, system, rep) once.
-    expect(new Set(counts.map((n) => `${n.case.id}/${n.system.name}/${n.rep}`)).size).toBe(counts.length);
+    // Every (case, system, pair, size) once.
+    expect(new Set(counts.map((n) => `${n.case.id}/${n.system.name}/${n.pair}/${n.size}`)).size).toBe(counts.length);
   });
 
   it("takes only the systems asked for", () => {
     const counts = countsOf(CASES, ["metrics on", "hub echo"], 1);
-    expect(counts.map((n) => `${n.case.id}/${n.system.name}/${n.rep}`)).toEqual(["obs-request/metrics on/1", "io-echo/hub echo/1"]);
+    expect(counts.map((n) => `${n.case.id}/${n.system.name}/${n.size}`)).toEqual([
+      "obs-request/metrics on/small",
+      "obs-request/metrics on/large",
+      "io-echo/hub echo/small",
+      "io-echo/hub echo/large",
+    ]);
   });
 });
 
@@ -102,7 +106,7 @@ describe("the pool that runs counts", () => {
 describe("which runs are saved to bench/results/instructions.json", () => {
   const full: RunShape = { noSave: false, cases: [], systems: undefined, reps: 3, scale: 1, failed: 0 };
 
-  it("saves a run of every case and system, 3 reps or more, at the default load, every count taken", () => {
+  it("saves a run of every case and system, 3 pairs or more, at the default load, every count taken", () => {
     expect(whyNotSaved(full)).toBeNull();
     expect(whyNotSaved({ ...full, reps: 5 })).toBeNull();
   });
@@ -113,28 +117,7 @@ describe("which runs are saved to bench/results/instructions.json", () => {
     expect(whyNotSaved({ ...full, failed: 2 })).toBe("2 counts failed");
     expect(whyNotSaved({ ...full, cases: ["l7-request"] })).toBe("a run of some cases or systems");
     expect(whyNotSaved({ ...full, systems: ["hub echo"] })).toBe("a run of some cases or systems");
-    expect(whyNotSaved({ ...full, reps: 2 })).toBe("fewer than 3 reps");
+    expect(whyNotSaved({ ...full, reps: 2 })).toBe("fewer than 3 pairs");
     expect(whyNotSaved({ ...full, scale: 2 })).toBe("--scale other than 1");
-  });
-});
-
-describe("how the counted programs are started", () => {
-  it("fixes the young generation at its largest: the flags' own size, or V8's 16 MB", () => {
-    expect(fixedYoungGeneration(["node", "--max-semi-space-size=32", "--import", "tsx", "x.ts"])).toEqual([
-      "node", "--min-semi-space-size=32", "--max-semi-space-size=32", "--import", "tsx", "x.ts",
-    ]);
-    expect(fixedYoungGeneration(["node", "--import", "tsx", "x.ts"])).toEqual([
-      "node", "--min-semi-space-size=16", "--max-semi-space-size=16", "--import", "tsx", "x.ts",
-    ]);
-  });
-
-  it("starts the l7 and obs programs with the balancer's flags, as their suites do, and the lb and io programs without", () => {
-    const ports = portsOf(9350, 0);
-    for (const c of CASES) {
-      for (const s of c.systems) {
-        const flags = s.argv(ports).slice(1).filter((a) => NODE_FLAGS.includes(a));
-        expect([c.id, s.name, flags]).toEqual([c.id, s.name, c.id.startsWith("l7-") || c.id === "obs-request" ? [...NODE_FLAGS] : []]);
-      }
-    }
   });
 });
