@@ -2,6 +2,7 @@
 // at a given size. Chapter 13 reads the counts beside its observing costs; chapters 05, 08 and 11 beside their
 // suites' times (bench/README.md, "Instruction counts").
 import { node } from "../lib/proc";
+import { balancerNode } from "../lib/proxy-bench";
 
 /** Where one count's program listens and forwards: its own listening port, the shared backends, a metrics port. */
 export interface Ports {
@@ -50,9 +51,11 @@ const proxyPorts = (p: Ports): string[] => [String(p.listen), ...p.backends.map(
 /** The obs suite's names for bench/obs/hub-obs-proxy.ts's modes, so the counts read beside its tables. */
 const OBS_MODES = { plain: "metrics off", metrics: "metrics on", "trace-off": "tracing off", "trace-on": "tracing on" } as const;
 
+// The l7 and obs suites start our HTTP proxy and its Node peer with the balancer's flags (`balancerNode`), the lb and
+// io suites their programs with V8's defaults: so do these counts, so that each counts the configuration its suite times.
 const L7_SYSTEMS: readonly System[] = [
-  { name: "hub http proxy", argv: (p) => node("bench/l7/hub-http-proxy.ts", ...proxyPorts(p)) },
-  { name: "node http-proxy keep-alive", argv: (p) => node("bench/l7/node-http-proxy.ts", "keep-alive", ...proxyPorts(p)) },
+  { name: "hub http proxy", argv: (p) => balancerNode("bench/l7/hub-http-proxy.ts", ...proxyPorts(p)) },
+  { name: "node http-proxy keep-alive", argv: (p) => balancerNode("bench/l7/node-http-proxy.ts", "keep-alive", ...proxyPorts(p)) },
 ];
 const SPLICE: System = { name: "hub (splice)", argv: (p) => node("bench/lb/hub-proxy.ts", "splice", ...proxyPorts(p)) };
 const PIPE: System = { name: "node net+pipe", argv: (p) => node("bench/lb/node-pipe.ts", ...proxyPorts(p)) };
@@ -92,7 +95,7 @@ export const CASES: readonly Case[] = [
     unit: "request",
     systems: (["plain", "metrics", "trace-off", "trace-on"] as const).map((mode) => ({
       name: OBS_MODES[mode],
-      argv: (p) => node("bench/obs/hub-obs-proxy.ts", mode, String(p.listen), String(p.metrics), ...p.backends.map(String)),
+      argv: (p) => balancerNode("bench/obs/hub-obs-proxy.ts", mode, String(p.listen), String(p.metrics), ...p.backends.map(String)),
     })),
     // Twice l7-request's requests: at that size one garbage collection more or less moved a pair by a sixth, more
     // than the metrics add to a request (bench/README.md, "Instruction counts").

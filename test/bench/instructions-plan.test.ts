@@ -2,6 +2,7 @@
 // only a whole run (bench/instructions/plan.ts); these check the schedule, the ports, the pool and the rule for saving.
 import { describe, expect, it } from "vitest";
 import { CASES } from "../../bench/instructions/cases";
+import { NODE_FLAGS } from "../../solutions/14-capstone/node-flags";
 import { atMost, countsOf, highestPort, portsOf, whyNotSaved, type RunShape } from "../../bench/instructions/plan";
 
 describe("the counts of a run", () => {
@@ -119,5 +120,17 @@ describe("which runs are saved to bench/results/instructions.json", () => {
     expect(whyNotSaved({ ...full, systems: ["hub echo"] })).toBe("a run of some cases or systems");
     expect(whyNotSaved({ ...full, reps: 2 })).toBe("fewer than 3 pairs");
     expect(whyNotSaved({ ...full, scale: 2 })).toBe("--scale other than 1");
+  });
+});
+
+describe("how the counted programs are started", () => {
+  it("starts the l7 and obs programs with the balancer's flags, as their suites do, and the lb and io programs without", () => {
+    const ports = portsOf(9350, 0);
+    for (const c of CASES) {
+      for (const s of c.systems) {
+        const flags = s.argv(ports).slice(1).filter((a) => NODE_FLAGS.includes(a));
+        expect([c.id, s.name, flags]).toEqual([c.id, s.name, c.id.startsWith("l7-") || c.id === "obs-request" ? [...NODE_FLAGS] : []]);
+      }
+    }
   });
 });
