@@ -2,9 +2,9 @@
 // running at once listens on, how many run at once, and which runs are saved to bench/results/instructions.json.
 //
 // A count is one program's start under callgrind (half a minute, for tsx at callgrind's pace), the load, and its
-// stop; a full run takes about eighty. Callgrind runs a program on one core, so on a machine of several cores counts
-// run side by side (--jobs); what each counts does not depend on what else is running, since the program under
-// callgrind, 20 to 50 times slower than the client and the backends, is the one that sets the pace in either case.
+// stop; a full run takes 84. Callgrind runs a program on one core, so on a machine of several cores counts run side
+// by side (--jobs). The program under callgrind, 20 to 50 times slower than its client and the backends, sets the
+// pace either way: counted two at a time, every system's median came within 5% of one at a time (bench/README.md).
 import type { Case, Ports, System } from "./cases";
 
 /** One run of one system under callgrind, with the load at 1 or 3 times --scale: half of a pair. */
