@@ -5,7 +5,17 @@
 // the instructions a process ran in user space, the same for the same program and inputs whatever else the machine
 // is doing. Run at two sizes of the same load, the difference divided by the difference in size is what one more
 // connection or request costs, start-up and compilation left out.
+//
+// callgrind writes a file per thread (--separate-threads=yes), and the count kept is the main thread's: the one
+// where Node runs the JavaScript, its event loop and the system calls a request makes. V8's background threads
+// (its optimizing compiler, the collector's helpers) and the thread of the module loader's hooks (tsx compiling
+// TypeScript) do work whose amount and timing vary from run to run, so their share of a pair's difference swung by
+// thousands of instructions a request either way while the main thread's held within 2% (bench/README.md).
 import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+
+/** How a count starts its program: callgrind, with a file per thread. */
+export const CALLGRIND = ["valgrind", "--tool=callgrind", "--separate-threads=yes"] as const;
 
 /** The instructions a callgrind output file counts (its `summary:` line, or `totals:`); null when it has neither. */
 export function totalInstructions(text: string): number | null {
@@ -22,6 +32,31 @@ export function instructionsIn(files: readonly string[]): number {
     sum += n;
   }
   return sum;
+}
+
+/**
+ * The thread an output file of a run with --separate-threads counts, from its name (`callgrind.out.<pid>-<thread>`,
+ * thread 1 the main one); null for any other file, such as the empty one under the plain name that the run leaves.
+ */
+export function threadOf(file: string): number | null {
+  const m = /\.\d+-(\d+)$/.exec(basename(file));
+  return m ? Number(m[1]) : null;
+}
+
+/** One run's counts: its main thread's, the one kept, and every thread's together. */
+export interface ThreadCounts {
+  readonly main: number;
+  readonly all: number;
+}
+
+/** The counts of one run's output files; throws when no file counts the main thread. */
+export function threadCounts(files: readonly string[]): ThreadCounts {
+  const threads = files.filter((f) => threadOf(f) !== null);
+  const main = threads.filter((f) => threadOf(f) === 1);
+  if (main.length !== 1) {
+    throw new Error(`no file counts the main thread among ${files.map((f) => basename(f)).join(", ") || "no files"} (callgrind runs with --separate-threads=yes)`);
+  }
+  return { main: instructionsIn(main), all: instructionsIn(threads) };
 }
 
 /** One system's counts at two sizes of the load, and what one more unit of it costs. */

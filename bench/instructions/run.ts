@@ -1,7 +1,7 @@
 // `npm run bench:instructions -- [case …] [--systems a,b] [--reps N] [--scale K] [--jobs J] [--port P]`: what one more connection
 // or request costs our proxies and their Node peers, what observing (metrics, tracing) adds to a request of the HTTP
-// proxy, and one more round trip our echo server and Node's, in user-space instructions counted by valgrind's
-// callgrind (callgrind.ts).
+// proxy, and one more round trip our echo server and Node's, in user-space instructions of the main thread counted by
+// valgrind's callgrind (callgrind.ts: why the main thread).
 //
 // The benchmark suites time the same code side by side and report ratios, but on a shared host the times of
 // identical code fall into fast and slow stretches (bench/README.md, "Instruction counts"). An instruction count
@@ -28,7 +28,7 @@ import { node, repoDir, sleep, start, stop } from "../lib/proc";
 import { finish, fmt, measuredAt, median, spread } from "../lib/report";
 import type { Case as SuiteCase, Row, Suite } from "../lib/suite";
 import { UsageError, usageMessage, wholeNumber } from "../lib/usage";
-import { instructionsIn, marginal } from "./callgrind";
+import { CALLGRIND, marginal, threadCounts, type ThreadCounts } from "./callgrind";
 import { CASES, unitsAt, type Case, type Load, type Ports, type System } from "./cases";
 import { atMost, countsOf, highestPort, portsOf, whyNotSaved, type Count } from "./plan";
 
@@ -78,9 +78,9 @@ async function load(l: Load, port: number): Promise<void> {
 }
 
 /** The instructions `system` ran, from its start to its stop, on `ports`, with the load at size `k` in between. */
-async function countOnce(c: Case, system: System, k: number, ports: Ports): Promise<number> {
+async function countOnce(c: Case, system: System, k: number, ports: Ports): Promise<ThreadCounts> {
   const dir = mkdtempSync(join(tmpdir(), "hub-callgrind-"));
-  const proxy = start(["valgrind", "--tool=callgrind", `--callgrind-out-file=${join(dir, "callgrind.out.%p")}`, ...system.argv(ports)], {}, 3 * STEP_MS);
+  const proxy = start([...CALLGRIND, `--callgrind-out-file=${join(dir, "callgrind.out.%p")}`, ...system.argv(ports)], {}, 3 * STEP_MS);
   let log = "";
   proxy.stdout!.resume();
   proxy.stderr!.on("data", (d: Buffer) => (log = (log + d).slice(-4000)));
@@ -91,12 +91,18 @@ async function countOnce(c: Case, system: System, k: number, ports: Ports): Prom
     const code = await exited(proxy, STEP_MS);
     const files = readdirSync(dir).filter((f) => f.startsWith("callgrind.out.")).map((f) => join(dir, f));
     if (!files.length) throw new Error(`${system.name}: callgrind wrote no counts (exit ${code}):\n${log.trim()}`);
-    return instructionsIn(files);
+    return threadCounts(files);
   } finally {
     await stop(proxy, "SIGKILL");
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * The figure of a system's every thread, saved beside its main thread's: what the counts were before they kept the
+ * main thread's, and what V8's helper threads add (their share of the collector's work among it).
+ */
+const everyThreadOf = (system: string): string => `${system}, every thread`;
 
 /** What a saved run's table calls case `c`'s figure, and its unit: "lb-connection", "instructions/connection". */
 const unitOf = (c: Case): string => `instructions/${c.unit}`;
@@ -187,13 +193,13 @@ async function main(): Promise<number> {
   const backend = start(node("bench/lb/backend.ts", ...backends.map(String)));
   backend.stdout!.resume();
   backend.stderr!.resume();
-  let outcomes: PromiseSettledResult<number>[];
+  let outcomes: PromiseSettledResult<ThreadCounts>[];
   try {
     for (const p of backends) await listening(p, 30_000, "the backends (bench/lb/backend.ts)", backend);
     outcomes = await atMost(jobs, counts, async (n, slot) => {
       const k = n.size === "small" ? scale : 3 * scale;
       const t0 = Date.now();
-      let instructions: number;
+      let instructions: ThreadCounts;
       try {
         instructions = await countOnce(n.case, n.system, k, portsOf(port, slot));
       } catch (e) {
@@ -201,7 +207,8 @@ async function main(): Promise<number> {
         console.error(`  ${pairLabel(n, reps)}: failed (${(e as Error).message.split("\n")[0]}); once more`);
         instructions = await countOnce(n.case, n.system, k, portsOf(port, slot));
       }
-      console.error(`  ${pairLabel(n, reps)}: ${fmt(instructions)} instructions (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+      const seconds = ((Date.now() - t0) / 1000).toFixed(0);
+      console.error(`  ${pairLabel(n, reps)}: ${fmt(instructions.main)} instructions, ${fmt(instructions.all)} with every thread (${seconds} s)`);
       return instructions;
     });
   } finally {
@@ -213,42 +220,48 @@ async function main(): Promise<number> {
     if (o.status === "rejected") console.error(`${pairLabel(n, reps)}: ${(o.reason as Error).message}`);
   }
   const rows: Row[] = [];
+  const range = (xs: number[]): string => `${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`;
   for (const c of cases) {
-    console.log(`\n${c.id}: ${c.about}; instructions per ${c.unit} (callgrind, user space), the difference between ${fmt(unitsAt(c, scale))} and ${fmt(unitsAt(c, 3 * scale))} ${c.unit}s`);
-    const results: { system: string; per: number[] }[] = [];
+    console.log(`\n${c.id}: ${c.about}; instructions of the main thread per ${c.unit} (callgrind, user space), the difference between ${fmt(unitsAt(c, scale))} and ${fmt(unitsAt(c, 3 * scale))} ${c.unit}s`);
+    const results: { system: string; per: number[]; all: number[] }[] = [];
     for (const system of c.systems.filter((s) => !wanted || wanted.includes(s.name))) {
       const per: number[] = [];
+      const all: number[] = [];
       for (let pair = 1; pair <= reps; pair++) {
-        const at = (size: Count["size"]): number | undefined => {
+        const at = (size: Count["size"]): ThreadCounts | undefined => {
           const i = counts.findIndex((n) => n.case === c && n.system === system && n.pair === pair && n.size === size);
           const o = outcomes[i]!;
           return o.status === "fulfilled" ? o.value : undefined;
         };
         const small = at("small"), large = at("large");
-        if (small !== undefined && large !== undefined) {
-          per.push(marginal({ size: unitsAt(c, scale), instructions: small }, { size: unitsAt(c, 3 * scale), instructions: large }).perUnit);
-        }
+        if (small === undefined || large === undefined) continue;
+        const perUnit = (pick: keyof ThreadCounts): number =>
+          marginal({ size: unitsAt(c, scale), instructions: small[pick] }, { size: unitsAt(c, 3 * scale), instructions: large[pick] }).perUnit;
+        per.push(perUnit("main"));
+        all.push(perUnit("all"));
       }
       if (!per.length) {
         console.log(`  ${system.name.padEnd(28)} no pair counted`);
         continue;
       }
-      results.push({ system: system.name, per });
+      results.push({ system: system.name, per, all });
       rows.push({ case: c.id, system: system.name, unit: unitOf(c), better: "lower", ...spread(per) });
+      rows.push({ case: c.id, system: everyThreadOf(system.name), unit: unitOf(c), better: "lower", ...spread(all) });
     }
     const first = results[0];
-    for (const { system, per } of results) {
+    for (const { system, per, all } of results) {
       const ratio = first && first.system !== system ? `   ${first.system} ÷ this: ${(median(first.per) / median(per)).toFixed(2)}×` : "";
       const pairs = per.length < reps ? `, ${per.length} of ${reps} pairs` : "";
-      console.log(`  ${system.padEnd(28)} ${fmt(median(per)).padStart(9)} per ${c.unit} (${fmt(Math.min(...per))}–${fmt(Math.max(...per))}${pairs})${ratio}`);
+      console.log(`  ${system.padEnd(28)} ${range(per).padStart(28)} per ${c.unit}${pairs}${ratio}   every thread: ${range(all)}`);
     }
   }
   const notes = [
     ...(measured ? [measured] : []),
-    "user-space instructions of the program under valgrind's callgrind, from its start to its stop, once with the load at one size and " +
+    "user-space instructions of the program's main thread under valgrind's callgrind, from its start to its stop, once with the load at one size and " +
       "once at three times it, behind the lb suite's fixed backends; the difference between the two counts ÷ the difference in units " +
       `(${cases.map((c) => `${c.id}: ${fmt(unitsAt(c, scale))} and ${fmt(unitsAt(c, 3 * scale))} ${c.unit}s`).join("; ")}); ` +
       `each rep is one such pair; ${jobs} count${jobs === 1 ? "" : "s"} ran at once, each program on its own ports (the counts barely move with the host)`,
+    `"<system>, every thread": the same pairs with every thread of the program counted (V8's compiler and the collector's helpers, the module loader's)`,
   ];
   const valgrind = spawnSync("valgrind", ["--version"], { encoding: "utf8" }).stdout.trim();
   const why = whyNotSaved({ noSave: values["no-save"]!, cases: positionals, systems: wanted, reps, scale, failed: failed.length });

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { instructionsIn, marginal, totalInstructions } from "../../bench/instructions/callgrind";
+import { instructionsIn, marginal, threadCounts, threadOf, totalInstructions } from "../../bench/instructions/callgrind";
 
 // The head and tail of a real callgrind output file, counts shortened.
 const OUT = "# callgrind format\nversion: 1\ncreator: callgrind-3.19.0\npid: 888\ncmd:  node --import tsx bench/lb/hub-proxy.ts\npart: 1\n\npositions: line\nevents: Ir\nsummary: 1258058732\n\n\nfn=(1) 0x0000000000108090\n0 3\n\ntotals: 1258058732\n";
@@ -28,6 +28,29 @@ describe("instruction counts from callgrind", () => {
       expect(instructionsIn([join(dir, "a"), join(dir, "b")])).toBe(1258059732);
       writeFileSync(join(dir, "c"), "not callgrind\n");
       expect(() => instructionsIn([join(dir, "a"), join(dir, "c")])).toThrow(/\/c: no "summary:" or "totals:" line/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("knows each thread's file of a run with --separate-threads by its name, thread 1 the main one", () => {
+    expect(threadOf("/tmp/x/callgrind.out.1413-01")).toBe(1);
+    expect(threadOf("callgrind.out.1413-12")).toBe(12);
+    // The run also leaves an empty file under the plain name: no thread's.
+    expect(threadOf("/tmp/x/callgrind.out.1413")).toBeNull();
+  });
+
+  it("keeps the main thread's count of a run, with every thread's beside it, and refuses a run without the main thread's", () => {
+    const dir = mkdtempSync(join(tmpdir(), "hub-cg-"));
+    try {
+      const at = (name: string): string => join(dir, name);
+      writeFileSync(at("callgrind.out.7"), ""); // what callgrind leaves under the plain name
+      writeFileSync(at("callgrind.out.7-01"), OUT.replaceAll("1258058732", "2000"));
+      writeFileSync(at("callgrind.out.7-02"), OUT.replaceAll("1258058732", "30"));
+      writeFileSync(at("callgrind.out.7-12"), OUT.replaceAll("1258058732", "700"));
+      const files = ["callgrind.out.7", "callgrind.out.7-01", "callgrind.out.7-02", "callgrind.out.7-12"].map(at);
+      expect(threadCounts(files)).toEqual({ main: 2000, all: 2730 });
+      expect(() => threadCounts([at("callgrind.out.7"), at("callgrind.out.7-02")])).toThrow(/no file counts the main thread among callgrind\.out\.7, callgrind\.out\.7-02/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
