@@ -71,3 +71,17 @@ export function marginal(small: { size: number; instructions: number }, large: {
   if (!(large.size > small.size)) throw new Error(`the large run (${large.size}) must be larger than the small one (${small.size})`);
   return { small, large, perUnit: (large.instructions - small.instructions) / (large.size - small.size) };
 }
+
+/**
+ * Node flags every counted program gets. A fixed hash seed: V8 picks its seed at random at start-up and searches
+ * for primes from it, a search of random length (`detail::sprp`: 4 to 16 million instructions in one run or
+ * another), which landed in a pair's difference as up to 800 instructions a request. With the seed fixed, two starts
+ * of `node -e 1` counted 509,368,967 and 509,370,142 instructions, the search the same 8,261,982 in both.
+ */
+export const COUNTED_NODE_FLAGS = ["--hash-seed=1"] as const;
+
+/** A Node program's command line with `flags` given to Node itself (after the executable, before the script). */
+export function withNodeFlags(argv: readonly string[], flags: readonly string[]): string[] {
+  if (argv[0] !== process.execPath) throw new Error(`not a Node command line: ${argv.join(" ")}`);
+  return [argv[0], ...flags, ...argv.slice(1)];
+}

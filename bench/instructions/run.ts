@@ -18,8 +18,10 @@
 // A run of every case and system at the default load, with 3 pairs or more, is saved to bench/results/instructions.json
 // like a suite's (the "instructions" suite of tools/lib/bench-tables.ts): bench/README.md's and the chapters' tables and
 // figures of it are generated, and go stale when the code counted changes.
+// With --breakdown, one pair of one case's systems is taken with V8's perf map and read function by function
+// (breakdown.ts): where the instructions of one more unit go, and where two systems differ. Never saved.
 import { spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -28,7 +30,8 @@ import { node, repoDir, sleep, start, stop } from "../lib/proc";
 import { finish, fmt, measuredAt, median, spread } from "../lib/report";
 import type { Case as SuiteCase, Row, Suite } from "../lib/suite";
 import { UsageError, usageMessage, wholeNumber } from "../lib/usage";
-import { CALLGRIND, marginal, threadCounts, type ThreadCounts } from "./callgrind";
+import { breakdownLines, named, parseAnnotate, parsePerfMap, perUnit as functionsPerUnit, type FunctionCounts, type SystemBreakdown } from "./breakdown";
+import { CALLGRIND, COUNTED_NODE_FLAGS, marginal, threadCounts, threadOf, withNodeFlags, type ThreadCounts } from "./callgrind";
 import { CASES, unitsAt, type Case, type Load, type Ports, type System } from "./cases";
 import { atMost, countsOf, highestPort, portsOf, whyNotSaved, type Count } from "./plan";
 
@@ -77,10 +80,22 @@ async function load(l: Load, port: number): Promise<void> {
   if (code !== 0 || !out.includes("done")) throw new Error(`the client failed (exit ${code}): ${out.trim()}`);
 }
 
-/** The instructions `system` ran, from its start to its stop, on `ports`, with the load at size `k` in between. */
-async function countOnce(c: Case, system: System, k: number, ports: Ports): Promise<ThreadCounts> {
+/** One count: the run's instructions, and with --breakdown its main thread's functions, each with its own count. */
+interface Counted {
+  readonly threads: ThreadCounts;
+  readonly functions: FunctionCounts | null;
+}
+
+/**
+ * The instructions `system` ran, from its start to its stop, on `ports`, with the load at size `k` in between; with
+ * `breakdown`, also its main thread's function by function, the compiled JavaScript named by V8's perf map.
+ */
+async function countOnce(c: Case, system: System, k: number, ports: Ports, breakdown: boolean): Promise<Counted> {
   const dir = mkdtempSync(join(tmpdir(), "hub-callgrind-"));
-  const proxy = start([...CALLGRIND, `--callgrind-out-file=${join(dir, "callgrind.out.%p")}`, ...system.argv(ports)], {}, 3 * STEP_MS);
+  const flags = [...COUNTED_NODE_FLAGS, ...(breakdown ? ["--perf-basic-prof"] : [])];
+  const proxy = start([...CALLGRIND, `--callgrind-out-file=${join(dir, "callgrind.out.%p")}`, ...withNodeFlags(system.argv(ports), flags)], {}, 3 * STEP_MS);
+  // V8 writes its map where perf looks for it, under the process's id (callgrind runs the program in its own process).
+  const perfMap = `/tmp/perf-${proxy.pid}.map`;
   let log = "";
   proxy.stdout!.resume();
   proxy.stderr!.on("data", (d: Buffer) => (log = (log + d).slice(-4000)));
@@ -91,18 +106,34 @@ async function countOnce(c: Case, system: System, k: number, ports: Ports): Prom
     const code = await exited(proxy, STEP_MS);
     const files = readdirSync(dir).filter((f) => f.startsWith("callgrind.out.")).map((f) => join(dir, f));
     if (!files.length) throw new Error(`${system.name}: callgrind wrote no counts (exit ${code}):\n${log.trim()}`);
-    return threadCounts(files);
+    const threads = threadCounts(files);
+    return { threads, functions: breakdown ? functionsOf(files.find((f) => threadOf(f) === 1)!, perfMap) : null };
   } finally {
     await stop(proxy, "SIGKILL");
     rmSync(dir, { recursive: true, force: true });
+    if (breakdown) rmSync(perfMap, { force: true });
   }
+}
+
+/** A main thread's functions and their own counts, from callgrind_annotate, the compiled JavaScript named from `perfMap`. */
+function functionsOf(mainFile: string, perfMap: string): FunctionCounts {
+  const annotate = spawnSync("callgrind_annotate", ["--inclusive=no", "--threshold=100", mainFile], { encoding: "utf8", maxBuffer: 256 << 20 });
+  if (annotate.status !== 0) throw new Error(`callgrind_annotate failed: ${annotate.stderr.trim()}`);
+  let map = null;
+  try {
+    map = parsePerfMap(readFileSync(perfMap, "utf8"));
+  } catch {
+    console.error(`  no perf map at ${perfMap}: compiled JavaScript stays unnamed`);
+  }
+  return named(parseAnnotate(annotate.stdout), map, repoDir);
 }
 
 /**
  * The figure of a system's every thread, saved beside its main thread's: what the counts were before they kept the
  * main thread's, and what V8's helper threads add (their share of the collector's work among it).
  */
-const everyThreadOf = (system: string): string => `${system}, every thread`;
+const EVERY_THREAD = ", every thread";
+const everyThreadOf = (system: string): string => `${system}${EVERY_THREAD}`;
 
 /** What a saved run's table calls case `c`'s figure, and its unit: "lb-connection", "instructions/connection". */
 const unitOf = (c: Case): string => `instructions/${c.unit}`;
@@ -114,6 +145,8 @@ const SAVED: Suite = {
   cases: CASES.map((c): SuiteCase => ({ id: c.id, name: c.id, unit: unitOf(c), quantity: "instructions", better: "lower", n: unitsAt(c, 1) })),
   systems: [],
   subject: "hub http proxy",
+  // Every thread's count beside every thread's, the main thread's beside the main thread's.
+  subjectFor: (peer) => (peer.endsWith(EVERY_THREAD) ? everyThreadOf("hub http proxy") : "hub http proxy"),
   aims: () => [],
 };
 
@@ -121,6 +154,7 @@ const SAVED: Suite = {
 const DEFAULT_JOBS = Math.max(1, Math.min(2, availableParallelism()));
 
 const USAGE = `usage: npm run bench:instructions -- [case …] [--systems a,b] [--reps N] [--scale K] [--jobs J] [--port P] [--no-save]
+       npm run bench:instructions -- case [--systems a,b] --breakdown [--top N]
   case        ${CASES.map((c) => c.id).join(", ")} (all by default)
   --systems   only these systems, comma-separated (each case names its own)
   --reps N    pairs of runs per system (default 3): the median per unit, with the range of the pairs
@@ -129,7 +163,10 @@ const USAGE = `usage: npm run bench:instructions -- [case …] [--systems a,b] [
   --port P    the first program on P and its metrics listener on P+4, the backends on P+1 to P+3, each further job's
               program 5 ports up (default 9350)
   --no-save   do not write bench/results/instructions.json (a run of some cases or systems, fewer than 3 pairs,
-              another --scale or a failed count is never saved)`;
+              another --scale or a failed count is never saved)
+  --breakdown one pair per system, its main thread's instructions per unit function by function (the compiled
+              JavaScript named by V8's --perf-basic-prof), set beside the first system's; never saved
+  --top N     the functions a breakdown lists (default 25)`;
 
 const pairLabel = (n: Count, reps: number): string => `${n.case.id}, ${n.system.name}, pair ${n.pair} of ${reps}, ${n.size === "small" ? "1×" : "3×"}`;
 
@@ -145,6 +182,8 @@ async function main(): Promise<number> {
         jobs: { type: "string", default: String(DEFAULT_JOBS) },
         port: { type: "string", default: "9350" },
         "no-save": { type: "boolean", default: false },
+        breakdown: { type: "boolean", default: false },
+        top: { type: "string", default: "25" },
         help: { type: "boolean", default: false },
       },
     });
@@ -163,10 +202,14 @@ async function main(): Promise<number> {
     return 2;
   }
   const scale = Number(values.scale);
-  let reps: number, jobs: number, port: number;
+  const breakdown = values.breakdown!;
+  let reps: number, jobs: number, port: number, top: number;
   try {
     if (!(scale > 0)) throw new UsageError(`--scale must be a positive number, not "${values.scale}"`);
     reps = wholeNumber("--reps", values.reps);
+    top = wholeNumber("--top", values.top);
+    if (breakdown && positionals.length !== 1) throw new UsageError("--breakdown takes one case");
+    if (breakdown) reps = 1;
     jobs = wholeNumber("--jobs", values.jobs, 1, 8);
     port = wholeNumber("--port", values.port, 1024, highestPort(jobs));
   } catch (e) {
@@ -193,23 +236,23 @@ async function main(): Promise<number> {
   const backend = start(node("bench/lb/backend.ts", ...backends.map(String)));
   backend.stdout!.resume();
   backend.stderr!.resume();
-  let outcomes: PromiseSettledResult<ThreadCounts>[];
+  let outcomes: PromiseSettledResult<Counted>[];
   try {
     for (const p of backends) await listening(p, 30_000, "the backends (bench/lb/backend.ts)", backend);
     outcomes = await atMost(jobs, counts, async (n, slot) => {
       const k = n.size === "small" ? scale : 3 * scale;
       const t0 = Date.now();
-      let instructions: ThreadCounts;
+      let counted: Counted;
       try {
-        instructions = await countOnce(n.case, n.system, k, portsOf(port, slot));
+        counted = await countOnce(n.case, n.system, k, portsOf(port, slot), breakdown);
       } catch (e) {
         // One more try: a count is a minute of an hour's run, and a port still closing or a slow start can fail one.
         console.error(`  ${pairLabel(n, reps)}: failed (${(e as Error).message.split("\n")[0]}); once more`);
-        instructions = await countOnce(n.case, n.system, k, portsOf(port, slot));
+        counted = await countOnce(n.case, n.system, k, portsOf(port, slot), breakdown);
       }
       const seconds = ((Date.now() - t0) / 1000).toFixed(0);
-      console.error(`  ${pairLabel(n, reps)}: ${fmt(instructions.main)} instructions, ${fmt(instructions.all)} with every thread (${seconds} s)`);
-      return instructions;
+      console.error(`  ${pairLabel(n, reps)}: ${fmt(counted.threads.main)} instructions, ${fmt(counted.threads.all)} with every thread (${seconds} s)`);
+      return counted;
     });
   } finally {
     await stop(backend);
@@ -224,11 +267,12 @@ async function main(): Promise<number> {
   for (const c of cases) {
     console.log(`\n${c.id}: ${c.about}; instructions of the main thread per ${c.unit} (callgrind, user space), the difference between ${fmt(unitsAt(c, scale))} and ${fmt(unitsAt(c, 3 * scale))} ${c.unit}s`);
     const results: { system: string; per: number[]; all: number[] }[] = [];
+    const breakdowns: SystemBreakdown[] = [];
     for (const system of c.systems.filter((s) => !wanted || wanted.includes(s.name))) {
       const per: number[] = [];
       const all: number[] = [];
       for (let pair = 1; pair <= reps; pair++) {
-        const at = (size: Count["size"]): ThreadCounts | undefined => {
+        const at = (size: Count["size"]): Counted | undefined => {
           const i = counts.findIndex((n) => n.case === c && n.system === system && n.pair === pair && n.size === size);
           const o = outcomes[i]!;
           return o.status === "fulfilled" ? o.value : undefined;
@@ -236,7 +280,10 @@ async function main(): Promise<number> {
         const small = at("small"), large = at("large");
         if (small === undefined || large === undefined) continue;
         const perUnit = (pick: keyof ThreadCounts): number =>
-          marginal({ size: unitsAt(c, scale), instructions: small[pick] }, { size: unitsAt(c, 3 * scale), instructions: large[pick] }).perUnit;
+          marginal({ size: unitsAt(c, scale), instructions: small.threads[pick] }, { size: unitsAt(c, 3 * scale), instructions: large.threads[pick] }).perUnit;
+        if (small.functions && large.functions) {
+          breakdowns.push({ system: system.name, perUnit: functionsPerUnit(small.functions, large.functions, unitsAt(c, 3 * scale) - unitsAt(c, scale)) });
+        }
         per.push(perUnit("main"));
         all.push(perUnit("all"));
       }
@@ -254,6 +301,14 @@ async function main(): Promise<number> {
       const pairs = per.length < reps ? `, ${per.length} of ${reps} pairs` : "";
       console.log(`  ${system.padEnd(28)} ${range(per).padStart(28)} per ${c.unit}${pairs}${ratio}   every thread: ${range(all)}`);
     }
+    if (breakdowns.length) {
+      console.log(`\n${c.id}, main thread, instructions per ${c.unit} function by function (each function's own, one pair, --perf-basic-prof):`);
+      for (const line of breakdownLines(breakdowns, top)) console.log(line);
+    }
+  }
+  if (breakdown) {
+    console.log("\nnot saved: a breakdown (one pair, run with --perf-basic-prof)");
+    return failed.length ? 1 : 0;
   }
   const notes = [
     ...(measured ? [measured] : []),

@@ -25,15 +25,16 @@ export function spread(xs: readonly number[]): Pick<Row, "value" | "min" | "max"
 export function ratios(suite: Suite, rows: readonly Row[]): Ratio[] {
   const out: Ratio[] = [];
   for (const c of suite.cases) {
-    const mine = rows.find((r) => r.case === c.name && r.system === suite.subject);
-    if (!mine) continue;
     for (const peer of rows) {
-      if (peer.case !== c.name || peer.system === suite.subject) continue;
+      const subject = suite.subjectFor ? suite.subjectFor(peer.system) : suite.subject;
+      if (peer.case !== c.name || subject === null || peer.system === subject) continue;
+      const mine = rows.find((r) => r.case === c.name && r.system === subject);
+      if (!mine) continue;
       out.push({
         case: c.name,
         vs: peer.system,
         ratio: round(pairedRatio(mine, peer), 3),
-        meaning: `${suite.subject} ${c.quantity} / ${peer.system} ${c.quantity}`,
+        meaning: `${subject} ${c.quantity} / ${peer.system} ${c.quantity}`,
       });
     }
   }

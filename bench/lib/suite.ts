@@ -67,6 +67,11 @@ export interface Suite {
   readonly systems: readonly System[];
   /** The system whose ratios to every other system are reported ("hub"). */
   readonly subject: string;
+  /**
+   * The row a peer's ratio is taken against, where that is not the subject's own: the instruction counts set a
+   * system's every-thread figure against the subject's every-thread figure, not its main thread's. Null: no ratio.
+   */
+  readonly subjectFor?: (peer: string) => string | null;
   /** Paths (from the repository root) of the code measured, so a run can say if they had uncommitted changes. */
   readonly sources?: readonly string[];
   /** The suite's aims, each naming the figure that decides it, judged on the rows of this run. */

@@ -1,14 +1,14 @@
 // `npm run bench:instructions` (bench/instructions/run.ts) reads callgrind's counts and turns two runs into a cost
 // per connection or request (bench/instructions/callgrind.ts); these check that arithmetic and the reading of its
 // files, and that its load (bench/instructions/client.ts) sends what it says and counts every answer.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { instructionsIn, marginal, threadCounts, threadOf, totalInstructions } from "../../bench/instructions/callgrind";
+import { COUNTED_NODE_FLAGS, instructionsIn, marginal, threadCounts, threadOf, totalInstructions, withNodeFlags } from "../../bench/instructions/callgrind";
 
 // The head and tail of a real callgrind output file, counts shortened.
 const OUT = "# callgrind format\nversion: 1\ncreator: callgrind-3.19.0\npid: 888\ncmd:  node --import tsx bench/lb/hub-proxy.ts\npart: 1\n\npositions: line\nevents: Ir\nsummary: 1258058732\n\n\nfn=(1) 0x0000000000108090\n0 3\n\ntotals: 1258058732\n";
@@ -123,5 +123,15 @@ describe("the load of npm run bench:instructions", { timeout: 30_000 }, () => {
     expect(r.status).toBe(2);
     expect(r.out).toContain('client: takes port, connections, requests, concurrency and, for an echo server, "echo"; got 9 1 1');
     expect((await client("9", "1", "1", "1", "echo", "x")).status).toBe(2);
+  });
+});
+
+describe("the Node flags of a counted program", () => {
+  it("puts them after the executable, refuses a command line that is not Node's, and Node accepts them", () => {
+    expect(withNodeFlags([process.execPath, "--import", "tsx", "a.ts"], ["--hash-seed=1"])).toEqual([process.execPath, "--hash-seed=1", "--import", "tsx", "a.ts"]);
+    expect(() => withNodeFlags(["python3", "a.py"], ["--hash-seed=1"])).toThrow(/not a Node command line/);
+    const run = spawnSync(process.execPath, [...COUNTED_NODE_FLAGS, "-e", "process.stdout.write('ok')"], { encoding: "utf8" });
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toBe("ok");
   });
 });

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { finish, lostPeers, median, spread, type Results } from "../../bench/lib/report";
+import { finish, lostPeers, median, ratios, spread, type Results } from "../../bench/lib/report";
 import type { Row, Suite } from "../../bench/lib/suite";
 
 describe("a row's figures from its reps", () => {
@@ -108,5 +108,26 @@ describe("a saved run, over the result it replaces", () => {
     const { written } = finishOver(null, [row("hub", 110), row("nginx", 100)]);
     expect(written.previous).toBeUndefined();
     expect(written.notes).toEqual(["measured at commit 89abcde"]);
+  });
+});
+
+describe("the ratios a run reports", () => {
+  const row = (system: string, value: number): Row => ({ case: "c", system, unit: "instructions/request", better: "lower", ...spread([value]) });
+  const suite = (subjectFor?: Suite["subjectFor"]): Suite => ({
+    name: "s", title: "s", subject: "hub", systems: [], aims: () => [], ...(subjectFor ? { subjectFor } : {}),
+    cases: [{ id: "c", name: "c", unit: "instructions/request", quantity: "instructions", better: "lower", n: 1 }],
+  });
+  const rows = [row("hub", 100), row("hub, every thread", 120), row("node", 200), row("node, every thread", 300)];
+
+  it("sets the subject against every other row", () => {
+    expect(ratios(suite(), rows).map((r) => [r.vs, r.ratio])).toEqual([["hub, every thread", 0.833], ["node", 0.5], ["node, every thread", 0.333]]);
+  });
+
+  it("sets a row against the row its suite names for it, like against like", () => {
+    const likeForLike = suite((peer) => (peer.endsWith(", every thread") ? "hub, every thread" : "hub"));
+    const out = ratios(likeForLike, rows);
+    expect(out.map((r) => [r.vs, r.ratio])).toEqual([["node", 0.5], ["node, every thread", 0.4]]);
+    expect(out[1]!.meaning).toBe("hub, every thread instructions / node, every thread instructions");
+    expect(ratios(suite(() => null), rows)).toEqual([]);
   });
 });
