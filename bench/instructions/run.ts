@@ -30,7 +30,7 @@ import { node, repoDir, sleep, start, stop } from "../lib/proc";
 import { finish, fmt, measuredAt, median, spread } from "../lib/report";
 import type { Case as SuiteCase, Row, Suite } from "../lib/suite";
 import { UsageError, usageMessage, wholeNumber } from "../lib/usage";
-import { breakdownLines, named, parseAnnotate, parsePerfMap, perUnit as functionsPerUnit, type FunctionCounts, type SystemBreakdown } from "./breakdown";
+import { breakdownLines, named, parseAnnotate, parsePerfMap, perUnit as functionsPerUnit, type FunctionCounts, type PerfMap, type SystemBreakdown } from "./breakdown";
 import { CALLGRIND, COUNTED_NODE_FLAGS, marginal, threadCounts, threadOf, withNodeFlags, type ThreadCounts } from "./callgrind";
 import { CASES, unitsAt, type Case, type Load, type Ports, type System } from "./cases";
 import { atMost, countsOf, highestPort, portsOf, whyNotSaved, type Count } from "./plan";
@@ -119,7 +119,7 @@ async function countOnce(c: Case, system: System, k: number, ports: Ports, break
 function functionsOf(mainFile: string, perfMap: string): FunctionCounts {
   const annotate = spawnSync("callgrind_annotate", ["--inclusive=no", "--threshold=100", mainFile], { encoding: "utf8", maxBuffer: 256 << 20 });
   if (annotate.status !== 0) throw new Error(`callgrind_annotate failed: ${annotate.stderr.trim()}`);
-  let map = null;
+  let map: PerfMap | null = null;
   try {
     map = parsePerfMap(readFileSync(perfMap, "utf8"));
   } catch {
