@@ -10,6 +10,7 @@
 //
 // Names are approximate where V8 moves or reuses code: callgrind keeps a function at the address it first ran at,
 // and the map's later entry for an address wins.
+import { marginal } from "./callgrind";
 
 /** Each function's own instructions, by name. */
 export type FunctionCounts = ReadonlyMap<string, number>;
@@ -72,10 +73,16 @@ export function nameOf(fn: string, map: PerfMap | null, root: string): string {
   return name.replaceAll(`file://${root}/`, "").replaceAll(`${root}/`, "").replace(/'\d+/g, "").replace(/^\?\?\?:/, "").trim();
 }
 
-/** Each function's own instructions over a pair of runs, per unit of the load: (large − small) ÷ `units`. */
-export function perUnit(small: FunctionCounts, large: FunctionCounts, units: number): Map<string, number> {
+/**
+ * Each function's own instructions over a pair of runs at two sizes of the load, per unit of it: what `marginal`
+ * makes of the runs' totals, function by function.
+ */
+export function perUnit(small: FunctionCounts, large: FunctionCounts, sizes: { small: number; large: number }): Map<string, number> {
   const out = new Map<string, number>();
-  for (const name of new Set([...small.keys(), ...large.keys()])) out.set(name, ((large.get(name) ?? 0) - (small.get(name) ?? 0)) / units);
+  for (const name of new Set([...small.keys(), ...large.keys()])) {
+    const { perUnit } = marginal({ size: sizes.small, instructions: small.get(name) ?? 0 }, { size: sizes.large, instructions: large.get(name) ?? 0 });
+    out.set(name, perUnit);
+  }
   return out;
 }
 
@@ -129,7 +136,10 @@ export function kindOf(name: string): Kind {
 /** Sums by kind, every kind present (zero where none). */
 export function byKind(counts: FunctionCounts): Map<Kind, number> {
   const out = new Map<Kind, number>(KINDS.map((k) => [k, 0]));
-  for (const [name, n] of counts) out.set(kindOf(name), out.get(kindOf(name))! + n);
+  for (const [name, n] of counts) {
+    const kind = kindOf(name);
+    out.set(kind, out.get(kind)! + n);
+  }
   return out;
 }
 

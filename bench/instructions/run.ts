@@ -138,15 +138,18 @@ const everyThreadOf = (system: string): string => `${system}${EVERY_THREAD}`;
 /** What a saved run's table calls case `c`'s figure, and its unit: "lb-connection", "instructions/connection". */
 const unitOf = (c: Case): string => `instructions/${c.unit}`;
 
+/** The system the saved result's ratios are about. */
+const SUBJECT = "hub http proxy";
+
 /** The saved result: a suite of these cases, no aims (the suites judge the goals), the HTTP proxy as its subject. */
 const SAVED: Suite = {
   name: "instructions",
   title: "instructions: what one more connection, request or round trip costs, counted by callgrind",
   cases: CASES.map((c): SuiteCase => ({ id: c.id, name: c.id, unit: unitOf(c), quantity: "instructions", better: "lower", n: unitsAt(c, 1) })),
   systems: [],
-  subject: "hub http proxy",
+  subject: SUBJECT,
   // Every thread's count beside every thread's, the main thread's beside the main thread's.
-  subjectFor: (peer) => (peer.endsWith(EVERY_THREAD) ? everyThreadOf("hub http proxy") : "hub http proxy"),
+  subjectFor: (peer) => (peer.endsWith(EVERY_THREAD) ? everyThreadOf(SUBJECT) : SUBJECT),
   aims: () => [],
 };
 
@@ -282,7 +285,7 @@ async function main(): Promise<number> {
         const perUnit = (pick: keyof ThreadCounts): number =>
           marginal({ size: unitsAt(c, scale), instructions: small.threads[pick] }, { size: unitsAt(c, 3 * scale), instructions: large.threads[pick] }).perUnit;
         if (small.functions && large.functions) {
-          breakdowns.push({ system: system.name, perUnit: functionsPerUnit(small.functions, large.functions, unitsAt(c, 3 * scale) - unitsAt(c, scale)) });
+          breakdowns.push({ system: system.name, perUnit: functionsPerUnit(small.functions, large.functions, { small: unitsAt(c, scale), large: unitsAt(c, 3 * scale) }) });
         }
         per.push(perUnit("main"));
         all.push(perUnit("all"));

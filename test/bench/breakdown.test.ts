@@ -64,7 +64,8 @@ describe("a breakdown of a count, function by function", () => {
   it("subtracts a pair's runs per unit, a function found in one run only counting from zero in the other", () => {
     const small = new Map([["a", 1000], ["b", 500]]);
     const large = new Map([["a", 5000], ["c", 400]]);
-    expect(Object.fromEntries(perUnit(small, large, 100))).toEqual({ a: 40, b: -5, c: 4 });
+    expect(Object.fromEntries(perUnit(small, large, { small: 100, large: 200 }))).toEqual({ a: 40, b: -5, c: 4 });
+    expect(() => perUnit(small, large, { small: 200, large: 200 })).toThrow(/must be larger/);
   });
 
   it("sorts functions into kinds of code", () => {
