@@ -496,6 +496,31 @@ describe("task 5: the green server", () => {
     expect(result[1]).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*fine$/);
     expect(reported.map((e) => (e as Error).message)).toEqual(["handler bug"]);
   });
+  it("refuses response splitting: a header value with CR or LF, or a name that is not a token, is a TypeError where it is set, and the client gets one 500 (1 pts)", () => {
+    expect(() => new Headers().set("X-Echo", "a\r\nSet-Cookie: evil=1")).toThrow(TypeError);
+    expect(() => new Headers({ "X-Echo": "a\nb" })).toThrow(/invalid value for header/);
+    expect(() => new Headers().append("Bad Name", "x")).toThrow(/invalid header name/);
+    expect(new Headers([["X-Tab", "a\tb"], ["X-Latin1", "caf\xe9"]]).get("x-latin1")).toBe("caf\xe9"); // allowed bytes pass
+    const reported: unknown[] = [];
+    const net = new SimNetwork({ seed: 4 });
+    // A handler that copies its input into a header, as real programs do: the input ends the head early if let through.
+    const echo: Handler = function* (req) {
+      return { headers: { "X-Echo": decodeURIComponent(req.target.slice(1)) }, body: "hi" };
+    };
+    const { result } = runVirtual(function* () {
+      const l = yield* startServer(net, echo);
+      const a = yield* rawExchange(net, "GET /a%0d%0aSet-Cookie:%20evil=1 HTTP/1.1\r\nHost: s\r\n\r\n");
+      const b = yield* rawExchange(net, "GET /fine HTTP/1.1\r\nHost: s\r\nConnection: close\r\n\r\n");
+      l.close();
+      return [a.text, b.text];
+    }, { report: (_g, e) => reported.push(e) });
+    expect(result[0]).toMatch(/^HTTP\/1\.1 500 Internal Server Error\r\n/);
+    expect(result[0]).not.toMatch(/Set-Cookie/i);
+    expect(result[0].match(/HTTP\/1\.1 /g)).toHaveLength(1);
+    expect(result[1]).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*X-Echo: fine\r\n/);
+    expect(reported).toHaveLength(1);
+    expect(reported[0]).toBeInstanceOf(TypeError);
+  });
 });
 
 describe("task 6: the green client and the pool", () => {

@@ -202,7 +202,7 @@ export abstract class HttpParser<S, H extends { readonly framing: BodyFraming }>
         if (start === end) return this.#end(events, this.#fields);
         if (this.#fields.size >= this.limits.maxHeaderCount) throw new HttpError(431, "too many trailer fields");
         const [name, value] = parseFieldLine(buf, start, end);
-        this.#fields.append(name, value);
+        this.#fields.appendParsed(name, value);
         return;
       }
     }

@@ -3,11 +3,22 @@
 // Field names are case-insensitive (RFC 9110 §5.1) but a proxy should pass them on as it got them, so we keep
 // each field's name as written and compare lower-cased copies. A list, not a map: a field may repeat
 // (Set-Cookie), order matters when it does, and a head rarely has more than a few dozen fields.
+//
+// Every field in a Headers is fit to be written, checked as it goes in: a field the parser read was checked byte by
+// byte as it was read, any other is checked by `append`. A header value holding "\r\n" would end a head early and
+// start a second response of an attacker's choosing (response splitting); refusing it where the program makes the
+// mistake, as the Fetch standard's Headers does, leaves the serializer nothing to check and a proxy nothing to check
+// twice.
 
 /** What a handler may give where headers are expected. */
 export type HeadersInit = Headers | Iterable<readonly [string, string]> | Record<string, string>;
 
 // #region headers
+/** A field name is a token (RFC 9110 §5.6.2): the same bytes syntax.ts accepts in a name it parses. */
+export const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** A field value holds no control character but HTAB (RFC 9110 §5.5): the same bytes syntax.ts accepts in a value. */
+export const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 /**
  * `name` lower-cased. The names nearly every message carries are looked up in a table made once, as written and in
  * lower case: lower-casing "Content-Length" makes a new string each time, a proxy lower-cases each name of a message
@@ -38,6 +49,11 @@ export class Headers implements Iterable<[string, string]> {
 
   constructor(init?: HeadersInit) {
     if (init === undefined) return;
+    // Another Headers' fields were checked when they went in, and are never changed: share them.
+    if (init instanceof Headers) {
+      this.#fields.push(...init.#fields);
+      return;
+    }
     const pairs = Symbol.iterator in init ? (init as Iterable<readonly [string, string]>) : Object.entries(init);
     for (const [name, value] of pairs) this.append(name, value);
   }
@@ -46,8 +62,28 @@ export class Headers implements Iterable<[string, string]> {
     return this.#fields.length;
   }
 
-  /** Adds a field after the others, even if one with that name exists. */
+  /**
+   * Adds a field after the others, even if one with that name exists. Throws a TypeError for a name that is not a
+   * token or a value with a control character in it (CR and LF above all): this one check stops response splitting.
+   */
   append(name: string, value: string): this {
+    // A name in the table of common names is a token: only the others need the test (a proxy sets Via and
+    // X-Forwarded-For on every request, a server Content-Length on every response).
+    let key = COMMON_KEYS.get(name);
+    if (key === undefined) {
+      if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
+      key = name.toLowerCase();
+    }
+    if (!FIELD_VALUE.test(value)) throw new TypeError(`invalid value for header ${name}: ${JSON.stringify(value)}`);
+    this.#fields.push([name, key, value]);
+    return this;
+  }
+
+  /**
+   * Adds a field line the parser has read, without `append`'s check: syntax.ts's parseFieldLine refused every byte
+   * the check would refuse as it read the line, and a proxy writes out again nearly every field it reads.
+   */
+  appendParsed(name: string, value: string): this {
     this.#fields.push([name, keyOf(name), value]);
     return this;
   }

@@ -223,7 +223,7 @@ export abstract class HttpParser<S, H extends { readonly framing: BodyFraming }>
         } else if (start < end) {
           if (this.#fields.size >= this.limits.maxHeaderCount) throw new HttpError(431, "too many header fields");
           const [name, value] = parseFieldLine(buf, start, end);
-          this.#fields.append(name, value);
+          this.#fields.appendParsed(name, value);
         } else {
           // The empty line: the head is complete, and it alone decides how the body is framed.
           const head = this.makeHead(this.#start as S, this.#fields);
@@ -254,7 +254,7 @@ export abstract class HttpParser<S, H extends { readonly framing: BodyFraming }>
         if (start === end) return this.#end(events, this.#fields);
         if (this.#fields.size >= this.limits.maxHeaderCount) throw new HttpError(431, "too many trailer fields");
         const [name, value] = parseFieldLine(buf, start, end);
-        this.#fields.append(name, value);
+        this.#fields.appendParsed(name, value);
         return;
       }
     }
