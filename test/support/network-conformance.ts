@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { sleep } from "@target/02-hub/green";
 import type { Green } from "@target/02-hub/suspend";
 import { spawn } from "@target/03-cancellation/greenthread";
+import { Event } from "@target/04-primitives/event";
 import {
   ConnectionRefusedError,
   ConnectionResetError,
@@ -310,10 +311,13 @@ export function networkConformance(subject: NetworkSubject): void {
         const e = yield* refusal(client, port);
         out.refused = e === null ? "connected every time" : name(e) + (e instanceof ConnectionRefusedError ? "" : " (not ConnectionRefusedError)");
         const l = yield* server.listen(at);
+        // Silent until the client's recv has timed out, then the end of the stream: an event, not a sleep, so that a
+        // loaded machine that runs the client late cannot see the end before its timeout.
+        const timedOut = new Event();
         spawn(function* () {
           const s = yield* l.accept();
           yield* s.sendall("abc");
-          yield* sleep(100); // silent for a while, then the end of the stream
+          yield* timedOut.wait();
           s.close();
         });
         const c = yield* client.connect(l.address);
@@ -323,6 +327,8 @@ export function networkConformance(subject: NetworkSubject): void {
           yield* c.recv();
         } catch (e) {
           out.recvTimeout = name(e) + (e instanceof TimedOutError ? "" : " (not TimedOutError)");
+        } finally {
+          timedOut.send();
         }
         c.timeout = null;
         try {
