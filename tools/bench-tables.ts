@@ -8,7 +8,7 @@
 //                                   measure again every result not known to be current (or every one), one suite
 //                                   after another, then rewrite the blocks: an hour and more on a quiet machine
 import { spawnSync } from "node:child_process";
-import { readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BENCH_SUITES, describeFreshness, freshness, goalsSummary, movedVerdicts, readBenchFile, RESULTS_DIR, rerunPlan, staleProse, staleReports, uncommittedFiles, type Freshness } from "./lib/bench-tables";
 import { ROOT } from "./lib/manifest";
@@ -20,6 +20,12 @@ function tellProse(): number {
   const toRead = staleProse(ROOT);
   for (const p of toRead) console.error(`${p.file}: ${p.why}`);
   return toRead.length;
+}
+
+/** When a suite's results file was last written (ms), or null when there is none. */
+function lastWritten(suite: string): number | null {
+  const file = join(ROOT, RESULTS_DIR, `${suite}.json`);
+  return existsSync(file) ? statSync(file).mtimeMs : null;
 }
 
 /** Every result's freshness, by suite. */
@@ -52,12 +58,16 @@ if (mode === "rerun") {
   const failed: string[] = [];
   for (const p of plan) {
     const started = Date.now();
+    const before = new Map(p.suites.map((suite) => [suite, lastWritten(suite)]));
     console.log(`\n=== ${p.command}`);
     const [bin, ...args] = p.command.split(" ");
     const r = spawnSync(bin!, args, { cwd: ROOT, stdio: "inherit" });
     const minutes = ((Date.now() - started) / 60_000).toFixed(1);
-    console.log(`=== ${p.command}: ${r.status === 0 ? "done" : `failed (exit ${r.status ?? r.signal})`} in ${minutes} min`);
-    if (r.status !== 0) failed.push(p.command);
+    // A suite can end well and still not replace its result (one that measured fewer peers goes to bench/out).
+    const unsaved = p.suites.filter((suite) => lastWritten(suite) === before.get(suite));
+    const outcome = r.status !== 0 ? `failed (exit ${r.status ?? r.signal})` : unsaved.length ? `ran, but did not replace ${unsaved.map((s) => `${RESULTS_DIR}/${s}.json`).join(", ")}` : "done";
+    console.log(`=== ${p.command}: ${outcome} in ${minutes} min`);
+    if (outcome !== "done") failed.push(`${p.command} (${outcome})`);
   }
   const blocks = spawnSync("npx", ["tsx", "tools/bench-tables.ts"], { cwd: ROOT, stdio: "inherit" });
   console.log(failed.length ? `\nfailed: ${failed.join("; ")}` : "\nevery suite ran; the blocks are rewritten: now read the prose around the figures that moved (above, each with the marker to put there once read)");

@@ -160,9 +160,10 @@ export function resultsTitle(suite: Pick<Suite, "name" | "title">): string {
 
 /**
  * What a new run leaves out of the result it replaces: one note per system the old result measured and this run did
- * not (a peer skipped for want of its package, say). Saving a run replaces the whole file, so without these a missing
- * peer would leave the reports quietly, its ratios and aims with it. Systems, not cases: a profile's cases are the
- * functions that came out on top, which differ from run to run, and a run that failed a case is not saved.
+ * not (a peer skipped for want of its package, say). Saving a run replaces the whole file, so such a run is not saved
+ * over the result (see finish): its peer would leave the reports quietly, its ratios and aims with it. Systems, not
+ * cases: a profile's cases are the functions that came out on top, which differ from run to run, and a run that
+ * failed a case is not saved.
  */
 export function lostPeers(old: Pick<Results, "rows" | "date" | "notes">, rows: readonly Row[]): string[] {
   const now = new Set(rows.map((r) => r.system));
@@ -189,7 +190,13 @@ export function savedResult(file: string): Results | null {
   }
 }
 
-/** Assembles a suite's results, prints them, and writes bench/results/<suite>.json unless `notSaved` says why not. */
+/**
+ * Assembles a suite's results, prints them, and writes bench/results/<suite>.json unless `notSaved` says why not.
+ * A run that measured fewer systems than the saved result (a peer's package missing on this machine) goes to
+ * bench/out/<suite>.json instead, with the lost peers named among its notes: replacing a fuller result is a choice
+ * made by moving that file, never the side effect of a missing install. `npm run bench:rerun` counts such a suite
+ * as failed, since its result was not replaced.
+ */
 export function finish(suite: Suite, run: Finished): Results {
   const file = resolve(run.repoDir, "bench", "results", `${suite.name}.json`);
   const old = run.notSaved === null ? savedResult(file) : null;
@@ -209,11 +216,25 @@ export function finish(suite: Suite, run: Finished): Results {
   };
   console.log(`\n${results.title} — median of ${run.reps} rep(s), ${((Date.now() - run.started) / 1000).toFixed(0)} s\n`);
   console.log(table(suite, results));
-  if (run.notSaved === null) {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-    console.log(`\nwrote bench/results/${suite.name}.json; now run npm run bench:tables (the READMEs' and chapters' tables are made from it)`);
-    for (const l of lost) console.warn(`warning: ${l} (kept among the notes)`);
-  } else console.log(`\nnot saved (${run.notSaved})`);
+  if (run.notSaved !== null) {
+    console.log(`\nnot saved (${run.notSaved})`);
+    return results;
+  }
+  const text = `${JSON.stringify(results, null, 2)}\n`;
+  if (lost.length) {
+    const aside = resolve(run.repoDir, "bench", "out", `${suite.name}.json`);
+    mkdirSync(dirname(aside), { recursive: true });
+    writeFileSync(aside, text);
+    for (const l of lost) console.error(`\n${l}`);
+    console.error(
+      `\nnot saved over bench/results/${suite.name}.json: this run measured fewer systems than the result there. ` +
+        `Install what it skipped (the notice above says how) and run again, or, to replace the ` +
+        `fuller result with this one all the same, move it there: mv bench/out/${suite.name}.json bench/results/${suite.name}.json`,
+    );
+    return results;
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+  console.log(`\nwrote bench/results/${suite.name}.json; now run npm run bench:tables (the READMEs' and chapters' tables are made from it)`);
   return results;
 }

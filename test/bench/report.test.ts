@@ -1,7 +1,7 @@
 // The figures a results row keeps from its reps (bench/lib/report.ts): the median the reports compare, the min–max
 // beside it, and every rep in the order it ran, which the site draws as dots over each bar; and what a new run
-// leaves out of the result it replaces.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// leaves out of the result it replaces (such a run is kept aside, not saved over it).
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
@@ -62,52 +62,81 @@ describe("a saved run, over the result it replaces", () => {
     cases: [{ id: "rate", name: "rate", unit: "req/s", quantity: "rate", better: "higher", n: 1 }],
     aims: (rows) => [{ aim: "ahead of nginx", met: rows.find((r) => r.system === "hub")!.value > (rows.find((r) => r.system === "nginx")?.value ?? 0), detail: "…" }],
   };
+  interface Over {
+    results: Results;
+    /** bench/results/example.json after the run, parsed, or its text when it is not JSON. */
+    written: Results | string | null;
+    /** bench/out/example.json: where a run that measured fewer systems goes. */
+    aside: Results | null;
+    errors: string[];
+  }
   /** A repository of its own with `saved` (when given) as bench/results/example.json, finished over by `rows`. */
-  const finishOver = (saved: string | null, rows: Row[]): { results: Results; written: Results; warnings: string[] } => {
+  const finishOver = (saved: string | null, rows: Row[]): Over => {
     const dir = mkdtempSync(join(tmpdir(), "report-"));
     const file = join(dir, "bench", "results", "example.json");
+    const asideFile = join(dir, "bench", "out", "example.json");
+    const read = (f: string): string | null => (existsSync(f) ? readFileSync(f, "utf8") : null);
+    const parsed = (text: string | null): Results | string | null => {
+      try {
+        return text === null ? null : (JSON.parse(text) as Results);
+      } catch {
+        return text;
+      }
+    };
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
-    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
     try {
       mkdirSync(join(dir, "bench", "results"), { recursive: true });
       if (saved !== null) writeFileSync(file, saved);
       const results = finish(suite, { reps: 1, rows, notes: ["measured at commit 89abcde"], versions: {}, loadAtStart: 0, started: Date.now(), repoDir: dir, notSaved: null });
-      return { results, written: JSON.parse(readFileSync(file, "utf8")) as Results, warnings: warn.mock.calls.map((c) => String(c[0])) };
+      const aside = read(asideFile);
+      return { results, written: parsed(read(file)), aside: aside === null ? null : (JSON.parse(aside) as Results), errors: error.mock.calls.map((c) => String(c[0]).trim()) };
     } finally {
       log.mockRestore();
-      warn.mockRestore();
+      error.mockRestore();
       rmSync(dir, { recursive: true, force: true });
     }
   };
+  const old: Partial<Results> = {
+    suite: "example", date: "2026-12-05T20:20:00.000Z", rows: [row("hub", 90), row("nginx", 100)], notes: ["measured at commit 0123456789"],
+    aims: [{ aim: "ahead of nginx", met: false, detail: "0.9×" }],
+  };
 
-  it("keeps the old run's date, commit and verdicts, and names a peer it measured that this one did not", () => {
-    const old: Partial<Results> = {
-      suite: "example", date: "2026-12-05T20:20:00.000Z", rows: [row("hub", 90), row("nginx", 100)], notes: ["measured at commit 0123456789"],
-      aims: [{ aim: "ahead of nginx", met: false, detail: "0.9×" }],
-    };
-    const { written, warnings } = finishOver(JSON.stringify(old), [row("hub", 110)]);
-    expect(written.previous).toEqual({ date: "2026-12-05T20:20:00.000Z", commit: "0123456", aims: [{ aim: "ahead of nginx", met: false }] });
-    expect(written.notes[0]).toBe("measured at commit 89abcde");
-    expect(written.notes[1]).toMatch(/^nginx was measured in the result this one replaced \(2026-12-05, at 0123456\)/);
-    expect(warnings).toEqual([expect.stringMatching(/^warning: nginx was measured in the result this one replaced/)]);
+  it("keeps the old run's date, commit and verdicts", () => {
+    const { results, written, aside, errors } = finishOver(JSON.stringify(old), [row("hub", 110), row("nginx", 100)]);
+    expect(written).toEqual(results);
+    expect(results.previous).toEqual({ date: "2026-12-05T20:20:00.000Z", commit: "0123456", aims: [{ aim: "ahead of nginx", met: false }] });
+    expect(results.notes).toEqual(["measured at commit 89abcde"]);
+    expect([aside, errors]).toEqual([null, []]);
+  });
+
+  it("does not replace a result that measured a peer this run did not: it goes to bench/out, the peer named, with how to adopt it", () => {
+    const { results, written, aside, errors } = finishOver(JSON.stringify(old), [row("hub", 110)]);
+    expect(written, "the fuller result stays").toEqual(old);
+    expect(aside).toEqual(results);
+    expect(aside!.notes[0]).toBe("measured at commit 89abcde");
+    expect(aside!.notes[1]).toMatch(/^nginx was measured in the result this one replaced \(2026-12-05, at 0123456\)/);
+    expect(errors[0]).toMatch(/^nginx was measured in the result this one replaced/);
+    expect(errors[1]).toMatch(/^not saved over bench\/results\/example\.json: this run measured fewer systems .* mv bench\/out\/example\.json bench\/results\/example\.json$/);
   });
 
   it("writes the new run over a saved file that is not a result, and keeps no run before from it", () => {
     for (const text of ["{ cut short", "null", "[]"]) {
       const { results, written } = finishOver(text, [row("hub", 110)]);
       expect(written).toEqual(results);
-      expect(written.previous).toBeUndefined();
+      expect(results.previous).toBeUndefined();
     }
-    // Rows, but no date, notes or aims: its lost peer is still named, its verdicts are none.
-    const { written } = finishOver(JSON.stringify({ suite: "example", rows: [row("nginx", 1)] }), [row("hub", 110)]);
-    expect(written.previous).toEqual({ date: "an unknown date", commit: null, aims: [] });
-    expect(written.notes[1]).toMatch(/^nginx was measured in the result this one replaced \(an unknown date, at an unknown commit\)/);
+    // Rows, but no date, notes or aims: its lost peer is still named (so the run goes aside), its verdicts are none.
+    const { written, aside } = finishOver(JSON.stringify({ suite: "example", rows: [row("nginx", 1)] }), [row("hub", 110)]);
+    expect(written).toEqual({ suite: "example", rows: [row("nginx", 1)] });
+    expect(aside!.previous).toEqual({ date: "an unknown date", commit: null, aims: [] });
+    expect(aside!.notes[1]).toMatch(/^nginx was measured in the result this one replaced \(an unknown date, at an unknown commit\)/);
   });
 
   it("has no run before when there was no result to replace", () => {
     const { written } = finishOver(null, [row("hub", 110), row("nginx", 100)]);
-    expect(written.previous).toBeUndefined();
-    expect(written.notes).toEqual(["measured at commit 89abcde"]);
+    expect((written as Results).previous).toBeUndefined();
+    expect((written as Results).notes).toEqual(["measured at commit 89abcde"]);
   });
 });
 
