@@ -10,6 +10,10 @@
 //
 // Names are approximate where V8 moves or reuses code: callgrind keeps a function at the address it first ran at,
 // and the map's later entry for an address wins.
+//
+// `npm run bench:instructions -- --breakdown` (no case) takes one pair of every system of every case so and saves
+// what it read (breakdownRows) as bench/results/breakdown.json, from which the READMEs' breakdown tables are generated.
+import type { Row } from "../lib/suite";
 import { marginal } from "./callgrind";
 
 /** Each function's own instructions, by name. */
@@ -180,4 +184,58 @@ export function breakdownLines(systems: readonly SystemBreakdown[], top: number)
   lines.push(others.length ? `  the ${chosen.length} functions that differ most:` : `  the ${chosen.length} largest functions:`);
   for (const n of chosen) lines.push(row(`  ${n}`, systems.map((s) => at(s, n))));
   return lines;
+}
+
+/**
+ * A name as a saved table shows it: without the object callgrind found it in (" [/usr/bin/node]": a path of the
+ * machine that ran it, and the kind of code says as much) and without a C++ function's parameter list.
+ */
+export function shortName(name: string): string {
+  let out = name.replace(/ \[[^\]]*\]$/, "").replace(/ const$/, "");
+  if (out.endsWith(")")) {
+    // The parameter list is the last parenthesised group at depth zero; templates may hold parentheses of their own.
+    let depth = 0;
+    for (let i = out.length - 1; i >= 0; i--) {
+      if (out[i] === ")") depth++;
+      else if (out[i] === "(" && --depth === 0) {
+        if (i > 0) out = out.slice(0, i);
+        break;
+      }
+    }
+  }
+  return out.length > 90 ? `${out.slice(0, 89)}…` : out;
+}
+
+/** What the saved rows call a case's total, its kinds of code and its functions: a table's filter picks each group. */
+export const rowName = {
+  total: (caseId: string): string => `${caseId}, every function`,
+  kind: (caseId: string, kind: Kind): string => `${caseId}, by kind: ${kind}`,
+  fn: (caseId: string, name: string): string => `${caseId}, function: ${name}`,
+};
+
+/**
+ * One case's breakdown as a result's rows (one reading each, whole instructions per unit): every system's total and
+ * kinds of code, and the functions among the `top` largest of any system, each with every system's count of it.
+ */
+export function breakdownRows(caseId: string, unit: string, systems: readonly SystemBreakdown[], top: number): Row[] {
+  const rows: Row[] = [];
+  const push = (name: string, system: string, value: number): void => {
+    const v = Math.round(value);
+    rows.push({ case: name, system, value: v, unit, min: v, max: v, better: "lower" });
+  };
+  const shortened = systems.map((s) => {
+    const m = new Map<string, number>();
+    for (const [name, n] of s.perUnit) m.set(shortName(name), (m.get(shortName(name)) ?? 0) + n);
+    return m;
+  });
+  const chosen = new Set<string>();
+  for (const m of shortened) for (const [name] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) chosen.add(name);
+  const largest = (name: string): number => Math.max(...shortened.map((m) => m.get(name) ?? 0));
+  const order = [...chosen].sort((a, b) => largest(b) - largest(a) || a.localeCompare(b));
+  for (const [i, s] of systems.entries()) {
+    push(rowName.total(caseId), s.system, sum(s.perUnit.values()));
+    for (const [kind, n] of byKind(s.perUnit)) push(rowName.kind(caseId, kind), s.system, n);
+    for (const name of order) push(rowName.fn(caseId, name), s.system, shortened[i]!.get(name) ?? 0);
+  }
+  return rows;
 }

@@ -74,17 +74,20 @@ export interface RunShape {
   readonly scale: number;
   /** Counts that failed, after their retry. */
   readonly failed: number;
+  /** --breakdown: one pair per system, saved as the breakdown suite's result when it covers every case. */
+  readonly breakdown?: boolean;
 }
 
 /**
  * Why a run is not saved, or null when it is: only a run of every case and system, 3 pairs or more, at the default
- * load and with every count taken stands for the code in bench/results/instructions.json.
+ * load and with every count taken stands for the code in bench/results/instructions.json; a breakdown (one pair) of
+ * every case and system so taken, in bench/results/breakdown.json.
  */
 export function whyNotSaved(run: RunShape): string | null {
   if (run.noSave) return "--no-save";
   if (run.failed > 0) return `${run.failed} count${run.failed === 1 ? "" : "s"} failed`;
   if (run.cases.length > 0 || run.systems !== undefined) return "a run of some cases or systems";
-  if (run.reps < 3) return "fewer than 3 pairs";
+  if (run.reps < 3 && !run.breakdown) return "fewer than 3 pairs";
   if (run.scale !== 1) return "--scale other than 1";
   return null;
 }

@@ -19,7 +19,8 @@
 // like a suite's (the "instructions" suite of tools/lib/bench-tables.ts): bench/README.md's and the chapters' tables and
 // figures of it are generated, and go stale when the code counted changes.
 // With --breakdown, one pair of one case's systems is taken with V8's perf map and read function by function
-// (breakdown.ts): where the instructions of one more unit go, and where two systems differ. Never saved.
+// (breakdown.ts): where the instructions of one more unit go, and where two systems differ. Of one case it is printed;
+// of every case (no case named) it is saved too, as bench/results/breakdown.json (the "breakdown" suite).
 import { spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
@@ -30,7 +31,7 @@ import { node, repoDir, sleep, start, stop } from "../lib/proc";
 import { finish, fmt, measuredAt, median, spread } from "../lib/report";
 import type { Case as SuiteCase, Row, Suite } from "../lib/suite";
 import { UsageError, usageMessage, wholeNumber } from "../lib/usage";
-import { breakdownLines, named, parseAnnotate, parsePerfMap, perUnit as functionsPerUnit, type FunctionCounts, type PerfMap, type SystemBreakdown } from "./breakdown";
+import { breakdownLines, breakdownRows, named, parseAnnotate, parsePerfMap, perUnit as functionsPerUnit, type FunctionCounts, type PerfMap, type SystemBreakdown } from "./breakdown";
 import { CALLGRIND, COUNTED_NODE_FLAGS, marginal, threadCounts, threadOf, withNodeFlags, type ThreadCounts } from "./callgrind";
 import { CASES, unitsAt, type Case, type Load, type Ports, type System } from "./cases";
 import { atMost, countsOf, highestPort, portsOf, whyNotSaved, type Count } from "./plan";
@@ -153,11 +154,25 @@ const SAVED: Suite = {
   aims: () => [],
 };
 
+/** The saved breakdown: every case's systems, function by function and by kind of code; no ratios, no aims. */
+const BREAKDOWN: Suite = {
+  name: "breakdown",
+  title: "breakdown: where one more connection, request or round trip's instructions go, function by function",
+  cases: [],
+  systems: [],
+  subject: SUBJECT,
+  subjectFor: () => null,
+  aims: () => [],
+};
+
+/** How many of each system's largest functions a saved breakdown keeps (a printed one lists --top). */
+const SAVED_FUNCTIONS = 12;
+
 /** Counts at once by default: one a core (callgrind runs a program on one), at most two. */
 const DEFAULT_JOBS = Math.max(1, Math.min(2, availableParallelism()));
 
 const USAGE = `usage: npm run bench:instructions -- [case …] [--systems a,b] [--reps N] [--scale K] [--jobs J] [--port P] [--no-save]
-       npm run bench:instructions -- case [--systems a,b] --breakdown [--top N]
+       npm run bench:instructions -- [case] [--systems a,b] --breakdown [--top N]
   case        ${CASES.map((c) => c.id).join(", ")} (all by default)
   --systems   only these systems, comma-separated (each case names its own)
   --reps N    pairs of runs per system (default 3): the median per unit, with the range of the pairs
@@ -168,7 +183,8 @@ const USAGE = `usage: npm run bench:instructions -- [case …] [--systems a,b] [
   --no-save   do not write bench/results/instructions.json (a run of some cases or systems, fewer than 3 pairs,
               another --scale or a failed count is never saved)
   --breakdown one pair per system, its main thread's instructions per unit function by function (the compiled
-              JavaScript named by V8's --perf-basic-prof), set beside the first system's; never saved
+              JavaScript named by V8's --perf-basic-prof), set beside the first system's; of every case (no case
+              named) saved as bench/results/breakdown.json, each system's ${SAVED_FUNCTIONS} largest functions and every kind of code
   --top N     the functions a breakdown lists (default 25)`;
 
 const pairLabel = (n: Count, reps: number): string => `${n.case.id}, ${n.system.name}, pair ${n.pair} of ${reps}, ${n.size === "small" ? "1×" : "3×"}`;
@@ -211,7 +227,7 @@ async function main(): Promise<number> {
     if (!(scale > 0)) throw new UsageError(`--scale must be a positive number, not "${values.scale}"`);
     reps = wholeNumber("--reps", values.reps);
     top = wholeNumber("--top", values.top);
-    if (breakdown && positionals.length !== 1) throw new UsageError("--breakdown takes one case");
+    if (breakdown && positionals.length > 1) throw new UsageError("--breakdown takes one case, or none for every case (saved)");
     if (breakdown) reps = 1;
     jobs = wholeNumber("--jobs", values.jobs, 1, 8);
     port = wholeNumber("--port", values.port, 1024, highestPort(jobs));
@@ -266,6 +282,7 @@ async function main(): Promise<number> {
     if (o.status === "rejected") console.error(`${pairLabel(n, reps)}: ${(o.reason as Error).message}`);
   }
   const rows: Row[] = [];
+  const functionRows: Row[] = [];
   const range = (xs: number[]): string => `${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`;
   for (const c of cases) {
     console.log(`\n${c.id}: ${c.about}; instructions of the main thread per ${c.unit} (callgrind, user space), the difference between ${fmt(unitsAt(c, scale))} and ${fmt(unitsAt(c, 3 * scale))} ${c.unit}s`);
@@ -305,12 +322,25 @@ async function main(): Promise<number> {
       console.log(`  ${system.padEnd(28)} ${range(per).padStart(28)} per ${c.unit}${pairs}${ratio}   every thread: ${range(all)}`);
     }
     if (breakdowns.length) {
+      functionRows.push(...breakdownRows(c.id, unitOf(c), breakdowns, SAVED_FUNCTIONS));
       console.log(`\n${c.id}, main thread, instructions per ${c.unit} function by function (each function's own, one pair, --perf-basic-prof):`);
       for (const line of breakdownLines(breakdowns, top)) console.log(line);
     }
   }
+  const valgrind = spawnSync("valgrind", ["--version"], { encoding: "utf8" }).stdout.trim();
+  const why = whyNotSaved({ noSave: values["no-save"]!, cases: positionals, systems: wanted, reps, scale, failed: failed.length, breakdown });
   if (breakdown) {
-    console.log("\nnot saved: a breakdown (one pair, run with --perf-basic-prof)");
+    const notes = [
+      ...(measured ? [measured] : []),
+      "one pair per system (one reading each, no spread): user-space instructions of the main thread under callgrind at two sizes of the load, as the " +
+        "instructions suite counts them, run with --perf-basic-prof so that V8's perf map names the compiled JavaScript; each function's own " +
+        "instructions (callgrind_annotate --inclusive=no, functions of 100 or more) per unit, the difference between the two counts ÷ the difference in units " +
+        `(${cases.map((c) => `${c.id}: ${fmt(unitsAt(c, scale))} and ${fmt(unitsAt(c, 3 * scale))} ${c.unit}s`).join("; ")})`,
+      `"<case>, every function": the main thread's count per unit; "<case>, by kind: …": its functions grouped by kind of code (bench/instructions/breakdown.ts, KINDS); ` +
+        `"<case>, function: …": each system's ${SAVED_FUNCTIONS} largest functions, with every system's count of each (0: none of it)`,
+      "names are approximate where V8 moved or reused code (callgrind keeps a function at the address it first ran at); the perf map's flag changes the counts a little",
+    ];
+    finish(BREAKDOWN, { reps: 1, rows: functionRows, notes, versions: { valgrind }, loadAtStart, started, repoDir, notSaved: why });
     return failed.length ? 1 : 0;
   }
   const notes = [
@@ -321,8 +351,6 @@ async function main(): Promise<number> {
       `each rep is one such pair; ${jobs} count${jobs === 1 ? "" : "s"} ran at once, each program on its own ports (the counts barely move with the host)`,
     `"<system>, every thread": the same pairs with every thread of the program counted (V8's compiler and the collector's helpers, the module loader's)`,
   ];
-  const valgrind = spawnSync("valgrind", ["--version"], { encoding: "utf8" }).stdout.trim();
-  const why = whyNotSaved({ noSave: values["no-save"]!, cases: positionals, systems: wanted, reps, scale, failed: failed.length });
   finish(SAVED, { reps, rows, notes, versions: { valgrind }, loadAtStart, started, repoDir, notSaved: why });
   return failed.length ? 1 : 0;
 }

@@ -2,7 +2,7 @@
 // report and V8's perf map, subtracts a pair's two runs function by function and groups the functions by kind of
 // code; these check the reading, the naming, the arithmetic and the table, on text shaped like the tools' own.
 import { describe, expect, it } from "vitest";
-import { breakdownLines, byKind, codeAt, kindOf, named, nameOf, parseAnnotate, parsePerfMap, perUnit } from "../../bench/instructions/breakdown";
+import { breakdownLines, breakdownRows, byKind, codeAt, kindOf, named, nameOf, parseAnnotate, parsePerfMap, perUnit, shortName } from "../../bench/instructions/breakdown";
 
 const ROOT = "/home/learner/hub-and-spokes";
 
@@ -107,5 +107,37 @@ describe("a breakdown of a count, function by function", () => {
     expect(one.at(-2)).toMatch(/the 1 largest functions/);
     expect(one.at(-1)).toMatch(/b solutions\/y\.ts\s+50$/);
     expect(breakdownLines([], 5)).toEqual([]);
+  });
+});
+
+describe("a breakdown saved as a result's rows", () => {
+  it("shows a name without the object it came from (a path of the machine) or a C++ function's parameters", () => {
+    expect(shortName("Builtins_RegExpPrototypeTest [/usr/bin/node]")).toBe("Builtins_RegExpPrototypeTest");
+    expect(shortName("v8::internal::Runtime_StringAdd(int, unsigned long*, v8::internal::Isolate*) [/usr/local/bin/node]")).toBe("v8::internal::Runtime_StringAdd");
+    expect(shortName("void v8::internal::Foo<(v8::internal::Mode)0>(v8::internal::Object) const [/usr/bin/node]")).toBe("void v8::internal::Foo<(v8::internal::Mode)0>");
+    expect(shortName("recv solutions/05-green-sockets/node-socket.ts")).toBe("recv solutions/05-green-sockets/node-socket.ts");
+    expect(shortName("x".repeat(120))).toHaveLength(90);
+  });
+
+  it("keeps each system's total, every kind of code and the largest functions of any system, with every system's count of each", () => {
+    const rows = breakdownRows(
+      "io-echo",
+      "instructions/round trip",
+      [
+        { system: "hub echo", perUnit: new Map([["recv solutions/x.ts", 470.4], ["_int_malloc [/usr/lib/libc.so.6]", 800], ["tiny solutions/y.ts", 3]]) },
+        { system: "node echo", perUnit: new Map([["_int_malloc [/usr/lib/libc.so.6]", 850], ["cb bench/io/node-echo.ts", 100]]) },
+      ],
+      2,
+    );
+    const at = (name: string, system: string): number | undefined => rows.find((r) => r.case === name && r.system === system)?.value;
+    expect(at("io-echo, every function", "hub echo")).toBe(1273);
+    expect(at("io-echo, by kind: the program's own JavaScript (solutions/, bench/)", "hub echo")).toBe(473);
+    expect(at("io-echo, by kind: libuv", "node echo")).toBe(0);
+    // Each system's two largest, ordered by the largest count of any system; the third of ours is left out.
+    const functions = [...new Set(rows.filter((r) => r.case.startsWith("io-echo, function: ")).map((r) => r.case))];
+    expect(functions).toEqual(["io-echo, function: _int_malloc", "io-echo, function: recv solutions/x.ts", "io-echo, function: cb bench/io/node-echo.ts"]);
+    expect(at("io-echo, function: cb bench/io/node-echo.ts", "hub echo")).toBe(0);
+    expect(rows.every((r) => r.unit === "instructions/round trip" && r.better === "lower" && r.min === r.value && r.max === r.value)).toBe(true);
+    expect(rows.filter((r) => r.system === "hub echo")).toHaveLength(1 + 12 + 3);
   });
 });

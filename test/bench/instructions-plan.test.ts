@@ -121,6 +121,12 @@ describe("which runs are saved to bench/results/instructions.json", () => {
     expect(whyNotSaved({ ...full, reps: 2 })).toBe("fewer than 3 pairs");
     expect(whyNotSaved({ ...full, scale: 2 })).toBe("--scale other than 1");
   });
+
+  it("saves a breakdown of one pair when it covers every case and system, and no other", () => {
+    expect(whyNotSaved({ ...full, reps: 1, breakdown: true })).toBeNull();
+    expect(whyNotSaved({ ...full, reps: 1, breakdown: true, cases: ["io-echo"] })).toBe("a run of some cases or systems");
+    expect(whyNotSaved({ ...full, reps: 1, breakdown: true, failed: 1 })).toBe("1 count failed");
+  });
 });
 
 describe("how the counted programs are started", () => {

@@ -103,6 +103,14 @@ const CAPSTONE = [
   ...NOT_MEASURED,
 ];
 
+/** The programs of the lb, l7, obs and io suites that bench/instructions/run.ts counts, as those suites start them. */
+const COUNTED = [
+  ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy", "solutions/13-observability"].map(ts),
+  ...BALANCER_NODE, ts("bench/instructions"), ts("bench/lb"), ts("bench/l7"), ts("bench/obs"), ts("bench/io"), "bench/lib/listen-copies.ts",
+  // proxy-bench.ts: balancerNode, the command line of the l7 and obs programs counted.
+  "bench/lib/proc.ts", "bench/lib/proxy-bench.ts", "bench/lib/profile-hook.ts", ...NOT_MEASURED,
+];
+
 export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
   hub: {
     chapter: "02-hub", about: "the cost of a green thread", layout: "cases", command: "npm run bench hub",
@@ -175,13 +183,12 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
   instructions: {
     chapter: "13-observability", about: "what one more connection, request or round trip costs, in instructions counted by callgrind",
     layout: "systems", ratios: "none", command: "npm run bench:instructions",
-    // The programs of the lb, l7, obs and io suites that bench/instructions/run.ts counts, as those suites start them.
-    measured: [
-      ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy", "solutions/13-observability"].map(ts),
-      ...BALANCER_NODE, ts("bench/instructions"), ts("bench/lb"), ts("bench/l7"), ts("bench/obs"), ts("bench/io"), "bench/lib/listen-copies.ts",
-      // proxy-bench.ts: balancerNode, the command line of the l7 and obs programs counted.
-      "bench/lib/proc.ts", "bench/lib/proxy-bench.ts", "bench/lib/profile-hook.ts", ...NOT_MEASURED,
-    ],
+    measured: COUNTED,
+  },
+  breakdown: {
+    chapter: "13-observability", about: "where one more connection, request or round trip's instructions go, function by function (callgrind)",
+    layout: "cases", ratios: "none", command: "npm run bench:instructions -- --breakdown",
+    measured: COUNTED,
   },
   strategies: {
     chapter: "09-strategies", about: "the cost of a pick", layout: "systems", command: "npm run bench strategies",
