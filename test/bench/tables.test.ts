@@ -351,6 +351,15 @@ describe("bench tables", () => {
     expect(figureTable(profile, "cases").split("\n")[0]).toBe("| figure | hub | eventlet | floor |");
     expect(figureTable(profile, "cases").split("\n")[2]).toBe("| switch, ns/switch, lower is better | 50 | 200 | 40 |");
     expect(runLine(profile)).toMatch(/^One measured run \(no spread\), measured at commit abc1234/);
+    // A block's text that begins every figure's name is said once, in the first column, with the unit they share.
+    const row = (c: string, unit: string): BenchFile["rows"][number] => ({ case: c, system: "hub", value: 7, unit, better: "lower" });
+    const breakdown: BenchFile = { ...FILE, suite: "breakdown", reps: 1, rows: [row("io-echo, by kind: libuv", "instructions/round trip"), row("io-echo, by kind: the rest", "instructions/round trip")] };
+    expect(figureTable(breakdown, "cases", "io-echo, by kind").split("\n")).toEqual([
+      "| io-echo, by kind (instructions/round trip, lower is better) | hub |", "|---|---|", "| libuv | 7 |", "| the rest | 7 |",
+    ]);
+    const mixed: BenchFile = { ...breakdown, rows: [row("part: a", "%"), row("part: b", "ms")] };
+    expect(figureTable(mixed, "cases", "part:").split("\n").slice(2)).toEqual(["| a, %, lower is better | 7 |", "| b, ms, lower is better | 7 |"]);
+    expect(figureTable(breakdown, "cases", "libuv").split("\n")[2]).toBe("| io-echo, by kind: libuv, instructions/round trip, lower is better | 7 |");
     // A plot block says in the markdown where its charts are drawn (the site's chapter page).
     expect(withBenchBlocks('<!-- bench: hub plot "rate" -->x<!-- /bench -->', load)).toBe(
       '<!-- bench: hub plot "rate" -->\n\n*1 bar chart of `bench/results/hub.json` (the figures named "rate") stands here on the course site\'s page of this chapter.*\n\n<!-- /bench -->',

@@ -572,8 +572,13 @@ export function runLine(f: BenchFile): string {
   return `${parts.join(", ")} (${machine || "machine not recorded"}${load}). Generated from \`${RESULTS_DIR}/${f.suite}.json\` by \`npm run bench:tables\`; whether the code has changed since: \`npm run bench:status\`${rerun ? `; to measure again: \`${rerun}\`` : ""}.`;
 }
 
-/** Every figure: median (min–max), with the subject's ratio to each peer when there are at most three peers. */
-export function figureTable(file: BenchFile, layout: "cases" | "systems" = BENCH_SUITES[file.suite]?.layout ?? "cases"): string {
+/**
+ * Every figure: median (min–max), with the subject's ratio to each peer when there are at most three peers.
+ * `within`, the text a block picked its figures by, when every figure's name starts with it: the first column says it
+ * once, with the unit when every figure has the same, and each row keeps the rest of its name (a breakdown's
+ * "io-echo, by kind: libuv" is "libuv" under "io-echo, by kind (instructions/round trip, lower is better)").
+ */
+export function figureTable(file: BenchFile, layout: "cases" | "systems" = BENCH_SUITES[file.suite]?.layout ?? "cases", within?: string): string {
   // One measured run has no spread to show: its figures stand alone.
   const f = file.reps === 1 ? { ...file, rows: file.rows.map(({ min: _min, max: _max, ...r }) => r) } : file;
   const cases = casesOf(f);
@@ -591,11 +596,19 @@ export function figureTable(file: BenchFile, layout: "cases" | "systems" = BENCH
   const mode = BENCH_SUITES[f.suite]?.ratios ?? "subject";
   const inline = mode !== "none" && peers.length <= 3 && systems.includes(subject);
   const baseline = mode === "baseline";
-  const head = ["figure", ...systems, ...(inline ? peers.map((p) => (baseline ? `${p} ÷ ${subject}` : `${subject} ÷ ${p}`)) : [])];
+  const prefixed = within !== undefined && within.length > 0 && cases.every((c) => c.startsWith(within) && c.length > within.length);
+  const oneUnit = prefixed && new Set(cases.map(unitOf)).size === 1;
+  const figureHead = prefixed ? `${within.replace(/[\s,:]+$/, "")}${oneUnit ? ` (${unitOf(cases[0]!)})` : ""}` : "figure";
+  const label = (c: string): string => {
+    if (!prefixed) return `${c}, ${unitOf(c)}`;
+    const rest = c.slice(within.length).replace(/^[\s,:]+/, "");
+    return oneUnit ? rest : `${rest}, ${unitOf(c)}`;
+  };
+  const head = [figureHead, ...systems, ...(inline ? peers.map((p) => (baseline ? `${p} ÷ ${subject}` : `${subject} ÷ ${p}`)) : [])];
   const lines = cases.map((c) => {
     const mine = rowOf(f, c, subject);
     return [
-      `${c}, ${unitOf(c)}`,
+      label(c),
       ...systems.map((s) => cell(rowOf(f, c, s))),
       ...(inline ? peers.map((p) => (baseline ? ratioCell(rowOf(f, c, p), mine) : ratioCell(mine, rowOf(f, c, p)))) : []),
     ];
@@ -753,7 +766,7 @@ export function renderBlock(spec: string, load: (suite: string) => BenchFile): {
       if (!/^[0-9a-f]{8}$/.test(rest[0] ?? "")) throw new Error(`"${spec}": prose wants the fingerprint of the figures read, 8 hex digits (npm run bench:tables names it)`);
       return { text: "", inline: true };
     case "table":
-      return { text: `${runLine(f)}\n\n${figureTable(only())}`, inline: false };
+      return { text: `${runLine(f)}\n\n${figureTable(only(), undefined, rest[0])}`, inline: false };
     case "ratios":
       return { text: ratioTable(only()), inline: false };
     case "aims":
