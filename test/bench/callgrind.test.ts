@@ -134,4 +134,13 @@ describe("the Node flags of a counted program", () => {
     expect(run.stderr).toBe("");
     expect(run.stdout).toBe("ok");
   });
+
+  it("starts the young generation at the program's largest: V8's default of 16 MB a semi-space, or the 32 MB a program asks for", () => {
+    const newSpace = (...flags: string[]): number => {
+      const code = "process.stdout.write(String(require('v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size))";
+      return Number(spawnSync(process.execPath, [...withNodeFlags([process.execPath, ...flags], COUNTED_NODE_FLAGS).slice(1), "-e", code], { encoding: "utf8" }).stdout);
+    };
+    expect(newSpace()).toBe(16 << 20);
+    expect(newSpace("--max-semi-space-size=32")).toBe(32 << 20);
+  });
 });
