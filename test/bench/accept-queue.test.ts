@@ -60,12 +60,18 @@ describe.runIf(hasSs || process.env.CI === "true")("the accept queue on loopback
 
   it("counts the clients a program has not accepted yet, and none once it has", async () => {
     expect(hasSs, NOTICE).toBe(true);
-    // A program that listens, says its port, then keeps its loop busy for 1.5 s: the kernel completes the clients'
-    // handshakes meanwhile, and they wait in the queue until the loop is free to accept them.
+    // A program that listens, says its port, then keeps its loop busy until the test writes to it again (at most
+    // 10 s): the kernel completes the clients' handshakes meanwhile, and they wait in the queue until the loop is free
+    // to accept them. Told, not timed: on a loaded machine the test's steps took longer than a fixed busy spell.
     const script = `const s = require("node:net").createServer((c) => c.on("error", () => {}));
 s.listen({ host: "127.0.0.1", port: 0, backlog: 64 }, () => {
   console.log(s.address().port);
-  process.stdin.once("data", () => { const t = Date.now(); while (Date.now() - t < 1500); });
+  process.stdin.once("data", () => {
+    const fs = require("node:fs"), b = Buffer.alloc(16), t = Date.now();
+    while (Date.now() - t < 10000) {
+      try { if (fs.readSync(0, b) > 0) break; } catch (e) { if (e.code !== "EAGAIN") throw e; }
+    }
+  });
 });`;
     const child = spawn(process.execPath, ["-e", script], { stdio: ["pipe", "pipe", "inherit"] });
     children.push(child);
@@ -84,6 +90,7 @@ s.listen({ host: "127.0.0.1", port: 0, backlog: 64 }, () => {
     const early = watchAcceptQueue(port, 0);
     expect((await early.stop()).accepted).toBe(0);
     // Once the loop is free the program accepts all ten.
+    child.stdin!.write("free\n");
     for (let i = 0; i < 100 && (await acceptQueue(port)) !== 0; i++) await new Promise((r) => setTimeout(r, 50));
     const seen = await watch.stop();
     expect(seen.peak).toBe(10);
