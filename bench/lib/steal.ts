@@ -1,26 +1,77 @@
-// The hypervisor's share of the machine during a measurement, which every suite's harness reads.
+// The share of the machine taken from a measurement, which every suite's harness reads: by the hypervisor, and by
+// processes that are not the benchmark's.
 //
 // On a virtual machine the host runs other guests on the same physical cores. The time it takes from ours shows in
 // /proc/stat as "steal", and while it is high the same work costs more: in one run of the obs suite, measurements of
 // identical code fell into a fast and a slow group, and the slow ones were those taken while steal was high (up to a
-// third of the CPUs' time against a few percent). A measurement taken then measures the neighbours, not the code, so
-// the suites read steal over each measured run, take such a measurement again, and say so in the results.
+// third of the CPUs' time against a few percent). Other programs on this machine do the same from inside: a workers
+// run made beside a test run measured HAProxy, the balancer and the backends at about half their speed. A measurement
+// taken then measures the neighbours, not the code, so the suites read both over each measured run, take such a
+// measurement again once the machine is quiet, and say so in the results.
 import { readFileSync } from "node:fs";
+import { listProcesses, type Proc } from "../../tools/lib/process-group";
 import { median } from "./report";
 
-/** Cumulative CPU time of the whole machine, all cores, in clock ticks: the part stolen and the total. */
+/** Cumulative CPU time, in clock ticks: the whole machine's (all cores), its stolen part, and each other process's. */
 export interface MachineTime {
   readonly steal: number;
   readonly total: number;
+  /**
+   * The CPU time so far of each process that is not the benchmark's (key: pid and start time), its own and its reaped
+   * children's; null where the processes could not be listed (not Linux).
+   */
+  readonly others: ReadonlyMap<string, number> | null;
 }
 
-/** Above this share of the CPUs' time stolen during the measured run, a measurement is taken again. */
-export const STEAL_LIMIT = 0.05;
-/** At most this many more tries; then the try with the least steal is kept, and the notes say it was over the limit. */
-export const STEAL_RETRIES = 2;
+/** What the share taken needs of a process (tools/lib/process-group.ts reads them from /proc/<pid>/stat). */
+export type ProcessTime = Pick<Proc, "pid" | "ppid" | "start" | "ticks">;
 
-/** Reads the first line of /proc/stat; null where there is none (not Linux) or it has no steal column (old kernels). */
-export function machineTime(read: () => string = () => readFileSync("/proc/stat", "utf8")): MachineTime | null {
+/** Above this share of the machine's time taken from the measured run, a measurement is taken again. */
+export const STEAL_LIMIT = 0.05;
+/** At most this many more tries; then the try with the least taken is kept, and the notes say it was over the limit. */
+export const STEAL_RETRIES = 2;
+/** Before a try is taken again, the machine is given up to this long to become quiet (below STEAL_LIMIT over a second). */
+export const QUIET_WAIT_MS = 60_000;
+
+/**
+ * The benchmark is the process that first loaded this module and everything it starts: the variable passes its pid
+ * to the programs it starts, so that a client the harness starts (the io suite's echo client) counts the server
+ * beside it as the benchmark's, not as a neighbour.
+ */
+const ROOT_VARIABLE = "BENCH_ROOT_PID";
+process.env[ROOT_VARIABLE] ??= String(process.pid);
+const benchmarkRoot = (): number => Number(process.env[ROOT_VARIABLE]);
+
+/**
+ * The processes that are neither the benchmark's (`root` and its descendants) nor the kernel's own threads (pid 2
+ * and its children, which do the benchmark's network work among others'), by key, with their CPU time.
+ */
+export function othersOf(processes: readonly ProcessTime[], root: number): Map<string, number> {
+  const parent = new Map(processes.map((p) => [p.pid, p.ppid]));
+  const others = new Map<string, number>();
+  for (const p of processes) {
+    if (p.pid === 2 || p.ppid === 2) continue;
+    let ours = false;
+    for (let q: number | undefined = p.pid, depth = 0; q !== undefined && q > 1 && depth < 256; q = parent.get(q), depth++) {
+      if (q === root) {
+        ours = true;
+        break;
+      }
+    }
+    if (!ours) others.set(`${p.pid}:${p.start}`, p.ticks);
+  }
+  return others;
+}
+
+/**
+ * Reads the first line of /proc/stat and the other processes' times; null where /proc/stat is missing or has no
+ * steal column (old kernels).
+ */
+export function machineTime(
+  read: () => string = () => readFileSync("/proc/stat", "utf8"),
+  processes: () => readonly ProcessTime[] = listProcesses,
+  root: number = benchmarkRoot(),
+): MachineTime | null {
   let text: string;
   try {
     text = read();
@@ -33,27 +84,58 @@ export function machineTime(read: () => string = () => readFileSync("/proc/stat"
   if (fields[0] !== "cpu" || fields.length < 9) return null;
   const ticks = fields.slice(1, 9).map(Number);
   if (ticks.some((t) => !Number.isFinite(t))) return null;
-  return { steal: ticks[7]!, total: ticks.reduce((a, b) => a + b, 0) };
-}
-
-/** The share (0 to 1) of the machine's CPU time stolen between two readings; NaN when either is missing. */
-export function stolen(before: MachineTime | null, after: MachineTime | null): number {
-  if (before === null || after === null) return NaN;
-  const total = after.total - before.total;
-  return total > 0 ? (after.steal - before.steal) / total : NaN;
+  const listed = processes();
+  return { steal: ticks[7]!, total: ticks.reduce((a, b) => a + b, 0), others: listed.length > 0 ? othersOf(listed, root) : null };
 }
 
 /**
- * Keeps count over a run: `measure` takes a measurement again while the hypervisor stole more than STEAL_LIMIT of
- * the machine during it (at most STEAL_RETRIES more tries, keeping the one with the least steal), and `note` sums it
- * up for the run's notes. A quick run (`again: false`) takes what it gets.
+ * The other processes' CPU time between two readings. A process gone by the second reading was most likely reaped
+ * by one still there, whose reaped-children time now holds its whole life: what it had at the first reading is
+ * taken off, so that only the time inside the window counts.
+ */
+function othersBetween(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>): number {
+  let sum = 0;
+  for (const [key, ticks] of after) sum += ticks - (before.get(key) ?? 0);
+  for (const [key, ticks] of before) if (!after.has(key)) sum -= ticks;
+  return Math.max(0, sum);
+}
+
+/**
+ * The share (0 to 1) of the machine's CPU time taken from the benchmark between two readings: stolen by the
+ * hypervisor, and used by other processes (where they could be listed); NaN when either reading is missing.
+ */
+export function stolen(before: MachineTime | null, after: MachineTime | null): number {
+  if (before === null || after === null) return NaN;
+  const total = after.total - before.total;
+  if (!(total > 0)) return NaN;
+  const others = before.others && after.others ? othersBetween(before.others, after.others) : 0;
+  return Math.min(1, (after.steal - before.steal + others) / total);
+}
+
+/** Waits until the machine spends less than STEAL_LIMIT of a second on others, or QUIET_WAIT_MS has passed. */
+export async function untilQuiet(): Promise<void> {
+  for (const deadline = Date.now() + QUIET_WAIT_MS; Date.now() < deadline; ) {
+    const before = machineTime();
+    await new Promise((r) => setTimeout(r, 1000));
+    if (!(stolen(before, machineTime()) > STEAL_LIMIT)) return;
+  }
+}
+
+/**
+ * Keeps count over a run: `measure` takes a measurement again while more than STEAL_LIMIT of the machine was taken
+ * from it (at most STEAL_RETRIES more tries, each once the machine is quiet, keeping the one with the least taken),
+ * and `note` sums it up for the run's notes. A quick run (`again: false`) takes what it gets.
  */
 export class StealTally {
   readonly #kept: number[] = [];
   #retried = 0;
   #overLimit = 0;
 
-  constructor(readonly again = true) {}
+  /** `quiet` is what a retry waits for first (tests give one that does not wait). */
+  constructor(
+    readonly again = true,
+    private readonly quiet: () => Promise<void> = untilQuiet,
+  ) {}
 
   /** `onRetry` is told each try that is taken again, before the next one starts. */
   async measure<M extends { readonly steal: number }>(once: () => Promise<M>, onRetry?: (m: M) => void): Promise<M> {
@@ -62,6 +144,7 @@ export class StealTally {
     for (let retry = 0; this.again && kept.steal > STEAL_LIMIT && retry < STEAL_RETRIES; retry++) {
       onRetry?.(latest);
       this.#retried++;
+      await this.quiet();
       latest = await once();
       if (latest.steal < kept.steal) kept = latest;
     }
@@ -70,20 +153,20 @@ export class StealTally {
     return kept;
   }
 
-  /** How many measurements were taken again, and the steal of the ones kept; null when steal could not be read. */
+  /** How many measurements were taken again, and the share taken from the ones kept; null when it could not be read. */
   note(): string | null {
     const known = this.#kept.filter((x) => Number.isFinite(x));
     if (known.length === 0) return null;
     const parts = [
-      `the hypervisor's steal (/proc/stat) during the measured runs kept: median ${percent(median(known))}, at most ${percent(Math.max(...known))}`,
-      `${this.#retried} measurement${this.#retried === 1 ? "" : "s"} taken again for steal above ${percent(STEAL_LIMIT)}`,
+      `the share of the machine taken from the measured runs kept, by the hypervisor's steal (/proc/stat) and by processes other than the benchmark's (/proc/<pid>/stat): median ${percent(median(known))}, at most ${percent(Math.max(...known))}`,
+      `${this.#retried} measurement${this.#retried === 1 ? "" : "s"} taken again, once the machine was quiet, for more than ${percent(STEAL_LIMIT)} taken`,
     ];
-    if (this.#overLimit > 0) parts.push(`${this.#overLimit} kept above it after ${STEAL_RETRIES} more tries (the try with the least steal)`);
+    if (this.#overLimit > 0) parts.push(`${this.#overLimit} kept above it after ${STEAL_RETRIES} more tries (the try with the least taken)`);
     return parts.join("; ");
   }
 }
 
-/** For a measurement's progress line: "steal 3.2%". */
-export const stealText = (share: number): string => (Number.isFinite(share) ? `steal ${percent(share)}` : "steal unknown");
+/** For a measurement's progress line: "others 3.2%" (the hypervisor's steal and other processes). */
+export const stealText = (share: number): string => (Number.isFinite(share) ? `others ${percent(share)}` : "others unknown");
 
 const percent = (x: number): string => `${(x * 100).toFixed(1)}%`;

@@ -38,12 +38,15 @@ export interface ProcessGroup {
   kill(signal?: NodeJS.Signals): void;
 }
 
-interface Proc {
+/** A live process, as /proc/<pid>/stat describes it. */
+export interface Proc {
   readonly pid: number;
   readonly ppid: number;
   readonly pgid: number;
   /** Start time in clock ticks since boot: with the pid, it names one process even if the pid is reused. */
   readonly start: string;
+  /** CPU time so far, in clock ticks: its own (utime, stime) and its reaped children's (cutime, cstime). */
+  readonly ticks: number;
 }
 
 function readProc(pid: number): Proc | null {
@@ -52,7 +55,8 @@ function readProc(pid: number): Proc | null {
     // The command name, in parentheses, may contain spaces: fields are counted after its closing ")".
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     if (f[0] === "Z" || f[0] === "X") return null; // a zombie is dead already; only its parent can reap it
-    return { pid, ppid: Number(f[1]), pgid: Number(f[2]), start: f[19]! };
+    const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    return { pid, ppid: Number(f[1]), pgid: Number(f[2]), start: f[19]!, ticks };
   } catch {
     return null; // gone, or no /proc here
   }
@@ -66,23 +70,31 @@ function hasMarker(pid: number, marker: string): boolean {
   }
 }
 
-/**
- * Every live process whose parent chain leads to `pid` (not `pid` itself), plus, when `marker` ("NAME=value") is
- * given, every process whose environment holds it and their descendants; read from /proc, empty without /proc.
- */
-export function descendants(pid: number, marker?: string): number[] {
+/** Every live process (zombies aside), read from /proc; empty without /proc. */
+export function listProcesses(): Proc[] {
   let names: string[];
   try {
     names = readdirSync("/proc");
   } catch {
     return [];
   }
-  const kids = new Map<number, number[]>();
-  const roots = [pid];
+  const list: Proc[] = [];
   for (const d of names) {
     if (!/^\d+$/.test(d)) continue;
     const p = readProc(Number(d));
-    if (!p) continue;
+    if (p) list.push(p);
+  }
+  return list;
+}
+
+/**
+ * Every live process whose parent chain leads to `pid` (not `pid` itself), plus, when `marker` ("NAME=value") is
+ * given, every process whose environment holds it and their descendants; read from /proc, empty without /proc.
+ */
+export function descendants(pid: number, marker?: string): number[] {
+  const kids = new Map<number, number[]>();
+  const roots = [pid];
+  for (const p of listProcesses()) {
     kids.set(p.ppid, [...(kids.get(p.ppid) ?? []), p.pid]);
     if (marker && p.pid !== pid && p.pid !== process.pid && hasMarker(p.pid, marker)) roots.push(p.pid);
   }
