@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, freemem, loadavg, release, totalmem, type } from "node:os";
 import { dirname, resolve } from "node:path";
 import { BENCH_SUITES, pairedRatio, previousRun, uncommittedFiles, type PreviousRun } from "../../tools/lib/bench-tables";
+import { referenceWork } from "./speed";
 import type { Aim, Ratio, Row, Suite } from "./suite";
 
 export function median(xs: readonly number[]): number {
@@ -61,7 +62,8 @@ export interface Results {
 
 /**
  * What the results file says about the machine: enough to tell runs apart, no paths, no host names. The load
- * average at the start and the end of the run says how busy the machine was with other work meanwhile.
+ * average at the start and the end of the run says how busy the machine was with other work meanwhile; the time of
+ * two fixed pieces of work at the end (bench/lib/speed.ts) says how fast the machine was that day.
  */
 export function machine(versions: Record<string, string>, loadAtStart?: number): Record<string, unknown> {
   const cpu = cpus();
@@ -75,7 +77,14 @@ export function machine(versions: Record<string, string>, loadAtStart?: number):
     ...versions,
     ...(loadAtStart === undefined ? {} : { loadAverage1mAtStart: round(loadAtStart, 2) }),
     loadAverage1mAtEnd: round(loadavg()[0]!, 2),
+    ...referenceFields(),
   };
+}
+
+/** The reference work's times as the machine's fields (none where it could not run). */
+function referenceFields(): Record<string, number> {
+  const w = referenceWork();
+  return w ? { referenceJavascriptMs: w.javascriptMs, referenceLoopbackMs: w.loopbackMs } : {};
 }
 
 export const round = (x: number, digits: number): number => Number(x.toFixed(digits));

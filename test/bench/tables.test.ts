@@ -135,6 +135,11 @@ describe("bench tables", () => {
     const line = runLine(FILE);
     expect(line).toMatch(/^Medians of 5 reps, min–max in brackets, measured at commit abc1234, on 2026-11-25 \(2 vCPU Test CPU, Node 20\.1\.0, eventlet 0\.33\.1; load average 1\.5 at the start, 2 at the end\)/);
     expect(line).toContain("npm run bench:tables");
+    const timed = runLine({ ...FILE, machine: { ...(FILE.machine as object), referenceJavascriptMs: 121.4, referenceLoopbackMs: 51.2 } });
+    expect(timed, "the machine's speed that day, after the load, not among the versions").toContain(
+      "2 at the end; reference work at the end, 121.4 ms of JavaScript and 51.2 ms of loopback round trips (bench/lib/speed.ts; less is a faster machine))",
+    );
+    expect(timed.split(";")[0], "not listed among the versions").not.toContain("121.4");
     expect(aimList(FILE)).toBe("- **met** — switch: CPU time below eventlet's: 0.25×\n- **not met** — rate within 2× of floor");
     expect(measuredCommit({ notes: ["x", "measured at commit 54a60a4, with uncommitted changes in bench/hub"] })).toEqual({ commit: "54a60a4", dirty: true, dirtyFiles: ["bench/hub"], blobs: null });
     expect(suiteTitle("lb", { "08-tcp-proxy": "A TCP proxy" })).toBe("Chapter 08 — A TCP proxy: L4 proxies side by side under wrk");

@@ -558,10 +558,13 @@ export function runLine(f: BenchFile): string {
   const machine = typeof f.machine === "string"
     ? f.machine
     : [m.cpus && `${m.cpus} vCPU ${m.cpuModel ?? ""}`.trim(), m.node && `Node ${String(m.node).replace(/^v/, "")}`,
-       ...Object.entries(m).filter(([k]) => !["cpus", "cpuModel", "memoryGB", "freeMemoryGB", "os", "node"].includes(k) && !k.startsWith("load")).map(([, v]) => String(v).split(" - ")[0]!)]
+       ...Object.entries(m).filter(([k]) => !["cpus", "cpuModel", "memoryGB", "freeMemoryGB", "os", "node"].includes(k) && !k.startsWith("load") && !k.startsWith("reference")).map(([, v]) => String(v).split(" - ")[0]!)]
         .filter(Boolean).join(", ");
   const load = typeof m.loadAverage1mAtStart === "number" || typeof m.loadAverage1mAtEnd === "number"
     ? `; load average ${m.loadAverage1mAtStart ?? "?"} at the start, ${m.loadAverage1mAtEnd ?? "?"} at the end`
+    : "";
+  const speed = typeof m.referenceJavascriptMs === "number" && typeof m.referenceLoopbackMs === "number"
+    ? `; reference work at the end, ${m.referenceJavascriptMs} ms of JavaScript and ${m.referenceLoopbackMs} ms of loopback round trips (bench/lib/speed.ts; less is a faster machine)`
     : "";
   const parts = [
     f.reps === 1 ? "One measured run (no spread)" : f.reps ? `Medians of ${f.reps} reps, min–max in brackets` : "One deterministic run (no spread)",
@@ -569,7 +572,7 @@ export function runLine(f: BenchFile): string {
     f.date ? `on ${f.date.slice(0, 10)}` : "",
   ].filter(Boolean);
   const rerun = BENCH_SUITES[f.suite]?.command;
-  return `${parts.join(", ")} (${machine || "machine not recorded"}${load}). Generated from \`${RESULTS_DIR}/${f.suite}.json\` by \`npm run bench:tables\`; whether the code has changed since: \`npm run bench:status\`${rerun ? `; to measure again: \`${rerun}\`` : ""}.`;
+  return `${parts.join(", ")} (${machine || "machine not recorded"}${load}${speed}). Generated from \`${RESULTS_DIR}/${f.suite}.json\` by \`npm run bench:tables\`; whether the code has changed since: \`npm run bench:status\`${rerun ? `; to measure again: \`${rerun}\`` : ""}.`;
 }
 
 /**
