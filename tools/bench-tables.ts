@@ -10,7 +10,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BENCH_SUITES, describeFreshness, freshness, goalsSummary, movedVerdicts, readBenchFile, RESULTS_DIR, rerunPlan, staleProse, staleReports, uncommittedFiles, type Freshness } from "./lib/bench-tables";
+import { BENCH_SUITES, describeFreshness, freshness, goalsSummary, movedVerdicts, readBenchFile, RESULTS_DIR, rerunOutcome, rerunPlan, staleProse, staleReports, uncommittedFiles, type Freshness } from "./lib/bench-tables";
 import { ROOT } from "./lib/manifest";
 
 const [mode, ...flags] = process.argv.slice(2);
@@ -64,8 +64,7 @@ if (mode === "rerun") {
     const r = spawnSync(bin!, args, { cwd: ROOT, stdio: "inherit" });
     const minutes = ((Date.now() - started) / 60_000).toFixed(1);
     // A suite can end well and still not replace its result (one that measured fewer peers goes to bench/out).
-    const unsaved = p.suites.filter((suite) => lastWritten(suite) === before.get(suite));
-    const outcome = r.status !== 0 ? `failed (exit ${r.status ?? r.signal})` : unsaved.length ? `ran, but did not replace ${unsaved.map((s) => `${RESULTS_DIR}/${s}.json`).join(", ")}` : "done";
+    const outcome = rerunOutcome(r, p.suites, (suite) => ({ before: before.get(suite) ?? null, now: lastWritten(suite) }));
     console.log(`=== ${p.command}: ${outcome} in ${minutes} min`);
     if (outcome !== "done") failed.push(`${p.command} (${outcome})`);
   }

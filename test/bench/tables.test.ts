@@ -9,7 +9,7 @@ import { ROOT } from "../../tools/lib/manifest";
 import { SIMULATIONS, stamped } from "../../bench/suites/sims";
 import { measuredAt } from "../../bench/lib/report";
 import {
-  BENCH_SUITES, aimList, bySuiteOrder, compare, figuresPrint, figureTable, freshness, pairedRatioText, proseToRead, goalsTable, measuredCommit, movedVerdicts, previousRun, verdictBefore, pairedRatio, ratioTable, rerunPlan, runLine, sameCode, staleReports, suiteTitle, verdictText, withBenchBlocks, type Freshness,
+  BENCH_SUITES, aimList, bySuiteOrder, compare, figuresPrint, figureTable, freshness, pairedRatioText, proseToRead, goalsTable, measuredCommit, movedVerdicts, previousRun, verdictBefore, pairedRatio, ratioTable, rerunOutcome, rerunPlan, runLine, sameCode, staleReports, suiteTitle, verdictText, withBenchBlocks, type Freshness,
   type BenchFile,
 } from "../../tools/lib/bench-tables";
 
@@ -345,6 +345,21 @@ describe("bench tables", () => {
     ]);
     expect(rerunPlan(states, true).map((p) => p.command)).toEqual(["npm run bench hub", "npm run bench lb", "npm run bench sims"]);
     expect(rerunPlan(new Map([["hub", { state: "current", commit: "a" }]]))).toEqual([]);
+  });
+
+  it("counts a command of a rerun as done only when it ended well and wrote every result it measures", () => {
+    const ok = { status: 0, signal: null };
+    const times: Record<string, { before: number | null; now: number | null }> = {
+      hub: { before: 100, now: 250 },
+      lb: { before: 100, now: 100 }, // a run that measured fewer peers went to bench/out
+      drill: { before: null, now: 300 }, // a first result
+      "elastic-sim": { before: null, now: null },
+    };
+    const written = (suite: string) => times[suite]!;
+    expect(rerunOutcome(ok, ["hub", "drill"], written)).toBe("done");
+    expect(rerunOutcome(ok, ["hub", "lb", "elastic-sim"], written)).toBe("ran, but did not replace bench/results/lb.json, bench/results/elastic-sim.json");
+    expect(rerunOutcome({ status: 1, signal: null }, ["hub"], written)).toBe("failed (exit 1)");
+    expect(rerunOutcome({ status: null, signal: "SIGKILL" }, ["hub"], written)).toBe("failed (exit SIGKILL)");
   });
 
   it("divides each variant by the baseline for a suite of variants, and shows one profiled run without a spread", () => {

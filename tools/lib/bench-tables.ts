@@ -421,6 +421,20 @@ export function rerunPlan(states: ReadonlyMap<string, Freshness>, all = false): 
   return [...plan].map(([command, suites]) => ({ command, suites }));
 }
 
+/**
+ * What became of one command of a rerun: "done"; its failure, with the exit; or, for a command that ended well, the
+ * results files it did not write (`written`: when each was last written, before the command and now; a suite that
+ * measured fewer peers than its saved result leaves that result alone, bench/lib/report.ts `finish`).
+ */
+export function rerunOutcome(exit: { status: number | null; signal: string | null }, suites: readonly string[], written: (suite: string) => { before: number | null; now: number | null }): string {
+  if (exit.status !== 0) return `failed (exit ${exit.status ?? exit.signal})`;
+  const unsaved = suites.filter((suite) => {
+    const w = written(suite);
+    return w.now === null || w.now === w.before;
+  });
+  return unsaved.length ? `ran, but did not replace ${unsaved.map((s) => `${RESULTS_DIR}/${s}.json`).join(", ")}` : "done";
+}
+
 /** One line: "hub: stale — measured at 54a60a4; 3 commits since change the measured code". */
 export function describeFreshness(suite: string, f: Freshness): string {
   if (f.state === "current") return `${suite}: current — measured at ${f.commit}; no commit since changes the measured code`;
