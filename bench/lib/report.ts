@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, freemem, loadavg, release, totalmem, type } from "node:os";
 import { dirname, resolve } from "node:path";
-import { BENCH_SUITES, pairedRatio, previousRun, uncommittedFiles, type PreviousRun } from "../../tools/lib/bench-tables";
+import { BENCH_SUITES, carriedRuns, pairedRatio, previousRun, readRunsBefore, uncommittedFiles, type PreviousRun } from "../../tools/lib/bench-tables";
 import { referenceWork } from "./speed";
 import type { Aim, Ratio, Row, Suite } from "./suite";
 
@@ -58,6 +58,8 @@ export interface Results {
   notes: string[];
   /** The run this one replaced: its date, commit and verdicts (the reports show a verdict that moved). */
   previous?: PreviousRun;
+  /** The runs before that one, newest first, to EARLIER_RUNS (the reports say how often they met each aim). */
+  earlier?: readonly PreviousRun[];
 }
 
 /**
@@ -193,7 +195,15 @@ export function savedResult(file: string): Results | null {
   try {
     const r = JSON.parse(readFileSync(file, "utf8")) as Partial<Results> | null;
     if (!r || !Array.isArray(r.rows)) return null;
-    return { ...r, date: String(r.date ?? "an unknown date"), notes: Array.isArray(r.notes) ? r.notes.map(String) : [], aims: Array.isArray(r.aims) ? r.aims : [] } as Results;
+    // The runs before are kept only where they have their shape: a hand-edited one must not break the next save.
+    const { previous: _previous, earlier: _earlier, ...rest } = r;
+    return {
+      ...rest,
+      ...readRunsBefore(r as Record<string, unknown>),
+      date: String(r.date ?? "an unknown date"),
+      notes: Array.isArray(r.notes) ? r.notes.map(String) : [],
+      aims: Array.isArray(r.aims) ? r.aims : [],
+    } as Results;
   } catch {
     return null;
   }
@@ -221,7 +231,7 @@ export function finish(suite: Suite, run: Finished): Results {
     ratios: ratios(suite, run.rows),
     aims: suite.aims(run.rows),
     notes: [...run.notes, ...lost],
-    ...(old ? { previous: previousRun(old) } : {}),
+    ...(old ? carriedRuns(old) : {}),
   };
   console.log(`\n${results.title} — median of ${run.reps} rep(s), ${((Date.now() - run.started) / 1000).toFixed(0)} s\n`);
   console.log(table(suite, results));

@@ -114,6 +114,13 @@ describe("a saved run, over the result it replaces", () => {
     expect([aside, errors]).toEqual([null, []]);
   });
 
+  it("carries on the runs the old result kept before its own, and drops one that is not a run", () => {
+    const before = { date: "2026-12-04T10:00:00.000Z", commit: "fedcba9", aims: [{ aim: "ahead of nginx", met: true }] };
+    const { results } = finishOver(JSON.stringify({ ...old, previous: before, earlier: [before, { aims: "none" }] }), [row("hub", 110), row("nginx", 100)]);
+    expect(results.previous?.commit).toBe("0123456");
+    expect(results.earlier).toEqual([before, before]);
+  });
+
   it("does not replace a result that measured a peer this run did not: it goes to bench/out, the peer named, with how to adopt it", () => {
     const { results, written, aside, errors } = finishOver(JSON.stringify(old), [row("hub", 110)]);
     expect(written, "the fuller result stays").toEqual(old);

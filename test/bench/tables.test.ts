@@ -9,7 +9,7 @@ import { ROOT } from "../../tools/lib/manifest";
 import { SIMULATIONS, stamped } from "../../bench/suites/sims";
 import { measuredAt } from "../../bench/lib/report";
 import {
-  BENCH_SUITES, aimList, bySuiteOrder, compare, figuresPrint, figureTable, freshness, pairedRatioText, proseToRead, goalsTable, measuredCommit, movedVerdicts, previousRun, verdictBefore, pairedRatio, ratioTable, rerunOutcome, rerunPlan, runLine, sameCode, staleReports, suiteTitle, verdictText, withBenchBlocks, type Freshness,
+  BENCH_SUITES, aimList, bySuiteOrder, compare, figuresPrint, figureTable, freshness, pairedRatioText, proseToRead, goalsTable, measuredCommit, movedVerdicts, previousRun, verdictBefore, verdictRecord, judgedBothWays, carriedRuns, readRunsBefore, EARLIER_RUNS, pairedRatio, ratioTable, rerunOutcome, rerunPlan, runLine, sameCode, staleReports, suiteTitle, verdictText, withBenchBlocks, type Freshness,
   type BenchFile,
 } from "../../tools/lib/bench-tables";
 
@@ -182,7 +182,7 @@ describe("bench tables", () => {
       return { suite, rows: [] }; // a suite without aims (a simulation) adds no line
     };
     const out = goalsTable(some);
-    expect(out.split("\n")[0]).toBe("1 of 3 aims met in the last run of each suite (1 verdict differs from the run before it). Each suite's aims block, beside its table, gives the figures that decide them.");
+    expect(out.split("\n")[0]).toBe("1 of 3 aims met in the last run of each suite (1 verdict differs from the run before it; 1 aim has been judged both ways in the runs kept). Each suite's aims block, beside its table, gives the figures that decide them.");
     expect(out).toContain("| `hub` (02) | switch: CPU time below eventlet's | met | abc1234 | — |");
     expect(out).toContain("| `hub` (02) | rate within 2× of floor | **not met** | abc1234 | — |");
     expect(out).toContain("| `lb` (08) | p99 ≤ 2× HAProxy's \\| at 1k | **not met** | def5678 | met at 0123456 |");
@@ -207,6 +207,35 @@ describe("bench tables", () => {
     const now: BenchFile = { ...old, previous, aims: [{ aim: "a", met: false, detail: "1.6×" }, { aim: "b", met: false, detail: "0.8×" }] };
     expect(aimList(now)).toBe("- **not met** (met at 0123456 in the run before) — a: 1.6×\n- **not met** — b: 0.8×");
     expect(previousRun({ notes: [] }).commit, "a run that did not say its commit").toBeNull();
+  });
+
+  it("carries the runs before on from result to result, to a bound, and says how often they met an aim", () => {
+    const run = (n: number, met: boolean): BenchFile => ({ suite: "lb", date: `2026-12-0${n}T00:00:00Z`, rows: [], notes: [`measured at commit ${n}${n}${n}${n}${n}${n}${n}`], aims: [{ aim: "a", met }] });
+    // Eleven runs, each saved over the last: met, missed, met, …
+    let saved: BenchFile = run(1, true);
+    for (let n = 2; n <= 11; n++) saved = { ...run(n % 10, n % 2 === 1), ...carriedRuns(saved) };
+    expect(saved.previous?.commit).toBe("0000000");
+    expect(saved.earlier).toHaveLength(EARLIER_RUNS);
+    expect(saved.earlier!.map((r) => r.commit)).toEqual(["9999999", "8888888", "7777777", "6666666", "5555555", "4444444", "3333333", "2222222"]);
+    expect(verdictRecord(saved, "a")).toEqual({ met: 4, judged: 9, text: "met in 4 of the 9 runs before" });
+    expect(verdictRecord(saved, "an aim they did not have")).toBeNull();
+    expect(verdictRecord({ previous: saved.previous }, "a"), "one run before: its verdict says as much").toBeNull();
+    expect(judgedBothWays(saved, { aim: "a", met: true })).toBe(true);
+    const steady: BenchFile = { ...run(3, true), previous: previousRun(run(2, true)), earlier: [previousRun(run(1, true))] };
+    expect(judgedBothWays(steady, { aim: "a", met: true })).toBe(false);
+    expect(judgedBothWays(steady, { aim: "a", met: false })).toBe(true);
+    const table = goalsTable((suite) => (suite === "lb" ? saved : { suite, rows: [] }));
+    expect(table).toContain("| `lb` (08) | a | met | 1111111 | not met at 0000000; met in 4 of the 9 runs before |");
+  });
+
+  it("reads the runs before from a results file, leaving out the ones without their shape", () => {
+    const good = { date: "2026-12-05T20:20:00Z", commit: "0123456", aims: [{ aim: "a", met: true }, { aim: 3, met: "yes" }] };
+    expect(readRunsBefore({ previous: good, earlier: [good, "junk", { aims: "none" }, null] })).toEqual({
+      previous: { ...good, aims: [{ aim: "a", met: true }] },
+      earlier: [{ ...good, aims: [{ aim: "a", met: true }] }],
+    });
+    expect(readRunsBefore({ earlier: [good] }), "no earlier runs without the one before them").toEqual({});
+    expect(readRunsBefore({ previous: "junk" })).toEqual({});
   });
 
   it("keeps to the figures whose name contains a block's text, when it has one", () => {

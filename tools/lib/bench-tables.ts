@@ -60,7 +60,12 @@ export interface BenchFile {
   readonly notes?: readonly string[];
   /** The run this one replaced; absent where there was none, or the result predates the field. */
   readonly previous?: PreviousRun;
+  /** The runs before `previous`, newest first, at most EARLIER_RUNS (bench/lib/report.ts `finish` carries them on). */
+  readonly earlier?: readonly PreviousRun[];
 }
+
+/** How many runs before `previous` a result keeps: with the run itself and `previous`, its last ten verdicts. */
+export const EARLIER_RUNS = 8;
 
 /** What the reports know about a suite beyond its file: its chapter, how to lay it out, and the code it measures. */
 export interface SuiteInfo {
@@ -694,6 +699,56 @@ export function verdictBefore(f: Pick<BenchFile, "previous">, aim: string): { me
   return { met: was.met, text: `${was.met ? "met" : "not met"} at ${f.previous!.commit ?? "an unknown commit"}` };
 }
 
+/** A results file's record of a run before, when it has the right shape (a hand-edited file may not). */
+function readPreviousRun(x: unknown): PreviousRun | undefined {
+  if (!x || typeof x !== "object") return undefined;
+  const o = x as Record<string, unknown>;
+  if (!Array.isArray(o.aims)) return undefined;
+  return {
+    date: typeof o.date === "string" ? o.date : "unknown",
+    commit: typeof o.commit === "string" ? o.commit : null,
+    aims: (o.aims as Partial<{ aim: string; met: boolean }>[]).filter(
+      (a): a is { aim: string; met: boolean } => !!a && typeof a.aim === "string" && typeof a.met === "boolean",
+    ),
+  };
+}
+
+/** A results file's `previous` and `earlier`, each run kept only when it has the right shape. */
+export function readRunsBefore(data: Record<string, unknown>): Pick<BenchFile, "previous" | "earlier"> {
+  const previous = readPreviousRun(data.previous);
+  const earlier = (Array.isArray(data.earlier) ? data.earlier : []).map(readPreviousRun).filter((r): r is PreviousRun => r !== undefined);
+  return { ...(previous ? { previous } : {}), ...(previous && earlier.length ? { earlier } : {}) };
+}
+
+/** The runs a result keeps before its own, newest first: `previous`, then `earlier`. */
+export function runsBefore(f: Pick<BenchFile, "previous" | "earlier">): PreviousRun[] {
+  return f.previous ? [f.previous, ...(f.earlier ?? [])] : [];
+}
+
+/** What a new result keeps of the run it replaces (`old`): that run, and the runs before it, to EARLIER_RUNS. */
+export function carriedRuns(old: Pick<BenchFile, "date" | "notes" | "aims" | "previous" | "earlier">): Pick<BenchFile, "previous" | "earlier"> {
+  const earlier = runsBefore(old).slice(0, EARLIER_RUNS);
+  return { previous: previousRun(old), ...(earlier.length ? { earlier } : {}) };
+}
+
+/**
+ * How often the kept runs before a result met an aim: "met in 3 of the 9 runs before"; null when fewer than two of
+ * them judged it (the run before's verdict says as much). An aim met in some and missed in others is within its
+ * suite's noise, whatever its last verdict.
+ */
+export function verdictRecord(f: Pick<BenchFile, "previous" | "earlier">, aim: string): { met: number; judged: number; text: string } | null {
+  const verdicts = runsBefore(f).flatMap((r) => r.aims.filter((a) => a.aim === aim).map((a) => a.met));
+  if (verdicts.length < 2) return null;
+  const met = verdicts.filter(Boolean).length;
+  return { met, judged: verdicts.length, text: `met in ${met} of the ${verdicts.length} runs before` };
+}
+
+/** Whether an aim has been judged both ways over the last run and the runs kept before it. */
+export function judgedBothWays(f: Pick<BenchFile, "previous" | "earlier">, a: BenchAim): boolean {
+  const verdicts = [a.met, ...runsBefore(f).flatMap((r) => r.aims.filter((b) => b.aim === a.aim).map((b) => b.met))];
+  return verdicts.includes(true) && verdicts.includes(false);
+}
+
 /** The run before's verdict on an aim when it was the other way ("met at 0cbb8b3"), else null. */
 export function verdictMoved(f: Pick<BenchFile, "previous">, a: BenchAim): string | null {
   const before = verdictBefore(f, a.aim);
@@ -720,11 +775,16 @@ export function movedVerdicts(load: (suite: string) => BenchFile): string[] {
   });
 }
 
-/** "25 of 39 aims met in the last run of each suite (3 verdicts differ from the run before it)". */
+/**
+ * "25 of 39 aims met in the last run of each suite (3 verdicts differ from the run before it; 9 aims have been
+ * judged both ways in the runs kept)".
+ */
 export function goalsSummary(load: (suite: string) => BenchFile): string {
   const aims = everyAim(load);
   const moved = aims.filter(({ f, a }) => verdictMoved(f, a) !== null).length;
-  return `${aims.filter(({ a }) => a.met).length} of ${aims.length} aims met in the last run of each suite (${moved === 1 ? "1 verdict differs" : `${moved} verdicts differ`} from the run before it)`;
+  const both = aims.filter(({ f, a }) => judgedBothWays(f, a)).length;
+  const bothText = `${both === 1 ? "1 aim has" : `${both} aims have`} been judged both ways in the runs kept`;
+  return `${aims.filter(({ a }) => a.met).length} of ${aims.length} aims met in the last run of each suite (${moved === 1 ? "1 verdict differs" : `${moved} verdicts differ`} from the run before it; ${bothText})`;
 }
 
 /**
@@ -744,11 +804,12 @@ export function goalsTable(load: (suite: string) => BenchFile): string {
     }
     const commit = measuredCommit(f)?.commit.slice(0, 7) ?? "unknown";
     for (const a of f.aims ?? []) {
-      lines.push([`\`${suite}\` (${info.chapter.slice(0, 2)})`, a.aim, a.met ? "met" : "**not met**", commit, verdictBefore(f, a.aim)?.text ?? "—"]);
+      const before = [verdictBefore(f, a.aim)?.text, verdictRecord(f, a.aim)?.text].filter(Boolean).join("; ");
+      lines.push([`\`${suite}\` (${info.chapter.slice(0, 2)})`, a.aim, a.met ? "met" : "**not met**", commit, before || "—"]);
     }
   }
   const summary = `${goalsSummary(load)}. Each suite's aims block, beside its table, gives the figures that decide them.`;
-  return `${summary}\n\n${tableOf(["suite (chapter)", "aim", "verdict", "measured at", "the run before"], lines)}`;
+  return `${summary}\n\n${tableOf(["suite (chapter)", "aim", "verdict", "measured at", "the runs before"], lines)}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@
 //     "notes"?: ["…"] or "…",
 //     "previous"?: { "date": "ISO time", "commit": "abc1234" | null, "aims": [{ "aim": "…", "met": false }] }
 //                                               the run this one replaced: an aim it judged the other way says so
+//     "earlier"?: [ { …as previous } ]         the runs before that one, newest first: an aim says how often they met it
 //   }
 // Ratios missing from the file are computed as subject value / system value. A missing bench/results/ means "no results yet".
 // Each suite's title names its chapter and links to it; a result whose measured code has changed since the commit it
@@ -23,7 +24,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  BENCH_SUITES, betterOf, bySuiteOrder, compare, type BenchAim, type BenchRow, type Comparison, fmt, fmtRatio, freshness, type Freshness, plotBlocks, type PreviousRun, suiteTitle, verdictMoved,
+  BENCH_SUITES, betterOf, bySuiteOrder, compare, type BenchAim, type BenchRow, type Comparison, fmt, fmtRatio, freshness, type Freshness, plotBlocks, type PreviousRun, readRunsBefore, suiteTitle, verdictMoved, verdictRecord,
 } from "../../../tools/lib/bench-tables";
 import { escapeHtml } from "./highlight";
 import { href, type Page } from "./layout";
@@ -47,20 +48,8 @@ export interface BenchResults {
   readonly notes: readonly string[];
   /** The run this result replaced, with its verdicts: an aim whose verdict moved says so. */
   readonly previous?: PreviousRun;
-}
-
-/** A results file's `previous`, when it has one of the right shape. */
-function readPrevious(x: unknown): PreviousRun | undefined {
-  if (!x || typeof x !== "object") return undefined;
-  const o = x as Record<string, unknown>;
-  if (!Array.isArray(o.aims)) return undefined;
-  return {
-    date: typeof o.date === "string" ? o.date : "unknown",
-    commit: typeof o.commit === "string" ? o.commit : null,
-    aims: (o.aims as Partial<{ aim: string; met: boolean }>[]).filter(
-      (a): a is { aim: string; met: boolean } => !!a && typeof a.aim === "string" && typeof a.met === "boolean",
-    ),
-  };
+  /** The runs before that one, newest first: an aim says how often they met it. */
+  readonly earlier?: readonly PreviousRun[];
 }
 
 export const RESULTS_DIR = "bench/results";
@@ -75,6 +64,8 @@ function describeMachine(m: unknown): string | undefined {
     o.os,
     o.node && `Node ${String(o.node).replace(/^v/, "")}`,
     o.eventlet,
+    typeof o.referenceJavascriptMs === "number" && typeof o.referenceLoopbackMs === "number" &&
+      `reference work at the end: ${o.referenceJavascriptMs} ms of JavaScript, ${o.referenceLoopbackMs} ms of loopback round trips`,
   ];
   return parts.filter(Boolean).map(String).join(" · ") || undefined;
 }
@@ -108,7 +99,7 @@ export function readBenchResults(root: string): { sets: BenchResults[]; problems
         ratios: list<BenchRatio>(data.ratios).filter((r) => r && typeof r.ratio === "number"),
         aims: list<BenchAim>(data.aims).filter((a) => a && typeof a.aim === "string"),
         notes: typeof data.notes === "string" ? [data.notes] : list<string>(data.notes).map(String),
-        previous: readPrevious(data.previous),
+        ...readRunsBefore(data),
       });
     } catch (e) {
       problems.push(`${RESULTS_DIR}/${file}: ${(e as Error).message}`);
@@ -284,14 +275,16 @@ ${problems.length ? `<div class="note warn"><p>Some results could not be read:</
  * An aim as an item of a list, marked met or missed; `html` is what follows the mark. An aim the run before judged the
  * other way says so after its text: a verdict that moves between runs of the same code is within its suite's noise.
  */
-function aimItem(a: BenchAim, html: string, set: Pick<BenchResults, "previous">, after = ""): string {
+function aimItem(a: BenchAim, html: string, set: Pick<BenchResults, "previous" | "earlier">, after = ""): string {
   const was = verdictMoved(set, a);
-  const moved = was ? ` <span class="was">(${escapeHtml(was)} in the run before)</span>` : "";
+  const record = verdictRecord(set, a.aim)?.text;
+  const said = [was && `${was} in the run before`, record].filter(Boolean).join("; ");
+  const moved = said ? ` <span class="was">(${escapeHtml(said)})</span>` : "";
   return `<li class="${a.met ? "met" : "missed"}"><span class="mark">${a.met ? "✓" : "✗"}</span> ${html}${moved}${after}</li>`;
 }
 
 /** Every suite's aims in one list at the top of the overview, each linking to its suite's page; empty without aims. */
-function goalsAtAGlance(sets: readonly Pick<BenchResults, "name" | "aims" | "previous">[]): string {
+function goalsAtAGlance(sets: readonly Pick<BenchResults, "name" | "aims" | "previous" | "earlier">[]): string {
   const items = sets.flatMap((set) => set.aims.map((a) => ({ suite: set.name, set, ...a })));
   if (!items.length) return "";
   const met = items.filter((a) => a.met).length;
