@@ -112,39 +112,52 @@ export function stolen(before: MachineTime | null, after: MachineTime | null): n
   return Math.min(1, (after.steal - before.steal + others) / total);
 }
 
-/** Waits until the machine spends less than STEAL_LIMIT of a second on others, or QUIET_WAIT_MS has passed. */
-export async function untilQuiet(): Promise<void> {
+/**
+ * Waits until the machine spends less than STEAL_LIMIT of a second on others; false when it was still busy after
+ * QUIET_WAIT_MS.
+ */
+export async function untilQuiet(): Promise<boolean> {
   for (const deadline = Date.now() + QUIET_WAIT_MS; Date.now() < deadline; ) {
     const before = machineTime();
     await new Promise((r) => setTimeout(r, 1000));
-    if (!(stolen(before, machineTime()) > STEAL_LIMIT)) return;
+    if (!(stolen(before, machineTime()) > STEAL_LIMIT)) return true;
   }
+  return false;
 }
 
 /**
  * Keeps count over a run: `measure` takes a measurement again while more than STEAL_LIMIT of the machine was taken
  * from it (at most STEAL_RETRIES more tries, each once the machine is quiet, keeping the one with the least taken),
- * and `note` sums it up for the run's notes. A quick run (`again: false`) takes what it gets.
+ * and `note` sums it up for the run's notes. A machine still busy after a minute's wait is taken as it is for the
+ * rest of the run (its measurements kept without more tries, and the notes say from when): waiting and trying again
+ * through every measurement of a suite would multiply its hour for nothing. A quick run (`again: false`) takes what
+ * it gets.
  */
 export class StealTally {
   readonly #kept: number[] = [];
   #retried = 0;
   #overLimit = 0;
+  /** The measurement (1, 2, …) after whose wait the machine was found busy still; null while it has been quiet. */
+  #busyFrom: number | null = null;
 
-  /** `quiet` is what a retry waits for first (tests give one that does not wait). */
+  /** `quiet` is what a retry waits for first, true once the machine is quiet (tests give one that does not wait). */
   constructor(
     readonly again = true,
-    private readonly quiet: () => Promise<void> = untilQuiet,
+    private readonly quiet: () => Promise<boolean> = untilQuiet,
   ) {}
 
   /** `onRetry` is told each try that is taken again, before the next one starts. */
   async measure<M extends { readonly steal: number }>(once: () => Promise<M>, onRetry?: (m: M) => void): Promise<M> {
     let kept = await once();
     let latest = kept;
-    for (let retry = 0; this.again && kept.steal > STEAL_LIMIT && retry < STEAL_RETRIES; retry++) {
+    for (let retry = 0; this.again && this.#busyFrom === null && kept.steal > STEAL_LIMIT && retry < STEAL_RETRIES; retry++) {
       onRetry?.(latest);
+      if (!(await this.quiet())) {
+        this.#busyFrom = this.#kept.length + 1;
+        process.stderr.write(`the machine stayed busy for ${QUIET_WAIT_MS / 1000} s: this and later measurements are kept as they come … `);
+        break;
+      }
       this.#retried++;
-      await this.quiet();
       latest = await once();
       if (latest.steal < kept.steal) kept = latest;
     }
@@ -161,7 +174,10 @@ export class StealTally {
       `the share of the machine taken from the measured runs kept, by the hypervisor's steal (/proc/stat) and by processes other than the benchmark's (/proc/<pid>/stat): median ${percent(median(known))}, at most ${percent(Math.max(...known))}`,
       `${this.#retried} measurement${this.#retried === 1 ? "" : "s"} taken again, once the machine was quiet, for more than ${percent(STEAL_LIMIT)} taken`,
     ];
-    if (this.#overLimit > 0) parts.push(`${this.#overLimit} kept above it after ${STEAL_RETRIES} more tries (the try with the least taken)`);
+    if (this.#overLimit > 0) parts.push(`${this.#overLimit} kept above it (the try with the least taken)`);
+    if (this.#busyFrom !== null) {
+      parts.push(`from measurement ${this.#busyFrom} on, after the machine stayed busy through a wait of ${QUIET_WAIT_MS / 1000} s, none was taken again`);
+    }
     return parts.join("; ");
   }
 }

@@ -1,7 +1,7 @@
 // bench/lib/steal.ts, which decides whether a measurement of the suites is taken again: the share of the machine
 // taken from it — stolen by the hypervisor (/proc/stat) or used by processes other than the benchmark's
 // (/proc/<pid>/stat) — and the tally that retries, once the machine is quiet, and sums up.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { listProcesses } from "../../tools/lib/process-group";
 import { machineTime, othersOf, type ProcessTime, STEAL_LIMIT, STEAL_RETRIES, StealTally, stealText, stolen } from "../../bench/lib/steal";
 
@@ -86,9 +86,9 @@ describe("StealTally", () => {
     return { once: async () => ({ steal: steals[Math.min(i, steals.length - 1)]!, try: i++ }), count: () => i };
   }
   /** A tally whose retries wait for nothing, counting how often they would have waited for a quiet machine. */
-  function tally(again = true) {
+  function tally(again = true, quiet = () => true) {
     let waits = 0;
-    const t = new StealTally(again, async () => void waits++);
+    const t = new StealTally(again, async () => (waits++, quiet()));
     return Object.assign(t, { waits: () => waits });
   }
 
@@ -123,8 +123,29 @@ describe("StealTally", () => {
     expect(m.count()).toBe(1 + STEAL_RETRIES);
     expect(t.waits()).toBe(STEAL_RETRIES);
     expect(t.note()).toBe(
-      `the share of the machine taken from the measured runs kept, by the hypervisor's steal (/proc/stat) and by processes other than the benchmark's (/proc/<pid>/stat): median 8.0%, at most 8.0%; ${STEAL_RETRIES} measurements taken again, once the machine was quiet, for more than 5.0% taken; 1 kept above it after ${STEAL_RETRIES} more tries (the try with the least taken)`,
+      `the share of the machine taken from the measured runs kept, by the hypervisor's steal (/proc/stat) and by processes other than the benchmark's (/proc/<pid>/stat): median 8.0%, at most 8.0%; ${STEAL_RETRIES} measurements taken again, once the machine was quiet, for more than 5.0% taken; 1 kept above it (the try with the least taken)`,
     );
+  });
+
+  it("keeps measurements as they come once the machine stayed busy through a wait, and says from which one", async () => {
+    let quietNow = true;
+    const t = tally(true, () => quietNow);
+    const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      expect((await t.measure(tries(0.2, 0.01).once)).steal).toBe(0.01);
+      quietNow = false;
+      const busy = tries(0.3, 0.01);
+      expect((await t.measure(busy.once)).steal, "the wait failed: no retry").toBe(0.3);
+      expect(busy.count()).toBe(1);
+      const later = tries(0.4, 0.01);
+      expect((await t.measure(later.once)).steal).toBe(0.4);
+      expect(later.count()).toBe(1);
+      expect(t.waits(), "no more waits after the machine proved busy").toBe(2);
+      expect(String(stderr.mock.calls.at(-1)?.[0])).toContain("the machine stayed busy for 60 s");
+    } finally {
+      stderr.mockRestore();
+    }
+    expect(t.note()).toContain("1 measurement taken again, once the machine was quiet, for more than 5.0% taken; 2 kept above it (the try with the least taken); from measurement 2 on, after the machine stayed busy through a wait of 60 s, none was taken again");
   });
 
   it("takes what it gets in a quick run, and when the share cannot be read", async () => {
