@@ -1,6 +1,6 @@
 // Statistics, the printed table and the results file shared by every suite (chapter 8).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, freemem, loadavg, release, totalmem, type } from "node:os";
 import { dirname, resolve } from "node:path";
 import { BENCH_SUITES, carriedRuns, pairedRatio, previousRun, readRunsBefore, uncommittedFiles, type PreviousRun } from "../../tools/lib/bench-tables";
@@ -80,6 +80,7 @@ export function machine(versions: Record<string, string>, loadAtStart?: number):
     ...(loadAtStart === undefined ? {} : { loadAverage1mAtStart: round(loadAtStart, 2) }),
     loadAverage1mAtEnd: round(loadavg()[0]!, 2),
     ...referenceFields(),
+    ...mitigationFields(),
   };
 }
 
@@ -87,6 +88,29 @@ export function machine(versions: Record<string, string>, loadAtStart?: number):
 function referenceFields(): Record<string, number> {
   const w = referenceWork();
   return w ? { referenceJavascriptMs: w.javascriptMs, referenceLoopbackMs: w.loopbackMs } : {};
+}
+
+/**
+ * The kernel's mitigations of CPU flaws in force (/sys/devices/system/cpu/vulnerabilities), as "name: how" for each
+ * one mitigated: they change what a system call costs (page-table isolation switches page tables on every one), so
+ * two runs of one machine that differ here do not compare. None where the kernel does not say.
+ */
+function mitigationFields(dir = "/sys/devices/system/cpu/vulnerabilities"): Record<string, string> {
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch {
+    return {};
+  }
+  const mitigated = names.flatMap((name) => {
+    try {
+      const text = readFileSync(`${dir}/${name}`, "utf8").trim();
+      return text.startsWith("Mitigation: ") ? [`${name}: ${text.slice("Mitigation: ".length).split(";")[0]!.trim()}`] : [];
+    } catch {
+      return [];
+    }
+  });
+  return mitigated.length ? { cpuMitigations: mitigated.join("; ") } : {};
 }
 
 export const round = (x: number, digits: number): number => Number(x.toFixed(digits));

@@ -15,14 +15,14 @@ import { spawnSync } from "node:child_process";
  * The work, run by a fresh Node process (no JIT state from the run). JavaScript: objects, strings and a Map, which
  * exercise the collector's young generation, and a sort. Loopback: 2,000 round trips of 64 bytes over one TCP
  * connection to itself, one in flight, which is mostly system calls and the kernel's network stack. Each is timed
- * five times; it prints the least of each, in milliseconds, as JSON. A string, not a function's source, so that no
+ * ten times; it prints the least of each, in milliseconds, as JSON. A string, not a function's source, so that no
  * compiler's helper leaks in.
  */
 const WORK = `
 const net = require("node:net");
 function javascript() {
   let best = Infinity;
-  for (let run = 0; run < 5; run++) {
+  for (let run = 0; run < 10; run++) {
     const t0 = performance.now();
     let map = new Map();
     let sum = 0;
@@ -47,7 +47,7 @@ async function loopback() {
   await new Promise((r) => c.on("connect", r));
   const message = Buffer.alloc(64, 1);
   let best = Infinity;
-  for (let run = 0; run < 5; run++) {
+  for (let run = 0; run < 10; run++) {
     const t0 = performance.now();
     for (let i = 0; i < 2000; i++) {
       c.write(message);
@@ -63,7 +63,7 @@ const js = javascript();
 loopback().then((ms) => console.log(JSON.stringify({ javascript: js, loopback: ms })));
 `;
 
-/** Milliseconds each reference took just now (the least of five), to a tenth. */
+/** Milliseconds each reference took just now (the least of ten), to a tenth. */
 export interface ReferenceWork {
   readonly javascriptMs: number;
   readonly loopbackMs: number;

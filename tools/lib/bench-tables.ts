@@ -577,7 +577,7 @@ export function runLine(f: BenchFile): string {
   const machine = typeof f.machine === "string"
     ? f.machine
     : [m.cpus && `${m.cpus} vCPU ${m.cpuModel ?? ""}`.trim(), m.node && `Node ${String(m.node).replace(/^v/, "")}`,
-       ...Object.entries(m).filter(([k]) => !["cpus", "cpuModel", "memoryGB", "freeMemoryGB", "os", "node"].includes(k) && !k.startsWith("load") && !k.startsWith("reference")).map(([, v]) => String(v).split(" - ")[0]!)]
+       ...Object.entries(m).filter(([k]) => !["cpus", "cpuModel", "memoryGB", "freeMemoryGB", "os", "node", "cpuMitigations"].includes(k) && !k.startsWith("load") && !k.startsWith("reference")).map(([, v]) => String(v).split(" - ")[0]!)]
         .filter(Boolean).join(", ");
   const load = typeof m.loadAverage1mAtStart === "number" || typeof m.loadAverage1mAtEnd === "number"
     ? `; load average ${m.loadAverage1mAtStart ?? "?"} at the start, ${m.loadAverage1mAtEnd ?? "?"} at the end`
