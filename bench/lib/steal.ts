@@ -4,10 +4,11 @@
 // On a virtual machine the host runs other guests on the same physical cores. The time it takes from ours shows in
 // /proc/stat as "steal", and while it is high the same work costs more: in one run of the obs suite, measurements of
 // identical code fell into a fast and a slow group, and the slow ones were those taken while steal was high (up to a
-// third of the CPUs' time against a few percent). Other programs on this machine do the same from inside: a workers
-// run made beside a test run measured HAProxy, the balancer and the backends at about half their speed. A measurement
-// taken then measures the neighbours, not the code, so the suites read both over each measured run, take such a
-// measurement again once the machine is quiet, and say so in the results.
+// third of the CPUs' time against a few percent). Other programs on this machine do the same from inside: a type
+// check run during the workers suite took 29.5% of the machine from one measurement, which served about a third fewer
+// requests/s than the same system's other reps. A measurement taken then measures the neighbours, not the code, so
+// the suites read both over each measured run, take such a measurement again once the machine is quiet, and say so in
+// the results.
 import { readFileSync } from "node:fs";
 import { listProcesses, type Proc } from "../../tools/lib/process-group";
 import { median } from "./report";

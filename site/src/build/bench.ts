@@ -272,8 +272,9 @@ ${problems.length ? `<div class="note warn"><p>Some results could not be read:</
 }
 
 /**
- * An aim as an item of a list, marked met or missed; `html` is what follows the mark. An aim the run before judged the
- * other way says so after its text: a verdict that moves between runs of the same code is within its suite's noise.
+ * An aim as an item of a list, marked met or missed; `html` is what follows the mark. After its text, an aim says
+ * when the run before judged it the other way, and how many of the runs kept before met it: a verdict that moves
+ * between runs of the same code is within its suite's noise.
  */
 function aimItem(a: BenchAim, html: string, set: Pick<BenchResults, "previous" | "earlier">, after = ""): string {
   const was = verdictMoved(set, a);
