@@ -225,6 +225,10 @@ export class Box {
       notes: ["a note", "measured at commit abc1234"],
       // The run before met the switch aim, which this one misses; it judged "beat eventlet" as this one does.
       previous: { date: "2026-11-20T10:00:00Z", commit: "0123456", aims: [{ aim: "beat eventlet", met: true }, { aim: "switch within 1.5× the floor", met: true }] },
+      earlier: [
+        { date: "2026-11-19T10:00:00Z", commit: "89abcde", aims: [{ aim: "beat eventlet", met: true }, { aim: "switch within 1.5× the floor", met: false }] },
+        { date: "2026-11-18T10:00:00Z", commit: "fedcba9", aims: [{ aim: "beat eventlet", met: true }, { aim: "switch within 1.5× the floor", met: true }] },
+      ],
     };
     const withResults = base("# First\n", { "bench/results/hub.json": JSON.stringify(results), "bench/results/bad.json": "{ nope" });
     const site = await generatePages(withResults);
@@ -264,9 +268,10 @@ export class Box {
     expect(overview).toContain("1 of 2 aims met, each as the last run of its suite judged it (1 verdict the other way in the run before, marked);");
     expect(overview).toContain('<li class="met"><span class="mark">✓</span> <a href="bench/hub.html">hub</a>: beat eventlet</li>');
     // A missed aim opens to the figures that decide it; an aim without a detail has nothing to open.
-    // An aim whose verdict moved from the run before says so; one that did not move says nothing of it.
-    expect(overview).toContain('<li class="missed"><span class="mark">✗</span> <a href="bench/hub.html">hub</a>: switch within 1.5× the floor <span class="was">(met at 0123456 in the run before)</span><details class="decides"><summary>how far</summary><p>1.76× rep by rep</p></details></li>');
-    expect(bench).toContain('<span class="was">(met at 0123456 in the run before)</span></li>');
+    // An aim whose verdict moved from the run before says so, and how often the runs kept met it; one judged the same
+    // way every time (beat eventlet, met in all three) says nothing of either.
+    expect(overview).toContain('<li class="missed"><span class="mark">✗</span> <a href="bench/hub.html">hub</a>: switch within 1.5× the floor <span class="was">(met at 0123456 in the run before; met in 2 of the 3 runs before)</span><details class="decides"><summary>how far</summary><p>1.76× rep by rep</p></details></li>');
+    expect(bench).toContain('<span class="was">(met at 0123456 in the run before; met in 2 of the 3 runs before)</span></li>');
     expect(overview).toMatch(/<li id="bench-hub"><a href="bench\/hub\.html">Chapter 02: the cost of a green thread[^<]*<\/a> <span class="muted">— <code>hub<\/code> · 1 of 2 aims met · 2 charts · ran 2026-11-25<\/span><\/li>/);
     expect(overview.indexOf('id="goals"')).toBeLessThan(overview.indexOf('id="bench-hub"'));
     expect(overview).toMatch(/bench\/results\/bad\.json/);

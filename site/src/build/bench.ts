@@ -24,7 +24,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  BENCH_SUITES, betterOf, bySuiteOrder, compare, type BenchAim, type BenchRow, type Comparison, fmt, fmtRatio, freshness, type Freshness, plotBlocks, type PreviousRun, readRunsBefore, suiteTitle, verdictMoved, verdictRecord,
+  BENCH_SUITES, betterOf, bySuiteOrder, compare, type BenchAim, type BenchRow, type Comparison, fmt, fmtRatio, freshness, type Freshness, plotBlocks, type PreviousRun, judgedBothWays, readRunsBefore, suiteTitle, verdictMoved, verdictRecord,
 } from "../../../tools/lib/bench-tables";
 import { escapeHtml } from "./highlight";
 import { href, type Page } from "./layout";
@@ -273,12 +273,13 @@ ${problems.length ? `<div class="note warn"><p>Some results could not be read:</
 
 /**
  * An aim as an item of a list, marked met or missed; `html` is what follows the mark. After its text, an aim says
- * when the run before judged it the other way, and how many of the runs kept before met it: a verdict that moves
- * between runs of the same code is within its suite's noise.
+ * when the run before judged it the other way, and, when the runs kept have judged it both ways, how many of them met
+ * it: a verdict that moves between runs of the same code is within its suite's noise.
  */
 function aimItem(a: BenchAim, html: string, set: Pick<BenchResults, "previous" | "earlier">, after = ""): string {
   const was = verdictMoved(set, a);
-  const record = verdictRecord(set, a.aim)?.text;
+  // The record only where it tells something: an aim judged the same way every time needs no count.
+  const record = judgedBothWays(set, a) ? verdictRecord(set, a.aim)?.text : undefined;
   const said = [was && `${was} in the run before`, record].filter(Boolean).join("; ");
   const moved = said ? ` <span class="was">(${escapeHtml(said)})</span>` : "";
   return `<li class="${a.met ? "met" : "missed"}"><span class="mark">${a.met ? "✓" : "✗"}</span> ${html}${moved}${after}</li>`;
