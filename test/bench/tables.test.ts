@@ -226,6 +226,7 @@ describe("bench tables", () => {
     expect(judgedBothWays(steady, { aim: "a", met: false })).toBe(true);
     const table = goalsTable((suite) => (suite === "lb" ? saved : { suite, rows: [] }));
     expect(table).toContain("| `lb` (08) | a | met | 1111111 | not met at 0000000; met in 4 of the 9 runs before |");
+    expect(movedVerdicts((suite) => (suite === "lb" ? saved : { suite, rows: [] }))).toEqual(["lb: a — met (not met at 0000000 in the run before; met in 4 of the 9 runs before)"]);
   });
 
   it("reads the runs before from a results file, leaving out the ones without their shape", () => {
