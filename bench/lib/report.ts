@@ -1,10 +1,10 @@
 // Statistics, the printed table and the results file shared by every suite (chapter 8).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, freemem, loadavg, release, totalmem, type } from "node:os";
 import { dirname, resolve } from "node:path";
 import { BENCH_SUITES, carriedRuns, pairedRatio, previousRun, readRunsBefore, uncommittedFiles, type PreviousRun } from "../../tools/lib/bench-tables";
-import { referenceWork } from "./speed";
+import { cpuMitigations, referenceWork } from "./speed";
 import type { Aim, Ratio, Row, Suite } from "./suite";
 
 export function median(xs: readonly number[]): number {
@@ -65,7 +65,8 @@ export interface Results {
 /**
  * What the results file says about the machine: enough to tell runs apart, no paths, no host names. The load
  * average at the start and the end of the run says how busy the machine was with other work meanwhile; the time of
- * two fixed pieces of work at the end (bench/lib/speed.ts) says how fast the machine was that day.
+ * two fixed pieces of work at the end and the kernel's mitigations (bench/lib/speed.ts) say how fast the machine was
+ * that day.
  */
 export function machine(versions: Record<string, string>, loadAtStart?: number): Record<string, unknown> {
   const cpu = cpus();
@@ -90,27 +91,10 @@ function referenceFields(): Record<string, number> {
   return w ? { referenceJavascriptMs: w.javascriptMs, referenceLoopbackMs: w.loopbackMs } : {};
 }
 
-/**
- * The kernel's mitigations of CPU flaws in force (/sys/devices/system/cpu/vulnerabilities), as "name: how" for each
- * one mitigated: they change what a system call costs (page-table isolation switches page tables on every one), so
- * two runs of one machine that differ here do not compare. None where the kernel does not say.
- */
-function mitigationFields(dir = "/sys/devices/system/cpu/vulnerabilities"): Record<string, string> {
-  let names: string[];
-  try {
-    names = readdirSync(dir).sort();
-  } catch {
-    return {};
-  }
-  const mitigated = names.flatMap((name) => {
-    try {
-      const text = readFileSync(`${dir}/${name}`, "utf8").trim();
-      return text.startsWith("Mitigation: ") ? [`${name}: ${text.slice("Mitigation: ".length).split(";")[0]!.trim()}`] : [];
-    } catch {
-      return [];
-    }
-  });
-  return mitigated.length ? { cpuMitigations: mitigated.join("; ") } : {};
+/** The kernel's mitigations of CPU flaws as the machine's field (none where the kernel does not say). */
+function mitigationFields(): Record<string, string> {
+  const m = cpuMitigations();
+  return m === null ? {} : { cpuMitigations: m };
 }
 
 export const round = (x: number, digits: number): number => Number(x.toFixed(digits));

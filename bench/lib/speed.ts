@@ -8,8 +8,9 @@
 // (bench/lib/steal.ts): the host's load on what the cores share does not show as steal. Ratios within one run stay
 // fair, since every system of a run meets the same machine; figures of runs made on different days do not compare.
 // So each result records these references, one of JavaScript and one of the kernel's loopback path, and the tables
-// print them beside the load.
+// print them beside the load; it records the kernel's mitigations of CPU flaws too, which set what a system call costs.
 import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 
 /**
  * The work, run by a fresh Node process (no JIT state from the run). JavaScript: objects, strings and a Map, which
@@ -82,6 +83,30 @@ export function referenceWork(run: (code: string) => { status: number | null; st
   const ok = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x) && x > 0;
   if (r.status !== 0 || !ok(javascript) || !ok(loopback)) return null;
   return { javascriptMs: tenth(javascript), loopbackMs: tenth(loopback) };
+}
+
+/**
+ * The kernel's mitigations of CPU flaws in force (/sys/devices/system/cpu/vulnerabilities), as "name: how" for each
+ * one mitigated, joined by "; ": they change what a system call costs (page-table isolation switches page tables on
+ * every entry to the kernel), so two runs of one machine that differ here do not compare. Null where the kernel does
+ * not say, or mitigates nothing.
+ */
+export function cpuMitigations(dir = "/sys/devices/system/cpu/vulnerabilities"): string | null {
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch {
+    return null;
+  }
+  const mitigated = names.flatMap((name) => {
+    try {
+      const text = readFileSync(`${dir}/${name}`, "utf8").trim();
+      return text.startsWith("Mitigation: ") ? [`${name}: ${text.slice("Mitigation: ".length).split(";")[0]!.trim()}`] : [];
+    } catch {
+      return [];
+    }
+  });
+  return mitigated.length ? mitigated.join("; ") : null;
 }
 
 const tenth = (x: number): number => Math.round(x * 10) / 10;

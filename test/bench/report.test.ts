@@ -8,8 +8,8 @@ import { describe, expect, it, vi } from "vitest";
 import { finish, lostPeers, median, ratios, spread, type Results } from "../../bench/lib/report";
 import type { Row, Suite } from "../../bench/lib/suite";
 
-// The machine's speed (bench/lib/speed.ts) is a second of work in a fresh process: a fixed one here.
-vi.mock("../../bench/lib/speed", () => ({ referenceWork: () => ({ javascriptMs: 121.4, loopbackMs: 51.2 }) }));
+// The machine's speed (bench/lib/speed.ts) is a second of work in a fresh process, and what this kernel says: fixed here.
+vi.mock("../../bench/lib/speed", () => ({ referenceWork: () => ({ javascriptMs: 121.4, loopbackMs: 51.2 }), cpuMitigations: () => "meltdown: PTI" }));
 
 describe("a row's figures from its reps", () => {
   it("takes the median of an odd count, and the mean of the middle two of an even one", () => {
@@ -110,7 +110,7 @@ describe("a saved run, over the result it replaces", () => {
     expect(written).toEqual(results);
     expect(results.previous).toEqual({ date: "2026-12-05T20:20:00.000Z", commit: "0123456", aims: [{ aim: "ahead of nginx", met: false }] });
     expect(results.notes).toEqual(["measured at commit 89abcde"]);
-    expect(results.machine).toMatchObject({ referenceJavascriptMs: 121.4, referenceLoopbackMs: 51.2 });
+    expect(results.machine).toMatchObject({ referenceJavascriptMs: 121.4, referenceLoopbackMs: 51.2, cpuMitigations: "meltdown: PTI" });
     expect([aside, errors]).toEqual([null, []]);
   });
 

@@ -731,13 +731,18 @@ export function carriedRuns(old: Pick<BenchFile, "date" | "notes" | "aims" | "pr
   return { previous: previousRun(old), ...(earlier.length ? { earlier } : {}) };
 }
 
+/** Each kept run's verdict on an aim, newest first; a run that did not judge it (an aim since renamed) gives none. */
+function verdictsBefore(f: Pick<BenchFile, "previous" | "earlier">, aim: string): boolean[] {
+  return runsBefore(f).flatMap((r) => r.aims.filter((a) => a.aim === aim).map((a) => a.met));
+}
+
 /**
  * How often the kept runs before a result met an aim: "met in 3 of the 9 runs before"; null when fewer than two of
  * them judged it (the run before's verdict says as much). An aim met in some and missed in others is within its
  * suite's noise, whatever its last verdict.
  */
 export function verdictRecord(f: Pick<BenchFile, "previous" | "earlier">, aim: string): { met: number; judged: number; text: string } | null {
-  const verdicts = runsBefore(f).flatMap((r) => r.aims.filter((a) => a.aim === aim).map((a) => a.met));
+  const verdicts = verdictsBefore(f, aim);
   if (verdicts.length < 2) return null;
   const met = verdicts.filter(Boolean).length;
   return { met, judged: verdicts.length, text: `met in ${met} of the ${verdicts.length} runs before` };
@@ -745,7 +750,7 @@ export function verdictRecord(f: Pick<BenchFile, "previous" | "earlier">, aim: s
 
 /** Whether an aim has been judged both ways over the last run and the runs kept before it. */
 export function judgedBothWays(f: Pick<BenchFile, "previous" | "earlier">, a: BenchAim): boolean {
-  const verdicts = [a.met, ...runsBefore(f).flatMap((r) => r.aims.filter((b) => b.aim === a.aim).map((b) => b.met))];
+  const verdicts = [a.met, ...verdictsBefore(f, a.aim)];
   return verdicts.includes(true) && verdicts.includes(false);
 }
 
