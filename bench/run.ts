@@ -16,12 +16,13 @@ import { topSelfTime } from "./lib/profile";
 import { finish, machine, measuredAt, spread, table } from "./lib/report";
 import { machineTime, StealTally, stealText, stolen } from "./lib/steal";
 import type { Case, Row, Suite, System } from "./lib/suite";
-import { checkSelected, quoted, usageMessage, wantedSystems, wholeNumber } from "./lib/usage";
+import { checkSelected, quoted, UsageError, usageMessage, wantedSystems, wholeNumber } from "./lib/usage";
+import { isNotImplemented } from "../solutions/00-common/demo";
 
 const benchDir = import.meta.dirname;
 const repoDir = resolve(benchDir, "..");
 
-const usage = `usage: npm run bench -- <suite> [--reps N] [--quick] [--only TEXT] [--systems a,b] [--no-save]
+const usage = `usage: npm run bench -- <suite> [--reps N] [--quick] [--only TEXT] [--systems a,b] [--no-save] [--lab]
   --reps N      measurements per case and system (default 5, at least 3 for a saved result)
   --quick       a tenth of each case's size and 1 rep, to try things out; never saved
   --only TEXT   only the cases whose id or name contains TEXT; in the proxy suites one connection count ("1000")
@@ -31,7 +32,9 @@ const usage = `usage: npm run bench -- <suite> [--reps N] [--quick] [--only TEXT
   --backends    the proxy suites (lb, l7, obs, workers): the kinds of backend behind the proxies, comma-separated
                 (all by default); each suite's README names its kinds ("fixed", and "node-http" or "node")
   --profile     instead of measuring, run each selected case once per Node system with V8's sampling profiler on
-                its measured run and print self time per function (profiles kept in bench/out/profiles/)`;
+                its measured run and print self time per function (profiles kept in bench/out/profiles/)
+  --lab         the hub suite: measure your own hub (labs/, or the tree HUB_TARGET names) beside the others, the
+                ratios taken from it; never saved (try --quick first: seconds, not minutes)`;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -43,6 +46,7 @@ const { values, positionals } = parseArgs({
     "no-save": { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
     backends: { type: "string" },
+    lab: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -68,8 +72,22 @@ function failOnUsage(e: unknown): never {
   process.exit(2);
 }
 
+if (values.lab && !suiteModule.suite.lab) {
+  const withLab = [];
+  for (const name of suites) {
+    const m = (await import(pathToFileURL(resolve(benchDir, "suites", `${name}.ts`)).href)) as { suite?: Suite };
+    if (m.suite?.lab) withLab.push(name);
+  }
+  failOnUsage(new UsageError(`--lab: the ${suiteName} suite measures no lab; the suites that measure yours: ${withLab.join(", ")}`));
+}
 if (suiteModule.main) process.exit(await suiteModule.main(values).catch(failOnUsage));
-const suite = suiteModule.suite;
+/**
+ * The suite as this run measures it. With --lab, the learner's system joins the others and becomes the subject,
+ * so that every ratio is theirs; the aims are the course's and stay with its own runs.
+ */
+const suite: Suite = values.lab && suiteModule.suite.lab
+  ? { ...suiteModule.suite, subject: suiteModule.suite.lab.system.name, systems: [suiteModule.suite.lab.system, ...suiteModule.suite.systems], aims: () => [] }
+  : suiteModule.suite;
 /** A case's size in this run: a tenth with --quick. */
 const sizeOf = (c: Case): number => (values.quick ? Math.max(2, Math.floor(c.n / 10)) : c.n);
 const cases = suite.cases.filter((c) => !values.only || c.id.includes(values.only) || c.name.includes(values.only));
@@ -82,18 +100,26 @@ try {
 } catch (e) {
   failOnUsage(e);
 }
-const partial = values.quick || values.only !== undefined || values.systems !== undefined || reps < 3;
+const partial = values.quick || values.only !== undefined || values.systems !== undefined || reps < 3 || values.lab;
 const save = !values["no-save"] && !partial;
-const notes: string[] = [];
+const notes: string[] = suite.lab && values.lab ? [suite.lab.about] : [];
 const systems: System[] = [];
 for (const s of suite.systems) {
   if (wanted && !wanted.includes(s.name)) continue;
   const missing = s.missing();
+  // --lab is for measuring the learner's hub: without it there is nothing to run for.
+  if (missing && s === suite.lab?.system) failOnUsage(new UsageError(`--lab: ${missing}`));
   if (missing) {
     notes.push(`${s.name} skipped: ${missing}`);
     console.error(`note: ${s.name} skipped: ${missing}`);
   } else systems.push(s);
 }
+
+/**
+ * Node's exit code when the event loop runs dry while a top-level `await` still waits: what bench/lib/child.ts does
+ * when a hub's run never ends because all its threads wait and nothing (a timer, a socket) is left to wake them.
+ */
+const UNSETTLED = 13;
 
 /**
  * Runs one measurement; resolves to its figure and the share of the machine the hypervisor stole while the process
@@ -104,7 +130,9 @@ function measureOnce(system: System, c: Case, n: number, argv = system.command(c
   const machine0 = machineTime();
   return new Promise((resolvePromise, reject) => {
     // A hung measurement (a thread that never wakes) must not hang the whole run, nor leave anything running.
-    const { child } = spawnGroup(cmd!, args, { cwd: repoDir, stdio: ["ignore", "pipe", "pipe"], deadlineMs: 300_000 });
+    const deadlineMs = system.deadlineMs ?? 300_000;
+    const group = spawnGroup(cmd!, args, { cwd: repoDir, stdio: ["ignore", "pipe", "pipe"], deadlineMs });
+    const { child } = group;
     let out = "";
     let err = "";
     child.stdout!.on("data", (d: Buffer) => (out += d));
@@ -113,13 +141,23 @@ function measureOnce(system: System, c: Case, n: number, argv = system.command(c
     child.on("close", (code, signal) => {
       const last = out.trim().split("\n").at(-1) ?? "";
       try {
-        const value = (JSON.parse(last) as { value: unknown }).value;
+        const { value, error } = JSON.parse(last) as { value?: unknown; error?: unknown };
         if (code === 0 && typeof value === "number" && Number.isFinite(value)) return resolvePromise({ value, steal: stolen(machine0, machineTime()) });
+        // What bench/lib/child.ts says of a measurement that threw: the message, and where.
+        if (typeof error === "string") return reject(new Error(error));
       } catch {
         // fall through to the error below, which shows what the process printed
       }
-      const why = signal ? `killed by ${signal}` : `exit ${code}`;
-      reject(new Error(`${why}: ${(err.trim() || out.trim()).split("\n").slice(-6).join("\n  ")}`));
+      const why = group.timedOut
+        ? `stopped after ${deadlineMs / 1000} s, the longest one measurement may take`
+        : signal
+          ? `killed by ${signal}`
+          : code === UNSETTLED
+            ? `its run never ended: every thread waited, with nothing left to wake one (exit ${code})`
+            : `exit ${code}`;
+      // Node's own words for an unsettled await name the runner's line, not the hub's: they would say nothing more.
+      const printed = code === UNSETTLED ? "" : (err.trim() || out.trim()).split("\n").slice(-6).join("\n  ");
+      reject(new Error(printed ? `${why}: ${printed}` : why));
     });
   });
 }
@@ -147,8 +185,11 @@ let done = 0;
 const steal = new StealTally(!values.quick);
 const started = Date.now();
 const loadAtStart = loadavg()[0]!;
-const measured = measuredAt(repoDir, suite.sources ?? ["solutions", "bench"]);
+// Which commit a saved result measured, to tell later whether it is stale: a run of a lab is never saved.
+const measured = values.lab ? null : measuredAt(repoDir, suite.sources ?? ["solutions", "bench"]);
 if (measured) notes.push(measured);
+/** The tasks a learner's lab still has to do, from its measurements that failed on a stub: task → cases. */
+const waiting = new Map<string, string[]>();
 console.error(`bench ${suite.name}: ${cases.length} cases × ${systems.length} systems × ${reps} reps, one process each`);
 for (let rep = 0; rep < reps; rep++) {
   for (const c of cases) {
@@ -171,6 +212,7 @@ for (let rep = 0; rep < reps; rep++) {
       } catch (e) {
         // A failed case is reported and not retried: it would fail the same way and cost minutes.
         failed.add(key(c, s));
+        if (s === suite.lab?.system && isNotImplemented(e)) waiting.set(e.message, [...(waiting.get(e.message) ?? []), c.name]);
         const msg = `${c.name} on ${s.name} failed: ${(e as Error).message}`;
         notes.push(msg);
         process.stderr.write(`failed\n  ${msg}\n`);
@@ -196,6 +238,13 @@ for (const s of systems) {
   if (v) versions[s.name] = v;
 }
 // A run with failed measurements is not saved: it would replace the last complete results with a partial one.
-const why = failed.size ? `${failed.size} measurement(s) failed` : values["no-save"] ? "--no-save" : "a partial or quick run";
+const why = failed.size ? `${failed.size} measurement(s) failed` : values["no-save"] ? "--no-save" : values.lab ? "a run of your lab" : "a partial or quick run";
 finish(suite, { reps, rows, notes, versions, loadAtStart, started, repoDir, notSaved: save && failed.size === 0 ? null : why });
-process.exitCode = failed.size ? 1 : 0;
+if (waiting.size) {
+  console.log(`\n${suite.subject} has tasks to do before these cases can run:`);
+  for (const [task, names] of waiting) console.log(`  ${task.replace(/^not implemented yet — /, "")}: ${names.join("; ")}`);
+  console.log("Do them (npm run hint NN helps), then measure again.");
+}
+// A lab waiting for a task is where a learner is, not a failure of the run; anything else that failed is.
+const stubbed = [...waiting.values()].reduce((sum, names) => sum + names.length, 0);
+process.exitCode = failed.size > stubbed ? 1 : 0;

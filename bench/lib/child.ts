@@ -4,8 +4,9 @@
 // With a profile file, the measured run (and only it: not start-up, not the warm-up) is sampled by V8's CPU profiler.
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
-import { resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { isNotImplemented } from "../../solutions/00-common/demo";
 import type { CaseModule } from "./measure";
 import { collect } from "./measure";
 
@@ -17,18 +18,48 @@ if (!modulePath || !caseId || !(n > 0)) {
 }
 
 const benchDir = resolve(import.meta.dirname, "..");
-const mod = (await import(pathToFileURL(resolve(benchDir, modulePath)).href)) as CaseModule;
+const repoDir = resolve(benchDir, "..");
+
+/**
+ * What a measurement that threw reports, as its last line of output (`{"error": …}`, which bench/run.ts prints): the
+ * error's message and the first place in the course's code or a lab's that it came from. Without it the runner would
+ * show the last lines of a stack trace, which name Node's internals and not the message. A lab's "not implemented
+ * yet" names its task already.
+ */
+function failed(e: unknown): never {
+  let text = e instanceof Error ? `${e.name === "Error" ? "" : `${e.name}: `}${e.message}` : String(e);
+  // A boolean, not the type guard itself: where it is false, `e` is still an Error.
+  const stub = isNotImplemented(e) as boolean;
+  if (e instanceof Error && !stub) {
+    const frame = (e.stack ?? "").split("\n").slice(1).map((l) => /(\/[^\s()]+):(\d+):\d+\)?$/.exec(l.replace("file://", "")))
+      .find((m) => m !== null && !m[1]!.includes("/node_modules/") && !relative(repoDir, m[1]!).startsWith("bench"));
+    if (frame) text += ` (at ${relative(repoDir, frame[1]!)}:${frame[2]})`;
+  }
+  console.error(e instanceof Error ? e.stack : e);
+  console.log(JSON.stringify({ error: text }));
+  process.exit(1);
+}
+
+const mod = (await import(pathToFileURL(resolve(benchDir, modulePath)).href).catch(failed)) as CaseModule;
 const measure = mod.cases[caseId];
 if (!measure) {
   console.error(`${modulePath} has no case ${caseId}; it has: ${Object.keys(mod.cases).join(", ")}`);
   process.exit(2);
 }
+/** One run of the case at size `size`; a throw, even a synchronous one, ends the process through `failed`. */
+const run = async (size: number): Promise<number> => {
+  try {
+    return await measure(size);
+  } catch (e) {
+    return failed(e);
+  }
+};
 
 // A warm-up run at a tenth of the size lets V8 compile the hot paths, so the measured run is nearer the steady state
 // that a long-lived server sees than the interpreter; eventlet's script does the same for symmetry. Not all the way:
 // code compiled for objects the warm-up made (a hub of its own) is dropped once they are collected, and compiled again
 // in the measured run, so a case is sized to make that a small part of it (bench/README.md, "Steady state").
-await measure(Math.max(1, Math.floor(n / 10)));
+await run(Math.max(1, Math.floor(n / 10)));
 collect();
 const session = profileFile ? new Session() : null;
 if (session) {
@@ -38,7 +69,7 @@ if (session) {
   await session.post("Profiler.setSamplingInterval", { interval: 100 });
   await session.post("Profiler.start");
 }
-const value = await measure(n);
+const value = await run(n);
 if (session) {
   const { profile } = await session.post("Profiler.stop");
   writeFileSync(profileFile!, JSON.stringify(profile));

@@ -66,9 +66,9 @@ export interface Results {
  * What the results file says about the machine: enough to tell runs apart, no paths, no host names. The load
  * average at the start and the end of the run says how busy the machine was with other work meanwhile; the time of
  * two fixed pieces of work at the end and the kernel's mitigations (bench/lib/speed.ts) say how fast the machine was
- * that day.
+ * that day; `speed` false leaves out the two pieces of work (seconds of a run that is not saved).
  */
-export function machine(versions: Record<string, string>, loadAtStart?: number): Record<string, unknown> {
+export function machine(versions: Record<string, string>, loadAtStart?: number, speed = true): Record<string, unknown> {
   const cpu = cpus();
   return {
     cpus: cpu.length,
@@ -80,7 +80,7 @@ export function machine(versions: Record<string, string>, loadAtStart?: number):
     ...versions,
     ...(loadAtStart === undefined ? {} : { loadAverage1mAtStart: round(loadAtStart, 2) }),
     loadAverage1mAtEnd: round(loadavg()[0]!, 2),
-    ...referenceFields(),
+    ...(speed ? referenceFields() : {}),
     ...mitigationFields(),
   };
 }
@@ -233,7 +233,8 @@ export function finish(suite: Suite, run: Finished): Results {
     title: resultsTitle(suite),
     subject: suite.subject,
     date: new Date().toISOString(),
-    machine: machine(run.versions, run.loadAtStart),
+    // The reference work takes two seconds and only a saved result keeps it: a quick run or a lab's goes without.
+    machine: machine(run.versions, run.loadAtStart, run.notSaved === null),
     reps: run.reps,
     rows: run.rows,
     ratios: ratios(suite, run.rows),

@@ -31,6 +31,8 @@ export interface System {
   profile?(c: Case, n: number, file: string): readonly string[];
   /** A line for the machine description (peer version), or undefined. */
   version?(): string | undefined;
+  /** How long one measurement may take before it is killed and reported as failed (300 s when absent). */
+  readonly deadlineMs?: number;
 }
 
 /** A row of the results: the median of the reps, with their spread. */
@@ -76,4 +78,9 @@ export interface Suite {
   readonly sources?: readonly string[];
   /** The suite's aims, each naming the figure that decides it, judged on the rows of this run. */
   aims(rows: readonly Row[]): Aim[];
+  /**
+   * `--lab`: a system that measures the learner's own code (labs/) beside the others, the subject of that run's
+   * ratios; `about` says whose code it is. Such a run is never saved and judges no aims: those are the course's.
+   */
+  readonly lab?: { readonly system: System; readonly about: string };
 }

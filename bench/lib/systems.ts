@@ -4,9 +4,10 @@ import type { Case, System } from "./suite";
 
 /**
  * A system measured by a Node module exporting `cases` (see bench/lib/measure.ts), run through bench/lib/child.ts
- * with --expose-gc for the memory cases. `missing` says why it cannot run yet, or returns null.
+ * with --expose-gc for the memory cases. `missing` says why it cannot run yet, or returns null; `deadlineMs`, how
+ * long one measurement may take (System).
  */
-export function nodeSystem(name: string, module: string, missing: () => string | null = () => null): System {
+export function nodeSystem(name: string, module: string, missing: () => string | null = () => null, deadlineMs?: number): System {
   const argv = (c: Case, n: number, ...rest: string[]): string[] => [
     process.execPath,
     "--expose-gc",
@@ -23,6 +24,7 @@ export function nodeSystem(name: string, module: string, missing: () => string |
     missing,
     command: (c, n) => argv(c, n),
     profile: (c, n, file) => argv(c, n, file),
+    ...(deadlineMs === undefined ? {} : { deadlineMs }),
   };
 }
 

@@ -1,10 +1,11 @@
 // The hub suite (chapter 02): what a green thread costs — spawn+join, a switch, an idle thread, a
 // timer — on our hub, on the floor (a bare generator scheduler), on native async/await and on Python eventlet.
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { nodeSystem, programSystem } from "../lib/systems";
 import { fmt } from "../lib/report";
 import { pairedRatio, pairedRatioText } from "../../tools/lib/bench-tables";
+import { HUB_LABS, labTree } from "../hub/lab-tree";
 import type { Aim, Case, Row, Suite } from "../lib/suite";
 
 const cases: Case[] = [
@@ -24,6 +25,22 @@ const hubMissing = (): string | null => {
   }
   return null;
 };
+
+/** The learner's tree as the notes name it: `labs/`, or the path HUB_TARGET gave, from the repository root. */
+const labName = (): string => {
+  const path = relative(resolve(solutions, ".."), labTree());
+  return `${path.startsWith("..") ? labTree() : path || "."}/`;
+};
+const labMissing = (): string | null => {
+  const missing = HUB_LABS.filter((dir) => !existsSync(resolve(labTree(), dir)));
+  if (!missing.length) return null;
+  return `${labName()} has no ${missing.join(", ")}` + (process.env.HUB_TARGET ? " (HUB_TARGET names that tree)" : ": npm run labs writes labs/");
+};
+/**
+ * A learner's hub that loops forever is stopped well before the 300 s a peer may take: the reference's slowest
+ * measurement takes about a second.
+ */
+const LAB_DEADLINE_MS = 60_000;
 
 /** The largest size eventlet runs a case at (see the systems below). */
 const EVENTLET_MAX_N = 1_000_000;
@@ -50,6 +67,12 @@ export const suite: Suite = {
     ),
   ],
   aims,
+  lab: {
+    system: nodeSystem("your hub", "hub/lab-cases.ts", labMissing, LAB_DEADLINE_MS),
+    get about() {
+      return `your hub: chapters ${HUB_LABS.map((d) => d.slice(0, 2)).join(", ")} as written in ${labName()}`;
+    },
+  },
 };
 
 /**

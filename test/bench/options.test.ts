@@ -68,6 +68,12 @@ describe("bench options, refused by the runner before anything runs", { timeout:
     expect(r.stderr).toContain('--backends: no kind of backend named "nope"; this suite\'s kinds are "fixed", "node" (comma-separated)');
   });
 
+  it("--lab on a suite that measures no lab is refused, naming the suites that do", () => {
+    const r = bench("io", "--lab");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("--lab: the io suite measures no lab; the suites that measure yours: hub");
+  });
+
   it("the case suites refuse an --only that keeps no case, naming the cases, instead of running nothing", () => {
     const r = bench("hub", "--only", "no-such-case", "--quick");
     expect(r.status).toBe(2);

@@ -1,0 +1,88 @@
+// `npm run bench -- hub --lab`: the hub suite's cases on a learner's own hub (bench/hub/lab-cases.ts), beside the
+// course's. Each test starts the runner on one case at a tenth of its size (--quick), so each takes a few seconds of
+// processes; the labs are the starters in labs/, the reference itself (HUB_TARGET=solutions), or a copy of the
+// reference with one mistake put in.
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { HUB_LABS } from "../../bench/hub/lab-tree";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/** `npm run bench -- hub --lab --quick …args` as a process, on the lab tree `target` (labs/ when absent). */
+function benchLab(target: string | undefined, ...args: string[]): { status: number | null; out: string } {
+  const env = { ...process.env };
+  delete env.HUB_TARGET;
+  if (target) env.HUB_TARGET = target;
+  const r = spawnSync(process.execPath, ["--import", "tsx", "bench/run.ts", "hub", "--lab", "--quick", ...args], {
+    cwd: ROOT, encoding: "utf8", timeout: 120_000, env,
+  });
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+/** A copy of the reference's chapters 02–04 with `change` made to one file: a learner's hub with one mistake. */
+const copies: string[] = [];
+function mistaken(file: string, change: (text: string) => string): string {
+  const dir = mkdtempSync(join(tmpdir(), "hub-lab-"));
+  copies.push(dir);
+  for (const lab of HUB_LABS) cpSync(join(ROOT, "solutions", lab), join(dir, lab), { recursive: true });
+  const path = join(dir, file);
+  const before = readFileSync(path, "utf8");
+  const after = change(before);
+  expect(after, `the mistake was not put into ${file}`).not.toBe(before);
+  writeFileSync(path, after);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of copies) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("npm run bench -- hub --lab", { timeout: 120_000 }, () => {
+  it("measures the lab beside the others, takes every ratio from it, and saves nothing", () => {
+    const saved = readFileSync(join(ROOT, "bench/results/hub.json"), "utf8");
+    const r = benchLab("solutions", "--systems", "your hub,generator floor", "--only", "switch-sleep");
+    expect(r.status, r.out).toBe(0);
+    expect(r.out).toContain("your hub ÷ this");
+    expect(r.out).toMatch(/switch \(sleep\(0\) ping-pong\)\s+your hub\s+[\d.,]+/);
+    expect(r.out).toMatch(/generator floor\s+[\d.,]+\s+[\d.,]+–[\d.,]+\s+ns\/switch\s+[\d.]+×/);
+    expect(r.out).toContain("your hub: chapters 02, 03, 04 as written in solutions/");
+    expect(r.out).toContain("not saved (a run of your lab)");
+    expect(r.out).not.toContain("aims:"); // the aims are the course's, judged by its own runs
+    expect(readFileSync(join(ROOT, "bench/results/hub.json"), "utf8")).toBe(saved);
+  });
+
+  it("on the starters, names the task each case waits for, and ends without an error", () => {
+    const r = benchLab(undefined, "--systems", "your hub", "--only", "switch-sleep");
+    expect(r.status, r.out).toBe(0);
+    expect(r.out).toMatch(/switch \(sleep\(0\) ping-pong\) on your hub failed: not implemented yet — lab 02-hub, task \d+: /);
+    expect(r.out).toMatch(/your hub has tasks to do before these cases can run:\n {2}lab 02-hub, task \d+: [^:]+: switch \(sleep\(0\) ping-pong\)/);
+    expect(r.out).not.toMatch(/\n\s+at /); // a sentence, not a stack trace
+  });
+
+  it("a hub that throws: the error's message and the line of the lab it came from, and the run fails", () => {
+    const lab = mistaken("04-primitives/event.ts", (t) => t.replace("let outcome = this.#outcome;", 'let outcome = this.#outcome;\n    throw new TypeError("the event is not ready");'));
+    const r = benchLab(lab, "--systems", "your hub", "--only", "idle");
+    expect(r.status, r.out).toBe(1);
+    expect(r.out).toMatch(/idle thread \(100k parked on an Event\) on your hub failed: TypeError: the event is not ready \(at \S*04-primitives\/event\.ts:\d+\)/);
+  });
+
+  it("a hub whose threads all wait with nothing to wake them: says so, instead of Node's words about an await", () => {
+    const lab = mistaken("04-primitives/event.ts", (t) => t.replace("this.#settle({ failed: false, value });", "void value; // the waiters are never woken"));
+    const r = benchLab(lab, "--systems", "your hub", "--only", "idle");
+    expect(r.status, r.out).toBe(1);
+    expect(r.out).toContain("idle thread (100k parked on an Event) on your hub failed: its run never ended: every thread waited, with nothing left to wake one (exit 13)");
+    expect(r.out).not.toContain("unsettled");
+  });
+
+  it("a lab tree without the hub's chapters: refused before anything runs, saying what is missing", () => {
+    const empty = mkdtempSync(join(tmpdir(), "hub-lab-"));
+    copies.push(empty);
+    const r = benchLab(empty, "--systems", "your hub,generator floor", "--only", "switch-sleep");
+    expect(r.status, r.out).toBe(2);
+    expect(r.out).toContain(`--lab: ${empty}/ has no 02-hub, 03-cancellation, 04-primitives (HUB_TARGET names that tree)`);
+    expect(r.out).not.toContain("bench hub:"); // nothing was measured
+  });
+});
