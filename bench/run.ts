@@ -18,6 +18,7 @@ import { machineTime, StealTally, stealText, stolen } from "./lib/steal";
 import type { Case, Row, Suite, System } from "./lib/suite";
 import { checkSelected, quoted, UsageError, usageMessage, wantedSystems, wholeNumber } from "./lib/usage";
 import { isNotImplemented } from "../solutions/00-common/demo";
+import { labSuite } from "./lib/lab";
 
 const benchDir = import.meta.dirname;
 const repoDir = resolve(benchDir, "..");
@@ -33,8 +34,8 @@ const usage = `usage: npm run bench -- <suite> [--reps N] [--quick] [--only TEXT
                 (all by default); each suite's README names its kinds ("fixed", and "node-http" or "node")
   --profile     instead of measuring, run each selected case once per Node system with V8's sampling profiler on
                 its measured run and print self time per function (profiles kept in bench/out/profiles/)
-  --lab         the hub suite: measure your own hub (labs/, or the tree HUB_TARGET names) beside the others, the
-                ratios taken from it; never saved (try --quick first: seconds, not minutes)`;
+  --lab         the hub and strategies suites: measure your own code (labs/, or the tree HUB_TARGET names) beside
+                the course's, the ratios and aims taken from it; never saved (try --quick first)`;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -72,7 +73,7 @@ function failOnUsage(e: unknown): never {
   process.exit(2);
 }
 
-if (values.lab && !suiteModule.suite.lab) {
+if (values.lab && !suiteModule.suite?.lab) {
   const withLab = [];
   for (const name of suites) {
     const m = (await import(pathToFileURL(resolve(benchDir, "suites", `${name}.ts`)).href)) as { suite?: Suite };
@@ -81,13 +82,8 @@ if (values.lab && !suiteModule.suite.lab) {
   failOnUsage(new UsageError(`--lab: the ${suiteName} suite measures no lab; the suites that measure yours: ${withLab.join(", ")}`));
 }
 if (suiteModule.main) process.exit(await suiteModule.main(values).catch(failOnUsage));
-/**
- * The suite as this run measures it. With --lab, the learner's system joins the others and becomes the subject,
- * so that every ratio is theirs; the aims are the course's and stay with its own runs.
- */
-const suite: Suite = values.lab && suiteModule.suite.lab
-  ? { ...suiteModule.suite, subject: suiteModule.suite.lab.system.name, systems: [suiteModule.suite.lab.system, ...suiteModule.suite.systems], aims: () => [] }
-  : suiteModule.suite;
+/** The suite as this run measures it: with --lab, the learner's systems join the others, every ratio theirs. */
+const suite: Suite = values.lab ? labSuite(suiteModule.suite) : suiteModule.suite;
 /** A case's size in this run: a tenth with --quick. */
 const sizeOf = (c: Case): number => (values.quick ? Math.max(2, Math.floor(c.n / 10)) : c.n);
 const cases = suite.cases.filter((c) => !values.only || c.id.includes(values.only) || c.name.includes(values.only));
@@ -108,7 +104,7 @@ for (const s of suite.systems) {
   if (wanted && !wanted.includes(s.name)) continue;
   const missing = s.missing();
   // --lab is for measuring the learner's hub: without it there is nothing to run for.
-  if (missing && s === suite.lab?.system) failOnUsage(new UsageError(`--lab: ${missing}`));
+  if (missing && values.lab && suite.lab?.systems.includes(s)) failOnUsage(new UsageError(`--lab: ${missing}`));
   if (missing) {
     notes.push(`${s.name} skipped: ${missing}`);
     console.error(`note: ${s.name} skipped: ${missing}`);
@@ -163,18 +159,25 @@ function measureOnce(system: System, c: Case, n: number, argv = system.command(c
 }
 
 if (values.profile) {
+  let failures = 0;
   for (const c of cases) {
     for (const s of systems) {
       if (!s.profile) continue;
       const dir = resolve(benchDir, "out", "profiles");
       mkdirSync(dir, { recursive: true });
       const file = resolve(dir, `${suite.name}-${c.id}-${s.name.replace(/\W+/g, "-")}.cpuprofile`);
-      const { value: v } = await measureOnce(s, c, sizeOf(c), s.profile(c, sizeOf(c), file));
-      console.log(`\n${c.name} on ${s.name}: ${v.toFixed(1)} ${c.unit} (under the profiler); self time of the measured run:`);
-      for (const line of topSelfTime(file)) console.log(`  ${line}`);
+      try {
+        const { value: v } = await measureOnce(s, c, sizeOf(c), s.profile(c, sizeOf(c), file));
+        console.log(`\n${c.name} on ${s.name}: ${v.toFixed(1)} ${c.unit} (under the profiler); self time of the measured run:`);
+        for (const line of topSelfTime(file)) console.log(`  ${line}`);
+      } catch (e) {
+        // As in a measured run: said in a sentence, and the other cases still profiled.
+        failures++;
+        console.log(`\n${c.name} on ${s.name} failed: ${(e as Error).message}`);
+      }
     }
   }
-  process.exit(0);
+  process.exit(failures ? 1 : 0);
 }
 
 const samples = new Map<string, number[]>();
@@ -188,8 +191,13 @@ const loadAtStart = loadavg()[0]!;
 // Which commit a saved result measured, to tell later whether it is stale: a run of a lab is never saved.
 const measured = values.lab ? null : measuredAt(repoDir, suite.sources ?? ["solutions", "bench"]);
 if (measured) notes.push(measured);
-/** The tasks a learner's lab still has to do, from its measurements that failed on a stub: task → cases. */
-const waiting = new Map<string, string[]>();
+/** The tasks a learner's lab still has to do, from its measurements that failed on a stub: task → system → cases. */
+const waiting = new Map<string, Map<string, string[]>>();
+function wait(task: string, system: string, name: string): void {
+  const bySystem = waiting.get(task) ?? new Map<string, string[]>();
+  bySystem.set(system, [...(bySystem.get(system) ?? []), name]);
+  waiting.set(task, bySystem);
+}
 console.error(`bench ${suite.name}: ${cases.length} cases × ${systems.length} systems × ${reps} reps, one process each`);
 for (let rep = 0; rep < reps; rep++) {
   for (const c of cases) {
@@ -212,7 +220,7 @@ for (let rep = 0; rep < reps; rep++) {
       } catch (e) {
         // A failed case is reported and not retried: it would fail the same way and cost minutes.
         failed.add(key(c, s));
-        if (s === suite.lab?.system && isNotImplemented(e)) waiting.set(e.message, [...(waiting.get(e.message) ?? []), c.name]);
+        if (values.lab && suite.lab?.systems.includes(s) && isNotImplemented(e)) wait(e.message, s.name, c.name);
         const msg = `${c.name} on ${s.name} failed: ${(e as Error).message}`;
         notes.push(msg);
         process.stderr.write(`failed\n  ${msg}\n`);
@@ -241,10 +249,13 @@ for (const s of systems) {
 const why = failed.size ? `${failed.size} measurement(s) failed` : values["no-save"] ? "--no-save" : values.lab ? "a run of your lab" : "a partial or quick run";
 finish(suite, { reps, rows, notes, versions, loadAtStart, started, repoDir, notSaved: save && failed.size === 0 ? null : why });
 if (waiting.size) {
-  console.log(`\n${suite.subject} has tasks to do before these cases can run:`);
-  for (const [task, names] of waiting) console.log(`  ${task.replace(/^not implemented yet — /, "")}: ${names.join("; ")}`);
+  console.log("\nYour lab has tasks to do before these can be measured:");
+  for (const [task, bySystem] of waiting) {
+    const what = [...bySystem].map(([system, names]) => `${system} (${names.length === 1 ? names[0] : `${names.length} cases`})`);
+    console.log(`  ${task.replace(/^not implemented yet — /, "")}: ${what.join(", ")}`);
+  }
   console.log("Do them (npm run hint NN helps), then measure again.");
 }
 // A lab waiting for a task is where a learner is, not a failure of the run; anything else that failed is.
-const stubbed = [...waiting.values()].reduce((sum, names) => sum + names.length, 0);
+const stubbed = [...waiting.values()].reduce((sum, bySystem) => sum + [...bySystem.values()].reduce((n, names) => n + names.length, 0), 0);
 process.exitCode = failed.size > stubbed ? 1 : 0;

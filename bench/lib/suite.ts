@@ -59,6 +59,8 @@ export interface Aim {
   aim: string;
   met: boolean;
   detail: string;
+  /** False where this run lacked the aim's figures (a run with --only or --systems); absent where it had them. */
+  measured?: false;
 }
 
 export interface Suite {
@@ -79,8 +81,8 @@ export interface Suite {
   /** The suite's aims, each naming the figure that decides it, judged on the rows of this run. */
   aims(rows: readonly Row[]): Aim[];
   /**
-   * `--lab`: a system that measures the learner's own code (labs/) beside the others, the subject of that run's
-   * ratios; `about` says whose code it is. Such a run is never saved and judges no aims: those are the course's.
+   * `--lab`: systems that measure the learner's own code (labs/) beside the others, each named "your <the system it
+   * mirrors>" (bench/lib/lab.ts); `about` says whose code they run. Such a run is never saved.
    */
-  readonly lab?: { readonly system: System; readonly about: string };
+  readonly lab?: { readonly systems: readonly System[]; readonly about: string };
 }

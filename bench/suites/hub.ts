@@ -1,11 +1,11 @@
 // The hub suite (chapter 02): what a green thread costs — spawn+join, a switch, an idle thread, a
 // timer — on our hub, on the floor (a bare generator scheduler), on native async/await and on Python eventlet.
 import { existsSync } from "node:fs";
-import { relative, resolve } from "node:path";
+import { resolve } from "node:path";
 import { nodeSystem, programSystem } from "../lib/systems";
 import { fmt } from "../lib/report";
 import { pairedRatio, pairedRatioText } from "../../tools/lib/bench-tables";
-import { HUB_LABS, labTree } from "../hub/lab-tree";
+import { LAB_DEADLINE_MS, labName, labsMissing, yours } from "../lib/lab";
 import type { Aim, Case, Row, Suite } from "../lib/suite";
 
 const cases: Case[] = [
@@ -26,21 +26,9 @@ const hubMissing = (): string | null => {
   return null;
 };
 
-/** The learner's tree as the notes name it: `labs/`, or the path HUB_TARGET gave, from the repository root. */
-const labName = (): string => {
-  const path = relative(resolve(solutions, ".."), labTree());
-  return `${path.startsWith("..") ? labTree() : path || "."}/`;
-};
-const labMissing = (): string | null => {
-  const missing = HUB_LABS.filter((dir) => !existsSync(resolve(labTree(), dir)));
-  if (!missing.length) return null;
-  return `${labName()} has no ${missing.join(", ")}` + (process.env.HUB_TARGET ? " (HUB_TARGET names that tree)" : ": npm run labs writes labs/");
-};
-/**
- * A learner's hub that loops forever is stopped well before the 300 s a peer may take: the reference's slowest
- * measurement takes about a second.
- */
-const LAB_DEADLINE_MS = 60_000;
+/** The chapters of the learner's tree that `--lab` runs the cases on (bench/hub/lab-cases.ts). */
+export const HUB_LABS = ["02-hub", "03-cancellation", "04-primitives"] as const;
+const labMissing = (): string | null => labsMissing(HUB_LABS);
 
 /** The largest size eventlet runs a case at (see the systems below). */
 const EVENTLET_MAX_N = 1_000_000;
@@ -68,7 +56,7 @@ export const suite: Suite = {
   ],
   aims,
   lab: {
-    system: nodeSystem("your hub", "hub/lab-cases.ts", labMissing, LAB_DEADLINE_MS),
+    systems: [nodeSystem(yours("hub"), "hub/lab-cases.ts", labMissing, LAB_DEADLINE_MS)],
     get about() {
       return `your hub: chapters ${HUB_LABS.map((d) => d.slice(0, 2)).join(", ")} as written in ${labName()}`;
     },
@@ -97,12 +85,12 @@ function aims(rows: readonly Row[]): Aim[] {
   for (const c of cases) {
     const aim = `${c.name}: within ${FLOOR_GOAL}× the generator floor (hub ÷ floor ≤ ${FLOOR_GOAL})`;
     const v = versus(c, "generator floor");
-    out.push(v ? { aim, met: v.ratio <= FLOOR_GOAL, detail: v.detail } : { aim, met: false, detail: absent("hub or floor") });
+    out.push(v ? { aim, met: v.ratio <= FLOOR_GOAL, detail: v.detail } : { aim, met: false, detail: absent("hub or floor"), measured: false });
   }
   const sleepSwitch = cases.find((c) => c.id === "switch-sleep")!;
   const belowAwait = `${sleepSwitch.name}: below async/await's (hub ÷ async/await < 1)`;
   const a = versus(sleepSwitch, "async/await");
-  out.push(a ? { aim: belowAwait, met: a.ratio < 1, detail: a.detail } : { aim: belowAwait, met: false, detail: absent("hub or async/await") });
+  out.push(a ? { aim: belowAwait, met: a.ratio < 1, detail: a.detail } : { aim: belowAwait, met: false, detail: absent("hub or async/await"), measured: false });
 
   const behind: string[] = [];
   let compared = 0;
@@ -121,7 +109,7 @@ function aims(rows: readonly Row[]): Aim[] {
           met: behind.length === 0,
           detail: behind.length ? `behind on: ${behind.join("; ")}` : `ahead on all ${compared} cases`,
         }
-      : { aim: "every figure ahead of eventlet", met: false, detail: absent("hub or eventlet on some case") },
+      : { aim: "every figure ahead of eventlet", met: false, detail: absent("hub or eventlet on some case"), measured: false },
   );
   return out;
 }

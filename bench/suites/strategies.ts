@@ -4,6 +4,7 @@
 import type { Aim, Case, Row, Suite, System } from "../lib/suite";
 import { STRATEGY_NAMES } from "../../solutions/09-strategies/strategies";
 import { BINARY_SEARCH } from "../strategies/cases";
+import { LAB_DEADLINE_MS, labName, labsMissing, yours } from "../lib/lab";
 import { pairedRatio, pairedRatioText } from "../../tools/lib/bench-tables";
 
 const cases: Case[] = [
@@ -13,13 +14,25 @@ const cases: Case[] = [
   { id: "memory-1000", name: "memory, 1,000 backends", unit: "bytes", quantity: "memory", better: "lower", n: 1 },
 ];
 
-/** Every strategy is a system; each measurement runs bench/strategies/cases.ts in a fresh process. */
-const strategySystem = (name: string): System => {
+/**
+ * Every strategy is a system; each measurement runs bench/strategies/reference-cases.ts in a fresh process, or, for
+ * `--lab`, lab-cases.ts on the learner's strategy of that name.
+ */
+const strategySystem = (name: string, lab = false): System => {
   const argv = (c: Case, n: number, ...rest: string[]): string[] => [
-    process.execPath, "--expose-gc", "--import", "tsx", "bench/lib/child.ts", "strategies/cases.ts", `${name}:${c.id}`, String(n), ...rest,
+    process.execPath, "--expose-gc", "--import", "tsx", "bench/lib/child.ts", `strategies/${lab ? "lab" : "reference"}-cases.ts`, `${name}:${c.id}`, String(n), ...rest,
   ];
-  return { name, missing: () => null, command: (c, n) => argv(c, n), profile: (c, n, file) => argv(c, n, file) };
+  return {
+    name: lab ? yours(name) : name,
+    missing: lab ? labMissing : () => null,
+    command: (c, n) => argv(c, n),
+    profile: (c, n, file) => argv(c, n, file),
+    ...(lab ? { deadlineMs: LAB_DEADLINE_MS } : {}),
+  };
 };
+
+/** The chapters of the learner's tree that `--lab` loads (bench/strategies/lab-cases.ts). */
+const labMissing = (): string | null => labsMissing(["05-green-sockets", "09-strategies"]);
 
 /** How a strategy's pick is designed to grow with the number of backends. */
 const ORDER: Record<string, "O(1)" | "O(log n)" | "O(n)"> = {
@@ -41,8 +54,14 @@ export const suite: Suite = {
   cases,
   subject: "p2c",
   sources: ["solutions/09-strategies", "bench/strategies", "bench/lib"],
-  systems: [...STRATEGY_NAMES, BINARY_SEARCH].map(strategySystem),
+  systems: [...STRATEGY_NAMES, BINARY_SEARCH].map((name) => strategySystem(name)),
   aims,
+  lab: {
+    systems: STRATEGY_NAMES.map((name) => strategySystem(name, true)),
+    get about() {
+      return `yours: the strategies of chapter 09 as written in ${labName()}, each beside the course's of the same name`;
+    },
+  },
 };
 
 function aims(rows: readonly Row[]): Aim[] {
@@ -52,7 +71,9 @@ function aims(rows: readonly Row[]): Aim[] {
   const out: Aim[] = [];
   for (const s of ["p2c", "maglev"]) {
     const v = get("pick-1000", s);
-    out.push({ aim: `${s} pick ≤ 100 ns at 1,000 backends`, met: v !== undefined && v <= 100, detail: v === undefined ? "not measured" : `${v} ns` });
+    out.push(v === undefined
+      ? { aim: `${s} pick ≤ 100 ns at 1,000 backends`, met: false, detail: "not measured", measured: false }
+      : { aim: `${s} pick ≤ 100 ns at 1,000 backends`, met: v <= 100, detail: `${v} ns` });
   }
   // As designed: from 10 to 1,000 backends an O(1) pick may cost at most 2× (caches), an O(log n) one 3× (log₂ grows 3×).
   for (const [s, order] of Object.entries(ORDER)) {
@@ -65,7 +86,9 @@ function aims(rows: readonly Row[]): Aim[] {
     out.push({
       aim: `${s} pick is ${order}: at 1,000 backends ≤ ${limit}× its cost at 10`,
       met: growth !== undefined && growth <= limit,
-      detail: a === undefined || b === undefined || growth === undefined ? "not measured" : `${a.value} → ${b.value} ns (${pairedRatioText(b, a)})`,
+      ...(a === undefined || b === undefined || growth === undefined
+        ? { detail: "not measured", measured: false as const }
+        : { detail: `${a.value} → ${b.value} ns (${pairedRatioText(b, a)})` }),
     });
   }
   return out;

@@ -8,20 +8,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { HUB_LABS } from "../../bench/hub/lab-tree";
+import { HUB_LABS } from "../../bench/suites/hub";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
-/** `npm run bench -- hub --lab --quick …args` as a process, on the lab tree `target` (labs/ when absent). */
-function benchLab(target: string | undefined, ...args: string[]): { status: number | null; out: string } {
+/** `npm run bench -- <suite> --lab --quick …args` as a process, on the lab tree `target` (labs/ when absent). */
+function benchSuiteLab(suite: string, target: string | undefined, ...args: string[]): { status: number | null; out: string } {
   const env = { ...process.env };
   delete env.HUB_TARGET;
   if (target) env.HUB_TARGET = target;
-  const r = spawnSync(process.execPath, ["--import", "tsx", "bench/run.ts", "hub", "--lab", "--quick", ...args], {
+  const r = spawnSync(process.execPath, ["--import", "tsx", "bench/run.ts", suite, "--lab", "--quick", ...args], {
     cwd: ROOT, encoding: "utf8", timeout: 120_000, env,
   });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
+const benchLab = (target: string | undefined, ...args: string[]): ReturnType<typeof benchSuiteLab> => benchSuiteLab("hub", target, ...args);
 
 /** A copy of the reference's chapters 02–04 with `change` made to one file: a learner's hub with one mistake. */
 const copies: string[] = [];
@@ -41,16 +42,20 @@ afterAll(() => {
 });
 
 describe("npm run bench -- hub --lab", { timeout: 120_000 }, () => {
-  it("measures the lab beside the others, takes every ratio from it, and saves nothing", () => {
+  it("measures the lab beside the others, takes every ratio and aim from it, and saves nothing", () => {
     const saved = readFileSync(join(ROOT, "bench/results/hub.json"), "utf8");
-    const r = benchLab("solutions", "--systems", "your hub,generator floor", "--only", "switch-sleep");
+    const r = benchLab("solutions", "--systems", "your hub,hub,generator floor", "--only", "switch-sleep");
     expect(r.status, r.out).toBe(0);
     expect(r.out).toContain("your hub ÷ this");
     expect(r.out).toMatch(/switch \(sleep\(0\) ping-pong\)\s+your hub\s+[\d.,]+/);
+    // Every other row's ratio is the lab's: to the course's hub and to the floor.
+    expect(r.out).toMatch(/\n\s+hub\s+[\d.,]+\s+[\d.,]+–[\d.,]+\s+ns\/switch\s+[\d.]+×/);
     expect(r.out).toMatch(/generator floor\s+[\d.,]+\s+[\d.,]+–[\d.,]+\s+ns\/switch\s+[\d.]+×/);
     expect(r.out).toContain("your hub: chapters 02, 03, 04 as written in solutions/");
     expect(r.out).toContain("not saved (a run of your lab)");
-    expect(r.out).not.toContain("aims:"); // the aims are the course's, judged by its own runs
+    // The course's aims, judged on the lab's figures, with the course's own verdict in the same run beside each.
+    expect(r.out).toMatch(/ {2}(met {4}|NOT met) {2}yours: switch \(sleep\(0\) ping-pong\): within 1\.5× the generator floor \(hub ÷ floor ≤ 1\.5\) — [\d.]+ vs [\d.]+ ns\/switch, [\d.]+×( rep by rep)?; the course's code in this run: (met|not met)\n/);
+    expect(r.out).not.toContain("yours: spawn+join"); // not measured in this run: left out, not called missed
     expect(readFileSync(join(ROOT, "bench/results/hub.json"), "utf8")).toBe(saved);
   });
 
@@ -58,7 +63,7 @@ describe("npm run bench -- hub --lab", { timeout: 120_000 }, () => {
     const r = benchLab(undefined, "--systems", "your hub", "--only", "switch-sleep");
     expect(r.status, r.out).toBe(0);
     expect(r.out).toMatch(/switch \(sleep\(0\) ping-pong\) on your hub failed: not implemented yet — lab 02-hub, task \d+: /);
-    expect(r.out).toMatch(/your hub has tasks to do before these cases can run:\n {2}lab 02-hub, task \d+: [^:]+: switch \(sleep\(0\) ping-pong\)/);
+    expect(r.out).toMatch(/Your lab has tasks to do before these can be measured:\n {2}lab 02-hub, task \d+: [^:]+: your hub \(switch \(sleep\(0\) ping-pong\)\)/);
     expect(r.out).not.toMatch(/\n\s+at /); // a sentence, not a stack trace
   });
 
@@ -84,5 +89,24 @@ describe("npm run bench -- hub --lab", { timeout: 120_000 }, () => {
     expect(r.status, r.out).toBe(2);
     expect(r.out).toContain(`--lab: ${empty}/ has no 02-hub, 03-cancellation, 04-primitives (HUB_TARGET names that tree)`);
     expect(r.out).not.toContain("bench hub:"); // nothing was measured
+  });
+});
+
+describe("npm run bench -- strategies --lab", { timeout: 120_000 }, () => {
+  it("sets each of the learner's strategies beside the course's of the same name; an aim this run has no figures for is left out", () => {
+    const r = benchSuiteLab("strategies", "solutions", "--systems", "your p2c,p2c,round-robin", "--only", "10 backends");
+    expect(r.status, r.out).toBe(0);
+    expect(r.out).toContain("yours ÷ this");
+    expect(r.out).toMatch(/\n\s+p2c\s+[\d.,]+\s+[\d.,]+–[\d.,]+\s+ns\/pick\s+[\d.]+×\n/); // your p2c ÷ the course's
+    expect(r.out).toMatch(/\n\s+round-robin\s+[\d.,]+\s+[\d.,]+–[\d.,]+\s+ns\/pick\n/); // nothing of yours to set beside it
+    expect(r.out).toContain("yours: the strategies of chapter 09 as written in solutions/");
+    expect(r.out).not.toContain("aims:"); // no aim has its figures at 10 backends alone
+  });
+
+  it("on the starters, names each strategy's task", () => {
+    const r = benchSuiteLab("strategies", undefined, "--systems", "your p2c,your maglev", "--only", "10 backends");
+    expect(r.status, r.out).toBe(0);
+    expect(r.out).toMatch(/lab 09-strategies, task \d+: [^:]+: your p2c \(pick, 10 backends\)/);
+    expect(r.out).toMatch(/lab 09-strategies, task \d+: [^:]+: your maglev \(pick, 10 backends\)/);
   });
 });

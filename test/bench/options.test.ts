@@ -71,7 +71,7 @@ describe("bench options, refused by the runner before anything runs", { timeout:
   it("--lab on a suite that measures no lab is refused, naming the suites that do", () => {
     const r = bench("io", "--lab");
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain("--lab: the io suite measures no lab; the suites that measure yours: hub");
+    expect(r.stderr).toContain("--lab: the io suite measures no lab; the suites that measure yours: hub, strategies\n");
   });
 
   it("the case suites refuse an --only that keeps no case, naming the cases, instead of running nothing", () => {

@@ -1,0 +1,79 @@
+// `--lab` (bench/run.ts): a suite measuring a learner's own code beside the course's. Where that code is, how a case
+// module loads it, and the suite as such a run measures it: the learner's systems added, every ratio theirs, and the
+// course's aims judged on their figures with the reference's verdict in the same run beside each.
+import { existsSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Aim, Row, Suite } from "./suite";
+
+const repoDir = resolve(import.meta.dirname, "..", "..");
+
+/**
+ * Where the learner's code is: labs/, or the tree HUB_TARGET names, as the grader and `npm run watch` read it
+ * (vitest.config.ts), relative to the current directory (npm makes it the repository's).
+ */
+export const labTree = (): string => resolve(process.env.HUB_TARGET || resolve(repoDir, "labs"));
+
+/** The learner's tree as notes name it: `labs/`, or HUB_TARGET's path (from the repository root when inside it). */
+export function labName(): string {
+  const path = relative(repoDir, labTree());
+  return `${path.startsWith("..") ? labTree() : path || "."}/`;
+}
+
+/**
+ * Loads `file` (`02-hub/hub.ts`) of the learner's tree, when the measuring process starts: a lab whose file does not
+ * load fails every case with that file's error; a task not done yet fails only the cases that reach it.
+ */
+export const loadLab = async <M>(file: string): Promise<M> => (await import(pathToFileURL(resolve(labTree(), file)).href)) as M;
+
+/** Why `--lab` cannot run: the chapters among `dirs` ("02-hub") that the learner's tree lacks, or null. */
+export function labsMissing(dirs: readonly string[]): string | null {
+  const missing = dirs.filter((dir) => !existsSync(resolve(labTree(), dir)));
+  if (!missing.length) return null;
+  return `${labName()} has no ${missing.join(", ")}` + (process.env.HUB_TARGET ? " (HUB_TARGET names that tree)" : ": npm run labs writes labs/");
+}
+
+/**
+ * How long one measurement of a learner's code may take before it is stopped: a lab that loops forever is stopped
+ * well before the 300 s a peer may take, and the reference's slowest measurement takes about a second.
+ */
+export const LAB_DEADLINE_MS = 60_000;
+
+/** The learner's system for `reference` is called "your <reference>" ("your hub", "your p2c"). */
+export const yours = (reference: string): string => `your ${reference}`;
+const mirrored = (name: string): string | null => (name.startsWith("your ") ? name.slice("your ".length) : null);
+
+/**
+ * The suite as a run of the learner's code measures it: their systems first, each the subject of the ratio to the
+ * system it mirrors ("your p2c ÷ p2c") and, where they have one system only, of every ratio ("your hub ÷ floor").
+ */
+export function labSuite(suite: Suite): Suite {
+  const lab = suite.lab!;
+  const mine = new Set(lab.systems.map((s) => s.name));
+  const only = lab.systems.length === 1 ? lab.systems[0]!.name : null;
+  return {
+    ...suite,
+    subject: only ?? "yours",
+    subjectFor: (peer) => (mine.has(peer) ? null : mine.has(yours(peer)) ? yours(peer) : only),
+    systems: [...lab.systems, ...suite.systems],
+    aims: (rows) => labAims(suite, rows, mine),
+  };
+}
+
+/**
+ * The course's aims judged on the learner's figures, each in place of the system it mirrors, with the reference's
+ * verdict on the same aim in the same run beside it when the run measured the reference: an aim the course's own
+ * code misses reads as such.
+ */
+export function labAims(suite: Pick<Suite, "aims">, rows: readonly Row[], mine: ReadonlySet<string>): Aim[] {
+  const replaced = new Set([...mine].map(mirrored));
+  // The learner's rows under the names of the systems they mirror, the course's own in their place dropped.
+  const asCourse = rows.filter((r) => !replaced.has(r.system)).map((r) => (mine.has(r.system) ? { ...r, system: mirrored(r.system)! } : r));
+  // The course's verdicts, where this run measured the course's code at all (--systems may leave it out).
+  const course = rows.some((r) => replaced.has(r.system)) ? suite.aims(rows.filter((r) => !mine.has(r.system))) : [];
+  // An aim this run has no figures of yours for (--only, --systems) is left out rather than called missed.
+  return suite.aims(asCourse).filter((a) => a.measured !== false).map((a) => {
+    const reference = course.find((c) => c.aim === a.aim && c.measured !== false);
+    return { aim: `yours: ${a.aim}`, met: a.met, detail: `${a.detail}${reference ? `; the course's code in this run: ${reference.met ? "met" : "not met"}` : ""}` };
+  });
+}
