@@ -102,16 +102,32 @@ const BALANCER_NODE = ["solutions/14-capstone/acceptors.ts", "solutions/14-capst
 
 const ELASTIC = [...[...HUB, "solutions/05-green-sockets", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/12-elastic"].map(ts), ...NOT_MEASURED];
 
+/** What the obs suite's proxy loads: chapter 11's proxy with chapter 13's metrics and logs, and chapter 12's membership. */
+const OBSERVED = [
+  ...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy",
+  "solutions/12-elastic", "solutions/13-observability",
+].map(ts);
+
 /** What the capstone's balancer runs: every chapter it builds on (chapter 13's metrics and logs included). */
 const CAPSTONE = [
   ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy", "solutions/12-elastic", "solutions/13-observability", "solutions/14-capstone"].map(ts),
   ...NOT_MEASURED,
 ];
 
-/** The programs of the lb, l7, obs and io suites that bench/instructions/run.ts counts, as those suites start them. */
+/**
+ * The programs of the lb, l7, obs and io suites that bench/instructions/run.ts counts, as those suites start them, and
+ * the backends it puts behind them: the files themselves, not their suites' folders, whose drivers the counts never
+ * run (test/bench/instructions-plan.test.ts checks that every file these programs load is here).
+ */
+export const COUNTED_PROGRAMS: readonly string[] = [
+  "bench/io/hub-echo.ts", "bench/io/node-echo.ts", "bench/l7/hub-http-proxy.ts", "bench/l7/node-http-proxy.ts", "bench/l7/proxy-options.ts",
+  "bench/lb/backend.ts", "bench/lb/hub-proxy.ts", "bench/lb/node-pipe.ts", "bench/obs/hub-obs-proxy.ts",
+];
+
+/** What the instructions and breakdown suites measure: the counted programs, what they load, and the counting itself. */
 const COUNTED = [
-  ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy", "solutions/13-observability"].map(ts),
-  ...BALANCER_NODE, ts("bench/instructions"), ts("bench/lb"), ts("bench/l7"), ts("bench/obs"), ts("bench/io"), "bench/lib/listen-copies.ts",
+  ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy", "solutions/12-elastic", "solutions/13-observability"].map(ts),
+  ...BALANCER_NODE, ts("bench/instructions"), ...COUNTED_PROGRAMS, "bench/lib/listen-copies.ts", "bench/lib/usage.ts",
   // proxy-bench.ts: balancerNode, the command line of the l7 and obs programs counted.
   "bench/lib/proc.ts", "bench/lib/proxy-bench.ts", "bench/lib/profile-hook.ts", ...NOT_MEASURED,
 ];
@@ -123,7 +139,7 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
   },
   io: {
     chapter: "07-http", about: "echo and HTTP servers on real sockets", layout: "cases", command: "npm run bench io",
-    measured: [...[...HUB, "solutions/05-green-sockets", "solutions/07-http"].map(ts), ts("bench/io"), "bench/io/eventlet_servers.py", ...SERVER_BENCH, ...NOT_MEASURED],
+    measured: [...[...HUB, "solutions/05-green-sockets", "solutions/07-http"].map(ts), ts("bench/io"), "bench/io/eventlet_servers.py", "bench/lib/profile-hook.ts", ...SERVER_BENCH, ...NOT_MEASURED],
   },
   lb: {
     chapter: "08-tcp-proxy", about: "L4 proxies side by side under wrk", layout: "cases", command: "npm run bench lb",
@@ -141,22 +157,21 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
   "lb-profile": {
     chapter: "13-observability", about: "where our L4 proxy's time goes, profiled under wrk", layout: "cases", ratios: "none",
     command: "npm run bench -- lb --profile --backends fixed",
-    measured: [...[...HUB, "solutions/05-green-sockets", "solutions/08-tcp-proxy"].map(ts), ts("bench/lb"), "bench/lib/listen-copies.ts", ...PROXY_BENCH, ...NOT_MEASURED],
+    measured: [...[...HUB, "solutions/05-green-sockets", "solutions/08-tcp-proxy"].map(ts), "solutions/14-capstone/acceptors.ts", ts("bench/lb"), "bench/lib/listen-copies.ts", ...PROXY_BENCH, ...NOT_MEASURED],
   },
   "l7-profile": {
     chapter: "13-observability", about: "where our HTTP proxy's time goes, profiled under wrk", layout: "cases", ratios: "none",
     command: "npm run bench -- l7 --profile --backends fixed",
     measured: [
       ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy"].map(ts),
-      "solutions/14-capstone/node-flags.ts", ts("bench/l7"), "bench/lb/backend.ts", "bench/lib/listen-copies.ts", ...PROXY_BENCH, ...NOT_MEASURED,
+      ...BALANCER_NODE, ts("bench/l7"), "bench/lb/backend.ts", "bench/lib/listen-copies.ts", ...PROXY_BENCH, ...NOT_MEASURED,
     ],
   },
   obs: {
     chapter: "13-observability", about: "what observing costs: metrics and tracing on and off under wrk", layout: "cases", ratios: "baseline",
     command: "npm run bench obs",
     measured: [
-      ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy", "solutions/13-observability"].map(ts),
-      ...BALANCER_NODE, ts("bench/obs"), "bench/l7/proxy-options.ts", "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
+      ...OBSERVED, ...BALANCER_NODE, ts("bench/obs"), "bench/l7/proxy-options.ts", "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
     ],
   },
   workers: {
@@ -171,8 +186,7 @@ export const BENCH_SUITES: Readonly<Record<string, SuiteInfo>> = {
     chapter: "13-observability", about: "where the time of an observed proxy goes, profiled under wrk", layout: "cases", ratios: "none",
     command: "npm run bench -- obs --profile",
     measured: [
-      ...[...HUB, "solutions/05-green-sockets", "solutions/07-http", "solutions/08-tcp-proxy", "solutions/09-strategies", "solutions/10-health", "solutions/11-http-proxy", "solutions/13-observability"].map(ts),
-      ...BALANCER_NODE, ts("bench/obs"), "bench/l7/proxy-options.ts", "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
+      ...OBSERVED, ...BALANCER_NODE, ts("bench/obs"), "bench/l7/proxy-options.ts", "bench/lb/backend.ts", ...PROXY_BENCH, ...NOT_MEASURED,
     ],
   },
   cpu: {
