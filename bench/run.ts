@@ -17,8 +17,7 @@ import { finish, machine, measuredAt, spread, table } from "./lib/report";
 import { machineTime, StealTally, stealText, stolen } from "./lib/steal";
 import type { Case, Row, Suite, System } from "./lib/suite";
 import { checkSelected, quoted, UsageError, usageMessage, wantedSystems, wholeNumber } from "./lib/usage";
-import { isNotImplemented } from "../solutions/00-common/demo";
-import { labSuite } from "./lib/lab";
+import { LabTasks, labSuite } from "./lib/lab";
 
 const benchDir = import.meta.dirname;
 const repoDir = resolve(benchDir, "..");
@@ -34,8 +33,8 @@ const usage = `usage: npm run bench -- <suite> [--reps N] [--quick] [--only TEXT
                 (all by default); each suite's README names its kinds ("fixed", and "node-http" or "node")
   --profile     instead of measuring, run each selected case once per Node system with V8's sampling profiler on
                 its measured run and print self time per function (profiles kept in bench/out/profiles/)
-  --lab         the hub and strategies suites: measure your own code (labs/, or the tree HUB_TARGET names) beside
-                the course's, the ratios and aims taken from it; never saved (try --quick first)`;
+  --lab         the hub, strategies and io suites: measure your own code (labs/, or the tree HUB_TARGET names)
+                beside the course's, the ratios and aims taken from it; never saved (try --quick first)`;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -82,8 +81,12 @@ if (values.lab && !suiteModule.suite?.lab) {
   failOnUsage(new UsageError(`--lab: the ${suiteName} suite measures no lab; the suites that measure yours: ${withLab.join(", ")}`));
 }
 if (suiteModule.main) process.exit(await suiteModule.main(values).catch(failOnUsage));
+/** The learner's systems, with --lab: a suite that has no driver of its own names them. */
+const labSystems = values.lab ? (suiteModule.suite.lab?.systems ?? []) : [];
 /** The suite as this run measures it: with --lab, the learner's systems join the others, every ratio theirs. */
-const suite: Suite = values.lab ? labSuite(suiteModule.suite) : suiteModule.suite;
+const suite: Suite = values.lab
+  ? { ...labSuite(suiteModule.suite, labSystems.map((s) => s.name)), systems: [...labSystems, ...suiteModule.suite.systems] }
+  : suiteModule.suite;
 /** A case's size in this run: a tenth with --quick. */
 const sizeOf = (c: Case): number => (values.quick ? Math.max(2, Math.floor(c.n / 10)) : c.n);
 const cases = suite.cases.filter((c) => !values.only || c.id.includes(values.only) || c.name.includes(values.only));
@@ -104,7 +107,7 @@ for (const s of suite.systems) {
   if (wanted && !wanted.includes(s.name)) continue;
   const missing = s.missing();
   // --lab is for measuring the learner's hub: without it there is nothing to run for.
-  if (missing && values.lab && suite.lab?.systems.includes(s)) failOnUsage(new UsageError(`--lab: ${missing}`));
+  if (missing && labSystems.includes(s)) failOnUsage(new UsageError(`--lab: ${missing}`));
   if (missing) {
     notes.push(`${s.name} skipped: ${missing}`);
     console.error(`note: ${s.name} skipped: ${missing}`);
@@ -191,13 +194,7 @@ const loadAtStart = loadavg()[0]!;
 // Which commit a saved result measured, to tell later whether it is stale: a run of a lab is never saved.
 const measured = values.lab ? null : measuredAt(repoDir, suite.sources ?? ["solutions", "bench"]);
 if (measured) notes.push(measured);
-/** The tasks a learner's lab still has to do, from its measurements that failed on a stub: task → system → cases. */
-const waiting = new Map<string, Map<string, string[]>>();
-function wait(task: string, system: string, name: string): void {
-  const bySystem = waiting.get(task) ?? new Map<string, string[]>();
-  bySystem.set(system, [...(bySystem.get(system) ?? []), name]);
-  waiting.set(task, bySystem);
-}
+const tasks = new LabTasks();
 console.error(`bench ${suite.name}: ${cases.length} cases × ${systems.length} systems × ${reps} reps, one process each`);
 for (let rep = 0; rep < reps; rep++) {
   for (const c of cases) {
@@ -220,7 +217,7 @@ for (let rep = 0; rep < reps; rep++) {
       } catch (e) {
         // A failed case is reported and not retried: it would fail the same way and cost minutes.
         failed.add(key(c, s));
-        if (values.lab && suite.lab?.systems.includes(s) && isNotImplemented(e)) wait(e.message, s.name, c.name);
+        if (labSystems.includes(s)) tasks.note(e, s.name, c.name);
         const msg = `${c.name} on ${s.name} failed: ${(e as Error).message}`;
         notes.push(msg);
         process.stderr.write(`failed\n  ${msg}\n`);
@@ -248,14 +245,6 @@ for (const s of systems) {
 // A run with failed measurements is not saved: it would replace the last complete results with a partial one.
 const why = failed.size ? `${failed.size} measurement(s) failed` : values["no-save"] ? "--no-save" : values.lab ? "a run of your lab" : "a partial or quick run";
 finish(suite, { reps, rows, notes, versions, loadAtStart, started, repoDir, notSaved: save && failed.size === 0 ? null : why });
-if (waiting.size) {
-  console.log("\nYour lab has tasks to do before these can be measured:");
-  for (const [task, bySystem] of waiting) {
-    const what = [...bySystem].map(([system, names]) => `${system} (${names.length === 1 ? names[0] : `${names.length} cases`})`);
-    console.log(`  ${task.replace(/^not implemented yet — /, "")}: ${what.join(", ")}`);
-  }
-  console.log("Do them (npm run hint NN helps), then measure again.");
-}
+for (const line of tasks.lines()) console.log(line);
 // A lab waiting for a task is where a learner is, not a failure of the run; anything else that failed is.
-const stubbed = [...waiting.values()].reduce((sum, bySystem) => sum + [...bySystem.values()].reduce((n, names) => n + names.length, 0), 0);
-process.exitCode = failed.size > stubbed ? 1 : 0;
+process.exitCode = failed.size > tasks.count ? 1 : 0;

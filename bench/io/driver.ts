@@ -16,7 +16,8 @@ import { pairedRatio, pairedRatioText } from "../../tools/lib/bench-tables";
 import type { Aim, Case, Row, Suite } from "../lib/suite";
 import { cpuPer, cpuTimes, type CpuTimes, listening, node, probe, repoDir, sleep, start, stop } from "../lib/proc";
 import { machineTime, StealTally, stealText, stolen } from "../lib/steal";
-import { checkSelected, type DriverOptions, quoted, wantedSystems, wholeNumber } from "../lib/usage";
+import { checkSelected, type DriverOptions, quoted, UsageError, wantedSystems, wholeNumber } from "../lib/usage";
+import { LabTasks, labName, labsMissing, labSuite, stubIn, yours } from "../lib/lab";
 import { warmUp, wrk as runWrk, wrkBanner, WRK_INSTALL, type WrkResult, wrkVersionOf } from "../lib/wrk";
 
 const PORT = 9300;
@@ -60,10 +61,18 @@ export const SYSTEMS: readonly IoSystem[] = [
   },
 ];
 
+/** `--lab`: the learner's echo and HTTP servers, run as the course's are (bench/io/lab-server.ts). */
+const LAB: IoSystem = {
+  name: yours(SUBJECT),
+  argv: { echo: node("bench/io/lab-server.ts", "echo", String(PORT)), http: node("bench/io/lab-server.ts", "http", String(PORT)) },
+  missing: () => labsMissing(["02-hub", "05-green-sockets", "07-http"]),
+};
+export const labAbout = (): string => `your hub: the echo server of chapter 05 and the HTTP server of chapter 07 as written in ${labName()}`;
+
 /** What each system is in each part, for the notes and the README. */
 const PROGRAMS: Record<Part, Record<string, string>> = {
-  echo: { hub: "solutions/05 echoServer (runReal, realNetwork)", node: "net.createServer writing each chunk back", eventlet: "eventlet.listen + GreenPool.spawn_n, examples/echoserver.py" },
-  http: { hub: "solutions/07 serveHttp, handler returns \"hello\"", node: "node:http createServer", eventlet: "eventlet.wsgi.server, log_output=False" },
+  echo: { hub: "solutions/05 echoServer (runReal, realNetwork)", node: "net.createServer writing each chunk back", eventlet: "eventlet.listen + GreenPool.spawn_n, examples/echoserver.py", [LAB.name]: "your echoServer of lab 05" },
+  http: { hub: "solutions/07 serveHttp, handler returns \"hello\"", node: "node:http createServer", eventlet: "eventlet.wsgi.server, log_output=False", [LAB.name]: "your serveHttp of lab 07, the same handler" },
 };
 
 const FIGURES = {
@@ -157,6 +166,15 @@ async function measure(
     const cpu1 = cpuTimes(proc.pid!);
     const steal = stolen(machine0, machineTime());
     return { rps: r.rps, p50: r.p50, p99: r.p99, ...cpuPer(cpu0, cpu1, r.requests), errors: r.errors, steal };
+  } catch (e) {
+    // A server that stopped in the middle says why on its stderr (a lab's in one line, bench/io/lab-server.ts; a task
+    // not done yet in the stub's words): that is the news, not what the client made of the closed connections.
+    if (proc.exitCode === null && proc.signalCode === null) await Promise.race([new Promise((r) => proc.once("exit", r)), sleep(500)]);
+    const stub = stubIn(stderr);
+    if (stub) throw new Error(stub);
+    const last = stderr.trim().split("\n").at(-1);
+    if (proc.exitCode !== null && last && !(e as Error).message.includes(last)) throw new Error(`the server stopped (exit ${proc.exitCode}): ${last}`);
+    throw e;
   } finally {
     // SIGINT lets a profiled server write its profile before it exits (bench/lib/profile-hook.ts); SIGTERM otherwise.
     await stop(proc, profileFile ? "SIGINT" : "SIGTERM");
@@ -167,12 +185,18 @@ async function measure(
 // the run
 
 export async function runIo(options: DriverOptions): Promise<number> {
+  if (options.lab) {
+    const why = LAB.missing();
+    if (why) throw new UsageError(`--lab: ${why}`);
+  }
   if (options.profile) return profile(options);
   // Five, as lb and obs take: the median of three is one measurement, which one busy moment of the machine decides.
   const reps = options.quick ? 1 : wholeNumber("--reps", options.reps ?? "5");
   const seconds = options.quick ? 2 : 5;
-  const wanted = wantedSystems(options.systems, SYSTEMS.map((s) => s.name));
-  const partial = options.quick || options.only !== undefined || options.systems !== undefined || reps < 3;
+  // --lab: the learner's servers first, the subject of every ratio.
+  const all = options.lab ? [LAB, ...SYSTEMS] : SYSTEMS;
+  const wanted = wantedSystems(options.systems, all.map((s) => s.name));
+  const partial = options.quick || options.only !== undefined || options.systems !== undefined || reps < 3 || options.lab === true;
   const save = !options["no-save"] && !partial;
   const notes: string[] = [];
 
@@ -193,7 +217,7 @@ export async function runIo(options: DriverOptions): Promise<number> {
     groups.splice(0, groups.length, ...groups.filter((g) => g.part !== "http"));
   }
   const systems: IoSystem[] = [];
-  for (const s of SYSTEMS) {
+  for (const s of all) {
     if (wanted && !wanted.includes(s.name)) continue;
     const why = s.missing();
     if (why) {
@@ -206,8 +230,11 @@ export async function runIo(options: DriverOptions): Promise<number> {
   }
 
   const loadAtStart = loadavg()[0]!;
-  const measured = measuredAt(repoDir, ["solutions/02-hub", "solutions/03-cancellation", "solutions/04-primitives", "solutions/05-green-sockets", "solutions/07-http", "bench/io"]);
+  if (options.lab) notes.unshift(labAbout());
+  // Which commit a saved result measured, to tell later whether it is stale: a run of a lab is never saved.
+  const measured = options.lab ? null : measuredAt(repoDir, ["solutions/02-hub", "solutions/03-cancellation", "solutions/04-primitives", "solutions/05-green-sockets", "solutions/07-http", "bench/io"]);
   if (measured) notes.push(measured);
+  const tasks = new LabTasks();
 
   const samples = new Map<string, Figures[]>();
   const started = Date.now();
@@ -235,6 +262,7 @@ export async function runIo(options: DriverOptions): Promise<number> {
           if (m.errors) notes.push(`rep ${rep + 1}, ${part} ${conns} conns, ${s.name}: ${m.errors}`);
         } catch (e) {
           failures++;
+          if (s === LAB) tasks.note(e, s.name, `${part} at ${conns} conns`);
           const msg = `rep ${rep + 1}, ${part} ${conns} conns, ${s.name} failed: ${(e as Error).message}`;
           notes.push(msg);
           process.stderr.write(`failed\n  ${msg}\n`);
@@ -261,7 +289,8 @@ export async function runIo(options: DriverOptions): Promise<number> {
       }
     }
   }
-  const suite: Suite = { name: "io", title: TITLE, cases, systems: [], subject: SUBJECT, aims: (r) => aims(r, groups) };
+  const base: Suite = { name: "io", title: TITLE, cases, systems: [], subject: SUBJECT, aims: (r) => aims(r, groups) };
+  const suite = options.lab ? labSuite(base, [LAB.name]) : base;
   const wrkVersion = wrkVersionOf(wrkBanner() ?? "");
   const versions: Record<string, string> = {};
   if (wrkVersion) versions.wrk = wrkVersion;
@@ -270,9 +299,11 @@ export async function runIo(options: DriverOptions): Promise<number> {
     if (v) versions[s.name] = v;
   }
   // A run with failed measurements is not saved: it would replace the last complete results with a partial one.
-  const why = failures ? `${failures} measurement(s) failed` : options["no-save"] ? "--no-save" : "a partial or quick run";
+  const why = failures ? `${failures} measurement(s) failed` : options["no-save"] ? "--no-save" : options.lab ? "a run of your lab" : "a partial or quick run";
   finish(suite, { reps, rows, notes, versions, loadAtStart, started, repoDir, notSaved: save && failures === 0 ? null : why });
-  return failures ? 1 : 0;
+  for (const line of tasks.lines()) console.log(line);
+  // A lab waiting for a task is where a learner is, not a failure of the run; anything else that failed is.
+  return failures > tasks.count ? 1 : 0;
 }
 
 /**
@@ -292,11 +323,13 @@ export function aims(rows: readonly Row[], groups: readonly { part: Part; conns:
   const judge = (aim: string, part: Part, fig: Figure, peer: string, ok: (ratio: number) => boolean, also: Figure, at?: number): void => {
     const parts: string[] = [];
     let met = true;
+    let whole = true;
     for (const { conns } of groups.filter((g) => g.part === part && (at === undefined || g.conns === at))) {
       const a = get(part, fig, conns, SUBJECT);
       const b = get(part, fig, conns, peer);
       if (!a || !b) {
         met = false;
+        whole = false;
         parts.push(`${conns} conns: not measured`);
         continue;
       }
@@ -307,7 +340,7 @@ export function aims(rows: readonly Row[], groups: readonly { part: Part; conns:
       const context = ca && cb ? ` (${also === "cpu" ? "CPU" : "throughput"}: ${fmt(ca.value)} vs ${fmt(cb.value)} ${ca.unit}, ${round(pairedRatio(ca, cb), 2)}×)` : "";
       parts.push(`${conns} conns: ${fmt(a.value)} vs ${fmt(b.value)} ${a.unit}, ${pairedRatioText(a, b)}${context}`);
     }
-    if (parts.length) out.push({ aim, met, detail: parts.join("; ") });
+    if (parts.length) out.push({ aim, met, detail: parts.join("; "), ...(whole ? {} : { measured: false as const }) });
   };
   judge("echo: server CPU per round trip within 1.1× of plain Node's (hub ÷ node ≤ 1.1 at every count)", "echo", "cpu", "node", (r) => r <= 1.1, "rps");
   judge("echo: server CPU per round trip below eventlet's (hub ÷ eventlet < 1 at every count)", "echo", "cpu", "eventlet", (r) => r < 1, "rps");
@@ -321,7 +354,7 @@ export function aims(rows: readonly Row[], groups: readonly { part: Part; conns:
 /** `--profile`: our servers under V8's profiler for one measured run each (echo at 500, HTTP at 256 connections). */
 async function profile(options: DriverOptions): Promise<number> {
   const { topSelfTime } = await import("../lib/profile");
-  const hub = SYSTEMS.find((s) => s.name === SUBJECT)!;
+  const hub = options.lab ? LAB : SYSTEMS.find((s) => s.name === SUBJECT)!;
   const seconds = options.quick ? 2 : 5;
   const profiled = ([["echo", 500], ["http", 256]] as const).filter(([part, conns]) => !options.only || `${part}-${conns}`.includes(options.only));
   checkSelected(options.only, profiled.length, `the profiled runs are "echo-500" and "http-256"`);
@@ -332,7 +365,7 @@ async function profile(options: DriverOptions): Promise<number> {
     rmSync(file, { force: true });
     const m = await measure(hub, part, conns, seconds, file);
     await sleep(200);
-    console.log(`\nhub ${part} at ${conns} conns: ${Math.round(m.rps!)}/s under the profiler; self time of the measured run:`);
+    console.log(`\n${hub.name} ${part} at ${conns} conns: ${Math.round(m.rps!)}/s under the profiler; self time of the measured run:`);
     if (existsSync(file)) for (const line of topSelfTime(file, 25)) console.log(`  ${line}`);
     else console.log("  (no profile written)");
   }

@@ -4,9 +4,9 @@
 // With a profile file, the measured run (and only it: not start-up, not the warm-up) is sampled by V8's CPU profiler.
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
-import { relative, resolve } from "node:path";
+import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { isNotImplemented } from "../../solutions/00-common/demo";
+import { errorLine } from "./lab";
 import type { CaseModule } from "./measure";
 import { collect } from "./measure";
 
@@ -18,25 +18,14 @@ if (!modulePath || !caseId || !(n > 0)) {
 }
 
 const benchDir = resolve(import.meta.dirname, "..");
-const repoDir = resolve(benchDir, "..");
 
 /**
- * What a measurement that threw reports, as its last line of output (`{"error": …}`, which bench/run.ts prints): the
- * error's message and the first place in the course's code or a lab's that it came from. Without it the runner would
- * show the last lines of a stack trace, which name Node's internals and not the message. A lab's "not implemented
- * yet" names its task already.
+ * What a measurement that threw reports, as its last line of output (`{"error": …}`, which bench/run.ts prints): one
+ * line (lab.ts, errorLine), where the runner would otherwise show the last lines of a stack trace.
  */
 function failed(e: unknown): never {
-  let text = e instanceof Error ? `${e.name === "Error" ? "" : `${e.name}: `}${e.message}` : String(e);
-  // A boolean, not the type guard itself: where it is false, `e` is still an Error.
-  const stub = isNotImplemented(e) as boolean;
-  if (e instanceof Error && !stub) {
-    const frame = (e.stack ?? "").split("\n").slice(1).map((l) => /(\/[^\s()]+):(\d+):\d+\)?$/.exec(l.replace("file://", "")))
-      .find((m) => m !== null && !m[1]!.includes("/node_modules/") && !relative(repoDir, m[1]!).startsWith("bench"));
-    if (frame) text += ` (at ${relative(repoDir, frame[1]!)}:${frame[2]})`;
-  }
   console.error(e instanceof Error ? e.stack : e);
-  console.log(JSON.stringify({ error: text }));
+  console.log(JSON.stringify({ error: errorLine(e) }));
   process.exit(1);
 }
 

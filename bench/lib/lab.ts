@@ -4,6 +4,7 @@
 import { existsSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { isNotImplemented } from "../../solutions/00-common/demo";
 import type { Aim, Row, Suite } from "./suite";
 
 const repoDir = resolve(import.meta.dirname, "..", "..");
@@ -44,20 +45,75 @@ export const yours = (reference: string): string => `your ${reference}`;
 const mirrored = (name: string): string | null => (name.startsWith("your ") ? name.slice("your ".length) : null);
 
 /**
- * The suite as a run of the learner's code measures it: their systems first, each the subject of the ratio to the
+ * The suite as a run of the learner's code measures it, `names` their systems: each the subject of the ratio to the
  * system it mirrors ("your p2c ÷ p2c") and, where they have one system only, of every ratio ("your hub ÷ floor").
  */
-export function labSuite(suite: Suite): Suite {
-  const lab = suite.lab!;
-  const mine = new Set(lab.systems.map((s) => s.name));
-  const only = lab.systems.length === 1 ? lab.systems[0]!.name : null;
+export function labSuite(suite: Suite, names: readonly string[]): Suite {
+  const mine = new Set(names);
+  const only = names.length === 1 ? names[0]! : null;
   return {
     ...suite,
     subject: only ?? "yours",
     subjectFor: (peer) => (mine.has(peer) ? null : mine.has(yours(peer)) ? yours(peer) : only),
-    systems: [...lab.systems, ...suite.systems],
     aims: (rows) => labAims(suite, rows, mine),
   };
+}
+
+/**
+ * One line for an error a measurement (or a server of a lab) threw: its message and the first place in the course's
+ * code or a lab's it came from, which a stack trace's last lines (Node's internals) do not say. A lab's "not
+ * implemented yet" names its task already.
+ */
+export function errorLine(e: unknown): string {
+  let text = e instanceof Error ? `${e.name === "Error" ? "" : `${e.name}: `}${e.message}` : String(e);
+  // A boolean, not the type guard itself: where it is false, `e` is still an Error.
+  const stub = isNotImplemented(e) as boolean;
+  if (e instanceof Error && !stub) {
+    const frame = (e.stack ?? "").split("\n").slice(1).map((l) => /(\/[^\s()]+):(\d+):\d+\)?$/.exec(l.replace("file://", "")))
+      .find((m) => m !== null && !m[1]!.includes("/node_modules/") && !relative(repoDir, m[1]!).startsWith("bench"));
+    if (frame) text += ` (at ${relative(repoDir, frame[1]!)}:${frame[2]})`;
+  }
+  return text;
+}
+
+/** A lab stub's message in what a process printed: `not implemented yet — lab NN-slug, task N: name`. */
+export const stubIn = (printed: string): string | null => /not implemented yet — lab \S+, task \d+: [^\n()"]+/.exec(printed)?.[0].trimEnd() ?? null;
+
+/**
+ * The tasks a learner's lab still has to do, gathered from the measurements that failed on a stub, and said once at
+ * the end of the run, grouped by task. A measurement waiting for a task is where a learner is, not a failure.
+ */
+export class LabTasks {
+  readonly #waiting = new Map<string, Map<string, string[]>>();
+  #count = 0;
+
+  /** Notes a failed measurement of `system` on `what`; true when it failed on a stub (a task not done yet). */
+  note(error: unknown, system: string, what: string): boolean {
+    const task = error instanceof Error ? stubIn(error.message) : null;
+    if (task === null) return false;
+    const bySystem = this.#waiting.get(task) ?? new Map<string, string[]>();
+    bySystem.set(system, [...(bySystem.get(system) ?? []), what]);
+    this.#waiting.set(task, bySystem);
+    this.#count++;
+    return true;
+  }
+
+  /** How many failed measurements were a task not done yet. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** The closing lines: each task, with the systems and cases that wait for it. */
+  lines(): string[] {
+    if (!this.#waiting.size) return [];
+    const out = ["", "Your lab has tasks to do before these can be measured:"];
+    for (const [task, bySystem] of this.#waiting) {
+      const what = [...bySystem].map(([system, names]) => `${system} (${names.length === 1 ? names[0] : `${names.length} cases`})`);
+      out.push(`  ${task.replace(/^not implemented yet — /, "")}: ${what.join(", ")}`);
+    }
+    out.push("Do them (npm run hint NN helps), then measure again.");
+    return out;
+  }
 }
 
 /**

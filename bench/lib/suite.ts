@@ -81,8 +81,9 @@ export interface Suite {
   /** The suite's aims, each naming the figure that decides it, judged on the rows of this run. */
   aims(rows: readonly Row[]): Aim[];
   /**
-   * `--lab`: systems that measure the learner's own code (labs/) beside the others, each named "your <the system it
-   * mirrors>" (bench/lib/lab.ts); `about` says whose code they run. Such a run is never saved.
+   * `--lab`: the suite measures the learner's own code (labs/) beside the course's, with systems named "your <the
+   * system each mirrors>" (bench/lib/lab.ts): `systems` for run.ts to add, where the suite has no driver of its own;
+   * `about` says whose code they run. Such a run is never saved.
    */
-  readonly lab?: { readonly systems: readonly System[]; readonly about: string };
+  readonly lab?: { readonly systems?: readonly System[]; readonly about: string };
 }

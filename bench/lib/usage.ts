@@ -12,6 +12,8 @@ export interface DriverOptions {
   readonly profile?: boolean;
   /** The proxy suites' backend kinds to measure with, by id, comma-separated (a partial run, not saved). */
   readonly backends?: string;
+  /** The learner's own code beside the course's (bench/lib/lab.ts), in the suites that measure it. */
+  readonly lab?: boolean;
 }
 
 /** A mistake in the options: run.ts prints the message alone (no stack trace) and exits with status 2. */

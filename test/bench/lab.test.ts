@@ -24,12 +24,12 @@ function benchSuiteLab(suite: string, target: string | undefined, ...args: strin
 }
 const benchLab = (target: string | undefined, ...args: string[]): ReturnType<typeof benchSuiteLab> => benchSuiteLab("hub", target, ...args);
 
-/** A copy of the reference's chapters 02–04 with `change` made to one file: a learner's hub with one mistake. */
+/** A copy of the reference's chapters `labs` with `change` made to one file: a learner's code with one mistake. */
 const copies: string[] = [];
-function mistaken(file: string, change: (text: string) => string): string {
+function mistaken(file: string, change: (text: string) => string, labs: readonly string[] = HUB_LABS): string {
   const dir = mkdtempSync(join(tmpdir(), "hub-lab-"));
   copies.push(dir);
-  for (const lab of HUB_LABS) cpSync(join(ROOT, "solutions", lab), join(dir, lab), { recursive: true });
+  for (const lab of labs) cpSync(join(ROOT, "solutions", lab), join(dir, lab), { recursive: true });
   const path = join(dir, file);
   const before = readFileSync(path, "utf8");
   const after = change(before);
@@ -108,5 +108,31 @@ describe("npm run bench -- strategies --lab", { timeout: 120_000 }, () => {
     expect(r.status, r.out).toBe(0);
     expect(r.out).toMatch(/lab 09-strategies, task \d+: [^:]+: your p2c \(pick, 10 backends\)/);
     expect(r.out).toMatch(/lab 09-strategies, task \d+: [^:]+: your maglev \(pick, 10 backends\)/);
+  });
+});
+
+// The io suite's servers run for seconds (a warm-up, then the measured run), so each of these measures one count.
+describe("npm run bench -- io --lab", { timeout: 120_000 }, () => {
+  it("runs the learner's echo server as the course's is run, and says whose it is", () => {
+    const r = benchSuiteLab("io", "solutions", "--systems", "your hub", "--only", "echo-500");
+    expect(r.status, r.out).toBe(0);
+    expect(r.out).toMatch(/echo round trips\/s @ 500 conns\s+your hub\s+[\d,]+/);
+    expect(r.out).toContain("your hub: the echo server of chapter 05 and the HTTP server of chapter 07 as written in solutions/");
+    expect(r.out).toContain("echo: your hub = your echoServer of lab 05");
+    expect(r.out).toContain("not saved (a run of your lab)");
+  });
+
+  it("on the starters, names the task the server waits for", () => {
+    const r = benchSuiteLab("io", undefined, "--systems", "your hub", "--only", "echo-500");
+    expect(r.status, r.out).toBe(0);
+    expect(r.out).toMatch(/Your lab has tasks to do before these can be measured:\n {2}lab \d\d-[a-z-]+, task \d+: [^:\n]+: your hub \(echo at 500 conns\)/);
+  });
+
+  it("a server whose connection thread throws stops, and the run says why in the server's words", () => {
+    const labs = ["02-hub", "03-cancellation", "04-primitives", "05-green-sockets", "07-http"];
+    const lab = mistaken("05-green-sockets/echo.ts", (t) => t.replace("const line = yield* sock.recvLine();", 'const line = yield* sock.recvLine();\n    if (line.length) throw new RangeError("the line is too long");'), labs);
+    const r = benchSuiteLab("io", lab, "--systems", "your hub", "--only", "echo-500");
+    expect(r.status, r.out).toBe(1);
+    expect(r.out).toMatch(/echo 500 conns, your hub failed: the server stopped \(exit 1\): RangeError: the line is too long \(at \S*05-green-sockets\/echo\.ts:\d+\)/);
   });
 });

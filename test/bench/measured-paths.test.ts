@@ -35,15 +35,15 @@ function loaded(entries: readonly string[]): string[] {
 const measuredFiles = (suite: string): Set<string> =>
   new Set(execFileSync("git", ["ls-files", "--", ...BENCH_SUITES[suite]!.measured], { cwd: ROOT, encoding: "utf8" }).split("\n").filter(Boolean));
 
-/** The programs a driver starts (its clients aside: they are the load, not what is measured). */
-function startedBy(files: readonly string[], clients: readonly string[] = []): string[] {
+/** The programs a driver starts, but `others`: its clients (the load) and a learner's (--lab), which no result measures. */
+function startedBy(files: readonly string[], others: readonly string[] = []): string[] {
   const text = files.map((f) => readFileSync(resolve(ROOT, f), "utf8")).join("\n");
   const programs = [...text.matchAll(/\b(?:node|balancerNode)\("(bench\/[^"]+\.ts)"/g)].map((m) => m[1]!);
-  return [...new Set(programs)].filter((p) => !clients.includes(p));
+  return [...new Set(programs)].filter((p) => !others.includes(p));
 }
 
-const DRIVERS: Record<string, { files: string[]; clients?: string[] }> = {
-  io: { files: ["bench/io/driver.ts"], clients: ["bench/io/echo-client.ts"] },
+const DRIVERS: Record<string, { files: string[]; others?: string[] }> = {
+  io: { files: ["bench/io/driver.ts"], others: ["bench/io/echo-client.ts", "bench/io/lab-server.ts"] },
   lb: { files: ["bench/lb/driver.ts"] },
   "lb-profile": { files: ["bench/lb/driver.ts"] },
   l7: { files: ["bench/l7/driver.ts"] },
@@ -54,8 +54,8 @@ const DRIVERS: Record<string, { files: string[]; clients?: string[] }> = {
 
 describe("each suite's measured paths take in every file its programs load", () => {
   it.each(Object.keys(DRIVERS))("%s", (suite) => {
-    const { files, clients } = DRIVERS[suite]!;
-    const programs = startedBy(files, clients);
+    const { files, others } = DRIVERS[suite]!;
+    const programs = startedBy(files, others);
     expect(programs.length, `${suite}: no program found in ${files.join(", ")}`).toBeGreaterThanOrEqual(2);
     const measured = measuredFiles(suite);
     expect(loaded(programs).filter((f) => !measured.has(f)), `${suite}: files its programs load that its measured paths (tools/lib/bench-tables.ts) leave out`).toEqual([]);

@@ -69,9 +69,9 @@ describe("bench options, refused by the runner before anything runs", { timeout:
   });
 
   it("--lab on a suite that measures no lab is refused, naming the suites that do", () => {
-    const r = bench("io", "--lab");
+    const r = bench("l7", "--lab");
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain("--lab: the io suite measures no lab; the suites that measure yours: hub, strategies\n");
+    expect(r.stderr).toContain("--lab: the l7 suite measures no lab; the suites that measure yours: hub, io, strategies\n");
   });
 
   it("the case suites refuse an --only that keeps no case, naming the cases, instead of running nothing", () => {
