@@ -106,7 +106,7 @@ const systems: System[] = [];
 for (const s of suite.systems) {
   if (wanted && !wanted.includes(s.name)) continue;
   const missing = s.missing();
-  // --lab is for measuring the learner's hub: without it there is nothing to run for.
+  // --lab is for measuring the learner's code: without it there is nothing to run for.
   if (missing && labSystems.includes(s)) failOnUsage(new UsageError(`--lab: ${missing}`));
   if (missing) {
     notes.push(`${s.name} skipped: ${missing}`);
