@@ -245,6 +245,4 @@ for (const s of systems) {
 // A run with failed measurements is not saved: it would replace the last complete results with a partial one.
 const why = failed.size ? `${failed.size} measurement(s) failed` : values["no-save"] ? "--no-save" : values.lab ? "a run of your lab" : "a partial or quick run";
 finish(suite, { reps, rows, notes, versions, loadAtStart, started, repoDir, notSaved: save && failed.size === 0 ? null : why });
-for (const line of tasks.lines()) console.log(line);
-// A lab waiting for a task is where a learner is, not a failure of the run; anything else that failed is.
-process.exitCode = failed.size > tasks.count ? 1 : 0;
+process.exitCode = tasks.finish(failed.size);

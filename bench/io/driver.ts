@@ -301,9 +301,7 @@ export async function runIo(options: DriverOptions): Promise<number> {
   // A run with failed measurements is not saved: it would replace the last complete results with a partial one.
   const why = failures ? `${failures} measurement(s) failed` : options["no-save"] ? "--no-save" : options.lab ? "a run of your lab" : "a partial or quick run";
   finish(suite, { reps, rows, notes, versions, loadAtStart, started, repoDir, notSaved: save && failures === 0 ? null : why });
-  for (const line of tasks.lines()) console.log(line);
-  // A lab waiting for a task is where a learner is, not a failure of the run; anything else that failed is.
-  return failures > tasks.count ? 1 : 0;
+  return tasks.finish(failures);
 }
 
 /**
