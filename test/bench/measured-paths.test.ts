@@ -1,7 +1,8 @@
 // A result is stale when the code it measured changed since (tools/lib/bench-tables.ts, `measured`): these check
 // that each suite's measured paths take in every file its programs load, by their relative imports, so that no
 // change to a program's code leaves its suite's result called current. Programs are found where the suites start
-// them: `node("bench/….ts"` and `balancerNode("bench/….ts"` in their drivers, and the instruction counts' cases.
+// them: `node("bench/….ts"` and `balancerNode("bench/….ts"` in their drivers, the case suites' systems' command lines
+// (bench/lib/child.ts and a module of cases), and the instruction counts' cases.
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
@@ -10,9 +11,23 @@ import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { CASES } from "../../bench/instructions/cases";
 import { portsOf } from "../../bench/instructions/plan";
+import { suite as hubSuite } from "../../bench/suites/hub";
+import { suite as strategiesSuite } from "../../bench/suites/strategies";
+import type { Suite } from "../../bench/lib/suite";
 import { BENCH_SUITES } from "../../tools/lib/bench-tables";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/** The relative modules `file` loads when it runs: its imports and re-exports, but not `import type` (erased). */
+function runtimeImports(file: string): string[] {
+  const source = ts.createSourceFile(file, readFileSync(resolve(ROOT, file), "utf8"), ts.ScriptTarget.Latest);
+  const out: string[] = [];
+  for (const node of source.statements) {
+    if (ts.isImportDeclaration(node) && !node.importClause?.isTypeOnly && ts.isStringLiteral(node.moduleSpecifier)) out.push(node.moduleSpecifier.text);
+    if (ts.isExportDeclaration(node) && !node.isTypeOnly && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) out.push(node.moduleSpecifier.text);
+  }
+  return out.filter((spec) => spec.startsWith("."));
+}
 
 /** The files the `entries` load by their relative imports, themselves included, from the repository root. */
 function loaded(entries: readonly string[]): string[] {
@@ -20,9 +35,8 @@ function loaded(entries: readonly string[]): string[] {
   const visit = (file: string): void => {
     if (seen.has(file)) return;
     seen.add(file);
-    for (const imp of ts.preProcessFile(readFileSync(resolve(ROOT, file), "utf8"), true, true).importedFiles) {
-      if (!imp.fileName.startsWith(".")) continue;
-      const base = resolve(ROOT, dirname(file), imp.fileName);
+    for (const spec of runtimeImports(file)) {
+      const base = resolve(ROOT, dirname(file), spec);
       const found = [base, `${base}.ts`, `${base}/index.ts`].find((f) => f.endsWith(".ts") && existsSync(f));
       if (found) visit(relative(ROOT, found));
     }
@@ -59,6 +73,14 @@ describe("each suite's measured paths take in every file its programs load", () 
     expect(programs.length, `${suite}: no program found in ${files.join(", ")}`).toBeGreaterThanOrEqual(2);
     const measured = measuredFiles(suite);
     expect(loaded(programs).filter((f) => !measured.has(f)), `${suite}: files its programs load that its measured paths (tools/lib/bench-tables.ts) leave out`).toEqual([]);
+  });
+
+  // The course's systems only: a learner's (--lab) are never in a saved result.
+  it.each([["hub", hubSuite], ["strategies", strategiesSuite]] as [string, Suite][])("%s: its systems' command lines", (name, suite) => {
+    const programs = suite.systems.flatMap((s) => s.command(suite.cases[0]!, 1).filter((a) => a.endsWith(".ts")).map((a) => (a.startsWith("bench/") ? a : `bench/${a}`)));
+    expect(programs).toContain("bench/lib/child.ts");
+    const measured = measuredFiles(name);
+    expect(loaded(programs).filter((f) => !measured.has(f)), `${name}: files its programs load that its measured paths (tools/lib/bench-tables.ts) leave out`).toEqual([]);
   });
 
   it.each(["instructions", "breakdown"])("%s: the counted programs and the backends they relay to", (suite) => {

@@ -92,7 +92,8 @@ export interface SuiteInfo {
 
 const ts = (dir: string): string => `:(glob)${dir}/**/*.ts`;
 const NOT_MEASURED = [":(exclude,glob)**/main.ts", ":(exclude,glob)**/*.test.ts"];
-const NODE_BENCH = ["bench/run.ts", "bench/lib/usage.ts", "bench/lib/child.ts", "bench/lib/measure.ts", "bench/lib/systems.ts"];
+/** The case suites' runner, and what its measuring process (child.ts) loads: lab.ts says what a failed one threw. */
+const NODE_BENCH = ["bench/run.ts", "bench/lib/usage.ts", "bench/lib/child.ts", "bench/lib/lab.ts", "bench/lib/measure.ts", "bench/lib/systems.ts"];
 const SERVER_BENCH = ["bench/lib/proc.ts", "bench/lib/wrk.ts", "bench/lib/usage.ts"];
 /** The proxy suites' engine, and the profiler hook our proxies import (lb, l7, obs). */
 const PROXY_BENCH = [...SERVER_BENCH, "bench/lib/proxy-bench.ts", "bench/lib/accept-queue.ts", "bench/lib/profile-hook.ts", "bench/lib/haproxy.ts"];
