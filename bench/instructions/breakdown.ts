@@ -225,7 +225,10 @@ export function breakdownRows(caseId: string, unit: string, systems: readonly Sy
   };
   const shortened = systems.map((s) => {
     const m = new Map<string, number>();
-    for (const [name, n] of s.perUnit) m.set(shortName(name), (m.get(shortName(name)) ?? 0) + n);
+    for (const [name, n] of s.perUnit) {
+      const short = shortName(name);
+      m.set(short, (m.get(short) ?? 0) + n);
+    }
     return m;
   });
   const chosen = new Set<string>();

@@ -12,7 +12,7 @@
 // TypeScript) do work whose amount and timing vary from run to run, so their share of a pair's difference swung by
 // thousands of instructions a request either way while the main thread's held within 2% (bench/README.md).
 import { readFileSync } from "node:fs";
-import { basename } from "node:path";
+import { basename, join } from "node:path";
 
 /** How a count starts its program: callgrind, with a file per thread. */
 export const CALLGRIND = ["valgrind", "--tool=callgrind", "--separate-threads=yes"] as const;
@@ -90,6 +90,14 @@ export function marginal(small: { size: number; instructions: number }, large: {
  * program settles into under a sustained load.
  */
 export const COUNTED_NODE_FLAGS = ["--hash-seed=1", "--min-semi-space-size=32"] as const;
+
+/**
+ * Node's flags for one count: COUNTED_NODE_FLAGS, and for a breakdown --perf-basic-prof, so that V8's perf map names
+ * the compiled JavaScript. That flag also turns V8's own log on, an isolate-…-v8.log in the working folder (the
+ * course's root) for every process counted: --logfile puts it in `scratch`, the count's folder, removed after it.
+ */
+export const countedFlags = (breakdown: boolean, scratch: string): string[] =>
+  breakdown ? [...COUNTED_NODE_FLAGS, "--perf-basic-prof", `--logfile=${join(scratch, "v8.log")}`] : [...COUNTED_NODE_FLAGS];
 
 /** A Node program's command line with `flags` given to Node itself (after the executable, before the script). */
 export function withNodeFlags(argv: readonly string[], flags: readonly string[]): string[] {

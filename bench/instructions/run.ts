@@ -32,7 +32,7 @@ import { finish, fmt, measuredAt, median, spread } from "../lib/report";
 import type { Case as SuiteCase, Row, Suite } from "../lib/suite";
 import { UsageError, usageMessage, wholeNumber } from "../lib/usage";
 import { breakdownLines, breakdownRows, named, parseAnnotate, parsePerfMap, perUnit as functionsPerUnit, type FunctionCounts, type PerfMap, type SystemBreakdown } from "./breakdown";
-import { CALLGRIND, COUNTED_NODE_FLAGS, marginal, threadCounts, threadOf, withNodeFlags, type ThreadCounts } from "./callgrind";
+import { CALLGRIND, countedFlags, marginal, threadCounts, threadOf, withNodeFlags, type ThreadCounts } from "./callgrind";
 import { CASES, unitsAt, type Case, type Load, type Ports, type System } from "./cases";
 import { atMost, countsOf, highestPort, portsOf, whyNotSaved, type Count } from "./plan";
 
@@ -93,8 +93,7 @@ interface Counted {
  */
 async function countOnce(c: Case, system: System, k: number, ports: Ports, breakdown: boolean): Promise<Counted> {
   const dir = mkdtempSync(join(tmpdir(), "hub-callgrind-"));
-  const flags = [...COUNTED_NODE_FLAGS, ...(breakdown ? ["--perf-basic-prof"] : [])];
-  const proxy = start([...CALLGRIND, `--callgrind-out-file=${join(dir, "callgrind.out.%p")}`, ...withNodeFlags(system.argv(ports), flags)], {}, 3 * STEP_MS);
+  const proxy = start([...CALLGRIND, `--callgrind-out-file=${join(dir, "callgrind.out.%p")}`, ...withNodeFlags(system.argv(ports), countedFlags(breakdown, dir))], {}, 3 * STEP_MS);
   // V8 writes its map where perf looks for it, under the process's id (callgrind runs the program in its own process).
   const perfMap = `/tmp/perf-${proxy.pid}.map`;
   let log = "";
@@ -334,7 +333,7 @@ async function main(): Promise<number> {
       ...(measured ? [measured] : []),
       "one pair per system (one reading each, no spread): user-space instructions of the main thread under callgrind at two sizes of the load, as the " +
         "instructions suite counts them, run with --perf-basic-prof so that V8's perf map names the compiled JavaScript; each function's own " +
-        "instructions (callgrind_annotate --inclusive=no, functions of 100 or more) per unit, the difference between the two counts ÷ the difference in units " +
+        "instructions (callgrind_annotate --inclusive=no --threshold=100: every function, none cut off at a share of the total) per unit, the difference between the two counts ÷ the difference in units " +
         `(${cases.map((c) => `${c.id}: ${fmt(unitsAt(c, scale))} and ${fmt(unitsAt(c, 3 * scale))} ${c.unit}s`).join("; ")})`,
       `"<case>, every function": the main thread's count per unit; "<case>, by kind: …": its functions grouped by kind of code (bench/instructions/breakdown.ts, KINDS); ` +
         `"<case>, function: …": each system's ${SAVED_FUNCTIONS} largest functions, with every system's count of each (0: none of it)`,

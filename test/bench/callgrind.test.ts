@@ -2,13 +2,13 @@
 // per connection or request (bench/instructions/callgrind.ts); these check that arithmetic and the reading of its
 // files, and that its load (bench/instructions/client.ts) sends what it says and counts every answer.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { COUNTED_NODE_FLAGS, instructionsIn, marginal, threadCounts, threadOf, totalInstructions, withNodeFlags } from "../../bench/instructions/callgrind";
+import { COUNTED_NODE_FLAGS, countedFlags, instructionsIn, marginal, threadCounts, threadOf, totalInstructions, withNodeFlags } from "../../bench/instructions/callgrind";
 
 // The head and tail of a real callgrind output file, counts shortened.
 const OUT = "# callgrind format\nversion: 1\ncreator: callgrind-3.19.0\npid: 888\ncmd:  node --import tsx bench/lb/hub-proxy.ts\npart: 1\n\npositions: line\nevents: Ir\nsummary: 1258058732\n\n\nfn=(1) 0x0000000000108090\n0 3\n\ntotals: 1258058732\n";
@@ -142,5 +142,23 @@ describe("the Node flags of a counted program", () => {
     };
     expect(newSpace()).toBe(16 << 20);
     expect(newSpace("--max-semi-space-size=32")).toBe(32 << 20);
+  });
+
+  it("a breakdown's perf map flag writes V8's log in the count's scratch folder, not in the working folder", () => {
+    expect(countedFlags(false, "/scratch")).toEqual([...COUNTED_NODE_FLAGS]);
+    const cwd = mkdtempSync(join(tmpdir(), "hub-counted-cwd-"));
+    const scratch = mkdtempSync(join(tmpdir(), "hub-counted-scratch-"));
+    let pid: number | undefined;
+    try {
+      const run = spawnSync(process.execPath, [...countedFlags(true, scratch), "-e", "process.stdout.write('ok')"], { cwd, encoding: "utf8" });
+      pid = run.pid;
+      expect(run.stdout).toBe("ok");
+      expect(readdirSync(cwd)).toEqual([]);
+      expect(readdirSync(scratch).some((f) => f.endsWith("v8.log"))).toBe(true);
+    } finally {
+      if (pid) rmSync(`/tmp/perf-${pid}.map`, { force: true }); // where V8 writes the perf map, as run.ts's countOnce removes it
+      rmSync(cwd, { recursive: true, force: true });
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });
