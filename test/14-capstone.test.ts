@@ -596,6 +596,9 @@ describe("task 5: the chaos drill's report", () => {
     expect(seedLine(failed!, { quick: true, retries: false }), "the replay names the scenario and the retries").toBe(
       "seed 7: FAILED: kill b1: never taken out\n  replay: npm run drill -- --quick --no-retries --seed 7",
     );
+    expect(seedLine(failed!, { command: "npm run lab 14 drill --" }), "run as `npm run lab 14 drill`, the replay runs the lab's drill again").toBe(
+      "seed 7: FAILED: kill b1: never taken out\n  replay: npm run lab 14 drill -- --seed 7",
+    );
   }, 30_000);
 
   it("on loopback (given), the short drill stops by itself within its bounds and loses no request (1 pts)", async () => {

@@ -1,6 +1,7 @@
 // `npm run lb` (and `npx hub-lb`): the load balancer as a program a person runs. Reads a config (`--config`), checks
 // one (`--check`), or starts demo backends with a balancer in front (`--demo`); reloads on SIGHUP, stops gracefully
-// on SIGTERM or Ctrl-C (a second one stops at once). Built in chapter 14.
+// on SIGTERM or Ctrl-C (a second one stops at once). Built in chapter 14; `npm run lab 14 lb -- …` runs the one in
+// your lab (labs/14-capstone).
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";

@@ -1,4 +1,5 @@
-// `npm run drill`: the chaos drill from the command line. Chapter 14.
+// `npm run drill`: the chaos drill from the command line. Chapter 14. `npm run lab 14 drill -- …` runs the one in
+// your lab (labs/14-capstone), with the same options.
 //
 //   npm run drill                      the default scenario, seed 14, with retries on and then off
 //   npm run drill -- --seed 7          another seed (the same seed always prints the same report)
@@ -69,7 +70,8 @@ async function main(): Promise<number> {
     },
   });
   const base = values.quick ? QUICK_SCENARIO : DEFAULT_SCENARIO;
-  const replay = { quick: values.quick, retries: !values["no-retries"] };
+  // `npm run lab 14 drill` names itself in HUB_LAB_COMMAND (tools/lab.ts): a replay line then runs the same code.
+  const replay = { quick: values.quick, retries: !values["no-retries"], command: process.env.HUB_LAB_COMMAND || undefined };
   if (values.write && (values.quick || values["no-retries"] || values.seeds !== undefined || values.real)) {
     throw new Error("--write writes the default scenario's report, with retries on and off: give it alone, or with --seed");
   }
@@ -97,7 +99,7 @@ async function main(): Promise<number> {
   }
   const seed = values.seed === undefined ? base.seed : parseSeeds(values.seed)[0]!;
   const scenario = { ...base, seed };
-  console.log(`The ${values.quick ? "quick" : "default"} scenario, seed ${seed} (another: npm run drill -- --seed N):`);
+  console.log(`The ${values.quick ? "quick" : "default"} scenario, seed ${seed} (another: ${replay.command ?? "npm run drill --"} --seed N):`);
   for (const f of scenario.faults) console.log(`  ${JSON.stringify(f)}`);
   if (!replay.retries) {
     const off = runDrill(scenario, { retries: false });

@@ -149,11 +149,16 @@ export interface ReplayOptions {
   readonly quick?: boolean;
   /** @default true; false is `--no-retries` */
   readonly retries?: boolean;
+  /**
+   * The command that started the drill, up to its options: a learner's drill, started by `npm run lab 14 drill`,
+   * names that, so that its replay runs their code again and not the course's. @default "npm run drill --"
+   */
+  readonly command?: string;
 }
 
 /** The command that runs a seed again: `npm run drill -- --quick --no-retries --seed 7`. */
 export function replayCommand(seed: number, o: ReplayOptions = {}): string {
-  return ["npm run drill --", ...(o.quick ? ["--quick"] : []), ...(o.retries === false ? ["--no-retries"] : []), `--seed ${seed}`].join(" ");
+  return [o.command ?? "npm run drill --", ...(o.quick ? ["--quick"] : []), ...(o.retries === false ? ["--no-retries"] : []), `--seed ${seed}`].join(" ");
 }
 
 /** A seed's line: "seed 3: passed (1008 requests, 0 lost)", or FAILED with its problems and how to replay it. */

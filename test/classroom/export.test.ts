@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { classroomResults } from "../../tools/grader/classroom";
 import { findLeaks, formatLeaks, solutionBodies } from "../../tools/export/leaks";
-import { exportStudent, type StudentExport } from "../../tools/export/student";
+import { COURSE_ONLY, withoutCourseOnly } from "../../tools/export/notebooks";
+import { exportStudent, npmScriptsIn, type StudentExport } from "../../tools/export/student";
 import { loadManifest, readyChapters, ROOT } from "../../tools/lib/manifest";
 
 interface Results {
@@ -40,6 +41,15 @@ beforeAll(() => {
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+describe("what a student copy's markdown keeps", () => {
+  it("drops a paragraph marked as the course repository's, marker and all, and keeps the rest as it was", () => {
+    const md = `# Lab\n\nCheckpoint: 30/30.\n\n${COURSE_ONLY}\nThen time it: \`npm run bench -- hub --lab\`\n(chapter 02).\n\n## Further reading\n`;
+    expect(withoutCourseOnly(md)).toEqual({ text: "# Lab\n\nCheckpoint: 30/30.\n\n## Further reading\n", dropped: 1 });
+    expect(withoutCourseOnly("# Lab\n\nNothing marked.\n")).toEqual({ text: "# Lab\n\nNothing marked.\n", dropped: 0 });
+    expect(npmScriptsIn("run `npm run bench -- hub --lab`, then npm run bench:status and `npm run lab 14 drill`")).toEqual(["bench", "bench:status", "lab"]);
+  });
+});
+
 describe("the student edition", () => {
   it("holds no solution block body in any file (whitespace normalized)", () => {
     // Starter code and public tests are handed out by design: a single body line found in them is no leak.
@@ -64,6 +74,19 @@ describe("the student edition", () => {
     expect(pkg.devDependencies).not.toHaveProperty("playwright-core");
     const lock = JSON.parse(readFileSync(join(dir, "package-lock.json"), "utf8"));
     expect(lock.packages[""].devDependencies).toEqual(pkg.devDependencies);
+  });
+
+  it("has every command a lab's README or hints tell the learner to run, and names the chapters' others as the course's", () => {
+    const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { scripts: Record<string, string> };
+    const labText = exported.files.filter((f) => /^labs\/[^/]+\/(README|hints)\.md$/.test(f));
+    expect(labText.length, "lab READMEs and hints").toBeGreaterThan(ready.length);
+    const missing = labText.flatMap((f) => npmScriptsIn(readFileSync(join(dir, f), "utf8")).filter((n) => !pkg.scripts[n]).map((n) => `${f}: npm run ${n}`));
+    expect([...new Set(missing)], "commands a student copy does not have (mark a course-only paragraph with <!-- course repository only -->)").toEqual([]);
+    // Chapter 14's programs run the learner's lab here, where there is no reference.
+    expect(pkg.scripts.drill).toBe("tsx tools/lab.ts 14 drill");
+    const readme = readFileSync(join(dir, "README.md"), "utf8");
+    const chapters = exported.files.filter((f) => f.startsWith("chapters/")).map((f) => readFileSync(join(dir, f), "utf8")).join("\n");
+    for (const n of new Set(npmScriptsIn(chapters))) if (!pkg.scripts[n]) expect(readme, `the README names npm run ${n} as the course repository's`).toContain(`\`npm run ${n}\``);
   });
 
   it("points every notebook at the labs, without outputs", () => {

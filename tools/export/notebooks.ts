@@ -65,6 +65,28 @@ export function forTheLearner(md: string): string {
     .replace(/(^|[\s`'"(/.])solutions\/(?=\d\d-|NN-)/g, "$1labs/");
 }
 
+/** The line before a paragraph that only the course's repository can follow (a command the student edition lacks). */
+export const COURSE_ONLY = "<!-- course repository only -->";
+
+/**
+ * A markdown file without the paragraphs marked `COURSE_ONLY` (the marker, and the lines after it up to the next blank
+ * line): a lab README's "time your code with `npm run bench -- … --lab`", whose benchmarks set the learner's code
+ * beside the reference, which a student copy does not have.
+ */
+export function withoutCourseOnly(md: string): { text: string; dropped: number } {
+  const out: string[] = [];
+  let dropped = 0;
+  let skipping = false;
+  for (const line of md.split("\n")) {
+    if (line.trim() === COURSE_ONLY) {
+      skipping = true;
+      dropped++;
+    } else if (skipping && line.trim() === "") skipping = false;
+    else if (!skipping) out.push(line);
+  }
+  return { text: out.join("\n"), dropped };
+}
+
 /**
  * A markdown file (a lab's hints, its README, a chapter) with every section that spells out reference code
  * replaced by a note: hints may lead a learner to the answer, but the student edition never prints it.

@@ -6,6 +6,8 @@ export interface ReadmeOptions {
   readonly hasSite: boolean;
   readonly notebooks: readonly string[];
   readonly commands: readonly string[];
+  /** Scripts the chapters name that this copy does not have: the course repository's own (`bench`, …). */
+  readonly courseCommands?: readonly string[];
 }
 
 export function studentReadme(m: Manifest, o: ReadmeOptions): string {
@@ -15,11 +17,12 @@ export function studentReadme(m: Manifest, o: ReadmeOptions): string {
     return `| \`${c.id}\` | ${part} | [${c.title}](chapters/${c.id}.md) | ${c.summary} | [lab](labs/${c.id}/README.md) · ${c.points} pts |`;
   });
   const has = (cmd: string): boolean => o.commands.includes(cmd);
+  const programs = ready.flatMap((c) => Object.keys(c.programs ?? {}).map((name) => `\`npm run ${name}\` (lab ${c.id.slice(0, 2)})`));
   const first = ready[0]?.id.slice(0, 2) ?? "01";
   const loop = [
     `1. Read the chapter: \`chapters/NN-slug.md\`${o.hasSite ? " (or on the course site, `npm start`)" : ""}.`,
     `2. Open the lab: \`labs/NN-slug/README.md\` lists the tasks. Every task is a \`// TODO(task N)\` in the lab's code.`,
-    has("lab") ? `3. Run the lab's demo: \`npm run lab ${first}\`. It runs from minute one and says which task to do next.` : "",
+    has("lab") ? `3. Run the lab's demo: \`npm run lab ${first}\`. It runs from minute one and says which task to do next.${programs.length ? ` A lab's own programs run your code too: ${programs.join(", ")}.` : ""}` : "",
     has("grade") ? `4. Check it: \`npm run grade ${first}\` runs the lab's tests once: points per test, as your instructor will see them, the first failure of each task in full with a diff, and a notice of type errors. Every failure in full: \`.course/grade/report.txt\`.` : "",
     has("watch") ? `5. Or as you go: \`npm run watch ${first}\` reruns the lab's tests on every save.` : "",
     has("hint") ? `5. Stuck? \`npm run hint ${first}\` shows hints for the first unfinished task, one level at a time.` : "",
@@ -51,7 +54,10 @@ Later labs build on your earlier ones (chapter 3 imports your hub from chapter 2
 
 \`npm test\` runs every public test against your labs. The tests of a lab fail until you solve it — that is
 how you know what is left.
-
+${o.courseCommands?.length ? `
+The chapters also name commands of the course's own repository, which runs them on its reference solution: ${o.courseCommands.map((c) => `\`npm run ${c}\``).join(", ")}.
+They are not part of this copy; the chapters quote what they printed.
+` : ""}
 ## Chapters
 
 | id | part | chapter | what you build | lab |

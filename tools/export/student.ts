@@ -14,7 +14,7 @@ import { type Chapter, loadManifest, readyChapters, ROOT } from "../lib/manifest
 import { buildCatalog } from "./catalog";
 import { classroomWorkflow } from "./classroom";
 import { findLeaks, formatLeaks, needlesOf, solutionBodies, type Leak } from "./leaks";
-import { redactMarkdown, studentNotebook } from "./notebooks";
+import { redactMarkdown, studentNotebook, withoutCourseOnly } from "./notebooks";
 import { type Lock, type PackageJson, pruneLock, studentPackage } from "./packages";
 import { studentReadme } from "./readme";
 import { filesUnder, GRADER_DIRS, importClosure, packagesImported, relativePosix, STUDENT_COMMANDS } from "./select";
@@ -73,7 +73,7 @@ export function exportStudent(options: StudentExportOptions): StudentExport {
   // Starters, made afresh from solutions/ (so a stale labs/ cannot leak or lag), and the narrative; a hint or
   // a paragraph that spells out reference code is left out.
   const markdown = (file: string, text: string): void => {
-    const r = redactMarkdown(text, file, needles);
+    const r = redactMarkdown(withoutCourseOnly(text).text, file, needles);
     for (const where of r.redacted) notes.push(`left out of ${where}: it spelled out reference code`);
     put(file, r.text);
   };
@@ -146,12 +146,22 @@ export function exportStudent(options: StudentExportOptions): StudentExport {
   const scripts: Record<string, string> = { test: "vitest run", typecheck: "tsc -p tsconfig.json" };
   for (const [name, file] of commands) scripts[name] = `tsx ${file}`;
   if (hasSite) Object.assign(scripts, { start: "tsx tools/site.ts --serve", "site:build": "tsx tools/site.ts" });
+  // A lab's programs (chapter 14's `lb` and `drill`): here, where there is no reference, `npm run NAME` is the learner's.
+  for (const c of ready) {
+    for (const name of Object.keys(c.programs ?? {})) {
+      if (scripts[name]) throw new Error(`course.json: lab ${c.id}'s program "${name}" has the name of the student edition's command "${name}"`);
+      scripts[name] = `tsx tools/lab.ts ${c.id.slice(0, 2)} ${name}`;
+    }
+  }
   const student = studentPackage(pkg, scripts, [...deps]);
   put("package.json", JSON.stringify(student, null, 2) + "\n");
   const lock = JSON.parse(read("package-lock.json")) as Lock;
   put("package-lock.json", JSON.stringify(pruneLock(lock, student, student.devDependencies!), null, 2) + "\n");
 
-  put("README.md", studentReadme(loadManifest(out), { hasSite, notebooks, commands: commands.map(([n]) => n) }));
+  // The chapters also name the course repository's own commands (its benchmarks, mostly): the README says so.
+  const chapterText = ready.map((c) => written.get(`chapters/${c.id}.md`)?.toString() ?? "").join("\n");
+  const courseCommands = [...new Set(npmScriptsIn(chapterText))].filter((n) => !scripts[n]).sort();
+  put("README.md", studentReadme(loadManifest(out), { hasSite, notebooks, commands: commands.map(([n]) => n), courseCommands }));
 
   // Tamper evidence: the checksums of everything that decides a grade.
   const graded = [...written.keys()].filter((f) =>
@@ -179,6 +189,9 @@ export class LeakError extends Error {
     super(`reference code found in the student copy:\n${formatLeaks(leaks)}`);
   }
 }
+
+/** The scripts a text tells its reader to run: "bench" of `npm run bench -- hub`, "bench:status" of `npm run bench:status`. */
+export const npmScriptsIn = (text: string): string[] => [...text.matchAll(/\bnpm run ([a-z][\w:-]*)/g)].map((m) => m[1]!);
 
 /** course.json for students: instructor-only points are the instructor's business. */
 function studentManifest(text: string): unknown {

@@ -16,6 +16,12 @@ export interface Chapter {
   readonly points: number;
   /** The lab's demo program, relative to the lab folder. */
   readonly demo: string;
+  /**
+   * The lab's other programs, by name: the file each runs, relative to the lab folder (chapter 14: `"lb": "cli.ts"`).
+   * `npm run lab NN NAME` runs the learner's, `--ref` the reference's; a student copy also has `npm run NAME`.
+   * @default none
+   */
+  readonly programs?: Readonly<Record<string, string>>;
   readonly title: string;
   readonly summary: string;
   /** Wall-clock limit for grading this lab, overriding `limits.labSeconds`. */
@@ -47,6 +53,7 @@ export interface Manifest {
 }
 
 const ID = /^(\d\d)-[a-z0-9-]+$/;
+const PROGRAM = /^[a-z][a-z0-9-]*$/;
 
 /** Reads and validates course.json; a mistake in it is reported with the field that is wrong. */
 export function loadManifest(root = ROOT): Manifest {
@@ -66,6 +73,10 @@ export function loadManifest(root = ROOT): Manifest {
       problems.push(`${where}: hiddenPoints must be a non-negative integer`);
     }
     if (!c.title || !c.summary || !c.demo) problems.push(`${where}: title, summary and demo are required`);
+    for (const [name, file] of Object.entries(c.programs ?? {})) {
+      if (!PROGRAM.test(name)) problems.push(`${where}: program "${name}" must be a lower-case word (it is typed after the lab's id)`);
+      if (typeof file !== "string" || !file.endsWith(".ts")) problems.push(`${where}: program "${name}" must name a .ts file of the lab`);
+    }
   });
   if (problems.length) throw new Error(`course.json is not valid:\n  ${problems.join("\n  ")}`);
   return data;
