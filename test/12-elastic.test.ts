@@ -319,6 +319,8 @@ describe("task 2: planning a discovery source's changes", () => {
     expect(p.drain.map((b) => b.name)).toEqual(["c"]);
     expect(p.reweight.map((r) => `${r.backend.name}=${r.weight}`)).toEqual(["b=3"]);
     expect(plan([cur("a", 1)], [want("a")]), "a missing weight is 1: nothing to do").toEqual({ add: [], drain: [], reweight: [] });
+    // Chapter 14 marks a backend down by wanting it at weight 0: 0 is a weight, not a missing one.
+    expect(plan([cur("a", 1)], [want("a", 0)]).reweight.map((r) => `${r.backend.name}=${r.weight}`), "a wanted weight of 0 is kept (?? not ||)").toEqual(["a=0"]);
   });
 
   it("a moved address is drained first; a name still draining is added once it is gone (1 pts)", () => {

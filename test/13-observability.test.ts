@@ -281,7 +281,7 @@ describe("task 3: the text exposition format", () => {
     expect(checkExposition(text)).toEqual([]);
     const families = parseExposition(text);
     const byClass = (code: string) => ["m1", "m2"].map((backend) => valueOf(families, METRICS.httpResponses, { proxy: "web", backend, code }) ?? 0);
-    expect(byClass("2xx"), "2xx responses from m1 and m2").toEqual([10, 9]); // round robin; /missing was m2's 4th
+    expect(byClass("2xx"), "2xx responses from m1 and m2: your lab 11 proxy picks by round robin (lab 09), m1 first; /missing was m2's 4th").toEqual([10, 9]);
     expect(byClass("4xx")).toEqual([0, 1]);
     expect(sampleValue(text, `${METRICS.duration}_count`, { proxy: "web", mode: "http" })).toBe(20);
     const connects = ["m1", "m2"].map((backend) => sampleValue(text, `${METRICS.connectTime}_count`, { proxy: "web", backend }));

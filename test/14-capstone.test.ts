@@ -701,7 +701,7 @@ describe("task 6: applyUpdate", () => {
       yield* ep.shutdown(100);
       return out;
     });
-    expect(result).toEqual([
+    expect(result, "a backend marked down is reweighted to 0 through your lab 12 plan (a wanted weight of 0 is kept, not taken as a missing 1)").toEqual([
       "before: b1 b2 b1 b2",
       "down: applied: b1 b1 b1 b1",
       'a stale "up": stale: b1 b1 b1 b1',

@@ -1,6 +1,7 @@
 // The chapter's example trace: chapter 08's proxy serving three clients on the simulated network, traced. Built in
 // chapter 13. `npx tsx solutions/13-observability/proxy-trace.ts --write` regenerates site/src/traces/13-proxy.json,
 // the Chrome trace the chapter's timeline is drawn from (and that opens in Perfetto); a site test keeps it in step.
+// `npm run lab 13 trace` runs the one in your lab, with your tracer.
 import { writeFileSync } from "node:fs";
 import { sleep } from "../02-hub/green";
 import type { Green } from "../02-hub/suspend";

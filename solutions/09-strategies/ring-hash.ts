@@ -45,7 +45,8 @@ export function buildRing(backends: readonly Backend[], vnodes: number): Ring {
 /**
  * The index of the first point at or after `key`, clockwise: past the last point, the ring wraps to 0. O(log n).
  * Like Python's `bisect_left(hashes, key, lo, hi)`, it searches only `hashes[lo..hi)` and answers `hi` when none of
- * them is at or after the key: the caller passes the stretch the key's point must be in (the ring's index, below).
+ * them is at or after the key (0 when that is the ring's length: the wrap): the caller passes the stretch the key's
+ * point must be in (the ring's index, below).
  */
 export function locate(ring: Ring, key: number, lo = 0, hi = ring.hashes.length): number {
   // BEGIN SOLUTION 3 locate

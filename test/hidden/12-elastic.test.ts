@@ -103,7 +103,7 @@ describe("task 1: membership and draining", () => {
 });
 
 describe("task 2: planning a discovery source's changes", () => {
-  it("a weight back to the default is a reweight; duplicated wanted names are added once (1 pts)", () => {
+  it("a weight back to the default is a reweight; a name that is new is added, one no longer wanted drained (1 pts)", () => {
     const cur = { backend: backend("a"), weight: 4, draining: false };
     expect(plan([cur], [{ name: "a", host: "a", port: 8080 }]).reweight.map((r) => r.weight)).toEqual([1]);
     expect(plan([], [{ name: "x", host: "x", port: 1 }]).add).toHaveLength(1);
