@@ -1,9 +1,11 @@
 // `npm run course [--refresh]`: the course map — every chapter by part, your points per lab from your last
-// test runs, and what to do next. `--refresh` grades every ready lab first (it takes a few seconds a lab).
+// test runs, what to measure of the labs you finished (lib/measure.ts), and what to do next. `--refresh` grades every
+// ready lab first (it takes a few seconds a lab).
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { styleText } from "node:util";
 import { loadManifest, ROOT } from "./lib/manifest";
+import { labBenchCommandsOf } from "./lib/measure";
 import { loadProgress } from "./lib/progress";
 
 const manifest = loadManifest();
@@ -20,6 +22,7 @@ let earned = 0;
 let possible = 0;
 let hiddenEarned = 0;
 let hiddenPossible = 0;
+const measure: string[] = [];
 for (const part of manifest.parts) {
   lines.push(paint("bold", `Part ${part.id}: ${part.title}`));
   for (const c of manifest.chapters.filter((x) => x.part === part.id)) {
@@ -41,6 +44,7 @@ for (const part of manifest.parts) {
         state += paint("dim", `   instructor tests ${r.hidden.score}/${r.hidden.max}`);
       }
       if (!next && (!r || score < c.points)) next = c.id;
+      if (r && score >= c.points) for (const command of labBenchCommandsOf(c.id)) measure.push(`  lab ${c.id.slice(0, 2)}: ${command}`);
     }
     lines.push(`  ${c.id.padEnd(18)} ${c.title.padEnd(22)} ${state}`);
   }
@@ -48,6 +52,7 @@ for (const part of manifest.parts) {
 }
 lines.push(`Points: ${earned}/${possible} over the ready labs (from your last runs of npm run watch or npm run grade).`);
 if (hiddenPossible) lines.push(paint("dim", `Instructor tests, not in that total: ${hiddenEarned}/${hiddenPossible}.`));
+if (measure.length) lines.push("Measure what you built, beside the course's code (its lab's README says how to read it):", ...measure);
 if (next) {
   const nn = next.slice(0, 2);
   lines.push(paint("bold", `Next: ${next}.`) + ` Read chapters/${next}.md, then: npm run lab ${nn} · npm run watch ${nn} (or once: npm run grade ${nn}) · npm run hint ${nn}`);

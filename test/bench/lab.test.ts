@@ -8,7 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import type { Suite } from "../../bench/lib/suite";
 import { HUB_LABS } from "../../bench/suites/hub";
+import { benchSuiteOf, labBenchCommands, labBenchCommandsOf } from "../../tools/lib/measure";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -134,5 +136,19 @@ describe("npm run bench -- io --lab", { timeout: 120_000 }, () => {
     const r = benchSuiteLab("io", lab, "--systems", "your hub", "--only", "echo-500");
     expect(r.status, r.out).toBe(1);
     expect(r.out).toMatch(/echo 500 conns, your hub failed: the server stopped \(exit 1\): RangeError: the line is too long \(at \S*05-green-sockets\/echo\.ts:\d+\)/);
+  });
+});
+
+// The commands the lab READMEs give, which `npm run course` offers once a lab is done (tools/lib/measure.ts).
+describe("the --lab commands the lab READMEs give", () => {
+  it("each names a suite that measures a learner's code, and npm run course finds them in the labs' READMEs", async () => {
+    const found = ["04-primitives", "05-green-sockets", "07-http", "09-strategies"].map((id) => [id, labBenchCommandsOf(id)] as const);
+    for (const [id, commands] of found) expect(commands.length, `labs/${id}/README.md`).toBeGreaterThan(0);
+    for (const command of found.flatMap(([, c]) => c)) {
+      const name = benchSuiteOf(command);
+      const { suite } = (await import(`../../bench/suites/${name}.ts`)) as { suite: Suite };
+      expect(suite.lab, `${command}: the ${name} suite takes --lab`).toBeDefined();
+    }
+    expect(labBenchCommands("`npm run bench -- io --lab --quick --only echo` and `npm run bench hub`")).toEqual(["npm run bench -- io --lab --quick --only echo"]);
   });
 });
