@@ -4,7 +4,7 @@
 //
 // A randomized test prints its seed when it fails. Replay it with, for example:
 //   SEED=1234 npx vitest run test/08-tcp-proxy.test.ts
-import { beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runReal, runVirtual, sleep } from "@target/02-hub/green";
 import { getHub } from "@target/02-hub/hub";
 import type { Green } from "@target/02-hub/suspend";
@@ -24,6 +24,7 @@ import { RoundRobin } from "@target/08-tcp-proxy/round-robin";
 import { spliceRelay } from "@target/08-tcp-proxy/splice";
 import { statsFor } from "@target/08-tcp-proxy/stats";
 import { pattern, readAll, replayWith, request, SEED, server, simulate } from "./support/net";
+import { needsLab } from "./support/prerequisites";
 
 const replay = replayWith("test/08-tcp-proxy.test.ts");
 
@@ -58,12 +59,11 @@ const rows = (p: Proxy): Record<string, number | string>[] =>
  * connect, recv until the end of the stream, sendall, a half-close answered, a reset seen as ConnectionResetError —
  * so that a socket that breaks it fails here with a message that says so, not with a timeout in lab 08.
  */
-let socketsChecked: string | null | undefined;
-function lab05SocketProblem(): string | null {
-  if (socketsChecked !== undefined) return socketsChecked;
+function lab05Sockets(): void {
   const steps: string[] = [];
+  let got: string[];
   try {
-    const got = simulate({ latency: 5, mss: 1000 }, function* (net) {
+    got = simulate({ latency: 5, mss: 1000 }, function* (net) {
       const l = yield* net.host("s").listen({ host: "s", port: 1 });
       spawn(function* () {
         const s = yield* l.accept();
@@ -92,27 +92,15 @@ function lab05SocketProblem(): string | null {
       }
       return [answer, reset];
     }).result;
-    const want = ["got 100000", "ConnectionResetError"];
-    socketsChecked =
-      got[0] === want[0] && got[1] === want[1]
-        ? null
-        : `your sockets from lab 05 do not behave as the proxy relies on: got ${JSON.stringify(got)}, not ${JSON.stringify(want)}. ` +
-          "Fix lab 05 first (npm run grade 05).";
   } catch (e) {
-    socketsChecked =
-      `your sockets from lab 05 failed at "${steps[steps.length - 1] ?? "the start"}": ${(e as Error).name}: ${(e as Error).message}. ` +
-      "The proxy's tests need lab 05 finished first (npm run grade 05).";
+    throw new Error(`it failed at "${steps[steps.length - 1] ?? "the start"}": ${(e as Error).name}: ${(e as Error).message}`);
   }
-  return socketsChecked;
+  const want = ["got 100000", "ConnectionResetError"];
+  if (got[0] !== want[0] || got[1] !== want[1]) throw new Error(`got ${JSON.stringify(got)}, not ${JSON.stringify(want)}`);
 }
 
 /** Fails every test of a group at once, with lab 05's problem, when lab 05's sockets break what the proxy relies on. */
-function needsLab05(): void {
-  beforeEach(() => {
-    const problem = lab05SocketProblem();
-    if (problem !== null) throw new Error(problem);
-  });
-}
+const needsLab05 = (): void => needsLab("05", "its sockets", lab05Sockets);
 
 describe("task 1: RoundRobin.pick", () => {
   const bs = [backend("a"), backend("b"), backend("c")];

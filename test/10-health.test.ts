@@ -14,6 +14,8 @@ import { mulberry32 } from "@target/05-green-sockets/random";
 import { realNetwork } from "@target/05-green-sockets/node-network";
 import type { Address, Socket } from "@target/05-green-sockets/socket";
 import type { Backend } from "@target/08-tcp-proxy/balancer";
+import { Proxy } from "@target/08-tcp-proxy/proxy";
+import { RoundRobin } from "@target/08-tcp-proxy/round-robin";
 import { fullJitter } from "@target/10-health/backoff";
 import { EnvoyBudget } from "@target/10-health/budget";
 import type { CheckResult } from "@target/10-health/checker";
@@ -24,11 +26,39 @@ import { OutlierDetector } from "@target/10-health/outlier";
 import { startHealthyProxy } from "@target/10-health/proxy";
 import { successRateOutliers } from "@target/10-health/success-rate";
 import { readAll, real, replayWith, request, SEED, server, simulate } from "./support/net";
+import { requireLab } from "./support/prerequisites";
 
 const replay = `seed ${SEED}; ${replayWith("test/10-health.test.ts")(SEED)}`;
 const backend = (name: string, port = 8080): Backend => ({ name, address: { host: name, port } });
 const backends = (n: number): Backend[] => Array.from({ length: n }, (_, i) => backend(`b${i + 1}`));
 const LB: Address = { host: "lb", port: 80 };
+
+/**
+ * What this lab's proxy tests rely on of lab 08: its Proxy forwards each client to a backend, and a connect that is
+ * refused goes on to the next backend (chapter 08's failover). Run before each of them (requireLab).
+ */
+function lab08ProxyForwards(): void {
+  const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
+    const bs = backends(2);
+    yield* server(net.host("b1"), bs[0]!.address, answers("b1")); // b2 listens nowhere: its connects are refused
+    const proxy = yield* Proxy.start({ network: net.host("lb"), listen: LB, balancer: new RoundRobin(bs) });
+    const got: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      try {
+        got.push(yield* request(net.host("c"), LB, "hi"));
+      } catch (e) {
+        got.push(`(${(e as Error).name})`);
+      }
+    }
+    yield* proxy.shutdown(0);
+    return got;
+  });
+  const want = ["b1", "b1", "b1", "b1"];
+  if (JSON.stringify(result) !== JSON.stringify(want)) {
+    throw new Error(`four requests through its Proxy, round robin over b1 and b2 with b2 down, got ${JSON.stringify(result)}, not ${JSON.stringify(want)} (a connect to b2 refused goes on to b1)`);
+  }
+}
+const needsLab08 = (): void => requireLab("08", "proxy (Proxy, RoundRobin, the failover)", lab08ProxyForwards);
 
 /** Feeds results to a checker; returns `healthy` after each. */
 const feed = (c: { record(r: CheckResult): void; healthy: boolean }, ...rs: CheckResult[]): boolean[] =>
@@ -245,6 +275,7 @@ describe("task 6: backoff with full jitter, and all of it on chapter 08's proxy"
   });
 
   it("a backend down: connect failures are retried on another backend, then it is ejected (1 pts)", () => {
+    needsLab08();
     const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
       const bs = backends(3);
       for (const b of [bs[0], bs[2]]) yield* server(net.host(b.name), b.address, answers(b.name));
@@ -264,6 +295,7 @@ describe("task 6: backoff with full jitter, and all of it on chapter 08's proxy"
   });
 
   it("active checks take a dead backend out and put it back; the breaker resets overflow at once (1 pts)", () => {
+    needsLab08();
     const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
       const bs = backends(2);
       const l2 = yield* net.host("b2").listen(bs[1].address);
@@ -315,6 +347,7 @@ describe("task 6: backoff with full jitter, and all of it on chapter 08's proxy"
   });
 
   it("on loopback, a backend process killed under load through the proxy with retries loses no request started after it died (1 pts)", async () => {
+    needsLab08();
     // Three backend processes that answer "<name>:<what they read>". Children of this test: one is killed by it, the
     // rest at the end; each also exits when its stdin closes (this process gone) or after 30 s, whatever happens.
     const script = `const n=require("node:net");const s=n.createServer({allowHalfOpen:true},(c)=>{const p=[];c.on("data",(d)=>p.push(d));c.on("end",()=>c.end(process.argv[1]+":"+Buffer.concat(p)));c.on("error",()=>{})});s.listen(0,"127.0.0.1",()=>console.log(s.address().port));process.stdin.on("end",()=>process.exit(0)).resume();setTimeout(()=>process.exit(0),30000)`;

@@ -52,6 +52,7 @@ import { BackendPool, PoolTimeoutError } from "@target/11-http-proxy/pool";
 import { handleConnection } from "@target/07-http/server";
 import { validateRequest } from "@target/11-http-proxy/validate";
 import { backendOn, backendsNamed, proxyOn, raw, statuses } from "./support/http-proxy";
+import { needsLab } from "./support/prerequisites";
 
 const coreReplay = `seed ${SEED}; ${replayWith("test/11-http-proxy.test.ts")(SEED)}`;
 /** The head chapter 07's parser makes of `text`. */
@@ -69,6 +70,25 @@ const verdict = (text: string, rules = {}): number | string => {
     return (e as { status?: number }).status ?? String(e);
   }
 };
+/**
+ * What this lab's pool and proxy tests rely on of lab 07: its parser reads a request head, and its server
+ * (handleConnection, every test's backend) answers two requests on one connection. Run before each (needsLab).
+ */
+function lab07ServerAnswers(): void {
+  headOf("GET /x HTTP/1.1\r\nHost: b1\r\n\r\n");
+  const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
+    const [b] = backendsNamed("b1");
+    yield* backendOn(net, b!);
+    const s = yield* net.host("c").connect(b!.address);
+    yield* s.sendall("GET /x HTTP/1.1\r\nHost: b1\r\n\r\nGET /y HTTP/1.1\r\nHost: b1\r\nConnection: close\r\n\r\n");
+    return (yield* supportNet.readAll(s)).toString("latin1");
+  });
+  const ok = statuses(result).join() === "200,200" && result.includes("b1 GET /x 0") && result.includes("b1 GET /y 0");
+  if (!ok) {
+    throw new Error(`two requests on one connection to its server (handleConnection) got ${JSON.stringify(result.slice(0, 300))}, not two 200s answering "b1 GET /x 0" and "b1 GET /y 0"`);
+  }
+}
+const needsLab07 = (): void => needsLab("07", "HTTP parser and server", lab07ServerAnswers);
 const getHubNow = (): number => getHub().now();
 const POOL_LIMITS = { connectTimeout: 1000, queueTimeout: 500, serverTimeout: 5000 };
 
@@ -549,6 +569,8 @@ describe("task 4: rate limiting", () => {
 });
 
 describe("task 5: the connection pool, and keep-alive through the proxy", () => {
+  needsLab07();
+
   it("reuses the most recently released connection, and opens one only when none is idle or `fresh` is asked (1 pts)", () => {
     const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
       const [b] = backendsNamed("b1");
@@ -768,6 +790,8 @@ describe("task 5: the connection pool, and keep-alive through the proxy", () => 
 });
 
 describe("task 6: requests the proxy refuses to forward", () => {
+  needsLab07();
+
   it("validateRequest: 501 for CONNECT, 400 for a bad target or Host, 417 for an unknown Expect, 411 for chunked when lengthRequired (1 pts)", () => {
     const h = "Host: example.test\r\n";
     expect(verdict(`GET /a?b=c HTTP/1.1\r\n${h}\r\n`)).toBe("ok");
