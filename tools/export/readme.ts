@@ -55,8 +55,8 @@ Later labs build on your earlier ones (chapter 3 imports your hub from chapter 2
 \`npm test\` runs every public test against your labs. The tests of a lab fail until you solve it — that is
 how you know what is left.
 ${o.courseCommands?.length ? `
-The chapters also name commands of the course's own repository, which runs them on its reference solution: ${o.courseCommands.map((c) => `\`npm run ${c}\``).join(", ")}.
-They are not part of this copy; the chapters quote what they printed.
+The chapters also name commands of the course's own repository, which runs them on its reference solution:
+${o.courseCommands.map((c) => `\`npm run ${c}\``).join(", ")}. They are not part of this copy; the chapters quote what they printed.
 ` : ""}
 ## Chapters
 
