@@ -83,7 +83,8 @@ export class Pipe {
     const net = this.#net;
     const random = net.random;
     if (net.isCut(this.src, this.dst) || (this.#link.loss > 0 && random() < this.#link.loss)) return this.#lost(segment);
-    // Simplification: a real reset can overtake data in flight; ours comes in order, and is never lost.
+    // Simplification: a real reset can overtake data in flight; ours comes in order, and like any segment it may be
+    // lost and is then sent again (#lost).
     if (segment.kind === "data" && this.#link.reset > 0 && random() < this.#link.reset) {
       // A reset fault: a middlebox or a crashed peer kills the connection under both ends.
       this.kill();
