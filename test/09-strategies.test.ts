@@ -13,6 +13,7 @@ import { buildRing, locate, RingHash } from "@target/09-strategies/ring-hash";
 import { simulate, type SimConfig } from "@target/09-strategies/sim";
 import { SmoothWeighted } from "@target/09-strategies/smooth-wrr";
 import { hash32, type Peer } from "@target/09-strategies/strategy";
+import { callInWorker } from "./support/in-worker";
 
 /** The seed of the randomized tests: $SEED when set, so a failure can be replayed. */
 const SEED = process.env.SEED === undefined ? 20261202 : Number(process.env.SEED);
@@ -214,6 +215,15 @@ describe("task 4: the Maglev table", () => {
       expect(Math.min(...count), `N = ${n}, M = ${M}`).toBe(Math.floor(M / n));
       expect(Math.max(...count), `N = ${n}, M = ${M}`).toBe(Math.ceil(M / n));
     }
+  });
+
+  it("with no names, returns the M entries as −1 at once (1 pts)", async () => {
+    // In a worker of its own: rounds with nobody to claim a slot never end, and a loop in this thread would stop
+    // every later test of the lab from running.
+    const got = await callInWorker("09-strategies/maglev.ts", "populate", [[], 13], 3000);
+    if ("timedOut" in got) expect.fail("populate([], 13) had not returned after 3 s: with no names, no round can fill a slot");
+    if ("threw" in got) expect.fail(`populate([], 13) threw ${got.threw}; with no names it should return 13 entries of −1`);
+    expect(got.value, "populate([], 13)").toEqual(new Int32Array(13).fill(-1));
   });
 
   it("follows each backend's permutation offset + j × skip (mod M): its first preference is its offset (1 pts)", () => {

@@ -4,8 +4,8 @@
 // also the learner's one-shot check (`npm run grade 02`): the first failure of each task in full, with a
 // diff, a notice of type errors in the lab, and what to do next. Exit code 0 when the report was written, 2 when
 // the grader itself failed (never because a lab failed).
-import { appendFileSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { parseArgs } from "node:util";
 import { type Chapter, findChapter, hiddenPoints, labSeconds, loadManifest, readyChapters, ROOT } from "./lib/manifest";
 import { COMMON } from "./lib/labs";
@@ -82,9 +82,26 @@ function isolatedTree(lab: Chapter, labsDir: string): string {
   return tree;
 }
 
+/**
+ * The tree to grade for `dir`. Some tests start the lab's own code outside vitest (tsx on chapter 14's cli.ts, a worker
+ * thread for a call that may never return), and Node finds a file's packages (yaml, zod) and whether it is an ES module
+ * from the folders above it: a tree outside the course (a learner's clone, the autograder's scratch folder) has neither,
+ * so its lab folders are graded from a copy in .course/, removed when grading ends.
+ */
+function treeInsideCourse(dir: string): string {
+  const rel = relative(ROOT, dir);
+  if (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel)) return dir;
+  mkdirSync(stateDir(ROOT), { recursive: true });
+  const copy = mkdtempSync(join(stateDir(ROOT), "graded-"));
+  process.on("exit", () => rmSync(copy, { recursive: true, force: true }));
+  cpSync(dir, copy, { recursive: true, filter: (from) => !/[/\\](node_modules|\.git)$/.test(from) });
+  return copy;
+}
+
 async function main(): Promise<number> {
   const labs = positionals.length ? positionals.map((q) => findChapter(manifest, q)) : readyChapters(manifest);
-  const labsDir = resolve(values.target ?? join(root, "labs"));
+  const given = resolve(values.target ?? join(root, "labs"));
+  const labsDir = treeInsideCourse(given);
   const files = new Map(labs.map((l) => [l.id, testFilesOf(root, l)]));
   // A notice for the learner (tsx runs code without checking types); graders and the autograder skip it.
   const types = values.quiet ? null : typeErrorsInBackground(root, labs.map((l) => join(labsDir, l.id)));
@@ -135,7 +152,9 @@ async function main(): Promise<number> {
   console.log(terminalReport(results, { color, width: terminalWidth() }));
   if (integrity.length) console.log(integrity.join("\n"));
   if (types) {
-    const notice = typeNotice(await types.result());
+    // Checked in the copy, where the course's packages resolve; named as the learner's own files.
+    const named = (file: string): string => relative(root, join(given, relative(labsDir, resolve(root, file))));
+    const notice = typeNotice((await types.result()).map((e) => ({ ...e, file: named(e.file) })));
     if (notice.length) console.log(`\n${notice.join("\n")}`);
   }
   const report = relative(process.cwd(), join(outDir, "report.txt"));

@@ -3,7 +3,7 @@
 // process a lab started running; its reports are what Gradescope and JUnit readers expect and show a learner
 // each task's first failure in full. Runs the real grader on test/fixtures/grader.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -243,4 +243,27 @@ describe("the grader's verdict on a run that never started", () => {
     expect(r.note).toMatch(/not the learner's fault/);
     expect(r.max).toBe(3);
   });
+});
+
+describe("the grader, on a lab tree outside the course folder", () => {
+  it("grades it from a copy inside the course, so code it starts finds the course's packages, and removes the copy", () => {
+    // Lab 09's test of populate with no names runs it in a worker thread through tsx, which resolves packages and the
+    // module kind from the folders above the file: a tree in the temporary folder has neither.
+    const tree = mkdtempSync(join(tmpdir(), "grader-foreign-"));
+    const out = join(tree, "out");
+    try {
+      cpSync(join(ROOT, "solutions"), join(tree, "labs"), { recursive: true });
+      const before = readdirSync(join(ROOT, ".course")).filter((f) => f.startsWith("graded-"));
+      execFileSync(process.execPath, ["--import", "tsx", join(ROOT, "tools/grade.ts"), "09", "--target", join(tree, "labs"), "--out", out, "--quiet"], {
+        cwd: ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", GITHUB_STEP_SUMMARY: "" },
+      });
+      const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as Gradescope;
+      const failed = results.tests.filter((t) => t.status !== "passed").map((t) => `${t.name}: ${t.output}`);
+      expect(failed).toEqual([]);
+      expect(results.tests.map((t) => t.name)).toContainEqual(expect.stringMatching(/no names/));
+      expect(readdirSync(join(ROOT, ".course")).filter((f) => f.startsWith("graded-"))).toEqual(before);
+    } finally {
+      rmSync(tree, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

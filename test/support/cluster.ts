@@ -9,7 +9,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { applyUpdate, EMPTY_VIEW } from "@target/14-capstone/updates";
 import { spawnGroup, type ProcessGroup } from "../../tools/lib/process-group";
+import { treeUnderTest } from "./in-worker";
 import { failFastOnStub } from "./stubs";
+
+export { treeUnderTest };
 
 /** A backend on 127.0.0.1: answers its name to a client that sends and half-closes; answers `GET /health` 200, or 503 while sick. */
 export interface TestBackend {
@@ -78,10 +81,6 @@ export async function getJson<T>(port: number, path: string): Promise<T> {
   return (await r.json()) as T;
 }
 
-/** The tree the tests grade: $HUB_TARGET (a lab tree), else solutions/. */
-export function treeUnderTest(): string {
-  return resolve(process.env.HUB_TARGET ?? "solutions");
-}
 
 /** A cluster's workers follow the primary's view with applyUpdate: with it still a stub, no cluster can pass. */
 function failFastOnClusterStub(what: string): void {
