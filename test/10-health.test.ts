@@ -14,8 +14,6 @@ import { mulberry32 } from "@target/05-green-sockets/random";
 import { realNetwork } from "@target/05-green-sockets/node-network";
 import type { Address, Socket } from "@target/05-green-sockets/socket";
 import type { Backend } from "@target/08-tcp-proxy/balancer";
-import { Proxy } from "@target/08-tcp-proxy/proxy";
-import { RoundRobin } from "@target/08-tcp-proxy/round-robin";
 import { fullJitter } from "@target/10-health/backoff";
 import { EnvoyBudget } from "@target/10-health/budget";
 import type { CheckResult } from "@target/10-health/checker";
@@ -27,38 +25,14 @@ import { startHealthyProxy } from "@target/10-health/proxy";
 import { successRateOutliers } from "@target/10-health/success-rate";
 import { readAll, real, replayWith, request, SEED, server, simulate } from "./support/net";
 import { requireLab } from "./support/prerequisites";
+import { LAB08_PROXY, lab08ProxyForwards } from "./support/tcp-proxy";
 
 const replay = `seed ${SEED}; ${replayWith("test/10-health.test.ts")(SEED)}`;
 const backend = (name: string, port = 8080): Backend => ({ name, address: { host: name, port } });
 const backends = (n: number): Backend[] => Array.from({ length: n }, (_, i) => backend(`b${i + 1}`));
 const LB: Address = { host: "lb", port: 80 };
 
-/**
- * What this lab's proxy tests rely on of lab 08: its Proxy forwards each client to a backend, and a connect that is
- * refused goes on to the next backend (chapter 08's failover). Run before each of them (requireLab).
- */
-function lab08ProxyForwards(): void {
-  const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
-    const bs = backends(2);
-    yield* server(net.host("b1"), bs[0]!.address, answers("b1")); // b2 listens nowhere: its connects are refused
-    const proxy = yield* Proxy.start({ network: net.host("lb"), listen: LB, balancer: new RoundRobin(bs) });
-    const got: string[] = [];
-    for (let i = 0; i < 4; i++) {
-      try {
-        got.push(yield* request(net.host("c"), LB, "hi"));
-      } catch (e) {
-        got.push(`(${(e as Error).name})`);
-      }
-    }
-    yield* proxy.shutdown(0);
-    return got;
-  });
-  const want = ["b1", "b1", "b1", "b1"];
-  if (JSON.stringify(result) !== JSON.stringify(want)) {
-    throw new Error(`four requests through its Proxy, round robin over b1 and b2 with b2 down, got ${JSON.stringify(result)}, not ${JSON.stringify(want)} (a connect to b2 refused goes on to b1)`);
-  }
-}
-const needsLab08 = (): void => requireLab("08", "proxy (Proxy, RoundRobin, the failover)", lab08ProxyForwards);
+const needsLab08 = (): void => requireLab("08", LAB08_PROXY, lab08ProxyForwards);
 
 /** Feeds results to a checker; returns `healthy` after each. */
 const feed = (c: { record(r: CheckResult): void; healthy: boolean }, ...rs: CheckResult[]): boolean[] =>

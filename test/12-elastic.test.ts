@@ -29,7 +29,10 @@ import { startElasticProxy, type ElasticProxy } from "@target/12-elastic/proxy";
 import { plan } from "@target/12-elastic/reconcile";
 import { rampLoad, simulateFleet } from "@target/12-elastic/sim";
 import { EnvoySlowStart, HaproxySlowStart } from "@target/12-elastic/slow-start";
+import { LAB11_PROXY, lab11ProxyForwards } from "./support/http-proxy";
 import { readAll, real, replayWith, request, SEED, server, simulate } from "./support/net";
+import { needsLab, requireLab } from "./support/prerequisites";
+import { LAB10_PROXY, lab10ProxyForwards } from "./support/tcp-proxy";
 
 const replay = `seed ${SEED}; ${replayWith("test/12-elastic.test.ts")(SEED)}`;
 const backend = (name: string, port = 8080): Backend => ({ name, address: { host: name, port } });
@@ -53,6 +56,9 @@ function* backends(net: SimNetwork, names: string[], ms = 0): Green<Backend[]> {
 function* elastic(net: SimNetwork, bs: Backend[], extra: Partial<Parameters<typeof startElasticProxy>[0]> = {}): Green<ElasticProxy> {
   return yield* startElasticProxy({ network: net.host("lb"), listen: LB, backends: bs, random: mulberry32(SEED), ...extra });
 }
+
+/** Before a test on the elastic proxy, which is lab 10's startHealthyProxy with a membership in front. */
+const needsLab10 = (): void => requireLab("10", LAB10_PROXY, lab10ProxyForwards);
 
 /** A client that asks through the proxy in a thread of its own; its answer ("" when reset) once it is done. */
 const ask = (net: SimNetwork, body = "x") =>
@@ -84,6 +90,8 @@ afterAll(() => {
 });
 
 describe("task 1: membership and draining", () => {
+  needsLab("10", LAB10_PROXY, lab10ProxyForwards);
+
   it("a draining member gets no new connections, keeps its open one, and is forgotten when that one ends (1 pts)", () => {
     const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
       const bs = yield* backends(net, ["b1", "b2"], 2000);
@@ -263,6 +271,7 @@ describe("task 1: membership and draining", () => {
   }, 15_000);
 
   it("on loopback, chapter 11's HTTP proxy follows the membership: keep-alive clients, backends added and drained, no request fails (1 pts)", async () => {
+    requireLab("11", LAB11_PROXY, lab11ProxyForwards);
     const ports = (await loopbackPorts).map((b) => b.http);
     const bs: Backend[] = ports.map((port, i) => ({ name: `h${i + 1}`, address: { host: "127.0.0.1", port } }));
     const TOTAL = 200;
@@ -331,6 +340,7 @@ describe("task 2: planning a discovery source's changes", () => {
   });
 
   it("a watched file: JSON or YAML; a broken edit keeps the last good set and reports its line (1 pts)", () => {
+    needsLab10();
     const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
       yield* backends(net, ["b1", "b2", "b3"]);
       const ep = yield* elastic(net, []);
@@ -368,6 +378,7 @@ describe("task 2: planning a discovery source's changes", () => {
   });
 
   it("DNS: A records refreshed at their TTL, SRV's lowest priority, a failed lookup keeps the set (1 pts)", () => {
+    needsLab10();
     const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
       const ep = yield* elastic(net, []);
       const asked: string[] = [];
@@ -473,6 +484,7 @@ describe("task 4: Envoy's slow start", () => {
   });
 
   it("on the proxy, the admin API shows a new backend's effective weight ramping by Envoy's curve (1 pts)", () => {
+    needsLab10();
     const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
       const bs = yield* backends(net, ["b1", "b2"]);
       const ep = yield* elastic(net, [bs[0]!], { slowStart: { kind: "envoy", window: 20_000, aggression: 2 } });
@@ -546,6 +558,7 @@ describe("task 6: stabilization, scaling policies, and the whole story", () => {
   });
 
   it("the story, scaled down: load rises and falls, backends are added, slow-started, drained, and no request fails (2 pts)", () => {
+    needsLab10();
     const r = simulateFleet({
       seed: SEED,
       duration: 420_000,

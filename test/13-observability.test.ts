@@ -19,7 +19,10 @@ import { BalancerMetrics, METRICS, startMeteredHttpProxy } from "@target/13-obse
 import { CONTENT_TYPE, escapeHelp, escapeLabelValue, exposition, formatFamilies, formatValue } from "@target/13-observability/exposition";
 import { startAdminWithMetrics } from "@target/13-observability/metrics-endpoint";
 import { checkBuckets, Histogram, HistogramChild, Registry, type MetricFamily } from "@target/13-observability/metrics";
+import { LAB11_PROXY, lab11ProxyForwards } from "./support/http-proxy";
 import { real, replayWith, SEED } from "./support/net";
+import { requireLab } from "./support/prerequisites";
+import { LAB08_PROXY, lab08ProxyForwards } from "./support/tcp-proxy";
 import { checkExposition, parseExposition, sampleValue, valueOf } from "./support/prometheus";
 // Access logs (tasks 4–5): names prefixed or namespaced so the other parts' imports stay free.
 import * as logFs from "node:fs";
@@ -241,6 +244,7 @@ describe("task 3: the text exposition format", () => {
   });
 
   it("loopback: GET /metrics on the admin listener of a running HTTP balancer answers in the format, and the counters moved (1 pts)", async () => {
+    requireLab("11", LAB11_PROXY, lab11ProxyForwards);
     const out = await real(function* () {
       // Two HTTP backends on loopback, chapter 11's proxy in front, chapter 12's admin API with /metrics beside it.
       const ports: number[] = [];
@@ -345,6 +349,7 @@ describe("task 4: access log lines", () => {
   });
 
   it("on the simulated network, chapter 11's proxy logs one line per request with HAProxy's codes: -- normal, SC refused, sC connect timeout, sH server timeout, CD client gone (1 pts)", () => {
+    requireLab("11", LAB11_PROXY, lab11ProxyForwards);
     const sink = logSupport.memorySink();
     const at = (host: string) => ({ name: host, address: { host, port: 80 } });
     logNet.simulate({ seed: logNet.SEED, latency: 1 }, function* (net) {
@@ -375,6 +380,7 @@ describe("task 4: access log lines", () => {
   });
 
   it("on the simulated network, chapter 08's proxy through withAccessRecords logs one line per connection: --, SC refused, sC connect timeout, CD client gone (1 pts)", () => {
+    requireLab("08", LAB08_PROXY, lab08ProxyForwards);
     const sink = logSupport.memorySink();
     const at = (host: string) => ({ name: host, address: { host, port: 7 } });
     logNet.simulate({ seed: logNet.SEED, latency: 1 }, function* (net) {
@@ -476,6 +482,7 @@ describe("task 5: a log that never blocks the hub", () => {
   });
 
   it("on loopback, chapter 11's proxy with accessLogger into a LogWriter's file logs one JSON line per request, phases in order (1 pts)", async () => {
+    requireLab("11", LAB11_PROXY, lab11ProxyForwards);
     const dir = logFs.mkdtempSync(logPath.join(logOs.tmpdir(), "access-log-"));
     const file = logPath.join(dir, "access.log");
     const w = new logWriter.LogWriter({ path: file });

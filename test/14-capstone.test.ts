@@ -25,6 +25,10 @@ import { issuesFrom, positionOf } from "@target/14-capstone/issues";
 import { planReload } from "@target/14-capstone/reload-plan";
 import { readAll, real, SEED, server, simulate } from "./support/net";
 import { failFastOnStub } from "./support/stubs";
+import { startElasticProxy } from "@target/12-elastic/proxy";
+import { LAB11_PROXY, lab11ProxyForwards } from "./support/http-proxy";
+import { requireLab } from "./support/prerequisites";
+import { forwardsFourToB1 } from "./support/tcp-proxy";
 
 import { runDrill, runSeeds, seedLine } from "@target/14-capstone/drill";
 import { REAL_LIMITS, REAL_SCENARIO, runRealDrill } from "@target/14-capstone/drill-real";
@@ -50,6 +54,20 @@ function good(text: string): LbConfig {
   const r = parseConfig(text);
   if (!r.ok) throw new Error(`the test's config has mistakes: ${r.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`).join("; ")}`);
   return r.config;
+}
+
+/**
+ * What a test that starts a balancer relies on of labs 11 and 12: each http listener is lab 11's proxy following a
+ * membership, each tcp listener lab 12's elastic proxy. Checked first, so a fault there names its lab.
+ */
+function needsLabs11And12(): void {
+  requireLab("12", "startElasticProxy", () =>
+    forwardsFourToB1("its startElasticProxy", function* (net, backends, listen) {
+      const ep = yield* startElasticProxy({ network: net.host("lb"), listen, backends, random: mulberry32(SEED) });
+      return () => ep.shutdown(0);
+    }),
+  );
+  requireLab("11", LAB11_PROXY, lab11ProxyForwards);
 }
 
 /** HTTP backends on the simulated network, host `name` port 8080, each answering "<name> <target>" after `ms`. */
@@ -281,6 +299,7 @@ describe("task 3: the listener swap", () => {
   });
 
   it("reloads on the simulated network under load (backends, strategy, port): no request fails, a long TCP connection survives (2 pts)", () => {
+    needsLabs11And12();
     const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
       yield* httpBackends(net, ["b1", "b2", "b3"], 10);
       yield* echoBackends(net, ["t1", "t2"]);
@@ -334,6 +353,7 @@ describe("task 3: the listener swap", () => {
   });
 
   it("on loopback: 200 requests from 8 keep-alive clients through POST /admin/reload twice (backends, then the port) count zero errors (1 pts)", async () => {
+    needsLabs11And12();
     const out = await real(function* () {
       const demo = yield* startDemoBackends(realNetwork, ["fast", "fast", "fast"]);
       const spare = yield* realNetwork.listen({ host: "127.0.0.1", port: 0 }); // a free port for the move
@@ -388,6 +408,7 @@ drainTimeout: 3000
 
 describe("task 4: the graceful stop", () => {
   it("stops accepting at once, lets what is open finish, and reports it (2 pts)", () => {
+    needsLabs11And12();
     const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
       yield* httpBackends(net, ["b1", "b2"], 300);
       yield* echoBackends(net, ["t1"]);
@@ -426,6 +447,7 @@ describe("task 4: the graceful stop", () => {
   });
 
   it("past the deadline what is left is cut, and the stop returns (1 pts)", () => {
+    needsLabs11And12();
     const { result, time } = simulate({ seed: SEED, latency: 1 }, function* (net) {
       yield* httpBackends(net, ["b1", "b2"], 60_000);
       yield* echoBackends(net, ["t1"]);
@@ -451,6 +473,7 @@ describe("task 4: the graceful stop", () => {
   });
 
   it("`npm run lb -- --config` stops gracefully on SIGTERM and exits 0 (1 pts)", async () => {
+    needsLabs11And12();
     const dir = mkdtempSync(join(tmpdir(), "lb-term-"));
     try {
       const file = join(dir, "lb.yaml");
@@ -566,6 +589,7 @@ describe("task 5: the chaos drill's report", () => {
   });
 
   it("the drill (given) of seed 14 loses no request with retries on, loses some with retries off, and takes each failing backend out (1 pts)", () => {
+    needsLabs11And12();
     const on = runDrill(QUICK_SCENARIO, { retries: true });
     const off = runDrill(QUICK_SCENARIO, { retries: false });
     const replay = "seed 14; replay with: npm run drill -- --seed 14 (QUICK_SCENARIO)";
@@ -581,6 +605,7 @@ describe("task 5: the chaos drill's report", () => {
   }, 30_000); // about a second of CPU; more on a machine busy with other work
 
   it("a seed replays exactly (the same report, byte for byte); five seeds pass, and a failing run names its seed (1 pts)", () => {
+    needsLabs11And12();
     const a = runDrill({ ...QUICK_SCENARIO, seed: 3 });
     const b = runDrill({ ...QUICK_SCENARIO, seed: 3 });
     expect(JSON.stringify(b.report), "seed 3 run twice").toBe(JSON.stringify(a.report));
@@ -602,6 +627,7 @@ describe("task 5: the chaos drill's report", () => {
   }, 30_000);
 
   it("on loopback (given), the short drill stops by itself within its bounds and loses no request (1 pts)", async () => {
+    needsLabs11And12();
     const report = await runRealDrill(REAL_SCENARIO, { retries: true });
     expect(report.sent, "requests sent").toBeGreaterThan(50);
     expect(report.sent, "bounded").toBeLessThanOrEqual(REAL_LIMITS.requests);
@@ -658,6 +684,7 @@ describe("task 6: applyUpdate", () => {
   });
 
   it("on the simulated network, a worker's proxy following the updates sends nothing to a backend marked down, and again once it is up (1 pts)", () => {
+    needsLabs11And12();
     const { result } = simulateWorkers({ seed: WORKERS_SEED, latency: 1 }, function* (net) {
       for (const name of ["b1", "b2"]) {
         const l = yield* net.host(name).listen({ host: name, port: 8080 });
@@ -710,6 +737,7 @@ describe("task 6: applyUpdate", () => {
   });
 
   it("given code, on loopback: --workers 2 serves 200 requests with both workers, a backend the primary's checks mark down gets nothing from any worker, SIGTERM drains and exits 0 with no process left (2 pts)", async () => {
+    needsLabs11And12();
     const backends = [await startBackend("b1"), await startBackend("b2")];
     let cluster: Awaited<ReturnType<typeof startClusterProcess>> | null = null;
     try {

@@ -1,5 +1,5 @@
 // What the tests of chapter 11 share: backends that say what they received, the proxy on a simulated network, and
-// raw clients. Imports the code under test only through `@target/…`, so it runs against the reference or a lab.
+// raw clients; and the check that chapters 12 and 13 make of lab 11's proxy before the tests that run on it. Imports the code under test only through `@target/…`, so it runs against the reference or a lab.
 import { getHub } from "@target/02-hub/hub";
 import type { Green } from "@target/02-hub/suspend";
 import { sleep, spawn } from "@target/03-cancellation/greenthread";
@@ -10,6 +10,7 @@ import type { Handler, HttpRequest } from "@target/07-http/handler";
 import { handleConnection, type ServerOptions } from "@target/07-http/server";
 import type { Backend } from "@target/08-tcp-proxy/balancer";
 import { startHttpProxy, type HttpProxy, type HttpProxyOptions } from "@target/11-http-proxy/proxy";
+import { SEED, simulate } from "./net";
 
 export const LB: Address = { host: "lb", port: 80 };
 export const backendsNamed = (...names: string[]): Backend[] => names.map((name) => ({ name, address: { host: name, port: 80 } }));
@@ -92,3 +93,24 @@ export function* readUntil(sock: Socket, until: string): Green<string> {
 
 /** The status codes of every response in `text`, in order. */
 export const statuses = (text: string): number[] => [...text.matchAll(/HTTP\/1\.[01] (\d{3})/g)].map((m) => Number(m[1]));
+
+/** What lab 11 is asked for before a later lab's test that runs on its proxy (requireLab's `what`). */
+export const LAB11_PROXY = "startHttpProxy";
+
+/**
+ * Lab 11's proxy forwards two requests of one keep-alive connection to a backend and brings both answers back, as
+ * chapters 12 and 13 build on it. Throws, saying what came back, when it does not.
+ */
+export function lab11ProxyForwards(): void {
+  const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
+    const bs = backendsNamed("b1");
+    yield* backendOn(net, bs[0]!);
+    const proxy = yield* proxyOn(net, bs);
+    const got = yield* raw(net.host("c"), "GET /x HTTP/1.1\r\nHost: lb\r\n\r\nGET /y HTTP/1.1\r\nHost: lb\r\nConnection: close\r\n\r\n");
+    yield* proxy.shutdown(0);
+    return got.text;
+  });
+  if (statuses(result).join() !== "200,200" || !result.includes("b1 GET /x 0") || !result.includes("b1 GET /y 0")) {
+    throw new Error(`two requests on one connection through its proxy to backend b1 got ${JSON.stringify(result.slice(0, 300))}, not two 200s answering "b1 GET /x 0" and "b1 GET /y 0"`);
+  }
+}
