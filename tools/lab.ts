@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { ROOT } from "./lib/manifest";
-import { labFromArgs, runAttached } from "./lib/labrun";
+import { labFromArgs, nodeArgs, runAttached } from "./lib/labrun";
 
 const USAGE = "Usage: npm run lab NN [PROGRAM] [-- [--ref] arguments]   (for example: npm run lab 01)";
 const lab = labFromArgs(process.argv[2], USAGE);
@@ -25,7 +25,7 @@ if (!existsSync(file)) {
 }
 console.log(`Running ${relative(ROOT, file)}${tree === "labs" ? " (your code; --ref runs the reference)" : " (the reference solution)"}`);
 const args = process.argv.slice(named ? 4 : 3).filter((a) => a !== "--ref");
-// HUB_LAB_COMMAND: how this program was started, for a program that prints a command to run it again (the drill's
+// LAB_COMMAND: how this program was started, for a program that prints a command to run it again (the drill's
 // replay line), so that it names your lab's program rather than the course's.
 const command = `npm run lab ${lab.id.slice(0, 2)}${named ? ` ${named}` : ""} --${tree === "solutions" ? " --ref" : ""}`;
-process.exit(await runAttached(["--import", "tsx", file, ...args], { env: { ...process.env, HUB_LAB_COMMAND: command } }));
+process.exit(await runAttached([...(await nodeArgs(join(ROOT, tree, lab.id), file)), ...args], { env: { ...process.env, LAB_COMMAND: command } }));

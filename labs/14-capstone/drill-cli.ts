@@ -13,7 +13,7 @@
 // or with retries off when --no-retries asked for that run alone; on loopback (--real), when a request was lost.
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { replayCommand, runDrill, runSeeds, seedLine } from "./drill";
+import { DRILL_COMMAND, replayCommand, runDrill, runSeeds, seedLine } from "./drill";
 import { REAL_LIMITS, REAL_SCENARIO, runRealDrill } from "./drill-real";
 import { formatReport, type DrillReport } from "./drill-report";
 import { DEFAULT_SCENARIO, QUICK_SCENARIO, type Scenario } from "./drill-scenario";
@@ -70,8 +70,8 @@ async function main(): Promise<number> {
     },
   });
   const base = values.quick ? QUICK_SCENARIO : DEFAULT_SCENARIO;
-  // `npm run lab 14 drill` names itself in HUB_LAB_COMMAND (tools/lab.ts): a replay line then runs the same code.
-  const replay = { quick: values.quick, retries: !values["no-retries"], command: process.env.HUB_LAB_COMMAND || undefined };
+  // `npm run lab 14 drill` names itself in LAB_COMMAND (tools/lab.ts): a replay line then runs the same code.
+  const replay = { quick: values.quick, retries: !values["no-retries"], command: process.env.LAB_COMMAND || DRILL_COMMAND };
   if (values.write && (values.quick || values["no-retries"] || values.seeds !== undefined || values.real)) {
     throw new Error("--write writes the default scenario's report, with retries on and off: give it alone, or with --seed");
   }
@@ -99,7 +99,7 @@ async function main(): Promise<number> {
   }
   const seed = values.seed === undefined ? base.seed : parseSeeds(values.seed)[0]!;
   const scenario = { ...base, seed };
-  console.log(`The ${values.quick ? "quick" : "default"} scenario, seed ${seed} (another: ${replay.command ?? "npm run drill --"} --seed N):`);
+  console.log(`The ${values.quick ? "quick" : "default"} scenario, seed ${seed} (another: ${replay.command} --seed N):`);
   for (const f of scenario.faults) console.log(`  ${JSON.stringify(f)}`);
   if (!replay.retries) {
     const off = runDrill(scenario, { retries: false });

@@ -143,6 +143,9 @@ export function runSeeds(scenario: Scenario, seeds: readonly number[], options: 
   });
 }
 
+/** The course's command for the drill, up to its options (package.json's `drill`). */
+export const DRILL_COMMAND = "npm run drill --";
+
 /** Which of the CLI's scenarios and settings a run used: what its replay command must say. */
 export interface ReplayOptions {
   /** QUICK_SCENARIO (`--quick`) rather than DEFAULT_SCENARIO. @default false */
@@ -151,14 +154,14 @@ export interface ReplayOptions {
   readonly retries?: boolean;
   /**
    * The command that started the drill, up to its options: a learner's drill, started by `npm run lab 14 drill`,
-   * names that, so that its replay runs their code again and not the course's. @default "npm run drill --"
+   * names that, so that its replay runs their code again and not the course's. @default DRILL_COMMAND
    */
   readonly command?: string;
 }
 
 /** The command that runs a seed again: `npm run drill -- --quick --no-retries --seed 7`. */
 export function replayCommand(seed: number, o: ReplayOptions = {}): string {
-  return [o.command ?? "npm run drill --", ...(o.quick ? ["--quick"] : []), ...(o.retries === false ? ["--no-retries"] : []), `--seed ${seed}`].join(" ");
+  return [o.command ?? DRILL_COMMAND, ...(o.quick ? ["--quick"] : []), ...(o.retries === false ? ["--no-retries"] : []), `--seed ${seed}`].join(" ");
 }
 
 /** A seed's line: "seed 3: passed (1008 requests, 0 lost)", or FAILED with its problems and how to replay it. */

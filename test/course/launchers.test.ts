@@ -1,11 +1,12 @@
 // Course check (chapter 14): the balancer's launchers pass Node the flags of solutions/14-capstone/node-flags.ts:
 // `npm run lb` (package.json) and `npx hub-lb` (bin/hub-lb.mjs's first line). The benchmarks and the soak import the
 // list itself, so these two are the copies that could drift from it. And a lab's own programs (course.json's
-// `programs`), which `npm run lab NN NAME` runs from the learner's lab.
+// `programs`), which `npm run lab NN NAME` runs from the learner's lab, with the flags of the lab's node-flags.ts.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { nodeArgs } from "../../tools/lib/labrun";
 import { loadManifest, ROOT } from "../../tools/lib/manifest";
 import { NODE_FLAGS } from "../../solutions/14-capstone/node-flags";
 
@@ -32,7 +33,7 @@ describe("the balancer's launchers", () => {
 
 describe("a lab's own programs", () => {
   const withPrograms = loadManifest().chapters.filter((c) => c.programs);
-  const lab = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "tools/lab.ts", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, HUB_LAB_COMMAND: "" } });
+  const lab = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "tools/lab.ts", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, LAB_COMMAND: "" } });
 
   it("each names a file of its lab, in the reference and in the generated lab", () => {
     expect(withPrograms.map((c) => c.id), "chapter 14's lb and drill").toContain("14-capstone");
@@ -41,6 +42,13 @@ describe("a lab's own programs", () => {
         for (const tree of ["solutions", "labs"]) expect(existsSync(join(ROOT, tree, c.id, file)), `${c.id}'s program ${name}: ${tree}/${c.id}/${file}`).toBe(true);
       }
     }
+  });
+
+  it("npm run lab 14 lb gives Node the balancer's flags of the lab's node-flags.ts, before tsx loads; a lab without one gets none", async () => {
+    const dir = join(ROOT, "labs", "14-capstone");
+    expect(await nodeArgs(dir, join(dir, "cli.ts"))).toEqual([...NODE_FLAGS, "--import", "tsx", join(dir, "cli.ts")]);
+    const other = join(ROOT, "labs", "13-observability");
+    expect(await nodeArgs(other, join(other, "proxy-trace.ts"))).toEqual(["--import", "tsx", join(other, "proxy-trace.ts")]);
   });
 
   it("npm run lab NN NAME runs it, and a replay line it prints names that command; an unknown name is refused with the list", () => {

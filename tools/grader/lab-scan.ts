@@ -23,9 +23,7 @@ export const RULES: readonly ScanRule[] = [
   { id: "processes", says: "starts or reaches other processes (no chapter needs to)", pattern: new RegExp(`${spec("child_process|worker_threads|cluster").source}|process\\.(?:ppid|kill|binding|dlopen|_linkedBinding)\\b`) },
   { id: "runtime", says: "reaches into the runtime (vm, inspector, module loader)", pattern: spec("vm|inspector|module|v8|repl|trace_events") },
   { id: "hidden-code", says: "loads code the check cannot see (eval, Function, an import by a computed name)", pattern: /\beval\s*\(|\bnew\s+Function\s*\(|\bFunction\s*\(\s*["'`]|\bimport\s*\(\s*(?!["'`])|\brequire\s*\(\s*(?!["'`])|\bcreateRequire\b|process\.getBuiltinModule/ },
-  // HUB_LAB_COMMAND is not the grader's: `npm run lab 14 drill` (tools/lab.ts) sets it for the drill's replay line,
-  // and chapter 14's given drill-cli.ts reads it.
-  { id: "grader-env", says: "reads the grader's environment", pattern: /\bHUB_(?!LAB_COMMAND\b)[A-Z_]+|process\.env\s*\[\s*(?!["'`])/ },
+  { id: "grader-env", says: "reads the grader's environment", pattern: /\bHUB_[A-Z_]+|process\.env\s*\[\s*(?!["'`])/ },
   { id: "grader-files", says: "refers to the grader's files", pattern: /["'`/]\.course\b|results\.json|junit\.xml|checksums\.json|catalog\.json|events-\d|tools\/grader|\/proc\/|\btest\/[\w-]+\.test\.ts/ },
 ];
 
