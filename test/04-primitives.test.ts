@@ -58,9 +58,10 @@ describe("task 1: WaitQueue", () => {
       spawn(waiter, "early", 10);
       const victim = spawn(waiter, "victim");
       spawn(waiter, "patient");
-      yield* sleep(0);
-      yield* sleep(10); // "early" is woken by its deadline...
-      victim.killSoon(); // ...and "victim" by an error (killSoon: no switch); neither has left the line yet
+      // Main's alarm is set now, before the three park, so at 10 it rings first: main runs before "early", whose
+      // deadline has woken it in the same instant, has left the line.
+      yield* sleep(10);
+      victim.killSoon(); // "victim" is woken by an error (killSoon: no switch); neither has left the line yet
       const woken = line.wakeOne("value");
       const nobody = line.wakeOne("more");
       yield* sleep(0);

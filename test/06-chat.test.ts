@@ -189,8 +189,8 @@ describe("task 2: Room", () => {
   it("a mailbox that refuses a line makes its member leave, 'too slow', even in the middle of a broadcast (1 pts)", () => {
     const room = new Room();
     const a = new Box();
-    const slow1 = new Box(3); // welcome, one join notice, then full
-    const slow2 = new Box(3);
+    const slow1 = new Box(3); // welcome, sl2's and cyd's join notices: then full
+    const slow2 = new Box(3); // welcome, cyd's join notice, and room for one more
     const c = new Box();
     const ann = room.join("ann", a)!;
     room.join("sl1", slow1);
