@@ -13,17 +13,25 @@ if (!hints.length) {
 const progress = loadProgress();
 const results = progress.labs[lab.id];
 
-function firstUnfinished(): number {
+/** The first task the last test run did not pass, the first task when no run is recorded, null when all passed. */
+function firstUnfinished(): number | null {
   if (!results) return hints[0].task;
   const open = hints.find((h) => {
     const t = results.tasks[String(h.task)];
     return !t || t.passed < t.total;
   });
-  return open?.task ?? hints[hints.length - 1].task;
+  return open?.task ?? null;
 }
 
 const asked = process.argv[3];
-const taskNo = asked ? Number(asked) : firstUnfinished();
+const unfinished = asked ? null : firstUnfinished();
+if (!asked && unfinished === null) {
+  // Nothing to hint at: say so rather than open (and count as seen) a hint of a task already done.
+  console.log(`Every task of lab ${lab.id} passed in your last test run. To read a task's hints anyway: npm run hint ${lab.id.slice(0, 2)} N`);
+  console.log(`Tasks: ${hints.map((h) => `${h.task} (${h.name})`).join(", ")}`);
+  process.exit(0);
+}
+const taskNo = asked ? Number(asked) : unfinished!;
 const task = hints.find((h) => h.task === taskNo);
 if (!task) {
   console.error(`Lab ${lab.id} has no task ${asked}. Tasks: ${hints.map((h) => `${h.task} (${h.name})`).join(", ")}`);

@@ -41,12 +41,19 @@ export default class LearnerReporter implements Reporter {
   async onTestRunEnd(modules: readonly TestModule[]): Promise<void> {
     const lab = process.env.HUB_LAB ?? "";
     const tasks = new Map<string, { passed: number; total: number; score: number; max: number; firstFailure?: string }>();
+    let notRun = 0;
     for (const m of modules) {
       for (const e of m.errors()) console.log(paint("red", `Could not load your code: ${e.message}`));
       for (const t of m.children.allTests()) {
+        const r = t.result();
+        // A test left out of this run (a -t filter, .only) says nothing about the lab: its task keeps what the last
+        // run that ran it recorded (below), so that npm run hint does not take a task passed before for unfinished.
+        if (r.state === "skipped") {
+          notRun++;
+          continue;
+        }
         const key = String(taskOf(t.fullName) ?? "other");
         const row = tasks.get(key) ?? { passed: 0, total: 0, score: 0, max: 0 };
-        const r = t.result();
         const pts = pointsOf(t.name) ?? 0;
         row.total++;
         row.max += pts;
@@ -74,15 +81,19 @@ export default class LearnerReporter implements Reporter {
     console.log(
       next
         ? paint("bold", `\n${score}/${max} points. Next: task ${next[0]} (see labs/${lab}/README.md; stuck? npm run hint ${lab.slice(0, 2)})`)
-        : paint("green", `\nAll ${max} points. Lab ${lab} is done: on to the next chapter (npm run course).`),
+        : notRun
+          ? paint("green", `\nAll ${max} points of the tests this run chose (${notRun} left out by a filter): run them all to finish lab ${lab}.`)
+          : paint("green", `\nAll ${max} points. Lab ${lab} is done: on to the next chapter (npm run course).`),
     );
     if (next) console.log(paint("dim", `The same check once, every failure in full in .course/grade/report.txt: npm run grade ${lab.slice(0, 2)}`));
     if (lab && rows.length) {
       const p = loadProgress();
-      p.labs[lab] = {
-        score, max, outcome: "completed", when: new Date().toISOString(),
-        tasks: Object.fromEntries(rows.map(([k, r]) => [k, { passed: r.passed, total: r.total }])),
-      };
+      const ran = Object.fromEntries(rows.map(([k, r]) => [k, { passed: r.passed, total: r.total }]));
+      const before = p.labs[lab];
+      // A filtered run updates the tasks it ran; the lab's points stay those of the last whole run.
+      p.labs[lab] = notRun && before
+        ? { ...before, tasks: { ...before.tasks, ...ran } }
+        : { score, max, outcome: "completed", when: new Date().toISOString(), tasks: ran };
       saveProgress(p);
     }
     // After the summary, so the points show at once; in a child process, so vitest's own work goes on. While
