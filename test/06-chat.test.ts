@@ -4,7 +4,7 @@
 // about time ("a stalled client does not delay the others") is checked in virtual milliseconds.
 //
 // A randomized test prints its seed when it fails. Replay it with, for example:
-//   SEED=1234 npx vitest run test/06-chat.test.ts
+//   SEED=1234 HUB_TARGET=labs npx vitest run test/06-chat.test.ts   (on the reference: without HUB_TARGET)
 import { beforeEach, describe, expect, it } from "vitest";
 import { runReal, runVirtual, sleep } from "@target/02-hub/green";
 import { getHub } from "@target/02-hub/hub";

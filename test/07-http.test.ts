@@ -1,7 +1,7 @@
 // Grading tests for lab 07-http: the line grammar, body framing (and request smuggling), the incremental
 // parser with its limits, chunked bodies and pipelining, then the green server and client.
 // The randomized test uses fast-check with a fixed seed, so every run tries the same cases; a failure prints
-// the seed, path and shrunk counterexample. Try other cases with, for example:  SEED=42 npx vitest run test/07-http.test.ts
+// the seed, path and shrunk counterexample. Try other cases with, for example:  SEED=42 HUB_TARGET=labs npx vitest run test/07-http.test.ts
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { collect } from "@target/07-http/collect";

@@ -3,7 +3,7 @@
 // runs on the virtual clock and a seeded simulated network: instant, and the same every time.
 //
 // A randomized test prints its seed when it fails. Replay it with, for example:
-//   SEED=1234 npx vitest run test/08-tcp-proxy.test.ts
+//   SEED=1234 HUB_TARGET=labs npx vitest run test/08-tcp-proxy.test.ts   (on the reference: without HUB_TARGET)
 import { describe, expect, it } from "vitest";
 import { runReal, runVirtual, sleep } from "@target/02-hub/green";
 import { getHub } from "@target/02-hub/hub";

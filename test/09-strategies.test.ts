@@ -3,7 +3,7 @@
 // simulator runs on the hub's virtual clock.
 //
 // A randomized test prints its seed when it fails. Replay it with, for example:
-//   SEED=1234 npx vitest run test/09-strategies.test.ts
+//   SEED=1234 HUB_TARGET=labs npx vitest run test/09-strategies.test.ts   (on the reference: without HUB_TARGET)
 import { describe, expect, it } from "vitest";
 import { mulberry32 } from "@target/05-green-sockets/random";
 import type { Backend } from "@target/08-tcp-proxy/balancer";
@@ -14,10 +14,11 @@ import { simulate, type SimConfig } from "@target/09-strategies/sim";
 import { SmoothWeighted } from "@target/09-strategies/smooth-wrr";
 import { hash32, type Peer } from "@target/09-strategies/strategy";
 import { callInWorker } from "./support/in-worker";
+import { replayWith } from "./support/net";
 
 /** The seed of the randomized tests: $SEED when set, so a failure can be replayed. */
 const SEED = process.env.SEED === undefined ? 20261202 : Number(process.env.SEED);
-const replay = `seed ${SEED}; replay with: SEED=${SEED} npx vitest run test/09-strategies.test.ts`;
+const replay = `seed ${SEED}; ${replayWith("test/09-strategies.test.ts")(SEED)}`;
 
 const peer = (name: string, weight?: number): Peer => ({ name, address: { host: name, port: 80 }, weight });
 const peers = (n: number): Peer[] => Array.from({ length: n }, (_, i) => peer(`b${i + 1}`));

@@ -3,7 +3,7 @@
 // 08's proxy — on the simulated network and on loopback. Time is the hub's virtual clock except on loopback.
 //
 // A randomized test prints its seed when it fails. Replay it with, for example:
-//   SEED=1234 npx vitest run test/10-health.test.ts
+//   SEED=1234 HUB_TARGET=labs npx vitest run test/10-health.test.ts   (on the reference: without HUB_TARGET)
 import { spawn as spawnProcess } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { sleep } from "@target/02-hub/green";

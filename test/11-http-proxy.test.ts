@@ -3,7 +3,7 @@
 // on them — on the virtual clock and the simulated network. Every proxy test runs chapter 07's server as backends.
 //
 // A randomized test prints its seed when it fails. Replay it with, for example:
-//   SEED=1234 npx vitest run test/11-http-proxy.test.ts
+//   SEED=1234 HUB_TARGET=labs npx vitest run test/11-http-proxy.test.ts   (on the reference: without HUB_TARGET)
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 // Forwarding and the PROXY protocol (tasks 1–2): namespaces, so the names other tasks import stay free.
@@ -93,7 +93,7 @@ const getHubNow = (): number => getHub().now();
 const POOL_LIMITS = { connectTimeout: 1000, queueTimeout: 500, serverTimeout: 5000 };
 
 // The PROXY protocol's randomized tests use fast-check with a fixed seed and print it on failure; replay one with
-//   SEED=1234 npx vitest run test/11-http-proxy.test.ts
+//   SEED=1234 HUB_TARGET=labs npx vitest run test/11-http-proxy.test.ts   (on the reference: without HUB_TARGET)
 describe("task 1: forwarding headers", () => {
   const { Headers } = httpHeaders;
   const fields = (pairs: [string, string][]) => new Headers(pairs);

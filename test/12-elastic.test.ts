@@ -4,7 +4,7 @@
 // loopback, and the whole story simulated. Time is the hub's virtual clock except on loopback.
 //
 // A randomized test prints its seed when it fails. Replay it with, for example:
-//   SEED=1234 npx vitest run test/12-elastic.test.ts
+//   SEED=1234 HUB_TARGET=labs npx vitest run test/12-elastic.test.ts   (on the reference: without HUB_TARGET)
 import { spawn as spawnProcess } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { sleep } from "@target/02-hub/green";
@@ -432,7 +432,7 @@ describe("task 3: HAProxy's slowstart", () => {
     expect([0, 1000, 2000, 3000].map((ms) => odd.weightFactor(ms) * 16)).toEqual([1, 6, 11, 16]);
   });
 
-  it("maxconn grows from 1 to the cap: max(1, max × ⌊100 × s / slowstart⌋ / 100) (1 pts)", () => {
+  it("maxconn grows from 1 to the cap: max(1, ⌊max × ⌊100 × s / slowstart⌋ / 100⌋) (1 pts)", () => {
     const ss = new HaproxySlowStart(10_000);
     expect([0, 1000, 3500, 9000, 10_000].map((ms) => ss.maxConnections(ms, 100))).toEqual([1, 10, 30, 90, 100]);
     expect([0, 3000, 5000, 9000].map((ms) => ss.maxConnections(ms, 4)), "small caps round down, never below 1").toEqual([1, 1, 2, 3]);
@@ -472,7 +472,7 @@ describe("task 4: Envoy's slow start", () => {
     expect(fast.weightFactor(2500), "√0.25").toBeCloseTo(0.5, 12);
     expect(fast.weightFactor(6400), "√0.64").toBeCloseTo(0.8, 12);
     const low = new EnvoySlowStart(10_000, { minWeightPercent: 1 });
-    expect(low.weightFactor(0), "1 ms of 10 s, above 1%... no: max(0.01, 0.0001)").toBeCloseTo(0.01, 12);
+    expect(low.weightFactor(0), "1 ms of 10 s is 0.0001 of the window, below min_weight_percent: max(0.01, 0.0001)").toBeCloseTo(0.01, 12);
     expect(low.weightFactor(300)).toBeCloseTo(0.03, 12);
   });
 
@@ -511,11 +511,14 @@ describe("task 4: Envoy's slow start", () => {
 });
 
 describe("task 5: the HPA's replica count", () => {
-  it("ceil(current × metric / target) (2 pts)", () => {
+  it("ceil(current × ratio), the ratio metric ÷ target taken first as Kubernetes does (2 pts)", () => {
     expect(desiredReplicas(3, 80, 50)).toBe(5);
     expect(desiredReplicas(10, 20, 50)).toBe(4);
     expect(desiredReplicas(4, 120, 50)).toBe(10);
     expect(desiredReplicas(1, 1000, 50)).toBe(20);
+    // 62 ÷ 30 = 2.0666…, which in floating point times 15 is a hair above 31: Kubernetes asks for 32. Multiplying
+    // first (15 × 62 ÷ 30 = 31 exactly) gives 31.
+    expect(desiredReplicas(15, 62, 30), "15 at 62 with target 30: ⌈15 × (62 ÷ 30)⌉, the ratio first").toBe(32);
   });
 
   it("within the tolerance of 1 nothing changes; the autoscaler keeps to min and max replicas (2 pts)", () => {

@@ -23,14 +23,14 @@ import { startDemoBackends } from "@target/14-capstone/demo-backends";
 import { Front, HandoffListener } from "@target/14-capstone/front";
 import { issuesFrom, positionOf } from "@target/14-capstone/issues";
 import { planReload } from "@target/14-capstone/reload-plan";
-import { readAll, real, SEED, server, simulate } from "./support/net";
+import { readAll, real, SEED, server, simulate, testsTheReference } from "./support/net";
 import { failFastOnStub } from "./support/stubs";
 import { startElasticProxy } from "@target/12-elastic/proxy";
 import { LAB11_PROXY, lab11ProxyForwards } from "./support/http-proxy";
 import { requireLab } from "./support/prerequisites";
 import { forwardsFourToB1 } from "./support/tcp-proxy";
 
-import { runDrill, runSeeds, seedLine } from "@target/14-capstone/drill";
+import { replayCommand, runDrill, runSeeds, seedLine } from "@target/14-capstone/drill";
 import { REAL_LIMITS, REAL_SCENARIO, runRealDrill } from "@target/14-capstone/drill-real";
 import { firstTimeIn, percentile, summarize, type DrillEvent } from "@target/14-capstone/drill-report";
 import { QUICK_SCENARIO, type Scenario } from "@target/14-capstone/drill-scenario";
@@ -592,7 +592,8 @@ describe("task 5: the chaos drill's report", () => {
     needsLabs11And12();
     const on = runDrill(QUICK_SCENARIO, { retries: true });
     const off = runDrill(QUICK_SCENARIO, { retries: false });
-    const replay = "seed 14; replay with: npm run drill -- --seed 14 (QUICK_SCENARIO)";
+    // The same run by hand: the course's drill on the reference, the learner's (npm run lab 14 drill) on a lab.
+    const replay = `seed 14; replay with: ${replayCommand(14, { quick: true, command: testsTheReference() ? undefined : "npm run lab 14 drill --" })}`;
     expect(on.report.sent, replay).toBeGreaterThan(500);
     expect(on.problems, replay).toEqual([]);
     expect(off.problems, "without retries the verdict fails: requests are lost").toEqual([`${off.report.lost} of ${off.report.sent} requests lost`]);

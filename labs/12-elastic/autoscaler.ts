@@ -55,8 +55,8 @@ export const DEFAULT_SCALE_DOWN: ScalingRules = {
 
 // #region desired
 /**
- * The replica calculator (`GetMetricReplicas` → `getUsageRatioReplicaCount`): `ceil(current × metric / target)`,
- * unless the ratio is within the tolerance of 1, when the count stays as it is.
+ * The replica calculator (`GetMetricReplicas` → `getUsageRatioReplicaCount`): `ceil(current × ratio)` with
+ * `ratio = metric / target` taken first, unless the ratio is within the tolerance of 1, when the count stays as it is.
  */
 export function desiredReplicas(current: number, metric: number, target: number, tolerance = 0.1): number {
   // TODO(task 5): desiredReplicas. See README.md.

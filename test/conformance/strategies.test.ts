@@ -20,10 +20,10 @@ import { PowerOfChoices } from "@target/09-strategies/p2c";
 import { LeastConnections } from "@target/09-strategies/simple";
 import { makeStrategy, STRATEGY_NAMES, type StrategyName } from "@target/09-strategies/strategies";
 import { hash32, type Peer, type Strategy } from "@target/09-strategies/strategy";
-import { readAll } from "../support/net";
+import { readAll, replayWith } from "../support/net";
 
 const SEED = process.env.SEED === undefined ? 20261202 : Number(process.env.SEED);
-const replay = `seed ${SEED}; replay with: SEED=${SEED} npx vitest run test/conformance/strategies.test.ts`;
+const replay = `seed ${SEED}; ${replayWith("test/conformance/strategies.test.ts")(SEED)}`;
 
 const peer = (name: string, weight?: number): Peer => ({ name, address: { host: name, port: 80 }, weight });
 const peers = (n: number): Peer[] => Array.from({ length: n }, (_, i) => peer(`b${i + 1}`));

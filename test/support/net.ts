@@ -1,6 +1,7 @@
 // What the network tests of chapters 05–08 share: running a program on a simulated network or on loopback,
 // the seed of randomized tests, and small byte helpers. Imports the code under test only through `@target/…`,
 // so it runs against the reference or a learner's labs alike.
+import { isAbsolute, relative, resolve } from "node:path";
 import { runReal, runVirtual, sleep } from "@target/02-hub/green";
 import type { Greenlet } from "@target/02-hub/greenlet";
 import { getHub } from "@target/02-hub/hub";
@@ -13,11 +14,29 @@ import type { Address, Network, Socket } from "@target/05-green-sockets/socket";
 /** The seed of the randomized tests: $SEED when set, so a failure can be replayed. */
 export const SEED = process.env.SEED === undefined ? 20261125 : Number(process.env.SEED);
 
-/** The line a failing randomized test prints: how to run `file` again with the same seed. */
+/**
+ * The line a failing randomized test prints: how to run `file` again with the same seed, on the same code. The tree
+ * under test is named when it is not the reference (vitest's default here): a learner's run (`npm run watch`,
+ * `npm run grade`) tests labs/, and a replay without HUB_TARGET would test the reference instead.
+ */
 export const replayWith =
   (file: string) =>
   (seed: number): string =>
-    `replay with: SEED=${seed} npx vitest run ${file}`;
+    `replay with: SEED=${seed} ${treeOnCommandLine()}npx vitest run ${file}`;
+
+/** The tree under test as a command line names it: relative to the folder the tests run in when inside it. */
+function treeUnderTestNamed(): string | null {
+  const tree = process.env.HUB_TARGET;
+  if (!tree) return null;
+  const rel = relative(process.cwd(), resolve(tree));
+  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : resolve(tree);
+}
+
+/** Whether the tests run on the reference (solutions/, vitest's default here) rather than a lab tree. */
+export const testsTheReference = (): boolean => [null, "solutions"].includes(treeUnderTestNamed());
+
+/** `HUB_TARGET=<tree> ` for a tree other than solutions/. */
+const treeOnCommandLine = (): string => (testsTheReference() ? "" : `HUB_TARGET=${treeUnderTestNamed()} `);
 
 /**
  * Runs `main` on the virtual clock with a fresh simulated network; returns its result, the virtual time and the
