@@ -135,9 +135,12 @@ describe("task 3: runs of failures and the success rate", () => {
     for (const s of [500, 503, 502, 200, 500, 500, 500, 500]) d.record(a, s);
     expect(d.isEjected(a), "only four in a row since the 200").toBe(false);
     d.record(a, 504);
-    expect(d.isEjected(a)).toBe(true);
+    expect(d.isEjected(a), "five 5xx in a row since the 200").toBe(true);
     expect(d.events.map((e) => `${e.action} ${e.backend.name} ${e.reason}`)).toEqual(["eject b1 consecutive-5xx"]);
     expect(d.isEjected(b)).toBe(false);
+    // The tallies the interval's success rate reads: every response counted, every 5xx a failure.
+    const h = d.hosts.get(a)!;
+    expect({ total: h.total, failed: h.failed }, "b1's tallies after nine responses, eight of them 5xx").toEqual({ total: 9, failed: 8 });
   });
 
   it("gateway failures (502, 503, 504) in a row eject when that detector is enforced (1 pts)", () => {
@@ -146,8 +149,13 @@ describe("task 3: runs of failures and the success rate", () => {
     for (const s of [502, 500, 503, 504]) d.record(a, s);
     expect(d.isEjected(a), "a 500 is a 5xx but not a gateway failure: it breaks the run").toBe(false);
     d.record(a, 502);
-    expect(d.isEjected(a)).toBe(true);
+    expect(d.isEjected(a), "three gateway failures in a row since the 500").toBe(true);
     expect(d.events[0]?.reason).toBe("consecutive-gateway-failure");
+    const d2 = new OutlierDetector([a, b], { consecutive5xx: 100, consecutiveGatewayFailure: 3, enforcing: { consecutiveGatewayFailure: 100 } }, { now: () => 0, random: () => 0.5 });
+    for (const s of [502, 503, 200, 504, 502]) d2.record(a, s);
+    expect(d2.isEjected(a), "a success (the 200) sets the gateway run to 0 as well as the 5xx one").toBe(false);
+    d2.record(a, 503);
+    expect(d2.isEjected(a), "three gateway failures in a row since the 200").toBe(true);
   });
 
   it("success rate: below mean − 1.9 × population stdev is an outlier (2 pts)", () => {
@@ -167,6 +175,7 @@ describe("task 3: runs of failures and the success rate", () => {
     expect(successRateOutliers([...good, t(0, 99)]), "the bad host has 99 requests: not counted").toEqual([]);
     expect(successRateOutliers([...good, t(0, 100)], { minimumHosts: 6 }), "five hosts < minimum 6").toEqual([]);
     expect(successRateOutliers([...good, t(0, 20)], { requestVolume: 20 })).toEqual([4]);
+    expect(successRateOutliers([t(0, 99), ...good, t(0, 100)]), "an index into the tallies given, the host not counted included").toEqual([5]);
   });
 });
 
@@ -184,9 +193,9 @@ describe("task 4: the ejection time", () => {
 
   it("max_ejection_percent, but at least one host may always be ejected (1 pts)", () => {
     expect(mayEject(0, 3, 10), "none ejected yet: always").toBe(true);
-    expect(mayEject(1, 3, 10)).toBe(false);
+    expect(mayEject(1, 3, 10), "mayEject(1, 3, 10): (1 + 1) / 3 = 67% > 10%").toBe(false);
     expect(mayEject(1, 10, 20), "(1 + 1) / 10 = 20% ≤ 20%").toBe(true);
-    expect(mayEject(2, 10, 20)).toBe(false);
+    expect(mayEject(2, 10, 20), "mayEject(2, 10, 20): (2 + 1) / 10 = 30% > 20%").toBe(false);
   });
 
   it("on interval ticks an ejected host returns after its time, and its multiplier decays while healthy (1 pts)", () => {
@@ -229,7 +238,11 @@ describe("task 5: Envoy's retry budget", () => {
     for (let i = 0; i < 40; i++) if (b.tryRetry()) ok++;
     expect(ok).toBe(25);
     expect(b.retries).toBe(25);
-    for (let i = 0; i < 99; i++) b.requestEnded();
+    for (let i = 0; i < 84; i++) b.requestEnded();
+    expect(b.max(), "25% of 16 active = 4").toBe(4);
+    b.requestEnded();
+    expect(b.max(), "25% of 15 = 3.75: a whole number of retries, rounded down").toBe(3);
+    for (let i = 0; i < 14; i++) b.requestEnded();
     expect(b.max(), "one active request: the minimum").toBe(1);
   });
 });
