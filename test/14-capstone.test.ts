@@ -169,19 +169,24 @@ describe("task 1: config mistakes with their lines and columns", () => {
     expect(at(["a", "zz"]), "a missing field: where its parent is named").toBe("1:1");
     expect(at(["a", "c", 1, "e"]), "missing in a list item: the item").toBe("5:7");
     expect(at(["a", "b", "name"]), "a path into a scalar: the scalar").toBe("2:6");
+    expect(at(["a", "c", 5]), "a list index past the list's end: the list's start").toBe("4:5");
+    expect(at(["a", "c", 5], "key"), "the same with at: \"key\": the last key it went through, c").toBe("3:3");
     expect(at([]), "the root").toBe("1:1");
     const issues = issuesFrom(
       [
         { code: "too_big", path: ["a", "c", 1, "d"], message: "too big" },
+        // A field that is there with the wrong type (its input is given, and not undefined) is not a missing one.
+        { code: "invalid_type", path: ["a", "b"], message: "Invalid input: expected string, received number", input: 1 },
         { code: "unrecognized_keys", path: ["a"], keys: ["c", "b"], message: "Unrecognized keys" },
         { code: "invalid_type", path: ["a", "q"], message: "Invalid input", input: undefined },
       ],
       doc,
       lines,
     );
-    expect(issues).toEqual([
+    expect(issues, "sorted by line, then column (a.b's key at 2:3 before its value at 2:6)").toEqual([
       { path: "a.q", line: 1, column: 1, message: 'missing "q"' },
       { path: "a.b", line: 2, column: 3, message: 'unknown field "b"' },
+      { path: "a.b", line: 2, column: 6, message: "Invalid input: expected string, received number" },
       { path: "a.c", line: 3, column: 3, message: 'unknown field "c"' },
       { path: "a.c[1].d", line: 5, column: 12, message: "too big" },
     ]);
@@ -227,6 +232,13 @@ admin: { listen: "127.0.0.1:9000" }
 `);
     expect(planReload(base, next)).toEqual({ start: ["f"], stop: ["e"], rebind: ["c"], replace: ["d"], reconcile: ["b"], keep: ["a"], admin: "keep" });
     expect(planReload(base, base)).toEqual({ start: [], stop: [], rebind: [], replace: [], reconcile: [], keep: ["a", "b", "c", "d", "e"], admin: "keep" });
+    const reordered = good(`
+listeners:
+  e: { protocol: tcp, listen: "h:5", backends: [{ name: x, address: "x:1" }] }
+  a: { protocol: tcp, listen: "h:1", backends: [{ name: x, address: "x:1" }] }
+admin: { listen: "127.0.0.1:9000" }
+`);
+    expect(planReload(base, reordered).keep, "each list in next's order, not sorted").toEqual(["e", "a"]);
   });
 
   it("a new drainTimeout replaces every listener; the admin API is started, stopped, or rebound when its address or token changes (2 pts)", () => {
@@ -555,6 +567,7 @@ describe("task 5: the chaos drill's report", () => {
     expect(percentile(hundred, 50), "p50 of 1..100").toBe(50);
     expect(percentile([5, 1, 3], 99), "p99 of three values is the largest").toBe(5);
     expect(percentile([5, 1, 3], 34), "ceil(0.34 × 3) = 2nd smallest").toBe(3);
+    expect(percentile(hundred, 7), "p7 of 1..100: rank ⌈7 × 100 / 100⌉ = 7 (7 / 100 × 100 is 7.000000000000001 in floating point)").toBe(7);
     expect(percentile([], 99), "no values: null").toBeNull();
     expect(hundred[0], "percentile must not sort its argument in place").toBe(100);
   });
@@ -565,6 +578,7 @@ describe("task 5: the chaos drill's report", () => {
     expect(firstTimeIn(log, "b1", false, 200, 1000, true), "already out at 200").toBe(200);
     expect(firstTimeIn(log, "b1", true, 100, 1000, true), "out at 100 (a change at `from` counts), back at 400").toBe(400);
     expect(firstTimeIn(log, "b1", false, 400, 800, true), "back at 400 and not out again before 800").toBeNull();
+    expect(firstTimeIn(log, "b1", false, 400, 900, true), "out at 900 is not before 900: `to` is not in the window").toBeNull();
     expect(firstTimeIn(log, "b2", true, 0, 1000, true), "b2 is usable from the start").toBe(0);
     expect(firstTimeIn(log, "b3", true, 0, 1000, false), "a backend never seen, not usable at first, never usable").toBeNull();
   });
@@ -586,6 +600,8 @@ describe("task 5: the chaos drill's report", () => {
     expect(r.windows[1], "a kill is taken out, never back").toEqual({ name: "kill b1", from: 1000, to: 2000, requests: 3, lost: 1, p99: 300, outAfter: 90, backAfter: null });
     expect(r.windows[2], "the partition: out 250 ms after it began, back 300 ms after it healed").toEqual({ name: "partition b2", from: 2000, to: 2500, requests: 2, lost: 1, p99: 1000, outAfter: 250, backAfter: 300 });
     expect(r.p99, "the whole run's p99").toBe(1000);
+    const fractions = summarize(tiny, true, [req(10, 20.04), req(1000, 33.36), state(1090.06, "b1", false)]);
+    expect([fractions.windows[0]!.p99, fractions.windows[1]!.p99, fractions.windows[1]!.outAfter], "p99s and times rounded to 0.1 ms").toEqual([20, 33.4, 90.1]);
   });
 
   it("the drill (given) of seed 14 loses no request with retries on, loses some with retries off, and takes each failing backend out (1 pts)", () => {
@@ -676,9 +692,11 @@ describe("task 6: applyUpdate", () => {
     const gap = applyUpdate(v3, { type: "upsert", version: 5, backend: bv("b9") });
     expect(gap.outcome).toBe("gap");
     expect(gap.view).toEqual(v3);
-    const snap = applyUpdate(v3, { type: "snapshot", version: 9, backends: [bv("b7")] });
+    const message: Update = { type: "snapshot", version: 9, backends: [bv("b7")] };
+    const snap = applyUpdate(v3, message);
     expect(snap.outcome).toBe("applied");
     expect(snap.view).toEqual({ version: 9, backends: [bv("b7")] });
+    expect(snap.view.backends, "a copy of the snapshot's list, not the message's own array").not.toBe(message.type === "snapshot" ? message.backends : null);
     expect(applyUpdate(v3, { type: "snapshot", version: 3, backends: [] }).outcome, "a snapshot at the view's own version").toBe("stale");
     expect(applyUpdate(EMPTY_VIEW, { type: "snapshot", version: 1, backends: [bv("b1")] }).view.backends).toHaveLength(1);
     expect(names(v3), "the view passed in is untouched").toEqual(["web/b1 w1", "web/b2 w1"]);

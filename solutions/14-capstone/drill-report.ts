@@ -45,7 +45,9 @@ export function percentile(values: readonly number[], p: number): number | null 
   // BEGIN SOLUTION 5 percentile
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
+  // p × n before the division: an exact product, where p / 100 × n can land a hair above a whole rank (7 / 100 × 100
+  // is 7.000000000000001, whose ceiling is 8).
+  return sorted[Math.max(0, Math.ceil((p * sorted.length) / 100) - 1)]!;
   // END SOLUTION
 }
 // #endregion
