@@ -53,6 +53,7 @@ import { handleConnection } from "@target/07-http/server";
 import { validateRequest } from "@target/11-http-proxy/validate";
 import { backendOn, backendsNamed, proxyOn, raw, statuses } from "./support/http-proxy";
 import { needsLab } from "./support/prerequisites";
+import { failFastOnStub } from "./support/stubs";
 
 const coreReplay = `seed ${SEED}; ${replayWith("test/11-http-proxy.test.ts")(SEED)}`;
 /** The head chapter 07's parser makes of `text`. */
@@ -89,6 +90,9 @@ function lab07ServerAnswers(): void {
   }
 }
 const needsLab07 = (): void => needsLab("07", "HTTP parser and server", lab07ServerAnswers);
+/** Task 5's tests of the whole proxy: every request it reads goes through task 6's validateRequest first. */
+const needsTask6 = (): void =>
+  failFastOnStub("This test of the whole proxy (each request goes through task 6's validateRequest)", () => validateRequest(headOf("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), {}));
 const getHubNow = (): number => getHub().now();
 const POOL_LIMITS = { connectTimeout: 1000, queueTimeout: 500, serverTimeout: 5000 };
 
@@ -390,6 +394,7 @@ describe("task 3: routing and sticky sessions", () => {
       { name: "other", pools: "fallback" },
     ]);
     expect(poolOf(t, "api.example.com:8443"), "a rule with a port needs that port").toBe("admin");
+    expect(poolOf(t, "api.example.com:8080", "/x"), "the admin rule names port 8443: a request to port 8080 does not match it").toBe("sub");
     expect(poolOf(t, "Api.Example.COM", "/api/users"), "hosts compare case-insensitively").toBe("api");
     expect(poolOf(t, "api.example.com:8080", "/api"), "a rule without a port takes any port").toBe("api");
     expect(poolOf(t, "api.example.com", "/api?x=1"), "the query is not part of the path").toBe("api");
@@ -624,6 +629,23 @@ describe("task 5: the connection pool, and keep-alive through the proxy", () => 
     expect(result.error).toBe(PoolTimeoutError.name);
     expect(result.gaveUpAfter, "queueTimeout").toBe(500);
     expect(result.connects, "never more than maxConnections").toBe(1);
+    const { result: discarded } = simulate({ seed: SEED, latency: 1 }, function* (net) {
+      const [b] = backendsNamed("b1");
+      yield* backendOn(net, b);
+      const pool = new BackendPool(b, net.host("lb"), { maxConnections: 1 }, POOL_LIMITS);
+      const held = yield* pool.acquire();
+      const waiter = spawn(function* () {
+        try {
+          return (yield* pool.acquire()) === held ? "the closed connection" : "a new connection";
+        } catch (e) {
+          return (e as Error).name;
+        }
+      });
+      yield* sleep(100);
+      pool.release(held, false);
+      return { got: yield* waiter.wait(), connects: pool.stats.connects };
+    });
+    expect(discarded, "a release that closes its connection (reusable false) still wakes a waiter, which opens another").toEqual({ got: "a new connection", connects: 2 });
     const { result: idle } = simulate({ seed: SEED, latency: 1 }, function* (net) {
       const [b] = backendsNamed("b1");
       yield* backendOn(net, b);
@@ -643,6 +665,7 @@ describe("task 5: the connection pool, and keep-alive through the proxy", () => 
   });
 
   it("keeps both sides alive: ten requests on one client connection use one backend connection (1 pts)", () => {
+    needsTask6();
     const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
       const [b] = backendsNamed("b1");
       const seen = yield* backendOn(net, b);
@@ -659,6 +682,7 @@ describe("task 5: the connection pool, and keep-alive through the proxy", () => 
   });
 
   it("sends a GET again once on a fresh connection when its pooled one was closed by the backend; a POST gets 502 (1 pts)", () => {
+    needsTask6();
     const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
       const [b] = backendsNamed("b1");
       const seen = yield* backendOn(net, b, undefined, { keepAliveTimeout: 100 });
@@ -679,6 +703,7 @@ describe("task 5: the connection pool, and keep-alive through the proxy", () => 
   });
 
   it("streams bodies: chunked up, chunked down, Expect: 100-continue, a close-delimited answer re-chunked for HTTP/1.1 (1 pts)", () => {
+    needsTask6();
     const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
       const [b1, b2] = backendsNamed("b1", "b2");
       const seen = yield* backendOn(net, b1, function* (req, body) {
@@ -730,6 +755,7 @@ describe("task 5: the connection pool, and keep-alive through the proxy", () => 
   });
 
   it("routes to pools, sticks a client with HAProxy's cookie, answers 404 without a route and 429 with Retry-After past the limit, holds a burst without nodelay (1 pts)", () => {
+    needsTask6();
     const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
       const [a1, a2, w1] = backendsNamed("a1", "a2", "w1");
       const seenA1 = yield* backendOn(net, a1);
@@ -803,6 +829,7 @@ describe("task 6: requests the proxy refuses to forward", () => {
     expect(verdict("GET / HTTP/1.1\r\nHost: a.test@b.test\r\n\r\n")).toBe(400);
     expect(verdict("GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n")).toBe("ok");
     expect(verdict(`GET / HTTP/1.1\r\n${h}Expect: 100-continue\r\n\r\n`)).toBe("ok");
+    expect(verdict(`GET / HTTP/1.1\r\n${h}Expect: 100-Continue\r\n\r\n`), "100-continue in any case").toBe("ok");
     expect(verdict(`GET / HTTP/1.1\r\n${h}Expect: tea\r\n\r\n`)).toBe(417);
     expect(verdict("GET / HTTP/1.0\r\nExpect: tea\r\n\r\n"), "an HTTP/1.0 Expect is ignored").toBe("ok");
     const chunked = `POST / HTTP/1.1\r\n${h}Transfer-Encoding: chunked\r\n\r\n`;
@@ -815,6 +842,9 @@ describe("task 6: requests the proxy refuses to forward", () => {
     expect(validateRequest(headOf("GET http://a.test HTTP/1.1\r\nHost: a.test\r\n\r\n"))).toEqual({ path: "/", authority: "a.test" });
     expect(validateRequest(headOf("GET http://a.test?q=1 HTTP/1.1\r\nHost: a.test\r\n\r\n")), "a path that does not start with / gets one").toEqual({ path: "/?q=1", authority: "a.test" });
     expect(validateRequest(headOf("GET /x HTTP/1.0\r\n\r\n"))).toEqual({ path: "/x", authority: "" });
+    expect(validateRequest(headOf("GET HTTP://a.test/p HTTP/1.1\r\nHost: a.test\r\n\r\n")), "the scheme in any case").toEqual({ path: "/p", authority: "a.test" });
+    expect(verdict("GET http://a.test/p#frag HTTP/1.1\r\nHost: a.test\r\n\r\n"), "a fragment is never sent (RFC 9112 §3.2): 400").toBe(400);
+    expect(verdict("GET http://u@a.test/p HTTP/1.1\r\nHost: a.test\r\n\r\n"), "the absolute target's authority is checked as Host is").toBe(400);
     const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {
       const [b] = backendsNamed("b1");
       const seen = yield* backendOn(net, b);
