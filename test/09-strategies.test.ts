@@ -7,13 +7,13 @@
 import { describe, expect, it } from "vitest";
 import { mulberry32 } from "@target/05-green-sockets/random";
 import type { Backend } from "@target/08-tcp-proxy/balancer";
-import { Maglev, populate } from "@target/09-strategies/maglev";
+import { Maglev } from "@target/09-strategies/maglev";
 import { PowerOfChoices } from "@target/09-strategies/p2c";
 import { buildRing, locate, RingHash } from "@target/09-strategies/ring-hash";
 import { simulate, type SimConfig } from "@target/09-strategies/sim";
 import { SmoothWeighted } from "@target/09-strategies/smooth-wrr";
 import { hash32, type Peer } from "@target/09-strategies/strategy";
-import { callInWorker } from "./support/in-worker";
+import { callInWorker, callsInWorker } from "./support/in-worker";
 import { replayWith } from "./support/net";
 
 /** The seed of the randomized tests: $SEED when set, so a failure can be replayed. */
@@ -47,6 +47,9 @@ describe("task 1: smooth weighted round robin", () => {
     const got = names(Array.from({ length: 6 }, () => s.pick((b) => b.name !== "a")));
     expect(got).toEqual(["b", "c", "b", "c", "b", "c"]);
     expect(s.pick(() => false)).toBeNull();
+    // a took no part while rejected: its score did not grow, so once usable again it gets its share, not a burst.
+    const after = names(Array.from({ length: 8 }, () => s.pick(all)));
+    expect(after, "a, rejected for 7 picks, then usable: weights 2, 1, 1 as if it had never been away").toEqual(["a", "b", "c", "a", "a", "b", "c", "a"]);
   });
 
   it("failed(b) lowers b's effective weight by weight / maxFails; it recovers by one per pick (2 pts)", () => {
@@ -54,6 +57,10 @@ describe("task 1: smooth weighted round robin", () => {
     const s = new SmoothWeighted([a, peer("b", 4)], { maxFails: 2 });
     s.failed(a);
     expect(s.peek(a)!.effective, "4 - 4/2").toBe(2);
+    const odd = peer("o", 5);
+    const five = new SmoothWeighted([odd], { maxFails: 2 });
+    five.failed(odd);
+    expect(five.peek(odd)!.effective, "5 − ⌊5 / 2⌋ = 3: the weight divided in whole numbers").toBe(3);
     s.failed(a);
     s.failed(a);
     expect(s.peek(a)!.effective, "never below 0").toBe(0);
@@ -66,7 +73,7 @@ describe("task 1: smooth weighted round robin", () => {
     // While a was weakened, b got the first picks.
     const fresh = new SmoothWeighted([a, peer("b", 4)]);
     fresh.failed(a);
-    expect(names([fresh.pick(all), fresh.pick(all)])).toEqual(["b", "b"]);
+    expect(names([fresh.pick(all), fresh.pick(all)]), "a weakened a (effective 0, then 1) lets b take the first two picks").toEqual(["b", "b"]);
   });
 });
 
@@ -93,8 +100,8 @@ describe("task 2: the power of two choices", () => {
     for (let i = 0; i < 5; i++) s.started(bs[0]);
     let hits = 0;
     for (let i = 0; i < 9000; i++) if (s.pick(all) === bs[0]) hits++;
-    expect(hits / 9000, replay).toBeGreaterThan(0.08);
-    expect(hits / 9000, replay).toBeLessThan(0.145);
+    expect(hits / 9000, `the loaded backend's share of the picks; ${replay}`).toBeGreaterThan(0.08);
+    expect(hits / 9000, `the loaded backend's share of the picks; ${replay}`).toBeLessThan(0.145);
     const three = new PowerOfChoices(bs, { random: mulberry32(SEED), choiceCount: 3 });
     for (let i = 0; i < 5; i++) three.started(bs[0]);
     let hits3 = 0;
@@ -144,7 +151,9 @@ describe("task 3: ring hash", () => {
     const four = { hashes: Uint32Array.from([10, 20, 30, 40]), owners: peers(4) };
     // [lo, hi, key, answer]: a stretch that holds the key's point, one that ends before it, one that starts after it.
     const cases = [[1, 3, 25, 2], [0, 2, 35, 2], [2, 4, 5, 2], [1, 1, 25, 1], [3, 4, 45, 0]] as const;
-    expect(cases.map(([lo, hi, key]) => locate(four, key, lo, hi))).toEqual(cases.map(([, , , answer]) => answer));
+    expect(cases.map(([lo, hi, key]) => `lo ${lo}, hi ${hi}, key ${key} → ${locate(four, key, lo, hi)}`), "hashes 10 20 30 40").toEqual(
+      cases.map(([lo, hi, key, answer]) => `lo ${lo}, hi ${hi}, key ${key} → ${answer}`),
+    );
   });
 
   it("the same key always goes to the same backend, the one a search of the whole ring finds, and keys spread over every backend (1 pts)", () => {
@@ -205,9 +214,24 @@ describe("task 3: ring hash", () => {
 });
 
 describe("task 4: the Maglev table", () => {
-  it("fills every entry, each backend owning ⌊M/N⌋ or ⌈M/N⌉ of them (2 pts)", () => {
-    for (const [n, M] of [[3, 13], [10, 65537], [100, 65537]] as const) {
-      const t = populate(Array.from({ length: n }, (_, i) => `b${i}`), M);
+  /** Set when populate did not return in a worker: the tests that call it in this thread would never end either. */
+  let populateHangs = false;
+  const unlessItHangs = (): void => {
+    if (populateHangs) expect.fail("not run: populate never returned in the first test of task 4, and here it would hold every test after this one");
+  };
+
+  it("fills every entry, each backend owning ⌊M/N⌋ or ⌈M/N⌉ of them (2 pts)", async () => {
+    // In a worker of its own, stopped after 5 s: a fill that goes on claiming once every entry is owned never ends.
+    const sizes = [[3, 13], [10, 65537], [100, 65537]] as const;
+    const got = await callsInWorker("09-strategies/maglev.ts", "populate", sizes.map(([n, M]) => [Array.from({ length: n }, (_, i) => `b${i}`), M]), 5000);
+    if ("timedOut" in got) {
+      populateHangs = true;
+      expect.fail("populate had not returned after 5 s: does it stop as soon as the last entry is owned, even in the middle of a round?");
+    }
+    if ("threw" in got) expect.fail(`populate threw ${got.threw}`);
+    const tables = got.value as Int32Array[];
+    for (const [k, [n, M]] of sizes.entries()) {
+      const t = tables[k]!;
       expect(t.length).toBe(M);
       const count = new Array<number>(n).fill(0);
       const empty = t.filter((x) => !(x >= 0 && x < n)).length;
@@ -227,20 +251,31 @@ describe("task 4: the Maglev table", () => {
     expect(got.value, "populate([], 13)").toEqual(new Int32Array(13).fill(-1));
   });
 
-  it("follows each backend's permutation offset + j × skip (mod M): its first preference is its offset (1 pts)", () => {
+  it("follows each backend's permutation offset + j × skip (mod M): its first preference is its offset (1 pts)", async () => {
+    unlessItHangs();
     const M = 65537;
     const ns = ["x", "y", "z"];
-    const t = populate(ns, M);
+    // In a worker too: a skip of 0 (the + 1 forgotten) keeps a backend on one slot for ever.
+    const got = await callsInWorker("09-strategies/maglev.ts", "populate", [[ns, M], [ns, 13]], 5000);
+    if ("timedOut" in got) {
+      populateHangs = true;
+      expect.fail("populate(['x', 'y', 'z'], M) had not returned after 5 s: can a skip be 0? (skip = hash32(name, 2) % (M − 1) + 1)");
+    }
+    if ("threw" in got) expect.fail(`populate threw ${got.threw}`);
+    const [t, small] = got.value as Int32Array[];
     // Turn 1: every backend claims its offset unless an earlier one took it.
     const taken = new Set<number>();
     ns.forEach((s, i) => {
       const offset = hash32(s, 1) % M;
-      if (!taken.has(offset)) expect(t[offset], `${s}'s offset slot`).toBe(i);
+      if (!taken.has(offset)) expect(t![offset], `${s}'s offset slot`).toBe(i);
       taken.add(offset);
     });
+    // The whole table for M = 13, which every later claim shapes: skip = hash32(name, 2) % 12 + 1.
+    expect([...small!], "the table of x, y, z for M = 13 (the paper's Figure 5 on these three names)").toEqual([1, 2, 2, 0, 1, 0, 0, 1, 0, 2, 0, 2, 1]);
   });
 
   it("the same backend set gives the same table, whatever the order it was added in (1 pts)", () => {
+    unlessItHangs();
     const bs = peers(20);
     const a = new Maglev(bs, { tableSize: 4093 });
     const b = new Maglev([...bs].reverse(), { tableSize: 4093 });
@@ -252,6 +287,7 @@ describe("task 4: the Maglev table", () => {
   });
 
   it("removing one of 100 backends moves its own entries and at most 1% of the others (2 pts)", () => {
+    unlessItHangs();
     const bs = peers(100);
     const s = new Maglev(bs);
     const before = s.table;
@@ -282,25 +318,53 @@ describe("task 5: the simulator's event loop", () => {
   it("is replayable, and tells the strategy about every job (started, observe, finished) (2 pts)", () => {
     const config: SimConfig = { ...base, servers: 4, load: 0.8, strategy: "p2c", duration: 5000, warmup: 0 };
     expect(simulate(config)).toEqual(simulate(config));
-    const seen = { started: 0, finished: 0, observed: 0, picks: 0 };
-    const r = simulate({
-      ...config,
-      strategy: (backends, options) => {
-        const s = new PowerOfChoices(backends, options);
-        const pick = s.pick.bind(s);
-        s.pick = (u: (b: Backend) => boolean) => (seen.picks++, pick(u));
-        const [st, fi, ob] = [s.started.bind(s), s.finished.bind(s), s.observe.bind(s)];
-        s.started = (b) => (seen.started++, st(b));
-        s.finished = (b) => (seen.finished++, fi(b));
-        s.observe = (b, ms) => (seen.observed++, ob(b, ms));
-        return s;
-      },
-    });
+    const spied = (warmup: number) => {
+      const seen = { started: 0, finished: 0, observed: 0, picks: 0, keyed: 0, observedThenFinished: 0, longest: 0 };
+      const inSystem = new Map<Backend, number>(); // jobs each server has, as the strategy hears of them
+      let last = "";
+      const r = simulate({
+        ...config,
+        warmup,
+        strategy: (backends, options) => {
+          const s = new PowerOfChoices(backends, options);
+          const pick = s.pick.bind(s);
+          s.pick = (u: (b: Backend) => boolean, key?: number) => (seen.picks++, key !== undefined && seen.keyed++, pick(u));
+          const [st, fi, ob] = [s.started.bind(s), s.finished.bind(s), s.observe.bind(s)];
+          s.started = (b) => {
+            seen.started++;
+            inSystem.set(b, (inSystem.get(b) ?? 0) + 1);
+            seen.longest = Math.max(seen.longest, inSystem.get(b)!);
+            st(b);
+          };
+          s.finished = (b) => {
+            seen.finished++;
+            if (last === `observe ${b.name}`) seen.observedThenFinished++;
+            inSystem.set(b, inSystem.get(b)! - 1);
+            last = "";
+            fi(b);
+          };
+          s.observe = (b, ms) => {
+            seen.observed++;
+            last = `observe ${b.name}`;
+            ob(b, ms);
+          };
+          return s;
+        },
+      });
+      return { r, seen };
+    };
+    const { r, seen } = spied(0);
     expect(r.jobs).toBeGreaterThan(0);
     expect(seen.started, "started once per pick").toBe(seen.picks);
     expect(seen.finished, "finished once per job").toBe(seen.started);
     expect(seen.observed, "observe once per job").toBe(seen.started);
+    expect(seen.observedThenFinished, "at each departure, observe the job's time first, then finished").toBe(seen.finished);
+    expect(seen.keyed, "pick is given each job's key").toBe(seen.picks);
+    expect(r.maxQueue, "maxQueue: the most jobs one server had at once, the one in service included").toBe(seen.longest);
     expect(r.jobs, "every job measured (no warm-up here)").toBe(seen.picks);
+    const warm = spied(config.duration);
+    expect(warm.r.jobs, "with a warm-up as long as the run, no job is measured: an unmeasured job is never recorded").toBe(0);
+    expect(warm.seen.finished, "…though every one is served").toBe(warm.seen.picks);
   });
 
   // The supermarket model (Mitzenmacher 2001): n servers of rate 1, Poisson arrivals of rate λn, each job joins the

@@ -21,7 +21,7 @@ const WORKER = `
   register();
   try {
     const module = await import(workerData.file);
-    parentPort.postMessage({ value: module[workerData.name](...workerData.args) });
+    parentPort.postMessage({ value: workerData.calls.map((args) => module[workerData.name](...args)) });
   } catch (e) {
     parentPort.postMessage({ threw: e instanceof Error ? e.name + ": " + e.message : String(e) });
   }
@@ -32,8 +32,14 @@ const WORKER = `
  * in a worker thread that is terminated after `ms` if the call has not returned by then.
  */
 export async function callInWorker(file: string, name: string, args: readonly unknown[], ms: number): Promise<WorkerCall> {
+  const got = await callsInWorker(file, name, [args], ms);
+  return "value" in got ? { value: (got.value as unknown[])[0] } : got;
+}
+
+/** `callInWorker` for several calls of one export, one after another in one worker: the value is their results. */
+export async function callsInWorker(file: string, name: string, calls: readonly (readonly unknown[])[], ms: number): Promise<WorkerCall> {
   const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(WORKER)}`), {
-    workerData: { file: pathToFileURL(join(treeUnderTest(), file)).href, name, args },
+    workerData: { file: pathToFileURL(join(treeUnderTest(), file)).href, name, calls },
   });
   let timer: NodeJS.Timeout | undefined;
   try {
