@@ -240,7 +240,7 @@ describe("task 4: the Maglev table", () => {
       expect(Math.min(...count), `N = ${n}, M = ${M}`).toBe(Math.floor(M / n));
       expect(Math.max(...count), `N = ${n}, M = ${M}`).toBe(Math.ceil(M / n));
     }
-  });
+  }, 15_000); // above the worker's 5 s, so that the worker's limit, with its sentence, comes first
 
   it("with no names, returns the M entries as −1 at once (1 pts)", async () => {
     // In a worker of its own: rounds with nobody to claim a slot never end, and a loop in this thread would stop
@@ -249,7 +249,7 @@ describe("task 4: the Maglev table", () => {
     if ("timedOut" in got) expect.fail("populate([], 13) had not returned after 3 s: with no names, no round can fill a slot");
     if ("threw" in got) expect.fail(`populate([], 13) threw ${got.threw}; with no names it should return 13 entries of −1`);
     expect(got.value, "populate([], 13)").toEqual(new Int32Array(13).fill(-1));
-  });
+  }, 15_000);
 
   it("follows each backend's permutation offset + j × skip (mod M): its first preference is its offset (1 pts)", async () => {
     unlessItHangs();
@@ -272,7 +272,7 @@ describe("task 4: the Maglev table", () => {
     });
     // The whole table for M = 13, which every later claim shapes: skip = hash32(name, 2) % 12 + 1.
     expect([...small!], "the table of x, y, z for M = 13 (the paper's Figure 5 on these three names)").toEqual([1, 2, 2, 0, 1, 0, 0, 1, 0, 2, 0, 2, 1]);
-  });
+  }, 15_000);
 
   it("the same backend set gives the same table, whatever the order it was added in (1 pts)", () => {
     unlessItHangs();
@@ -307,15 +307,29 @@ describe("task 4: the Maglev table", () => {
 
 describe("task 5: the simulator's event loop", () => {
   const base: SimConfig = { seed: SEED, servers: 1, load: 0.5, strategy: "round-robin", duration: 40000, warmup: 1000 };
+  /** Set when the first test's simulation never ended: the others would run the same one in this thread. */
+  let simulationHangs = false;
+  const unlessItHangs = (): void => {
+    if (simulationHangs) expect.fail("not run: the simulation never ended in the first test of task 5, and here it would hold every test after this one");
+  };
 
-  it("one server at λ = 0.5 is an M/M/1 queue: mean time in system 1/(1 − λ) = 2, within 5% (1 pts)", () => {
-    const r = simulate(base);
+  it("one server at λ = 0.5 is an M/M/1 queue: mean time in system 1/(1 − λ) = 2, within 5% (1 pts)", async () => {
+    // In a worker of its own: a depart() that loses count of a job, or leaves an idle server busy, leaves jobs in the
+    // system, and the run's end (given), which waits for the last one to leave, never comes.
+    const got = await callInWorker("09-strategies/sim.ts", "simulate", [base], 10_000);
+    if ("timedOut" in got) {
+      simulationHangs = true;
+      expect.fail("simulate had not returned after 10 s: it waits until every job has left; does depart() count each job out, and mark its server not busy when its queue is empty?");
+    }
+    if ("threw" in got) expect.fail(`simulate threw ${got.threw}`);
+    const r = got.value as ReturnType<typeof simulate>;
     expect(r.jobs, replay).toBeGreaterThan(15000);
     expect(Math.abs(r.mean - 2) / 2, `mean ${r.mean}; ${replay}`).toBeLessThan(0.05);
     expect(Math.abs(r.meanQueue - 1) / 1, `jobs in system ${r.meanQueue} (Little: λ × 2 = 1); ${replay}`).toBeLessThan(0.06);
-  });
+  }, 20_000); // above the worker's 10 s
 
   it("is replayable, and tells the strategy about every job (started, observe, finished) (2 pts)", () => {
+    unlessItHangs();
     const config: SimConfig = { ...base, servers: 4, load: 0.8, strategy: "p2c", duration: 5000, warmup: 0 };
     expect(simulate(config)).toEqual(simulate(config));
     const spied = (warmup: number) => {
@@ -387,6 +401,7 @@ describe("task 5: the simulator's event loop", () => {
   const supermarket = (d: number): number =>
     simulate({ seed: SEED, servers: 100, load: 0.9, strategy: { name: "p2c", choiceCount: d }, duration: 2000, initial: equilibrium(d, 0.9) }).mean;
   const within = (d: number, below: number, above: number): void => {
+    unlessItHangs();
     const m = supermarket(d);
     const rel = (m - limit(d, 0.9)) / limit(d, 0.9);
     const why = `d = ${d}: mean ${m.toFixed(3)}, limit ${limit(d, 0.9).toFixed(3)}; uses your PowerOfChoices (task 2) with choiceCount ${d}; ${replay}`;
