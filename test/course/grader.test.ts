@@ -193,6 +193,19 @@ describe("the grader's verdict on two records that disagree", () => {
     expect(interpret(run, [hung(stuck), hung(stuck), hung(stuck)], ending).score).toBe(1);
     expect(interpret(run, [hung(stuck)], { ...ending, hung: [stuck] }).score).toBe(0);
   });
+
+  it("says how many tests of a hung test's group were skipped, where it says the others ran", () => {
+    const three: LabRun = { ...run, points: 3, expected: [...run.expected!, "task 1: a > three (1 pts)"] };
+    const stuck = "task 1: a > one (1 pts)";
+    // Run again without the test that hung, the rest of its group was skipped.
+    const again: Attempt = {
+      runner: [{ event: "start" }, result("task 1: a > two (1 pts)", "skipped"), result("task 1: a > three (1 pts)", "skipped"), { event: "end", unhandled: [], reason: "passed" }],
+      problems: [], worker: [], timedOut: false, stuck: null,
+    };
+    const r = interpret(three, [again], { ...end, hung: [stuck] });
+    expect(r.note).toBe("1 test(s) never finished and were stopped at the 5 s limit; the other tests ran without them, but for 2 later test(s) of the same group, which were skipped and count as failed");
+    expect(r.tests.filter((t) => t.output.startsWith("not run: another test of this group")).map((t) => t.name)).toEqual(["task 1: a > two (1 pts)", "task 1: a > three (1 pts)"]);
+  });
 });
 
 describe("the lab scan", () => {

@@ -291,7 +291,11 @@ export function interpret(run: LabRun, attempts: readonly Attempt[], end: Ending
   }
   if (end.hung.length) {
     outcome = "timed out";
-    note = `${end.hung.length} test(s) never finished and were stopped at the ${run.seconds} s limit; the other tests ran without them`;
+    // The tests after a hung one in its group (its describe) were skipped when the run went on: say so, rather than
+    // let "the other tests ran" cover points that were never tried.
+    const skipped = [...tests.values()].filter((t) => t.output === SKIPPED_WITH_GROUP).length;
+    note = `${end.hung.length} test(s) never finished and were stopped at the ${run.seconds} s limit; the other tests ran without them` +
+      (skipped ? `, but for ${skipped} later test(s) of the same group, which were skipped and count as failed` : "");
   }
   if (end.timedOut && !end.hung.length) {
     outcome = "timed out";
