@@ -599,6 +599,28 @@ describe("task 5: the connection pool, and keep-alive through the proxy", () => 
     expect(result.afterClose, "a connection released as not reusable is closed: 1 open, the other idle").toEqual([1, 1]);
     expect(result.freshIsNew, "acquire(true) never hands out an idle connection").toBe(true);
     expect([result.connects, result.reuses, result.accepted]).toEqual([3, 1, 3]);
+    const { result: kept } = simulate({ seed: SEED, latency: 1 }, function* (net) {
+      const [b] = backendsNamed("b1");
+      yield* backendOn(net, b);
+      const pool = new BackendPool(b, net.host("lb"), { maxIdle: 1 }, POOL_LIMITS);
+      const [x, y, z] = [yield* pool.acquire(), yield* pool.acquire(), yield* pool.acquire()];
+      pool.release(x, true);
+      pool.release(y, true); // maxIdle 1: one idle already, so y is closed
+      const withMaxIdle = { open: pool.open, idle: pool.idle.length };
+      pool.close(); // x, idle, closes now
+      pool.release(z, true); // back to a closed pool: closed, never idle
+      const closed = { open: pool.open, idle: pool.idle.length };
+      let after = "";
+      try {
+        yield* pool.acquire();
+      } catch (e) {
+        after = (e as Error).name;
+      }
+      return { withMaxIdle, closed, after };
+    });
+    expect(kept.withMaxIdle, "with maxIdle 1, a release onto one idle connection closes it: 2 open, 1 idle").toEqual({ open: 2, idle: 1 });
+    expect(kept.closed, "close() closes the idle connection, and one released later is closed too").toEqual({ open: 0, idle: 0 });
+    expect(kept.after, "acquire on a closed pool").toBe("PoolClosedError");
   });
 
   it("at maxConnections a request waits for a release, and gives up after queueTimeout with PoolTimeoutError; an idle one closes after idleTimeout (1 pts)", () => {
