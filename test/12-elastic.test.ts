@@ -6,7 +6,7 @@
 // A randomized test prints its seed when it fails. Replay it with, for example:
 //   SEED=1234 HUB_TARGET=labs npx vitest run test/12-elastic.test.ts   (on the reference: without HUB_TARGET)
 import { spawn as spawnProcess } from "node:child_process";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { sleep } from "@target/02-hub/green";
 import { getHub } from "@target/02-hub/hub";
 import type { Green } from "@target/02-hub/suspend";
@@ -31,7 +31,7 @@ import { rampLoad, simulateFleet } from "@target/12-elastic/sim";
 import { EnvoySlowStart, HaproxySlowStart } from "@target/12-elastic/slow-start";
 import { LAB11_PROXY, lab11ProxyForwards } from "./support/http-proxy";
 import { readAll, real, replayWith, request, SEED, server, simulate } from "./support/net";
-import { needsLab, requireLab } from "./support/prerequisites";
+import { requireLab } from "./support/prerequisites";
 import { LAB10_PROXY, lab10ProxyForwards } from "./support/tcp-proxy";
 
 const replay = `seed ${SEED}; ${replayWith("test/12-elastic.test.ts")(SEED)}`;
@@ -90,7 +90,7 @@ afterAll(() => {
 });
 
 describe("task 1: membership and draining", () => {
-  needsLab("10", LAB10_PROXY, lab10ProxyForwards);
+  beforeEach(needsLab10);
 
   it("a draining member gets no new connections, keeps its open one, and is forgotten when that one ends (1 pts)", () => {
     const { result } = simulate({ seed: SEED, latency: 1 }, function* (net) {

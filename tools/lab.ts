@@ -18,7 +18,8 @@ if (named && !(named in programs)) {
   process.exit(2);
 }
 const tree = process.argv.includes("--ref") ? "solutions" : "labs";
-const file = join(ROOT, tree, lab.id, named ? programs[named]! : lab.demo);
+const dir = join(ROOT, tree, lab.id);
+const file = join(dir, named ? programs[named]! : lab.demo);
 if (!existsSync(file)) {
   console.error(`There is no ${relative(ROOT, file)}.` + (tree === "labs" ? " Run `npm run labs` to generate labs/." : ""));
   process.exit(1);
@@ -28,4 +29,4 @@ const args = process.argv.slice(named ? 4 : 3).filter((a) => a !== "--ref");
 // LAB_COMMAND: how this program was started, for a program that prints a command to run it again (the drill's
 // replay line), so that it names your lab's program rather than the course's.
 const command = `npm run lab ${lab.id.slice(0, 2)}${named ? ` ${named}` : ""} --${tree === "solutions" ? " --ref" : ""}`;
-process.exit(await runAttached([...(await nodeArgs(join(ROOT, tree, lab.id), file)), ...args], { env: { ...process.env, LAB_COMMAND: command } }));
+process.exit(await runAttached([...(await nodeArgs(dir, file)), ...args], { env: { ...process.env, LAB_COMMAND: command } }));

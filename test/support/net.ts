@@ -1,7 +1,7 @@
 // What the network tests of chapters 05–08 share: running a program on a simulated network or on loopback,
 // the seed of randomized tests, and small byte helpers. Imports the code under test only through `@target/…`,
 // so it runs against the reference or a learner's labs alike.
-import { isAbsolute, relative, resolve } from "node:path";
+import { isAbsolute, relative } from "node:path";
 import { runReal, runVirtual, sleep } from "@target/02-hub/green";
 import type { Greenlet } from "@target/02-hub/greenlet";
 import { getHub } from "@target/02-hub/hub";
@@ -10,6 +10,7 @@ import { SimNetwork, type SimOptions } from "@target/05-green-sockets/sim-networ
 import { spawn } from "@target/03-cancellation/greenthread";
 import { ConnectionResetError, SocketClosedError, SocketError } from "@target/05-green-sockets/errors";
 import type { Address, Network, Socket } from "@target/05-green-sockets/socket";
+import { treeUnderTest } from "./in-worker";
 
 /** The seed of the randomized tests: $SEED when set, so a failure can be replayed. */
 export const SEED = process.env.SEED === undefined ? 20261125 : Number(process.env.SEED);
@@ -25,15 +26,14 @@ export const replayWith =
     `replay with: SEED=${seed} ${treeOnCommandLine()}npx vitest run ${file}`;
 
 /** The tree under test as a command line names it: relative to the folder the tests run in when inside it. */
-function treeUnderTestNamed(): string | null {
-  const tree = process.env.HUB_TARGET;
-  if (!tree) return null;
-  const rel = relative(process.cwd(), resolve(tree));
-  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : resolve(tree);
+function treeUnderTestNamed(): string {
+  const tree = treeUnderTest();
+  const rel = relative(process.cwd(), tree);
+  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : tree;
 }
 
 /** Whether the tests run on the reference (solutions/, vitest's default here) rather than a lab tree. */
-export const testsTheReference = (): boolean => [null, "solutions"].includes(treeUnderTestNamed());
+export const testsTheReference = (): boolean => treeUnderTestNamed() === "solutions";
 
 /** `HUB_TARGET=<tree> ` for a tree other than solutions/. */
 const treeOnCommandLine = (): string => (testsTheReference() ? "" : `HUB_TARGET=${treeUnderTestNamed()} `);

@@ -1,7 +1,7 @@
 // What later labs rely on of the TCP proxies of labs 08 and 10, checked before the tests that use them (requireLab
 // in ./prerequisites): chapter 10's health checks run on lab 08's proxy, chapter 12's elastic proxy on lab 10's, and
-// chapter 13's access records on both (and chapter 14 checks lab 12's proxy the same way). Imports the code under test only through `@target/…`, and only of labs 05
-// to 10, so an unfinished later lab cannot break a check.
+// chapter 13's access records on both (chapter 14 checks lab 12's proxy the same way). Imports the code under test
+// only through `@target/…`, and only of labs 05 to 10, so an unfinished later lab cannot break a check.
 import type { Green } from "@target/02-hub/suspend";
 import { mulberry32 } from "@target/05-green-sockets/random";
 import type { SimNetwork } from "@target/05-green-sockets/sim-network";
