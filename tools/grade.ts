@@ -124,6 +124,7 @@ async function main(): Promise<number> {
         target,
         files: labFiles,
         seconds: labSeconds(manifest, lab),
+        testMilliseconds: manifest.limits.testMilliseconds,
         // Instructor-only tests count only where they are present (never in a student copy).
         points: lab.points + (hidden.length ? hiddenPoints(lab) : 0),
         expected: labFiles.flatMap((f) => expected.get(f.path) ?? []),

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RULES, scanLab, scanText } from "../../tools/grader/lab-scan";
 import { ASSERTIONS_CHANGED, newKey, openRecord, sealLine } from "../../tools/grader/record";
 import { terminalReport } from "../../tools/grader/report";
-import { type Attempt, interpret, type LabRun } from "../../tools/grader/run-lab";
+import { GRACE_MS, parseWorkerEvents, RunningTests } from "../../tools/grader/hang-watch";
+import { type Attempt, interpret, type LabRun, skippedGroups, skipPattern } from "../../tools/grader/run-lab";
 import { testFilesOf } from "../../tools/grader/test-files";
 import { loadManifest, readyChapters, ROOT } from "../../tools/lib/manifest";
 
@@ -62,8 +63,8 @@ describe("the grader, on labs that misbehave", () => {
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   it("writes a Gradescope results.json with every lab's points counted", () => {
-    expect(results.max_score).toBe(17);
-    expect(results.score).toBe(4);
+    expect(results.max_score).toBe(18);
+    expect(results.score).toBe(5);
     expect(results.execution_time).toBeGreaterThan(0);
     for (const t of results.tests) {
       expect(["passed", "failed"]).toContain(t.status);
@@ -71,12 +72,14 @@ describe("the grader, on labs that misbehave", () => {
     }
   });
 
-  it("stops a synchronous endless loop, keeps the points earned before it, and runs the tests after it", () => {
+  it("stops a synchronous endless loop soon after its test's time limit, and runs every other test, of its group too", () => {
     const hangs = test("01-hangs");
     expect(hangs.find((t) => t.name.endsWith("returns 1 (1 pts)"))?.status).toBe("passed");
-    expect(hangs.find((t) => t.name.endsWith("spin > returns (2 pts)"))?.output).toMatch(/timed out/);
+    // Stopped by the watch on its test's limit (1 s, and 1 s for each hook), not at the lab's 10 s.
+    expect(hangs.find((t) => t.name.endsWith("spin > returns (2 pts)"))?.output).toMatch(/^stuck: this test was still running [3-9](\.\d)? s after it started, past its own time limit and its hooks' \(3 s in all\)/);
+    expect(hangs.find((t) => t.name.endsWith("runs again, without the test that hung (1 pts)"))?.status).toBe("passed");
     expect(hangs.find((t) => t.name.endsWith("still runs after the hang (1 pts)"))?.status).toBe("passed");
-    expect(results.output).toMatch(/01-hangs: 2\/4 \(timed out\)/);
+    expect(results.output).toMatch(/01-hangs: 3\/5 \(timed out\)/);
   });
 
   it("reports a throw at import as the lab's load error, with its points counted as lost", () => {
@@ -96,8 +99,8 @@ describe("the grader, on labs that misbehave", () => {
     expect(junit.match(/<testcase /g)).toHaveLength(results.tests.length);
     expect(junit.match(/<failure /g)).toHaveLength(results.tests.filter((t) => t.status === "failed").length);
     expect(readFileSync(join(out, "summary.md"), "utf8")).toMatch(/\| 03-half \| Half \| 2\/4 \| completed \|/);
-    expect(readFileSync(join(out, "step-summary.md"), "utf8")).toMatch(/4\/17 points/);
-    expect(stdout).toMatch(/Total 4\/17 points in 7 lab\(s\)/);
+    expect(readFileSync(join(out, "step-summary.md"), "utf8")).toMatch(/5\/18 points/);
+    expect(stdout).toMatch(/Total 5\/18 points in 7 lab\(s\)/);
   });
 
   it("shows the first failure of each task in full, with a diff that points at the element that differs", () => {
@@ -159,13 +162,13 @@ describe("the runner's record", () => {
 });
 
 describe("the grader's verdict on two records that disagree", () => {
-  const run: LabRun = { lab: "01-x", title: "X", root: ROOT, target: ROOT, files: [], seconds: 5, points: 2, outputBytes: 100, expected: ["task 1: a > one (1 pts)", "task 1: a > two (1 pts)"] };
+  const run: LabRun = { lab: "01-x", title: "X", root: ROOT, target: ROOT, files: [], seconds: 5, testMilliseconds: 1000, points: 2, outputBytes: 100, expected: ["task 1: a > one (1 pts)", "task 1: a > two (1 pts)"] };
   const end = { code: 0, timedOut: false, log: "", hung: [], seconds: 1 };
   const result = (name: string, state: string) => ({ event: "result" as const, name, file: "t.test.ts", state, message: "", diff: "", ms: 0 });
   const runner = [{ event: "start" as const }, result("task 1: a > one (1 pts)", "failed"), { event: "end" as const, unhandled: [], reason: "failed" }];
 
   it("takes no pass the runner did not report, and scores 0 a pass it reported failed", () => {
-    const honest: Attempt = { runner, problems: [], worker: [], timedOut: false, stuck: null };
+    const honest: Attempt = { runner, problems: [], worker: [], stopped: null, stuck: null, seconds: 5 };
     expect(interpret(run, [honest], end)).toMatchObject({ score: 0, outcome: "completed" });
     // The worker's word alone (a run that was not killed) counts for nothing.
     const only: Attempt = { ...honest, worker: [result("task 1: a > two (1 pts)", "passed")] };
@@ -179,32 +182,63 @@ describe("the grader's verdict on two records that disagree", () => {
   });
 
   it("scores 0 a run whose record has lines the runner did not seal", () => {
-    const r = interpret(run, [{ runner, problems: ["a line the test runner did not write: …"], worker: [], timedOut: false, stuck: null }], end);
+    const r = interpret(run, [{ runner, problems: ["a line the test runner did not write: …"], worker: [], stopped: null, stuck: null, seconds: 5 }], end);
     expect(r).toMatchObject({ score: 0, outcome: "tampered" });
   });
 
-  it("takes the worker's word for a test before the one that hung only when every run hung", () => {
+  it("takes the worker's word for a test before the one that hung only when no run came after it", () => {
     const hung = (stuck: string): Attempt => ({
-      runner: [{ event: "start" }], problems: [], timedOut: true, stuck,
+      runner: [{ event: "start" }], problems: [], stopped: "stuck test", stuck, stuckAt: { name: stuck, ms: 20_000, limitMs: 15_000 }, seconds: 5,
       worker: [{ event: "ready", name: "task 1: a > one (1 pts)" }, result("task 1: a > one (1 pts)", "passed"), { event: "ready", name: stuck }],
     });
     const stuck = "task 1: a > two (1 pts)";
-    const ending = { ...end, code: null, timedOut: true, hung: [stuck, stuck, stuck] };
-    expect(interpret(run, [hung(stuck), hung(stuck), hung(stuck)], ending).score).toBe(1);
-    expect(interpret(run, [hung(stuck)], { ...ending, hung: [stuck] }).score).toBe(0);
+    const ending = { ...end, code: null, hung: [stuck] };
+    const last = interpret(run, [hung(stuck)], ending);
+    expect(last.score).toBe(1);
+    expect(last.note).toMatch(/^stopped 1 time\(s\), the most a lab is run \(5 runs within 3 × its 5 s time limit\)/);
+    expect(last.tests.find((t) => t.name === stuck)?.output).toMatch(/^stuck: this test was still running 20 s after it started, past its own time limit and its hooks' \(15 s in all\)/);
+    // A run after it (here one that failed the test) has the runner's word: the worker's counts no more.
+    const again: Attempt = { runner, problems: [], worker: [], stopped: null, stuck: null, seconds: 5 };
+    expect(interpret(run, [hung(stuck), again], ending).score).toBe(0);
   });
 
-  it("says how many tests of a hung test's group were skipped, where it says the others ran", () => {
-    const three: LabRun = { ...run, points: 3, expected: [...run.expected!, "task 1: a > three (1 pts)"] };
-    const stuck = "task 1: a > one (1 pts)";
-    // Run again without the test that hung, the rest of its group was skipped.
+  it("says how many tests were left out with a group in which two hung, where it says the others ran", () => {
+    const four: LabRun = { ...run, points: 4, expected: [...run.expected!, "task 1: a > three (1 pts)", "task 1: a > four (1 pts)"] };
+    const [one, two] = run.expected!;
+    // Run again without the two tests that hung, the rest of their group was left out.
     const again: Attempt = {
-      runner: [{ event: "start" }, result("task 1: a > two (1 pts)", "skipped"), result("task 1: a > three (1 pts)", "skipped"), { event: "end", unhandled: [], reason: "passed" }],
-      problems: [], worker: [], timedOut: false, stuck: null,
+      runner: [{ event: "start" }, result("task 1: a > three (1 pts)", "skipped"), result("task 1: a > four (1 pts)", "skipped"), { event: "end", unhandled: [], reason: "passed" }],
+      problems: [], worker: [], stopped: null, stuck: null, seconds: 5,
     };
-    const r = interpret(three, [again], { ...end, hung: [stuck] });
-    expect(r.note).toBe("1 test(s) never finished and were stopped at the 5 s limit; the other tests ran without them, but for 2 later test(s) of the same group, which were skipped and count as failed");
-    expect(r.tests.filter((t) => t.output.startsWith("not run: another test of this group")).map((t) => t.name)).toEqual(["task 1: a > two (1 pts)", "task 1: a > three (1 pts)"]);
+    const r = interpret(four, [again], { ...end, hung: [one!, two!] });
+    expect(r.note).toBe("2 test(s) never finished and were stopped; the other tests ran again without them, but for 2 more test(s) of a group in which two hung, which were left out and count as failed");
+    expect(r.tests.filter((t) => t.output.startsWith("not run: two tests of this group")).map((t) => t.name)).toEqual(["task 1: a > three (1 pts)", "task 1: a > four (1 pts)"]);
+    expect(r.tests.find((t) => t.name === one)?.output).toMatch(/^timed out: this test was still running when its run was stopped/);
+  });
+
+  it("runs a lab again without each test that hung, and without a whole group only once two of its tests hung", () => {
+    expect(skipPattern([])).toBeNull();
+    const names = ["task 1: a > one (1 pts)", "task 1: a > two (1 pts)", "task 2: b > three (1 pts)", "task 2: b > four (1 pts)", "task 3 (1 pts)"];
+    // vitest matches "file describe test" (the names joined by spaces) against the pattern.
+    const left = (hung: string[]): string[] => names.filter((n) => new RegExp(skipPattern(hung)!).test(`test/01.test.ts ${n.split(" > ").join(" ")}`));
+    expect(left(["task 1: a > one (1 pts)"])).toEqual(names.filter((n) => n !== "task 1: a > one (1 pts)"));
+    expect(left(["task 1: a > one (1 pts)", "task 2: b > four (1 pts)"])).toEqual([names[1], names[2], names[4]]);
+    expect(left(["task 1: a > one (1 pts)", "task 1: a > two (1 pts)"])).toEqual([names[2], names[3], names[4]]);
+    expect([...skippedGroups(["task 1: a > one (1 pts)", "task 1: a > one (1 pts)", "task 2: b > four (1 pts)"])]).toEqual([]);
+  });
+
+  it("finds a test stuck past its limit on the grader's clock, and no test that finished or is within its limit", () => {
+    // Each test's own limit, then a before and an after hook's, of 100 ms each.
+    const tests = new RunningTests(100);
+    tests.see([{ event: "ready", name: "a", timeoutMs: 800 }, { event: "ready", name: "b", timeoutMs: 9800 }], 0);
+    expect(tests.overdue(1000 + GRACE_MS)).toBeNull();
+    expect(tests.overdue(1001 + GRACE_MS)).toEqual({ name: "a", ms: 1001 + GRACE_MS, limitMs: 1000 });
+    tests.see([result("a", "failed")], 2000);
+    expect(tests.overdue(10_000 + GRACE_MS)).toBeNull();
+    // A worker that names no limit leaves the lab's own time limit to stop its test.
+    tests.see([result("b", "passed"), { event: "ready", name: "c" }], 0);
+    expect(tests.overdue(1e9)).toBeNull();
+    expect(parseWorkerEvents('{"event":"ready","name":"a"}\n{"event":"res')).toEqual([{ event: "ready", name: "a" }]);
   });
 });
 
@@ -249,7 +283,7 @@ describe("the terminal report", () => {
 
 describe("the grader's verdict on a run that never started", () => {
   it("calls it a harness error, not the learner's failure", () => {
-    const run = { lab: "01-x", title: "X", root: ROOT, target: ROOT, files: [], seconds: 5, points: 3, outputBytes: 100 };
+    const run = { lab: "01-x", title: "X", root: ROOT, target: ROOT, files: [], seconds: 5, testMilliseconds: 1000, points: 3, outputBytes: 100 };
     const r = interpret(run, [], { code: 1, timedOut: false, log: "Error: Cannot find module vitest", hung: [], seconds: 0.1 });
     expect(r.outcome).toBe("harness error");
     expect(r.note).toMatch(/not the learner's fault/);

@@ -79,7 +79,7 @@ it locally; \`npm run site:build\` writes it to \`site/dist/\`.
 
 - \`npm run grade\` writes \`.course/grade/report.txt\` (every failure in full), \`results.json\` (Gradescope's format), \`junit.xml\` and \`summary.md\`.
   Each lab runs in a process of its own with a time limit (${m.limits.labSeconds} s per lab, ${m.limits.testMilliseconds / 1000} s per
-  test): an endless loop costs that lab its points, never the grader.
+  test): an endless loop costs the test it runs in its points (a loop at import, the lab's), never the grader.
 - Edit only \`labs/\`. The tests (\`test/\`) and the grading tools (\`tools/\`) are recorded with checksums when
   this copy was made; grading says so in its report when any of them differ, and your instructor grades with
   the copies handed out anyway (so does the GitHub workflow): an edited test earns nothing.

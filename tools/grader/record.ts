@@ -77,5 +77,6 @@ export const ASSERTIONS_CHANGED = "the test framework's assertions were changed 
 
 /** What the worker writes to $HUB_GRADE_EVENTS (setup.ts): forgeable, so it only names a test that hung. */
 export type WorkerEvent =
-  | { event: "ready"; name: string }
+  /** A test has started, with its own time limit (hang-watch.ts reads it). */
+  | { event: "ready"; name: string; timeoutMs?: number }
   | { event: "result"; name: string; file: string; state: string; message: string; ms: number };

@@ -11,6 +11,7 @@ import { ASSERTIONS_CHANGED, newKey, openRecord, RECORD_FD, type RecordEvent, ty
 import { pointsOf, taskOf } from "./points";
 import { ROOT } from "../lib/manifest";
 import { spawnGroup } from "../lib/process-group";
+import { parseWorkerEvents, type Stuck, watchForStuckTest } from "./hang-watch";
 
 export type Visibility = "visible" | "hidden";
 
@@ -55,6 +56,8 @@ export interface LabRun {
   readonly target: string;
   readonly files: readonly TestFile[];
   readonly seconds: number;
+  /** Each test's and hook's time limit unless a test sets its own (`limits.testMilliseconds`, vitest's timeouts). */
+  readonly testMilliseconds: number;
   /** The lab's total points from the manifest: points of tests that never ran are still counted in `max`. */
   readonly points: number;
   /** Names of the tests the lab should have (from the reference), when known. */
@@ -76,10 +79,18 @@ const clip = (text: string, bytes: number): string =>
 /** Stack frames say nothing to a learner that the message does not; keep the message. */
 const tidy = (message: string): string => message.replace(/\x1b\[[0-9;]*m/g, "").trim();
 
-/** After a test hangs, the lab runs again without it (at most this many times), so later tasks still count. */
-const MAX_ATTEMPTS = 3;
+/**
+ * After a test hangs, the lab runs again without it, so later tests still count: at most this many runs, all of them
+ * within `TIME_LIMITS` times the lab's time limit. A hung test usually stops its run soon after its own time limit
+ * (hang-watch.ts), so a lab with a few loops still gets every other test run.
+ */
+const MAX_ATTEMPTS = 5;
+const TIME_LIMITS = 3;
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** How a run was stopped: at a test found stuck past its limit, at the lab's time limit, or not at all. */
+export type Stop = "stuck test" | "time limit" | null;
 
 /** One run of the lab's tests: both records, and how it ended. */
 export interface Attempt {
@@ -89,9 +100,13 @@ export interface Attempt {
   readonly problems: readonly string[];
   /** What the worker wrote (setup.ts): lab code could have written it too. */
   readonly worker: readonly WorkerEvent[];
-  readonly timedOut: boolean;
+  readonly stopped: Stop;
   /** The test that had started and not finished when the run was stopped (from the worker's record). */
   readonly stuck: string | null;
+  /** How long the stuck test had run, and the limit it ran past, when the run was stopped at it. */
+  readonly stuckAt?: Stuck;
+  /** The run's own time limit, in seconds (the lab's, or what was left of the grade's time). */
+  readonly seconds: number;
 }
 
 interface Exit {
@@ -101,32 +116,52 @@ interface Exit {
   log: string;
 }
 
+/**
+ * The tests a run leaves out, as a vitest name pattern: each test that hung, and the whole group (describe block) of
+ * any group in which two hung, since its tests call the same code and each further hang costs a run.
+ */
+export function skipPattern(hung: readonly string[]): string | null {
+  if (!hung.length) return null;
+  const whole = skippedGroups(hung);
+  // vitest matches the pattern against "file describe test", joined by spaces.
+  const parts = [...new Set(hung)].map((name) => {
+    const names = name.split(" > ");
+    return whole.has(groupOf(name)) ? `${escapeRegExp(names.slice(0, -1).join(" "))} ` : `${escapeRegExp(names.join(" "))}$`;
+  });
+  return `^(?!.*(?:${[...new Set(parts)].join("|")}))`;
+}
+
+/** "describe > test" names a test; its group is the describe blocks around it. */
+const groupOf = (name: string): string => name.split(" > ").slice(0, -1).join(" > ");
+
+/** The groups a run leaves out whole: those in which two tests hung (see skipPattern). */
+export function skippedGroups(hung: readonly string[]): Set<string> {
+  const counts = new Map<string, number>();
+  for (const g of [...new Set(hung)].map(groupOf).filter(Boolean)) counts.set(g, (counts.get(g) ?? 0) + 1);
+  return new Set([...counts].filter(([, c]) => c > 1).map(([g]) => g));
+}
+
 export async function runLab(run: LabRun): Promise<LabResult> {
   const started = Date.now();
+  const budgetMs = TIME_LIMITS * run.seconds * 1000;
   const work = mkdtempSync(join(tmpdir(), `grade-${run.lab}-`));
   const attempts: Attempt[] = [];
   const hung: string[] = [];
   let last: Exit = { code: null, timedOut: false, log: "" };
   try {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const seconds = Math.min(run.seconds, Math.floor((budgetMs - (Date.now() - started)) / 1000));
+      if (attempt > 0 && seconds < 1) break;
       // A name no lab can guess before the run, though the worker learns it from its environment.
       const eventsFile = join(work, `events-${attempt}-${randomBytes(6).toString("hex")}.ndjson`);
       const key = newKey();
-      const { exit, record } = await attemptOnce(run, eventsFile, key, hung);
+      const { exit, record, stuckAt } = await attemptOnce(run, eventsFile, key, hung, seconds);
       last = exit;
-      const worker: WorkerEvent[] = [];
-      if (existsSync(eventsFile)) {
-        for (const line of readFileSync(eventsFile, "utf8").split("\n").filter(Boolean)) {
-          try {
-            worker.push(JSON.parse(line) as WorkerEvent);
-          } catch {
-            // a line cut short by the kill, or garbage: the worker's record decides nothing on its own
-          }
-        }
-      }
+      const worker = existsSync(eventsFile) ? parseWorkerEvents(readFileSync(eventsFile, "utf8")) : [];
       const opened = openRecord(key, record);
-      const stuck = exit.timedOut ? runningWhenStopped(worker) : null;
-      attempts.push({ runner: opened.events, problems: opened.problems, worker, timedOut: exit.timedOut, stuck });
+      const stuck = stuckAt?.name ?? (exit.timedOut ? runningWhenStopped(worker) : null);
+      const stopped: Stop = stuckAt ? "stuck test" : exit.timedOut ? "time limit" : null;
+      attempts.push({ runner: opened.events, problems: opened.problems, worker, stopped, stuck, stuckAt: stuckAt ?? undefined, seconds });
       if (!stuck) break;
       hung.push(stuck);
     }
@@ -146,21 +181,16 @@ function runningWhenStopped(events: readonly WorkerEvent[]): string | null {
   return current;
 }
 
-async function attemptOnce(run: LabRun, eventsFile: string, key: string, skip: readonly string[]): Promise<{ exit: Exit; record: string }> {
+async function attemptOnce(
+  run: LabRun, eventsFile: string, key: string, skip: readonly string[], seconds: number,
+): Promise<{ exit: Exit; record: string; stuckAt: Stuck | null }> {
   const config = run.config ?? join(run.root, "vitest.config.ts");
   const args = [
     VITEST, "run", ...run.files.map((f) => f.path),
     "--root", run.root, "--config", config, "--reporter", REPORTER, "--color=false",
   ];
-  // A test that hung takes the rest of its describe block (its task) with it: they call the same code.
-  // vitest matches the pattern against "file describe test", joined by spaces.
-  if (skip.length) {
-    const parts = skip.map((n) => {
-      const names = n.split(" > ");
-      return names.length > 1 ? `${escapeRegExp(names.slice(0, -1).join(" "))} ` : `${escapeRegExp(n)}$`;
-    });
-    args.push("--testNamePattern", `^(?!.*(?:${parts.join("|")}))`);
-  }
+  const pattern = skipPattern(skip);
+  if (pattern) args.push("--testNamePattern", pattern);
   // Its own process group with a deadline (tools/lib/process-group): vitest's workers, and anything the lab started,
   // even detached or orphaned, are killed at the time limit and when vitest ends; none may outlive the grade.
   const group = spawnGroup(process.execPath, args, {
@@ -168,7 +198,13 @@ async function attemptOnce(run: LabRun, eventsFile: string, key: string, skip: r
     // stdin carries the record's key (read once by the reporter, then closed); fd 3 is the record's pipe.
     stdio: ["pipe", "pipe", "pipe", "pipe"],
     env: { ...process.env, HUB_TARGET: run.target, HUB_GRADE_EVENTS: eventsFile, HUB_QUIET: "1", FORCE_COLOR: "0", [RECORD_FD]: "3" },
-    deadlineMs: run.seconds * 1000,
+    deadlineMs: seconds * 1000,
+  });
+  // A test stuck in a loop stops the run there and then, rather than at the time limit.
+  let stuckAt: Stuck | null = null;
+  const watch = watchForStuckTest(eventsFile, run.testMilliseconds, (stuck) => {
+    stuckAt = stuck;
+    group.kill();
   });
   const child = group.child;
   child.stdin?.on("error", () => undefined); // the run may be over before it reads the key
@@ -187,9 +223,10 @@ async function attemptOnce(run: LabRun, eventsFile: string, key: string, skip: r
     child.once("error", (spawnError) => resolve({ code: null, spawnError }));
     child.once("close", (code) => resolve({ code }));
   });
+  watch.stop();
   group.kill(); // vitest's workers, and anything the lab started, may outlive it; none may outlive the grade
   const timedOut = group.timedOut;
-  return { exit: { ...exit, timedOut, log }, record };
+  return { exit: { ...exit, timedOut, log }, record, stuckAt };
 }
 
 interface Ending extends Exit {
@@ -229,6 +266,19 @@ export function tamperingOf(run: LabRun, attempts: readonly Attempt[]): string[]
   return [...new Set(reasons)];
 }
 
+const secondsOf = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
+
+/** A hung test's message: where its run was stopped and what that tells about the code. */
+function whyStopped(at: Attempt | undefined): string {
+  if (at?.stuckAt) {
+    return `stuck: this test was still running ${secondsOf(at.stuckAt.ms)} after it started, past its own time limit and ` +
+      `its hooks' (${secondsOf(at.stuckAt.limitMs)} in all). A test that waits too long is failed at its limit, so this one ` +
+      "never gave the event loop back: an endless synchronous loop (a while or for that never ends)?";
+  }
+  return `timed out: this test was still running when its run was stopped at ${at?.seconds ?? "the lab's"} s, the lab's time ` +
+    "limit. An endless loop, or a wait nothing wakes?";
+}
+
 /** Turns the records of each run and the way the last one ended into a result for every test. */
 export function interpret(run: LabRun, attempts: readonly Attempt[], end: Ending): LabResult {
   const visibilityOf = (file: string): Visibility =>
@@ -238,9 +288,8 @@ export function interpret(run: LabRun, attempts: readonly Attempt[], end: Ending
   const tests = new Map<string, TestOutcome>();
   const loadErrors: string[] = [];
   let ended = false;
-  const groupOf = (name: string): string => name.split(" > ").slice(0, -1).join(" > ");
-  const hungGroups = new Set(end.hung.map(groupOf).filter(Boolean));
-  const SKIPPED_WITH_GROUP = "not run: another test of this group never finished, so the rest of the group was skipped";
+  const hungGroups = skippedGroups(end.hung);
+  const SKIPPED_WITH_GROUP = "not run: two tests of this group never finished, so the rest of the group was left out";
 
   // Later runs override earlier ones: a test run again without the one that hung has its final word there.
   for (const e of attempts.flatMap((a) => a.runner)) {
@@ -265,10 +314,11 @@ export function interpret(run: LabRun, attempts: readonly Attempt[], end: Ending
   }
 
   // The runner never heard of tests the worker finished just before a loop that had to be killed (it hears in
-  // batches). Only when every run hung do such results count, and only those before the test that hung, in
-  // the order the tests are written: any other run would have had the runner's word for them.
+  // batches). Only when the last run hung (no run came after it) do such results count, and only those before
+  // the test that hung, in the order the tests are written: any other run would have had the runner's word for them.
   const final = attempts[attempts.length - 1];
-  if (final?.timedOut && final.stuck && attempts.length === MAX_ATTEMPTS && run.expected?.length) {
+  const stoppedLast = Boolean(final?.stopped && final.stuck);
+  if (stoppedLast && final?.stuck && run.expected?.length) {
     const order = new Map(run.expected.map((n, i) => [n, i]));
     const stuckAt = order.get(final.stuck) ?? -1;
     for (const w of final.worker) {
@@ -283,25 +333,25 @@ export function interpret(run: LabRun, attempts: readonly Attempt[], end: Ending
   let outcome: LabOutcome = "completed";
   let note = "";
   const started = attempts.some((a) => a.runner.some((e) => e.event === "start"));
-  for (const name of end.hung) {
+  for (const name of new Set(end.hung)) {
     tests.set(name, {
       name, task: taskOf(name), max: pointsOf(name) ?? 0, score: 0, status: "failed", visibility: visibilityOfName(name),
-      output: `timed out: this test never finished (its run was stopped after ${run.seconds} s). An endless loop, or a wait nothing wakes?`,
+      output: whyStopped(attempts.find((a) => a.stuck === name)),
     });
   }
   if (end.hung.length) {
     outcome = "timed out";
-    // The tests after a hung one in its group (its describe) were skipped when the run went on: say so, rather than
-    // let "the other tests ran" cover points that were never tried.
+    // Tests left out with their group never ran: say so, rather than let "the other tests ran" cover them.
     const skipped = [...tests.values()].filter((t) => t.output === SKIPPED_WITH_GROUP).length;
-    note = `${end.hung.length} test(s) never finished and were stopped at the ${run.seconds} s limit; the other tests ran without them` +
-      (skipped ? `, but for ${skipped} later test(s) of the same group, which were skipped and count as failed` : "");
+    note = `${new Set(end.hung).size} test(s) never finished and were stopped; the other tests ran again without them` +
+      (skipped ? `, but for ${skipped} more test(s) of a group in which two hung, which were left out and count as failed` : "");
   }
   if (end.timedOut && !end.hung.length) {
     outcome = "timed out";
-    note = `stopped after ${run.seconds} s, the lab's time limit, before any test was running (an endless loop at import?)`;
-  } else if (end.timedOut) {
-    note = `stopped after ${run.seconds} s, the lab's time limit, ${MAX_ATTEMPTS} times; tests that had not run by then count as failed`;
+    note = `stopped after ${final?.seconds ?? run.seconds} s, the lab's time limit, before any test was running (an endless loop at import?)`;
+  } else if (stoppedLast) {
+    note = `stopped ${attempts.length} time(s), the most a lab is run (${MAX_ATTEMPTS} runs within ${TIME_LIMITS} × its ${run.seconds} s ` +
+      `time limit); tests that had not run by then count as failed`;
   } else if (end.hung.length) {
     // the last attempt completed: outcome and note already say what happened
   } else if (end.spawnError || !started) {
@@ -316,7 +366,7 @@ export function interpret(run: LabRun, attempts: readonly Attempt[], end: Ending
   }
 
   const missingWhy =
-    outcome === "timed out" ? "not run: the lab was stopped at its time limit before this test"
+    outcome === "timed out" ? "not run: the lab was stopped before this test"
     : outcome === "load error" ? `not run: ${note}`
     : outcome === "harness error" ? `not run: ${note}`
     : `not run: ${note || "the test did not report a result"}`;

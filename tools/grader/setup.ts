@@ -1,5 +1,5 @@
 // Loaded into the test worker while grading. Two jobs:
-// 1. It writes each test's start and result to $HUB_GRADE_EVENTS from inside the worker, as soon as they are
+// 1. It writes each test's start (with its time limit) and result to $HUB_GRADE_EVENTS from inside the worker, as soon as they are
 //    known, so the grader can tell which test was running when a lab looped forever (vitest's main process
 //    hears of results in batches, and a worker stuck in a loop never sends its batch). Lab code runs in this
 //    same process and could write there too: the grader never takes a pass from this file that the runner's
@@ -28,7 +28,7 @@ if (out) {
   beforeEach((ctx) => {
     const task = ctx.task as unknown as Named & { file: Named & { filepath: string } };
     const name = fullName(task);
-    appendFileSync(out, JSON.stringify({ event: "ready", name }) + "\n");
+    appendFileSync(out, JSON.stringify({ event: "ready", name, timeoutMs: ctx.task.timeout }) + "\n");
     ctx.onTestFinished((done) => {
       const r = done.task.result;
       const message = (r?.errors ?? []).map((e) => `${e.name && e.name !== "Error" ? `${e.name}: ` : ""}${e.message}`).join("\n");

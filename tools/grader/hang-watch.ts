@@ -1,0 +1,84 @@
+// Tells, while a lab's tests run, which test is stuck in a loop, so the grader can stop the run there instead of at
+// the lab's time limit. A test whose code waits (on a promise, a socket, a timer) is failed by vitest itself at its
+// time limit; only code that never gives the event loop back keeps it running past that limit and its hooks' limits,
+// because vitest's own timer can then never fire. The worker writes when each test starts, with its own time limit
+// (setup.ts); this reads that record as it grows, on the grader's clock.
+import { existsSync, readFileSync } from "node:fs";
+import type { WorkerEvent } from "./record";
+
+/** Time given beyond a test's limit for a busy machine before the test counts as stuck. */
+export const GRACE_MS = 3000;
+/** How often the worker's record is read. */
+const EVERY_MS = 200;
+
+/** A test that has started and not finished: when the grader first saw it start, and how long it may take. */
+interface Running {
+  readonly since: number;
+  readonly limitMs: number;
+}
+
+/** A test found stuck: how long it had run, and the limit it ran past (its own, a before and an after hook's). */
+export interface Stuck {
+  readonly name: string;
+  readonly ms: number;
+  readonly limitMs: number;
+}
+
+/** Tracks the tests running now from the worker's events, as they arrive. */
+export class RunningTests {
+  private readonly running = new Map<string, Running>();
+
+  /** `hookMs`: each hook's time limit (vitest's hookTimeout, which the course sets to `limits.testMilliseconds`). */
+  constructor(private readonly hookMs: number) {}
+
+  /** Takes the events seen at `now` (the grader's clock, never the worker's). */
+  see(events: readonly WorkerEvent[], now: number): void {
+    for (const e of events) {
+      // A worker that names no limit leaves the lab's own time limit to stop the test.
+      const limitMs = e.event === "ready" && e.timeoutMs !== undefined ? e.timeoutMs + 2 * this.hookMs : Infinity;
+      if (e.event === "ready") this.running.set(e.name, { since: now, limitMs });
+      else if (e.event === "result") this.running.delete(e.name);
+    }
+  }
+
+  /** The first test that has run longer than its limit and the grace, if any has. */
+  overdue(now: number): Stuck | null {
+    for (const [name, r] of this.running) {
+      if (now - r.since > r.limitMs + GRACE_MS) return { name, ms: now - r.since, limitMs: r.limitMs };
+    }
+    return null;
+  }
+}
+
+/** Parses the worker's record; a line cut short by a kill, or garbage, is skipped: it decides nothing on its own. */
+export function parseWorkerEvents(text: string): WorkerEvent[] {
+  const events: WorkerEvent[] = [];
+  for (const line of text.split("\n").filter(Boolean)) {
+    try {
+      events.push(JSON.parse(line) as WorkerEvent);
+    } catch {
+      // see above
+    }
+  }
+  return events;
+}
+
+/** Reads `eventsFile` as it grows and calls `onStuck` once, with the first test found running past its limit and the grace. */
+export function watchForStuckTest(eventsFile: string, hookMs: number, onStuck: (stuck: Stuck) => void): { stop(): void } {
+  const tests = new RunningTests(hookMs);
+  let read = 0;
+  const timer = setInterval(() => {
+    if (!existsSync(eventsFile)) return;
+    const text = readFileSync(eventsFile, "utf8");
+    // Only whole lines: the worker may be half-way through one.
+    const end = text.lastIndexOf("\n") + 1;
+    if (end > read) tests.see(parseWorkerEvents(text.slice(read, end)), Date.now());
+    read = Math.max(read, end);
+    const stuck = tests.overdue(Date.now());
+    if (stuck) {
+      clearInterval(timer);
+      onStuck(stuck);
+    }
+  }, EVERY_MS);
+  return { stop: () => clearInterval(timer) };
+}
