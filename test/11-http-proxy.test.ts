@@ -262,6 +262,10 @@ describe("task 2: the PROXY protocol", () => {
     const local = { version: 2, command: "local", family: "unspec", transport: "unspec", source: null, destination: null, tlvs: [] };
     expect(parse(v2(0x20, 0x00, []))).toEqual({ header: local, length: 16 });
     expect(parse(v2(0x20, 0x11, [127, 0, 0, 1, 127, 0, 0, 1, 0, 80, 0, 81]))).toEqual({ header: local, length: 28 });
+    expect(parse(v2(0x20, 0xff, [])), "LOCAL ignores byte 14, even one no PROXY header may have").toEqual({ header: local, length: 16 });
+    // PROXY with the family unspecified (\x00): no addresses, and its block is skipped, not read for TLVs.
+    const unspec = { ...local, command: "proxy" };
+    expect(parse(v2(0x21, 0x00, [0x02, ...u16(1), 0x61])), "an unspec block is skipped, TLV-shaped bytes too").toEqual({ header: unspec, length: 20 });
     // Not enough yet: the fixed 16 bytes, then the announced length.
     expect(parse(Buffer.from(SIG))).toBe(null);
     expect(parse(tcp4.subarray(0, tcp4.length - 1))).toBe(null);
@@ -272,6 +276,7 @@ describe("task 2: the PROXY protocol", () => {
     const corpus: [string, string | Buffer, RegExp][] = [
       ["an HTTP request", "GET / HTTP/1.1\r\n", /not a PROXY protocol header/],
       ["a wrong prefix", "PROXX TCP4", /not a PROXY protocol header/],
+      ["a wrong prefix, two bytes in", "PX", /not a PROXY protocol header/],
       ["an unknown protocol", `PROXY TCP5 ${ok4}\r\n`, /unknown protocol/],
       ["a leading zero in an address", "PROXY TCP4 192.168.000.1 192.168.0.11 56324 443\r\n", /is not an IPv4 address/],
       ["IPv6 in TCP4", "PROXY TCP4 ::1 ::1 1 2\r\n", /is not an IPv4 address/],
@@ -283,7 +288,11 @@ describe("task 2: the PROXY protocol", () => {
       ["a bare LF", `PROXY TCP4 ${ok4}\n`, /bare LF/],
       ["a bare CR", `PROXY TCP4 ${ok4}\rX`, /CR not followed by LF/],
       ["no CRLF in 107 bytes", `PROXY UNKNOWN ${"f".repeat(100)}`, /no CRLF in the first 107 bytes/],
+      // 106 bytes may still end well (below); at 107 without an LF, no line of 107 bytes can end.
+      ["exactly 107 bytes without CRLF", `PROXY UNKNOWN ${"f".repeat(93)}`, /no CRLF in the first 107 bytes/],
+      ["a CR as the 107th byte, its LF past the bound", `PROXY UNKNOWN ${"f".repeat(92)}\r`, /no CRLF in the first 107 bytes/],
       ["a wrong signature", Buffer.from([...SIG.slice(0, 11), 0x0b]), /not a PROXY protocol header/],
+      ["a wrong signature, five bytes in", Buffer.from([...SIG.slice(0, 4), 0x01]), /not a PROXY protocol header/],
       ["version 1 in binary", Buffer.from([...SIG, 0x11]), /only version 2/],
       ["an unknown command", Buffer.from([...SIG, 0x22]), /unknown command/],
       ["an unknown family", Buffer.from([...SIG, 0x21, 0x41]), /unknown address family/],
@@ -297,6 +306,7 @@ describe("task 2: the PROXY protocol", () => {
       expect(() => parse(bytes), what).toThrow(ProxyProtocolError);
       expect(() => parse(bytes), what).toThrow(message);
     }
+    expect(parse(`PROXY UNKNOWN ${"f".repeat(92)}`), "106 bytes without CRLF: the line may still end at 107").toBe(null);
   });
 
   it("round-trips random headers, parses every split the same, and throws nothing but ProxyProtocolError (fast-check; prints its seed on failure) (1 pts)", () => {
@@ -391,6 +401,7 @@ describe("task 3: routing and sticky sessions", () => {
       { name: "canary", host: "*.example.com", headers: [{ name: "X-Canary", exact: "1" }], pools: "canary" },
       { name: "debug", host: "*.example.com", headers: [{ name: "x-debug", present: true }], pools: "debug" },
       { name: "v2", host: "*.example.com", headers: [{ name: "accept", regex: /application\/v2(\+json)?/ }], pools: "v2" },
+      { name: "env", host: "*.example.com", headers: [{ name: "x-env", regex: /dev|test/ }], pools: "env" },
       { name: "sub", host: "*.example.com", pools: "sub" },
       { name: "other", pools: "fallback" },
     ]);
@@ -408,6 +419,11 @@ describe("task 3: routing and sticky sessions", () => {
     expect(poolOf(t, "x.example.com", "/", hdrs(["X-Debug", ""])), "present: any value, even empty").toBe("debug");
     expect(poolOf(t, "x.example.com", "/", hdrs(["accept", "application/v2+json"]))).toBe("v2");
     expect(poolOf(t, "x.example.com", "/", hdrs(["accept", "application/v23"])), "a regex matches the whole value").toBe("sub");
+    expect(poolOf(t, "x.example.com", "/", hdrs(["x-env", "test"]))).toBe("env");
+    expect(poolOf(t, "x.example.com", "/", hdrs(["x-env", "dev2"])), "the whole value, for every alternative of /dev|test/ (not ^dev|test$)").toBe("sub");
+    // A header sent twice is judged by its values joined with ", ": "1, 2" is not exactly "1".
+    expect(poolOf(t, "x.example.com", "/", hdrs(["x-canary", "1"], ["X-Canary", "2"])), "every value of a repeated header counts, not the first").toBe("sub");
+    expect(poolOf(t, "x.example.com", "/", hdrs(["accept", "application/v2"], ["accept", "text/html"])), "a regex matches the values joined").toBe("sub");
     const m = t.match(req("api.example.com", "/api"));
     expect(m?.route.name).toBe("api");
     expect(new RouteTable([{ host: "a.example.com", pools: "a" }]).match(req("b.example.com")), "no rule matches: undefined").toBeUndefined();
@@ -523,6 +539,11 @@ describe("task 4: rate limiting", () => {
     const slower = new LimitReq({ rate: 2, per: "m", burst: 1, nodelay: true });
     expect(slower.rate, "2 r/m is 33 milli-requests a second, truncated as nginx does").toBe(33);
     expect(run(slower, [0, 0, 0, 10000]), "1000 to drain at 33/s: 30.3 s from the last admitted request").toEqual(["pass", "pass", "reject 31", "reject 21"]);
+    // Whole milli-requests and whole milliseconds, truncated as nginx's integers are.
+    expect(run(new LimitReq({ rate: 3, burst: 5 }), [0, 0, 0]), "1000 × 1000 / 3000 is 333.3…, 2000 × 1000 / 3000 is 666.6…: truncated").toEqual(["pass", "delay 333", "delay 666"]);
+    const drained = new LimitReq({ rate: 2, per: "m", burst: 2, nodelay: true });
+    run(drained, [0, 0, 1234]);
+    expect(drained.excess, "1000 − trunc(33 × 1234 / 1000) + 1000: 40 drained, not 40.7").toBe(1960);
   });
 
   it("a token bucket passes while it has a token; with capacity b+1 it decides as limit_req burst=b nodelay (fast-check) (1 pts)", () => {
