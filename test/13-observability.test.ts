@@ -327,6 +327,7 @@ describe("task 4: access log lines", () => {
     expect(accessLog.formatText(bad, EPOCH), "no head read: <BADREQ>, and no pool: the frontend's name").toBe(
       '10.0.1.2:33317 [02/Dec/2026:12:00:00.655] hub hub/<NOSRV> -1/-1/-1/-1/45 400 2750 PR 0 "<BADREQ>"',
     );
+    expect(accessLog.formatText(httpRecord({ path: undefined, version: undefined }), EPOCH), "a method without a path or a version").toMatch(/ "GET  HTTP\/1\.1"$/);
     const odd = httpRecord({ path: '/a"b#c', status: null, retries: 2 });
     expect(accessLog.formatText(odd, EPOCH), 'a quote and # are escaped as #22 and #23; no status is -1').toBe(
       '10.0.1.2:33317 [02/Dec/2026:12:00:00.655] hub static/srv1 10/0/30/69/109 -1 2750 -- 2 "GET /a#22b#23c HTTP/1.1"',

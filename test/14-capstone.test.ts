@@ -11,6 +11,7 @@ import { runVirtual, sleep } from "@target/02-hub/green";
 import { getHub } from "@target/02-hub/hub";
 import type { Green } from "@target/02-hub/suspend";
 import { spawn } from "@target/03-cancellation/greenthread";
+import { withTimeout } from "@target/03-cancellation/timeout";
 import { mulberry32 } from "@target/05-green-sockets/random";
 import { realNetwork } from "@target/05-green-sockets/node-network";
 import type { SimNetwork } from "@target/05-green-sockets/sim-network";
@@ -285,7 +286,10 @@ describe("task 3: the listener swap", () => {
       expect(yield* front.swap(h2), "the swap returns the listener before it").toBe(h1);
       expect(h1.closed, "the old listener is closed").toBe(true);
       expect(front.hands).toBe(h2);
-      const s2 = yield* h2.accept(); // c2, moved over
+      // c2, moved over. Bounded: a swap that drops the queue would leave this accept waiting for ever.
+      const s2 = yield* withTimeout(1000, () => h2.accept(), { timeoutValue: null });
+      expect(s2, "the connection queued on the old listener and not accepted there is accepted from the new one (deliver what closeAndTake() gave back)").not.toBe(null);
+      if (s2 === null) return;
       yield* c2.sendall("two\n");
       expect((yield* s2.recvLine()).toString()).toBe("two\n");
       const h3 = new HandoffListener({ host: "lb", port: 80 });
