@@ -5,9 +5,10 @@
 // diff, a notice of type errors in the lab, and what to do next. Exit code 0 when the report was written, 2 when
 // the grader itself failed (never because a lab failed).
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type Chapter, findChapter, hiddenPoints, labSeconds, loadManifest, readyChapters, ROOT } from "./lib/manifest";
+import { isInside } from "./lib/files";
 import { COMMON } from "./lib/labs";
 import { loadProgress, saveProgress, stateDir } from "./lib/progress";
 import { catalogTests } from "./grader/catalog";
@@ -89,8 +90,7 @@ function isolatedTree(lab: Chapter, labsDir: string): string {
  * so its lab folders are graded from a copy in .course/, removed when grading ends.
  */
 function treeInsideCourse(dir: string): string {
-  const rel = relative(ROOT, dir);
-  if (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel)) return dir;
+  if (isInside(ROOT, dir)) return dir;
   mkdirSync(stateDir(ROOT), { recursive: true });
   const copy = mkdtempSync(join(stateDir(ROOT), "graded-"));
   process.on("exit", () => rmSync(copy, { recursive: true, force: true }));

@@ -1,7 +1,8 @@
 // What the network tests of chapters 05–08 share: running a program on a simulated network or on loopback,
 // the seed of randomized tests, and small byte helpers. Imports the code under test only through `@target/…`,
 // so it runs against the reference or a learner's labs alike.
-import { isAbsolute, relative } from "node:path";
+import { relative } from "node:path";
+import { isInside } from "../../tools/lib/files";
 import { runReal, runVirtual, sleep } from "@target/02-hub/green";
 import type { Greenlet } from "@target/02-hub/greenlet";
 import { getHub } from "@target/02-hub/hub";
@@ -29,7 +30,7 @@ export const replayWith =
 function treeUnderTestNamed(): string {
   const tree = treeUnderTest();
   const rel = relative(process.cwd(), tree);
-  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : tree;
+  return rel && isInside(process.cwd(), tree) ? rel : tree;
 }
 
 /** Whether the tests run on the reference (solutions/, vitest's default here) rather than a lab tree. */

@@ -1,7 +1,7 @@
 // Small file-tree helpers shared by the course tools.
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { dirname, isAbsolute, join, relative, sep } from "node:path";
 
 /** Every file under `dir`, as paths relative to it, sorted; missing folder → empty list. */
 export function listFiles(dir: string): string[] {
@@ -41,3 +41,9 @@ export function writeWhole(path: string, text: string): void {
 }
 
 export const isSource = (file: string): boolean => /\.(ts|tsx|mts)$/.test(file);
+
+/** Is `path` inside the folder `dir` (or `dir` itself)? A sibling whose name begins with ".." counts as inside. */
+export function isInside(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
