@@ -49,12 +49,23 @@ export function simulate<T>(options: SimOptions, main: (net: SimNetwork) => Gree
   const reported: unknown[] = [];
   let run: { result: T; time: number };
   try {
-    run = runVirtual(() => main(net), { report: (_g, e) => reported.push(e) });
+    run = runVirtual(() => main(net), { report: (g, e) => reported.push(naming(g, e)) });
   } catch (e) {
     throw reported.length > 0 ? reported[0] : e;
   }
   if (reported.length > 0) throw reported[0];
   return { ...run, net };
+}
+
+/**
+ * A reported error, its message ending with the thread it failed in: thrown out of the test, it would otherwise point
+ * at the socket or hub code that raised it, not at the thread (`serveClient`, say) that let it escape.
+ */
+function naming(g: { readonly name: string } | null, e: unknown): unknown {
+  if (e instanceof Error && !e.message.includes("(the hub reported it:")) {
+    e.message += g ? ` (the hub reported it: green thread "${g.name}" failed with it, and no thread waited for that one)` : " (the hub reported it: a timer callback threw it)";
+  }
+  return e;
 }
 
 /**
