@@ -130,9 +130,25 @@ describe("task 2: kill and cancel", () => {
     expect(time).toBe(25);
   });
 
-  it("kill switches to the victim: when it returns, the victim's finally has run; the caller comes back after the others (2 pts)", () => {
+  it("kill switches to the victim: when it returns, the victim's finally has run (a finally that blocks gets the error once); the caller comes back after the others (2 pts)", () => {
     const trace: string[] = [];
-    run(function* () {
+    const { result } = run(function* () {
+      // A victim whose finally blocks gets the error once: kill stops switching when the error has arrived
+      // (pendingError is no longer the kill's), even though the victim is still alive, parked in its finally.
+      const slowCleanup = spawn(function* () {
+        try {
+          yield* sleep(1_000);
+        } finally {
+          yield* sleep(10);
+          trace.push(`cleanup done at ${getHub().now()}`);
+        }
+      });
+      yield* sleep(0);
+      yield* slowCleanup.kill();
+      const alive = !slowCleanup.dead;
+      yield* sleep(20);
+      expect(trace, "kill must not throw the error again into a victim that has received it (its finally blocks)").toEqual(["cleanup done at 10"]);
+      trace.length = 0;
       const victim = spawn(function* () {
         try {
           yield* sleep(1_000);
@@ -147,11 +163,13 @@ describe("task 2: kill and cancel", () => {
       trace.push("kill");
       yield* victim.kill();
       trace.push(`after kill ${victim.dead}`);
+      return alive;
     });
     expect(trace).toEqual(["kill", "victim's finally", "bystander", "after kill true"]);
+    expect(result).toBe(true);
   });
 
-  it("a kill is final: it replaces a Timeout that fired in the same pass, and the victim does not go on (1 pts)", () => {
+  it("a kill is final: it replaces a Timeout that fired in the same pass, a Timeout firing after it does not replace it, and the victim does not go on (1 pts)", () => {
     const { result } = run(function* () {
       const trace: string[] = [];
       function* victim(): Green<void> {
@@ -177,12 +195,24 @@ describe("task 2: kill and cancel", () => {
       } catch (e) {
         trace.push(`killSoon: ${(e as Error).name}`);
       }
+      // The other way round: the kill is on its way first (its alarm is set before the victim's Timeout), then the
+      // Timeout fires in the same pass. A Timeout's throwInto is not final, so it does not replace the kill.
+      getHub().schedule(10, () => x.killSoon());
+      const x = spawn(victim);
+      let outcome = "returned";
+      try {
+        yield* x.wait();
+      } catch (e) {
+        outcome = (e as Error).name;
+      }
+      expect(outcome, "Timeout.start must use a non-final throwInto: a kill on its way wins over a Timeout that fires after it").toBe("GreenletExit");
+      trace.push(`kill first: ${outcome}`);
       return trace;
     });
-    expect(result).toEqual(["killed: true", "killSoon: GreenletExit"]);
+    expect(result).toEqual(["killed: true", "killSoon: GreenletExit", "kill first: GreenletExit"]);
   });
 
-  it("killSoon queues a kill without switching; kill refuses to run in a hub callback, which cannot switch (1 pts)", () => {
+  it("killSoon queues a kill without switching, and ends an unstarted thread at once; kill refuses to run in a hub callback, which cannot switch (1 pts)", () => {
     const { result } = run(function* () {
       const trace: string[] = [];
       const g = spawn(returnsAfter, 1_000, "never");
@@ -204,11 +234,21 @@ describe("task 2: kill and cancel", () => {
       h.cancel(); // started: nothing to do
       h.killSoon();
       yield* sleep(0);
+      let ran = false;
+      const unstarted = spawn(function* () {
+        ran = true;
+      });
+      unstarted.killSoon();
+      expect([unstarted.dead, unstarted.error instanceof GreenletExit],
+        "killSoon on a thread that has not started must finish it on the spot").toEqual([true, true]);
+      yield* sleep(0);
+      expect(ran, "a thread killed before it started must never run").toBe(false);
       return trace.concat(`h dead ${h.dead}`);
     });
     expect(result[0]).toBe("right after killSoon: dead false");
     expect(result[1]).toBe("a turn later: soon");
     expect(result[2]).toMatch(/cannot switch/);
+    expect(result[2], "the error must tell the caller to use killSoon").toMatch(/killSoon/);
     expect(result[3]).toBe("h dead true");
   });
 
@@ -226,13 +266,29 @@ describe("task 2: kill and cancel", () => {
     expect(result).toBe("RangeError: stop now");
   });
 
-  it("killing a dead thread does nothing, and a thread that kills itself stops right there (1 pts)", () => {
+  it("killing a dead thread does nothing, not even switch (from a hub callback too), and a thread that kills itself stops right there (1 pts)", () => {
     const trace: string[] = [];
     run(function* () {
       const done = spawn(returnsAfter, 0, "ok");
       yield* done.wait();
+      let bystanderRan = false;
+      spawn(function* () {
+        bystanderRan = true;
+      });
       yield* done.kill();
+      expect(bystanderRan, "kill of a dead thread must return without switching (no sleep(0))").toBe(false);
       expect([done.failed, done.result]).toEqual([false, "ok"]);
+      // The dead check comes first: from a hub callback, killing a dead thread does nothing rather than throw.
+      let fromCallback = "did nothing";
+      getHub().schedule(0, () => {
+        try {
+          done.kill().next();
+        } catch (e) {
+          fromCallback = (e as Error).message;
+        }
+      });
+      yield* sleep(1);
+      expect(fromCallback, "kill must check for a dead thread before it checks for a hub callback").toBe("did nothing");
       const suicidal = spawn(function* () {
         trace.push("before");
         yield* (getCurrent() as GreenThread).kill();
@@ -269,7 +325,9 @@ describe("task 2: kill and cancel", () => {
       expect(notYet.cancel()).toBe(true);
       yield* sleep(1);
       expect(started.cancel()).toBe(false);
-      return [notYet.dead && notYet.error instanceof GreenletExit, yield* started.wait()];
+      const value = yield* started.wait();
+      expect(started.cancel(), "cancel of a thread that ran and ended must return false").toBe(false);
+      return [notYet.dead && notYet.error instanceof GreenletExit, value];
     });
     expect(result).toEqual([true, "b"]);
   });
@@ -291,9 +349,9 @@ describe("task 2: kill and cancel", () => {
 });
 
 describe("task 3: link and unlink", () => {
-  it("calls linked functions with the thread when it ends, in the order they were linked (1 pts)", () => {
+  it("calls linked functions with the thread when it ends, in the order they were linked; a linked failure is not reported (1 pts)", () => {
     const trace: string[] = [];
-    run(function* () {
+    const { reports } = run(function* () {
       const hub = getHub();
       const ok = spawn(returnsAfter, 10, "fine");
       const bad = spawn(failsAfter, 20, "broken");
@@ -303,6 +361,7 @@ describe("task 3: link and unlink", () => {
       yield* sleep(30);
     });
     expect(trace).toEqual(["first: fine at 10", "second: true", "bad: broken"]);
+    expect(reports, "a link observes (onExit(fn), not onExit(fn, false)): the failure is the link's, not the hub's to report").toEqual([]);
   });
 
   it("a link added after the thread ended is called at once (1 pts)", () => {
@@ -316,9 +375,9 @@ describe("task 3: link and unlink", () => {
     expect(result).toBe(true);
   });
 
-  it("unlink removes a link and says whether it was there (1 pts)", () => {
+  it("unlink removes a link and says whether it was there; a failure nobody is linked to any more is reported (1 pts)", () => {
     const trace: string[] = [];
-    const { result } = run(function* () {
+    const { result, reports } = run(function* () {
       const g = spawn(returnsAfter, 10, 1);
       const a = () => trace.push("a");
       const b = () => trace.push("b");
@@ -326,10 +385,15 @@ describe("task 3: link and unlink", () => {
       g.link(b);
       const removed = [g.unlink(a), g.unlink(a)];
       yield* g.wait();
+      const bad = spawn(failsAfter, 5, "unheard");
+      bad.link(a);
+      bad.unlink(a);
+      yield* sleep(10);
       return removed;
     });
     expect(result).toEqual([true, false]);
     expect(trace).toEqual(["b"]);
+    expect(reports, "unlink must remove the link as an observer too: the failure is nobody's now, so the hub reports it").toEqual(["failsAfter-2: unheard"]);
   });
 
   it("a link that throws is reported and the other links still run (1 pts)", () => {
@@ -412,7 +476,7 @@ describe("task 4: Timeout", () => {
     expect(result).toEqual(["inner fired at 100", "outer fired at 300", "outer fired at 400", "done after 400"]);
   });
 
-  it("throws the error it was given instead of itself, and can be started again after a cancel (1 pts)", () => {
+  it("throws the error it was given instead of itself, and can be started again after a cancel or after it fired (1 pts)", () => {
     const { result } = run(function* () {
       const t = new Timeout(20, new Error("too slow"));
       const out: string[] = [];
@@ -429,9 +493,23 @@ describe("task 4: Timeout", () => {
       } catch (e) {
         out.push(`again: ${(e as Error).message}`);
       }
+      // It fired and is no longer pending: start works without a cancel first.
+      let restarted = "started";
+      try {
+        t.start();
+      } catch (e) {
+        restarted = (e as Error).message;
+      }
+      expect(restarted, "start must refuse only while the Timeout is pending, not after it fired").toBe("started");
+      try {
+        yield* sleep(50);
+      } catch (e) {
+        out.push(`third: ${(e as Error).message}`);
+      }
+      t.cancel();
       return out;
     });
-    expect(result).toEqual(["too slow", "again: too slow"]);
+    expect(result).toEqual(["too slow", "again: too slow", "third: too slow"]);
   });
 });
 
@@ -466,7 +544,7 @@ describe("task 5: withTimeout", () => {
     expect(trace).toEqual(["cleanup at 30"]);
   });
 
-  it("returns timeoutValue instead of throwing, but lets other errors through (1 pts)", () => {
+  it("returns timeoutValue instead of throwing (undefined too), but lets other errors through, and leaves no alarm behind (1 pts)", () => {
     const { result } = run(function* () {
       const slow = yield* withTimeout(10, () => returnsAfter(50, "late"), { timeoutValue: "default" });
       let other = "";
@@ -475,6 +553,22 @@ describe("task 5: withTimeout", () => {
       } catch (e) {
         other = (e as Error).message;
       }
+      // The operation failed at 15, before its 100 ms limit: the Timeout must be cancelled (in a finally) all the same.
+      let stray = "none";
+      try {
+        yield* sleep(200);
+      } catch (e) {
+        stray = String(e);
+      }
+      expect(stray, "withTimeout must cancel its Timeout in a finally, also when op throws").toBe("none");
+      // A timeoutValue of undefined is a value given like any other.
+      let missing: string | undefined = "no value";
+      try {
+        missing = yield* withTimeout(10, () => returnsAfter(50, "late"), { timeoutValue: undefined });
+      } catch (e) {
+        missing = `threw ${String(e)}`;
+      }
+      expect(missing, "{ timeoutValue: undefined } gives a value: withTimeout must return undefined, not throw").toBeUndefined();
       return [slow, other];
     });
     expect(result).toEqual(["default", "real error"]);

@@ -2,7 +2,7 @@
 // All on the virtual clock; "concurrently" below means interleaved by the hub, in a repeatable order.
 import { describe, expect, it } from "vitest";
 import type { Green } from "@target/02-hub/suspend";
-import { getCurrent, sleep, spawn } from "@target/03-cancellation/greenthread";
+import { getCurrent, type GreenThread, sleep, spawn } from "@target/03-cancellation/greenthread";
 import { Event } from "@target/04-primitives/event";
 import { GreenPile } from "@target/04-primitives/greenpile";
 import { GreenPool } from "@target/04-primitives/greenpool";
@@ -10,6 +10,7 @@ import { LifoQueue, PriorityQueue } from "@target/04-primitives/ordered";
 import { Empty, Full, LightQueue, Queue } from "@target/04-primitives/queue";
 import { BoundedSemaphore, Semaphore } from "@target/04-primitives/semaphore";
 import { TIMED_OUT, WaitQueue } from "@target/04-primitives/waiters";
+import { withTimeout } from "@target/03-cancellation/timeout";
 import { now, returnsAfter, run } from "./support/hub";
 
 describe("task 1: WaitQueue", () => {
@@ -37,14 +38,25 @@ describe("task 1: WaitQueue", () => {
     expect(result).toEqual(["a got 1", "b got 2", "c got 3"]);
   });
 
-  it("park with a deadline returns TIMED_OUT when nobody wakes it, and leaves the line (1 pts)", () => {
+  it("park with a deadline returns TIMED_OUT when nobody wakes it, and leaves the line; woken in time, it leaves no alarm behind (1 pts)", () => {
     const { result, time } = run(function* () {
       const line = new WaitQueue();
       const r = yield* line.park(undefined, 40);
-      return [r === TIMED_OUT, line.length];
+      const timedOut = [r === TIMED_OUT, line.length, now()];
+      // Woken at 50, before its deadline at 140: leaving the line cancels the alarm, or it would go off at 140 in
+      // whatever the thread parks in next (here a sleep until 550), and wake it there with TIMED_OUT.
+      const g = spawn(function* () {
+        const v = yield* line.park(undefined, 100);
+        yield* sleep(500);
+        return [v, now()];
+      });
+      yield* sleep(10);
+      line.wakeOne("early");
+      expect(yield* g.wait(), "leave() must cancel the waiter's timer: a stale alarm cut the next sleep short").toEqual(["early", 550]);
+      return timedOut;
     });
-    expect(result).toEqual([true, 0]);
-    expect(time).toBe(40);
+    expect(result).toEqual([true, 0, 40]);
+    expect(time).toBe(550);
   });
 
   it("wakeOne skips threads already woken by their deadline or killed, and returns null when nobody is left (2 pts)", () => {
@@ -70,7 +82,7 @@ describe("task 1: WaitQueue", () => {
     expect(result).toEqual(["patient", null, ["early: timed out", "patient: value"]]);
   });
 
-  it("wakeAll wakes every thread in line and says how many (1 pts)", () => {
+  it("wakeAll wakes every thread in line and says how many, not counting threads already woken by a deadline or a kill (1 pts)", () => {
     const { result } = run(function* () {
       const line = new WaitQueue();
       let woken = 0;
@@ -83,9 +95,26 @@ describe("task 1: WaitQueue", () => {
       yield* sleep(0);
       const n = line.wakeAll();
       yield* sleep(0);
+      // Three more in line: one whose deadline passes at 10, one killed at 10, one still waiting. Main's alarm is set
+      // first, so at 10 main runs before the first two have left the line.
+      spawn(function* () {
+        yield* line.park(undefined, 10);
+      });
+      const victim = spawn(function* () {
+        yield* line.park(undefined);
+      });
+      spawn(function* () {
+        yield* line.park(undefined);
+        woken++;
+      });
+      yield* sleep(10);
+      victim.killSoon();
+      const stale = line.wakeAll();
+      expect(stale, "wakeAll must count only the threads it woke, not those already woken by their deadline or a kill").toBe(1);
+      yield* sleep(0);
       return [n, woken, line.wakeAll()];
     });
-    expect(result).toEqual([4, 4, 0]);
+    expect(result).toEqual([4, 5, 0]);
   });
 });
 
@@ -226,15 +255,29 @@ describe("task 3: Semaphore", () => {
     expect(result).toEqual(["a", "b", "c", "late"]);
   });
 
-  it("acquire with a timeout returns false when no permit comes in time, and leaves the line (1 pts)", () => {
+  it("acquire with a timeout returns false when no permit comes in time, and leaves the line; a release nobody can take keeps its permit (1 pts)", () => {
     const { result } = run(function* () {
       const sem = new Semaphore(0);
       const got = yield* sem.acquire(15);
       const at = now();
       sem.release();
-      return [got, at, sem.counter, sem.balance];
+      // The only waiters were woken already — one by its deadline, one by a kill — and are still in line when
+      // release runs: it wakes nobody, so the permit goes to the counter instead of being lost.
+      const lost = new Semaphore(0);
+      spawn(function* () {
+        yield* lost.acquire(10);
+      });
+      const killed = spawn(function* () {
+        yield* lost.acquire();
+      });
+      yield* sleep(10); // main's alarm was set first: at 10 it runs before the timed-out waiter has left the line
+      killed.killSoon();
+      lost.release();
+      expect(lost.counter, "release must count the permit when wakeOne woke nobody (the waiters in line had timed out or been killed)").toBe(1);
+      yield* sleep(0);
+      return [got, at, sem.counter, sem.balance, lost.counter, lost.balance];
     });
-    expect(result).toEqual([false, 15, 1, 1]);
+    expect(result).toEqual([false, 15, 1, 1, 1, 1]);
   });
 
   it("tryAcquire never waits; locked, counter and balance describe the state (1 pts)", () => {
@@ -257,6 +300,7 @@ describe("task 3: Semaphore", () => {
       yield* sem.acquire();
       sem.release();
       expect(() => sem.release()).toThrow(RangeError);
+      expect(() => sem.release()).toThrow(/Semaphore released too many times/);
       expect(() => new Semaphore(-1)).toThrow(RangeError);
       const plain = new Semaphore(1);
       plain.release(); // a plain Semaphore does not mind
@@ -341,6 +385,15 @@ describe("task 4: queues", () => {
       out.push(`got ${String(anything.getNowait())}`);
       anything.putNowait(undefined);
       out.push(`got ${String(yield* anything.get(5))}@${now()}`);
+      // A timeout of 0 is a deadline like any other: it passes at the hub's next pass, not "no deadline". (Guarded by
+      // an outer 100 ms limit, so that a get that never times out fails here instead of waiting forever.)
+      let zero = "";
+      try {
+        yield* withTimeout(100, () => q.get(0));
+      } catch (e) {
+        zero = `${(e as Error).name}@${now()}`;
+      }
+      expect(zero, "get(0) on an empty queue must throw Empty at once: 0 ms is a deadline (ms !== undefined), not none").toBe("Empty@50");
       return out;
     });
     expect(result).toEqual(["Empty", "Full", "Full@20", "got 1", "Empty@50", "got undefined", "got undefined@50"]);
@@ -363,8 +416,47 @@ describe("task 4: queues", () => {
     expect(result).toEqual(["got hello@50", "put returned@50"]);
   });
 
-  it("join waits until every item put has been marked done; one taskDone too many throws (1 pts)", () => {
+  it("join waits until every item put has been marked done, however it got in; one taskDone too many throws (1 pts)", () => {
     const { result } = run(function* () {
+      // Every accepted item is an unfinished task: one handed straight to a waiting getter (#offer), one taken
+      // straight from a waiting putter (#poll, on a rendezvous queue), and one moved in from the putters' line when a
+      // get made room (#admitPutters).
+      const toGetter = new Queue<string>();
+      spawn(function* () {
+        yield* toGetter.get();
+      });
+      const fromPutter = new Queue<string>(0);
+      spawn(function* () {
+        yield* fromPutter.put("from a putter");
+      });
+      const admitted = new Queue<string>(1);
+      admitted.putNowait("first");
+      spawn(function* () {
+        yield* admitted.put("admitted");
+      });
+      yield* sleep(0);
+      yield* toGetter.put("to a getter");
+      yield* fromPutter.get();
+      yield* admitted.get();
+      expect(toGetter.unfinishedTasks, "an item handed to a waiting getter is a task: #offer must call accepted()").toBe(1);
+      expect(fromPutter.unfinishedTasks, "an item taken from a waiting putter is a task: #poll must call accepted()").toBe(1);
+      expect(admitted.unfinishedTasks, "an item admitted from the putters' line is a task: #admitPutters must call accepted()").toBe(2);
+      const joined: string[] = [];
+      for (const [name, queue] of [["toGetter", toGetter], ["fromPutter", fromPutter], ["admitted", admitted]] as const) {
+        spawn(function* () {
+          yield* queue.join();
+          joined.push(name);
+        });
+      }
+      yield* sleep(0);
+      toGetter.taskDone();
+      fromPutter.taskDone();
+      admitted.taskDone();
+      yield* sleep(0);
+      expect(joined, "join must wait for the admitted item's task too").toEqual(["toGetter", "fromPutter"]);
+      admitted.taskDone();
+      yield* sleep(0);
+      expect(joined).toEqual(["toGetter", "fromPutter", "admitted"]);
       const q = new Queue<number>();
       for (let i = 1; i <= 3; i++) yield* q.put(i);
       spawn(function* worker() {
@@ -518,11 +610,22 @@ describe("task 5: GreenPool", () => {
     expect(reports).toEqual(["crash-1: job failed"]);
   });
 
-  it("a pool thread that spawns into its own full pool runs the job itself instead of waiting forever (1 pts)", () => {
+  it("a pool thread that spawns into its own full pool runs the job itself instead of waiting forever, a failing job too (1 pts)", () => {
     const { result } = run(function* () {
       const pool = new GreenPool(1);
       const outer = yield* pool.spawn(function* () {
         const inner = yield* pool.spawn(returnsAfter, 5, "inner result");
+        // A job run this way that throws finishes its thread with the error: spawn returns that thread, it does not throw.
+        let failing: GreenThread<never> | string;
+        try {
+          failing = yield* pool.spawn(function* (): Green<never> {
+            throw new Error("inner failed");
+          });
+        } catch (e) {
+          failing = `spawn threw ${(e as Error).message}`;
+        }
+        expect(typeof failing === "string" ? failing : [failing.dead, (failing.error as Error).message],
+          "a self-run job that throws must finish its thread with the error, and spawn must return that thread").toEqual([true, "inner failed"]);
         return [inner.dead, yield* inner.wait(), getCurrent().name];
       });
       return yield* outer.wait();
@@ -544,7 +647,7 @@ describe("task 6: GreenPile and imap", () => {
     expect(result).toEqual([["slow", "fast", "mid"], 30, true]);
   });
 
-  it("a pile rethrows a job's error when that job's turn comes (1 pts)", () => {
+  it("a pile rethrows a job's error when that job's turn comes, and says done after it and after a spawn that failed (1 pts)", () => {
     const { result } = run(function* () {
       const pool = new GreenPool(4);
       const pile = new GreenPile<number>(pool);
@@ -554,12 +657,28 @@ describe("task 6: GreenPile and imap", () => {
         throw new Error("job 2 failed");
       });
       const first = yield* pile.next();
+      let error = "no error";
       try {
         yield* pile.next();
-        return "no error";
       } catch (e) {
-        return [first.value, (e as Error).message];
+        error = (e as Error).message;
       }
+      // Both results are taken, the failed one too: next() uncounts in a `finally`. (Each check has a 100 ms limit, so
+      // that a next() that waits for a result that never comes fails here instead of waiting forever.)
+      const after = yield* withTimeout(100, () => pile.next(), { timeoutValue: "waited forever" });
+      expect(after, "next() after a failed job must say done: it must uncount the failed result in a finally").toEqual({ done: true, value: undefined });
+      // A spawn that fails (here its spawner is killed while it waits for a slot) uncounts the job it counted.
+      const busy = new GreenPool(1);
+      yield* busy.spawn(returnsAfter, 50, 0);
+      const small = new GreenPile<number>(busy);
+      const spawner = spawn(function* () {
+        yield* small.spawn(returnsAfter, 1, 3);
+      });
+      yield* sleep(0);
+      yield* spawner.kill();
+      const none = yield* withTimeout(100, () => small.next(), { timeoutValue: "waited forever" });
+      expect(none, "next() after a failed spawn must say done: spawn must uncount on an error").toEqual({ done: true, value: undefined });
+      return [first.value, error];
     });
     expect(result).toEqual([1, "job 2 failed"]);
   });
@@ -583,7 +702,7 @@ describe("task 6: GreenPile and imap", () => {
 
   });
 
-  it("imap over many items with a small pool yields them all, one at a time with next() (1 pts)", () => {
+  it("imap over many items with a small pool yields them all, one at a time with next(), and ends when its input fails (1 pts)", () => {
     const { result } = run(function* () {
       const pool = new GreenPool(3);
       function* square(n: number): Green<number> {
@@ -608,6 +727,14 @@ describe("task 6: GreenPile and imap", () => {
       } catch (e) {
         error = (e as Error).message;
       }
+      // Argument lists that throw part-way: the feeder still marks the end (in a `finally`), so all() returns the
+      // results it has. (Limited to 100 ms, so that an all() that waits forever fails here instead.)
+      function* brokenArgs(): Generator<[number]> {
+        yield [7];
+        throw new Error("argLists broke");
+      }
+      const cut = yield* withTimeout(100, () => pool.starmap(square, brokenArgs()).all(), { timeoutValue: "waited forever" });
+      expect(cut, "starmap's feeder must call doneSpawning() in a finally, also when argLists throws").toEqual([49]);
       return [count, sum, (yield* it.next()).done, first, error];
     });
     expect(result).toEqual([50, 40425, true, 1, "item 2 failed"]);
