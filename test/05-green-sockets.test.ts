@@ -23,7 +23,7 @@ import { exponential, uniform } from "@target/05-green-sockets/random";
 import { serve, StopServe } from "@target/05-green-sockets/serve";
 import { SimNetwork } from "@target/05-green-sockets/sim-network";
 import type { Listener, Socket } from "@target/05-green-sockets/socket";
-import { pair, pattern, readAll, real, refusal, replayWith, SEED, simulate } from "./support/net";
+import { pair, pattern, readAll, real, refusal, replayWith, SEED, simulate, untilEnded } from "./support/net";
 
 const replay = replayWith("test/05-green-sockets.test.ts");
 
@@ -388,8 +388,8 @@ describe("task 4: echo", () => {
         spawn(echoClient, net, `client${i}`, [`line 1 from client ${i}`, `line 2 from client ${i}`, "x".repeat(i)]),
       );
       const results: string[][] = [];
+      yield* untilEnded(clients, "echo clients (is the echo server written? does it answer each line?)");
       for (const c of clients) {
-        while (!c.dead) yield* sleep(10);
         if (c.failed) throw c.error;
         results.push(c.result!);
       }
@@ -413,7 +413,7 @@ describe("task 4: echo", () => {
           const l = yield* net.host("server").listen({ host: "server", port: 7 });
           spawn(echoServer, l);
           const clients = Array.from({ length: 10 }, (_, i) => spawn(echoClient, net, `c${i}`, [`a${i}`, `b${i}`.repeat(20)]));
-          for (const c of clients) while (!c.dead) yield* sleep(50);
+          yield* untilEnded(clients, "echo clients on a lossy network", 60_000, 50);
           return clients.map((c) => (c.failed ? String(c.error) : c.result!.join(",")));
         });
       const a = run();
@@ -588,7 +588,7 @@ describe("task 6: serve", () => {
         running--;
       }, { concurrency: 3 });
       const clients = Array.from({ length: 9 }, (_, i) => spawn(echoClient, net, `c${i}`, [`hi ${i}`]));
-      for (const c of clients) while (!c.dead) yield* sleep(10);
+      yield* untilEnded(clients, "clients of serve (is serve written? does it run each handler?)");
       l.close();
       return { peak, replies: clients.map((c) => c.result?.[0]), time: getHub().now() };
     });

@@ -12,7 +12,7 @@ import { serve, StopServe } from "@target/05-green-sockets/serve";
 import { SimNetwork, type SimOptions } from "@target/05-green-sockets/sim-network";
 import type { Address, Socket } from "@target/05-green-sockets/socket";
 import { BaseSocket, EMPTY } from "@target/05-green-sockets/stream";
-import { pair } from "../support/net";
+import { pair, untilEnded } from "../support/net";
 
 /** Runs `main` on the virtual clock with a fresh simulated network; an error the hub reports fails the test. */
 function simulate<T>(options: SimOptions, main: (net: SimNetwork) => Green<T>): { result: T; time: number; reported: unknown[] } {
@@ -111,7 +111,7 @@ describe("task 2: SimSocket.recv", () => {
       } catch (e) {
         second = (e as Error).message;
       }
-      while (!first.dead) yield* sleep(10);
+      yield* untilEnded([first], "first reader (does recv answer it once data comes?)", 10_000);
       return [second, first.failed ? String(first.error) : first.result];
     });
     expect(result).toEqual(["two green threads recv on one socket at once", "for the first reader"]);
@@ -147,7 +147,7 @@ describe("task 2: SimSocket.recv", () => {
       });
       yield* sleep(50);
       s.close();
-      while (!waiter.dead) yield* sleep(1);
+      yield* untilEnded([waiter], "reader waiting when the socket was closed (does close() wake it?)", 10_000, 1);
       let later = "";
       try {
         yield* s.recv();

@@ -89,6 +89,21 @@ export function real<T>(main: () => Green<T>, limit = 3000): Promise<T> {
   );
 }
 
+/**
+ * Sleeps until every one of `threads` has ended, looking every `step` ms. A loop of sleeps never ends on the virtual
+ * clock, where time costs nothing, and no test timeout can stop it: after `ms` (virtual) ms this fails instead, naming
+ * `what` it waited for.
+ */
+export function* untilEnded(threads: readonly { readonly dead: boolean }[], what: string, ms = 60_000, step = 10): Green<void> {
+  const deadline = getHub().now() + ms;
+  while (threads.some((t) => !t.dead)) {
+    if (getHub().now() >= deadline) {
+      throw new Error(`${threads.filter((t) => !t.dead).length} of ${threads.length} ${what} had not ended after ${ms} ms of virtual time`);
+    }
+    yield* sleep(step);
+  }
+}
+
 /** A server on host "server" port 7 that runs `handler` for one connection; the client socket from host "client". */
 export function* pair(net: SimNetwork, handler: (s: Socket) => Green<void>): Green<Socket> {
   const listener = yield* net.host("server").listen({ host: "server", port: 7 });

@@ -273,7 +273,8 @@ function whyStopped(at: Attempt | undefined): string {
   if (at?.stuckAt) {
     return `stuck: this test was still running ${secondsOf(at.stuckAt.ms)} after it started, past its own time limit and ` +
       `its hooks' (${secondsOf(at.stuckAt.limitMs)} in all). A test that waits too long is failed at its limit, so this one ` +
-      "never gave the event loop back: an endless synchronous loop (a while or for that never ends)?";
+      "never gave the event loop back: an endless loop, a synchronous one or one of sleeps on the virtual clock (where time " +
+      "passes at once), or a wait for something no other thread will ever do?";
   }
   return `timed out: this test was still running when its run was stopped at ${at?.seconds ?? "the lab's"} s, the lab's time ` +
     "limit. An endless loop, or a wait nothing wakes?";
