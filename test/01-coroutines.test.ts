@@ -17,8 +17,14 @@ describe("task 1: countdown", () => {
     expect(drain(countdown(3))).toEqual({ yields: [3, 2, 1], result: "liftoff" });
   });
   it("does no work until the first next() (1 pts)", () => {
-    const g = countdown(2); // a generator body runs only when pulled
-    expect(g.next()).toEqual({ value: 2, done: false });
+    // An n that records when it is read (a number in every other way): a generator body runs only when pulled,
+    // so countdown(n) must not even look at n before the first next().
+    const reads: string[] = [];
+    const n = { valueOf: () => (reads.push("n read"), 2) } as unknown as number;
+    const g = countdown(n);
+    expect(reads, "n was read before the first next(): is countdown a generator function (function*)?").toEqual([]);
+    const first = g.next();
+    expect([Number(first.value), first.done]).toEqual([2, false]);
   });
   it("countdown(0) yields nothing and returns at once (1 pts)", () => {
     expect(drain(countdown(0))).toEqual({ yields: [], result: "liftoff" });
@@ -50,8 +56,18 @@ describe("task 3: sequence", () => {
     for (let i = 1; i <= n; i++) yield `${label}${i}`;
     return n * 10;
   }
-  it("passes every part's yields through, in order (2 pts)", () => {
+  it("passes every part's yields through, in order, taking each part only when the one before has finished (2 pts)", () => {
     expect(drain(sequence([part("a", 2), part("b", 1)])).yields).toEqual(["a1", "a2", "b1"]);
+    // parts is a generator that logs when it hands out each part: sequence must not read them all up front.
+    const log: string[] = [];
+    function* parts(): Generator<Generator<string, number, unknown>> {
+      log.push("part a taken");
+      yield part("a", 2);
+      log.push("part b taken");
+      yield part("b", 1);
+    }
+    for (const value of sequence(parts())) log.push(value);
+    expect(log).toEqual(["part a taken", "a1", "a2", "part b taken", "b1"]);
   });
   it("returns the sum of the parts' return values (1 pts)", () => {
     expect(drain(sequence([part("a", 2), part("b", 3), part("c", 0)])).result).toBe(50);
@@ -89,17 +105,26 @@ describe("task 4: Scheduler.run", () => {
     expect(s.trace).toEqual(["A", "B", "C", "A", "C", "A"]);
     expect(Object.fromEntries(s.results)).toEqual({ A: "a", B: "b", C: "c" });
   });
-  it("a task that throws is dropped with its error kept, and the others go on (2 pts)", () => {
+  it("a task that throws is dropped with exactly what it threw kept (and no result), and the others go on (2 pts)", () => {
     function* faulty(): Task {
       yield;
       throw new Error("boom");
     }
+    function* throwsAString(): Task {
+      throw "a plain string"; // anything can be thrown: keep it as it is, not wrapped in an Error
+    }
     const s = new Scheduler();
     s.spawn("bad", faulty());
     s.spawn("good", worker(3, "ok"));
+    s.spawn("odd", throwsAString());
     s.run();
     expect((s.errors.get("bad") as Error).message).toBe("boom");
+    expect(s.errors.get("odd")).toBe("a plain string");
     expect(s.results.get("good")).toBe("ok");
+    expect({ "results has bad": s.results.has("bad"), "results has odd": s.results.has("odd") }).toEqual({
+      "results has bad": false,
+      "results has odd": false,
+    });
     expect(s.trace.filter((n) => n === "bad")).toHaveLength(2);
   });
   it("a task may spawn another while the scheduler runs (1 pts)", () => {

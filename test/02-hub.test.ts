@@ -2,11 +2,13 @@
 // points, and the real clock. Everything but the last group runs on the virtual clock: instant, repeatable.
 import { describe, expect, it, vi } from "vitest";
 import { getCurrent, runReal, runVirtual, sleep, spawn, spawnAfter, spawnN } from "@target/02-hub/green";
-import type { Greenlet } from "@target/02-hub/greenlet";
+import { Greenlet } from "@target/02-hub/greenlet";
 import { Timer, TimerHeap } from "@target/02-hub/heap";
-import { DeadlockError, getHub } from "@target/02-hub/hub";
+import { DeadlockError, getHub, Hub } from "@target/02-hub/hub";
+import { RealBackend } from "@target/02-hub/real";
 import { RingQueue } from "@target/02-hub/ring";
 import { PARK, SWITCH, type Green } from "@target/02-hub/suspend";
+import { VirtualBackend } from "@target/02-hub/virtual";
 
 /** A small deterministic random generator, so a failing test fails the same way every time. */
 function lcg(seed: number): () => number {
@@ -194,17 +196,26 @@ describe("task 3: the hub's loop", () => {
     expect(result).toEqual(["hello"]);
   });
 
-  it("getCurrent returns the running thread; getHub refuses outside a hub (1 pts)", () => {
+  it("getCurrent returns the running thread, and no thread is current in an onExit listener; getHub refuses outside a hub (1 pts)", () => {
+    const inListeners: unknown[] = [];
     const { result } = runVirtual(function* () {
       const me = getCurrent();
       let seen: Greenlet | undefined;
       const child = spawn(function* () {
         seen = getCurrent();
       });
+      // A listener runs on the hub where its thread ended, in no thread: #step sets current back to null first,
+      // after a thread that returned and after one that threw.
+      child.onExit(() => inListeners.push(getHub().current?.name ?? null));
+      const bad = spawn(function* bad(): Green<void> {
+        throw new Error("boom");
+      });
+      bad.onExit(() => inListeners.push(getHub().current?.name ?? null));
       yield* sleep(0);
       return [me.name, seen === child];
     });
     expect(result).toEqual(["main", true]);
+    expect(inListeners, "hub.current in the listeners of a thread that returned and of one that threw").toEqual([null, null]);
     expect(() => getHub()).toThrow(/runVirtual/);
   });
 
@@ -236,7 +247,7 @@ describe("task 3: the hub's loop", () => {
 });
 
 describe("task 4: time", () => {
-  it("wakes sleepers in deadline order and moves the virtual clock to each deadline (1 pts)", () => {
+  it("wakes sleepers in deadline order and moves the virtual clock to each deadline; one resumed early is not woken again by its alarm (1 pts)", () => {
     const trace: string[] = [];
     const { time } = runVirtual(function* () {
       const hub = getHub();
@@ -247,9 +258,18 @@ describe("task 4: time", () => {
       spawn(sleeper, "slow", 300);
       spawn(sleeper, "fast", 100);
       spawn(sleeper, "mid", 250);
-      yield* sleep(1000);
+      const early = spawn(function* (): Green<void> {
+        yield* sleep(200);
+        trace.push(`early@${hub.now()}`);
+        // It goes on to wait for something else: an alarm its sleep left behind would resume it at 200.
+        yield PARK;
+        trace.push(`early woken again@${hub.now()}`);
+      });
+      yield* sleep(50);
+      expect(hub.resume(early)).toBe(true); // a wake-up before its alarm: the sleep ends here
+      yield* sleep(950);
     });
-    expect(trace).toEqual(["fast@100", "mid@250", "slow@300"]);
+    expect(trace).toEqual(["early@50", "fast@100", "mid@250", "slow@300"]);
     expect(time).toBe(1000);
   });
 
@@ -267,9 +287,18 @@ describe("task 4: time", () => {
     expect(trace).toEqual([0, 1, 2, 3, 4]);
   });
 
-  it("spawnAfter starts a thread after its delay, and the program runs no longer than its last event (1 pts)", () => {
+  it("spawnAfter starts a thread after its delay unless it is no longer new by then, and the program runs no longer than its last event (1 pts)", () => {
+    const reports: string[] = [];
+    let calledOffRan = false;
+    let calledOff: Greenlet | undefined;
     const { result, time } = runVirtual(function* () {
       const hub = getHub();
+      // Ended before its delay (what chapter 03's kill does): its timer must neither start it nor try to.
+      calledOff = spawnAfter(100, function* () {
+        calledOffRan = true;
+      });
+      calledOff.onExit(noop);
+      calledOff.finish(undefined, new Error("called off"));
       let startedAt = -1;
       const g = spawnAfter(
         500,
@@ -283,24 +312,37 @@ describe("task 4: time", () => {
       expect(g.started).toBe(false);
       yield* sleep(2);
       return [startedAt, g.result];
-    });
+    }, { report: (g, e) => reports.push(`${g?.name ?? "a timer callback"}: ${e instanceof Error ? e.message : String(e)}`) });
     expect(result).toEqual([500, 42]);
     expect(time).toBe(501);
+    // A timer that called start on it anyway makes start throw, and the hub reports that error.
+    expect({ ran: calledOffRan, started: calledOff!.started, reports }).toEqual({ ran: false, started: false, reports: [] });
   });
 
-  it("runs a scheduled callback at its time unless it is cancelled first (1 pts)", () => {
+  it("runs a scheduled callback at its time, in no thread, unless it is cancelled first; one that throws is reported and the loop goes on (1 pts)", () => {
     const fired: string[] = [];
-    runVirtual(function* () {
-      const hub = getHub();
-      hub.schedule(10, () => fired.push(`a@${hub.now()}`));
-      const b = hub.schedule(20, () => fired.push("b"));
-      hub.schedule(30, () => fired.push(`c@${hub.now()}`));
-      hub.schedule(40, (who: string) => fired.push(`${who}@${hub.now()}`), "d"); // the callback gets its argument
-      yield* sleep(15);
-      expect(b.cancel()).toBe(true);
-      yield* sleep(100);
-    });
-    expect(fired).toEqual(["a@10", "c@30", "d@40"]);
+    const reports: string[] = [];
+    const run = (): unknown =>
+      runVirtual(
+        function* () {
+          const hub = getHub();
+          // In no thread: hub.current is null (getCurrent() throws), though main was the last to run (it parked).
+          hub.schedule(10, () => fired.push(`a@${hub.now()} in ${hub.current === null ? "no thread" : hub.current.name}`));
+          const b = hub.schedule(20, () => fired.push("b"));
+          hub.schedule(25, () => {
+            throw new Error("callback broke");
+          });
+          hub.schedule(30, () => fired.push(`c@${hub.now()}`));
+          hub.schedule(40, (who: string) => fired.push(`${who}@${hub.now()}`), "d"); // the callback gets its argument
+          yield* sleep(15);
+          expect(b.cancel()).toBe(true);
+          yield* sleep(100);
+        },
+        { report: (g, e) => reports.push(`${g === null ? "null" : g.name}: ${e instanceof Error ? e.message : String(e)}`) },
+      );
+    expect(run).not.toThrow(); // a callback's error goes to report(null, error), not out of the loop
+    expect(fired).toEqual(["a@10 in no thread", "c@30", "d@40"]);
+    expect(reports).toEqual(["null: callback broke"]);
   });
 
   it("ends with a DeadlockError when main waits and nothing can wake it (1 pts)", () => {
@@ -309,6 +351,13 @@ describe("task 4: time", () => {
         yield PARK; // nobody will resume main
       }),
     ).toThrow(DeadlockError);
+    // Main dies of it (main.finish): the loop ends because main is dead, and nothing is thrown out of hub.run.
+    const hub = new Hub(new VirtualBackend());
+    const main = new Greenlet(hub, (function* (): Green<void> {
+      yield PARK;
+    })(), "main");
+    expect(() => hub.run(main)).not.toThrow();
+    expect([main.dead, main.error instanceof DeadlockError]).toEqual([true, true]);
   });
 
   it("sleeps an hour of virtual time instantly, from the start time given (1 pts)", () => {
@@ -353,21 +402,33 @@ describe("task 5: errors at yield points", () => {
     expect(time).toBe(230);
   });
 
-  it("an error thrown into a thread that never started means its body never runs (1 pts)", () => {
+  it("an error thrown into a thread that never started means its body never runs, and it dies at its turn (1 pts)", () => {
     let ran = false;
+    let diedAt = -1;
     runVirtual(function* () {
+      const hub = getHub();
       const g = spawn(function* () {
         ran = true;
       });
       g.onExit(noop);
-      getHub().throwInto(g, new Error("never mind"));
+      hub.throwInto(g, new Error("never mind"));
       yield* sleep(0);
       expect(g.failed).toBe(true);
+      // A new thread that waits for its spawnAfter delay is in no queue: throwInto must not enqueue it (only a
+      // parked one), so it stays "new" until its timer starts it at 50, and the error ends it then.
+      const later = spawnAfter(50, function* () {
+        ran = true;
+      });
+      later.onExit(() => (diedAt = hub.now()));
+      expect(hub.throwInto(later, new Error("never mind"))).toBe(true);
+      expect(later.state).toBe("new");
+      yield* sleep(100);
     });
     expect(ran).toBe(false);
+    expect(diedAt).toBe(50);
   });
 
-  it("a woken thread gets its value first and the error at its next yield; one error at a time (1 pts)", () => {
+  it("a woken thread gets its value first and the error at its next yield (a PARK too), in its own turn; one error at a time (1 pts)", () => {
     const { result } = runVirtual(function* () {
       const hub = getHub();
       const got: unknown[] = [];
@@ -386,15 +447,26 @@ describe("task 5: errors at yield points", () => {
         got.push(hub.retract(getCurrent(), e));
         yield* sleep(0);
         got.push("still alive");
+        // An error on the way when the thread yields PARK is delivered there too: it must not park.
+        hub.throwInto(getCurrent(), new Error("at the park"));
+        try {
+          yield PARK;
+          got.push("woken from the park");
+        } catch (e) {
+          got.push((e as Error).message);
+        }
       });
       yield* sleep(0);
       hub.resume(g, "the item");
+      // g is runnable (in the queue once): throwInto must not queue it a second time.
       expect(hub.throwInto(g, new Error("late error"))).toBe(true);
       expect(hub.throwInto(g, new Error("second"))).toBe(false);
-      while (!g.dead) yield* sleep(0);
-      return got;
+      yield* sleep(0);
+      got.push("main's turn"); // g had one turn, not two, before main's
+      for (let turns = 0; turns < 20 && !g.dead; turns++) yield* sleep(0); // bounded: a parked g never ends
+      return [...got, g.dead ? "g ended" : `g is ${g.state}`];
     });
-    expect(result).toEqual(["the item", "ran on", "late error", true, "still alive"]);
+    expect(result).toEqual(["the item", "ran on", "main's turn", "late error", true, "still alive", "at the park", "g ended"]);
   });
 
   it("a final error replaces the one on its way, and a later ordinary error does not replace it (1 pts)", () => {
@@ -419,7 +491,7 @@ describe("task 5: errors at yield points", () => {
     expect(result).toEqual([true, true, false, "final"]);
   });
 
-  it("yield hub.switchTo(g, error) runs a parked g at once with the error; the caller runs after the others (1 pts)", () => {
+  it("yield hub.switchTo(g, error) runs a parked g at once with the error; the caller, queued first, runs after the others; an error on the caller's way does not lose the switch (1 pts)", () => {
     const trace: string[] = [];
     runVirtual(function* () {
       const hub = getHub();
@@ -428,6 +500,10 @@ describe("task 5: errors at yield points", () => {
           yield* sleep(1_000);
         } finally {
           trace.push("victim's finally");
+          yield* sleep(0); // queued behind the caller: #switch queued the caller before it ran the victim
+          trace.push("victim's second step");
+          yield* sleep(0); // and queued once: one turn a pass, like every thread
+          trace.push("victim's last step");
         }
       });
       victim.onExit(noop);
@@ -439,9 +515,42 @@ describe("task 5: errors at yield points", () => {
       const trap = hub.switchTo(victim, new Error("stop"));
       expect(trap).toBe(SWITCH);
       yield trap;
-      trace.push(`back, victim dead: ${victim.dead}`);
+      trace.push("back");
+      yield* sleep(0);
+      trace.push("main again");
+      yield* sleep(0);
+      trace.push(`victim dead: ${victim.dead}`);
+      // The caller has an error of its own on the way when it switches: the victim still gets its error at once,
+      // and the caller gets its own at that yield.
+      const second = spawn(function* (): Green<void> {
+        try {
+          yield* sleep(1_000);
+        } finally {
+          trace.push("second victim's finally");
+        }
+      });
+      second.onExit(noop);
+      yield* sleep(0);
+      hub.throwInto(getCurrent(), new Error("mine"));
+      try {
+        yield hub.switchTo(second, new Error("stop"));
+        trace.push("no error");
+      } catch (e) {
+        trace.push(`caught ${(e as Error).message}, second victim dead: ${second.dead}`);
+      }
     });
-    expect(trace).toEqual(["switching", "victim's finally", "bystander", "back, victim dead: true"]);
+    expect(trace).toEqual([
+      "switching",
+      "victim's finally",
+      "bystander",
+      "back",
+      "victim's second step",
+      "main again",
+      "victim's last step",
+      "victim dead: true",
+      "second victim's finally",
+      "caught mine, second victim dead: true",
+    ]);
   });
 });
 
@@ -471,22 +580,55 @@ describe("task 6: the real clock", () => {
     ).rejects.toThrow("real failure");
   });
 
-  it("gives Node's event loop a turn while threads are busy, and wakes when a Node callback resumes a thread (1 pts)", async () => {
+  it("gives Node's event loop a turn while threads are busy, and wakes when a Node callback resumes or starts a thread; wake calls back once, and idle(Infinity) sets no timer (1 pts)", async () => {
     const trace: string[] = [];
-    await runReal(
-      function* () {
-        const hub = getHub();
-        let immediateRan = false;
-        setImmediate(() => (immediateRan = true));
-        // Busy: always runnable, never sleeping. The hub must still let Node run the immediate.
-        while (!immediateRan) yield* sleep(0);
-        trace.push("immediate ran");
-        const me = getCurrent();
-        setTimeout(() => hub.resume(me, "from node"), 5);
-        trace.push(String(yield PARK));
-      },
-      { slice: 1 },
-    );
-    expect(trace).toEqual(["immediate ran", "from node"]);
+    let guard: ReturnType<typeof setTimeout> | undefined;
+    const outcome = await Promise.race([
+      runReal(
+        function* () {
+          const hub = getHub();
+          let immediateRan = false;
+          setImmediate(() => (immediateRan = true));
+          // Busy: always runnable, never sleeping. The hub must still let Node run the immediate.
+          while (!immediateRan) yield* sleep(0);
+          trace.push("immediate ran");
+          const me = getCurrent();
+          setTimeout(() => hub.resume(me, "from node"), 5);
+          trace.push(String(yield PARK));
+          // The hub sleeps with no deadline again; a Node callback starts a thread (start must call wake()).
+          setTimeout(() => {
+            const helper = new Greenlet(hub, (function* (): Green<void> {
+              hub.resume(me, "from a thread started by node");
+            })(), "helper");
+            hub.start(helper);
+          }, 5);
+          trace.push(String(yield PARK));
+          return "main ended";
+        },
+        { slice: 1 },
+      ),
+      new Promise<string>((resolve) => {
+        guard = setTimeout(() => resolve("the hub never woke up for main (do resume and start call backend.wake()?)"), 1_000);
+      }),
+    ]);
+    clearTimeout(guard);
+    expect({ outcome, trace }).toEqual({ outcome: "main ended", trace: ["immediate ran", "from node", "from a thread started by node"] });
+
+    // RealBackend on its own: with no deadline it sets no timer (a setTimeout of Infinity fires after 1 ms), and
+    // wake() calls back once however often it is called.
+    const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+    const backend = new RealBackend();
+    let calls = 0;
+    expect(backend.idle(Infinity, () => calls++)).toBe("asleep");
+    await pause(20);
+    const withNoDeadline = calls;
+    backend.wake();
+    backend.wake();
+    backend.wake();
+    await pause(20);
+    expect({ "calls with no deadline and no wake": withNoDeadline, "calls after three wake()s": calls }).toEqual({
+      "calls with no deadline and no wake": 0,
+      "calls after three wake()s": 1,
+    });
   });
 });

@@ -48,15 +48,19 @@ describe("task 3: sequence", () => {
       yield label;
       return 1;
     }
+    // Log when each part is taken from parts, not only when its body starts: reading every part up front
+    // ([...parts]) makes both generators before a's body runs, and only the log of taking them shows it.
     function* parts(): Generator<Generator<string, number, unknown>> {
+      started.push("take a");
       yield part("a");
+      started.push("take b");
       yield part("b");
     }
     const g = sequence(parts());
     g.next();
-    expect(started).toEqual(["a"]);
+    expect(started).toEqual(["take a", "a"]);
     g.next();
-    expect(started).toEqual(["a", "b"]);
+    expect(started).toEqual(["take a", "a", "take b", "b"]);
   });
 });
 
