@@ -23,7 +23,7 @@ import { Proxy, type ProxyOptions } from "@target/08-tcp-proxy/proxy";
 import { RoundRobin } from "@target/08-tcp-proxy/round-robin";
 import { spliceRelay } from "@target/08-tcp-proxy/splice";
 import { statsFor } from "@target/08-tcp-proxy/stats";
-import { pattern, readAll, replayWith, request, SEED, server, simulate } from "./support/net";
+import { pattern, readAll, replayWith, request, SEED, server, simulate, socketPair } from "./support/net";
 import { needsLab } from "./support/prerequisites";
 
 const replay = replayWith("test/08-tcp-proxy.test.ts");
@@ -156,18 +156,6 @@ function* relayOnce(net: SimNetwork, backendHandler: (s: Socket) => Green<void>)
     }
   });
   return counted;
-}
-
-/** A connected pair of sockets on the simulated network: [the one on host a, the one on host b]. */
-function* socketPair(net: SimNetwork, a: string, b: string, port: number): Green<[Socket, Socket]> {
-  const l = yield* net.host(b).listen({ host: b, port });
-  const accepting = spawn(function* () {
-    return yield* l.accept();
-  });
-  const near = yield* net.host(a).connect({ host: b, port });
-  const far = yield* accepting.wait();
-  l.close();
-  return [near, far];
 }
 
 describe("task 2: the green pipe", () => {

@@ -16,25 +16,13 @@ import { pump } from "@target/08-tcp-proxy/pipe";
 import { Proxy } from "@target/08-tcp-proxy/proxy";
 import { RoundRobin } from "@target/08-tcp-proxy/round-robin";
 import { statsFor } from "@target/08-tcp-proxy/stats";
-import { readAll, simulate as simulateNet } from "../support/net";
+import { readAll, simulate as simulateNet, socketPair } from "../support/net";
 
 /** Runs `main` on the virtual clock with a fresh simulated network; an error the hub reports fails the test. */
 const simulate = <T>(options: SimOptions, main: (net: SimNetwork) => Green<T>): T => simulateNet(options, main).result;
 
 const backend = (name: string, port = 8080): Backend => ({ name, address: { host: name, port } });
 const LB: Address = { host: "lb", port: 80 };
-
-/** A connected pair of sockets on the simulated network: [the one on host a, the one on host b]. */
-function* socketPair(net: SimNetwork, a: string, b: string, port: number): Green<[Socket, Socket]> {
-  const l = yield* net.host(b).listen({ host: b, port });
-  const accepting = spawn(function* () {
-    return yield* l.accept();
-  });
-  const near = yield* net.host(a).connect({ host: b, port });
-  const far = yield* accepting.wait();
-  l.close();
-  return [near, far];
-}
 
 /** A backend server that answers every connection with "<name> got N bytes" after reading it all. */
 function* answering(net: SimNetwork, b: Backend): Green<void> {

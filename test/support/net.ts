@@ -104,6 +104,18 @@ export function* untilEnded(threads: readonly { readonly dead: boolean }[], what
   }
 }
 
+/** A connected pair of sockets on the simulated network: [the one on host a, the one on host b]. */
+export function* socketPair(net: SimNetwork, a: string, b: string, port: number): Green<[Socket, Socket]> {
+  const l = yield* net.host(b).listen({ host: b, port });
+  const accepting = spawn(function* () {
+    return yield* l.accept();
+  });
+  const near = yield* net.host(a).connect({ host: b, port });
+  const far = yield* accepting.wait();
+  l.close();
+  return [near, far];
+}
+
 /** A server on host "server" port 7 that runs `handler` for one connection; the client socket from host "client". */
 export function* pair(net: SimNetwork, handler: (s: Socket) => Green<void>): Green<Socket> {
   const listener = yield* net.host("server").listen({ host: "server", port: 7 });
