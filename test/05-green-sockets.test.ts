@@ -4,6 +4,8 @@
 //
 // A randomized test prints its seed when it fails. Replay it with, for example:
 //   SEED=1234 HUB_TARGET=labs npx vitest run test/05-green-sockets.test.ts   (on the reference: without HUB_TARGET)
+import { EventEmitter } from "node:events";
+import type { Socket as NetSocket } from "node:net";
 import { beforeEach, describe, expect, it } from "vitest";
 import { runReal, runVirtual, sleep, spawn } from "@target/02-hub/green";
 import { getHub } from "@target/02-hub/hub";
@@ -15,9 +17,11 @@ import {
   ConnectionResetError,
   EndOfStreamError,
   SocketClosedError,
+  SocketError,
   TimedOutError,
 } from "@target/05-green-sockets/errors";
 import { realNetwork } from "@target/05-green-sockets/node-network";
+import { NodeSocket } from "@target/05-green-sockets/node-socket";
 import { park } from "@target/05-green-sockets/park";
 import { exponential, uniform } from "@target/05-green-sockets/random";
 import { serve, StopServe } from "@target/05-green-sockets/serve";
@@ -39,7 +43,7 @@ describe("task 1: park", () => {
     expect(result).toEqual(["ready", 5]);
   });
 
-  it("throws TimedOutError when nobody resumes it in time (1 pts)", () => {
+  it("throws TimedOutError when nobody resumes it in time; a timeout of 0 is a deadline too, not \"no deadline\" (1 pts)", () => {
     const { result } = simulate({}, function* () {
       try {
         yield* park(30, "the answer");
@@ -49,6 +53,20 @@ describe("task 1: park", () => {
       }
     });
     expect(result).toEqual([true, "the answer timed out after 30 ms", 30]);
+    const { result: zero } = simulate({}, function* () {
+      const hub = getHub();
+      const me = hub.current!;
+      // Only null means "no deadline". (A rescue at 1000 ms, so that a park(0) that waits for ever ends the test.)
+      const rescue = hub.schedule(1000, () => hub.resume(me, "still parked at 1000 ms: park(0) waited with no deadline"));
+      try {
+        return String(yield* park(0, "a zero wait"));
+      } catch (e) {
+        return `${(e as Error).name}: ${(e as Error).message} at ${hub.now()} ms`;
+      } finally {
+        rescue.cancel();
+      }
+    });
+    expect(zero, "park(0, \"a zero wait\") that nobody resumes").toBe("TimedOutError: a zero wait timed out after 0 ms at 0 ms");
   });
 
   it("a wake-up in the same pass as the deadline wins, and no stray timeout follows (1 pts)", () => {
@@ -105,15 +123,26 @@ describe("task 2: SimSocket.recv", () => {
     expect(result).toEqual([40, "echo: ping", 80]);
   });
 
-  it("recv(n) returns at most n bytes, and the rest on the next calls (1 pts)", () => {
+  it("recv(n) returns at most n bytes, and the rest on the next calls; after close() it throws SocketClosedError, even with bytes buffered (1 pts)", () => {
     const { result } = simulate({}, function* (net) {
       const s = yield* pair(net, function* (server) {
         yield* server.sendall("abcdefghij");
       });
       yield* sleep(10); // everything has arrived
-      return [(yield* s.recv(4)).toString(), (yield* s.recv(4)).toString(), (yield* s.recv(4)).toString()];
+      const got = [(yield* s.recv(4)).toString(), (yield* s.recv(4)).toString(), (yield* s.recv(4)).toString()];
+      // The socket's own program closes it with bytes still buffered: they are not handed out any more.
+      const t = yield* pair2(net, "unread bytes");
+      yield* sleep(10);
+      t.close();
+      try {
+        got.push(`recv returned ${JSON.stringify((yield* t.recv()).toString())}`);
+      } catch (e) {
+        got.push(e instanceof SocketClosedError ? "SocketClosedError" : String(e));
+      }
+      return got;
     });
-    expect(result).toEqual(["abcd", "efgh", "ij"]);
+    expect(result.slice(0, 3)).toEqual(["abcd", "efgh", "ij"]);
+    expect(result[3], "recv after the socket's own close(), with 12 bytes buffered").toBe("SocketClosedError");
   });
 
   it("recv returns an empty buffer at the end of the stream, every time it is asked (1 pts)", () => {
@@ -432,24 +461,121 @@ function* loopbackEcho(): Green<Listener> {
   return l;
 }
 
+/**
+ * A stand-in for Node's `net.Socket` under a NodeSocket, driven by the test on the virtual clock: it writes down
+ * pause() and resume(), counts write() calls, and says "full" (write() returns false, writableNeedDrain) while
+ * `full` is set. The test emits its events ('data', 'drain', 'error', 'close') itself, so what recv and sendall
+ * do with them is exact, whatever the machine.
+ */
+class FakeNetSocket extends EventEmitter {
+  readonly calls: string[] = [];
+  writes = 0;
+  full = false;
+  destroyed = false;
+  #paused = false;
+  readonly remoteAddress = "10.0.0.2";
+  readonly remotePort = 4000;
+  readonly localAddress = "10.0.0.1";
+  readonly localPort = 5000;
+  get writableNeedDrain(): boolean {
+    return this.full;
+  }
+  get writableLength(): number {
+    return this.full ? 256 * 1024 : 0;
+  }
+  isPaused(): boolean {
+    return this.#paused;
+  }
+  pause(): this {
+    this.calls.push("pause");
+    this.#paused = true;
+    return this;
+  }
+  resume(): this {
+    this.calls.push("resume");
+    this.#paused = false;
+    return this;
+  }
+  write(): boolean {
+    this.writes++;
+    return !this.full;
+  }
+  end(): this {
+    return this;
+  }
+  destroySoon(): void {
+    this.destroyed = true;
+  }
+  destroy(): this {
+    this.destroyed = true;
+    return this;
+  }
+  resetAndDestroy(): this {
+    this.destroyed = true;
+    return this;
+  }
+}
+
+/** A NodeSocket over a FakeNetSocket, made on the running hub. */
+const fakeNodeSocket = (fake: FakeNetSocket): NodeSocket => new NodeSocket(getHub(), fake as unknown as NetSocket);
+
+/** A reset as Node reports it: an 'error' with code ECONNRESET, then 'close'. */
+function resetBy(fake: FakeNetSocket): void {
+  fake.emit("error", Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }));
+  fake.emit("close", true);
+}
+
+/** Records, under `what`, what a sendall on `s` ended with and how many times it called `fake.write()`. */
+const recordSendall =
+  (out: Record<string, string>) =>
+  function* (what: string, s: Socket, fake: FakeNetSocket): Green<void> {
+    out[what] = `${yield* sendallOutcome(s)}, ${fake.writes} write() calls`;
+  };
+
+/** What a sendall ended with: "returned", or the error's class name (its message too for any other error). */
+function* sendallOutcome(s: Socket): Green<string> {
+  try {
+    yield* s.sendall("data");
+    return "returned";
+  } catch (e) {
+    if (e instanceof SocketClosedError || e instanceof ConnectionResetError) return e.name;
+    return String(e);
+  }
+}
+
 describe("task 5: NodeSocket on loopback", () => {
-  it("the same echo server runs on Node's network, on 127.0.0.1 (1 pts)", async () => {
-    const replies = await real(function* () {
+  it("the same echo server runs on Node's network, on 127.0.0.1; a recv that timed out leaves the socket working (1 pts)", async () => {
+    const result = await real(function* () {
       const l = yield* loopbackEcho();
       const s = yield* realNetwork.connect(l.address, { timeout: 2000 });
+      // Nothing comes before the first line is sent: this recv times out, and must leave no reader behind, or every
+      // later recv that waits throws "two green threads recv on one socket at once".
+      s.timeout = 20;
+      let early: string;
+      try {
+        early = `returned ${JSON.stringify((yield* s.recv()).toString())}`;
+      } catch (e) {
+        early = e instanceof TimedOutError ? e.message : String(e);
+      }
       s.timeout = 2000;
       const out: string[] = [];
       for (const line of ["one", "two", "three"]) {
         yield* s.sendall(line + "\n");
-        out.push((yield* s.recvLine()).toString());
+        try {
+          out.push((yield* s.recvLine()).toString());
+        } catch (e) {
+          // (a recv that timed out earlier must have cleared its reader on the way out, however the wait ended)
+          out.push(`recvLine after a recv that timed out threw ${String(e)}`);
+        }
       }
       // Each end's addresses, as the kernel reports them (the client's own is read when first asked for).
       const ends = [s.remote.port === l.address.port, s.remote.host, s.local.host, s.local.port > 0 && s.local.port !== l.address.port];
       s.close();
       l.close();
-      return [l.address.port > 0, ...out, ...ends];
+      return { early, replies: [l.address.port > 0, ...out, ...ends] };
     });
-    expect(replies).toEqual([true, "one\n", "two\n", "three\n", true, "127.0.0.1", "127.0.0.1", true]);
+    expect(result.early, "a recv with sock.timeout = 20 and nothing to read").toBe("recv timed out after 20 ms");
+    expect(result.replies).toEqual([true, "one\n", "two\n", "three\n", true, "127.0.0.1", "127.0.0.1", true]);
   });
 
   it("half-close on loopback: the echo server sees the end, answers, and recv then returns empty; recv(n) takes at most n bytes (1 pts)", async () => {
@@ -470,7 +596,7 @@ describe("task 5: NodeSocket on loopback", () => {
     expect(result).toEqual(["a", "\nb\nc\n", 0]);
   });
 
-  it("a peer's abort reaches recv as ConnectionResetError; a closed port refuses (1 pts)", async () => {
+  it("a peer's abort reaches recv as ConnectionResetError; a closed port refuses; sendall throws on a socket closed, shut down or reset, before it writes and after it waits (1 pts)", async () => {
     const result = await real(function* () {
       const l = yield* realNetwork.listen({ host: "127.0.0.1", port: 0 });
       spawn(function* () {
@@ -499,9 +625,57 @@ describe("task 5: NodeSocket on loopback", () => {
       return out;
     });
     expect(result).toEqual(["bye\n", true, true]);
+
+    // sendall looks at the socket before it writes, and again after it waited for 'drain' (on a stand-in for Node's
+    // socket, so that each case is exact): a socket closed, shut down or reset never takes bytes, and a wait that a
+    // failure ended is not a success.
+    const { result: sendalls } = simulate({}, function* () {
+      const hub = getHub();
+      const out: Record<string, string> = {};
+      const before = recordSendall(out);
+      const shut = new FakeNetSocket();
+      const s1 = fakeNodeSocket(shut);
+      s1.shutdown();
+      yield* before("after shutdown()", s1, shut);
+      const closed = new FakeNetSocket();
+      const s2 = fakeNodeSocket(closed);
+      s2.close();
+      yield* before("after close()", s2, closed);
+      const reset = new FakeNetSocket();
+      const s3 = fakeNodeSocket(reset);
+      resetBy(reset);
+      yield* before("after a reset", s3, reset);
+      // Node's buffer is full: write() returns false and sendall waits for 'drain' (at most 1000 ms).
+      const waits = (what: string, then: (s: NodeSocket, fake: FakeNetSocket) => void): Green<void> =>
+        (function* () {
+          const fake = new FakeNetSocket();
+          fake.full = true;
+          const s = fakeNodeSocket(fake);
+          s.timeout = 1000;
+          const start = hub.now();
+          hub.schedule(10, () => then(s, fake));
+          const outcome = yield* sendallOutcome(s);
+          out[what] = `${outcome} at ${hub.now() - start} ms`;
+        })();
+      yield* waits("'drain' while it waits", (_s, fake) => {
+        fake.full = false;
+        fake.emit("drain");
+      });
+      yield* waits("a reset while it waits", (_s, fake) => resetBy(fake));
+      yield* waits("close() while it waits", (s) => s.close());
+      return out;
+    });
+    expect(sendalls, "what NodeSocket.sendall did, case by case (and how many times it called write())").toEqual({
+      "after shutdown()": "SocketClosedError, 0 write() calls",
+      "after close()": "SocketClosedError, 0 write() calls",
+      "after a reset": "ConnectionResetError, 0 write() calls",
+      "'drain' while it waits": "returned at 10 ms",
+      "a reset while it waits": "ConnectionResetError at 10 ms",
+      "close() while it waits": "SocketClosedError at 10 ms",
+    });
   });
 
-  it("a reader that does not read stops the writer; Node's buffer stays bounded (2 pts)", async () => {
+  it("a reader that does not read stops the writer; Node's buffer stays bounded; recv lets a paused socket read again only below 16 KiB queued (2 pts)", async () => {
     const result = await real(function* () {
       const l = yield* realNetwork.listen({ host: "127.0.0.1", port: 0 });
       const total = 64 * 1024 * 1024; // far more than the kernel's socket buffers hold
@@ -536,6 +710,26 @@ describe("task 5: NodeSocket on loopback", () => {
     expect(result.read).toBe(64 * 1024 * 1024);
     // sendall returns only below Node's high-water mark (16 KiB on Node 20, 64 KiB on Node 22).
     expect(result.peak).toBeLessThan(64 * 1024);
+
+    // The two marks, on a stand-in for Node's socket: the 'data' listener pauses it past HIGH_WATER (64 KiB queued);
+    // recv resumes it only once the queue is below LOW_WATER (16 KiB), not as soon as it is below HIGH_WATER.
+    const { result: marks } = simulate({}, function* () {
+      const fake = new FakeNetSocket();
+      const s = fakeNodeSocket(fake);
+      fake.emit("data", Buffer.alloc(40 * 1024, 1));
+      fake.emit("data", Buffer.alloc(30 * 1024, 2));
+      const seen = [`70 KiB queued: [${fake.calls.join(", ")}]`];
+      const a = yield* s.recv(64 * 1024);
+      seen.push(`recv took ${a.length / 1024} KiB, 30 KiB left: [${fake.calls.join(", ")}]`);
+      const b = yield* s.recv(20 * 1024);
+      seen.push(`recv took ${b.length / 1024} KiB, 10 KiB left: [${fake.calls.join(", ")}]`);
+      return seen;
+    });
+    expect(marks, "the socket's pause() and resume() calls as recv empties the queue").toEqual([
+      "70 KiB queued: [pause]",
+      "recv took 40 KiB, 30 KiB left: [pause]",
+      "recv took 20 KiB, 10 KiB left: [pause, resume]",
+    ]);
   }, 20_000);
 });
 
@@ -575,7 +769,7 @@ describe("task 6: serve", () => {
     if (problem !== null) throw new Error(problem);
   });
 
-  it("runs at most `concurrency` handlers at once; the others wait their turn (2 pts)", () => {
+  it("runs at most `concurrency` handlers at once (1000 without options); the others wait their turn (2 pts)", () => {
     const { result } = simulate({ latency: 1 }, function* (net) {
       const l = yield* net.host("server").listen({ host: "server", port: 7 });
       let running = 0;
@@ -595,9 +789,32 @@ describe("task 6: serve", () => {
     expect(result.peak).toBe(3);
     expect(result.replies).toEqual(Array.from({ length: 9 }, (_, i) => `hi ${i}`));
     expect(result.time).toBeGreaterThanOrEqual(300); // three rounds of three
+
+    // Without options, the limit is 1000: 1002 clients at once (a backlog that holds them all), each handler holding
+    // its client 100 ms.
+    const { result: byDefault } = simulate({ latency: 1 }, function* (net) {
+      const l = yield* net.host("server").listen({ host: "server", port: 7 }, 2000);
+      let running = 0;
+      let peak = 0;
+      spawn(serve, l, function* () {
+        running++;
+        peak = Math.max(peak, running);
+        yield* sleep(100);
+        running--;
+      });
+      const clients = Array.from({ length: 1002 }, () =>
+        spawn(function* () {
+          yield* readAll(yield* net.host("many").connect({ host: "server", port: 7 }));
+        }),
+      );
+      yield* untilEnded(clients, "clients of serve without options");
+      l.close();
+      return peak;
+    });
+    expect(byDefault, "handlers running at once under serve(listener, handler) without options, for 1002 clients").toBe(1000);
   });
 
-  it("closing the listener stops serve; a new client is then refused (1 pts)", () => {
+  it("closing the listener stops serve; a new client is then refused; another error from accept ends serve with that error (1 pts)", () => {
     const { result } = simulate({ latency: 1 }, function* (net) {
       const l = yield* net.host("server").listen({ host: "server", port: 7 });
       const server = spawn(serve, l, echo, { concurrency: 10 });
@@ -613,9 +830,39 @@ describe("task 6: serve", () => {
       return out;
     });
     expect(result).toEqual(["before stop", true, true]);
+
+    // Any other error from accept is not a stop: serve ends with it (rethrows it), and does not go on accepting.
+    const { result: failed } = simulate({}, function* () {
+      let calls = 0;
+      let closed = false;
+      const failing: Listener = {
+        address: { host: "server", port: 9 },
+        get closed() {
+          return closed;
+        },
+        *accept(): Green<Socket> {
+          calls++;
+          yield* sleep(1);
+          if (closed) throw new SocketClosedError("accept on a closed listener");
+          throw new SocketError("accept: too many open files", "EMFILE");
+        },
+        close() {
+          closed = true;
+        },
+      };
+      const server = spawn(serve, failing, echo);
+      let ended: string | null = null;
+      server.onExit((g) => (ended = g.failed ? `serve failed with ${String(g.error)}` : "serve returned")); // (observes it)
+      yield* sleep(50);
+      const outcome = ended ?? `serve still running after accept threw EMFILE ${calls} times`;
+      failing.close(); // (a serve that went on accepting stops now)
+      yield* untilEnded([server], "serve after its listener closed", 1000);
+      return outcome;
+    });
+    expect(failed, "serve on a listener whose accept throws SocketError EMFILE").toBe("serve failed with SocketError: accept: too many open files");
   });
 
-  it("a failing handler is reported and serve goes on; StopServe stops it (1 pts)", () => {
+  it("a failing handler is reported and serve goes on, but not one that failed with SocketClosedError; StopServe stops it (1 pts)", () => {
     const reported: string[] = [];
     const net = new SimNetwork({ latency: 1 });
     const { result } = runVirtual(
@@ -625,10 +872,14 @@ describe("task 6: serve", () => {
           const line = (yield* s.recvLine()).toString().trim();
           if (line === "boom") throw new Error("handler bug");
           if (line === "stop") throw new StopServe();
+          if (line === "closed") {
+            s.close();
+            yield* s.recv(); // SocketClosedError: the handler's own socket is closed, nothing to report
+          }
           yield* s.sendall(`ok ${line}\n`);
         });
         const out: unknown[] = [];
-        for (const word of ["boom", "fine", "stop"]) {
+        for (const word of ["boom", "closed", "fine", "stop"]) {
           const s = yield* net.host("c").connect({ host: "server", port: 7 });
           yield* s.sendall(word + "\n");
           out.push((yield* readAll(s)).toString());
@@ -640,7 +891,7 @@ describe("task 6: serve", () => {
       },
       { report: (_g, e) => reported.push(String(e)) },
     );
-    expect(result).toEqual(["", "ok fine\n", "", true, true]);
-    expect(reported).toEqual(["Error: handler bug"]);
+    expect(result).toEqual(["", "", "ok fine\n", "", true, true]);
+    expect(reported, "what serve reported to the hub (not a SocketClosedError, nor StopServe)").toEqual(["Error: handler bug"]);
   });
 });

@@ -126,7 +126,7 @@ describe("task 1: nicknames and clean text", () => {
     }
   });
 
-  it("cleanLine drops the line end and control characters, keeps UTF-8, and marks bad bytes (1 pts)", () => {
+  it("cleanLine drops the line end and control characters, keeps spaces and UTF-8, and marks bad bytes (1 pts)", () => {
     expect(cleanLine(Buffer.from("hello\n"))).toBe("hello");
     expect(cleanLine(Buffer.from("dos\r\n"))).toBe("dos");
     expect(cleanLine(Buffer.from("no end"))).toBe("no end");
@@ -134,6 +134,8 @@ describe("task 1: nicknames and clean text", () => {
     expect(cleanLine(Buffer.from("a\tb\u007f\u009bc\n"))).toBe("a bc");
     expect(cleanLine(Buffer.from("héllo wörld ✓\n"))).toBe("héllo wörld ✓");
     expect(cleanLine(Buffer.from([0x61, 0xff, 0x62, 0x0a]))).toBe("a\ufffdb");
+    expect(cleanLine(Buffer.from("  two  spaces  \n")), "spaces stay, at the ends too: cleanLine does not trim").toBe("  two  spaces  ");
+    expect(cleanLine(Buffer.from("\tindented\t\r\n")), "tabs at the ends become spaces, and stay").toBe(" indented ");
   });
 });
 
@@ -168,7 +170,7 @@ describe("task 2: Room", () => {
     ]);
   });
 
-  it("leave tells the others once, and a member who left says nothing more; rename tells everyone (1 pts)", () => {
+  it("leave tells the others once, and a member who left says nothing more; rename tells everyone and frees the old nickname (1 pts)", () => {
     const room = new Room();
     const [a, b, c] = [new Box(), new Box(), new Box()];
     const ann = room.join("ann", a)!;
@@ -184,6 +186,9 @@ describe("task 2: Room", () => {
     expect(a.lines.slice(1)).toEqual(["* bob joined", "* cyd joined", "* bob is now bobby", "* cyd is now CYD"]);
     expect(b.lines.slice(1)).toEqual(["* cyd joined", "* bob is now bobby", "* cyd is now CYD", "* ann left (quit)", "* ann joined"]);
     expect(room.nicks()).toEqual(["bobby", "CYD", "ann"]);
+    expect(room.find("BOBBY")?.nick, 'find("BOBBY") after bob became bobby').toBe("bobby");
+    expect(room.find("bob")?.nick, 'find("bob") after bob became bobby: nobody is called bob any more').toBeUndefined();
+    expect(room.join("Bob", new Box())?.nick, 'join("Bob") after bob became bobby: the old nickname is free').toBe("Bob");
   });
 
   it("a mailbox that refuses a line makes its member leave, 'too slow', even in the middle of a broadcast (1 pts)", () => {
@@ -206,8 +211,11 @@ describe("task 2: Room", () => {
   });
 });
 
-/** An outbox on the server's end of a fresh connection, and the client's end. */
-function* outboxPair(net: SimNetwork, queueSize: number, linger: number): Green<{ outbox: Outbox; client: Socket }> {
+/**
+ * An outbox on the server's end of a fresh connection, and the client's end; `aborts()` counts the outbox's calls of
+ * its socket's abort().
+ */
+function* outboxPair(net: SimNetwork, queueSize: number, linger: number): Green<{ outbox: Outbox; client: Socket; aborts: () => number }> {
   const l = yield* net.host("server").listen({ host: "server", port: 7 });
   const connecting = spawn(function* () {
     return yield* net.host("client").connect({ host: "server", port: 7 });
@@ -215,7 +223,22 @@ function* outboxPair(net: SimNetwork, queueSize: number, linger: number): Green<
   const s = yield* l.accept();
   l.close();
   const client = yield* connecting.wait();
-  return { outbox: new Outbox(s, { queueSize, linger }), client };
+  let aborts = 0;
+  // The socket itself, but for abort(), which is counted first. (Methods are called on the socket, for its # fields.)
+  const counted = new Proxy(s, {
+    get(target, key) {
+      if (key === "abort") {
+        return () => {
+          aborts++;
+          target.abort();
+        };
+      }
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+    set: (target, key, value) => Reflect.set(target, key, value, target),
+  });
+  return { outbox: new Outbox(counted, { queueSize, linger }), client, aborts: () => aborts };
 }
 
 /** Every line the client reads until the end of the stream, with when it read it. */
@@ -241,9 +264,9 @@ describe("task 3: Outbox", () => {
     expect(result).toEqual({ accepted: [true, true, true], queued: 3, heard: [["one", 5], ["two", 5], ["three", 5]], writerFailed: false });
   });
 
-  it("close delivers what is queued, then the farewell, then the end of the stream; later lines are dropped (1 pts)", () => {
+  it("close delivers what is queued, then the farewell, then the end of the stream; later lines are dropped; the writer's end cancels the linger timer (1 pts)", () => {
     const { result } = simulate({ latency: 5 }, function* (net) {
-      const { outbox, client } = yield* outboxPair(net, 10, 1000);
+      const { outbox, client, aborts } = yield* outboxPair(net, 10, 1000);
       outbox.send("a");
       outbox.send("b");
       outbox.close("* bye");
@@ -251,9 +274,11 @@ describe("task 3: Outbox", () => {
       outbox.close("* twice");
       const heard = yield* readLines(client);
       yield* outbox.writer.wait();
-      return { late, heard: heard.map((h) => h.line), evicted: outbox.evicted };
+      yield* sleep(2000); // past the linger (1000 ms): a timer the writer left armed would abort the socket now
+      return { late, heard: heard.map((h) => h.line), evicted: outbox.evicted, aborts: aborts() };
     });
-    expect(result).toEqual({ late: true, heard: ["a", "b", "* bye"], evicted: false });
+    expect(result.aborts, "sock.abort() calls after a writer that delivered everything ended (its finally cancels the linger timer)").toBe(0);
+    expect(result).toEqual({ late: true, heard: ["a", "b", "* bye"], evicted: false, aborts: 0 });
   });
 
   it("full-queue policy: a client that stopped reading is disconnected, its waiting lines dropped and counted in the farewell (2 pts)", () => {
@@ -490,7 +515,7 @@ describe("task 4: readLine", () => {
     ]);
   });
 
-  it("the end of the stream in the middle of a line is an end that says the line was cut, never a line (1 pts)", () => {
+  it("the end of the stream in the middle of a line, even a too-long one, is an end that says the line was cut, never a line (1 pts)", () => {
     const cut = lineTest(10, function* (s) {
       yield* s.sendall("whole\nhalf a sen");
       s.close();
@@ -501,6 +526,13 @@ describe("task 4: readLine", () => {
       s.close();
     });
     expect(longAndCut).toEqual([{ kind: "end", cut: true }]);
+    // 24 bytes and the end: two RangeErrors of recvLine(12) take them all, and recvLine then returns empty. The line
+    // was still cut (and too long): an end with cut true.
+    const longToTheEnd = lineTest(10, function* (s) {
+      yield* s.sendall("x".repeat(24));
+      s.close();
+    });
+    expect(longToTheEnd, "24 bytes without a newline, then the end of the stream, read with max 10").toEqual([{ kind: "end", cut: true }]);
   });
 });
 
@@ -523,7 +555,7 @@ describe("task 5: the chat server", () => {
       yield* bob.say("/nick bobby");
       yield* cyd.hears("* bob is now bobby");
       yield* cyd.say("/who");
-      yield* cyd.say("/dance");
+      yield* cyd.say("/dance now");
       yield* cyd.say("/quit");
       yield* cyd.until(() => cyd.end !== null, "the end of the stream");
       yield* ann.hears("* cyd left (quit)");
@@ -541,7 +573,7 @@ describe("task 5: the chat server", () => {
         "<ann> hi all",
         "* bob is now bobby",
         "* 3 here: ann, bobby, cyd",
-        "* unknown command /dance; try /who, /nick NAME or /quit",
+        "* unknown command /dance; try /who, /nick NAME or /quit", // for "/dance now": the command, not the line
         "* bye",
       ],
       "eof",

@@ -15,15 +15,22 @@ describe("task 1: WaitQueue", () => {
   it("a thread woken before its deadline leaves no alarm behind (1 pts)", () => {
     const { result, time } = run(function* () {
       const line = new WaitQueue();
+      const second = new WaitQueue();
       const g = spawn(function* () {
-        return yield* line.park(undefined, 1_000);
+        const first = yield* line.park(undefined, 1_000);
+        // Parked again, on another line and without a deadline: only main wakes it, at 2000. An alarm of the first
+        // park that leave did not cancel would wake it here at 1000, with TIMED_OUT.
+        const then = yield* second.park(undefined);
+        return [first, then === TIMED_OUT ? "TIMED_OUT" : then, now()];
       });
       yield* sleep(10);
       line.wakeOne("early");
+      yield* sleep(1_990);
+      second.wakeOne("second");
       return yield* g.wait();
     });
-    expect(result).toBe("early");
-    expect(time).toBe(10); // the 1-second alarm was cancelled
+    expect(result, "[the first park's value, the second park's value, when the second park returned]").toEqual(["early", "second", 2_000]);
+    expect(time).toBe(2_000);
   });
 
   it("a killed waiter leaves the line: wakeAll does not count it, and length drops (1 pts)", () => {
