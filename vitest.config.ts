@@ -51,8 +51,11 @@ export default defineConfig({
     // Chosen explicitly: vitest otherwise picks reporters by environment.
     // The run's record (tools/lib/run-record.ts) lets the reference check reuse the chapters' results of the same run.
     reporters: ["default", ["json", { outputFile: ".course/test-results.json" }], fileURLToPath(new URL("./tools/lib/run-record.ts", import.meta.url))],
-    // While grading, each test's result is written from inside the worker as soon as it is known.
-    setupFiles: process.env.HUB_GRADE_EVENTS ? [fileURLToPath(new URL("./tools/grader/setup.ts", import.meta.url))] : [],
+    // While grading, each test's result is written from inside the worker as soon as it is known. On a lab otherwise
+    // (npm run watch, vitest with HUB_TARGET), a test stuck in a loop is named on stderr rather than the run going quiet.
+    setupFiles: process.env.HUB_GRADE_EVENTS ? [fileURLToPath(new URL("./tools/grader/setup.ts", import.meta.url))]
+      : target !== fileURLToPath(new URL("./solutions", import.meta.url)) ? [fileURLToPath(new URL("./tools/lib/stuck-notice.ts", import.meta.url))]
+      : [],
     globalSetup: [fileURLToPath(new URL("./tools/lib/test-banner.ts", import.meta.url))],
   },
 });

@@ -14,6 +14,7 @@ import { GRACE_MS, parseWorkerEvents, RunningTests } from "../../tools/grader/ha
 import { type Attempt, interpret, type LabRun, skippedGroups, skipPattern } from "../../tools/grader/run-lab";
 import { testFilesOf } from "../../tools/grader/test-files";
 import { loadManifest, readyChapters, ROOT } from "../../tools/lib/manifest";
+import { spawnGroup } from "../../tools/lib/process-group";
 
 const fixture = join(ROOT, "test/fixtures/grader");
 
@@ -159,6 +160,27 @@ describe("the runner's record", () => {
     expect(r.problems).toHaveLength(3);
     expect(r.events.some((e) => e.event === "result")).toBe(false);
   });
+});
+
+describe("a learner's own run of a lab (npm run watch, vitest with HUB_TARGET)", () => {
+  it("names a test stuck in an endless loop on stderr, where the run would otherwise go quiet", async () => {
+    // No grader here: the fixture's looping test blocks its worker for good, and only the notice says why.
+    const run = spawnGroup(process.execPath, [join(ROOT, "node_modules/vitest/vitest.mjs"), "run", "test/01-hangs.test.ts", "--root", fixture], {
+      cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], deadlineMs: 30_000,
+      env: { ...process.env, HUB_TARGET: join(fixture, "labs"), VITE_CONFIG_NATIVE_IGNORE_WARNING: "true" },
+    });
+    let stderr = "";
+    const notice = await new Promise<string>((done) => {
+      run.child.stderr?.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes("without giving the event loop back")) done(stderr);
+      });
+      run.child.once("exit", () => done(stderr));
+    });
+    run.kill();
+    // The fixture's limit is 1 s a test: 3 s with its hooks, then the grace.
+    expect(notice).toMatch(/"task 2: spin > returns \(2 pts\)" has run for [3-9] s without giving the event loop back/);
+  }, 40_000);
 });
 
 describe("the grader's verdict on two records that disagree", () => {

@@ -1,0 +1,57 @@
+// Loaded into each test worker when the tests run on a lab (`npm run watch NN`, or vitest with HUB_TARGET=labs). A test
+// stuck in an endless loop blocks its worker's event loop, so vitest's own time limit never fires and the run just goes
+// quiet. A watcher thread of its own sees the test's start in shared memory and, once the test has run well past its
+// limit, says so on stderr — written straight to file descriptor 2, since the worker's streams flow through the loop
+// that is blocked. It stops nothing (the run is the learner's, in watch mode); `npm run grade` stops such a test
+// itself (tools/grader/hang-watch.ts, whose limit this shares).
+import { Worker } from "node:worker_threads";
+import { afterEach, beforeEach } from "vitest";
+import { GRACE_MS } from "../grader/hang-watch";
+
+/** [started (ms since the epoch, 0: no test running), limit (ms), name's length in bytes], then the name. */
+const NAME_BYTES = 1024;
+const shared = new SharedArrayBuffer(3 * 8 + NAME_BYTES);
+const numbers = new Float64Array(shared, 0, 3);
+const name = new Uint8Array(shared, 3 * 8, NAME_BYTES);
+
+/** The watcher: every half second, is the test that is running past its limit and the grace? Then say so, once. */
+const WATCHER = `
+const { workerData } = require("node:worker_threads");
+const { writeSync } = require("node:fs");
+const numbers = new Float64Array(workerData.shared, 0, 3);
+const name = new Uint8Array(workerData.shared, 24, ${NAME_BYTES});
+let told = 0;
+setInterval(() => {
+  const started = numbers[0];
+  if (started === 0 || started === told || Date.now() - started <= numbers[1] + workerData.graceMs) return;
+  told = started;
+  const test = Buffer.from(name.subarray(0, numbers[2])).toString("utf8");
+  const seconds = Math.round((Date.now() - started) / 1000);
+  writeSync(2, "\\n\\u26a0 \\"" + test + "\\" has run for " + seconds + " s without giving the event loop back, so its time limit " +
+    "cannot stop it: an endless loop (a while or for that never ends, or sleeps on the virtual clock, where time passes at " +
+    "once)? Nothing more will run. Stop with Ctrl-C and look at the code this test calls; npm run grade stops such a test " +
+    "for you and runs the others.\\n\\n");
+}, 500);
+`;
+
+new Worker(WATCHER, { eval: true, workerData: { shared, graceMs: GRACE_MS } }).unref();
+
+interface Named {
+  readonly name: string;
+  readonly suite?: Named;
+}
+
+beforeEach((ctx) => {
+  const names = [ctx.task.name];
+  for (let s: Named | undefined = ctx.task.suite; s && s.name; s = s.suite) names.unshift(s.name);
+  const bytes = Buffer.from(names.join(" > ")).subarray(0, NAME_BYTES);
+  name.set(bytes);
+  numbers[2] = bytes.length;
+  // The test's own limit, and a before and an after hook's: the course's configuration gives hooks the same limit.
+  numbers[1] = 3 * ctx.task.timeout;
+  numbers[0] = Date.now();
+});
+
+afterEach(() => {
+  numbers[0] = 0;
+});
