@@ -76,6 +76,9 @@ describe("task 1: counters and gauges with labels", () => {
     expect(() => c.labels({ backend: "b1" })).toThrow(/takes labels \(backend, code\), got \(backend\)/);
     expect(() => c.labels({ backend: "b1", code: "2xx", extra: "x" })).toThrow(/takes labels/);
     expect(() => c.labels({ backend: "b1", code: 200 as unknown as string })).toThrow(/label "code" must be a string/);
+    // The names first, then the values in labelNames' order: the first value that is not a string is the one named.
+    expect(() => c.labels({ code: 200, backend: 1 } as unknown as Record<string, string>), "the first of labelNames whose value is not a string").toThrow(/label "backend" must be a string, got number/);
+    expect(() => c.labels({ backend: 1, extra: "x" } as unknown as Record<string, string>), "wrong names are found before wrong values").toThrow(/takes labels/);
     expect(() => c.inc()).toThrow(/takes labels/); // a labelled metric needs its labels
     c.labels({ backend: "", code: 'a "quoted"\nvalue \\' }).inc(); // any string is a value: the format escapes it
     expect(c.labels({ backend: "", code: 'a "quoted"\nvalue \\' }).value).toBe(1);
