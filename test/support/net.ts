@@ -51,11 +51,20 @@ export function simulate<T>(options: SimOptions, main: (net: SimNetwork) => Gree
   try {
     run = runVirtual(() => main(net), { report: (g, e) => reported.push(naming(g, e)) });
   } catch (e) {
-    throw reported.length > 0 ? reported[0] : e;
+    throw reported.length > 0 ? reported[0] : explained(e);
   }
   if (reported.length > 0) throw reported[0];
   return { ...run, net };
 }
+
+/** A deadlock, its message ending with what it usually means in these tests: the hub's own words name no cause. */
+function explained(e: unknown): unknown {
+  if (e instanceof Error && e.name === "DeadlockError" && !e.message.includes(DEADLOCK_CAUSES)) e.message += DEADLOCK_CAUSES;
+  return e;
+}
+const DEADLOCK_CAUSES =
+  " — every green thread waits for something no thread will do: a connection nobody accepts, a recv on a socket nobody" +
+  " writes to or closes, a waiter nobody wakes (a wake lost, or a waiter skipped), a line a thread never leaves";
 
 /**
  * A reported error, its message ending with the thread it failed in: thrown out of the test, it would otherwise point
