@@ -130,7 +130,7 @@ describe("task 2: kill and cancel", () => {
     expect(time).toBe(25);
   });
 
-  it("kill switches to the victim: when it returns, the victim's finally has run (a finally that blocks gets the error once); the caller comes back after the others (2 pts)", () => {
+  it("kill switches to the victim: when it returns, a victim's finally that does not block has run, and one that blocks got the error once; the caller comes back after the others (2 pts)", () => {
     const trace: string[] = [];
     const { result } = run(function* () {
       // A victim whose finally blocks gets the error once: kill stops switching when the error has arrived
@@ -393,7 +393,7 @@ describe("task 3: link and unlink", () => {
     });
     expect(result).toEqual([true, false]);
     expect(trace).toEqual(["b"]);
-    expect(reports, "unlink must remove the link as an observer too: the failure is nobody's now, so the hub reports it").toEqual(["failsAfter-2: unheard"]);
+    expect(reports, "unlink must remove the link as an observer too: the failure is nobody's now, so the hub reports it").toEqual([expect.stringMatching(/^failsAfter-\d+: unheard$/)]);
   });
 
   it("a link that throws is reported and the other links still run (1 pts)", () => {

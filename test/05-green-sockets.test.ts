@@ -500,6 +500,13 @@ class FakeNetSocket extends EventEmitter {
     this.writes++;
     return !this.full;
   }
+  // Node's own state, kept true to the stand-in's, for a recv or sendall that reads it instead of the given fields.
+  get writable(): boolean {
+    return !this.destroyed;
+  }
+  get readable(): boolean {
+    return !this.destroyed;
+  }
   end(): this {
     return this;
   }
@@ -521,6 +528,7 @@ const fakeNodeSocket = (fake: FakeNetSocket): NodeSocket => new NodeSocket(getHu
 
 /** A reset as Node reports it: an 'error' with code ECONNRESET, then 'close'. */
 function resetBy(fake: FakeNetSocket): void {
+  fake.destroyed = true;
   fake.emit("error", Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }));
   fake.emit("close", true);
 }

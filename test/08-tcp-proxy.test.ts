@@ -509,7 +509,8 @@ describe("task 4: the life of a proxied connection", () => {
   it("a client that resets mid-stream tears down its backend connection too; an error other than a peer gone is thrown on (1 pts)", () => {
     let watchdogFired = 0;
     const { result } = simulate({ latency: 5, seed: SEED }, function* (net) {
-      // Counts the idle watchdog's timers (777 ms here) that fire: a watchdog stopped in a finally never does.
+      // Counts the idle watchdog's timers (777 ms here) that fire: a watchdog stopped in a finally never does. The
+      // watchdog is the given watchIdle, which sets its timer with hub.schedule(idleTimeout, …): no code of the lab's.
       const hub = getHub();
       const schedule = hub.schedule.bind(hub);
       hub.schedule = ((ms: number, callback: (arg: unknown) => void, arg?: unknown) =>

@@ -8,7 +8,7 @@ import type { Green } from "@target/02-hub/suspend";
 import { spawn } from "@target/03-cancellation/greenthread";
 import { SocketClosedError } from "@target/05-green-sockets/errors";
 import { SimNetwork, type SimOptions } from "@target/05-green-sockets/sim-network";
-import type { Address, Network, Socket } from "@target/05-green-sockets/socket";
+import type { Address, Network } from "@target/05-green-sockets/socket";
 import type { Backend } from "@target/08-tcp-proxy/balancer";
 import { NoBackendError } from "@target/08-tcp-proxy/errors";
 import { connectBackend } from "@target/08-tcp-proxy/failover";
