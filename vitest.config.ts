@@ -54,7 +54,7 @@ export default defineConfig({
     // While grading, each test's result is written from inside the worker as soon as it is known. On a lab otherwise
     // (npm run watch, vitest with HUB_TARGET), a test stuck in a loop is named on stderr rather than the run going quiet.
     setupFiles: process.env.HUB_GRADE_EVENTS ? [fileURLToPath(new URL("./tools/grader/setup.ts", import.meta.url))]
-      : target !== fileURLToPath(new URL("./solutions", import.meta.url)) ? [fileURLToPath(new URL("./tools/lib/stuck-notice.ts", import.meta.url))]
+      : target !== fileURLToPath(new URL("./solutions", import.meta.url)) ? [fileURLToPath(new URL("./tools/grader/stuck-notice.ts", import.meta.url))]
       : [],
     globalSetup: [fileURLToPath(new URL("./tools/lib/test-banner.ts", import.meta.url))],
   },

@@ -37,7 +37,7 @@ export interface StudentExport {
 }
 
 /** Tools the student copy runs by path, not by import (the vitest config, the grader's worker files). */
-const GRADING_EXTRAS = ["tools/grader/setup.ts", "tools/grader/reporter.ts", "tools/lib/test-banner.ts", "tools/lib/stuck-notice.ts"];
+const GRADING_EXTRAS = ["tools/grader/setup.ts", "tools/grader/reporter.ts", "tools/lib/test-banner.ts", "tools/grader/stuck-notice.ts"];
 const NOTEBOOK_TOOL = "tools/notebook.ts";
 
 export function exportStudent(options: StudentExportOptions): StudentExport {

@@ -6,7 +6,7 @@
 // itself (tools/grader/hang-watch.ts, whose limit this shares).
 import { Worker } from "node:worker_threads";
 import { afterEach, beforeEach } from "vitest";
-import { GRACE_MS } from "../grader/hang-watch";
+import { GRACE_MS } from "./hang-watch";
 
 /** [started (ms since the epoch, 0: no test running), limit (ms), name's length in bytes], then the name. */
 const NAME_BYTES = 1024;
