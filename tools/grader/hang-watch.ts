@@ -11,6 +11,26 @@ export const GRACE_MS = 3000;
 /** How often the worker's record is read. */
 const EVERY_MS = 200;
 
+/** A task as vitest's runner gives it to a hook: its name, the suites around it, and its file's own suite. */
+export interface NamedTask {
+  readonly name: string;
+  readonly suite?: { readonly name: string; readonly suite?: NamedTask["suite"] };
+  readonly file: unknown;
+}
+
+/** "describe > test", as vitest's reporters name a test: the file's own suite is not part of the name. */
+export function fullName(task: NamedTask): string {
+  const names = [task.name];
+  for (let s = task.suite; s && s !== task.file; s = s.suite) names.unshift(s.name);
+  return names.join(" > ");
+}
+
+/**
+ * The longest a test may run before it counts as stuck, but for the grace: its own limit, and a before and an after
+ * hook's (each `hookMs`).
+ */
+export const limitOf = (timeoutMs: number, hookMs: number): number => timeoutMs + 2 * hookMs;
+
 /** A test that has started and not finished: when the grader first saw it start, and how long it may take. */
 interface Running {
   readonly since: number;
@@ -35,7 +55,7 @@ export class RunningTests {
   see(events: readonly WorkerEvent[], now: number): void {
     for (const e of events) {
       // A worker that names no limit leaves the lab's own time limit to stop the test.
-      const limitMs = e.event === "ready" && e.timeoutMs !== undefined ? e.timeoutMs + 2 * this.hookMs : Infinity;
+      const limitMs = e.event === "ready" && e.timeoutMs !== undefined ? limitOf(e.timeoutMs, this.hookMs) : Infinity;
       if (e.event === "ready") this.running.set(e.name, { since: now, limitMs });
       else if (e.event === "result") this.running.delete(e.name);
     }

@@ -9,24 +9,15 @@
 //    grader looks for in the runner's record.
 import { appendFileSync } from "node:fs";
 import { afterAll, beforeEach, chai, expect } from "vitest";
+import { fullName } from "./hang-watch";
 import { ASSERTIONS_CHANGED } from "./record";
 
 const out = process.env.HUB_GRADE_EVENTS;
 
-interface Named {
-  name: string;
-  suite?: Named;
-}
-/** "describe > test", as vitest's reporters name a test: the file's own suite is not part of the name. */
-function fullName(task: Named & { file: Named }): string {
-  const names = [task.name];
-  for (let s = task.suite; s && s !== task.file; s = s.suite) names.unshift(s.name);
-  return names.join(" > ");
-}
 
 if (out) {
   beforeEach((ctx) => {
-    const task = ctx.task as unknown as Named & { file: Named & { filepath: string } };
+    const task = ctx.task;
     const name = fullName(task);
     appendFileSync(out, JSON.stringify({ event: "ready", name, timeoutMs: ctx.task.timeout }) + "\n");
     ctx.onTestFinished((done) => {

@@ -6,7 +6,7 @@
 // itself (tools/grader/hang-watch.ts, whose limit this shares).
 import { Worker } from "node:worker_threads";
 import { afterEach, beforeEach } from "vitest";
-import { GRACE_MS } from "./hang-watch";
+import { fullName, GRACE_MS, limitOf } from "./hang-watch";
 
 /** [started (ms since the epoch, 0: no test running), limit (ms), name's length in bytes], then the name. */
 const NAME_BYTES = 1024;
@@ -36,19 +36,12 @@ setInterval(() => {
 
 new Worker(WATCHER, { eval: true, workerData: { shared, graceMs: GRACE_MS } }).unref();
 
-interface Named {
-  readonly name: string;
-  readonly suite?: Named;
-}
-
 beforeEach((ctx) => {
-  const names = [ctx.task.name];
-  for (let s: Named | undefined = ctx.task.suite; s && s.name; s = s.suite) names.unshift(s.name);
-  const bytes = Buffer.from(names.join(" > ")).subarray(0, NAME_BYTES);
+  const bytes = Buffer.from(fullName(ctx.task)).subarray(0, NAME_BYTES);
   name.set(bytes);
   numbers[2] = bytes.length;
-  // The test's own limit, and a before and an after hook's: the course's configuration gives hooks the same limit.
-  numbers[1] = 3 * ctx.task.timeout;
+  // The grader's limit, with hooks taken at the test's own limit: the course's configuration gives both the same one.
+  numbers[1] = limitOf(ctx.task.timeout, ctx.task.timeout);
   numbers[0] = Date.now();
 });
 
