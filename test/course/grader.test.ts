@@ -6,11 +6,12 @@ import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { RULES, scanLab, scanText } from "../../tools/grader/lab-scan";
 import { ASSERTIONS_CHANGED, newKey, openRecord, sealLine } from "../../tools/grader/record";
 import { terminalReport } from "../../tools/grader/report";
 import { GRACE_MS, parseWorkerEvents, RunningTests } from "../../tools/grader/hang-watch";
+import { followPhases, type Phase } from "../../tools/grader/test-phases";
 import { type Attempt, interpret, type LabRun, skippedGroups, skipPattern } from "../../tools/grader/run-lab";
 import { testFilesOf } from "../../tools/grader/test-files";
 import { loadManifest, readyChapters, ROOT } from "../../tools/lib/manifest";
@@ -76,8 +77,8 @@ describe("the grader, on labs that misbehave", () => {
   it("stops a synchronous endless loop soon after its test's time limit, and runs every other test, of its group too", () => {
     const hangs = test("01-hangs");
     expect(hangs.find((t) => t.name.endsWith("returns 1 (1 pts)"))?.status).toBe("passed");
-    // Stopped by the watch on its test's limit (1 s, and 1 s for each hook), not at the lab's 10 s.
-    expect(hangs.find((t) => t.name.endsWith("spin > returns (2 pts)"))?.output).toMatch(/^stuck: this test was still running [3-9](\.\d)? s after it started, past its own time limit and its hooks' \(3 s in all\)/);
+    // Stopped by the watch on its test's own limit (1 s; the file has no hooks), not at the lab's 10 s.
+    expect(hangs.find((t) => t.name.endsWith("spin > returns (2 pts)"))?.output).toMatch(/^stuck: this test was still running [4-9](\.\d)? s after it started, in its own code, past its time limit \(1 s\)/);
     expect(hangs.find((t) => t.name.endsWith("runs again, without the test that hung (1 pts)"))?.status).toBe("passed");
     expect(hangs.find((t) => t.name.endsWith("still runs after the hang (1 pts)"))?.status).toBe("passed");
     expect(results.output).toMatch(/01-hangs: 3\/5 \(timed out\)/);
@@ -179,7 +180,7 @@ describe("a learner's own run of a lab (npm run watch, vitest with HUB_TARGET)",
     });
     run.kill();
     // The fixture's limit is 1 s a test: 3 s with its hooks, then the grace.
-    expect(notice).toMatch(/"task 2: spin > returns \(2 pts\)" has run for [3-9] s without giving the event loop back/);
+    expect(notice).toMatch(/"task 2: spin > returns \(2 pts\)" has run for [4-9] s without giving the event loop back/);
   }, 40_000);
 });
 
@@ -210,7 +211,7 @@ describe("the grader's verdict on two records that disagree", () => {
 
   it("takes the worker's word for a test before the one that hung only when no run came after it", () => {
     const hung = (stuck: string): Attempt => ({
-      runner: [{ event: "start" }], problems: [], stopped: "stuck test", stuck, stuckAt: { name: stuck, ms: 20_000, limitMs: 15_000 }, seconds: 5,
+      runner: [{ event: "start" }], problems: [], stopped: "stuck test", stuck, stuckAt: { name: stuck, ms: 20_000, stretch: "body", limitMs: 15_000 }, seconds: 5,
       worker: [{ event: "ready", name: "task 1: a > one (1 pts)" }, result("task 1: a > one (1 pts)", "passed"), { event: "ready", name: stuck }],
     });
     const stuck = "task 1: a > two (1 pts)";
@@ -218,7 +219,7 @@ describe("the grader's verdict on two records that disagree", () => {
     const last = interpret(run, [hung(stuck)], ending);
     expect(last.score).toBe(1);
     expect(last.note).toMatch(/^stopped 1 time\(s\), the most a lab is run \(5 runs within 3 × its 5 s time limit\)/);
-    expect(last.tests.find((t) => t.name === stuck)?.output).toMatch(/^stuck: this test was still running 20 s after it started, past its own time limit and its hooks' \(15 s in all\)/);
+    expect(last.tests.find((t) => t.name === stuck)?.output).toMatch(/^stuck: this test was still running 20 s after it started, in its own code, past its time limit \(15 s\)/);
     // A run after it (here one that failed the test) has the runner's word: the worker's counts no more.
     const again: Attempt = { runner, problems: [], worker: [], stopped: null, stuck: null, seconds: 5 };
     expect(interpret(run, [hung(stuck), again], ending).score).toBe(0);
@@ -250,17 +251,62 @@ describe("the grader's verdict on two records that disagree", () => {
   });
 
   it("finds a test stuck past its limit on the grader's clock, and no test that finished or is within its limit", () => {
-    // Each test's own limit, then a before and an after hook's, of 100 ms each.
+    // A worker that says only when each test started: its own limit, then a before and an after hook's, 100 ms each.
     const tests = new RunningTests(100);
     tests.see([{ event: "ready", name: "a", timeoutMs: 800 }, { event: "ready", name: "b", timeoutMs: 9800 }], 0);
     expect(tests.overdue(1000 + GRACE_MS)).toBeNull();
-    expect(tests.overdue(1001 + GRACE_MS)).toEqual({ name: "a", ms: 1001 + GRACE_MS, limitMs: 1000 });
+    expect(tests.overdue(1001 + GRACE_MS)).toEqual({ name: "a", ms: 1001 + GRACE_MS, stretch: "test", limitMs: 1000 });
     tests.see([result("a", "failed")], 2000);
     expect(tests.overdue(10_000 + GRACE_MS)).toBeNull();
     // A worker that names no limit leaves the lab's own time limit to stop its test.
     tests.see([result("b", "passed"), { event: "ready", name: "c" }], 0);
     expect(tests.overdue(1e9)).toBeNull();
     expect(parseWorkerEvents('{"event":"ready","name":"a"}\n{"event":"res')).toEqual([{ event: "ready", name: "a" }]);
+  });
+
+  it("gives each stretch of a test's run its own limit: its before hooks, its own code, what runs after it", () => {
+    const tests = new RunningTests(100);
+    // One before hook: 100 ms and the grace to get through it.
+    tests.see([{ event: "ready", name: "a", timeoutMs: 800, hooks: 1 }], 0);
+    expect(tests.overdue(100 + GRACE_MS)).toBeNull();
+    expect(tests.overdue(101 + GRACE_MS)).toMatchObject({ name: "a", stretch: "before", limitMs: 100 });
+    // Its own code: the test's limit from when it started, however long the hooks took.
+    tests.see([{ event: "body", name: "a" }], 2000);
+    expect(tests.overdue(2800 + GRACE_MS)).toBeNull();
+    expect(tests.overdue(2801 + GRACE_MS)).toEqual({ name: "a", ms: 2801 + GRACE_MS, stretch: "body", limitMs: 800 });
+    // After it: two hooks' limits; and none where nothing runs after it.
+    tests.see([{ event: "after", name: "a", hooks: 2 }], 3000);
+    expect(tests.overdue(3200 + GRACE_MS)).toBeNull();
+    expect(tests.overdue(3201 + GRACE_MS)).toMatchObject({ stretch: "after", limitMs: 200 });
+    tests.see([result("a", "passed"), { event: "ready", name: "b", timeoutMs: 800, hooks: 0 }], 0);
+    expect(tests.overdue(1 + GRACE_MS)).toMatchObject({ name: "b", stretch: "before", limitMs: 0 });
+    // A stretch for a test that never started is nobody's.
+    const lone = new RunningTests(100);
+    lone.see([{ event: "body", name: "x" }, { event: "after", name: "y", hooks: 0 }], 0);
+    expect(lone.overdue(1e9)).toBeNull();
+  });
+});
+
+describe("a test's stretches as the worker reports them (tools/grader/test-phases.ts)", () => {
+  const seen: [Phase | "hook", number][] = [];
+  let tries = 0;
+  beforeEach((ctx) => {
+    seen.length = 0;
+    followPhases(ctx.task, (phase, hooks) => seen.push([phase, hooks]));
+  });
+  beforeEach(() => {
+    seen.push(["hook", 0]);
+  });
+  afterEach(() => {
+    // After its code: this afterEach, the two beforeEach hooks (as cleanups they may have returned), the handler.
+    expect(seen.at(-1)).toEqual(["after", 4]);
+  });
+
+  it("reports the before hooks still to run, then its own code's start and end with what runs after it; a retry's once", { retry: 1 }, ({ onTestFinished }) => {
+    onTestFinished(() => undefined);
+    expect(seen).toEqual([["before", 1], ["hook", 0], ["body", 0]]);
+    tries += 1;
+    if (tries === 1) throw new Error("the first try fails, so that the retry's stretches are reported too");
   });
 });
 

@@ -1,8 +1,9 @@
 // Tells, while a lab's tests run, which test is stuck in a loop, so the grader can stop the run there instead of at
 // the lab's time limit. A test whose code waits (on a promise, a socket, a timer) is failed by vitest itself at its
-// time limit; only code that never gives the event loop back keeps it running past that limit and its hooks' limits,
-// because vitest's own timer can then never fire. The worker writes when each test starts, with its own time limit
-// (setup.ts); this reads that record as it grows, on the grader's clock.
+// time limit; only code that never gives the event loop back keeps it running past that limit (or a hook past its
+// own), because vitest's own timer can then never fire. The worker writes when each test starts, with its own time
+// limit and its hooks, and when its function starts and ends (setup.ts, test-phases.ts); this reads that record as it
+// grows, on the grader's clock, and gives each stretch its own limit.
 import { existsSync, readFileSync } from "node:fs";
 import type { WorkerEvent } from "./record";
 
@@ -26,21 +27,31 @@ export function fullName(task: NamedTask): string {
 }
 
 /**
- * The longest a test may run before it counts as stuck, but for the grace: its own limit, and a before and an after
- * hook's (each `hookMs`).
+ * The longest a test may run before it counts as stuck, but for the grace, when the worker says only when it started:
+ * its own limit, and a before and an after hook's (each `hookMs`).
  */
 export const limitOf = (timeoutMs: number, hookMs: number): number => timeoutMs + 2 * hookMs;
 
-/** A test that has started and not finished: when the grader first saw it start, and how long it may take. */
+/**
+ * Where a running test is: in its before hooks, its own function or what runs after it (test-phases.ts), each with a
+ * limit of its own; or "test" when the worker said only when it started.
+ */
+export type Stretch = "before" | "body" | "after" | "test";
+
+/** A test that has started and not finished: when the grader first saw it start, and the stretch it is in now. */
 interface Running {
+  readonly started: number;
+  readonly timeoutMs: number;
+  readonly stretch: Stretch;
   readonly since: number;
   readonly limitMs: number;
 }
 
-/** A test found stuck: how long it had run, and the limit it ran past (its own, a before and an after hook's). */
+/** A test found stuck: how long it had run, the stretch it was stuck in and that stretch's limit. */
 export interface Stuck {
   readonly name: string;
   readonly ms: number;
+  readonly stretch: Stretch;
   readonly limitMs: number;
 }
 
@@ -54,17 +65,26 @@ export class RunningTests {
   /** Takes the events seen at `now` (the grader's clock, never the worker's). */
   see(events: readonly WorkerEvent[], now: number): void {
     for (const e of events) {
-      // A worker that names no limit leaves the lab's own time limit to stop the test.
-      const limitMs = e.event === "ready" && e.timeoutMs !== undefined ? limitOf(e.timeoutMs, this.hookMs) : Infinity;
-      if (e.event === "ready") this.running.set(e.name, { since: now, limitMs });
-      else if (e.event === "result") this.running.delete(e.name);
+      if (e.event === "result") {
+        this.running.delete(e.name);
+      } else if (e.event === "ready") {
+        // A worker that names no limit leaves the lab's own time limit to stop the test.
+        const timeoutMs = e.timeoutMs ?? Infinity;
+        const [stretch, limitMs]: [Stretch, number] = e.hooks === undefined ? ["test", limitOf(timeoutMs, this.hookMs)] : ["before", e.hooks * this.hookMs];
+        this.running.set(e.name, { started: now, timeoutMs, stretch, since: now, limitMs });
+      } else {
+        const r = this.running.get(e.name);
+        if (!r) continue;
+        const limitMs = e.event === "body" ? r.timeoutMs : e.hooks * this.hookMs;
+        this.running.set(e.name, { ...r, stretch: e.event, since: now, limitMs });
+      }
     }
   }
 
-  /** The first test that has run longer than its limit and the grace, if any has. */
+  /** The first test that has stayed in a stretch longer than that stretch's limit and the grace, if any has. */
   overdue(now: number): Stuck | null {
     for (const [name, r] of this.running) {
-      if (now - r.since > r.limitMs + GRACE_MS) return { name, ms: now - r.since, limitMs: r.limitMs };
+      if (now - r.since > r.limitMs + GRACE_MS) return { name, ms: now - r.started, stretch: r.stretch, limitMs: r.limitMs };
     }
     return null;
   }

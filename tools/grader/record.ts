@@ -77,6 +77,11 @@ export const ASSERTIONS_CHANGED = "the test framework's assertions were changed 
 
 /** What the worker writes to $HUB_GRADE_EVENTS (setup.ts): forgeable, so it only names a test that hung. */
 export type WorkerEvent =
-  /** A test has started, with its own time limit (hang-watch.ts reads it). */
-  | { event: "ready"; name: string; timeoutMs?: number }
+  /**
+   * A test has started, with its own time limit and the before hooks still to run (hang-watch.ts reads it); then its
+   * own function has started ("body"), and ended with `hooks` after hooks and handlers still to run ("after").
+   */
+  | { event: "ready"; name: string; timeoutMs?: number; hooks?: number }
+  | { event: "body"; name: string }
+  | { event: "after"; name: string; hooks: number }
   | { event: "result"; name: string; file: string; state: string; message: string; ms: number };

@@ -271,8 +271,14 @@ const secondsOf = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
 /** A hung test's message: where its run was stopped and what that tells about the code. */
 function whyStopped(at: Attempt | undefined): string {
   if (at?.stuckAt) {
-    return `stuck: this test was still running ${secondsOf(at.stuckAt.ms)} after it started, past its own time limit and ` +
-      `its hooks' (${secondsOf(at.stuckAt.limitMs)} in all). A test that waits too long is failed at its limit, so this one ` +
+    const { ms, stretch, limitMs } = at.stuckAt;
+    const where = {
+      body: `in its own code, past its time limit (${secondsOf(limitMs)})`,
+      before: `in its before hooks, past their time limits (${secondsOf(limitMs)} in all)`,
+      after: `in the hooks and handlers that run after it, past their time limits (${secondsOf(limitMs)} in all)`,
+      test: `past its own time limit and its hooks' (${secondsOf(limitMs)} in all)`,
+    }[stretch];
+    return `stuck: this test was still running ${secondsOf(ms)} after it started, ${where}. A test that waits too long is failed at its limit, so this one ` +
       "never gave the event loop back: an endless loop, a synchronous one or one of sleeps on the virtual clock (where time " +
       "passes at once), or a wait for something no other thread will ever do?";
   }

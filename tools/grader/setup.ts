@@ -1,7 +1,8 @@
 // Loaded into the test worker while grading. Two jobs:
-// 1. It writes each test's start (with its time limit) and result to $HUB_GRADE_EVENTS from inside the worker, as soon as they are
-//    known, so the grader can tell which test was running when a lab looped forever (vitest's main process
-//    hears of results in batches, and a worker stuck in a loop never sends its batch). Lab code runs in this
+// 1. It writes each test's start (with its time limit and hooks), the start and end of its own function, and its
+//    result to $HUB_GRADE_EVENTS from inside the worker, as soon as they are known, so the grader can tell which test
+//    was running when a lab looped forever, and for how long past which limit (vitest's main process hears of results
+//    in batches, and a worker stuck in a loop never sends its batch). Lab code runs in this
 //    same process and could write there too: the grader never takes a pass from this file that the runner's
 //    own record contradicts (run-lab.ts).
 // 2. After the file's tests, it checks that the assertions still assert: a known-false `expect` must throw,
@@ -10,21 +11,24 @@
 import { appendFileSync } from "node:fs";
 import { afterAll, beforeEach, chai, expect } from "vitest";
 import { fullName } from "./hang-watch";
-import { ASSERTIONS_CHANGED } from "./record";
+import { ASSERTIONS_CHANGED, type WorkerEvent } from "./record";
+import { followPhases } from "./test-phases";
 
 const out = process.env.HUB_GRADE_EVENTS;
-
 
 if (out) {
   beforeEach((ctx) => {
     const task = ctx.task;
     const name = fullName(task);
-    appendFileSync(out, JSON.stringify({ event: "ready", name, timeoutMs: ctx.task.timeout }) + "\n");
+    const write = (event: WorkerEvent): void => appendFileSync(out, JSON.stringify(event) + "\n");
+    followPhases(task, (phase, hooks) => write(
+      phase === "before" ? { event: "ready", name, timeoutMs: task.timeout, hooks } : phase === "body" ? { event: "body", name } : { event: "after", name, hooks },
+    ));
     ctx.onTestFinished((done) => {
       const r = done.task.result;
       const message = (r?.errors ?? []).map((e) => `${e.name && e.name !== "Error" ? `${e.name}: ` : ""}${e.message}`).join("\n");
       const state = r?.state === "pass" ? "passed" : r?.state === "fail" ? "failed" : String(r?.state);
-      appendFileSync(out, JSON.stringify({ event: "result", name, file: task.file.filepath, state, message, ms: r?.duration ?? 0 }) + "\n");
+      write({ event: "result", name, file: task.file.filepath, state, message, ms: r?.duration ?? 0 });
     });
   });
 

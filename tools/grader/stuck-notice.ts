@@ -3,30 +3,34 @@
 // quiet. A watcher thread of its own sees the test's start in shared memory and, once the test has run well past its
 // limit, says so on stderr — written straight to file descriptor 2, since the worker's streams flow through the loop
 // that is blocked. It stops nothing (the run is the learner's, in watch mode); `npm run grade` stops such a test
-// itself (tools/grader/hang-watch.ts, whose limit this shares).
+// itself (tools/grader/hang-watch.ts, whose limits this shares: each stretch of a test's run, test-phases.ts).
 import { Worker } from "node:worker_threads";
 import { afterEach, beforeEach } from "vitest";
-import { fullName, GRACE_MS, limitOf } from "./hang-watch";
+import { fullName, GRACE_MS } from "./hang-watch";
+import { followPhases } from "./test-phases";
 
-/** [started (ms since the epoch, 0: no test running), limit (ms), name's length in bytes], then the name. */
+/**
+ * [the stretch of the test's run it is in started (ms since the epoch, 0: no test running), that stretch's limit (ms),
+ * the name's length in bytes, the test started], then the name.
+ */
 const NAME_BYTES = 1024;
-const shared = new SharedArrayBuffer(3 * 8 + NAME_BYTES);
-const numbers = new Float64Array(shared, 0, 3);
-const name = new Uint8Array(shared, 3 * 8, NAME_BYTES);
+const shared = new SharedArrayBuffer(4 * 8 + NAME_BYTES);
+const numbers = new Float64Array(shared, 0, 4);
+const name = new Uint8Array(shared, 4 * 8, NAME_BYTES);
 
-/** The watcher: every half second, is the test that is running past its limit and the grace? Then say so, once. */
+/** The watcher: every half second, is the running test past its stretch's limit and the grace? Then say so, once. */
 const WATCHER = `
 const { workerData } = require("node:worker_threads");
 const { writeSync } = require("node:fs");
-const numbers = new Float64Array(workerData.shared, 0, 3);
-const name = new Uint8Array(workerData.shared, 24, ${NAME_BYTES});
+const numbers = new Float64Array(workerData.shared, 0, 4);
+const name = new Uint8Array(workerData.shared, 32, ${NAME_BYTES});
 let told = 0;
 setInterval(() => {
-  const started = numbers[0];
-  if (started === 0 || started === told || Date.now() - started <= numbers[1] + workerData.graceMs) return;
-  told = started;
+  const since = numbers[0];
+  if (since === 0 || since === told || Date.now() - since <= numbers[1] + workerData.graceMs) return;
+  told = since;
   const test = Buffer.from(name.subarray(0, numbers[2])).toString("utf8");
-  const seconds = Math.round((Date.now() - started) / 1000);
+  const seconds = Math.round((Date.now() - numbers[3]) / 1000);
   writeSync(2, "\\n\\u26a0 \\"" + test + "\\" has run for " + seconds + " s without giving the event loop back, so its time limit " +
     "cannot stop it: an endless loop (a while or for that never ends, or sleeps on the virtual clock, where time passes at " +
     "once)? Nothing more will run. Stop with Ctrl-C and look at the code this test calls; npm run grade stops such a test " +
@@ -40,9 +44,13 @@ beforeEach((ctx) => {
   const bytes = Buffer.from(fullName(ctx.task)).subarray(0, NAME_BYTES);
   name.set(bytes);
   numbers[2] = bytes.length;
-  // The grader's limit, with hooks taken at the test's own limit: the course's configuration gives both the same one.
-  numbers[1] = limitOf(ctx.task.timeout, ctx.task.timeout);
-  numbers[0] = Date.now();
+  numbers[3] = Date.now();
+  // The grader's limits: each stretch of the test's run its own, with hooks taken at the test's own limit (the course's
+  // configuration gives both the same one).
+  followPhases(ctx.task, (phase, hooks) => {
+    numbers[1] = phase === "body" ? ctx.task.timeout : hooks * ctx.task.timeout;
+    numbers[0] = Date.now();
+  });
 });
 
 afterEach(() => {

@@ -1,0 +1,50 @@
+// Follows a running test through the three stretches of its run that have time limits of their own: the before hooks,
+// the test's own function, and what runs after it (after hooks, cleanups, onTestFinished handlers). Loaded into the
+// test worker by setup.ts (while grading) and stuck-notice.ts (on a learner's own run), so that a test stuck in a loop
+// is named a few seconds past the limit of the stretch it is in, not past the sum of every limit it could have had.
+import type { RunnerTestCase as Test, RunnerTestSuite as Suite } from "vitest";
+import { getFn, getHooks, setFn } from "vitest/suite";
+
+/** A stretch of a test's run: its before hooks, its own function, or what runs after it. */
+export type Phase = "before" | "body" | "after";
+
+/** The hooks of `kind` that apply to `test`: its suite's, and each enclosing suite's up to its file's. */
+function hooksAbove(test: Test, kind: "beforeEach" | "afterEach"): number {
+  let n = 0;
+  for (let s: Suite | undefined = test.suite ?? test.file; s; s = s.suite) n += getHooks(s)[kind].length;
+  return n;
+}
+
+/** What vitest's runner keeps on a running test beyond its types: the handlers it will call when the test ends. */
+interface Handlers {
+  onFinished?: readonly unknown[];
+  onFailed?: readonly unknown[];
+}
+
+/** The functions wrapped so far, so that a retry of the same test does not wrap its wrapper. */
+const originals = new WeakMap<Test, ReturnType<typeof getFn>>();
+
+/**
+ * Called from a beforeEach hook that the setup file registered (so it runs before the test file's own): reports the
+ * before stretch now, with the hooks still to run in it; then, by wrapping the test's function, the start of that
+ * function, and its end with the hooks and handlers still to run after it. Each count errs high (the caller's own hook
+ * and handler are counted where they run quickly; a beforeEach counts as a possible cleanup), so a limit made from it
+ * is never short.
+ */
+export function followPhases(test: Test, enter: (phase: Phase, hooks: number) => void): void {
+  enter("before", Math.max(0, hooksAbove(test, "beforeEach") - 1));
+  const fn = originals.get(test) ?? getFn(test);
+  originals.set(test, fn);
+  setFn(test, async () => {
+    enter("body", 0);
+    try {
+      return await fn();
+    } finally {
+      // vitest runs, after the function: the afterEach hooks, the cleanups beforeEach hooks returned, and the
+      // onTestFinished and onTestFailed handlers (the test's own, registered while it ran, and the caller's).
+      const handlers = test as Test & Handlers;
+      const after = hooksAbove(test, "afterEach") + hooksAbove(test, "beforeEach");
+      enter("after", after + (handlers.onFinished?.length ?? 0) + (handlers.onFailed?.length ?? 0));
+    }
+  });
+}
