@@ -30,7 +30,7 @@ export function fullName(task: NamedTask): string {
  * The longest a test may run before it counts as stuck, but for the grace, when the worker says only when it started:
  * its own limit, and a before and an after hook's (each `hookMs`).
  */
-export const limitOf = (timeoutMs: number, hookMs: number): number => timeoutMs + 2 * hookMs;
+const limitOf = (timeoutMs: number, hookMs: number): number => timeoutMs + 2 * hookMs;
 
 /**
  * Where a running test is: in its before hooks, its own function or what runs after it (test-phases.ts), each with a
