@@ -218,7 +218,7 @@ describe("the grader's verdict on two records that disagree", () => {
     const ending = { ...end, code: null, hung: [stuck] };
     const last = interpret(run, [hung(stuck)], ending);
     expect(last.score).toBe(1);
-    expect(last.note).toMatch(/^stopped 1 time\(s\), the most a lab is run \(5 runs within 3 × its 5 s time limit\)/);
+    expect(last.note).toMatch(/^stopped 1 time\(s\), the most a lab is run \(10 runs within 3 × its 5 s time limit\)/);
     expect(last.tests.find((t) => t.name === stuck)?.output).toMatch(/^stuck: this test was still running 20 s after it started, in its own code, past its time limit \(15 s\)/);
     // A run after it (here one that failed the test) has the runner's word: the worker's counts no more.
     const again: Attempt = { runner, problems: [], worker: [], stopped: null, stuck: null, seconds: 5 };
