@@ -2,8 +2,10 @@
 // the test's own function, and what runs after it (after hooks, cleanups, onTestFinished handlers). Loaded into the
 // test worker by setup.ts (while grading) and stuck-notice.ts (on a learner's own run), so that a test stuck in a loop
 // is named a few seconds past the limit of the stretch it is in, not past the sum of every limit it could have had.
-import type { RunnerTestCase as Test, RunnerTestSuite as Suite } from "vitest";
-import { getFn, getHooks, setFn } from "vitest/suite";
+// From vitest's runner itself, a dependency of the course of the same version as vitest's (package.json): `vitest/suite`
+// re-exports these with a deprecation warning on every import, and the `TestRunner` statics meant to replace it have
+// no setter of a test's function in vitest 4.1 (its `setTestFn` is `getFn`).
+import { getFn, getHooks, setFn, type Suite, type Test } from "@vitest/runner";
 
 /** A stretch of a test's run: its before hooks, its own function, or what runs after it. */
 export type Phase = "before" | "body" | "after";
