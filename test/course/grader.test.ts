@@ -3,7 +3,7 @@
 // process a lab started running; its reports are what Gradescope and JUnit readers expect and show a learner
 // each task's first failure in full. Runs the real grader on test/fixtures/grader.
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -16,6 +16,7 @@ import { type Attempt, interpret, type LabRun, skippedGroups, skipPattern } from
 import { testFilesOf } from "../../tools/grader/test-files";
 import { loadManifest, readyChapters, ROOT } from "../../tools/lib/manifest";
 import { spawnGroup } from "../../tools/lib/process-group";
+import { supervise } from "../../tools/lib/watch-supervisor";
 
 const fixture = join(ROOT, "test/fixtures/grader");
 
@@ -179,10 +180,87 @@ describe("a learner's own run of a lab (npm run watch, vitest with HUB_TARGET)",
       run.child.once("exit", () => done(stderr));
     });
     run.kill();
-    // The fixture's limit is 1 s a test: 3 s with its hooks, then the grace.
+    // The fixture's limit is 1 s a test (it has no hooks), then the grace.
     expect(notice).toMatch(/"task 2: spin > returns \(2 pts\)" has run for [4-9] s without giving the event loop back/);
+    expect(notice).toMatch(/Stop with Ctrl-C/);
+  }, 40_000);
+
+  it("npm run watch stops the tests at a stuck test, says so, and runs them again when the lab is saved", async () => {
+    const tree = mkdtempSync(join(tmpdir(), "watch-lab-"));
+    cpSync(join(fixture, "labs"), tree, { recursive: true });
+    let out = "";
+    const said: string[] = [];
+    const watch = supervise({
+      args: [join(ROOT, "node_modules/vitest/vitest.mjs"), "watch", "test/01-hangs.test.ts", "--root", fixture], cwd: ROOT, tree, restart: true,
+      env: { ...process.env, HUB_TARGET: tree, VITE_CONFIG_NATIVE_IGNORE_WARNING: "true", CI: "" },
+      stdio: "pipe", say: (text) => said.push(text),
+      onStart: (c) => {
+        c.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+        c.stderr?.on("data", (d: Buffer) => (out += d.toString()));
+      },
+    });
+    try {
+      await until(() => said.length > 0, 30_000);
+      expect(said).toEqual(['■ Stopped the tests at "task 2: spin > returns (2 pts)". Fix the code it calls and save: the tests run again.\n']);
+      expect(out).toMatch(/"task 2: spin > returns \(2 pts\)" has run for [4-9] s without giving the event loop back/);
+      expect(out, "the notice under npm run watch tells of the watch's stop, not of Ctrl-C").not.toMatch(/Ctrl-C/);
+      out = "";
+      writeFileSync(join(tree, "01-hangs/code.ts"), readFileSync(join(tree, "01-hangs/code.ts"), "utf8").replace(/export function spin[^]*$/, "export const spin = (): number => 0;\n"));
+      await until(() => /Tests\s+4 passed/.test(out.replace(/\x1b\[[0-9;]*m/g, "")), 30_000);
+    } finally {
+      watch.stop();
+      await watch.done;
+      rmSync(tree, { recursive: true, force: true });
+    }
+  }, 70_000);
+
+  it("the watch's supervisor: a stuck test's process is stopped, a crash said, a save that is no .ts file ignored, the learner's quit final", async () => {
+    // A stand-in for vitest: each start appends to a count and acts by it; the first ignores SIGTERM, as a process
+    // whose JavaScript never gives the event loop back would not: it is killed.
+    const tree = mkdtempSync(join(tmpdir(), "watch-sup-"));
+    const count = join(tree, "count");
+    const script = [
+      `const fs = require("node:fs"); fs.appendFileSync(${JSON.stringify(count)}, "x");`,
+      `const n = fs.readFileSync(${JSON.stringify(count)}, "utf8").length;`,
+      `if (n === 1) { process.on("SIGTERM", () => {}); fs.writeSync(3, "task 1 > loops\\n"); setInterval(() => {}, 1000); }`,
+      "else if (n === 2) process.exit(3);",
+      "else process.exit(130);",
+    ].join("\n");
+    const said: string[] = [];
+    const starts = (): number => (existsSync(count) ? readFileSync(count, "utf8").length : 0);
+    const watch = supervise({ args: ["-e", script], env: process.env, cwd: ROOT, tree, restart: true, stdio: "pipe", say: (t) => said.push(t) });
+    try {
+      await until(() => said.length === 1, 10_000);
+      expect(said[0]).toBe('■ Stopped the tests at "task 1 > loops". Fix the code it calls and save: the tests run again.\n');
+      writeFileSync(join(tree, "notes.md"), "not code");
+      await new Promise((r) => setTimeout(r, 600));
+      expect(starts(), "a saved file that is not TypeScript started the tests again").toBe(1);
+      writeFileSync(join(tree, "a.ts"), "export {};\n");
+      await until(() => said.length === 2, 10_000);
+      expect(said[1]).toBe("\n■ The test run ended abruptly (exit code 3); its last words are above. Fix the code and save: the tests run again.\n");
+      writeFileSync(join(tree, "b.ts"), "export {};\n");
+      expect(await watch.done, "the learner's Ctrl-C (vitest's exit code 130) ends the watch").toBe(130);
+      expect(starts()).toBe(3);
+      // A single run (npm run watch NN --once) ends at a stuck test, with exit code 1.
+      rmSync(count);
+      const once = supervise({ args: ["-e", script], env: process.env, cwd: ROOT, tree, restart: false, stdio: "pipe", say: (t) => said.push(t) });
+      expect(await once.done).toBe(1);
+      expect(said[2]).toBe('■ Stopped the tests at "task 1 > loops".\n');
+    } finally {
+      watch.stop();
+      rmSync(tree, { recursive: true, force: true });
+    }
   }, 40_000);
 });
+
+/** Waits until `ok()` holds, checking every 50 ms, for at most `ms`. */
+async function until(ok: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`not so after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 describe("the grader's verdict on two records that disagree", () => {
   const run: LabRun = { lab: "01-x", title: "X", root: ROOT, target: ROOT, files: [], seconds: 5, testMilliseconds: 1000, points: 2, outputBytes: 100, expected: ["task 1: a > one (1 pts)", "task 1: a > two (1 pts)"] };

@@ -2,10 +2,11 @@
 // stuck in an endless loop blocks its worker's event loop, so vitest's own time limit never fires and the run just goes
 // quiet. A watcher thread of its own sees the test's start in shared memory and, once the test has run well past its
 // limit, says so on stderr — written straight to file descriptor 2, since the worker's streams flow through the loop
-// that is blocked. It stops nothing (the run is the learner's, in watch mode); `npm run grade` stops such a test
-// itself (tools/grader/hang-watch.ts, whose limits this shares: each stretch of a test's run, test-phases.ts).
+// that is blocked. It stops nothing itself: under `npm run watch` it names the test to the watch, which stops the run
+// and starts it again at the next save (tools/lib/watch-supervisor.ts); `npm run grade` stops such a test itself (tools/grader/hang-watch.ts, whose limits this shares: each stretch of a test's run, test-phases.ts).
 import { Worker } from "node:worker_threads";
 import { afterEach, beforeEach } from "vitest";
+import { STUCK_FD_ENV } from "../lib/watch-supervisor";
 import { fullName, GRACE_MS } from "./hang-watch";
 import { followPhases } from "./test-phases";
 
@@ -33,12 +34,15 @@ setInterval(() => {
   const seconds = Math.round((Date.now() - numbers[3]) / 1000);
   writeSync(2, "\\n\\u26a0 \\"" + test + "\\" has run for " + seconds + " s without giving the event loop back, so its time limit " +
     "cannot stop it: an endless loop (a while or for that never ends, or sleeps on the virtual clock, where time passes at " +
-    "once)? Nothing more will run. Stop with Ctrl-C and look at the code this test calls; npm run grade stops such a test " +
-    "for you and runs the others.\\n\\n");
+    "once)? " + (workerData.stuckFd === null ? "Nothing more will run. Stop with Ctrl-C and look at the code this test " +
+    "calls; npm run grade stops such a test for you and runs the others.\\n\\n" : "\\n"));
+  // Under npm run watch: the test's name goes to the watch, which stops the run and starts it again at the next save.
+  if (workerData.stuckFd !== null) writeSync(workerData.stuckFd, test.replace(/\\n/g, " ") + "\\n");
 }, 500);
 `;
 
-new Worker(WATCHER, { eval: true, workerData: { shared, graceMs: GRACE_MS } }).unref();
+const stuckFd = Number(process.env[STUCK_FD_ENV]);
+new Worker(WATCHER, { eval: true, workerData: { shared, graceMs: GRACE_MS, stuckFd: Number.isInteger(stuckFd) && stuckFd > 2 ? stuckFd : null } }).unref();
 
 beforeEach((ctx) => {
   const bytes = Buffer.from(fullName(ctx.task)).subarray(0, NAME_BYTES);
