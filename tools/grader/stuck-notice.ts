@@ -37,7 +37,7 @@ setInterval(() => {
     "once)? " + (workerData.stuckFd === null ? "Nothing more will run. Stop with Ctrl-C and look at the code this test " +
     "calls; npm run grade stops such a test for you and runs the others.\\n\\n" : "\\n"));
   // Under npm run watch: the test's name goes to the watch, which stops the run and starts it again at the next save.
-  if (workerData.stuckFd !== null) writeSync(workerData.stuckFd, test.replace(/\\n/g, " ") + "\\n");
+  if (workerData.stuckFd !== null) writeSync(workerData.stuckFd, JSON.stringify({ name: test, started: numbers[3] }) + "\\n");
 }, 500);
 `;
 

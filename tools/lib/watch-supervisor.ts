@@ -44,15 +44,38 @@ function saneTerminal(): void {
 /** How long a burst of file events (an editor's save writes several) is waited out before the tests start again. */
 const SETTLE_MS = 200;
 
+/** What the stuck notice writes on its pipe, a line of JSON: the test, and when it started (ms since the epoch). */
+export interface StuckLine {
+  readonly name: string;
+  readonly started: number;
+}
+
 export function supervise(o: SuperviseOptions): Supervisor {
   let finish: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => (finish = resolve));
   let stopping = false;
   let child: ChildProcess | null = null;
-  let watcher: FSWatcher | null = null;
+  // One watcher for the whole watch: a fix saved while a test is stuck (vitest cannot run it then) is not missed.
+  let lastSave = 0;
+  let waiting = false;
+  let settle: NodeJS.Timeout | null = null;
+  const watcher: FSWatcher | null = o.restart ? watch(o.tree, { recursive: true }, (_event, file) => {
+    if (!file || !String(file).endsWith(".ts")) return;
+    lastSave = Date.now();
+    if (waiting && !settle) settle = setTimeout(startAgain, SETTLE_MS);
+  }) : null;
+  const startAgain = (): void => {
+    settle = null;
+    waiting = false;
+    if (!stopping) start();
+  };
+  const end = (code: number): void => {
+    watcher?.close();
+    finish(code);
+  };
 
   const start = (): void => {
-    let stuck: string | null = null;
+    let stuck: StuckLine | null = null;
     const io = o.stdio ?? "inherit";
     const c = spawn(process.execPath, [...o.args], {
       cwd: o.cwd, env: { ...o.env, [STUCK_FD_ENV]: "3" }, stdio: [io, io, io, "pipe"],
@@ -64,7 +87,11 @@ export function supervise(o: SuperviseOptions): Supervisor {
       named += chunk.toString();
       const end = named.indexOf("\n");
       if (end < 0 || stuck !== null) return;
-      stuck = named.slice(0, end);
+      try {
+        stuck = JSON.parse(named.slice(0, end)) as StuckLine;
+      } catch {
+        stuck = { name: named.slice(0, end), started: Date.now() };
+      }
       // SIGTERM first: Node puts the terminal back as it found it on SIGTERM (vitest's watch reads keys in raw mode),
       // where a process killed outright leaves it raw, and the terminal would stop echoing and Ctrl-C would do nothing.
       c.kill("SIGTERM");
@@ -74,28 +101,25 @@ export function supervise(o: SuperviseOptions): Supervisor {
     c.once("close", (code, signal) => {
       child = null;
       if (signal === "SIGKILL") saneTerminal();
-      if (stopping) return finish(code ?? 1);
+      if (stopping) return end(code ?? 1);
       if (stuck !== null) {
-        o.say(`■ Stopped the tests at "${stuck}".${o.restart ? " Fix the code it calls and save: the tests run again." : ""}\n`);
-        return o.restart ? waitForSave() : finish(1);
+        if (!o.restart) {
+          o.say(`■ Stopped the tests at "${stuck.name}".\n`);
+          return end(1);
+        }
+        // Saved since the stuck test began: that may be the fix, which vitest could not run while the test held it.
+        const savedSince = lastSave > stuck.started;
+        o.say(`■ Stopped the tests at "${stuck.name}". ` +
+          (savedSince ? "Running them again with what was saved since it began.\n" : "Fix the code it calls and save: the tests run again.\n"));
+        waiting = true;
+        if (savedSince) startAgain();
+        return;
       }
       // The learner ends vitest's watch with q (exit code 0) or Ctrl-C, which it reads as a key in raw mode (130).
-      if (!o.restart || code === 0 || code === 130 || signal === "SIGINT") return finish(code ?? 1);
+      if (!o.restart || code === 0 || code === 130 || signal === "SIGINT") return end(code ?? 1);
       o.say(`\n■ The test run ended abruptly (${signal ?? `exit code ${code}`}); its last words are above. Fix the code and ` +
         "save: the tests run again.\n");
-      waitForSave();
-    });
-  };
-
-  const waitForSave = (): void => {
-    let timer: NodeJS.Timeout | null = null;
-    watcher = watch(o.tree, { recursive: true }, (_event, file) => {
-      if (!file || !String(file).endsWith(".ts") || timer) return;
-      timer = setTimeout(() => {
-        watcher?.close();
-        watcher = null;
-        if (!stopping) start();
-      }, SETTLE_MS);
+      waiting = true;
     });
   };
 
@@ -104,9 +128,9 @@ export function supervise(o: SuperviseOptions): Supervisor {
     done,
     stop() {
       stopping = true;
-      watcher?.close();
+      if (settle) clearTimeout(settle);
       if (child) child.kill("SIGKILL");
-      else finish(0);
+      else end(0);
     },
   };
 }
