@@ -384,8 +384,8 @@ describe("a test's stretches as the worker reports them (tools/grader/test-phase
     seen.push(["hook", 0]);
   });
   afterEach(() => {
-    // After its code: this afterEach, the two beforeEach hooks (as cleanups they may have returned), the handler.
-    expect(seen.at(-1)).toEqual(["after", 4]);
+    // After its code: this afterEach, the other beforeEach hook (as a cleanup it may have returned), the handler.
+    expect(seen.at(-1)).toEqual(["after", 3]);
   });
 
   it("reports the before hooks still to run, then its own code's start and end with what runs after it; a retry's once", { retry: 1 }, ({ onTestFinished }) => {

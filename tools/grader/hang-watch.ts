@@ -6,6 +6,7 @@
 // grows, on the grader's clock, and gives each stretch its own limit.
 import { existsSync, readFileSync } from "node:fs";
 import type { WorkerEvent } from "./record";
+import type { Phase } from "./test-phases";
 
 /** Time given beyond a test's limit for a busy machine before the test counts as stuck. */
 export const GRACE_MS = 3000;
@@ -36,7 +37,7 @@ const limitOf = (timeoutMs: number, hookMs: number): number => timeoutMs + 2 * h
  * Where a running test is: in its before hooks, its own function or what runs after it (test-phases.ts), each with a
  * limit of its own; or "test" when the worker said only when it started.
  */
-export type Stretch = "before" | "body" | "after" | "test";
+export type Stretch = Phase | "test";
 
 /** A test that has started and not finished: when the grader first saw it start, and the stretch it is in now. */
 interface Running {

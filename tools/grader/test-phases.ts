@@ -29,9 +29,9 @@ const originals = new WeakMap<Test, ReturnType<typeof getFn>>();
 /**
  * Called from a beforeEach hook that the setup file registered (so it runs before the test file's own): reports the
  * before stretch now, with the hooks still to run in it; then, by wrapping the test's function, the start of that
- * function, and its end with the hooks and handlers still to run after it. Each count errs high (the caller's own hook
- * and handler are counted where they run quickly; a beforeEach counts as a possible cleanup), so a limit made from it
- * is never short.
+ * function, and its end with the hooks and handlers still to run after it. Each count errs high (a handler the caller
+ * registered is counted though it runs quickly; every other beforeEach counts as a possible cleanup), so a limit made
+ * from it is never short.
  */
 export function followPhases(test: Test, enter: (phase: Phase, hooks: number) => void): void {
   enter("before", Math.max(0, hooksAbove(test, "beforeEach") - 1));
@@ -45,7 +45,8 @@ export function followPhases(test: Test, enter: (phase: Phase, hooks: number) =>
       // vitest runs, after the function: the afterEach hooks, the cleanups beforeEach hooks returned, and the
       // onTestFinished and onTestFailed handlers (the test's own, registered while it ran, and the caller's).
       const handlers = test as Test & Handlers;
-      const after = hooksAbove(test, "afterEach") + hooksAbove(test, "beforeEach");
+      // (The caller's beforeEach returns no cleanup.)
+      const after = hooksAbove(test, "afterEach") + Math.max(0, hooksAbove(test, "beforeEach") - 1);
       enter("after", after + (handlers.onFinished?.length ?? 0) + (handlers.onFailed?.length ?? 0));
     }
   });
