@@ -11,7 +11,8 @@ import { RULES, scanLab, scanText } from "../../tools/grader/lab-scan";
 import { ASSERTIONS_CHANGED, newKey, openRecord, sealLine } from "../../tools/grader/record";
 import { terminalReport } from "../../tools/grader/report";
 import { GRACE_MS, parseWorkerEvents, RunningTests } from "../../tools/grader/hang-watch";
-import { followPhases, type Phase } from "../../tools/grader/test-phases";
+import { setHooks, type Suite, type SuiteHooks } from "@vitest/runner";
+import { followPhases, hooksAbove, type Phase } from "../../tools/grader/test-phases";
 import { type Attempt, interpret, type LabRun, skippedGroups, skipPattern } from "../../tools/grader/run-lab";
 import { testFilesOf } from "../../tools/grader/test-files";
 import { loadManifest, readyChapters, ROOT } from "../../tools/lib/manifest";
@@ -201,7 +202,7 @@ describe("a learner's own run of a lab (npm run watch, vitest with HUB_TARGET)",
     });
     try {
       await until(() => said.length > 0, 30_000);
-      expect(said).toEqual(['■ Stopped the tests at "task 2: spin > returns (2 pts)". Fix the code it calls and save: the tests run again.\n']);
+      expect(said).toEqual(['■ Stopped the tests at "task 2: spin > returns (2 pts)". Fix the code it calls and save: the tests run again (Ctrl-C ends the watch).\n']);
       expect(out).toMatch(/"task 2: spin > returns \(2 pts\)" has run for [4-9] s without giving the event loop back/);
       expect(out, "the notice under npm run watch tells of the watch's stop, not of Ctrl-C").not.toMatch(/Ctrl-C/);
       out = "";
@@ -214,7 +215,7 @@ describe("a learner's own run of a lab (npm run watch, vitest with HUB_TARGET)",
     }
   }, 70_000);
 
-  it("the watch's supervisor: stops a stuck test's process and waits for a save, or runs again at once if one came since it began; says a crash; the learner's quit is final", async () => {
+  it("the watch's supervisor: stops a stuck test's process and waits for a save, or runs again at once if one came since it began; says a crash; the learner's q or Ctrl-C is final", async () => {
     // A stand-in for vitest: each start appends to a count and acts by it. The first ignores SIGTERM, as a process
     // whose JavaScript never gives the event loop back would not: it is killed.
     const tree = mkdtempSync(join(tmpdir(), "watch-sup-"));
@@ -225,12 +226,12 @@ describe("a learner's own run of a lab (npm run watch, vitest with HUB_TARGET)",
       `const n = fs.readFileSync(${JSON.stringify(count)}, "utf8").length;`,
       `if (n === 1) { process.on("SIGTERM", () => {}); ${stuckLine} }`,
       `else if (n === 2) { ${stuckLine} }`,
-      "else if (n === 3) process.exit(3);",
-      "else process.exit(130);",
+      "else if (n === 3) process.exit(134);", // as a process V8 aborted, seen from a shell
+      "else process.exit(Number(process.env.LAST_EXIT));",
     ].join("\n");
     const said: string[] = [];
     const starts = (): number => (existsSync(count) ? readFileSync(count, "utf8").length : 0);
-    const watch = supervise({ args: ["-e", script], env: process.env, cwd: ROOT, tree, restart: true, stdio: "pipe", say: (t) => said.push(t) });
+    const watch = supervise({ args: ["-e", script], env: { ...process.env, LAST_EXIT: "1" }, cwd: ROOT, tree, restart: true, stdio: "pipe", say: (t) => said.push(t) });
     try {
       // A fix saved while the test is stuck: vitest could not run it, so the tests run again as soon as it is stopped.
       await until(() => starts() === 1, 10_000);
@@ -238,22 +239,25 @@ describe("a learner's own run of a lab (npm run watch, vitest with HUB_TARGET)",
       writeFileSync(join(tree, "a.ts"), "export {};\n");
       await until(() => said.length === 2, 10_000);
       expect(said[0]).toBe('■ Stopped the tests at "task 1 > loops". Running them again with what was saved since it began.\n');
-      expect(said[1]).toBe('■ Stopped the tests at "task 1 > loops". Fix the code it calls and save: the tests run again.\n');
+      expect(said[1]).toBe('■ Stopped the tests at "task 1 > loops". Fix the code it calls and save: the tests run again (Ctrl-C ends the watch).\n');
       expect(starts()).toBe(2);
       writeFileSync(join(tree, "notes.md"), "not code");
       await new Promise((r) => setTimeout(r, 600));
       expect(starts(), "a saved file that is not TypeScript started the tests again").toBe(2);
       writeFileSync(join(tree, "b.ts"), "export {};\n");
       await until(() => said.length === 3, 10_000);
-      expect(said[2]).toBe("\n■ The test run ended abruptly (exit code 3); its last words are above. Fix the code and save: the tests run again.\n");
+      expect(said[2]).toBe("\n■ The test run ended abruptly (exit code 134); its last words are above. Fix the code and save: the tests run again (Ctrl-C ends the watch).\n");
       writeFileSync(join(tree, "c.ts"), "export {};\n");
-      expect(await watch.done, "the learner's Ctrl-C (vitest's exit code 130) ends the watch").toBe(130);
+      expect(await watch.done, "q after a failing run (vitest's exit code 1) ends the watch").toBe(1);
       expect(starts()).toBe(4);
+      // The learner's Ctrl-C, which vitest reads as a key (exit code 130), ends it too.
+      const quit = supervise({ args: ["-e", script], env: { ...process.env, LAST_EXIT: "130" }, cwd: ROOT, tree, restart: true, stdio: "pipe", say: (t) => said.push(t) });
+      expect(await quit.done).toBe(130);
       // A single run (npm run watch NN --once) ends at a stuck test, with exit code 1.
       writeFileSync(count, "x");
       const once = supervise({ args: ["-e", script], env: process.env, cwd: ROOT, tree, restart: false, stdio: "pipe", say: (t) => said.push(t) });
       expect(await once.done).toBe(1);
-      expect(said[3]).toBe('■ Stopped the tests at "task 1 > loops".\n');
+      expect(said.slice(3)).toEqual(['■ Stopped the tests at "task 1 > loops".\n']);
     } finally {
       watch.stop();
       rmSync(tree, { recursive: true, force: true });
@@ -370,6 +374,29 @@ describe("the grader's verdict on two records that disagree", () => {
     const lone = new RunningTests(100);
     lone.see([{ event: "body", name: "x" }, { event: "after", name: "y", hooks: 0 }], 0);
     expect(lone.overdue(1e9)).toBeNull();
+  });
+});
+
+describe("the hooks and the runner test-phases.ts counts on", () => {
+  it("counts the hooks of each suite up to the file's, past a top-level describe, which names only its file", () => {
+    const file = { filepath: "f.test.ts" } as unknown as Suite;
+    const top = { file } as unknown as Suite;
+    const inner = { suite: top, file } as unknown as Suite;
+    const none = (): void => undefined;
+    const hooks = (before: number, after: number): SuiteHooks => ({
+      beforeAll: [], afterAll: [], aroundAll: [], aroundEach: [], beforeEach: Array(before).fill(none), afterEach: Array(after).fill(none),
+    });
+    setHooks(file, hooks(1, 2));
+    setHooks(top, hooks(2, 0));
+    setHooks(inner, hooks(1, 1));
+    expect([hooksAbove(inner, "beforeEach"), hooksAbove(inner, "afterEach"), hooksAbove(file, "beforeEach")]).toEqual([4, 3, 1]);
+  });
+
+  it("uses the runner vitest runs: one copy of @vitest/runner, at the version vitest asks for", () => {
+    const wanted = (JSON.parse(readFileSync(join(ROOT, "node_modules/vitest/package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies["@vitest/runner"];
+    const ours = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string> }).devDependencies["@vitest/runner"];
+    expect(ours, "package.json's @vitest/runner must be vitest's own version, or test-phases.ts wraps the tests of a copy vitest does not run").toBe(wanted);
+    expect(existsSync(join(ROOT, "node_modules/vitest/node_modules/@vitest/runner")), "vitest has a copy of its runner of its own").toBe(false);
   });
 });
 

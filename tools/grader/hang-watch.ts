@@ -69,8 +69,8 @@ export class RunningTests {
       if (e.event === "result") {
         this.running.delete(e.name);
       } else if (e.event === "ready") {
-        // A worker that names no limit leaves the lab's own time limit to stop the test.
-        const timeoutMs = e.timeoutMs ?? Infinity;
+        // A worker that names no limit (or vitest's 0, no limit) leaves the lab's own time limit to stop the test.
+        const timeoutMs = e.timeoutMs ? e.timeoutMs : Infinity;
         const [stretch, limitMs]: [Stretch, number] = e.hooks === undefined ? ["test", limitOf(timeoutMs, this.hookMs)] : ["before", e.hooks * this.hookMs];
         this.running.set(e.name, { started: now, timeoutMs, stretch, since: now, limitMs });
       } else {

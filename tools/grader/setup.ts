@@ -21,9 +21,11 @@ if (out) {
     const task = ctx.task;
     const name = fullName(task);
     const write = (event: WorkerEvent): void => appendFileSync(out, JSON.stringify(event) + "\n");
-    followPhases(task, (phase, hooks) => write(
+    const followed = followPhases(task, (phase, hooks) => write(
       phase === "before" ? { event: "ready", name, timeoutMs: task.timeout, hooks } : phase === "body" ? { event: "body", name } : { event: "after", name, hooks },
     ));
+    // Without the stretches, the grader gives the whole test its own limit and two hooks'.
+    if (!followed) write({ event: "ready", name, timeoutMs: task.timeout });
     ctx.onTestFinished((done) => {
       const r = done.task.result;
       const message = (r?.errors ?? []).map((e) => `${e.name && e.name !== "Error" ? `${e.name}: ` : ""}${e.message}`).join("\n");

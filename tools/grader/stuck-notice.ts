@@ -3,10 +3,11 @@
 // quiet. A watcher thread of its own sees the test's start in shared memory and, once the test has run well past its
 // limit, says so on stderr — written straight to file descriptor 2, since the worker's streams flow through the loop
 // that is blocked. It stops nothing itself: under `npm run watch` it names the test to the watch, which stops the run
-// and starts it again at the next save (tools/lib/watch-supervisor.ts); `npm run grade` stops such a test itself (tools/grader/hang-watch.ts, whose limits this shares: each stretch of a test's run, test-phases.ts).
+// and starts it again at the next save (tools/lib/watch-supervisor.ts); `npm run grade` stops such a test itself
+// (tools/grader/hang-watch.ts, whose limits this shares: each stretch of a test's run, test-phases.ts).
 import { Worker } from "node:worker_threads";
 import { afterEach, beforeEach } from "vitest";
-import { STUCK_FD_ENV } from "../lib/watch-supervisor";
+import { STUCK_FD_ENV } from "../lib/stuck-pipe";
 import { fullName, GRACE_MS } from "./hang-watch";
 import { followPhases } from "./test-phases";
 
@@ -50,11 +51,16 @@ beforeEach((ctx) => {
   numbers[2] = bytes.length;
   numbers[3] = Date.now();
   // The grader's limits: each stretch of the test's run its own, with hooks taken at the test's own limit (the course's
-  // configuration gives both the same one).
-  followPhases(ctx.task, (phase, hooks) => {
-    numbers[1] = phase === "body" ? ctx.task.timeout : hooks * ctx.task.timeout;
+  // configuration gives both the same one); 0 is vitest's "no limit".
+  const each = ctx.task.timeout > 0 ? ctx.task.timeout : Infinity;
+  const followed = followPhases(ctx.task, (phase, hooks) => {
+    numbers[1] = phase === "body" ? each : hooks === 0 ? 0 : hooks * each;
     numbers[0] = Date.now();
   });
+  if (!followed) {
+    numbers[1] = 3 * each;
+    numbers[0] = Date.now();
+  }
 });
 
 afterEach(() => {

@@ -10,10 +10,13 @@ import { getFn, getHooks, setFn, type Suite, type Test } from "@vitest/runner";
 /** A stretch of a test's run: its before hooks, its own function, or what runs after it. */
 export type Phase = "before" | "body" | "after";
 
-/** The hooks of `kind` that apply to `test`: its suite's, and each enclosing suite's up to its file's. */
-function hooksAbove(test: Test, kind: "beforeEach" | "afterEach"): number {
+/** The suite around `s`, as vitest's runner walks it: a top-level describe names only its file, and a file none. */
+const parentOf = (s: Suite): Suite | undefined => ("filepath" in s ? undefined : s.suite ?? s.file);
+
+/** The hooks of `kind` that apply to a test of `suite`: its own, and each enclosing suite's up to its file's. */
+export function hooksAbove(suite: Suite, kind: "beforeEach" | "afterEach"): number {
   let n = 0;
-  for (let s: Suite | undefined = test.suite ?? test.file; s; s = s.suite) n += getHooks(s)[kind].length;
+  for (let s: Suite | undefined = suite; s; s = parentOf(s)) n += getHooks(s)[kind].length;
   return n;
 }
 
@@ -31,12 +34,17 @@ const originals = new WeakMap<Test, ReturnType<typeof getFn>>();
  * before stretch now, with the hooks still to run in it; then, by wrapping the test's function, the start of that
  * function, and its end with the hooks and handlers still to run after it. Each count errs high (a handler the caller
  * registered is counted though it runs quickly; every other beforeEach counts as a possible cleanup), so a limit made
- * from it is never short.
+ * from it is never short. Returns false, reporting nothing, where it cannot wrap the function: a second copy of
+ * vitest's runner (one not deduplicated with vitest's own) would hold other tests than the running one.
  */
-export function followPhases(test: Test, enter: (phase: Phase, hooks: number) => void): void {
-  enter("before", Math.max(0, hooksAbove(test, "beforeEach") - 1));
+export function followPhases(test: Test, enter: (phase: Phase, hooks: number) => void): boolean {
   const fn = originals.get(test) ?? getFn(test);
+  if (typeof fn !== "function") return false;
   originals.set(test, fn);
+  const suite = test.suite ?? test.file;
+  // The caller's own beforeEach is one of them, and has run; it returns no cleanup.
+  const before = Math.max(0, hooksAbove(suite, "beforeEach") - 1);
+  enter("before", before);
   setFn(test, async () => {
     enter("body", 0);
     try {
@@ -45,9 +53,8 @@ export function followPhases(test: Test, enter: (phase: Phase, hooks: number) =>
       // vitest runs, after the function: the afterEach hooks, the cleanups beforeEach hooks returned, and the
       // onTestFinished and onTestFailed handlers (the test's own, registered while it ran, and the caller's).
       const handlers = test as Test & Handlers;
-      // (The caller's beforeEach returns no cleanup.)
-      const after = hooksAbove(test, "afterEach") + Math.max(0, hooksAbove(test, "beforeEach") - 1);
-      enter("after", after + (handlers.onFinished?.length ?? 0) + (handlers.onFailed?.length ?? 0));
+      enter("after", hooksAbove(suite, "afterEach") + before + (handlers.onFinished?.length ?? 0) + (handlers.onFailed?.length ?? 0));
     }
   });
+  return true;
 }

@@ -2,14 +2,14 @@
 // time limit cannot stop a synchronous endless loop: the test's worker thread stays blocked, and a save runs nothing
 // again. A loop that grows an array until V8 gives up ends the whole vitest process with a native stack trace, since
 // worker threads share it. So the watch runs vitest as a child it supervises: the stuck notice
-// (tools/grader/stuck-notice.ts) names a stuck test on a pipe of its own, and the supervisor stops vitest there. Either
-// way it says what happened and starts vitest again when a file of the lab's tree is saved.
+// (tools/grader/stuck-notice.ts) names a stuck test on a pipe of its own (stuck-pipe.ts), and the supervisor stops
+// vitest there. Either way it says what happened and starts vitest again when a file of the lab's tree is saved.
+// It stops vitest's own process: a process a test started and left running is that test's to end, as under Ctrl-C.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { type FSWatcher, watch } from "node:fs";
+import { STUCK_FD_ENV, type StuckLine } from "./stuck-pipe";
 
-/** The environment variable that names the file descriptor on which the stuck notice names a stuck test. */
-export const STUCK_FD_ENV = "HUB_STUCK_FD";
-
+/** What the supervisor runs and watches, and where it speaks. */
 export interface SuperviseOptions {
   /** Node's arguments: vitest's command line. */
   readonly args: readonly string[];
@@ -27,29 +27,40 @@ export interface SuperviseOptions {
   readonly onStart?: (child: ChildProcess) => void;
 }
 
+/** A watch under way. */
 export interface Supervisor {
-  /** The exit code once the watch is over: vitest ended by itself, or `stop` was called. */
+  /** The exit code once the watch is over: vitest ended by the learner's hand or by itself, or `stop` was called. */
   readonly done: Promise<number>;
   stop(): void;
 }
 
-/** How long vitest has to end after SIGTERM before it is killed. */
+/** How long vitest has to end after SIGTERM (it exits on it, and Node's exit puts the terminal back) before it is killed. */
 const KILL_AFTER_MS = 2000;
-
-/** Turns a terminal left in raw mode by a process killed outright back to its usual mode (where `stty` exists). */
-function saneTerminal(): void {
-  if (process.stdin.isTTY) spawnSync("stty", ["sane"], { stdio: ["inherit", "ignore", "ignore"] });
-}
 
 /** How long a burst of file events (an editor's save writes several) is waited out before the tests start again. */
 const SETTLE_MS = 200;
 
-/** What the stuck notice writes on its pipe, a line of JSON: the test, and when it started (ms since the epoch). */
-export interface StuckLine {
-  readonly name: string;
-  readonly started: number;
+/** How the supervisor's sentences end while it waits for a save. */
+const WAITING = "and save: the tests run again (Ctrl-C ends the watch).";
+
+/**
+ * Turns the terminal back to its usual mode after vitest ended without doing so itself: vitest's watch reads keys in
+ * raw mode, and a process killed outright, or aborted by V8 (out of memory), leaves it raw: nothing echoes and Ctrl-C
+ * is only a byte. `stty` is a POSIX program; where it is missing there is nothing to run.
+ */
+function saneTerminal(): void {
+  if (process.stdin.isTTY) spawnSync("stty", ["sane"], { stdio: ["inherit", "ignore", "ignore"] });
 }
 
+/**
+ * How vitest ended, when the supervisor did not stop it: by the learner (q: 0, or 1 after a failing run, since vitest
+ * keeps the exit code of its last run; Ctrl-C, which it reads as a key in raw mode: 130), or by a crash (a signal, as
+ * V8's fatal errors abort, or an exit code from 128 up).
+ */
+const crashed = (code: number | null, signal: NodeJS.Signals | null): boolean =>
+  signal !== null ? signal !== "SIGINT" : code !== null && code >= 128 && code !== 130;
+
+/** Runs vitest (`o.args`) under supervision until the learner ends it or `stop` is called. */
 export function supervise(o: SuperviseOptions): Supervisor {
   let finish: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => (finish = resolve));
@@ -59,20 +70,32 @@ export function supervise(o: SuperviseOptions): Supervisor {
   let lastSave = 0;
   let waiting = false;
   let settle: NodeJS.Timeout | null = null;
-  const watcher: FSWatcher | null = o.restart ? watch(o.tree, { recursive: true }, (_event, file) => {
-    if (!file || !String(file).endsWith(".ts")) return;
-    lastSave = Date.now();
-    if (waiting && !settle) settle = setTimeout(startAgain, SETTLE_MS);
-  }) : null;
+  let watcher: FSWatcher | null = null;
+  const end = (code: number): void => {
+    stopping = true;
+    watcher?.close();
+    if (settle) clearTimeout(settle);
+    finish(code);
+  };
   const startAgain = (): void => {
     settle = null;
     waiting = false;
     if (!stopping) start();
   };
-  const end = (code: number): void => {
-    watcher?.close();
-    finish(code);
-  };
+  if (o.restart) {
+    watcher = watch(o.tree, { recursive: true }, (_event, file) => {
+      if (!file || !String(file).endsWith(".ts")) return;
+      lastSave = Date.now();
+      if (waiting && !settle) settle = setTimeout(startAgain, SETTLE_MS);
+    });
+    // Without it (a folder gone, the system's limit of watched folders reached) a stop could not be followed by a start.
+    watcher.on("error", (e) => {
+      o.say(`\n■ The watch cannot follow the files of ${o.tree} (${e.message}): after a stop, run it again yourself.\n`);
+      watcher?.close();
+      watcher = null;
+      if (waiting) end(1);
+    });
+  }
 
   const start = (): void => {
     let stuck: StuckLine | null = null;
@@ -85,23 +108,26 @@ export function supervise(o: SuperviseOptions): Supervisor {
     let named = "";
     c.stdio[3]?.on("data", (chunk: Buffer) => {
       named += chunk.toString();
-      const end = named.indexOf("\n");
-      if (end < 0 || stuck !== null) return;
+      const at = named.indexOf("\n");
+      if (at < 0 || stuck !== null) return;
       try {
-        stuck = JSON.parse(named.slice(0, end)) as StuckLine;
+        stuck = JSON.parse(named.slice(0, at)) as StuckLine;
       } catch {
-        stuck = { name: named.slice(0, end), started: Date.now() };
+        stuck = { name: named.slice(0, at), started: Date.now() };
       }
-      // SIGTERM first: Node puts the terminal back as it found it on SIGTERM (vitest's watch reads keys in raw mode),
-      // where a process killed outright leaves it raw, and the terminal would stop echoing and Ctrl-C would do nothing.
       c.kill("SIGTERM");
       setTimeout(() => c.kill("SIGKILL"), KILL_AFTER_MS).unref();
     });
-    c.once("error", (e) => o.say(`could not start the tests: ${e.message}`));
+    c.once("error", (e) => {
+      o.say(`could not start the tests: ${e.message}\n`);
+      end(1);
+    });
     c.once("close", (code, signal) => {
       child = null;
-      if (signal === "SIGKILL") saneTerminal();
+      if (signal !== null || (code !== null && code >= 128)) saneTerminal();
       if (stopping) return end(code ?? 1);
+      // The learner's Ctrl-C ends the watch, even as the stuck notice came in.
+      if (code === 130 || signal === "SIGINT") return end(code ?? 130);
       if (stuck !== null) {
         if (!o.restart) {
           o.say(`■ Stopped the tests at "${stuck.name}".\n`);
@@ -110,17 +136,20 @@ export function supervise(o: SuperviseOptions): Supervisor {
         // Saved since the stuck test began: that may be the fix, which vitest could not run while the test held it.
         const savedSince = lastSave > stuck.started;
         o.say(`■ Stopped the tests at "${stuck.name}". ` +
-          (savedSince ? "Running them again with what was saved since it began.\n" : "Fix the code it calls and save: the tests run again.\n"));
-        waiting = true;
-        if (savedSince) startAgain();
-        return;
+          (savedSince ? "Running them again with what was saved since it began.\n" : `Fix the code it calls ${WAITING}\n`));
+        return wait(savedSince);
       }
-      // The learner ends vitest's watch with q (exit code 0) or Ctrl-C, which it reads as a key in raw mode (130).
-      if (!o.restart || code === 0 || code === 130 || signal === "SIGINT") return end(code ?? 1);
-      o.say(`\n■ The test run ended abruptly (${signal ?? `exit code ${code}`}); its last words are above. Fix the code and ` +
-        "save: the tests run again.\n");
-      waiting = true;
+      if (!o.restart || !crashed(code, signal)) return end(code ?? 1);
+      o.say(`\n■ The test run ended abruptly (${signal ?? `exit code ${code}`}); its last words are above. Fix the code ${WAITING}\n`);
+      wait(false);
     });
+  };
+
+  /** Waits for a save, or starts again at once; without a watcher there is nothing to wait for. */
+  const wait = (now: boolean): void => {
+    waiting = true;
+    if (now) startAgain();
+    else if (!watcher) end(1);
   };
 
   start();
@@ -128,7 +157,6 @@ export function supervise(o: SuperviseOptions): Supervisor {
     done,
     stop() {
       stopping = true;
-      if (settle) clearTimeout(settle);
       if (child) child.kill("SIGKILL");
       else end(0);
     },
