@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { RULES, scanLab, scanText } from "../../tools/grader/lab-scan";
 import { ASSERTIONS_CHANGED, newKey, openRecord, sealLine } from "../../tools/grader/record";
 import { terminalReport } from "../../tools/grader/report";
@@ -166,12 +166,26 @@ describe("the runner's record", () => {
 });
 
 describe("a learner's own run of a lab (npm run watch, vitest with HUB_TARGET)", () => {
+  /**
+   * A copy of the fixture labs whose spin blocks without spinning: it never gives the event loop back either, and
+   * costs no CPU while the notice is awaited (the grader's run above spins for real).
+   */
+  const blockedLabs = (): string => {
+    const tree = mkdtempSync(join(tmpdir(), "watch-lab-"));
+    cpSync(join(fixture, "labs"), tree, { recursive: true });
+    const code = join(tree, "01-hangs/code.ts");
+    writeFileSync(code, readFileSync(code, "utf8").replace(/export function spin[^]*$/, "export function spin(): number {\n  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);\n  return 1;\n}\n"));
+    return tree;
+  };
+
   it("names a test stuck in an endless loop on stderr, where the run would otherwise go quiet", async () => {
-    // No grader here: the fixture's looping test blocks its worker for good, and only the notice says why.
+    // No grader here: the fixture's blocked test holds its worker for good, and only the notice says why.
+    const tree = blockedLabs();
     const run = spawnGroup(process.execPath, [join(ROOT, "node_modules/vitest/vitest.mjs"), "run", "test/01-hangs.test.ts", "--root", fixture], {
       cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], deadlineMs: 30_000,
-      env: { ...process.env, HUB_TARGET: join(fixture, "labs"), VITE_CONFIG_NATIVE_IGNORE_WARNING: "true" },
+      env: { ...process.env, HUB_TARGET: tree, VITE_CONFIG_NATIVE_IGNORE_WARNING: "true" },
     });
+    onTestFinished(() => rmSync(tree, { recursive: true, force: true }));
     let stderr = "";
     const notice = await new Promise<string>((done) => {
       run.child.stderr?.on("data", (chunk: Buffer) => {
@@ -187,8 +201,7 @@ describe("a learner's own run of a lab (npm run watch, vitest with HUB_TARGET)",
   }, 40_000);
 
   it("npm run watch stops the tests at a stuck test, says so, and runs them again when the lab is saved", async () => {
-    const tree = mkdtempSync(join(tmpdir(), "watch-lab-"));
-    cpSync(join(fixture, "labs"), tree, { recursive: true });
+    const tree = blockedLabs();
     let out = "";
     const said: string[] = [];
     const watch = supervise({
