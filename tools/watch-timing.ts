@@ -1,8 +1,10 @@
 // `npm run watch:timing -- NN … [--saves N] [--reference]`: how long `npm run watch NN` takes from a save to the
 // summary a learner reads. Starts the real watcher on each lab, waits for its first summary, then saves a file of the
 // lab again (same content, a new write, as an editor does) a few times, and times each save up to the line with the
-// points. `--reference` watches a copy of labs/ whose lab NN is the reference, so every test runs to the end (the
-// slowest case) instead of failing at its first stub. For course authors: the figures go in CONTRIBUTING.md.
+// points, and up to the first task's line (in a run longer than a second, shown as that task finishes).
+// `--reference` watches a copy of labs/ whose lab NN and every lab before it are the reference, as for a learner who
+// has done them all, so every test runs to the end (the slowest case) instead of failing at its first stub or at an
+// earlier lab it needs. For course authors: the figures go in CONTRIBUTING.md.
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +22,8 @@ const manifest = loadManifest();
 const saves = Number(values.saves);
 /** The line that ends the learner reporter's summary (tools/grader/learner-reporter.ts). */
 const SUMMARY = /^(\d+\/\d+ points\. Next: |All \d+ points\. )/m;
+/** A task's line: shown as it finishes in a long run (`… task N:`), else in the summary (`✓ task N:`, `✗ task N:`). */
+const TASK_LINE = /^(…|✓|✗) task \d+:/;
 /** After a summary, quiet for this long means the run (and its type-check notice) is over. */
 const QUIET_MS = 1500;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -63,8 +67,12 @@ async function timeLab(query: string): Promise<void> {
   if (values.reference) {
     scratch = mkdtempSync(join(tmpdir(), "watch-timing-"));
     cpSync(join(ROOT, "labs"), scratch, { recursive: true });
-    rmSync(join(scratch, lab.id), { recursive: true, force: true });
-    cpSync(join(ROOT, "solutions", lab.id), join(scratch, lab.id), { recursive: true });
+    // Lab NN's tests use the earlier labs' code too (chapter 14's run the balancer of 11 and 12): with their starters
+    // in place those tests would fail at once, and the timing would leave out the slowest of them.
+    for (const c of manifest.chapters.filter((c) => c.id <= lab.id)) {
+      rmSync(join(scratch, c.id), { recursive: true, force: true });
+      cpSync(join(ROOT, "solutions", c.id), join(scratch, c.id), { recursive: true });
+    }
     tree = scratch;
   }
   const file = join(tree, lab.id, values.file ?? firstTaskFile(join(ROOT, "labs", lab.id)));
@@ -76,12 +84,15 @@ async function timeLab(query: string): Promise<void> {
   let out = "";
   let lastOutput = performance.now();
   const summaries: number[] = [];
+  const firstTasks: number[] = [];
   watcher.child.stdout!.on("data", (d: Buffer) => {
     const now = performance.now();
     lastOutput = now;
     for (const line of d.toString().split("\n")) {
       out += `${line}\n`;
       if (SUMMARY.test(line)) summaries.push(now);
+      // A run's first task line, shown while the run goes on (or the summary's first, in a short run).
+      if (TASK_LINE.test(line) && firstTasks.length === summaries.length) firstTasks.push(now);
     }
   });
   watcher.child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
@@ -97,6 +108,7 @@ async function timeLab(query: string): Promise<void> {
     const first = await next(1);
     await quiet();
     const times: number[] = [];
+    const firstTask: number[] = [];
     const cpu: number[] = [];
     const vitest = vitestPid(watcher.child.pid!);
     for (let i = 0; i < saves; i++) {
@@ -105,6 +117,7 @@ async function timeLab(query: string): Promise<void> {
       const t0 = performance.now();
       writeFileSync(file, text);
       times.push((await next(summaries.length + 1)) - t0);
+      firstTask.push((firstTasks[summaries.length - 1] ?? NaN) - t0);
       cpu.push((vitest ? cpuMs(vitest) : NaN) - c0);
       await quiet();
     }
@@ -112,7 +125,8 @@ async function timeLab(query: string): Promise<void> {
     console.log(
       `${lab.id}${values.reference ? " (reference)" : " (starter)"}: first summary after ${ms(first - started)}; ` +
         `save → summary: median ${ms(median(times))}, min ${ms(Math.min(...times))}, max ${ms(Math.max(...times))} ` +
-        `(${times.map(ms).join(", ")}; saved ${file.slice(tree.length + 1)}); CPU of vitest per save: median ${ms(median(cpu))}`,
+        `(${times.map(ms).join(", ")}; saved ${file.slice(tree.length + 1)}); save → first task's line: median ${ms(median(firstTask))}; ` +
+        `CPU of vitest per save: median ${ms(median(cpu))}`,
     );
   } finally {
     watcher.kill();

@@ -6,10 +6,11 @@ import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { RULES, scanLab, scanText } from "../../tools/grader/lab-scan";
 import { ASSERTIONS_CHANGED, newKey, openRecord, sealLine } from "../../tools/grader/record";
 import { terminalReport } from "../../tools/grader/report";
+import LearnerReporter, { PROGRESS_AFTER_MS } from "../../tools/grader/learner-reporter";
 import { GRACE_MS, parseWorkerEvents, RunningTests } from "../../tools/grader/hang-watch";
 import { setHooks, type Suite, type SuiteHooks } from "@vitest/runner";
 import { followPhases, hooksAbove, type Phase } from "../../tools/grader/test-phases";
@@ -199,6 +200,39 @@ describe("a learner's own run of a lab (npm run watch, vitest with HUB_TARGET)",
     expect(notice).toMatch(/"task 2: spin > returns \(2 pts\)" has run for [4-9] s without giving the event loop back/);
     expect(notice).toMatch(/Stop with Ctrl-C/);
   }, 40_000);
+
+  it("npm run watch's summary: a run that goes on past a second shows each task as it finishes, a shorter one nothing before the summary", () => {
+    // A task's describe as vitest's reporter API gives it: its tests, each with its name and result.
+    const suite = (n: number, states: string[]) => ({
+      parent: { type: "module" },
+      children: {
+        *allTests() {
+          for (const [i, state] of states.entries()) yield { fullName: `task ${n}: t > t${i} (1 pts)`, name: `t${i} (1 pts)`, result: () => ({ state }) };
+        },
+      },
+    }) as unknown as Parameters<LearnerReporter["onTestSuiteResult"]>[0];
+    const lines: string[] = [];
+    vi.useFakeTimers();
+    const log = vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line.replace(/\x1b\[[0-9;]*m/g, "")));
+    try {
+      const reporter = new LearnerReporter();
+      reporter.onTestRunStart();
+      reporter.onTestSuiteResult(suite(1, ["passed", "passed"]));
+      vi.advanceTimersByTime(PROGRESS_AFTER_MS - 1);
+      expect(lines, "a task finished within the first second waits").toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(lines).toEqual(["… task 1: 2/2 tests, 2/2 pts"]);
+      reporter.onTestSuiteResult(suite(2, ["passed", "failed", "skipped"]));
+      expect(lines.at(-1), "a skipped test (a filter) is left out of the count").toBe("… task 2: 1/2 tests, 1/2 pts");
+      // The next run starts over: nothing shown until it too has gone on for a second.
+      reporter.onTestRunStart();
+      reporter.onTestSuiteResult(suite(1, ["passed"]));
+      expect(lines).toHaveLength(2);
+    } finally {
+      log.mockRestore();
+      vi.useRealTimers();
+    }
+  });
 
   it("npm run watch stops the tests at a stuck test, says so, and runs them again when the lab is saved", async () => {
     const tree = blockedLabs();

@@ -1,7 +1,8 @@
 // A vitest reporter for `npm run watch`: after each run, one line per task with its first failure in full
-// (diff included), a notice of type errors in the lab, and what to do next, instead of a wall of output.
+// (diff included), a notice of type errors in the lab, and what to do next, instead of a wall of output; in a run
+// that takes more than a second, each task's line as it finishes, ahead of that summary.
 // It also saves the results for `npm run course` and `npm run hint`.
-import type { Reporter, TestModule, Vitest } from "vitest/node";
+import type { Reporter, TestCase, TestModule, TestSuite, Vitest } from "vitest/node";
 import { join } from "node:path";
 import { styleText } from "node:util";
 import { ROOT } from "../lib/manifest";
@@ -23,10 +24,60 @@ function failureText(e: ErrorLike | undefined, state: string): string {
 const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 const paint = (style: Parameters<typeof styleText>[0], text: string): string => (color ? styleText(style, text) : text);
 
+/** A task's tally in a run. */
+interface TaskRow {
+  passed: number;
+  total: number;
+  score: number;
+  max: number;
+  firstFailure?: string;
+}
+
+/**
+ * Each task's tally of `tests`, in task order, and how many were left out of the run. A test left out (a -t filter,
+ * .only) says nothing about the lab: its task keeps what the last run that ran it recorded, so that npm run hint does
+ * not take a task passed before for unfinished.
+ */
+function tally(tests: Iterable<TestCase>): { rows: [string, TaskRow][]; notRun: number } {
+  const tasks = new Map<string, TaskRow>();
+  let notRun = 0;
+  for (const t of tests) {
+    const r = t.result();
+    if (r.state === "skipped") {
+      notRun++;
+      continue;
+    }
+    const key = String(taskOf(t.fullName) ?? "other");
+    const row = tasks.get(key) ?? { passed: 0, total: 0, score: 0, max: 0 };
+    const pts = pointsOf(t.name) ?? 0;
+    row.total++;
+    row.max += pts;
+    if (r.state === "passed") {
+      row.passed++;
+      row.score += pts;
+    } else if (!row.firstFailure) {
+      row.firstFailure = `${t.name}\n${failureText(r.state === "failed" ? (r.errors?.[0] as ErrorLike | undefined) : undefined, r.state)}`;
+    }
+    tasks.set(key, row);
+  }
+  return { rows: [...tasks.entries()].sort(([a], [b]) => Number(a) - Number(b)), notRun };
+}
+
+/**
+ * How long a run goes on before each task is shown as it finishes, ahead of the summary: a lab whose tests run real
+ * processes for seconds (chapter 14's loopback drill and its workers) gives the task being worked on its result
+ * early. A run shorter than this shows the summary alone. HUB_PROGRESS_AFTER_MS sets another (0: every run).
+ */
+export const PROGRESS_AFTER_MS = Number(process.env.HUB_PROGRESS_AFTER_MS ?? 1000);
+
 export default class LearnerReporter implements Reporter {
   private watching = false;
   /** The type check started after the last run, while it is running. */
   private typecheck: ReturnType<typeof typeErrorsInBackground> | null = null;
+  /** The lines of the tasks finished in this run, held until the run has gone on for PROGRESS_AFTER_MS. */
+  private finished: string[] = [];
+  private showing = false;
+  private progress: NodeJS.Timeout | null = null;
 
   onInit(vitest: Vitest): void {
     this.watching = Boolean(vitest.config.watch);
@@ -36,37 +87,32 @@ export default class LearnerReporter implements Reporter {
   onTestRunStart(): void {
     this.typecheck?.cancel();
     this.typecheck = null;
+    this.finished = [];
+    this.showing = false;
+    if (this.progress) clearTimeout(this.progress);
+    this.progress = setTimeout(() => {
+      this.showing = true;
+      for (const line of this.finished) console.log(line);
+    }, PROGRESS_AFTER_MS);
+    this.progress.unref();
+  }
+
+  /** A task (a describe at the top of its file) finished: its line now, or once the run has gone on long enough. */
+  onTestSuiteResult(suite: TestSuite): void {
+    if (suite.parent.type !== "module") return;
+    for (const [task, r] of tally(suite.children.allTests()).rows) {
+      const line = paint("dim", `… task ${task}: ${r.passed}/${r.total} tests, ${r.score}/${r.max} pts`);
+      if (this.showing) console.log(line);
+      else this.finished.push(line);
+    }
   }
 
   async onTestRunEnd(modules: readonly TestModule[]): Promise<void> {
+    if (this.progress) clearTimeout(this.progress);
+    this.progress = null;
     const lab = process.env.HUB_LAB ?? "";
-    const tasks = new Map<string, { passed: number; total: number; score: number; max: number; firstFailure?: string }>();
-    let notRun = 0;
-    for (const m of modules) {
-      for (const e of m.errors()) console.log(paint("red", `Could not load your code: ${e.message}`));
-      for (const t of m.children.allTests()) {
-        const r = t.result();
-        // A test left out of this run (a -t filter, .only) says nothing about the lab: its task keeps what the last
-        // run that ran it recorded (below), so that npm run hint does not take a task passed before for unfinished.
-        if (r.state === "skipped") {
-          notRun++;
-          continue;
-        }
-        const key = String(taskOf(t.fullName) ?? "other");
-        const row = tasks.get(key) ?? { passed: 0, total: 0, score: 0, max: 0 };
-        const pts = pointsOf(t.name) ?? 0;
-        row.total++;
-        row.max += pts;
-        if (r.state === "passed") {
-          row.passed++;
-          row.score += pts;
-        } else if (!row.firstFailure) {
-          row.firstFailure = `${t.name}\n${failureText(r.state === "failed" ? (r.errors?.[0] as ErrorLike | undefined) : undefined, r.state)}`;
-        }
-        tasks.set(key, row);
-      }
-    }
-    const rows = [...tasks.entries()].sort(([a], [b]) => Number(a) - Number(b));
+    for (const m of modules) for (const e of m.errors()) console.log(paint("red", `Could not load your code: ${e.message}`));
+    const { rows, notRun } = tally(modules.flatMap((m) => [...m.children.allTests()]));
     console.log("");
     for (const [task, r] of rows) {
       const done = r.passed === r.total;
