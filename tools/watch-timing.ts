@@ -27,7 +27,11 @@ const TASK_LINE = /^(…|✓|✗) task \d+:/;
 /** After a summary, quiet for this long means the run (and its type-check notice) is over. */
 const QUIET_MS = 1500;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** The median of the figures there are (NaN, a run that had none, left out); NaN when there are none. */
+const median = (xs: number[]): number => {
+  const ok = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  return ok.length ? ok[Math.floor(ok.length / 2)]! : NaN;
+};
 
 /** CPU milliseconds (user + system) a process has used so far, its worker threads included (Linux /proc). */
 function cpuMs(pid: number): number {
@@ -69,7 +73,7 @@ async function timeLab(query: string): Promise<void> {
     cpSync(join(ROOT, "labs"), scratch, { recursive: true });
     // Lab NN's tests use the earlier labs' code too (chapter 14's run the balancer of 11 and 12): with their starters
     // in place those tests would fail at once, and the timing would leave out the slowest of them.
-    for (const c of manifest.chapters.filter((c) => c.id <= lab.id)) {
+    for (const c of manifest.chapters.slice(0, manifest.chapters.findIndex((c) => c.id === lab.id) + 1)) {
       rmSync(join(scratch, c.id), { recursive: true, force: true });
       cpSync(join(ROOT, "solutions", c.id), join(scratch, c.id), { recursive: true });
     }
@@ -91,8 +95,9 @@ async function timeLab(query: string): Promise<void> {
     for (const line of d.toString().split("\n")) {
       out += `${line}\n`;
       if (SUMMARY.test(line)) summaries.push(now);
-      // A run's first task line, shown while the run goes on (or the summary's first, in a short run).
-      if (TASK_LINE.test(line) && firstTasks.length === summaries.length) firstTasks.push(now);
+      // A run's first task line, shown while the run goes on (or the summary's first, in a short run); by the run's
+      // number, so that a run with none (every test failing to load) leaves a hole, not an offset.
+      if (TASK_LINE.test(line)) firstTasks[summaries.length] ??= now;
     }
   });
   watcher.child.stderr!.on("data", (d: Buffer) => (out += d.toString()));

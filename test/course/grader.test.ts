@@ -201,7 +201,7 @@ describe("a learner's own run of a lab (npm run watch, vitest with HUB_TARGET)",
     expect(notice).toMatch(/Stop with Ctrl-C/);
   }, 40_000);
 
-  it("npm run watch's summary: a run that goes on past a second shows each task as it finishes, a shorter one nothing before the summary", () => {
+  it("npm run watch's summary: a run that goes on past a second shows each task as it finishes, a shorter one nothing before the summary", async () => {
     // A task's describe as vitest's reporter API gives it: its tests, each with its name and result.
     const suite = (n: number, states: string[]) => ({
       parent: { type: "module" },
@@ -224,10 +224,13 @@ describe("a learner's own run of a lab (npm run watch, vitest with HUB_TARGET)",
       expect(lines).toEqual(["… task 1: 2/2 tests, 2/2 pts"]);
       reporter.onTestSuiteResult(suite(2, ["passed", "failed", "skipped"]));
       expect(lines.at(-1), "a skipped test (a filter) is left out of the count").toBe("… task 2: 1/2 tests, 1/2 pts");
-      // The next run starts over: nothing shown until it too has gone on for a second.
+      // The next run starts over: nothing shown until it too has gone on for a second, and nothing once it is over.
       reporter.onTestRunStart();
       reporter.onTestSuiteResult(suite(1, ["passed"]));
       expect(lines).toHaveLength(2);
+      await reporter.onTestRunEnd([]);
+      vi.advanceTimersByTime(PROGRESS_AFTER_MS);
+      expect(lines.filter((l) => l.startsWith("…")), "a task line after the run ended").toHaveLength(2);
     } finally {
       log.mockRestore();
       vi.useRealTimers();

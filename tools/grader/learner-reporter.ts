@@ -68,7 +68,8 @@ function tally(tests: Iterable<TestCase>): { rows: [string, TaskRow][]; notRun: 
  * processes for seconds (chapter 14's loopback drill and its workers) gives the task being worked on its result
  * early. A run shorter than this shows the summary alone. HUB_PROGRESS_AFTER_MS sets another (0: every run).
  */
-export const PROGRESS_AFTER_MS = Number(process.env.HUB_PROGRESS_AFTER_MS ?? 1000);
+const progressAfter = Number(process.env.HUB_PROGRESS_AFTER_MS ?? 1000);
+export const PROGRESS_AFTER_MS = Number.isFinite(progressAfter) && progressAfter >= 0 ? progressAfter : 1000;
 
 export default class LearnerReporter implements Reporter {
   private watching = false;
@@ -97,7 +98,11 @@ export default class LearnerReporter implements Reporter {
     this.progress.unref();
   }
 
-  /** A task (a describe at the top of its file) finished: its line now, or once the run has gone on long enough. */
+  /**
+   * A task (a describe at the top of its file) finished: its line now, or once the run has gone on long enough.
+   * vitest's worker sends results in batches on a timer, so a task followed by a long synchronous test (lab 09's
+   * simulations) shows when that test ends.
+   */
   onTestSuiteResult(suite: TestSuite): void {
     if (suite.parent.type !== "module") return;
     for (const [task, r] of tally(suite.children.allTests()).rows) {
