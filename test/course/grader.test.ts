@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { RULES, scanLab, scanText } from "../../tools/grader/lab-scan";
 import { ASSERTIONS_CHANGED, newKey, openRecord, sealLine } from "../../tools/grader/record";
+import { plain } from "../../tools/grader/failure-text";
 import { terminalReport } from "../../tools/grader/report";
 import LearnerReporter, { PROGRESS_AFTER_MS } from "../../tools/grader/learner-reporter";
 import { GRACE_MS, parseWorkerEvents, RunningTests } from "../../tools/grader/hang-watch";
@@ -19,6 +20,7 @@ import { testFilesOf } from "../../tools/grader/test-files";
 import { loadManifest, readyChapters, ROOT } from "../../tools/lib/manifest";
 import { spawnGroup } from "../../tools/lib/process-group";
 import { supervise } from "../../tools/lib/watch-supervisor";
+import { until } from "../support/cluster";
 
 const fixture = join(ROOT, "test/fixtures/grader");
 
@@ -213,7 +215,7 @@ describe("a learner's own run of a lab (npm run watch, vitest with HUB_TARGET)",
     }) as unknown as Parameters<LearnerReporter["onTestSuiteResult"]>[0];
     const lines: string[] = [];
     vi.useFakeTimers();
-    const log = vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line.replace(/\x1b\[[0-9;]*m/g, "")));
+    const log = vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(plain(line)));
     try {
       const reporter = new LearnerReporter();
       reporter.onTestRunStart();
@@ -251,13 +253,13 @@ describe("a learner's own run of a lab (npm run watch, vitest with HUB_TARGET)",
       },
     });
     try {
-      await until(() => said.length > 0, 30_000);
+      expect(await until(async () => said.length > 0, 30_000), "the watch said nothing of a stop").toBe(true);
       expect(said).toEqual(['■ Stopped the tests at "task 2: spin > returns (2 pts)". Fix the code it calls and save: the tests run again (Ctrl-C ends the watch).\n']);
       expect(out).toMatch(/"task 2: spin > returns \(2 pts\)" has run for [4-9] s without giving the event loop back/);
       expect(out, "the notice under npm run watch tells of the watch's stop, not of Ctrl-C").not.toMatch(/Ctrl-C/);
       out = "";
       writeFileSync(join(tree, "01-hangs/code.ts"), readFileSync(join(tree, "01-hangs/code.ts"), "utf8").replace(/export function spin[^]*$/, "export const spin = (): number => 0;\n"));
-      await until(() => /Tests\s+4 passed/.test(out.replace(/\x1b\[[0-9;]*m/g, "")), 30_000);
+      expect(await until(async () => /Tests\s+4 passed/.test(plain(out)), 30_000), `the tests did not run again and pass after the save:\n${plain(out)}`).toBe(true);
     } finally {
       watch.stop();
       await watch.done;
@@ -284,10 +286,10 @@ describe("a learner's own run of a lab (npm run watch, vitest with HUB_TARGET)",
     const watch = supervise({ args: ["-e", script], env: { ...process.env, LAST_EXIT: "1" }, cwd: ROOT, tree, restart: true, stdio: "pipe", say: (t) => said.push(t) });
     try {
       // A fix saved while the test is stuck: vitest could not run it, so the tests run again as soon as it is stopped.
-      await until(() => starts() === 1, 10_000);
+      expect(await until(async () => starts() === 1, 10_000), "the stand-in never started").toBe(true);
       await new Promise((r) => setTimeout(r, 200));
       writeFileSync(join(tree, "a.ts"), "export {};\n");
-      await until(() => said.length === 2, 10_000);
+      expect(await until(async () => said.length === 2, 10_000), `said: ${said.join("")}`).toBe(true);
       expect(said[0]).toBe('■ Stopped the tests at "task 1 > loops". Running them again with what was saved since it began.\n');
       expect(said[1]).toBe('■ Stopped the tests at "task 1 > loops". Fix the code it calls and save: the tests run again (Ctrl-C ends the watch).\n');
       expect(starts()).toBe(2);
@@ -295,7 +297,7 @@ describe("a learner's own run of a lab (npm run watch, vitest with HUB_TARGET)",
       await new Promise((r) => setTimeout(r, 600));
       expect(starts(), "a saved file that is not TypeScript started the tests again").toBe(2);
       writeFileSync(join(tree, "b.ts"), "export {};\n");
-      await until(() => said.length === 3, 10_000);
+      expect(await until(async () => said.length === 3, 10_000), `said: ${said.join("")}`).toBe(true);
       expect(said[2]).toBe("\n■ The test run ended abruptly (exit code 134); its last words are above. Fix the code and save: the tests run again (Ctrl-C ends the watch).\n");
       writeFileSync(join(tree, "c.ts"), "export {};\n");
       expect(await watch.done, "q after a failing run (vitest's exit code 1) ends the watch").toBe(1);
@@ -314,15 +316,6 @@ describe("a learner's own run of a lab (npm run watch, vitest with HUB_TARGET)",
     }
   }, 40_000);
 });
-
-/** Waits until `ok()` holds, checking every 50 ms, for at most `ms`. */
-async function until(ok: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`not so after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("the grader's verdict on two records that disagree", () => {
   const run: LabRun = { lab: "01-x", title: "X", root: ROOT, target: ROOT, files: [], seconds: 5, testMilliseconds: 1000, points: 2, outputBytes: 100, expected: ["task 1: a > one (1 pts)", "task 1: a > two (1 pts)"] };

@@ -3,6 +3,9 @@
 // sees the element that differs and the end of the sentence.
 import { diffLines } from "diff";
 
+/** `text` without its terminal colours (vitest's messages and diffs carry them). */
+export const plain = (text: string): string => text.replace(/\x1b\[[0-9;]*m/g, "");
+
 /** The terminal's width, or a width that reads well in a log. */
 export const terminalWidth = (): number => Math.max(60, Math.min(process.stdout.columns || Number(process.env.COLUMNS) || 100, 160));
 

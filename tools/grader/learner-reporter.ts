@@ -7,12 +7,11 @@ import { join } from "node:path";
 import { styleText } from "node:util";
 import { ROOT } from "../lib/manifest";
 import { loadProgress, saveProgress } from "../lib/progress";
-import { lineDiff, terminalWidth, wrap } from "./failure-text";
+import { lineDiff, plain, terminalWidth, wrap } from "./failure-text";
 import { pointsOf, taskOf } from "./points";
 import { typeErrorsInBackground, typeNotice } from "./typecheck";
 
 type ErrorLike = { message?: string; name?: string; diff?: string; expected?: string; actual?: string };
-const plain = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, "");
 /** The message, then vitest's diff of expected and received (or one made here from the two values). */
 function failureText(e: ErrorLike | undefined, state: string): string {
   if (!e) return state;

@@ -4,12 +4,11 @@
 // only says which test was running when a lab hung.
 import { readFileSync } from "node:fs";
 import type { Reporter, TestCase, TestModule } from "vitest/node";
-import { lineDiff } from "./failure-text";
+import { lineDiff, plain } from "./failure-text";
 import { RECORD_FD, type RecordEvent, sealLine, writeAll } from "./record";
 
 type ErrorLike = { message?: string; name?: string; diff?: string; expected?: string; actual?: string };
 
-const plain = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, "");
 export const errorText = (errors: readonly ErrorLike[] | undefined): string =>
   (errors ?? []).map((e) => `${e.name && e.name !== "Error" ? `${e.name}: ` : ""}${plain(e.message ?? String(e))}`).join("\n");
 

@@ -11,6 +11,7 @@ import { ASSERTIONS_CHANGED, newKey, openRecord, RECORD_FD, type RecordEvent, ty
 import { pointsOf, taskOf } from "./points";
 import { ROOT } from "../lib/manifest";
 import { spawnGroup } from "../lib/process-group";
+import { plain } from "./failure-text";
 import { parseWorkerEvents, type Stuck, watchForStuckTest } from "./hang-watch";
 
 export type Visibility = "visible" | "hidden";
@@ -77,7 +78,7 @@ const clip = (text: string, bytes: number): string =>
   text.length <= bytes ? text : `${text.slice(0, bytes)}\n… (${text.length - bytes} more characters cut)`;
 
 /** Stack frames say nothing to a learner that the message does not; keep the message. */
-const tidy = (message: string): string => message.replace(/\x1b\[[0-9;]*m/g, "").trim();
+const tidy = (message: string): string => plain(message).trim();
 
 /**
  * After a test hangs, the lab runs again without it, so later tests still count: at most this many runs, all of them
