@@ -22,8 +22,8 @@ const manifest = loadManifest();
 const saves = Number(values.saves);
 /** The line that ends the learner reporter's summary (tools/grader/learner-reporter.ts). */
 const SUMMARY = /^(\d+\/\d+ points\. Next: |All \d+ points\. )/m;
-/** A task's line: shown as it finishes in a long run (`… task N:`), else in the summary (`✓ task N:`, `✗ task N:`). */
-const TASK_LINE = /^(…|✓|✗) task \d+:/;
+/** A task's line: shown as it finishes in a long run (`… ✓ task N:`), else in the summary (`✓ task N:`, `✗ task N:`). */
+const TASK_LINE = /^(… )?(✓|✗) task \d+:/;
 /** After a summary, quiet for this long means the run (and its type-check notice) is over. */
 const QUIET_MS = 1500;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -2,7 +2,7 @@
 // fooled by labs that forge results, disable the assertions or write into the runner's record, and leaves no
 // process a lab started running; its reports are what Gradescope and JUnit readers expect and show a learner
 // each task's first failure in full. Runs the real grader on test/fixtures/grader.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +18,7 @@ import { followPhases, hooksAbove, type Phase } from "../../tools/grader/test-ph
 import { type Attempt, interpret, type LabRun, skippedGroups, skipPattern } from "../../tools/grader/run-lab";
 import { testFilesOf } from "../../tools/grader/test-files";
 import { loadManifest, readyChapters, ROOT } from "../../tools/lib/manifest";
-import { spawnGroup } from "../../tools/lib/process-group";
+import { isAlive, spawnGroup } from "../../tools/lib/process-group";
 import { supervise } from "../../tools/lib/watch-supervisor";
 import { until } from "../support/cluster";
 
@@ -70,7 +70,7 @@ describe("the grader, on labs that misbehave", () => {
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   it("writes a Gradescope results.json with every lab's points counted", () => {
-    expect(results.max_score).toBe(18);
+    expect(results.max_score).toBe(19);
     expect(results.score).toBe(5);
     expect(results.execution_time).toBeGreaterThan(0);
     for (const t of results.tests) {
@@ -99,15 +99,19 @@ describe("the grader, on labs that misbehave", () => {
     const half = test("03-half");
     expect(half.filter((t) => t.status === "passed")).toHaveLength(2);
     expect(half.find((t) => t.name.endsWith("doubles 20 (1 pts)"))?.output).toMatch(/expected 20 to be 40/);
+    // A test its task's beforeAll kept from running: failed, and its output says why (vitest gives it no error of its own).
+    expect(half.find((t) => t.name.endsWith("answers (1 pts)"))).toMatchObject({
+      status: "failed", score: 0, output: "not run, since a beforeAll hook failed: the service did not start: double(30) gave 30",
+    });
   });
 
   it("writes JUnit XML, a markdown summary, the step summary and a terminal table", () => {
     const junit = readFileSync(join(out, "junit.xml"), "utf8");
     expect(junit.match(/<testcase /g)).toHaveLength(results.tests.length);
     expect(junit.match(/<failure /g)).toHaveLength(results.tests.filter((t) => t.status === "failed").length);
-    expect(readFileSync(join(out, "summary.md"), "utf8")).toMatch(/\| 03-half \| Half \| 2\/4 \| completed \|/);
-    expect(readFileSync(join(out, "step-summary.md"), "utf8")).toMatch(/5\/18 points/);
-    expect(stdout).toMatch(/Total 5\/18 points in 7 lab\(s\)/);
+    expect(readFileSync(join(out, "summary.md"), "utf8")).toMatch(/\| 03-half \| Half \| 2\/5 \| completed \|/);
+    expect(readFileSync(join(out, "step-summary.md"), "utf8")).toMatch(/5\/19 points/);
+    expect(stdout).toMatch(/Total 5\/19 points in 7 lab\(s\)/);
   });
 
   it("shows the first failure of each task in full, with a diff that points at the element that differs", () => {
@@ -203,13 +207,27 @@ describe("a learner's own run of a lab (npm run watch, vitest with HUB_TARGET)",
     expect(notice).toMatch(/Stop with Ctrl-C/);
   }, 40_000);
 
+  it("npm run watch's summary counts a test that a failed beforeAll kept from running as failed, with the hook's error", () => {
+    const r = spawnSync(process.execPath, [join(ROOT, "node_modules/vitest/vitest.mjs"), "run", "test/03-half.test.ts", "--root", fixture, "--reporter", join(ROOT, "tools/grader/learner-reporter.ts")], {
+      cwd: ROOT, encoding: "utf8", timeout: 60_000, killSignal: "SIGKILL",
+      // No lab named: the run saves no progress and starts no type check.
+      env: { ...process.env, HUB_TARGET: join(fixture, "labs"), HUB_LAB: "", NO_COLOR: "1", VITE_CONFIG_NATIVE_IGNORE_WARNING: "true" },
+    });
+    const out = plain(r.stdout);
+    expect(out, r.stderr).toMatch(/✗ task 4: 0\/1 tests, 0\/1 pts\n +answers \(1 pts\)\n +not run, since a beforeAll hook failed: the service did not start: double\(30\) gave 30\n/);
+    expect(out).toMatch(/\n2\/5 points\. Next: task 2 /);
+    expect(out, "the tests the hook kept from running counted as left out by a filter").not.toMatch(/left out/);
+  }, 70_000);
+
   it("npm run watch's summary: a run that goes on past a second shows each task as it finishes, a shorter one nothing before the summary", async () => {
     // A task's describe as vitest's reporter API gives it: its tests, each with its name and result.
     const suite = (n: number, states: string[]) => ({
       parent: { type: "module" },
       children: {
         *allTests() {
-          for (const [i, state] of states.entries()) yield { fullName: `task ${n}: t > t${i} (1 pts)`, name: `t${i} (1 pts)`, result: () => ({ state }) };
+          for (const [i, state] of states.entries()) {
+            yield { fullName: `task ${n}: t > t${i} (1 pts)`, name: `t${i} (1 pts)`, result: () => ({ state }), parent: { type: "module", errors: () => [] } };
+          }
         },
       },
     }) as unknown as Parameters<LearnerReporter["onTestSuiteResult"]>[0];
@@ -223,9 +241,9 @@ describe("a learner's own run of a lab (npm run watch, vitest with HUB_TARGET)",
       vi.advanceTimersByTime(PROGRESS_AFTER_MS - 1);
       expect(lines, "a task finished within the first second waits").toEqual([]);
       vi.advanceTimersByTime(1);
-      expect(lines).toEqual(["… task 1: 2/2 tests, 2/2 pts"]);
+      expect(lines).toEqual(["… ✓ task 1: 2/2 tests, 2/2 pts"]);
       reporter.onTestSuiteResult(suite(2, ["passed", "failed", "skipped"]));
-      expect(lines.at(-1), "a skipped test (a filter) is left out of the count").toBe("… task 2: 1/2 tests, 1/2 pts");
+      expect(lines.at(-1), "a skipped test (a filter) is left out of the count").toBe("… ✗ task 2: 1/2 tests, 1/2 pts");
       // The next run starts over: nothing shown until it too has gone on for a second, and nothing once it is over.
       reporter.onTestRunStart();
       reporter.onTestSuiteResult(suite(1, ["passed"]));
@@ -273,14 +291,21 @@ describe("a learner's own run of a lab (npm run watch, vitest with HUB_TARGET)",
     const tree = mkdtempSync(join(tmpdir(), "watch-sup-"));
     const count = join(tree, "count");
     const stuckLine = 'fs.writeSync(3, JSON.stringify({ name: "task 1 > loops", started: Date.now() }) + "\\n"); setInterval(() => {}, 1000);';
+    // What a test leaves running: a backend (a plain child) and a detached `npm run lb`, their pids kept in `left`.
+    const left = join(tree, "left");
+    const leave = (kinds: string[]): string => kinds.map((k) =>
+      `fs.appendFileSync(${JSON.stringify(left)}, require("node:child_process").spawn("sleep", ["30"], { stdio: "ignore"${k === "detached" ? ", detached: true" : ""} }).pid + "\\n");`).join(" ");
     const script = [
       `const fs = require("node:fs"); fs.appendFileSync(${JSON.stringify(count)}, "x");`,
       `const n = fs.readFileSync(${JSON.stringify(count)}, "utf8").length;`,
-      `if (n === 1) { process.on("SIGTERM", () => {}); ${stuckLine} }`,
+      `if (n === 1) { process.on("SIGTERM", () => {}); ${leave(["plain", "detached"])} ${stuckLine} }`,
       `else if (n === 2) { ${stuckLine} }`,
-      "else if (n === 3) process.exit(134);", // as a process V8 aborted, seen from a shell
+      `else if (n === 3) { ${leave(["detached"])} process.exit(134); }`, // as a process V8 aborted, seen from a shell
       "else process.exit(Number(process.env.LAST_EXIT));",
     ].join("\n");
+    const leftPids = (): number[] => (existsSync(left) ? readFileSync(left, "utf8").trim().split("\n").map(Number) : []);
+    // Where /proc is missing (not Linux) nothing a run started can be found once vitest is gone.
+    const ended = (n: string): string => (process.platform === "linux" ? `■ Ended ${n} the tests had started and left running.\n` : "");
     const said: string[] = [];
     const starts = (): number => (existsSync(count) ? readFileSync(count, "utf8").length : 0);
     const watch = supervise({ args: ["-e", script], env: { ...process.env, LAST_EXIT: "1" }, cwd: ROOT, tree, restart: true, stdio: "pipe", say: (t) => said.push(t) });
@@ -290,7 +315,8 @@ describe("a learner's own run of a lab (npm run watch, vitest with HUB_TARGET)",
       await new Promise((r) => setTimeout(r, 200));
       writeFileSync(join(tree, "a.ts"), "export {};\n");
       expect(await until(async () => said.length === 2, 10_000), `said: ${said.join("")}`).toBe(true);
-      expect(said[0]).toBe('■ Stopped the tests at "task 1 > loops". Running them again with what was saved since it began.\n');
+      expect(said[0]).toBe(`■ Stopped the tests at "task 1 > loops". Running them again with what was saved since it began.\n${ended("2 processes")}`);
+      if (process.platform === "linux") expect(leftPids().filter(isAlive), "processes the stopped run had started still run").toEqual([]);
       expect(said[1]).toBe('■ Stopped the tests at "task 1 > loops". Fix the code it calls and save: the tests run again (Ctrl-C ends the watch).\n');
       expect(starts()).toBe(2);
       writeFileSync(join(tree, "notes.md"), "not code");
@@ -298,7 +324,9 @@ describe("a learner's own run of a lab (npm run watch, vitest with HUB_TARGET)",
       expect(starts(), "a saved file that is not TypeScript started the tests again").toBe(2);
       writeFileSync(join(tree, "b.ts"), "export {};\n");
       expect(await until(async () => said.length === 3, 10_000), `said: ${said.join("")}`).toBe(true);
-      expect(said[2]).toBe("\n■ The test run ended abruptly (exit code 134); its last words are above. Fix the code and save: the tests run again (Ctrl-C ends the watch).\n");
+      expect(said[2]).toBe(`\n■ The test run ended abruptly (exit code 134); its last words are above. Fix the code and save: the tests run again (Ctrl-C ends the watch).\n${ended("a process")}`);
+      expect(leftPids()).toHaveLength(3);
+      if (process.platform === "linux") expect(leftPids().filter(isAlive), "a process the crashed run had started still runs").toEqual([]);
       writeFileSync(join(tree, "c.ts"), "export {};\n");
       expect(await watch.done, "q after a failing run (vitest's exit code 1) ends the watch").toBe(1);
       expect(starts()).toBe(4);
@@ -312,6 +340,7 @@ describe("a learner's own run of a lab (npm run watch, vitest with HUB_TARGET)",
       expect(said.slice(3)).toEqual(['■ Stopped the tests at "task 1 > loops".\n']);
     } finally {
       watch.stop();
+      for (const pid of leftPids().filter(isAlive)) process.kill(pid, "SIGKILL");
       rmSync(tree, { recursive: true, force: true });
     }
   }, 40_000);

@@ -2,7 +2,7 @@
 // benchmarks use: at the deadline nothing the program started stays alive, not even a child that left the group.
 import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { isAlive, spawnGroup } from "../../tools/lib/process-group";
+import { GROUP_MARKER, isAlive, Offspring, spawnGroup } from "../../tools/lib/process-group";
 
 const linux = process.platform === "linux";
 
@@ -22,6 +22,18 @@ const escaped = spawn("sleep", ["30"], { detached: true, stdio: "ignore" });
 escaped.unref();
 console.log(JSON.stringify({ program: process.pid, escaped: escaped.pid }));
 setTimeout(() => process.exit(0), 2000);
+`;
+
+/**
+ * Starts a detached \`sleep 30\` as a group of its own would (its token added to the marker it inherited), prints its
+ * pid and exits at once: nothing but the marker leads to it once the program is gone.
+ */
+const LEAVES_NESTED = `
+const { spawn } = require("node:child_process");
+const env = { ...process.env, ${GROUP_MARKER}: process.env.${GROUP_MARKER} + ",inner" };
+const escaped = spawn("sleep", ["30"], { detached: true, stdio: "ignore", env });
+escaped.unref();
+console.log(JSON.stringify({ program: process.pid, escaped: escaped.pid }));
 `;
 
 const firstLine = (stream: NodeJS.ReadableStream): Promise<Record<string, number>> =>
@@ -61,6 +73,22 @@ describe.runIf(linux)("spawnGroup", { timeout: 30_000 }, () => {
     await new Promise((r) => g.child.once("exit", r));
     expect(g.timedOut).toBe(false);
     expect(await survivors([pids.escaped!])).toEqual([]);
+  });
+
+  it("finds by its marker what a program left behind, even a process started in a group of its own inside it", async () => {
+    const offspring = new Offspring();
+    const child = spawn(process.execPath, ["-e", LEAVES_NESTED], { env: offspring.env(), stdio: ["ignore", "pipe", "pipe"] });
+    offspring.root = child.pid;
+    const pids = await firstLine(child.stdout!);
+    await new Promise((r) => child.once("exit", r));
+    try {
+      expect(isAlive(pids.escaped!), "the detached child did not outlive the program").toBe(true);
+      expect(offspring.kill(), "processes signalled").toBe(1);
+      expect(await survivors([pids.escaped!])).toEqual([]);
+      expect(offspring.kill(), "a second kill found someone").toBe(0);
+    } finally {
+      if (isAlive(pids.escaped!)) process.kill(pids.escaped!, "SIGKILL");
+    }
   });
 
   it("is needed: a group kill alone leaves the detached child running", async () => {

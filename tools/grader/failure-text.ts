@@ -2,6 +2,25 @@
 // of expected and received, wrapped to the terminal's width (never cut at a fixed column), so the learner
 // sees the element that differs and the end of the sentence.
 import { diffLines } from "diff";
+import type { TestCase, TestModule, TestSuite } from "vitest/node";
+
+/** What the reporters read of an error vitest reports. */
+export type ErrorLike = { message?: string; name?: string; diff?: string; expected?: string; actual?: string };
+
+/**
+ * The error of a hook that kept a skipped test from running: a `beforeAll` of its describe, or of its file, that
+ * threw. vitest skips the tests under it and keeps the error on the suite or the file, not on the tests.
+ */
+export function hookFailure(t: TestCase): ErrorLike | undefined {
+  for (let p: TestSuite | TestModule = t.parent; ; p = p.parent) {
+    const e = p.errors()[0];
+    if (e) return e as ErrorLike;
+    if (p.type === "module") return undefined;
+  }
+}
+
+/** What a test's failure says when a hook kept it from running: the hook's error follows. */
+export const NOT_RUN_AFTER_HOOK = "not run, since a beforeAll hook failed: ";
 
 /** `text` without its terminal colours (vitest's messages and diffs carry them). */
 export const plain = (text: string): string => text.replace(/\x1b\[[0-9;]*m/g, "");

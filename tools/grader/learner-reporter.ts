@@ -7,11 +7,10 @@ import { join } from "node:path";
 import { styleText } from "node:util";
 import { ROOT } from "../lib/manifest";
 import { loadProgress, saveProgress } from "../lib/progress";
-import { lineDiff, plain, terminalWidth, wrap } from "./failure-text";
+import { type ErrorLike, hookFailure, lineDiff, NOT_RUN_AFTER_HOOK, plain, terminalWidth, wrap } from "./failure-text";
 import { pointsOf, taskOf } from "./points";
 import { typeErrorsInBackground, typeNotice } from "./typecheck";
 
-type ErrorLike = { message?: string; name?: string; diff?: string; expected?: string; actual?: string };
 /** The message, then vitest's diff of expected and received (or one made here from the two values). */
 function failureText(e: ErrorLike | undefined, state: string): string {
   if (!e) return state;
@@ -35,14 +34,16 @@ interface TaskRow {
 /**
  * Each task's tally of `tests`, in task order, and how many were left out of the run. A test left out (a -t filter,
  * .only) says nothing about the lab: its task keeps what the last run that ran it recorded, so that npm run hint does
- * not take a task passed before for unfinished.
+ * not take a task passed before for unfinished. A test a failed hook kept from running failed: the hook's error is
+ * its failure.
  */
 function tally(tests: Iterable<TestCase>): { rows: [string, TaskRow][]; notRun: number } {
   const tasks = new Map<string, TaskRow>();
   let notRun = 0;
   for (const t of tests) {
     const r = t.result();
-    if (r.state === "skipped") {
+    const hook = r.state === "skipped" ? hookFailure(t) : undefined;
+    if (r.state === "skipped" && !hook) {
       notRun++;
       continue;
     }
@@ -55,7 +56,9 @@ function tally(tests: Iterable<TestCase>): { rows: [string, TaskRow][]; notRun: 
       row.passed++;
       row.score += pts;
     } else if (!row.firstFailure) {
-      row.firstFailure = `${t.name}\n${failureText(r.state === "failed" ? (r.errors?.[0] as ErrorLike | undefined) : undefined, r.state)}`;
+      row.firstFailure = hook
+        ? `${t.name}\n${NOT_RUN_AFTER_HOOK}${failureText(hook, "failed")}`
+        : `${t.name}\n${failureText(r.state === "failed" ? (r.errors?.[0] as ErrorLike | undefined) : undefined, r.state)}`;
     }
     tasks.set(key, row);
   }
@@ -105,7 +108,8 @@ export default class LearnerReporter implements Reporter {
   onTestSuiteResult(suite: TestSuite): void {
     if (suite.parent.type !== "module") return;
     for (const [task, r] of tally(suite.children.allTests()).rows) {
-      const line = paint("dim", `… task ${task}: ${r.passed}/${r.total} tests, ${r.score}/${r.max} pts`);
+      const mark = r.passed === r.total ? paint("green", "✓") : paint("red", "✗");
+      const line = `${paint("dim", "…")} ${mark} ${paint("dim", `task ${task}: ${r.passed}/${r.total} tests, ${r.score}/${r.max} pts`)}`;
       if (this.showing) console.log(line);
       else this.finished.push(line);
     }
@@ -115,7 +119,8 @@ export default class LearnerReporter implements Reporter {
     if (this.progress) clearTimeout(this.progress);
     this.progress = null;
     const lab = process.env.HUB_LAB ?? "";
-    for (const m of modules) for (const e of m.errors()) console.log(paint("red", `Could not load your code: ${e.message}`));
+    // A file whose tests were collected failed in a hook: its tests' lines say so (tally).
+    for (const m of modules) if (![...m.children.allTests()].length) for (const e of m.errors()) console.log(paint("red", `Could not load your code: ${e.message}`));
     const { rows, notRun } = tally(modules.flatMap((m) => [...m.children.allTests()]));
     console.log("");
     for (const [task, r] of rows) {

@@ -4,10 +4,8 @@
 // only says which test was running when a lab hung.
 import { readFileSync } from "node:fs";
 import type { Reporter, TestCase, TestModule } from "vitest/node";
-import { lineDiff, plain } from "./failure-text";
+import { type ErrorLike, hookFailure, lineDiff, NOT_RUN_AFTER_HOOK, plain } from "./failure-text";
 import { RECORD_FD, type RecordEvent, sealLine, writeAll } from "./record";
-
-type ErrorLike = { message?: string; name?: string; diff?: string; expected?: string; actual?: string };
 
 export const errorText = (errors: readonly ErrorLike[] | undefined): string =>
   (errors ?? []).map((e) => `${e.name && e.name !== "Error" ? `${e.name}: ` : ""}${plain(e.message ?? String(e))}`).join("\n");
@@ -35,12 +33,14 @@ export default class GradeReporter implements Reporter {
   onTestCaseResult(test: TestCase): void {
     const r = test.result();
     const errors = r.state === "failed" ? (r.errors as readonly ErrorLike[]) : [];
+    // A test a failed beforeAll kept from running: its record says why, or it would read as a bare "skipped".
+    const hook = r.state === "skipped" ? hookFailure(test) : undefined;
     this.emit({
       event: "result",
       name: test.fullName,
       file: test.module.relativeModuleId,
       state: r.state,
-      message: errorText(errors),
+      message: hook ? NOT_RUN_AFTER_HOOK + errorText([hook]) : errorText(errors),
       // vitest's own diff of expected and received, computed where the values were (the first error's).
       diff: plain(errors[0]?.diff || (errors[0]?.expected !== undefined && errors[0]?.actual !== undefined ? lineDiff(errors[0].expected, errors[0].actual) : "")),
       ms: test.diagnostic()?.duration ?? 0,

@@ -9,6 +9,8 @@
 // inherits a random marker in its environment (GROUP_MARKER), so one that was started and orphaned between two looks
 // is found too. The kill repeats until a look finds nobody left: a process may start a child between the look and the
 // kill. Elsewhere (macOS) the group kill alone applies.
+// `Offspring` is that search without the group, for a program that must stay in the terminal's process group (the
+// watch's vitest reads keys from it): `npm run watch`'s supervisor ends with it what a stopped run had started.
 // Simplification: a production grader would run each program in a PID namespace or a cgroup and kill that; both
 // need privileges a learner's machine may not grant.
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
@@ -62,9 +64,19 @@ function readProc(pid: number): Proc | null {
   }
 }
 
-function hasMarker(pid: number, marker: string): boolean {
+/**
+ * `base` with `token` added to the marker: a process may be inside several groups at once (the grader's, then a group
+ * one of the lab's tests starts), and each of them must still find it.
+ */
+export function withMarker(base: NodeJS.ProcessEnv, token: string): NodeJS.ProcessEnv {
+  const tokens = base[GROUP_MARKER] ? base[GROUP_MARKER].split(",") : [];
+  return { ...base, [GROUP_MARKER]: [...tokens, token].join(",") };
+}
+
+function hasMarker(pid: number, token: string): boolean {
   try {
-    return readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(marker);
+    const entry = readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").find((e) => e.startsWith(`${GROUP_MARKER}=`));
+    return entry !== undefined && entry.slice(GROUP_MARKER.length + 1).split(",").includes(token);
   } catch {
     return false; // another user's process, or gone
   }
@@ -88,15 +100,15 @@ export function listProcesses(): Proc[] {
 }
 
 /**
- * Every live process whose parent chain leads to `pid` (not `pid` itself), plus, when `marker` ("NAME=value") is
- * given, every process whose environment holds it and their descendants; read from /proc, empty without /proc.
+ * Every live process whose parent chain leads to `pid` (not `pid` itself), plus, when a marker's `token` is given,
+ * every process whose environment carries it (withMarker) and their descendants; read from /proc, empty without /proc.
  */
-export function descendants(pid: number, marker?: string): number[] {
+export function descendants(pid: number, token?: string): number[] {
   const kids = new Map<number, number[]>();
   const roots = [pid];
   for (const p of listProcesses()) {
     kids.set(p.ppid, [...(kids.get(p.ppid) ?? []), p.pid]);
-    if (marker && p.pid !== pid && p.pid !== process.pid && hasMarker(p.pid, marker)) roots.push(p.pid);
+    if (token && p.pid !== pid && p.pid !== process.pid && hasMarker(p.pid, token)) roots.push(p.pid);
   }
   const out = new Set<number>();
   const visit = (p: number): void => {
@@ -140,6 +152,68 @@ const signalPid = (pid: number, signal: NodeJS.Signals): void => {
   }
 };
 
+/**
+ * Everything one process started, noted while it runs and killed together: its descendants by the parent chain, and
+ * every process that inherited its marker (started with `env()`), so that one orphaned between two looks, or after
+ * the process died, is found too. The pid and start time of each noted process guard against a reused pid.
+ */
+export class Offspring {
+  readonly token = randomBytes(12).toString("hex");
+  /** The process started with `env()`; its descendants are looked for once it is set. */
+  root: number | undefined;
+  readonly #seen = new Map<number, string>();
+
+  /** The environment to start the process with: `base` and this marker. */
+  env(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+    return withMarker(base, this.token);
+  }
+
+  /** Notes the descendants alive now; returns how many live ones it found. */
+  note(): number {
+    if (this.root === undefined) return 0;
+    let found = 0;
+    for (const pid of descendants(this.root, this.token)) {
+      const p = readProc(pid);
+      if (p) (this.#seen.set(pid, p.start), found++);
+    }
+    return found;
+  }
+
+  /** Sends `signal` to every descendant noted that still runs, and to a group it leads; returns how many it sent to. */
+  signal(signal: NodeJS.Signals): number {
+    let sent = 0;
+    for (const [pid, start] of this.#seen) {
+      const p = readProc(pid);
+      if (!p || p.start !== start) {
+        this.#seen.delete(pid);
+        continue;
+      }
+      if (p.pgid === pid) signalPid(-pid, signal); // it made a group of its own: that group goes too
+      signalPid(pid, signal);
+      sent++;
+    }
+    return sent;
+  }
+
+  /**
+   * Notes the descendants (before the kill: once a parent dies, its children's chain to the root is gone), then
+   * signals them, and `also` (the root's group, say) first. A SIGKILL is repeated until a look finds nobody left:
+   * a process may start a child between the look and the kill. Returns how many processes the first round signalled.
+   */
+  kill(signal: NodeJS.Signals = "SIGKILL", also?: (signal: NodeJS.Signals) => void): number {
+    this.note();
+    also?.(signal);
+    const first = this.signal(signal);
+    if (signal !== "SIGKILL") return first;
+    for (let round = 0; round < 20 && this.note() > 0; round++) {
+      pause(10);
+      also?.(signal);
+      this.signal(signal);
+    }
+    return first;
+  }
+}
+
 /** The kills of every group still running: nothing we started outlives this process either. */
 const running = new Set<() => void>();
 let exitHook = false;
@@ -147,55 +221,19 @@ let exitHook = false;
 /** Starts `command args` in a process group of its own (detached), killed with all it started at the deadline. */
 export function spawnGroup(command: string, args: readonly string[], options: GroupOptions = {}): ProcessGroup {
   const { deadlineMs, onDeadline, trackEveryMs = 1000, ...spawnOptions } = options;
-  const token = randomBytes(12).toString("hex");
-  const marker = `${GROUP_MARKER}=${token}`;
-  const env = { ...(spawnOptions.env ?? process.env), [GROUP_MARKER]: token };
-  const child = spawn(command, args, { ...spawnOptions, env, detached: true });
+  const offspring = new Offspring();
+  const child = spawn(command, args, { ...spawnOptions, env: offspring.env(spawnOptions.env ?? process.env), detached: true });
   const pgid = child.pid;
-  /** Descendants seen so far, by pid, with their start time (so a reused pid is never killed by mistake). */
-  const seen = new Map<number, string>();
-  /** Notes the descendants alive now; returns how many live ones it found. */
-  const note = (): number => {
-    if (pgid === undefined) return 0;
-    let found = 0;
-    for (const pid of descendants(pgid, marker)) {
-      const p = readProc(pid);
-      if (p) (seen.set(pid, p.start), found++);
-    }
-    return found;
-  };
+  offspring.root = pgid;
   let timedOut = false;
   let finished = false;
 
-  const killOnce = (signal: NodeJS.Signals): void => {
-    if (pgid === undefined) return;
-    try {
-      process.kill(-pgid, signal);
-    } catch {
-      // the group is empty already
-    }
-    for (const [pid, start] of seen) {
-      const p = readProc(pid);
-      if (!p || p.start !== start) {
-        seen.delete(pid);
-        continue;
-      }
-      if (p.pgid === pid) signalPid(-pid, signal); // it made a group of its own: that group goes too
-      signalPid(pid, signal);
-    }
+  const killGroup = (signal: NodeJS.Signals): void => {
+    if (pgid !== undefined) signalPid(-pgid, signal); // an empty group is gone already
   };
-  const kill = (signal: NodeJS.Signals = "SIGKILL"): void => {
-    note(); // before the kill: once a parent dies, its children's chain to us is gone
-    killOnce(signal);
-    if (signal !== "SIGKILL") return;
-    // A process may have started a child between the look and the kill: look again until nobody is left.
-    for (let round = 0; round < 20 && note() > 0; round++) {
-      pause(10);
-      killOnce(signal);
-    }
-  };
+  const kill = (signal: NodeJS.Signals = "SIGKILL"): void => void offspring.kill(signal, killGroup);
 
-  const tracker = trackEveryMs > 0 && pgid !== undefined ? setInterval(note, trackEveryMs) : undefined;
+  const tracker = trackEveryMs > 0 && pgid !== undefined ? setInterval(() => offspring.note(), trackEveryMs) : undefined;
   tracker?.unref();
   const timer = deadlineMs === undefined ? undefined : setTimeout(() => {
     timedOut = true;

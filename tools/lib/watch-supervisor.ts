@@ -4,9 +4,11 @@
 // worker threads share it. So the watch runs vitest as a child it supervises: the stuck notice
 // (tools/grader/stuck-notice.ts) names a stuck test on a pipe of its own (stuck-pipe.ts), and the supervisor stops
 // vitest there. Either way it says what happened and starts vitest again when a file of the lab's tree is saved.
-// It stops vitest's own process: a process a test started and left running is that test's to end, as under Ctrl-C.
+// Whenever vitest ends, the processes its tests started and left running end too (process-group.ts's Offspring), so
+// a backend or a detached `npm run lb` of a stopped test does not hold its port against the next run.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { type FSWatcher, watch } from "node:fs";
+import { Offspring } from "./process-group";
 import { STUCK_FD_ENV, type StuckLine } from "./stuck-pipe";
 
 /** What the supervisor runs and watches, and where it speaks. */
@@ -100,9 +102,12 @@ export function supervise(o: SuperviseOptions): Supervisor {
   const start = (): void => {
     let stuck: StuckLine | null = null;
     const io = o.stdio ?? "inherit";
+    // Not a group of its own: vitest reads the learner's keys, which only the terminal's foreground group may.
+    const offspring = new Offspring();
     const c = spawn(process.execPath, [...o.args], {
-      cwd: o.cwd, env: { ...o.env, [STUCK_FD_ENV]: "3" }, stdio: [io, io, io, "pipe"],
+      cwd: o.cwd, env: offspring.env({ ...o.env, [STUCK_FD_ENV]: "3" }), stdio: [io, io, io, "pipe"],
     });
+    offspring.root = c.pid;
     child = c;
     o.onStart?.(c);
     let named = "";
@@ -115,6 +120,7 @@ export function supervise(o: SuperviseOptions): Supervisor {
       } catch {
         stuck = { name: named.slice(0, at), started: Date.now() };
       }
+      offspring.note(); // while vitest lives: a process its tests started is found by its parent too
       c.kill("SIGTERM");
       setTimeout(() => c.kill("SIGKILL"), KILL_AFTER_MS).unref();
     });
@@ -124,23 +130,29 @@ export function supervise(o: SuperviseOptions): Supervisor {
     });
     c.once("close", (code, signal) => {
       child = null;
+      const left = offspring.kill();
+      // Said after what ended the run, so that the learner reads the cause first.
+      const ended = left > 0 ? `■ Ended ${left === 1 ? "a process" : `${left} processes`} the tests had started and left running.\n` : "";
+      const say = (text: string): void => {
+        if (text + ended) o.say(text + ended);
+      };
       if (signal !== null || (code !== null && code >= 128)) saneTerminal();
-      if (stopping) return end(code ?? 1);
+      if (stopping) return (say(""), end(code ?? 1));
       // The learner's Ctrl-C ends the watch, even as the stuck notice came in.
-      if (code === 130 || signal === "SIGINT") return end(code ?? 130);
+      if (code === 130 || signal === "SIGINT") return (say(""), end(code ?? 130));
       if (stuck !== null) {
         if (!o.restart) {
-          o.say(`■ Stopped the tests at "${stuck.name}".\n`);
+          say(`■ Stopped the tests at "${stuck.name}".\n`);
           return end(1);
         }
         // Saved since the stuck test began: that may be the fix, which vitest could not run while the test held it.
         const savedSince = lastSave > stuck.started;
-        o.say(`■ Stopped the tests at "${stuck.name}". ` +
+        say(`■ Stopped the tests at "${stuck.name}". ` +
           (savedSince ? "Running them again with what was saved since it began.\n" : `Fix the code it calls ${WAITING}\n`));
         return wait(savedSince);
       }
-      if (!o.restart || !crashed(code, signal)) return end(code ?? 1);
-      o.say(`\n■ The test run ended abruptly (${signal ?? `exit code ${code}`}); its last words are above. Fix the code ${WAITING}\n`);
+      if (!o.restart || !crashed(code, signal)) return (say(""), end(code ?? 1));
+      say(`\n■ The test run ended abruptly (${signal ?? `exit code ${code}`}); its last words are above. Fix the code ${WAITING}\n`);
       wait(false);
     });
   };
