@@ -2,10 +2,9 @@
 // listener swap and reloads under load (simulated and on loopback), the graceful stop, and the CLI. Time is the
 // hub's virtual clock except on loopback and in the CLI's tests, which start `npm run lb` with a bound.
 import { describe, expect, it } from "vitest";
-import { spawn as spawnProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { runVirtual, sleep } from "@target/02-hub/green";
 import { getHub } from "@target/02-hub/hub";
@@ -43,7 +42,7 @@ import { mulberry32 as workersRandom } from "@target/05-green-sockets/random";
 import type { Socket as HubSocket } from "@target/05-green-sockets/socket";
 import { startElasticProxy as startWorkerProxy } from "@target/12-elastic/proxy";
 import { applyUpdate, backendOf, EMPTY_VIEW, follow, type BackendView, type ClusterView, type Update } from "@target/14-capstone/updates";
-import { isAlive } from "../tools/lib/process-group";
+import { isAlive, spawnGroup } from "../tools/lib/process-group";
 import { ask, exitWithin, getJson, startBackend, startClusterProcess, treeUnderTest, type WorkersView } from "./support/cluster";
 import { SEED as WORKERS_SEED, simulate as simulateWorkers } from "./support/net";
 
@@ -509,24 +508,18 @@ describe("task 4: the graceful stop", () => {
 
 /**
  * Runs the command line of the code under test (`cli.ts` of $HUB_TARGET, or of solutions/: what `npm run lb` runs)
- * through tsx, as `npm run lb -- …args` does, in a process group of its own, for at most 45 s. With `pidLine`, sends
- * SIGTERM to the pid the balancer prints once that line shows; the group is killed in the end.
+ * as `npm run lb -- …args` starts it, Node with tsx's loader, in a process group of its own (tools/lib/process-group),
+ * for at most 45 s. With `pidLine`, sends SIGTERM to the pid the balancer prints once that line shows. Whatever it
+ * started ends with it.
  */
 function runCli(args: readonly string[], pidLine: RegExp | null): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const cli = join(treeUnderTest(), "14-capstone", "cli.ts");
+  const { child } = spawnGroup(process.execPath, ["--import", "tsx", cli, ...args], { stdio: ["ignore", "pipe", "pipe"], deadlineMs: 45_000 });
   return new Promise((done) => {
-    const p = spawnProcess(process.execPath, [resolve("node_modules/tsx/dist/cli.mjs"), cli, ...args], { stdio: ["ignore", "pipe", "pipe"], detached: true });
     let stdout = "";
     let stderr = "";
     let signalled = false;
-    const limit = setTimeout(() => {
-      try {
-        process.kill(-p.pid!, "SIGKILL");
-      } catch {
-        // gone already
-      }
-    }, 45_000);
-    p.stdout!.on("data", (d: Buffer) => {
+    child.stdout!.on("data", (d: Buffer) => {
       stdout += d.toString();
       const m = pidLine?.exec(stdout);
       if (m && !signalled) {
@@ -534,16 +527,8 @@ function runCli(args: readonly string[], pidLine: RegExp | null): Promise<{ code
         process.kill(Number(m[1]), "SIGTERM");
       }
     });
-    p.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-    p.on("exit", (code) => {
-      clearTimeout(limit);
-      try {
-        process.kill(-p.pid!, "SIGKILL"); // anything it left behind
-      } catch {
-        // nothing left
-      }
-      done({ code, stdout, stderr });
-    });
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("close", (code) => done({ code, stdout, stderr }));
   });
 }
 
