@@ -416,6 +416,7 @@ describe("the grader's verdict on two records that disagree", () => {
     // A worker that says only when each test started: its own limit, then a before and an after hook's, 100 ms each.
     const tests = new RunningTests(100);
     tests.see([{ event: "ready", name: "a", timeoutMs: 800 }, { event: "ready", name: "b", timeoutMs: 9800 }], 0);
+    expect(tests.lastStarted(), "where a lab stopped at its time limit was").toBe("b");
     expect(tests.overdue(1000 + GRACE_MS)).toBeNull();
     expect(tests.overdue(1001 + GRACE_MS)).toEqual({ name: "a", ms: 1001 + GRACE_MS, stretch: "test", limitMs: 1000 });
     tests.see([result("a", "failed")], 2000);
@@ -423,6 +424,8 @@ describe("the grader's verdict on two records that disagree", () => {
     // A worker that names no limit leaves the lab's own time limit to stop its test.
     tests.see([result("b", "passed"), { event: "ready", name: "c" }], 0);
     expect(tests.overdue(1e9)).toBeNull();
+    tests.see([{ event: "body", name: "c" }, result("c", "passed")], 0);
+    expect(tests.lastStarted(), "every test that started finished").toBeNull();
     expect(parseWorkerEvents('{"event":"ready","name":"a"}\n{"event":"res')).toEqual([{ event: "ready", name: "a" }]);
   });
 

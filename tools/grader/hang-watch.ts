@@ -82,6 +82,13 @@ export class RunningTests {
     }
   }
 
+  /** The test that started last of those still running, if any: where a lab stopped at its time limit was. */
+  lastStarted(): string | null {
+    let last: string | null = null;
+    for (const name of this.running.keys()) last = name; // a Map keeps the order tests started in
+    return last;
+  }
+
   /** The first test that has stayed in a stretch longer than that stretch's limit and the grace, if any has. */
   overdue(now: number): Stuck | null {
     for (const [name, r] of this.running) {

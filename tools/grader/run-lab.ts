@@ -12,7 +12,7 @@ import { pointsOf, taskOf } from "./points";
 import { ROOT } from "../lib/manifest";
 import { spawnGroup } from "../lib/process-group";
 import { plain } from "./failure-text";
-import { parseWorkerEvents, type Stuck, watchForStuckTest } from "./hang-watch";
+import { parseWorkerEvents, RunningTests, type Stuck, watchForStuckTest } from "./hang-watch";
 
 export type Visibility = "visible" | "hidden";
 
@@ -176,12 +176,9 @@ export async function runLab(run: LabRun): Promise<LabResult> {
 
 /** The test that had started and not finished when the lab was stopped. */
 function runningWhenStopped(events: readonly WorkerEvent[]): string | null {
-  let current: string | null = null;
-  for (const e of events) {
-    if (e.event === "ready") current = e.name;
-    else if (e.event === "result" && e.name === current) current = null;
-  }
-  return current;
+  const running = new RunningTests(0); // its limits play no part here
+  running.see(events, 0);
+  return running.lastStarted();
 }
 
 async function attemptOnce(
