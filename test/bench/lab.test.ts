@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Suite } from "../../bench/lib/suite";
 import { HUB_LABS } from "../../bench/suites/hub";
 import { benchSuiteOf, labBenchCommands, labBenchCommandsOf } from "../../tools/lib/measure";
+import { WRK_INSTALL, wrkBanner } from "../../bench/lib/wrk";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -139,10 +140,46 @@ describe("npm run bench -- io --lab", { timeout: 120_000 }, () => {
   });
 });
 
+// The lb suite's --lab: one request through each of the learner's proxies first, then (with wrk) the suite's load.
+describe("npm run bench -- lb --lab", { timeout: 120_000 }, () => {
+  const LB_LABS = ["02-hub", "03-cancellation", "04-primitives", "05-green-sockets", "08-tcp-proxy"];
+
+  it("on the starters, names the task the proxies wait for after one request, before any load, and ends without an error", () => {
+    const r = benchSuiteLab("lb", undefined);
+    expect(r.status, r.out).toBe(0);
+    expect(r.out).toMatch(/Your lab has tasks to do before these can be measured:\n {2}lab \d\d-[a-z-]+, task \d+: [^:\n]+: your hub \(splice\) \(one request\), your hub \(green pipe\) \(one request\)/);
+    expect(r.out).not.toMatch(/req\/s/); // nothing was measured
+  });
+
+  it("a proxy whose relay throws: the error's message and the line of the lab it came from, before any load, and the run fails", () => {
+    const lab = mistaken("08-tcp-proxy/pipe.ts", (t) => t.replace("let failure: { error: unknown } | null = null;", 'if (client) throw new RangeError("no room to relay");\n  let failure: { error: unknown } | null = null;'), LB_LABS);
+    const r = benchSuiteLab("lb", lab, "--systems", "your hub (green pipe)");
+    expect(r.status, r.out).toBe(1);
+    expect(r.out).toMatch(/your hub \(green pipe\) failed before any measurement: RangeError: no room to relay \(at \S*08-tcp-proxy\/pipe\.ts:\d+\)/);
+  });
+
+  it("measures the learner's proxy beside the course's and the Node pipe at 64 connections, judges the aims on it, and saves nothing", (ctx) => {
+    if (wrkBanner() === null) {
+      if (process.env.CI) throw new Error(`wrk is not installed, which this check needs under CI: ${WRK_INSTALL}`);
+      console.warn(`skipped: wrk is not installed (${WRK_INSTALL})`);
+      return ctx.skip();
+    }
+    const saved = readFileSync(join(ROOT, "bench/results/lb.json"), "utf8");
+    const r = benchSuiteLab("lb", "solutions", "--systems", "your hub (splice),node net+pipe");
+    expect(r.status, r.out).toBe(0);
+    expect(r.out).toMatch(/requests\/s @ 64 conns\s+your hub \(splice\)\s+[\d,]+/);
+    expect(r.out).toMatch(/\n\s+node net\+pipe\s+[\d,]+\s+[\d,]+–[\d,]+\s+req\/s\s+[\d.]+×/);
+    expect(r.out).toMatch(/ {2}(met {4}|NOT met) {2}yours: requests\/s ≥ 1\.0× the Node pipe's — 64 conns: [\d,]+ vs [\d,]+ req\/s/);
+    expect(r.out).toContain("yours: chapter 08's proxy as written in solutions/");
+    expect(r.out).toContain("not saved (a partial or quick run)");
+    expect(readFileSync(join(ROOT, "bench/results/lb.json"), "utf8")).toBe(saved);
+  });
+});
+
 // The commands the lab READMEs give, which `npm run course` offers once a lab is done (tools/lib/measure.ts).
 describe("the --lab commands the lab READMEs give", () => {
   it("each names a suite that measures a learner's code, and npm run course finds them in the labs' READMEs", async () => {
-    const found = ["04-primitives", "05-green-sockets", "07-http", "09-strategies"].map((id) => [id, labBenchCommandsOf(id)] as const);
+    const found = ["04-primitives", "05-green-sockets", "07-http", "08-tcp-proxy", "09-strategies"].map((id) => [id, labBenchCommandsOf(id)] as const);
     for (const [id, commands] of found) expect(commands.length, `labs/${id}/README.md`).toBeGreaterThan(0);
     for (const command of found.flatMap(([, c]) => c)) {
       const name = benchSuiteOf(command);

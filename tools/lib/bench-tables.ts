@@ -91,7 +91,11 @@ export interface SuiteInfo {
 }
 
 const ts = (dir: string): string => `:(glob)${dir}/**/*.ts`;
-const NOT_MEASURED = [":(exclude,glob)**/main.ts", ":(exclude,glob)**/*.test.ts"];
+/**
+ * Never measured by a saved result: the chapters' demos, tests, and the programs that run a learner's code for
+ * `--lab` (bench/<suite>/lab-*.ts), since a run of a lab is never saved.
+ */
+const NOT_MEASURED = [":(exclude,glob)**/main.ts", ":(exclude,glob)**/*.test.ts", ":(exclude,glob)bench/**/lab-*.ts"];
 /** The case suites' runner, and what its measuring process (child.ts) loads: lab.ts says what a failed one threw. */
 const NODE_BENCH = ["bench/run.ts", "bench/lib/usage.ts", "bench/lib/child.ts", "bench/lib/lab.ts", "bench/lib/measure.ts", "bench/lib/systems.ts"];
 const SERVER_BENCH = ["bench/lib/proc.ts", "bench/lib/wrk.ts", "bench/lib/usage.ts"];
