@@ -33,7 +33,7 @@ const usage = `usage: npm run bench -- <suite> [--reps N] [--quick] [--only TEXT
                 (all by default); each suite's README names its kinds ("fixed", and "node-http" or "node")
   --profile     instead of measuring, run each selected case once per Node system with V8's sampling profiler on
                 its measured run and print self time per function (profiles kept in bench/out/profiles/)
-  --lab         the hub, strategies, io and lb suites: measure your own code (labs/, or the tree HUB_TARGET names)
+  --lab         the hub, strategies, io, lb and l7 suites: measure your own code (labs/, or the tree HUB_TARGET names)
                 beside the course's, the ratios and aims taken from it; never saved (try --quick first)`;
 
 const { values, positionals } = parseArgs({

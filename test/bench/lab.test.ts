@@ -176,10 +176,27 @@ describe("npm run bench -- lb --lab", { timeout: 120_000 }, () => {
   });
 });
 
+// The l7 suite's --lab runs on the same engine (bench/lib/lab-proxies.ts), whose load the lb checks above run.
+describe("npm run bench -- l7 --lab", { timeout: 120_000 }, () => {
+  it("on the starters, names the task the learner's HTTP proxy waits for after one request, and ends without an error", () => {
+    const r = benchSuiteLab("l7", undefined);
+    expect(r.status, r.out).toBe(0);
+    expect(r.out).toMatch(/Your lab has tasks to do before these can be measured:\n {2}lab \d\d-[a-z-]+, task \d+: [^:\n]+: your hub http proxy \(one request\)/);
+  });
+
+  it("a proxy that throws on a request: the error's message and the line of the lab it came from, before any load, and the run fails", () => {
+    const dirs = ["00-common", "02-hub", "03-cancellation", "04-primitives", "05-green-sockets", "07-http", "08-tcp-proxy", "09-strategies", "10-health", "11-http-proxy"];
+    const lab = mistaken("11-http-proxy/forwarding.ts", (t) => t.replace("  // BEGIN SOLUTION 1 stripHopByHop\n", '  // BEGIN SOLUTION 1 stripHopByHop\n  if (headers.has("host")) throw new RangeError("too many fields to forward");\n'), dirs);
+    const r = benchSuiteLab("l7", lab);
+    expect(r.status, r.out).toBe(1);
+    expect(r.out).toMatch(/your hub http proxy failed before any measurement: RangeError: too many fields to forward \(at \S*11-http-proxy\/forwarding\.ts:\d+\)/);
+  });
+});
+
 // The commands the lab READMEs give, which `npm run course` offers once a lab is done (tools/lib/measure.ts).
 describe("the --lab commands the lab READMEs give", () => {
   it("each names a suite that measures a learner's code, and npm run course finds them in the labs' READMEs", async () => {
-    const found = ["04-primitives", "05-green-sockets", "07-http", "08-tcp-proxy", "09-strategies"].map((id) => [id, labBenchCommandsOf(id)] as const);
+    const found = ["04-primitives", "05-green-sockets", "07-http", "08-tcp-proxy", "09-strategies", "11-http-proxy"].map((id) => [id, labBenchCommandsOf(id)] as const);
     for (const [id, commands] of found) expect(commands.length, `labs/${id}/README.md`).toBeGreaterThan(0);
     for (const command of found.flatMap(([, c]) => c)) {
       const name = benchSuiteOf(command);

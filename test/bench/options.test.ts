@@ -69,9 +69,9 @@ describe("bench options, refused by the runner before anything runs", { timeout:
   });
 
   it("--lab on a suite that measures no lab is refused, naming the suites that do", () => {
-    const r = bench("l7", "--lab");
+    const r = bench("obs", "--lab");
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain("--lab: the l7 suite measures no lab; the suites that measure yours: hub, io, lb, strategies\n");
+    expect(r.stderr).toContain("--lab: the obs suite measures no lab; the suites that measure yours: hub, io, l7, lb, strategies\n");
     // lb measures a lab at one count and one kind of backend: an option that would pick others is refused.
     const only = bench("lb", "--lab", "--only", "1000");
     expect(only.status).toBe(2);

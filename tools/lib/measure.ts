@@ -1,5 +1,5 @@
 // What a learner can measure once a lab is done: the `npm run bench -- <suite> --lab …` commands its README gives
-// (labs 04, 05, 07, 08 and 09), which set their code beside the course's. `npm run course` offers them for the labs
+// (labs 04, 05, 07, 08, 09 and 11), which set their code beside the course's. `npm run course` offers them for the labs
 // finished. Read from the lab's README as the learner has it: a student copy leaves those paragraphs out (they need
 // this repository's reference and benchmarks), so there it offers none.
 import { existsSync, readFileSync } from "node:fs";

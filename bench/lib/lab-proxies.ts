@@ -1,0 +1,165 @@
+// `--lab` for the proxy suites (lb: chapter 08's proxy, l7: chapter 11's): a learner's own proxies, from labs/ (or the
+// tree HUB_TARGET names), under the suite's load beside the course's and the peers. Each of the learner's proxies
+// first carries one request to a backend of this run's own, so that a task not done yet is named at once, in the
+// stub's words, before any load; then the suite's engine (proxy-bench.ts) measures them all, reps interleaved, at 64
+// connections with the fixed backends. On one descriptor, past a few hundred connections, a Node program does not
+// accept every client wrk opens (bench/lb/README.md), so neither the learner's proxy nor the course's would be
+// measured like for like there. Such a run is never saved.
+import { once } from "node:events";
+import { connect, createServer } from "node:net";
+import { LabTasks, labsMissing, stubIn } from "./lab";
+import { sleep, start, stop } from "./proc";
+import { type AimContext, type Figure, judge, type ProxySuite, type ProxySystem, READY_LINE, runProxyBench } from "./proxy-bench";
+import type { Aim } from "./suite";
+import { type DriverOptions, UsageError, wantedSystems } from "./usage";
+
+/** The lab run of one proxy suite. */
+export interface LabProxies {
+  /** The suite whose listening port, engine settings and fixed backends the lab run takes. */
+  readonly suite: ProxySuite;
+  /** The chapters of the learner's tree the lab programs load. */
+  readonly dirs: readonly string[];
+  /** The learner's systems ("your …"), each named after the course's system it mirrors; the first is the subject. */
+  readonly labs: readonly ProxySystem[];
+  /** The course's systems and the peers they are set beside. */
+  readonly beside: readonly ProxySystem[];
+  /** The suite's aims, restated for the learner's subject (judged for it and for the course's system it mirrors). */
+  readonly aims: readonly LabAim[];
+  /** Whose code the learner's systems run, for the notes. */
+  about(): string;
+}
+
+/** An aim on the subject ÷ `peer`'s `figure`, as `judge` takes it. */
+export interface LabAim {
+  readonly aim: string;
+  readonly figure: Figure;
+  readonly peer: string;
+  readonly ok: (ratio: number) => boolean;
+  readonly also: Figure;
+}
+
+/** A learner's system: `name`, run by `argv`, which needs `dirs` in the learner's tree. */
+export const labProxySystem = (name: string, dirs: readonly string[], argv: ProxySystem["argv"]): ProxySystem => ({
+  name, missing: () => labsMissing(dirs), argv, profiled: true,
+});
+
+/**
+ * The aims judged on the learner's `subject`, each with the course's verdict on its own system in the same run beside
+ * it, and one of the lab's own: within a tenth of the course's requests/s. An aim whose peer this run did not measure
+ * (not installed, or left out by --systems) is left out rather than called missed.
+ */
+function judgeLab(ctx: AimContext, subject: string, aims: readonly LabAim[]): Aim[] {
+  const course = subject.replace(/^your /, "");
+  const ran = (system: string): boolean => ctx.rows.some((r) => r.system === system);
+  const out: Aim[] = [];
+  for (const a of aims.filter((x) => ran(x.peer))) {
+    const mine = judge(ctx, subject, a.aim, a.figure, a.peer, a.ok, a.also);
+    const theirs = ran(course) ? judge(ctx, course, a.aim, a.figure, a.peer, a.ok, a.also) : null;
+    const beside = theirs ? `; the course's ${course} in this run: ${theirs.met ? "met" : "not met"}` : "";
+    out.push({ aim: `yours: ${a.aim}`, met: mine.met, detail: `${mine.detail}${beside}` });
+  }
+  if (ran(course)) {
+    const close = judge(ctx, subject, `requests/s ≥ 0.9× the course's ${course}`, "rps", course, (r) => r >= 0.9, "cpu");
+    out.push({ ...close, aim: `yours: ${close.aim}` });
+  }
+  return out;
+}
+
+/** The fixed response the first request gets, and its body, by which its arrival is known. */
+const BODY = "lab ok";
+const RESPONSE = `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${BODY.length}\r\n\r\n${BODY}`;
+
+/**
+ * Starts the learner's proxy `system` on `listen`, in front of a backend that answers every read with a fixed
+ * response, and sends one request through it: resolves with null when the response came back, or with why it did
+ * not (a task not done yet in the stub's words, the proxy's own last line when it stopped, or what came back).
+ */
+export async function carriesOneRequest(system: ProxySystem, listen: number): Promise<string | null> {
+  const backend = createServer((s) => {
+    s.on("data", () => s.write(RESPONSE));
+    s.on("error", () => undefined);
+  });
+  backend.listen(0, "127.0.0.1");
+  await once(backend, "listening");
+  const port = (backend.address() as { port: number }).port;
+  const proc = start(system.argv("", [port])!);
+  let out = "";
+  proc.stdout!.on("data", (d: Buffer) => (out += d));
+  proc.stderr!.on("data", (d: Buffer) => (out += d));
+  const exited = (): boolean => proc.exitCode !== null || proc.signalCode !== null;
+  const said = (): string => stubIn(out) ?? (out.trim().split("\n").at(-1) || `exit ${proc.exitCode ?? proc.signalCode}`);
+  try {
+    for (let i = 0; !READY_LINE.test(out); i++) {
+      if (exited()) return said();
+      if (i === 600) return "not listening after 30 s";
+      await sleep(50);
+    }
+    const answer = await new Promise<string>((done) => {
+      let got = "";
+      const c = connect({ host: "127.0.0.1", port: listen }, () => c.write("GET / HTTP/1.1\r\nHost: lab\r\n\r\n"));
+      const end = (): void => {
+        clearTimeout(timer);
+        c.destroy();
+        done(got);
+      };
+      const timer = setTimeout(end, 5000);
+      c.on("data", (d: Buffer) => {
+        got += d;
+        if (got.endsWith(BODY)) end();
+      });
+      c.on("error", end);
+      c.on("close", end);
+    });
+    if (answer.endsWith(BODY)) return null;
+    await sleep(200); // a thread that failed on the request: its proxy says why as it exits
+    if (exited() || stubIn(out)) return said();
+    const first = answer.split("\r\n")[0];
+    return answer ? `the request came back as "${first}", not the backend's response` : "no response to a request within 5 s";
+  } finally {
+    await stop(proc);
+    backend.close();
+  }
+}
+
+/** Runs `lab`: the run.ts entry point of its suite with --lab. */
+export async function runLabProxies(lab: LabProxies, options: DriverOptions): Promise<number> {
+  const name = lab.suite.name;
+  if (options.profile) throw new UsageError(`--lab: the ${name} suite profiles the course's proxy only (npm run bench -- ${name} --profile)`);
+  if (options.only !== undefined || options.backends !== undefined) {
+    throw new UsageError(`--lab: the ${name} suite measures your proxy at 64 connections with the fixed backends only: --only and --backends do not apply`);
+  }
+  const why = labsMissing(lab.dirs);
+  if (why) throw new UsageError(`--lab: ${why}`);
+  const all = [...lab.labs, ...lab.beside];
+  const wanted = wantedSystems(options.systems, all.map((s) => s.name)) ?? all.map((s) => s.name);
+  const labs = lab.labs.filter((s) => wanted.includes(s.name));
+  if (!labs.length) throw new UsageError(`--lab: --systems keeps none of yours (${lab.labs.map((s) => s.name).join(", ")})`);
+
+  // One request through each of the learner's proxies first: a task not done yet is news now, not after the run.
+  const tasks = new LabTasks();
+  let failed = 0;
+  for (const s of labs) {
+    process.stderr.write(`${s.name}: one request through it … `);
+    const problem = await carriesOneRequest(s, lab.suite.listen);
+    process.stderr.write(problem === null ? "answered\n" : "failed\n");
+    if (problem === null) continue;
+    failed++;
+    if (!tasks.note(new Error(problem), s.name, "one request")) console.error(`${s.name} failed before any measurement: ${problem}`);
+  }
+  // Exit status 0 when every failure is a task not done yet (where the learner is), 1 otherwise.
+  if (failed) return tasks.finish(failed);
+
+  const subject = labs[0]!.name;
+  const suite: ProxySuite = {
+    ...lab.suite,
+    title: `${lab.suite.title}, with yours (--lab)`,
+    subject,
+    conns: [64],
+    backends: lab.suite.backends.filter((b) => b.id === "fixed"),
+    systems: all,
+    notes: [lab.about(), "a run of your lab is never saved"],
+    aims: (ctx) => judgeLab(ctx, subject, lab.aims),
+  };
+  // Never saved: the systems are always named, which makes every such run a partial one for the engine.
+  return runProxyBench(suite, { ...options, systems: wanted.join(",") });
+}
