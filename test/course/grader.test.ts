@@ -97,7 +97,7 @@ describe("the grader, on labs that misbehave", () => {
 
   it("gives a lab that passes half its tests half its points, with the first line of each failure", () => {
     const half = test("03-half");
-    expect(half.filter((t) => t.status === "passed")).toHaveLength(2);
+    expect(half.filter((t) => t.status === "passed")).toHaveLength(3); // two of the doubles, and task 5's 0-point test
     expect(half.find((t) => t.name.endsWith("doubles 20 (1 pts)"))?.output).toMatch(/expected 20 to be 40/);
     // A test its task's beforeAll kept from running: failed, and its output says why (vitest gives it no error of its own).
     expect(half.find((t) => t.name.endsWith("answers (1 pts)"))).toMatchObject({
@@ -215,8 +215,16 @@ describe("a learner's own run of a lab (npm run watch, vitest with HUB_TARGET)",
     });
     const out = plain(r.stdout);
     expect(out, r.stderr).toMatch(/✗ task 4: 0\/1 tests, 0\/1 pts\n +answers \(1 pts\)\n +not run, since a beforeAll hook failed: the service did not start: double\(30\) gave 30\n/);
+    expect(out).toMatch(/\n✓ task 5: 1\/1 tests, 0\/0 pts\nA hook of "task 5: a teardown" failed after its tests: the teardown found double\(40\) = 40\n/);
     expect(out).toMatch(/\n2\/5 points\. Next: task 2 /);
     expect(out, "the tests the hook kept from running counted as left out by a filter").not.toMatch(/left out/);
+    // Tests a filter leaves out are left out, even where a hook of theirs failed.
+    const filtered = spawnSync(process.execPath, [join(ROOT, "node_modules/vitest/vitest.mjs"), "run", "test/03-half.test.ts", "--root", fixture, "--reporter", join(ROOT, "tools/grader/learner-reporter.ts"), "-t", "doubles 2 \\("], {
+      cwd: ROOT, encoding: "utf8", timeout: 60_000, killSignal: "SIGKILL",
+      env: { ...process.env, HUB_TARGET: join(fixture, "labs"), HUB_LAB: "", NO_COLOR: "1", VITE_CONFIG_NATIVE_IGNORE_WARNING: "true" },
+    });
+    expect(plain(filtered.stdout), filtered.stderr).toMatch(/All 1 points of the tests this run chose \(6 left out by a filter\)/);
+    expect(plain(filtered.stdout)).not.toMatch(/not run, since/);
   }, 70_000);
 
   it("npm run watch's summary: a run that goes on past a second shows each task as it finishes, a shorter one nothing before the summary", async () => {
@@ -226,7 +234,11 @@ describe("a learner's own run of a lab (npm run watch, vitest with HUB_TARGET)",
       children: {
         *allTests() {
           for (const [i, state] of states.entries()) {
-            yield { fullName: `task ${n}: t > t${i} (1 pts)`, name: `t${i} (1 pts)`, result: () => ({ state }), parent: { type: "module", errors: () => [] } };
+            // A skipped test here is one a filter left out (its mode "skip"), not one a failed hook kept from running.
+            yield {
+              fullName: `task ${n}: t > t${i} (1 pts)`, name: `t${i} (1 pts)`, result: () => ({ state }),
+              options: { mode: state === "skipped" ? "skip" : "run" }, parent: { type: "module", errors: () => [] },
+            };
           }
         },
       },
@@ -301,7 +313,7 @@ describe("a learner's own run of a lab (npm run watch, vitest with HUB_TARGET)",
       `if (n === 1) { process.on("SIGTERM", () => {}); ${leave(["plain", "detached"])} ${stuckLine} }`,
       `else if (n === 2) { ${stuckLine} }`,
       `else if (n === 3) { ${leave(["detached"])} process.exit(134); }`, // as a process V8 aborted, seen from a shell
-      "else process.exit(Number(process.env.LAST_EXIT));",
+      `else { ${leave(["detached"])} process.exit(Number(process.env.LAST_EXIT)); }`, // the learner's q or Ctrl-C
     ].join("\n");
     const leftPids = (): number[] => (existsSync(left) ? readFileSync(left, "utf8").trim().split("\n").map(Number) : []);
     // Where /proc is missing (not Linux) nothing a run started can be found once vitest is gone.
@@ -330,6 +342,10 @@ describe("a learner's own run of a lab (npm run watch, vitest with HUB_TARGET)",
       writeFileSync(join(tree, "c.ts"), "export {};\n");
       expect(await watch.done, "q after a failing run (vitest's exit code 1) ends the watch").toBe(1);
       expect(starts()).toBe(4);
+      // What the run left running ends with the watch too, and the watch says so.
+      expect(said.slice(3)).toEqual([ended("a process")].filter(Boolean));
+      expect(leftPids()).toHaveLength(4);
+      if (process.platform === "linux") expect(leftPids().filter(isAlive), "a process the run had started outlived the watch").toEqual([]);
       // The learner's Ctrl-C, which vitest reads as a key (exit code 130), ends it too.
       const quit = supervise({ args: ["-e", script], env: { ...process.env, LAST_EXIT: "130" }, cwd: ROOT, tree, restart: true, stdio: "pipe", say: (t) => said.push(t) });
       expect(await quit.done).toBe(130);
@@ -337,7 +353,7 @@ describe("a learner's own run of a lab (npm run watch, vitest with HUB_TARGET)",
       writeFileSync(count, "x");
       const once = supervise({ args: ["-e", script], env: process.env, cwd: ROOT, tree, restart: false, stdio: "pipe", say: (t) => said.push(t) });
       expect(await once.done).toBe(1);
-      expect(said.slice(3)).toEqual(['■ Stopped the tests at "task 1 > loops".\n']);
+      expect(said.slice(-1)).toEqual(['■ Stopped the tests at "task 1 > loops".\n']);
     } finally {
       watch.stop();
       for (const pid of leftPids().filter(isAlive)) process.kill(pid, "SIGKILL");

@@ -2,7 +2,7 @@
 // benchmarks use: at the deadline nothing the program started stays alive, not even a child that left the group.
 import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { GROUP_MARKER, isAlive, Offspring, spawnGroup } from "../../tools/lib/process-group";
+import { GROUP_MARKER, isAlive, Offspring, spawnGroup, withMarker } from "../../tools/lib/process-group";
 
 const linux = process.platform === "linux";
 
@@ -78,7 +78,7 @@ describe.runIf(linux)("spawnGroup", { timeout: 30_000 }, () => {
   it("finds by its marker what a program left behind, even a process started in a group of its own inside it", async () => {
     const offspring = new Offspring();
     const child = spawn(process.execPath, ["-e", LEAVES_NESTED], { env: offspring.env(), stdio: ["ignore", "pipe", "pipe"] });
-    offspring.root = child.pid;
+    offspring.adopt(child.pid);
     const pids = await firstLine(child.stdout!);
     await new Promise((r) => child.once("exit", r));
     try {
@@ -88,6 +88,28 @@ describe.runIf(linux)("spawnGroup", { timeout: 30_000 }, () => {
       expect(offspring.kill(), "a second kill found someone").toBe(0);
     } finally {
       if (isAlive(pids.escaped!)) process.kill(pids.escaped!, "SIGKILL");
+    }
+  });
+
+  it("finds a process whose marker lists its token among others, and none whose marker only resembles it", async () => {
+    expect(withMarker({}, "a")[GROUP_MARKER]).toBe("a");
+    expect(withMarker({ [GROUP_MARKER]: "a" }, "b")[GROUP_MARKER]).toBe("a,b");
+    const offspring = new Offspring();
+    const t = offspring.token;
+    const sleeper = (marker: string): number =>
+      spawn("sleep", ["30"], { detached: true, stdio: "ignore", env: { ...process.env, [GROUP_MARKER]: marker } }).pid!;
+    const ours = sleeper(`other,${t}`);
+    const lookalikes = [sleeper(`${t}0`), sleeper(t.slice(0, -1)), sleeper(`other,${t.toUpperCase()}x`), sleeper("")];
+    // A root that is gone at once: only the marker leads anywhere, and its pid may be another process's by then.
+    const root = spawn(process.execPath, ["-e", ""], { env: offspring.env(), stdio: "ignore" });
+    offspring.adopt(root.pid);
+    await new Promise((r) => root.once("exit", r));
+    try {
+      expect(offspring.kill(), "processes signalled").toBe(1);
+      expect(await survivors([ours])).toEqual([]);
+      expect(lookalikes.filter(isAlive), "a process whose marker only resembles ours was killed").toEqual(lookalikes);
+    } finally {
+      for (const pid of [ours, ...lookalikes].filter(isAlive)) process.kill(pid, "SIGKILL");
     }
   });
 

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { styleText } from "node:util";
 import { ROOT } from "../lib/manifest";
 import { loadProgress, saveProgress } from "../lib/progress";
-import { type ErrorLike, hookFailure, lineDiff, NOT_RUN_AFTER_HOOK, plain, terminalWidth, wrap } from "./failure-text";
+import { type ErrorLike, hookFailure, lineDiff, NOT_RUN_AFTER_HOOK, plain, terminalWidth, untoldHookErrors, wrap } from "./failure-text";
 import { pointsOf, taskOf } from "./points";
 import { typeErrorsInBackground, typeNotice } from "./typecheck";
 
@@ -42,7 +42,7 @@ function tally(tests: Iterable<TestCase>): { rows: [string, TaskRow][]; notRun: 
   let notRun = 0;
   for (const t of tests) {
     const r = t.result();
-    const hook = r.state === "skipped" ? hookFailure(t) : undefined;
+    const hook = hookFailure(t);
     if (r.state === "skipped" && !hook) {
       notRun++;
       continue;
@@ -119,8 +119,10 @@ export default class LearnerReporter implements Reporter {
     if (this.progress) clearTimeout(this.progress);
     this.progress = null;
     const lab = process.env.HUB_LAB ?? "";
-    // A file whose tests were collected failed in a hook: its tests' lines say so (tally).
+    // A file with no tests collected could not load; one with tests that has errors failed in a hook: a beforeAll's
+    // failure is on its tests' lines (tally), an afterAll's is said below.
     for (const m of modules) if (![...m.children.allTests()].length) for (const e of m.errors()) console.log(paint("red", `Could not load your code: ${e.message}`));
+    const untold = modules.filter((m) => [...m.children.allTests()].length).flatMap(untoldHookErrors);
     const { rows, notRun } = tally(modules.flatMap((m) => [...m.children.allTests()]));
     console.log("");
     for (const [task, r] of rows) {
@@ -130,6 +132,7 @@ export default class LearnerReporter implements Reporter {
       // The first failure of the task in full, wrapped to the terminal: the one to fix first.
       if (!done && r.firstFailure) console.log(wrap(r.firstFailure, terminalWidth(), "    ").map((l) => paint("dim", l)).join("\n"));
     }
+    for (const { where, error } of untold) console.log(paint("red", `A hook of "${where}" failed after its tests: ${failureText(error, "failed")}`));
     const next = rows.find(([, r]) => r.passed < r.total);
     const score = rows.reduce((s, [, r]) => s + r.score, 0);
     const max = rows.reduce((s, [, r]) => s + r.max, 0);

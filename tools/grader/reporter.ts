@@ -34,7 +34,7 @@ export default class GradeReporter implements Reporter {
     const r = test.result();
     const errors = r.state === "failed" ? (r.errors as readonly ErrorLike[]) : [];
     // A test a failed beforeAll kept from running: its record says why, or it would read as a bare "skipped".
-    const hook = r.state === "skipped" ? hookFailure(test) : undefined;
+    const hook = hookFailure(test);
     this.emit({
       event: "result",
       name: test.fullName,

@@ -89,8 +89,12 @@ export function typeErrorsInBackground(root: string, labDirs: readonly string[])
       }
     });
   });
-  // A check that is no longer wanted (the learner saved again) stops at once: its seconds would slow the next run.
-  return { result: () => done, cancel: () => void child.kill() };
+  // A check that is no longer wanted (the learner saved again, or quit the watch) stops at once: its seconds would
+  // slow the next run, and nobody would read its notice.
+  const cancel = (): void => void child.kill();
+  process.once("exit", cancel);
+  void done.then(() => process.off("exit", cancel));
+  return { result: () => done, cancel };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -102,10 +102,11 @@ export function listProcesses(): Proc[] {
 /**
  * Every live process whose parent chain leads to `pid` (not `pid` itself), plus, when a marker's `token` is given,
  * every process whose environment carries it (withMarker) and their descendants; read from /proc, empty without /proc.
+ * `pid` null: the marker's alone (the process is gone, and its pid may name another one by now).
  */
-export function descendants(pid: number, token?: string): number[] {
+export function descendants(pid: number | null, token?: string): number[] {
   const kids = new Map<number, number[]>();
-  const roots = [pid];
+  const roots = pid === null ? [] : [pid];
   for (const p of listProcesses()) {
     kids.set(p.ppid, [...(kids.get(p.ppid) ?? []), p.pid]);
     if (token && p.pid !== pid && p.pid !== process.pid && hasMarker(p.pid, token)) roots.push(p.pid);
@@ -159,9 +160,16 @@ const signalPid = (pid: number, signal: NodeJS.Signals): void => {
  */
 export class Offspring {
   readonly token = randomBytes(12).toString("hex");
-  /** The process started with `env()`; its descendants are looked for once it is set. */
-  root: number | undefined;
+  #root: Proc | null = null;
   readonly #seen = new Map<number, string>();
+
+  /**
+   * The process started with `env()`, its descendants looked for from now on: by its parent chain while it runs,
+   * by the marker alone once it has ended (its pid may then name another process, whose children are not ours).
+   */
+  adopt(pid: number | undefined): void {
+    this.#root = pid === undefined ? null : readProc(pid);
+  }
 
   /** The environment to start the process with: `base` and this marker. */
   env(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
@@ -170,9 +178,10 @@ export class Offspring {
 
   /** Notes the descendants alive now; returns how many live ones it found. */
   note(): number {
-    if (this.root === undefined) return 0;
+    if (this.#root === null) return 0;
+    const running = readProc(this.#root.pid)?.start === this.#root.start;
     let found = 0;
-    for (const pid of descendants(this.root, this.token)) {
+    for (const pid of descendants(running ? this.#root.pid : null, this.token)) {
       const p = readProc(pid);
       if (p) (this.#seen.set(pid, p.start), found++);
     }
@@ -224,7 +233,7 @@ export function spawnGroup(command: string, args: readonly string[], options: Gr
   const offspring = new Offspring();
   const child = spawn(command, args, { ...spawnOptions, env: offspring.env(spawnOptions.env ?? process.env), detached: true });
   const pgid = child.pid;
-  offspring.root = pgid;
+  offspring.adopt(pgid);
   let timedOut = false;
   let finished = false;
 

@@ -107,7 +107,7 @@ export function supervise(o: SuperviseOptions): Supervisor {
     const c = spawn(process.execPath, [...o.args], {
       cwd: o.cwd, env: offspring.env({ ...o.env, [STUCK_FD_ENV]: "3" }), stdio: [io, io, io, "pipe"],
     });
-    offspring.root = c.pid;
+    offspring.adopt(c.pid);
     child = c;
     o.onStart?.(c);
     let named = "";
