@@ -508,9 +508,9 @@ describe("task 4: the graceful stop", () => {
 
 /**
  * Runs the command line of the code under test (`cli.ts` of $HUB_TARGET, or of solutions/: what `npm run lb` runs)
- * as `npm run lb -- …args` starts it, Node with tsx's loader, in a process group of its own (tools/lib/process-group),
- * for at most 45 s. With `pidLine`, sends SIGTERM to the pid the balancer prints once that line shows. Whatever it
- * started ends with it.
+ * as `npm run lb -- …args` starts it, Node with tsx's loader (not its heap flag, which these checks do not need), in a
+ * process group of its own (tools/lib/process-group), for at most 45 s. With `pidLine`, sends SIGTERM to the pid the
+ * balancer prints once that line shows. Whatever it started ends with it.
  */
 function runCli(args: readonly string[], pidLine: RegExp | null): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const cli = join(treeUnderTest(), "14-capstone", "cli.ts");

@@ -2,7 +2,7 @@
 // one descriptor, HAProxy http and node's http-proxy with a keep-alive agent, after one request through it
 // (bench/lib/lab-proxies.ts). The aims are the suite's against those two peers, for the learner's proxy.
 import { labName, yours } from "../lib/lab";
-import { type LabProxies, labProxySystem, runLabProxies } from "../lib/lab-proxies";
+import { type LabProxies, labProxySystem, named, runLabProxies } from "../lib/lab-proxies";
 import { balancerNode } from "../lib/proxy-bench";
 import type { DriverOptions } from "../lib/usage";
 import { L7, SYSTEMS } from "./driver";
@@ -20,7 +20,7 @@ const LAB: LabProxies = {
     // With the balancer's Node flags, as the course's proxy and the Node peers beside it run.
     labProxySystem(yours(COURSE), DIRS, (_dir, backends) => balancerNode("bench/l7/lab-proxy.ts", String(L7.listen), ...backends.map(String))),
   ],
-  beside: SYSTEMS.filter((s) => [COURSE, HAPROXY, KEEP_ALIVE].includes(s.name)),
+  beside: named(SYSTEMS, [COURSE, HAPROXY, KEEP_ALIVE]),
   aims: [
     { aim: "requests/s ≥ 0.6× HAProxy http mode's (default threads)", figure: "rps", peer: HAPROXY, ok: (r) => r >= 0.6, also: "cpu" },
     { aim: "requests/s ≥ 1.5× node http-proxy's with a keep-alive agent", figure: "rps", peer: KEEP_ALIVE, ok: (r) => r >= 1.5, also: "cpu" },

@@ -2,9 +2,8 @@
 // they write, or the splice the lab gives), from labs/ (or the tree HUB_TARGET names), run as hub-proxy.ts runs the
 // course's on one descriptor: the green pipe on chapter 05's network, the splice on chapter 08's fastNetwork.
 // `node --import tsx bench/lb/lab-proxy.ts <splice|green> <listen port> <backend port>…`; prints "ready" once it
-// listens. A proxy that cannot start, or one of whose threads fails, says why in one line (bench/lib/lab.ts,
-// errorLine; a task not done yet in the stub's words) and exits: its figures would not be the proxy's.
-import "../lib/profile-hook";
+// listens. A proxy that cannot start, or one of whose threads fails, says why in one line and exits
+// (bench/lib/lab-program.ts).
 import type * as Green from "../../solutions/02-hub/green";
 import type * as Net from "../../solutions/05-green-sockets/node-network";
 import type * as FastNet from "../../solutions/08-tcp-proxy/fast-net";
@@ -12,10 +11,11 @@ import type * as Pipe from "../../solutions/08-tcp-proxy/pipe";
 import type * as ProxyModule from "../../solutions/08-tcp-proxy/proxy";
 import type * as RoundRobinModule from "../../solutions/08-tcp-proxy/round-robin";
 import type * as Splice from "../../solutions/08-tcp-proxy/splice";
-import { errorLine, loadLab } from "../lib/lab";
+import { loadLab } from "../lib/lab";
+import { exitOnThreadFailure, labProgram } from "../lib/lab-program";
 
 const [mode, listen, ...backends] = process.argv.slice(2);
-try {
+await labProgram(async () => {
   if (mode !== "splice" && mode !== "green") throw new Error(`the relay is splice or green, not ${mode}`);
   const { runReal } = await loadLab<typeof Green>("02-hub/green.ts");
   const { Proxy } = await loadLab<typeof ProxyModule>("08-tcp-proxy/proxy.ts");
@@ -27,7 +27,6 @@ try {
   const relay = splice
     ? (await loadLab<typeof Splice>("08-tcp-proxy/splice.ts")).spliceRelay
     : (await loadLab<typeof Pipe>("08-tcp-proxy/pipe.ts")).greenRelay;
-  const report = (_: unknown, e: unknown): never => fail(e);
   await runReal(function* () {
     // The options hub-proxy.ts gives the course's proxy.
     const proxy = yield* Proxy.start({
@@ -40,12 +39,5 @@ try {
     });
     console.log("ready");
     yield* proxy.acceptor!.wait(); // until the process is stopped
-  }, { report });
-} catch (e) {
-  fail(e);
-}
-
-function fail(e: unknown): never {
-  console.error(errorLine(e));
-  process.exit(1);
-}
+  }, { report: exitOnThreadFailure });
+});

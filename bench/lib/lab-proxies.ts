@@ -7,8 +7,9 @@
 // measured like for like there. Such a run is never saved.
 import { once } from "node:events";
 import { connect, createServer } from "node:net";
-import { LabTasks, labsMissing, stubIn } from "./lab";
-import { sleep, start, stop } from "./proc";
+import { join, relative } from "node:path";
+import { LabTasks, labsMissing, labTree, stubIn } from "./lab";
+import { repoDir, sleep, start, stop } from "./proc";
 import { type AimContext, type Figure, judge, type ProxySuite, type ProxySystem, READY_LINE, runProxyBench } from "./proxy-bench";
 import type { Aim } from "./suite";
 import { type DriverOptions, UsageError, wantedSystems } from "./usage";
@@ -40,8 +41,20 @@ export interface LabAim {
 
 /** A learner's system: `name`, run by `argv`, which needs `dirs` in the learner's tree. */
 export const labProxySystem = (name: string, dirs: readonly string[], argv: ProxySystem["argv"]): ProxySystem => ({
-  name, missing: () => labsMissing(dirs), argv, profiled: true,
+  name, missing: () => labsMissing(dirs), argv,
 });
+
+/**
+ * The systems of `systems` named `names`, in that order; throws when one is missing, so that a system renamed in its
+ * suite's driver fails every lab run at once instead of dropping out of it, and its aim with it.
+ */
+export function named(systems: readonly ProxySystem[], names: readonly string[]): ProxySystem[] {
+  return names.map((n) => {
+    const s = systems.find((x) => x.name === n);
+    if (!s) throw new Error(`--lab: the suite has no system named "${n}" any more (its driver renamed it?)`);
+    return s;
+  });
+}
 
 /**
  * The aims judged on the learner's `subject`, each with the course's verdict on its own system in the same run beside
@@ -75,6 +88,8 @@ const RESPONSE = `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length:
  * not (a task not done yet in the stub's words, the proxy's own last line when it stopped, or what came back).
  */
 export async function carriesOneRequest(system: ProxySystem, listen: number): Promise<string | null> {
+  // Another program on the port would answer in the proxy's place, or keep it from listening at all.
+  if ((await exchange(listen, 1000)).how !== "refused") return `127.0.0.1:${listen} is in use by another program; stop it, then measure again`;
   const backend = createServer((s) => {
     s.on("data", () => s.write(RESPONSE));
     s.on("error", () => undefined);
@@ -94,31 +109,44 @@ export async function carriesOneRequest(system: ProxySystem, listen: number): Pr
       if (i === 600) return "not listening after 30 s";
       await sleep(50);
     }
-    const answer = await new Promise<string>((done) => {
-      let got = "";
-      const c = connect({ host: "127.0.0.1", port: listen }, () => c.write("GET / HTTP/1.1\r\nHost: lab\r\n\r\n"));
-      const end = (): void => {
-        clearTimeout(timer);
-        c.destroy();
-        done(got);
-      };
-      const timer = setTimeout(end, 5000);
-      c.on("data", (d: Buffer) => {
-        got += d;
-        if (got.endsWith(BODY)) end();
-      });
-      c.on("error", end);
-      c.on("close", end);
-    });
-    if (answer.endsWith(BODY)) return null;
+    const answer = await exchange(listen, 5000);
+    if (answer.how === "answered") return null;
     await sleep(200); // a thread that failed on the request: its proxy says why as it exits
     if (exited() || stubIn(out)) return said();
-    const first = answer.split("\r\n")[0];
-    return answer ? `the request came back as "${first}", not the backend's response` : "no response to a request within 5 s";
+    const first = answer.got.split("\r\n")[0];
+    return answer.got ? `the request came back as "${first}", not the backend's response`
+      : answer.how === "refused" ? `nothing listens on 127.0.0.1:${listen}, the port the proxy was given`
+      : answer.how === "closed" ? "the proxy closed the connection without a response"
+      : answer.how === "timed out" ? "no response to a request within 5 s"
+      : `the connection failed: ${answer.how}`;
   } finally {
     await stop(proc);
     backend.close();
   }
+}
+
+/**
+ * Sends one request to 127.0.0.1:`port` and reads until the backend's body arrives: what came back, and how the
+ * exchange ended ("answered", "refused": nothing listens, "closed" early, "timed out" after `ms`, or a socket error).
+ */
+function exchange(port: number, ms: number): Promise<{ how: string; got: string }> {
+  return new Promise((done) => {
+    let got = "";
+    let how = "closed";
+    const c = connect({ host: "127.0.0.1", port }, () => c.write("GET / HTTP/1.1\r\nHost: lab\r\n\r\n"));
+    const end = (): void => {
+      clearTimeout(timer);
+      c.destroy();
+      done({ how, got });
+    };
+    const timer = setTimeout(() => ((how = "timed out"), end()), ms);
+    c.on("data", (d: Buffer) => {
+      got += d;
+      if (got.endsWith(BODY)) ((how = "answered"), end());
+    });
+    c.on("error", (e: NodeJS.ErrnoException) => ((how = e.code === "ECONNREFUSED" ? "refused" : e.message), end()));
+    c.on("close", end);
+  });
 }
 
 /** Runs `lab`: the run.ts entry point of its suite with --lab. */
@@ -152,12 +180,13 @@ export async function runLabProxies(lab: LabProxies, options: DriverOptions): Pr
   const subject = labs[0]!.name;
   const suite: ProxySuite = {
     ...lab.suite,
-    title: `${lab.suite.title}, with yours (--lab)`,
     subject,
     conns: [64],
     backends: lab.suite.backends.filter((b) => b.id === "fixed"),
     systems: all,
     notes: [lab.about(), "a run of your lab is never saved"],
+    // The code measured is the learner's: a learner who commits their work sees which of its files had changed since.
+    sources: lab.dirs.map((d) => relative(repoDir, join(labTree(), d))),
     aims: (ctx) => judgeLab(ctx, subject, lab.aims),
   };
   // Never saved: the systems are always named, which makes every such run a partial one for the engine.

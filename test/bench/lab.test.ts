@@ -2,7 +2,9 @@
 // course's. Each test starts the runner on one case at a tenth of its size (--quick), so each takes a few seconds of
 // processes; the labs are the starters in labs/, the reference itself (HUB_TARGET=solutions), or a copy of the
 // reference with one mistake put in.
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { createServer } from "node:net";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,15 +17,27 @@ import { WRK_INSTALL, wrkBanner } from "../../bench/lib/wrk";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
-/** `npm run bench -- <suite> --lab --quick …args` as a process, on the lab tree `target` (labs/ when absent). */
-function benchSuiteLab(suite: string, target: string | undefined, ...args: string[]): { status: number | null; out: string } {
+/** The environment of a run on the lab tree `target` (labs/ when absent). */
+function labEnv(target: string | undefined): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.HUB_TARGET;
   if (target) env.HUB_TARGET = target;
-  const r = spawnSync(process.execPath, ["--import", "tsx", "bench/run.ts", suite, "--lab", "--quick", ...args], {
-    cwd: ROOT, encoding: "utf8", timeout: 120_000, env,
-  });
+  return env;
+}
+const labArgs = (suite: string, args: readonly string[]): string[] => ["--import", "tsx", "bench/run.ts", suite, "--lab", "--quick", ...args];
+
+/** `npm run bench -- <suite> --lab --quick …args` as a process, on the lab tree `target` (labs/ when absent). */
+function benchSuiteLab(suite: string, target: string | undefined, ...args: string[]): { status: number | null; out: string } {
+  const r = spawnSync(process.execPath, labArgs(suite, args), { cwd: ROOT, encoding: "utf8", timeout: 120_000, env: labEnv(target) });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+/** As benchSuiteLab, without blocking this process (for a test that serves a port meanwhile). */
+function benchSuiteLabAsync(suite: string, target: string | undefined, ...args: string[]): Promise<{ status: number | null; out: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, labArgs(suite, args), { cwd: ROOT, encoding: "utf8", timeout: 120_000, env: labEnv(target) }, (error, stdout, stderr) =>
+      done({ status: error ? (typeof error.code === "number" ? error.code : null) : 0, out: `${stdout}${stderr}` }));
+  });
 }
 const benchLab = (target: string | undefined, ...args: string[]): ReturnType<typeof benchSuiteLab> => benchSuiteLab("hub", target, ...args);
 
@@ -156,6 +170,18 @@ describe("npm run bench -- lb --lab", { timeout: 120_000 }, () => {
     const r = benchSuiteLab("lb", lab, "--systems", "your hub (green pipe)");
     expect(r.status, r.out).toBe(1);
     expect(r.out).toMatch(/your hub \(green pipe\) failed before any measurement: RangeError: no room to relay \(at \S*08-tcp-proxy\/pipe\.ts:\d+\)/);
+  });
+
+  it("a port another program holds: says so before the proxy starts, rather than measure that program", async () => {
+    const squatter = createServer((s) => s.destroy()).listen(9200, "127.0.0.1");
+    await once(squatter, "listening");
+    try {
+      const r = await benchSuiteLabAsync("lb", "solutions", "--systems", "your hub (splice)");
+      expect(r.status, r.out).toBe(1);
+      expect(r.out).toContain("your hub (splice) failed before any measurement: 127.0.0.1:9200 is in use by another program; stop it, then measure again");
+    } finally {
+      squatter.close();
+    }
   });
 
   it("measures the learner's proxy beside the course's and the Node pipe at 64 connections, judges the aims on it, and saves nothing", (ctx) => {
