@@ -2,9 +2,8 @@
 // one descriptor, HAProxy http and node's http-proxy with a keep-alive agent, after one request through it
 // (bench/lib/lab-proxies.ts). The aims are the suite's against those two peers, for the learner's proxy.
 import { labName, yours } from "../lib/lab";
-import { type LabProxies, labProxySystem, named, runLabProxies } from "../lib/lab-proxies";
+import { type LabProxies, labProxySystem, named } from "../lib/lab-proxies";
 import { balancerNode } from "../lib/proxy-bench";
-import type { DriverOptions } from "../lib/usage";
 import { L7, SYSTEMS } from "./driver";
 
 const DIRS = ["00-common", "02-hub", "03-cancellation", "04-primitives", "05-green-sockets", "07-http", "08-tcp-proxy", "09-strategies", "10-health", "11-http-proxy"];
@@ -13,7 +12,7 @@ const HAPROXY = "haproxy http";
 /** The Node peer of the suite's aims (driver.ts's name for it). */
 const KEEP_ALIVE = "node http-proxy keep-alive on 64 acceptors";
 
-const LAB: LabProxies = {
+export const L7_LAB: LabProxies = {
   suite: L7,
   dirs: DIRS,
   labs: [
@@ -28,5 +27,3 @@ const LAB: LabProxies = {
   about: () => `yours: chapter 11's HTTP proxy, and every chapter it builds on, as written in ${labName()}, on one descriptor`,
 };
 
-export const labAbout = (): string => LAB.about();
-export const runL7Lab = (options: DriverOptions): Promise<number> => runLabProxies(LAB, options);

@@ -2,16 +2,15 @@
 // lab's splice, beside the course's two relays on the same one descriptor, the bare Node pipe and HAProxy, after one
 // request through each (bench/lib/lab-proxies.ts). The aims are the suite's against the pipe, for the learner's splice.
 import { labName, yours } from "../lib/lab";
-import { type LabProxies, labProxySystem, named, runLabProxies } from "../lib/lab-proxies";
+import { type LabProxies, labProxySystem, named } from "../lib/lab-proxies";
 import { node } from "../lib/proc";
-import type { DriverOptions } from "../lib/usage";
 import { LB, SYSTEMS } from "./driver";
 
 const DIRS = ["02-hub", "03-cancellation", "04-primitives", "05-green-sockets", "08-tcp-proxy"];
 const PIPE = "node net+pipe";
 const mirrors = ["hub (splice)", "hub (green pipe)"];
 
-const LAB: LabProxies = {
+export const LB_LAB: LabProxies = {
   suite: LB,
   dirs: DIRS,
   labs: [
@@ -27,5 +26,3 @@ const LAB: LabProxies = {
     `yours: chapter 08's proxy as written in ${labName()} (your round robin, accept loop and failover; your green pipe, and the lab's splice), on one descriptor`,
 };
 
-export const labAbout = (): string => LAB.about();
-export const runLbLab = (options: DriverOptions): Promise<number> => runLabProxies(LAB, options);

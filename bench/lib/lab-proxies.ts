@@ -11,7 +11,7 @@ import { join, relative } from "node:path";
 import { LabTasks, labsMissing, labTree, stubIn } from "./lab";
 import { repoDir, sleep, start, stop } from "./proc";
 import { type AimContext, type Figure, judge, type ProxySuite, type ProxySystem, READY_LINE, runProxyBench } from "./proxy-bench";
-import type { Aim } from "./suite";
+import type { Aim, Suite } from "./suite";
 import { type DriverOptions, UsageError, wantedSystems } from "./usage";
 
 /** The lab run of one proxy suite. */
@@ -191,4 +191,24 @@ export async function runLabProxies(lab: LabProxies, options: DriverOptions): Pr
   };
   // Never saved: the systems are always named, which makes every such run a partial one for the engine.
   return runProxyBench(suite, { ...options, systems: wanted.join(",") });
+}
+
+/**
+ * A proxy suite's module for run.ts (bench/suites/lb.ts, l7.ts): the suite as run.ts lists it, with `--lab`, and the
+ * driver run.ts calls instead of its own loop: `run` for the course's measurements, `lab` with --lab.
+ */
+export function proxySuiteModule(
+  suite: ProxySuite, run: (options: DriverOptions) => Promise<number>, lab: LabProxies,
+): { suite: Suite; main: (options: DriverOptions) => Promise<number> } {
+  return {
+    suite: {
+      name: suite.name, title: suite.title, cases: [], systems: [], subject: suite.subject, aims: () => [],
+      lab: {
+        get about() {
+          return lab.about();
+        },
+      },
+    },
+    main: (options) => (options.lab ? runLabProxies(lab, options) : run(options)),
+  };
 }

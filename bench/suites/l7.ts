@@ -3,19 +3,8 @@
 // 64, 1,000 and 5,000 connections, in front of fixed-response and node:http backends. One wrk run yields several
 // figures, so this suite drives itself (bench/l7/driver.ts on bench/lib/proxy-bench.ts) and run.ts hands it the options.
 // With --lab, a learner's own HTTP proxy beside the course's (bench/l7/lab-suite.ts).
-import { runL7, SUBJECT, TITLE } from "../l7/driver";
-import { labAbout, runL7Lab } from "../l7/lab-suite";
-import type { Suite } from "../lib/suite";
-import type { DriverOptions } from "../lib/usage";
+import { L7, runL7 } from "../l7/driver";
+import { L7_LAB } from "../l7/lab-suite";
+import { proxySuiteModule } from "../lib/lab-proxies";
 
-export const suite: Suite = {
-  name: "l7", title: TITLE, cases: [], systems: [], subject: SUBJECT, aims: () => [],
-  lab: {
-    get about() {
-      return labAbout();
-    },
-  },
-};
-
-/** run.ts calls this instead of its own loop. */
-export const main = (options: DriverOptions): Promise<number> => (options.lab ? runL7Lab(options) : runL7(options));
+export const { suite, main } = proxySuiteModule(L7, runL7, L7_LAB);

@@ -5,19 +5,8 @@
 // latency, CPU, memory), so this suite drives itself (bench/lb/driver.ts on bench/lib/proxy-bench.ts, the engine
 // the l7 and obs suites share) and run.ts hands it the options. With --lab, a learner's own proxy beside the course's
 // (bench/lb/lab-suite.ts).
-import { runLb, SUBJECT, TITLE } from "../lb/driver";
-import { labAbout, runLbLab } from "../lb/lab-suite";
-import type { Suite } from "../lib/suite";
-import type { DriverOptions } from "../lib/usage";
+import { LB, runLb } from "../lb/driver";
+import { LB_LAB } from "../lb/lab-suite";
+import { proxySuiteModule } from "../lib/lab-proxies";
 
-export const suite: Suite = {
-  name: "lb", title: TITLE, cases: [], systems: [], subject: SUBJECT, aims: () => [],
-  lab: {
-    get about() {
-      return labAbout();
-    },
-  },
-};
-
-/** run.ts calls this instead of its own loop. */
-export const main = (options: DriverOptions): Promise<number> => (options.lab ? runLbLab(options) : runLb(options));
+export const { suite, main } = proxySuiteModule(LB, runLb, LB_LAB);
