@@ -7,7 +7,7 @@
 // measured like for like there. Such a run is never saved.
 import { once } from "node:events";
 import { connect, createServer } from "node:net";
-import { join, relative } from "node:path";
+import { isAbsolute, join, relative } from "node:path";
 import { LabTasks, labsMissing, labTree, stubIn } from "./lab";
 import { repoDir, sleep, start, stop } from "./proc";
 import { type AimContext, type Figure, judge, type ProxySuite, type ProxySystem, READY_LINE, runProxyBench } from "./proxy-bench";
@@ -51,7 +51,7 @@ export const labProxySystem = (name: string, dirs: readonly string[], argv: Prox
 export function named(systems: readonly ProxySystem[], names: readonly string[]): ProxySystem[] {
   return names.map((n) => {
     const s = systems.find((x) => x.name === n);
-    if (!s) throw new Error(`--lab: the suite has no system named "${n}" any more (its driver renamed it?)`);
+    if (!s) throw new Error(`the suite's driver has no system named "${n}" any more: bench/lb/lab-suite.ts and bench/l7/lab-suite.ts name those a lab run is set beside`);
     return s;
   });
 }
@@ -89,7 +89,9 @@ const RESPONSE = `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length:
  */
 export async function carriesOneRequest(system: ProxySystem, listen: number): Promise<string | null> {
   // Another program on the port would answer in the proxy's place, or keep it from listening at all.
-  if ((await exchange(listen, 1000)).how !== "refused") return `127.0.0.1:${listen} is in use by another program; stop it, then measure again`;
+  const before = await exchange(listen, 1000);
+  if (["answered", "closed", "timed out"].includes(before.how)) return `127.0.0.1:${listen} is in use by another program; stop it, then measure again`;
+  if (before.how !== "refused") return `127.0.0.1:${listen} could not be tried: ${before.how}`;
   const backend = createServer((s) => {
     s.on("data", () => s.write(RESPONSE));
     s.on("error", () => undefined);
@@ -149,6 +151,12 @@ function exchange(port: number, ms: number): Promise<{ how: string; got: string 
   });
 }
 
+/** The learner's `dirs` as paths in this repository, or none when their tree is elsewhere (HUB_TARGET). */
+function labSources(dirs: readonly string[]): string[] {
+  const tree = relative(repoDir, labTree());
+  return tree.startsWith("..") || isAbsolute(tree) ? [] : dirs.map((d) => join(tree, d));
+}
+
 /** Runs `lab`: the run.ts entry point of its suite with --lab. */
 export async function runLabProxies(lab: LabProxies, options: DriverOptions): Promise<number> {
   const name = lab.suite.name;
@@ -185,8 +193,9 @@ export async function runLabProxies(lab: LabProxies, options: DriverOptions): Pr
     backends: lab.suite.backends.filter((b) => b.id === "fixed"),
     systems: all,
     notes: [lab.about(), "a run of your lab is never saved"],
-    // The code measured is the learner's: a learner who commits their work sees which of its files had changed since.
-    sources: lab.dirs.map((d) => relative(repoDir, join(labTree(), d))),
+    // The commit note names the course's code beside the learner's, and the learner's where it is in this repository
+    // (labs/); a tree elsewhere is named by the "yours:" note alone (git cannot speak of a path outside).
+    sources: [...lab.suite.sources, ...labSources(lab.dirs)],
     aims: (ctx) => judgeLab(ctx, subject, lab.aims),
   };
   // Never saved: the systems are always named, which makes every such run a partial one for the engine.

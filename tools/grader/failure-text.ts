@@ -11,9 +11,10 @@ export type ErrorLike = { message?: string; name?: string; diff?: string; expect
  * The error of a hook that kept a skipped test from running: a `beforeAll` of its describe, or of its file, that
  * threw. vitest skips the tests under it and keeps the error on the suite or the file, not on the tests; their mode
  * stays "run", where a test left out by a filter or `.skip` has "skip" (and is no hook's doing, whatever failed).
+ * The error is vitest's own object, the same each time it is asked for (untoldHookErrors compares them).
  */
 export function hookFailure(t: TestCase): ErrorLike | undefined {
-  if (t.result().state !== "skipped" || (t.options.mode !== "run" && t.options.mode !== "only")) return undefined;
+  if (t.result().state !== "skipped" || t.options.mode === "skip" || t.options.mode === "todo") return undefined;
   for (let p: TestSuite | TestModule = t.parent; ; p = p.parent) {
     const e = p.errors()[0];
     if (e) return e as ErrorLike;
@@ -23,12 +24,13 @@ export function hookFailure(t: TestCase): ErrorLike | undefined {
 
 /**
  * The errors of `m`'s hooks that no test's failure tells of (hookFailure): an `afterAll` that threw, in a describe or
- * in the file, after its tests had run. Each with where it was: the describe's full name, or the file.
+ * in the file, or a second hook of one whose `beforeAll` failed. Each with where it was: the describe's full name, or
+ * the file.
  */
 export function untoldHookErrors(m: TestModule): { where: string; error: ErrorLike }[] {
-  const told = new Set([...m.children.allTests()].map((t) => hookFailure(t)?.message).filter(Boolean));
+  const told = new Set<unknown>([...m.children.allTests()].map((t) => hookFailure(t)).filter((e) => e !== undefined));
   return [m, ...m.children.allSuites()].flatMap((h) =>
-    h.errors().filter((e) => !told.has(e.message)).map((e) => ({ where: h.type === "module" ? m.relativeModuleId : h.fullName, error: e as ErrorLike })));
+    h.errors().filter((e) => !told.has(e)).map((e) => ({ where: h.type === "module" ? m.relativeModuleId : h.fullName, error: e as ErrorLike })));
 }
 
 /** What a test's failure says when a hook kept it from running: the hook's error follows. */

@@ -132,7 +132,7 @@ export default class LearnerReporter implements Reporter {
       // The first failure of the task in full, wrapped to the terminal: the one to fix first.
       if (!done && r.firstFailure) console.log(wrap(r.firstFailure, terminalWidth(), "    ").map((l) => paint("dim", l)).join("\n"));
     }
-    for (const { where, error } of untold) console.log(paint("red", `A hook of "${where}" failed after its tests: ${failureText(error, "failed")}`));
+    for (const { where, error } of untold) console.log(paint("red", `A hook of "${where}" failed: ${failureText(error, "failed")}`));
     const next = rows.find(([, r]) => r.passed < r.total);
     const score = rows.reduce((s, [, r]) => s + r.score, 0);
     const max = rows.reduce((s, [, r]) => s + r.max, 0);

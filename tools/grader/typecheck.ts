@@ -8,6 +8,7 @@ import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { droppedGreenCalls } from "../lib/green-calls";
+import { GROUP_MARKER } from "../lib/process-group";
 
 export interface TypeErrors {
   /** Path relative to the course root, posix. */
@@ -69,8 +70,12 @@ export function typeNotice(errors: readonly TypeErrors[]): string[] {
  * its seconds (a program with Node's types takes a while); `result()` waits for it. Never throws.
  */
 export function typeErrorsInBackground(root: string, labDirs: readonly string[]): { result(): Promise<TypeErrors[]>; cancel(): void } {
+  // Not marked as started by the tests (process-group.ts): the watch's supervisor would count it among what they left
+  // running if vitest ended first, and it ends by itself.
+  const env = { ...process.env };
+  delete env[GROUP_MARKER];
   const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), root, ...labDirs], {
-    cwd: root, stdio: ["ignore", "pipe", "ignore"],
+    cwd: root, env, stdio: ["ignore", "pipe", "ignore"],
   });
   try {
     if (child.pid) setPriority(child.pid, 15);

@@ -160,7 +160,8 @@ const signalPid = (pid: number, signal: NodeJS.Signals): void => {
  */
 export class Offspring {
   readonly token = randomBytes(12).toString("hex");
-  #root: Proc | null = null;
+  /** The adopted process, and its start time while it ran (null: it had ended already when adopted). */
+  #root: { pid: number; start: string | null } | null = null;
   readonly #seen = new Map<number, string>();
 
   /**
@@ -168,7 +169,7 @@ export class Offspring {
    * by the marker alone once it has ended (its pid may then name another process, whose children are not ours).
    */
   adopt(pid: number | undefined): void {
-    this.#root = pid === undefined ? null : readProc(pid);
+    this.#root = pid === undefined ? null : { pid, start: readProc(pid)?.start ?? null };
   }
 
   /** The environment to start the process with: `base` and this marker. */
@@ -179,7 +180,7 @@ export class Offspring {
   /** Notes the descendants alive now; returns how many live ones it found. */
   note(): number {
     if (this.#root === null) return 0;
-    const running = readProc(this.#root.pid)?.start === this.#root.start;
+    const running = this.#root.start !== null && readProc(this.#root.pid)?.start === this.#root.start;
     let found = 0;
     for (const pid of descendants(running ? this.#root.pid : null, this.token)) {
       const p = readProc(pid);
