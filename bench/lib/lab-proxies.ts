@@ -90,7 +90,7 @@ const RESPONSE = `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length:
 export async function carriesOneRequest(system: ProxySystem, listen: number): Promise<string | null> {
   // Another program on the port would answer in the proxy's place, or keep it from listening at all.
   const before = await exchange(listen, 1000);
-  if (["answered", "closed", "timed out"].includes(before.how)) return `127.0.0.1:${listen} is in use by another program; stop it, then measure again`;
+  if (before.connected || before.how === "reset") return `127.0.0.1:${listen} is in use by another program; stop it, then measure again`;
   if (before.how !== "refused") return `127.0.0.1:${listen} could not be tried: ${before.how}`;
   const backend = createServer((s) => {
     s.on("data", () => s.write(RESPONSE));
@@ -118,7 +118,7 @@ export async function carriesOneRequest(system: ProxySystem, listen: number): Pr
     const first = answer.got.split("\r\n")[0];
     return answer.got ? `the request came back as "${first}", not the backend's response`
       : answer.how === "refused" ? `nothing listens on 127.0.0.1:${listen}, the port the proxy was given`
-      : answer.how === "closed" ? "the proxy closed the connection without a response"
+      : answer.how === "closed" || answer.how === "reset" ? `the proxy ${answer.how === "reset" ? "reset" : "closed"} the connection without a response`
       : answer.how === "timed out" ? "no response to a request within 5 s"
       : `the connection failed: ${answer.how}`;
   } finally {
@@ -128,25 +128,34 @@ export async function carriesOneRequest(system: ProxySystem, listen: number): Pr
 }
 
 /**
- * Sends one request to 127.0.0.1:`port` and reads until the backend's body arrives: what came back, and how the
- * exchange ended ("answered", "refused": nothing listens, "closed" early, "timed out" after `ms`, or a socket error).
+ * Sends one request to 127.0.0.1:`port` and reads until the backend's body arrives: whether a connection was made
+ * (something listens there, whatever happened next), what came back, and how the exchange ended ("answered",
+ * "refused": nothing listens, "reset" by whatever listens, "closed" early, "timed out" after `ms`, or a socket
+ * error's message).
  */
-function exchange(port: number, ms: number): Promise<{ how: string; got: string }> {
+function exchange(port: number, ms: number): Promise<{ connected: boolean; how: string; got: string }> {
   return new Promise((done) => {
     let got = "";
     let how = "closed";
-    const c = connect({ host: "127.0.0.1", port }, () => c.write("GET / HTTP/1.1\r\nHost: lab\r\n\r\n"));
+    let connected = false;
+    const c = connect({ host: "127.0.0.1", port }, () => {
+      connected = true;
+      c.write("GET / HTTP/1.1\r\nHost: lab\r\n\r\n");
+    });
     const end = (): void => {
       clearTimeout(timer);
       c.destroy();
-      done({ how, got });
+      done({ connected, how, got });
     };
     const timer = setTimeout(() => ((how = "timed out"), end()), ms);
     c.on("data", (d: Buffer) => {
       got += d;
       if (got.endsWith(BODY)) ((how = "answered"), end());
     });
-    c.on("error", (e: NodeJS.ErrnoException) => ((how = e.code === "ECONNREFUSED" ? "refused" : e.message), end()));
+    c.on("error", (e: NodeJS.ErrnoException) => {
+      how = e.code === "ECONNREFUSED" ? "refused" : e.code === "ECONNRESET" || e.code === "EPIPE" ? "reset" : e.message;
+      end();
+    });
     c.on("close", end);
   });
 }

@@ -4,7 +4,7 @@
 // reference with one mistake put in.
 import { execFile, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { createServer } from "node:net";
+import { createServer, type Socket } from "node:net";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -173,13 +173,16 @@ describe("npm run bench -- lb --lab", { timeout: 120_000 }, () => {
   });
 
   it("a port another program holds: says so before the proxy starts, rather than measure that program", async () => {
-    const squatter = createServer((s) => s.destroy()).listen(9200, "127.0.0.1");
+    // A program that takes connections and says nothing, as another proxy waiting for its backends would.
+    const held: Socket[] = [];
+    const squatter = createServer((s) => void held.push(s)).listen(9200, "127.0.0.1");
     await once(squatter, "listening");
     try {
       const r = await benchSuiteLabAsync("lb", "solutions", "--systems", "your hub (splice)");
       expect(r.status, r.out).toBe(1);
       expect(r.out).toContain("your hub (splice) failed before any measurement: 127.0.0.1:9200 is in use by another program; stop it, then measure again");
     } finally {
+      for (const s of held) s.destroy();
       squatter.close();
     }
   });
