@@ -121,9 +121,15 @@ export default class LearnerReporter implements Reporter {
     const lab = process.env.HUB_LAB ?? "";
     // A file with no tests collected could not load; one with tests that has errors failed in a hook: a beforeAll's
     // failure is on its tests' lines (tally), an afterAll's is said below.
-    for (const m of modules) if (![...m.children.allTests()].length) for (const e of m.errors()) console.log(paint("red", `Could not load your code: ${e.message}`));
-    const untold = modules.filter((m) => [...m.children.allTests()].length).flatMap(untoldHookErrors);
-    const { rows, notRun } = tally(modules.flatMap((m) => [...m.children.allTests()]));
+    const tests: TestCase[] = [];
+    const untold: ReturnType<typeof untoldHookErrors> = [];
+    for (const m of modules) {
+      const mine = [...m.children.allTests()];
+      if (mine.length) untold.push(...untoldHookErrors(m));
+      else for (const e of m.errors()) console.log(paint("red", `Could not load your code: ${e.message}`));
+      tests.push(...mine);
+    }
+    const { rows, notRun } = tally(tests);
     console.log("");
     for (const [task, r] of rows) {
       const done = r.passed === r.total;
